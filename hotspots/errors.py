@@ -1,0 +1,53 @@
+"""The small error hierarchy of ``hotspots``.
+
+Every public function validates its input at entry, collects every problem and
+raises once. The command line turns :class:`HotspotsError` into a one-line
+message and exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["CRSError", "HotspotsError", "InputError", "collect_problems"]
+
+
+class HotspotsError(Exception):
+    """Base class of every error raised on purpose by ``hotspots``."""
+
+
+class InputError(HotspotsError, ValueError):
+    """Input data or arguments are wrong; the message says what and how to fix it."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__(message)
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing, unknown or does not match."""
+
+
+def collect_problems(problems: list[str], what: str) -> None:
+    """Raise one :class:`InputError` listing every problem, if there are any.
+
+    Parameters
+    ----------
+    problems
+        Messages, each naming the argument, the expectation, what was received
+        and the fix.
+    what
+        A short name of what was being validated, used in the first line.
+
+    Raises
+    ------
+    InputError
+        When ``problems`` is not empty.
+    """
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise InputError(problems[0], problems)
+    lines = "\n".join(f"  - {p}" for p in problems)
+    msg = f"{what}: {len(problems)} problems:\n{lines}"
+    raise InputError(msg, problems)

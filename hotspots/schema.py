@@ -1,0 +1,87 @@
+"""Canonical column names and vocabularies shared by every step.
+
+Every column a step adds is named by a constant here or in the step's own
+module, never by a string literal scattered through the code.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+# -- the canonical report frame (DESIGN.md section 4) -------------------------
+REPORT_ID: Final = "report_id"
+REPORTED_AT: Final = "reported_at"
+CATEGORY: Final = "category"
+CATEGORY_CODE: Final = "category_code"
+STATUS: Final = "status"
+CLOSED_AT: Final = "closed_at"
+SOURCE: Final = "source"
+WEIGHT: Final = "weight"
+GEOMETRY: Final = "geometry"
+# optional canonical columns, kept when the source has them
+DESCRIPTION: Final = "description"
+ADDRESS: Final = "address"
+REPORTER_NAME: Final = "reporter_name"
+REPORTER_PHONE: Final = "reporter_phone"
+REPORTER_ID_NUMBER: Final = "reporter_id_number"
+CATEGORY_MAJOR: Final = "category_major"
+REOPEN_COUNT: Final = "reopen_count"
+
+REQUIRED_COLUMNS: Final = (REPORT_ID, REPORTED_AT, CATEGORY, GEOMETRY)
+CANONICAL_COLUMNS: Final = (
+    REPORT_ID,
+    REPORTED_AT,
+    CATEGORY,
+    CATEGORY_CODE,
+    STATUS,
+    CLOSED_AT,
+    SOURCE,
+    WEIGHT,
+    GEOMETRY,
+)
+#: Columns that hold personal data: kept in frames, never written to a map.
+PRIVATE_COLUMNS: Final = (REPORTER_NAME, REPORTER_PHONE, REPORTER_ID_NUMBER)
+#: Free-text columns: untrusted, always escaped in HTML, scrubbed of phone/ID numbers.
+FREE_TEXT_COLUMNS: Final = (DESCRIPTION, ADDRESS)
+
+# -- quarantine ----------------------------------------------------------------
+REASON: Final = "reason"
+ROW_NUMBER: Final = "row_number"
+
+# -- vocabularies -----------------------------------------------------------------
+Status = Literal["open", "dispatched", "resolved", "closed", "reopened"]
+Source = Literal["inspector", "hotline", "camera", "evaluation", "other"]
+STATUSES: Final = ("open", "dispatched", "resolved", "closed", "reopened")
+SOURCES: Final = ("inspector", "hotline", "camera", "evaluation", "other")
+#: Sources that belong to the city's own patrols (the rest find its blind spots).
+OWN_SOURCES: Final = ("inspector", "camera")
+#: Sources outside the city's own patrols: the public and the evaluators.
+OUTSIDE_SOURCES: Final = ("hotline", "evaluation")
+
+# -- joins (issue 3) ----------------------------------------------------------------
+GRID_ID: Final = "grid_id"
+SEGMENT_ID: Final = "segment_id"
+STREET_ID: Final = "street_id"
+STREET_NAME: Final = "street_name"
+STREET_CLASS: Final = "street_class"
+STREET_DISTANCE_M: Final = "street_distance_m"
+LENGTH_M: Final = "length_m"
+NODE_FROM: Final = "u"
+NODE_TO: Final = "v"
+ONEWAY: Final = "oneway"
+AREA_ID: Final = "area_id"
+AREA_NAME: Final = "name"
+AREA_LEVEL: Final = "level"
+AREA_PARENT: Final = "parent_id"
+AREA_LEVELS: Final = ("district", "subdistrict", "community")
+DISTRICT_ID: Final = "district_id"
+SUBDISTRICT_ID: Final = "subdistrict_id"
+COMMUNITY_ID: Final = "community_id"
+PLACE_ID: Final = "place_id"
+PLACE_KIND: Final = "kind"
+PLACE_NAME: Final = "name"
+
+#: The config timezone when none is given.
+DEFAULT_TZ: Final = "Asia/Shanghai"
+#: EPSG code of the exchange CRS (WGS-84 longitude/latitude).
+WGS84: Final = "EPSG:4326"

@@ -1,0 +1,56 @@
+"""Tiny synthetic inputs built in code, in a projected CRS (UTM 51N, Qingdao)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, box
+
+UTM51N = "EPSG:32651"
+X0, Y0 = 500_000.0, 3_990_000.0
+
+
+def square_grid(nx: int, ny: int, size: float = 100.0, crs: str = UTM51N):
+    """A ``nx`` x ``ny`` lattice of square cells with ids ``c{row}_{col}``."""
+    cells, ids = [], []
+    for r in range(ny):
+        for c in range(nx):
+            x, y = X0 + c * size, Y0 + r * size
+            cells.append(box(x, y, x + size, y + size))
+            ids.append(f"c{r}_{c}")
+    return gpd.GeoDataFrame({"grid_id": ids}, geometry=cells, crs=crs)
+
+
+@pytest.fixture
+def grid3x3() -> gpd.GeoDataFrame:
+    """A 3x3 grid of 100 m cells whose top-right corner is hot.
+
+    Column ``count`` holds reports per cell: 10 in the corner cell, 6 in its
+    two edge neighbours, 4 in the diagonal one, 1 elsewhere.
+    """
+    g = square_grid(3, 3)
+    counts = np.ones(9)
+    counts[8] = 10  # c2_2
+    counts[[5, 7]] = 6  # c1_2, c2_1
+    counts[4] = 4  # c1_1
+    g["count"] = counts
+    return g
+
+
+@pytest.fixture
+def two_streets() -> gpd.GeoDataFrame:
+    """Two 400 m streets crossing at their midpoints."""
+    return gpd.GeoDataFrame(
+        {
+            "street_id": ["S1", "S2"],
+            "name": ["香港中路", "南京路"],
+            "street_class": ["arterial", "secondary"],
+            "oneway": [False, False],
+        },
+        geometry=[
+            LineString([(X0, Y0 + 200), (X0 + 400, Y0 + 200)]),
+            LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 400)]),
+        ],
+        crs=UTM51N,
+    )
