@@ -1,0 +1,522 @@
+"""The per-city TOML configuration (``hotspots.toml``) of the weekly job.
+
+The file is validated when it is loaded: every problem (missing or mistyped
+values, unknown keys, with a "did you mean") is collected and reported in one
+:class:`~hotspots.errors.InputError`. Paths in the file are relative to the
+file's own folder. Every key is documented in ``sample_data/hotspots.toml`` and
+in the README.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from .errors import InputError, collect_problems
+
+__all__ = [
+    "AnalysisConfig",
+    "BlindSpotWeightsConfig",
+    "Category",
+    "Config",
+    "InputConfig",
+    "MapConfig",
+    "PatrolConfig",
+    "load_config",
+]
+
+WEEKDAYS: Final = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+LAYERS: Final = (
+    "reports",
+    "heatmap",
+    "gi",
+    "emerging",
+    "clusters",
+    "blind_spots",
+    "patrol",
+    "streets",
+    "grid",
+)
+
+
+@dataclass(frozen=True)
+class Category:
+    """A category of the city's own vocabulary (local codes and names).
+
+    Attributes
+    ----------
+    name_zh
+        The Chinese name as it appears in the exports.
+    code
+        A national GB/T 47678.5 code or a local code (e.g. ``"L001"``).
+    name_en
+        An English name for maps in English.
+    weight
+        The weight of one report (e.g. evaluation points lost).
+    group
+        A group name (e.g. ``"街面秩序"``).
+    """
+
+    name_zh: str
+    code: str | None = None
+    name_en: str | None = None
+    weight: float = 1.0
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """Where the reports come from and how to read them."""
+
+    reports: tuple[Path, ...]
+    preset: str = "auto"
+    coords: str = "wgs84"
+    encoding: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BoundariesConfig:
+    """Paths of the boundary layers (any file geopandas reads)."""
+
+    grid: Path | None = None
+    streets: Path | None = None
+    areas: Path | None = None
+    places: Path | None = None
+
+
+@dataclass(frozen=True)
+class BlindSpotWeightsConfig:
+    """Weights of the blind-spot score's evidence (see hotspots.blindspots)."""
+
+    recurrence: float = 1.0
+    streak: float = 1.0
+    comeback: float = 1.0
+    open_now: float = 0.5
+    late: float = 0.5
+    outside: float = 1.5
+    volume: float = 1.0
+    pattern: float = 1.0
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Statistical settings of the weekly job."""
+
+    history_weeks: int = 16
+    periods: int = 8
+    alpha: float = 0.05
+    fdr: bool = True
+    time_lag: int = 1
+    trend_alpha: float = 0.05
+    weights: Literal["queen", "rook"] = "queen"
+    street_distance_m: float = 30.0
+    comeback_days: int = 14
+    late_days: float = 7.0
+    cluster_method: Literal["dbscan", "hdbscan", "st-dbscan"] = "dbscan"
+    cluster_eps_m: float = 50.0
+    cluster_min_samples: int = 8
+    blind_spot_weights: BlindSpotWeightsConfig = BlindSpotWeightsConfig()
+
+
+@dataclass(frozen=True)
+class MapConfig:
+    """How the weekly map looks."""
+
+    tiles: Literal["osm", "amap", "none"] = "none"
+    language: Literal["zh", "en"] = "zh"
+    layers: tuple[str, ...] = LAYERS
+
+
+@dataclass(frozen=True)
+class PatrolConfig:
+    """The patrol plan of the weekly job (written when ``enabled``)."""
+
+    enabled: bool = False
+    teams: int = 3
+    depots: tuple[tuple[float, float], ...] = ()
+    shift_minutes: float = 240.0
+    dwell_minutes: float = 15.0
+    mode: Literal["walking", "ebike", "car"] = "walking"
+    top_n: int = 40
+    time_limit_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated city configuration. Build it with :func:`load_config`."""
+
+    path: Path | None
+    city: str
+    timezone: str
+    week_start: str
+    input: InputConfig
+    boundaries: BoundariesConfig
+    categories: tuple[Category, ...]
+    private_columns: tuple[str, ...]
+    analysis: AnalysisConfig
+    map: MapConfig
+    patrol: PatrolConfig
+    output_folder: Path
+
+    @property
+    def freq(self) -> str:
+        """The pandas frequency of a week starting on ``week_start``."""
+        return f"W-{self.week_start[:3].upper()}"
+
+    @property
+    def category_weights(self) -> dict[str, float]:
+        """Weight per Chinese category name (categories not listed weigh 1)."""
+        return {c.name_zh: c.weight for c in self.categories}
+
+
+# -- validation machinery ------------------------------------------------------
+
+_Checker = Callable[[Any], str | None]
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _positive(v: Any) -> str | None:
+    return None if _is_number(v) and v > 0 else "a positive number"
+
+
+def _non_negative(v: Any) -> str | None:
+    return None if _is_number(v) and v >= 0 else "a number >= 0"
+
+
+def _probability(v: Any) -> str | None:
+    return None if _is_number(v) and 0 < v < 1 else "a number between 0 and 1"
+
+
+def _positive_int(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 1
+    return None if ok else "a whole number >= 1"
+
+
+def _boolean(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _string(v: Any) -> str | None:
+    return None if isinstance(v, str) and v.strip() else "a non-empty string"
+
+
+def _one_of(*options: str) -> _Checker:
+    def check(v: Any) -> str | None:
+        return None if v in options else "one of " + ", ".join(map(repr, options))
+
+    return check
+
+
+def _timezone(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "an IANA timezone name such as 'Asia/Shanghai'"
+    try:
+        zoneinfo.ZoneInfo(v)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "an IANA timezone name such as 'Asia/Shanghai'"
+    return None
+
+
+def _coords(v: Any) -> str | None:
+    from .crs import coord_system
+    from .errors import CRSError
+
+    if not isinstance(v, str):
+        return "'wgs84', 'gcj02', 'bd09' or an EPSG code such as 'EPSG:4490'"
+    if v.upper().startswith("EPSG:"):
+        import pyproj
+
+        try:
+            pyproj.CRS.from_user_input(v)
+        except pyproj.exceptions.CRSError:
+            return "a known EPSG code"
+        return None
+    try:
+        coord_system(v)
+    except CRSError:
+        return "'wgs84', 'gcj02', 'bd09' or an EPSG code such as 'EPSG:4490'"
+    return None
+
+
+def _string_list(v: Any) -> str | None:
+    ok = isinstance(v, list) and all(isinstance(s, str) and s.strip() for s in v)
+    return None if ok else "a list of strings"
+
+
+def _path_or_paths(v: Any) -> str | None:
+    if isinstance(v, str) and v.strip():
+        return None
+    return _string_list(v) if isinstance(v, list) and v else "a path or a list of paths"
+
+
+def _layers(v: Any) -> str | None:
+    if _string_list(v) is None and all(s in LAYERS for s in v):
+        return None
+    return "a list of layer names from " + ", ".join(LAYERS)
+
+
+def _mapping(v: Any) -> str | None:
+    ok = isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+    return None if ok else "a table of source column = canonical column"
+
+
+def _depots(v: Any) -> str | None:
+    ok = isinstance(v, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(map(_is_number, p)) for p in v
+    )
+    return None if ok else "a list of [longitude, latitude] pairs (WGS-84)"
+
+
+_SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
+    "city": {"name": _string, "timezone": _timezone, "week_start": _one_of(*WEEKDAYS)},
+    "input": {
+        "reports": _path_or_paths,
+        "preset": _one_of("auto", "platform_zh", "open311", "canonical"),
+        "coords": _coords,
+        "encoding": _string,
+        "mapping": _mapping,
+    },
+    "boundaries": {
+        "grid": _string,
+        "streets": _string,
+        "areas": _string,
+        "places": _string,
+    },
+    "privacy": {"private_columns": _string_list},
+    "analysis": {
+        "history_weeks": _positive_int,
+        "periods": _positive_int,
+        "alpha": _probability,
+        "fdr": _boolean,
+        "time_lag": _positive_int,
+        "trend_alpha": _probability,
+        "weights": _one_of("queen", "rook"),
+        "street_distance_m": _positive,
+        "comeback_days": _positive_int,
+        "late_days": _positive,
+        "cluster_method": _one_of("dbscan", "hdbscan", "st-dbscan"),
+        "cluster_eps_m": _positive,
+        "cluster_min_samples": _positive_int,
+        "blind_spot_weights": lambda v: None if isinstance(v, dict) else "a table",
+    },
+    "map": {
+        "tiles": _one_of("osm", "amap", "none"),
+        "language": _one_of("zh", "en"),
+        "layers": _layers,
+    },
+    "patrol": {
+        "enabled": _boolean,
+        "teams": _positive_int,
+        "depots": _depots,
+        "shift_minutes": _positive,
+        "dwell_minutes": _non_negative,
+        "mode": _one_of("walking", "ebike", "car"),
+        "top_n": _positive_int,
+        "time_limit_s": _positive,
+    },
+    "output": {"folder": _string},
+}
+_BLIND_SPOT_KEYS: Final = tuple(BlindSpotWeightsConfig.__dataclass_fields__)
+_CATEGORY_KEYS: Final = ("name_zh", "code", "name_en", "weight", "group")
+_REQUIRED: Final = (("input", "reports"),)
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    allowed = ", ".join(known)
+    return f"unknown key {where}{key!r}.{hint} Allowed here: {allowed}."
+
+
+def _validate(raw: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    sections = [*_SCHEMA, "categories"]
+    for section, value in raw.items():
+        if section not in sections:
+            problems.append(_unknown(section, sections, ""))
+            continue
+        if section == "categories":
+            problems.extend(_validate_categories(value))
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"[{section}] must be a table, got {value!r}.")
+            continue
+        checkers = _SCHEMA[section]
+        for key, v in value.items():
+            if key not in checkers:
+                problems.append(_unknown(key, list(checkers), f"in [{section}]: "))
+                continue
+            expected = checkers[key](v)
+            if expected is not None:
+                problems.append(f"{section}.{key} must be {expected}, got {v!r}.")
+    bsw = raw.get("analysis", {}).get("blind_spot_weights")
+    if isinstance(bsw, dict):
+        for key, v in bsw.items():
+            if key not in _BLIND_SPOT_KEYS:
+                where = "in [analysis.blind_spot_weights]: "
+                problems.append(_unknown(key, list(_BLIND_SPOT_KEYS), where))
+            elif _non_negative(v) is not None:
+                problems.append(
+                    f"analysis.blind_spot_weights.{key} must be a number >= 0, "
+                    f"got {v!r}."
+                )
+    for section, key in _REQUIRED:
+        if key not in raw.get(section, {}):
+            problems.append(
+                f"{section}.{key} is missing: add it under [{section}], e.g. "
+                f'{key} = "reports.csv".'
+            )
+    return problems
+
+
+def _validate_categories(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return [
+            f"categories must be an array of tables ([[categories]]), got {value!r}."
+        ]
+    problems: list[str] = []
+    for i, cat in enumerate(value, start=1):
+        if not isinstance(cat, dict):
+            problems.append(f"categories #{i} must be a table, got {cat!r}.")
+            continue
+        for key in cat:
+            if key not in _CATEGORY_KEYS:
+                problems.append(
+                    _unknown(key, list(_CATEGORY_KEYS), f"in categories #{i}: ")
+                )
+        if _string(cat.get("name_zh")) is not None:
+            problems.append(f"categories #{i}: name_zh must be a non-empty string.")
+        if "weight" in cat and _non_negative(cat["weight"]) is not None:
+            problems.append(
+                f"categories #{i}: weight must be a number >= 0, got {cat['weight']!r}."
+            )
+        for key in ("code", "name_en", "group"):
+            if key in cat and _string(cat[key]) is not None:
+                problems.append(f"categories #{i}: {key} must be a non-empty string.")
+    return problems
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Config:
+    """Validate a configuration given as a dict (the parsed TOML).
+
+    Parameters
+    ----------
+    raw
+        The configuration tables.
+    base
+        The folder relative paths are resolved against (default: the current
+        folder).
+
+    Returns
+    -------
+    Config
+        The validated configuration.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found.
+    """
+    data = dict(raw)
+    collect_problems(_validate(data), "configuration")
+    root = base if base is not None else Path.cwd()
+    city = data.get("city", {})
+    inp = data["input"]
+    reports = inp["reports"]
+    report_paths = (reports,) if isinstance(reports, str) else tuple(reports)
+    bnd = data.get("boundaries", {})
+    an = dict(data.get("analysis", {}))
+    bsw = BlindSpotWeightsConfig(**an.pop("blind_spot_weights", {}))
+    mp = dict(data.get("map", {}))
+    if "layers" in mp:
+        mp["layers"] = tuple(mp["layers"])
+    pt = dict(data.get("patrol", {}))
+    if "depots" in pt:
+        pt["depots"] = tuple((float(x), float(y)) for x, y in pt["depots"])
+    cats = tuple(Category(**c) for c in data.get("categories", []))
+    return Config(
+        path=None,
+        city=city.get("name", "city"),
+        timezone=city.get("timezone", "Asia/Shanghai"),
+        week_start=city.get("week_start", "monday"),
+        input=InputConfig(
+            reports=tuple(_resolve(root, r) for r in report_paths),
+            preset=inp.get("preset", "auto"),
+            coords=inp.get("coords", "wgs84"),
+            encoding=inp.get("encoding"),
+            mapping=dict(inp.get("mapping", {})),
+        ),
+        boundaries=BoundariesConfig(
+            **{k: _resolve(root, v) for k, v in bnd.items()},
+        ),
+        categories=cats,
+        private_columns=tuple(data.get("privacy", {}).get("private_columns", [])),
+        analysis=AnalysisConfig(**an, blind_spot_weights=bsw),
+        map=MapConfig(**mp),
+        patrol=PatrolConfig(**pt),
+        output_folder=_resolve(root, data.get("output", {}).get("folder", "maps")),
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Load and validate a city's ``hotspots.toml``.
+
+    Parameters
+    ----------
+    path
+        The TOML file. Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Config
+        The validated configuration.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, is not valid TOML, or has any invalid,
+        missing or unknown key (all listed at once).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> cfg = load_config(Path(__file__).parents[1] / "sample_data" / "hotspots.toml")
+    >>> cfg.input.coords
+    'gcj02'
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = (
+            f"config file {str(p)!r} does not exist. Pass the path of the city's "
+            "hotspots.toml, e.g. --config sample_data/hotspots.toml."
+        )
+        raise InputError(msg)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
+        raise InputError(msg) from err
+    cfg = config_from_dict(raw, base=p.parent.resolve())
+    return Config(**{**cfg.__dict__, "path": p.resolve()})

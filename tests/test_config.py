@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotspots.config import config_from_dict, load_config
+from hotspots.errors import InputError
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "sample_data" / "hotspots.toml"
+
+
+def test_sample_config_loads_with_paths_resolved_against_its_folder():
+    cfg = load_config(SAMPLE)
+    assert cfg.input.coords == "gcj02"
+    assert cfg.timezone == "Asia/Shanghai"
+    assert cfg.freq == "W-MON"
+    assert cfg.boundaries.grid == (ROOT / "boundaries" / "grid.geojson").resolve()
+    assert cfg.output_folder == (ROOT / "maps").resolve()
+    assert cfg.category_weights["占道经营"] == 2.0
+    assert cfg.analysis.blind_spot_weights.outside == 1.5
+    assert cfg.patrol.depots == ((120.355, 36.07),)
+
+
+def test_minimal_config_takes_documented_defaults(tmp_path):
+    cfg = config_from_dict({"input": {"reports": "a.csv"}}, base=tmp_path)
+    assert cfg.input.reports == (tmp_path / "a.csv",)
+    assert cfg.input.coords == "wgs84"
+    assert cfg.analysis.alpha == 0.05
+    assert cfg.map.tiles == "none"
+    assert cfg.output_folder == tmp_path / "maps"
+    assert not cfg.patrol.enabled
+
+
+def test_every_problem_is_listed_at_once_with_did_you_mean(tmp_path):
+    raw = {
+        "input": {"reports": "a.csv", "cords": "gcj02"},
+        "analysis": {"alpah": 0.05, "trend_alpha": 2, "periods": 0},
+        "mapp": {},
+        "map": {"tiles": "google", "layers": ["heatmap", "nope"]},
+        "categories": [{"name_zh": "流浪犬", "weight": -1, "colour": "red"}],
+        "city": {"timezone": "Mars/Olympus"},
+    }
+    with pytest.raises(InputError) as info:
+        config_from_dict(raw, base=tmp_path)
+    text = str(info.value)
+    assert "10 problems" in text
+    assert "Did you mean 'coords'?" in text
+    assert "Did you mean 'alpha'?" in text
+    assert "Did you mean 'map'?" in text
+    assert "analysis.trend_alpha must be a number between 0 and 1, got 2" in text
+    assert "analysis.periods must be a whole number >= 1, got 0" in text
+    assert "map.tiles must be one of 'osm', 'amap', 'none'" in text
+    assert "'nope'" in text
+    assert "weight must be a number >= 0" in text
+    assert "unknown key in categories #1: 'colour'" in text
+    assert "IANA timezone" in text
+    assert len(info.value.problems) == 10
+
+
+def test_missing_reports_is_reported_with_the_fix(tmp_path):
+    with pytest.raises(InputError, match=r"input.reports is missing: add it"):
+        config_from_dict({}, base=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("input", "coords", "mars", "EPSG code"),
+        ("input", "coords", "EPSG:99999999", "a known EPSG code"),
+        ("input", "reports", [], "a path or a list of paths"),
+        ("input", "mapping", {"a": 1}, "source column = canonical column"),
+        ("analysis", "fdr", "yes", "true or false"),
+        ("analysis", "street_distance_m", -3, "a positive number"),
+        ("analysis", "blind_spot_weights", 3, "a table"),
+        ("patrol", "depots", [[1, 2, 3]], "longitude, latitude"),
+        ("patrol", "dwell_minutes", -1, "a number >= 0"),
+        ("city", "week_start", "mon", "'monday'"),
+        ("city", "name", "", "a non-empty string"),
+    ],
+)
+def test_each_checker_rejects_bad_values(tmp_path, section, key, value, expected):
+    raw: dict = {"input": {"reports": "a.csv"}}
+    raw.setdefault(section, {})[key] = value
+    with pytest.raises(InputError, match=expected):
+        config_from_dict(raw, base=tmp_path)
+
+
+def test_blind_spot_weight_keys_and_values_are_checked(tmp_path):
+    raw = {
+        "input": {"reports": "a.csv"},
+        "analysis": {"blind_spot_weights": {"outsde": 1.0, "late": -1}},
+    }
+    with pytest.raises(InputError) as info:
+        config_from_dict(raw, base=tmp_path)
+    assert "Did you mean 'outside'?" in str(info.value)
+    assert "blind_spot_weights.late must be a number >= 0" in str(info.value)
+
+
+def test_categories_must_be_an_array_of_tables(tmp_path):
+    with pytest.raises(InputError, match=r"array of tables"):
+        config_from_dict({"input": {"reports": "a"}, "categories": 3}, base=tmp_path)
+    with pytest.raises(InputError, match=r"categories #1 must be a table"):
+        config_from_dict({"input": {"reports": "a"}, "categories": [3]}, base=tmp_path)
+    bad = [{"code": "L1"}, {"name_zh": "x", "group": ""}]
+    with pytest.raises(InputError) as info:
+        config_from_dict({"input": {"reports": "a"}, "categories": bad}, base=tmp_path)
+    assert "categories #1: name_zh must be a non-empty string" in str(info.value)
+    assert "categories #2: group must be a non-empty string" in str(info.value)
+
+
+def test_section_that_is_not_a_table(tmp_path):
+    with pytest.raises(InputError, match=r"\[map\] must be a table"):
+        config_from_dict({"input": {"reports": "a"}, "map": 3}, base=tmp_path)
+
+
+def test_missing_and_broken_files(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[input\nreports = 1", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid UTF-8 TOML"):
+        load_config(bad)
