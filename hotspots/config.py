@@ -10,6 +10,7 @@ in the README.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -480,7 +481,7 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
     )
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | os.PathLike[str]) -> Config:
     """Load and validate a city's ``hotspots.toml``.
 
     Parameters

@@ -11,8 +11,9 @@ Three coordinate systems meet in Chinese city data:
 All conversions here are vectorised over numpy arrays (no per-point Python
 loop). The inverse transforms (GCJ-02 -> WGS-84 and BD-09 -> GCJ-02) are
 iterative, refining the one-step approximation until the forward transform of
-the result reproduces the input to better than 1e-9 degrees (about 0.1 mm),
-so the round trip error stays far below 0.01 m.
+the result reproduces the input to better than 1e-7 degrees; as each step
+shrinks the error about 150-fold, the result is within about 1e-9 degrees
+(0.1 mm) of the exact inverse, so the round trip error stays far below 0.01 m.
 
 Points outside mainland China
 -----------------------------
@@ -33,6 +34,7 @@ References
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Final, Literal
 
 import numpy as np
@@ -66,8 +68,9 @@ CHINA_BBOX: Final = (72.004, 0.8293, 137.8347, 55.8271)
 _A: Final = 6378245.0  # Krasovsky 1940 semi-major axis, metres
 _EE: Final = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
 _X_PI: Final = np.pi * 3000.0 / 180.0
-_TOLERANCE_DEG: Final = 1e-10
+_TOLERANCE_DEG: Final = 1e-7
 _MAX_ITER: Final = 30
+_CHUNK: Final = 16384
 
 
 def _as_arrays(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -105,25 +108,108 @@ def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
 
-def _gcj_offset(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Return the GCJ-02 offset (dlon, dlat) in degrees at WGS-84 (x, y)."""
+def _sines(a: FloatArray) -> tuple[FloatArray, ...]:
+    """Return sin of a/30, a/12, a/3, a, 2a and 6a from one sin and one cos.
+
+    Multiple-angle identities on e = a/60 (2e, 3e, 5e = 2e + 3e, 10e, 20e,
+    60e, 120e, 360e): about 1e-15 relative error, at a third of the cost of
+    six calls to ``np.sin`` (the transcendental calls dominate the time).
+    """
+    e = a / 60.0
+    s, c = np.sin(e), np.cos(e)
+    s2, c2 = 2.0 * s * c, 1.0 - 2.0 * s * s
+    s3, c3 = s * (3.0 - 4.0 * s * s), c * (4.0 * c * c - 3.0)
+    s5, c5 = s2 * c3 + c2 * s3, c2 * c3 - s2 * s3
+    s10, c10 = 2.0 * s5 * c5, 1.0 - 2.0 * s5 * s5
+    s20, c20 = 2.0 * s10 * c10, 1.0 - 2.0 * s10 * s10
+    s60, c60 = s20 * (3.0 - 4.0 * s20 * s20), c20 * (4.0 * c20 * c20 - 3.0)
+    s120 = 2.0 * s60 * c60
+    s360 = s120 * (3.0 - 4.0 * s120 * s120)
+    return s2, s5, s20, s60, s120, s360
+
+
+def _gcj_offset_chunk(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
     u = x - 105.0
     v = y - 35.0
-    common = (20.0 * np.sin(6.0 * u * np.pi) + 20.0 * np.sin(2.0 * u * np.pi)) * 2 / 3
-    dlat = -100.0 + 2.0 * u + 3.0 * v + 0.2 * v * v + 0.1 * u * v
-    dlat += 0.2 * np.sqrt(np.abs(u)) + common
-    dlat += (20.0 * np.sin(v * np.pi) + 40.0 * np.sin(v / 3.0 * np.pi)) * 2 / 3
-    dlat += (160.0 * np.sin(v / 12.0 * np.pi) + 320.0 * np.sin(v * np.pi / 30.0)) * 2 / 3
-    dlon = 300.0 + u + 2.0 * v + 0.1 * u * u + 0.1 * u * v
-    dlon += 0.1 * np.sqrt(np.abs(u)) + common
-    dlon += (20.0 * np.sin(u * np.pi) + 40.0 * np.sin(u / 3.0 * np.pi)) * 2 / 3
-    dlon += (150.0 * np.sin(u / 12.0 * np.pi) + 300.0 * np.sin(u / 30.0 * np.pi)) * 2 / 3
-    radlat = y / 180.0 * np.pi
-    magic = 1.0 - _EE * np.sin(radlat) ** 2
+    u30, u12, u3, u1, u2, u6 = _sines(u * np.pi)
+    v30, v12, v3, v1, _, _ = _sines(v * np.pi)
+    common = (u6 + u2) * (40.0 / 3.0)
+    uv = 0.1 * u * v
+    sq = np.sqrt(np.abs(u))
+    dlat = -100.0 + 2.0 * u + 3.0 * v + 0.2 * v * v + uv + 0.2 * sq + common
+    dlat += (20.0 * v1 + 40.0 * v3 + 160.0 * v12 + 320.0 * v30) * (2.0 / 3.0)
+    dlon = 300.0 + u + 2.0 * v + 0.1 * u * u + uv + 0.1 * sq + common
+    dlon += (20.0 * u1 + 40.0 * u3 + 150.0 * u12 + 300.0 * u30) * (2.0 / 3.0)
+    radlat = y * (np.pi / 180.0)
+    sin_lat = np.sin(radlat)
+    magic = 1.0 - _EE * sin_lat * sin_lat
     sqrtmagic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrtmagic) * np.pi)
-    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * np.pi)
+    dlat *= (180.0 / np.pi) * magic * sqrtmagic / (_A * (1.0 - _EE))
+    dlon *= (180.0 / np.pi) * sqrtmagic / (_A * np.cos(radlat))
     return dlon, dlat
+
+
+def _gcj_offset(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return the GCJ-02 offset (dlon, dlat) in degrees at WGS-84 (x, y).
+
+    The published formula (Krasovsky 1940 constants), evaluated in chunks of
+    :data:`_CHUNK` points so that the temporaries stay in the CPU cache.
+    """
+    dlon = np.empty_like(x)
+    dlat = np.empty_like(y)
+    for i in range(0, x.size, _CHUNK):
+        sl = slice(i, i + _CHUNK)
+        dlon[sl], dlat[sl] = _gcj_offset_chunk(x[sl], y[sl])
+    return dlon, dlat
+
+
+def _gcj_forward(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 of WGS-84 points that are all inside China (no box test)."""
+    dlon, dlat = _gcj_offset(x, y)
+    return x + dlon, y + dlat
+
+
+def _bd_forward(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """BD-09 of finite GCJ-02 points."""
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+Forward = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+
+def _invert(
+    forward: Forward, tx: FloatArray, ty: FloatArray, x0: FloatArray, y0: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Solve ``forward(x, y) = (tx, ty)`` by fixed-point iteration from (x0, y0).
+
+    Each step moves every unconverged point by the residual,
+    ``p <- p - (forward(p) - target)``; a point leaves the active set once
+    its residual is below the tolerance. The error shrinks about 150-fold per
+    step for GCJ-02 (the offset varies slowly), so the result is within
+    about 1e-9 degrees (0.1 mm) of the exact inverse.
+    """
+    wx, wy = x0.copy(), y0.copy()
+    active = np.arange(wx.size)
+    for _ in range(_MAX_ITER):
+        ax, ay = wx[active], wy[active]
+        fx, fy = forward(ax, ay)
+        ex = fx - tx[active]
+        ey = fy - ty[active]
+        wx[active] = ax - ex
+        wy[active] = ay - ey
+        active = active[np.abs(ex) + np.abs(ey) > _TOLERANCE_DEG]
+        if active.size == 0:
+            break
+    return wx, wy
+
+
+def _flat(
+    lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, tuple[int, ...]]:
+    x, y = _as_arrays(lon, lat)
+    return x.ravel().copy(), y.ravel().copy(), x.shape
 
 
 def wgs84_to_gcj02(
@@ -139,7 +225,8 @@ def wgs84_to_gcj02(
     Returns
     -------
     tuple of numpy.ndarray
-        GCJ-02 longitude and latitude; points outside China unchanged.
+        GCJ-02 longitude and latitude; points outside China (and NaN)
+        unchanged.
 
     Examples
     --------
@@ -147,10 +234,11 @@ def wgs84_to_gcj02(
     >>> bool(abs(lon - 120.38) > 1e-3)
     True
     """
-    x, y = _as_arrays(lon, lat)
-    dlon, dlat = _gcj_offset(x, y)
+    x, y, shape = _flat(lon, lat)
     inside = in_china(x, y)
-    return np.where(inside, x + dlon, x), np.where(inside, y + dlat, y)
+    if inside.any():
+        x[inside], y[inside] = _gcj_forward(x[inside], y[inside])
+    return x.reshape(shape), y.reshape(shape)
 
 
 def gcj02_to_wgs84(
@@ -158,9 +246,10 @@ def gcj02_to_wgs84(
 ) -> tuple[FloatArray, FloatArray]:
     """Convert GCJ-02 to WGS-84 with the iterative (exact) inverse.
 
-    Starts from the one-step approximation ``wgs = gcj - offset(gcj)`` and
-    refines ``wgs <- wgs - (forward(wgs) - gcj)`` until every point moves by
-    less than 1e-10 degrees, which leaves well under 0.01 m of error.
+    Starts from the one-step approximation ``wgs = gcj - offset(gcj)``
+    (metres of error) and refines ``wgs <- wgs - (forward(wgs) - gcj)`` until
+    the residual of every point is below 1e-7 degrees; the error left is
+    about 1e-9 degrees (0.1 mm), far below 0.01 m.
 
     Parameters
     ----------
@@ -170,7 +259,8 @@ def gcj02_to_wgs84(
     Returns
     -------
     tuple of numpy.ndarray
-        WGS-84 longitude and latitude; points outside China unchanged.
+        WGS-84 longitude and latitude; points outside China (decided on the
+        GCJ-02 input) and NaN unchanged.
 
     Examples
     --------
@@ -180,18 +270,12 @@ def gcj02_to_wgs84(
     >>> bool(np.allclose(w, (120.38, 36.07), atol=1e-9))
     True
     """
-    gx, gy = _as_arrays(lon, lat)
-    inside = in_china(gx, gy)
-    wx, wy = gx.copy(), gy.copy()
-    for _ in range(_MAX_ITER):
-        dlon, dlat = _gcj_offset(wx, wy)
-        ex = wx + dlon - gx
-        ey = wy + dlat - gy
-        wx = wx - ex
-        wy = wy - ey
-        if not np.any(np.abs(ex) + np.abs(ey) > _TOLERANCE_DEG):
-            break
-    return np.where(inside, wx, gx), np.where(inside, wy, gy)
+    x, y, shape = _flat(lon, lat)
+    inside = in_china(x, y)
+    if inside.any():
+        gx, gy = x[inside], y[inside]
+        x[inside], y[inside] = _invert(_gcj_forward, gx, gy, gx, gy)
+    return x.reshape(shape), y.reshape(shape)
 
 
 def gcj02_to_bd09(
@@ -207,12 +291,13 @@ def gcj02_to_bd09(
     Returns
     -------
     tuple of numpy.ndarray
-        BD-09 longitude and latitude.
+        BD-09 longitude and latitude (non-finite input unchanged).
     """
-    x, y = _as_arrays(lon, lat)
-    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+    x, y, shape = _flat(lon, lat)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any():
+        x[ok], y[ok] = _bd_forward(x[ok], y[ok])
+    return x.reshape(shape), y.reshape(shape)
 
 
 def bd09_to_gcj02(
@@ -228,21 +313,19 @@ def bd09_to_gcj02(
     Returns
     -------
     tuple of numpy.ndarray
-        GCJ-02 longitude and latitude.
+        GCJ-02 longitude and latitude (non-finite input unchanged).
     """
-    bx, by = _as_arrays(lon, lat)
-    x = bx - 0.0065
-    y = by - 0.006
-    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    gx, gy = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(_MAX_ITER):
-        fx, fy = gcj02_to_bd09(gx, gy)
-        ex, ey = fx - bx, fy - by
-        gx, gy = gx - ex, gy - ey
-        if not np.any(np.abs(ex) + np.abs(ey) > _TOLERANCE_DEG):
-            break
-    return gx, gy
+    x, y, shape = _flat(lon, lat)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any():
+        bx, by = x[ok], y[ok]
+        px = bx - 0.0065
+        py = by - 0.006
+        z = np.sqrt(px * px + py * py) - 0.00002 * np.sin(py * _X_PI)
+        theta = np.arctan2(py, px) - 0.000003 * np.cos(px * _X_PI)
+        x0, y0 = z * np.cos(theta), z * np.sin(theta)
+        x[ok], y[ok] = _invert(_bd_forward, bx, by, x0, y0)
+    return x.reshape(shape), y.reshape(shape)
 
 
 def wgs84_to_bd09(

@@ -101,3 +101,97 @@ def label(table: str, key: object, language: Language = "zh") -> str:
     'New hot spot'
     """
     return _TABLES[table][key][language]
+
+
+# -- the weekly map (hotspots.render) ------------------------------------------------
+#: Every word the weekly map shows: layer names, legend, popups, the time control.
+MAP_LABELS: Final[dict[str, dict[str, str]]] = {
+    "title": {"zh": "城市管理问题周报地图", "en": "City issues weekly map"},
+    "week": {"zh": "周次", "en": "Week"},
+    "tiles_osm": {"zh": "OpenStreetMap底图", "en": "OpenStreetMap"},
+    "tiles_amap": {"zh": "高德地图底图", "en": "Amap"},
+    "layer_grid": {"zh": "单元网格", "en": "Unit grid"},
+    "layer_streets": {"zh": "道路", "en": "Streets"},
+    "layer_reports": {"zh": "问题上报", "en": "Reports"},
+    "layer_heat": {"zh": "问题热力图", "en": "Report heat map"},
+    "layer_gi": {"zh": "冷热点分析（Gi*）", "en": "Hot and cold spots (Gi*)"},
+    "layer_emerging": {"zh": "时空热点模式", "en": "Emerging hot spot patterns"},
+    "layer_clusters": {"zh": "密度聚类", "en": "Density clusters"},
+    "layer_blind_spots": {"zh": "反复出现的盲区", "en": "Recurring blind spots"},
+    "layer_patrol": {"zh": "巡查路线", "en": "Patrol routes"},
+    "layer_weekly": {"zh": "逐周问题数", "en": "Reports per week"},
+    "legend": {"zh": "图例", "en": "Legend"},
+    "legend_settings": {
+        "zh": "显著性水平 α={alpha}，{fdr}；趋势检验 α={trend_alpha}",
+        "en": "Significance α={alpha}, {fdr}; trend test α={trend_alpha}",
+    },
+    "fdr_on": {"zh": "经FDR校正", "en": "FDR-corrected"},
+    "fdr_off": {"zh": "未做FDR校正", "en": "no FDR correction"},
+    "unit": {"zh": "单元", "en": "Unit"},
+    "name": {"zh": "名称", "en": "Name"},
+    "street_name": {"zh": "道路", "en": "Street"},
+    "community_id": {"zh": "社区", "en": "Community"},
+    "subdistrict_id": {"zh": "街道", "en": "Subdistrict"},
+    "gi_class": {"zh": "冷热点", "en": "Hot/cold spot"},
+    "gi_z": {"zh": "Gi* z值", "en": "Gi* z-score"},
+    "gi_p": {"zh": "p值", "en": "p-value"},
+    "pattern": {"zh": "时空模式", "en": "Pattern"},
+    "mk_p": {"zh": "趋势p值", "en": "Trend p-value"},
+    "n_hot": {"zh": "热点周数", "en": "Hot weeks"},
+    "rank": {"zh": "盲区排名", "en": "Blind-spot rank"},
+    "score": {"zh": "盲区得分", "en": "Blind-spot score"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "evidence": {"zh": "证据", "en": "Evidence"},
+    "top_categories": {"zh": "主要问题类型", "en": "Top categories"},
+    "weekly_counts": {"zh": "逐周问题数", "en": "Reports per week"},
+    "report": {"zh": "上报", "en": "Report"},
+    "category": {"zh": "问题类型", "en": "Category"},
+    "reported_at": {"zh": "上报时间", "en": "Reported"},
+    "status": {"zh": "状态", "en": "Status"},
+    "source": {"zh": "来源", "en": "Source"},
+    "description": {"zh": "描述", "en": "Description"},
+    "address": {"zh": "地址", "en": "Address"},
+    "other_categories": {"zh": "其他类型", "en": "Other categories"},
+    "cluster": {"zh": "聚类", "en": "Cluster"},
+    "n_reports": {"zh": "问题数", "en": "Reports"},
+    "category_mix": {"zh": "类型构成", "en": "Category mix"},
+    "first_report": {"zh": "首次上报", "en": "First report"},
+    "last_report": {"zh": "最近上报", "en": "Last report"},
+    "n_weeks": {"zh": "出现周数", "en": "Weeks seen"},
+    "team": {"zh": "巡查组", "en": "Team"},
+    "stop": {"zh": "第{order}站", "en": "Stop {order}"},
+    "n_stops": {"zh": "站点数", "en": "Stops"},
+    "arrival": {"zh": "到达", "en": "Arrival"},
+    "departure": {"zh": "离开", "en": "Departure"},
+    "dwell_min": {"zh": "停留（分钟）", "en": "Dwell (min)"},
+    "duration_min": {"zh": "用时（分钟）", "en": "Duration (min)"},
+    "distance_m": {"zh": "距离（米）", "en": "Distance (m)"},
+    "target": {"zh": "目标", "en": "Target"},
+    "total": {"zh": "合计", "en": "Total"},
+    "count_scale": {"zh": "每格问题数", "en": "Reports per cell"},
+    "play": {"zh": "播放", "en": "Play"},
+    "pause": {"zh": "暂停", "en": "Pause"},
+    "masked": {"zh": "〔已隐藏〕", "en": "[hidden]"},
+    "blind_spot": {"zh": "盲区", "en": "Blind spot"},
+}
+
+
+def map_labels(language: Language = "zh") -> dict[str, str]:
+    """Return every weekly-map label in one language.
+
+    Parameters
+    ----------
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    dict of str to str
+        Label key to text, e.g. ``"layer_gi"`` to ``"冷热点分析（Gi*）"``.
+
+    Examples
+    --------
+    >>> map_labels("en")["layer_heat"]
+    'Report heat map'
+    """
+    return {key: text[language] for key, text in MAP_LABELS.items()}

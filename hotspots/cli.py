@@ -1,0 +1,461 @@
+"""The ``hotspots`` command line.
+
+Every subcommand reads the city's ``hotspots.toml``; output paths go to
+stdout, progress and messages to stderr. Exit codes: 0 success, 1 a data or
+config problem (one line saying how to fix it, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import HotspotsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STEPS = 12
+
+
+class _Progress:
+    """A click progress bar over the job's steps, drawn only on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self.bar = click.progressbar(
+                length=_STEPS, label="hotspots", file=sys.stderr, show_eta=False
+            ).__enter__()
+        return self
+
+    def __call__(self, step: str) -> None:
+        if self.bar is not None:
+            self.bar.label = f"hotspots: {step}"
+            self.bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn a HotspotsError into a one-line message and exit code 1."""
+    try:
+        yield
+    except HotspotsError as err:
+        first = str(err).strip().splitlines()
+        text = " ".join(line.strip() for line in first) if first else repr(err)
+        raise click.ClickException(text) from err
+
+
+def _config_option(f: F) -> F:
+    return click.option(
+        "--config",
+        "-c",
+        "config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help="The city's hotspots.toml.",
+    )(f)
+
+
+def _week_option(f: F) -> F:
+    return click.option(
+        "--week",
+        "-w",
+        default=None,
+        metavar="YYYY-Www",
+        help="The week to analyse, e.g. 2026-W47 (default: the last complete week).",
+    )(f)
+
+
+def _job(ctx: click.Context, config: Path, week: str | None) -> Any:
+    from .pipeline import Weekly
+
+    return Weekly(config, week=week, progress=ctx.obj["progress"])
+
+
+def _out(path: Path) -> None:
+    click.echo(str(path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hotspots")
+@click.option(
+    "-v", "--verbose", count=True, help="More messages on stderr (-vv: debug)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no warnings.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Find where a city's recurring problems are and where to patrol next week.
+
+    \b
+    Examples:
+      hotspots weekly --config sample_data/hotspots.toml --week 2026-W47
+      hotspots check --config sample_data/hotspots.toml
+      hotspots sample --out /tmp/district
+    """
+    level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    if quiet:
+        warnings.simplefilter("ignore")
+    ctx.ensure_object(dict)
+    ctx.obj["progress_enabled"] = not quiet
+    ctx.obj["progress"] = None
+
+
+def _run(ctx: click.Context, action: Callable[[], None]) -> None:
+    with _user_errors(), _Progress(ctx.obj["progress_enabled"]) as bar:
+        ctx.obj["progress"] = bar
+        action()
+
+
+@main.command()
+@_config_option
+@_week_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: the config's [output] folder).",
+)
+@click.pass_context
+def weekly(
+    ctx: click.Context, config: Path, week: str | None, out: Path | None
+) -> None:
+    """Run the whole weekly job and write maps/<week>/.
+
+    Reads and validates the exports, converts coordinates, joins reports to
+    grid cells and streets, runs Gi*, emerging hot spots, clusters and the
+    blind-spot ledger, plans patrols if configured, and writes the map
+    (index.html), blind_spots.csv/.xlsx, rejected.csv and the summary.
+
+    \b
+    Example:
+      hotspots weekly --config sample_data/hotspots.toml --week 2026-W47
+    """
+
+    def action() -> None:
+        from .pipeline import run_weekly
+
+        job = run_weekly(
+            config, week=week, output_folder=out, progress=ctx.obj["progress"]
+        )
+        click.echo(job.summary_text(), err=True, nl=False)
+        click.echo(f"Map: {job.outputs['map']}", err=True)
+        for path in job.outputs.values():
+            _out(path)
+
+    _run(ctx, action)
+
+
+@main.command()
+@_config_option
+@click.option(
+    "--export",
+    "export",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Check this export instead of the ones the config names.",
+)
+@click.option(
+    "--rejected",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the quarantined rows (with reasons) to this CSV.",
+)
+@click.pass_context
+def check(
+    ctx: click.Context, config: Path, export: Path | None, rejected: Path | None
+) -> None:
+    """Validate the exports and print a quarantine summary (no analysis).
+
+    \b
+    Example:
+      hotspots check --config sample_data/hotspots.toml --rejected /tmp/bad.csv
+    """
+
+    def action() -> None:
+        import dataclasses
+
+        from .config import load_config
+        from .outputs import write_csv
+        from .pipeline import Weekly
+
+        cfg = load_config(config)
+        if export is not None:
+            cfg = dataclasses.replace(
+                cfg, input=dataclasses.replace(cfg.input, reports=(export,))
+            )
+        job = Weekly(cfg, week=None, progress=ctx.obj["progress"])
+        read = job.read
+        q = read.quarantined
+        click.echo(
+            f"rows read {read.rows_read}, accepted {len(read.reports)}, "
+            f"quarantined {len(q)}",
+            err=True,
+        )
+        if len(q):
+            reasons = q["reason"].str.split("; ").explode().value_counts()
+            for reason, n in reasons.items():
+                click.echo(f"  {n:>6}  {reason}", err=True)
+        if rejected is not None:
+            _out(write_csv(rejected, job.rejected()))
+
+    _run(ctx, action)
+
+
+def _step_command(
+    name: str, attribute: str, doc: str, default_name: str
+) -> Callable[..., None]:
+    @main.command(name=name, help=doc)
+    @_config_option
+    @_week_option
+    @click.option(
+        "--out",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Output file (.geojson, .gpkg, .parquet, .csv or .xlsx; default "
+        f"{default_name} in the current folder).",
+    )
+    @click.pass_context
+    def command(
+        ctx: click.Context, config: Path, week: str | None, out: Path | None
+    ) -> None:
+        def action() -> None:
+            job = _job(ctx, config, week)
+            frame = getattr(job, attribute)
+            if hasattr(frame, "clusters"):
+                frame = frame.clusters
+            path = out if out is not None else Path(default_name.format(week=job.week))
+            _out(_write_frame(frame, path))
+
+        _run(ctx, action)
+
+    return command
+
+
+def _write_frame(frame: Any, path: Path) -> Path:
+    import geopandas as gpd
+
+    from .outputs import atomic_write, write_csv, write_xlsx
+
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return write_csv(path, frame)
+    if suffix == ".xlsx":
+        return write_xlsx(path, frame)
+    if not isinstance(frame, gpd.GeoDataFrame):
+        msg = (
+            f"cannot write a table without geometry to {path.name}: use .csv or .xlsx."
+        )
+        raise click.BadParameter(msg, param_hint="--out")
+    plain = frame.copy()
+    for col in plain.columns:
+        if plain[col].dtype == object and col != plain.geometry.name:
+            plain[col] = plain[col].map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    if suffix == ".parquet":
+        return atomic_write(path, lambda p: plain.to_parquet(p))
+    drivers = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
+    if suffix not in drivers:
+        msg = (
+            f"unknown output type {suffix!r}: "
+            "use .geojson, .gpkg, .parquet, .csv or .xlsx."
+        )
+        raise click.BadParameter(msg, param_hint="--out")
+    return atomic_write(path, lambda p: plain.to_file(p, driver=drivers[suffix]))
+
+
+_step_command(
+    "assign",
+    "assigned",
+    "Join every report to its grid cell, street segment and areas.\n\n"
+    "\b\nExample:\n  hotspots assign -c sample_data/hotspots.toml --out assigned.gpkg",
+    "assigned-{week}.gpkg",
+)
+_step_command(
+    "hotspots",
+    "gi",
+    "Gi* hot and cold spots of the week's reports per grid cell (FDR-corrected).\n\n"
+    "\b\nExample:\n  hotspots hotspots -c sample_data/hotspots.toml -w 2026-W47",
+    "gi-{week}.geojson",
+)
+_step_command(
+    "clusters",
+    "clusters",
+    "Density clusters of the week's reports, one polygon per cluster.\n\n"
+    "\b\nExample:\n  hotspots clusters -c sample_data/hotspots.toml -w 2026-W47",
+    "clusters-{week}.geojson",
+)
+_step_command(
+    "emerging",
+    "emerging",
+    "Emerging hot spot pattern of every grid cell over the history weeks.\n\n"
+    "\b\nExample:\n  hotspots emerging -c sample_data/hotspots.toml -w 2026-W47",
+    "emerging-{week}.geojson",
+)
+_step_command(
+    "blindspots",
+    "blind_spots",
+    "The ranked blind-spot ledger with evidence and reasons.\n\n"
+    "\b\nExample:\n  hotspots blindspots -c sample_data/hotspots.toml -o ledger.xlsx",
+    "blind_spots-{week}.csv",
+)
+
+
+@main.command(name="map")
+@_config_option
+@_week_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The HTML file (default map-<week>.html).",
+)
+@click.option("--tiles", type=click.Choice(["osm", "amap", "none"]), default=None)
+@click.option("--language", type=click.Choice(["zh", "en"]), default=None)
+@click.pass_context
+def map_command(
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    tiles: str | None,
+    language: str | None,
+) -> None:
+    """Render the week's map as one self-contained offline HTML file.
+
+    \b
+    Example:
+      hotspots map -c sample_data/hotspots.toml -w 2026-W47 --language en
+    """
+
+    def action() -> None:
+        import dataclasses
+
+        from .config import load_config
+        from .pipeline import Weekly
+        from .render import save_map
+
+        cfg = load_config(config)
+        changes: dict[str, Any] = {
+            k: v for k, v in (("tiles", tiles), ("language", language)) if v
+        }
+        cfg = dataclasses.replace(cfg, map=dataclasses.replace(cfg.map, **changes))
+        job = Weekly(cfg, week=week, progress=ctx.obj["progress"])
+        path = out if out is not None else Path(f"map-{job.week}.html")
+        _out(save_map(job.map, path))
+
+    _run(ctx, action)
+
+
+@main.command()
+@_config_option
+@_week_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for patrol_plan.geojson/.gpx/.csv/.xlsx (default: current folder).",
+)
+@click.option(
+    "--teams", type=click.IntRange(min=1), default=None, help="Number of teams."
+)
+@click.option(
+    "--shift-minutes", type=click.FloatRange(min=1), default=None, help="Shift length."
+)
+@click.option("--mode", type=click.Choice(["walking", "ebike", "car"]), default=None)
+@click.pass_context
+def patrol(
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    teams: int | None,
+    shift_minutes: float | None,
+    mode: str | None,
+) -> None:
+    """Plan next week's patrol routes over the top blind spots.
+
+    \b
+    Example:
+      hotspots patrol -c sample_data/hotspots.toml --teams 4 --out plans/
+    """
+
+    def action() -> None:
+        import dataclasses
+
+        from .config import load_config
+        from .pipeline import Weekly
+
+        cfg = load_config(config)
+        changes: dict[str, Any] = {"enabled": True}
+        if teams is not None:
+            changes["teams"] = teams
+        if shift_minutes is not None:
+            changes["shift_minutes"] = shift_minutes
+        if mode is not None:
+            changes["mode"] = mode
+        cfg = dataclasses.replace(
+            cfg, patrol=dataclasses.replace(cfg.patrol, **changes)
+        )
+        job = Weekly(cfg, week=week, progress=ctx.obj["progress"])
+        plan = job.plan
+        if plan is None:
+            msg = "no blind spot has a score above 0 this week: nothing to patrol."
+            raise HotspotsError(msg)
+        folder = out if out is not None else Path()
+        for suffix, writer in (
+            ("geojson", plan.to_geojson),
+            ("gpx", plan.to_gpx),
+            ("csv", plan.to_csv),
+            ("xlsx", plan.to_xlsx),
+        ):
+            _out(writer(folder / f"patrol_plan-{job.week}.{suffix}"))
+
+    _run(ctx, action)
+
+
+@main.command()
+@click.option(
+    "--seed", type=int, default=None, help="Random seed (default: the sample's)."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Folder to write boundaries/ and sample_data/ into.",
+)
+@click.pass_context
+def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
+    """Regenerate the synthetic sample district (boundaries and reports).
+
+    \b
+    Example:
+      hotspots sample --seed 7 --out /tmp/district
+    """
+
+    def action() -> None:
+        from .synth import make_district, write_district
+
+        kwargs = {} if seed is None else {"seed": seed}
+        for path in write_district(make_district(**kwargs), out):
+            _out(path)
+
+    _run(ctx, action)

@@ -1,0 +1,776 @@
+"""Emerging hot spot analysis: where hot and cold spots appear, grow and fade.
+
+The method follows Esri's documented definitions ("How Emerging Hot Spot
+Analysis works", ArcGIS Pro):
+
+1. **Space-time Gi*.** Every bin (unit x period) of the space-time cube gets a
+   Getis-Ord Gi* z-score whose neighbourhood is the unit itself and its
+   spatial neighbours, in the same period and in the previous ``time_lag``
+   periods (Esri's "Neighborhood Time Step"), with binary weights and the
+   global mean and variance of every analysed bin of the cube.
+2. **Significance.** Two-sided p-values, Benjamini-Hochberg false discovery
+   rate over all bins, bins classed +-1/2/3 at 90/95/99 % confidence.
+3. **Trend.** The Mann-Kendall test on each unit's series of z-scores.
+4. **Patterns.** The 17 patterns (new, consecutive, intensifying, persistent,
+   diminishing, sporadic, oscillating, historical hot and cold spots, no
+   pattern) by the precedence fixed in DESIGN.md section 6.
+
+Everything is vectorised: the space-time weights are the Kronecker product of a
+temporal band matrix and the spatial matrix (self included), applied to the
+whole ``units x periods`` array with one sparse product and one cumulative
+sum, never a loop per unit or per period.
+
+References
+----------
+.. [1] Getis, A. and Ord, J. K. (1992). The analysis of spatial association by
+   use of distance statistics. *Geographical Analysis* 24(3), 189-206.
+.. [2] Ord, J. K. and Getis, A. (1995). Local spatial autocorrelation
+   statistics: distributional issues and an application. *Geographical
+   Analysis* 27(4), 286-306.
+.. [3] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works" and "Emerging
+   Hot Spot Analysis (Space Time Pattern Mining)".
+.. [4] Benjamini, Y. and Hochberg, Y. (1995). Controlling the false discovery
+   rate. *Journal of the Royal Statistical Society B* 57(1), 289-300.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Final, Literal, get_args
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse
+from scipy.special import ndtr
+
+from . import labels
+from .errors import InputError, collect_problems
+from .schema import GRID_ID, REPORTED_AT
+from .trend import mann_kendall
+from .weights import SpatialWeights, spatial_weights
+
+__all__ = [
+    "FINAL_P",
+    "FINAL_Z",
+    "MK_P",
+    "MK_TAU",
+    "MK_Z",
+    "N_COLD",
+    "N_HOT",
+    "PATTERN",
+    "PATTERN_EN",
+    "PATTERN_KEYS",
+    "PATTERN_ZH",
+    "Z_SERIES",
+    "EmergingWeights",
+    "classify_patterns",
+    "emerging_hotspots",
+    "space_time_gi_star",
+    "space_time_weights",
+]
+
+PATTERN: Final = "pattern"
+PATTERN_ZH: Final = "pattern_zh"
+PATTERN_EN: Final = "pattern_en"
+N_HOT: Final = "n_hot"
+N_COLD: Final = "n_cold"
+MK_TAU: Final = "mk_tau"
+MK_Z: Final = "mk_z"
+MK_P: Final = "mk_p"
+FINAL_Z: Final = "final_z"
+FINAL_P: Final = "final_p"
+Z_SERIES: Final = "z_series"
+#: Every pattern key, in the order of :data:`hotspots.labels.PATTERNS`.
+PATTERN_KEYS: Final = tuple(labels.PATTERNS)
+
+EmergingWeights = Literal["queen", "rook", "network"]
+_WEIGHT_KINDS: Final = get_args(EmergingWeights)
+_NO_PATTERN: Final = "no_pattern"
+#: Gi* confidence classes: |class| = 1/2/3 when significant at 90/95/99 %.
+_CLASS_LEVELS: Final = ((1, 0.10), (2, 0.05), (3, 0.01))
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+# -- space-time Gi* ------------------------------------------------------------------
+
+
+def _binary_spatial(spatial: Any, n: int | None = None) -> sparse.csr_matrix:
+    """0/1 CSR matrix with a zero diagonal from a matrix or SpatialWeights."""
+    mat = spatial.sparse if isinstance(spatial, SpatialWeights) else spatial
+    w = sparse.csr_matrix(mat, dtype=np.float64)
+    if w.shape[0] != w.shape[1] or (n is not None and w.shape[0] != n):
+        msg = (
+            f"spatial weights must be a square matrix with one row per unit "
+            f"({n} units), got shape {w.shape!r}. Build them from the same units "
+            "with hotspots.weights.spatial_weights."
+        )
+        raise InputError(msg)
+    w = w.copy()
+    w.setdiag(0.0)
+    w.eliminate_zeros()
+    w.data[:] = 1.0
+    return w
+
+
+def space_time_weights(
+    spatial: sparse.spmatrix | sparse.sparray | SpatialWeights,
+    n_periods: int,
+    *,
+    time_lag: int = 1,
+) -> sparse.csr_matrix:
+    """Build the binary space-time weights of all bins explicitly (Gi*, self in).
+
+    Bin ``t * n + i`` is unit ``i`` in period ``t`` (period-major order, the
+    order of ``values.T.ravel()`` for a ``units x periods`` array). Bin
+    ``(i, t)`` neighbours bin ``(j, s)`` when ``j`` is ``i`` or one of its
+    spatial neighbours and ``t - time_lag <= s <= t``: the matrix is
+    ``L kron (I + W)`` with ``L`` the lower band of width ``time_lag``.
+
+    :func:`space_time_gi_star` never builds this matrix (it applies the same
+    product in factored form); it is here to document the neighbourhood and to
+    hand it to other tools (e.g. ``esda.G_Local``).
+
+    Parameters
+    ----------
+    spatial
+        ``n x n`` spatial weights (any non-zero is a link; the diagonal is
+        ignored) or a :class:`~hotspots.weights.SpatialWeights`.
+    n_periods
+        Number of periods ``T``.
+    time_lag
+        Number of previous periods in the neighbourhood (0: the same period
+        only).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``nT x nT`` binary matrix with ones on the diagonal.
+
+    References
+    ----------
+    .. [1] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works"
+       (Neighborhood Time Step).
+    """
+    w = _binary_spatial(spatial)
+    n = w.shape[0]
+    a = (w + sparse.identity(n, format="csr")).tocsr()
+    offsets = list(range(0, -min(time_lag, max(n_periods - 1, 0)) - 1, -1))
+    band = sparse.diags(
+        [np.ones(n_periods - k) for k in range(len(offsets))],
+        offsets,
+        shape=(n_periods, n_periods),
+        format="csr",
+    )
+    return sparse.kron(band, a, format="csr")
+
+
+def space_time_gi_star(
+    values: npt.ArrayLike,
+    spatial: sparse.spmatrix | sparse.sparray | SpatialWeights,
+    *,
+    time_lag: int = 1,
+) -> tuple[FloatArray, FloatArray]:
+    """Compute the space-time Gi* z-score and p-value of every bin at once.
+
+    Parameters
+    ----------
+    values
+        ``units x periods`` array of counts (or weighted sums), chronological
+        columns, finite.
+    spatial
+        ``units x units`` spatial weights: any non-zero is a neighbour link
+        (weights are binary), the diagonal is ignored (the unit itself is
+        always in its neighbourhood, Gi* "star").
+    time_lag
+        Number of previous periods in each bin's neighbourhood (Esri's
+        Neighborhood Time Step; default 1, 0 for a purely spatial Gi* per
+        period).
+
+    Returns
+    -------
+    z, p
+        ``units x periods`` arrays of z-scores and two-sided p-values. When
+        every value is equal (no variation) the z-scores are 0 and the
+        p-values 1.
+
+    Notes
+    -----
+    With ``x`` the ``N = n T`` bin values, ``xbar`` and ``s`` their mean and
+    (population) standard deviation, and binary weights ``w_ij`` (bins ``j``
+    in the space-time neighbourhood of bin ``i``, ``i`` included),
+    ``W_i = sum_j w_ij`` and [1]_ [2]_::
+
+        z_i = (sum_j w_ij x_j - xbar W_i) / (s sqrt((N W_i - W_i^2) / (N - 1)))
+
+    The weights matrix is ``L kron (I + W)`` (:func:`space_time_weights`);
+    its product with the bins is computed as ``(I + W) X`` (one sparse
+    product for all periods) followed by a moving sum over the last
+    ``time_lag + 1`` periods (one cumulative sum), so memory and time grow
+    linearly with the number of bins. The result equals
+    ``esda.G_Local(x, space_time_weights(...), transform="B", star=True)``.
+
+    References
+    ----------
+    .. [1] Getis, A. and Ord, J. K. (1992). The analysis of spatial
+       association by use of distance statistics. *Geographical Analysis*
+       24(3), 189-206.
+    .. [2] Ord, J. K. and Getis, A. (1995). Local spatial autocorrelation
+       statistics: distributional issues and an application. *Geographical
+       Analysis* 27(4), 286-306.
+    .. [3] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> w = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
+    >>> x = np.array([[0, 0, 1, 5], [0, 1, 1, 6], [0, 0, 0, 0]], dtype=float)
+    >>> z, p = space_time_gi_star(x, w, time_lag=1)
+    >>> z.shape
+    (3, 4)
+    >>> bool(z[0, 3] > 1.96)
+    True
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        msg = (
+            f"values must be a 2-D array (units x periods), got shape {x.shape!r}. "
+            "Pass the space-time cube's values."
+        )
+        raise InputError(msg)
+    if not np.isfinite(x).all():
+        msg = (
+            f"values must be finite, got {int((~np.isfinite(x)).sum())} NaN or "
+            "infinite values. Fill empty bins with 0."
+        )
+        raise InputError(msg)
+    if (
+        isinstance(time_lag, bool)
+        or not isinstance(time_lag, int | np.integer)
+        or time_lag < 0
+    ):
+        msg = (
+            f"time_lag must be an integer >= 0 (previous periods in the "
+            f"neighbourhood), got {time_lag!r}. Pass e.g. time_lag=1."
+        )
+        raise InputError(msg)
+    n, t = x.shape
+    w = _binary_spatial(spatial, n)
+    n_bins = n * t
+    z = np.zeros((n, t))
+    p = np.ones((n, t))
+    if n_bins < 2:
+        return z, p
+    mean = float(x.mean())
+    std = float(np.sqrt(max(float((x * x).mean()) - mean * mean, 0.0)))
+    if std <= 1e-12 * max(1.0, abs(mean)):
+        return z, p
+
+    # local sums: (I + W) X, then a moving sum over the last time_lag + 1 periods
+    spatial_sum = x + np.asarray(w @ x)
+    csum = np.cumsum(spatial_sum, axis=1)
+    window = min(int(time_lag), t - 1) + 1
+    local = csum.copy()
+    local[:, window:] -= csum[:, :-window]
+    # number of bins in each neighbourhood: (1 + degree) x periods in the window
+    degree = np.diff(w.indptr).astype(np.float64)
+    periods_in = np.minimum(np.arange(t) + 1, window).astype(np.float64)
+    w_sum = (1.0 + degree)[:, np.newaxis] * periods_in[np.newaxis, :]
+
+    num = local - mean * w_sum
+    den = std * np.sqrt((n_bins * w_sum - w_sum * w_sum) / (n_bins - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(den > 0, num / den, 0.0)
+    p = 2.0 * ndtr(-np.abs(z))
+    return z, p
+
+
+# -- significance ---------------------------------------------------------------------
+
+
+def _bh_reject(p: FloatArray, alpha: float) -> npt.NDArray[np.bool_]:
+    """Benjamini-Hochberg: which p-values are rejected at FDR level ``alpha``."""
+    m = p.size
+    reject = np.zeros(m, dtype=bool)
+    # only p-values <= alpha can be rejected; their ranks among all p-values
+    # equal their ranks among themselves, so sorting them alone is enough
+    cand = np.flatnonzero(p <= alpha)
+    if cand.size == 0:
+        return reject
+    order = cand[np.argsort(p[cand], kind="stable")]
+    ranks = np.arange(1, cand.size + 1)
+    ok = p[order] <= ranks * alpha / m
+    if ok.any():
+        k = int(np.flatnonzero(ok)[-1])
+        reject[order[: k + 1]] = True
+    return reject
+
+
+def _significance_classes(
+    z: FloatArray, p: FloatArray, *, fdr: bool
+) -> npt.NDArray[np.int8]:
+    """Gi* classes -3..3 (99/95/90 % cold .. hot), BH-corrected when ``fdr``."""
+    classes = np.zeros(z.shape, dtype=np.int8)
+    for level, a in _CLASS_LEVELS:
+        sig = _bh_reject(p.ravel(), a).reshape(p.shape) if fdr else p <= a
+        classes[sig] = level
+    classes *= np.sign(z).astype(np.int8)
+    return classes
+
+
+# -- classification -------------------------------------------------------------------
+
+
+def _ninety_percent(n_periods: int) -> int:
+    """``ceil(0.9 n)`` in exact integer arithmetic (0.9 * 20 is 18.000000000000004)."""
+    return (9 * n_periods + 9) // 10
+
+
+def classify_patterns(
+    bin_classes: npt.ArrayLike,
+    mk_z: npt.ArrayLike,
+    mk_p: npt.ArrayLike,
+    *,
+    trend_alpha: float = 0.05,
+) -> npt.NDArray[np.object_]:
+    """Assign one of the 17 emerging hot spot patterns to every unit.
+
+    A pure function of the significant bins and the trend.
+
+    Parameters
+    ----------
+    bin_classes
+        ``units x periods`` integer array, chronological: > 0 a significant
+        hot spot bin, < 0 a significant cold spot bin, 0 not significant (for
+        example Gi* classes -3..3 with the bins below the chosen confidence
+        set to 0).
+    mk_z, mk_p
+        Mann-Kendall z-score and p-value of each unit's Gi* z-score series
+        (NaN p counts as no significant trend).
+    trend_alpha
+        Significance level of the Mann-Kendall trend (default 0.05).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of pattern keys (keys of :data:`hotspots.labels.PATTERNS`),
+        one per unit.
+
+    Notes
+    -----
+    With ``n`` periods, "90 % of the periods" means at least ``ceil(0.9 n)``
+    (every period when ``n < 10``). Esri publishes no precedence between
+    overlapping definitions; this follows DESIGN.md section 6::
+
+        if hot[-1]:
+            if sum(hot) == 1:                      new
+            elif sum(hot) >= ceil(0.9 n):          intensifying if trend up,
+                                                   diminishing if trend down,
+                                                   else persistent
+            elif trailing_run(hot) >= 2 and trailing_run(hot) == sum(hot):
+                                                   consecutive
+            elif any(cold):                        oscillating
+            else:                                  sporadic
+        elif sum(hot) >= ceil(0.9 n):              historical
+        then the same for cold spots (hot and cold swapped; an intensifying
+        cold spot trends down); otherwise no pattern.
+
+    So a cold spot followed by a final run of hot spots only is consecutive,
+    and a unit hot in 90 % of the periods but not in the final one is
+    historical.
+
+    References
+    ----------
+    .. [1] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works" (the
+       pattern definitions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> classes = np.array([[0, 0, 0, 0, 3], [-2, 0, 0, 2, 2], [2, 2, 2, 2, 0]])
+    >>> classify_patterns(classes, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]).tolist()
+    ['new_hot', 'consecutive_hot', 'historical_hot']
+    """
+    c = np.asarray(bin_classes)
+    if c.ndim != 2 or c.shape[1] < 1:
+        msg = (
+            f"bin_classes must be a 2-D array (units x periods) with at least one "
+            f"period, got shape {c.shape!r}."
+        )
+        raise InputError(msg)
+    n_units, n_periods = c.shape
+    z = np.asarray(mk_z, dtype=np.float64).reshape(-1)
+    p = np.asarray(mk_p, dtype=np.float64).reshape(-1)
+    if z.shape != (n_units,) or p.shape != (n_units,):
+        msg = (
+            f"mk_z and mk_p must have one value per unit ({n_units}), got "
+            f"{z.shape[0]} and {p.shape[0]}."
+        )
+        raise InputError(msg)
+    if not 0.0 < trend_alpha < 1.0:
+        msg = f"trend_alpha must be in (0, 1), got {trend_alpha!r}. Pass e.g. 0.05."
+        raise InputError(msg)
+
+    need = _ninety_percent(n_periods)
+    trend = np.where(p < trend_alpha, np.sign(z), 0.0)  # NaN p -> no trend
+    hot, cold = c > 0, c < 0
+    pattern = np.full(n_units, _NO_PATTERN, dtype=object)
+    for side, this, other, up in (("hot", hot, cold, 1.0), ("cold", cold, hot, -1.0)):
+        count = this.sum(axis=1)
+        rev = this[:, ::-1]
+        trailing = np.where(rev.all(axis=1), n_periods, np.argmin(rev, axis=1))
+        last = this[:, -1]
+        choices = np.select(
+            [
+                last & (count == 1),
+                last & (count >= need) & (trend == up),
+                last & (count >= need) & (trend == -up),
+                last & (count >= need),
+                last & (trailing >= 2) & (trailing == count),
+                last & other.any(axis=1),
+                last,
+                count >= need,
+            ],
+            [
+                f"new_{side}",
+                f"intensifying_{side}",
+                f"diminishing_{side}",
+                f"persistent_{side}",
+                f"consecutive_{side}",
+                f"oscillating_{side}",
+                f"sporadic_{side}",
+                f"historical_{side}",
+            ],
+            default=_NO_PATTERN,
+        )
+        free = pattern == _NO_PATTERN
+        pattern[free] = choices[free]
+    return pattern
+
+
+# -- the public entry ------------------------------------------------------------------
+
+
+def _is_reports(frame: pd.DataFrame) -> bool:
+    return isinstance(frame, gpd.GeoDataFrame) or REPORTED_AT in frame.columns
+
+
+def _cube_values(
+    data: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    ids: pd.Index,
+    *,
+    unit: str,
+    freq: str,
+    problems: list[str],
+) -> pd.DataFrame:
+    """Return the space-time cube as a units x periods frame (not reindexed)."""
+    if _is_reports(data):
+        from .cube import space_time_cube
+
+        cube: pd.DataFrame = space_time_cube(data, units, unit=unit, freq=freq)
+    else:
+        cube = data
+    if isinstance(cube.columns, pd.MultiIndex):
+        problems.append(
+            "reports_or_cube must be a cube with one column per period, got a "
+            "cube with (category, period) columns. Select one category, e.g. "
+            "cube['占道经营'], or build the cube without category=."
+        )
+        return cube
+    unknown = cube.index.difference(ids)
+    if len(unknown):
+        problems.append(
+            f"the cube's index must hold ids of units[{unit!r}], got "
+            f"{len(unknown)} unknown ids such as {unknown[:5].tolist()!r}. Build "
+            "the cube from the same units (hotspots.space_time_cube(reports, "
+            "units))."
+        )
+    if not cube.index.is_unique:
+        problems.append(
+            "the cube's index must be unique (one row per unit), got duplicated "
+            "ids. Build it with hotspots.space_time_cube."
+        )
+    return cube
+
+
+def _validate_scalars(
+    problems: list[str],
+    *,
+    periods: int | None,
+    time_lag: int,
+    alpha: float,
+    trend_alpha: float,
+    fdr: bool,
+) -> None:
+    if periods is not None and (
+        isinstance(periods, bool)
+        or not isinstance(periods, int | np.integer)
+        or periods < 2
+    ):
+        problems.append(
+            f"periods must be None (every period) or an integer >= 2 (the last "
+            f"periods to analyse), got {periods!r}. Pass e.g. periods=16."
+        )
+    if (
+        isinstance(time_lag, bool)
+        or not isinstance(time_lag, int | np.integer)
+        or time_lag < 0
+    ):
+        problems.append(
+            f"time_lag must be an integer >= 0, got {time_lag!r}. Pass e.g. time_lag=1."
+        )
+    for name, value in (("alpha", alpha), ("trend_alpha", trend_alpha)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0.0 < value < 1.0
+        ):
+            problems.append(
+                f"{name} must be a probability between 0 and 1, got {value!r}. "
+                f"Pass e.g. {name}=0.05."
+            )
+    if not isinstance(fdr, bool | np.bool_):
+        problems.append(f"fdr must be True or False, got {fdr!r}.")
+
+
+def emerging_hotspots(
+    reports_or_cube: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    unit: str = GRID_ID,
+    freq: str = "W-MON",
+    periods: int | None = None,
+    weights: EmergingWeights | SpatialWeights = "queen",
+    time_lag: int = 1,
+    alpha: float = 0.05,
+    fdr: bool = True,
+    trend_alpha: float = 0.05,
+) -> gpd.GeoDataFrame:
+    """Classify every unit into one of the 17 emerging hot spot patterns.
+
+    Parameters
+    ----------
+    reports_or_cube
+        Either the reports (a GeoDataFrame as returned by
+        ``hotspots.assign``, with the ``unit`` column), aggregated here with
+        ``hotspots.space_time_cube(reports, units, unit=unit, freq=freq)``, or
+        a ready space-time cube: a DataFrame indexed by unit id with one
+        column per period (chronological) holding counts or weighted sums.
+        Units missing from the cube count zero. Not modified.
+    units
+        GeoDataFrame of the units (grid cells or street segments) with the id
+        column ``unit``. Not modified; the result keeps its index, row order,
+        columns and CRS.
+    unit
+        Name of the id column (``"grid_id"``, ``"segment_id"``, ...).
+    freq
+        Period of the cube built from reports (pandas frequency, default
+        weeks starting on Monday). Ignored for a ready cube.
+    periods
+        Analyse only the last ``periods`` periods (None: all of them; at
+        least 2).
+    weights
+        Spatial neighbours: ``"queen"`` or ``"rook"`` contiguity for polygons,
+        ``"network"`` for street segments sharing an end node, or a prebuilt
+        :class:`~hotspots.weights.SpatialWeights` of the same units (any kind,
+        e.g. a distance band). Used as binary weights.
+    time_lag
+        Number of previous periods in each bin's neighbourhood (Esri's
+        Neighborhood Time Step, default 1).
+    alpha
+        Significance level at which a bin counts as a hot or cold spot for
+        the patterns (default 0.05, i.e. 95 % confidence), after the false
+        discovery rate correction when ``fdr``.
+    fdr
+        Correct the bins' p-values for multiple testing with
+        Benjamini-Hochberg over all analysed bins, as Esri does (default).
+    trend_alpha
+        Significance level of the Mann-Kendall trend (default 0.05).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``units`` with the columns ``pattern`` (key of
+        :data:`hotspots.labels.PATTERNS`), ``pattern_zh``, ``pattern_en``,
+        ``n_hot`` and ``n_cold`` (periods that are significant hot / cold
+        spots at ``alpha``), ``mk_tau``, ``mk_z``, ``mk_p`` (Mann-Kendall
+        trend of the unit's z-scores: Kendall's tau-b, z and two-sided p),
+        ``final_z`` and ``final_p`` (Gi* z and uncorrected two-sided p of the
+        last period) and ``z_series`` (list of the unit's z-scores, one per
+        period, for sparklines). Units without any report in the analysed
+        periods are not analysed (as in Esri, where only locations with data
+        are): pattern ``no_pattern``, NaN statistics and an empty
+        ``z_series``. ``result.attrs`` holds ``periods`` (the period labels),
+        ``alpha``, ``trend_alpha``, ``time_lag`` and ``fdr``.
+
+    Raises
+    ------
+    TypeError
+        When ``units`` is not a GeoDataFrame or ``reports_or_cube`` not a
+        DataFrame.
+    InputError
+        When an argument is out of range, the ids do not match or the cube
+        has fewer than 2 periods.
+
+    Notes
+    -----
+    Each bin's neighbourhood is the unit and its spatial neighbours in the
+    same period and in the ``time_lag`` previous periods; the Gi* uses
+    binary weights and the mean and variance of every analysed bin
+    (:func:`space_time_gi_star`). Bins are then classed +-1/2/3 at 90/95/99 %
+    (after FDR), a bin is hot or cold for the patterns when significant at
+    ``alpha``, each unit's z-scores are tested for a trend with
+    :func:`hotspots.trend.mann_kendall`, and :func:`classify_patterns` names
+    the pattern.
+
+    References
+    ----------
+    .. [1] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works".
+    .. [2] Getis, A. and Ord, J. K. (1992). *Geographical Analysis* 24(3),
+       189-206; Ord, J. K. and Getis, A. (1995). *Geographical Analysis*
+       27(4), 286-306.
+    .. [3] Mann, H. B. (1945). *Econometrica* 13(3), 245-259.
+    .. [4] Benjamini, Y. and Hochberg, Y. (1995). *JRSS B* 57(1), 289-300.
+    """
+    if not isinstance(units, gpd.GeoDataFrame):
+        msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
+        raise TypeError(msg)
+    if not isinstance(reports_or_cube, pd.DataFrame):
+        msg = (
+            "reports_or_cube must be the reports GeoDataFrame or a space-time cube "
+            f"DataFrame, got {type(reports_or_cube).__name__}."
+        )
+        raise TypeError(msg)
+    problems: list[str] = []
+    _validate_scalars(
+        problems,
+        periods=periods,
+        time_lag=time_lag,
+        alpha=alpha,
+        trend_alpha=trend_alpha,
+        fdr=fdr,
+    )
+    if isinstance(weights, str) and weights not in _WEIGHT_KINDS:
+        problems.append(
+            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
+            f"got {weights!r}. For a distance band pass "
+            "spatial_weights(units, 'distance', distance_m=..., unit=...)."
+        )
+    elif not isinstance(weights, str | SpatialWeights):
+        problems.append(
+            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
+            f"got {type(weights).__name__}."
+        )
+    if unit not in units.columns:
+        problems.append(
+            f"unit must name the id column of units, got {unit!r}; columns are "
+            f"{list(units.columns)!r}. Pass e.g. unit='segment_id' for segments."
+        )
+        collect_problems(problems, "emerging_hotspots")
+    ids = pd.Index(units[unit])
+    if ids.hasnans or not ids.is_unique:
+        problems.append(
+            f"units[{unit!r}] must hold unique, non-missing ids, got "
+            f"{int(ids.isna().sum())} missing and "
+            f"{int(ids.duplicated().sum())} duplicated. Keep one row per unit."
+        )
+    if _is_reports(reports_or_cube) and unit not in reports_or_cube.columns:
+        problems.append(
+            f"reports must have the unit column {unit!r} (from hotspots.assign), "
+            f"got columns {list(reports_or_cube.columns)!r}. Join them first: "
+            "hotspots.assign(reports, grid=...)."
+        )
+    collect_problems(problems, "emerging_hotspots")
+
+    cube = _cube_values(
+        reports_or_cube, units, ids, unit=unit, freq=freq, problems=problems
+    )
+    collect_problems(problems, "emerging_hotspots")
+    cube = cube.reindex(ids, fill_value=0)
+    if periods is not None:
+        cube = cube.iloc[:, -int(periods) :]
+    values = cube.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values.shape[1] < 2:
+        problems.append(
+            f"the cube must have at least 2 periods for a trend, got "
+            f"{values.shape[1]}. Pass a longer history of reports."
+        )
+    elif not np.isfinite(values).all():
+        problems.append(
+            "the cube's values must be finite numbers, got "
+            f"{int((~np.isfinite(values)).sum())} missing or infinite. Fill "
+            "empty bins with 0."
+        )
+    collect_problems(problems, "emerging_hotspots")
+
+    if isinstance(weights, SpatialWeights):
+        sw = weights.align(ids)
+    else:
+        sw = spatial_weights(units, weights, unit=unit)
+    w = _binary_spatial(sw, len(ids))
+
+    # Esri analyses only the locations with at least one report
+    analysed = np.flatnonzero(np.abs(values).sum(axis=1) > 0)
+    x = values[analysed]
+    w_sub = w[analysed][:, analysed]
+    z, p = space_time_gi_star(x, w_sub, time_lag=int(time_lag))
+    classes = _significance_classes(z, p, fdr=bool(fdr))
+    if any(np.isclose(alpha, a) for _, a in _CLASS_LEVELS):
+        level = next(lv for lv, a in _CLASS_LEVELS if np.isclose(alpha, a))
+        significant = np.abs(classes) >= level
+    else:
+        significant = (
+            _bh_reject(p.ravel(), alpha).reshape(p.shape) if fdr else (p <= alpha)
+        )
+    sig_classes = np.where(significant, classes, 0)
+    mk = mann_kendall(z) if len(analysed) else None
+
+    n_units = values.shape[0]
+    pattern = np.full(n_units, _NO_PATTERN, dtype=object)
+    n_hot = np.zeros(n_units, dtype=np.int64)
+    n_cold = np.zeros(n_units, dtype=np.int64)
+    mk_tau, mk_z, mk_p, final_z, final_p = (np.full(n_units, np.nan) for _ in range(5))
+    z_series: list[list[float]] = [[] for _ in range(n_units)]
+    if mk is not None:
+        pattern[analysed] = classify_patterns(
+            sig_classes, mk.z, mk.p, trend_alpha=trend_alpha
+        )
+        n_hot[analysed] = (sig_classes > 0).sum(axis=1)
+        n_cold[analysed] = (sig_classes < 0).sum(axis=1)
+        mk_tau[analysed], mk_z[analysed], mk_p[analysed] = mk.tau, mk.z, mk.p
+        final_z[analysed], final_p[analysed] = z[:, -1], p[:, -1]
+        for pos, row in zip(analysed.tolist(), z.tolist(), strict=True):
+            z_series[pos] = row
+
+    out = units.copy()
+    out[PATTERN] = pattern
+    out[PATTERN_ZH] = [labels.PATTERNS[k]["zh"] for k in pattern]
+    out[PATTERN_EN] = [labels.PATTERNS[k]["en"] for k in pattern]
+    out[N_HOT] = n_hot
+    out[N_COLD] = n_cold
+    out[MK_TAU] = mk_tau
+    out[MK_Z] = mk_z
+    out[MK_P] = mk_p
+    out[FINAL_Z] = final_z
+    out[FINAL_P] = final_p
+    out[Z_SERIES] = pd.Series(z_series, index=out.index, dtype=object)
+    out.attrs.update(
+        periods=[str(c) for c in cube.columns],
+        alpha=float(alpha),
+        trend_alpha=float(trend_alpha),
+        time_lag=int(time_lag),
+        fdr=bool(fdr),
+    )
+    if len(analysed) == 0:
+        warnings.warn(
+            "emerging_hotspots: no unit has a report in the analysed periods; every "
+            "unit gets 'no_pattern'.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return out

@@ -1,0 +1,1063 @@
+"""Read city-management issue reports into the canonical report frame.
+
+:func:`read_reports` reads a platform export (CSV, Excel, GeoJSON,
+GeoPackage, GeoParquet or an in-memory frame), maps its columns to the
+canonical names of :mod:`hotspots.schema`, cleans and validates every row,
+converts the coordinates to WGS-84 and returns the good rows as a
+GeoDataFrame and the bad ones, untouched, with a reason.
+
+Rules, in one place
+-------------------
+Encoding of a CSV (``encoding=None``)
+    A UTF-8 byte-order mark means UTF-8. Otherwise the first 64 KiB are
+    decoded as UTF-8; if that fails the file is read as GB18030 (a superset
+    of GBK and GB2312, so every GBK export reads correctly). If a UTF-8 read
+    fails further into the file, it is read again as GB18030.
+Columns
+    An explicit ``mapping`` (source column -> canonical name) wins. The other
+    columns are matched by a preset, detected from the headers
+    (``preset="auto"``): the Chinese platform export (:data:`PLATFORM_COLUMNS`),
+    Open311 GeoReport v2 (:data:`OPEN311_COLUMNS`) or the canonical names.
+    Headers are compared after NFKC normalisation, stripping and lower-casing.
+    When two source columns match one canonical name, the first alias in the
+    preset's order wins and the other is kept as an extra column.
+Coordinates
+    From the ``lon``/``lat`` columns when ``mapping`` names them, else from
+    the geometry of a spatial source, else from the preset's longitude and
+    latitude columns. ``coords`` names their system (WGS-84, GCJ-02 or
+    BD-09); they are converted to WGS-84 with :func:`hotspots.crs.convert`.
+    A geometry in a projected CRS is first transformed to EPSG:4326 (then
+    ``coords`` must be ``"wgs84"``); a geometry without a CRS is taken to be
+    in ``coords``. The source longitude/latitude columns are consumed into
+    the geometry (not kept, so that no second copy in another datum remains).
+Times
+    Whitespace is stripped and full-width characters are normalised (NFKC);
+    ``/``, ``年``, ``月`` become ``-`` and ``日`` a space. Accepted:
+    ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]``, ``YYYYMMDDHHMMSS`` and ISO 8601
+    with an offset or ``Z``. Naive times are local times of ``tz``
+    (non-existent or ambiguous local times are row problems); aware times
+    are converted to ``tz``.
+Status and source
+    Mapped through :mod:`hotspots.vocab`. An empty status is ``"closed"``
+    when the report has a ``closed_at``, else ``"open"``; a missing status
+    column the same. An empty or missing source is ``"other"``. For Open311,
+    ``updated_datetime`` is the ``closed_at`` of closed requests.
+Categories
+    See :mod:`hotspots.vocab`: a code gets its name, a name its code where it
+    matches exactly one entry, and ``category_major`` comes from the source,
+    or from the code, or from a legacy major class name. ``weight`` comes
+    from a weight column, else from the local category's weight, else 1.0.
+Row problems (each a reason; several joined with ``"; "``)
+    missing ``report_id``; duplicate ``report_id`` (every occurrence after
+    the first in file order is quarantined, the first is kept); missing or
+    unparseable ``reported_at``; unparseable ``closed_at``; ``closed_at``
+    before ``reported_at``; missing coordinates; non-numeric coordinates;
+    coordinates out of range (longitude outside [-180, 180] or latitude
+    outside [-90, 90]); swapped longitude/latitude (the point is outside the
+    China box of :data:`hotspots.crs.CHINA_BBOX` but the swapped point is
+    inside, and either the latitude exceeds 90 or at least half of the rows
+    lie in China); a geometry that is not a point; unknown or void status
+    word; unknown source word; empty category; bad weight or reopen count.
+    Swapped points are never swapped back silently.
+Row numbers
+    1-based data rows: the first row after the header is row 1 (for a frame,
+    the first row is row 1).
+
+Extra source columns are kept unchanged (text for a CSV, whose exports carry
+no types: codes with leading zeros survive), renamed with the suffix
+``_original`` only if their name collides with a canonical column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+
+from . import schema
+from .crs import CHINA_BBOX, convert, coord_system
+from .errors import InputError, collect_problems
+from .vocab import (
+    SOURCE_WORDS,
+    STATUS_WORDS,
+    VOID_STATUS_WORDS,
+    CategoryTable,
+    category_table,
+    normalise_word,
+)
+
+__all__ = [
+    "CANONICAL_NAMES",
+    "OPEN311_COLUMNS",
+    "PLATFORM_COLUMNS",
+    "ReadResult",
+    "read_reports",
+]
+
+LON: Final = "lon"
+LAT: Final = "lat"
+_UPDATED: Final = "updated_datetime"
+
+Preset = Literal["auto", "platform", "open311", "canonical"]
+OnError = Literal["raise", "quarantine"]
+
+#: Chinese city-management platform export: canonical name -> headers, by priority.
+PLATFORM_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    schema.REPORT_ID: ("案件编号", "事件编号", "工单编号"),
+    schema.REPORTED_AT: ("上报时间", "发现时间", "受理时间"),
+    schema.CATEGORY: ("问题小类", "小类", "问题类型", "事件类型"),
+    schema.CATEGORY_MAJOR: ("问题大类", "大类"),
+    schema.CATEGORY_CODE: ("小类编码", "事项编码", "问题编码", "类型编码"),
+    LON: ("经度",),
+    LAT: ("纬度",),
+    schema.STATUS: ("案件状态", "处置状态"),
+    schema.CLOSED_AT: ("结案时间", "办结时间"),
+    schema.SOURCE: ("案件来源", "问题来源", "上报来源"),
+    schema.DESCRIPTION: ("问题描述", "事件描述"),
+    schema.ADDRESS: ("地址", "事发地址", "位置"),
+    schema.REPORTER_NAME: ("上报人", "反映人"),
+    schema.REPORTER_PHONE: ("联系电话", "联系方式"),
+    schema.REOPEN_COUNT: ("返工次数", "重新打开次数"),
+}
+#: Open311 GeoReport v2 requests: canonical name -> field.
+OPEN311_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    schema.REPORT_ID: ("service_request_id",),
+    schema.REPORTED_AT: ("requested_datetime",),
+    schema.CATEGORY: ("service_name",),
+    schema.CATEGORY_CODE: ("service_code",),
+    schema.STATUS: ("status",),
+    _UPDATED: ("updated_datetime",),
+    LAT: ("lat",),
+    LON: ("long",),
+    schema.DESCRIPTION: ("description",),
+    schema.ADDRESS: ("address",),
+}
+#: Canonical names (and usual English spellings of longitude/latitude).
+CANONICAL_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    **{
+        c: (c,)
+        for c in (
+            schema.REPORT_ID,
+            schema.REPORTED_AT,
+            schema.CATEGORY,
+            schema.CATEGORY_CODE,
+            schema.CATEGORY_MAJOR,
+            schema.STATUS,
+            schema.CLOSED_AT,
+            schema.SOURCE,
+            schema.WEIGHT,
+            schema.REOPEN_COUNT,
+            schema.DESCRIPTION,
+            schema.ADDRESS,
+            schema.REPORTER_NAME,
+            schema.REPORTER_PHONE,
+            schema.REPORTER_ID_NUMBER,
+        )
+    },
+    LON: ("lon", "lng", "longitude"),
+    LAT: ("lat", "latitude"),
+}
+_PRESETS: Final = {
+    "platform": PLATFORM_COLUMNS,
+    "open311": OPEN311_COLUMNS,
+    "canonical": CANONICAL_NAMES,
+}
+_TARGETS: Final = frozenset(CANONICAL_NAMES)
+_TEXT_COLUMNS: Final = (
+    schema.DESCRIPTION,
+    schema.ADDRESS,
+    schema.REPORTER_NAME,
+    schema.REPORTER_PHONE,
+    schema.REPORTER_ID_NUMBER,
+)
+_OUTPUT_ORDER: Final = (
+    schema.REPORT_ID,
+    schema.REPORTED_AT,
+    schema.CATEGORY,
+    schema.CATEGORY_CODE,
+    schema.CATEGORY_MAJOR,
+    schema.STATUS,
+    schema.CLOSED_AT,
+    schema.SOURCE,
+    schema.WEIGHT,
+    schema.REOPEN_COUNT,
+    *_TEXT_COLUMNS,
+)
+_NUMBER_RE: Final = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_AWARE_RE: Final = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_TIME_FORMATS: Final = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%schema.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y%m%d%H%M%S",
+)
+_MAX_LISTED: Final = 50
+_SNIFF_BYTES: Final = 65536
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The outcome of :func:`read_reports`.
+
+    Attributes
+    ----------
+    reports
+        Accepted rows: the canonical report frame, EPSG:4326 points, the
+        source index.
+    quarantined
+        Rejected rows: every source column as read, plus ``row_number``
+        (1-based data row) and ``reason``.
+    rows_read
+        Data rows in the source.
+    """
+
+    reports: gpd.GeoDataFrame
+    quarantined: pd.DataFrame
+    rows_read: int
+
+    @property
+    def balanced(self) -> bool:
+        """Whether rows read = rows accepted + rows quarantined (always true)."""
+        return self.rows_read == len(self.reports) + len(self.quarantined)
+
+
+@dataclass
+class _Problems:
+    """Row problems: per check a mask, a message and optionally the values."""
+
+    n: int
+    checks: list[tuple[BoolArray, str, pd.Series | None, bool]]
+
+    def add(
+        self,
+        mask: BoolArray,
+        message: str,
+        values: pd.Series | None = None,
+        *,
+        quote: bool = True,
+    ) -> None:
+        """Record ``message`` (followed by the row's value) where ``mask``."""
+        if mask.any():
+            self.checks.append((mask, message, values, quote))
+
+    def bad(self) -> BoolArray:
+        """Return the rows with at least one problem."""
+        out = np.zeros(self.n, dtype=bool)
+        for mask, _, _, _ in self.checks:
+            out |= mask
+        return out
+
+    def reasons(self, rows: npt.NDArray[np.intp]) -> list[str]:
+        """Return the joined reasons of ``rows`` (a loop over bad rows only)."""
+        parts: list[list[str]] = [[] for _ in rows]
+        for mask, message, values, quote in self.checks:
+            hit = np.flatnonzero(mask[rows])
+            if values is None:
+                for k in hit:
+                    parts[k].append(message)
+                continue
+            vals = values.iloc[rows[hit]].tolist()
+            for k, v in zip(hit, vals, strict=True):
+                parts[k].append(f"{message} {v!r}" if quote else f"{message} {v}")
+        return ["; ".join(p) for p in parts]
+
+
+# -- loading ----------------------------------------------------------------------
+
+
+def _sniff_encoding(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"  # pyarrow strips the BOM
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+    def read(enc: str) -> pd.DataFrame:
+        return pd.read_csv(
+            path,
+            dtype=str,
+            engine="pyarrow",
+            encoding=enc,
+            keep_default_na=False,
+            na_values=[""],
+        )
+
+    if encoding is not None:
+        return read(encoding)
+    guess = _sniff_encoding(path)
+    try:
+        return read(guess)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+        if guess != "utf-8":
+            msg = (
+                f"could not decode {str(path)!r} as {guess}: {err}. "
+                "Pass the file's encoding, e.g. encoding='gbk'."
+            )
+            raise InputError(msg) from err
+        try:
+            return read("gb18030")
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err2:
+            msg = (
+                f"could not decode {str(path)!r} as UTF-8 or GB18030: {err2}. "
+                "Pass the file's encoding, e.g. encoding='big5'."
+            )
+            raise InputError(msg) from err2
+
+
+def _load(
+    source: object,
+    encoding: str | None,
+    sheet_name: str | int | None,
+    layer: str | None,
+) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
+    """Return the source as read and its geometry (if it has one)."""
+    if isinstance(source, gpd.GeoDataFrame):
+        geom = source.geometry if source._geometry_column_name in source else None
+        return pd.DataFrame(source), geom
+    if isinstance(source, pd.DataFrame):
+        return source, None
+    if not isinstance(source, str | os.PathLike):
+        msg = (
+            "source must be a file path, a DataFrame or a GeoDataFrame, "
+            f"got {type(source).__name__}."
+        )
+        raise TypeError(msg)
+    path = Path(source)
+    if not path.exists():
+        msg = f"source file {str(path)!r} does not exist. Check the path."
+        raise InputError(msg)
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt"}:
+        return _read_csv(path, encoding), None
+    if suffix in {".xlsx", ".xlsm"}:
+        frame = pd.read_excel(
+            path, sheet_name=0 if sheet_name is None else sheet_name, engine="openpyxl"
+        )
+        return frame, None
+    if suffix in {".parquet", ".geoparquet"}:
+        try:
+            gdf = gpd.read_parquet(path)
+        except ValueError:
+            return pd.read_parquet(path), None
+        return pd.DataFrame(gdf), gdf.geometry
+    if suffix in {".geojson", ".json", ".gpkg", ".shp", ".fgb"}:
+        gdf = gpd.read_file(path, layer=layer)
+        return pd.DataFrame(gdf), gdf.geometry
+    msg = (
+        f"source {str(path)!r} has an unsupported extension {suffix!r}. "
+        "Expected .csv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet; save an "
+        ".xls file as .xlsx."
+    )
+    raise InputError(msg)
+
+
+# -- columns ----------------------------------------------------------------------
+
+
+def _resolve_columns(
+    columns: list[str],
+    mapping: Mapping[str, str] | None,
+    preset: Preset,
+    has_geometry: bool,
+) -> tuple[dict[str, str], str]:
+    """Return canonical name -> source column, and the preset used."""
+    keys = {normalise_word(c): c for c in reversed(columns)}
+    if preset == "auto":
+        scores = {
+            name: sum(normalise_word(a) in keys for al in table.values() for a in al)
+            for name, table in _PRESETS.items()
+            if name != "canonical"
+        }
+        best = max(scores, key=lambda k: scores[k])
+        used = best if scores[best] > 0 else "canonical"
+    else:
+        used = preset
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    if mapping:
+        for src, target in mapping.items():
+            out[target] = src
+            taken.add(src)
+    tables = (
+        [_PRESETS[used]] if used == "canonical" else [_PRESETS[used], CANONICAL_NAMES]
+    )
+    for table in tables:
+        for target, aliases in table.items():
+            if target in out:
+                continue
+            for alias in aliases:
+                col = keys.get(normalise_word(alias))
+                if col is not None and col not in taken:
+                    out[target] = col
+                    taken.add(col)
+                    break
+    if has_geometry and not (mapping and (LON in mapping.values())):
+        out.pop(LON, None)
+        out.pop(LAT, None)
+    return out, used
+
+
+# -- cleaning ---------------------------------------------------------------------
+
+
+def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
+    """Return stripped text (str dtype, NA for missing/empty), NFKC if asked."""
+    if pd.api.types.is_float_dtype(col.dtype):
+        finite = col.dropna()
+        if len(finite) and bool(np.all(np.mod(finite.to_numpy(), 1) == 0)):
+            col = col.astype("Int64")
+    if not isinstance(col.dtype, pd.StringDtype):
+        col = col.astype("str")
+    if nfkc:
+        nonascii = ~col.str.isascii().to_numpy(dtype=bool, na_value=True)
+        if nonascii.any():
+            col = col.copy()
+            col[nonascii] = col[nonascii].str.normalize("NFKC")
+    col = col.str.strip()
+    return col.mask(col == "")
+
+
+def _present(col: pd.Series) -> BoolArray:
+    return col.notna().to_numpy(dtype=bool)
+
+
+def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """Return values, present mask and non-numeric mask of a numeric column."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+        col.dtype
+    ):
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        present = ~np.isnan(values)
+        return values, present, np.zeros(len(col), dtype=bool)
+    text = _text(col)
+    arr = pa.array(text.array)
+    ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER_RE), False)
+    numbers = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
+    values = numbers.to_numpy(zero_copy_only=False).astype(np.float64)
+    present = _present(text)
+    okn = ok.to_numpy(zero_copy_only=False)
+    return values, present, present & ~okn
+
+
+def _localize(naive: pd.Series, tz: str) -> pd.Series:
+    return naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+
+
+def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
+    """Return tz-aware times (ns), present mask and unparseable mask."""
+    index = col.index
+    col = col.reset_index(drop=True)
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        out = col.dt.tz_convert(tz)
+        present = _present(col)
+    elif pd.api.types.is_datetime64_dtype(col.dtype):
+        out = _localize(col, tz)
+        present = _present(col)
+    else:
+        text = _text(col)
+        present = _present(text)
+        text = text.str.replace(r"[/年月]", "-", regex=True).str.replace(
+            "日", " ", regex=False
+        )
+        text = text.str.strip()
+        utc = np.full(len(col), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+        todo = present.copy()
+        aware = todo & text.str.contains(_AWARE_RE, regex=True).to_numpy(
+            dtype=bool, na_value=False
+        )
+        if aware.any():
+            parsed = pd.to_datetime(
+                text[aware], format="ISO8601", utc=True, errors="coerce"
+            )
+            utc[aware] = parsed.dt.as_unit("ns").to_numpy().view(np.int64)
+            todo &= ~aware
+        arr = pa.array(text.array)
+        for fmt in _TIME_FORMATS:
+            if not todo.any():
+                break
+            rows = np.flatnonzero(todo)
+            sub = arr.take(pa.array(rows)) if len(rows) < len(col) else arr
+            stamps = pc.strptime(sub, format=fmt, unit="ns", error_is_null=True)
+            naive = pd.Series(stamps.to_numpy(zero_copy_only=False))
+            local = _localize(naive.astype("datetime64[ns]"), tz)
+            got = local.notna().to_numpy(dtype=bool)
+            parsed_ok = naive.notna().to_numpy(dtype=bool)
+            i8 = (
+                local.dt.tz_convert("UTC")
+                .dt.tz_localize(None)
+                .to_numpy()
+                .view(np.int64)
+            )
+            utc[rows[got]] = i8[got]
+            # parsed but not a valid local time: stays NaT, stop trying formats
+            todo[rows[parsed_ok]] = False
+        out = pd.Series(pd.to_datetime(utc, utc=True)).dt.tz_convert(tz)
+    out = out.dt.as_unit("ns")
+    out.index = index
+    bad = present & out.isna().to_numpy(dtype=bool)
+    return out, present, bad
+
+
+def _lookup(
+    text: pd.Series, words: Mapping[str, Any], *, normalise: bool = True
+) -> tuple[npt.NDArray[np.object_], BoolArray]:
+    """Map values through ``words`` via their unique values only.
+
+    Returns the mapped values (None where missing or unknown) and the mask of
+    present values that are not in ``words``.
+    """
+    codes, uniques = pd.factorize(text)
+    keys = [normalise_word(u) if normalise else u for u in uniques]
+    mapped = np.array([words.get(k) for k in keys] + [None], dtype=object)
+    values = mapped[codes]  # code -1 (missing) takes the trailing None
+    unknown = (codes >= 0) & np.array([v is None for v in mapped], dtype=bool)[codes]
+    return values, unknown
+
+
+# -- validation helpers -------------------------------------------------------------
+
+
+def _validate_args(
+    mapping: object,
+    preset: object,
+    coords: object,
+    tz: object,
+    on_error: object,
+    columns: list[str],
+) -> list[str]:
+    problems: list[str] = []
+    if preset not in ("auto", *_PRESETS):
+        problems.append(
+            f"preset must be 'auto', 'platform', 'open311' or 'canonical', "
+            f"got {preset!r}. Leave it at 'auto' to detect it from the headers."
+        )
+    if on_error not in ("raise", "quarantine"):
+        problems.append(
+            f"on_error must be 'raise' or 'quarantine', got {on_error!r}. "
+            "Use 'quarantine' to keep the good rows and get the bad ones back."
+        )
+    try:
+        coord_system(str(coords))
+    except InputError as err:
+        problems.append(f"coords: {err}")
+    try:
+        pd.Timestamp("2026-01-01").tz_localize(str(tz))
+    except Exception:
+        problems.append(
+            f"tz must be an IANA time zone name, got {tz!r}. "
+            "Use e.g. tz='Asia/Shanghai'."
+        )
+    if mapping is not None:
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            problems.append(
+                "mapping must be a dict of source column -> canonical name, "
+                f"got {mapping!r}. Use e.g. mapping={{'发生时间': 'reported_at'}}."
+            )
+        else:
+            wrong = {k: v for k, v in mapping.items() if v not in _TARGETS}
+            if wrong:
+                problems.append(
+                    f"mapping: unknown canonical names {wrong!r}. Map to one of "
+                    f"{sorted(_TARGETS)!r}."
+                )
+            absent = [k for k in mapping if k not in columns]
+            if absent:
+                problems.append(
+                    f"mapping names columns {absent!r} that are not in the source "
+                    f"(headers found: {columns!r}). Use the headers exactly as found."
+                )
+            targets = list(mapping.values())
+            twice = sorted({t for t in targets if targets.count(t) > 1})
+            if twice:
+                problems.append(
+                    f"mapping maps several columns to {twice!r}. Map one column "
+                    "to each canonical name."
+                )
+    return problems
+
+
+def _missing_columns(found: dict[str, str], has_geometry: bool) -> list[str]:
+    missing = [c for c in (schema.REPORT_ID, schema.REPORTED_AT) if c not in found]
+    if schema.CATEGORY not in found and schema.CATEGORY_CODE not in found:
+        missing.append(schema.CATEGORY)
+    if not has_geometry or LON in found or LAT in found:
+        missing += [c for c in (LON, LAT) if c not in found]
+    return missing
+
+
+def _geometry_to_degrees(geometry: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
+    crs = geometry.crs
+    if crs is None or crs.to_epsg() == 4326:
+        return geometry
+    if not crs.is_geographic and system != "wgs84":
+        msg = (
+            f"coords={system!r} applies to longitude/latitude in degrees, but the "
+            f"geometry is in the projected CRS {crs.to_string()!r}. Pass "
+            "coords='wgs84' for projected data."
+        )
+        raise InputError(msg)
+    return geometry.to_crs(schema.WGS84)
+
+
+# -- the reader ---------------------------------------------------------------------
+
+
+def read_reports(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    preset: Preset = "auto",
+    coords: str = "wgs84",
+    tz: str = schema.DEFAULT_TZ,
+    on_error: OnError = "raise",
+    categories: Any = None,
+    encoding: str | None = None,
+    sheet_name: str | int | None = None,
+    layer: str | None = None,
+) -> ReadResult:
+    """Read issue reports into the canonical report frame, validating every row.
+
+    The rules (encoding detection, column presets, coordinates, times,
+    vocabularies, row problems) are listed in the module docstring of
+    :mod:`hotspots.io`.
+
+    Parameters
+    ----------
+    source
+        A path (``.csv``, ``.xlsx``, ``.geojson``/``.json``, ``.gpkg``,
+        ``.shp``, ``.fgb``, ``.parquet``) or a DataFrame / GeoDataFrame (not
+        modified).
+    mapping
+        Source column -> canonical name (``report_id``, ``reported_at``,
+        ``category``, ``category_code``, ``category_major``, ``status``,
+        ``closed_at``, ``source``, ``weight``, ``reopen_count``,
+        ``description``, ``address``, ``reporter_name``, ``reporter_phone``,
+        ``reporter_id_number``, ``lon``, ``lat``). Wins over the preset.
+    preset
+        ``"auto"`` (detect from the headers), ``"platform"`` (Chinese
+        city-management export), ``"open311"`` or ``"canonical"``.
+    coords
+        Coordinate system of the input: ``"wgs84"``, ``"gcj02"`` (Amap,
+        Tencent) or ``"bd09"`` (Baidu); aliases accepted.
+    tz
+        IANA time zone of naive times and of the output.
+    on_error
+        ``"raise"``: one :class:`~hotspots.errors.InputError` listing every
+        row problem with its row number. ``"quarantine"``: return the bad
+        rows in :attr:`ReadResult.quarantined` with a reason.
+    categories
+        Local categories (codes and names beyond the national table), a
+        DataFrame or list of dicts with ``code``, ``name_zh``, and optional
+        ``name_en``, ``weight``, ``group``; see
+        :func:`hotspots.vocab.category_table`.
+    encoding
+        CSV encoding; ``None`` detects UTF-8 (with or without BOM) or GB18030.
+    sheet_name
+        Excel sheet (default: the first).
+    layer
+        GeoPackage layer (default: the first).
+
+    Returns
+    -------
+    ReadResult
+        ``reports``: GeoDataFrame in EPSG:4326 with the canonical columns
+        (see :mod:`hotspots.schema`) then every extra source column, index of
+        the source; ``quarantined``: rejected rows with every source column as
+        read plus ``row_number`` and ``reason``; ``rows_read``.
+
+    Raises
+    ------
+    InputError
+        Bad arguments; required columns missing (the message names them, the
+        headers found, and how to pass ``mapping=``); with
+        ``on_error="raise"``, any row problem.
+    TypeError
+        When ``source`` is not a path or a frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> export = pd.DataFrame({
+    ...     "案件编号": ["A1", "A2"],
+    ...     "上报时间": ["2026-11-02 08:15:00", "2026-11-02 25:00:00"],
+    ...     "问题小类": ["占道经营", "暴露垃圾"],
+    ...     "经度": ["120.38", "120.39"],
+    ...     "纬度": ["36.07", "36.06"],
+    ...     "案件状态": ["已派遣", "已结案"],
+    ... })
+    >>> result = read_reports(export, coords="gcj02", on_error="quarantine")
+    >>> result.reports[["report_id", "category_code", "status"]].values.tolist()
+    [['A1', '09006', 'dispatched']]
+    >>> result.quarantined["reason"].tolist()
+    ["unparseable reported_at '2026-11-02 25:00:00'"]
+    """
+    raw, geometry = _load(source, encoding, sheet_name, layer)
+    columns = [str(c) for c in raw.columns]
+    collect_problems(
+        _validate_args(mapping, preset, coords, tz, on_error, columns), "read_reports"
+    )
+    system = coord_system(coords)
+    table = category_table(categories)
+    found, used = _resolve_columns(columns, mapping, preset, geometry is not None)
+    missing = _missing_columns(found, geometry is not None)
+    if missing:
+        msg = (
+            f"read_reports: the source lacks required columns {missing!r} "
+            f"(preset {used!r}; headers found: {columns!r}). Name the source "
+            "columns with mapping=, e.g. mapping={'发生时间': 'reported_at', "
+            "'X坐标': 'lon', 'Y坐标': 'lat'}."
+        )
+        raise InputError(msg)
+    if geometry is not None and LON not in found:
+        geometry = _geometry_to_degrees(geometry, system)
+    else:
+        geometry = None
+    return _build(raw, geometry, found, system, str(tz), on_error, table)
+
+
+def _build(
+    raw: pd.DataFrame,
+    geometry: gpd.GeoSeries | None,
+    found: dict[str, str],
+    system: str,
+    tz: str,
+    on_error: str,
+    table: CategoryTable,
+) -> ReadResult:
+    n = len(raw)
+    problems = _Problems(n, [])
+    out: dict[str, Any] = {}
+
+    def col(name: str) -> pd.Series | None:
+        return raw[found[name]] if name in found else None
+
+    def need(name: str) -> pd.Series:
+        return raw[found[name]]
+
+    # report_id -----
+    ids = _text(need(schema.REPORT_ID))
+    problems.add(~_present(ids), "missing report_id")
+    _duplicates(ids, problems)
+    out[schema.REPORT_ID] = ids
+
+    # times -----
+    reported, rep_present, rep_bad = _times(need(schema.REPORTED_AT), tz)
+    problems.add(~rep_present, "missing reported_at")
+    problems.add(rep_bad, "unparseable reported_at", _text(need(schema.REPORTED_AT)))
+    out[schema.REPORTED_AT] = reported
+    closed_src = col(schema.CLOSED_AT)
+    if closed_src is not None:
+        closed, _, closed_bad = _times(closed_src, tz)
+        problems.add(closed_bad, "unparseable closed_at", _text(closed_src))
+    else:
+        closed = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[ns, {tz}]")
+
+    # status -----
+    status_src = col(schema.STATUS)
+    if status_src is not None:
+        status_text = _text(status_src)
+        status_vals, unknown = _lookup(status_text, STATUS_WORDS)
+        void_vals, _ = _lookup(status_text, dict.fromkeys(VOID_STATUS_WORDS, True))
+        void = unknown & (void_vals == True)  # noqa: E712 - object array
+        problems.add(
+            void, "void report (not a problem on the street), status", status_text
+        )
+        problems.add(unknown & ~void, "unknown status", status_text)
+    else:
+        status_vals = np.full(n, None, dtype=object)
+    if _UPDATED in found and closed_src is None:
+        updated_src = raw[found[_UPDATED]]
+        updated, _, upd_bad = _times(updated_src, tz)
+        is_closed = status_vals == "closed"
+        problems.add(
+            upd_bad & is_closed, "unparseable updated_datetime", _text(updated_src)
+        )
+        closed = updated.where(is_closed)
+    closed_present = closed.notna().to_numpy(dtype=bool)
+    status_vals = np.where(
+        pd.isna(status_vals), np.where(closed_present, "closed", "open"), status_vals
+    )
+    before = (closed < reported).to_numpy(dtype=bool, na_value=False)
+    problems.add(before & closed_present & rep_present, "closed_at before reported_at")
+    out[schema.STATUS] = status_vals
+    out[schema.CLOSED_AT] = closed
+
+    # source -----
+    source_src = col(schema.SOURCE)
+    if source_src is not None:
+        source_text = _text(source_src)
+        source_vals, unknown_src = _lookup(source_text, SOURCE_WORDS)
+        problems.add(unknown_src, "unknown source", source_text)
+        out[schema.SOURCE] = np.where(pd.isna(source_vals), "other", source_vals)
+    else:
+        out[schema.SOURCE] = np.full(n, "other", dtype=object)
+
+    # categories -----
+    _categories(raw, found, table, problems, out)
+
+    # weight and reopen_count -----
+    code_weights, _ = _lookup(
+        out[schema.CATEGORY_CODE], table.code_to_weight, normalise=False
+    )
+    default_w = np.where(pd.isna(code_weights), 1.0, code_weights).astype(np.float64)
+    weight_src = col(schema.WEIGHT)
+    if weight_src is not None:
+        w, w_present, w_bad = _numbers(weight_src)
+        w_bad = w_bad | (w_present & ~(w >= 0))
+        problems.add(w_bad, "weight must be a number >= 0, got", _text(weight_src))
+        out[schema.WEIGHT] = np.where(w_present & ~w_bad, w, default_w)
+    else:
+        out[schema.WEIGHT] = default_w
+    reopen_src = col(schema.REOPEN_COUNT)
+    if reopen_src is not None:
+        r, r_present, r_bad = _numbers(reopen_src)
+        with np.errstate(invalid="ignore"):
+            r_bad = r_bad | (r_present & ~((r >= 0) & (np.mod(r, 1) == 0)))
+        problems.add(
+            r_bad, "reopen_count must be a whole number >= 0, got", _text(reopen_src)
+        )
+        out[schema.REOPEN_COUNT] = np.where(r_present & ~r_bad, r, 0).astype(np.int64)
+    else:
+        out[schema.REOPEN_COUNT] = np.zeros(n, dtype=np.int64)
+
+    for name in _TEXT_COLUMNS:
+        src = col(name)
+        if src is not None:
+            out[name] = _text(src, nfkc=False)
+
+    # coordinates -----
+    x, y = _coordinates(raw, geometry, found, problems)
+
+    # split -----
+    bad = problems.bad()
+    bad_rows = np.flatnonzero(bad)
+    good_rows = np.flatnonzero(~bad)
+    if on_error == "raise" and len(bad_rows):
+        _raise_rows(problems, bad_rows, n)
+    quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
+    quarantined[schema.ROW_NUMBER] = bad_rows + 1
+    quarantined[schema.REASON] = pd.Series(
+        problems.reasons(bad_rows), index=quarantined.index, dtype="str"
+    )
+    gx, gy = convert(x[good_rows], y[good_rows], source=system, target="wgs84")
+    reports = _assemble(raw, out, found, good_rows, gx, gy, geometry)
+    return ReadResult(reports=reports, quarantined=quarantined, rows_read=n)
+
+
+def _duplicates(ids: pd.Series, problems: _Problems) -> None:
+    """Flag every occurrence of an id after its first (in file order)."""
+    codes, _ = pd.factorize(ids)
+    valid = codes >= 0
+    running = np.maximum.accumulate(np.where(valid, codes, -1))
+    previous = np.concatenate(([-1], running[:-1]))
+    # factorize numbers ids in order of first appearance
+    first = valid & (codes > previous)
+    dup = valid & ~first
+    if not dup.any():
+        return
+    first_row = np.flatnonzero(first) + 1  # row of the first occurrence of code k
+    where = np.flatnonzero(dup)
+    text = pd.Series("", index=range(len(ids)), dtype=object)
+    text.iloc[where] = [
+        f"{i!r} (first in row {r})"
+        for i, r in zip(ids.iloc[where], first_row[codes[where]], strict=True)
+    ]
+    problems.add(dup, "duplicate report_id", text, quote=False)
+
+
+def _categories(
+    raw: pd.DataFrame,
+    found: dict[str, str],
+    table: CategoryTable,
+    problems: _Problems,
+    out: dict[str, Any],
+) -> None:
+    n = len(raw)
+    empty = pd.Series(np.nan, index=raw.index, dtype="str")
+    name = (
+        _text(raw[found[schema.CATEGORY]], nfkc=False)
+        if schema.CATEGORY in found
+        else empty
+    )
+    code = (
+        _text(raw[found[schema.CATEGORY_CODE]])
+        if schema.CATEGORY_CODE in found
+        else empty
+    )
+    code_names, _ = _lookup(code, table.code_to_name, normalise=False)
+    name_codes, _ = _lookup(name, table.name_to_code)
+    has_name = _present(name)
+    has_code = _present(code)
+    name_filled = np.where(has_name, name.to_numpy(dtype=object), code_names)
+    code_filled = np.where(has_code, code.to_numpy(dtype=object), name_codes)
+    empty_cat = pd.isna(name_filled)
+    problems.add(empty_cat & ~has_code, "empty category")
+    problems.add(
+        empty_cat & has_code,
+        "empty category (no name, and the code is not in the code table):",
+        code,
+    )
+    code_s = pd.Series(code_filled, index=raw.index, dtype="str")
+    majors_from_code, _ = _lookup(code_s, table.code_to_major, normalise=False)
+    majors_from_name, _ = _lookup(name, table.major_names)
+    if schema.CATEGORY_MAJOR in found:
+        major_text = _text(raw[found[schema.CATEGORY_MAJOR]], nfkc=False)
+        mapped, _ = _lookup(major_text, table.major_names)
+        given = np.where(pd.isna(mapped), major_text.to_numpy(dtype=object), mapped)
+    else:
+        given = np.full(n, None, dtype=object)
+    major = np.where(pd.isna(given), majors_from_code, given)
+    major = np.where(pd.isna(major), majors_from_name, major)
+    out[schema.CATEGORY] = pd.Series(name_filled, index=raw.index, dtype="str")
+    out[schema.CATEGORY_CODE] = code_s
+    out[schema.CATEGORY_MAJOR] = pd.Series(major, index=raw.index, dtype="str")
+
+
+def _coordinates(
+    raw: pd.DataFrame,
+    geometry: gpd.GeoSeries | None,
+    found: dict[str, str],
+    problems: _Problems,
+) -> tuple[FloatArray, FloatArray]:
+    n = len(raw)
+    if geometry is None:
+        lon_src, lat_src = raw[found[LON]], raw[found[LAT]]
+        x, x_present, x_bad = _numbers(lon_src)
+        y, y_present, y_bad = _numbers(lat_src)
+        missing = ~(x_present & y_present)
+        problems.add(missing, "missing coordinates")
+        problems.add(x_bad, "non-numeric longitude", _text(lon_src))
+        problems.add(y_bad, "non-numeric latitude", _text(lat_src))
+    else:
+        geoms = geometry.array
+        empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        kinds = np.asarray(shapely.get_type_id(geoms))
+        not_point = ~empty & (kinds != 0)
+        problems.add(empty, "missing coordinates")
+        problems.add(
+            not_point,
+            "geometry is not a Point:",
+            pd.Series(shapely.get_type_id(geoms)).map(_GEOM_NAMES),
+        )
+        point = ~empty & ~not_point
+        x = np.full(n, np.nan)
+        y = np.full(n, np.nan)
+        x[point] = shapely.get_x(geoms[point])
+        y[point] = shapely.get_y(geoms[point])
+        x_bad = y_bad = np.zeros(n, dtype=bool)
+        missing = empty | not_point
+    numeric = ~missing & ~x_bad & ~y_bad
+    with np.errstate(invalid="ignore"):
+        out_range = numeric & ~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0))
+        x0, y0, x1, y1 = CHINA_BBOX
+        in_box = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        in_box_swapped = (y >= x0) & (y <= x1) & (x >= y0) & (x <= y1)
+        lat_too_big = np.abs(y) > 90.0
+    china_share = in_box[numeric].mean() if numeric.any() else 0.0
+    swapped = numeric & ~in_box & in_box_swapped & (lat_too_big | (china_share >= 0.5))
+    xy = pd.Series(
+        [f"(lon={a:g}, lat={b:g})" for a, b in zip(x, y, strict=True)]
+        if (swapped | out_range).any()
+        else [""] * n,
+        dtype=object,
+    )
+    problems.add(swapped, "longitude and latitude look swapped", xy, quote=False)
+    problems.add(out_range & ~swapped, "coordinates out of range", xy, quote=False)
+    return x, y
+
+
+_GEOM_NAMES: Final = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _raise_rows(problems: _Problems, bad_rows: npt.NDArray[np.intp], n: int) -> None:
+    reasons = problems.reasons(bad_rows)
+    lines = [
+        f"row {r + 1}: {reason}" for r, reason in zip(bad_rows, reasons, strict=True)
+    ]
+    shown = "\n".join(f"  - {line}" for line in lines[:_MAX_LISTED])
+    more = len(lines) - _MAX_LISTED
+    tail = (
+        f"\n  ... and {more} more rows (all in the error's .problems)"
+        if more > 0
+        else ""
+    )
+    msg = (
+        f"read_reports: {len(lines)} of {n} rows have problems (row numbers are "
+        f"1-based data rows):\n{shown}{tail}\nFix these rows, or pass "
+        "on_error='quarantine' to keep the good rows and get the bad ones back "
+        "with a reason."
+    )
+    raise InputError(msg, lines)
+
+
+def _assemble(
+    raw: pd.DataFrame,
+    out: dict[str, Any],
+    found: dict[str, str],
+    rows: npt.NDArray[np.intp],
+    gx: FloatArray,
+    gy: FloatArray,
+    geometry: gpd.GeoSeries | None,
+) -> gpd.GeoDataFrame:
+    index = raw.index[rows]
+    data: dict[str, Any] = {}
+    for name in _OUTPUT_ORDER:
+        if name not in out:
+            continue
+        value = out[name]
+        if isinstance(value, pd.Series):
+            series = value.iloc[rows]
+            series.index = index
+        else:
+            series = pd.Series(value[rows], index=index)
+            if series.dtype == object:
+                series = series.astype("str")
+        data[name] = series
+    consumed = {v for k, v in found.items() if k != _UPDATED}
+    if geometry is not None:
+        consumed.add(str(geometry.name))
+    for column in raw.columns:
+        if column in consumed:
+            continue
+        name = str(column)
+        if name in data or name == schema.GEOMETRY:
+            name = f"{name}_original"
+        series = raw[column].iloc[rows]
+        data[name] = series
+    frame = pd.DataFrame(data, index=index)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(gx, gy, crs=schema.WGS84), crs=schema.WGS84
+    )

@@ -1,0 +1,114 @@
+"""Atomic writers for the files the weekly job shares (CSV, XLSX, JSON, HTML).
+
+Every file is written to a temporary file in the destination folder and then
+renamed into place, so a crash never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["atomic_write", "write_csv", "write_json", "write_text", "write_xlsx"]
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it.
+
+    Parameters
+    ----------
+    path
+        The final file.
+    write
+        Writes the whole content to the path it is given.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: str | Path, data: Mapping[str, Any]) -> Path:
+    """Write JSON (UTF-8, Chinese kept readable, keys in insertion order)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return write_text(path, text + "\n")
+
+
+def write_csv(
+    path: str | Path, frame: pd.DataFrame, *, headers: Mapping[str, str] | None = None
+) -> Path:
+    """Write a CSV in UTF-8 with BOM (so Excel opens Chinese text correctly).
+
+    Parameters
+    ----------
+    path
+        The destination.
+    frame
+        The table; a geometry column is written as WKT.
+    headers
+        Optional renaming of the columns (e.g. to Chinese headers).
+    """
+    out = _plain(frame, headers)
+    return atomic_write(
+        path, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig")
+    )
+
+
+def write_xlsx(
+    path: str | Path,
+    frame: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    sheet_name: str = "Sheet1",
+) -> Path:
+    """Write an Excel workbook (openpyxl) with one sheet."""
+    out = _plain(frame, headers)
+    return atomic_write(
+        path,
+        lambda p: out.to_excel(
+            p, index=False, sheet_name=sheet_name, engine="openpyxl"
+        ),
+    )
+
+
+def _plain(frame: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFrame:
+    out = pd.DataFrame(frame).copy()
+    for col in out.columns:
+        s = out[col]
+        if hasattr(s, "geom_type") or str(s.dtype) == "geometry":
+            out[col] = s.to_wkt()  # type: ignore[attr-defined]
+        elif isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+        elif s.dtype == object:
+            out[col] = s.map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    if headers:
+        out = out.rename(columns=dict(headers))
+    return out

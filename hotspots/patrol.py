@@ -1,0 +1,1393 @@
+"""Patrol planning: routes for several teams that cover the most risk per shift.
+
+:func:`plan_patrols` turns ranked targets (the blind spots, hot segments, any
+scored places) into one route per team over the street network. It solves
+the prize-collecting vehicle routing problem: each team leaves its depot at
+the start of the shift and must be back by its end; a visit costs the travel
+time along the streets plus a dwell time on site; the plan maximises the
+total score of the targets visited. Targets that cannot be visited are
+returned with the reason, never dropped.
+
+Dwell
+-----
+The default dwell of 15 minutes follows the Koper curve: in Minneapolis,
+the residual deterrence of a police presence grew with its length up to
+about 14-15 minutes, after which it fell off (Koper 1995); patrols of
+10-15 minutes per hot spot are the evidence-based standard.
+
+Random order
+------------
+``order="random"`` keeps the optimal choice of stops per team but visits them
+in a random order drawn from ``seed``, as in the Sacramento hot-spot policing
+trial, where officers visited their hot spots in a randomised order so that
+offenders could not learn the schedule (Telep, Mitchell and Weisburd 2014).
+Times are recomputed along the shuffled order; a stop that no longer fits
+(shift end or time window) is left out with the reason ``"no time"``.
+
+Determinism
+-----------
+OR-Tools' guided local search never ends by itself; stopped by a wall-clock
+limit, the plan depends on how far it got, which varies with machine load.
+The search here is therefore stopped by ``solution_limit`` (a count of
+local-search solutions, independent of the clock), with ``time_limit_s`` as
+a safety cap only: with the same inputs and ``solution_limit``, two runs give
+the same plan, unless the cap is reached first (raise it, or lower
+``solution_limit``; ``plan.search_stopped_by`` says which limit ended the
+search). The solver itself has no random seed; ``seed`` drives the random
+order variant.
+
+References
+----------
+.. [1] Koper, C. S. (1995). Just enough police presence: Reducing crime and
+   disorderly behavior by optimizing patrol time in crime hot spots.
+   Justice Quarterly 12(4), 649-672.
+.. [2] Telep, C. W., Mitchell, R. J. and Weisburd, D. (2014). How much time
+   should the police spend at crime hot spots? Answers from a police agency
+   directed randomized field trial in Sacramento, California. Justice
+   Quarterly 31(5), 905-933.
+.. [3] Feillet, D., Dejax, P. and Gendreau, M. (2005). Traveling salesman
+   problems with profits. Transportation Science 39(2), 188-205.
+.. [4] Google OR-Tools, "Vehicle Routing": penalties and dropping visits,
+   time windows, https://developers.google.com/optimization/routing
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import os
+import tempfile
+import time
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import shapely
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from . import schema
+from .errors import CRSError, HotspotsError, collect_problems
+from .network import (
+    DEFAULT_SPEED_KMH,
+    Mode,
+    Snapped,
+    StreetGraph,
+    leg_paths,
+    path_line,
+    snap,
+    street_graph,
+    travel_table,
+)
+
+__all__ = [
+    "ARRIVAL",
+    "ARRIVAL_CLOCK",
+    "DEPARTURE",
+    "DEPARTURE_CLOCK",
+    "DISTANCE_M",
+    "DURATION_MIN",
+    "DWELL_MIN",
+    "LEFT_OUT_REASONS",
+    "N_STOPS",
+    "ORDER",
+    "REASON",
+    "REASON_ZH",
+    "SCORE",
+    "TARGET_ID",
+    "TEAM",
+    "TOTAL_SCORE",
+    "VISIT",
+    "Order",
+    "PatrolPlan",
+    "plan_patrols",
+]
+
+Order = Literal["optimal", "random"]
+TimeValue = float | int | str | dt.time
+Window = tuple[TimeValue, TimeValue]
+
+# -- column names of the plan (contract) ------------------------------------------
+TEAM: Final = "team"
+ORDER: Final = "order"
+TARGET_ID: Final = "target_id"
+VISIT: Final = "visit"
+ARRIVAL: Final = "arrival"
+DEPARTURE: Final = "departure"
+ARRIVAL_CLOCK: Final = "arrival_clock"
+DEPARTURE_CLOCK: Final = "departure_clock"
+DWELL_MIN: Final = "dwell_min"
+SCORE: Final = "score"
+REASON: Final = schema.REASON
+REASON_ZH: Final = "reason_zh"
+N_STOPS: Final = "n_stops"
+TOTAL_SCORE: Final = "total_score"
+DURATION_MIN: Final = "duration_min"
+DISTANCE_M: Final = "distance_m"
+TRAVEL_MIN: Final = "travel_min"
+
+# -- why a target is left out ---------------------------------------------------------
+NO_GEOMETRY: Final = "no geometry"
+TOO_FAR: Final = "too far from street"
+UNREACHABLE: Final = "unreachable"
+NO_TIME: Final = "no time"
+TIME_WINDOW: Final = "time window"
+ZERO_SCORE: Final = "zero score"
+#: Every left-out reason with its Chinese and English label.
+LEFT_OUT_REASONS: Final[dict[str, dict[str, str]]] = {
+    NO_GEOMETRY: {"zh": "无位置信息", "en": "No geometry"},
+    TOO_FAR: {"zh": "距道路过远", "en": "Too far from any street"},
+    UNREACHABLE: {"zh": "路网不可达", "en": "Unreachable on the street network"},
+    NO_TIME: {"zh": "班次时间不足", "en": "Not enough time in the shift"},
+    TIME_WINDOW: {"zh": "无法在时间窗内到达", "en": "Time window cannot be met"},
+    ZERO_SCORE: {"zh": "得分为零", "en": "Zero score"},
+}
+
+#: Chinese headers of the schedule files.
+SCHEDULE_HEADERS: Final[dict[str, str]] = {
+    TEAM: "队伍",
+    ORDER: "顺序",
+    TARGET_ID: "目标编号",
+    VISIT: "到访次数",
+    ARRIVAL: "到达时间",
+    DEPARTURE: "离开时间",
+    DWELL_MIN: "停留(分钟)",
+    SCORE: "得分",
+    REASON: "原因",
+    "lon": "经度",
+    "lat": "纬度",
+}
+ROUTE_HEADERS: Final[dict[str, str]] = {
+    TEAM: "队伍",
+    N_STOPS: "停靠点数",
+    TOTAL_SCORE: "总得分",
+    DURATION_MIN: "用时(分钟)",
+    DISTANCE_M: "距离(米)",
+}
+LEFT_OUT_HEADERS: Final[dict[str, str]] = {
+    TARGET_ID: "目标编号",
+    VISIT: "到访次数",
+    SCORE: "得分",
+    REASON_ZH: "未安排原因",
+}
+
+_ID_CANDIDATES: Final = ("target_id", schema.GRID_ID, schema.SEGMENT_ID, "place_id")
+_REASON_CANDIDATES: Final = ("reason_zh", "reason")
+_SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penalties
+_INT64_SAFE: Final = 2**62
+
+
+# ------------------------------------------------------------------------------
+# the plan
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PatrolPlan:
+    """A patrol plan: routes, ordered stops and the targets left out.
+
+    Attributes
+    ----------
+    routes
+        One row per team (in team order): ``team``, ``n_stops``,
+        ``total_score``, ``duration_min`` (from the shift start to the return
+        to the depot), ``distance_m`` (along the streets), LineString
+        geometry following the streets from the depot through every stop back
+        to it (None for a team with no stop). CRS of the streets.
+    stops
+        One row per visit in route order: ``team``, ``order`` (1-based),
+        ``target_id``, ``visit`` (1 unless revisits), ``arrival`` and
+        ``departure`` (minutes from the shift start), ``arrival_clock`` and
+        ``departure_clock`` ("HH:MM" when ``shift_start`` was given, else
+        NA), ``dwell_min``, ``travel_min`` (from the previous stop or the
+        depot), ``score``, ``reason`` (the target's own reason text),
+        Point geometry: the target's snapped position on the street. CRS of
+        the streets.
+    left_out
+        Every target (and revisit) not in the plan: ``target_id``, ``visit``,
+        ``score``, ``reason`` (one of :data:`LEFT_OUT_REASONS`), ``reason_zh``.
+    total_score
+        Sum of the scores of the visits made.
+    covered_share
+        ``total_score`` over the score of every target (every revisit
+        counted), 0 when that is 0.
+    teams
+        Team names, in order.
+    mode, speed_kmh, shift_minutes, dwell_minutes, shift_start, order
+        The planning parameters.
+    search_stopped_by
+        ``"solution_limit"``, ``"time_limit"``, ``"converged"`` or
+        ``"no search"`` (nothing to route).
+    """
+
+    routes: gpd.GeoDataFrame
+    stops: gpd.GeoDataFrame
+    left_out: pd.DataFrame
+    total_score: float
+    covered_share: float
+    teams: tuple[str, ...]
+    mode: Mode
+    speed_kmh: float
+    shift_minutes: float
+    dwell_minutes: float
+    shift_start: str | None
+    order: Order
+    search_stopped_by: str
+
+    # -- tables -----------------------------------------------------------------------
+    def schedule(self) -> pd.DataFrame:
+        """Return the stops as a table with Chinese headers (what the CSV holds).
+
+        Times are clock times ``HH:MM`` when ``shift_start`` was given, else
+        elapsed time from the shift start as ``+H:MM``. Longitude and
+        latitude are WGS-84.
+        """
+        stops = self.stops
+        ll = stops.geometry.to_crs(schema.WGS84) if len(stops) else stops.geometry
+        start = None if self.shift_start is None else _clock_minutes(self.shift_start)
+        table = pd.DataFrame(
+            {
+                TEAM: stops[TEAM].astype(str).to_numpy(),
+                ORDER: stops[ORDER].to_numpy(),
+                TARGET_ID: stops[TARGET_ID].astype(str).to_numpy(),
+                VISIT: stops[VISIT].to_numpy(),
+                ARRIVAL: [_format_time(m, start) for m in stops[ARRIVAL]],
+                DEPARTURE: [_format_time(m, start) for m in stops[DEPARTURE]],
+                DWELL_MIN: stops[DWELL_MIN].round(1).to_numpy(),
+                SCORE: stops[SCORE].to_numpy(),
+                REASON: stops[REASON].to_numpy(),
+                "lon": np.round(ll.x.to_numpy(), 6) if len(stops) else [],
+                "lat": np.round(ll.y.to_numpy(), 6) if len(stops) else [],
+            }
+        )
+        return table.rename(columns=SCHEDULE_HEADERS)
+
+    def route_summary(self) -> pd.DataFrame:
+        """One row per team with Chinese headers (stops, score, minutes, metres)."""
+        cols = [TEAM, N_STOPS, TOTAL_SCORE, DURATION_MIN, DISTANCE_M]
+        table = pd.DataFrame(self.routes[cols]).copy()
+        table[DURATION_MIN] = table[DURATION_MIN].round(1)
+        table[DISTANCE_M] = table[DISTANCE_M].round(0)
+        return table.rename(columns=ROUTE_HEADERS)
+
+    def left_out_table(self) -> pd.DataFrame:
+        """Return the targets left out with Chinese headers and reasons."""
+        cols = [TARGET_ID, VISIT, SCORE, REASON_ZH]
+        return self.left_out[cols].rename(columns=LEFT_OUT_HEADERS)
+
+    # -- writers ----------------------------------------------------------------------
+    def to_geojson(self, path: str | os.PathLike[str]) -> Path:
+        """Write routes and stops as one WGS-84 GeoJSON FeatureCollection.
+
+        Every feature has a ``kind`` property, ``"route"`` or ``"stop"``.
+        Written atomically.
+        """
+        features: list[object] = []
+        for kind, frame in (("route", self.routes), ("stop", self.stops)):
+            if len(frame) == 0:
+                continue
+            out = frame.to_crs(schema.WGS84)
+            out.insert(0, "kind", kind)
+            features.extend(
+                json.loads(out.to_json(na="drop", drop_id=True))["features"]
+            )
+        doc = {"type": "FeatureCollection", "features": features}
+        text = json.dumps(doc, ensure_ascii=False)
+        return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def to_gpx(self, path: str | os.PathLike[str]) -> Path:
+        """Write GPX 1.1 for patrol phones: a track per team, a waypoint per stop.
+
+        Waypoint names are ``"<team>-<order> <target_id>"``; their
+        description holds the arrival and departure time and the reason.
+        Written atomically.
+        """
+        ns = "http://www.topografix.com/GPX/1/1"
+        ET.register_namespace("", ns)
+        root = ET.Element(f"{{{ns}}}gpx", {"version": "1.1", "creator": "hotspots"})
+        start = None if self.shift_start is None else _clock_minutes(self.shift_start)
+        if len(self.stops):
+            stops = self.stops.to_crs(schema.WGS84)
+            for row in stops.itertuples(index=False):
+                pt = row.geometry
+                wpt = ET.SubElement(
+                    root, f"{{{ns}}}wpt", {"lat": f"{pt.y:.7f}", "lon": f"{pt.x:.7f}"}
+                )
+                name = f"{getattr(row, TEAM)}-{getattr(row, ORDER):02d} "
+                name += str(getattr(row, TARGET_ID))
+                ET.SubElement(wpt, f"{{{ns}}}name").text = name
+                desc = (
+                    f"到达 {_format_time(getattr(row, ARRIVAL), start)} "
+                    f"离开 {_format_time(getattr(row, DEPARTURE), start)}"
+                )
+                why = getattr(row, REASON)
+                if isinstance(why, str) and why:
+                    desc += f" {why}"
+                ET.SubElement(wpt, f"{{{ns}}}desc").text = desc
+        routes = self.routes.to_crs(schema.WGS84)
+        for row in routes.itertuples(index=False):
+            trk = ET.SubElement(root, f"{{{ns}}}trk")
+            ET.SubElement(trk, f"{{{ns}}}name").text = f"队伍 {getattr(row, TEAM)}"
+            seg = ET.SubElement(trk, f"{{{ns}}}trkseg")
+            geom = row.geometry
+            if geom is None or geom.is_empty:
+                continue
+            for x, y in shapely.get_coordinates(geom):
+                ET.SubElement(
+                    seg, f"{{{ns}}}trkpt", {"lat": f"{y:.7f}", "lon": f"{x:.7f}"}
+                )
+        tree = ET.ElementTree(root)
+        ET.indent(tree)
+        return _atomic_write(
+            path,
+            lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True),
+        )
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the schedule (:meth:`schedule`) as CSV, UTF-8 with BOM for Excel.
+
+        Written atomically.
+        """
+        table = self.schedule()
+        return _atomic_write(
+            path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        )
+
+    def to_xlsx(self, path: str | os.PathLike[str]) -> Path:
+        """Write the schedule, the route summary and the left-out targets as XLSX.
+
+        Sheets: 巡查计划 (:meth:`schedule`), 路线汇总 (:meth:`route_summary`),
+        未安排目标 (:meth:`left_out_table`). Written atomically.
+        """
+        sheets = {
+            "巡查计划": self.schedule(),
+            "路线汇总": self.route_summary(),
+            "未安排目标": self.left_out_table(),
+        }
+
+        def write(tmp: Path) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                for name, table in sheets.items():
+                    table.to_excel(xl, sheet_name=name, index=False)
+
+        return _atomic_write(path, write)
+
+
+def _atomic_write(
+    path: str | os.PathLike[str], write: Callable[[Path], object]
+) -> Path:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=target.suffix or ".tmp", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+# ------------------------------------------------------------------------------
+# times
+# ------------------------------------------------------------------------------
+def _clock_minutes(value: str | dt.time) -> float:
+    """Minutes after midnight of ``"HH:MM"`` or a :class:`datetime.time`."""
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute + value.second / 60
+    hh, mm = str(value).strip().split(":")[:2]
+    h, m = int(hh), int(mm)
+    if not (0 <= h <= 24 and 0 <= m < 60):
+        raise ValueError(value)
+    return float(h * 60 + m)
+
+
+def _format_time(minutes: float, start: float | None) -> str:
+    """``HH:MM`` clock time from the shift start, or ``+H:MM`` elapsed."""
+    if start is None:
+        total = round(float(minutes))
+        return f"+{total // 60}:{total % 60:02d}"
+    total = round(float(minutes) + start) % (24 * 60)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _time_value(value: object, start: float | None) -> float:
+    """Minutes from the shift start of a window bound (number or clock time)."""
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        out = float(value)
+        if not np.isfinite(out):
+            raise ValueError(value)
+        return out
+    if isinstance(value, str | dt.time):
+        if start is None:
+            raise LookupError(value)
+        return _clock_minutes(value) - start
+    raise TypeError(value)
+
+
+# ------------------------------------------------------------------------------
+# validation
+# ------------------------------------------------------------------------------
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+    )
+
+
+def _team_names(teams: object, problems: list[str]) -> tuple[str, ...]:
+    if isinstance(teams, bool):
+        problems.append(
+            f"teams must be a positive number of teams or a list of team names, "
+            f"got {teams!r}. Pass e.g. teams=3 or teams=['东区1组', '东区2组']."
+        )
+        return ()
+    if isinstance(teams, int | np.integer):
+        if teams < 1:
+            problems.append(
+                f"teams must be at least 1, got {teams!r}. Pass the number of "
+                "teams on shift, e.g. teams=3."
+            )
+            return ()
+        return tuple(str(k) for k in range(1, int(teams) + 1))
+    if isinstance(teams, str) or not isinstance(teams, Sequence):
+        msg = (
+            "teams must be an int or a sequence of team names, got "
+            f"{type(teams).__name__}. Pass e.g. teams=3 or teams=['A', 'B']."
+        )
+        raise TypeError(msg)
+    names = tuple(str(t) for t in teams)
+    if not names:
+        problems.append(
+            "teams must name at least one team, got an empty sequence. Pass e.g. "
+            "teams=['A'] or teams=1."
+        )
+    elif len(set(names)) != len(names):
+        problems.append(
+            f"team names must be unique, got {list(names)!r}. Give every team "
+            "its own name."
+        )
+    return names
+
+
+def _depot_geoms(
+    depots: object, crs: pyproj.CRS | None, problems: list[str]
+) -> list[BaseGeometry | None]:
+    """Depot geometries in the streets' CRS (a list, one per depot given)."""
+    if isinstance(depots, gpd.GeoDataFrame | gpd.GeoSeries):
+        series = depots.geometry if isinstance(depots, gpd.GeoDataFrame) else depots
+        if series.crs is not None and crs is not None and series.crs != crs:
+            series = series.to_crs(crs)
+        return list(series)
+    if isinstance(depots, BaseGeometry):
+        return [depots]
+    if isinstance(depots, Sequence) and not isinstance(depots, str):
+        out: list[BaseGeometry | None] = []
+        for d in depots:
+            if isinstance(d, BaseGeometry):
+                out.append(d)
+            elif (
+                isinstance(d, Sequence)
+                and len(d) == 2
+                and all(_is_number(c) for c in d)
+            ):
+                out.append(Point(float(d[0]), float(d[1])))
+            else:
+                problems.append(
+                    f"depots must be points, got {d!r}. Pass shapely Points or "
+                    "(x, y) pairs in the CRS of the streets, or a GeoSeries."
+                )
+                out.append(None)
+        return out
+    msg = (
+        "depots must be a GeoSeries/GeoDataFrame of points, a shapely Point or "
+        f"a sequence of them, got {type(depots).__name__}."
+    )
+    raise TypeError(msg)
+
+
+def _resolve_column(
+    frame: pd.DataFrame, given: str | None, candidates: Sequence[str]
+) -> str | None:
+    if given is not None:
+        return given
+    return next((c for c in candidates if c in frame.columns), None)
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A visit the solver may make: a target (position) and its allowed windows."""
+
+    target: int
+    visit: int
+    windows: tuple[tuple[float, float], ...]
+
+
+def _windows_for(
+    raw: object, start: float | None, target_id: str, problems: list[str]
+) -> list[tuple[float, float]] | None:
+    items: list[object]
+    if (
+        isinstance(raw, tuple)
+        and len(raw) == 2
+        and not isinstance(raw[0], tuple | list)
+    ):
+        items = [raw]
+    elif isinstance(raw, Sequence) and not isinstance(raw, str):
+        items = list(raw)
+    else:
+        problems.append(
+            f"time_windows[{target_id!r}] must be a list of (start, end) pairs, "
+            f"got {raw!r}. Pass e.g. [(0, 120)] (minutes from the shift start) "
+            "or [('07:15', '07:45')] with shift_start."
+        )
+        return None
+    out: list[tuple[float, float]] = []
+    for item in items:
+        try:
+            if not isinstance(item, Sequence) or len(item) != 2:
+                raise TypeError(item)
+            lo, hi = _time_value(item[0], start), _time_value(item[1], start)
+        except LookupError:
+            problems.append(
+                f"time_windows[{target_id!r}] uses clock times {item!r} but "
+                "shift_start is None. Pass shift_start='08:00' (the clock time "
+                "the shift begins) or give minutes from the shift start."
+            )
+            return None
+        except (TypeError, ValueError):
+            problems.append(
+                f"time_windows[{target_id!r}] must hold (start, end) pairs of "
+                f"minutes or 'HH:MM' clock times, got {item!r}. Pass e.g. "
+                "(0, 120) or ('07:15', '07:45')."
+            )
+            return None
+        if hi < lo:
+            problems.append(
+                f"time_windows[{target_id!r}] ends before it starts, got "
+                f"{item!r}. Pass (start, end) with start <= end."
+            )
+            return None
+        out.append((lo, hi))
+    return sorted(out)
+
+
+def _intersect(
+    windows: Sequence[tuple[float, float]], lo: float, hi: float
+) -> tuple[tuple[float, float], ...]:
+    out = []
+    for a, b in windows:
+        a2, b2 = max(a, lo), min(b, hi)
+        if a2 <= b2:
+            out.append((a2, b2))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------
+# the solver
+# ------------------------------------------------------------------------------
+def _arrive(t: float, windows: Sequence[tuple[float, float]]) -> float:
+    """Earliest start of service at or after ``t`` inside a window (inf if none)."""
+    for lo, hi in windows:
+        if t <= hi:
+            return max(t, lo)
+    return math.inf
+
+
+@dataclass(frozen=True)
+class _Problem:
+    travel_min: npt.NDArray[np.float64]  # (P, P) between points: depots then targets
+    n_vehicles: int
+    depot_point: tuple[int, ...]  # point position of each vehicle's depot
+    nodes: tuple[_Node, ...]  # target visits (point position = V + node.target)
+    scores: npt.NDArray[np.float64]  # per node
+    allowed: tuple[tuple[int, ...], ...]  # vehicles allowed per node
+    dwell: float
+    shift: float
+
+
+def _solve(
+    prob: _Problem,
+    *,
+    time_limit_s: float,
+    solution_limit: int,
+) -> tuple[list[list[int]], str]:
+    """Solve the prize-collecting VRP: node lists per vehicle, what stopped it."""
+    n_v = prob.n_vehicles
+    n_nodes = len(prob.nodes)
+    if n_nodes == 0:
+        return [[] for _ in range(n_v)], "no search"
+    size = n_v + n_nodes
+    point_of = np.array(
+        list(prob.depot_point) + [n_v + nd.target for nd in prob.nodes], dtype=np.int64
+    )
+    horizon = math.floor(prob.shift * 60 + 1e-9)
+    big = horizon + 1
+    travel = prob.travel_min[np.ix_(point_of, point_of)] * 60.0
+    travel_s = np.where(
+        np.isfinite(travel), np.ceil(np.minimum(travel, big) - 1e-6), big
+    ).astype(np.int64)
+    travel_s = np.minimum(travel_s, big)
+    np.fill_diagonal(travel_s, 0)
+    dwell_s = math.ceil(prob.dwell * 60 - 1e-6)
+    transit_s = travel_s.copy()
+    transit_s[n_v:, :] += dwell_s
+    transit_s = np.minimum(transit_s, big)
+
+    manager = pywrapcp.RoutingIndexManager(
+        size, n_v, list(range(n_v)), list(range(n_v))
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    cost_cb = routing.RegisterTransitMatrix(travel_s.tolist())
+    time_cb = routing.RegisterTransitMatrix(transit_s.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    has_windows = any(nd.windows != ((0.0, prob.shift),) for nd in prob.nodes)
+    routing.AddDimension(time_cb, horizon if has_windows else 0, horizon, True, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+
+    # Penalties: score first, travel time only as a tie-break. A drop of the
+    # smallest score step costs more than all travel of every team together.
+    top = float(prob.scores.max())
+    step_cost = n_v * horizon + 1
+    resolution = min(_SCORE_RESOLUTION, _INT64_SAFE // (step_cost * (n_nodes + 1)))
+    resolution = max(int(resolution), 1)
+    score_int = np.maximum(np.rint(prob.scores / top * resolution), 1).astype(np.int64)
+    for k, nd in enumerate(prob.nodes):
+        index = manager.NodeToIndex(n_v + k)
+        routing.AddDisjunction([index], int(score_int[k]) * step_cost)
+        if len(prob.allowed[k]) < n_v:
+            routing.SetAllowedVehiclesForIndex(list(prob.allowed[k]), index)
+        if has_windows:
+            lo = [math.ceil(a * 60 - 1e-6) for a, _ in nd.windows]
+            hi = [math.floor(b * 60 + 1e-6) for _, b in nd.windows]
+            cumul = time_dim.CumulVar(index)
+            cumul.SetRange(lo[0], hi[-1])
+            for k2 in range(len(lo) - 1):
+                if hi[k2] + 1 <= lo[k2 + 1] - 1:
+                    cumul.RemoveInterval(hi[k2] + 1, lo[k2 + 1] - 1)
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
+    params.solution_limit = solution_limit
+    params.log_search = False
+    started = time.monotonic()
+    solution = routing.SolveWithParameters(params)
+    elapsed = time.monotonic() - started
+    status = routing.status()
+    if solution is None:
+        msg = (
+            f"the routing solver found no plan within time_limit_s={time_limit_s!r} "
+            f"(status {status}). Raise time_limit_s."
+        )
+        raise HotspotsError(msg)
+    if elapsed >= 0.98 * time_limit_s:
+        stopped = "time_limit"
+    elif status == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
+        stopped = "converged"
+    else:
+        stopped = "solution_limit"
+    routes: list[list[int]] = []
+    for v in range(n_v):
+        index = routing.Start(v)
+        seq: list[int] = []
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            seq.append(manager.IndexToNode(index) - n_v)
+            index = solution.Value(routing.NextVar(index))
+        routes.append(seq)
+    return routes, stopped
+
+
+def _schedule(
+    prob: _Problem, vehicle: int, seq: Sequence[int]
+) -> tuple[list[float], list[float], float] | None:
+    """Earliest arrivals and legs along ``seq``, return time; None if infeasible."""
+    depot = prob.depot_point[vehicle]
+    n_v = prob.n_vehicles
+    here, t = depot, 0.0
+    arrivals: list[float] = []
+    travels: list[float] = []
+    for k in seq:
+        p = n_v + prob.nodes[k].target
+        leg = float(prob.travel_min[here, p])
+        arr = _arrive(t + leg, prob.nodes[k].windows)
+        if not np.isfinite(arr):
+            return None
+        arrivals.append(arr)
+        travels.append(leg)
+        t = arr + prob.dwell
+        here = p
+    end = t + float(prob.travel_min[here, depot])
+    if end > prob.shift + 1e-9:
+        return None
+    return arrivals, travels, end
+
+
+def _shuffle_routes(
+    prob: _Problem, routes: list[list[int]], seed: int
+) -> list[list[int]]:
+    """Random visiting order per team, keeping each stop only if it still fits."""
+    rng = np.random.default_rng(seed)
+    out: list[list[int]] = []
+    for v, seq in enumerate(routes):
+        kept: list[int] = []
+        for k in (seq[i] for i in rng.permutation(len(seq))):
+            if _schedule(prob, v, [*kept, k]) is not None:
+                kept.append(k)
+        out.append(kept)
+    return out
+
+
+# ------------------------------------------------------------------------------
+# the public entry
+# ------------------------------------------------------------------------------
+def plan_patrols(
+    targets: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    *,
+    teams: int | Sequence[str],
+    depots: gpd.GeoSeries | gpd.GeoDataFrame | BaseGeometry | Sequence[object],
+    shift_minutes: float,
+    dwell_minutes: float = 15.0,
+    speed_kmh: float | None = None,
+    mode: Mode = "walking",
+    shift_start: str | dt.time | None = None,
+    time_windows: Mapping[object, object] | None = None,
+    revisit_minutes: float | None = None,
+    seed: int = 0,
+    time_limit_s: float = 10.0,
+    solution_limit: int = 100,
+    order: Order = "optimal",
+    score: str = "score",
+    target_id: str | None = None,
+    reason: str | None = None,
+    max_snap_distance_m: float = 150.0,
+) -> PatrolPlan:
+    """Plan one patrol route per team that covers the most target score in a shift.
+
+    Each team leaves its depot at the shift start and is back by its end.
+    A visit costs the shortest travel time along the streets (one-way rules
+    per mode) plus ``dwell_minutes`` on site. Among all feasible plans the
+    solver maximises the total score visited (ties broken by less travel):
+    the prize-collecting vehicle routing problem, solved with Google OR-Tools
+    (parallel cheapest insertion, then guided local search).
+
+    Parameters
+    ----------
+    targets
+        Places to patrol, any geometry: points stand for themselves, lines
+        for their midpoint and areas for an inner point, snapped to the
+        nearest point of the street network (an area or line within
+        ``max_snap_distance_m`` of a street by any part is in reach). Needs
+        the ``score`` column (finite, >= 0). The output of
+        :func:`hotspots.blindspots.blind_spots` fits as it is.
+    streets
+        Street segments (``hotspots.boundaries.segment_streets``): ``segment_id``,
+        ``u``, ``v``, ``oneway``, LineString geometry; same CRS as ``targets``.
+    teams
+        Number of teams (named "1", "2", ...) or their names.
+    depots
+        Where each team starts and ends: one point for all teams or one per
+        team (GeoSeries/GeoDataFrame, shapely Points or (x, y) pairs in the
+        CRS of the streets).
+    shift_minutes
+        Length of the shift in minutes (> 0).
+    dwell_minutes
+        Minutes spent at each stop (>= 0); 15 follows the Koper curve.
+    speed_kmh
+        Travel speed; default per mode: walking 4.5, ebike 15, car 25 km/h.
+    mode
+        ``"walking"`` (ignores one-way streets), ``"ebike"`` or ``"car"``
+        (both follow one-way streets; see :mod:`hotspots.network`).
+    shift_start
+        Clock time the shift starts (``"08:00"`` or a :class:`datetime.time`);
+        needed for clock times in ``time_windows`` and shown in the schedule.
+    time_windows
+        ``{target_id: [(start, end), ...]}``: a visit must begin inside one of
+        the windows. Bounds are minutes from the shift start or clock times
+        ``"HH:MM"`` (with ``shift_start``), e.g. a market
+        ``[("06:30", "09:00")]`` or a school ``[("07:15", "07:45"),
+        ("16:15", "16:45")]``. Targets not named have no window.
+    revisit_minutes
+        Visit every target again in every interval of this many minutes:
+        visit ``k`` must begin in ``[k * r, (k + 1) * r)`` from the shift start
+        (intersected with its time windows); each visit counts its score.
+    seed
+        Seed of the random order (``order="random"``).
+    time_limit_s
+        Safety cap on the search time in seconds (see Determinism in the
+        module notes).
+    solution_limit
+        Number of local-search solutions after which the search stops: the
+        deterministic limit.
+    order
+        ``"optimal"`` or ``"random"`` (the Sacramento trial's randomised order
+        of the chosen stops, drawn from ``seed``).
+    score
+        Name of the score column of ``targets``.
+    target_id
+        Column of target ids; default the first of ``target_id``,
+        ``grid_id``, ``segment_id``, ``place_id`` present, else the index.
+    reason
+        Column with each target's reason text for the stop list; default
+        ``reason_zh`` or ``reason`` when present.
+    max_snap_distance_m
+        Farthest a target or depot may lie from a street, in metres.
+
+    Returns
+    -------
+    PatrolPlan
+        Routes, stops and left-out targets (see :class:`PatrolPlan`), in the
+        CRS of the streets. The inputs are not changed.
+
+    Raises
+    ------
+    InputError
+        On invalid parameters, a missing or invalid score column, duplicate
+        target ids, bad time windows, or a depot farther than
+        ``max_snap_distance_m`` from every street (the message names the depot
+        and its distance).
+    CRSError
+        When targets and streets have different or missing CRSs.
+    TypeError
+        When targets or streets are not GeoDataFrames.
+
+    Warns
+    -----
+    UserWarning
+        When targets have no geometry, lie too far from the streets or are
+        unreachable from every depot (counted), and when the shift is too
+        short for any visit.
+
+    Notes
+    -----
+    Targets never visited are in ``left_out`` with a reason: ``"no
+    geometry"``, ``"too far from street"``, ``"unreachable"`` (no path from
+    any team's depot and back: a disconnected street graph), ``"time
+    window"`` (no team can reach it inside its windows), ``"zero score"``
+    (nothing to gain) and ``"no time"`` (feasible alone, but the shift is
+    better spent elsewhere, or it did not fit the random order).
+
+    References
+    ----------
+    .. [1] Koper, C. S. (1995). Just enough police presence. Justice
+       Quarterly 12(4), 649-672.
+    .. [2] Telep, C. W., Mitchell, R. J. and Weisburd, D. (2014). How much
+       time should the police spend at crime hot spots? Justice Quarterly
+       31(5), 905-933.
+    .. [3] Google OR-Tools, Vehicle Routing with penalties and time windows,
+       https://developers.google.com/optimization/routing
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString, Point
+    >>> streets = gpd.GeoDataFrame(
+    ...     {"segment_id": ["a", "b"], "u": [0, 1], "v": [1, 2], "oneway": False},
+    ...     geometry=[LineString([(0, 0), (300, 0)]), LineString([(300, 0), (600, 0)])],
+    ...     crs="EPSG:32651",
+    ... )
+    >>> targets = gpd.GeoDataFrame(
+    ...     {"target_id": ["x", "y"], "score": [2.0, 1.0]},
+    ...     geometry=[Point(150, 5), Point(600, 0)],
+    ...     crs="EPSG:32651",
+    ... )
+    >>> plan = plan_patrols(
+    ...     targets, streets, teams=1, depots=Point(0, 0), shift_minutes=30,
+    ...     dwell_minutes=10,
+    ... )
+    >>> plan.stops["target_id"].tolist(), plan.left_out["reason"].tolist()
+    (['x'], ['no time'])
+    """
+    for name, frame in (("targets", targets), ("streets", streets)):
+        if not isinstance(frame, gpd.GeoDataFrame):
+            msg = f"{name} must be a GeoDataFrame, got {type(frame).__name__}."
+            raise TypeError(msg)
+    problems: list[str] = []
+    team_names = _team_names(teams, problems)
+    if not _is_number(shift_minutes) or shift_minutes <= 0:
+        problems.append(
+            f"shift_minutes must be a positive number of minutes, got "
+            f"{shift_minutes!r}. Pass the shift length, e.g. shift_minutes=240."
+        )
+    if not _is_number(dwell_minutes) or dwell_minutes < 0:
+        problems.append(
+            f"dwell_minutes must be a number of minutes >= 0, got {dwell_minutes!r}. "
+            "Pass e.g. dwell_minutes=15 (the Koper curve)."
+        )
+    if revisit_minutes is not None and (
+        not _is_number(revisit_minutes) or revisit_minutes <= 0
+    ):
+        problems.append(
+            f"revisit_minutes must be a positive number of minutes or None, got "
+            f"{revisit_minutes!r}. Pass e.g. revisit_minutes=120 for a visit "
+            "every two hours."
+        )
+    if not _is_number(time_limit_s) or time_limit_s <= 0:
+        problems.append(
+            f"time_limit_s must be a positive number of seconds, got "
+            f"{time_limit_s!r}. Pass e.g. time_limit_s=10."
+        )
+    if (
+        isinstance(solution_limit, bool)
+        or not isinstance(solution_limit, int | np.integer)
+        or solution_limit < 1
+    ):
+        problems.append(
+            f"solution_limit must be a positive int, got {solution_limit!r}. "
+            "Pass e.g. solution_limit=100."
+        )
+    if not _is_number(max_snap_distance_m) or max_snap_distance_m < 0:
+        problems.append(
+            f"max_snap_distance_m must be a number of metres >= 0, got "
+            f"{max_snap_distance_m!r}. Pass e.g. max_snap_distance_m=150."
+        )
+    if order not in ("optimal", "random"):
+        problems.append(
+            f"order must be 'optimal' or 'random', got {order!r}. Pass "
+            "order='random' for the Sacramento-style random visiting order."
+        )
+    if mode not in DEFAULT_SPEED_KMH:
+        problems.append(
+            f"mode must be one of {sorted(DEFAULT_SPEED_KMH)}, got {mode!r}. "
+            "Pass mode='walking', 'ebike' or 'car'."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        problems.append(f"seed must be an int, got {seed!r}. Pass e.g. seed=0.")
+    start_min: float | None = None
+    if shift_start is not None:
+        try:
+            start_min = _clock_minutes(shift_start)
+        except (ValueError, TypeError):
+            problems.append(
+                f"shift_start must be a clock time 'HH:MM' or a datetime.time, got "
+                f"{shift_start!r}. Pass e.g. shift_start='08:00'."
+            )
+    if score not in targets.columns:
+        problems.append(
+            f"targets must have the score column {score!r}, got columns "
+            f"{list(targets.columns)!r}. Pass score='<column>' naming it."
+        )
+        scores = np.zeros(len(targets))
+    else:
+        scores = pd.to_numeric(targets[score], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        bad = ~np.isfinite(scores) | (scores < 0)
+        if bad.any():
+            problems.append(
+                f"targets[{score!r}] must be finite numbers >= 0, got "
+                f"{int(bad.sum())} others (e.g. "
+                f"{targets[score][bad].head(3).tolist()!r}). Fill or drop them "
+                "before planning."
+            )
+    id_col = _resolve_column(targets, target_id, _ID_CANDIDATES)
+    if id_col is not None and id_col not in targets.columns:
+        problems.append(
+            f"target_id column {id_col!r} is not in targets, got columns "
+            f"{list(targets.columns)!r}. Pass the column of target ids."
+        )
+        id_col = None
+    ids = (
+        targets[id_col].astype(str).to_numpy(dtype=object)
+        if id_col is not None
+        else targets.index.astype(str).to_numpy(dtype=object)
+    )
+    if pd.Series(ids).duplicated().any():
+        dup = pd.Series(ids)[pd.Series(ids).duplicated()].head(5).tolist()
+        problems.append(
+            f"target ids must be unique, got duplicates {dup!r}. Pass target_id= a "
+            "column of unique ids."
+        )
+    reason_col = _resolve_column(targets, reason, _REASON_CANDIDATES)
+    if reason_col is not None and reason_col not in targets.columns:
+        problems.append(
+            f"reason column {reason_col!r} is not in targets, got columns "
+            f"{list(targets.columns)!r}. Pass reason=None or an existing column."
+        )
+        reason_col = None
+    position = {tid: k for k, tid in enumerate(ids)}
+    windows_of: dict[int, list[tuple[float, float]]] = {}
+    if time_windows is not None:
+        if not isinstance(time_windows, Mapping):
+            msg = (
+                "time_windows must be a dict {target_id: [(start, end), ...]}, got "
+                f"{type(time_windows).__name__}."
+            )
+            raise TypeError(msg)
+        unknown = [k for k in time_windows if str(k) not in position]
+        if unknown:
+            problems.append(
+                f"time_windows names targets that are not in targets, got "
+                f"{unknown[:5]!r}. Use ids of the {id_col or 'index'!r} column."
+            )
+        for key, raw in time_windows.items():
+            if str(key) in position:
+                w = _windows_for(raw, start_min, str(key), problems)
+                if w is not None:
+                    windows_of[position[str(key)]] = w
+    if targets.crs is None or streets.crs is None or targets.crs != streets.crs:
+        msg = (
+            f"targets and streets must share one CRS, got {targets.crs!r} and "
+            f"{streets.crs!r}. Reproject with targets.to_crs(streets.crs)."
+        )
+        collect_problems(problems, "plan_patrols")
+        raise CRSError(msg)
+    depot_geoms = _depot_geoms(depots, streets.crs, problems)
+    if team_names and len(depot_geoms) not in (1, len(team_names)):
+        problems.append(
+            f"depots must hold one point for all teams or one per team "
+            f"({len(team_names)}), got {len(depot_geoms)}. Pass one depot per team."
+        )
+    collect_problems(problems, "plan_patrols")
+
+    graph = street_graph(streets, mode=mode, speed_kmh=speed_kmh)
+    n_v = len(team_names)
+    if len(depot_geoms) == 1:
+        depot_geoms = depot_geoms * n_v
+    depot_snap = _snap_depots(graph, depot_geoms, team_names, max_snap_distance_m)
+
+    geo = targets.geometry
+    geo_m = geo if targets.crs == graph.crs else geo.to_crs(graph.crs)
+    target_snap = snap(graph, geo_m.to_numpy(), max_distance_m=max_snap_distance_m)
+    missing = shapely.is_missing(geo.to_numpy()) | shapely.is_empty(geo.to_numpy())
+    reasons = np.full(len(targets), "", dtype=object)
+    reasons[missing] = NO_GEOMETRY
+    reasons[~missing & ~target_snap.ok] = TOO_FAR
+
+    return _plan(
+        graph=graph,
+        depot_snap=depot_snap,
+        target_snap=target_snap,
+        reasons=reasons,
+        ids=ids,
+        scores=scores,
+        reason_text=(
+            targets[reason_col].astype("string").to_numpy(dtype=object, na_value=None)
+            if reason_col is not None
+            else np.full(len(targets), None, dtype=object)
+        ),
+        windows_of=windows_of,
+        team_names=team_names,
+        shift=float(shift_minutes),
+        dwell=float(dwell_minutes),
+        revisit=None if revisit_minutes is None else float(revisit_minutes),
+        seed=int(seed),
+        time_limit_s=float(time_limit_s),
+        solution_limit=int(solution_limit),
+        order=order,
+        shift_start=(
+            None
+            if start_min is None
+            else f"{int(start_min) // 60:02d}:{int(start_min) % 60:02d}"
+        ),
+        out_crs=streets.crs,
+    )
+
+
+def _snap_depots(
+    graph: StreetGraph,
+    geoms: list[BaseGeometry | None],
+    team_names: tuple[str, ...],
+    max_distance_m: float,
+) -> Snapped:
+    series = gpd.GeoSeries(geoms, crs=graph.source_crs)
+    if graph.source_crs != graph.crs:
+        series = series.to_crs(graph.crs)
+    snapped = snap(graph, series.to_numpy(), max_distance_m=max_distance_m)
+    problems = []
+    for k in np.flatnonzero(~snapped.ok):
+        d = snapped.distance_m[k]
+        got = "no geometry" if not np.isfinite(d) else f"{d:.0f} m from the nearest"
+        problems.append(
+            f"depot of team {team_names[k]!r} must lie within max_snap_distance_m="
+            f"{max_distance_m!r} of a street, got {got} street. Move the depot onto "
+            "the street network or raise max_snap_distance_m."
+        )
+    collect_problems(problems, "depots")
+    return snapped
+
+
+def _plan(
+    *,
+    graph: StreetGraph,
+    depot_snap: Snapped,
+    target_snap: Snapped,
+    reasons: npt.NDArray[np.object_],
+    ids: npt.NDArray[np.object_],
+    scores: npt.NDArray[np.float64],
+    reason_text: npt.NDArray[np.object_],
+    windows_of: dict[int, list[tuple[float, float]]],
+    team_names: tuple[str, ...],
+    shift: float,
+    dwell: float,
+    revisit: float | None,
+    seed: int,
+    time_limit_s: float,
+    solution_limit: int,
+    order: Order,
+    shift_start: str | None,
+    out_crs: object,
+) -> PatrolPlan:
+    n_v = len(team_names)
+    snapped_pos = np.flatnonzero(target_snap.ok)
+    points = Snapped(
+        segment=np.concatenate([depot_snap.segment, target_snap.segment[snapped_pos]]),
+        offset_m=np.concatenate(
+            [depot_snap.offset_m, target_snap.offset_m[snapped_pos]]
+        ),
+        distance_m=np.concatenate(
+            [depot_snap.distance_m, target_snap.distance_m[snapped_pos]]
+        ),
+        point=np.concatenate([depot_snap.point, target_snap.point[snapped_pos]]),
+    )
+    table = travel_table(graph, points)
+    travel_min = table.metres / graph.metres_per_minute
+
+    # visits (copies per revisit slot), feasibility per team
+    nodes: list[_Node] = []
+    node_scores: list[float] = []
+    allowed: list[tuple[int, ...]] = []
+    left: list[tuple[int, int, str]] = []  # (target position, visit, reason)
+    for k in np.flatnonzero(~target_snap.ok).tolist():
+        left.append((k, 1, str(reasons[k])))
+    depot_pts = np.arange(n_v)
+    for j, k in enumerate(snapped_pos.tolist()):
+        p = n_v + j
+        base = windows_of.get(int(k), [(0.0, shift)])
+        if revisit is None:
+            slots = [(0.0, shift)]
+        else:
+            n_slots = max(1, math.ceil(shift / revisit - 1e-9))
+            slots = [
+                (s * revisit, min((s + 1) * revisit - 1.0 / 60.0, shift))
+                for s in range(n_slots)
+            ]
+        out_t = travel_min[depot_pts, p]
+        back_t = travel_min[p, depot_pts]
+        reach = np.isfinite(out_t) & np.isfinite(back_t)
+        for visit, (a, b) in enumerate(slots, start=1):
+            wins = _intersect(base, max(a, 0.0), min(b, shift))
+            if not reach.any():
+                left.append((int(k), visit, UNREACHABLE))
+                continue
+            if scores[k] <= 0:
+                left.append((int(k), visit, ZERO_SCORE))
+                continue
+            ok_v = []
+            for v in np.flatnonzero(reach).tolist():
+                arr = _arrive(float(out_t[v]), wins)
+                if arr + dwell + float(back_t[v]) <= shift + 1e-9:
+                    ok_v.append(int(v))
+            if not ok_v:
+                fits_without = any(
+                    _arrive(float(out_t[v]), [(a, b)]) + dwell + float(back_t[v])
+                    <= shift + 1e-9
+                    for v in np.flatnonzero(reach).tolist()
+                )
+                why = (
+                    TIME_WINDOW if (int(k) in windows_of and fits_without) else NO_TIME
+                )
+                left.append((int(k), visit, why))
+                continue
+            nodes.append(_Node(target=j, visit=visit, windows=wins))
+            node_scores.append(float(scores[k]))
+            allowed.append(tuple(ok_v))
+
+    n_unreach = sum(1 for _, v, r in left if r == UNREACHABLE and v == 1)
+    n_nogeo = sum(1 for _, _, r in left if r == NO_GEOMETRY)
+    n_far = sum(1 for _, _, r in left if r == TOO_FAR)
+    if n_nogeo or n_far or n_unreach:
+        warnings.warn(
+            f"{n_nogeo + n_far + n_unreach} of {len(ids)} targets cannot be "
+            f"visited: {n_nogeo} without geometry, {n_far} farther than the snapping "
+            f"distance from any street, {n_unreach} unreachable from every depot "
+            "(disconnected street network). They are in plan.left_out with the "
+            "reason.",
+            UserWarning,
+            stacklevel=3,
+        )
+    candidates = sum(1 for _, _, r in left if r in (NO_TIME, TIME_WINDOW)) + len(nodes)
+    if candidates and not nodes:
+        warnings.warn(
+            f"shift_minutes={shift!r} is too short for any visit: no target can be "
+            f"reached, visited for {dwell!r} minutes and left in time to return to "
+            "a depot. Every target is left out.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    prob = _Problem(
+        travel_min=travel_min,
+        n_vehicles=n_v,
+        depot_point=tuple(range(n_v)),
+        nodes=tuple(nodes),
+        scores=np.asarray(node_scores, dtype=np.float64),
+        allowed=tuple(allowed),
+        dwell=dwell,
+        shift=shift,
+    )
+    routes, stopped = _solve(
+        prob, time_limit_s=time_limit_s, solution_limit=solution_limit
+    )
+    if order == "random":
+        routes = _shuffle_routes(prob, routes, seed)
+    visited = {k for seq in routes for k in seq}
+    for k, nd in enumerate(nodes):
+        if k not in visited:
+            left.append((int(snapped_pos[nd.target]), nd.visit, NO_TIME))
+
+    # stops and routes
+    stop_rows: list[dict[str, object]] = []
+    stop_geoms: list[object] = []
+    route_rows: list[dict[str, object]] = []
+    route_geoms: list[object] = []
+    legs: list[tuple[int, int]] = []
+    for v, seq in enumerate(routes):
+        pts: list[int] = [v, *[n_v + nodes[k].target for k in seq], v]
+        legs.extend(itertools.pairwise(pts))
+    paths = leg_paths(graph, points, legs, table=table)
+    cursor = 0
+    for v, seq in enumerate(routes):
+        sched = _schedule(prob, v, seq)
+        if sched is None:  # cannot happen: the solver's times are conservative
+            msg = f"internal error: the route of team {team_names[v]!r} is infeasible."
+            raise HotspotsError(msg)
+        arrivals, travels, end = sched
+        pts = [v, *[n_v + nodes[k].target for k in seq], v]
+        n_legs = len(pts) - 1
+        route_paths = paths[cursor : cursor + n_legs]
+        cursor += n_legs
+        dist = float(sum(float(table.metres[a, b]) for a, b in itertools.pairwise(pts)))
+        total = 0.0
+        for o, k in enumerate(seq):
+            tpos = int(snapped_pos[nodes[k].target])
+            total += float(scores[tpos])
+            stop_rows.append(
+                {
+                    TEAM: team_names[v],
+                    ORDER: o + 1,
+                    TARGET_ID: ids[tpos],
+                    VISIT: nodes[k].visit,
+                    ARRIVAL: arrivals[o],
+                    DEPARTURE: arrivals[o] + dwell,
+                    ARRIVAL_CLOCK: _clock_or_na(arrivals[o], shift_start),
+                    DEPARTURE_CLOCK: _clock_or_na(arrivals[o] + dwell, shift_start),
+                    DWELL_MIN: dwell,
+                    TRAVEL_MIN: travels[o],
+                    SCORE: float(scores[tpos]),
+                    REASON: reason_text[tpos],
+                }
+            )
+            stop_geoms.append(target_snap.point[tpos])
+        route_rows.append(
+            {
+                TEAM: team_names[v],
+                N_STOPS: len(seq),
+                TOTAL_SCORE: total,
+                DURATION_MIN: end if seq else 0.0,
+                DISTANCE_M: dist if seq else 0.0,
+            }
+        )
+        route_geoms.append(path_line(route_paths) if seq else None)
+
+    stop_cols = [
+        TEAM, ORDER, TARGET_ID, VISIT, ARRIVAL, DEPARTURE, ARRIVAL_CLOCK,
+        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, REASON,
+    ]  # fmt: skip
+    stops_df = pd.DataFrame(stop_rows, columns=stop_cols)
+    stops_df = stops_df.astype(
+        {
+            TEAM: "string",
+            ORDER: "int64",
+            TARGET_ID: "string",
+            VISIT: "int64",
+            ARRIVAL: "float64",
+            DEPARTURE: "float64",
+            ARRIVAL_CLOCK: "string",
+            DEPARTURE_CLOCK: "string",
+            DWELL_MIN: "float64",
+            TRAVEL_MIN: "float64",
+            SCORE: "float64",
+            REASON: "string",
+        }
+    )
+    stops = gpd.GeoDataFrame(
+        stops_df, geometry=gpd.GeoSeries(stop_geoms, crs=graph.crs), crs=graph.crs
+    )
+    routes_df = pd.DataFrame(
+        route_rows, columns=[TEAM, N_STOPS, TOTAL_SCORE, DURATION_MIN, DISTANCE_M]
+    ).astype(
+        {
+            TEAM: "string",
+            N_STOPS: "int64",
+            TOTAL_SCORE: "float64",
+            DURATION_MIN: "float64",
+            DISTANCE_M: "float64",
+        }
+    )
+    routes_gdf = gpd.GeoDataFrame(
+        routes_df, geometry=gpd.GeoSeries(route_geoms, crs=graph.crs), crs=graph.crs
+    )
+    if graph.crs != graph.source_crs:
+        stops = stops.to_crs(out_crs)
+        routes_gdf = routes_gdf.to_crs(out_crs)
+
+    left.sort(key=lambda r: (r[0], r[1]))
+    left_out = pd.DataFrame(
+        {
+            TARGET_ID: pd.array([ids[k] for k, _, _ in left], dtype="string"),
+            VISIT: np.array([v for _, v, _ in left], dtype=np.int64),
+            SCORE: np.array([scores[k] for k, _, _ in left], dtype=np.float64),
+            REASON: pd.array([r for _, _, r in left], dtype="string"),
+            REASON_ZH: pd.array(
+                [LEFT_OUT_REASONS[r]["zh"] for _, _, r in left], dtype="string"
+            ),
+        }
+    )
+    total_score = float(stops[SCORE].sum()) if len(stops) else 0.0
+    possible = float(stops[SCORE].sum() + left_out[SCORE].sum())
+    return PatrolPlan(
+        routes=routes_gdf,
+        stops=stops,
+        left_out=left_out,
+        total_score=total_score,
+        covered_share=total_score / possible if possible > 0 else 0.0,
+        teams=team_names,
+        mode=graph.mode,
+        speed_kmh=graph.speed_kmh,
+        shift_minutes=shift,
+        dwell_minutes=dwell,
+        shift_start=shift_start,
+        order=order,
+        search_stopped_by=stopped,
+    )
+
+
+def _clock_or_na(minutes: float, shift_start: str | None) -> str | None:
+    if shift_start is None:
+        return None
+    return _format_time(minutes, _clock_minutes(shift_start))

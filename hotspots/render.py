@@ -1,0 +1,1492 @@
+"""The weekly map: one interactive, offline, safe Folium (Leaflet) HTML page.
+
+:func:`weekly_map` draws the results of a week's analysis as layers of a
+:class:`folium.Map`; :func:`save_map` writes it as one self-contained HTML
+file with Leaflet and its plugins inlined, so it opens from a USB stick on a
+machine without internet.
+
+How the page stays small and fast
+---------------------------------
+* Only units with something to show are drawn: significant Gi* cells,
+  cells with an emerging pattern, the top-ranked blind spots.
+* Every geometry is serialised once, as GeoJSON geometries with coordinates
+  rounded to 6 decimals (about 0.1 m), together with column arrays of the
+  properties. Colours are chosen by a small JavaScript style function from a
+  feature property (folium's per-feature ``style_function`` writes one
+  JavaScript ``switch`` case per feature and does not scale).
+* Polygons and lines are drawn on one shared canvas; reports are clustered
+  (leaflet.markercluster), so no page holds one DOM element per report.
+* Popups are built when they open, from the shared data.
+
+How it stays safe
+-----------------
+* Every string taken from the data (descriptions, addresses, categories,
+  names, reasons, ids) is HTML-escaped in Python before it is serialised and
+  the serialised data escapes ``<``, ``>``, ``&``, U+2028 and U+2029, so
+  ``</script>`` inside a description cannot end the script.
+* Personal data never reaches the page: private columns (reporter name,
+  phone, ID number and any column named in :attr:`MapStyle.private_columns`)
+  are never read, and phone-number-like and ID-number-like strings in free
+  text are masked (:func:`hotspots.privacy.mask_personal`).
+
+Coordinates
+-----------
+Input frames may be in any CRS; they are converted to WGS-84. With Amap tiles
+(``MapStyle(tiles="amap")``), which are drawn in GCJ-02, every coordinate is
+shifted to GCJ-02 (:func:`hotspots.crs.wgs84_to_gcj02`) before drawing, so a
+report lands on the street it was filed on.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+import xyzservices.providers as xyz
+from branca.element import Figure, MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from . import labels as _labels
+from . import schema as s
+from .crs import wgs84_to_gcj02
+from .errors import CRSError, InputError, collect_problems
+from .privacy import mask_personal
+from .render_assets import (
+    HEAT_JS,
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    MARKERCLUSTER_CSS,
+    MARKERCLUSTER_DEFAULT_CSS,
+    MARKERCLUSTER_JS,
+    asset_text,
+    inline_assets,
+    runtime_js,
+)
+
+__all__ = ["LAYERS", "MapStyle", "save_map", "weekly_map"]
+
+Tiles = Literal["osm", "amap", "none"]
+LayerKey = Literal[
+    "grid",
+    "streets",
+    "reports",
+    "heat",
+    "gi",
+    "emerging",
+    "clusters",
+    "blind_spots",
+    "patrol",
+    "weekly",
+]
+#: Every layer the weekly map can draw, in drawing order.
+LAYERS: Final[tuple[str, ...]] = (
+    "grid",
+    "streets",
+    "heat",
+    "weekly",
+    "emerging",
+    "gi",
+    "clusters",
+    "blind_spots",
+    "patrol",
+    "reports",
+)
+
+# -- column names of the contracts of the other steps (see the brief) -------------
+GI_Z: Final = "gi_z"
+GI_P: Final = "gi_p"
+GI_CLASS: Final = "gi_class"
+PATTERN: Final = "pattern"
+MK_P: Final = "mk_p"
+N_HOT: Final = "n_hot"
+SCORE: Final = "score"
+RANK: Final = "rank"
+REASON_ZH: Final = "reason_zh"
+REASON_EN: Final = "reason_en"
+CLUSTER_ID: Final = "cluster_id"
+CLUSTER_COLUMNS: Final = (
+    "n_reports",
+    "category_mix",
+    "first_report",
+    "last_report",
+    "n_weeks",
+)
+TEAM: Final = "team"
+ORDER: Final = "order"
+TARGET_ID: Final = "target_id"
+ROUTE_COLUMNS: Final = ("n_stops", "duration_min", "distance_m")
+STOP_COLUMNS: Final = (
+    "target_id",
+    "arrival",
+    "departure",
+    "dwell_min",
+    "score",
+    "reason",
+)
+NAME_COLUMNS: Final = (s.AREA_NAME, s.STREET_NAME, s.COMMUNITY_ID, s.SUBDISTRICT_ID)
+
+# -- colours (ColorBrewer / Esri-like hot-cold ramps) -------------------------------
+GI_COLORS: Final = {
+    -3: "#4575b5",
+    -2: "#849eba",
+    -1: "#c0ccbe",
+    0: "#ffffbf",
+    1: "#fab984",
+    2: "#ed7551",
+    3: "#d62f27",
+}
+PATTERN_COLORS: Final = {
+    "new_hot": "#67000d",
+    "consecutive_hot": "#a50f15",
+    "intensifying_hot": "#d7301f",
+    "persistent_hot": "#ef3b2c",
+    "diminishing_hot": "#fc9272",
+    "sporadic_hot": "#fdae6b",
+    "oscillating_hot": "#f16913",
+    "historical_hot": "#d9b38c",
+    "new_cold": "#08306b",
+    "consecutive_cold": "#08519c",
+    "intensifying_cold": "#2171b5",
+    "persistent_cold": "#4292c6",
+    "diminishing_cold": "#9ecae1",
+    "sporadic_cold": "#6baed6",
+    "oscillating_cold": "#3182bd",
+    "historical_cold": "#a6bddb",
+}
+CATEGORY_COLORS: Final = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#393b79",
+    "#637939",
+    "#555555",
+)
+TEAM_COLORS: Final = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628")
+BLIND_COLOR: Final = "#6a1b9a"
+CLUSTER_COLOR: Final = "#e65100"
+COUNT_BREAKS: Final = (1, 2, 4, 8, 16)
+COUNT_COLORS: Final = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+STREET_WEIGHTS: Final = {"arterial": 4.0, "secondary": 2.5, "alley": 1.2}
+
+OSM_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+AMAP_URL: Final = str(xyz.Gaode.Normal.url)
+COORD_DECIMALS: Final = 6
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    """How the weekly map looks: base tiles, language, layers and settings.
+
+    Parameters
+    ----------
+    tiles
+        ``"osm"`` (OpenStreetMap, WGS-84), ``"amap"`` (Amap/Gaode, GCJ-02:
+        every overlay is shifted to GCJ-02) or ``"none"`` (no tiles: the
+        streets and the grid are the base, the page makes no request at all).
+    language
+        ``"zh"`` (default) or ``"en"``; every label comes from
+        :data:`hotspots.labels.MAP_LABELS`.
+    layers
+        Which layers to draw (keys of :data:`LAYERS`); a layer is drawn only
+        when its data is given as well.
+    show
+        Which drawn layers are switched on when the page opens.
+    private_columns
+        Columns to keep out of the page besides reporter name, phone and ID
+        number (e.g. the config's private columns); naming ``"description"``
+        or ``"address"`` leaves them out of the report popups.
+    alpha, fdr, trend_alpha
+        The statistical settings the results were computed with, stated in
+        the legend (significance level, whether FDR was applied, Mann-Kendall
+        level of the emerging patterns).
+    max_blind_spots
+        How many of the top-ranked blind spots are drawn.
+    time_weeks
+        How many weeks (the last ones of the cube up to ``week``) the time
+        control steps through; ``None`` for every week of the cube.
+    max_text_chars
+        Descriptions and addresses are cut to this many characters.
+    max_categories
+        Report categories beyond the most frequent ``max_categories - 1``
+        share one layer.
+    base_grid_max_cells, base_streets_max
+        With ``tiles="none"`` the grid is drawn as a base only up to this many
+        cells, the streets up to this many lines (beyond it only arterial and
+        secondary streets), to keep very large cities fast.
+    title
+        The page title; default "City issues weekly map" in the language.
+    """
+
+    tiles: Tiles = "osm"
+    language: _labels.Language = "zh"
+    layers: tuple[str, ...] = LAYERS
+    show: tuple[str, ...] = (
+        "grid",
+        "streets",
+        "reports",
+        "gi",
+        "blind_spots",
+        "patrol",
+    )
+    private_columns: tuple[str, ...] = ()
+    alpha: float = 0.05
+    fdr: bool = True
+    trend_alpha: float = 0.05
+    max_blind_spots: int = 30
+    time_weeks: int | None = 12
+    max_text_chars: int = 80
+    max_categories: int = 12
+    base_grid_max_cells: int = 20_000
+    base_streets_max: int = 20_000
+    title: str | None = None
+
+
+# ---------------------------------------------------------------------------------
+# JSON and text helpers
+# ---------------------------------------------------------------------------------
+_JSON_ESCAPES: Final = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def _json(value: object) -> str:
+    """Compact JSON, safe inside a ``<script>`` element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_JSON_ESCAPES)
+
+
+def _obj(parts: dict[str, str]) -> str:
+    """A JSON object from keys and already serialised JSON values."""
+    return "{" + ",".join(f"{_json(k)}:{v}" for k, v in parts.items()) + "}"
+
+
+def _esc(
+    values: pd.Series, *, mask: str | None = None, max_chars: int = 0
+) -> list[Any]:
+    """HTML-escape (and optionally scrub and shorten) a column; NA -> None."""
+    text = values.astype("string")
+    if mask is not None:
+        text = mask_personal(text, mask=mask)
+    if max_chars > 0:
+        long = text.str.len() > max_chars
+        text = text.where(~long.fillna(False), text.str.slice(0, max_chars) + "…")
+    text = text.str.replace("&", "&amp;", regex=False)
+    text = text.str.replace("<", "&lt;", regex=False).str.replace(
+        ">", "&gt;", regex=False
+    )
+    text = text.str.replace('"', "&quot;", regex=False).str.replace(
+        "'", "&#x27;", regex=False
+    )
+    return text.astype(object).where(text.notna(), None).tolist()
+
+
+def _nums(values: npt.ArrayLike, decimals: int = 4) -> list[Any]:
+    """Round a numeric column; NaN/NA -> None, integral floats stay floats."""
+    arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    arr = arr.astype("float64").round(decimals)
+    return arr.astype(object).where(arr.notna(), None).tolist()
+
+
+def _geoms_json(geoms: npt.NDArray[Any]) -> str:
+    """A JSON array of GeoJSON geometries with coordinates rounded to 6 decimals."""
+    if len(geoms) == 0:
+        return "[]"
+    rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    return "[" + ",".join(shapely.to_geojson(rounded).tolist()) + "]"
+
+
+# ---------------------------------------------------------------------------------
+# validation
+# ---------------------------------------------------------------------------------
+def _check_frame(
+    problems: list[str],
+    name: str,
+    frame: object,
+    required: Sequence[str],
+    *,
+    geo: bool = True,
+) -> None:
+    if frame is None:
+        return
+    kind = gpd.GeoDataFrame if geo else pd.DataFrame
+    if not isinstance(frame, kind):
+        msg = f"{name} must be a {kind.__name__} or None, got {type(frame).__name__}."
+        raise TypeError(msg)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        problems.append(
+            f"{name} must have the columns {list(required)!r}, got {list(frame.columns)!r}"
+            f" (missing {missing!r}). Pass the frame the step returns unchanged."
+        )
+    if geo and isinstance(frame, gpd.GeoDataFrame) and len(frame) and frame.crs is None:
+        problems.append(
+            f"{name} must have a CRS, got {frame.crs!r}. Set it with "
+            f"{name}.set_crs(...) (boundary files and reports are EPSG:4326)."
+        )
+
+
+def _check_style(problems: list[str], style: MapStyle) -> None:
+    if style.tiles not in ("osm", "amap", "none"):
+        problems.append(
+            f"style.tiles must be 'osm', 'amap' or 'none', got {style.tiles!r}. "
+            "Use 'none' for a map that works without internet."
+        )
+    if style.language not in _labels.LANGUAGES:
+        problems.append(
+            f"style.language must be 'zh' or 'en', got {style.language!r}. "
+            "Pass language='en' for English labels."
+        )
+    for field in ("layers", "show"):
+        unknown = [k for k in getattr(style, field) if k not in LAYERS]
+        if unknown:
+            problems.append(
+                f"style.{field} must name layers among {list(LAYERS)!r}, got "
+                f"{unknown!r}. Remove or correct them."
+            )
+    for field in ("alpha", "trend_alpha"):
+        value = getattr(style, field)
+        if not (isinstance(value, float | int) and 0.0 < value < 1.0):
+            problems.append(
+                f"style.{field} must be a probability between 0 and 1, got {value!r}."
+                " Pass the level the statistics used, e.g. 0.05."
+            )
+    for field in ("max_blind_spots", "max_text_chars", "max_categories"):
+        value = getattr(style, field)
+        if not (isinstance(value, int) and value >= 1):
+            problems.append(
+                f"style.{field} must be a positive integer, got {value!r}. "
+                f"Pass e.g. {getattr(MapStyle, field)!r}."
+            )
+    tw = style.time_weeks
+    if tw is not None and not (isinstance(tw, int) and tw >= 1):
+        problems.append(
+            f"style.time_weeks must be a positive integer or None, got {tw!r}. "
+            "Pass e.g. 12 for the last quarter, None for every week."
+        )
+
+
+def _unit_column(
+    frames: Sequence[pd.DataFrame | None], cube: pd.DataFrame | None
+) -> str:
+    if cube is not None and cube.index.name:
+        return str(cube.index.name)
+    for frame in frames:
+        if frame is None:
+            continue
+        for col in (s.GRID_ID, s.SEGMENT_ID):
+            if col in frame.columns:
+                return col
+    return s.GRID_ID
+
+
+# ---------------------------------------------------------------------------------
+# geometry preparation
+# ---------------------------------------------------------------------------------
+def _wgs84_geoms(frame: gpd.GeoDataFrame, tiles: Tiles) -> npt.NDArray[Any]:
+    """Geometries in WGS-84 (shifted to GCJ-02 for Amap tiles)."""
+    if frame.crs is None:
+        msg = "frame has no CRS; set it with set_crs(...) before drawing."
+        raise CRSError(msg)
+    geo = frame.geometry
+    if not frame.crs.equals("EPSG:4326"):
+        geo = geo.to_crs(s.WGS84)
+    geoms = np.asarray(geo.values, dtype=object)
+    if tiles == "amap":
+
+        def _to_gcj(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon, lat])
+
+        geoms = shapely.transform(geoms, _to_gcj)
+    return geoms
+
+
+def _drawable(geoms: npt.NDArray[Any], what: str) -> npt.NDArray[np.bool_]:
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    n_bad = int((~ok).sum())
+    if n_bad:
+        warnings.warn(
+            f"{n_bad} row(s) of {what} have no geometry and are not drawn.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return np.asarray(ok, dtype=bool)
+
+
+def _points_latlon(geoms: npt.NDArray[Any]) -> tuple[list[Any], list[Any]]:
+    pts = shapely.point_on_surface(geoms)
+    xy = shapely.get_coordinates(pts)
+    return (
+        np.round(xy[:, 1], COORD_DECIMALS).tolist(),
+        np.round(xy[:, 0], COORD_DECIMALS).tolist(),
+    )
+
+
+# ---------------------------------------------------------------------------------
+# folium elements (folium's plugin pattern: MacroElement + Jinja template)
+# ---------------------------------------------------------------------------------
+class _Runtime(MacroElement):  # type: ignore[misc]
+    """The weekly map's JavaScript and CSS, defined once per page."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HotspotsRuntime"
+        self.js = runtime_js()
+        self.css = asset_text("hotspots_map.css")
+
+
+class _Data(MacroElement):  # type: ignore[misc]
+    """The map's data, serialised once as a JavaScript object literal."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.payload }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: str) -> None:
+        super().__init__()
+        self._name = "HotspotsData"
+        self.payload = payload
+
+
+class _JsLayer(Layer):  # type: ignore[misc]
+    """A layer built by a function of the runtime from the shared data."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.HotspotsMap.{{ this.factory }}(
+            {{ this._parent.get_name() }}, {{ this.data.get_name() }}{{ this.extra }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data: _Data,
+        factory: str,
+        *,
+        name: str,
+        show: bool,
+        extra: str = "",
+        js: Sequence[tuple[str, str]] = (),
+        css: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "HotspotsLayer"
+        self.data = data
+        self.factory = factory
+        self.extra = extra
+        self.default_js = list(js)
+        self.default_css = list(css)
+
+    def render(self, **kwargs: Any) -> None:
+        """Render the layer and declare its plugin assets in the page header."""
+        figure = self.get_root()
+        if isinstance(figure, Figure):
+            for key, url in self.default_js:
+                figure.header.add_child(folium.JavascriptLink(url), name=key)
+            for key, url in self.default_css:
+                figure.header.add_child(folium.CssLink(url), name=key)
+        super().render(**kwargs)
+
+
+class _Control(MacroElement):  # type: ignore[misc]
+    """A control (legend, title) whose HTML was escaped in Python."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.HotspotsMap.htmlControl({{ this._parent.get_name() }},
+            {{ this.html_json }}, {{ this.position_json }}, {{ this.class_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str, class_name: str) -> None:
+        super().__init__()
+        self._name = "HotspotsControl"
+        self.html_json = _json(html_text)
+        self.position_json = _json(position)
+        self.class_json = _json(class_name)
+
+
+class _TimeControl(MacroElement):  # type: ignore[misc]
+    """A slider over the weeks of the cube, redrawing the weekly-counts layer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.HotspotsMap.timeControl(
+            {{ this._parent.get_name() }}, {{ this.data.get_name() }},
+            {{ this.layer.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: _Data, layer: _JsLayer) -> None:
+        super().__init__()
+        self._name = "HotspotsTimeControl"
+        self.data = data
+        self.layer = layer
+
+
+# ---------------------------------------------------------------------------------
+# payload builders (column arrays, no per-row Python)
+# ---------------------------------------------------------------------------------
+def _cube_totals(cube: pd.DataFrame) -> pd.DataFrame:
+    """Unit x period totals (summing categories of a MultiIndex cube)."""
+    if isinstance(cube.columns, pd.MultiIndex):
+        return cube.T.groupby(level=-1, sort=False).sum().T
+    return cube
+
+
+def _top_categories(
+    reports: gpd.GeoDataFrame | None,
+    cube: pd.DataFrame | None,
+    unit: str,
+    ids: pd.Index,
+    categories: list[str],
+) -> list[Any] | None:
+    """Up to three (category index, count) pairs per unit."""
+    if reports is not None and unit in reports.columns and len(reports):
+        counts = reports.groupby([unit, s.CATEGORY], observed=True, dropna=True).size()
+    elif cube is not None and isinstance(cube.columns, pd.MultiIndex):
+        counts = cube.T.groupby(level=0).sum().T.stack()
+        counts = counts[counts > 0]
+    else:
+        return None
+    frame = counts.rename("n").reset_index()
+    frame.columns = pd.Index(["unit", "cat", "n"])
+    frame = frame[frame["unit"].isin(ids)]
+    frame = frame.sort_values(["unit", "n", "cat"], ascending=[True, False, True])
+    frame = frame.groupby("unit", sort=False).head(3)
+    known = {c: i for i, c in enumerate(categories)}
+    extra = [c for c in pd.unique(frame["cat"].astype(str)) if c not in known]
+    categories.extend(extra)
+    known.update({c: len(known) + i for i, c in enumerate(extra)})
+    frame = frame.assign(ci=frame["cat"].astype(str).map(known))
+    pairs = pd.Series(
+        list(
+            zip(
+                frame["ci"].astype(int),
+                np.round(frame["n"].astype(float), 2),
+                strict=True,
+            )
+        ),
+        index=frame["unit"].to_numpy(),
+    )
+    grouped = pairs.groupby(level=0, sort=False).agg(list)
+    out = grouped.reindex(ids)
+    return [
+        [[int(c), float(n) if n % 1 else int(n)] for c, n in v]
+        if isinstance(v, list)
+        else []
+        for v in out.tolist()
+    ]
+
+
+@dataclass
+class _Ctx:
+    style: MapStyle
+    labels: dict[str, str]
+    unit: str
+    mask: str
+    periods: list[str]
+    week_index: int
+
+
+def _units_payload(
+    ctx: _Ctx,
+    *,
+    gi: gpd.GeoDataFrame | None,
+    emerging: gpd.GeoDataFrame | None,
+    blind_spots: gpd.GeoDataFrame | None,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+    reports: gpd.GeoDataFrame | None,
+    cube: pd.DataFrame | None,
+    categories: list[str],
+) -> tuple[str, dict[str, bool], list[str]]:
+    """Units with something to show: geometry once, popup fields as columns."""
+    style, unit, lang = ctx.style, ctx.unit, ctx.style.language
+    parts: list[gpd.GeoDataFrame] = []
+    has = {"gi": False, "emerging": False, "blind_spots": False}
+    patterns_present: list[str] = []
+    if gi is not None and "gi" in style.layers:
+        sig = gi[pd.to_numeric(gi[GI_CLASS], errors="coerce").fillna(0) != 0]
+        parts.append(sig)
+        has["gi"] = len(sig) > 0
+    if emerging is not None and "emerging" in style.layers:
+        pat = emerging[emerging[PATTERN].isin(list(PATTERN_COLORS))]
+        parts.append(pat)
+        has["emerging"] = len(pat) > 0
+        patterns_present = [
+            p for p in PATTERN_COLORS if p in set(pat[PATTERN].astype(str))
+        ]
+    if blind_spots is not None and "blind_spots" in style.layers:
+        rank = pd.to_numeric(blind_spots[RANK], errors="coerce")
+        score = pd.to_numeric(blind_spots[SCORE], errors="coerce")
+        top = blind_spots[(rank >= 1) & (rank <= style.max_blind_spots) & (score > 0)]
+        parts.append(top)
+        has["blind_spots"] = len(top) > 0
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return "null", has, patterns_present
+    geo_frames = [
+        gpd.GeoDataFrame(
+            {unit: p[unit].to_numpy()}, geometry=p.geometry.to_crs(s.WGS84).values
+        )
+        for p in parts
+    ]
+    allg = pd.concat(geo_frames, ignore_index=True)
+    allg = allg[allg[unit].notna()].drop_duplicates(subset=unit, keep="first")
+    allg = gpd.GeoDataFrame(allg, geometry="geometry", crs=s.WGS84)
+    geoms = _wgs84_geoms(allg, style.tiles)
+    ok = _drawable(geoms, "the units")
+    allg, geoms = allg[ok], geoms[ok]
+    ids = pd.Index(allg[unit].astype(str))
+    rlat, rlon = _points_latlon(geoms)
+    out: dict[str, str] = {
+        "geoms": _geoms_json(geoms),
+        "id": _json(_esc(pd.Series(ids))),
+        "rlat": _json(rlat),
+        "rlon": _json(rlon),
+    }
+    # names: from any frame that has them (first wins), then the grid/streets
+    names: list[list[Any]] = []
+    sources = [f for f in (gi, emerging, blind_spots, grid, streets) if f is not None]
+    for col in NAME_COLUMNS:
+        for frame in sources:
+            if col in frame.columns and unit in frame.columns:
+                keyed = frame.drop_duplicates(subset=unit).set_index(
+                    frame.drop_duplicates(subset=unit)[unit].astype(str)
+                )[col]
+                values = keyed.reindex(ids)
+                label_key = "name" if col == s.AREA_NAME else col
+                names.append([html.escape(ctx.labels[label_key]), _esc(values)])
+                break
+    out["names"] = _json(names)
+
+    def _aligned(frame: pd.DataFrame, col: str) -> pd.Series:
+        dedup = frame.drop_duplicates(subset=unit)
+        return dedup.set_index(dedup[unit].astype(str))[col].reindex(ids)
+
+    if gi is not None and "gi" in style.layers:
+        gclass = pd.to_numeric(_aligned(gi, GI_CLASS), errors="coerce")
+        out["g"] = _json(_nums(gclass, 0))
+        out["z"] = _json(_nums(_aligned(gi, GI_Z), 3))
+        out["pv"] = _json(_nums(_aligned(gi, GI_P), 4))
+    if emerging is not None and "emerging" in style.layers:
+        keys = list(PATTERN_COLORS)
+        pcodes = _aligned(emerging, PATTERN).map({k: i for i, k in enumerate(keys)})
+        out["p"] = _json(_nums(pcodes, 0))
+        if MK_P in emerging.columns:
+            out["mk"] = _json(_nums(_aligned(emerging, MK_P), 4))
+        if N_HOT in emerging.columns:
+            out["nh"] = _json(_nums(_aligned(emerging, N_HOT), 0))
+    if blind_spots is not None and "blind_spots" in style.layers:
+        rank = pd.to_numeric(_aligned(blind_spots, RANK), errors="coerce")
+        rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
+        out["r"] = _json(_nums(rank, 0))
+        out["sc"] = _json(_nums(_aligned(blind_spots, SCORE), 3))
+        reason_col = REASON_ZH if lang == "zh" else REASON_EN
+        if reason_col in blind_spots.columns:
+            out["why"] = _json(_esc(_aligned(blind_spots, reason_col), mask=ctx.mask))
+        else:
+            out["why"] = _json([None] * len(ids))
+        skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
+        skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
+        evidence = []
+        for col in blind_spots.columns:
+            if col in skip or not pd.api.types.is_numeric_dtype(blind_spots[col]):
+                continue
+            if pd.api.types.is_bool_dtype(blind_spots[col]):
+                continue
+            title = ctx.labels.get(col, col)
+            evidence.append([html.escape(title), _nums(_aligned(blind_spots, col), 3)])
+        out["ev"] = _json(evidence)
+    top = _top_categories(reports, cube, unit, ids, categories)
+    if top is not None:
+        out["top"] = _json(top)
+    if cube is not None:
+        totals = _cube_totals(cube)
+        totals.index = totals.index.astype(str)
+        series = totals.reindex(ids)
+        arr = np.round(series.to_numpy(dtype=float), 2)
+        as_int = np.all(np.isnan(arr) | (arr % 1 == 0))
+        rows = pd.DataFrame(arr).astype("Int64" if as_int else "Float64")
+        values = rows.astype(object).where(rows.notna(), None).to_numpy().tolist()
+        out["s"] = _json([v if v[0] is not None or any(v) else None for v in values])
+    return _obj(out), has, patterns_present
+
+
+def _reports_payload(
+    ctx: _Ctx, reports: gpd.GeoDataFrame
+) -> tuple[str, list[str], list[int], list[str]]:
+    """Report points, one column array per field; categories ordered by count."""
+    style = ctx.style
+    geoms = _wgs84_geoms(reports, style.tiles)
+    ok = _drawable(geoms, "reports")
+    reps, geoms = reports[ok], geoms[ok]
+    pts = shapely.get_coordinates(shapely.centroid(geoms))
+    category = reps[s.CATEGORY].astype("string").fillna("?")
+    counts = category.value_counts(sort=True)
+    keep = list(counts.index[: style.max_categories])
+    if len(counts) > style.max_categories:
+        keep = list(counts.index[: style.max_categories - 1])
+    other = ctx.labels["other_categories"]
+    layer_names = [*keep, other] if len(counts) > len(keep) else list(keep)
+    code = (
+        category.map({c: i for i, c in enumerate(keep)}).fillna(len(keep)).astype(int)
+    )
+    layer_counts = np.bincount(code.to_numpy(), minlength=len(layer_names)).tolist()
+    # category names shown in popups: every distinct category, escaped
+    all_cats = list(counts.index)
+    cat_index = category.map({c: i for i, c in enumerate(all_cats)}).astype(int)
+    private = set(s.PRIVATE_COLUMNS) | set(style.private_columns)
+    parts: dict[str, str] = {
+        "lat": _json(np.round(pts[:, 1], COORD_DECIMALS).tolist()),
+        "lon": _json(np.round(pts[:, 0], COORD_DECIMALS).tolist()),
+        "c": _json(code.tolist()),
+        "cat": _json(cat_index.tolist()),
+        "id": _json(
+            _esc(reps[s.REPORT_ID]) if s.REPORT_ID in reps else [None] * len(reps)
+        ),
+    }
+    weight = (
+        pd.to_numeric(reps[s.WEIGHT], errors="coerce").fillna(1.0)
+        if s.WEIGHT in reps.columns
+        else pd.Series(1.0, index=reps.index)
+    )
+    parts["w"] = _json(_nums(weight, 3))
+    if s.REPORTED_AT in reps.columns and s.REPORTED_AT not in private:
+        when = pd.to_datetime(reps[s.REPORTED_AT], errors="coerce")
+        parts["t"] = _json(_esc(when.dt.strftime("%Y-%m-%d %H:%M")))
+    lang = style.language
+    if s.STATUS in reps.columns and s.STATUS not in private:
+        mapped = reps[s.STATUS].map({k: v[lang] for k, v in _labels.STATUSES.items()})
+        parts["st"] = _json(_esc(mapped.fillna(reps[s.STATUS])))
+    if s.SOURCE in reps.columns and s.SOURCE not in private:
+        mapped = reps[s.SOURCE].map({k: v[lang] for k, v in _labels.SOURCES.items()})
+        parts["so"] = _json(_esc(mapped.fillna(reps[s.SOURCE])))
+    for col, key in ((s.DESCRIPTION, "d"), (s.ADDRESS, "a")):
+        if col in reps.columns and col not in private:
+            parts[key] = _json(
+                _esc(reps[col], mask=ctx.mask, max_chars=style.max_text_chars)
+            )
+    return _obj(parts), layer_names, layer_counts, [str(c) for c in all_cats]
+
+
+def _clusters_payload(ctx: _Ctx, clusters: gpd.GeoDataFrame) -> str:
+    geoms = _wgs84_geoms(clusters, ctx.style.tiles)
+    ok = _drawable(geoms, "clusters")
+    frame, geoms = clusters[ok], geoms[ok]
+    cols = []
+    for col in CLUSTER_COLUMNS:
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown = _esc(values.dt.strftime("%Y-%m-%d"))
+        elif pd.api.types.is_numeric_dtype(values):
+            shown = _nums(values, 2)
+        else:
+            shown = _esc(
+                _text_of(values), mask=ctx.mask, max_chars=ctx.style.max_text_chars
+            )
+        cols.append([html.escape(ctx.labels[col]), shown])
+    return _obj(
+        {
+            "geoms": _geoms_json(geoms),
+            "id": _json(_esc(frame[CLUSTER_ID])),
+            "cols": _json(cols),
+        }
+    )
+
+
+def _text_of(values: pd.Series) -> pd.Series:
+    """Text of a column that may hold dicts (e.g. a category mix)."""
+    if values.dtype == object and values.map(lambda v: isinstance(v, dict)).any():
+        return values.map(
+            lambda v: (
+                "、".join(f"{k} {n}" for k, n in v.items())
+                if isinstance(v, dict)
+                else v
+            )
+        )
+    return values
+
+
+def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
+    routes: gpd.GeoDataFrame = plan.routes
+    stops: gpd.GeoDataFrame = plan.stops
+    teams = pd.unique(pd.concat([routes[TEAM].astype(str), stops[TEAM].astype(str)]))
+    team_color = {t: TEAM_COLORS[i % len(TEAM_COLORS)] for i, t in enumerate(teams)}
+    rgeoms = _wgs84_geoms(routes, ctx.style.tiles)
+    rok = _drawable(rgeoms, "patrol routes")
+    routes, rgeoms = routes[rok], rgeoms[rok]
+    sgeoms = _wgs84_geoms(stops, ctx.style.tiles)
+    sok = _drawable(sgeoms, "patrol stops")
+    stops, sgeoms = stops[sok], sgeoms[sok]
+
+    def _cols(frame: pd.DataFrame, names: Sequence[str]) -> list[Any]:
+        out = []
+        for col in names:
+            if col not in frame.columns:
+                continue
+            values = frame[col]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                shown = _esc(values.dt.strftime("%H:%M"))
+            elif pd.api.types.is_numeric_dtype(values):
+                shown = _nums(values, 1)
+            else:
+                shown = _esc(values, mask=ctx.mask, max_chars=ctx.style.max_text_chars)
+            key = "target" if col == TARGET_ID else col
+            out.append([html.escape(ctx.labels.get(key, col)), shown])
+        return out
+
+    xy = shapely.get_coordinates(shapely.point_on_surface(sgeoms))
+    route_block = {
+        "geoms": _geoms_json(rgeoms),
+        "team": _json(_esc(routes[TEAM])),
+        "color": _json(routes[TEAM].astype(str).map(team_color).tolist()),
+        "cols": _json(_cols(routes, ROUTE_COLUMNS)),
+    }
+    stop_block = {
+        "lat": _json(np.round(xy[:, 1], COORD_DECIMALS).tolist()),
+        "lon": _json(np.round(xy[:, 0], COORD_DECIMALS).tolist()),
+        "team": _json(_esc(stops[TEAM])),
+        "order": _json(_nums(stops[ORDER], 0)),
+        "color": _json(stops[TEAM].astype(str).map(team_color).tolist()),
+        "cols": _json(_cols(stops, STOP_COLUMNS)),
+    }
+    return _obj({"routes": _obj(route_block), "stops": _obj(stop_block)})
+
+
+def _base_payload(ctx: _Ctx, frame: gpd.GeoDataFrame, kind: str) -> str | None:
+    style = ctx.style
+    if kind == "grid":
+        if len(frame) > style.base_grid_max_cells:
+            return None
+    elif len(frame) > style.base_streets_max and s.STREET_CLASS in frame.columns:
+        frame = frame[frame[s.STREET_CLASS].isin(["arterial", "secondary"])]
+    geoms = _wgs84_geoms(frame, style.tiles)
+    ok = _drawable(geoms, kind)
+    frame, geoms = frame[ok], geoms[ok]
+    parts = {"geoms": _geoms_json(geoms)}
+    if kind == "streets" and s.STREET_CLASS in frame.columns:
+        weights = frame[s.STREET_CLASS].map(STREET_WEIGHTS).fillna(1.5)
+        parts["w"] = _json(weights.astype(float).tolist())
+    return _obj(parts)
+
+
+def _unit_points(
+    unit: str, frames: Sequence[gpd.GeoDataFrame | None], tiles: Tiles
+) -> pd.DataFrame:
+    """One representative point per unit id (lat, lon), from the first frame."""
+    pieces = []
+    for frame in frames:
+        if frame is None or unit not in frame.columns or not len(frame):
+            continue
+        dedup = frame.drop_duplicates(subset=unit)
+        dedup = dedup[dedup[unit].notna()]
+        geoms = _wgs84_geoms(dedup, tiles)
+        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        xy = shapely.get_coordinates(shapely.point_on_surface(geoms[ok]))
+        pieces.append(
+            pd.DataFrame(
+                {"lat": xy[:, 1], "lon": xy[:, 0]},
+                index=pd.Index(dedup[unit][ok].astype(str), name=unit),
+            )
+        )
+    if not pieces:
+        return pd.DataFrame({"lat": [], "lon": []})
+    both = pd.concat(pieces)
+    return both[~both.index.duplicated(keep="first")]
+
+
+def _weekly_payload(
+    ctx: _Ctx,
+    cube: pd.DataFrame,
+    frames: Sequence[gpd.GeoDataFrame | None],
+) -> str | None:
+    """Sparse weekly counts of the last weeks, cell indices delta-encoded."""
+    totals = _cube_totals(cube)
+    totals.index = totals.index.astype(str)
+    end = ctx.week_index + 1
+    n_weeks = ctx.style.time_weeks or end
+    window = totals.iloc[:, max(0, end - n_weeks) : end]
+    points = _unit_points(ctx.unit, frames, ctx.style.tiles)
+    window = window[window.index.isin(points.index)]
+    values = window.to_numpy(dtype=float)
+    active = np.flatnonzero((values > 0).any(axis=1))
+    if not len(active) or not window.shape[1]:
+        return None
+    values = np.round(values[active], 2)
+    ids = window.index[active]
+    pts = points.reindex(ids)
+    idx_per_week, n_per_week = [], []
+    for k in range(values.shape[1]):  # one short step per week, not per cell
+        nz = np.flatnonzero(values[:, k] > 0)
+        idx_per_week.append(np.diff(nz, prepend=0).tolist())
+        col = values[nz, k]
+        n_per_week.append([int(v) if v % 1 == 0 else float(v) for v in col.tolist()])
+    periods = [str(p) for p in window.columns]
+    return _obj(
+        {
+            "id": _json(_esc(pd.Series(ids))),
+            "lat": _json(np.round(pts["lat"].to_numpy(), COORD_DECIMALS).tolist()),
+            "lon": _json(np.round(pts["lon"].to_numpy(), COORD_DECIMALS).tolist()),
+            "idx": _json(idx_per_week),
+            "n": _json(n_per_week),
+            "total": _json(_nums(values.sum(axis=0), 2)),
+            "periods": _json(_esc(pd.Series(periods))),
+            "start": _json(len(periods) - 1),
+            "breaks": _json(list(COUNT_BREAKS)),
+            "colors": _json(list(COUNT_COLORS)),
+        }
+    )
+
+
+def _legend_html(
+    ctx: _Ctx,
+    *,
+    drawn: dict[str, bool],
+    patterns: list[str],
+    report_layers: list[str],
+    teams: list[str],
+) -> str:
+    t = {k: html.escape(v) for k, v in ctx.labels.items()}
+    lang = ctx.style.language
+
+    def sw(color: str, text: str, *, line: bool = False) -> str:
+        shape = "height:3px;border:none;" if line else ""
+        return (
+            f'<div><span class="hs-sw" style="background:{color};{shape}"></span>'
+            f"{text}</div>"
+        )
+
+    parts = [f"<b>{t['legend']}</b>"]
+    settings = ctx.labels["legend_settings"].format(
+        alpha=ctx.style.alpha,
+        fdr=ctx.labels["fdr_on" if ctx.style.fdr else "fdr_off"],
+        trend_alpha=ctx.style.trend_alpha,
+    )
+    if drawn.get("gi"):
+        parts.append(f"<h4>{t['layer_gi']}</h4>")
+        parts += [
+            sw(GI_COLORS[k], html.escape(_labels.GI_CLASSES[k][lang]))
+            for k in (3, 2, 1, -1, -2, -3)
+        ]
+    if drawn.get("emerging"):
+        parts.append(f"<h4>{t['layer_emerging']}</h4>")
+        parts += [
+            sw(PATTERN_COLORS[p], html.escape(_labels.PATTERNS[p][lang]))
+            for p in patterns
+        ]
+    if drawn.get("gi") or drawn.get("emerging"):
+        parts.append(f'<div class="hs-note">{html.escape(settings)}</div>')
+    if drawn.get("blind_spots"):
+        parts.append(f"<h4>{t['layer_blind_spots']}</h4>")
+        parts.append(sw(BLIND_COLOR, f"{t['rank']} 1–{ctx.style.max_blind_spots}"))
+    if drawn.get("clusters"):
+        parts.append(sw(CLUSTER_COLOR, t["layer_clusters"]))
+    if drawn.get("patrol"):
+        parts.append(f"<h4>{t['layer_patrol']}</h4>")
+        parts += [
+            sw(TEAM_COLORS[i % len(TEAM_COLORS)], f"{t['team']} {team}", line=True)
+            for i, team in enumerate(teams)
+        ]
+    if drawn.get("reports"):
+        parts.append(f"<h4>{t['layer_reports']}</h4>")
+        parts += [
+            sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name)
+            for i, name in enumerate(report_layers)
+        ]
+    if drawn.get("weekly"):
+        parts.append(f"<h4>{t['count_scale']}</h4>")
+        parts += [
+            sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
+        ]
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------
+# the public functions
+# ---------------------------------------------------------------------------------
+def weekly_map(
+    *,
+    grid: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
+    reports: gpd.GeoDataFrame | None = None,
+    gi: gpd.GeoDataFrame | None = None,
+    emerging: gpd.GeoDataFrame | None = None,
+    clusters: Any = None,
+    blind_spots: gpd.GeoDataFrame | None = None,
+    plan: Any = None,
+    cube: pd.DataFrame | None = None,
+    week: str | None = None,
+    style: MapStyle = MapStyle(),  # noqa: B008  (frozen, immutable default)
+    m: folium.Map | None = None,
+) -> folium.Map:
+    """Draw a week's analysis as an interactive Leaflet map.
+
+    Every layer is optional: pass ``None`` (the default) and it is not drawn.
+    The map is returned, never saved; write it with :func:`save_map`.
+
+    Parameters
+    ----------
+    grid
+        Unit grid cells (``grid_id``, optional ``community_id``), any CRS.
+        Drawn as the base with ``tiles="none"``; also gives the cells'
+        locations for the time control.
+    streets
+        Street centerlines or segments (``name`` or ``street_name``, optional
+        ``street_class``), drawn as the base with ``tiles="none"``.
+    reports
+        The reports to draw (usually the week's), the frame of
+        :func:`hotspots.io.read_reports` (optionally joined by
+        :func:`hotspots.join.assign`). Drawn clustered, one layer per category,
+        and as a heat map weighted by ``weight``. Only ``report_id``,
+        ``category``, ``reported_at``, ``status``, ``source``, ``weight``,
+        ``description`` and ``address`` are read; free text is escaped and
+        scrubbed of phone and ID numbers.
+    gi
+        Output of :func:`hotspots.stats.gi_star` (``gi_z``, ``gi_p``,
+        ``gi_class``): cells with a non-zero class are drawn.
+    emerging
+        Output of :func:`hotspots.emerging.emerging_hotspots` (``pattern``,
+        optional ``mk_p``, ``n_hot``): units with a pattern are drawn.
+    clusters
+        Output of :func:`hotspots.cluster.cluster` (a ``ClusterResult``) or
+        its ``clusters`` frame (``cluster_id``, ``n_reports``, ...).
+    blind_spots
+        Output of :func:`hotspots.blindspots.blind_spots` (``score``,
+        ``rank``, ``reason_zh``, ``reason_en`` and numeric evidence columns):
+        the ``style.max_blind_spots`` best-ranked units with a positive score.
+    plan
+        Output of :func:`hotspots.patrol.plan_patrols` (``routes`` and
+        ``stops``): routes by team and numbered stops.
+    cube
+        The space-time cube (units x weekly periods): sparklines in popups
+        and the weekly counts of the time control.
+    week
+        The week shown (a period label of the cube such as ``"2026-W47"``);
+        default the cube's last period.
+    style
+        Tiles, language, layers and the statistical settings for the legend.
+    m
+        A map to draw on; a new one fitted to the data when ``None``.
+
+    Returns
+    -------
+    folium.Map
+        The map (``m`` itself when given).
+
+    Raises
+    ------
+    TypeError
+        When an argument has the wrong type.
+    InputError
+        When a frame lacks its contract columns or a CRS, ``week`` is not a
+        period of ``cube``, or a style value is out of range.
+
+    Examples
+    --------
+    >>> m = weekly_map(style=MapStyle(tiles="none", language="en"))
+    >>> type(m).__name__
+    'Map'
+    """
+    if not isinstance(style, MapStyle):
+        msg = f"style must be a MapStyle, got {type(style).__name__}."
+        raise TypeError(msg)
+    if m is not None and not isinstance(m, folium.Map):
+        msg = f"m must be a folium.Map or None, got {type(m).__name__}."
+        raise TypeError(msg)
+    cluster_frame = getattr(clusters, "clusters", clusters)
+    problems: list[str] = []
+    _check_style(problems, style)
+    unit = _unit_column([gi, emerging, blind_spots, grid], cube)
+    _check_frame(problems, "grid", grid, [])
+    _check_frame(problems, "streets", streets, [])
+    _check_frame(problems, "reports", reports, [s.CATEGORY])
+    _check_frame(problems, "gi", gi, [unit, GI_Z, GI_P, GI_CLASS])
+    _check_frame(problems, "emerging", emerging, [unit, PATTERN])
+    _check_frame(problems, "clusters", cluster_frame, [CLUSTER_ID])
+    _check_frame(problems, "blind_spots", blind_spots, [unit, SCORE, RANK])
+    if plan is not None:
+        if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
+            msg = f"plan must be a PatrolPlan (routes, stops) or None, got {type(plan).__name__}."
+            raise TypeError(msg)
+        _check_frame(problems, "plan.routes", plan.routes, [TEAM])
+        _check_frame(problems, "plan.stops", plan.stops, [TEAM, ORDER])
+    _check_frame(problems, "cube", cube, [], geo=False)
+    periods: list[str] = []
+    week_index = -1
+    if cube is not None:
+        totals = _cube_totals(cube)
+        periods = [str(c) for c in totals.columns]
+        if week is None and periods:
+            week = periods[-1]
+        if week is not None and week not in periods:
+            problems.append(
+                f"week must be a period of cube, got {week!r}; the cube has "
+                f"{periods[0] if periods else None!r} to "
+                f"{periods[-1] if periods else None!r}. Pass one of its columns."
+            )
+        else:
+            week_index = periods.index(week) if week is not None else -1
+    elif week is not None and not isinstance(week, str):
+        problems.append(
+            f"week must be a period label such as '2026-W47', got {week!r}."
+        )
+    collect_problems(problems, "weekly_map")
+
+    lang = style.language
+    words = _labels.map_labels(lang)
+    ctx = _Ctx(
+        style=style,
+        labels=words,
+        unit=unit,
+        mask=words["masked"],
+        periods=periods,
+        week_index=week_index,
+    )
+    new_map = m is None
+    if m is None:
+        m = folium.Map(
+            location=[0.0, 0.0],
+            zoom_start=2,
+            tiles=None,
+            prefer_canvas=True,
+            control_scale=True,
+            maxZoom=19,
+        )
+        # only Leaflet: folium's jQuery/Bootstrap/awesome-markers are not used
+        m.default_js = [("leaflet", LEAFLET_JS)]
+        m.default_css = [("leaflet_css", LEAFLET_CSS)]
+        title = style.title if style.title is not None else words["title"]
+        if week is not None:
+            title = f"{title} · {week}"
+        figure = m.get_root()
+        if isinstance(figure, Figure):
+            figure.title = html.escape(title)
+    if style.tiles != "none":
+        url = OSM_URL if style.tiles == "osm" else AMAP_URL
+        attribution = (
+            "© OpenStreetMap contributors"
+            if style.tiles == "osm"
+            else "© 高德地图 AutoNavi"
+        )
+        folium.TileLayer(
+            tiles=url,
+            attr=html.escape(attribution),
+            name=words["tiles_osm" if style.tiles == "osm" else "tiles_amap"],
+            max_zoom=19,
+            overlay=False,
+            control=True,
+        ).add_to(m)
+
+    categories: list[str] = []
+    payload: dict[str, str] = {}
+    drawn: dict[str, bool] = {}
+    report_layers: list[str] = []
+    report_counts: list[int] = []
+    if reports is not None and len(reports) and {"reports", "heat"} & set(style.layers):
+        block, report_layers, report_counts, categories = _reports_payload(ctx, reports)
+        payload["reports"] = block
+        weights = (
+            pd.to_numeric(reports[s.WEIGHT], errors="coerce").fillna(1.0)
+            if s.WEIGHT in reports.columns
+            else pd.Series(1.0, index=reports.index)
+        )
+        payload["heatMax"] = _json(float(max(1.0, np.quantile(weights, 0.99) * 3)))
+        drawn["reports"] = "reports" in style.layers
+        drawn["heat"] = "heat" in style.layers
+    units_block, has, patterns_present = _units_payload(
+        ctx,
+        gi=gi,
+        emerging=emerging,
+        blind_spots=blind_spots,
+        grid=grid,
+        streets=streets,
+        reports=reports,
+        cube=cube,
+        categories=categories,
+    )
+    payload["units"] = units_block
+    drawn.update(has)
+    if cluster_frame is not None and len(cluster_frame) and "clusters" in style.layers:
+        payload["clusters"] = _clusters_payload(ctx, cluster_frame)
+        drawn["clusters"] = True
+    teams: list[str] = []
+    if (
+        plan is not None
+        and "patrol" in style.layers
+        and (len(plan.routes) or len(plan.stops))
+    ):
+        payload["patrol"] = _patrol_payload(ctx, plan)
+        teams = [str(x) for x in pd.unique(plan.routes[TEAM].astype(str))]
+        drawn["patrol"] = True
+    for kind, frame in (("grid", grid), ("streets", streets)):
+        if (
+            style.tiles == "none"
+            and frame is not None
+            and len(frame)
+            and kind in style.layers
+        ):
+            block_or_none = _base_payload(ctx, frame, kind)
+            if block_or_none is not None:
+                payload[kind] = block_or_none
+                drawn[kind] = True
+    if cube is not None and "weekly" in style.layers and periods:
+        weekly = _weekly_payload(ctx, cube, [grid, streets, gi, emerging, blind_spots])
+        if weekly is not None:
+            payload["weekly"] = weekly
+            drawn["weekly"] = True
+    payload["labels"] = _json({k: html.escape(v) for k, v in words.items()})
+    payload["categories"] = _json([html.escape(c) for c in _mask_list(categories, ctx)])
+    payload["periods"] = _json([html.escape(p) for p in periods])
+    payload["week"] = _json(week_index)
+    payload["giLabels"] = _json(
+        [html.escape(_labels.GI_CLASSES[k][lang]) for k in range(-3, 4)]
+    )
+    payload["patterns"] = _obj(
+        {
+            "label": _json(
+                [
+                    html.escape(v[lang])
+                    for k, v in _labels.PATTERNS.items()
+                    if k in PATTERN_COLORS
+                ]
+            ),
+            "color": _json(list(PATTERN_COLORS.values())),
+        }
+    )
+    payload["colors"] = _json(
+        {
+            "gi": [GI_COLORS[k] for k in range(-3, 4)],
+            "cat": list(CATEGORY_COLORS),
+            "blind": BLIND_COLOR,
+            "cluster": CLUSTER_COLOR,
+        }
+    )
+
+    runtime = _Runtime()
+    m.add_child(runtime, name="hotspots_runtime")
+    data = _Data(_obj(payload))
+    m.add_child(data)
+    show = set(style.show)
+
+    def add(
+        key: str, factory: str, name: str, *, extra: str = "", **assets: Any
+    ) -> _JsLayer:
+        layer = _JsLayer(
+            data, factory, name=name, show=key in show, extra=extra, **assets
+        )
+        m.add_child(layer)
+        return layer
+
+    if drawn.get("grid"):
+        add("grid", "baseLayer", words["layer_grid"], extra=', "grid"')
+    if drawn.get("streets"):
+        add("streets", "baseLayer", words["layer_streets"], extra=', "streets"')
+    if drawn.get("heat"):
+        add("heat", "heatLayer", words["layer_heat"], js=[("leaflet_heat", HEAT_JS)])
+    weekly_layer = None
+    if drawn.get("weekly"):
+        weekly_layer = add("weekly", "weeklyLayer", words["layer_weekly"])
+    if drawn.get("emerging"):
+        add("emerging", "unitLayer", words["layer_emerging"], extra=', "emerging"')
+    if drawn.get("gi"):
+        add("gi", "unitLayer", words["layer_gi"], extra=', "gi"')
+    if drawn.get("clusters"):
+        add("clusters", "clusterLayer", words["layer_clusters"])
+    if drawn.get("blind_spots"):
+        add("blind_spots", "unitLayer", words["layer_blind_spots"], extra=', "blind"')
+    if drawn.get("patrol"):
+        add("patrol", "patrolLayer", words["layer_patrol"])
+    if drawn.get("reports"):
+        masked_names = _mask_list(report_layers, ctx)
+        for i, (cat, n) in enumerate(zip(masked_names, report_counts, strict=True)):
+            add(
+                "reports",
+                "reportLayer",
+                f"{words['layer_reports']} · {html.escape(cat)} ({n})",
+                extra=f", {i}",
+                js=[("markerclusterjs", MARKERCLUSTER_JS)],
+                css=[
+                    ("markerclustercss", MARKERCLUSTER_CSS),
+                    ("markerclusterdefaultcss", MARKERCLUSTER_DEFAULT_CSS),
+                ],
+            )
+    if weekly_layer is not None:
+        m.add_child(_TimeControl(data, weekly_layer))
+    legend = _legend_html(
+        ctx,
+        drawn=drawn,
+        patterns=patterns_present,
+        report_layers=[html.escape(c) for c in _mask_list(report_layers, ctx)],
+        teams=[html.escape(t) for t in teams],
+    )
+    m.add_child(_Control(legend, "bottomright", "hs-legend"))
+    if new_map:
+        heading = html.escape(
+            style.title if style.title is not None else words["title"]
+        )
+        if week is not None:
+            heading += f" · {html.escape(words['week'])} {html.escape(week)}"
+        m.add_child(_Control(heading, "topleft", "hs-title"))
+        if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
+            m.add_child(folium.LayerControl(collapsed=False))
+        bounds = _bounds(
+            [
+                grid,
+                streets,
+                reports,
+                gi,
+                emerging,
+                blind_spots,
+                cluster_frame,
+                getattr(plan, "routes", None),
+                getattr(plan, "stops", None),
+            ],
+            style.tiles,
+        )
+        if bounds is not None:
+            m.fit_bounds(bounds)
+    return m
+
+
+def _mask_list(values: list[str], ctx: _Ctx) -> list[str]:
+    if not values:
+        return []
+    return [
+        str(v) for v in mask_personal(pd.Series(values, dtype="string"), mask=ctx.mask)
+    ]
+
+
+def _bounds(
+    frames: Sequence[gpd.GeoDataFrame | None], tiles: Tiles
+) -> list[list[float]] | None:
+    boxes = []
+    for frame in frames:
+        if frame is None or not len(frame) or frame.crs is None:
+            continue
+        geo = (
+            frame.geometry
+            if frame.crs.equals(s.WGS84)
+            else frame.geometry.to_crs(s.WGS84)
+        )
+        b = geo.total_bounds
+        if np.all(np.isfinite(b)):
+            boxes.append(b)
+    if not boxes:
+        return None
+    arr = np.asarray(boxes)
+    x0, y0 = arr[:, 0].min(), arr[:, 1].min()
+    x1, y1 = arr[:, 2].max(), arr[:, 3].max()
+    if tiles == "amap":
+        (x0, x1), (y0, y1) = wgs84_to_gcj02([x0, x1], [y0, y1])
+    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write a map as one self-contained HTML file, atomically.
+
+    Leaflet, its plugins and their images are inlined (no CDN link is
+    left; only a tile layer, when the map has one, is fetched from the
+    network). The file is written to a temporary file in the same folder and
+    renamed over ``path``, so a crash never leaves a half-written map.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`weekly_map` (or any folium map whose plugins are
+        shipped: Leaflet, leaflet.markercluster, leaflet.heat).
+    path
+        Where to write, ending in ``.html``; the folder must exist.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        When ``m`` is not a folium map.
+    InputError
+        When the path does not end in ``.html`` or its folder does not exist,
+        or the map links files that are not shipped.
+    """
+    if not isinstance(m, folium.Map):
+        msg = f"m must be a folium.Map, got {type(m).__name__}."
+        raise TypeError(msg)
+    target = Path(path)
+    problems = []
+    if target.suffix.lower() not in (".html", ".htm"):
+        problems.append(
+            f"path must end in .html, got {str(path)!r}. Pass e.g. 'maps/2026-W47/map.html'."
+        )
+    if not target.parent.is_dir():
+        problems.append(
+            f"path's folder must exist, got {str(target.parent)!r}. Create it first "
+            "(Path(...).mkdir(parents=True, exist_ok=True))."
+        )
+    collect_problems(problems, "save_map")
+    page = inline_assets(m.get_root().render())
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(page)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

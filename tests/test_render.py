@@ -1,0 +1,461 @@
+"""The weekly map: content, offline assets, safety and validation (no browser)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from hotspots import labels
+from hotspots.crs import wgs84_to_gcj02
+from hotspots.errors import CRSError, InputError
+from hotspots.privacy import mask_personal
+from hotspots.render import (
+    AMAP_URL,
+    OSM_URL,
+    MapStyle,
+    save_map,
+    weekly_map,
+)
+from hotspots.render_assets import ASSET_URLS, asset_text, inline_assets
+
+
+def _load_fixtures():
+    """The fixture district of tests/browser/conftest.py (shared with the browser tests)."""
+    path = Path(__file__).parent / "browser" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("hotspots_map_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_fx = _load_fixtures()
+FREE_TEXT_ID = _fx.FREE_TEXT_ID
+FREE_TEXT_LANDLINE = _fx.FREE_TEXT_LANDLINE
+FREE_TEXT_PHONE = _fx.FREE_TEXT_PHONE
+SECRET_ID = _fx.SECRET_ID
+SECRET_NAME = _fx.SECRET_NAME
+SECRET_PHONE = _fx.SECRET_PHONE
+XSS_PAYLOADS = _fx.XSS_PAYLOADS
+make_district = _fx.make_district
+
+
+@pytest.fixture(scope="module")
+def district():
+    return make_district()
+
+
+@pytest.fixture(scope="module")
+def xss_district():
+    return make_district(xss=True)
+
+
+def payload(m: folium.Map) -> dict:
+    """The data object the page holds, parsed back from the rendered HTML."""
+    page = m.get_root().render()
+    found = re.findall(r"^\s*var hotspots_data_\w+ = (.*);$", page, flags=re.MULTILINE)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def render(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def without_assets(page: str) -> str:
+    """The page with the text of every shipped asset removed."""
+    for name in {*ASSET_URLS.values(), "hotspots_map.js", "hotspots_map.css"}:
+        page = page.replace(asset_text(name), "")
+    return page
+
+
+# ------------------------------------------------------------------------ content
+def test_empty_map_has_only_leaflet():
+    m = weekly_map(style=MapStyle(tiles="none"))
+    assert isinstance(m, folium.Map)
+    page = render(m)
+    assert page.count("<script src=") == 1
+    assert "jquery" not in page.lower()
+    assert "bootstrap" not in page.lower()
+
+
+def test_every_layer_is_drawn(district):
+    m = weekly_map(**district, style=MapStyle(tiles="none"))
+    page = render(m)
+    words = labels.map_labels("zh")
+    for key in (
+        "layer_grid",
+        "layer_streets",
+        "layer_heat",
+        "layer_weekly",
+        "layer_emerging",
+        "layer_gi",
+        "layer_clusters",
+        "layer_blind_spots",
+        "layer_patrol",
+    ):
+        assert json.dumps(words[key]) in page or words[key] in page, key
+    n_categories = district["reports"]["category"].nunique()
+    assert page.count("window.HotspotsMap.reportLayer(") == n_categories
+
+
+def test_only_units_with_something_to_show(district):
+    d = payload(weekly_map(**district, style=MapStyle(tiles="none")))
+    gi, emerging, blind = district["gi"], district["emerging"], district["blind_spots"]
+    sig = set(gi.loc[gi["gi_class"] != 0, "grid_id"])
+    pat = set(emerging.loc[emerging["pattern"] != "no_pattern", "grid_id"])
+    top = set(blind.loc[(blind["rank"] <= 30) & (blind["score"] > 0), "grid_id"])
+    assert set(d["units"]["id"]) == sig | pat | top
+    assert len(d["units"]["geoms"]) == len(sig | pat | top) < len(gi)
+    g = dict(zip(d["units"]["id"], d["units"]["g"], strict=True))
+    expected = dict(zip(gi["grid_id"], gi["gi_class"], strict=True))
+    assert all(g[k] == expected[k] for k in g)
+
+
+def test_geometry_passed_once_rounded_and_styled_in_js(district):
+    page = render(weekly_map(**district, style=MapStyle(tiles="none")))
+    decimals = re.findall(r"\d+\.(\d+)", page.split("var hotspots_data_")[1][:200_000])
+    assert decimals
+    assert max(len(x) for x in decimals) <= 6
+    assert "switch" not in without_assets(page)
+    # each unit's geometry appears once although it is in three layers
+    d = payload(weekly_map(**district, style=MapStyle(tiles="none")))
+    first = json.dumps(d["units"]["geoms"][0], separators=(",", ":"))
+    assert page.count(first) == 1
+
+
+def test_popup_fields(district):
+    d = payload(weekly_map(**district, style=MapStyle(tiles="none")))
+    u = d["units"]
+    cube = district["cube"]
+    i = u["id"].index(cube.index[-1])
+    assert u["s"][i] == cube.loc[cube.index[-1]].tolist()
+    # top categories of the hottest cell come from its reports
+    reps = district["reports"]
+    counts = reps[reps["grid_id"] == u["id"][i]]["category"].value_counts()
+    top = [(d["categories"][c], n) for c, n in u["top"][i]]
+    assert top[0][1] == counts.iloc[0]
+    assert [n for _, n in top] == sorted((n for _, n in top), reverse=True)
+    assert len(top) <= 3
+    ev_titles = [e[0] for e in u["ev"]]
+    assert ev_titles == ["n_reports", "n_reopened", "share_outside"] or "问题数" in ev_titles
+    assert "反复返工" in u["why"][u["r"].index(1)]
+    assert u["names"][0][0] == labels.map_labels("zh")["community_id"]
+
+
+def test_english_labels(district):
+    m = weekly_map(**district, style=MapStyle(tiles="none", language="en"))
+    page = render(m)
+    assert "Hot and cold spots (Gi*)" in page
+    assert "冷热点分析" not in page
+    d = payload(m)
+    assert d["labels"]["layer_gi"] == "Hot and cold spots (Gi*)"
+    assert "Reopened" in d["units"]["why"][d["units"]["r"].index(1)]
+
+
+def test_legend_states_the_settings(district):
+    style = MapStyle(tiles="none", alpha=0.01, fdr=False, trend_alpha=0.1, language="en")
+    page = render(weekly_map(**district, style=style))
+    assert "Significance α=0.01, no FDR correction; trend test α=0.1" in page
+    assert labels.GI_CLASSES[3]["en"] in page
+    assert labels.PATTERNS["persistent_hot"]["en"] in page
+
+
+def test_weekly_counts_are_sparse_and_exact(district):
+    cube = district["cube"]
+    d = payload(weekly_map(**district, style=MapStyle(tiles="none", time_weeks=4)))
+    w = d["weekly"]
+    assert w["periods"] == list(cube.columns[-4:])
+    for k, period in enumerate(w["periods"]):
+        cells = np.cumsum(w["idx"][k])
+        got = pd.Series(w["n"][k], index=[w["id"][c] for c in cells])
+        want = cube[period][cube[period] > 0]
+        pd.testing.assert_series_equal(
+            got.sort_index(), want.sort_index().astype(got.dtype), check_names=False
+        )
+    assert w["total"][-1] == cube[cube.columns[-1]].sum()
+
+
+def test_week_selects_the_time_window(district):
+    d = payload(weekly_map(**{**district, "week": "2026-W40"}, style=MapStyle(tiles="none")))
+    assert d["weekly"]["periods"][-1] == "2026-W40"
+    assert d["periods"][d["week"]] == "2026-W40"
+
+
+def test_segments_as_units():
+    seg = gpd.GeoDataFrame(
+        {"segment_id": ["S1-000", "S1-001"], "street_name": ["南京路", "南京路"]},
+        geometry=[LineString([(120.38, 36.07), (120.381, 36.07)]),
+                  LineString([(120.381, 36.07), (120.382, 36.07)])],
+        crs="EPSG:4326",
+    )
+    gi = seg.assign(gi_z=[3.0, 0.1], gi_p=[0.001, 0.9], gi_class=[3, 0])
+    d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
+    assert d["units"]["id"] == ["S1-000"]
+    assert d["units"]["geoms"][0]["type"] == "LineString"
+    assert d["units"]["names"][0][1] == ["南京路"]
+
+
+def test_projected_input_is_drawn_in_wgs84(grid3x3):
+    gi = grid3x3.assign(gi_z=1.0, gi_p=0.01, gi_class=[0] * 8 + [3])
+    d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
+    lon, lat = d["units"]["geoms"][0]["coordinates"][0][0]
+    assert 120 < lon < 122 and 35 < lat < 37
+
+
+def test_inputs_are_not_changed(district):
+    before = {k: v.copy() for k, v in district.items() if isinstance(v, pd.DataFrame)}
+    weekly_map(**district, style=MapStyle(tiles="amap"))
+    for k, frame in before.items():
+        pd.testing.assert_frame_equal(frame, district[k])
+
+
+def test_adds_to_an_existing_map(district):
+    base = folium.Map(tiles=None)
+    m = weekly_map(gi=district["gi"], m=base, style=MapStyle(tiles="none"))
+    assert m is base
+    assert "window.HotspotsMap.unitLayer(" in render(m)
+
+
+def test_missing_geometry_is_counted_in_a_warning(district):
+    reports = district["reports"].copy()
+    reports.loc[reports.index[:3], "geometry"] = None
+    with pytest.warns(UserWarning, match="3 row"):
+        d = payload(weekly_map(reports=reports, style=MapStyle(tiles="none")))
+    assert len(d["reports"]["lat"]) == len(reports) - 3
+
+
+# ---------------------------------------------------------------------- coordinates
+def test_amap_shifts_every_overlay_to_gcj02(district):
+    m = weekly_map(**district, style=MapStyle(tiles="amap"))
+    d = payload(m)
+    stops = district["plan"].stops
+    lon, lat = wgs84_to_gcj02(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
+    np.testing.assert_allclose(d["patrol"]["stops"]["lon"], lon, atol=1e-6)
+    np.testing.assert_allclose(d["patrol"]["stops"]["lat"], lat, atol=1e-6)
+    reps = district["reports"]
+    rlon, rlat = wgs84_to_gcj02(reps.geometry.x.to_numpy(), reps.geometry.y.to_numpy())
+    np.testing.assert_allclose(d["reports"]["lon"], rlon, atol=1e-6)
+    np.testing.assert_allclose(d["reports"]["lat"], rlat, atol=1e-6)
+    assert AMAP_URL.replace("&", "&amp;") in render(m) or AMAP_URL in render(m)
+    osm = payload(weekly_map(**district, style=MapStyle(tiles="osm")))
+    np.testing.assert_allclose(osm["patrol"]["stops"]["lon"], stops.geometry.x, atol=1e-6)
+
+
+# ---------------------------------------------------------------------- save_map
+def test_save_map_is_self_contained_offline(district, tmp_path):
+    path = save_map(weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html")
+    page = path.read_text(encoding="utf-8")
+    assert "<script src=" not in page
+    assert "<link " not in page
+    assert "L.markerClusterGroup" in page and "simpleheat" in page
+    assert "url(data:image/png;base64," in page
+    assert "http" not in without_assets(page)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
+
+
+@pytest.mark.parametrize(("tiles", "url"), [("osm", OSM_URL), ("amap", AMAP_URL)])
+def test_only_the_tile_url_is_remote(district, tmp_path, tiles, url):
+    path = save_map(weekly_map(**district, style=MapStyle(tiles=tiles)), tmp_path / "m.html")
+    rest = without_assets(path.read_text(encoding="utf-8"))
+    assert url in rest
+    assert "http" not in rest.replace(url, "")
+
+
+def test_save_map_replaces_atomically(district, tmp_path, monkeypatch):
+    target = tmp_path / "m.html"
+    target.write_text("old", encoding="utf-8")
+    m = weekly_map(**district, style=MapStyle(tiles="none"))
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_map(m, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
+    monkeypatch.undo()
+    save_map(m, str(target))
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_save_map_drops_unused_folium_defaults(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.CircleMarker([36.07, 120.38], radius=5).add_to(m)
+    page = save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page and "<link " not in page
+    assert "http" not in without_assets(page)
+
+
+def test_save_map_inlines_folium_plugins_it_ships(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.plugins.FastMarkerCluster([[36.07, 120.38], [36.08, 120.39]]).add_to(m)
+    folium.plugins.HeatMap([[36.07, 120.38, 1.0]]).add_to(m)
+    page = save_map(m, tmp_path / "plugins.html").read_text(encoding="utf-8")
+    assert "http" not in without_assets(page)
+
+
+def test_save_map_refuses_assets_it_cannot_inline(tmp_path):
+    m = folium.Map(tiles=None)
+    folium.plugins.Fullscreen().add_to(m)
+    with pytest.raises(InputError, match="cannot be saved for offline use"):
+        save_map(m, tmp_path / "x.html")
+    m2 = folium.Map(tiles=None)
+    folium.Marker([36.07, 120.38], icon=folium.Icon(icon="cloud")).add_to(m2)
+    with pytest.raises(InputError, match="awesome"):
+        save_map(m2, tmp_path / "y.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_map_validates(tmp_path):
+    m = weekly_map(style=MapStyle(tiles="none"))
+    with pytest.raises(InputError, match=r"end in \.html"):
+        save_map(m, tmp_path / "m.txt")
+    with pytest.raises(InputError, match="folder must exist"):
+        save_map(m, tmp_path / "missing" / "m.html")
+    with pytest.raises(InputError, match="2 problems"):
+        save_map(m, tmp_path / "missing" / "m.txt")
+    with pytest.raises(TypeError, match=r"folium\.Map"):
+        save_map("<html>", tmp_path / "m.html")
+
+
+def test_inline_assets_escapes_closing_tags():
+    assert "</script" not in asset_text("leaflet.js").lower()
+    page = inline_assets('<script src="' + next(iter(ASSET_URLS)) + '"></script>')
+    assert page.count("</script>") == 1
+
+
+# ---------------------------------------------------------------------- safety
+def test_personal_data_never_in_the_page(district, tmp_path):
+    path = save_map(weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html")
+    page = path.read_text(encoding="utf-8")
+    for secret in (SECRET_NAME, SECRET_PHONE, SECRET_ID, FREE_TEXT_PHONE, FREE_TEXT_ID):
+        assert secret not in page
+    assert "83334444" not in page and FREE_TEXT_LANDLINE not in page
+    assert labels.map_labels("zh")["masked"] in page
+
+
+def test_configured_private_columns_are_left_out(district):
+    style = MapStyle(tiles="none", private_columns=("address", "description"))
+    page = render(weekly_map(**district, style=style))
+    assert "香港中路17号" not in page
+    assert "路边有问题" not in page
+    assert "香港中路17号" in render(weekly_map(**district, style=MapStyle(tiles="none")))
+
+
+def test_report_text_is_escaped_everywhere(xss_district, tmp_path):
+    m = weekly_map(**xss_district, style=MapStyle(tiles="none", max_text_chars=200))
+    page = save_map(m, tmp_path / "x.html").read_text(encoding="utf-8")
+    rest = without_assets(page)
+    for p in XSS_PAYLOADS:
+        if "<" in p or ">" in p:
+            assert p not in page
+    assert "<img src=x" not in rest and "<svg onload" not in rest.lower()
+    assert rest.lower().count("</script>") == rest.lower().count("<script>")
+    assert "\u2028" not in page
+    d = payload(m)
+    # the data holds the HTML-escaped text, shown as text by the browser
+    assert "&lt;img src=x onerror=&quot;window.__pwned=1;alert(1)&quot;&gt;" in d["reports"]["d"]
+    assert any("&lt;/script&gt;" in c for c in d["categories"])
+    # layer-control names (innerHTML in Leaflet) are escaped too
+    assert "问题上报 · &lt;img src=x" in json.loads(
+        "{" + re.search(r'"(问题上报 · &lt;img[^"]*)"', rest).group(0) + ":0}"
+    ).popitem()[0]
+
+
+def test_mask_personal():
+    text = pd.Series(
+        [
+            "电话13812345678，身份证11010119900307123X",
+            "tel:0532-88776655 or (010)12345678",
+            "+86 138 1234 5678",
+            "grid 370202001002003",
+            "order 20261118123456789012",
+            "１３８１２３４５６７８",
+            "400-800-1234",
+            "2026年11月18日 3 件",
+            None,
+        ]
+    )
+    got = mask_personal(text).tolist()
+    assert got[:3] == ["电话***，身份证***", "tel:*** or ***", "***"]
+    assert got[3:5] == ["grid 370202001002003", "order 20261118123456789012"]
+    assert got[5:8] == ["***", "***", "2026年11月18日 3 件"]
+    assert got[8] is pd.NA
+    with pytest.raises(TypeError, match="pandas Series"):
+        mask_personal("13812345678")
+
+
+# ---------------------------------------------------------------------- validation
+def test_validation_collects_every_problem(district):
+    gi = district["gi"].drop(columns=["gi_z"])
+    blind = district["blind_spots"].drop(columns=["rank"])
+    with pytest.raises(InputError, match="2 problems") as err:
+        weekly_map(gi=gi, blind_spots=blind)
+    assert "gi must have the columns" in str(err.value)
+    assert "blind_spots must have the columns" in str(err.value)
+
+
+def test_validation_errors(district):
+    with pytest.raises(InputError, match="week must be a period of cube"):
+        weekly_map(cube=district["cube"], week="2030-W01")
+    with pytest.raises(InputError, match="style.tiles"):
+        weekly_map(style=MapStyle(tiles="google"))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="style.language"):
+        weekly_map(style=MapStyle(language="fr"))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="style.layers"):
+        weekly_map(style=MapStyle(layers=("gi", "radar")))
+    with pytest.raises(InputError, match="style.alpha"):
+        weekly_map(style=MapStyle(alpha=5))
+    with pytest.raises(InputError, match="style.time_weeks"):
+        weekly_map(style=MapStyle(time_weeks=0))
+    with pytest.raises(InputError, match="style.max_blind_spots"):
+        weekly_map(style=MapStyle(max_blind_spots=0))
+    no_crs = gpd.GeoDataFrame({"category": ["a"]}, geometry=[Point(0, 0)])
+    with pytest.raises(InputError, match="reports must have a CRS"):
+        weekly_map(reports=no_crs)
+    with pytest.raises(InputError, match="reports must have the columns"):
+        weekly_map(reports=district["reports"].drop(columns=["category"]))
+
+
+def test_type_errors(district):
+    with pytest.raises(TypeError, match="reports must be a GeoDataFrame"):
+        weekly_map(reports=pd.DataFrame({"category": ["a"]}))
+    with pytest.raises(TypeError, match="m must be a folium.Map"):
+        weekly_map(m="map")
+    with pytest.raises(TypeError, match="style must be a MapStyle"):
+        weekly_map(style={"tiles": "none"})
+    with pytest.raises(TypeError, match="plan must be a PatrolPlan"):
+        weekly_map(plan=district["plan"].routes)
+    with pytest.raises(TypeError, match="cube must be a DataFrame"):
+        weekly_map(cube=[[1, 2]])
+
+
+def test_crs_error_is_an_input_error():
+    assert issubclass(CRSError, InputError)
+
+
+def test_no_warning_on_clean_input(district):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weekly_map(**district, style=MapStyle(tiles="amap", language="en"))
+
+
+def test_every_map_label_has_both_languages():
+    for key, text in labels.MAP_LABELS.items():
+        assert set(text) == {"zh", "en"}, key
+        assert text["zh"] and text["en"]
