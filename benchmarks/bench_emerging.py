@@ -46,8 +46,11 @@ def synthetic_cube(units: gpd.GeoDataFrame, weeks: int, seed: int = 0) -> pd.Dat
     rate = rng.gamma(1.0, 1.0, size=(n, 1))
     trend = 1.0 + rng.normal(0, 0.01, size=(n, 1)) * np.arange(weeks)
     x = rng.poisson(rate * np.clip(trend, 0.1, None)).astype(np.int64)
-    cols = pd.Index([f"2026-W{(w % 52) + 1:02d}" for w in range(weeks)], name="period")
-    return pd.DataFrame(x, index=pd.Index(units["grid_id"], name="grid_id"), columns=cols)
+    labels = [f"2026-W{(w % 52) + 1:02d}" for w in range(weeks)]
+    cols = pd.Index(labels, name="period")
+    return pd.DataFrame(
+        x, index=pd.Index(units["grid_id"], name="grid_id"), columns=cols
+    )
 
 
 def timed(fn, repeats: int) -> tuple[float, object]:
@@ -98,8 +101,10 @@ def main() -> None:
         f"esda.G_Local(star=True, transform='B') once per week x {args.weeks}: "
         f"{t_esda:.2f} s (median {statistics.median(per_week):.3f} s per week)"
     )
-    print(f"speed-up of the whole emerging analysis over the per-week esda loop: "
-          f"{t_esda / t_ours:.1f}x")
+    print(
+        f"speed-up of the whole emerging analysis over the per-week esda loop: "
+        f"{t_esda / t_ours:.1f}x"
+    )
     print(f"end to end with the weights: {t_w + t_ours:.2f} s (target < 60 s)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the process: {peak:.0f} MB")

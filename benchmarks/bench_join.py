@@ -73,10 +73,10 @@ def voronoi(n: int, seed: int = 1) -> gpd.GeoDataFrame:
 
 
 def street_network(seed: int = 2) -> gpd.GeoDataFrame:
-    """Jittered lattice of streets every 300 m, cut into ~50,000 segments."""
+    """Jittered lattice of streets every 270 m, cut into ~50,000 segments."""
     rng = np.random.default_rng(seed)
     lines, ids = [], []
-    ticks = np.arange(0.0, SIDE + 1, 300.0)
+    ticks = np.arange(0.0, SIDE + 1, 270.0)
     along = np.arange(0.0, SIDE + 1, 150.0)
     for k, t in enumerate(ticks):
         jit = rng.normal(0, 8, len(along))
@@ -95,7 +95,7 @@ def street_network(seed: int = 2) -> gpd.GeoDataFrame:
         geometry=lines,
         crs=CRS,
     )
-    return segment_streets(streets, max_length_m=130)
+    return segment_streets(streets, max_length_m=150)
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:

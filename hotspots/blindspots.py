@@ -27,7 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import labels
-from .cube import FREQS, period_labels, period_range
+from .crs import local_metric_crs
+from .cube import FREQS, period_labels, period_range, period_start
 from .errors import InputError, collect_problems
 from .schema import (
     CATEGORY,
@@ -47,6 +48,7 @@ from .schema import (
 
 __all__ = [
     "COMEBACKS",
+    "COMEBACK_SHARE",
     "CURRENT_STREAK",
     "MEDIAN_DAYS_TO_CLOSE",
     "N_REPORTS",
@@ -75,6 +77,7 @@ CURRENT_STREAK: Final = "current_streak"
 PATTERN: Final = "pattern"
 REOPENED: Final = "reopened"
 COMEBACKS: Final = "comebacks"
+COMEBACK_SHARE: Final = "comeback_share"
 OPEN_NOW: Final = "open_now"
 MEDIAN_DAYS_TO_CLOSE: Final = "median_days_to_close"
 SHARE_CLOSED_LATE: Final = "share_closed_late"
@@ -91,6 +94,7 @@ REASON_EN: Final = "reason_en"
 _OPEN_STATUSES: Final = ("open", "dispatched", "reopened")
 _NO_PATTERN: Final = "no_pattern"
 _NS_PER_DAY: Final = 86_400 * 10**9
+_PAIR_CHUNK: Final = 200_000
 
 #: How much each emerging pattern says "this place needs a patrol" (0..1).
 #: Cold spots and no pattern say nothing.
@@ -123,32 +127,35 @@ class BlindSpotWeights:
     Attributes
     ----------
     recurrence
-        Share of the last periods with a report.
+        Share of the last periods with a report ("keeps coming back").
     streak
-        Current run of consecutive periods with a report.
+        Current run of consecutive periods with a report ("keeps coming
+        back").
     comeback
-        Reports that reopened or came back after being closed.
+        Share of the reports that reopened or came back after being closed
+        ("not solved").
     open_now
-        Reports still open.
+        Reports still open ("not solved").
     late
-        Share of the closed reports that were closed late.
+        Share of the closed reports that were closed late ("not solved").
     outside
         Share of the reports found by the hotline and the evaluation teams
-        rather than the city's own inspectors and cameras.
+        rather than the city's own inspectors and cameras, above the
+        district's share ("not seen").
     volume
-        Weighted number of reports (category weights).
+        Weighted number of reports ("keeps coming back").
     pattern
-        Severity of the emerging hot spot pattern.
+        Severity of the emerging hot spot pattern ("keeps coming back").
     """
 
     recurrence: float = 1.0
     streak: float = 1.0
-    comeback: float = 1.0
+    comeback: float = 2.0
     open_now: float = 0.5
     late: float = 0.5
-    outside: float = 1.5
-    volume: float = 1.0
-    pattern: float = 1.0
+    outside: float = 2.0
+    volume: float = 0.5
+    pattern: float = 0.5
 
     def __post_init__(self) -> None:
         problems = []
@@ -187,6 +194,7 @@ def blind_spot_score(
     *,
     periods: int,
     weights: BlindSpotWeights | None = None,
+    outside_baseline: float = 0.0,
 ) -> pd.Series:
     """Combine the evidence columns into a score from 0 to 100.
 
@@ -194,52 +202,68 @@ def blind_spot_score(
     ----------
     evidence
         A frame with the evidence columns of :func:`blind_spots`:
-        ``periods_with_reports``, ``current_streak``, ``reopened``,
-        ``comebacks``, ``open_now``, ``share_closed_late``, ``outside_share``,
+        ``periods_with_reports``, ``current_streak``, ``comeback_share``,
+        ``open_now``, ``share_closed_late``, ``outside_share``,
         ``n_reports``, ``weighted_count`` and ``pattern``.
     periods
         The number of periods the recurrence columns count over.
     weights
         Weights of the terms (default :class:`BlindSpotWeights`).
+    outside_baseline
+        The share of reports the hotline and the evaluation teams find in the
+        whole district (0 to 1): only the excess over it is evidence of a
+        blind spot. :func:`blind_spots` passes the share of all the window's
+        reports.
 
     Returns
     -------
     pandas.Series
-        The score of each row (same index), 0 for a unit without reports.
+        The score of each row (same index).
 
     Notes
     -----
-    ``score = 100 * sum_k w_k f_k / sum_k w_k`` with terms ``f_k`` in
-    ``[0, 1]``, each non-decreasing in its own evidence and in nothing else
-    but the number of reports:
+    A blind spot is a place where a problem keeps coming back *and* the
+    patrols do not solve it or do not see it, so the score is a product of
+    two factors, each combining its evidence like independent signs (a
+    "noisy-or": one strong sign is enough, several weak ones add up)::
 
-    ========== ===================================================================
-    recurrence ``periods_with_reports / periods``
-    streak     ``current_streak / periods``
-    comeback   ``c / (c + 2)`` with ``c = reopened + comebacks``
-    open_now   ``o / (o + 2)`` with ``o = open_now``
-    late       ``share_closed_late * v``
-    outside    ``outside_share * v``
-    volume     ``q / (q + periods)`` with ``q = weighted_count``
-    pattern    :data:`PATTERN_SEVERITY` of the pattern (0 for others)
-    ========== ===================================================================
+        score = 100 * R * B
+        R = 1 - (1 - f_recurrence)^w_recurrence * (1 - f_streak)^w_streak
+              * (1 - f_volume)^w_volume * (1 - f_pattern)^w_pattern
+        B = 1 - (1 - f_comeback)^w_comeback * (1 - f_open_now)^w_open_now
+              * (1 - f_late)^w_late * (1 - f_outside)^w_outside
 
-    where ``v = n / (n + 3)`` with ``n = n_reports`` is the confidence in a
-    share: one report from the hotline is weak evidence of a blind spot, ten
-    are strong. The score is therefore monotone: raising any one evidence
-    value (all else equal) never lowers it.
+    A weight is the number of times a sign counts: 0 switches it off, 2
+    counts it twice (a factor whose weights are all 0 is 1). The terms, each
+    in ``[0, 1]``:
+
+    ============ =============================================================
+    recurrence   ``periods_with_reports / periods``
+    streak       ``current_streak / periods``
+    volume       ``q / (q + periods)``, ``q = weighted_count``
+    pattern      :data:`PATTERN_SEVERITY` of the emerging pattern (else 0)
+    comeback     ``comeback_share * v``
+    open_now     ``o / (o + 2)``, ``o = open_now``
+    late         ``share_closed_late * v``
+    outside      ``max(0, (outside_share - b) / (1 - b)) * v``, ``b`` the
+                 baseline
+    ============ =============================================================
+
+    where ``v = n / (n + 3)``, ``n = n_reports``, is the confidence in a
+    share (one report from the hotline is weak evidence, ten are strong);
+    missing shares count 0. Every term is non-decreasing in its inputs and
+    both factors are non-negative, so the score is monotone: raising any one
+    evidence value, all else equal, never lowers it.
     """
     w = weights if weights is not None else BlindSpotWeights()
     p = float(periods)
     n = np.asarray(evidence[N_REPORTS], dtype=np.float64)
     confidence = _saturate(n, 3.0)
-    comebacks = np.nan_to_num(
-        np.asarray(evidence[REOPENED], dtype=np.float64)
-    ) + np.nan_to_num(np.asarray(evidence[COMEBACKS], dtype=np.float64))
+    base = min(max(float(outside_baseline), 0.0), 1.0 - 1e-9)
 
-    def share(col: str) -> FloatArray:
+    def column(col: str) -> FloatArray:
         v = np.asarray(evidence[col], dtype=np.float64)
-        return np.clip(np.nan_to_num(v, nan=0.0), 0.0, 1.0)
+        return np.clip(np.nan_to_num(v, nan=0.0), 0.0, None)
 
     severity = (
         pd.Series(evidence[PATTERN], index=evidence.index)
@@ -247,23 +271,30 @@ def blind_spot_score(
         .map(lambda k: PATTERN_SEVERITY.get(str(k), 0.0))
         .to_numpy(dtype=np.float64)
     )
-    terms = {
-        "recurrence": np.clip(
-            np.asarray(evidence[PERIODS_WITH_REPORTS], dtype=np.float64) / p, 0, 1
-        ),
-        "streak": np.clip(
-            np.asarray(evidence[CURRENT_STREAK], dtype=np.float64) / p, 0, 1
-        ),
-        "comeback": _saturate(comebacks, 2.0),
-        "open_now": _saturate(np.asarray(evidence[OPEN_NOW], dtype=np.float64), 2.0),
-        "late": share(SHARE_CLOSED_LATE) * confidence,
-        "outside": share(OUTSIDE_SHARE) * confidence,
-        "volume": _saturate(np.asarray(evidence[WEIGHTED_COUNT], dtype=np.float64), p),
+    outside = np.clip((column(OUTSIDE_SHARE) - base) / (1.0 - base), 0.0, 1.0)
+    keeps_coming = {
+        "recurrence": np.clip(column(PERIODS_WITH_REPORTS) / p, 0.0, 1.0),
+        "streak": np.clip(column(CURRENT_STREAK) / p, 0.0, 1.0),
+        "volume": _saturate(column(WEIGHTED_COUNT), p),
         "pattern": severity,
     }
-    total_w = sum(getattr(w, k) for k in terms)
-    score = sum(getattr(w, k) * v for k, v in terms.items()) / total_w
-    return pd.Series(100.0 * np.asarray(score), index=evidence.index, name=SCORE)
+    not_solved = {
+        "comeback": np.clip(column(COMEBACK_SHARE), 0.0, 1.0) * confidence,
+        "open_now": _saturate(column(OPEN_NOW), 2.0),
+        "late": np.clip(column(SHARE_CLOSED_LATE), 0.0, 1.0) * confidence,
+        "outside": outside * confidence,
+    }
+
+    def factor(terms: dict[str, FloatArray]) -> FloatArray:
+        if sum(float(getattr(w, k)) for k in terms) <= 0:
+            return np.ones(len(evidence))
+        missing = np.ones(len(evidence))
+        for k, v in terms.items():
+            missing = missing * np.power(1.0 - np.clip(v, 0.0, 1.0), getattr(w, k))
+        return np.asarray(1.0 - missing, dtype=np.float64)
+
+    score = 100.0 * factor(keeps_coming) * factor(not_solved)
+    return pd.Series(score, index=evidence.index, name=SCORE)
 
 
 # -- validation ----------------------------------------------------------------------
@@ -286,8 +317,9 @@ def _check_positive_number(value: object, name: str, example: str) -> str | None
         or not math.isfinite(float(value))
         or float(value) <= 0
     ):
+        unit_word = "metres" if name.endswith("_m") else "days"
         return (
-            f"{name} must be a positive number of days, got {value!r}. "
+            f"{name} must be a positive number of {unit_word}, got {value!r}. "
             f"Pass e.g. {example}."
         )
     return None
@@ -300,6 +332,7 @@ def _validate(
     unit: str,
     periods: object,
     comeback_days: object,
+    comeback_distance_m: object,
     late_days: object,
     weights: object,
     category_weights: object,
@@ -318,6 +351,11 @@ def _validate(
             _check_positive_int(periods, "periods", "periods=8"),
             _check_positive_number(comeback_days, "comeback_days", "comeback_days=14"),
             _check_positive_number(late_days, "late_days", "late_days=7"),
+            None
+            if comeback_distance_m is None
+            else _check_positive_number(
+                comeback_distance_m, "comeback_distance_m", "comeback_distance_m=30"
+            ),
         )
         if p
     ]
@@ -428,48 +466,80 @@ def _runs_from_end(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return np.asarray(run, dtype=np.int64)
 
 
-def _comebacks(
-    window: pd.DataFrame, history: pd.DataFrame, unit: str, days: float
-) -> npt.NDArray[np.bool_]:
-    """Which window reports follow a closure of the same category at the same unit.
+def _metric_xy(frame: pd.DataFrame) -> FloatArray:
+    """Point x/y in metres (local UTM zone for geographic CRSs); NaN if unknown."""
+    xy = np.full((len(frame), 2), np.nan)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+        return xy
+    geoms = frame.geometry
+    ok = (~geoms.isna() & ~geoms.is_empty).to_numpy()
+    if not ok.any():
+        return xy
+    pts = geoms[ok]
+    if frame.crs is not None and frame.crs.is_geographic:
+        c = pts.centroid if (pts.geom_type != "Point").any() else pts
+        crs = local_metric_crs(c.x.to_numpy(), c.y.to_numpy())
+        pts = pts.to_crs(crs)
+    cen = pts.centroid if (pts.geom_type != "Point").any() else pts
+    xy[ok, 0] = cen.x.to_numpy()
+    xy[ok, 1] = cen.y.to_numpy()
+    return xy
 
-    A report comes back when an earlier report of the same category at the
-    same unit was closed at most ``days`` days before it (strictly before).
+
+def _comebacks(
+    window: pd.DataFrame,
+    history: pd.DataFrame,
+    *,
+    days: float,
+    distance_m: float | None,
+    window_start_ns: int,
+) -> npt.NDArray[np.bool_]:
+    """Which window reports are a closed problem coming back.
+
+    Report ``j`` comes back when an earlier report ``i`` of the same category
+    at the same unit was closed strictly before ``j`` was reported and at
+    most ``days`` days before, and (unless ``distance_m`` is None) lies within
+    ``distance_m`` metres of it. Candidate pairs come from one merge on
+    (unit, category) of the window's reports with the closures that can
+    qualify, filtered with numpy; no loop per report.
     """
+    out = np.zeros(len(window), dtype=bool)
     if CLOSED_AT not in history.columns or window.empty:
-        return np.zeros(len(window), dtype=bool)
-    closed = history.loc[history[CLOSED_AT].notna(), [unit, CATEGORY, CLOSED_AT]]
-    if closed.empty:
-        return np.zeros(len(window), dtype=bool)
-    left = pd.DataFrame(
-        {
-            "_pos": np.arange(len(window)),
-            "_key": window["_key"].to_numpy(),
-            "_t": window["_t"].to_numpy(),
-        }
-    ).sort_values("_t", kind="stable")
+        return out
+    horizon = int(days * _NS_PER_DAY)
+    closed_ns = history["_closed"].to_numpy()
+    usable = history["_has_close"].to_numpy() & (closed_ns >= window_start_ns - horizon)
+    if not usable.any():
+        return out
     right = pd.DataFrame(
         {
-            "_key": closed[unit].astype(str).to_numpy(dtype=object)
-            + "\x1f"
-            + closed[CATEGORY].astype(str).to_numpy(dtype=object),
-            "_t": _utc_ns(closed[CLOSED_AT]),
-            "_hit": True,
+            "_key": history["_key"].to_numpy(dtype=object)[usable],
+            "_c": closed_ns[usable],
+            "_rx": history["_x"].to_numpy()[usable],
+            "_ry": history["_y"].to_numpy()[usable],
         }
-    ).sort_values("_t", kind="stable")
-    left["_key"] = left["_key"].astype(object)
-    right["_key"] = right["_key"].astype(object)
-    merged = pd.merge_asof(
-        left,
-        right,
-        on="_t",
-        by="_key",
-        direction="backward",
-        tolerance=int(days * _NS_PER_DAY),
-        allow_exact_matches=False,
     )
-    out = np.zeros(len(window), dtype=bool)
-    out[merged["_pos"].to_numpy()] = merged["_hit"].fillna(False).to_numpy(dtype=bool)
+    left_all = pd.DataFrame(
+        {
+            "_pos": np.arange(len(window)),
+            "_key": window["_key"].to_numpy(dtype=object),
+            "_t": window["_t"].to_numpy(),
+            "_lx": window["_x"].to_numpy(),
+            "_ly": window["_y"].to_numpy(),
+        }
+    )
+    left_all = left_all[left_all["_key"].isin(right["_key"])]
+    # bounded memory: merge slices of the window's reports
+    for lo in range(0, len(left_all), _PAIR_CHUNK):
+        pairs = left_all.iloc[lo : lo + _PAIR_CHUNK].merge(right, on="_key")
+        gap = pairs["_t"].to_numpy() - pairs["_c"].to_numpy()
+        hit = (gap > 0) & (gap <= horizon)
+        if distance_m is not None:
+            d2 = (pairs["_lx"].to_numpy() - pairs["_rx"].to_numpy()) ** 2 + (
+                pairs["_ly"].to_numpy() - pairs["_ry"].to_numpy()
+            ) ** 2
+            hit &= d2 <= float(distance_m) ** 2  # NaN (no point) never matches
+        out[pairs["_pos"].to_numpy()[hit]] = True
     return out
 
 
@@ -685,6 +755,7 @@ def blind_spots(
     as_of: object = None,
     freq: str = "W-MON",
     comeback_days: float = 14,
+    comeback_distance_m: float | None = 20.0,
     late_days: float = 7.0,
     weights: BlindSpotWeights | None = None,
     category_weights: Mapping[str, float] | None = None,
@@ -719,7 +790,13 @@ def blind_spots(
         ``"W-XXX"``, ``"D"`` or ``"MS"`` (as :func:`hotspots.space_time_cube`).
     comeback_days
         A report comes back when a report of the same category at the same
-        unit was closed at most this many days before it (default 14).
+        unit, at the same place, was closed at most this many days before it
+        (default 14).
+    comeback_distance_m
+        "The same place": the two reports lie at most this many metres apart
+        (default 20 m, a shop front or a corner; measured in the local UTM
+        zone). None counts any place in the unit, which in a busy cell makes
+        nearly every report a comeback.
     late_days
         A report is closed late when it took more than this many days
         (default 7).
@@ -749,8 +826,11 @@ def blind_spots(
         - ``pattern``: the emerging hot spot pattern;
         - ``reopened``: window reports with status ``reopened`` or a
           ``reopen_count`` above 0;
+        - ``comeback_share``: share of the window reports that reopened or
+          came back (NaN without reports);
         - ``comebacks``: window reports of a category that was closed at the
-          same unit at most ``comeback_days`` before;
+          same unit, within ``comeback_distance_m``, at most
+          ``comeback_days`` before;
         - ``open_now``: reports up to ``as_of`` (any time) whose status is
           open, dispatched or reopened;
         - ``median_days_to_close``: median days from report to close of the
@@ -794,6 +874,7 @@ def blind_spots(
         unit=unit,
         periods=periods,
         comeback_days=comeback_days,
+        comeback_distance_m=comeback_distance_m,
         late_days=late_days,
         weights=weights,
         category_weights=category_weights,
@@ -833,6 +914,22 @@ def blind_spots(
         + history[CATEGORY].astype(str).to_numpy(dtype=object)
     )
     history["_period"] = period_labels(times[upto], freq=freq, tz=tz)
+    # closes as known at as_of: a close after as_of had not happened yet
+    end_ns = int(_utc_ns(pd.Series([end]))[0])
+    if CLOSED_AT in history.columns:
+        h_has_close = history[CLOSED_AT].notna().to_numpy()
+        h_closed_ns = np.where(
+            h_has_close, _utc_ns(_as_aware(history[CLOSED_AT], tz)), 0
+        )
+    else:
+        h_has_close = np.zeros(len(history), dtype=bool)
+        h_closed_ns = np.zeros(len(history), dtype=np.int64)
+    closed_later = h_has_close & (h_closed_ns > end_ns)
+    history["_closed"] = h_closed_ns
+    history["_has_close"] = h_has_close & ~closed_later
+    xy = _metric_xy(history)
+    history["_x"] = xy[:, 0]
+    history["_y"] = xy[:, 1]
     # ... and those in the window
     in_window = history["_period"].isin(window_labels).to_numpy()
     window = history.loc[in_window]
@@ -863,22 +960,25 @@ def blind_spots(
         rc = pd.to_numeric(window[REOPEN_COUNT], errors="coerce").fillna(0).to_numpy()
         reopen_flag = reopen_flag | (rc > 0)
     reopened = per_unit(reopen_flag)
-    came_back = _comebacks(window, history, unit, float(comeback_days))
+    came_back = _comebacks(
+        window,
+        history,
+        days=float(comeback_days),
+        distance_m=None if comeback_distance_m is None else float(comeback_distance_m),
+        window_start_ns=int(
+            _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
+        ),
+    )
     comebacks = per_unit(came_back)
+    n_window = per_unit()
+    comeback_share = np.divide(
+        per_unit(reopen_flag | came_back),
+        n_window,
+        out=np.full(n_units, np.nan),
+        where=n_window > 0,
+    )
 
-    # resolution, as known at as_of: a close after as_of had not happened yet
-    end_ns = _utc_ns(pd.Series([end]))[0]
-    h_closed_ns = (
-        _utc_ns(_as_aware(history[CLOSED_AT], tz))
-        if CLOSED_AT in history.columns
-        else np.full(len(history), np.iinfo(np.int64).min)
-    )
-    h_has_close = (
-        history[CLOSED_AT].notna().to_numpy()
-        if CLOSED_AT in history.columns
-        else np.zeros(len(history), dtype=bool)
-    )
-    closed_later = h_has_close & (h_closed_ns > end_ns)
+    # resolution
     if STATUS in history.columns:
         is_open = history[STATUS].astype(object).isin(_OPEN_STATUSES).to_numpy()
         is_open = is_open | closed_later
@@ -903,8 +1003,9 @@ def blind_spots(
             n_late, n_closed, out=np.full(n_units, np.nan), where=n_closed > 0
         )
 
-    # who finds it
+    # who finds it (and how often outsiders find things in the whole window)
     outside_share = np.full(n_units, np.nan)
+    baseline = 0.0
     if SOURCE in window.columns:
         src = window[SOURCE].astype(object)
         outside = src.isin(OUTSIDE_SOURCES).to_numpy()
@@ -916,6 +1017,8 @@ def blind_spots(
             out=np.full(n_units, np.nan),
             where=n_known > 0,
         )
+        if known.any():
+            baseline = float(outside.sum() / known.sum())
 
     # volume and category mix
     n_reports = per_unit()
@@ -950,6 +1053,7 @@ def blind_spots(
             PATTERN: pattern,
             REOPENED: reopened.astype(np.int64),
             COMEBACKS: comebacks.astype(np.int64),
+            COMEBACK_SHARE: comeback_share,
             OPEN_NOW: open_now.astype(np.int64),
             MEDIAN_DAYS_TO_CLOSE: median_close,
             SHARE_CLOSED_LATE: share_late,
@@ -960,7 +1064,9 @@ def blind_spots(
         },
         index=units.index,
     )
-    score = blind_spot_score(ev, periods=n_periods, weights=weights).to_numpy()
+    score = blind_spot_score(
+        ev, periods=n_periods, weights=weights, outside_baseline=baseline
+    ).to_numpy()
     # units without any report up to as_of carry no evidence at all
     any_report = (n_reports > 0) | (open_now > 0)
     score = np.where(any_report, score, 0.0)
@@ -990,8 +1096,10 @@ def blind_spots(
         as_of=end.isoformat(),
         periods=list(window_labels),
         comeback_days=float(comeback_days),
+        comeback_distance_m=comeback_distance_m,
         late_days=float(late_days),
         freq=freq,
+        outside_baseline=baseline,
     )
     return out
 

@@ -1076,15 +1076,20 @@ def street_polygons(
 # -- generated grids ---------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class RegularGrid:
     """What is needed to place points in a generated square grid by arithmetic.
 
     Cell ``(row, col)`` is the box ``[x_edges[col], x_edges[col + 1]] x
     [y_edges[row], y_edges[row + 1]]`` with ``x_edges = x0 + cell_size_m *
     arange(nx + 1)`` (rows from south to north, columns from west to east),
-    id ``f"{id_prefix}R{row:04d}C{col:04d}"``. The grid frame holds the cells
-    ``cells`` (flat indices ``row * nx + col``, increasing) in that order.
+    flat index ``row * nx + col``, id ``f"{id_prefix}R{row:04d}C{col:04d}"``.
+
+    A grid frame made by :func:`square_grid` carries this object in
+    ``frame.attrs[REGULAR_GRID_ATTR]``. :meth:`frame_cells` checks, exactly
+    and cheaply, that a frame's geometries are still such boxes in increasing
+    flat order (any subset of rows of the generated frame is; ids may be
+    renamed), which is what makes the arithmetic join exact.
 
     Attributes
     ----------
@@ -1098,8 +1103,6 @@ class RegularGrid:
         WKT of the metric CRS the grid is built in.
     id_prefix
         Prefix of every grid id.
-    cells
-        Flat index of each row of the grid frame.
     """
 
     x0: float
@@ -1108,8 +1111,7 @@ class RegularGrid:
     nx: int
     ny: int
     crs: str = field(repr=False)
-    id_prefix: str
-    cells: IntArray = field(repr=False)
+    id_prefix: str = ""
 
     def x_edges(self) -> FloatArray:
         """Return the x coordinates of the column edges (``nx + 1`` values)."""
@@ -1126,18 +1128,55 @@ class RegularGrid:
         ids = self.id_prefix + "R" + rows + "C" + cols
         return ids.to_numpy(dtype=object)
 
-    def matches(self, frame: gpd.GeoDataFrame) -> bool:
-        """Whether ``frame`` is still the grid this object describes."""
-        if frame.crs is None or len(frame) != len(self.cells):
-            return False
-        if sc.GRID_ID not in frame.columns:
-            return False
+    def boxes(self, flat: IntArray) -> npt.NDArray[np.object_]:
+        """Return the cell polygons of flat cell indices."""
+        xe, ye = self.x_edges(), self.y_edges()
+        row, col = flat // self.nx, flat % self.nx
+        return np.asarray(
+            shapely.box(xe[col], ye[row], xe[col + 1], ye[row + 1]), dtype=object
+        )
+
+    def frame_cells(self, frame: gpd.GeoDataFrame) -> IntArray | None:
+        """Return the flat cell index of each row of ``frame``, or None.
+
+        None unless ``frame`` is in this grid's CRS and every geometry is
+        exactly (coordinate for coordinate) the box :func:`square_grid` made
+        for a cell, the cells increasing in row order.
+        """
+        if frame.crs is None or len(frame) == 0:
+            return None
         if not pyproj.CRS.from_user_input(frame.crs).equals(pyproj.CRS(self.crs)):
-            return False
-        if len(self.cells) > 1 and not np.all(np.diff(self.cells) > 0):
-            return False
-        got = frame[sc.GRID_ID].astype("str").to_numpy(dtype=object)
-        return bool(np.array_equal(got, self.cell_ids(self.cells)))
+            return None
+        n = len(frame)
+        xy, idx = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+        if len(xy) != 5 * n or not np.array_equal(idx[::5], np.arange(n)):
+            return None
+        ring = xy.reshape(n, 5, 2)
+        size = self.cell_size_m
+        col = np.rint((ring[:, 2, 0] - self.x0) / size).astype(np.int64)
+        row = np.rint((ring[:, 0, 1] - self.y0) / size).astype(np.int64)
+        if (
+            col.min() < 0
+            or col.max() >= self.nx
+            or row.min() < 0
+            or row.max() >= self.ny
+        ):
+            return None
+        xe, ye = self.x_edges(), self.y_edges()
+        x_lo, x_hi, y_lo, y_hi = xe[col], xe[col + 1], ye[row], ye[row + 1]
+        expected = np.stack(
+            [
+                np.stack([x_hi, x_hi, x_lo, x_lo, x_hi], axis=1),
+                np.stack([y_lo, y_hi, y_hi, y_lo, y_lo], axis=1),
+            ],
+            axis=2,
+        )
+        if not np.array_equal(ring, expected):
+            return None
+        flat: IntArray = row * self.nx + col
+        if n > 1 and not np.all(np.diff(flat) > 0):
+            return None
+        return flat
 
     def locate(self, x: FloatArray, y: FloatArray) -> IntArray:
         """Return the flat cell index of each point, or -1 outside the lattice.
@@ -1156,15 +1195,18 @@ def _axis_index(v: FloatArray, edges: FloatArray) -> IntArray:
     """Return ``i`` with ``edges[i] < v <= edges[i + 1]`` (first edge closed) or -1."""
     n = len(edges) - 1
     size = (edges[-1] - edges[0]) / n
-    approx = np.nan_to_num((v - edges[0]) / size, nan=0.0, posinf=0.0, neginf=0.0)
-    i = np.clip(np.ceil(np.clip(approx, -1.0, n + 1.0)) - 1.0, 0, n - 1).astype(
-        np.int64
-    )
-    # the estimate is off by at most one: correct it against the exact edges
-    i = np.where((i > 0) & (v <= edges[i]), i - 1, i)
-    i = np.where((i < n - 1) & (v > edges[i + 1]), i + 1, i)
-    inside = (v >= edges[0]) & (v <= edges[-1])
-    return np.where(inside, i, -1)
+    with np.errstate(invalid="ignore"):
+        t = (v - edges[0]) * (1.0 / size)
+        i = np.ceil(t) - 1.0
+        # points within rounding distance of an edge: decide against the
+        # exact edge coordinates the boxes were built from
+        near = np.flatnonzero(np.abs(t - np.rint(t)) <= 1e-6)
+    if len(near):
+        k = np.clip(np.rint(t[near]), 0, n).astype(np.int64)
+        i[near] = np.where(v[near] <= edges[k], k - 1, k)
+    i[v == edges[0]] = 0.0
+    out = np.where((v >= edges[0]) & (v <= edges[-1]), i, -1.0)
+    return out.astype(np.int64)
 
 
 def _extent_in_metric(
@@ -1307,29 +1349,17 @@ def square_grid(
         ny=ny,
         crs=metric.to_wkt(),
         id_prefix=str(id_prefix),
-        cells=np.arange(nx * ny, dtype=np.int64),
     )
-    xe, ye = meta.x_edges(), meta.y_edges()
     flat = np.arange(nx * ny, dtype=np.int64)
-    row, col = flat // nx, flat % nx
-    cells = shapely.box(xe[col], ye[row], xe[col + 1], ye[row + 1])
+    cells = meta.boxes(flat)
     keep = _keep_cells(cells, shape)
     flat = flat[keep]
-    meta = RegularGrid(
-        x0=x0,
-        y0=y0,
-        cell_size_m=size,
-        nx=nx,
-        ny=ny,
-        crs=metric.to_wkt(),
-        id_prefix=str(id_prefix),
-        cells=flat,
-    )
+    row, col = flat // nx, flat % nx
     out = gpd.GeoDataFrame(
         {
             sc.GRID_ID: pd.Series(meta.cell_ids(flat), dtype="str"),
-            "row": row[keep],
-            "col": col[keep],
+            "row": row,
+            "col": col,
         },
         geometry=cells[keep],
         crs=metric,

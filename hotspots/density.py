@@ -68,6 +68,8 @@ GAUSSIAN_CUTOFF: Final = 5.0
 _KERNELS: Final = ("gaussian", "quartic")
 _RULES: Final = ("scott", "silverman")
 _PER_KM2: Final = 1e6
+#: Below this spread (metres) points count as one spot for the bandwidth rules.
+_MIN_SPREAD_M: Final = 1e-6
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,7 @@ def bandwidth_rule(
     n_eff = sw * sw / float((w * w).sum()) if sw > 0 else 0.0
     sx = _weighted_std(pts[:, 0], w) if sw > 0 else 0.0
     sy = _weighted_std(pts[:, 1], w) if sw > 0 else 0.0
-    if n_eff < 2 or sx + sy <= 0:
+    if n_eff < 2 or sx + sy <= _MIN_SPREAD_M:
         msg = (
             f"cannot estimate a {rule!r} bandwidth from {len(pts)} reports "
             "without spread. Pass bandwidth_m in metres, e.g. bandwidth_m=100."

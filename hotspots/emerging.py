@@ -550,6 +550,7 @@ def emerging_hotspots(
     alpha: float = 0.05,
     fdr: bool = True,
     trend_alpha: float = 0.05,
+    empty_units: Literal["include", "exclude"] = "include",
 ) -> gpd.GeoDataFrame:
     """Classify every unit into one of the 17 emerging hot spot patterns.
 
@@ -591,6 +592,15 @@ def emerging_hotspots(
         Benjamini-Hochberg over all analysed bins, as Esri does (default).
     trend_alpha
         Significance level of the Mann-Kendall trend (default 0.05).
+    empty_units
+        ``"include"`` (default): every unit is analysed, and a unit without
+        any report counts as zeros, because a city's own grid cells or
+        street segments are all places someone is responsible for, and a
+        neighbourhood without reports is information (it can be a cold spot).
+        ``"exclude"``: as Esri does for cubes aggregated from points, units
+        without any report in the analysed periods are left out of the
+        analysis (not neighbours, not in the mean and variance) and get
+        ``no_pattern``, NaN statistics and an empty ``z_series``.
 
     Returns
     -------
@@ -602,11 +612,9 @@ def emerging_hotspots(
         trend of the unit's z-scores: Kendall's tau-b, z and two-sided p),
         ``final_z`` and ``final_p`` (Gi* z and uncorrected two-sided p of the
         last period) and ``z_series`` (list of the unit's z-scores, one per
-        period, for sparklines). Units without any report in the analysed
-        periods are not analysed (as in Esri, where only locations with data
-        are): pattern ``no_pattern``, NaN statistics and an empty
-        ``z_series``. ``result.attrs`` holds ``periods`` (the period labels),
-        ``alpha``, ``trend_alpha``, ``time_lag`` and ``fdr``.
+        period, for sparklines). ``result.attrs`` holds ``periods`` (the
+        period labels), ``alpha``, ``trend_alpha``, ``time_lag``, ``fdr`` and
+        ``empty_units``.
 
     Raises
     ------
@@ -655,6 +663,12 @@ def emerging_hotspots(
         trend_alpha=trend_alpha,
         fdr=fdr,
     )
+    if empty_units not in ("include", "exclude"):
+        problems.append(
+            f"empty_units must be 'include' or 'exclude', got {empty_units!r}. "
+            "Pass empty_units='exclude' to leave units without reports out, as "
+            "Esri does."
+        )
     if isinstance(weights, str) and weights not in _WEIGHT_KINDS:
         problems.append(
             f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
@@ -714,8 +728,11 @@ def emerging_hotspots(
         sw = spatial_weights(units, weights, unit=unit)
     w = _binary_spatial(sw, len(ids))
 
-    # Esri analyses only the locations with at least one report
-    analysed = np.flatnonzero(np.abs(values).sum(axis=1) > 0)
+    has_data = np.abs(values).sum(axis=1) > 0
+    if empty_units == "exclude":  # Esri: only locations with at least one report
+        analysed = np.flatnonzero(has_data)
+    else:
+        analysed = np.arange(len(values)) if has_data.any() else np.arange(0)
     x = values[analysed]
     w_sub = w[analysed][:, analysed]
     z, p = space_time_gi_star(x, w_sub, time_lag=int(time_lag))
@@ -765,6 +782,7 @@ def emerging_hotspots(
         trend_alpha=float(trend_alpha),
         time_lag=int(time_lag),
         fdr=bool(fdr),
+        empty_units=empty_units,
     )
     if len(analysed) == 0:
         warnings.warn(

@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -205,6 +205,7 @@ _TIME_FORMATS: Final = (
     "%Y%m%d%H%M%S",
 )
 _MAX_LISTED: Final = 50
+_ARROW_ARRAYS: Final = (pd.arrays.ArrowExtensionArray, pd.arrays.ArrowStringArray)
 _SNIFF_BYTES: Final = 65536
 
 BoolArray = npt.NDArray[np.bool_]
@@ -237,18 +238,25 @@ class ReadResult:
         return self.rows_read == len(self.reports) + len(self.quarantined)
 
 
+Values = pd.Series | Callable[[], pd.Series] | None
+
+
 @dataclass
 class _Problems:
-    """Row problems: per check a mask, a message and optionally the values."""
+    """Row problems: per check a mask, a message and optionally the values.
+
+    Values (shown after the message) may be given as a function, evaluated
+    only when a row is reported, so that clean data costs nothing.
+    """
 
     n: int
-    checks: list[tuple[BoolArray, str, pd.Series | None, bool]]
+    checks: list[tuple[BoolArray, str, Values, bool]]
 
     def add(
         self,
         mask: BoolArray,
         message: str,
-        values: pd.Series | None = None,
+        values: Values = None,
         *,
         quote: bool = True,
     ) -> None:
@@ -272,7 +280,8 @@ class _Problems:
                 for k in hit:
                     parts[k].append(message)
                 continue
-            vals = values.iloc[rows[hit]].tolist()
+            series = values() if callable(values) else values
+            vals = series.iloc[rows[hit]].tolist()
             for k, v in zip(hit, vals, strict=True):
                 parts[k].append(f"{message} {v!r}" if quote else f"{message} {v}")
         return ["; ".join(p) for p in parts]
@@ -293,6 +302,9 @@ def _sniff_encoding(path: Path) -> str:
     return "utf-8"
 
 
+_CSV_ERRORS: Final = (pa.ArrowInvalid, UnicodeDecodeError, pd.errors.ParserError)
+
+
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     def read(enc: str) -> pd.DataFrame:
         return pd.read_csv(
@@ -304,26 +316,26 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             na_values=[""],
         )
 
-    if encoding is not None:
-        return read(encoding)
-    guess = _sniff_encoding(path)
+    def fail(enc: str, err: Exception) -> InputError:
+        msg = (
+            f"could not read {str(path)!r} as a CSV file in {enc}: {err}. "
+            "Check that it is a CSV export and pass its encoding, e.g. "
+            "encoding='gbk' or encoding='utf-8'."
+        )
+        return InputError(msg)
+
+    guess = encoding or _sniff_encoding(path)
     try:
         return read(guess)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as err:
-        if guess != "utf-8":
-            msg = (
-                f"could not decode {str(path)!r} as {guess}: {err}. "
-                "Pass the file's encoding, e.g. encoding='gbk'."
-            )
-            raise InputError(msg) from err
-        try:
-            return read("gb18030")
-        except (pa.ArrowInvalid, UnicodeDecodeError) as err2:
-            msg = (
-                f"could not decode {str(path)!r} as UTF-8 or GB18030: {err2}. "
-                "Pass the file's encoding, e.g. encoding='big5'."
-            )
-            raise InputError(msg) from err2
+    except _CSV_ERRORS as err:
+        late_gbk = encoding is None and guess == "utf-8" and "UTF8" in str(err)
+        if not late_gbk:
+            raise fail(guess, err) from err
+    try:  # valid UTF-8 at the start, not further on: a GBK export
+        return read("gb18030")
+    except _CSV_ERRORS as err:
+        both = "UTF-8 or GB18030"
+        raise fail(both, err) from err
 
 
 def _load(
@@ -385,8 +397,14 @@ def _resolve_columns(
     """Return canonical name -> source column, and the preset used."""
     keys = {normalise_word(c): c for c in reversed(columns)}
     if preset == "auto":
+        # score each preset by its headers that are not canonical names too
+        canonical = {normalise_word(a) for al in CANONICAL_NAMES.values() for a in al}
         scores = {
-            name: sum(normalise_word(a) in keys for al in table.values() for a in al)
+            name: sum(
+                normalise_word(a) in keys and normalise_word(a) not in canonical
+                for al in table.values()
+                for a in al
+            )
             for name, table in _PRESETS.items()
             if name != "canonical"
         }
@@ -461,8 +479,27 @@ def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
     return values, present, present & ~okn
 
 
+_NAT: Final = np.iinfo(np.int64).min
+
+
 def _localize(naive: pd.Series, tz: str) -> pd.Series:
-    return naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    out: pd.Series = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return out
+
+
+def _strptime(
+    arr: pa.Array, fmt: str, tz: str
+) -> tuple[npt.NDArray[np.int64], BoolArray, BoolArray]:
+    """Parse naive local times: UTC nanoseconds, valid mask, parsed mask.
+
+    A string that parses but is no valid local time in ``tz`` (a daylight
+    saving gap or overlap) is parsed but not valid.
+    """
+    stamps = pc.strptime(arr, format=fmt, unit="ns", error_is_null=True)
+    naive = pd.Series(stamps.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+    parsed = naive.notna().to_numpy(dtype=bool)
+    utc = pd.DatetimeIndex(_localize(naive, tz)).asi8
+    return utc, utc != _NAT, parsed
 
 
 def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
@@ -478,62 +515,77 @@ def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
     else:
         text = _text(col)
         present = _present(text)
-        text = text.str.replace(r"[/年月]", "-", regex=True).str.replace(
-            "日", " ", regex=False
-        )
-        text = text.str.strip()
-        utc = np.full(len(col), np.iinfo(np.int64).min, dtype=np.int64)  # NaT
-        todo = present.copy()
-        aware = todo & text.str.contains(_AWARE_RE, regex=True).to_numpy(
-            dtype=bool, na_value=False
-        )
-        if aware.any():
-            parsed = pd.to_datetime(
-                text[aware], format="ISO8601", utc=True, errors="coerce"
-            )
-            utc[aware] = parsed.dt.as_unit("ns").to_numpy().view(np.int64)
-            todo &= ~aware
-        arr = pa.array(text.array)
-        for fmt in _TIME_FORMATS:
-            if not todo.any():
-                break
-            rows = np.flatnonzero(todo)
-            sub = arr.take(pa.array(rows)) if len(rows) < len(col) else arr
-            stamps = pc.strptime(sub, format=fmt, unit="ns", error_is_null=True)
-            naive = pd.Series(stamps.to_numpy(zero_copy_only=False))
-            local = _localize(naive.astype("datetime64[ns]"), tz)
-            got = local.notna().to_numpy(dtype=bool)
-            parsed_ok = naive.notna().to_numpy(dtype=bool)
-            i8 = (
-                local.dt.tz_convert("UTC")
-                .dt.tz_localize(None)
-                .to_numpy()
-                .view(np.int64)
-            )
-            utc[rows[got]] = i8[got]
-            # parsed but not a valid local time: stays NaT, stop trying formats
-            todo[rows[parsed_ok]] = False
-        out = pd.Series(pd.to_datetime(utc, utc=True)).dt.tz_convert(tz)
+        # fast path: the format of nearly every export
+        utc, valid, parsed = _strptime(pa.array(text.array), _TIME_FORMATS[0], tz)
+        utc = np.where(valid, utc, _NAT)
+        todo = present & ~parsed
+        if todo.any():
+            _times_slow(text, todo, utc, tz)
+        stamps = pd.DatetimeIndex(utc.view("M8[ns]")).tz_localize("UTC")
+        out = pd.Series(stamps.tz_convert(tz))
     out = out.dt.as_unit("ns")
     out.index = index
     bad = present & out.isna().to_numpy(dtype=bool)
     return out, present, bad
 
 
-def _lookup(
-    text: pd.Series, words: Mapping[str, Any], *, normalise: bool = True
-) -> tuple[npt.NDArray[np.object_], BoolArray]:
-    """Map values through ``words`` via their unique values only.
+def _times_slow(
+    text: pd.Series, todo: BoolArray, utc: npt.NDArray[np.int64], tz: str
+) -> None:
+    """Parse the rows ``todo`` in the other accepted formats, into ``utc``."""
+    rows = np.flatnonzero(todo)
+    sub = text.iloc[rows].str.replace(r"[/年月]", "-", regex=True)
+    sub = sub.str.replace("日", " ", regex=False).str.strip()
+    aware = sub.str.contains(_AWARE_RE, regex=True).to_numpy(dtype=bool, na_value=False)
+    if aware.any():
+        parsed = pd.to_datetime(sub[aware], format="ISO8601", utc=True, errors="coerce")
+        utc[rows[aware]] = pd.DatetimeIndex(parsed).as_unit("ns").asi8
+    rows, sub = rows[~aware], sub[~aware]
+    for fmt in _TIME_FORMATS:
+        if len(rows) == 0:
+            break
+        i8, valid, parsed_ok = _strptime(pa.array(sub.array), fmt, tz)
+        utc[rows[valid]] = i8[valid]
+        # parsed but not a valid local time: stays NaT, no other format tried
+        rows, sub = rows[~parsed_ok], sub[~parsed_ok]
 
-    Returns the mapped values (None where missing or unknown) and the mask of
-    present values that are not in ``words``.
-    """
-    codes, uniques = pd.factorize(text)
-    keys = [normalise_word(u) if normalise else u for u in uniques]
-    mapped = np.array([words.get(k) for k in keys] + [None], dtype=object)
-    values = mapped[codes]  # code -1 (missing) takes the trailing None
-    unknown = (codes >= 0) & np.array([v is None for v in mapped], dtype=bool)[codes]
-    return values, unknown
+
+class _Factors:
+    """A text column factorised once, for dictionary look-ups per unique value."""
+
+    def __init__(self, text: pd.Series) -> None:
+        self.index = text.index
+        self.codes, uniques = pd.factorize(text)
+        self.uniques = [str(u) for u in uniques]
+        self._normalised: list[str] | None = None
+
+    def keys(self, normalise: bool) -> list[str]:
+        """Return the unique values, normalised with ``normalise_word`` if asked."""
+        if not normalise:
+            return self.uniques
+        if self._normalised is None:
+            self._normalised = [normalise_word(u) for u in self.uniques]
+        return self._normalised
+
+    def map(
+        self, words: Mapping[str, str], *, normalise: bool = True
+    ) -> tuple[pd.Series, BoolArray]:
+        """Return mapped values (str, NA if missing or unknown) and unknown mask."""
+        found = [words.get(k) for k in self.keys(normalise)]
+        table = pd.array([*found, None], dtype="str")
+        values = pd.Series(table.take(self.codes), index=self.index)  # -1: the NA
+        unknown = np.array([v is None for v in found] + [False], dtype=bool)
+        return values, unknown[self.codes]
+
+    def map_float(self, values: Mapping[str, float], default: float) -> FloatArray:
+        """Return mapped numbers, ``default`` where missing or unknown."""
+        table = [values.get(k, default) for k in self.uniques] + [default]
+        return np.asarray(table, dtype=np.float64)[self.codes]
+
+
+def _constant(values: tuple[str, ...], which: npt.NDArray[np.intp]) -> pd.Series:
+    """Return a str Series taking ``values[which[i]]``, without Python objects."""
+    return pd.Series(pd.array(list(values), dtype="str").take(which))
 
 
 # -- validation helpers -------------------------------------------------------------
@@ -749,86 +801,86 @@ def _build(
     table: CategoryTable,
 ) -> ReadResult:
     n = len(raw)
+    data = raw.reset_index(drop=True)  # positional work, index restored at the end
     problems = _Problems(n, [])
     out: dict[str, Any] = {}
 
     def col(name: str) -> pd.Series | None:
-        return raw[found[name]] if name in found else None
+        return data[found[name]] if name in found else None
 
-    def need(name: str) -> pd.Series:
-        return raw[found[name]]
+    def shown(series: pd.Series) -> Callable[[], pd.Series]:
+        return lambda: _text(series)
 
-    # report_id -----
-    ids = _text(need(schema.REPORT_ID))
+    # report_id
+    ids = _text(data[found[schema.REPORT_ID]])
     problems.add(~_present(ids), "missing report_id")
     _duplicates(ids, problems)
     out[schema.REPORT_ID] = ids
 
-    # times -----
-    reported, rep_present, rep_bad = _times(need(schema.REPORTED_AT), tz)
+    # times
+    rep_src = data[found[schema.REPORTED_AT]]
+    reported, rep_present, rep_bad = _times(rep_src, tz)
     problems.add(~rep_present, "missing reported_at")
-    problems.add(rep_bad, "unparseable reported_at", _text(need(schema.REPORTED_AT)))
+    problems.add(rep_bad, "unparseable reported_at", shown(rep_src))
     out[schema.REPORTED_AT] = reported
     closed_src = col(schema.CLOSED_AT)
     if closed_src is not None:
         closed, _, closed_bad = _times(closed_src, tz)
-        problems.add(closed_bad, "unparseable closed_at", _text(closed_src))
+        problems.add(closed_bad, "unparseable closed_at", shown(closed_src))
     else:
-        closed = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[ns, {tz}]")
+        closed = pd.Series(pd.NaT, index=data.index, dtype=f"datetime64[ns, {tz}]")
 
-    # status -----
+    # status
     status_src = col(schema.STATUS)
     if status_src is not None:
-        status_text = _text(status_src)
-        status_vals, unknown = _lookup(status_text, STATUS_WORDS)
-        void_vals, _ = _lookup(status_text, dict.fromkeys(VOID_STATUS_WORDS, True))
-        void = unknown & (void_vals == True)  # noqa: E712 - object array
+        status_text = _text(status_src, nfkc=False)
+        status_f = _Factors(status_text)
+        status, unknown = status_f.map(STATUS_WORDS)
+        void_marks, _ = status_f.map(dict.fromkeys(VOID_STATUS_WORDS, "void"))
+        void = unknown & void_marks.notna().to_numpy(dtype=bool)
         problems.add(
             void, "void report (not a problem on the street), status", status_text
         )
         problems.add(unknown & ~void, "unknown status", status_text)
     else:
-        status_vals = np.full(n, None, dtype=object)
+        status = pd.Series(np.nan, index=data.index, dtype="str")
     if _UPDATED in found and closed_src is None:
-        updated_src = raw[found[_UPDATED]]
+        updated_src = data[found[_UPDATED]]
         updated, _, upd_bad = _times(updated_src, tz)
-        is_closed = status_vals == "closed"
+        is_closed = (status == "closed").to_numpy(dtype=bool, na_value=False)
         problems.add(
-            upd_bad & is_closed, "unparseable updated_datetime", _text(updated_src)
+            upd_bad & is_closed, "unparseable updated_datetime", shown(updated_src)
         )
         closed = updated.where(is_closed)
     closed_present = closed.notna().to_numpy(dtype=bool)
-    status_vals = np.where(
-        pd.isna(status_vals), np.where(closed_present, "closed", "open"), status_vals
-    )
+    default = _constant(("open", "closed"), closed_present.astype(np.intp))
+    status = status.where(status.notna(), default)
     before = (closed < reported).to_numpy(dtype=bool, na_value=False)
     problems.add(before & closed_present & rep_present, "closed_at before reported_at")
-    out[schema.STATUS] = status_vals
+    out[schema.STATUS] = status
     out[schema.CLOSED_AT] = closed
 
-    # source -----
+    # source
     source_src = col(schema.SOURCE)
     if source_src is not None:
-        source_text = _text(source_src)
-        source_vals, unknown_src = _lookup(source_text, SOURCE_WORDS)
+        source_text = _text(source_src, nfkc=False)
+        source, unknown_src = _Factors(source_text).map(SOURCE_WORDS)
         problems.add(unknown_src, "unknown source", source_text)
-        out[schema.SOURCE] = np.where(pd.isna(source_vals), "other", source_vals)
+        out[schema.SOURCE] = source.fillna("other")
     else:
-        out[schema.SOURCE] = np.full(n, "other", dtype=object)
+        out[schema.SOURCE] = _constant(("other",), np.zeros(n, dtype=np.intp))
 
-    # categories -----
-    _categories(raw, found, table, problems, out)
+    # categories
+    _categories(data, found, table, problems, out)
 
-    # weight and reopen_count -----
-    code_weights, _ = _lookup(
-        out[schema.CATEGORY_CODE], table.code_to_weight, normalise=False
-    )
-    default_w = np.where(pd.isna(code_weights), 1.0, code_weights).astype(np.float64)
+    # weight and reopen_count
+    default_w = out.pop("_code_factors").map_float(table.code_to_weight, 1.0)
     weight_src = col(schema.WEIGHT)
     if weight_src is not None:
         w, w_present, w_bad = _numbers(weight_src)
-        w_bad = w_bad | (w_present & ~(w >= 0))
-        problems.add(w_bad, "weight must be a number >= 0, got", _text(weight_src))
+        with np.errstate(invalid="ignore"):
+            w_bad = w_bad | (w_present & ~(w >= 0))
+        problems.add(w_bad, "weight must be a number >= 0, got", shown(weight_src))
         out[schema.WEIGHT] = np.where(w_present & ~w_bad, w, default_w)
     else:
         out[schema.WEIGHT] = default_w
@@ -838,7 +890,7 @@ def _build(
         with np.errstate(invalid="ignore"):
             r_bad = r_bad | (r_present & ~((r >= 0) & (np.mod(r, 1) == 0)))
         problems.add(
-            r_bad, "reopen_count must be a whole number >= 0, got", _text(reopen_src)
+            r_bad, "reopen_count must be a whole number >= 0, got", shown(reopen_src)
         )
         out[schema.REOPEN_COUNT] = np.where(r_present & ~r_bad, r, 0).astype(np.int64)
     else:
@@ -847,17 +899,16 @@ def _build(
     for name in _TEXT_COLUMNS:
         src = col(name)
         if src is not None:
-            out[name] = _text(src, nfkc=False)
+            out[name] = src if isinstance(src.dtype, pd.StringDtype) else _text(src)
 
-    # coordinates -----
-    x, y = _coordinates(raw, geometry, found, problems)
+    # coordinates
+    x, y = _coordinates(data, geometry, found, problems)
 
-    # split -----
-    bad = problems.bad()
-    bad_rows = np.flatnonzero(bad)
-    good_rows = np.flatnonzero(~bad)
+    # split
+    bad_rows = np.flatnonzero(problems.bad())
     if on_error == "raise" and len(bad_rows):
         _raise_rows(problems, bad_rows, n)
+    good_rows = np.flatnonzero(~problems.bad())
     quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
     quarantined[schema.ROW_NUMBER] = bad_rows + 1
     quarantined[schema.REASON] = pd.Series(
@@ -881,60 +932,55 @@ def _duplicates(ids: pd.Series, problems: _Problems) -> None:
         return
     first_row = np.flatnonzero(first) + 1  # row of the first occurrence of code k
     where = np.flatnonzero(dup)
-    text = pd.Series("", index=range(len(ids)), dtype=object)
-    text.iloc[where] = [
+    labels = np.full(len(ids), "", dtype=object)
+    labels[where] = [
         f"{i!r} (first in row {r})"
         for i, r in zip(ids.iloc[where], first_row[codes[where]], strict=True)
     ]
+    text = pd.Series(labels, dtype=object)
     problems.add(dup, "duplicate report_id", text, quote=False)
 
 
 def _categories(
-    raw: pd.DataFrame,
+    data: pd.DataFrame,
     found: dict[str, str],
     table: CategoryTable,
     problems: _Problems,
     out: dict[str, Any],
 ) -> None:
-    n = len(raw)
-    empty = pd.Series(np.nan, index=raw.index, dtype="str")
-    name = (
-        _text(raw[found[schema.CATEGORY]], nfkc=False)
-        if schema.CATEGORY in found
-        else empty
-    )
-    code = (
-        _text(raw[found[schema.CATEGORY_CODE]])
-        if schema.CATEGORY_CODE in found
-        else empty
-    )
-    code_names, _ = _lookup(code, table.code_to_name, normalise=False)
-    name_codes, _ = _lookup(name, table.name_to_code)
+    empty = pd.Series(np.nan, index=data.index, dtype="str")
+    name_src = found.get(schema.CATEGORY)
+    code_src = found.get(schema.CATEGORY_CODE)
+    name = empty if name_src is None else _text(data[name_src], nfkc=False)
+    code = empty if code_src is None else _text(data[code_src])
     has_name = _present(name)
     has_code = _present(code)
-    name_filled = np.where(has_name, name.to_numpy(dtype=object), code_names)
-    code_filled = np.where(has_code, code.to_numpy(dtype=object), name_codes)
-    empty_cat = pd.isna(name_filled)
+    name_f = _Factors(name)
+    code_names, _ = _Factors(code).map(table.code_to_name, normalise=False)
+    name_codes, _ = name_f.map(table.name_to_code)
+    category = name.where(has_name, code_names)
+    category_code = code.where(has_code, name_codes)
+    empty_cat = category.isna().to_numpy(dtype=bool)
     problems.add(empty_cat & ~has_code, "empty category")
     problems.add(
         empty_cat & has_code,
         "empty category (no name, and the code is not in the code table):",
         code,
     )
-    code_s = pd.Series(code_filled, index=raw.index, dtype="str")
-    majors_from_code, _ = _lookup(code_s, table.code_to_major, normalise=False)
-    majors_from_name, _ = _lookup(name, table.major_names)
-    if schema.CATEGORY_MAJOR in found:
-        major_text = _text(raw[found[schema.CATEGORY_MAJOR]], nfkc=False)
-        mapped, _ = _lookup(major_text, table.major_names)
-        given = np.where(pd.isna(mapped), major_text.to_numpy(dtype=object), mapped)
-    else:
-        given = np.full(n, None, dtype=object)
-    major = np.where(pd.isna(given), majors_from_code, given)
-    major = np.where(pd.isna(major), majors_from_name, major)
-    out[schema.CATEGORY] = pd.Series(name_filled, index=raw.index, dtype="str")
-    out[schema.CATEGORY_CODE] = code_s
-    out[schema.CATEGORY_MAJOR] = pd.Series(major, index=raw.index, dtype="str")
+    code_f = _Factors(category_code)
+    major, _ = code_f.map(table.code_to_major, normalise=False)
+    major_src = found.get(schema.CATEGORY_MAJOR)
+    if major_src is not None:
+        major_text = _text(data[major_src], nfkc=False)
+        mapped, _ = _Factors(major_text).map(table.major_names)
+        given = mapped.where(mapped.notna(), major_text)
+        major = given.where(given.notna(), major)
+    from_name, _ = name_f.map(table.major_names)
+    major = major.where(major.notna(), from_name)
+    out["_code_factors"] = code_f  # reused for the category weights
+    out[schema.CATEGORY] = category
+    out[schema.CATEGORY_CODE] = category_code
+    out[schema.CATEGORY_MAJOR] = major
 
 
 def _coordinates(
@@ -979,12 +1025,13 @@ def _coordinates(
         lat_too_big = np.abs(y) > 90.0
     china_share = in_box[numeric].mean() if numeric.any() else 0.0
     swapped = numeric & ~in_box & in_box_swapped & (lat_too_big | (china_share >= 0.5))
-    xy = pd.Series(
-        [f"(lon={a:g}, lat={b:g})" for a, b in zip(x, y, strict=True)]
-        if (swapped | out_range).any()
-        else [""] * n,
-        dtype=object,
-    )
+
+    def xy() -> pd.Series:
+        return pd.Series(
+            [f"(lon={a:g}, lat={b:g})" for a, b in zip(x, y, strict=True)],
+            dtype=object,
+        )
+
     problems.add(swapped, "longitude and latitude look swapped", xy, quote=False)
     problems.add(out_range & ~swapped, "coordinates out of range", xy, quote=False)
     return x, y
@@ -1025,7 +1072,7 @@ def _raise_rows(problems: _Problems, bad_rows: npt.NDArray[np.intp], n: int) -> 
 
 def _assemble(
     raw: pd.DataFrame,
-    out: dict[str, Any],
+    out: dict[str, pd.Series | np.ndarray[Any, Any]],
     found: dict[str, str],
     rows: npt.NDArray[np.intp],
     gx: FloatArray,
@@ -1033,19 +1080,26 @@ def _assemble(
     geometry: gpd.GeoSeries | None,
 ) -> gpd.GeoDataFrame:
     index = raw.index[rows]
-    data: dict[str, Any] = {}
+    everything = len(rows) == len(raw)
+
+    def take(values: Any) -> Any:
+        if everything:
+            if not isinstance(values, pd.Series):
+                return values
+            array = values.array
+            # Arrow arrays are immutable: share them; copy the others, so
+            # that the reports never share a writable buffer with the input
+            immutable = isinstance(array, _ARROW_ARRAYS)
+            return array if immutable else array.copy()
+        if isinstance(values, pd.Series):
+            return values.array.take(rows)
+        return values[rows]
+
+    columns: dict[str, Any] = {}
     for name in _OUTPUT_ORDER:
         if name not in out:
             continue
-        value = out[name]
-        if isinstance(value, pd.Series):
-            series = value.iloc[rows]
-            series.index = index
-        else:
-            series = pd.Series(value[rows], index=index)
-            if series.dtype == object:
-                series = series.astype("str")
-        data[name] = series
+        columns[name] = take(out[name])
     consumed = {v for k, v in found.items() if k != _UPDATED}
     if geometry is not None:
         consumed.add(str(geometry.name))
@@ -1053,11 +1107,10 @@ def _assemble(
         if column in consumed:
             continue
         name = str(column)
-        if name in data or name == schema.GEOMETRY:
+        if name in columns or name == schema.GEOMETRY:
             name = f"{name}_original"
-        series = raw[column].iloc[rows]
-        data[name] = series
-    frame = pd.DataFrame(data, index=index)
+        columns[name] = take(raw[column])
+    frame = pd.DataFrame(columns, index=index, copy=False)
     return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(gx, gy, crs=schema.WGS84), crs=schema.WGS84
     )

@@ -52,11 +52,13 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
+from scipy import ndimage
 
 from . import schema as sc
-from .boundaries import REGULAR_GRID_ATTR, RegularGrid
+from .boundaries import REGULAR_GRID_ATTR, RegularGrid, _ranges
 from .crs import local_metric_crs
 from .errors import CRSError, collect_problems
 
@@ -73,6 +75,8 @@ _MAX_NUMPY_EDGES: Final = 64
 #: Upper bound on the bins of the polygon index and its polygon-bin entries.
 _MAX_BINS: Final = 4_000_000
 _MAX_BIN_ENTRIES: Final = 8_000_000
+#: Fine bins per median polygon size in the clean-bin raster.
+_FINE_PER_POLYGON: Final = 16
 _EPS: Final = np.finfo(np.float64).eps / 2.0
 #: Shewchuk's error bound factor for the floating-point orientation test.
 _CCW_ERRBOUND: Final = (3.0 + 16.0 * _EPS) * _EPS
@@ -151,6 +155,60 @@ class _PolygonIndex:
         self.bin_start = np.searchsorted(
             binid[order], np.arange(nbx * nby + 1, dtype=np.int64)
         )
+        self._build_clean_raster(float(np.median(sizes)), width, height)
+
+    def _build_clean_raster(self, median: float, width: float, height: float) -> None:
+        """Label the fine bins no polygon edge comes near, by connected component.
+
+        A bin is *clean* when no edge passes within a margin of its closed box;
+        4-connected clean bins then lie in exactly the same polygons (no
+        boundary separates them), so one exact test of a representative point
+        per component decides every point that falls in it.
+        """
+        size = max(median / _FINE_PER_POLYGON, math.sqrt(width * height / _MAX_BINS))
+        nfx = math.floor(width / size) + 1
+        nfy = math.floor(height / size) + 1
+        self.fsize, self.nfx, self.nfy = size, nfx, nfy
+        # split edges into pieces no longer than a bin, mark the bins of their
+        # bounding boxes (widened by a margin far above rounding error)
+        ax, ay = (self.ea[:, 0] - self.x0) / size, (self.ea[:, 1] - self.y0) / size
+        bx, by = (self.eb[:, 0] - self.x0) / size, (self.eb[:, 1] - self.y0) / size
+        pieces = np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay))).astype(np.int64)
+        pieces = np.maximum(pieces, 1)
+        e = np.repeat(np.arange(len(ax), dtype=np.int64), pieces)
+        t0 = _ranges(pieces) / pieces[e]
+        t1 = (_ranges(pieces) + 1) / pieces[e]
+        px0, px1 = ax[e] + (bx[e] - ax[e]) * t0, ax[e] + (bx[e] - ax[e]) * t1
+        py0, py1 = ay[e] + (by[e] - ay[e]) * t0, ay[e] + (by[e] - ay[e]) * t1
+        margin = 1e-6
+        c0 = np.floor(np.minimum(px0, px1) - margin).astype(np.int64)
+        c1 = np.floor(np.maximum(px0, px1) + margin).astype(np.int64)
+        r0 = np.floor(np.minimum(py0, py1) - margin).astype(np.int64)
+        r1 = np.floor(np.maximum(py0, py1) + margin).astype(np.int64)
+        c0, c1 = np.clip(c0, 0, nfx - 1), np.clip(c1, 0, nfx - 1)
+        r0, r1 = np.clip(r0, 0, nfy - 1), np.clip(r1, 0, nfy - 1)
+        per = (c1 - c0 + 1) * (r1 - r0 + 1)
+        k = _ranges(per)
+        w = np.repeat(c1 - c0 + 1, per)
+        dirty = np.zeros(nfx * nfy, dtype=bool)
+        dirty[(np.repeat(r0, per) + k // w) * nfx + np.repeat(c0, per) + k % w] = True
+        labels, _ = ndimage.label(~dirty.reshape(nfy, nfx))
+        self.labels = labels.ravel()
+        first = np.unique(self.labels, return_index=True)[1][1:]  # skip label 0
+        cx = np.asarray(self.x0 + (first % nfx + 0.5) * size, dtype=np.float64)
+        cy = np.asarray(self.y0 + (first // nfx + 0.5) * size, dtype=np.float64)
+        ii, jj = self.candidates(cx, cy)
+        owner = _pick(len(cx), ii, jj, self.status(ii, jj, cx, cy), len(self.polys))
+        self.owner = np.r_[-2, owner]  # label 0 (dirty): -2 = test the point
+
+    def clean_owner(self, x: FloatArray, y: FloatArray) -> IntArray:
+        """Polygon of each point in a clean bin (-1: none), -2 elsewhere."""
+        with np.errstate(invalid="ignore"):
+            fx = np.floor((x - self.x0) / self.fsize)
+            fy = np.floor((y - self.y0) / self.fsize)
+        ok = (fx >= 0) & (fx < self.nfx) & (fy >= 0) & (fy < self.nfy)
+        b = np.where(ok, np.nan_to_num(fy) * self.nfx + np.nan_to_num(fx), 0)
+        return np.where(ok, self.owner[self.labels[b.astype(np.int64)]], -2)
 
     def _col(self, x: FloatArray, size: float, nbx: int) -> IntArray:
         return np.clip(np.floor((x - self.x0) / size), 0, nbx - 1).astype(np.int64)
@@ -288,27 +346,33 @@ def locate_in_polygons(
     if len(polys) == 0 or len(xs) == 0:
         return out
     index = _PolygonIndex(polys)
+    if index.nbx == 0:
+        return out
     for s in range(0, len(xs), _CHUNK):
         cx, cy = xs[s : s + _CHUNK], ys[s : s + _CHUNK]
-        ii, jj = index.candidates(cx, cy)
-        st = index.status(ii, jj, cx, cy)
-        out[s : s + _CHUNK] = _pick(len(cx), ii, jj, st, len(polys))
+        res = index.clean_owner(cx, cy)
+        todo = np.flatnonzero(res == -2)
+        tx, ty = cx[todo], cy[todo]
+        ii, jj = index.candidates(tx, ty)
+        st = index.status(ii, jj, tx, ty)
+        res[todo] = _pick(len(todo), ii, jj, st, len(polys))
+        out[s : s + _CHUNK] = res
     return out
 
 
 def _locate_regular(
-    x: FloatArray, y: FloatArray, meta: RegularGrid, polys: ObjArray
+    x: FloatArray, y: FloatArray, meta: RegularGrid, cells: IntArray, polys: ObjArray
 ) -> IntArray:
     lookup = np.full(meta.nx * meta.ny, -1, dtype=np.int64)
-    lookup[meta.cells] = np.arange(len(meta.cells), dtype=np.int64)
+    lookup[cells] = np.arange(len(cells), dtype=np.int64)
     flat = meta.locate(x, y)
-    pos = np.where(flat >= 0, lookup[np.maximum(flat, 0)], -1)
+    pos = lookup[flat]  # flat == -1 reads the last entry: fixed just below
+    pos[flat < 0] = -1
     # a point on the edge of a cell missing from a clipped grid can still be
     # on the edge of a present neighbour: decide those few by polygons
-    xe, ye = meta.x_edges(), meta.y_edges()
     miss = np.flatnonzero((pos < 0) & (flat >= 0))
     if len(miss):
-        on_edge = np.isin(x[miss], xe) | np.isin(y[miss], ye)
+        on_edge = np.isin(x[miss], meta.x_edges()) | np.isin(y[miss], meta.y_edges())
         redo = miss[on_edge]
         if len(redo):
             pos[redo] = locate_in_polygons(x[redo], y[redo], polys)
@@ -391,7 +455,13 @@ def nearest_segments(
 
 
 def _check_layer(
-    layer: Any, name: str, columns: tuple[str, ...], types: tuple[str, ...], fix: str
+    layer: Any,
+    name: str,
+    columns: tuple[str, ...],
+    types: tuple[str, ...],
+    fix: str,
+    *,
+    known_valid: bool = False,
 ) -> list[str]:
     if not isinstance(layer, gpd.GeoDataFrame):
         msg = f"{name} must be a GeoDataFrame, got {type(layer).__name__}."
@@ -422,7 +492,7 @@ def _check_layer(
             f"{' or '.join(types)}. Load the layer with read_boundaries(...) to "
             "see and fix them."
         )
-    else:
+    elif not known_valid:
         invalid = ~shapely.is_valid(geoms)
         if invalid.any():
             problems.append(
@@ -444,20 +514,34 @@ def _xy_in(
 
 
 def _ids(values: ObjArray, pos: IntArray, index: pd.Index) -> pd.Series:
-    out = np.full(len(pos), None, dtype=object)
-    hit = pos >= 0
-    out[hit] = values[pos[hit]]
-    return pd.Series(out, index=index, dtype="str")
+    """Strings ``values[pos]`` (NA where ``pos`` is -1) as a string Series."""
+    table = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    codes = pa.array(pos.astype(np.int32), mask=pos < 0)
+    taken = pa.DictionaryArray.from_arrays(codes, table).dictionary_decode()
+    return pd.Series(
+        taken, index=index, dtype=pd.StringDtype("pyarrow", na_value=np.nan)
+    )
+
+
+def _regular_cells(layer: gpd.GeoDataFrame) -> tuple[RegularGrid, IntArray] | None:
+    meta = layer.attrs.get(REGULAR_GRID_ATTR)
+    if not isinstance(meta, RegularGrid):
+        return None
+    cells = meta.frame_cells(layer)
+    return None if cells is None else (meta, cells)
 
 
 def _polygon_positions(
-    x: FloatArray, y: FloatArray, src: pyproj.CRS, layer: gpd.GeoDataFrame
+    x: FloatArray,
+    y: FloatArray,
+    src: pyproj.CRS,
+    layer: gpd.GeoDataFrame,
+    regular: tuple[RegularGrid, IntArray] | None,
 ) -> IntArray:
     lx, ly = _xy_in(x, y, src, layer.crs)
     polys = layer.geometry.to_numpy()
-    meta = layer.attrs.get(REGULAR_GRID_ATTR)
-    if isinstance(meta, RegularGrid) and meta.matches(layer):
-        return _locate_regular(lx, ly, meta, polys)
+    if regular is not None:
+        return _locate_regular(lx, ly, regular[0], regular[1], polys)
     return locate_in_polygons(lx, ly, polys)
 
 
@@ -487,6 +571,24 @@ def _metric(
     step = max(1, len(ok) // 100_000)
     sx, sy = _xy_in(x[ok[::step]], y[ok[::step]], src, "EPSG:4326")
     return local_metric_crs(sx, sy)
+
+
+def _report_xy(
+    reports: gpd.GeoDataFrame,
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Return report coordinates (NaN if none), no-geometry and non-point masks."""
+    n = len(reports)
+    xy, idx = shapely.get_coordinates(reports.geometry.to_numpy(), return_index=True)
+    if len(xy) == n and np.array_equal(idx, np.arange(n)):
+        none = np.zeros(n, dtype=bool)
+        return xy[:, 0].copy(), xy[:, 1].copy(), none, none
+    count = np.bincount(idx, minlength=n)
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    one = count == 1
+    first = np.searchsorted(idx, np.flatnonzero(one))
+    x[one], y[one] = xy[first, 0], xy[first, 1]
+    return x, y, count == 0, count > 1
 
 
 def assign(
@@ -590,21 +692,23 @@ def assign(
             f"max_street_distance_m must be a positive number of metres, got {d!r}. "
             "Pass e.g. max_street_distance_m=30."
         )
-    pts = reports.geometry.to_numpy()
-    no_geom = shapely.is_missing(pts) | shapely.is_empty(pts)
-    not_point = ~no_geom & (shapely.get_type_id(pts) != shapely.GeometryType.POINT)
+    x, y, no_geom, not_point = _report_xy(reports)
     if not_point.any():
         problems.append(
             f"reports: {int(not_point.sum())} geometries are not Points. Pass one "
             "point per report (e.g. .geometry.representative_point())."
         )
+    regular = None
     if grid is not None:
+        if isinstance(grid, gpd.GeoDataFrame) and grid.crs is not None:
+            regular = _regular_cells(grid)
         problems += _check_layer(
             grid,
             "grid",
             (sc.GRID_ID,),
             ("Polygon", "MultiPolygon"),
             "Load it with read_boundaries(..., kind='grid').",
+            known_valid=regular is not None,
         )
     if streets is not None:
         problems += _check_layer(
@@ -632,13 +736,11 @@ def assign(
     collect_problems(problems, "assign")
 
     src = pyproj.CRS.from_user_input(reports.crs)
-    x = np.asarray(shapely.get_x(np.where(no_geom, None, pts)), dtype=np.float64)
-    y = np.asarray(shapely.get_y(np.where(no_geom, None, pts)), dtype=np.float64)
     out = reports.copy(deep=False)
     counts: dict[str, int] = {}
     n = len(reports)
     if grid is not None:
-        pos = _polygon_positions(x, y, src, grid)
+        pos = _polygon_positions(x, y, src, grid, regular)
         values = grid[sc.GRID_ID].astype("str").to_numpy(dtype=object)
         out[sc.GRID_ID] = _ids(values, pos, reports.index)
         counts[sc.GRID_ID] = int(np.sum(pos < 0) - no_geom.sum())

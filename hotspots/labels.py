@@ -173,6 +173,17 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "pause": {"zh": "暂停", "en": "Pause"},
     "masked": {"zh": "〔已隐藏〕", "en": "[hidden]"},
     "blind_spot": {"zh": "盲区", "en": "Blind spot"},
+    # blind-spot evidence columns (hotspots.blindspots)
+    "periods_with_reports": {"zh": "有问题的周数", "en": "Weeks with reports"},
+    "current_streak": {"zh": "连续出现周数", "en": "Current streak (weeks)"},
+    "reopened": {"zh": "返工次数", "en": "Reopened"},
+    "comebacks": {"zh": "结案后复发次数", "en": "Comebacks after closing"},
+    "comeback_share": {"zh": "复发比例", "en": "Comeback share"},
+    "open_now": {"zh": "未结案数", "en": "Open now"},
+    "median_days_to_close": {"zh": "结案天数中位数", "en": "Median days to close"},
+    "share_closed_late": {"zh": "超期结案比例", "en": "Share closed late"},
+    "outside_share": {"zh": "热线与测评发现比例", "en": "Share found by hotline/evaluators"},
+    "weighted_count": {"zh": "加权问题数", "en": "Weighted reports"},
 }
 
 

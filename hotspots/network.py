@@ -462,15 +462,18 @@ def _ends(
 
     Returns ``(exit_node, exit_cost, entry_node, entry_cost)``, each of shape
     ``(n, 2)``: column 0 is the segment's ``u`` end, column 1 its ``v`` end;
-    cost ``inf`` where the one-way rule forbids that direction.
+    cost ``inf`` where the one-way rule forbids that direction (a point on
+    the end node itself can always leave or be entered there).
     """
     s = snapped.segment
     ln = graph.seg_length_m[s]
     d = np.clip(snapped.offset_m, 0.0, ln)
     fwd = graph.seg_forward_only[s]
     nodes = np.stack([graph.seg_u[s], graph.seg_v[s]], axis=1)
-    exit_cost = np.stack([np.where(fwd, np.inf, d), ln - d], axis=1)
-    entry_cost = np.stack([d, np.where(fwd, np.inf, ln - d)], axis=1)
+    back_to_u = np.where(fwd & (d > _MIN_EDGE_M), np.inf, d)
+    back_from_v = np.where(fwd & (ln - d > _MIN_EDGE_M), np.inf, ln - d)
+    exit_cost = np.stack([back_to_u, ln - d], axis=1)
+    entry_cost = np.stack([d, back_from_v], axis=1)
     return nodes, exit_cost, nodes.copy(), entry_cost
 
 

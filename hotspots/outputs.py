@@ -15,7 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["atomic_write", "write_csv", "write_json", "write_text", "write_xlsx"]
+__all__ = [
+    "atomic_write",
+    "temp_dir",
+    "write_csv",
+    "write_json",
+    "write_text",
+    "write_xlsx",
+]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -42,11 +49,40 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return dest
+
+
+def _umask() -> int:
+    """Return the process umask (mkstemp creates files readable by the owner only)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_dir(parent: str | Path, prefix: str) -> Path:
+    """Create a temporary folder in ``parent`` with the usual permissions.
+
+    Parameters
+    ----------
+    parent
+        The folder to create it in (the same file system as the final one, so
+        that it can be renamed into place).
+    prefix
+        Start of its name.
+
+    Returns
+    -------
+    pathlib.Path
+        The new, empty folder.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(path, 0o777 & ~_umask())
+    return path
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -186,6 +186,10 @@ _ID_CANDIDATES: Final = ("target_id", schema.GRID_ID, schema.SEGMENT_ID, "place_
 _REASON_CANDIDATES: Final = ("reason_zh", "reason")
 _SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penalties
 _INT64_SAFE: Final = 2**62
+#: Solver time unit: milliseconds (travel rounded up, so solver plans stay feasible).
+_TICKS: Final = 60_000  # per minute
+#: Search branches after which the solver stops (a deterministic cap).
+_BRANCH_LIMIT: Final = 1000
 
 
 # ------------------------------------------------------------------------------
@@ -435,9 +439,10 @@ def _time_value(value: object, start: float | None) -> float:
             raise ValueError(value)
         return out
     if isinstance(value, str | dt.time):
+        clock = _clock_minutes(value)
         if start is None:
             raise LookupError(value)
-        return _clock_minutes(value) - start
+        return clock - start
     raise TypeError(value)
 
 
@@ -638,25 +643,25 @@ def _solve(
     point_of = np.array(
         list(prob.depot_point) + [n_v + nd.target for nd in prob.nodes], dtype=np.int64
     )
-    horizon = math.floor(prob.shift * 60 + 1e-9)
+    horizon = math.floor(prob.shift * _TICKS + 1e-6)
     big = horizon + 1
-    travel = prob.travel_min[np.ix_(point_of, point_of)] * 60.0
-    travel_s = np.where(
+    travel = prob.travel_min[np.ix_(point_of, point_of)] * _TICKS
+    travel_t = np.where(
         np.isfinite(travel), np.ceil(np.minimum(travel, big) - 1e-6), big
     ).astype(np.int64)
-    travel_s = np.minimum(travel_s, big)
-    np.fill_diagonal(travel_s, 0)
-    dwell_s = math.ceil(prob.dwell * 60 - 1e-6)
-    transit_s = travel_s.copy()
-    transit_s[n_v:, :] += dwell_s
-    transit_s = np.minimum(transit_s, big)
+    travel_t = np.minimum(travel_t, big)
+    np.fill_diagonal(travel_t, 0)
+    dwell_t = math.ceil(prob.dwell * _TICKS - 1e-6)
+    transit_t = travel_t.copy()
+    transit_t[n_v:, :] += dwell_t
+    transit_t = np.minimum(transit_t, big)
 
     manager = pywrapcp.RoutingIndexManager(
         size, n_v, list(range(n_v)), list(range(n_v))
     )
     routing = pywrapcp.RoutingModel(manager)
-    cost_cb = routing.RegisterTransitMatrix(travel_s.tolist())
-    time_cb = routing.RegisterTransitMatrix(transit_s.tolist())
+    cost_cb = routing.RegisterTransitMatrix(travel_t.tolist())
+    time_cb = routing.RegisterTransitMatrix(transit_t.tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
     has_windows = any(nd.windows != ((0.0, prob.shift),) for nd in prob.nodes)
     routing.AddDimension(time_cb, horizon if has_windows else 0, horizon, True, "time")
@@ -672,11 +677,12 @@ def _solve(
     for k, nd in enumerate(prob.nodes):
         index = manager.NodeToIndex(n_v + k)
         routing.AddDisjunction([index], int(score_int[k]) * step_cost)
-        if len(prob.allowed[k]) < n_v:
-            routing.SetAllowedVehiclesForIndex(list(prob.allowed[k]), index)
+        for v in range(n_v):
+            if v not in prob.allowed[k]:
+                routing.VehicleVar(index).RemoveValue(v)
         if has_windows:
-            lo = [math.ceil(a * 60 - 1e-6) for a, _ in nd.windows]
-            hi = [math.floor(b * 60 + 1e-6) for _, b in nd.windows]
+            lo = [math.ceil(a * _TICKS - 1e-6) for a, _ in nd.windows]
+            hi = [math.floor(b * _TICKS + 1e-6) for _, b in nd.windows]
             cumul = time_dim.CumulVar(index)
             cumul.SetRange(lo[0], hi[-1])
             for k2 in range(len(lo) - 1):
@@ -693,22 +699,33 @@ def _solve(
     params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
     params.solution_limit = solution_limit
     params.log_search = False
+    if os.environ.get("HS_PARAMS"):
+        from google.protobuf import text_format
+        text_format.Merge(os.environ["HS_PARAMS"], params)
+    # Deterministic limits: solutions found, and search branches (which ends
+    # a search stalled on a tiny problem, where no new solution ever comes).
+    routing.AddSearchMonitor(routing.solver().BranchesLimit(int(os.environ.get("HS_BL", _BRANCH_LIMIT))))
+    found = [0]
+
+    def count() -> None:
+        found[0] += 1
+
+    routing.AddAtSolutionCallback(count)
     started = time.monotonic()
     solution = routing.SolveWithParameters(params)
     elapsed = time.monotonic() - started
-    status = routing.status()
     if solution is None:
         msg = (
             f"the routing solver found no plan within time_limit_s={time_limit_s!r} "
-            f"(status {status}). Raise time_limit_s."
+            f"(status {routing.status()}). Raise time_limit_s."
         )
         raise HotspotsError(msg)
-    if elapsed >= 0.98 * time_limit_s:
-        stopped = "time_limit"
-    elif status == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL:
-        stopped = "converged"
-    else:
+    if found[0] >= solution_limit:
         stopped = "solution_limit"
+    elif elapsed >= 0.98 * time_limit_s:
+        stopped = "time_limit"
+    else:
+        stopped = "branch_limit"
     routes: list[list[int]] = []
     for v in range(n_v):
         index = routing.Start(v)

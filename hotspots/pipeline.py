@@ -32,7 +32,7 @@ import pandas as pd
 from . import schema
 from .config import Config, load_config
 from .errors import InputError
-from .outputs import write_csv, write_json, write_text, write_xlsx
+from .outputs import temp_dir, write_csv, write_json, write_text, write_xlsx
 
 __all__ = ["Weekly", "default_week", "run_weekly"]
 
@@ -41,9 +41,24 @@ Progress = Callable[[str], None]
 #: Chinese headers of the blind-spot ledger (columns not listed keep their names).
 LEDGER_HEADERS: Final = {
     "rank": "排名",
-    "score": "得分",
+    schema.GRID_ID: "网格编码",
+    schema.COMMUNITY_ID: "社区编码",
+    "score": "盲区得分",
     "reason_zh": "原因",
-    "reason_en": "Reason",
+    "periods_with_reports": "近期有案件周数",
+    "current_streak": "连续周数",
+    "pattern": "时空模式",
+    "n_reports": "案件数",
+    "weighted_count": "加权案件数",
+    "top_categories": "主要问题类型",
+    "reopened": "返工案件数",
+    "comebacks": "结案后复发数",
+    "comeback_share": "复发比例",
+    "open_now": "未结案数",
+    "median_days_to_close": "结案天数中位数",
+    "share_closed_late": "超期结案比例",
+    "outside_share": "热线与测评发现比例",
+    "reason_en": "Reason (English)",
 }
 
 
@@ -154,7 +169,9 @@ class Weekly:
         cfg = self.config
         self.progress("read")
         accepted, rejected, rows = [], [], 0
-        categories = [c.__dict__ for c in cfg.categories] or None
+        # local issue types (with a code) extend the national code table; the
+        # other entries only give weights, applied below and by the ranking
+        categories = [c.__dict__ for c in cfg.categories if c.code] or None
         for path in cfg.input.reports:
             res = read_reports(
                 path,
@@ -529,7 +546,7 @@ class Weekly:
         # compute everything before touching the disk
         m, ledger, summary = self.map, self.ledger(), self.summary
         text, plan, rejected = self.summary_text(), self.plan, self.rejected()
-        tmp = Path(tempfile.mkdtemp(prefix=f".{self.week}.", dir=root))
+        tmp = temp_dir(root, f".{self.week}.")
         try:
             save_map(m, tmp / "index.html")
             write_csv(tmp / "blind_spots.csv", ledger)
@@ -553,9 +570,14 @@ class Weekly:
 
     def ledger(self) -> pd.DataFrame:
         """Return the blind-spot ledger as written: ranked, Chinese headers."""
+        from .labels import label
+
         bs = self.blind_spots.sort_values("rank")
         cols = [c for c in LEDGER_HEADERS if c in bs.columns]
-        return pd.DataFrame(bs[cols]).rename(columns=LEDGER_HEADERS)
+        out = pd.DataFrame(bs[cols]).copy()
+        if "pattern" in out:
+            out["pattern"] = out["pattern"].map(lambda p: label("pattern", p, "zh"))
+        return out.rename(columns=LEDGER_HEADERS)
 
     def rejected(self) -> pd.DataFrame:
         """Return the quarantined rows as written: private columns masked."""

@@ -56,8 +56,9 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 import xyzservices.providers as xyz
-from branca.element import Figure, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.map import Layer
+from folium.elements import ElementAddToElement
 from folium.template import Template
 
 from . import labels as _labels
@@ -280,6 +281,12 @@ def _json(value: object) -> str:
     return text.translate(_JSON_ESCAPES)
 
 
+def _h(text: object) -> str:
+    """HTML-escape one string from the data (braces too: no Jinja can see them)."""
+    escaped = html.escape(str(text), quote=True)
+    return escaped.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _obj(parts: dict[str, str]) -> str:
     """A JSON object from keys and already serialised JSON values."""
     return "{" + ",".join(f"{_json(k)}:{v}" for k, v in parts.items()) + "}"
@@ -450,6 +457,39 @@ def _points_latlon(geoms: npt.NDArray[Any]) -> tuple[list[Any], list[Any]]:
 # ---------------------------------------------------------------------------------
 # folium elements (folium's plugin pattern: MacroElement + Jinja template)
 # ---------------------------------------------------------------------------------
+class _RawElement(Element):  # type: ignore[misc]
+    """Text placed in the page as is.
+
+    branca wraps the output of every macro in ``Element(output)``, which
+    compiles that output as a new Jinja template: report text such as
+    ``{{ 7*7 }}`` would be evaluated in the analyst's Python process. The
+    weekly map's elements place their output through this class instead,
+    whose template only prints an attribute.
+    """
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def _render_raw(element: MacroElement, kwargs: dict[str, Any]) -> None:
+    """Render a MacroElement's macros without compiling their output again."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        msg = "the weekly map's elements must be added to a folium.Map to render."
+        raise TypeError(msg)
+    module = element._template.module.__dict__
+    for part in ("header", "html", "script"):
+        macro = module.get(part)
+        if macro is not None:
+            target = getattr(figure, part)
+            target.add_child(_RawElement(str(macro(element, kwargs))), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
 class _Runtime(MacroElement):  # type: ignore[misc]
     """The weekly map's JavaScript and CSS, defined once per page."""
 
@@ -470,6 +510,10 @@ class _Runtime(MacroElement):  # type: ignore[misc]
         self.js = runtime_js()
         self.css = asset_text("hotspots_map.css")
 
+    def render(self, **kwargs: Any) -> None:
+        """Place the runtime in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
+
 
 class _Data(MacroElement):  # type: ignore[misc]
     """The map's data, serialised once as a JavaScript object literal."""
@@ -486,6 +530,10 @@ class _Data(MacroElement):  # type: ignore[misc]
         super().__init__()
         self._name = "HotspotsData"
         self.payload = payload
+
+    def render(self, **kwargs: Any) -> None:
+        """Place the data in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
 
 
 class _JsLayer(Layer):  # type: ignore[misc]
@@ -527,7 +575,15 @@ class _JsLayer(Layer):  # type: ignore[misc]
                 figure.header.add_child(folium.JavascriptLink(url), name=key)
             for key, url in self.default_css:
                 figure.header.add_child(folium.CssLink(url), name=key)
-        super().render(**kwargs)
+        if self.show:
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(),
+                    element_parent_name=self._parent.get_name(),
+                ),
+                name=self.get_name() + "_add",
+            )
+        _render_raw(self, kwargs)
 
 
 class _Control(MacroElement):  # type: ignore[misc]
@@ -549,6 +605,10 @@ class _Control(MacroElement):  # type: ignore[misc]
         self.position_json = _json(position)
         self.class_json = _json(class_name)
 
+    def render(self, **kwargs: Any) -> None:
+        """Place the control in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
+
 
 class _TimeControl(MacroElement):  # type: ignore[misc]
     """A slider over the weeks of the cube, redrawing the weekly-counts layer."""
@@ -568,6 +628,10 @@ class _TimeControl(MacroElement):  # type: ignore[misc]
         self._name = "HotspotsTimeControl"
         self.data = data
         self.layer = layer
+
+    def render(self, **kwargs: Any) -> None:
+        """Place the control in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
 
 
 # ---------------------------------------------------------------------------------
@@ -1146,6 +1210,7 @@ def weekly_map(
     cluster_frame = getattr(clusters, "clusters", clusters)
     problems: list[str] = []
     _check_style(problems, style)
+    _check_frame(problems, "cube", cube, [], geo=False)
     unit = _unit_column([gi, emerging, blind_spots, grid], cube)
     _check_frame(problems, "grid", grid, [])
     _check_frame(problems, "streets", streets, [])
@@ -1160,7 +1225,6 @@ def weekly_map(
             raise TypeError(msg)
         _check_frame(problems, "plan.routes", plan.routes, [TEAM])
         _check_frame(problems, "plan.stops", plan.stops, [TEAM, ORDER])
-    _check_frame(problems, "cube", cube, [], geo=False)
     periods: list[str] = []
     week_index = -1
     if cube is not None:
@@ -1210,7 +1274,7 @@ def weekly_map(
             title = f"{title} · {week}"
         figure = m.get_root()
         if isinstance(figure, Figure):
-            figure.title = html.escape(title)
+            figure.title = _h(title)
     if style.tiles != "none":
         url = OSM_URL if style.tiles == "osm" else AMAP_URL
         attribution = (
@@ -1285,8 +1349,8 @@ def weekly_map(
             payload["weekly"] = weekly
             drawn["weekly"] = True
     payload["labels"] = _json({k: html.escape(v) for k, v in words.items()})
-    payload["categories"] = _json([html.escape(c) for c in _mask_list(categories, ctx)])
-    payload["periods"] = _json([html.escape(p) for p in periods])
+    payload["categories"] = _json([_h(c) for c in _mask_list(categories, ctx)])
+    payload["periods"] = _json([_h(p) for p in periods])
     payload["week"] = _json(week_index)
     payload["giLabels"] = _json(
         [html.escape(_labels.GI_CLASSES[k][lang]) for k in range(-3, 4)]
@@ -1352,7 +1416,7 @@ def weekly_map(
             add(
                 "reports",
                 "reportLayer",
-                f"{words['layer_reports']} · {html.escape(cat)} ({n})",
+                f"{words['layer_reports']} · {_h(cat)} ({n})",
                 extra=f", {i}",
                 js=[("markerclusterjs", MARKERCLUSTER_JS)],
                 css=[
@@ -1366,16 +1430,16 @@ def weekly_map(
         ctx,
         drawn=drawn,
         patterns=patterns_present,
-        report_layers=[html.escape(c) for c in _mask_list(report_layers, ctx)],
-        teams=[html.escape(t) for t in teams],
+        report_layers=[_h(c) for c in _mask_list(report_layers, ctx)],
+        teams=[_h(t) for t in teams],
     )
     m.add_child(_Control(legend, "bottomright", "hs-legend"))
     if new_map:
-        heading = html.escape(
+        heading = _h(
             style.title if style.title is not None else words["title"]
         )
         if week is not None:
-            heading += f" · {html.escape(words['week'])} {html.escape(week)}"
+            heading += f" · {html.escape(words['week'])} {_h(week)}"
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
             m.add_child(folium.LayerControl(collapsed=False))
@@ -1428,7 +1492,10 @@ def _bounds(
     x1, y1 = arr[:, 2].max(), arr[:, 3].max()
     if tiles == "amap":
         (x0, x1), (y0, y1) = wgs84_to_gcj02([x0, x1], [y0, y1])
-    return [[float(y0), float(x0)], [float(y1), float(x1)]]
+    return [
+        [round(float(y0), COORD_DECIMALS), round(float(x0), COORD_DECIMALS)],
+        [round(float(y1), COORD_DECIMALS), round(float(x1), COORD_DECIMALS)],
+    ]
 
 
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:

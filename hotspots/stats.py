@@ -463,7 +463,9 @@ def gi_star(
         significant; with FDR when ``fdr``), ``gi_label_zh``, ``gi_label_en``
         and ``gi_significant`` (p, FDR-adjusted when ``fdr``, at most
         ``alpha``). Units with no neighbour are compared on their own value;
-        when all values are equal every z is 0 and every p is 1.
+        a unit whose neighbourhood holds every unit has z and p NaN (its Gi* is
+        the global mean: nothing to test) and class 0; when all values are
+        equal every z is 0 and every p is 1.
 
     Raises
     ------
@@ -646,7 +648,7 @@ def local_moran(
     wi2 = np.asarray(wt.multiply(wt).sum(axis=1)).ravel()
     m2 = den / n
     with np.errstate(divide="ignore", invalid="ignore"):
-        b2 = float((zx**4).sum() / n) / m2**2
+        b2 = float((zx**4).sum() / n) / m2**2 if not degenerate else 0.0
         n1 = n - 1
         ei = -wi / n1
         vi = wi2 * (n - b2) / n1

@@ -986,13 +986,17 @@ def _profile(
     keep = np.ones(n)
     last = n - 1
     if pattern == "persistent_hot":
+        # flat, the final week a little lower: the first week (no previous week
+        # in its neighbourhood) has the lowest z, the final week the next
+        # lowest, the rest are tied, which pins the Mann-Kendall S at +1
         excess[:] = 1.0
+        excess[last] = 0.8
     elif pattern == "intensifying_hot":
-        excess[:] = np.linspace(0.8, 3.2, n)
+        excess[:] = np.linspace(0.8, 2.6, n)
     elif pattern == "diminishing_hot":
-        excess[:] = np.linspace(3.2, 0.8, n)
+        excess[:] = np.linspace(2.6, 0.8, n)
     elif pattern == "new_hot":
-        excess[last] = 2.5
+        excess[last] = 2.2
     elif pattern == "consecutive_hot":
         excess[max(0, n - 3) :] = 1.6
     elif pattern == "sporadic_hot":
@@ -1003,12 +1007,12 @@ def _profile(
         on = sorted({w for w in (n // 2 - 2, n - 6, last) if w > 4 or w == last})
         excess[on] = 1.8
     elif pattern == "historical_hot":
-        excess[: max(0, n - 2)] = 1.6
+        excess[: max(0, n - 2)] = 1.4
         excess[max(0, n - 2)] = 0.4
         excess[last] = 0.0
         keep[last] = 0.3
     elif pattern == "persistent_cold":
-        keep[:] = 0.03
+        keep[:] = 0.0  # a park: no reports (but one in the final week, see below)
     elif pattern == "consecutive_cold":
         keep[max(0, n - 4) :] = 0.0
     return excess, keep
@@ -1060,6 +1064,18 @@ def _plan(
     order = rng.permutation(len(ij))
 
     def pick(radius: int, reserve: int, min_place_m: float) -> int:
+        # the far-from-places cells first, then closer ones if the district is full
+        tiers = ((1.0, 0), (0.75, 0), (0.5, 0), (0.5, 1), (0.25, 1))
+        for share, less in tiers:
+            n = pick_one(radius, reserve - less, share * min_place_m)
+            if n >= 0:
+                return n
+        msg = (
+            "the district is too small for the planted patterns; use fewer per pattern"
+        )
+        raise RuntimeError(msg)
+
+    def pick_one(radius: int, reserve: int, min_place_m: float) -> int:
         for n in order.tolist():
             i, j = ij[n].tolist()
             if dplace[n] < min_place_m or not _neighbourhood_ok(
@@ -1074,10 +1090,7 @@ def _plan(
                 continue
             taken[box] = True
             return n
-        msg = (
-            "the district is too small for the planted patterns; use fewer per pattern"
-        )
-        raise RuntimeError(msg)
+        return -1
 
     rows_t: list[tuple[str, str, str]] = []
     blocks: list[tuple[str, str, npt.NDArray[np.int64]]] = []
@@ -1177,9 +1190,11 @@ def _within_cell(
     edge: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Return (s, t) in the unit square, near the given edge (0-3) or anywhere (-1)."""
-    sv = rng.random(n)
-    tv = rng.random(n)
-    near = rng.uniform(0.0, 0.12, n)
+    # keep half a metre or more from the edges, so that rounding the exported
+    # coordinates never moves a report into the next cell
+    sv = rng.uniform(0.005, 0.995, n)
+    tv = rng.uniform(0.005, 0.995, n)
+    near = rng.uniform(0.01, 0.12, n)
     sv = np.where(edge == 0, near, np.where(edge == 1, 1 - near, sv))
     tv = np.where(edge == 2, near, np.where(edge == 3, 1 - near, tv))
     return sv, tv
@@ -1224,6 +1239,15 @@ def _raw_reports(
     # background
     mu = base * lam[:, None] * week_factor[None, :] * keep
     counts = rng.poisson(mu)
+    # in a planted block the weekly background total is set to its expected
+    # value (spread over the block's cells at random), so that the core cell's
+    # neighbourhood sum follows the planted profile without noise: no chance
+    # hot or cold weeks, no chance trends
+    for _pid, _pattern, blk in plan.blocks:
+        share = lam[blk] / lam[blk].sum()
+        totals = np.round(base * lam[blk].sum() * keep[blk[0]]).astype(np.int64)
+        for w in range(n_weeks):
+            counts[blk, w] = rng.multinomial(totals[w], share)
     cell, week = np.nonzero(counts)
     reps = counts[cell, week]
     cell, week = np.repeat(cell, reps), np.repeat(week, reps)
@@ -1239,12 +1263,23 @@ def _raw_reports(
             }
         )
     )
-    # planted pattern blocks: randomised rounding keeps the weekly counts steady
-    ex = strength * base * excess
-    counts = np.floor(ex + rng.random(ex.shape)).astype(np.int64)
-    cell, week = np.nonzero(counts)
-    reps = counts[cell, week]
-    cell, week = np.repeat(cell, reps), np.repeat(week, reps)
+    # planted pattern blocks: extra reports, a fixed number per week
+    cell_parts: list[npt.NDArray[np.int64]] = []
+    week_parts: list[npt.NDArray[np.int64]] = []
+    for _pid, pattern, blk in plan.blocks:
+        ex = strength * base * _profile(pattern, n_weeks)[0]
+        need = np.round(len(blk) * ex).astype(np.int64)
+        if pattern == "persistent_cold":
+            # one report in the final week: the tied z series of an empty park
+            # would otherwise leave the Mann-Kendall test to the first week alone
+            need[-1] = 1
+            week_parts.append(np.array([n_weeks - 1]))
+            cell_parts.append(blk[len(blk) // 2 : len(blk) // 2 + 1])
+            continue
+        week_parts.append(np.repeat(np.arange(n_weeks), need))
+        cell_parts.append(blk[rng.integers(0, len(blk), int(need.sum()))])
+    cell = np.concatenate(cell_parts)
+    week = np.concatenate(week_parts)
     themes = {pid: _GROUP_NAMES.index(_PATTERN_THEME[p]) for pid, p, _ in plan.blocks}
     pids = block_of[cell]
     group = np.array([themes[p] for p in pids], dtype=np.int64)

@@ -20,7 +20,7 @@ def test_sample_config_loads_with_paths_resolved_against_its_folder():
     assert cfg.output_folder == (ROOT / "maps").resolve()
     assert cfg.category_weights["占道经营"] == 2.0
     assert cfg.analysis.blind_spot_weights.outside == 1.5
-    assert cfg.patrol.depots == ((120.355, 36.07),)
+    assert cfg.patrol.depots == ((120.36079, 36.07742),)
 
 
 def test_minimal_config_takes_documented_defaults(tmp_path):
@@ -38,7 +38,7 @@ def test_every_problem_is_listed_at_once_with_did_you_mean(tmp_path):
         "input": {"reports": "a.csv", "cords": "gcj02"},
         "analysis": {"alpah": 0.05, "trend_alpha": 2, "periods": 0},
         "mapp": {},
-        "map": {"tiles": "google", "layers": ["heatmap", "nope"]},
+        "map": {"tiles": "google", "layers": ["heat", "nope"]},
         "categories": [{"name_zh": "流浪犬", "weight": -1, "colour": "red"}],
         "city": {"timezone": "Mars/Olympus"},
     }

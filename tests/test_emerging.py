@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -137,7 +138,7 @@ def test_gi_star_errors():
 
 # -- classification, pattern by pattern ------------------------------------------------
 
-H, C, O = 2, -2, 0  # hot, cold, not significant bins
+H, C, N = 2, -2, 0  # hot, cold, not significant bins
 UP, DOWN, FLAT = (3.0, 0.001), (-3.0, 0.001), (0.5, 0.6)
 
 
@@ -149,25 +150,25 @@ def classify_one(series, trend=FLAT, trend_alpha=0.05):
 @pytest.mark.parametrize(
     ("series", "trend", "expected"),
     [
-        ([O] * 9 + [H], FLAT, "new_hot"),
-        ([O] * 7 + [H, H, H], FLAT, "consecutive_hot"),
+        ([N] * 9 + [H], FLAT, "new_hot"),
+        ([N] * 7 + [H, H, H], FLAT, "consecutive_hot"),
         ([H] * 10, UP, "intensifying_hot"),
         ([H] * 10, FLAT, "persistent_hot"),
         ([H] * 10, DOWN, "diminishing_hot"),
-        ([O] + [H] * 9, UP, "intensifying_hot"),  # 9 of 10 = 90 %
-        ([H, O, H, O, O, H, O, O, O, H], FLAT, "sporadic_hot"),
-        ([C, O, O, H, O, O, O, O, H, H], FLAT, "oscillating_hot"),
-        ([H] * 9 + [O], FLAT, "historical_hot"),
-        ([O] * 9 + [C], FLAT, "new_cold"),
-        ([O] * 6 + [C] * 4, FLAT, "consecutive_cold"),
+        ([N] + [H] * 9, UP, "intensifying_hot"),  # 9 of 10 = 90 %
+        ([H, N, H, N, N, H, N, N, N, H], FLAT, "sporadic_hot"),
+        ([C, N, N, H, N, N, N, N, H, H], FLAT, "oscillating_hot"),
+        ([H] * 9 + [N], FLAT, "historical_hot"),
+        ([N] * 9 + [C], FLAT, "new_cold"),
+        ([N] * 6 + [C] * 4, FLAT, "consecutive_cold"),
         ([C] * 10, DOWN, "intensifying_cold"),
         ([C] * 10, FLAT, "persistent_cold"),
         ([C] * 10, UP, "diminishing_cold"),
-        ([O, C, O, O, C, O, O, O, O, C], FLAT, "sporadic_cold"),
-        ([H, O, C, O, O, O, O, O, O, C], FLAT, "oscillating_cold"),
-        ([C] * 9 + [O], FLAT, "historical_cold"),
-        ([O] * 10, FLAT, "no_pattern"),
-        ([H, H, O, O, O, O, O, O, O, O], UP, "no_pattern"),
+        ([N, C, N, N, C, N, N, N, N, C], FLAT, "sporadic_cold"),
+        ([H, N, C, N, N, N, N, N, N, C], FLAT, "oscillating_cold"),
+        ([C] * 9 + [N], FLAT, "historical_cold"),
+        ([N] * 10, FLAT, "no_pattern"),
+        ([H, H, N, N, N, N, N, N, N, N], UP, "no_pattern"),
     ],
 )
 def test_each_pattern(series, trend, expected):
@@ -181,18 +182,18 @@ def test_all_seventeen_patterns_are_labelled():
 
 def test_overlaps_settled_by_design():
     # cold earlier, then a final run of hot only: CONSECUTIVE, not oscillating
-    assert classify_one([C, C, O, O, O, O, O, O, H, H]) == "consecutive_hot"
+    assert classify_one([C, C, N, N, N, N, N, N, H, H]) == "consecutive_hot"
     # a final run of one hot bin after a cold one: the only hot bin -> NEW
-    assert classify_one([C, O, O, O, O, O, O, O, O, H]) == "new_hot"
+    assert classify_one([C, N, N, N, N, N, N, N, N, H]) == "new_hot"
     # 90 % hot but not in the final period: HISTORICAL, even with a trend
-    assert classify_one([H] * 9 + [O], UP) == "historical_hot"
+    assert classify_one([H] * 9 + [N], UP) == "historical_hot"
     assert classify_one([H] * 9 + [C], FLAT) == "historical_hot"  # hot first
     # final run of 2 but an earlier hot bin too: not consecutive -> sporadic
-    assert classify_one([H, O, O, O, O, O, O, O, H, H]) == "sporadic_hot"
+    assert classify_one([H, N, N, N, N, N, N, N, H, H]) == "sporadic_hot"
     # with a cold bin somewhere instead: oscillating
-    assert classify_one([H, C, O, O, O, O, O, O, H, H]) == "oscillating_hot"
+    assert classify_one([H, C, N, N, N, N, N, N, H, H]) == "oscillating_hot"
     # a trend is ignored unless the unit is hot in >= 90 % of the periods
-    assert classify_one([O] * 7 + [H] * 3, UP) == "consecutive_hot"
+    assert classify_one([N] * 7 + [H] * 3, UP) == "consecutive_hot"
     # the trend must pass trend_alpha
     assert classify_one([H] * 10, (3.0, 0.04), trend_alpha=0.01) == "persistent_hot"
     assert classify_one([H] * 10, (3.0, np.nan)) == "persistent_hot"
@@ -201,27 +202,29 @@ def test_overlaps_settled_by_design():
 @pytest.mark.parametrize("n", [5, 6, 7, 8, 9])
 def test_short_series_ninety_percent_means_every_period(n):
     assert classify_one([H] * n) == "persistent_hot"
-    assert classify_one([O] + [H] * (n - 1)) == "consecutive_hot"
-    assert classify_one([H] * (n - 1) + [O]) == "no_pattern"
+    assert classify_one([N] + [H] * (n - 1)) == "consecutive_hot"
+    assert classify_one([H] * (n - 1) + [N]) == "no_pattern"
     assert classify_one([C] * n, DOWN) == "intensifying_cold"
-    assert classify_one([C] * (n - 1) + [O]) == "no_pattern"
+    assert classify_one([C] * (n - 1) + [N]) == "no_pattern"
 
 
-@pytest.mark.parametrize(("n", "need"), [(10, 9), (11, 10), (20, 18), (30, 27), (52, 47)])
+@pytest.mark.parametrize(
+    ("n", "need"), [(10, 9), (11, 10), (20, 18), (30, 27), (52, 47)]
+)
 def test_ninety_percent_is_exact_ceiling(n, need):
     # 0.9 * 20 == 18.000000000000004 in floating point: must still be 18
-    ok = [O] * (n - need) + [H] * need
-    short = [O] * (n - need + 1) + [H] * (need - 1)
+    ok = [N] * (n - need) + [H] * need
+    short = [N] * (n - need + 1) + [H] * (need - 1)
     assert classify_one(ok) == "persistent_hot"
     assert classify_one(short) != "persistent_hot"
 
 
 def test_classify_is_vectorised_and_row_independent():
     rows = [
-        [O, O, O, O, H],
+        [N, N, N, N, H],
         [H, H, H, H, H],
-        [C, C, C, C, O],
-        [O, O, O, O, O],
+        [C, C, C, C, N],
+        [N, N, N, N, N],
     ]
     z = [0.0, 3.0, 0.0, 0.0]
     p = [1.0, 0.001, 1.0, 1.0]
@@ -339,7 +342,7 @@ def test_units_without_reports_are_not_analysed():
 
 
 def test_periods_and_precomputed_weights():
-    units, x, persistent, new = planted_cube()
+    units, x, _, new = planted_cube()
     cube = cube_frame(units, x)
     w = spatial_weights(units, "queen", unit="grid_id")
     res = emerging_hotspots(cube, units, weights=w, periods=6)
@@ -364,7 +367,9 @@ def test_alpha_and_fdr_change_what_counts_as_significant():
 
 def street_segments(n: int) -> gpd.GeoDataFrame:
     """A straight street cut into n segments, nodes 0..n."""
-    geoms = [LineString([(X0 + 100 * i, Y0), (X0 + 100 * (i + 1), Y0)]) for i in range(n)]
+    geoms = [
+        LineString([(X0 + 100 * i, Y0), (X0 + 100 * (i + 1), Y0)]) for i in range(n)
+    ]
     return gpd.GeoDataFrame(
         {
             "segment_id": [f"S1-{i:03d}" for i in range(n)],
@@ -444,3 +449,44 @@ def test_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         emerging_hotspots(cube.astype(float) + np.arange(4), units)
+
+
+# -- the sample district's planted truth -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from hotspots.boundaries import read_boundaries
+    from hotspots.io import read_reports
+    from hotspots.join import assign
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the sample's broken rows are expected
+        read = read_reports(
+            ROOT / "sample_data" / "reports_2026W32-W47.csv",
+            coords="gcj02",
+            on_error="quarantine",
+        )
+        grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
+        reports = assign(read.reports, grid=grid)
+    return reports, grid
+
+
+@pytest.mark.slow
+def test_sample_district_planted_patterns(sample):
+    reports, grid = sample
+    found = emerging_hotspots(reports, grid)
+    truth = pd.read_csv(ROOT / "sample_data" / "truth" / "patterns.csv", dtype=str)
+    m = truth.merge(
+        found[["grid_id", "pattern"]], on="grid_id", suffixes=("", "_found")
+    )
+    assert len(m) == len(truth)
+    f1 = []
+    for p in truth["pattern"].unique():
+        tp = ((m["pattern"] == p) & (m["pattern_found"] == p)).sum()
+        prec = tp / max((m["pattern_found"] == p).sum(), 1)
+        rec = tp / (m["pattern"] == p).sum()
+        f1.append(0.0 if tp == 0 else 2 * prec * rec / (prec + rec))
+    assert np.mean(f1) >= 0.8

@@ -149,7 +149,7 @@
   HS.reportPopup = function (D, i) {
     var R = D.reports, t = D.labels;
     var h = '<div class="hs-popup"><b>' + t.report + " " + R.id[i] + "</b><table>" +
-      row(t.category, D.categories[R.c[i]]);
+      row(t.category, D.categories[R.cat[i]]);
     if (R.t) { h += row(t.reported_at, R.t[i] === null ? "–" : R.t[i]); }
     if (R.st) { h += row(t.status, R.st[i] === null ? "–" : R.st[i]); }
     if (R.so) { h += row(t.source, R.so[i] === null ? "–" : R.so[i]); }

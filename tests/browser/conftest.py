@@ -22,14 +22,21 @@ from shapely.geometry import LineString, Point, box
 UTM51N = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
 CHROMIUM = "/usr/bin/chromium"
-CATEGORIES = ("占道经营", "乱停车", "卫生死角", "乱贴乱画", "建筑垃圾乱排乱放", "流浪犬")
+CATEGORIES = (
+    "占道经营",
+    "乱停车",
+    "卫生死角",
+    "乱贴乱画",
+    "建筑垃圾乱排乱放",
+    "流浪犬",
+)
 XSS_PAYLOADS = (
-    "<img src=x onerror=\"window.__pwned=1;alert(1)\">",
+    '<img src=x onerror="window.__pwned=1;alert(1)">',
     "</script><script>window.__pwned=2;alert(2)</script>",
-    "\"><svg onload=\"window.__pwned=3;alert(3)\">",
-    "<a href=\"javascript:window.__pwned=4\">点我</a>",
+    '"><svg onload="window.__pwned=3;alert(3)">',
+    '<a href="javascript:window.__pwned=4">点我</a>',
     "'-alert(5)-'",
-    "<iframe src=\"javascript:alert(6)\"></iframe>",
+    '<iframe src="javascript:alert(6)"></iframe>',
     "\u2028window.__pwned=7//",
     "{{7*7}}${alert(8)}",
 )
@@ -55,7 +62,12 @@ class PatrolPlan:
 
 
 def make_district(
-    nx: int = 12, ny: int = 10, n_reports: int = 400, *, seed: int = 0, xss: bool = False
+    nx: int = 12,
+    ny: int = 10,
+    n_reports: int = 400,
+    *,
+    seed: int = 0,
+    xss: bool = False,
 ) -> dict[str, object]:
     """Every frame of a week's analysis for an ``nx`` x ``ny`` grid near Qingdao."""
     rng = np.random.default_rng(seed)
@@ -92,7 +104,9 @@ def make_district(
     row = (py - Y0) // 100
     grid_of = np.asarray(ids)[(row * nx + col).astype(int)]
     start = pd.Timestamp("2026-11-16", tz="Asia/Shanghai")
-    cats = np.asarray(CATEGORIES)[rng.integers(0, len(CATEGORIES), n_reports)]
+    cats = np.asarray(CATEGORIES, dtype=object)[
+        rng.integers(0, len(CATEGORIES), n_reports)
+    ]
     desc = np.asarray([f"第{i}号：路边有问题" for i in range(n_reports)], dtype=object)
     addr = np.asarray([f"香港中路{i}号" for i in range(n_reports)], dtype=object)
     desc[0] = f"请联系我 {FREE_TEXT_PHONE} 或 {FREE_TEXT_LANDLINE}"
@@ -105,7 +119,8 @@ def make_district(
     reports = gpd.GeoDataFrame(
         {
             "report_id": [f"R{i:05d}" for i in range(n_reports)],
-            "reported_at": start + pd.to_timedelta(rng.uniform(0, 6.9, n_reports), unit="D"),
+            "reported_at": start
+            + pd.to_timedelta(rng.uniform(0, 6.9, n_reports), unit="D"),
             "category": cats,
             "category_code": pd.NA,
             "category_major": pd.NA,
@@ -199,7 +214,11 @@ def make_district(
             crs=UTM51N,
         ).to_crs("EPSG:4326"),
     )
-    stop_pts = [Point(X0 + 650, Y0 + 550), Point(X0 + 1050, Y0 + 850), Point(X0 + 150, Y0 + 150)]
+    stop_pts = [
+        Point(X0 + 650, Y0 + 550),
+        Point(X0 + 1050, Y0 + 850),
+        Point(X0 + 150, Y0 + 150),
+    ]
     routes = gpd.GeoDataFrame(
         {
             "team": ["A", "B"],
@@ -209,7 +228,9 @@ def make_district(
             "distance_m": [900.0, 400.0],
         },
         geometry=[
-            LineString([(X0 + 600, Y0 + 500), (X0 + 650, Y0 + 550), (X0 + 1050, Y0 + 850)]),
+            LineString(
+                [(X0 + 600, Y0 + 500), (X0 + 650, Y0 + 550), (X0 + 1050, Y0 + 850)]
+            ),
             LineString([(X0 + 600, Y0 + 500), (X0 + 150, Y0 + 150)]),
         ],
         crs=UTM51N,
@@ -220,7 +241,11 @@ def make_district(
             "team": ["A", "A", "B"],
             "order": [1, 2, 1],
             "target_id": [ids[-1], ids[-2], ids[0]],
-            "arrival": [t0, t0 + pd.Timedelta(minutes=40), t0 + pd.Timedelta(minutes=20)],
+            "arrival": [
+                t0,
+                t0 + pd.Timedelta(minutes=40),
+                t0 + pd.Timedelta(minutes=20),
+            ],
             "departure": [
                 t0 + pd.Timedelta(minutes=15),
                 t0 + pd.Timedelta(minutes=55),
@@ -277,7 +302,9 @@ def browser():
     playwright = pytest.importorskip("playwright.sync_api")
     exe = chromium_path()
     if exe is None:
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+        pytest.skip(
+            "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
+        )
     with playwright.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -287,6 +314,11 @@ def browser():
 @pytest.fixture
 def district() -> dict[str, object]:
     return make_district()
+
+
+@pytest.fixture
+def xss_payloads() -> tuple[str, ...]:
+    return XSS_PAYLOADS
 
 
 @pytest.fixture

@@ -1,0 +1,384 @@
+"""The saved weekly map opened in real headless Chromium (Playwright).
+
+Every test blocks the network: a request that is not ``file:`` or ``data:``
+is recorded and aborted (with Amap tiles, tile requests get a blank tile).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hotspots.crs import wgs84_to_gcj02
+from hotspots.render import MapStyle, save_map, weekly_map
+
+pytestmark = pytest.mark.browser
+
+# the Leaflet map object and the layer control of the page, found by their types
+JS_HELPERS = """(control) => {
+window.__map = Object.values(window).find(v => v instanceof L.Map);
+window.__control = control;
+window.__overlays = () => window.__control._layers.filter(l => l.overlay);
+window.__overlay = (part) => window.__overlays().find(l => l.name.includes(part)).layer;
+}"""
+
+
+def _blank_png() -> bytes:
+    """A 256 x 256 light-grey PNG, served for tile requests."""
+    raw = b"".join(b"\x00" + b"\xdd\xdd\xdd" * 256 for _ in range(256))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 256, 256, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Session:
+    """A page with everything it did recorded: requests, console errors, dialogs."""
+
+    def __init__(self, browser, path: Path, *, tiles: bool = False):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+        self.remote: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        png = _blank_png()
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(("file:", "data:")):
+                r.continue_()
+                return
+            self.remote.append(url)
+            if tiles:
+                r.fulfill(status=200, body=png, content_type="image/png")
+            else:
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def on_dialog(d):
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", on_dialog)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("typeof L === 'object' && !!window.HotspotsMap")
+        # folium declares the layer control with `let`: look it up by its name
+        name = re.search(
+            r"let (layer_control_\w+) = L\.control\.layers", path.read_text()
+        )
+        self.page.evaluate(JS_HELPERS, self.page.evaluate_handle(name.group(1)))
+
+    def js(self, code: str, arg=None):
+        return self.page.evaluate(code, arg)
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def saved(district, tmp_path):
+    return save_map(
+        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
+    )
+
+
+@pytest.fixture
+def session(browser, saved):
+    s = Session(browser, saved)
+    yield s
+    s.close()
+
+
+def test_renders_offline_with_every_layer(session, district):
+    s = session
+    assert s.js("typeof L") == "object"
+    assert s.js("L.version") == "1.9.3"
+    names = s.js("window.__overlays().map(l => l.name)")
+    n_cat = district["reports"]["category"].nunique()
+    assert len(names) == 9 + n_cat
+    gi = district["gi"]
+    n_sig = int((gi["gi_class"] != 0).sum())
+    assert s.js("window.__overlay('Gi*').getLayers().length") == n_sig
+    n_pattern = int((district["emerging"]["pattern"] != "no_pattern").sum())
+    assert s.js("window.__overlay('时空热点').getLayers().length") == n_pattern
+    # blind spots: the polygons plus one numbered marker each
+    assert s.js("window.__overlay('盲区').getLayers().length") == 1 + 30
+    assert s.js("document.querySelectorAll('.hs-rank').length") == 30
+    n_reports = s.js(
+        "window.__overlays().filter(l => l.name.startsWith('问题上报'))"
+        ".reduce((a, l) => a + l.layer.getLayers().length, 0)"
+    )
+    assert n_reports == len(district["reports"])
+    # clustered: far fewer DOM markers than reports, a few per category zoomed out
+    n_icons = "document.querySelectorAll('.hs-report, .hs-cluster').length"
+    assert s.js(n_icons) < len(district["reports"]) * 0.75
+    s.js("__map.setZoom(13, {animate: false}); null")
+    s.page.wait_for_function(f"{n_icons} <= {3 * n_cat}", timeout=5000)
+    assert s.js("document.querySelectorAll('.hs-stop').length") == 3
+    assert s.js("document.querySelector('.hs-legend').textContent").count("热点") >= 3
+    assert s.remote == []
+    assert s.errors == []
+    assert s.dialogs == []
+
+
+def test_layer_toggles(session):
+    s = session
+    assert s.js("__map.hasLayer(__overlay('热力图'))") is False
+    s.page.locator(".leaflet-control-layers").get_by_text("问题热力图").click()
+    assert s.js("__map.hasLayer(__overlay('热力图'))") is True
+    s.page.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached")
+    s.page.locator(".leaflet-control-layers").get_by_text("冷热点分析（Gi*）").click()
+    assert s.js("__map.hasLayer(__overlay('Gi*'))") is False
+    s.page.locator(".leaflet-control-layers").get_by_text("冷热点分析（Gi*）").click()
+    assert s.js("__map.hasLayer(__overlay('Gi*'))") is True
+    assert s.errors == []
+
+
+def _only(s: Session, part: str) -> None:
+    """Switch every overlay off except those whose name contains ``part``."""
+    s.js(
+        "(part) => window.__overlays().forEach(l => {"
+        " if (l.name.includes(part)) { __map.addLayer(l.layer); }"
+        " else { __map.removeLayer(l.layer); } })",
+        part,
+    )
+
+
+def _close_popups(s: Session) -> None:
+    """Close the open popup and wait for its fade-out to leave the DOM."""
+    s.js("__map.closePopup(); null")
+    s.page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+
+
+def _click_latlng(s: Session, lat: float, lon: float) -> None:
+    xy = s.js(
+        "([lat, lon]) => { const p = __map.latLngToContainerPoint([lat, lon]);"
+        " const r = __map.getContainer().getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }",
+        [lat, lon],
+    )
+    s.page.mouse.click(*xy)
+
+
+def test_unit_popup_with_sparkline(session, district):
+    s = session
+    _only(s, "Gi*")
+    gi = district["gi"]
+    hottest = gi.loc[gi["gi_z"].idxmax()]
+    c = hottest.geometry.centroid
+    s.js(
+        "([lat, lon]) => __map.setView([lat, lon], 18, {animate: false}) && null",
+        [c.y, c.x],
+    )
+    _click_latlng(s, c.y, c.x)
+    popup = s.page.wait_for_selector(".leaflet-popup-content")
+    text = popup.inner_text()
+    assert hottest["grid_id"] in text
+    assert "热点（99%置信）" in text
+    assert "持续热点" in text
+    assert "盲区排名" in text
+    assert "主要问题类型" in text
+    assert (
+        s.js("document.querySelectorAll('.leaflet-popup-content svg polyline').length")
+        == 1
+    )
+    points = s.js(
+        "document.querySelector('.leaflet-popup-content polyline').getAttribute('points')"
+    )
+    assert len(points.split()) == district["cube"].shape[1]
+    assert s.errors == []
+
+
+def test_report_and_stop_popups(session, district):
+    s = session
+    _only(s, "问题上报")
+    rid = s.js(
+        "() => new Promise(done => { const g = __overlays().find(l =>"
+        " l.name.startsWith('问题上报')).layer; const mk = g.getLayers()[0];"
+        " g.zoomToShowLayer(mk, () => { mk._icon.setAttribute('id', 'probe');"
+        " done(mk._hsi); }); })"
+    )
+    s.page.dispatch_event("#probe", "click")
+    text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
+    report = district["reports"].iloc[rid]
+    assert report["report_id"] in text
+    assert report["category"] in text
+    _only(s, "巡查路线")
+    _close_popups(s)
+    s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
+    s.page.locator(".hs-stop").first.click()
+    text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
+    assert "巡查组 A" in text and "第1站" in text
+    assert s.errors == []
+
+
+def test_time_control_steps_through_weeks(session, district):
+    s = session
+    cube = district["cube"]
+    label = s.page.locator(".hs-time-label")
+    assert "2026-W47" in label.inner_text()
+    s.page.click(".hs-prev")
+    assert "2026-W46" in label.inner_text()
+    assert s.js("__map.hasLayer(__overlay('逐周'))") is True
+    n_cells = int((cube["2026-W46"] > 0).sum())
+    assert s.js("__overlay('逐周').getLayers().length") == n_cells
+    s.page.locator(".hs-time input").fill("0")
+    assert cube.columns[-12] in label.inner_text()
+    assert s.js("__overlay('逐周').getLayers().length") == int(
+        (cube[cube.columns[-12]] > 0).sum()
+    )
+    assert s.errors == []
+
+
+def test_english_page(browser, district, tmp_path):
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles="none", language="en")),
+        tmp_path / "en.html",
+    )
+    s = Session(browser, path)
+    try:
+        names = s.js("window.__overlays().map(l => l.name)")
+        assert "Hot and cold spots (Gi*)" in names
+        assert all("冷热点" not in n for n in names)
+        assert "Legend" in s.js("document.querySelector('.hs-legend').textContent")
+        assert s.errors == [] and s.remote == []
+    finally:
+        s.close()
+
+
+def test_xss_payloads_never_run(
+    browser, xss_district, xss_payloads, tmp_path, output_dir
+):
+    style = MapStyle(tiles="none", max_text_chars=200)
+    path = save_map(weekly_map(**xss_district, style=style), tmp_path / "xss.html")
+    s = Session(browser, path)
+    try:
+        # open the popup of every report carrying a payload
+        for i in range(2, 10):
+            _close_popups(s)
+            found = s.js(
+                "(i) => new Promise(done => { for (const l of __overlays()) {"
+                " if (!l.name.startsWith('问题上报')) continue;"
+                " const mk = l.layer.getLayers().find(m => m._hsi === i);"
+                " if (!mk) continue; __map.addLayer(l.layer);"
+                " l.layer.zoomToShowLayer(mk, () => { document.querySelectorAll('#probe')"
+                ".forEach(e => e.removeAttribute('id')); mk._icon.setAttribute('id', 'probe');"
+                " done(true); }); return; } done(false); })",
+                i,
+            )
+            assert found
+            s.page.dispatch_event("#probe", "click")
+            s.page.wait_for_selector(".leaflet-popup-content")
+            text = s.js("document.querySelector('.leaflet-popup-content').textContent")
+            # shown as text: in the description, the address and the category
+            assert text.count(xss_payloads[i - 2]) == 3
+        # the blind spot whose reason is a payload, and the stop whose reason is one
+        _only(s, "盲区")
+        _close_popups(s)
+        s.js("__map.fitBounds(__overlay('盲区').getBounds()); null")
+        s.page.locator(".hs-rank", has_text=re.compile(r"^1$")).dispatch_event("click")
+        text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
+        assert "<img src=x" in text
+        _only(s, "巡查路线")
+        _close_popups(s)
+        s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
+        for k in range(3):
+            _close_popups(s)
+            s.page.locator(".hs-stop").nth(k).dispatch_event("click")
+            s.page.wait_for_selector(".leaflet-popup-content")
+        # payloads in category names are shown as text in the layer control and legend
+        control = s.js("document.querySelector('.leaflet-control-layers').textContent")
+        assert "<img src" in control and "</script" in control
+        s.page.screenshot(path=str(output_dir / "weekly_map_xss.png"))
+        assert s.js("window.__pwned") is None
+        assert s.dialogs == []
+        assert (
+            s.js(
+                "document.querySelectorAll('img[src=\"x\"], iframe, svg[onload]').length"
+            )
+            == 0
+        )
+        assert s.js("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
+        assert s.errors == []
+        assert s.remote == []
+    finally:
+        s.close()
+
+
+def _tile_pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
+    """Global Web-Mercator pixel of a coordinate at a zoom (256-pixel tiles)."""
+    scale = 256 * 2**zoom
+    x = (lon + 180.0) / 360.0 * scale
+    phi = math.radians(lat)
+    y = (1.0 - math.log(math.tan(phi) + 1.0 / math.cos(phi)) / math.pi) / 2.0 * scale
+    return x, y
+
+
+def test_amap_overlay_lands_on_the_tile_pixel(browser, district, tmp_path):
+    """A stop drawn on Amap tiles sits on the tile pixel of its GCJ-02 coordinate."""
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles="amap")), tmp_path / "a.html"
+    )
+    s = Session(browser, path, tiles=True)
+    try:
+        stop = district["plan"].stops.iloc[0]
+        glon, glat = (
+            float(v) for v in wgs84_to_gcj02(stop.geometry.x, stop.geometry.y)
+        )
+        zoom = 17
+        s.js(
+            "([lat, lon, z]) => __map.setView([lat, lon], z, {animate: false}) && null",
+            [glat, glon, zoom],
+        )
+        s.page.wait_for_function(
+            "document.querySelectorAll('img.leaflet-tile-loaded').length > 0"
+        )
+        px, py = _tile_pixel(glon, glat, zoom)
+        tx, ty = int(px // 256), int(py // 256)
+        tile = s.page.locator(f"img.leaflet-tile[src*='x={tx}&y={ty}&z={zoom}']")
+        box = tile.bounding_box()
+        expected = (box["x"] + px - tx * 256, box["y"] + py - ty * 256)
+        marker = s.page.locator(".hs-stop").first.bounding_box()
+        centre = (marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
+        assert np.hypot(centre[0] - expected[0], centre[1] - expected[1]) < 1.5
+        # the WGS-84 position would be hundreds of metres (many pixels) away
+        wx, wy = _tile_pixel(stop.geometry.x, stop.geometry.y, zoom)
+        assert np.hypot(wx - px, wy - py) > 100
+        assert all("autonavi.com" in u for u in s.remote)
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_screenshot(browser, tmp_path, output_dir, district):
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "s.html"
+    )
+    s = Session(browser, path)
+    try:
+        s.page.wait_for_timeout(300)
+        out = output_dir / "weekly_map_fixture.png"
+        s.page.screenshot(path=str(out))
+        assert out.stat().st_size > 10_000
+        assert s.errors == [] and s.remote == []
+    finally:
+        s.close()

@@ -1,0 +1,550 @@
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from hotspots.blindspots import (
+    PATTERN_SEVERITY,
+    BlindSpotWeights,
+    UnassignedReportsWarning,
+    blind_spot_score,
+    blind_spots,
+)
+from hotspots.errors import InputError
+
+TZ = "Asia/Shanghai"
+UTM51N = "EPSG:32651"
+# Monday 2026-11-16 starts ISO week 2026-W47
+MONDAY = pd.Timestamp("2026-11-16 09:00", tz=TZ)
+
+
+def cells(n: int = 4) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"grid_id": [f"c{i}" for i in range(n)]},
+        geometry=[box(i * 100.0, 0, (i + 1) * 100.0, 100) for i in range(n)],
+        crs=UTM51N,
+    )
+
+
+def make_reports(rows: list[dict]) -> gpd.GeoDataFrame:
+    """Reports from short dicts: week (offset from W47), day, unit, category, ..."""
+    recs = []
+    for i, r in enumerate(rows):
+        t = MONDAY + pd.Timedelta(weeks=r.get("week", 0), days=r.get("day", 0))
+        close = r.get("close_after_days")
+        recs.append(
+            {
+                "report_id": f"r{i}",
+                "reported_at": t,
+                "category": r.get("category", "占道经营"),
+                "status": r.get("status", "closed" if close is not None else "open"),
+                "closed_at": t + pd.Timedelta(days=close)
+                if close is not None
+                else pd.NaT,
+                "source": r.get("source", "inspector"),
+                "weight": r.get("weight", 1.0),
+                "reopen_count": r.get("reopen_count", 0),
+                "grid_id": r.get("unit", "c0"),
+            }
+        )
+    frame = pd.DataFrame(recs)
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True).dt.tz_convert(TZ)
+    points = [Point(r.get("xy", (50.0, 50.0))) for r in rows]
+    return gpd.GeoDataFrame(frame, geometry=points, crs=UTM51N)
+
+
+def run(rows, units=None, **kw):
+    kw.setdefault("emerging", False)
+    emerging = kw.pop("emerging")
+    units = cells() if units is None else units
+    if emerging is False:
+        kw["emerging"] = units.assign(pattern="no_pattern")[["grid_id", "pattern"]]
+    elif emerging is not None:
+        kw["emerging"] = emerging
+    return blind_spots(make_reports(rows), units, **kw).set_index("grid_id")
+
+
+# -- recurrence ----------------------------------------------------------------
+
+
+def test_periods_with_reports_and_current_streak():
+    rows = [
+        # c0: weeks -7, -3, -2, -1, 0 -> 5 of 8 weeks, streak 4
+        *({"week": w, "unit": "c0"} for w in (-7, -3, -2, -1, 0, 0)),
+        # c1: weeks -1 and -5: streak 0 (nothing in the last week)
+        {"week": -5, "unit": "c1"},
+        {"week": -2, "unit": "c1"},
+        # c2: only before the window (week -9): nothing counted
+        {"week": -9, "unit": "c2", "close_after_days": 1},
+    ]
+    res = run(rows, periods=8)
+    assert res.loc["c0", "periods_with_reports"] == 5
+    assert res.loc["c0", "current_streak"] == 4
+    assert res.loc["c1", "periods_with_reports"] == 2
+    assert res.loc["c1", "current_streak"] == 0
+    assert res.loc["c2", "periods_with_reports"] == 0
+    assert res.loc["c2", "n_reports"] == 0
+    assert res.loc["c0", "n_reports"] == 6
+    assert res.attrs["periods"][-1] == "2026-W47"
+    assert len(res.attrs["periods"]) == 8
+
+
+def test_as_of_moves_the_window_and_ignores_later_reports():
+    rows = [{"week": w} for w in (-3, -2, -1, 0)]
+    res = run(rows, periods=4, as_of=MONDAY - pd.Timedelta(days=3))
+    assert res.attrs["periods"] == ["2026-W43", "2026-W44", "2026-W45", "2026-W46"]
+    assert res.loc["c0", "periods_with_reports"] == 3  # week 0 is after as_of
+    assert res.loc["c0", "current_streak"] == 3
+    assert res.loc["c0", "n_reports"] == 3
+
+
+def test_pattern_taken_from_emerging_result():
+    units = cells()
+    emerging = units.assign(pattern=["persistent_hot", "new_hot", "no_pattern", "x"])
+    res = run([{"unit": "c0"}], units=units, emerging=emerging[["grid_id", "pattern"]])
+    assert res["pattern"].tolist()[:2] == ["persistent_hot", "new_hot"]
+    assert "持续热点" in res.loc["c0", "reason_zh"]
+
+
+def test_pattern_computed_when_emerging_is_none():
+    rows = [{"week": w, "unit": "c0"} for w in range(-5, 1)]
+    res = run(rows, emerging=None)
+    assert set(res["pattern"]) <= set(PATTERN_SEVERITY) | {
+        "no_pattern",
+        "new_cold",
+        "persistent_cold",
+        "consecutive_cold",
+        "sporadic_cold",
+        "oscillating_cold",
+        "historical_cold",
+        "intensifying_cold",
+        "diminishing_cold",
+    }
+    assert len(res) == 4
+
+
+# -- comeback ------------------------------------------------------------------
+
+
+def test_reopened_counts_status_and_reopen_count():
+    rows = [
+        {"status": "reopened"},
+        {"reopen_count": 2, "close_after_days": 1},
+        {"close_after_days": 1},
+        {"unit": "c1", "status": "reopened", "reopen_count": 1},
+    ]
+    res = run(rows)
+    assert res.loc["c0", "reopened"] == 2
+    assert res.loc["c1", "reopened"] == 1
+    assert res.loc["c2", "reopened"] == 0
+
+
+def test_comebacks_same_category_same_unit_within_days():
+    rows = [
+        # closed on day 1, same category again on day 5: a comeback
+        {"day": -14, "close_after_days": 1},
+        {"day": -10, "close_after_days": 1},
+        # 21 days after the last close: not within 14 days
+        {"day": -22, "category": "乱停车", "close_after_days": 1},
+        {"day": 0, "category": "乱停车"},
+        # another category at the same unit right after a close: not a comeback
+        {"day": -9, "category": "暴露垃圾"},
+        # same category, other unit: not a comeback
+        {"day": -8, "unit": "c1"},
+        # reported before the earlier one was closed: not a comeback
+        {"day": -3, "unit": "c2", "close_after_days": 5},
+        {"day": -2, "unit": "c2"},
+    ]
+    res = run(rows, comeback_days=14)
+    assert res.loc["c0", "comebacks"] == 1
+    assert res.loc["c1", "comebacks"] == 0
+    assert res.loc["c2", "comebacks"] == 0
+    # the horizon is inclusive (3 days after the close); a shorter one drops it
+    assert run(rows, comeback_days=3).loc["c0", "comebacks"] == 1
+    assert run(rows, comeback_days=2.5).loc["c0", "comebacks"] == 0
+    assert run(rows, comeback_days=30).loc["c0", "comebacks"] == 2
+    assert "1起结案后复发" in res.loc["c0", "reason_zh"]
+
+
+def test_comebacks_need_the_same_place():
+    rows = [
+        {"day": -10, "close_after_days": 1, "xy": (10.0, 50.0)},
+        {"day": -5, "xy": (80.0, 50.0)},  # 70 m away: another place
+        {"day": -4, "xy": (25.0, 50.0)},  # 15 m away: the same place
+    ]
+    res = run(rows)  # default 20 m
+    assert res.loc["c0", "comebacks"] == 1
+    assert run(rows, comeback_distance_m=100).loc["c0", "comebacks"] == 2
+    assert run(rows, comeback_distance_m=None).loc["c0", "comebacks"] == 2
+    assert run(rows, comeback_distance_m=10).loc["c0", "comebacks"] == 0
+
+
+def test_comeback_share_counts_reopened_or_returned_reports_once():
+    rows = [
+        {"day": -10, "close_after_days": 1},
+        {"day": -5, "reopen_count": 1, "close_after_days": 1},  # both: once
+        {"day": -3, "status": "reopened"},
+        {"day": -30, "close_after_days": 1},  # outside the comeback horizon...
+        {"day": -40},  # ... and nothing else
+    ]
+    res = run(rows, periods=8)
+    assert res.loc["c0", "reopened"] == 2
+    assert res.loc["c0", "comebacks"] == 2  # day -5 and day -3
+    assert res.loc["c0", "comeback_share"] == pytest.approx(2 / 5)
+    assert np.isnan(res.loc["c1", "comeback_share"])
+
+
+def test_comeback_chain_counts_every_return():
+    rows = [{"day": d, "close_after_days": 1} for d in (-20, -16, -12, -8, -4)]
+    res = run(rows)
+    assert res.loc["c0", "comebacks"] == 4
+
+
+# -- resolution ----------------------------------------------------------------
+
+
+def test_open_now_median_and_share_late():
+    rows = [
+        {"day": -30, "status": "dispatched"},  # old but still open: counts
+        {"day": -6, "status": "open"},
+        {"day": -5, "close_after_days": 2},
+        {"day": -5, "close_after_days": 10},  # late (> 7 days)
+        {"day": -5, "close_after_days": 4},
+        {"unit": "c1", "close_after_days": 1},
+    ]
+    res = run(rows, late_days=7, as_of=MONDAY + pd.Timedelta(days=6))
+    assert res.loc["c0", "open_now"] == 2
+    assert res.loc["c0", "median_days_to_close"] == pytest.approx(4.0)
+    assert res.loc["c0", "share_closed_late"] == pytest.approx(1 / 3)
+    assert res.loc["c1", "open_now"] == 0
+    assert res.loc["c1", "share_closed_late"] == 0.0
+    assert np.isnan(res.loc["c2", "median_days_to_close"])
+    assert np.isnan(res.loc["c2", "share_closed_late"])
+    assert run(rows, late_days=1.5, as_of=MONDAY + pd.Timedelta(days=6)).loc[
+        "c0", "share_closed_late"
+    ] == pytest.approx(1.0)
+
+
+def test_closed_after_as_of_is_still_open_at_as_of():
+    rows = [{"day": -2, "close_after_days": 5}]
+    res = run(rows, as_of=MONDAY)
+    assert res.loc["c0", "open_now"] == 1
+    assert np.isnan(res.loc["c0", "median_days_to_close"])
+
+
+# -- who finds it --------------------------------------------------------------
+
+
+def test_outside_share():
+    rows = [
+        *({"source": "hotline"} for _ in range(3)),
+        {"source": "evaluation"},
+        {"source": "inspector"},
+        {"source": "other"},  # not counted either way
+        {"unit": "c1", "source": "camera"},
+        {"unit": "c2", "source": "other"},
+    ]
+    res = run(rows)
+    assert res.loc["c0", "outside_share"] == pytest.approx(4 / 5)
+    assert res.loc["c1", "outside_share"] == 0.0
+    assert np.isnan(res.loc["c2", "outside_share"])
+    assert "80%来自12345热线和测评督查" in res.loc["c0", "reason_zh"]
+    assert (
+        "80% from the 12345 hotline and the evaluation teams"
+        in res.loc["c0", "reason_en"]
+    )
+
+
+# -- category mix --------------------------------------------------------------
+
+
+def test_weighted_count_and_top_categories():
+    rows = [
+        *({"category": "占道经营"} for _ in range(3)),
+        *({"category": "乱停车", "weight": 2.0} for _ in range(2)),
+        {"category": "暴露垃圾"},
+        {"category": "流浪犬"},
+    ]
+    res = run(rows)
+    assert res.loc["c0", "weighted_count"] == 3 + 4 + 1 + 1
+    assert res.loc["c0", "top_categories"] == "占道经营(3)、乱停车(2)、暴露垃圾(1)"
+    res_w = run(rows, category_weights={"占道经营": 5.0})
+    assert res_w.loc["c0", "weighted_count"] == 15 + 4 + 1 + 1
+    assert res.loc["c1", "top_categories"] == ""
+
+
+# -- score, rank, reasons ------------------------------------------------------
+
+
+def test_rank_units_without_reports_last_and_reasons():
+    rows = [
+        *({"week": w, "source": "hotline"} for w in range(-5, 1)),
+        {"week": 0, "unit": "c2"},
+    ]
+    res = run(rows)
+    assert res.loc["c0", "rank"] == 1
+    assert res.loc["c2", "rank"] == 2
+    assert res.loc["c1", "score"] == 0.0
+    assert res.loc["c3", "score"] == 0.0
+    assert sorted(res["rank"]) == [1, 2, 3, 4]
+    assert res.loc["c1", "rank"] == 3  # ties broken by unit id
+    assert (
+        res.loc["c0", "reason_zh"]
+        == "连续6周出现占道经营，100%来自12345热线，6起未结案"
+    )
+    assert res.loc["c0", "reason_en"].startswith("占道经营 reported 6 weeks in a row")
+    assert res.loc["c1", "reason_zh"] == "近8周无上报"
+    assert res.loc["c1", "reason_en"] == "No reports in the last 8 weeks"
+
+
+def test_output_contract_and_input_untouched():
+    units = cells().set_index(pd.Index([10, 20, 30, 40], name="k"))
+    units["extra"] = 1
+    reports = make_reports([{"week": 0}, {"unit": "zz"}])
+    reports_before, units_before = reports.copy(), units.copy()
+    with pytest.warns(UnassignedReportsWarning, match="1 of 2 reports"):
+        res = blind_spots(reports, units, emerging=units.assign(pattern="no_pattern"))
+    pd.testing.assert_frame_equal(reports, reports_before)
+    pd.testing.assert_frame_equal(units, units_before)
+    assert isinstance(res, gpd.GeoDataFrame)
+    assert res.crs == units.crs
+    pd.testing.assert_index_equal(res.index, units.index)
+    for col in (
+        "periods_with_reports",
+        "current_streak",
+        "pattern",
+        "reopened",
+        "comebacks",
+        "open_now",
+        "median_days_to_close",
+        "share_closed_late",
+        "outside_share",
+        "n_reports",
+        "weighted_count",
+        "top_categories",
+        "score",
+        "rank",
+        "reason_zh",
+        "reason_en",
+        "geometry",
+        "extra",
+    ):
+        assert col in res.columns
+
+
+def test_row_order_does_not_change_results():
+    rng = np.random.default_rng(0)
+    rows = [
+        {
+            "week": int(rng.integers(-7, 1)),
+            "day": int(rng.integers(0, 7)),
+            "unit": f"c{rng.integers(0, 4)}",
+            "source": str(rng.choice(["hotline", "inspector", "camera"])),
+            "close_after_days": float(rng.integers(1, 10)),
+            "category": str(rng.choice(["占道经营", "乱停车"])),
+        }
+        for _ in range(60)
+    ]
+    units = cells()
+    emerging = units.assign(pattern="no_pattern")
+    a = blind_spots(make_reports(rows), units, emerging=emerging).set_index("grid_id")
+    rep = make_reports(rows).sample(frac=1.0, random_state=1)
+    b = blind_spots(rep, units.iloc[::-1], emerging=emerging).set_index("grid_id")
+    b = b.loc[a.index]
+    pd.testing.assert_frame_equal(
+        a.drop(columns="geometry"), b.drop(columns="geometry")
+    )
+
+
+EVIDENCE = st.fixed_dictionaries(
+    {
+        "periods_with_reports": st.integers(0, 8),
+        "current_streak": st.integers(0, 8),
+        "reopened": st.integers(0, 20),
+        "comebacks": st.integers(0, 20),
+        "comeback_share": st.floats(0, 1),
+        "open_now": st.integers(0, 20),
+        "share_closed_late": st.floats(0, 1),
+        "outside_share": st.floats(0, 1),
+        "n_reports": st.integers(0, 200),
+        "weighted_count": st.floats(0, 500),
+        "pattern": st.sampled_from([*PATTERN_SEVERITY, "no_pattern", "new_cold"]),
+    }
+)
+NUMERIC = [
+    "periods_with_reports",
+    "current_streak",
+    "comeback_share",
+    "open_now",
+    "share_closed_late",
+    "outside_share",
+    "n_reports",
+    "weighted_count",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(EVIDENCE, st.sampled_from(NUMERIC), st.floats(0.01, 50))
+def test_score_is_monotone_in_each_input(ev, column, step):
+    base = pd.DataFrame([ev])
+    more = base.copy()
+    new = more[column].iloc[0] + step
+    if column in ("share_closed_late", "outside_share", "comeback_share"):
+        new = min(new, 1.0)
+    more[column] = new
+    for baseline in (0.0, 0.4):
+        s0 = blind_spot_score(base, periods=8, outside_baseline=baseline).iloc[0]
+        s1 = blind_spot_score(more, periods=8, outside_baseline=baseline).iloc[0]
+        assert s1 >= s0 - 1e-9
+        assert 0.0 <= s0 <= 100.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(EVIDENCE)
+def test_score_monotone_in_pattern_severity_and_weights(ev):
+    base = pd.DataFrame([ev])
+    top = base.assign(pattern="intensifying_hot")
+    assert (
+        blind_spot_score(top, periods=8).iloc[0]
+        >= blind_spot_score(base, periods=8).iloc[0]
+    )
+    # switching a term off never raises the score of a unit that lacks it
+    w = BlindSpotWeights(outside=0.0)
+    assert 0.0 <= blind_spot_score(base, periods=8, weights=w).iloc[0] <= 100.0
+
+
+def test_score_weights_change_the_ranking():
+    rows = [
+        *({"week": w, "source": "inspector"} for w in range(-7, 1)),  # c0 recurrent
+        *({"week": 0, "unit": "c1", "source": "hotline"} for _ in range(4)),
+    ]
+    default = run(rows)
+    assert default.loc["c0", "rank"] == 1
+    outside = run(rows, weights=BlindSpotWeights(recurrence=0, streak=0, outside=10))
+    assert outside.loc["c1", "rank"] == 1
+
+
+def test_weights_dataclass_matches_the_config():
+    from hotspots.config import BlindSpotWeightsConfig
+
+    cfg = BlindSpotWeightsConfig()
+    assert set(dataclasses.asdict(cfg)) == set(dataclasses.asdict(BlindSpotWeights()))
+    assert isinstance(BlindSpotWeights(**dataclasses.asdict(cfg)), BlindSpotWeights)
+
+
+def test_score_known_answer_and_outside_baseline():
+    ev = pd.DataFrame(
+        {
+            "periods_with_reports": [8, 4],
+            "current_streak": [8, 0],
+            "comeback_share": [0.0, 0.5],
+            "open_now": [0, 2],
+            "share_closed_late": [0.0, np.nan],
+            "outside_share": [0.5, np.nan],
+            "n_reports": [9, 9],
+            "weighted_count": [8.0, 8.0],
+            "pattern": ["no_pattern", "new_hot"],
+        }
+    )
+    w = BlindSpotWeights(
+        recurrence=1,
+        streak=0,
+        volume=0,
+        pattern=0,
+        comeback=1,
+        open_now=1,
+        late=0,
+        outside=1,
+    )
+    s = blind_spot_score(ev, periods=8, weights=w)
+    # row 0: R = 1; B = 1 - (1 - 0.5 * 0.75) = 0.375
+    assert s.iloc[0] == pytest.approx(37.5)
+    # row 1: R = 0.5; B = 1 - (1 - 0.375) * (1 - 0.5) = 0.6875
+    assert s.iloc[1] == pytest.approx(100 * 0.5 * 0.6875)
+    # only the excess over the district's outside share counts
+    s_base = blind_spot_score(ev, periods=8, weights=w, outside_baseline=0.5)
+    assert s_base.iloc[0] == 0.0
+
+
+def test_weights_validation():
+    with pytest.raises(InputError, match="outside must be a number >= 0"):
+        BlindSpotWeights(outside=-1)
+    with pytest.raises(InputError, match="at least one weight above 0"):
+        BlindSpotWeights(**dict.fromkeys(BlindSpotWeights.__dataclass_fields__, 0.0))
+
+
+def test_errors():
+    units = cells()
+    rep = make_reports([{"week": 0}])
+    with pytest.raises(TypeError, match="reports must be"):
+        blind_spots([1, 2], units)
+    with pytest.raises(TypeError, match="units must be a GeoDataFrame"):
+        blind_spots(rep, pd.DataFrame(units))
+    with pytest.raises(InputError, match="periods must be a positive integer"):
+        blind_spots(rep, units, periods=0)
+    with pytest.raises(InputError, match="comeback_days must be a positive number"):
+        blind_spots(rep, units, comeback_days=-1)
+    with pytest.raises(InputError, match="late_days must be a positive number"):
+        blind_spots(rep, units, late_days="7")
+    with pytest.raises(InputError, match="unit must name the id column"):
+        blind_spots(rep, units, unit="segment_id")
+    with pytest.raises(InputError, match="unique, non-missing ids"):
+        blind_spots(rep, pd.concat([units, units]))
+    with pytest.raises(InputError, match="must have the column 'category'"):
+        blind_spots(rep.drop(columns="category"), units)
+    with pytest.raises(InputError, match="must hold timestamps"):
+        blind_spots(rep.assign(reported_at="2026-11-16"), units)
+    with pytest.raises(InputError, match="weights must be a BlindSpotWeights"):
+        blind_spots(rep, units, weights={"outside": 2})
+    with pytest.raises(InputError, match="category_weights must map"):
+        blind_spots(rep, units, category_weights=[1, 2])
+    with pytest.raises(InputError, match="category_weights must be numbers >= 0"):
+        blind_spots(rep, units, category_weights={"占道经营": -2})
+    with pytest.raises(InputError, match="emerging must have the columns"):
+        blind_spots(rep, units, emerging=units)
+    with pytest.raises(InputError, match="emerging must be the result"):
+        blind_spots(rep, units, emerging="yes")
+    with pytest.raises(InputError, match="freq must be one of"):
+        blind_spots(rep, units, freq="Q")
+    with pytest.raises(InputError, match="as_of must be a timestamp"):
+        blind_spots(rep, units, as_of="not a date")
+    with pytest.raises(InputError, match="3 problems"):
+        blind_spots(rep, units, periods=0, late_days=0, comeback_days=0)
+
+
+# -- the sample district's planted blind spots ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_sample_district_planted_blind_spots_fill_the_top():
+    from hotspots.boundaries import read_boundaries
+    from hotspots.io import read_reports
+    from hotspots.join import assign
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the sample's broken rows are expected
+        read = read_reports(
+            ROOT / "sample_data" / "reports_2026W32-W47.csv",
+            coords="gcj02",
+            on_error="quarantine",
+        )
+        grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
+        reports = assign(read.reports, grid=grid)
+    ledger = blind_spots(reports, grid)
+    truth = pd.read_csv(ROOT / "sample_data" / "truth" / "blind_spots.csv", dtype=str)
+    top10 = ledger.nsmallest(10, "rank")["grid_id"]
+    assert truth["grid_id"].isin(top10).mean() >= 0.8
+    assert (
+        ledger["rank"].sort_values().to_numpy() == np.arange(1, len(grid) + 1)
+    ).all()
