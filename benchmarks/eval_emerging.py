@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from hotspots.blindspots import blind_spots
-from hotspots.boundaries import read_boundaries
+from hotspots.boundaries import read_boundaries, segment_streets
 from hotspots.emerging import emerging_hotspots
 from hotspots.io import read_reports
 from hotspots.join import assign
@@ -30,8 +30,8 @@ from hotspots.join import assign
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The sample reports joined to the grid, and the grid."""
+def load_sample() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The sample reports joined to the grid and segments, the grid, the segments."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the sample's broken rows are expected
         read = read_reports(
@@ -40,8 +40,12 @@ def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
             on_error="quarantine",
         )
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
-        reports = assign(read.reports, grid=grid)
-    return reports, grid
+        streets = read_boundaries(
+            ROOT / "boundaries" / "streets.geojson", kind="streets"
+        )
+        segments = segment_streets(streets)
+        reports = assign(read.reports, grid=grid, streets=segments)
+    return reports, grid, segments
 
 
 def pattern_scores(found: pd.DataFrame, truth: pd.DataFrame) -> dict[str, object]:
@@ -77,7 +81,7 @@ def pattern_scores(found: pd.DataFrame, truth: pd.DataFrame) -> dict[str, object
 
 def main() -> None:
     t0 = time.perf_counter()
-    reports, grid = load_sample()
+    reports, grid, segments = load_sample()
     t_load = time.perf_counter() - t0
     print(
         f"sample: {len(reports):,} reports, {len(grid):,} grid cells ({t_load:.1f} s)"
@@ -125,6 +129,24 @@ def main() -> None:
             index=False
         )
     )
+
+    on_street = reports[reports["segment_id"].notna()]
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # islands (dead ends) are expected
+        seg = emerging_hotspots(
+            on_street, segments, unit="segment_id", weights="network"
+        )
+        seg_ledger = blind_spots(on_street, segments, unit="segment_id", emerging=seg)
+    t_seg = time.perf_counter() - t0
+    print(
+        f"\nstreet segments ({len(segments):,}, network adjacency, "
+        f"{len(on_street):,} reports within the street distance): {t_seg:.2f} s"
+    )
+    print(seg["pattern"].value_counts().to_string())
+    top = seg_ledger.nsmallest(5, "rank")
+    cols = ["rank", "segment_id", "street_name", "score", "reason_zh"]
+    print(top[cols].to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -110,10 +110,12 @@ PATTERN_SEVERITY: Final[Mapping[str, float]] = {
 }
 
 FloatArray = npt.NDArray[np.float64]
+_PATTERN_ZH: Final = {k: v["zh"] for k, v in labels.PATTERNS.items()}
+_PATTERN_EN: Final = {k: v["en"].lower() for k, v in labels.PATTERNS.items()}
 
 
 class UnassignedReportsWarning(UserWarning):
-    """Some reports have no unit (or one not in ``units``) and are left out."""
+    """Some reports have no unit (or one not in ``units``) or no time: left out."""
 
 
 @dataclass(frozen=True)
@@ -265,20 +267,21 @@ def blind_spot_score(
         v = np.asarray(evidence[col], dtype=np.float64)
         return np.clip(np.nan_to_num(v, nan=0.0), 0.0, None)
 
-    severity = (
+    severity: FloatArray = np.asarray(
         pd.Series(evidence[PATTERN], index=evidence.index)
         .astype(object)
-        .map(lambda k: PATTERN_SEVERITY.get(str(k), 0.0))
-        .to_numpy(dtype=np.float64)
+        .map(dict(PATTERN_SEVERITY))
+        .fillna(0.0),
+        dtype=np.float64,
     )
     outside = np.clip((column(OUTSIDE_SHARE) - base) / (1.0 - base), 0.0, 1.0)
-    keeps_coming = {
+    keeps_coming: dict[str, FloatArray] = {
         "recurrence": np.clip(column(PERIODS_WITH_REPORTS) / p, 0.0, 1.0),
         "streak": np.clip(column(CURRENT_STREAK) / p, 0.0, 1.0),
         "volume": _saturate(column(WEIGHTED_COUNT), p),
         "pattern": severity,
     }
-    not_solved = {
+    not_solved: dict[str, FloatArray] = {
         "comeback": np.clip(column(COMEBACK_SHARE), 0.0, 1.0) * confidence,
         "open_now": _saturate(column(OPEN_NOW), 2.0),
         "late": np.clip(column(SHARE_CLOSED_LATE), 0.0, 1.0) * confidence,
@@ -513,7 +516,7 @@ def _comebacks(
         return out
     right = pd.DataFrame(
         {
-            "_key": history["_key"].to_numpy(dtype=object)[usable],
+            "_key": history["_key"].to_numpy(dtype=np.int64)[usable],
             "_c": closed_ns[usable],
             "_rx": history["_x"].to_numpy()[usable],
             "_ry": history["_y"].to_numpy()[usable],
@@ -522,13 +525,13 @@ def _comebacks(
     left_all = pd.DataFrame(
         {
             "_pos": np.arange(len(window)),
-            "_key": window["_key"].to_numpy(dtype=object),
+            "_key": window["_key"].to_numpy(dtype=np.int64),
             "_t": window["_t"].to_numpy(),
             "_lx": window["_x"].to_numpy(),
             "_ly": window["_y"].to_numpy(),
         }
     )
-    left_all = left_all[left_all["_key"].isin(right["_key"])]
+    left_all = left_all[np.isin(left_all["_key"].to_numpy(), right["_key"].to_numpy())]
     # bounded memory: merge slices of the window's reports
     for lo in range(0, len(left_all), _PAIR_CHUNK):
         pairs = left_all.iloc[lo : lo + _PAIR_CHUNK].merge(right, on="_key")
@@ -595,12 +598,22 @@ def _top_categories(
     counts = counts.sort_values(
         ["_u", "n", CATEGORY], ascending=[True, False, True], kind="stable"
     )
-    counts = counts.groupby("_u", sort=False).head(top)
-    counts["_txt"] = counts[CATEGORY] + "(" + counts["n"].astype(str) + ")"
-    joined = counts.groupby("_u", sort=False)["_txt"].agg("、".join)
-    text[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
-    lead = counts.groupby("_u", sort=False)[CATEGORY].first()
-    first[lead.index.to_numpy(dtype=np.int64)] = lead.to_numpy(dtype=object)
+    place = counts.groupby("_u", sort=False).cumcount().to_numpy()
+    counts = counts[place < top]
+    place = place[place < top]
+    u = counts["_u"].to_numpy(dtype=np.int64)
+    item = (counts[CATEGORY] + "(" + counts["n"].astype(str) + ")").to_numpy(
+        dtype=object
+    )
+    # one column per place (1st, 2nd, 3rd), joined column-wise: no loop per unit
+    for k in range(top):
+        sel = place == k
+        piece = np.full(n_units, "", dtype=object)
+        piece[u[sel]] = item[sel]
+        glue = np.where((text != "") & (piece != ""), "、", "")
+        text = text + glue + piece
+        if k == 0:
+            first[u[sel]] = counts[CATEGORY].to_numpy(dtype=object)[sel]
     return text, first
 
 
@@ -631,6 +644,8 @@ def _outside_names(window: pd.DataFrame, n_units: int) -> tuple[list[str], list[
 def _reasons(
     ev: pd.DataFrame,
     top_one: npt.NDArray[np.object_],
+    top_seen: npt.NDArray[np.int64],
+    top_streak: npt.NDArray[np.int64],
     outside_zh: list[str],
     outside_en: list[str],
     *,
@@ -641,8 +656,8 @@ def _reasons(
     word_zh, word_en, _ = _period_words(freq)
     idx = ev.index
     cat = pd.Series(top_one, index=idx, dtype=object)
-    streak = ev[CURRENT_STREAK].astype(int)
-    seen = ev[PERIODS_WITH_REPORTS].astype(int)
+    streak = pd.Series(top_streak, index=idx, dtype=int)
+    seen = pd.Series(top_seen, index=idx, dtype=int)
     back = ev[COMEBACKS].astype(int)
     reop = ev[REOPENED].astype(int)
     open_now = ev[OPEN_NOW].astype(int)
@@ -680,9 +695,7 @@ def _reasons(
         when(open_now >= 1, open_now.astype(str) + "起未结案"),
         when(
             ev[PATTERN].isin(list(PATTERN_SEVERITY)),
-            ev[PATTERN]
-            .map(lambda k: labels.PATTERNS.get(str(k), {"zh": ""})["zh"])
-            .astype(object),
+            ev[PATTERN].astype(object).map(_PATTERN_ZH).fillna("").astype(object),
         ),
     ]
     plural = np.where(streak == 1, word_en, word_en + "s")
@@ -720,9 +733,7 @@ def _reasons(
         when(open_now >= 1, open_now.astype(str) + " still open"),
         when(
             ev[PATTERN].isin(list(PATTERN_SEVERITY)),
-            ev[PATTERN]
-            .map(lambda k: labels.PATTERNS.get(str(k), {"en": ""})["en"].lower())
-            .astype(object),
+            ev[PATTERN].astype(object).map(_PATTERN_EN).fillna("").astype(object),
         ),
     ]
 
@@ -771,8 +782,8 @@ def blind_spots(
         ``unit``, ``reported_at`` and ``category`` are required; ``status``,
         ``closed_at``, ``source``, ``reopen_count`` and ``weight`` are used
         when present (a missing one contributes no evidence). Reports without
-        a unit, or with a unit not in ``units``, are left out with an
-        :class:`UnassignedReportsWarning`. Not modified.
+        a unit, with a unit not in ``units`` or without a time are left out
+        with an :class:`UnassignedReportsWarning`. Not modified.
     units
         GeoDataFrame of the units with the id column ``unit``. Not modified;
         the result keeps its index, row order, columns and CRS.
@@ -859,7 +870,8 @@ def blind_spots(
     Warns
     -----
     UnassignedReportsWarning
-        When reports have no unit or a unit not in ``units`` (with the count).
+        When reports have no unit, a unit not in ``units`` or no time (with
+        the counts).
 
     References
     ----------
@@ -867,6 +879,35 @@ def blind_spots(
        hotline and the evaluation teams' findings count).
     .. [2] Esri, ArcGIS Pro, "How Emerging Hot Spot Analysis works" (the
        pattern).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import pandas as pd
+    >>> from shapely.geometry import Point, box
+    >>> cells = gpd.GeoDataFrame(
+    ...     {"grid_id": ["a", "b"]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)],
+    ...     crs="EPSG:32651",
+    ... )
+    >>> t = pd.date_range("2026-10-05 09:00", periods=6, freq="7D", tz="Asia/Shanghai")
+    >>> reports = gpd.GeoDataFrame(
+    ...     {
+    ...         "reported_at": t,
+    ...         "category": "占道经营",
+    ...         "status": "closed",
+    ...         "closed_at": t + pd.Timedelta(hours=20),
+    ...         "source": "hotline",
+    ...         "grid_id": "a",
+    ...     },
+    ...     geometry=[Point(50, 50)] * 6,
+    ...     crs="EPSG:32651",
+    ... )
+    >>> ledger = blind_spots(reports, cells, periods=6)
+    >>> ledger.loc[0, ["rank", "current_streak", "comebacks"]].tolist()
+    [1, 6, 5]
+    >>> ledger.loc[0, "reason_zh"]  # the last one closes after as_of
+    '连续6周出现占道经营，5起结案后复发，100%来自12345热线，1起未结案'
     """
     _validate(
         reports,
@@ -895,11 +936,13 @@ def blind_spots(
 
     u_code = ids.get_indexer(reports[unit])
     unassigned = u_code < 0
-    n_unassigned = int(unassigned.sum())
-    if n_unassigned:
+    no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
+    n_unassigned, n_no_time = int(unassigned.sum()), int(no_time.sum())
+    if n_unassigned or n_no_time:
         warnings.warn(
-            f"{n_unassigned} of {len(reports)} reports have no unit or a unit not in "
-            f"units[{unit!r}]; they are left out of the blind-spot ledger.",
+            f"{n_unassigned + n_no_time} of {len(reports)} reports are left out of "
+            f"the blind-spot ledger: {n_unassigned} with no unit or a unit not in "
+            f"units[{unit!r}], {n_no_time} with no time.",
             UnassignedReportsWarning,
             stacklevel=2,
         )
@@ -908,11 +951,9 @@ def blind_spots(
     history = reports.loc[upto].copy()
     history["_u"] = u_code[upto]
     history["_t"] = _utc_ns(times[upto])
-    history["_key"] = (
-        history[unit].astype(str).to_numpy(dtype=object)
-        + "\x1f"
-        + history[CATEGORY].astype(str).to_numpy(dtype=object)
-    )
+    cat_code, _ = pd.factorize(history[CATEGORY].astype(object), use_na_sentinel=True)
+    n_cats = int(cat_code.max()) + 2 if len(cat_code) else 1
+    history["_key"] = history["_u"].to_numpy(dtype=np.int64) * n_cats + (cat_code + 1)
     history["_period"] = period_labels(times[upto], freq=freq, tz=tz)
     # closes as known at as_of: a close after as_of had not happened yet
     end_ns = int(_utc_ns(pd.Series([end]))[0])
@@ -1081,8 +1122,19 @@ def blind_spots(
     rank = np.empty(n_units, dtype=np.int64)
     rank[order] = np.arange(1, n_units + 1)
     outside_zh, outside_en = _outside_names(window, n_units)
+    # the reason speaks of the most reported category: its own weeks and streak
+    is_top = window[CATEGORY].astype(object).to_numpy() == top_one[wu]
+    top_present = np.zeros((n_units, n_periods), dtype=bool)
+    top_present[wu[is_top], p_code[is_top]] = True
     reason_zh, reason_en = _reasons(
-        ev, top_one, outside_zh, outside_en, periods=n_periods, freq=freq
+        ev,
+        top_one,
+        top_present.sum(axis=1),
+        _runs_from_end(top_present),
+        outside_zh,
+        outside_en,
+        periods=n_periods,
+        freq=freq,
     )
 
     out = units.copy()

@@ -127,6 +127,7 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
 @_week_option
 @click.option(
     "--out",
+    "-o",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Output folder (default: the config's [output] folder).",
@@ -278,7 +279,10 @@ def _write_frame(frame: Any, path: Path) -> Path:
             "use .geojson, .gpkg, .parquet, .csv or .xlsx."
         )
         raise click.BadParameter(msg, param_hint="--out")
-    return atomic_write(path, lambda p: plain.to_file(p, driver=drivers[suffix]))
+    layer = path.stem.replace(" ", "_").replace("-", "_")
+    return atomic_write(
+        path, lambda p: plain.to_file(p, driver=drivers[suffix], layer=layer)
+    )
 
 
 _step_command(
@@ -323,6 +327,7 @@ _step_command(
 @_week_option
 @click.option(
     "--out",
+    "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="The HTML file (default map-<week>.html).",
@@ -369,6 +374,7 @@ def map_command(
 @_week_option
 @click.option(
     "--out",
+    "-o",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder for patrol_plan.geojson/.gpx/.csv/.xlsx (default: current folder).",
@@ -437,6 +443,7 @@ def patrol(
 )
 @click.option(
     "--out",
+    "-o",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path(),
     show_default=True,

@@ -361,7 +361,10 @@ def _st_graph(
     scale = eps_m / time_eps_s
     t_scaled = (t_s - np.nanmin(t_s)) * scale
     pts = np.column_stack([xy, t_scaled])
-    pairs = cKDTree(pts).query_pairs(eps_m, p=np.inf, output_type="ndarray")
+    # A hair wider than eps_m so rounding in the scaling never loses a pair
+    # exactly at the thresholds; the exact test below decides.
+    reach = eps_m * (1.0 + 1e-9)
+    pairs = cKDTree(pts).query_pairs(reach, p=np.inf, output_type="ndarray")
     i, j = pairs[:, 0], pairs[:, 1]
     d2 = ((xy[i] - xy[j]) ** 2).sum(axis=1)
     keep = (d2 <= eps_m * eps_m) & (np.abs(t_s[i] - t_s[j]) <= time_eps_s)
@@ -421,7 +424,9 @@ def _hdbscan(
         min_cluster_size=min_cluster_size,
         min_samples=max(min_samples - 1, 1),
         cluster_selection_epsilon=eps_m,
-        reproducible=True,
+        # reproducible=True measured 15x slower (137 s vs 9 s on 100,000
+        # points) without changing the labels of repeated runs on sorted input.
+        reproducible=False,
     )
     return np.asarray(model.fit_predict(xy), dtype=np.int64)
 
@@ -480,13 +485,21 @@ def _hulls(
 def _category_table(
     labels: IntArray, categories: pd.Series, k: int
 ) -> tuple[list[str], list[Any]]:
-    frame = pd.DataFrame({"c": labels, "cat": categories.astype("string").to_numpy()})
-    frame = frame[frame["c"] >= 0]
-    counts = frame.value_counts(dropna=True).reset_index(name="n")
-    counts = counts.sort_values(["c", "n", "cat"], ascending=[True, False, True])
-    counts["s"] = counts["cat"] + ":" + counts["n"].astype("string")
-    mix = counts.groupby("c")["s"].agg("; ".join)
-    top = counts.groupby("c")["cat"].first()
+    """Category mix string and most frequent category of clusters 0..k-1."""
+    codes, names = pd.factorize(categories.astype("string"), sort=True)
+    member = (labels >= 0) & (codes >= 0)
+    n_names = max(len(names), 1)
+    keys, counts = np.unique(
+        labels[member] * n_names + codes[member], return_counts=True
+    )
+    table = pd.DataFrame(
+        {"c": keys // n_names, "n": counts, "name": np.asarray(names)[keys % n_names]}
+    )
+    # Most frequent first; ties in alphabetical (code point) order.
+    table = table.sort_values(["c", "n", "name"], ascending=[True, False, True])
+    table["s"] = table["name"].astype(str) + ":" + table["n"].astype(str)
+    mix = table.groupby("c")["s"].agg("; ".join)
+    top = table.groupby("c")["name"].first()
     ids = pd.RangeIndex(k)
     mix_list = [str(v) for v in mix.reindex(ids, fill_value="")]
     top_list = list(top.reindex(ids).astype("string"))

@@ -79,7 +79,7 @@ class UncountedReportsWarning(UserWarning):
     """Some reports were not counted in the cube (count and reasons given)."""
 
 
-# -- period arithmetic (integer codes) ---------------------------------------------
+# -- period arithmetic (integer codes) -------------------------------------------------
 
 
 def _check_freq(freq: object) -> str | None:
@@ -194,7 +194,7 @@ def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
     return int(_days_to_codes(days, freq)[0])
 
 
-# -- public helpers -------------------------------------------------------------
+# -- public helpers --------------------------------------------------------------------
 
 
 def period_labels(times: Any, *, freq: str = "W-MON", tz: str = DEFAULT_TZ) -> StrArray:
@@ -329,7 +329,7 @@ def period_start(
     )
 
 
-# -- the cube ---------------------------------------------------------------------
+# -- the cube --------------------------------------------------------------------------
 
 
 def _validate(

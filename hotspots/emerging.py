@@ -391,9 +391,9 @@ def classify_patterns(
     Examples
     --------
     >>> import numpy as np
-    >>> classes = np.array([[0, 0, 0, 0, 3], [-2, 0, 0, 2, 2], [2, 2, 2, 2, 0]])
-    >>> classify_patterns(classes, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]).tolist()
-    ['new_hot', 'consecutive_hot', 'historical_hot']
+    >>> classes = np.array([[0, 0, 0, 0, 3], [-2, 0, 0, 2, 2], [2, 2, 2, 2, 2]])
+    >>> classify_patterns(classes, [0.0, 0.0, 3.1], [1.0, 1.0, 0.002]).tolist()
+    ['new_hot', 'consecutive_hot', 'intensifying_hot']
     """
     c = np.asarray(bin_classes)
     if c.ndim != 2 or c.shape[1] < 1:
@@ -644,6 +644,30 @@ def emerging_hotspots(
        27(4), 286-306.
     .. [3] Mann, H. B. (1945). *Econometrica* 13(3), 245-259.
     .. [4] Benjamini, Y. and Hochberg, Y. (1995). *JRSS B* 57(1), 289-300.
+
+    Examples
+    --------
+    A 6 x 6 grid whose corner cell and its neighbours fill up in the last
+    three of ten weeks:
+
+    >>> import geopandas as gpd
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame(
+    ...     {"grid_id": [f"g{r}{c}" for r in range(6) for c in range(6)]},
+    ...     geometry=[box(c, r, c + 1, r + 1) for r in range(6) for c in range(6)],
+    ...     crs="EPSG:32651",
+    ... )
+    >>> counts = np.random.default_rng(0).poisson(1.0, size=(36, 10))
+    >>> counts[[0, 1, 6, 7], 7:] += 12
+    >>> cube = pd.DataFrame(counts, index=cells["grid_id"])
+    >>> cube.columns = [f"2026-W{w}" for w in range(38, 48)]
+    >>> result = emerging_hotspots(cube, cells)
+    >>> print(result.loc[0, "pattern"], result.loc[0, "pattern_zh"])
+    consecutive_hot 连续热点
+    >>> int(result.loc[0, "n_hot"])
+    3
     """
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
@@ -752,7 +776,7 @@ def emerging_hotspots(
     n_hot = np.zeros(n_units, dtype=np.int64)
     n_cold = np.zeros(n_units, dtype=np.int64)
     mk_tau, mk_z, mk_p, final_z, final_p = (np.full(n_units, np.nan) for _ in range(5))
-    z_series: list[list[float]] = [[] for _ in range(n_units)]
+    z_series: list[list[float]]
     if mk is not None:
         pattern[analysed] = classify_patterns(
             sig_classes, mk.z, mk.p, trend_alpha=trend_alpha
@@ -761,13 +785,18 @@ def emerging_hotspots(
         n_cold[analysed] = (sig_classes < 0).sum(axis=1)
         mk_tau[analysed], mk_z[analysed], mk_p[analysed] = mk.tau, mk.z, mk.p
         final_z[analysed], final_p[analysed] = z[:, -1], p[:, -1]
+    if len(analysed) == n_units:
+        z_series = z.tolist()
+    else:
+        z_series = [[] for _ in range(n_units)]
         for pos, row in zip(analysed.tolist(), z.tolist(), strict=True):
             z_series[pos] = row
 
     out = units.copy()
     out[PATTERN] = pattern
-    out[PATTERN_ZH] = [labels.PATTERNS[k]["zh"] for k in pattern]
-    out[PATTERN_EN] = [labels.PATTERNS[k]["en"] for k in pattern]
+    keys = pd.Series(pattern, index=out.index, dtype=object)
+    out[PATTERN_ZH] = keys.map({k: v["zh"] for k, v in labels.PATTERNS.items()})
+    out[PATTERN_EN] = keys.map({k: v["en"] for k, v in labels.PATTERNS.items()})
     out[N_HOT] = n_hot
     out[N_COLD] = n_cold
     out[MK_TAU] = mk_tau

@@ -12,7 +12,10 @@ Encoding of a CSV (``encoding=None``)
     A UTF-8 byte-order mark means UTF-8. Otherwise the first 64 KiB are
     decoded as UTF-8; if that fails the file is read as GB18030 (a superset
     of GBK and GB2312, so every GBK export reads correctly). If a UTF-8 read
-    fails further into the file, it is read again as GB18030.
+    fails further into the file, it is read again as GB18030. Every column
+    of a CSV is read as text (Arrow's multi-threaded CSV reader); a GBK file
+    is parsed as bytes and only its non-ASCII columns are decoded, which is
+    what keeps reading close to the speed of ``pandas.read_csv``.
 Columns
     An explicit ``mapping`` (source column -> canonical name) wins. The other
     columns are matched by a preset, detected from the headers
@@ -71,8 +74,10 @@ no types: codes with leading zeros survive), renamed with the suffix
 from __future__ import annotations
 
 import codecs
+import csv
 import os
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -83,6 +88,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import shapely
 
 from . import schema
@@ -238,7 +244,9 @@ class ReadResult:
         return self.rows_read == len(self.reports) + len(self.quarantined)
 
 
-Values = pd.Series | Callable[[], pd.Series] | None
+#: Values shown after a problem message: a Series (positional) or a function
+#: of the row positions returning their values, evaluated only for bad rows.
+Values = pd.Series | Callable[[npt.NDArray[np.intp]], list[Any]] | None
 
 
 @dataclass
@@ -280,8 +288,8 @@ class _Problems:
                 for k in hit:
                     parts[k].append(message)
                 continue
-            series = values() if callable(values) else values
-            vals = series.iloc[rows[hit]].tolist()
+            at = rows[hit]
+            vals = values(at) if callable(values) else values.iloc[at].tolist()
             for k, v in zip(hit, vals, strict=True):
                 parts[k].append(f"{message} {v!r}" if quote else f"{message} {v}")
         return ["; ".join(p) for p in parts]
@@ -303,18 +311,102 @@ def _sniff_encoding(path: Path) -> str:
 
 
 _CSV_ERRORS: Final = (pa.ArrowInvalid, UnicodeDecodeError, pd.errors.ParserError)
+_STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
+#: Encodings that are not ASCII-compatible: read through pandas' transcoding.
+_WIDE_ENCODINGS: Final = ("utf-16", "utf-32", "utf_16", "utf_32")
+
+
+def _header(path: Path, encoding: str) -> list[str]:
+    """Return the header names, repeated names numbered as pandas does (a, a.1)."""
+    with path.open("rb") as fh:
+        first = fh.readline().decode(encoding).lstrip("\ufeff").rstrip("\r\n")
+    if not first:
+        msg = f"source file {str(path)!r} is empty: expected a header line."
+        raise InputError(msg)
+    seen: dict[str, int] = {}
+    names = []
+    for name in next(csv.reader([first])):
+        count = seen.get(name, 0)
+        names.append(name if count == 0 else f"{name}.{count}")
+        seen[name] = count + 1
+    return names
+
+
+def _decode(column: pa.Array, encoding: str) -> pa.Array:
+    """Decode a binary column, one Python call per unique value or per column.
+
+    Few distinct values (status, source, category...): decode each once.
+    Many: join the column with NUL separators, decode and re-encode the whole
+    buffer with the C codec, and split it again in Arrow.
+    """
+    try:  # ASCII (ids, times, numbers) is valid in every supported encoding
+        as_text = column.cast(pa.string())
+        if pc.all(pc.string_is_ascii(as_text)).as_py() is not False:
+            return as_text
+    except pa.ArrowInvalid:
+        pass
+    encoded = column.dictionary_encode()
+    dictionary = encoded.dictionary
+    if len(dictionary) * 4 <= len(column):
+        words = [v.decode(encoding) for v in dictionary.to_pylist()]
+        return pa.array(words, pa.string()).take(encoded.indices)
+    filled = pc.fill_null(column, pa.scalar(b"", pa.binary()))
+    offsets = pa.array([0, len(filled)], pa.int32())
+    joined = pc.binary_join(
+        pa.ListArray.from_arrays(offsets, filled), pa.scalar(b"\x00", pa.binary())
+    )
+    blob = joined[0].as_py().decode(encoding).encode("utf-8")
+    text = pa.array([blob], pa.large_binary()).cast(pa.large_string())
+    parts = pc.split_pattern(text, "\x00").flatten()
+    if len(parts) != len(column):  # a NUL inside a value: decode one by one
+        values = [None if v is None else v.decode(encoding) for v in column.to_pylist()]
+        return pa.array(values, pa.string())
+    return pc.if_else(column.is_valid(), parts, pa.scalar(None, parts.type))
+
+
+def _read_table(path: Path, encoding: str) -> pd.DataFrame:
+    """Read every column as text with Arrow's CSV reader.
+
+    UTF-8 is parsed as text directly. Other ASCII-compatible encodings (GBK,
+    GB18030, Big5...) are parsed as bytes, which is safe because their
+    multi-byte characters never contain a comma, quote or line break byte,
+    and each column is then decoded (see :func:`_decode`).
+    """
+    utf8 = codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+    names = _header(path, "utf-8-sig" if utf8 else encoding)
+    kind = pa.string() if utf8 else pa.binary()
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, kind),
+            strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    if not utf8:
+        table = pa.table(
+            [
+                _decode(table.column(i).combine_chunks(), encoding)
+                for i in range(table.num_columns)
+            ],
+            names=names,
+        )
+    frame: pd.DataFrame = table.to_pandas(
+        types_mapper=lambda t: (
+            _STR_DTYPE if t in (pa.string(), pa.large_string()) else None
+        )
+    )
+    return frame
 
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     def read(enc: str) -> pd.DataFrame:
-        return pd.read_csv(
-            path,
-            dtype=str,
-            engine="pyarrow",
-            encoding=enc,
-            keep_default_na=False,
-            na_values=[""],
-        )
+        if enc.lower().startswith(_WIDE_ENCODINGS):
+            return pd.read_csv(
+                path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""]
+            )
+        return _read_table(path, enc)
 
     def fail(enc: str, err: Exception) -> InputError:
         msg = (
@@ -325,6 +417,11 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
         return InputError(msg)
 
     guess = encoding or _sniff_encoding(path)
+    try:
+        codecs.lookup(guess)
+    except LookupError as err:
+        msg = f"encoding must be a Python codec name, got {guess!r}. Use e.g. 'gbk'."
+        raise InputError(msg) from err
     try:
         return read(guess)
     except _CSV_ERRORS as err:
@@ -458,7 +555,7 @@ def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
 
 
 def _present(col: pd.Series) -> BoolArray:
-    return col.notna().to_numpy(dtype=bool)
+    return np.array(col.notna(), dtype=bool)  # a writable copy
 
 
 def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
@@ -469,6 +566,18 @@ def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         present = ~np.isnan(values)
         return values, present, np.zeros(len(col), dtype=bool)
+    if isinstance(col.dtype, pd.StringDtype):
+        # fast path: clean text that Arrow parses as numbers in one go
+        raw = pa.array(col.array)
+        try:
+            parsed = pc.cast(raw, pa.float64())
+        except pa.ArrowInvalid:
+            parsed = None
+        if parsed is not None:
+            values = parsed.to_numpy(zero_copy_only=False).astype(np.float64)
+            present = raw.is_valid().to_numpy(zero_copy_only=False)
+            if np.isfinite(values[present]).all():
+                return values, present, np.zeros(len(col), dtype=bool)
     text = _text(col)
     arr = pa.array(text.array)
     ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER_RE), False)
@@ -513,14 +622,19 @@ def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
         out = _localize(col, tz)
         present = _present(col)
     else:
-        text = _text(col)
-        present = _present(text)
-        # fast path: the format of nearly every export
-        utc, valid, parsed = _strptime(pa.array(text.array), _TIME_FORMATS[0], tz)
+        if not isinstance(col.dtype, pd.StringDtype):
+            col = _text(col)
+        # fast path: the format of nearly every export, on the text as read
+        utc, valid, parsed = _strptime(pa.array(col.array), _TIME_FORMATS[0], tz)
         utc = np.where(valid, utc, _NAT)
+        present = _present(col)
         todo = present & ~parsed
         if todo.any():
-            _times_slow(text, todo, utc, tz)
+            rows = np.flatnonzero(todo)
+            text = _text(col.iloc[rows])
+            blank = text.isna().to_numpy(dtype=bool)
+            present[rows[blank]] = False
+            _times_slow(text[~blank], rows[~blank], utc, tz)
         stamps = pd.DatetimeIndex(utc.view("M8[ns]")).tz_localize("UTC")
         out = pd.Series(stamps.tz_convert(tz))
     out = out.dt.as_unit("ns")
@@ -530,11 +644,10 @@ def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
 
 
 def _times_slow(
-    text: pd.Series, todo: BoolArray, utc: npt.NDArray[np.int64], tz: str
+    text: pd.Series, rows: npt.NDArray[np.intp], utc: npt.NDArray[np.int64], tz: str
 ) -> None:
-    """Parse the rows ``todo`` in the other accepted formats, into ``utc``."""
-    rows = np.flatnonzero(todo)
-    sub = text.iloc[rows].str.replace(r"[/年月]", "-", regex=True)
+    """Parse cleaned ``text`` of ``rows`` in the other accepted formats."""
+    sub = text.str.replace(r"[/年月]", "-", regex=True)
     sub = sub.str.replace("日", " ", regex=False).str.strip()
     aware = sub.str.contains(_AWARE_RE, regex=True).to_numpy(dtype=bool, na_value=False)
     if aware.any():
@@ -551,13 +664,33 @@ def _times_slow(
 
 
 class _Factors:
-    """A text column factorised once, for dictionary look-ups per unique value."""
+    """A text column factorised once; cleaning and look-ups per unique value.
 
-    def __init__(self, text: pd.Series) -> None:
-        self.index = text.index
-        self.codes, uniques = pd.factorize(text)
-        self.uniques = [str(u) for u in uniques]
+    Unique values are stripped (and NFKC-normalised if asked); values that
+    are empty after stripping count as missing.
+    """
+
+    def __init__(self, col: pd.Series, *, nfkc: bool = False) -> None:
+        if not isinstance(col.dtype, pd.StringDtype):
+            col = _text(col, nfkc=nfkc)
+        self.index = col.index
+        codes, uniques = pd.factorize(col)
+        cleaned = [
+            (unicodedata.normalize("NFKC", str(u)) if nfkc else str(u)).strip()
+            for u in uniques
+        ]
+        blank = np.array([c == "" for c in cleaned] + [True], dtype=bool)
+        self.codes = np.where(blank[codes], -1, codes)  # -1 (missing) stays -1
+        self.uniques = cleaned
         self._normalised: list[str] | None = None
+
+    def present(self) -> BoolArray:
+        """Return where a non-empty value is present."""
+        return np.asarray(self.codes >= 0)
+
+    def values_at(self, rows: npt.NDArray[np.intp]) -> list[str | None]:
+        """Return the cleaned values of some rows (None where missing)."""
+        return [self.uniques[c] if c >= 0 else None for c in self.codes[rows]]
 
     def keys(self, normalise: bool) -> list[str]:
         """Return the unique values, normalised with ``normalise_word`` if asked."""
@@ -576,11 +709,6 @@ class _Factors:
         values = pd.Series(table.take(self.codes), index=self.index)  # -1: the NA
         unknown = np.array([v is None for v in found] + [False], dtype=bool)
         return values, unknown[self.codes]
-
-    def map_float(self, values: Mapping[str, float], default: float) -> FloatArray:
-        """Return mapped numbers, ``default`` where missing or unknown."""
-        table = [values.get(k, default) for k in self.uniques] + [default]
-        return np.asarray(table, dtype=np.float64)[self.codes]
 
 
 def _constant(values: tuple[str, ...], which: npt.NDArray[np.intp]) -> pd.Series:
@@ -686,7 +814,7 @@ def read_reports(
     coords: str = "wgs84",
     tz: str = schema.DEFAULT_TZ,
     on_error: OnError = "raise",
-    categories: Any = None,
+    categories: Iterable[Mapping[str, object]] | pd.DataFrame | None = None,
     encoding: str | None = None,
     sheet_name: str | int | None = None,
     layer: str | None = None,
@@ -808,8 +936,8 @@ def _build(
     def col(name: str) -> pd.Series | None:
         return data[found[name]] if name in found else None
 
-    def shown(series: pd.Series) -> Callable[[], pd.Series]:
-        return lambda: _text(series)
+    def shown(series: pd.Series) -> Callable[[npt.NDArray[np.intp]], list[Any]]:
+        return lambda rows: _text(series.iloc[rows]).tolist()
 
     # report_id
     ids = _text(data[found[schema.REPORT_ID]])
@@ -833,15 +961,16 @@ def _build(
     # status
     status_src = col(schema.STATUS)
     if status_src is not None:
-        status_text = _text(status_src, nfkc=False)
-        status_f = _Factors(status_text)
+        status_f = _Factors(status_src)
         status, unknown = status_f.map(STATUS_WORDS)
         void_marks, _ = status_f.map(dict.fromkeys(VOID_STATUS_WORDS, "void"))
         void = unknown & void_marks.notna().to_numpy(dtype=bool)
         problems.add(
-            void, "void report (not a problem on the street), status", status_text
+            void,
+            "void report (not a problem on the street), status",
+            status_f.values_at,
         )
-        problems.add(unknown & ~void, "unknown status", status_text)
+        problems.add(unknown & ~void, "unknown status", status_f.values_at)
     else:
         status = pd.Series(np.nan, index=data.index, dtype="str")
     if _UPDATED in found and closed_src is None:
@@ -863,9 +992,9 @@ def _build(
     # source
     source_src = col(schema.SOURCE)
     if source_src is not None:
-        source_text = _text(source_src, nfkc=False)
-        source, unknown_src = _Factors(source_text).map(SOURCE_WORDS)
-        problems.add(unknown_src, "unknown source", source_text)
+        source_f = _Factors(source_src)
+        source, unknown_src = source_f.map(SOURCE_WORDS)
+        problems.add(unknown_src, "unknown source", source_f.values_at)
         out[schema.SOURCE] = source.fillna("other")
     else:
         out[schema.SOURCE] = _constant(("other",), np.zeros(n, dtype=np.intp))
@@ -874,7 +1003,7 @@ def _build(
     _categories(data, found, table, problems, out)
 
     # weight and reopen_count
-    default_w = out.pop("_code_factors").map_float(table.code_to_weight, 1.0)
+    default_w = out.pop("_category_weight")
     weight_src = col(schema.WEIGHT)
     if weight_src is not None:
         w, w_present, w_bad = _numbers(weight_src)
@@ -899,7 +1028,8 @@ def _build(
     for name in _TEXT_COLUMNS:
         src = col(name)
         if src is not None:
-            out[name] = src if isinstance(src.dtype, pd.StringDtype) else _text(src)
+            is_text = isinstance(src.dtype, pd.StringDtype)
+            out[name] = src if is_text else _text(src, nfkc=False)
 
     # coordinates
     x, y = _coordinates(data, geometry, found, problems)
@@ -921,6 +1051,9 @@ def _build(
 
 def _duplicates(ids: pd.Series, problems: _Problems) -> None:
     """Flag every occurrence of an id after its first (in file order)."""
+    values = pa.array(ids.array)
+    if len(pc.unique(values)) == len(values):  # fast path: no duplicate at all
+        return
     codes, _ = pd.factorize(ids)
     valid = codes >= 0
     running = np.maximum.accumulate(np.where(valid, codes, -1))
@@ -948,39 +1081,65 @@ def _categories(
     problems: _Problems,
     out: dict[str, Any],
 ) -> None:
-    empty = pd.Series(np.nan, index=data.index, dtype="str")
-    name_src = found.get(schema.CATEGORY)
-    code_src = found.get(schema.CATEGORY_CODE)
-    name = empty if name_src is None else _text(data[name_src], nfkc=False)
-    code = empty if code_src is None else _text(data[code_src])
-    has_name = _present(name)
-    has_code = _present(code)
-    name_f = _Factors(name)
-    code_names, _ = _Factors(code).map(table.code_to_name, normalise=False)
-    name_codes, _ = name_f.map(table.name_to_code)
-    category = name.where(has_name, code_names)
-    category_code = code.where(has_code, name_codes)
-    empty_cat = category.isna().to_numpy(dtype=bool)
-    problems.add(empty_cat & ~has_code, "empty category")
-    problems.add(
-        empty_cat & has_code,
-        "empty category (no name, and the code is not in the code table):",
-        code,
+    """Resolve name, code, major class and weight once per distinct combination."""
+    n = len(data)
+    factors = []
+    for column, nfkc in (
+        (schema.CATEGORY, False),
+        (schema.CATEGORY_CODE, True),
+        (schema.CATEGORY_MAJOR, False),
+    ):
+        source = found.get(column)
+        factors.append(None if source is None else _Factors(data[source], nfkc=nfkc))
+    codes = [f.codes if f is not None else np.full(n, -1) for f in factors]
+    sizes = [len(f.uniques) + 1 if f is not None else 1 for f in factors]
+    combined = (codes[0] + 1) * (sizes[1] * sizes[2]) + (codes[1] + 1) * sizes[2]
+    combined += codes[2] + 1
+    which, keys = pd.factorize(combined)
+
+    def part(k: int, key: int) -> str | None:
+        f = factors[k]
+        divisor = sizes[2] if k == 1 else (sizes[1] * sizes[2] if k == 0 else 1)
+        index = (key // divisor) % sizes[k] - 1
+        return None if f is None or index < 0 else f.uniques[index]
+
+    rows: list[tuple[str | None, str | None, str | None, float, int]] = []
+    for key in keys:
+        name, code, major = part(0, key), part(1, key), part(2, key)
+        name_key = normalise_word(name) if name is not None else ""
+        if code is None and name is not None:
+            code = table.name_to_code.get(name_key)
+        if name is None and code is not None:
+            name = table.code_to_name.get(code)
+        problem = 0 if name is not None else (2 if code is not None else 1)
+        if major is not None:
+            major = table.major_names.get(normalise_word(major), major)
+        elif code is not None and code in table.code_to_major:
+            major = table.code_to_major[code]
+        elif name is not None:
+            major = table.major_names.get(name_key)
+        weight = table.code_to_weight.get(code, 1.0) if code is not None else 1.0
+        rows.append((name, code, major, weight, problem))
+    names, codes_, majors, weights, flags = (
+        zip(*rows, strict=True) if rows else ((), (), (), (), ())
     )
-    code_f = _Factors(category_code)
-    major, _ = code_f.map(table.code_to_major, normalise=False)
-    major_src = found.get(schema.CATEGORY_MAJOR)
-    if major_src is not None:
-        major_text = _text(data[major_src], nfkc=False)
-        mapped, _ = _Factors(major_text).map(table.major_names)
-        given = mapped.where(mapped.notna(), major_text)
-        major = given.where(given.notna(), major)
-    from_name, _ = name_f.map(table.major_names)
-    major = major.where(major.notna(), from_name)
-    out["_code_factors"] = code_f  # reused for the category weights
-    out[schema.CATEGORY] = category
-    out[schema.CATEGORY_CODE] = category_code
-    out[schema.CATEGORY_MAJOR] = major
+    flag = np.asarray(flags, dtype=np.int8)[which] if rows else np.zeros(0, np.int8)
+    problems.add(flag == 1, "empty category")
+    if (flag == 2).any():
+        code_text = factors[1].values_at if factors[1] is not None else None
+        problems.add(
+            flag == 2,
+            "empty category (no name, and the code is not in the code table):",
+            code_text,
+        )
+
+    def take(values: tuple[str | None, ...]) -> pd.Series:
+        return pd.Series(pd.array([*values, None], dtype="str").take(which))
+
+    out[schema.CATEGORY] = take(names)
+    out[schema.CATEGORY_CODE] = take(codes_)
+    out[schema.CATEGORY_MAJOR] = take(majors)
+    out["_category_weight"] = np.asarray(weights, dtype=np.float64)[which]
 
 
 def _coordinates(
@@ -1026,11 +1185,8 @@ def _coordinates(
     china_share = in_box[numeric].mean() if numeric.any() else 0.0
     swapped = numeric & ~in_box & in_box_swapped & (lat_too_big | (china_share >= 0.5))
 
-    def xy() -> pd.Series:
-        return pd.Series(
-            [f"(lon={a:g}, lat={b:g})" for a, b in zip(x, y, strict=True)],
-            dtype=object,
-        )
+    def xy(rows: npt.NDArray[np.intp]) -> list[str]:
+        return [f"(lon={x[r]:g}, lat={y[r]:g})" for r in rows]
 
     problems.add(swapped, "longitude and latitude look swapped", xy, quote=False)
     problems.add(out_range & ~swapped, "coordinates out of range", xy, quote=False)

@@ -443,6 +443,8 @@ def nearest_segments(
         d = shapely.distance(pts[ii], geoms[jj])
         ok = d <= max_distance_m
         ii, jj, d = ii[ok], jj[ok], d[ok]
+        if len(ii) == 0:
+            continue
         order = np.lexsort((order_rank[jj], d, ii))
         ii, jj, d = ii[order], jj[order], d[order]
         first = np.r_[True, ii[1:] != ii[:-1]]

@@ -182,7 +182,10 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "open_now": {"zh": "未结案数", "en": "Open now"},
     "median_days_to_close": {"zh": "结案天数中位数", "en": "Median days to close"},
     "share_closed_late": {"zh": "超期结案比例", "en": "Share closed late"},
-    "outside_share": {"zh": "热线与测评发现比例", "en": "Share found by hotline/evaluators"},
+    "outside_share": {
+        "zh": "热线与测评发现比例",
+        "en": "Share found by hotline/evaluators",
+    },
     "weighted_count": {"zh": "加权问题数", "en": "Weighted reports"},
 }
 

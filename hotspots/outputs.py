@@ -6,14 +6,20 @@ renamed into place, so a crash never leaves a half-written output.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
+import shapely
+
+#: Timestamp stored in workbook properties (so reruns give identical properties).
+_FIXED_TIME: Final = dt.datetime(2026, 1, 1)
 
 __all__ = [
     "atomic_write",
@@ -123,22 +129,28 @@ def write_xlsx(
     headers: Mapping[str, str] | None = None,
     sheet_name: str = "Sheet1",
 ) -> Path:
-    """Write an Excel workbook (openpyxl) with one sheet."""
+    """Write an Excel workbook (openpyxl) with one sheet.
+
+    The workbook's creation and modification times are fixed, so the same
+    table gives the same cells and properties on every run.
+    """
     out = _plain(frame, headers)
-    return atomic_write(
-        path,
-        lambda p: out.to_excel(
-            p, index=False, sheet_name=sheet_name, engine="openpyxl"
-        ),
-    )
+
+    def write(p: Path) -> None:
+        with pd.ExcelWriter(p, engine="openpyxl") as writer:
+            out.to_excel(writer, index=False, sheet_name=sheet_name)
+            props = writer.book.properties
+            props.created = props.modified = _FIXED_TIME
+
+    return atomic_write(path, write)
 
 
 def _plain(frame: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFrame:
     out = pd.DataFrame(frame).copy()
     for col in out.columns:
         s = out[col]
-        if hasattr(s, "geom_type") or str(s.dtype) == "geometry":
-            out[col] = s.to_wkt()  # type: ignore[attr-defined]
+        if str(s.dtype) == "geometry":
+            out[col] = shapely.to_wkt(np.asarray(s, dtype=object))
         elif isinstance(s.dtype, pd.DatetimeTZDtype):
             out[col] = s.dt.tz_localize(None)
         elif s.dtype == object:

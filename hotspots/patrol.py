@@ -188,8 +188,14 @@ _SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penaltie
 _INT64_SAFE: Final = 2**62
 #: Solver time unit: milliseconds (travel rounded up, so solver plans stay feasible).
 _TICKS: Final = 60_000  # per minute
-#: Search branches after which the solver stops (a deterministic cap).
-_BRANCH_LIMIT: Final = 1000
+#: Search branches after which a solver pass stops (a deterministic cap).
+_BRANCH_LIMIT: Final = 100_000
+#: Penalty of the top score, in shifts of every team, in the balanced pass.
+_BALANCED_WEIGHT: Final = 3.0
+#: Solutions of the balanced pass.
+_BALANCED_SOLUTIONS: Final = int(os.environ.get("HS_BS", 30))
+#: Guided local search lambda coefficient (OR-Tools default 0.1).
+_GLS_LAMBDA: Final = 0.5
 
 
 # ------------------------------------------------------------------------------
@@ -634,11 +640,68 @@ def _solve(
     time_limit_s: float,
     solution_limit: int,
 ) -> tuple[list[list[int]], str]:
-    """Solve the prize-collecting VRP: node lists per vehicle, what stopped it."""
+    """Solve the prize-collecting VRP: node lists per vehicle, what stopped it.
+
+    Three guided-local-search passes, each starting from the best plan so far:
+    score-first penalties (a drop of the smallest score step outweighs all
+    travel), then penalties worth ``_BALANCED_WEIGHT`` times every team's
+    shift at the top score (travel and score traded off, which lets the
+    search cross the plateaus of the score-first objective), then score-first
+    again. The plan with the highest score (then least travel) is kept.
+    """
+    n_v = prob.n_vehicles
+    if not prob.nodes:
+        return [[] for _ in range(n_v)], "no search"
+    started = time.monotonic()
+    best: list[list[int]] | None = None
+    best_key = (-math.inf, 0.0)
+    causes: list[str] = []
+    for weight in (None, _BALANCED_WEIGHT, None):
+        left_s = time_limit_s - (time.monotonic() - started)
+        if left_s <= 0.05 * time_limit_s:
+            causes.append("time_limit")
+            break
+        routes, cause = _solve_pass(
+            prob,
+            weight=weight,
+            start=best,
+            time_limit_s=left_s,
+            solution_limit=solution_limit if weight is None else _BALANCED_SOLUTIONS,
+        )
+        causes.append(cause)
+        key = _plan_key(prob, routes)
+        if os.environ.get("HS_DEBUG"):
+            print("pass", weight, key, cause, time.monotonic() - started)
+        if key > best_key:
+            best, best_key = routes, key
+    assert best is not None  # the first pass always runs
+    stopped = "time_limit" if "time_limit" in causes else "search_limit"
+    return best, stopped
+
+
+def _plan_key(prob: _Problem, routes: list[list[int]]) -> tuple[float, float]:
+    """Total score, then minus total travel minutes (higher is better)."""
+    score = float(sum(prob.scores[k] for seq in routes for k in seq))
+    travel = 0.0
+    n_v = prob.n_vehicles
+    for v, seq in enumerate(routes):
+        pts = [prob.depot_point[v], *[n_v + prob.nodes[k].target for k in seq]]
+        pts.append(prob.depot_point[v])
+        travel += float(sum(prob.travel_min[a, b] for a, b in itertools.pairwise(pts)))
+    return round(score, 9), -travel
+
+
+def _solve_pass(
+    prob: _Problem,
+    *,
+    weight: float | None,
+    start: list[list[int]] | None,
+    time_limit_s: float,
+    solution_limit: int,
+) -> tuple[list[list[int]], str]:
+    """One OR-Tools search; ``weight`` None = score-first penalties."""
     n_v = prob.n_vehicles
     n_nodes = len(prob.nodes)
-    if n_nodes == 0:
-        return [[] for _ in range(n_v)], "no search"
     size = n_v + n_nodes
     point_of = np.array(
         list(prob.depot_point) + [n_v + nd.target for nd in prob.nodes], dtype=np.int64
@@ -649,7 +712,6 @@ def _solve(
     travel_t = np.where(
         np.isfinite(travel), np.ceil(np.minimum(travel, big) - 1e-6), big
     ).astype(np.int64)
-    travel_t = np.minimum(travel_t, big)
     np.fill_diagonal(travel_t, 0)
     dwell_t = math.ceil(prob.dwell * _TICKS - 1e-6)
     transit_t = travel_t.copy()
@@ -667,12 +729,15 @@ def _solve(
     routing.AddDimension(time_cb, horizon if has_windows else 0, horizon, True, "time")
     time_dim = routing.GetDimensionOrDie("time")
 
-    # Penalties: score first, travel time only as a tie-break. A drop of the
-    # smallest score step costs more than all travel of every team together.
     top = float(prob.scores.max())
-    step_cost = n_v * horizon + 1
-    resolution = min(_SCORE_RESOLUTION, _INT64_SAFE // (step_cost * (n_nodes + 1)))
-    resolution = max(int(resolution), 1)
+    if weight is None:
+        # score first: one score step costs more than all travel of all teams
+        step_cost = n_v * horizon + 1
+        resolution = _INT64_SAFE // (step_cost * (n_nodes + 1))
+        resolution = max(min(_SCORE_RESOLUTION, int(resolution)), 1)
+    else:
+        step_cost = 1
+        resolution = max(int(weight * n_v * horizon), 1)
     score_int = np.maximum(np.rint(prob.scores / top * resolution), 1).astype(np.int64)
     for k, nd in enumerate(prob.nodes):
         index = manager.NodeToIndex(n_v + k)
@@ -696,41 +761,41 @@ def _solve(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
+    params.guided_local_search_lambda_coefficient = 0.1 if weight is None else _GLS_LAMBDA
+    params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
     params.solution_limit = solution_limit
     params.log_search = False
-    if os.environ.get("HS_PARAMS"):
-        from google.protobuf import text_format
-        text_format.Merge(os.environ["HS_PARAMS"], params)
     # Deterministic limits: solutions found, and search branches (which ends
     # a search stalled on a tiny problem, where no new solution ever comes).
-    routing.AddSearchMonitor(routing.solver().BranchesLimit(int(os.environ.get("HS_BL", _BRANCH_LIMIT))))
+    routing.AddSearchMonitor(routing.solver().BranchesLimit(_BRANCH_LIMIT))
     found = [0]
 
     def count() -> None:
         found[0] += 1
 
     routing.AddAtSolutionCallback(count)
-    started = time.monotonic()
-    solution = routing.SolveWithParameters(params)
-    elapsed = time.monotonic() - started
+    began = time.monotonic()
+    if start is None:
+        solution = routing.SolveWithParameters(params)
+    else:
+        routes_in = [[n_v + k for k in seq] for seq in start]
+        initial = routing.ReadAssignmentFromRoutes(routes_in, True)
+        solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    elapsed = time.monotonic() - began
     if solution is None:
         msg = (
             f"the routing solver found no plan within time_limit_s={time_limit_s!r} "
             f"(status {routing.status()}). Raise time_limit_s."
         )
         raise HotspotsError(msg)
-    if found[0] >= solution_limit:
-        stopped = "solution_limit"
-    elif elapsed >= 0.98 * time_limit_s:
+    if found[0] < solution_limit and elapsed >= 0.98 * time_limit_s:
         stopped = "time_limit"
     else:
-        stopped = "branch_limit"
+        stopped = "search_limit"
     routes: list[list[int]] = []
     for v in range(n_v):
-        index = routing.Start(v)
+        index = solution.Value(routing.NextVar(routing.Start(v)))
         seq: list[int] = []
-        index = solution.Value(routing.NextVar(index))
         while not routing.IsEnd(index):
             seq.append(manager.IndexToNode(index) - n_v)
             index = solution.Value(routing.NextVar(index))

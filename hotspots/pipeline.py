@@ -564,9 +564,11 @@ class Weekly:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         write_index(root)
-        return {
-            p.stem if p.stem != "index" else "map": p for p in sorted(dest.iterdir())
+        self.outputs = {
+            ("map" if p.name == "index.html" else p.name): p
+            for p in sorted(dest.iterdir())
         }
+        return self.outputs
 
     def ledger(self) -> pd.DataFrame:
         """Return the blind-spot ledger as written: ranked, Chinese headers."""

@@ -31,7 +31,10 @@ __all__ = ["PERSONAL_DATA_PATTERN", "mask_personal"]
 _D: Final = "[0-9０-９]"
 _SEP: Final = r"[ \-－]?"
 _ID: Final = rf"{_D}{{6}}{_SEP}{_D}{{8}}{_SEP}{_D}{{3}}[0-9０-９XxＸｘ]"
-_MOBILE: Final = rf"(?:(?:\+|＋)?(?:86|８６){_SEP})?[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
+_MOBILE: Final = (
+    rf"(?:(?:\+|＋)?(?:86|８６){_SEP})?"
+    rf"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
+)
 _LANDLINE: Final = (
     rf"[(（]?[0０]{_D}{{2,3}}[)）]?{_SEP}{_D}{{3,4}}{_SEP}{_D}{{4}}"
     rf"|[2-9２-９]{_D}{{2,3}}{_SEP}{_D}{{4}}"

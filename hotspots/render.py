@@ -57,14 +57,14 @@ import pandas as pd
 import shapely
 import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
-from folium.map import Layer
 from folium.elements import ElementAddToElement
+from folium.map import Layer
 from folium.template import Template
 
 from . import labels as _labels
 from . import schema as s
 from .crs import wgs84_to_gcj02
-from .errors import CRSError, InputError, collect_problems
+from .errors import CRSError, collect_problems
 from .privacy import mask_personal
 from .render_assets import (
     HEAT_JS,
@@ -193,6 +193,8 @@ STREET_WEIGHTS: Final = {"arterial": 4.0, "secondary": 2.5, "alley": 1.2}
 OSM_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 AMAP_URL: Final = str(xyz.Gaode.Normal.url)
 COORD_DECIMALS: Final = 6
+#: Smallest zoom of a new map (a province fits): fewer zoom levels to cluster.
+MIN_ZOOM: Final = 6
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,10 @@ class MapStyle:
     max_categories
         Report categories beyond the most frequent ``max_categories - 1``
         share one layer.
+    show_reports_max
+        A week with more reports opens with the heat map on and the report
+        layers off (they are built when switched on), so a large city's map
+        opens fast; clustering tens of thousands of markers takes seconds.
     base_grid_max_cells, base_streets_max
         With ``tiles="none"`` the grid is drawn as a base only up to this many
         cells, the streets up to this many lines (beyond it only arterial and
@@ -258,6 +264,7 @@ class MapStyle:
     time_weeks: int | None = 12
     max_text_chars: int = 80
     max_categories: int = 12
+    show_reports_max: int = 5_000
     base_grid_max_cells: int = 20_000
     base_streets_max: int = 20_000
     title: str | None = None
@@ -288,7 +295,7 @@ def _h(text: object) -> str:
 
 
 def _obj(parts: dict[str, str]) -> str:
-    """A JSON object from keys and already serialised JSON values."""
+    """Serialise a JSON object from keys and already serialised values."""
     return "{" + ",".join(f"{_json(k)}:{v}" for k, v in parts.items()) + "}"
 
 
@@ -320,7 +327,7 @@ def _nums(values: npt.ArrayLike, decimals: int = 4) -> list[Any]:
 
 
 def _geoms_json(geoms: npt.NDArray[Any]) -> str:
-    """A JSON array of GeoJSON geometries with coordinates rounded to 6 decimals."""
+    """Serialise geometries as GeoJSON with coordinates rounded to 6 decimals."""
     if len(geoms) == 0:
         return "[]"
     rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
@@ -347,7 +354,8 @@ def _check_frame(
     missing = [c for c in required if c not in frame.columns]
     if missing:
         problems.append(
-            f"{name} must have the columns {list(required)!r}, got {list(frame.columns)!r}"
+            f"{name} must have the columns {list(required)!r}, "
+            f"got {list(frame.columns)!r}"
             f" (missing {missing!r}). Pass the frame the step returns unchanged."
         )
     if geo and isinstance(frame, gpd.GeoDataFrame) and len(frame) and frame.crs is None:
@@ -382,7 +390,12 @@ def _check_style(problems: list[str], style: MapStyle) -> None:
                 f"style.{field} must be a probability between 0 and 1, got {value!r}."
                 " Pass the level the statistics used, e.g. 0.05."
             )
-    for field in ("max_blind_spots", "max_text_chars", "max_categories"):
+    for field in (
+        "max_blind_spots",
+        "max_text_chars",
+        "max_categories",
+        "show_reports_max",
+    ):
         value = getattr(style, field)
         if not (isinstance(value, int) and value >= 1):
             problems.append(
@@ -485,7 +498,9 @@ def _render_raw(element: MacroElement, kwargs: dict[str, Any]) -> None:
         macro = module.get(part)
         if macro is not None:
             target = getattr(figure, part)
-            target.add_child(_RawElement(str(macro(element, kwargs))), name=element.get_name())
+            target.add_child(
+                _RawElement(str(macro(element, kwargs))), name=element.get_name()
+            )
     for child in element._children.values():
         child.render(**kwargs)
 
@@ -516,12 +531,23 @@ class _Runtime(MacroElement):  # type: ignore[misc]
 
 
 class _Data(MacroElement):  # type: ignore[misc]
-    """The map's data, serialised once as a JavaScript object literal."""
+    """The map's data, serialised once as JSON in a non-executed script element.
+
+    ``JSON.parse`` of a ``<script type="application/json">`` is much faster
+    than parsing the same data as a JavaScript literal, and keeps the page's
+    executed script small.
+    """
 
     _template = Template(
         """
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="{{ this.get_name() }}">
+        {{- this.payload -}}
+        </script>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = {{ this.payload }};
+        var {{ this.get_name() }} = JSON.parse(
+            document.getElementById("{{ this.get_name() }}").textContent);
         {% endmacro %}
         """
     )
@@ -542,8 +568,15 @@ class _JsLayer(Layer):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {%- if this.lazy %}
+        var {{ this.get_name() }} = window.HotspotsMap.lazy(function () {
+            return window.HotspotsMap.{{ this.factory }}({{ this._parent.get_name() }},
+                {{ this.data.get_name() }}{{ this.extra }});
+        });
+        {%- else %}
         var {{ this.get_name() }} = window.HotspotsMap.{{ this.factory }}(
             {{ this._parent.get_name() }}, {{ this.data.get_name() }}{{ this.extra }});
+        {%- endif %}
         {% endmacro %}
         """
     )
@@ -556,6 +589,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         name: str,
         show: bool,
         extra: str = "",
+        lazy: bool = False,
         js: Sequence[tuple[str, str]] = (),
         css: Sequence[tuple[str, str]] = (),
     ) -> None:
@@ -564,6 +598,8 @@ class _JsLayer(Layer):  # type: ignore[misc]
         self.data = data
         self.factory = factory
         self.extra = extra
+        # a layer hidden at opening is built the first time it is switched on
+        self.lazy = lazy and not show
         self.default_js = list(js)
         self.default_css = list(css)
 
@@ -638,10 +674,54 @@ class _TimeControl(MacroElement):  # type: ignore[misc]
 # payload builders (column arrays, no per-row Python)
 # ---------------------------------------------------------------------------------
 def _cube_totals(cube: pd.DataFrame) -> pd.DataFrame:
-    """Unit x period totals (summing categories of a MultiIndex cube)."""
+    """Return unit x period totals (summing categories of a MultiIndex cube)."""
     if isinstance(cube.columns, pd.MultiIndex):
         return cube.T.groupby(level=-1, sort=False).sum().T
     return cube
+
+
+def _ids(values: pd.Series | pd.Index | npt.ArrayLike) -> pd.Index:
+    """Return unit ids as an object Index of str (fast lookups; NA as None)."""
+    ser = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(ser.dtype, pd.StringDtype) or ser.dtype == np.dtype(object):
+        arr = ser.to_numpy(dtype=object, na_value=None)
+        if ser.dtype == np.dtype(object):
+            bad = np.fromiter(
+                (v is not None and not isinstance(v, str) for v in arr), bool, len(arr)
+            )
+            if bad.any():
+                arr = arr.copy()
+                arr[bad] = ser[bad].astype(str).to_numpy(dtype=object)
+        return pd.Index(arr, dtype=object)
+    strs = ser.astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Index(strs, dtype=object)
+
+
+def _positions(frame: pd.DataFrame, unit: str, ids: pd.Index) -> npt.NDArray[np.intp]:
+    """Row position in ``frame`` of each id (first occurrence), -1 where absent."""
+    keys = _ids(frame[unit])
+    first = ~keys.duplicated(keep="first")
+    lookup = pd.Index(keys[first])
+    rows = np.flatnonzero(first)
+    pos = lookup.get_indexer(ids)
+    return np.where(pos >= 0, rows[np.clip(pos, 0, None)], -1)
+
+
+def _take(values: pd.Series, pos: npt.NDArray[np.intp]) -> pd.Series:
+    """Values at row positions; missing (-1) positions become NA."""
+    taken = values.iloc[np.clip(pos, 0, None)].reset_index(drop=True)
+    if len(taken) == 0:
+        return taken
+    return taken.where(pd.Series(pos >= 0), None)
+
+
+def _dict_encode(
+    values: pd.Series, *, mask: str | None = None, max_chars: int = 0
+) -> str:
+    """Escaped text as ``{"k": distinct values, "v": codes}`` (-1 = missing)."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    keys = _esc(pd.Series(uniques, dtype="string"), mask=mask, max_chars=max_chars)
+    return _obj({"k": _json(keys), "v": _json(codes.astype(int).tolist())})
 
 
 def _top_categories(
@@ -650,43 +730,43 @@ def _top_categories(
     unit: str,
     ids: pd.Index,
     categories: list[str],
-) -> list[Any] | None:
-    """Up to three (category index, count) pairs per unit."""
+) -> tuple[list[Any], list[Any]] | None:
+    """Up to three category indices and counts per unit (-1 / 0 where fewer)."""
     if reports is not None and unit in reports.columns and len(reports):
-        counts = reports.groupby([unit, s.CATEGORY], observed=True, dropna=True).size()
+        frame = pd.DataFrame(
+            {
+                "unit": _ids(reports[unit]),
+                "cat": reports[s.CATEGORY].astype(str).to_numpy(),
+            }
+        )
+        frame = frame[frame["unit"].notna()]
+        counts = (
+            frame.groupby(["unit", "cat"], sort=False).size().rename("n").reset_index()
+        )
     elif cube is not None and isinstance(cube.columns, pd.MultiIndex):
-        counts = cube.T.groupby(level=0).sum().T.stack()
-        counts = counts[counts > 0]
+        stacked = cube.T.groupby(level=0).sum().T.stack()
+        counts = stacked[stacked > 0].rename("n").reset_index()
+        counts.columns = pd.Index(["unit", "cat", "n"])
+        counts["unit"] = _ids(counts["unit"])
+        counts["cat"] = counts["cat"].astype(str)
     else:
         return None
-    frame = counts.rename("n").reset_index()
-    frame.columns = pd.Index(["unit", "cat", "n"])
-    frame = frame[frame["unit"].isin(ids)]
-    frame = frame.sort_values(["unit", "n", "cat"], ascending=[True, False, True])
-    frame = frame.groupby("unit", sort=False).head(3)
+    counts = counts[counts["unit"].isin(set(ids))]
+    counts = counts.sort_values(["unit", "n", "cat"], ascending=[True, False, True])
+    counts = counts.assign(k=counts.groupby("unit", sort=False).cumcount())
+    counts = counts[counts["k"] < 3]
     known = {c: i for i, c in enumerate(categories)}
-    extra = [c for c in pd.unique(frame["cat"].astype(str)) if c not in known]
-    categories.extend(extra)
-    known.update({c: len(known) + i for i, c in enumerate(extra)})
-    frame = frame.assign(ci=frame["cat"].astype(str).map(known))
-    pairs = pd.Series(
-        list(
-            zip(
-                frame["ci"].astype(int),
-                np.round(frame["n"].astype(float), 2),
-                strict=True,
-            )
-        ),
-        index=frame["unit"].to_numpy(),
-    )
-    grouped = pairs.groupby(level=0, sort=False).agg(list)
-    out = grouped.reindex(ids)
-    return [
-        [[int(c), float(n) if n % 1 else int(n)] for c, n in v]
-        if isinstance(v, list)
-        else []
-        for v in out.tolist()
-    ]
+    for c in pd.unique(counts["cat"]):
+        if c not in known:
+            known[c] = len(categories)
+            categories.append(c)
+    row = pd.Index(ids).get_indexer(counts["unit"])
+    cat = np.full((len(ids), 3), -1, dtype=np.int64)
+    num = np.zeros((len(ids), 3), dtype=np.float64)
+    cat[row, counts["k"].to_numpy()] = counts["cat"].map(known).to_numpy(dtype=np.int64)
+    num[row, counts["k"].to_numpy()] = np.round(counts["n"].to_numpy(dtype=float), 2)
+    nums = num.astype(np.int64).tolist() if np.all(num % 1 == 0) else num.tolist()
+    return cat.tolist(), nums
 
 
 @dataclass
@@ -716,21 +796,25 @@ def _units_payload(
     parts: list[gpd.GeoDataFrame] = []
     has = {"gi": False, "emerging": False, "blind_spots": False}
     patterns_present: list[str] = []
-    if gi is not None and "gi" in style.layers:
-        sig = gi[pd.to_numeric(gi[GI_CLASS], errors="coerce").fillna(0) != 0]
+    use_gi = gi is not None and "gi" in style.layers
+    use_em = emerging is not None and "emerging" in style.layers
+    use_bs = blind_spots is not None and "blind_spots" in style.layers
+    if gi is not None and use_gi:
+        sig = gi[pd.to_numeric(gi[GI_CLASS], errors="coerce").fillna(0).to_numpy() != 0]
         parts.append(sig)
         has["gi"] = len(sig) > 0
-    if emerging is not None and "emerging" in style.layers:
-        pat = emerging[emerging[PATTERN].isin(list(PATTERN_COLORS))]
+    if emerging is not None and use_em:
+        pattern = emerging[PATTERN].astype(str)
+        pat = emerging[pattern.isin(list(PATTERN_COLORS)).to_numpy()]
         parts.append(pat)
         has["emerging"] = len(pat) > 0
-        patterns_present = [
-            p for p in PATTERN_COLORS if p in set(pat[PATTERN].astype(str))
-        ]
-    if blind_spots is not None and "blind_spots" in style.layers:
+        present = set(pd.unique(pat[PATTERN].astype(str)))
+        patterns_present = [p for p in PATTERN_COLORS if p in present]
+    if blind_spots is not None and use_bs:
         rank = pd.to_numeric(blind_spots[RANK], errors="coerce")
         score = pd.to_numeric(blind_spots[SCORE], errors="coerce")
-        top = blind_spots[(rank >= 1) & (rank <= style.max_blind_spots) & (score > 0)]
+        keep = (rank >= 1) & (rank <= style.max_blind_spots) & (score > 0)
+        top = blind_spots[keep.to_numpy()]
         parts.append(top)
         has["blind_spots"] = len(top) > 0
     parts = [p for p in parts if len(p)]
@@ -738,90 +822,109 @@ def _units_payload(
         return "null", has, patterns_present
     geo_frames = [
         gpd.GeoDataFrame(
-            {unit: p[unit].to_numpy()}, geometry=p.geometry.to_crs(s.WGS84).values
+            {unit: _ids(p[unit])},
+            geometry=p.geometry.to_crs(s.WGS84).values,
+            crs=s.WGS84,
         )
         for p in parts
     ]
     allg = pd.concat(geo_frames, ignore_index=True)
-    allg = allg[allg[unit].notna()].drop_duplicates(subset=unit, keep="first")
+    allg = allg[allg[unit].notna().to_numpy()]
+    allg = allg[~_ids(allg[unit]).duplicated(keep="first")]
     allg = gpd.GeoDataFrame(allg, geometry="geometry", crs=s.WGS84)
     geoms = _wgs84_geoms(allg, style.tiles)
     ok = _drawable(geoms, "the units")
     allg, geoms = allg[ok], geoms[ok]
-    ids = pd.Index(allg[unit].astype(str))
+    ids = _ids(allg[unit])
     rlat, rlon = _points_latlon(geoms)
     out: dict[str, str] = {
         "geoms": _geoms_json(geoms),
-        "id": _json(_esc(pd.Series(ids))),
+        "id": _json(_esc(pd.Series(ids, dtype=object))),
         "rlat": _json(rlat),
         "rlon": _json(rlon),
     }
-    # names: from any frame that has them (first wins), then the grid/streets
-    names: list[list[Any]] = []
-    sources = [f for f in (gi, emerging, blind_spots, grid, streets) if f is not None]
+    frames = [f for f in (gi, emerging, blind_spots, grid, streets) if f is not None]
+    frames = [f for f in frames if unit in f.columns]
+    positions = {id(f): _positions(f, unit, ids) for f in frames}
+
+    def col_of(frame: pd.DataFrame, col: str) -> pd.Series:
+        return _take(frame[col], positions[id(frame)])
+
+    names: list[str] = []
     for col in NAME_COLUMNS:
-        for frame in sources:
-            if col in frame.columns and unit in frame.columns:
-                keyed = frame.drop_duplicates(subset=unit).set_index(
-                    frame.drop_duplicates(subset=unit)[unit].astype(str)
-                )[col]
-                values = keyed.reindex(ids)
+        for frame in frames:
+            if col in frame.columns and col != unit:
                 label_key = "name" if col == s.AREA_NAME else col
-                names.append([html.escape(ctx.labels[label_key]), _esc(values)])
+                encoded = _dict_encode(col_of(frame, col), mask=ctx.mask)
+                names.append(f"[{_json(html.escape(ctx.labels[label_key]))},{encoded}]")
                 break
-    out["names"] = _json(names)
-
-    def _aligned(frame: pd.DataFrame, col: str) -> pd.Series:
-        dedup = frame.drop_duplicates(subset=unit)
-        return dedup.set_index(dedup[unit].astype(str))[col].reindex(ids)
-
-    if gi is not None and "gi" in style.layers:
-        gclass = pd.to_numeric(_aligned(gi, GI_CLASS), errors="coerce")
-        out["g"] = _json(_nums(gclass, 0))
-        out["z"] = _json(_nums(_aligned(gi, GI_Z), 3))
-        out["pv"] = _json(_nums(_aligned(gi, GI_P), 4))
-    if emerging is not None and "emerging" in style.layers:
-        keys = list(PATTERN_COLORS)
-        pcodes = _aligned(emerging, PATTERN).map({k: i for i, k in enumerate(keys)})
-        out["p"] = _json(_nums(pcodes, 0))
+    out["names"] = "[" + ",".join(names) + "]"
+    if gi is not None and use_gi:
+        out["g"] = _json(_nums(col_of(gi, GI_CLASS), 0))
+        out["z"] = _json(_nums(col_of(gi, GI_Z), 3))
+        out["pv"] = _json(_nums(col_of(gi, GI_P), 4))
+    if emerging is not None and use_em:
+        keys = {k: i for i, k in enumerate(PATTERN_COLORS)}
+        out["p"] = _json(_nums(col_of(emerging, PATTERN).map(keys), 0))
         if MK_P in emerging.columns:
-            out["mk"] = _json(_nums(_aligned(emerging, MK_P), 4))
+            out["mk"] = _json(_nums(col_of(emerging, MK_P), 4))
         if N_HOT in emerging.columns:
-            out["nh"] = _json(_nums(_aligned(emerging, N_HOT), 0))
-    if blind_spots is not None and "blind_spots" in style.layers:
-        rank = pd.to_numeric(_aligned(blind_spots, RANK), errors="coerce")
+            out["nh"] = _json(_nums(col_of(emerging, N_HOT), 0))
+    if blind_spots is not None and use_bs:
+        rank = pd.to_numeric(col_of(blind_spots, RANK), errors="coerce")
         rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
         out["r"] = _json(_nums(rank, 0))
-        out["sc"] = _json(_nums(_aligned(blind_spots, SCORE), 3))
+        out["sc"] = _json(_nums(col_of(blind_spots, SCORE), 3))
         reason_col = REASON_ZH if lang == "zh" else REASON_EN
         if reason_col in blind_spots.columns:
-            out["why"] = _json(_esc(_aligned(blind_spots, reason_col), mask=ctx.mask))
+            reason = col_of(blind_spots, reason_col).where(rank.notna(), None)
         else:
-            out["why"] = _json([None] * len(ids))
+            reason = pd.Series([None] * len(ids), dtype=object)
+        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=style.max_text_chars)
         skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
         skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
         evidence = []
         for col in blind_spots.columns:
-            if col in skip or not pd.api.types.is_numeric_dtype(blind_spots[col]):
+            values = blind_spots[col]
+            if col in skip or not pd.api.types.is_numeric_dtype(values):
                 continue
-            if pd.api.types.is_bool_dtype(blind_spots[col]):
+            if pd.api.types.is_bool_dtype(values):
                 continue
-            title = ctx.labels.get(col, col)
-            evidence.append([html.escape(title), _nums(_aligned(blind_spots, col), 3)])
+            shown = col_of(blind_spots, col).where(rank.notna(), None)
+            evidence.append([html.escape(ctx.labels.get(col, col)), _nums(shown, 3)])
         out["ev"] = _json(evidence)
     top = _top_categories(reports, cube, unit, ids, categories)
     if top is not None:
-        out["top"] = _json(top)
+        out["tc"] = _json(top[0])
+        out["tn"] = _json(top[1])
     if cube is not None:
         totals = _cube_totals(cube)
-        totals.index = totals.index.astype(str)
-        series = totals.reindex(ids)
-        arr = np.round(series.to_numpy(dtype=float), 2)
-        as_int = np.all(np.isnan(arr) | (arr % 1 == 0))
-        rows = pd.DataFrame(arr).astype("Int64" if as_int else "Float64")
-        values = rows.astype(object).where(rows.notna(), None).to_numpy().tolist()
-        out["s"] = _json([v if v[0] is not None or any(v) else None for v in values])
+        pos = pd.Index(_ids(totals.index)).get_indexer(ids)
+        arr = np.round(totals.to_numpy(dtype=float)[np.clip(pos, 0, None)], 2)
+        if np.all(arr % 1 == 0):
+            rows: list[Any] = arr.astype(np.int64).tolist()
+        else:
+            rows = arr.tolist()
+        out["s"] = _json(
+            [r if p >= 0 else None for r, p in zip(rows, pos, strict=True)]
+        )
     return _obj(out), has, patterns_present
+
+
+def _wall_minutes(values: pd.Series) -> tuple[int, list[Any]]:
+    """Local wall-clock times as minutes after a base (epoch ms of the base)."""
+    when = pd.to_datetime(values, errors="coerce")
+    if isinstance(when.dtype, pd.DatetimeTZDtype):
+        when = when.dt.tz_localize(None)
+    ns = when.to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(ns)
+    if not ok.any():
+        return 0, [None] * len(ns)
+    base = ns[ok].min().astype("datetime64[D]")
+    minutes = ((ns - base) // np.timedelta64(1, "m")).astype(np.int64)
+    out = pd.Series(minutes, dtype="Int64").where(pd.Series(ok))
+    base_ms = int(base.astype("datetime64[ms]").astype(np.int64))
+    return base_ms, out.astype(object).where(out.notna(), None).tolist()
 
 
 def _reports_payload(
@@ -862,17 +965,19 @@ def _reports_payload(
         if s.WEIGHT in reps.columns
         else pd.Series(1.0, index=reps.index)
     )
-    parts["w"] = _json(_nums(weight, 3))
+    if not np.all(weight.to_numpy() == 1.0):
+        parts["w"] = _json(_nums(weight, 3))
     if s.REPORTED_AT in reps.columns and s.REPORTED_AT not in private:
-        when = pd.to_datetime(reps[s.REPORTED_AT], errors="coerce")
-        parts["t"] = _json(_esc(when.dt.strftime("%Y-%m-%d %H:%M")))
+        base_ms, minutes = _wall_minutes(reps[s.REPORTED_AT])
+        parts["t0"] = _json(base_ms)
+        parts["t"] = _json(minutes)
     lang = style.language
     if s.STATUS in reps.columns and s.STATUS not in private:
         mapped = reps[s.STATUS].map({k: v[lang] for k, v in _labels.STATUSES.items()})
-        parts["st"] = _json(_esc(mapped.fillna(reps[s.STATUS])))
+        parts["st"] = _dict_encode(mapped.fillna(reps[s.STATUS]))
     if s.SOURCE in reps.columns and s.SOURCE not in private:
         mapped = reps[s.SOURCE].map({k: v[lang] for k, v in _labels.SOURCES.items()})
-        parts["so"] = _json(_esc(mapped.fillna(reps[s.SOURCE])))
+        parts["so"] = _dict_encode(mapped.fillna(reps[s.SOURCE]))
     for col, key in ((s.DESCRIPTION, "d"), (s.ADDRESS, "a")):
         if col in reps.columns and col not in private:
             parts[key] = _json(
@@ -985,28 +1090,33 @@ def _base_payload(ctx: _Ctx, frame: gpd.GeoDataFrame, kind: str) -> str | None:
 
 
 def _unit_points(
-    unit: str, frames: Sequence[gpd.GeoDataFrame | None], tiles: Tiles
-) -> pd.DataFrame:
-    """One representative point per unit id (lat, lon), from the first frame."""
-    pieces = []
+    unit: str, frames: Sequence[gpd.GeoDataFrame | None], ids: pd.Index, tiles: Tiles
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Latitude and longitude of one point per id (centroid), NaN where unknown."""
+    lat = np.full(len(ids), np.nan)
+    lon = np.full(len(ids), np.nan)
+    todo = np.ones(len(ids), dtype=bool)
     for frame in frames:
-        if frame is None or unit not in frame.columns or not len(frame):
+        if (
+            frame is None
+            or unit not in frame.columns
+            or not len(frame)
+            or not todo.any()
+        ):
             continue
-        dedup = frame.drop_duplicates(subset=unit)
-        dedup = dedup[dedup[unit].notna()]
-        geoms = _wgs84_geoms(dedup, tiles)
+        pos = _positions(frame, unit, ids)
+        use = todo & (pos >= 0)
+        if not use.any():
+            continue
+        sub = frame.iloc[pos[use]]
+        geoms = _wgs84_geoms(sub, tiles)
         ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        xy = shapely.get_coordinates(shapely.point_on_surface(geoms[ok]))
-        pieces.append(
-            pd.DataFrame(
-                {"lat": xy[:, 1], "lon": xy[:, 0]},
-                index=pd.Index(dedup[unit][ok].astype(str), name=unit),
-            )
-        )
-    if not pieces:
-        return pd.DataFrame({"lat": [], "lon": []})
-    both = pd.concat(pieces)
-    return both[~both.index.duplicated(keep="first")]
+        xy = np.full((len(geoms), 2), np.nan)
+        xy[ok] = shapely.get_coordinates(shapely.centroid(geoms[ok]))
+        where = np.flatnonzero(use)
+        lat[where], lon[where] = xy[:, 1], xy[:, 0]
+        todo[where[ok]] = False
+    return lat, lon
 
 
 def _weekly_payload(
@@ -1014,37 +1124,45 @@ def _weekly_payload(
     cube: pd.DataFrame,
     frames: Sequence[gpd.GeoDataFrame | None],
 ) -> str | None:
-    """Sparse weekly counts of the last weeks, cell indices delta-encoded."""
+    """Sparse weekly counts of the last weeks.
+
+    Cells are listed once (their centroids as integer micro-degree deltas);
+    each week holds the delta-encoded positions of its non-zero cells and
+    their counts.
+    """
     totals = _cube_totals(cube)
-    totals.index = totals.index.astype(str)
     end = ctx.week_index + 1
     n_weeks = ctx.style.time_weeks or end
-    window = totals.iloc[:, max(0, end - n_weeks) : end]
-    points = _unit_points(ctx.unit, frames, ctx.style.tiles)
-    window = window[window.index.isin(points.index)]
-    values = window.to_numpy(dtype=float)
+    first = max(0, end - n_weeks)
+    values = totals.to_numpy(dtype=float)[:, first:end]
+    periods = [str(p) for p in totals.columns[first:end]]
     active = np.flatnonzero((values > 0).any(axis=1))
-    if not len(active) or not window.shape[1]:
+    if not len(active) or not periods:
         return None
-    values = np.round(values[active], 2)
-    ids = window.index[active]
-    pts = points.reindex(ids)
+    ids = _ids(totals.index[active])
+    lat, lon = _unit_points(ctx.unit, frames, ids, ctx.style.tiles)
+    located = np.isfinite(lat) & np.isfinite(lon)
+    values = np.round(values[active][located], 2)
+    scale = 10**COORD_DECIMALS
+    ilat = np.round(lat[located] * scale).astype(np.int64)
+    ilon = np.round(lon[located] * scale).astype(np.int64)
     idx_per_week, n_per_week = [], []
-    for k in range(values.shape[1]):  # one short step per week, not per cell
+    for k in range(values.shape[1]):  # one vectorised step per week, not per cell
         nz = np.flatnonzero(values[:, k] > 0)
         idx_per_week.append(np.diff(nz, prepend=0).tolist())
         col = values[nz, k]
-        n_per_week.append([int(v) if v % 1 == 0 else float(v) for v in col.tolist()])
-    periods = [str(p) for p in window.columns]
+        n_per_week.append(
+            col.astype(np.int64).tolist() if np.all(col % 1 == 0) else col.tolist()
+        )
     return _obj(
         {
-            "id": _json(_esc(pd.Series(ids))),
-            "lat": _json(np.round(pts["lat"].to_numpy(), COORD_DECIMALS).tolist()),
-            "lon": _json(np.round(pts["lon"].to_numpy(), COORD_DECIMALS).tolist()),
+            "dlat": _json(np.diff(ilat, prepend=0).tolist()),
+            "dlon": _json(np.diff(ilon, prepend=0).tolist()),
+            "scale": _json(scale),
             "idx": _json(idx_per_week),
             "n": _json(n_per_week),
             "total": _json(_nums(values.sum(axis=0), 2)),
-            "periods": _json(_esc(pd.Series(periods))),
+            "periods": _json([_h(p) for p in periods]),
             "start": _json(len(periods) - 1),
             "breaks": _json(list(COUNT_BREAKS)),
             "colors": _json(list(COUNT_COLORS)),
@@ -1130,7 +1248,7 @@ def weekly_map(
     plan: Any = None,
     cube: pd.DataFrame | None = None,
     week: str | None = None,
-    style: MapStyle = MapStyle(),  # noqa: B008  (frozen, immutable default)
+    style: MapStyle = MapStyle(),
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Draw a week's analysis as an interactive Leaflet map.
@@ -1221,7 +1339,10 @@ def weekly_map(
     _check_frame(problems, "blind_spots", blind_spots, [unit, SCORE, RANK])
     if plan is not None:
         if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
-            msg = f"plan must be a PatrolPlan (routes, stops) or None, got {type(plan).__name__}."
+            msg = (
+                "plan must be a PatrolPlan (routes, stops) or None, "
+                f"got {type(plan).__name__}."
+            )
             raise TypeError(msg)
         _check_frame(problems, "plan.routes", plan.routes, [TEAM])
         _check_frame(problems, "plan.stops", plan.stops, [TEAM, ORDER])
@@ -1265,6 +1386,7 @@ def weekly_map(
             prefer_canvas=True,
             control_scale=True,
             maxZoom=19,
+            minZoom=MIN_ZOOM,
         )
         # only Leaflet: folium's jQuery/Bootstrap/awesome-markers are not used
         m.default_js = [("leaflet", LEAFLET_JS)]
@@ -1275,6 +1397,24 @@ def weekly_map(
         figure = m.get_root()
         if isinstance(figure, Figure):
             figure.title = _h(title)
+    if new_map:
+        # fit the view before any layer is added: layers draw once, at the final view
+        bounds = _bounds(
+            [
+                grid,
+                streets,
+                reports,
+                gi,
+                emerging,
+                blind_spots,
+                cluster_frame,
+                getattr(plan, "routes", None),
+                getattr(plan, "stops", None),
+            ],
+            style.tiles,
+        )
+        if bounds is not None:
+            m.fit_bounds(bounds)
     if style.tiles != "none":
         url = OSM_URL if style.tiles == "osm" else AMAP_URL
         attribution = (
@@ -1344,7 +1484,7 @@ def weekly_map(
                 payload[kind] = block_or_none
                 drawn[kind] = True
     if cube is not None and "weekly" in style.layers and periods:
-        weekly = _weekly_payload(ctx, cube, [grid, streets, gi, emerging, blind_spots])
+        weekly = _weekly_payload(ctx, cube, [gi, emerging, blind_spots, grid, streets])
         if weekly is not None:
             payload["weekly"] = weekly
             drawn["weekly"] = True
@@ -1381,12 +1521,25 @@ def weekly_map(
     data = _Data(_obj(payload))
     m.add_child(data)
     show = set(style.show)
+    if (
+        reports is not None
+        and len(reports) > style.show_reports_max
+        and "reports" in show
+        and drawn.get("heat")
+    ):
+        show = (show - {"reports"}) | {"heat"}
 
     def add(
         key: str, factory: str, name: str, *, extra: str = "", **assets: Any
     ) -> _JsLayer:
         layer = _JsLayer(
-            data, factory, name=name, show=key in show, extra=extra, **assets
+            data,
+            factory,
+            name=name,
+            show=key in show,
+            extra=extra,
+            lazy=key != "weekly",
+            **assets,
         )
         m.add_child(layer)
         return layer
@@ -1435,30 +1588,12 @@ def weekly_map(
     )
     m.add_child(_Control(legend, "bottomright", "hs-legend"))
     if new_map:
-        heading = _h(
-            style.title if style.title is not None else words["title"]
-        )
+        heading = _h(style.title if style.title is not None else words["title"])
         if week is not None:
             heading += f" · {html.escape(words['week'])} {_h(week)}"
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
             m.add_child(folium.LayerControl(collapsed=False))
-        bounds = _bounds(
-            [
-                grid,
-                streets,
-                reports,
-                gi,
-                emerging,
-                blind_spots,
-                cluster_frame,
-                getattr(plan, "routes", None),
-                getattr(plan, "stops", None),
-            ],
-            style.tiles,
-        )
-        if bounds is not None:
-            m.fit_bounds(bounds)
     return m
 
 
@@ -1534,7 +1669,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     problems = []
     if target.suffix.lower() not in (".html", ".htm"):
         problems.append(
-            f"path must end in .html, got {str(path)!r}. Pass e.g. 'maps/2026-W47/map.html'."
+            f"path must end in .html, got {str(path)!r}. "
+            "Pass e.g. 'maps/2026-W47/map.html'."
         )
     if not target.parent.is_dir():
         problems.append(

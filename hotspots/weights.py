@@ -210,7 +210,7 @@ class SpatialWeights:
         )
 
 
-# -- builders ---------------------------------------------------------------------
+# -- builders --------------------------------------------------------------------------
 
 
 def _binary(rows: IntArray, cols: IntArray, n: int) -> sparse.csr_matrix:
@@ -332,7 +332,7 @@ def _network(units: pd.DataFrame) -> Any:
     return _cooccurrence(owner[known], codes.astype(np.int64), n)
 
 
-# -- public entry ---------------------------------------------------------------------
+# -- public entry ----------------------------------------------------------------------
 
 
 def _unit_ids(units: pd.DataFrame, unit: str | None, problems: list[str]) -> pd.Index:

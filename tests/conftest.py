@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import LineString, box
 
+from hotspots.synth import make_district, write_district
+
 UTM51N = "EPSG:32651"
+WEEK = "2026-W47"
 X0, Y0 = 500_000.0, 3_990_000.0
 
 
@@ -54,3 +60,45 @@ def two_streets() -> gpd.GeoDataFrame:
         ],
         crs=UTM51N,
     )
+
+
+def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> Path:
+    """Write a city config for the district under ``root`` and return its path."""
+    export = next((root / "sample_data").glob("*.csv"))
+    base = {
+        "city": {"name": "测试区"},
+        "input": {"reports": [str(export)], "coords": "gcj02"},
+        "boundaries": {
+            "grid": str(root / "boundaries" / "grid.geojson"),
+            "streets": str(root / "boundaries" / "streets.geojson"),
+            "areas": str(root / "boundaries" / "areas.geojson"),
+        },
+        "privacy": {"private_columns": ["上报人", "联系电话"]},
+        "analysis": {"history_weeks": 8, "cluster_min_samples": 5},
+        "patrol": {"enabled": True, "teams": 2, "time_limit_s": 2},
+        "output": {"folder": str(root / "maps")},
+    }
+    for name, values in sections.items():
+        base.setdefault(name, {}).update(values)
+    lines = []
+    for name, values in base.items():
+        lines.append(f"[{name}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    path = root / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def district_root(tmp_path_factory) -> Path:
+    """A small generated district (8 weeks, ~6,000 reports) written to disk."""
+    root = tmp_path_factory.mktemp("district")
+    write_district(make_district(seed=7, weeks=8, n_reports=6000), root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def make_config():
+    """The :func:`write_config` factory, as a fixture."""
+    return write_config

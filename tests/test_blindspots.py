@@ -309,9 +309,12 @@ def test_rank_units_without_reports_last_and_reasons():
 def test_output_contract_and_input_untouched():
     units = cells().set_index(pd.Index([10, 20, 30, 40], name="k"))
     units["extra"] = 1
-    reports = make_reports([{"week": 0}, {"unit": "zz"}])
+    reports = make_reports([{"week": 0}, {"unit": "zz"}, {"week": -1}])
+    reports.loc[2, "reported_at"] = pd.NaT
     reports_before, units_before = reports.copy(), units.copy()
-    with pytest.warns(UnassignedReportsWarning, match="1 of 2 reports"):
+    with pytest.warns(
+        UnassignedReportsWarning, match="2 of 3 reports.*1 with no unit.*1 with no time"
+    ):
         res = blind_spots(reports, units, emerging=units.assign(pattern="no_pattern"))
     pd.testing.assert_frame_equal(reports, reports_before)
     pd.testing.assert_frame_equal(units, units_before)
@@ -521,7 +524,7 @@ def test_errors():
         blind_spots(rep, units, periods=0, late_days=0, comeback_days=0)
 
 
-# -- the sample district's planted blind spots ---------------------------------------------
+# -- the sample district's planted blind spots ---------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -548,3 +551,17 @@ def test_sample_district_planted_blind_spots_fill_the_top():
     assert (
         ledger["rank"].sort_values().to_numpy() == np.arange(1, len(grid) + 1)
     ).all()
+
+
+def test_reason_speaks_of_the_top_category_weeks():
+    rows = [
+        *({"week": w, "category": "占道经营"} for w in (-5, -5, -4, -4, -3, -3)),
+        *({"week": w, "category": "乱停车"} for w in (-2, -1, 0)),
+    ]
+    res = run(rows)
+    assert res.loc["c0", "current_streak"] == 6  # any category
+    assert res.loc["c0", "top_categories"] == "占道经营(6)、乱停车(3)"
+    assert res.loc["c0", "reason_zh"].startswith("近8周有3周出现占道经营")
+    assert res.loc["c0", "reason_en"].startswith(
+        "占道经营 reported in 3 of the last 8 weeks"
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -675,3 +676,100 @@ def test_track_clusters_of_nothing() -> None:
     tracks = track_clusters([weekly_frame(), weekly_frame()])
     assert len(tracks) == 0
     assert {PERIOD, TRACK_ID, WEEKS_RUNNING} <= set(tracks.columns)
+
+
+# -- checks against the sample district (issue 4) -------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+HOT_PATTERNS = ("persistent_hot", "intensifying_hot", "diminishing_hot")
+
+
+@pytest.fixture(scope="module")
+def district() -> dict[str, object]:
+    """The committed sample district, read as the weekly job reads it."""
+    from hotspots.io import read_reports
+
+    (export,) = sorted((ROOT / "sample_data").glob("reports_*.csv"))
+    read = read_reports(export, coords="gcj02", on_error="quarantine")
+    grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson").to_crs(UTM51N)
+    places = gpd.read_file(ROOT / "boundaries" / "places.geojson").to_crs(UTM51N)
+    truth = ROOT / "sample_data" / "truth"
+    patterns = pd.read_csv(truth / "patterns.csv", dtype=str)
+    blind = pd.read_csv(truth / "blind_spots.csv", dtype=str)
+    cells = grid.set_index("grid_id").geometry
+    hot_cores = cells.loc[
+        patterns.loc[patterns["pattern"].str.endswith("_hot"), "grid_id"]
+    ]
+    # Where concentrations are real: each planted 3 x 3 block (the core cell and
+    # the cells touching it), the blind-spot cells, and 200 m around every key
+    # place (the generator raises report rates around them with a 110 m kernel).
+    touching = shapely.STRtree(cells.to_numpy()).query(
+        hot_cores.to_numpy(), predicate="intersects"
+    )[1]
+    zones = [cells.iloc[np.unique(touching)], cells.loc[blind["grid_id"]]]
+    zones.append(places.geometry.buffer(200.0))
+    return {
+        "reports": read.reports,
+        "cells": cells,
+        "patterns": patterns,
+        "explained": shapely.union_all(np.concatenate([z.to_numpy() for z in zones])),
+    }
+
+
+@pytest.mark.slow
+def test_sample_district_planted_hot_spots_are_clusters(
+    district: dict[str, object],
+) -> None:
+    reports = district["reports"]
+    cells = district["cells"]
+    patterns = district["patterns"]
+    assert isinstance(reports, gpd.GeoDataFrame)
+    assert isinstance(cells, gpd.GeoSeries)
+    assert isinstance(patterns, pd.DataFrame)
+    # 16 weeks, ~1,500 reports per km²: a core needs 30 reports within 50 m,
+    # about 2.5 times the district's mean density.
+    res = cluster(reports, eps_m=50, min_samples=30)
+    hulls = res.clusters.to_crs(UTM51N)
+    persistent = patterns.loc[patterns["pattern"] == "persistent_hot", "grid_id"]
+    assert len(persistent) >= 2
+    centres = cells.loc[persistent].centroid
+    inside = hulls.sindex.query(centres, predicate="within")[0]
+    assert set(inside) == set(range(len(persistent))), "a persistent hot spot missed"
+    steady = patterns.loc[patterns["pattern"].isin(HOT_PATTERNS), "grid_id"]
+    found = hulls.sindex.query(cells.loc[steady].centroid, predicate="within")[0]
+    assert len(set(found)) == len(steady)
+    # False positives: clustered reports outside every planted block, blind
+    # spot and key-place zone. Measured on the committed sample: 13.4 % of the
+    # clustered reports (3.1 % when the zones are widened by eps_m, the reach of
+    # a cluster's border), and 6.0 % of the reports outside the zones end up
+    # in a cluster.
+    explained = shapely.covers(
+        district["explained"], reports.to_crs(UTM51N).geometry.to_numpy()
+    )
+    member = res.labels.to_numpy() >= 0
+    fp_share = (member & ~explained).sum() / member.sum()
+    assert fp_share < 0.2, f"false-positive share {fp_share:.3f}"
+    background_clustered = member[~explained].mean()
+    assert background_clustered < 0.1, f"background clustered {background_clustered}"
+
+
+def test_st_dbscan_thresholds_are_inclusive() -> None:
+    # Reports exactly eps_m apart and exactly time_eps apart are neighbours.
+    xy = np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0]])
+    times = T0 + pd.to_timedelta([0.0, 7.0, 14.0], unit="D")
+    res = cluster(
+        make_reports(xy, times=times),
+        method="st-dbscan",
+        eps_m=30,
+        min_samples=2,
+        time_eps=pd.Timedelta(days=7),
+    )
+    assert res.labels.tolist() == [0, 0, 0]
+    res = cluster(
+        make_reports(xy, times=times),
+        method="st-dbscan",
+        eps_m=29.999,
+        min_samples=2,
+        time_eps=pd.Timedelta(days=7),
+    )
+    assert res.labels.tolist() == [NOISE, NOISE, NOISE]

@@ -39,7 +39,7 @@ def units() -> pd.DataFrame:
     return pd.DataFrame({GRID_ID: ["c", "a", "b"], "other": [1, 2, 3]})
 
 
-# -- labels and ranges ---------------------------------------------------------------
+# -- labels and ranges -----------------------------------------------------------------
 
 
 def test_iso_week_labels_match_python_isocalendar_over_years():
@@ -158,7 +158,7 @@ def test_label_errors(call, match):
         call()
 
 
-# -- the cube -------------------------------------------------------------------------
+# -- the cube --------------------------------------------------------------------------
 
 
 def test_known_cube_counts_order_and_zero_weeks(units):

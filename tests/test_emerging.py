@@ -55,7 +55,7 @@ def cube_frame(units: gpd.GeoDataFrame, values: np.ndarray) -> pd.DataFrame:
     )
 
 
-# -- space-time weights and Gi* -------------------------------------------------------
+# -- space-time weights and Gi* ------------------------------------------------
 
 
 def test_space_time_weights_structure():
@@ -136,7 +136,7 @@ def test_gi_star_errors():
         space_time_gi_star(np.zeros((5, 2)), w)
 
 
-# -- classification, pattern by pattern ------------------------------------------------
+# -- classification, pattern by pattern ----------------------------------------
 
 H, C, N = 2, -2, 0  # hot, cold, not significant bins
 UP, DOWN, FLAT = (3.0, 0.001), (-3.0, 0.001), (0.5, 0.6)
@@ -245,7 +245,7 @@ def test_classify_errors():
         classify_patterns(np.zeros((1, 3)), [0.0], [1.0], trend_alpha=1.5)
 
 
-# -- the whole analysis ----------------------------------------------------------------
+# -- the whole analysis --------------------------------------------------------
 
 
 def planted_cube(nx=12, ny=12, t=12, seed=0):
@@ -329,16 +329,36 @@ def test_row_order_does_not_change_results():
     np.testing.assert_allclose(a["mk_z"], b["mk_z"])
 
 
-def test_units_without_reports_are_not_analysed():
+def test_units_without_reports_included_by_default_or_excluded_as_esri():
     units, x, persistent, _ = planted_cube()
     x[0] = 0.0
     cube = cube_frame(units, x).drop(index=units["grid_id"].iloc[1])  # missing = 0
     res = emerging_hotspots(cube, units)
+    assert res.attrs["empty_units"] == "include"
     for i in (0, 1):
-        assert res.iloc[i]["pattern"] == "no_pattern"
-        assert res.iloc[i]["z_series"] == []
-        assert np.isnan(res.iloc[i]["final_z"])
-    assert (res.iloc[persistent]["n_hot"] > 0).all()
+        assert len(res.iloc[i]["z_series"]) == 12
+        assert np.isfinite(res.iloc[i]["final_z"])
+    esri = emerging_hotspots(cube, units, empty_units="exclude")
+    for i in (0, 1):
+        assert esri.iloc[i]["pattern"] == "no_pattern"
+        assert esri.iloc[i]["z_series"] == []
+        assert np.isnan(esri.iloc[i]["final_z"])
+        assert esri.iloc[i]["n_hot"] == 0
+    assert (esri.iloc[persistent]["n_hot"] > 0).all()
+    # excluded units are no one's neighbours: z of the others changes
+    assert not np.allclose(res.iloc[2]["z_series"], esri.iloc[2]["z_series"])
+
+
+def test_an_empty_park_is_a_cold_spot():
+    units = lattice(9, 9)
+    rng = np.random.default_rng(4)
+    x = rng.poisson(3.0, size=(81, 10)).astype(float)
+    park = [r * 9 + c for r in range(2, 7) for c in range(2, 7)]
+    x[park] = 0.0
+    res = emerging_hotspots(cube_frame(units, x), units)
+    assert res.iloc[4 * 9 + 4]["pattern"] == "persistent_cold"
+    esri = emerging_hotspots(cube_frame(units, x), units, empty_units="exclude")
+    assert esri.iloc[4 * 9 + 4]["pattern"] == "no_pattern"
 
 
 def test_periods_and_precomputed_weights():
@@ -416,6 +436,8 @@ def test_errors():
         emerging_hotspots(cube, units, alpha=5)
     with pytest.raises(InputError, match="trend_alpha must be a probability"):
         emerging_hotspots(cube, units, trend_alpha=0.0)
+    with pytest.raises(InputError, match="empty_units must be"):
+        emerging_hotspots(cube, units, empty_units="drop")
     with pytest.raises(InputError, match="fdr must be True or False"):
         emerging_hotspots(cube, units, fdr="yes")
     with pytest.raises(InputError, match="weights must be one of"):
@@ -451,7 +473,7 @@ def test_errors():
         emerging_hotspots(cube.astype(float) + np.arange(4), units)
 
 
-# -- the sample district's planted truth -------------------------------------------------
+# -- the sample district's planted truth ---------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -490,3 +512,44 @@ def test_sample_district_planted_patterns(sample):
         rec = tp / (m["pattern"] == p).sum()
         f1.append(0.0 if tp == 0 else 2 * prec * rec / (prec + rec))
     assert np.mean(f1) >= 0.8
+
+
+def test_bin_classes_equal_stats_fdr_classes():
+    from hotspots.emerging import _significance_classes
+    from hotspots.stats import fdr_classes
+
+    w = rook_matrix(6, 6)
+    x = np.random.default_rng(8).poisson(2.0, size=(36, 9)).astype(float)
+    x[:4, 5:] += 8
+    z, p = space_time_gi_star(x, w)
+    for fdr in (True, False):
+        np.testing.assert_array_equal(
+            _significance_classes(z, p, fdr=fdr), fdr_classes(z, p, fdr=fdr)
+        )
+
+
+def test_reports_are_aggregated_with_the_cube():
+    from hotspots.cube import space_time_cube
+
+    units, x, _, new = planted_cube(t=6)
+    counts = x.astype(int)
+    unit_idx, week_idx = np.nonzero(counts)
+    reps = counts[unit_idx, week_idx]
+    unit_idx, week_idx = np.repeat(unit_idx, reps), np.repeat(week_idx, reps)
+    times = pd.Timestamp("2026-11-02 10:00", tz="Asia/Shanghai") + pd.to_timedelta(
+        week_idx * 7, unit="D"
+    )
+    reports = gpd.GeoDataFrame(
+        {
+            "report_id": [f"r{i}" for i in range(len(unit_idx))],
+            "reported_at": times,
+            "grid_id": units["grid_id"].to_numpy()[unit_idx],
+        },
+        geometry=units.geometry.centroid.to_numpy()[unit_idx],
+        crs=UTM51N,
+    )
+    from_reports = emerging_hotspots(reports, units)
+    from_cube = emerging_hotspots(space_time_cube(reports, units), units)
+    assert (from_reports["pattern"] == from_cube["pattern"]).all()
+    assert from_reports.attrs["periods"][0] == "2026-W45"
+    assert set(from_reports.iloc[new]["pattern"]) == {"new_hot"}

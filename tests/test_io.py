@@ -188,6 +188,74 @@ def test_csv_gbk_beyond_the_sniffed_head(tmp_path) -> None:
     assert r[schema.CATEGORY_CODE].iloc[-2:].tolist() == ["09006", "06010"]
 
 
+def test_gbk_columns_decode_like_pandas(tmp_path) -> None:
+    # unique descriptions take the join-decode-split path, repeated words the
+    # per-unique path, ASCII columns no decoding at all
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "案件编号": [f"ID{i}" for i in range(n)],
+            "上报时间": "2026-11-02 08:15:00",
+            "问题小类": ["占道经营", "暴露垃圾"] * (n // 2),
+            "问题描述": [f"第{i}号：路边“摊贩”，请处理" for i in range(n)],
+            "经度": "120.38",
+            "纬度": "36.07",
+            "备注": [None if i % 3 else "空" for i in range(n)],
+        }
+    )
+    path = tmp_path / "gbk.csv"
+    frame.to_csv(path, index=False, encoding="gbk")
+    raw = read_reports(path, on_error="quarantine").reports
+    expected = pd.read_csv(
+        path, encoding="gbk", dtype=str, keep_default_na=False, na_values=[""]
+    )
+    assert raw[schema.DESCRIPTION].tolist() == expected["问题描述"].tolist()
+    assert raw["备注"].isna().tolist() == expected["备注"].isna().tolist()
+    assert raw["备注"].dropna().tolist() == expected["备注"].dropna().tolist()
+
+
+def test_decode_falls_back_when_a_value_holds_nul() -> None:
+    import pyarrow as pa
+
+    from hotspots.io import _decode
+
+    column = pa.array(
+        ["甲\x00乙".encode("gbk"), None] + [f"{i}号".encode("gbk") for i in range(8)],
+        pa.binary(),
+    )
+    assert _decode(column, "gb18030").to_pylist() == ["甲\x00乙", None] + [
+        f"{i}号" for i in range(8)
+    ]
+
+
+def test_csv_other_encodings_and_errors(tmp_path) -> None:
+    path = tmp_path / "utf16.csv"
+    platform_export().to_csv(path, index=False, encoding="utf-16")
+    check_canonical(read_reports(path, coords="gcj02", encoding="utf-16"))
+    with pytest.raises(InputError, match="Python codec name"):
+        read_reports(path, encoding="martian")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="is empty"):
+        read_reports(empty)
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("案件编号,上报时间\n".encode("gbk") + b"\x81\x20,x\n")
+    with pytest.raises(InputError, match="could not read"):
+        read_reports(broken)
+
+
+def test_repeated_headers_are_numbered(tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    text = (
+        "案件编号,上报时间,问题小类,经度,纬度,备注,备注\n"
+        "A1,2026-11-02 08:00:00,暴露垃圾,120.38,36.07,x,y\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    r = read_reports(path).reports
+    assert r["备注"].tolist() == ["x"]
+    assert r["备注.1"].tolist() == ["y"]
+
+
 def test_xlsx(tmp_path) -> None:
     path = tmp_path / "export.xlsx"
     platform_export().to_excel(path, index=False, sheet_name="案件")

@@ -402,10 +402,13 @@ def polygon_layers(draw):
         polys.append(p)
     # scale and shift to UTM magnitudes (0.1 is not exact in binary)
     scale = draw(st.sampled_from([1.0, 10.0, 0.1]))
-    return [
+    moved = [
         shapely.affinity.affine_transform(p, [scale, 0, 0, scale, X0, Y0])
         for p in polys
-    ], scale
+    ]
+    # a sliver can collapse when shifted: assign rejects invalid polygons
+    fallback = box(X0, Y0, X0 + 3 * scale, Y0 + 3 * scale)
+    return [p if p.is_valid and p.area > 0 else fallback for p in moved], scale
 
 
 @st.composite

@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from hotspots import labels
@@ -33,7 +34,7 @@ from hotspots.render_assets import ASSET_URLS, asset_text, inline_assets
 
 
 def _load_fixtures():
-    """The fixture district of tests/browser/conftest.py (shared with the browser tests)."""
+    """Load the fixture district of tests/browser/conftest.py (shared)."""
     path = Path(__file__).parent / "browser" / "conftest.py"
     spec = importlib.util.spec_from_file_location("hotspots_map_fixtures", path)
     module = importlib.util.module_from_spec(spec)
@@ -66,12 +67,19 @@ def xss_district():
 def payload(m: folium.Map) -> dict:
     """The data object the page holds, parsed back from the rendered HTML."""
     page = m.get_root().render()
-    found = re.findall(r"^\s*var hotspots_data_\w+ = (.*);$", page, flags=re.MULTILINE)
+    found = re.findall(
+        r'<script type="application/json" id="hotspots_data_\w+">(.*?)</script>', page
+    )
     assert len(found) == 1
     return json.loads(found[0])
 
 
 REMOTE = re.compile(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|ftp:|wss?:", re.IGNORECASE)
+
+
+def decode(column: dict) -> list:
+    """A dictionary-encoded column of the page data, decoded."""
+    return [column["k"][c] if c >= 0 else None for c in column["v"]]
 
 
 def render(m: folium.Map) -> str:
@@ -130,7 +138,7 @@ def test_only_units_with_something_to_show(district):
 
 def test_geometry_passed_once_rounded_and_styled_in_js(district):
     page = render(weekly_map(**district, style=MapStyle(tiles="osm")))
-    decimals = re.findall(r"\d+\.(\d+)", page.split("var hotspots_data_")[1])
+    decimals = re.findall(r"\d+\.(\d+)", page.split('id="hotspots_data_')[1])
     assert decimals
     assert max(len(x) for x in decimals) <= 6
     assert "switch" not in without_assets(page)
@@ -149,14 +157,20 @@ def test_popup_fields(district):
     # top categories of the hottest cell come from its reports
     reps = district["reports"]
     counts = reps[reps["grid_id"] == u["id"][i]]["category"].value_counts()
-    top = [(d["categories"][c], n) for c, n in u["top"][i]]
+    pairs = zip(u["tc"][i], u["tn"][i], strict=True)
+    top = [(d["categories"][c], n) for c, n in pairs if c >= 0]
     assert top[0][1] == counts.iloc[0]
+    assert top[0][0] in set(counts.index[counts == counts.iloc[0]])
     assert [n for _, n in top] == sorted((n for _, n in top), reverse=True)
     assert len(top) <= 3
     ev_titles = [e[0] for e in u["ev"]]
-    assert ev_titles == ["n_reports", "n_reopened", "share_outside"] or "问题数" in ev_titles
-    assert "反复返工" in u["why"][u["r"].index(1)]
+    assert (
+        ev_titles == ["n_reports", "n_reopened", "share_outside"]
+        or "问题数" in ev_titles
+    )
+    assert "反复返工" in decode(u["why"])[u["r"].index(1)]
     assert u["names"][0][0] == labels.map_labels("zh")["community_id"]
+    assert set(decode(u["names"][0][1])) == {"370202001002"}
 
 
 def test_english_labels(district):
@@ -166,11 +180,13 @@ def test_english_labels(district):
     assert "冷热点分析" not in page
     d = payload(m)
     assert d["labels"]["layer_gi"] == "Hot and cold spots (Gi*)"
-    assert "Reopened" in d["units"]["why"][d["units"]["r"].index(1)]
+    assert "Reopened" in decode(d["units"]["why"])[d["units"]["r"].index(1)]
 
 
 def test_legend_states_the_settings(district):
-    style = MapStyle(tiles="none", alpha=0.01, fdr=False, trend_alpha=0.1, language="en")
+    style = MapStyle(
+        tiles="none", alpha=0.01, fdr=False, trend_alpha=0.1, language="en"
+    )
     page = render(weekly_map(**district, style=style))
     assert "Significance α=0.01, no FDR correction; trend test α=0.1" in page
     assert labels.GI_CLASSES[3]["en"] in page
@@ -182,9 +198,18 @@ def test_weekly_counts_are_sparse_and_exact(district):
     d = payload(weekly_map(**district, style=MapStyle(tiles="none", time_weeks=4)))
     w = d["weekly"]
     assert w["periods"] == list(cube.columns[-4:])
+    # cells are the cube's cells with a report in the window, in cube order
+    window = cube[w["periods"]]
+    active = window.index[(window > 0).any(axis=1)]
+    lat = np.cumsum(w["dlat"]) / w["scale"]
+    lon = np.cumsum(w["dlon"]) / w["scale"]
+    cells = district["grid"].set_index("grid_id").loc[active].geometry.values
+    cent = shapely.get_coordinates(shapely.centroid(cells))
+    np.testing.assert_allclose(lat, cent[:, 1], atol=1e-6)
+    np.testing.assert_allclose(lon, cent[:, 0], atol=1e-6)
     for k, period in enumerate(w["periods"]):
         cells = np.cumsum(w["idx"][k])
-        got = pd.Series(w["n"][k], index=[w["id"][c] for c in cells])
+        got = pd.Series(w["n"][k], index=active[cells])
         want = cube[period][cube[period] > 0]
         pd.testing.assert_series_equal(
             got.sort_index(), want.sort_index().astype(got.dtype), check_names=False
@@ -193,7 +218,9 @@ def test_weekly_counts_are_sparse_and_exact(district):
 
 
 def test_week_selects_the_time_window(district):
-    d = payload(weekly_map(**{**district, "week": "2026-W40"}, style=MapStyle(tiles="none")))
+    d = payload(
+        weekly_map(**{**district, "week": "2026-W40"}, style=MapStyle(tiles="none"))
+    )
     assert d["weekly"]["periods"][-1] == "2026-W40"
     assert d["periods"][d["week"]] == "2026-W40"
 
@@ -201,22 +228,25 @@ def test_week_selects_the_time_window(district):
 def test_segments_as_units():
     seg = gpd.GeoDataFrame(
         {"segment_id": ["S1-000", "S1-001"], "street_name": ["南京路", "南京路"]},
-        geometry=[LineString([(120.38, 36.07), (120.381, 36.07)]),
-                  LineString([(120.381, 36.07), (120.382, 36.07)])],
+        geometry=[
+            LineString([(120.38, 36.07), (120.381, 36.07)]),
+            LineString([(120.381, 36.07), (120.382, 36.07)]),
+        ],
         crs="EPSG:4326",
     )
     gi = seg.assign(gi_z=[3.0, 0.1], gi_p=[0.001, 0.9], gi_class=[3, 0])
     d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
     assert d["units"]["id"] == ["S1-000"]
     assert d["units"]["geoms"][0]["type"] == "LineString"
-    assert d["units"]["names"][0][1] == ["南京路"]
+    assert decode(d["units"]["names"][0][1]) == ["南京路"]
 
 
 def test_projected_input_is_drawn_in_wgs84(grid3x3):
     gi = grid3x3.assign(gi_z=1.0, gi_p=0.01, gi_class=[0] * 8 + [3])
     d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
     lon, lat = d["units"]["geoms"][0]["coordinates"][0][0]
-    assert 122.9 < lon < 123.1 and 36 < lat < 36.1
+    assert 122.9 < lon < 123.1
+    assert 36 < lat < 36.1
 
 
 def test_inputs_are_not_changed(district):
@@ -255,16 +285,21 @@ def test_amap_shifts_every_overlay_to_gcj02(district):
     np.testing.assert_allclose(d["reports"]["lat"], rlat, atol=1e-6)
     assert AMAP_URL.replace("&", "\\u0026") in render(m)
     osm = payload(weekly_map(**district, style=MapStyle(tiles="osm")))
-    np.testing.assert_allclose(osm["patrol"]["stops"]["lon"], stops.geometry.x, atol=1e-6)
+    np.testing.assert_allclose(
+        osm["patrol"]["stops"]["lon"], stops.geometry.x, atol=1e-6
+    )
 
 
 # ---------------------------------------------------------------------- save_map
 def test_save_map_is_self_contained_offline(district, tmp_path):
-    path = save_map(weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html")
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
+    )
     page = path.read_text(encoding="utf-8")
     assert "<script src=" not in page
     assert "<link " not in page
-    assert "L.markerClusterGroup" in page and "simpleheat" in page
+    assert "L.markerClusterGroup" in page
+    assert "simpleheat" in page
     assert "url(data:image/png;base64," in page
     assert not REMOTE.search(without_assets(page))
     assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
@@ -272,7 +307,9 @@ def test_save_map_is_self_contained_offline(district, tmp_path):
 
 @pytest.mark.parametrize(("tiles", "url"), [("osm", OSM_URL), ("amap", AMAP_URL)])
 def test_only_the_tile_url_is_remote(district, tmp_path, tiles, url):
-    path = save_map(weekly_map(**district, style=MapStyle(tiles=tiles)), tmp_path / "m.html")
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles=tiles)), tmp_path / "m.html"
+    )
     rest = without_assets(path.read_text(encoding="utf-8"))
     assert url.replace("&", "\\u0026") in rest
     assert not REMOTE.search(rest.replace(url.replace("&", "\\u0026"), ""))
@@ -284,7 +321,8 @@ def test_save_map_replaces_atomically(district, tmp_path, monkeypatch):
     m = weekly_map(**district, style=MapStyle(tiles="none"))
 
     def boom(*args, **kwargs):
-        raise OSError("disk full")
+        msg = "disk full"
+        raise OSError(msg)
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
@@ -300,7 +338,8 @@ def test_save_map_drops_unused_folium_defaults(tmp_path):
     m = folium.Map(tiles=None)
     folium.CircleMarker([36.07, 120.38], radius=5).add_to(m)
     page = save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
-    assert "<script src=" not in page and "<link " not in page
+    assert "<script src=" not in page
+    assert "<link " not in page
     assert not REMOTE.search(without_assets(page))
 
 
@@ -347,11 +386,14 @@ def test_inline_assets_escapes_closing_tags():
 
 # ---------------------------------------------------------------------- safety
 def test_personal_data_never_in_the_page(district, tmp_path):
-    path = save_map(weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html")
+    path = save_map(
+        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
+    )
     page = path.read_text(encoding="utf-8")
     for secret in (SECRET_NAME, SECRET_PHONE, SECRET_ID, FREE_TEXT_PHONE, FREE_TEXT_ID):
         assert secret not in page
-    assert "83334444" not in page and FREE_TEXT_LANDLINE not in page
+    assert "83334444" not in page
+    assert FREE_TEXT_LANDLINE not in page
     assert labels.map_labels("zh")["masked"] in page
 
 
@@ -360,7 +402,9 @@ def test_configured_private_columns_are_left_out(district):
     page = render(weekly_map(**district, style=style))
     assert "香港中路17号" not in page
     assert "路边有问题" not in page
-    assert "香港中路17号" in render(weekly_map(**district, style=MapStyle(tiles="none")))
+    assert "香港中路17号" in render(
+        weekly_map(**district, style=MapStyle(tiles="none"))
+    )
 
 
 def test_report_text_is_escaped_everywhere(xss_district, tmp_path):
@@ -370,18 +414,28 @@ def test_report_text_is_escaped_everywhere(xss_district, tmp_path):
     for p in XSS_PAYLOADS:
         if "<" in p or ">" in p:
             assert p not in page
-    assert "<img src=x" not in rest and "<svg onload" not in rest.lower()
-    assert rest.lower().count("</script>") == rest.lower().count("<script>")
+    assert "<img src=x" not in rest
+    assert "<svg onload" not in rest.lower()
+    assert rest.lower().count("</script>") == len(
+        re.findall(r"<script\b", rest.lower())
+    )
     assert "\u2028" not in page
     d = payload(m)
     # the data holds the HTML-escaped text, shown as text by the browser
-    assert "&lt;img src=x onerror=&quot;window.__pwned=1;alert(1)&quot;&gt;" in d["reports"]["d"]
+    escaped = "&lt;img src=x onerror=&quot;window.__pwned=1;alert(1)&quot;&gt;"
+    assert escaped in d["reports"]["d"]
     assert any("&lt;/script&gt;" in c for c in d["categories"])
     # report text is never evaluated as a Jinja template (branca compiles macro output)
     assert "&#123;&#123;7*7&#125;&#125;$&#123;alert(8)&#125;" in d["categories"]
     assert "49$" not in page
     # no payload reaches the page as markup, even JSON-encoded for innerHTML
-    for tag in ("img src=x", "svg onload", "iframe", "a href=", "/script\\u003e\\u003cscript"):
+    for tag in (
+        "img src=x",
+        "svg onload",
+        "iframe",
+        "a href=",
+        "/script\\u003e\\u003cscript",
+    ):
         assert "\\u003c" + tag not in rest.lower(), tag
     # layer-control names (innerHTML in Leaflet) are escaped too
     assert "\\u0026lt;img src=x onerror" in rest
@@ -423,17 +477,17 @@ def test_validation_collects_every_problem(district):
 def test_validation_errors(district):
     with pytest.raises(InputError, match="week must be a period of cube"):
         weekly_map(cube=district["cube"], week="2030-W01")
-    with pytest.raises(InputError, match="style.tiles"):
+    with pytest.raises(InputError, match=r"style\.tiles"):
         weekly_map(style=MapStyle(tiles="google"))  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="style.language"):
+    with pytest.raises(InputError, match=r"style\.language"):
         weekly_map(style=MapStyle(language="fr"))  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="style.layers"):
+    with pytest.raises(InputError, match=r"style\.layers"):
         weekly_map(style=MapStyle(layers=("gi", "radar")))
-    with pytest.raises(InputError, match="style.alpha"):
+    with pytest.raises(InputError, match=r"style\.alpha"):
         weekly_map(style=MapStyle(alpha=5))
-    with pytest.raises(InputError, match="style.time_weeks"):
+    with pytest.raises(InputError, match=r"style\.time_weeks"):
         weekly_map(style=MapStyle(time_weeks=0))
-    with pytest.raises(InputError, match="style.max_blind_spots"):
+    with pytest.raises(InputError, match=r"style\.max_blind_spots"):
         weekly_map(style=MapStyle(max_blind_spots=0))
     no_crs = gpd.GeoDataFrame({"category": ["a"]}, geometry=[Point(0, 0)])
     with pytest.raises(InputError, match="reports must have a CRS"):
@@ -445,7 +499,7 @@ def test_validation_errors(district):
 def test_type_errors(district):
     with pytest.raises(TypeError, match="reports must be a GeoDataFrame"):
         weekly_map(reports=pd.DataFrame({"category": ["a"]}))
-    with pytest.raises(TypeError, match="m must be a folium.Map"):
+    with pytest.raises(TypeError, match=r"m must be a folium\.Map"):
         weekly_map(m="map")
     with pytest.raises(TypeError, match="style must be a MapStyle"):
         weekly_map(style={"tiles": "none"})
@@ -468,4 +522,5 @@ def test_no_warning_on_clean_input(district):
 def test_every_map_label_has_both_languages():
     for key, text in labels.MAP_LABELS.items():
         assert set(text) == {"zh", "en"}, key
-        assert text["zh"] and text["en"]
+        assert text["zh"]
+        assert text["en"]

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
+from pathlib import Path
 
 import esda
 import geopandas as gpd
@@ -14,9 +16,14 @@ import pandas as pd
 import pytest
 from conftest import square_grid
 from libpysal import examples
+from scipy import sparse
 from scipy import stats as sps
 
+from hotspots.boundaries import read_boundaries
+from hotspots.cube import space_time_cube
 from hotspots.errors import InputError
+from hotspots.io import read_reports
+from hotspots.join import assign
 from hotspots.labels import GI_CLASSES, QUADRANTS
 from hotspots.schema import GRID_ID
 from hotspots.stats import (
@@ -67,7 +74,7 @@ def _esda_moran(y, w, transform):
     return esda.Moran_Local(y, graph, transformation=transform, permutations=0)
 
 
-# -- parity with esda (analytic) --------------------------------------------------------
+# -- parity with esda (analytic) -------------------------------------------------------
 
 
 @pytest.mark.parametrize("transform", ["B", "R"])
@@ -124,7 +131,7 @@ def test_local_moran_equals_esda_on_columbus(columbus, transform):
     np.testing.assert_array_equal(loose[MORAN_QUADRANT].to_numpy(), q)
 
 
-# -- known answers ----------------------------------------------------------------------
+# -- known answers ---------------------------------------------------------------------
 
 
 def test_gi_star_known_answer_on_hot_corner(grid3x3):
@@ -219,7 +226,7 @@ def test_islands_are_kept():
     assert np.isfinite(lm.loc[:8, MORAN_P]).all()
 
 
-# -- FDR classes --------------------------------------------------------------------------
+# -- FDR classes -----------------------------------------------------------------------
 
 
 def test_fdr_classes_without_correction():
@@ -261,7 +268,7 @@ def test_fdr_classes_shape_error():
         fdr_classes([1.0, 2.0], [0.1])
 
 
-# -- permutation inference ----------------------------------------------------------------
+# -- permutation inference -------------------------------------------------------------
 
 
 def _exact_two_sided(x: np.ndarray, i: int, nbrs: list[int]) -> float:
@@ -269,7 +276,8 @@ def _exact_two_sided(x: np.ndarray, i: int, nbrs: list[int]) -> float:
     others = np.delete(x, i)
     k = len(nbrs)
     obs = x[nbrs].sum()
-    sums = np.array([others[list(c)].sum() for c in itertools.combinations(range(8), k)])
+    subsets = itertools.combinations(range(8), k)
+    sums = np.array([others[list(c)].sum() for c in subsets])
     ge, le = (sums >= obs - 1e-9).mean(), (sums <= obs + 1e-9).mean()
     return min(1.0, 2 * min(ge, le))
 
@@ -375,7 +383,8 @@ def test_permutation_p_within_monte_carlo_error_of_esda(esda_pseudo_p, name):
     permutations = 999
     gi = gi_star(units, col, permutations=permutations, seed=2)
     lm = local_moran(units, col, permutations=permutations, seed=2)
-    for ours, theirs in ((gi[GI_P], peer[name]["gi"]), (lm[MORAN_P], peer[name]["moran"])):
+    pairs = ((gi[GI_P], peer[name]["gi"]), (lm[MORAN_P], peer[name]["moran"]))
+    for ours, theirs in pairs:
         # esda's p_sim is "directed" (one tail, chosen by the data): ours is two-sided
         directed = np.asarray(theirs)
         expected = np.minimum(1.0, 2 * directed)
@@ -385,7 +394,7 @@ def test_permutation_p_within_monte_carlo_error_of_esda(esda_pseudo_p, name):
         assert np.corrcoef(ours, expected)[0, 1] > 0.95
 
 
-# -- alignment and row order --------------------------------------------------------------
+# -- alignment and row order -----------------------------------------------------------
 
 
 def test_results_do_not_depend_on_row_order():
@@ -420,7 +429,7 @@ def test_values_as_series_array_or_column():
     np.testing.assert_array_equal(gi_star(grid, grid["count"].iloc[::-1])[GI_Z], base)
 
 
-# -- errors ------------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------
 
 
 def test_type_errors(grid3x3):
@@ -468,3 +477,47 @@ def test_value_errors(grid3x3):
         gi_star(grid3x3, "count", weights=other)
     with pytest.raises(InputError, match="2 problems"):
         local_moran(grid3x3, "count", transform="X", alpha=0)
+
+
+# -- the sample district -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sample_district_planted_hot_spots_are_found():
+    """Planted hot/cold blocks come out as Gi* spots; the background mostly not."""
+    root = Path(__file__).resolve().parents[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # quarantined rows, reports off the grid
+        read = read_reports(
+            root / "sample_data" / "reports_2026W32-W47.csv",
+            coords="gcj02",
+            on_error="quarantine",
+        )
+        grid = read_boundaries(root / "boundaries" / "grid.geojson", kind="grid")
+        cube = space_time_cube(assign(read.reports, grid=grid), grid, unit=GRID_ID)
+    truth = pd.read_csv(root / "sample_data/truth/patterns.csv", dtype=str)
+    blind = pd.read_csv(root / "sample_data/truth/blind_spots.csv", dtype=str)
+    w = spatial_weights(grid, "queen", unit=GRID_ID)
+    out = gi_star(grid, cube.sum(axis=1), weights=w).set_index(GRID_ID)
+    cls = out[GI_CLASS]
+    hot_all_along = truth[
+        truth["pattern"].isin(
+            ["persistent_hot", "intensifying_hot", "diminishing_hot", "historical_hot"]
+        )
+    ]
+    assert len(hot_all_along) == 8
+    assert (cls.loc[hot_all_along[GRID_ID]] == 3).all()
+    cold = truth.loc[truth["pattern"] == "persistent_cold", GRID_ID]
+    assert (cls.loc[cold] <= -2).all()
+    # background: cells more than three queen steps from anything planted
+    planted = w.ids.get_indexer(pd.concat([truth[GRID_ID], blind[GRID_ID]]))
+    reach = w.sparse + sparse.identity(w.n, format="csr")
+    near = np.zeros(w.n)
+    near[planted] = 1.0
+    for _ in range(3):
+        near = reach @ near
+    background = cls.to_numpy()[near == 0]
+    assert len(background) > 300
+    false_hot = float((background > 0).mean())
+    assert false_hot < 0.05  # measured: 1.8 % of 622 background cells
+    assert (background < 0).mean() < 0.05

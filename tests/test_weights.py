@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import UTM51N, X0, Y0, square_grid
 from libpysal import examples
 from libpysal.graph import Graph
 from shapely.geometry import MultiPolygon, Point, Polygon, box
@@ -12,7 +13,6 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from hotspots.errors import CRSError, InputError
 from hotspots.schema import GRID_ID, NODE_FROM, NODE_TO, SEGMENT_ID
 from hotspots.weights import IslandsWarning, SpatialWeights, spatial_weights
-from conftest import UTM51N, X0, Y0, square_grid
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def _peer(graph: Graph, ids) -> np.ndarray:
     ]
 
 
-# -- contiguity ----------------------------------------------------------------------
+# -- contiguity ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rook", [False, True])
@@ -203,9 +203,7 @@ def test_network_adjacency_by_shared_nodes():
         "S4-000": set(),
     }
     d = _dense(w)
-    got = {
-        w.ids[i]: {w.ids[j] for j in np.flatnonzero(d[i])} for i in range(len(d))
-    }
+    got = {w.ids[i]: {w.ids[j] for j in np.flatnonzero(d[i])} for i in range(len(d))}
     assert got == expected
     assert w.islands == ("S4-000",)
     # a plain DataFrame with u/v is enough
@@ -280,7 +278,7 @@ def test_input_is_not_modified(grid3x3):
     pd.testing.assert_frame_equal(grid3x3, before)
 
 
-# -- errors -----------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------
 
 
 def test_type_error():

@@ -9,6 +9,18 @@
   if (window.HotspotsMap) { return; }
   var HS = {};
 
+  /* A layer built the first time it is added to the map (hidden at opening). */
+  HS.lazy = function (build) {
+    var group = L.featureGroup();
+    group.on("add", function () {
+      if (!group._hsInner) {
+        group._hsInner = build();
+        group.addLayer(group._hsInner);
+      }
+    });
+    return group;
+  };
+
   HS.renderer = function (map) {
     if (!map._hsCanvas) { map._hsCanvas = L.canvas({ padding: 0.5 }); }
     return map._hsCanvas;
@@ -23,6 +35,23 @@
   HS.fmt = fmt;
 
   function row(k, v) { return "<tr><th>" + k + "</th><td>" + v + "</td></tr>"; }
+
+  /* a dictionary-encoded text column {k: distinct values, v: codes} */
+  function dec(col, i) {
+    if (!col) { return null; }
+    var c = col.v[i];
+    return (c === null || c < 0) ? null : col.k[c];
+  }
+  HS.dec = dec;
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  /* local wall-clock minutes after a base (epoch ms of the base, as UTC) */
+  function wallTime(base, minutes) {
+    if (minutes === null || minutes === undefined) { return "–"; }
+    var d = new Date(base + minutes * 60000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) +
+      " " + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+  }
 
   /* Build GeoJSON features from {geoms: [...], <prop>: [...]} column arrays. */
   HS.features = function (block, filter) {
@@ -64,7 +93,8 @@
     var T = D.labels, U = D.units, h = '<div class="hs-popup"><b>' + T.unit + " " +
       U.id[i] + "</b><table>";
     U.names.forEach(function (col) {
-      if (col[1][i] !== null) { h += row(col[0], col[1][i]); }
+      var v = dec(col[1], i);
+      if (v !== null) { h += row(col[0], v); }
     });
     if (U.g && U.g[i] !== null) {
       h += row(T.gi_class, '<span class="hs-sw" style="background:' +
@@ -79,15 +109,18 @@
     }
     if (U.r && U.r[i] !== null && U.r[i] > 0) {
       h += row(T.rank, fmt(U.r[i])) + row(T.score, fmt(U.sc[i], 3));
-      if (U.why[i] !== null) { h += row(T.reason, U.why[i]); }
+      var why = dec(U.why, i);
+      if (why !== null) { h += row(T.reason, why); }
       U.ev.forEach(function (col) {
         if (col[1][i] !== null) { h += row(T.evidence + " · " + col[0], fmt(col[1][i], 3)); }
       });
     }
-    if (U.top && U.top[i].length) {
-      h += row(T.top_categories, U.top[i].map(function (cn) {
-        return D.categories[cn[0]] + " " + cn[1];
-      }).join("<br>"));
+    if (U.tc && U.tc[i][0] >= 0) {
+      var tops = [];
+      for (var k = 0; k < U.tc[i].length; k++) {
+        if (U.tc[i][k] >= 0) { tops.push(D.categories[U.tc[i][k]] + " " + fmt(U.tn[i][k])); }
+      }
+      h += row(T.top_categories, tops.join("<br>"));
     }
     h += "</table>";
     if (U.s && U.s[i]) {
@@ -150,9 +183,9 @@
     var R = D.reports, t = D.labels;
     var h = '<div class="hs-popup"><b>' + t.report + " " + R.id[i] + "</b><table>" +
       row(t.category, D.categories[R.cat[i]]);
-    if (R.t) { h += row(t.reported_at, R.t[i] === null ? "–" : R.t[i]); }
-    if (R.st) { h += row(t.status, R.st[i] === null ? "–" : R.st[i]); }
-    if (R.so) { h += row(t.source, R.so[i] === null ? "–" : R.so[i]); }
+    if (R.t) { h += row(t.reported_at, wallTime(R.t0, R.t[i])); }
+    if (R.st) { h += row(t.status, dec(R.st, i) === null ? "–" : dec(R.st, i)); }
+    if (R.so) { h += row(t.source, dec(R.so, i) === null ? "–" : dec(R.so, i)); }
     if (R.d && R.d[i] !== null) { h += row(t.description, R.d[i]); }
     if (R.a && R.a[i] !== null) { h += row(t.address, R.a[i]); }
     return h + "</table></div>";
@@ -162,7 +195,7 @@
     var R = D.reports, color = D.colors.cat[c % D.colors.cat.length];
     if (map.options.maxZoom === undefined) { map.options.maxZoom = 19; }
     var group = L.markerClusterGroup({
-      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+      showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 18,
       iconCreateFunction: function (cl) {
         var n = cl.getChildCount(), size = n < 10 ? 26 : (n < 100 ? 32 : 40);
         return L.divIcon({
@@ -189,7 +222,7 @@
 
   HS.heatLayer = function (map, D) {
     var R = D.reports, pts = new Array(R.lat.length);
-    for (var i = 0; i < R.lat.length; i++) { pts[i] = [R.lat[i], R.lon[i], R.w[i]]; }
+    for (var i = 0; i < R.lat.length; i++) { pts[i] = [R.lat[i], R.lon[i], R.w ? R.w[i] : 1]; }
     return L.heatLayer(pts, { radius: 18, blur: 15, maxZoom: 17, max: D.heatMax });
   };
 
@@ -271,7 +304,23 @@
 
   HS.weeklyLayer = function (map, D) {
     var W = D.weekly, group = L.featureGroup(), t = D.labels;
+    if (!W.lat) {
+      W.lat = new Array(W.dlat.length);
+      W.lon = new Array(W.dlon.length);
+      var a = 0, b = 0;
+      for (var q = 0; q < W.dlat.length; q++) {
+        a += W.dlat[q]; b += W.dlon[q];
+        W.lat[q] = a / W.scale; W.lon[q] = b / W.scale;
+      }
+    }
+    group._hsWeek = W.start;
     group._hsShow = function (k) {
+      group._hsWeek = k;
+      if (group._map) { group._hsDraw(); }
+    };
+    group.on("add", function () { group._hsDraw(); });
+    group._hsDraw = function () {
+      var k = group._hsWeek;
       group.clearLayers();
       var idx = W.idx[k], cnt = W.n[k], cell = 0, r = HS.renderer(map);
       for (var j = 0; j < idx.length; j++) {
@@ -285,14 +334,12 @@
         mk._hsn = n;
         group.addLayer(mk);
       }
-      group._hsWeek = k;
     };
     group.bindPopup(function (l) {
-      return '<div class="hs-popup"><b>' + t.unit + " " + W.id[l._hsi] + "</b><table>" +
+      return '<div class="hs-popup"><table>' +
         row(t.week, W.periods[group._hsWeek]) + row(t.n_reports, fmt(l._hsn)) +
         "</table></div>";
     });
-    group._hsShow(W.start);
     return group;
   };
 

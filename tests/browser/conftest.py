@@ -311,9 +311,14 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def district() -> dict[str, object]:
+@pytest.fixture(scope="session")
+def module_district() -> dict[str, object]:
     return make_district()
+
+
+@pytest.fixture
+def district(module_district) -> dict[str, object]:
+    return module_district
 
 
 @pytest.fixture

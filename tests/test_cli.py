@@ -1,0 +1,175 @@
+"""The command line: click's CliRunner, plus one real run of the console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hotspots import __version__
+from hotspots.cli import main
+
+WEEK = "2026-W47"
+COMMANDS = [
+    "weekly",
+    "check",
+    "assign",
+    "hotspots",
+    "clusters",
+    "emerging",
+    "blindspots",
+    "map",
+    "patrol",
+    "sample",
+]
+
+
+@pytest.fixture(scope="module")
+def config(district_root, make_config) -> Path:
+    return make_config(district_root, "cli.toml", output={"folder": "cli_maps"})
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_subcommand_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert run("weekly").exit_code == 2  # --config missing
+    assert run("nonsense").exit_code == 2
+    assert run("patrol", "--config", "x.toml", "--teams", "0").exit_code == 2
+
+
+def test_data_or_config_error_is_one_line_exit_1(tmp_path):
+    result = run("check", "--config", str(tmp_path / "missing.toml"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: config file")
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[input]\nreports = "a.csv"\n[analysis]\nalpah = 0.1\n', "utf-8")
+    result = run("check", "--config", str(bad))
+    assert result.exit_code == 1
+    assert "Did you mean 'alpha'?" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_check_prints_a_quarantine_summary(config, tmp_path):
+    out = tmp_path / "rejected.csv"
+    result = run("check", "--config", str(config), "--rejected", str(out))
+    assert result.exit_code == 0
+    assert "rows read" in result.stderr
+    assert "quarantined" in result.stderr
+    assert result.stdout.strip() == str(out)
+    rejected = pd.read_csv(out)
+    assert "reason" in rejected.columns
+    assert len(rejected) > 0
+
+
+def test_weekly_writes_the_week_and_prints_paths(config, district_root):
+    result = run("-q", "weekly", "--config", str(config), "--week", WEEK)
+    assert result.exit_code == 0, result.output
+    paths = [Path(p) for p in result.stdout.split()]
+    folder = district_root / "cli_maps" / WEEK
+    assert folder / "index.html" in paths
+    assert all(p.is_file() for p in paths)
+    assert "Map:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "column"),
+    [
+        ("assign", "a.gpkg", "segment_id"),
+        ("hotspots", "gi.geojson", "gi_class"),
+        ("emerging", "e.parquet", "pattern"),
+        ("clusters", "c.geojson", "n_reports"),
+    ],
+)
+def test_step_commands_write_their_frames(config, tmp_path, command, name, column):
+    out = tmp_path / name
+    result = run("-q", command, "-c", str(config), "-w", WEEK, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    frame = gpd.read_parquet(out) if name.endswith(".parquet") else gpd.read_file(out)
+    assert column in frame.columns
+
+
+def test_blindspots_to_xlsx_and_bad_suffix(config, tmp_path):
+    out = tmp_path / "ledger.xlsx"
+    result = run("-q", "blindspots", "-c", str(config), "-w", WEEK, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "rank" in pd.read_excel(out).columns
+    bad = run("-q", "blindspots", "-c", str(config), "-w", WEEK, "-o", "x.shp")
+    assert bad.exit_code == 2
+    assert "unknown output type '.shp'" in bad.output
+
+
+def test_map_in_english(config, tmp_path):
+    out = tmp_path / "m.html"
+    result = run(
+        "-q", "map", "-c", str(config), "-w", WEEK, "-o", str(out), "--language", "en"
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Blind spots" in page or "blind spots" in page
+
+
+def test_patrol_writes_four_files(config, tmp_path):
+    result = run(
+        "-q",
+        "patrol",
+        "-c",
+        str(config),
+        "-w",
+        WEEK,
+        "--teams",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    suffixes = sorted(Path(p).suffix for p in result.stdout.split())
+    assert suffixes == [".csv", ".geojson", ".gpx", ".xlsx"]
+
+
+@pytest.mark.slow
+def test_sample_regenerates_the_district(tmp_path):
+    result = run("-q", "sample", "--seed", "3", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    written = {Path(p).name for p in result.stdout.split()}
+    assert {"grid.geojson", "streets.geojson", "areas.geojson"} <= written
+
+
+def test_installed_console_script_runs():
+    script = Path(sys.executable).parent / "hotspots"
+    assert script.is_file(), "install the package (pip install -e .) to get the script"
+    done = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert __version__ in done.stdout
+    done = subprocess.run(
+        [str(script), "check", "--config", "nope.toml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr

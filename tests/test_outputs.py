@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import os
+import stat
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from hotspots.outputs import atomic_write, temp_dir, write_csv, write_json, write_xlsx
+
+
+def test_atomic_write_leaves_the_old_file_when_the_writer_crashes(tmp_path):
+    target = tmp_path / "ledger.csv"
+    target.write_text("old", encoding="utf-8")
+
+    def crash(path):
+        path.write_text("half", encoding="utf-8")
+        msg = "disk full"
+        raise RuntimeError(msg)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(target, crash)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.csv"]
+
+
+def test_written_files_and_folders_are_readable_by_others(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = write_json(tmp_path / "s.json", {"a": 1})
+        folder = temp_dir(tmp_path, ".w.")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_csv_has_bom_chinese_headers_wkt_and_naive_local_times(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {
+            "rank": [1],
+            "reason_zh": ["连续6周出现占道经营"],
+            "top": [["占道经营", "乱停车"]],
+            "t": pd.to_datetime(["2026-11-16 08:00"]).tz_localize("Asia/Shanghai"),
+        },
+        geometry=[Point(120.3, 36.1)],
+        crs="EPSG:4326",
+    )
+    path = write_csv(tmp_path / "l.csv", frame, headers={"rank": "排名"})
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "排名,reason_zh,top,t,geometry"
+    assert "占道经营; 乱停车" in text
+    assert "2026-11-16 08:00:00," in text
+    assert "POINT (120.3 36.1)" in text
+    assert frame["t"].dt.tz is not None  # input untouched
+
+
+def test_xlsx_is_reproducible_and_keeps_cells(tmp_path):
+    frame = pd.DataFrame({"排名": [1, 2], "原因": ["复发", "热线"]})
+    a = write_xlsx(tmp_path / "a.xlsx", frame, sheet_name="盲区台账")
+    wb = openpyxl.load_workbook(a)
+    ws = wb["盲区台账"]
+    assert [c.value for c in ws[1]] == ["排名", "原因"]
+    assert [c.value for c in ws[3]] == [2, "热线"]
+    assert wb.properties.created.year == 2026
