@@ -3,17 +3,129 @@
 Read city-management issue reports, join them to unit grid cells and street
 segments, find hot spots in space and space-time, rank the recurring blind
 spots, plan patrols and render one offline Folium map per week.
+
+The main verbs are importable from the package (``hotspots.gi_star``); their
+modules load on first use, so ``hotspots --version`` and ``import hotspots``
+stay fast.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .errors import CRSError, HotspotsError, InputError
 
 __version__ = "0.1.0"
 
+#: Public name -> module that defines it.
+_EXPORTS = {
+    "read_reports": "io",
+    "ReadResult": "io",
+    "read_boundaries": "boundaries",
+    "segment_streets": "boundaries",
+    "street_polygons": "boundaries",
+    "square_grid": "boundaries",
+    "hex_grid": "boundaries",
+    "h3_grid": "boundaries",
+    "streets_from_osm": "boundaries",
+    "validate_boundaries": "boundaries",
+    "assign": "join",
+    "space_time_cube": "cube",
+    "spatial_weights": "weights",
+    "gi_star": "stats",
+    "local_moran": "stats",
+    "cluster": "cluster",
+    "track_clusters": "cluster",
+    "kernel_density": "density",
+    "emerging_hotspots": "emerging",
+    "mann_kendall": "trend",
+    "blind_spots": "blindspots",
+    "plan_patrols": "patrol",
+    "weekly_map": "render",
+    "save_map": "render",
+    "MapStyle": "render",
+    "run_weekly": "pipeline",
+    "Weekly": "pipeline",
+    "load_config": "config",
+    "convert": "crs",
+    "local_metric_crs": "crs",
+}
+
 __all__ = [
     "CRSError",
     "HotspotsError",
     "InputError",
+    "MapStyle",
+    "ReadResult",
+    "Weekly",
     "__version__",
+    "assign",
+    "blind_spots",
+    "cluster",
+    "convert",
+    "emerging_hotspots",
+    "gi_star",
+    "h3_grid",
+    "hex_grid",
+    "kernel_density",
+    "load_config",
+    "local_metric_crs",
+    "local_moran",
+    "mann_kendall",
+    "plan_patrols",
+    "read_boundaries",
+    "read_reports",
+    "run_weekly",
+    "save_map",
+    "segment_streets",
+    "space_time_cube",
+    "spatial_weights",
+    "square_grid",
+    "street_polygons",
+    "streets_from_osm",
+    "track_clusters",
+    "validate_boundaries",
+    "weekly_map",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .blindspots import blind_spots
+    from .boundaries import (
+        h3_grid,
+        hex_grid,
+        read_boundaries,
+        segment_streets,
+        square_grid,
+        street_polygons,
+        streets_from_osm,
+        validate_boundaries,
+    )
+    from .cluster import cluster, track_clusters
+    from .config import load_config
+    from .crs import convert, local_metric_crs
+    from .cube import space_time_cube
+    from .density import kernel_density
+    from .emerging import emerging_hotspots
+    from .io import ReadResult, read_reports
+    from .join import assign
+    from .patrol import plan_patrols
+    from .pipeline import Weekly, run_weekly
+    from .render import MapStyle, save_map, weekly_map
+    from .stats import gi_star, local_moran
+    from .trend import mann_kendall
+    from .weights import spatial_weights
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'hotspots' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -187,7 +187,7 @@ _REASON_CANDIDATES: Final = ("reason_zh", "reason")
 _SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penalties
 _INT64_SAFE: Final = 2**62
 #: Solver time unit: milliseconds (travel rounded up, so solver plans stay feasible).
-_TICKS: Final = 60_000  # per minute
+_TICKS: Final = int(os.environ.get("HS_TICKS", 60_000))  # per minute
 #: Search branches after which a solver pass stops (a deterministic cap).
 _BRANCH_LIMIT: Final = 100_000
 #: Penalty of the top score, in shifts of every team, in the balanced pass.
