@@ -24,6 +24,7 @@ large city's peer).
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import statistics
 import sys
@@ -150,7 +151,10 @@ def folium_default(
     for geom, cat, desc in zip(
         reports.geometry, reports["category"], reports["description"], strict=True
     ):
-        folium.Marker([geom.y, geom.x], tooltip=f"{cat}: {desc}").add_to(cluster)
+        # escaped here: the sample data holds <script> payloads that break a
+        # folium page drawn with the raw text (its </script> ends the script)
+        text = html.escape(f"{cat}: {desc}")
+        folium.Marker([geom.y, geom.x], tooltip=text).add_to(cluster)
     folium.plugins.HeatMap(
         np.column_stack([reports.geometry.y, reports.geometry.x]).tolist(), name="heat"
     ).add_to(m)
@@ -465,8 +469,9 @@ def bench(
         f"{'OK' if size_mb <= limit_mb and r_med <= limit_s else 'OVER'}"
     )
     print(
-        f"   renderer main-thread CPU until drawn: median {statistics.median(cpu):.2f} s "
-        f"of {[round(t, 2) for t in cpu]} (load average {load:.1f} on {os.cpu_count()} cores)"
+        "   renderer main-thread CPU until drawn: "
+        f"median {statistics.median(cpu):.2f} s of {[round(t, 2) for t in cpu]} "
+        f"(load average {load:.1f} on {os.cpu_count()} cores)"
     )
     if not peer:
         return

@@ -7,7 +7,7 @@ engine, ``encoding="gbk"``, default type inference); ``read_reports`` is timed
 on the same file with everything it does: encoding detection, header
 mapping, cleaning, validation of every row, status/source/category
 vocabularies, GCJ-02 -> WGS-84 conversion (iterative) and the GeoDataFrame
-(``geopandas.points_from_xy``). Medians of a few repeats in one run.
+(``geopandas.points_from_xy``). Medians of a few repeats in one run, the two timed alternately.
 
 Run: ``nice .venv/bin/python benchmarks/bench_read.py [n_rows] [repeats]``.
 """
@@ -48,9 +48,7 @@ def make_export(path: Path, n: int, seed: int = 0) -> None:
     reported = start + pd.to_timedelta(rng.integers(0, 16 * 7 * 86400, n), unit="s")
     closed = reported + pd.to_timedelta(rng.integers(600, 5 * 86400, n), unit="s")
     status = np.array(STATUS)[rng.integers(0, len(STATUS), n)]
-    closed_txt = np.where(
-        status == "已结案", closed.strftime("%Y-%m-%d %H:%M:%S"), ""
-    )
+    closed_txt = np.where(status == "已结案", closed.strftime("%Y-%m-%d %H:%M:%S"), "")
     cat = rng.integers(0, len(CATEGORIES), n)
     majors = np.array([c[0] for c in CATEGORIES])[cat]
     names = np.array([c[1] for c in CATEGORIES])[cat]
@@ -70,19 +68,26 @@ def make_export(path: Path, n: int, seed: int = 0) -> None:
             "上报人": np.array(["张三", "李四", "王五", ""])[rng.integers(0, 4, n)],
             "联系电话": np.char.add("1380532", rng.integers(0, 9999, n).astype("U4")),
             "返工次数": rng.integers(0, 3, n),
-            "网格编码": np.char.add("370202001001", rng.integers(100, 999, n).astype("U3")),
+            "网格编码": np.char.add(
+                "370202001001", rng.integers(100, 999, n).astype("U3")
+            ),
         }
     )
     frame.to_csv(path, index=False, encoding="gbk")
 
 
-def timed(fn: object, repeats: int) -> list[float]:
-    out = []
+def timed_pair(
+    first: object, second: object, repeats: int
+) -> tuple[list[float], list[float]]:
+    """Time two functions alternately (so that load changes hit both alike)."""
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()  # type: ignore[operator]
-        out.append(time.perf_counter() - t)
-    return out
+        for fn, out in ((first, a), (second, b)):
+            t = time.perf_counter()
+            fn()  # type: ignore[operator]
+            out.append(round(time.perf_counter() - t, 2))
+    return a, b
 
 
 def main() -> None:
@@ -93,10 +98,13 @@ def main() -> None:
         make_export(path, n)
         size_mb = path.stat().st_size / 1e6
         result = read_reports(path, coords="gcj02", on_error="quarantine")
-        assert result.balanced and len(result.quarantined) == 0
-        pandas_t = timed(lambda: pd.read_csv(path, encoding="gbk"), repeats)
-        ours_t = timed(
-            lambda: read_reports(path, coords="gcj02", on_error="quarantine"), repeats
+        if not result.balanced or len(result.quarantined):
+            msg = "the generated export should read without a quarantined row"
+            raise RuntimeError(msg)
+        pandas_t, ours_t = timed_pair(
+            lambda: pd.read_csv(path, encoding="gbk"),
+            lambda: read_reports(path, coords="gcj02", on_error="quarantine"),
+            repeats,
         )
     p, o = statistics.median(pandas_t), statistics.median(ours_t)
     print(f"rows: {n:,}  file: {size_mb:.0f} MB GBK CSV, 15 columns, GCJ-02")
