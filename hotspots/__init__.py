@@ -49,11 +49,15 @@ _EXPORTS = {
     "Weekly": "pipeline",
     "load_config": "config",
     "convert": "crs",
+    "make_district": "synth",
+    "write_district": "synth",
+    "District": "synth",
     "local_metric_crs": "crs",
 }
 
 __all__ = [
     "CRSError",
+    "District",
     "HotspotsError",
     "InputError",
     "MapStyle",
@@ -72,6 +76,7 @@ __all__ = [
     "load_config",
     "local_metric_crs",
     "local_moran",
+    "make_district",
     "mann_kendall",
     "plan_patrols",
     "read_boundaries",
@@ -87,6 +92,7 @@ __all__ = [
     "track_clusters",
     "validate_boundaries",
     "weekly_map",
+    "write_district",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
@@ -113,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .pipeline import Weekly, run_weekly
     from .render import MapStyle, save_map, weekly_map
     from .stats import gi_star, local_moran
+    from .synth import District, make_district, write_district
     from .trend import mann_kendall
     from .weights import spatial_weights
 

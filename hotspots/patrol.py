@@ -186,14 +186,14 @@ _ID_CANDIDATES: Final = ("target_id", schema.GRID_ID, schema.SEGMENT_ID, "place_
 _REASON_CANDIDATES: Final = ("reason_zh", "reason")
 _SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penalties
 _INT64_SAFE: Final = 2**62
-#: Solver time unit: milliseconds (travel rounded up, so solver plans stay feasible).
-_TICKS: Final = int(os.environ.get("HS_TICKS", 60_000))  # per minute
+#: Solver time unit: 0.1 s (travel rounded up, so solver plans stay feasible).
+_TICKS: Final = 600  # per minute
 #: Search branches after which a solver pass stops (a deterministic cap).
 _BRANCH_LIMIT: Final = 100_000
 #: Penalty of the top score, in shifts of every team, in the balanced pass.
 _BALANCED_WEIGHT: Final = 3.0
 #: Solutions of the balanced pass.
-_BALANCED_SOLUTIONS: Final = int(os.environ.get("HS_BS", 30))
+_BALANCED_SOLUTIONS: Final = 30
 #: Guided local search lambda coefficient (OR-Tools default 0.1).
 _GLS_LAMBDA: Final = 0.5
 
@@ -647,7 +647,8 @@ def _solve(
     travel), then penalties worth ``_BALANCED_WEIGHT`` times every team's
     shift at the top score (travel and score traded off, which lets the
     search cross the plateaus of the score-first objective), then score-first
-    again. The plan with the highest score (then least travel) is kept.
+    again (only when the balanced pass improved the plan). The plan with the
+    highest score (then least travel) is kept.
     """
     n_v = prob.n_vehicles
     if not prob.nodes:
@@ -656,7 +657,10 @@ def _solve(
     best: list[list[int]] | None = None
     best_key = (-math.inf, 0.0)
     causes: list[str] = []
-    for weight in (None, _BALANCED_WEIGHT, None):
+    improved = False
+    for step, weight in enumerate((None, _BALANCED_WEIGHT, None)):
+        if step == 2 and not improved:
+            break
         left_s = time_limit_s - (time.monotonic() - started)
         if left_s <= 0.05 * time_limit_s:
             causes.append("time_limit")
@@ -670,9 +674,8 @@ def _solve(
         )
         causes.append(cause)
         key = _plan_key(prob, routes)
-        if os.environ.get("HS_DEBUG"):
-            print("pass", weight, key, cause, time.monotonic() - started)
-        if key > best_key:
+        improved = key > best_key
+        if improved:
             best, best_key = routes, key
     assert best is not None  # the first pass always runs
     stopped = "time_limit" if "time_limit" in causes else "search_limit"
