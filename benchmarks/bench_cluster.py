@@ -21,6 +21,7 @@ Run: ``nice .venv/bin/python benchmarks/bench_cluster.py [--n 1000000]``.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -243,18 +244,32 @@ def main() -> None:
     parser.add_argument("--n-small", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--big-repeats", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=["dbscan", "st-dbscan", "hdbscan", "kde"],
+        default=["dbscan", "st-dbscan", "hdbscan", "kde"],
+    )
     args = parser.parse_args()
 
     reports, xy = city(args.n)
     small, sxy = city(args.n_small, seed=1)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"synthetic city: {args.n:,} and {args.n_small:,} reports, 30 x 30 km")
-    bench_dbscan(reports, xy, args.big_repeats)
-    bench_dbscan(small, sxy, args.repeats)
-    bench_st_dbscan(small, sxy, args.repeats, compare=True)
-    bench_st_dbscan(reports, xy, args.big_repeats, compare=False)
-    bench_hdbscan(small, sxy, args.repeats)
-    bench_density(reports, xy, args.repeats)
-    print(f"peak memory (max RSS) {peak_mb():,.0f} MB")
+    print(f"load average before: {load} (2 cores; figures scale with it)")
+    if "dbscan" in args.only:
+        bench_dbscan(reports, xy, args.big_repeats)
+        bench_dbscan(small, sxy, args.repeats)
+    if "st-dbscan" in args.only:
+        bench_st_dbscan(small, sxy, args.repeats, compare=True)
+        bench_st_dbscan(reports, xy, args.big_repeats, compare=False)
+    if "hdbscan" in args.only:
+        bench_hdbscan(small, sxy, args.repeats)
+    if "kde" in args.only:
+        bench_density(reports, xy, args.repeats)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average after: {load}")
+    print(f"peak memory (max RSS) {peak_mb():,.0f} MB", flush=True)
 
 
 if __name__ == "__main__":

@@ -143,13 +143,25 @@ def check_within(
     exp.loc[cov_first.index] = cov_first.to_numpy()
     same = (got["grid_id"].astype("object").fillna("<NA>") == exp.fillna("<NA>")).all()
     n_boundary = len(cov_first)
-    return f"identical={bool(same)} (interior {len(first):,}, boundary-only {n_boundary:,})"
+    return (
+        f"identical={bool(same)} "
+        f"(interior {len(first):,}, boundary-only {n_boundary:,})"
+    )
 
 
-def run_joins(n: int, repeats: int) -> None:
+def run_joins(n: int, repeats: int, parts: str = "123") -> None:
     r = reports(n)
     print(f"reports: {n:,}; repeats: {repeats} (median)")
 
+    if "1" in parts:
+        run_regular(r, repeats)
+    if "2" in parts:
+        run_irregular(r, repeats)
+    if "3" in parts:
+        run_nearest(r, repeats)
+
+
+def run_regular(r: gpd.GeoDataFrame, repeats: int) -> None:
     grid = square_grid((X0, Y0, X0 + SIDE, Y0 + SIDE), cell_size_m=100, crs=CRS)
     grid_plain = gpd.GeoDataFrame(grid[["grid_id"]], geometry=grid.geometry, crs=CRS)
     grid_plain.sindex  # noqa: B018 - build the index outside the timing
@@ -162,10 +174,13 @@ def run_joins(n: int, repeats: int) -> None:
     )
     check = check_within(got, joined, r, grid_plain)
     print(
-        f"1. regular grid {len(grid):,} cells: assign {t_ours:.3f} s, sjoin {t_gpd:.3f} s, "
+        f"1. regular grid {len(grid):,} cells: assign {t_ours:.3f} s, "
+        f"sjoin {t_gpd:.3f} s, "
         f"ratio {t_gpd / t_ours:.1f}x  [{check}]"
     )
 
+
+def run_irregular(r: gpd.GeoDataFrame, repeats: int) -> None:
     vor = voronoi(10_000)
     vor.sindex  # noqa: B018
     t_ours, got = timed(lambda: quiet_assign(r, grid=vor), repeats)
@@ -175,10 +190,13 @@ def run_joins(n: int, repeats: int) -> None:
     )
     check = check_within(got, joined, r, vor)
     print(
-        f"2. irregular {len(vor):,} polygons: assign {t_ours:.3f} s, sjoin {t_gpd:.3f} s, "
+        f"2. irregular {len(vor):,} polygons: assign {t_ours:.3f} s, "
+        f"sjoin {t_gpd:.3f} s, "
         f"ratio {t_gpd / t_ours:.2f}x  [{check}]"
     )
 
+
+def run_nearest(r: gpd.GeoDataFrame, repeats: int) -> None:
     seg = street_network()
     seg.sindex  # noqa: B018
     t_ours, got = timed(
@@ -253,11 +271,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--memory-child", type=int, default=0)
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--parts", default="123", help="which joins to time, e.g. 12")
     args = ap.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
-    run_joins(args.n, args.repeats)
+    run_joins(args.n, args.repeats, args.parts)
     if not args.skip_memory:
         run_memory([args.n // 4, args.n // 2, args.n])
 

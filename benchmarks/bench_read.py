@@ -7,7 +7,8 @@ engine, ``encoding="gbk"``, default type inference); ``read_reports`` is timed
 on the same file with everything it does: encoding detection, header
 mapping, cleaning, validation of every row, status/source/category
 vocabularies, GCJ-02 -> WGS-84 conversion (iterative) and the GeoDataFrame
-(``geopandas.points_from_xy``). Medians of a few repeats in one run, the two timed alternately.
+(``geopandas.points_from_xy``). Medians of a few repeats in one run, the
+two timed alternately.
 
 Run: ``nice .venv/bin/python benchmarks/bench_read.py [n_rows] [repeats]``.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hotspots.io import read_reports  # noqa: E402
+from hotspots.io import read_reports
 
 CATEGORIES = [
     ("街面秩序类", "占道经营", "09006"),

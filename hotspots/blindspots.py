@@ -794,8 +794,12 @@ def blind_spots(
         weeks). Recurrence, comebacks, resolution, sources and volume are
         counted over the reports in the window.
     as_of
-        The end of the window (a timestamp, naive = ``tz``); default the
-        time of the latest report. Reports after it are ignored.
+        The moment of the ledger (a timestamp, naive = ``tz``); default the
+        time of the latest report. Reports filed after it are ignored, and
+        closes after it had not happened yet. The window ends with the period
+        containing ``as_of``, or with the period before when ``as_of`` is
+        exactly a period's start (Monday 00:00 for weeks: the exclusive end
+        of the previous week).
     freq
         The period: ``"W-MON"`` (weeks from Monday, default), another
         ``"W-XXX"``, ``"D"`` or ``"MS"`` (as :func:`hotspots.space_time_cube`).
@@ -932,7 +936,13 @@ def blind_spots(
         if as_of is not None
         else (times.max() if times.notna().any() else pd.Timestamp.now(tz=tz))
     )
-    window_labels = _window_labels(end, n_periods, freq, tz)
+    # as_of exactly at a period's start (e.g. Monday 00:00, the end of the
+    # week before) closes the previous period: the window ends with that one
+    as_of_label = period_labels(pd.DatetimeIndex([end]), freq=freq, tz=tz)[0]
+    last = end
+    if period_start([str(as_of_label)], freq=freq, tz=tz)[0] == end:
+        last = end - pd.Timedelta(1, "ns")
+    window_labels = _window_labels(last, n_periods, freq, tz)
 
     u_code = ids.get_indexer(reports[unit])
     unassigned = u_code < 0

@@ -176,7 +176,11 @@ class Config:
 
     @property
     def freq(self) -> str:
-        """The pandas frequency of a week starting on ``week_start``."""
+        """The period code of a week *starting* on ``week_start`` (``"W-MON"``).
+
+        This is hotspots' convention (see :func:`hotspots.cube.period_labels`),
+        not pandas' anchored offset, which names the day a week *ends*.
+        """
         return f"W-{self.week_start[:3].upper()}"
 
     @property
@@ -290,7 +294,7 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
     "city": {"name": _string, "timezone": _timezone, "week_start": _one_of(*WEEKDAYS)},
     "input": {
         "reports": _path_or_paths,
-        "preset": _one_of("auto", "platform_zh", "open311", "canonical"),
+        "preset": _one_of("auto", "platform", "open311", "canonical"),
         "coords": _coords,
         "encoding": _string,
         "mapping": _mapping,

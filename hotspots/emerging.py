@@ -757,8 +757,10 @@ def emerging_hotspots(
         analysed = np.flatnonzero(has_data)
     else:
         analysed = np.arange(len(values)) if has_data.any() else np.arange(0)
-    x = values[analysed]
-    w_sub = w[analysed][:, analysed]
+    if len(analysed) == len(values):
+        x, w_sub = values, w
+    else:
+        x, w_sub = values[analysed], w[analysed][:, analysed]
     z, p = space_time_gi_star(x, w_sub, time_lag=int(time_lag))
     classes = _significance_classes(z, p, fdr=bool(fdr))
     if any(np.isclose(alpha, a) for _, a in _CLASS_LEVELS):

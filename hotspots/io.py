@@ -46,6 +46,7 @@ Status and source
     column the same. An empty or missing source is ``"other"``. For Open311,
     ``updated_datetime`` is the ``closed_at`` of closed requests.
 Categories
+    ``category`` keeps the source's name (stripped of whitespace).
     See :mod:`hotspots.vocab`: a code gets its name, a name its code where it
     matches exactly one entry, and ``category_major`` comes from the source,
     or from the code, or from a legacy major class name. ``weight`` comes
@@ -53,18 +54,22 @@ Categories
 Row problems (each a reason; several joined with ``"; "``)
     missing ``report_id``; duplicate ``report_id`` (every occurrence after
     the first in file order is quarantined, the first is kept); missing or
-    unparseable ``reported_at``; unparseable ``closed_at``; ``closed_at``
-    before ``reported_at``; missing coordinates; non-numeric coordinates;
+    unparseable ``reported_at``; unparseable ``closed_at`` (or Open311
+    ``updated_datetime`` of a closed request); ``closed_at`` before
+    ``reported_at``; missing coordinates; non-numeric coordinates;
     coordinates out of range (longitude outside [-180, 180] or latitude
     outside [-90, 90]); swapped longitude/latitude (the point is outside the
     China box of :data:`hotspots.crs.CHINA_BBOX` but the swapped point is
     inside, and either the latitude exceeds 90 or at least half of the rows
     lie in China); a geometry that is not a point; unknown or void status
-    word; unknown source word; empty category; bad weight or reopen count.
+    word; unknown source word; empty category (no name, and no code whose
+    name is known); a weight that is not a number >= 0; a reopen count that
+    is not a whole number >= 0.
     Swapped points are never swapped back silently.
 Row numbers
     1-based data rows: the first row after the header is row 1 (for a frame,
-    the first row is row 1).
+    the first row is row 1). Blank lines of a CSV are not counted, and a
+    quoted cell spanning several lines belongs to one row.
 
 Extra source columns are kept unchanged (text for a CSV, whose exports carry
 no types: codes with leading zeros survive), renamed with the suffix
@@ -963,8 +968,10 @@ def _build(
     if status_src is not None:
         status_f = _Factors(status_src)
         status, unknown = status_f.map(STATUS_WORDS)
-        void_marks, _ = status_f.map(dict.fromkeys(VOID_STATUS_WORDS, "void"))
-        void = unknown & void_marks.notna().to_numpy(dtype=bool)
+        void = np.zeros(n, dtype=bool)
+        if unknown.any():
+            void_marks, _ = status_f.map(dict.fromkeys(VOID_STATUS_WORDS, "void"))
+            void = unknown & void_marks.notna().to_numpy(dtype=bool)
         problems.add(
             void,
             "void report (not a problem on the street), status",

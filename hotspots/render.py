@@ -11,12 +11,16 @@ How the page stays small and fast
   cells with an emerging pattern, the top-ranked blind spots.
 * Every geometry is serialised once, as GeoJSON geometries with coordinates
   rounded to 6 decimals (about 0.1 m), together with column arrays of the
-  properties. Colours are chosen by a small JavaScript style function from a
-  feature property (folium's per-feature ``style_function`` writes one
-  JavaScript ``switch`` case per feature and does not scale).
+  properties (repeated texts dictionary-encoded). Colours are chosen by a
+  small JavaScript style function from a feature property (folium's
+  per-feature ``style_function`` writes one JavaScript ``switch`` case per
+  feature and does not scale).
+* The data sits once in the page as JSON in a non-executed
+  ``<script type="application/json">`` element read with ``JSON.parse``.
 * Polygons and lines are drawn on one shared canvas; reports are clustered
   (leaflet.markercluster), so no page holds one DOM element per report.
-* Popups are built when they open, from the shared data.
+* Layers hidden at opening are built the first time they are switched on;
+  popups are built when they open, from the shared data.
 
 How it stays safe
 -----------------
@@ -24,6 +28,11 @@ How it stays safe
   names, reasons, ids) is HTML-escaped in Python before it is serialised and
   the serialised data escapes ``<``, ``>``, ``&``, U+2028 and U+2029, so
   ``</script>`` inside a description cannot end the script.
+* branca compiles the output of every folium element as a new Jinja template
+  when the page is rendered, so ``{{ ... }}`` in a report text given to
+  folium's own ``Popup``, ``Tooltip`` or ``GeoJson`` is evaluated in the
+  analyst's Python process. The weekly map's elements place their output
+  without that second pass, and braces in data are escaped as well.
 * Personal data never reaches the page: private columns (reporter name,
   phone, ID number and any column named in :attr:`MapStyle.private_columns`)
   are never read, and phone-number-like and ID-number-like strings in free
@@ -94,7 +103,7 @@ LayerKey = Literal[
     "weekly",
 ]
 #: Every layer the weekly map can draw, in drawing order.
-LAYERS: Final[tuple[str, ...]] = (
+LAYERS: Final[tuple[LayerKey, ...]] = (
     "grid",
     "streets",
     "heat",
@@ -214,7 +223,10 @@ class MapStyle:
         Which layers to draw (keys of :data:`LAYERS`); a layer is drawn only
         when its data is given as well.
     show
-        Which drawn layers are switched on when the page opens.
+        Which drawn layers are switched on when the page opens (the others
+        are built the first time they are switched on). Reports, the heat
+        map, the patterns, the clusters and the weekly counts start hidden
+        so the statistics read clearly on the wall.
     private_columns
         Columns to keep out of the page besides reporter name, phone and ID
         number (e.g. the config's private columns); naming ``"description"``
@@ -247,15 +259,8 @@ class MapStyle:
 
     tiles: Tiles = "osm"
     language: _labels.Language = "zh"
-    layers: tuple[str, ...] = LAYERS
-    show: tuple[str, ...] = (
-        "grid",
-        "streets",
-        "reports",
-        "gi",
-        "blind_spots",
-        "patrol",
-    )
+    layers: tuple[LayerKey, ...] = LAYERS
+    show: tuple[LayerKey, ...] = ("grid", "streets", "gi", "blind_spots", "patrol")
     private_columns: tuple[str, ...] = ()
     alpha: float = 0.05
     fdr: bool = True
@@ -520,12 +525,12 @@ class _Runtime(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsRuntime"
         self.js = runtime_js()
         self.css = asset_text("hotspots_map.css")
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the runtime in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
@@ -553,11 +558,11 @@ class _Data(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, payload: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsData"
         self.payload = payload
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the data in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
@@ -603,7 +608,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         self.default_js = list(js)
         self.default_css = list(css)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Render the layer and declare its plugin assets in the page header."""
         figure = self.get_root()
         if isinstance(figure, Figure):
@@ -615,7 +620,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
             self.add_child(
                 ElementAddToElement(
                     element_name=self.get_name(),
-                    element_parent_name=self._parent.get_name(),
+                    element_parent_name=self._parent.get_name(),  # type: ignore[union-attr]
                 ),
                 name=self.get_name() + "_add",
             )
@@ -635,13 +640,13 @@ class _Control(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, html_text: str, position: str, class_name: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsControl"
         self.html_json = _json(html_text)
         self.position_json = _json(position)
         self.class_json = _json(class_name)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the control in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
@@ -660,12 +665,12 @@ class _TimeControl(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, data: _Data, layer: _JsLayer) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsTimeControl"
         self.data = data
         self.layer = layer
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the control in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
@@ -684,7 +689,7 @@ def _ids(values: pd.Series | pd.Index | npt.ArrayLike) -> pd.Index:
     """Return unit ids as an object Index of str (fast lookups; NA as None)."""
     ser = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(ser.dtype, pd.StringDtype) or ser.dtype == np.dtype(object):
-        arr = ser.to_numpy(dtype=object, na_value=None)
+        arr = ser.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
         if ser.dtype == np.dtype(object):
             bad = np.fromiter(
                 (v is not None and not isinstance(v, str) for v in arr), bool, len(arr)
@@ -692,9 +697,9 @@ def _ids(values: pd.Series | pd.Index | npt.ArrayLike) -> pd.Index:
             if bad.any():
                 arr = arr.copy()
                 arr[bad] = ser[bad].astype(str).to_numpy(dtype=object)
-        return pd.Index(arr, dtype=object)
-    strs = ser.astype("string").to_numpy(dtype=object, na_value=None)
-    return pd.Index(strs, dtype=object)
+        return pd.Index(arr, dtype=object)  # type: ignore[no-any-return]
+    strs = ser.astype("string").to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+    return pd.Index(strs, dtype=object)  # type: ignore[no-any-return]
 
 
 def _positions(frame: pd.DataFrame, unit: str, ids: pd.Index) -> npt.NDArray[np.intp]:
@@ -744,11 +749,16 @@ def _top_categories(
             frame.groupby(["unit", "cat"], sort=False).size().rename("n").reset_index()
         )
     elif cube is not None and isinstance(cube.columns, pd.MultiIndex):
-        stacked = cube.T.groupby(level=0).sum().T.stack()
-        counts = stacked[stacked > 0].rename("n").reset_index()
-        counts.columns = pd.Index(["unit", "cat", "n"])
-        counts["unit"] = _ids(counts["unit"])
-        counts["cat"] = counts["cat"].astype(str)
+        by_cat = cube.T.groupby(level=0, sort=False).sum().T  # units x categories
+        values = by_cat.to_numpy(dtype=float)
+        r, c = np.nonzero(values > 0)
+        counts = pd.DataFrame(
+            {
+                "unit": np.asarray(_ids(by_cat.index), dtype=object)[r],
+                "cat": np.asarray(by_cat.columns.astype(str), dtype=object)[c],
+                "n": values[r, c],
+            }
+        )
     else:
         return None
     counts = counts[counts["unit"].isin(set(ids))]
@@ -1417,11 +1427,9 @@ def weekly_map(
             m.fit_bounds(bounds)
     if style.tiles != "none":
         url = OSM_URL if style.tiles == "osm" else AMAP_URL
-        attribution = (
-            "© OpenStreetMap contributors"
-            if style.tiles == "osm"
-            else "© 高德地图 AutoNavi"
-        )
+        attribution = words[
+            "attribution_osm" if style.tiles == "osm" else "attribution_amap"
+        ]
         folium.TileLayer(
             tiles=url,
             attr=html.escape(attribution),

@@ -109,10 +109,12 @@ def fdr_classes(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> IntA
     Parameters
     ----------
     z
-        Test statistics (z-scores); only their sign is used.
+        Test statistics (z-scores), any shape (e.g. units x periods); only
+        their sign is used.
     p
         Two-sided p-values, one per ``z``. NaN means "not tested": class 0,
-        and not counted among the tests of the FDR correction.
+        and not counted among the tests of the FDR correction. All finite
+        entries form one family of tests, whatever the shape.
     fdr
         Apply the Benjamini-Hochberg false discovery rate correction: a test
         is significant at level L when it passes BH at level L (its BH

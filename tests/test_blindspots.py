@@ -107,6 +107,16 @@ def test_as_of_moves_the_window_and_ignores_later_reports():
     assert res.loc["c0", "n_reports"] == 3
 
 
+def test_as_of_at_a_week_start_closes_the_week_before():
+    rows = [{"week": w} for w in (-3, -2, -1)]
+    next_monday = MONDAY.normalize()  # 2026-11-16 00:00, the end of W46
+    res = run(rows, periods=4, as_of=next_monday)
+    assert res.attrs["periods"] == ["2026-W43", "2026-W44", "2026-W45", "2026-W46"]
+    assert res.loc["c0", "current_streak"] == 3
+    same = run(rows, periods=4, as_of=next_monday - pd.Timedelta(seconds=1))
+    assert same.attrs["periods"] == res.attrs["periods"]
+
+
 def test_pattern_taken_from_emerging_result():
     units = cells()
     emerging = units.assign(pattern=["persistent_hot", "new_hot", "no_pattern", "x"])

@@ -857,3 +857,42 @@ def test_rows_read_equals_accepted_plus_quarantined(edits) -> None:
         assert got.geometry.equals_exact(want.geometry, tolerance=0)
     # every row without a harmful edit is accepted
     assert set(range(20)) - harmful <= set(result.reports.index)
+
+
+def test_plain_parquet_with_lon_lat_columns(tmp_path) -> None:
+    path = tmp_path / "plain.parquet"
+    platform_export().to_parquet(path)
+    r = check_canonical(read_reports(path, coords="gcj02"))
+    np.testing.assert_allclose(r.geometry.x, expected_points()[0], atol=1e-12)
+
+
+def test_bd09_input() -> None:
+    from hotspots.crs import wgs84_to_bd09
+
+    frame = platform_export()
+    x, y = expected_points()
+    bx, by = wgs84_to_bd09(x, y)
+    frame["经度"] = [f"{v:.10f}" for v in bx]
+    frame["纬度"] = [f"{v:.10f}" for v in by]
+    r = check_canonical(read_reports(frame, coords="baidu"))
+    np.testing.assert_allclose(r.geometry.x, x, atol=1e-8)
+    np.testing.assert_allclose(r.geometry.y, y, atol=1e-8)
+
+
+def test_open311_bad_updated_datetime_matters_only_when_closed() -> None:
+    frame = pd.DataFrame(
+        {
+            "service_request_id": ["1", "2"],
+            "status": ["closed", "open"],
+            "service_name": ["Graffiti", "Pothole"],
+            "requested_datetime": ["2026-11-02T08:15:00+08:00"] * 2,
+            "updated_datetime": ["soon", "soon"],
+            "lat": [36.07, 36.08],
+            "long": [120.38, 120.39],
+        }
+    )
+    result = read_reports(frame, on_error="quarantine")
+    assert list(result.reports[schema.REPORT_ID]) == ["2"]
+    assert list(result.quarantined[schema.REASON]) == [
+        "unparseable updated_datetime 'soon'"
+    ]

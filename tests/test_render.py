@@ -60,6 +60,17 @@ def district():
 
 
 @pytest.fixture(scope="module")
+def offline_map(district):
+    """The fixture district's map without tiles (built once, not changed by tests)."""
+    return weekly_map(**district, style=MapStyle(tiles="none"))
+
+
+@pytest.fixture(scope="module")
+def offline_payload(offline_map):
+    return payload(offline_map)
+
+
+@pytest.fixture(scope="module")
 def xss_district():
     return make_district(xss=True)
 
@@ -103,8 +114,8 @@ def test_empty_map_has_only_leaflet():
     assert "bootstrap" not in page.lower()
 
 
-def test_every_layer_is_drawn(district):
-    m = weekly_map(**district, style=MapStyle(tiles="none"))
+def test_every_layer_is_drawn(offline_map, district):
+    m = offline_map
     page = render(m)
     words = labels.map_labels("zh")
     for key in (
@@ -123,8 +134,8 @@ def test_every_layer_is_drawn(district):
     assert page.count("window.HotspotsMap.reportLayer(") == n_categories
 
 
-def test_only_units_with_something_to_show(district):
-    d = payload(weekly_map(**district, style=MapStyle(tiles="none")))
+def test_only_units_with_something_to_show(district, offline_payload):
+    d = offline_payload
     gi, emerging, blind = district["gi"], district["emerging"], district["blind_spots"]
     sig = set(gi.loc[gi["gi_class"] != 0, "grid_id"])
     pat = set(emerging.loc[emerging["pattern"] != "no_pattern", "grid_id"])
@@ -148,8 +159,8 @@ def test_geometry_passed_once_rounded_and_styled_in_js(district):
     assert page.count(first) == 1
 
 
-def test_popup_fields(district):
-    d = payload(weekly_map(**district, style=MapStyle(tiles="none")))
+def test_popup_fields(district, offline_payload):
+    d = offline_payload
     u = d["units"]
     cube = district["cube"]
     i = u["id"].index(cube.index[-1])
@@ -171,6 +182,26 @@ def test_popup_fields(district):
     assert "反复返工" in decode(u["why"])[u["r"].index(1)]
     assert u["names"][0][0] == labels.map_labels("zh")["community_id"]
     assert set(decode(u["names"][0][1])) == {"370202001002"}
+
+
+def test_categorised_cube(district):
+    """A cube with (category, period) columns: totals and top categories from it."""
+    reps = district["reports"]
+    cube = district["cube"]
+    by_cat = (
+        pd.crosstab(reps["grid_id"], reps["category"]).reindex(cube.index).fillna(0)
+    )
+    parts = {c: cube.mul(0).assign(**{cube.columns[-1]: by_cat[c]}) for c in by_cat}
+    multi = pd.concat(parts, axis=1, names=["category", "period"]).astype(int)
+    d = payload(weekly_map(gi=district["gi"], cube=multi, style=MapStyle(tiles="none")))
+    u = d["units"]
+    i = u["id"].index(cube.index[-1])
+    assert u["s"][i][-1] == int(by_cat.loc[cube.index[-1]].sum())
+    best = by_cat.loc[cube.index[-1]].max()
+    assert u["tn"][i][0] == best
+    assert d["categories"][u["tc"][i][0]] in set(
+        by_cat.columns[by_cat.loc[cube.index[-1]] == best]
+    )
 
 
 def test_english_labels(district):
@@ -291,10 +322,8 @@ def test_amap_shifts_every_overlay_to_gcj02(district):
 
 
 # ---------------------------------------------------------------------- save_map
-def test_save_map_is_self_contained_offline(district, tmp_path):
-    path = save_map(
-        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
-    )
+def test_save_map_is_self_contained_offline(offline_map, district, tmp_path):
+    path = save_map(offline_map, tmp_path / "m.html")
     page = path.read_text(encoding="utf-8")
     assert "<script src=" not in page
     assert "<link " not in page
@@ -315,10 +344,10 @@ def test_only_the_tile_url_is_remote(district, tmp_path, tiles, url):
     assert not REMOTE.search(rest.replace(url.replace("&", "\\u0026"), ""))
 
 
-def test_save_map_replaces_atomically(district, tmp_path, monkeypatch):
+def test_save_map_replaces_atomically(offline_map, district, tmp_path, monkeypatch):
     target = tmp_path / "m.html"
     target.write_text("old", encoding="utf-8")
-    m = weekly_map(**district, style=MapStyle(tiles="none"))
+    m = offline_map
 
     def boom(*args, **kwargs):
         msg = "disk full"
@@ -385,10 +414,8 @@ def test_inline_assets_escapes_closing_tags():
 
 
 # ---------------------------------------------------------------------- safety
-def test_personal_data_never_in_the_page(district, tmp_path):
-    path = save_map(
-        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
-    )
+def test_personal_data_never_in_the_page(offline_map, district, tmp_path):
+    path = save_map(offline_map, tmp_path / "m.html")
     page = path.read_text(encoding="utf-8")
     for secret in (SECRET_NAME, SECRET_PHONE, SECRET_ID, FREE_TEXT_PHONE, FREE_TEXT_ID):
         assert secret not in page

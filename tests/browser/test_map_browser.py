@@ -26,6 +26,7 @@ window.__map = Object.values(window).find(v => v instanceof L.Map);
 window.__control = control;
 window.__overlays = () => window.__control._layers.filter(l => l.overlay);
 window.__overlay = (part) => window.__overlays().find(l => l.name.includes(part)).layer;
+window.__inner = (layer) => layer._hsInner || layer;
 }"""
 
 
@@ -94,11 +95,11 @@ class Session:
         self.page.close()
 
 
-@pytest.fixture
-def saved(district, tmp_path):
-    return save_map(
-        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "m.html"
-    )
+@pytest.fixture(scope="module")
+def saved(module_district, tmp_path_factory):
+    """The fixture district's offline map, saved once (tests only read it)."""
+    path = tmp_path_factory.mktemp("map") / "m.html"
+    return save_map(weekly_map(**module_district, style=MapStyle(tiles="none")), path)
 
 
 @pytest.fixture
@@ -127,9 +128,12 @@ def test_renders_offline_with_every_layer(session, district):
     # blind spots: the polygons plus one numbered marker each
     assert s.js("window.__overlay('盲区').getLayers().length") == 1 + 30
     assert s.js("document.querySelectorAll('.hs-rank').length") == 30
+    # report layers start hidden and are built when switched on
+    assert s.js("document.querySelectorAll('.hs-report, .hs-cluster').length") == 0
+    _only(s, "问题上报")
     n_reports = s.js(
         "window.__overlays().filter(l => l.name.startsWith('问题上报'))"
-        ".reduce((a, l) => a + l.layer.getLayers().length, 0)"
+        ".reduce((a, l) => a + __inner(l.layer).getLayers().length, 0)"
     )
     assert n_reports == len(district["reports"])
     # clustered: far fewer DOM markers than reports, a few per category zoomed out
@@ -137,6 +141,7 @@ def test_renders_offline_with_every_layer(session, district):
     assert s.js(n_icons) < len(district["reports"]) * 0.75
     s.js("__map.setZoom(13, {animate: false}); null")
     s.page.wait_for_function(f"{n_icons} <= {3 * n_cat}", timeout=5000)
+    _only(s, "巡查路线")
     assert s.js("document.querySelectorAll('.hs-stop').length") == 3
     assert s.js("document.querySelector('.hs-legend').textContent").count("热点") >= 3
     assert s.remote == []
@@ -218,7 +223,7 @@ def test_report_and_stop_popups(session, district):
     _only(s, "问题上报")
     rid = s.js(
         "() => new Promise(done => { const g = __overlays().find(l =>"
-        " l.name.startsWith('问题上报')).layer; const mk = g.getLayers()[0];"
+        " l.name.startsWith('问题上报')).layer._hsInner; const mk = g.getLayers()[0];"
         " g.zoomToShowLayer(mk, () => { mk._icon.setAttribute('id', 'probe');"
         " done(mk._hsi); }); })"
     )
@@ -272,6 +277,7 @@ def test_english_page(browser, district, tmp_path):
         s.close()
 
 
+@pytest.mark.slow
 def test_xss_payloads_never_run(
     browser, xss_district, xss_payloads, tmp_path, output_dir
 ):
@@ -286,9 +292,11 @@ def test_xss_payloads_never_run(
             found = s.js(
                 "(i) => { for (const l of __overlays()) {"
                 " if (!l.name.startsWith('问题上报')) continue;"
-                " const mk = l.layer.getLayers().find(m => m._hsi === i);"
-                " if (!mk) continue; __map.addLayer(l.layer);"
-                " l.layer.fire('click', {layer: mk, latlng: mk.getLatLng()}, true);"
+                " __map.addLayer(l.layer);"
+                " const mk = __inner(l.layer).getLayers().find(m => m._hsi === i);"
+                " if (!mk) continue;"
+                " __inner(l.layer).fire('click',"
+                " {layer: mk, latlng: mk.getLatLng()}, true);"
                 " return true; } return false; }",
                 i,
             )
@@ -341,6 +349,7 @@ def _tile_pixel(lon: float, lat: float, zoom: int) -> tuple[float, float]:
     return x, y
 
 
+@pytest.mark.slow
 def test_amap_overlay_lands_on_the_tile_pixel(browser, district, tmp_path):
     """A stop drawn on Amap tiles sits on the tile pixel of its GCJ-02 coordinate."""
     path = save_map(
@@ -377,11 +386,8 @@ def test_amap_overlay_lands_on_the_tile_pixel(browser, district, tmp_path):
         s.close()
 
 
-def test_screenshot(browser, tmp_path, output_dir, district):
-    path = save_map(
-        weekly_map(**district, style=MapStyle(tiles="none")), tmp_path / "s.html"
-    )
-    s = Session(browser, path)
+def test_screenshot(browser, saved, output_dir):
+    s = Session(browser, saved)
     try:
         s.page.wait_for_timeout(300)
         out = output_dir / "weekly_map_fixture.png"
@@ -389,5 +395,64 @@ def test_screenshot(browser, tmp_path, output_dir, district):
         assert out.stat().st_size > 10_000
         assert s.errors == []
         assert s.remote == []
+    finally:
+        s.close()
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_sample_district_screenshot(browser, tmp_path, output_dir):
+    """The committed sample district's last week, end to end, in the browser."""
+    grid_file = REPO / "boundaries" / "grid.geojson"
+    csvs = sorted((REPO / "sample_data").glob("reports_*.csv"))
+    if not grid_file.exists() or not csvs:
+        pytest.skip("the sample district files are not generated yet")
+    io = pytest.importorskip("hotspots.io")
+    join = pytest.importorskip("hotspots.join")
+    cube_mod = pytest.importorskip("hotspots.cube")
+    stats = pytest.importorskip("hotspots.stats")
+    emerging_mod = pytest.importorskip("hotspots.emerging")
+    blind_mod = pytest.importorskip("hotspots.blindspots")
+    import geopandas as gpd
+
+    grid = gpd.read_file(grid_file)
+    streets = gpd.read_file(REPO / "boundaries" / "streets.geojson")
+    read = io.read_reports(csvs[-1], coords="gcj02", on_error="quarantine")
+    reports = join.assign(read.reports, grid=grid)
+    cube = cube_mod.space_time_cube(reports, grid)
+    week = cube.columns[-1]
+    gi = stats.gi_star(grid, cube[week].to_numpy(dtype=float))
+    emerging = emerging_mod.emerging_hotspots(cube, grid)
+    blind = blind_mod.blind_spots(reports, grid, emerging=emerging)
+    in_week = cube_mod.period_labels(reports["reported_at"]) == week
+    m = weekly_map(
+        grid=grid,
+        streets=streets,
+        reports=reports[in_week],
+        gi=gi,
+        emerging=emerging,
+        blind_spots=blind,
+        cube=cube,
+        week=week,
+        style=MapStyle(tiles="none"),
+    )
+    path = save_map(m, tmp_path / "sample.html")
+    page = path.read_text(encoding="utf-8")
+    phones = read.reports["reporter_phone"].dropna().astype(str)
+    assert not any(p in page for p in phones.unique()[:500] if len(p) >= 7)
+    s = Session(browser, path)
+    try:
+        s.page.wait_for_timeout(300)
+        out = output_dir / "weekly_map_sample.png"
+        s.page.screenshot(path=str(out))
+        assert out.stat().st_size > 10_000
+        assert s.js("window.__overlay('Gi*').getLayers().length") == int(
+            (gi["gi_class"] != 0).sum()
+        )
+        assert s.errors == []
+        assert s.remote == []
+        assert s.dialogs == []
     finally:
         s.close()
