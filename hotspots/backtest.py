@@ -1,4 +1,6 @@
-"""How much of next period's reports would the top of the risk map have caught?
+"""Backtest of risk forecasts: hit rate and PAI with a rolling origin.
+
+How much of next period's reports would the top of the risk map have caught?
 
 :func:`backtest` replays history one period at a time (a rolling origin):
 for every target period it forecasts with :func:`hotspots.forecast` as of the
@@ -35,7 +37,6 @@ from .cube import period_labels, period_range, period_start
 from .errors import InputError, collect_problems
 from .forecast import (
     _NEEDS_XY,
-    METHODS,
     PARAMETERS,
     RISK_RANK,
     SeppFit,

@@ -94,6 +94,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyproj
 import shapely
 
 from . import schema
@@ -744,7 +745,7 @@ def _validate_args(
             "Use 'quarantine' to keep the good rows and get the bad ones back."
         )
     try:
-        coord_system(str(coords))
+        _source_system(coords)
     except InputError as err:
         problems.append(f"coords: {err}")
     try:
@@ -905,7 +906,7 @@ def read_reports(
     collect_problems(
         _validate_args(mapping, preset, coords, tz, on_error, columns), "read_reports"
     )
-    system = coord_system(coords)
+    system, source_crs = _source_system(coords)
     table = category_table(categories)
     found, used = _resolve_columns(columns, mapping, preset, geometry is not None)
     missing = _missing_columns(found, geometry is not None)
@@ -918,10 +919,35 @@ def read_reports(
         )
         raise InputError(msg)
     if geometry is not None and LON not in found:
+        if geometry.crs is None and source_crs is not None:
+            geometry = geometry.set_crs(source_crs)
         geometry = _geometry_to_degrees(geometry, system)
+        source_crs = None
     else:
         geometry = None
-    return _build(raw, geometry, found, system, str(tz), on_error, table)
+    return _build(raw, geometry, found, system, str(tz), on_error, table, source_crs)
+
+
+def _source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
+    """Split ``coords`` into a Chinese system name and an optional EPSG CRS.
+
+    ``"wgs84"``, ``"gcj02"``, ``"bd09"`` (and aliases) name longitude/latitude
+    in that system; ``"EPSG:xxxx"`` names any CRS pyproj knows (e.g. a
+    CGCS2000 Gauss-Kruger zone in metres), whose coordinates are transformed to
+    WGS-84 first.
+    """
+    text = str(coords).strip()
+    if text.upper().startswith("EPSG:"):
+        try:
+            crs = pyproj.CRS.from_user_input(text)
+        except pyproj.exceptions.CRSError as err:
+            msg = (
+                f"unknown CRS {text!r}: {err}. Pass an EPSG code pyproj knows, "
+                "e.g. 'EPSG:4490' (CGCS2000) or 'EPSG:4547'."
+            )
+            raise InputError(msg) from err
+        return "wgs84", crs
+    return coord_system(text), None
 
 
 def _build(
@@ -932,6 +958,7 @@ def _build(
     tz: str,
     on_error: str,
     table: CategoryTable,
+    source_crs: pyproj.CRS | None = None,
 ) -> ReadResult:
     n = len(raw)
     data = raw.reset_index(drop=True)  # positional work, index restored at the end
@@ -1039,7 +1066,7 @@ def _build(
             out[name] = src if is_text else _text(src, nfkc=False)
 
     # coordinates
-    x, y = _coordinates(data, geometry, found, problems)
+    x, y = _coordinates(data, geometry, found, problems, source_crs)
 
     # split
     bad_rows = np.flatnonzero(problems.bad())
@@ -1154,12 +1181,20 @@ def _coordinates(
     geometry: gpd.GeoSeries | None,
     found: dict[str, str],
     problems: _Problems,
+    source_crs: pyproj.CRS | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     n = len(raw)
     if geometry is None:
         lon_src, lat_src = raw[found[LON]], raw[found[LAT]]
         x, x_present, x_bad = _numbers(lon_src)
         y, y_present, y_bad = _numbers(lat_src)
+        if source_crs is not None:
+            to_wgs84 = pyproj.Transformer.from_crs(
+                source_crs, schema.WGS84, always_xy=True
+            )
+            with np.errstate(invalid="ignore"):
+                x, y = to_wgs84.transform(x, y, errcheck=False)
+            x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         missing = ~(x_present & y_present)
         problems.add(missing, "missing coordinates")
         problems.add(x_bad, "non-numeric longitude", _text(lon_src))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -896,3 +897,24 @@ def test_open311_bad_updated_datetime_matters_only_when_closed() -> None:
     assert list(result.quarantined[schema.REASON]) == [
         "unparseable updated_datetime 'soon'"
     ]
+
+
+def test_coords_as_an_epsg_code_are_transformed_to_wgs84():
+    to_gk = pyproj.Transformer.from_crs(4326, 4547, always_xy=True)
+    x, y = to_gk.transform(120.36, 36.07)
+    frame = pd.DataFrame(
+        {
+            "report_id": ["a", "b"],
+            "reported_at": ["2026-11-16 08:00", "2026-11-16 09:00"],
+            "category": ["暴露垃圾", "暴露垃圾"],
+            "lon": [x, 1e12],
+            "lat": [y, 1e12],
+        }
+    )
+    result = read_reports(frame, coords="EPSG:4547", on_error="quarantine")
+    point = result.reports.geometry.iloc[0]
+    assert point.x == pytest.approx(120.36, abs=1e-9)
+    assert point.y == pytest.approx(36.07, abs=1e-9)
+    assert result.quarantined["reason"].str.startswith("coordinates out of range").all()
+    with pytest.raises(InputError, match="unknown CRS 'EPSG:999999'"):
+        read_reports(frame, coords="EPSG:999999")
