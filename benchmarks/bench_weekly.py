@@ -1,0 +1,200 @@
+"""Benchmark: the weekly job on a large city vs pandas reading the same CSV.
+
+A synthetic large city in one run:
+
+* 100,000 unit grid cells (100 m squares, 31.6 km x 31.6 km, written to
+  GeoJSON and read back, so they are joined as irregular polygons);
+* street centerlines on a 140 m lattice, about 100,000 segments once cut at
+  intersections;
+* 1,000,000 reports over 52 weeks (a year), a GBK platform export with Chinese
+  headers and GCJ-02 coordinates, with recurring hot blocks.
+
+It times ``pandas.read_csv`` on the export alone, then ``hotspots weekly`` end
+to end (read, validate, convert, assign, cube, Gi*, emerging hot spots over 52
+weeks, clusters, blind spots, patrol plan, map, outputs) in a fresh process,
+and prints the ratio (target: at most 5x) and the job's peak memory (target:
+under 4 GB), with the time of each step.
+
+Run: ``nice .venv/bin/python benchmarks/bench_weekly.py [n_reports]``
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import box
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_read import CATEGORIES, SOURCE, STATUS
+
+from hotspots.boundaries import square_grid
+from hotspots.crs import wgs84_to_gcj02
+
+UTM = "EPSG:32651"
+X0, Y0 = 480_000.0, 3_975_000.0
+SIDE = 31_600.0
+END_WEEK = "2026-W47"
+
+
+def make_city(root: Path, n: int, seed: int = 0) -> Path:
+    """Write grid, streets, export and config of a large city under ``root``."""
+    rng = np.random.default_rng(seed)
+    bdir = root / "boundaries"
+    bdir.mkdir(parents=True, exist_ok=True)
+    grid = square_grid(box(X0, Y0, X0 + SIDE, Y0 + SIDE), cell_size_m=100, crs=UTM)
+    grid = grid.rename(columns={grid.columns[0]: "grid_id"})[["grid_id", "geometry"]]
+    grid.to_crs(4326).to_file(bdir / "grid.geojson", driver="GeoJSON")
+
+    ticks = np.arange(X0 + 70, X0 + SIDE, 140.0)
+    lines = [shapely.LineString([(t, Y0), (t, Y0 + SIDE)]) for t in ticks]
+    lines += [
+        shapely.LineString([(X0, Y0 + t - X0), (X0 + SIDE, Y0 + t - X0)]) for t in ticks
+    ]
+    streets = gpd.GeoDataFrame(
+        {
+            "street_id": [f"S{i:04d}" for i in range(len(lines))],
+            "name": [f"第{i}路" for i in range(len(lines))],
+            "street_class": np.where(
+                np.arange(len(lines)) % 10 == 0, "arterial", "alley"
+            ),
+            "oneway": False,
+        },
+        geometry=lines,
+        crs=UTM,
+    )
+    streets.to_crs(4326).to_file(bdir / "streets.geojson", driver="GeoJSON")
+
+    # reports: background + 300 recurring hot blocks, near the streets
+    hot = rng.uniform([X0, Y0], [X0 + SIDE, Y0 + SIDE], size=(300, 2))
+    k = int(n * 0.3)
+    centre = hot[rng.integers(0, len(hot), k)]
+    x = np.concatenate([rng.uniform(X0, X0 + SIDE, n - k), centre[:, 0]])
+    y = np.concatenate([rng.uniform(Y0, Y0 + SIDE, n - k), centre[:, 1]])
+    x[n - k :] += rng.normal(0, 60, k)
+    y[n - k :] += rng.normal(0, 60, k)
+    x, y = np.clip(x, X0 + 1, X0 + SIDE - 1), np.clip(y, Y0 + 1, Y0 + SIDE - 1)
+    snap_x = rng.random(n) < 0.5  # half the reports lie on a north-south street
+    x[snap_x] = ticks[np.clip(np.searchsorted(ticks, x[snap_x]), 0, len(ticks) - 1)]
+    y[~snap_x] = (ticks - X0 + Y0)[
+        np.clip(np.searchsorted(ticks - X0 + Y0, y[~snap_x]), 0, len(ticks) - 1)
+    ]
+    pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=UTM).to_crs(4326)
+    glon, glat = wgs84_to_gcj02(pts.x.to_numpy(), pts.y.to_numpy())
+    start = pd.Timestamp("2025-11-24")  # Monday of 2025-W48: 52 weeks to 2026-W47
+    reported = start + pd.to_timedelta(rng.integers(0, 52 * 7 * 86400, n), unit="s")
+    closed = reported + pd.to_timedelta(rng.integers(600, 5 * 86400, n), unit="s")
+    status = np.array(STATUS)[rng.integers(0, len(STATUS), n)]
+    cat = rng.integers(0, len(CATEGORIES), n)
+    names = np.array([c[1] for c in CATEGORIES])[cat]
+    frame = pd.DataFrame(
+        {
+            "案件编号": np.char.add("BIG", np.arange(n).astype("U8")),
+            "上报时间": reported.strftime("%Y-%m-%d %H:%M:%S"),
+            "大类": np.array([c[0] for c in CATEGORIES])[cat],
+            "小类": names,
+            "经度": np.round(glon, 6),
+            "纬度": np.round(glat, 6),
+            "案件状态": status,
+            "结案时间": np.where(
+                status == "已结案", closed.strftime("%Y-%m-%d %H:%M:%S"), ""
+            ),
+            "案件来源": np.array(SOURCE)[rng.integers(0, len(SOURCE), n)],
+            "问题描述": np.char.add(names, "，请尽快处理"),
+            "上报人": np.array(["张三", "李四", "王五", ""])[rng.integers(0, 4, n)],
+            "联系电话": np.char.add(
+                "1380532", rng.integers(1000, 9999, n).astype("U4")
+            ),
+        }
+    )
+    export = root / "reports.csv"
+    frame.to_csv(export, index=False, encoding="gbk")
+    depot = pts.iloc[0]
+    config = root / "hotspots.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[city]",
+                'name = "大城市基准"',
+                "[input]",
+                'reports = "reports.csv"',
+                'coords = "gcj02"',
+                "[boundaries]",
+                'grid = "boundaries/grid.geojson"',
+                'streets = "boundaries/streets.geojson"',
+                "[analysis]",
+                "history_weeks = 52",
+                "[patrol]",
+                "enabled = true",
+                "teams = 5",
+                f"depots = [[{depot.x:.6f}, {depot.y:.6f}]]",
+                "[output]",
+                'folder = "maps"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+_JOB = """
+import json, resource, sys, time
+from hotspots.pipeline import Weekly
+steps = {}
+last = [time.perf_counter(), "start"]
+def progress(step):
+    now = time.perf_counter()
+    steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
+    last[:] = [now, step]
+t0 = time.perf_counter()
+job = Weekly(sys.argv[1], week=sys.argv[2], progress=progress)
+job.write()
+progress("done")
+total = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
+                  "counts": job.summary["counts"]}))
+"""
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        t = time.perf_counter()
+        config = make_city(root, n)
+        print(f"made a city of {n:,} reports in {time.perf_counter() - t:.1f} s")
+        reads = []
+        for _ in range(3):
+            t = time.perf_counter()
+            pd.read_csv(root / "reports.csv", encoding="gbk")
+            reads.append(time.perf_counter() - t)
+        read_s = float(np.median(reads))
+        done = subprocess.run(
+            [sys.executable, "-c", _JOB, str(config), END_WEEK],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"pandas.read_csv of the export: median {read_s:.2f} s")
+        print(f"weekly job end to end:         {result['total_s']:.2f} s")
+        print(f"ratio: {result['total_s'] / read_s:.2f}x (target <= 5x)")
+        print(f"peak memory of the job: {result['peak_mb']:.0f} MB (target < 4096 MB)")
+        print("steps (s, including what each step triggered):")
+        for step, seconds in result["steps"].items():
+            print(f"  {step:<12} {seconds:7.2f}")
+        print("counts:", result["counts"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, box
+
+from hotspots.backtest import BacktestResult, backtest, score_ranking
+from hotspots.errors import CRSError, InputError
+from hotspots.forecast import RISK_RANK, forecast
+
+CRS = "EPSG:32651"
+X0, Y0 = 500_000.0, 3_990_000.0
+TZ = "Asia/Shanghai"
+W47 = pd.Timestamp("2026-11-16", tz=TZ)
+
+
+def row_of_cells(n: int = 10) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"grid_id": [f"c{k}" for k in range(n)]},
+        geometry=[
+            box(X0 + 100 * k, Y0, X0 + 100 * (k + 1), Y0 + 100) for k in range(n)
+        ],
+        crs=CRS,
+    )
+
+
+def reports_at(
+    cells: gpd.GeoDataFrame, placed: dict[str, list[int]]
+) -> gpd.GeoDataFrame:
+    """Reports by week label ("W45" ...) -> list of unit positions (one each)."""
+    rows = []
+    for label, positions in placed.items():
+        start = W47 - pd.Timedelta(weeks=47 - int(label[1:]))
+        for k, pos in enumerate(positions):
+            rows.append((pos, start + pd.Timedelta(hours=9 + k)))
+    pos = [r[0] for r in rows]
+    cent = cells.geometry.centroid.to_numpy()[pos]
+    return gpd.GeoDataFrame(
+        {
+            "report_id": [f"r{k}" for k in range(len(rows))],
+            "reported_at": pd.DatetimeIndex([r[1] for r in rows]),
+            "category": "乱停车",
+            "grid_id": cells["grid_id"].to_numpy()[pos],
+        },
+        geometry=list(cent),
+        crs=CRS,
+    )
+
+
+@pytest.fixture
+def cells() -> gpd.GeoDataFrame:
+    return row_of_cells()
+
+
+@pytest.fixture
+def hand(cells) -> gpd.GeoDataFrame:
+    # W46: c2 x3, c7 x1.  W47 (the target): c2 x2, c5 x2.
+    return reports_at(cells, {"W45": [9], "W46": [2, 2, 2, 7], "W47": [2, 2, 5, 5]})
+
+
+# -- scoring one ranking --
+
+
+def test_score_ranking_equal_units():
+    ranks = np.arange(1, 11)
+    counts = np.array([2, 0, 1, 0, 0, 1, 0, 0, 0, 0])
+    t = score_ranking(ranks, np.ones(10), counts, [0.1, 0.15, 0.3, 1.0])
+    assert t["n_units"].tolist() == [1, 2, 3, 10]
+    np.testing.assert_allclose(t["area_share"], [0.1, 0.2, 0.3, 1.0])
+    np.testing.assert_allclose(t["hit_rate"], [0.5, 0.5, 0.75, 1.0])
+    np.testing.assert_allclose(t["pai"], [5.0, 2.5, 2.5, 1.0])
+    assert (t["n_reports"] == 4).all()
+
+
+def test_score_ranking_crossing_unit_included_and_actual_share_used():
+    # the top unit is half the area: 10 % coverage takes it whole
+    measure = np.array([5.0, 1, 1, 1, 1, 1])
+    counts = np.array([3, 1, 0, 0, 0, 0])
+    t = score_ranking([1, 2, 3, 4, 5, 6], measure, counts, [0.1, 0.5, 0.55])
+    assert t["n_units"].tolist() == [1, 1, 2]
+    np.testing.assert_allclose(t["area_share"], [0.5, 0.5, 0.6])
+    np.testing.assert_allclose(t["hit_rate"], [0.75, 0.75, 1.0])
+    np.testing.assert_allclose(t["pai"], [1.5, 1.5, 1.0 / 0.6])
+
+
+def test_score_ranking_follows_ranks_not_positions():
+    t = score_ranking([3, 1, 2], [1, 1, 1], [0, 4, 0], [1 / 3])
+    assert t["hit_rate"].iloc[0] == 1.0
+    assert t["pai"].iloc[0] == pytest.approx(3.0)
+
+
+def test_score_ranking_without_reports_is_nan():
+    t = score_ranking([1, 2], [1, 1], [0, 0], [0.5])
+    assert np.isnan(t["hit_rate"].iloc[0])
+    assert np.isnan(t["pai"].iloc[0])
+    assert t["n_reports"].iloc[0] == 0
+
+
+# -- the backtest --
+
+
+def test_backtest_hand_made(cells, hand):
+    res = backtest(
+        hand,
+        cells,
+        methods=["last"],
+        start="2026-W47",
+        end="2026-W47",
+        coverage=(0.1, 0.2),
+    )
+    assert isinstance(res, BacktestResult)
+    t = res.periods
+    assert t["period"].tolist() == ["2026-W47", "2026-W47"]
+    # last week's ranking: c2 (3), c7 (1), then c0, c1 ... in order
+    # 10 %: c2 -> 2 of 4 reports; 20 %: c2, c7 -> still 2 of 4
+    np.testing.assert_allclose(t["hit_rate"], [0.5, 0.5])
+    np.testing.assert_allclose(t["area_share"], [0.1, 0.2])
+    np.testing.assert_allclose(t["pai"], [5.0, 2.5])
+    assert t["n_reports"].tolist() == [4, 4]
+    assert t["n_units"].tolist() == [1, 2]
+
+
+def test_backtest_several_periods_and_summary(cells, hand):
+    res = backtest(
+        hand,
+        cells,
+        methods=["last", "moving"],
+        start="2026-W46",
+        end="2026-W47",
+        coverage=(0.1,),
+    )
+    t = res.periods
+    assert t[["method", "period"]].values.tolist() == [
+        ["last", "2026-W46"],
+        ["last", "2026-W47"],
+        ["moving", "2026-W46"],
+        ["moving", "2026-W47"],
+    ]
+    # W46 as of its start: last week's only report is c9; none of W46's in c9
+    assert t["hit_rate"].iloc[0] == 0.0
+    s = res.summary
+    assert s["method"].tolist() == ["last", "moving"]
+    row = s.iloc[0]
+    assert row["hit_rate_mean"] == pytest.approx(0.25)
+    assert row["hit_rate_std"] == pytest.approx(np.std([0.0, 0.5], ddof=1))
+    assert row["pai_mean"] == pytest.approx(2.5)
+    assert row["n_periods"] == 2
+    assert set(res.seconds) == {"last", "moving"}
+
+
+def test_backtest_matches_forecast_as_of_period_start(cells, hand):
+    """No future data: the backtest's ranking is forecast(as_of=period start)."""
+    res = backtest(
+        hand, cells, methods=["ewma"], start="2026-W47", end="2026-W47", coverage=(0.1,)
+    )
+    f = forecast(hand, cells, method="ewma", as_of=W47)
+    top = f.loc[f[RISK_RANK] == 1, "grid_id"].item()
+    assert top == "c2"
+    assert res.periods["hit_rate"].iloc[0] == 0.5
+    # a report added in the target period changes the hit rate, never the ranking
+    extra = reports_at(cells, {"W47": [2, 2, 2, 2]})
+    extra["report_id"] = ["x1", "x2", "x3", "x4"]
+    more = pd.concat([hand, extra], ignore_index=True)
+    res2 = backtest(
+        more, cells, methods=["ewma"], start="2026-W47", end="2026-W47", coverage=(0.1,)
+    )
+    assert res2.periods["hit_rate"].iloc[0] == pytest.approx(6 / 8)
+    assert res2.periods["n_units"].iloc[0] == 1
+
+
+def test_backtest_period_without_reports(cells, hand):
+    res = backtest(
+        hand, cells, methods=["last"], start="2026-W48", end="2026-W48", coverage=(0.1,)
+    )
+    assert np.isnan(res.periods["hit_rate"].iloc[0])
+    assert res.summary["n_periods"].iloc[0] == 0
+
+
+def test_backtest_default_periods(cells, hand):
+    res = backtest(hand, cells, methods=["last"], coverage=(0.5,))
+    # default: up to the last 10 periods, the first one left as history
+    assert res.periods["period"].tolist() == ["2026-W46", "2026-W47"]
+
+
+def test_backtest_method_params_are_used(cells, hand):
+    a = backtest(
+        hand,
+        cells,
+        methods=["moving"],
+        start="2026-W47",
+        end="2026-W47",
+        coverage=(0.1,),
+    )
+    b = backtest(
+        hand,
+        cells,
+        methods=["moving"],
+        start="2026-W47",
+        end="2026-W47",
+        coverage=(0.1,),
+        method_params={"moving": {"window_periods": 1}},
+    )
+    # window 2: c2 (1.5) first; window 1 the same here, but c9 drops to 0
+    assert a.periods["hit_rate"].iloc[0] == b.periods["hit_rate"].iloc[0] == 0.5
+
+
+def test_backtest_street_lengths():
+    segs = gpd.GeoDataFrame(
+        {"segment_id": ["s0", "s1", "s2"]},
+        geometry=[
+            LineString([(X0, Y0), (X0 + 300, Y0)]),
+            LineString([(X0, Y0 + 500), (X0 + 100, Y0 + 500)]),
+            LineString([(X0, Y0 + 1000), (X0 + 600, Y0 + 1000)]),
+        ],
+        crs=CRS,
+    )
+    t = [
+        W47 - pd.Timedelta(days=3),
+        W47 + pd.Timedelta(days=1),
+        W47 + pd.Timedelta(days=2),
+    ]
+    rep = gpd.GeoDataFrame(
+        {"reported_at": pd.DatetimeIndex(t), "segment_id": ["s1", "s1", "s2"]},
+        geometry=gpd.points_from_xy(
+            [X0 + 50] * 2 + [X0 + 10], [Y0 + 500] * 2 + [Y0 + 1000]
+        ),
+        crs=CRS,
+    )
+    res = backtest(
+        rep,
+        segs,
+        unit="segment_id",
+        measure="length",
+        methods=["last"],
+        start="2026-W47",
+        end="2026-W47",
+        coverage=(0.1,),
+    )
+    row = res.periods.iloc[0]
+    assert row["area_share"] == pytest.approx(0.1)  # s1: 100 of 1000 m
+    assert row["hit_rate"] == pytest.approx(0.5)
+    assert row["pai"] == pytest.approx(5.0)
+    with pytest.raises(InputError, match="measure='length'"):
+        backtest(rep, segs, unit="segment_id", methods=["last"], start="2026-W47")
+
+
+def test_result_outputs(cells, hand, tmp_path):
+    res = backtest(
+        hand, cells, methods=["last", "ewma"], start="2026-W46", end="2026-W47"
+    )
+    frame = res.to_frame()
+    frame.loc[0, "pai"] = -1
+    assert res.periods.loc[0, "pai"] != -1
+    zh = res.summary_table("zh", coverage=0.05)
+    assert list(zh.columns)[:3] == ["方法", "覆盖面积比例", "平均命中率"]
+    assert zh["方法"].tolist() == ["上期计数", "指数加权"]
+    en = res.summary_table("en")
+    assert "mean PAI" in en.columns
+    assert len(en) == 8
+    with pytest.raises(InputError, match="coverage must be one of"):
+        res.summary_table("en", coverage=0.33)
+    with pytest.raises(InputError, match="language"):
+        res.summary_table("fr")  # type: ignore[arg-type]
+    out = res.plot(tmp_path / "pai.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["pai.png"]
+
+
+# -- errors --
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"coverage": (0.0, 0.1)}, "coverage must be shares in"),
+        ({"coverage": (1.5,)}, "coverage must be shares in"),
+        ({"coverage": ()}, "coverage must be shares in"),
+        ({"coverage": "abc"}, "coverage must be shares in"),
+        ({"measure": "volume"}, "measure must be 'area' or 'length'"),
+        ({"methods": ["last", "oracle"]}, "method must be one of"),
+        ({"methods": []}, "methods must name at least one"),
+        ({"method_params": {"kde": {"bandwidth_m": 50}}}, "method_params keys"),
+        (
+            {"method_params": {"last": {"bandwidth": 50}}},
+            "unknown parameter 'bandwidth'",
+        ),
+        ({"method_params": {"last": 5}}, "must be a mapping"),
+        ({"method_params": {"last": {"window_periods": -1}}}, "window_periods must be"),
+        ({"start": "2026-W45"}, "start must leave history"),
+        ({"start": "2026-W47", "end": "2026-W46"}, "end must not be before start"),
+        ({"start": "not a week"}, "start must be a timestamp"),
+    ],
+)
+def test_backtest_errors(cells, hand, kwargs, match):
+    args = {"methods": ["last"], **kwargs}
+    with pytest.raises(InputError, match=match):
+        backtest(hand, cells, **args)
+
+
+def test_backtest_units_without_crs(cells, hand):
+    with pytest.raises(CRSError, match="units need a CRS"):
+        backtest(hand, cells.set_crs(None, allow_override=True), methods=["last"])
+
+
+def test_backtest_missing_unit_column(cells, hand):
+    with pytest.raises(InputError, match=r"hotspots\.assign"):
+        backtest(hand.drop(columns="grid_id"), cells, methods=["last"])
+
+
+def test_backtest_on_a_generated_district_beats_chance():
+    from hotspots.join import assign
+    from hotspots.synth import make_district
+
+    d = make_district(seed=5, weeks=8, n_reports=6000)
+    rep = assign(d.reports, grid=d.grid)
+    res = backtest(
+        rep, d.grid, methods=["moving", "sepp"], start=d.weeks[4], coverage=(0.05,)
+    )
+    assert len(res.periods) == 2 * 4
+    # planted hot spots make the top 5 % of the area catch far more than 5 %
+    assert (res.summary["pai_mean"] > 1.5).all()
