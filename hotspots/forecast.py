@@ -782,6 +782,8 @@ def _risk_emerging(
 
     n_ages = max(min(p.window_periods, _n_available(prep, w, sel)), 2)
     counts = _counts_by_age(prep, w, sel, n_ages)[:, ::-1]
+    if not counts.any():  # nothing in the window: no statistic, no risk
+        return np.zeros(len(prep.ids))
     cube = pd.DataFrame(
         counts, index=prep.ids, columns=[f"p{k:04d}" for k in range(n_ages)]
     )

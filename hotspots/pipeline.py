@@ -584,10 +584,16 @@ class Weekly:
         return self.outputs
 
     def ledger(self) -> pd.DataFrame:
-        """Return the blind-spot ledger as written: ranked, Chinese headers."""
+        """Return the blind-spot ledger as written: ranked, Chinese headers.
+
+        Only units with a score above zero (some evidence in the periods) are
+        listed: a city of 100,000 cells would otherwise ship a spreadsheet of
+        mostly empty rows.
+        """
         from .labels import label
 
-        bs = self.blind_spots.sort_values("rank")
+        bs = self.blind_spots
+        bs = bs[bs["score"] > 0].sort_values("rank")
         cols = [c for c in LEDGER_HEADERS if c in bs.columns]
         out = pd.DataFrame(bs[cols]).copy()
         if "pattern" in out:

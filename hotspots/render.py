@@ -51,6 +51,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -1641,6 +1642,27 @@ def _bounds(
     ]
 
 
+def _stable_ids(page: str, root: Element) -> str:
+    """Replace the random element ids folium draws by ids in tree order.
+
+    folium names every element ``<kind>_<32 random hex digits>``; numbering
+    them in the order of the element tree makes saving the same map twice give
+    the same bytes (the weekly job is idempotent).
+    """
+    order: dict[str, str] = {}
+    stack: list[Element] = [root]
+    while stack:
+        el = stack.pop()
+        rid = getattr(el, "_id", None)
+        if isinstance(rid, str) and rid not in order:
+            order[rid] = f"{len(order):032x}"
+        stack.extend(reversed(list(getattr(el, "_children", {}).values())))
+    if not order:
+        return page
+    pattern = re.compile("|".join(re.escape(k) for k in order))
+    return pattern.sub(lambda mt: order[mt.group(0)], page)
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write a map as one self-contained HTML file, atomically.
 
@@ -1686,7 +1708,8 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
             "(Path(...).mkdir(parents=True, exist_ok=True))."
         )
     collect_problems(problems, "save_map")
-    page = inline_assets(m.get_root().render())
+    root = m.get_root()
+    page = inline_assets(_stable_ids(root.render(), root))
     fd, tmp = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )

@@ -63,12 +63,14 @@ def test_counts_add_up_and_nothing_is_lost(job, district_root):
 def test_ledger_is_ranked_with_chinese_headers(job, district_root):
     ledger = pd.read_csv(district_root / "maps" / WEEK / "blind_spots.csv")
     assert ledger.columns[:4].tolist() == ["排名", "网格编码", "社区编码", "盲区得分"]
-    assert ledger["排名"].tolist() == list(range(1, len(job.grid) + 1))
+    ranked = job.blind_spots[job.blind_spots["score"] > 0]
+    assert 0 < len(ranked) < len(job.grid)
+    assert ledger["排名"].tolist() == list(range(1, len(ranked) + 1))
     assert ledger["盲区得分"].is_monotonic_decreasing
     ws = openpyxl.load_workbook(district_root / "maps" / WEEK / "blind_spots.xlsx")
     sheet = ws["盲区台账"]
     assert sheet.cell(1, 1).value == "排名"
-    assert sheet.max_row == len(job.grid) + 1
+    assert sheet.max_row == len(ranked) + 1
 
 
 def test_rejected_rows_keep_their_columns_with_private_values_masked(
