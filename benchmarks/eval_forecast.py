@@ -31,7 +31,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.backtest import backtest
+from hotspots.backtest import BacktestResult, backtest
 from hotspots.forecast import METHODS
 from hotspots.io import read_reports
 from hotspots.join import assign
@@ -48,7 +48,9 @@ PUBLISHED = {
 TIMED = ("last", "ewma", "kde", "prospective", "sepp")
 
 
-def table(reports: gpd.GeoDataFrame, units: gpd.GeoDataFrame, start: str, end: str):
+def table(
+    reports: gpd.GeoDataFrame, units: gpd.GeoDataFrame, start: str, end: str
+) -> tuple[BacktestResult, pd.DataFrame, float]:
     tic = time.perf_counter()
     res = backtest(
         reports,
@@ -69,8 +71,8 @@ def table(reports: gpd.GeoDataFrame, units: gpd.GeoDataFrame, start: str, end: s
         coverage=(COVERAGE,),
         method_params={"prospective": PUBLISHED},
     )
-    row = bjp.summary.set_index("method").loc["prospective"]
-    s = pd.concat([s, row.to_frame("prospective_bjp").T])
+    extra = bjp.summary.assign(method="prospective_bjp").set_index("method")
+    s = pd.concat([s, extra])
     return res, s, took
 
 
@@ -86,18 +88,26 @@ def show(title: str, s: pd.DataFrame, took: float, n_weeks: int) -> None:
         )
 
 
-def verdict(s: pd.DataFrame, res, name: str) -> None:
+def verdict(s: pd.DataFrame, res: BacktestResult, name: str) -> None:
     per = res.periods[res.periods["coverage"] == COVERAGE].pivot(
         index="period", columns="method", values="pai"
     )
-    base = s.loc["last", "pai_mean"]
+    pai = s["pai_mean"].astype(float)
+    base = float(pai["last"])
     for m in ("sepp", "prospective"):
-        gain = s.loc[m, "pai_mean"] / base
+        gain = float(pai[m]) / base
         wins = int((per[m] > per["last"]).sum())
         word = "BEATS" if gain > 1 else "does NOT beat"
         print(
-            f"{name}: {m} {word} last-period counts: PAI {s.loc[m, 'pai_mean']:.2f} "
+            f"{name}: {m} {word} last-period counts: PAI {float(pai[m]):.2f} "
             f"vs {base:.2f} (x{gain:.2f}), better in {wins} of {len(per)} weeks"
+        )
+        mov = float(pai["moving"])
+        wins_mov = int((per[m] > per["moving"]).sum())
+        print(
+            f"{name}: {m} vs the plain 8-week moving mean: PAI "
+            f"{float(pai[m]):.2f} vs {mov:.2f} (x{float(pai[m]) / mov:.2f}), "
+            f"better in {wins_mov} of {len(per)} weeks"
         )
 
 

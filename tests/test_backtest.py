@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -35,14 +38,14 @@ def reports_at(
         start = W47 - pd.Timedelta(weeks=47 - int(label[1:]))
         for k, pos in enumerate(positions):
             rows.append((pos, start + pd.Timedelta(hours=9 + k)))
-    pos = [r[0] for r in rows]
-    cent = cells.geometry.centroid.to_numpy()[pos]
+    where = [r[0] for r in rows]
+    cent = cells.geometry.centroid.to_numpy()[where]
     return gpd.GeoDataFrame(
         {
             "report_id": [f"r{k}" for k in range(len(rows))],
             "reported_at": pd.DatetimeIndex([r[1] for r in rows]),
             "category": "乱停车",
-            "grid_id": cells["grid_id"].to_numpy()[pos],
+            "grid_id": cells["grid_id"].to_numpy()[where],
         },
         geometry=list(cent),
         crs=CRS,
@@ -55,7 +58,7 @@ def cells() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture
-def hand(cells) -> gpd.GeoDataFrame:
+def hand(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     # W46: c2 x3, c7 x1.  W47 (the target): c2 x2, c5 x2.
     return reports_at(cells, {"W45": [9], "W46": [2, 2, 2, 7], "W47": [2, 2, 5, 5]})
 
@@ -63,7 +66,7 @@ def hand(cells) -> gpd.GeoDataFrame:
 # -- scoring one ranking --
 
 
-def test_score_ranking_equal_units():
+def test_score_ranking_equal_units() -> None:
     ranks = np.arange(1, 11)
     counts = np.array([2, 0, 1, 0, 0, 1, 0, 0, 0, 0])
     t = score_ranking(ranks, np.ones(10), counts, [0.1, 0.15, 0.3, 1.0])
@@ -74,7 +77,7 @@ def test_score_ranking_equal_units():
     assert (t["n_reports"] == 4).all()
 
 
-def test_score_ranking_crossing_unit_included_and_actual_share_used():
+def test_score_ranking_crossing_unit_included_and_actual_share_used() -> None:
     # the top unit is half the area: 10 % coverage takes it whole
     measure = np.array([5.0, 1, 1, 1, 1, 1])
     counts = np.array([3, 1, 0, 0, 0, 0])
@@ -85,13 +88,13 @@ def test_score_ranking_crossing_unit_included_and_actual_share_used():
     np.testing.assert_allclose(t["pai"], [1.5, 1.5, 1.0 / 0.6])
 
 
-def test_score_ranking_follows_ranks_not_positions():
+def test_score_ranking_follows_ranks_not_positions() -> None:
     t = score_ranking([3, 1, 2], [1, 1, 1], [0, 4, 0], [1 / 3])
     assert t["hit_rate"].iloc[0] == 1.0
     assert t["pai"].iloc[0] == pytest.approx(3.0)
 
 
-def test_score_ranking_without_reports_is_nan():
+def test_score_ranking_without_reports_is_nan() -> None:
     t = score_ranking([1, 2], [1, 1], [0, 0], [0.5])
     assert np.isnan(t["hit_rate"].iloc[0])
     assert np.isnan(t["pai"].iloc[0])
@@ -101,7 +104,7 @@ def test_score_ranking_without_reports_is_nan():
 # -- the backtest --
 
 
-def test_backtest_hand_made(cells, hand):
+def test_backtest_hand_made(cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame) -> None:
     res = backtest(
         hand,
         cells,
@@ -122,7 +125,9 @@ def test_backtest_hand_made(cells, hand):
     assert t["n_units"].tolist() == [1, 2]
 
 
-def test_backtest_several_periods_and_summary(cells, hand):
+def test_backtest_several_periods_and_summary(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     res = backtest(
         hand,
         cells,
@@ -150,7 +155,9 @@ def test_backtest_several_periods_and_summary(cells, hand):
     assert set(res.seconds) == {"last", "moving"}
 
 
-def test_backtest_matches_forecast_as_of_period_start(cells, hand):
+def test_backtest_matches_forecast_as_of_period_start(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     """No future data: the backtest's ranking is forecast(as_of=period start)."""
     res = backtest(
         hand, cells, methods=["ewma"], start="2026-W47", end="2026-W47", coverage=(0.1,)
@@ -170,7 +177,9 @@ def test_backtest_matches_forecast_as_of_period_start(cells, hand):
     assert res2.periods["n_units"].iloc[0] == 1
 
 
-def test_backtest_period_without_reports(cells, hand):
+def test_backtest_period_without_reports(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     res = backtest(
         hand, cells, methods=["last"], start="2026-W48", end="2026-W48", coverage=(0.1,)
     )
@@ -178,13 +187,17 @@ def test_backtest_period_without_reports(cells, hand):
     assert res.summary["n_periods"].iloc[0] == 0
 
 
-def test_backtest_default_periods(cells, hand):
+def test_backtest_default_periods(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     res = backtest(hand, cells, methods=["last"], coverage=(0.5,))
     # default: up to the last 10 periods, the first one left as history
     assert res.periods["period"].tolist() == ["2026-W46", "2026-W47"]
 
 
-def test_backtest_method_params_are_used(cells, hand):
+def test_backtest_method_params_are_used(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     a = backtest(
         hand,
         cells,
@@ -206,7 +219,7 @@ def test_backtest_method_params_are_used(cells, hand):
     assert a.periods["hit_rate"].iloc[0] == b.periods["hit_rate"].iloc[0] == 0.5
 
 
-def test_backtest_street_lengths():
+def test_backtest_street_lengths() -> None:
     segs = gpd.GeoDataFrame(
         {"segment_id": ["s0", "s1", "s2"]},
         geometry=[
@@ -246,7 +259,9 @@ def test_backtest_street_lengths():
         backtest(rep, segs, unit="segment_id", methods=["last"], start="2026-W47")
 
 
-def test_result_outputs(cells, hand, tmp_path):
+def test_result_outputs(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
     res = backtest(
         hand, cells, methods=["last", "ewma"], start="2026-W46", end="2026-W47"
     )
@@ -293,23 +308,29 @@ def test_result_outputs(cells, hand, tmp_path):
         ({"start": "not a week"}, "start must be a timestamp"),
     ],
 )
-def test_backtest_errors(cells, hand, kwargs, match):
+def test_backtest_errors(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame, kwargs: dict[str, Any], match: str
+) -> None:
     args = {"methods": ["last"], **kwargs}
     with pytest.raises(InputError, match=match):
         backtest(hand, cells, **args)
 
 
-def test_backtest_units_without_crs(cells, hand):
+def test_backtest_units_without_crs(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(CRSError, match="units need a CRS"):
         backtest(hand, cells.set_crs(None, allow_override=True), methods=["last"])
 
 
-def test_backtest_missing_unit_column(cells, hand):
+def test_backtest_missing_unit_column(
+    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match=r"hotspots\.assign"):
         backtest(hand.drop(columns="grid_id"), cells, methods=["last"])
 
 
-def test_backtest_on_a_generated_district_beats_chance():
+def test_backtest_on_a_generated_district_beats_chance() -> None:
     from hotspots.join import assign
     from hotspots.synth import make_district
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
@@ -13,6 +15,7 @@ from hotspots.forecast import (
     METHODS,
     RISK,
     RISK_RANK,
+    ForecastMethod,
     LeftOutReportsWarning,
     fit_sepp,
     forecast,
@@ -122,7 +125,9 @@ def busy() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 # -- known answers --
 
 
-def test_last_counts_last_period(cells, simple):
+def test_last_counts_last_period(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     out = forecast(simple, cells, method="last", as_of=AS_OF)
     assert out[RISK].tolist() == [2, 0, 0, 1, 0, 0, 0, 0, 0, 0]
     # ties (zeros) ranked in the units' order
@@ -131,7 +136,7 @@ def test_last_counts_last_period(cells, simple):
     assert out.attrs["method"] == "last"
 
 
-def test_moving_mean(cells, simple):
+def test_moving_mean(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     out = forecast(simple, cells, method="moving", as_of=AS_OF, window_periods=2)
     expected = np.zeros(10)
     expected[[0, 3, 5]] = [1.0, 0.5, 2.0]
@@ -139,7 +144,7 @@ def test_moving_mean(cells, simple):
     assert out[RISK_RANK].iloc[5] == 1
 
 
-def test_ewma_weights(cells, simple):
+def test_ewma_weights(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     out = forecast(simple, cells, method="ewma", as_of=AS_OF, halflife_periods=1)
     # weights 1 (last week) and 0.5 (the week before), normalised by 1.5
     expected = np.zeros(10)
@@ -149,7 +154,7 @@ def test_ewma_weights(cells, simple):
     assert out[RISK_RANK].iloc[[0, 5, 3]].tolist() == [1, 2, 3]
 
 
-def test_prospective_weights_one_report(cells):
+def test_prospective_weights_one_report(cells: gpd.GeoDataFrame) -> None:
     rep = make_reports(cells, [0], [AS_OF - pd.Timedelta(days=14)])
     out = forecast(
         rep,
@@ -165,13 +170,13 @@ def test_prospective_weights_one_report(cells):
     np.testing.assert_allclose(out[RISK], expected)
 
 
-def test_prospective_age_limit(cells):
+def test_prospective_age_limit(cells: gpd.GeoDataFrame) -> None:
     rep = make_reports(cells, [0], [AS_OF - pd.Timedelta(weeks=9)])
     out = forecast(rep, cells, method="prospective", as_of=AS_OF, max_age_weeks=8)
     assert (out[RISK] == 0).all()
 
 
-def test_kde_one_report(cells):
+def test_kde_one_report(cells: gpd.GeoDataFrame) -> None:
     rep = make_reports(cells, [0], [week(1)])
     out = forecast(
         rep, cells, method="kde", as_of=AS_OF, bandwidth_m=100, window_periods=1
@@ -183,7 +188,7 @@ def test_kde_one_report(cells):
     assert out[RISK].iloc[5] == 0.0  # beyond 4 bandwidths
 
 
-def test_sepp_without_pairs_is_background(cells):
+def test_sepp_without_pairs_is_background(cells: gpd.GeoDataFrame) -> None:
     # reports far apart in space and time: no triggering, risk = n_u / T * 7
     times = [week(9), week(6), week(3)]
     rep = make_reports(cells, [0, 4, 9], times)
@@ -194,7 +199,9 @@ def test_sepp_without_pairs_is_background(cells):
     np.testing.assert_allclose(out[RISK], expected, rtol=1e-6)
 
 
-def test_default_as_of_is_next_period(cells, simple):
+def test_default_as_of_is_next_period(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     out = forecast(simple, cells, method="last")
     assert out.attrs["as_of"] == AS_OF
     pd.testing.assert_series_equal(
@@ -202,14 +209,18 @@ def test_default_as_of_is_next_period(cells, simple):
     )
 
 
-def test_mid_period_as_of_counts_partial_period(cells, simple):
+def test_mid_period_as_of_counts_partial_period(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     extra = make_reports(cells, [7], [AS_OF + pd.Timedelta(hours=30)])
     rep = pd.concat([simple, extra], ignore_index=True)
     out = forecast(rep, cells, method="last", as_of=AS_OF + pd.Timedelta(days=3))
     assert out[RISK].tolist() == [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]
 
 
-def test_result_keeps_units_and_inputs(cells, simple):
+def test_result_keeps_units_and_inputs(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     units = cells.set_index(pd.Index(list("abcdefghij"), name="k"))
     before_units, before_rep = units.copy(), simple.copy()
     out = forecast(simple, units, method="kde", as_of=AS_OF)
@@ -220,7 +231,9 @@ def test_result_keeps_units_and_inputs(cells, simple):
     pd.testing.assert_frame_equal(simple, before_rep)
 
 
-def test_works_on_wgs84_inputs(cells, simple):
+def test_works_on_wgs84_inputs(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     a = forecast(simple, cells, method="kde", as_of=AS_OF)
     b = forecast(simple.to_crs(4326), cells.to_crs(4326), method="kde", as_of=AS_OF)
     np.testing.assert_allclose(a[RISK], b[RISK], rtol=1e-3)
@@ -230,7 +243,9 @@ def test_works_on_wgs84_inputs(cells, simple):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_reports_at_or_after_as_of_change_nothing(busy, method):
+def test_reports_at_or_after_as_of_change_nothing(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], method: ForecastMethod
+) -> None:
     cells, rep = busy
     base = forecast(rep, cells, method=method, as_of=AS_OF)
     later = make_reports(
@@ -246,7 +261,9 @@ def test_reports_at_or_after_as_of_change_nothing(busy, method):
 @pytest.mark.parametrize(
     "method", ["last", "moving", "ewma", "kde", "prospective", "sepp"]
 )
-def test_report_just_before_as_of_counts(busy, method):
+def test_report_just_before_as_of_counts(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], method: ForecastMethod
+) -> None:
     cells, rep = busy
     base = forecast(rep, cells, method=method, as_of=AS_OF)
     just = make_reports(cells, [24], [AS_OF - pd.Timedelta(seconds=1)])
@@ -257,7 +274,9 @@ def test_report_just_before_as_of_counts(busy, method):
     assert out[RISK].iloc[24] > base[RISK].iloc[24]
 
 
-def test_blind_spots_and_emerging_give_scores(busy):
+def test_blind_spots_and_emerging_give_scores(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
     cells, rep = busy
     b = forecast(rep, cells, method="blind_spots", as_of=AS_OF)
     assert b[RISK].between(0, 100).all()
@@ -280,9 +299,12 @@ def test_blind_spots_and_emerging_give_scores(busy):
 # -- per category --
 
 
-def test_by_category_linear_methods_unchanged(busy):
+def test_by_category_linear_methods_unchanged(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
     cells, rep = busy
-    for method in ("ewma", "prospective"):
+    methods: tuple[ForecastMethod, ...] = ("ewma", "prospective")
+    for method in methods:
         a = forecast(rep, cells, method=method, as_of=AS_OF)
         b = forecast(
             rep,
@@ -295,7 +317,9 @@ def test_by_category_linear_methods_unchanged(busy):
         np.testing.assert_allclose(a[RISK], b[RISK])
 
 
-def test_by_category_sepp_sums_models(busy):
+def test_by_category_sepp_sums_models(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
     cells, rep = busy
     pooled = forecast(rep, cells, method="sepp", as_of=AS_OF)
     split = forecast(
@@ -332,7 +356,7 @@ def simulate_hawkes(
     sigma: float,
     days: float,
     side: float,
-):
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     n0 = rng.poisson(mu * days)
     t = rng.uniform(0, days, n0)
     x = rng.uniform(0, side, n0)
@@ -355,7 +379,7 @@ def simulate_hawkes(
     return x[order], y[order], t[order]
 
 
-def test_sepp_em_recovers_parameters():
+def test_sepp_em_recovers_parameters() -> None:
     rng = np.random.default_rng(42)
     side, days = 3000.0, 150.0
     x, y, t = simulate_hawkes(
@@ -379,7 +403,7 @@ def test_sepp_em_recovers_parameters():
     assert fit.mu[0] == pytest.approx(6.0, rel=0.15)
 
 
-def test_sepp_em_finds_no_triggering_in_poisson_data():
+def test_sepp_em_finds_no_triggering_in_poisson_data() -> None:
     rng = np.random.default_rng(1)
     n = 600
     fit = fit_sepp(
@@ -395,7 +419,7 @@ def test_sepp_em_finds_no_triggering_in_poisson_data():
     assert fit.mu[0] == pytest.approx(6.0, rel=0.1)
 
 
-def test_sepp_warm_start_converges_to_the_same_fit():
+def test_sepp_warm_start_converges_to_the_same_fit() -> None:
     rng = np.random.default_rng(7)
     x, y, t = simulate_hawkes(
         rng, mu=4.0, theta=0.4, omega=0.5, sigma=40.0, days=100.0, side=2000.0
@@ -409,7 +433,7 @@ def test_sepp_warm_start_converges_to_the_same_fit():
     assert warm.theta == pytest.approx(cold.theta, rel=1e-3)
 
 
-def test_fit_sepp_errors():
+def test_fit_sepp_errors() -> None:
     with pytest.raises(InputError, match="same length"):
         fit_sepp([0, 1], [0], [0, 1], [0, 0], [1.0], t_start_days=0, t_end_days=1)
     with pytest.raises(InputError, match="t_end_days must be after"):
@@ -419,7 +443,9 @@ def test_fit_sepp_errors():
 # -- warnings and errors --
 
 
-def test_warns_about_reports_without_unit(cells, simple):
+def test_warns_about_reports_without_unit(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     rep = simple.copy()
     rep.loc[0, "grid_id"] = None
     with pytest.warns(LeftOutReportsWarning, match="1 with no unit"):
@@ -427,17 +453,23 @@ def test_warns_about_reports_without_unit(cells, simple):
     assert out[RISK].iloc[0] == 1
 
 
-def test_error_unknown_method(cells, simple):
+def test_error_unknown_method(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match="method must be one of"):
         forecast(simple, cells, method="magic", as_of=AS_OF)  # type: ignore[arg-type]
 
 
-def test_error_as_of_before_data(cells, simple):
+def test_error_as_of_before_data(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match="as_of must be after the first report"):
         forecast(simple, cells, method="last", as_of="2020-01-06")
 
 
-def test_error_as_of_unreadable(cells, simple):
+def test_error_as_of_unreadable(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match="as_of must be a timestamp"):
         forecast(simple, cells, method="last", as_of="next tuesday")
 
@@ -457,32 +489,43 @@ def test_error_as_of_unreadable(cells, simple):
         ({"unit": "cell"}, "unit must be a column of units"),
     ],
 )
-def test_error_arguments(cells, simple, kwargs, match):
+def test_error_arguments(
+    cells: gpd.GeoDataFrame,
+    simple: gpd.GeoDataFrame,
+    kwargs: dict[str, Any],
+    match: str,
+) -> None:
     with pytest.raises(InputError, match=match):
         forecast(simple, cells, method="last", as_of=AS_OF, **kwargs)
 
 
-def test_error_collects_several_problems(cells, simple):
+def test_error_collects_several_problems(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match="2 problems") as info:
         forecast(simple, cells, method="last", bandwidth_m=0, window_periods=-1)
     assert len(info.value.problems) == 2
 
 
-def test_error_missing_unit_column_in_reports(cells, simple):
+def test_error_missing_unit_column_in_reports(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match=r"hotspots\.assign"):
         forecast(simple.drop(columns="grid_id"), cells, method="ewma", as_of=AS_OF)
     # the spatial ones do not need it
     forecast(simple.drop(columns="grid_id"), cells, method="kde", as_of=AS_OF)
 
 
-def test_error_duplicate_unit_ids(cells, simple):
+def test_error_duplicate_unit_ids(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     units = cells.copy()
     units.loc[1, "grid_id"] = "c0"
     with pytest.raises(InputError, match="unique"):
         forecast(simple, units, method="last", as_of=AS_OF)
 
 
-def test_error_time_column(cells, simple):
+def test_error_time_column(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     bad = simple.assign(reported_at=simple["reported_at"].astype(str))
     with pytest.raises(InputError, match="must hold timestamps"):
         forecast(bad, cells, method="last", as_of=AS_OF)
@@ -490,7 +533,9 @@ def test_error_time_column(cells, simple):
         forecast(simple.drop(columns="reported_at"), cells, method="last", as_of=AS_OF)
 
 
-def test_error_category_needed(cells, simple):
+def test_error_category_needed(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     with pytest.raises(InputError, match="by_category=True needs"):
         forecast(
             simple.drop(columns="category"), cells, method="last", by_category=True
@@ -499,7 +544,7 @@ def test_error_category_needed(cells, simple):
         forecast(simple.drop(columns="category"), cells, method="blind_spots")
 
 
-def test_error_no_crs(cells, simple):
+def test_error_no_crs(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     with pytest.raises(CRSError, match="reports need point geometry with a CRS"):
         forecast(simple.set_crs(None, allow_override=True), cells, method="kde")
     with pytest.raises(CRSError, match="reports need point geometry"):
@@ -508,14 +553,14 @@ def test_error_no_crs(cells, simple):
         forecast(simple, cells.set_crs(None, allow_override=True), method="prospective")
 
 
-def test_error_types(cells, simple):
+def test_error_types(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     with pytest.raises(TypeError, match="reports must be"):
         forecast([1, 2], cells)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="units must be a GeoDataFrame"):
-        forecast(simple, pd.DataFrame(cells))  # type: ignore[arg-type]
+        forecast(simple, pd.DataFrame(cells))
 
 
-def test_error_no_times(cells, simple):
+def test_error_no_times(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> None:
     rep = simple.copy()
     rep["reported_at"] = pd.Series(
         pd.NaT, index=rep.index, dtype="datetime64[ns, Asia/Shanghai]"
@@ -527,7 +572,9 @@ def test_error_no_times(cells, simple):
         forecast(rep, cells, method="last")
 
 
-def test_point_reports_without_geometry_in_history(cells, simple):
+def test_point_reports_without_geometry_in_history(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
     rep = simple.copy()
     rep.loc[1, "geometry"] = None
     with pytest.warns(LeftOutReportsWarning, match="no geometry"):
@@ -538,7 +585,7 @@ def test_point_reports_without_geometry_in_history(cells, simple):
     np.testing.assert_allclose(out[RISK], only[RISK])
 
 
-def test_street_segments_midpoints():
+def test_street_segments_midpoints() -> None:
     from shapely.geometry import LineString
 
     segs = gpd.GeoDataFrame(
@@ -563,3 +610,28 @@ def test_street_segments_midpoints():
     assert out[RISK].iloc[0] == pytest.approx(
         1e6 / (2 * math.pi * 2500) * math.exp(-0.5 * 0.01) / 8
     )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_row_order_does_not_matter(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], method: ForecastMethod
+) -> None:
+    cells, rep = busy
+    shuffled = rep.sample(frac=1.0, random_state=1)
+    a = forecast(rep, cells, method=method, as_of=AS_OF)
+    b = forecast(shuffled, cells, method=method, as_of=AS_OF)
+    np.testing.assert_allclose(a[RISK], b[RISK], rtol=1e-6, atol=1e-12)
+
+
+def test_daily_and_monthly_periods(
+    cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame
+) -> None:
+    # no report on Sunday 15 November, the day before AS_OF
+    day = forecast(simple, cells, method="last", freq="D", as_of=AS_OF)
+    assert day[RISK].sum() == 0
+    # Wednesday 11 November 02:00: c3
+    thu = forecast(simple, cells, method="last", freq="D", as_of="2026-11-12")
+    assert thu[RISK].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    # every report is in November before the 16th: the partial month counts
+    month = forecast(simple, cells, method="last", freq="MS", as_of=AS_OF)
+    assert month[RISK].tolist() == [2, 0, 0, 1, 0, 4, 0, 0, 0, 0]
