@@ -48,6 +48,15 @@ _EXPORTS = {
     "run_weekly": "pipeline",
     "Weekly": "pipeline",
     "load_config": "config",
+    "forecast": "forecast",
+    "backtest": "backtest",
+    "BacktestResult": "backtest",
+    "ClusterResult": "cluster",
+    "density_at": "density",
+    "SpatialWeights": "weights",
+    "PatrolPlan": "patrol",
+    "period_labels": "cube",
+    "BlindSpotWeights": "blindspots",
     "convert": "crs",
     "make_district": "synth",
     "write_district": "synth",
@@ -56,19 +65,27 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "BacktestResult",
+    "BlindSpotWeights",
     "CRSError",
+    "ClusterResult",
     "District",
     "HotspotsError",
     "InputError",
     "MapStyle",
+    "PatrolPlan",
     "ReadResult",
+    "SpatialWeights",
     "Weekly",
     "__version__",
     "assign",
+    "backtest",
     "blind_spots",
     "cluster",
     "convert",
+    "density_at",
     "emerging_hotspots",
+    "forecast",
     "gi_star",
     "h3_grid",
     "hex_grid",
@@ -78,6 +95,7 @@ __all__ = [
     "local_moran",
     "make_district",
     "mann_kendall",
+    "period_labels",
     "plan_patrols",
     "read_boundaries",
     "read_reports",
@@ -96,7 +114,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .blindspots import blind_spots
+    from .backtest import BacktestResult, backtest
+    from .blindspots import BlindSpotWeights, blind_spots
     from .boundaries import (
         h3_grid,
         hex_grid,
@@ -107,21 +126,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         streets_from_osm,
         validate_boundaries,
     )
-    from .cluster import cluster, track_clusters
+    from .cluster import ClusterResult, cluster, track_clusters
     from .config import load_config
     from .crs import convert, local_metric_crs
-    from .cube import space_time_cube
-    from .density import kernel_density
+    from .cube import period_labels, space_time_cube
+    from .density import density_at, kernel_density
     from .emerging import emerging_hotspots
+    from .forecast import forecast
     from .io import ReadResult, read_reports
     from .join import assign
-    from .patrol import plan_patrols
+    from .patrol import PatrolPlan, plan_patrols
     from .pipeline import Weekly, run_weekly
     from .render import MapStyle, save_map, weekly_map
     from .stats import gi_star, local_moran
     from .synth import District, make_district, write_district
     from .trend import mann_kendall
-    from .weights import spatial_weights
+    from .weights import SpatialWeights, spatial_weights
 
 
 def __getattr__(name: str) -> Any:

@@ -11,21 +11,25 @@ the data, see :func:`hotspots.crs.local_metric_crs`, or the reports' own CRS
 when it is already projected in metres). Polygons are returned in the CRS of
 the input (EPSG:4326 for the canonical report frame, ready for maps).
 
-Choice of algorithms (measured on a 2-core machine, 1,000,000 reports over a
-30 km x 30 km city, ``eps_m=50``, ``min_samples=10``; see
-``benchmarks/bench_cluster.py``):
+Choice of algorithms (measured with ``benchmarks/bench_cluster.py`` on a
+shared 2-core machine, 1,000,000 reports over a 30 km x 30 km synthetic city,
+``eps_m=50``, ``min_samples=10``; absolute times grow with the machine's load):
 
-* ``"dbscan"`` runs scikit-learn's :class:`~sklearn.cluster.DBSCAN` with a
-  KD-tree (about 16-21 s and 1.1-1.4 GB for 1,000,000 points; the ball tree was
-  25 % slower). It is the default because it is exact, needs no optional
-  dependency and clusters a large city's year well within a minute.
-* ``"hdbscan"`` runs ``fast_hdbscan`` (optional extra ``hotspots[cluster]``):
-  scikit-learn's own HDBSCAN is quadratic in memory and time (52 s for
-  100,000 points) and is only used as a fallback for small inputs when
-  ``fast_hdbscan`` is not installed.
+* ``"dbscan"`` (default) runs scikit-learn's :class:`~sklearn.cluster.DBSCAN`
+  with a KD-tree: exact, no optional dependency. End to end (projection,
+  clustering, concave hulls, summaries) 21-26 s at load ~3.5 (scikit-learn's
+  DBSCAN alone 11-16 s, the concave hulls ~4.6 s), 70-85 s when the machine
+  was loaded 8-14 deep; peak memory 1.5 GB. The ball tree was 25 % slower.
+* ``"hdbscan"`` runs ``fast_hdbscan`` (optional extra ``hotspots[cluster]``),
+  3.0 s for 100,000 reports once numba's compiled code is cached (first use
+  compiles for about 20-70 s). scikit-learn's own HDBSCAN is quadratic (52 s
+  for 100,000 points in the project's field notes; 3.4 times slower than
+  ``fast_hdbscan`` here already at 20,000) and is only a fallback for small
+  inputs without ``fast_hdbscan``.
 * ``"st-dbscan"`` builds the exact space-time neighbourhood graph with a
   KD-tree on (x, y, scaled time) and runs DBSCAN on it as a precomputed
-  sparse graph, so only pairs that are close in time are ever stored.
+  sparse graph, so only pairs that are close in time are ever stored
+  (1,000,000 reports over a year, 7 days: 47 s under load).
 """
 
 from __future__ import annotations
@@ -286,7 +290,8 @@ def _metric_points(
         else:
             to_wgs = pyproj.Transformer.from_crs(source, WGS84, always_xy=True)
             lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
-        target = local_metric_crs(lon, lat) if len(xy) else pyproj.CRS("EPSG:32651")
+        # Without points there is nothing to measure: any metric CRS will do.
+        target = local_metric_crs(lon, lat) if len(xy) else pyproj.CRS("EPSG:3857")
     if not target.equals(source) and len(xy):
         tr = pyproj.Transformer.from_crs(source, target, always_xy=True)
         x, y = tr.transform(xy[:, 0], xy[:, 1])

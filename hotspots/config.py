@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from .blindspots import BlindSpotWeights
 from .errors import InputError, collect_problems
 
 __all__ = [
     "AnalysisConfig",
-    "BlindSpotWeightsConfig",
     "Category",
     "Config",
     "InputConfig",
@@ -101,20 +101,6 @@ class BoundariesConfig:
 
 
 @dataclass(frozen=True)
-class BlindSpotWeightsConfig:
-    """Weights of the blind-spot score's evidence (see hotspots.blindspots)."""
-
-    recurrence: float = 1.0
-    streak: float = 1.0
-    comeback: float = 1.0
-    open_now: float = 0.5
-    late: float = 0.5
-    outside: float = 1.5
-    volume: float = 1.0
-    pattern: float = 1.0
-
-
-@dataclass(frozen=True)
 class AnalysisConfig:
     """Statistical settings of the weekly job."""
 
@@ -127,11 +113,21 @@ class AnalysisConfig:
     weights: Literal["queen", "rook"] = "queen"
     street_distance_m: float = 30.0
     comeback_days: int = 14
+    comeback_distance_m: float = 20.0
     late_days: float = 7.0
     cluster_method: Literal["dbscan", "hdbscan", "st-dbscan"] = "dbscan"
     cluster_eps_m: float = 50.0
     cluster_min_samples: int = 8
-    blind_spot_weights: BlindSpotWeightsConfig = BlindSpotWeightsConfig()
+    backtest_weeks: int = 0
+    backtest_methods: tuple[str, ...] = (
+        "last",
+        "moving",
+        "ewma",
+        "kde",
+        "prospective",
+        "sepp",
+    )
+    blind_spot_weights: BlindSpotWeights = field(default_factory=BlindSpotWeights)
 
 
 @dataclass(frozen=True)
@@ -213,6 +209,29 @@ def _probability(v: Any) -> str | None:
 def _positive_int(v: Any) -> str | None:
     ok = isinstance(v, int) and not isinstance(v, bool) and v >= 1
     return None if ok else "a whole number >= 1"
+
+
+def _non_negative_int(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    return None if ok else "a whole number >= 0"
+
+
+FORECAST_METHODS: Final = (
+    "last",
+    "moving",
+    "ewma",
+    "kde",
+    "prospective",
+    "sepp",
+    "blind_spots",
+    "emerging",
+)
+
+
+def _methods(v: Any) -> str | None:
+    if _string_list(v) is None and v and all(m in FORECAST_METHODS for m in v):
+        return None
+    return "a non-empty list of forecast methods from " + ", ".join(FORECAST_METHODS)
 
 
 def _boolean(v: Any) -> str | None:
@@ -316,10 +335,13 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "weights": _one_of("queen", "rook"),
         "street_distance_m": _positive,
         "comeback_days": _positive_int,
+        "comeback_distance_m": _positive,
         "late_days": _positive,
         "cluster_method": _one_of("dbscan", "hdbscan", "st-dbscan"),
         "cluster_eps_m": _positive,
         "cluster_min_samples": _positive_int,
+        "backtest_weeks": _non_negative_int,
+        "backtest_methods": _methods,
         "blind_spot_weights": lambda v: None if isinstance(v, dict) else "a table",
     },
     "map": {
@@ -339,7 +361,7 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
     },
     "output": {"folder": _string},
 }
-_BLIND_SPOT_KEYS: Final = tuple(BlindSpotWeightsConfig.__dataclass_fields__)
+_BLIND_SPOT_KEYS: Final = tuple(BlindSpotWeights.__dataclass_fields__)
 _CATEGORY_KEYS: Final = ("name_zh", "code", "name_en", "weight", "group")
 _REQUIRED: Final = (("input", "reports"),)
 
@@ -454,7 +476,9 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
     report_paths = (reports,) if isinstance(reports, str) else tuple(reports)
     bnd = data.get("boundaries", {})
     an = dict(data.get("analysis", {}))
-    bsw = BlindSpotWeightsConfig(**an.pop("blind_spot_weights", {}))
+    bsw = BlindSpotWeights(**an.pop("blind_spot_weights", {}))
+    if "backtest_methods" in an:
+        an["backtest_methods"] = tuple(an["backtest_methods"])
     mp = dict(data.get("map", {}))
     if "layers" in mp:
         mp["layers"] = tuple(mp["layers"])

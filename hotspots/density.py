@@ -14,7 +14,10 @@ sampled on the grid [1]_: the cost is O(n + G log G) for n reports and G
 cells instead of O(n G) for a direct sum (scikit-learn's
 :class:`~sklearn.neighbors.KernelDensity`), with a relative error of order
 ``(cell_size_m / bandwidth_m)**2`` (below 1 % of the peak when the bandwidth
-is at least four cells; see ``tests/test_density.py``).
+is at least four cells; see ``tests/test_density.py``). Measured
+(``benchmarks/bench_cluster.py``): 1,000,000 reports on a 1,269 x 1,264 grid
+of 25 m cells with a 100 m bandwidth in 1-2.4 s, within 8e-4 of the peak of
+scikit-learn's exact values, which take 9-16 s per 100 cells.
 
 :func:`density_at` reads the surface at the centroids of units (grid cells,
 points, midpoints of street segments) for ranking.

@@ -101,7 +101,7 @@ IntArray = npt.NDArray[np.int64]
 def _binary_spatial(spatial: Any, n: int | None = None) -> sparse.csr_matrix:
     """0/1 CSR matrix with a zero diagonal from a matrix or SpatialWeights."""
     mat = spatial.sparse if isinstance(spatial, SpatialWeights) else spatial
-    w = sparse.csr_matrix(mat, dtype=np.float64)
+    w = sparse.csr_matrix(mat, dtype=np.float64, copy=True)
     if w.shape[0] != w.shape[1] or (n is not None and w.shape[0] != n):
         msg = (
             f"spatial weights must be a square matrix with one row per unit "
@@ -109,11 +109,15 @@ def _binary_spatial(spatial: Any, n: int | None = None) -> sparse.csr_matrix:
             "with hotspots.weights.spatial_weights."
         )
         raise InputError(msg)
-    w = w.copy()
-    w.setdiag(0.0)
-    w.eliminate_zeros()
-    w.data[:] = 1.0
-    return w
+    w.sum_duplicates()
+    n_rows = w.shape[0]
+    rows = np.repeat(np.arange(n_rows), np.diff(w.indptr))
+    keep = (w.indices != rows) & (w.data != 0)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n_rows), out=indptr[1:])
+    return sparse.csr_matrix(
+        (np.ones(int(keep.sum())), w.indices[keep], indptr), shape=w.shape
+    )
 
 
 def space_time_weights(
@@ -265,27 +269,36 @@ def space_time_gi_star(
     p = np.ones((n, t))
     if n_bins < 2:
         return z, p
-    mean = float(x.mean())
-    std = float(np.sqrt(max(float((x * x).mean()) - mean * mean, 0.0)))
+    flat = x.ravel()
+    mean = float(flat.sum()) / n_bins
+    std = float(np.sqrt(max(float(flat @ flat) / n_bins - mean * mean, 0.0)))
     if std <= 1e-12 * max(1.0, abs(mean)):
         return z, p
 
     # local sums: (I + W) X, then a moving sum over the last time_lag + 1 periods
-    spatial_sum = x + np.asarray(w @ x)
+    spatial_sum = np.asarray(w @ x)
+    spatial_sum += x
     csum = np.cumsum(spatial_sum, axis=1)
     window = min(int(time_lag), t - 1) + 1
-    local = csum.copy()
-    local[:, window:] -= csum[:, :-window]
-    # number of bins in each neighbourhood: (1 + degree) x periods in the window
-    degree = np.diff(w.indptr).astype(np.float64)
+    z = csum.copy()
+    z[:, window:] -= csum[:, :-window]
+    del spatial_sum, csum
+    # bins in each neighbourhood: W_i = (1 + degree) x periods in the window,
+    # an outer product, so the moments are applied by broadcasting, one block
+    # of columns per window length (at most time_lag + 1 blocks)
+    units_in = 1.0 + np.diff(w.indptr).astype(np.float64)
     periods_in = np.minimum(np.arange(t) + 1, window).astype(np.float64)
-    w_sum = (1.0 + degree)[:, np.newaxis] * periods_in[np.newaxis, :]
-
-    num = local - mean * w_sum
-    den = std * np.sqrt((n_bins * w_sum - w_sum * w_sum) / (n_bins - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(den > 0, num / den, 0.0)
-    p = 2.0 * ndtr(-np.abs(z))
+    z -= (mean * units_in)[:, np.newaxis] * periods_in[np.newaxis, :]
+    for k in range(1, window + 1):
+        cols = slice(k - 1, k) if k < window else slice(window - 1, None)
+        w_sum = units_in * float(k)
+        den = std * np.sqrt((n_bins * w_sum - w_sum * w_sum) / (n_bins - 1))
+        inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0)
+        z[:, cols] *= inv[:, np.newaxis]
+    p = np.abs(z)
+    np.negative(p, out=p)
+    ndtr(p, out=p)
+    p *= 2.0
     return z, p
 
 

@@ -65,6 +65,7 @@ from .schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT, WGS84
 
 __all__ = [
     "METHODS",
+    "PARAMETERS",
     "RISK",
     "RISK_RANK",
     "ForecastMethod",
@@ -1088,7 +1089,9 @@ def forecast(
         A copy of ``units`` with ``risk`` (float, higher = more expected
         trouble) and ``risk_rank`` (1 = highest; equal risks ranked in the
         units' order). ``attrs`` holds ``method``, ``as_of`` and
-        ``n_history`` (reports used).
+        ``n_history`` (reports before ``as_of``); for ``sepp`` also ``sepp``,
+        one dict per fitted model (``theta``, ``mean_delay_days``,
+        ``sigma_m``, ``background_per_day``, ``n_iter``, ``converged``).
 
     Raises
     ------
@@ -1256,6 +1259,8 @@ def _forecast_prepared(
     state: dict[Any, SeppFit] | None = None,
 ) -> gpd.GeoDataFrame:
     w = _window(prep, as_of)
+    if state is None:
+        state = {}
     risk = _risk_all(
         method,
         reports,
@@ -1277,4 +1282,16 @@ def _forecast_prepared(
         "as_of": as_of,
         "n_history": int(w.hist.sum()),
     }
+    if method == "sepp":
+        out.attrs["sepp"] = [
+            {
+                "theta": f.theta,
+                "mean_delay_days": 1.0 / f.omega,
+                "sigma_m": f.sigma_m,
+                "background_per_day": float(f.mu.sum()),
+                "n_iter": f.n_iter,
+                "converged": f.converged,
+            }
+            for f in state.values()
+        ]
     return out

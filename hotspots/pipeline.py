@@ -342,7 +342,7 @@ class Weekly:
     @functools.cached_property
     def blind_spots(self) -> gpd.GeoDataFrame:
         """The ranked recurring blind spots of the grid, with their reasons."""
-        from .blindspots import BlindSpotWeights, blind_spots
+        from .blindspots import blind_spots
 
         cfg = self.config
         an = cfg.analysis
@@ -357,8 +357,9 @@ class Weekly:
             freq=cfg.freq,
             tz=cfg.timezone,
             comeback_days=an.comeback_days,
+            comeback_distance_m=an.comeback_distance_m,
             late_days=an.late_days,
-            weights=BlindSpotWeights(**an.blind_spot_weights.__dict__),
+            weights=an.blind_spot_weights,
             category_weights=cfg.category_weights or None,
             emerging=emerging,
         )
@@ -396,6 +397,35 @@ class Weekly:
                 score="score",
                 target_id=schema.GRID_ID,
                 reason="reason_zh" if self.config.map.language == "zh" else "reason_en",
+            )
+
+    @functools.cached_property
+    def backtest(self) -> Any:
+        """How well each forecast would have caught recent weeks (or ``None``).
+
+        A ``BacktestResult`` over the ``backtest_weeks`` weeks ending with the
+        analysed one (rolling origin, each week forecast from the weeks before
+        it), when the config asks for it.
+        """
+        from .backtest import backtest
+
+        an = self.config.analysis
+        if an.backtest_weeks == 0:
+            return None
+        history, grid = self.history, self.grid
+        first = self.week_start - pd.Timedelta(weeks=an.backtest_weeks - 1)
+        self.progress("backtest")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return backtest(
+                history[history[schema.GRID_ID].notna()],
+                grid,
+                methods=an.backtest_methods,
+                start=first,
+                end=self.week,
+                freq=self.config.freq,
+                unit=schema.GRID_ID,
+                tz=self.config.timezone,
             )
 
     @functools.cached_property
@@ -494,6 +524,11 @@ class Weekly:
                     for k, v in plan.left_out["reason"].value_counts().items()
                 },
             },
+            "backtest": None
+            if self.backtest is None
+            else self.backtest.summary_table("en", coverage=0.05).to_dict(
+                orient="records"
+            ),
             "settings": {
                 "timezone": cfg.timezone,
                 "week_start": cfg.week_start,
@@ -530,6 +565,12 @@ class Weekly:
         lines.append("盲区前十 top blind spots:")
         for b in s["top_blind_spots"]:
             lines.append(f"  {b['rank']:>2}. {b[schema.GRID_ID]}  {b['reason_zh']}")
+        if self.backtest is not None:
+            table = self.backtest.summary_table("zh", coverage=0.05)
+            lines.append("预测回测 backtest (5% 面积 area):")
+            lines.extend(
+                "  " + row for row in table.to_string(index=False).splitlines()
+            )
         if s["patrol"]:
             p = s["patrol"]
             lines.append(
@@ -559,6 +600,7 @@ class Weekly:
         # compute everything before touching the disk
         m, ledger, summary = self.map, self.ledger(), self.summary
         text, plan, rejected = self.summary_text(), self.plan, self.rejected()
+        backtest = self.backtest
         tmp = temp_dir(root, f".{self.week}.")
         try:
             save_map(m, tmp / "index.html")
@@ -567,6 +609,9 @@ class Weekly:
             write_csv(tmp / "rejected.csv", rejected)
             write_json(tmp / "summary.json", summary)
             write_text(tmp / "summary.txt", text)
+            if backtest is not None:
+                backtest.plot(tmp / "backtest_pai.png")
+                write_csv(tmp / "backtest.csv", backtest.summary_table("zh"))
             if plan is not None:
                 plan.to_geojson(tmp / "patrol_plan.geojson")
                 plan.to_gpx(tmp / "patrol_plan.gpx")
@@ -710,7 +755,8 @@ def run_weekly(
         fix it).
     """
     job = Weekly(config, week=week, progress=progress)
-    for step in ("gi", "emerging", "clusters", "blind_spots", "plan", "map", "summary"):
+    steps = ("gi", "emerging", "clusters", "blind_spots", "plan", "backtest", "map")
+    for step in (*steps, "summary"):
         getattr(job, step)
     if write:
         job.write(output_folder)

@@ -8,24 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString
+from synthetic_inputs import UTM51N, X0, Y0, square_grid
 
 from hotspots.synth import make_district, write_district
 
-UTM51N = "EPSG:32651"
 WEEK = "2026-W47"
-X0, Y0 = 500_000.0, 3_990_000.0
-
-
-def square_grid(nx: int, ny: int, size: float = 100.0, crs: str = UTM51N):
-    """A ``nx`` x ``ny`` lattice of square cells with ids ``c{row}_{col}``."""
-    cells, ids = [], []
-    for r in range(ny):
-        for c in range(nx):
-            x, y = X0 + c * size, Y0 + r * size
-            cells.append(box(x, y, x + size, y + size))
-            ids.append(f"c{r}_{c}")
-    return gpd.GeoDataFrame({"grid_id": ids}, geometry=cells, crs=crs)
 
 
 @pytest.fixture
@@ -74,7 +62,12 @@ def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> P
             "areas": str(root / "boundaries" / "areas.geojson"),
         },
         "privacy": {"private_columns": ["上报人", "联系电话"]},
-        "analysis": {"history_weeks": 8, "cluster_min_samples": 5},
+        "analysis": {
+            "history_weeks": 8,
+            "cluster_min_samples": 5,
+            "backtest_weeks": 3,
+            "backtest_methods": ["last", "ewma", "prospective"],
+        },
         "patrol": {"enabled": True, "teams": 2, "time_limit_s": 2},
         "output": {"folder": str(root / "maps")},
     }

@@ -26,6 +26,7 @@ COMMANDS = [
     "map",
     "patrol",
     "sample",
+    "backtest",
 ]
 
 
@@ -173,3 +174,29 @@ def test_installed_console_script_runs():
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
+
+
+def test_backtest_writes_table_periods_and_plot(config, tmp_path):
+    result = run(
+        "-q",
+        "backtest",
+        "-c",
+        str(config),
+        "-w",
+        WEEK,
+        "--weeks",
+        "2",
+        "--methods",
+        "last,ewma",
+        "-o",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(Path(p).name for p in result.stdout.split())
+    assert names == ["backtest.csv", "backtest_pai.png", "backtest_periods.csv"]
+    periods = pd.read_csv(tmp_path / "backtest_periods.csv")
+    assert set(periods["method"]) == {"last", "ewma"}
+    assert set(periods["period"]) == {"2026-W46", WEEK}
+    bad = run("backtest", "-c", str(config), "--methods", "tea-leaves")
+    assert bad.exit_code == 2
+    assert "tea-leaves" in bad.output

@@ -19,7 +19,7 @@ def test_sample_config_loads_with_paths_resolved_against_its_folder():
     assert cfg.boundaries.grid == (ROOT / "boundaries" / "grid.geojson").resolve()
     assert cfg.output_folder == (ROOT / "maps").resolve()
     assert cfg.category_weights["占道经营"] == 2.0
-    assert cfg.analysis.blind_spot_weights.outside == 1.5
+    assert cfg.analysis.blind_spot_weights.outside == 2.0
     assert cfg.patrol.depots == ((120.36079, 36.07742),)
 
 

@@ -197,6 +197,9 @@ def test_sepp_without_pairs_is_background(cells: gpd.GeoDataFrame) -> None:
     expected = np.zeros(10)
     expected[[0, 4, 9]] = 7 / span_days
     np.testing.assert_allclose(out[RISK], expected, rtol=1e-6)
+    (fit,) = out.attrs["sepp"]
+    assert fit["theta"] == 0.0
+    assert fit["background_per_day"] == pytest.approx(3 / span_days)
 
 
 def test_default_as_of_is_next_period(

@@ -36,6 +36,8 @@ def test_outputs_of_the_week_are_all_written(job, district_root):
         "patrol_plan.gpx",
         "patrol_plan.csv",
         "patrol_plan.xlsx",
+        "backtest.csv",
+        "backtest_pai.png",
     }
     assert job.outputs["map"] == folder / "index.html"
     index = (district_root / "maps" / "index.html").read_text(encoding="utf-8")
@@ -159,3 +161,18 @@ def test_missing_grid_layer_is_a_clear_error(district_root, make_config):
     config.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"no boundaries.grid: add the path"):
         _ = Weekly(config, week=WEEK).grid
+
+
+def test_backtest_table_is_in_the_summary(job, district_root):
+    s = json.loads((district_root / "maps" / WEEK / "summary.json").read_text("utf-8"))
+    rows = s["backtest"]
+    assert [r["method"] for r in rows] == ["last period", "EWMA", "prospective"]
+    assert all(r["coverage"] == 0.05 for r in rows)
+    assert all(r["periods"] == 3 for r in rows)
+    assert job.backtest.periods["period"].nunique() == 3
+    assert set(job.backtest.periods["period"]) == {"2026-W45", "2026-W46", WEEK}
+    png = (district_root / "maps" / WEEK / "backtest_pai.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert "预测回测" in (district_root / "maps" / WEEK / "summary.txt").read_text(
+        "utf-8"
+    )

@@ -14,10 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import square_grid
 from libpysal import examples
 from scipy import sparse
 from scipy import stats as sps
+from synthetic_inputs import square_grid
 
 from hotspots.boundaries import read_boundaries
 from hotspots.cube import space_time_cube

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import UTM51N, X0, Y0, square_grid
 from libpysal import examples
 from libpysal.graph import Graph
 from shapely.geometry import MultiPolygon, Point, Polygon, box
+from synthetic_inputs import UTM51N, X0, Y0, square_grid
 
 from hotspots.errors import CRSError, InputError
 from hotspots.schema import GRID_ID, NODE_FROM, NODE_TO, SEGMENT_ID
