@@ -38,6 +38,11 @@ __all__ = ["Weekly", "default_week", "run_weekly"]
 
 Progress = Callable[[str], None]
 
+#: Rows of the ledger in the XLSX file (the top of the ranking; the CSV has all).
+#: Writing a spreadsheet with openpyxl costs ~0.1 ms a cell, and a patrol office
+#: reads the top of the list, not 100,000 rows.
+XLSX_LEDGER_ROWS: Final = 5_000
+
 #: Chinese headers of the blind-spot ledger (columns not listed keep their names).
 LEDGER_HEADERS: Final = {
     "rank": "排名",
@@ -453,7 +458,7 @@ class Weekly:
             alpha=an.alpha,
             fdr=an.fdr,
             trend_alpha=an.trend_alpha,
-            title=f"{cfg.city} {self.week}",
+            title=cfg.city,
         )
         return weekly_map(
             grid=self.grid,
@@ -605,7 +610,11 @@ class Weekly:
         try:
             save_map(m, tmp / "index.html")
             write_csv(tmp / "blind_spots.csv", ledger)
-            write_xlsx(tmp / "blind_spots.xlsx", ledger, sheet_name="盲区台账")
+            write_xlsx(
+                tmp / "blind_spots.xlsx",
+                ledger.head(XLSX_LEDGER_ROWS),
+                sheet_name="盲区台账",
+            )
             write_csv(tmp / "rejected.csv", rejected)
             write_json(tmp / "summary.json", summary)
             write_text(tmp / "summary.txt", text)
