@@ -446,12 +446,20 @@ def test_score_weights_change_the_ranking():
     assert outside.loc["c1", "rank"] == 1
 
 
-def test_weights_dataclass_matches_the_config():
-    from hotspots.config import BlindSpotWeightsConfig
+def test_config_weights_are_the_blind_spot_weights(tmp_path):
+    from hotspots.config import config_from_dict
 
-    cfg = BlindSpotWeightsConfig()
-    assert set(dataclasses.asdict(cfg)) == set(dataclasses.asdict(BlindSpotWeights()))
-    assert isinstance(BlindSpotWeights(**dataclasses.asdict(cfg)), BlindSpotWeights)
+    raw = {
+        "input": {"reports": "a.csv"},
+        "analysis": {"blind_spot_weights": {"late": 3}},
+    }
+    cfg = config_from_dict(raw, base=tmp_path)
+    weights = cfg.analysis.blind_spot_weights
+    assert isinstance(weights, BlindSpotWeights)
+    assert weights.late == 3
+    assert (
+        dataclasses.replace(weights, late=BlindSpotWeights().late) == BlindSpotWeights()
+    )
 
 
 def test_score_known_answer_and_outside_baseline():
