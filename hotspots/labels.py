@@ -192,6 +192,30 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Share found by hotline/evaluators",
     },
     "weighted_count": {"zh": "加权问题数", "en": "Weighted reports"},
+    # the summary panel (weekly job's summary and backtest)
+    "summary": {"zh": "本周概要", "en": "Weekly summary"},
+    "summary_counts": {"zh": "数据情况", "en": "Data"},
+    "rows_read": {"zh": "读取行数", "en": "Rows read"},
+    "accepted": {"zh": "有效上报", "en": "Accepted"},
+    "quarantined": {"zh": "隔离待核查", "en": "Quarantined"},
+    "reports_in_week": {"zh": "本周问题数", "en": "Reports in the week"},
+    "unassigned_grid": {"zh": "未落入网格", "en": "Outside every grid cell"},
+    "summary_blind_spots": {"zh": "前{n}个盲区", "en": "Top {n} blind spots"},
+    "summary_backtest_area": {
+        "zh": "预测回测（覆盖{coverage}%面积）",
+        "en": "Forecast backtest ({coverage} % of the area covered)",
+    },
+    "summary_backtest_length": {
+        "zh": "预测回测（覆盖{coverage}%道路长度）",
+        "en": "Forecast backtest ({coverage} % of the street length covered)",
+    },
+    "summary_method": {"zh": "方法", "en": "Method"},
+    "summary_hit_rate": {"zh": "平均命中率", "en": "Mean hit rate"},
+    "summary_pai": {"zh": "平均PAI", "en": "Mean PAI"},
+    "summary_pai_curve": {
+        "zh": "命中率与PAI曲线",
+        "en": "Hit rate and PAI curves",
+    },
 }
 
 

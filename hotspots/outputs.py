@@ -24,6 +24,7 @@ _FIXED_TIME: Final = dt.datetime(2026, 1, 1)
 __all__ = [
     "atomic_write",
     "temp_dir",
+    "umask",
     "write_csv",
     "write_json",
     "write_text",
@@ -55,7 +56,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -63,7 +64,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     return dest
 
 
-def _umask() -> int:
+def umask() -> int:
     """Return the process umask (mkstemp creates files readable by the owner only)."""
     mask = os.umask(0o022)
     os.umask(mask)
@@ -87,7 +88,7 @@ def temp_dir(parent: str | Path, prefix: str) -> Path:
         The new, empty folder.
     """
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    os.chmod(path, 0o777 & ~_umask())
+    os.chmod(path, 0o777 & ~umask())
     return path
 
 

@@ -32,7 +32,14 @@ import pandas as pd
 from . import schema
 from .config import Config, load_config
 from .errors import InputError
-from .outputs import temp_dir, write_csv, write_json, write_text, write_xlsx
+from .outputs import (
+    temp_dir,
+    umask,
+    write_csv,
+    write_json,
+    write_text,
+    write_xlsx,
+)
 
 __all__ = ["Weekly", "default_week", "run_weekly"]
 
@@ -435,7 +442,12 @@ class Weekly:
 
     @functools.cached_property
     def map(self) -> Any:
-        """The week's interactive map (a ``folium.Map``)."""
+        """The week's interactive map (a ``folium.Map``).
+
+        It carries a collapsible summary panel (counts, top blind spots, the
+        backtest table and PAI curves) built from :attr:`summary` and
+        :attr:`backtest`, which do not read the map.
+        """
         from .render import MapStyle, weekly_map
 
         cfg = self.config
@@ -449,6 +461,8 @@ class Weekly:
             "plan": self.plan if "patrol" in layers else None,
         }
         streets = self.segments if "streets" in layers else None
+        # the summary never reads the map: computing it first makes no cycle
+        summary, backtest = self.summary, self.backtest
         self.progress("map")
         style = MapStyle(
             tiles=cfg.map.tiles,
@@ -467,6 +481,8 @@ class Weekly:
             cube=self.cube,
             week=self.week,
             style=style,
+            summary=summary,
+            backtest=backtest,
             **parts,
         )
 
@@ -626,6 +642,8 @@ class Weekly:
                 plan.to_gpx(tmp / "patrol_plan.gpx")
                 plan.to_csv(tmp / "patrol_plan.csv")
                 plan.to_xlsx(tmp / "patrol_plan.xlsx")
+            for written in tmp.iterdir():  # some writers create owner-only files
+                os.chmod(written, 0o666 & ~umask())
             _swap_into_place(tmp, dest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

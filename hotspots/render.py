@@ -48,13 +48,14 @@ report lands on the street it was filed on.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
 import re
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -205,6 +206,34 @@ AMAP_URL: Final = str(xyz.Gaode.Normal.url)
 COORD_DECIMALS: Final = 6
 #: Smallest zoom of a new map (a province fits): fewer zoom levels to cluster.
 MIN_ZOOM: Final = 6
+
+# -- the summary panel ------------------------------------------------------------
+#: Counts of the weekly summary shown in the panel (keys of ``summary["counts"]``).
+SUMMARY_COUNTS: Final = (
+    "rows_read",
+    "accepted",
+    "quarantined",
+    "reports_in_week",
+    "unassigned_grid",
+)
+#: How many of the top blind spots the panel lists.
+SUMMARY_BLIND_SPOTS: Final = 5
+#: The coverage share (of area or street length) of the panel's backtest table.
+SUMMARY_COVERAGE: Final = 0.05
+SUMMARY_CSS: Final = (
+    ".hs-summary { background: rgba(255,255,255,0.95); padding: 4px 8px;"
+    " border-radius: 4px; font: 12px/1.4 sans-serif;"
+    " box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 470px; max-height: 70vh;"
+    " overflow-y: auto; }"
+    ".hs-summary summary { cursor: pointer; font-weight: bold; }"
+    ".hs-summary h4 { margin: 6px 0 2px; font-size: 12px; }"
+    ".hs-summary table { border-collapse: collapse; }"
+    ".hs-summary th { text-align: left; font-weight: normal; color: #555; }"
+    ".hs-summary th, .hs-summary td { padding: 1px 8px 1px 0; vertical-align: top; }"
+    ".hs-summary td.hs-num { text-align: right; white-space: nowrap; }"
+    ".hs-summary img { display: block; width: 450px; max-width: 100%;"
+    " margin-top: 4px; }"
+)
 
 
 @dataclass(frozen=True)
@@ -674,6 +703,27 @@ class _TimeControl(MacroElement):  # type: ignore[misc]
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the control in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
+
+
+class _SummaryPanel(_Control):
+    """The collapsible weekly summary (counts, blind spots, backtest) and its CSS."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        window.HotspotsMap.htmlControl({{ this._parent.get_name() }},
+            {{ this.html_json }}, {{ this.position_json }}, {{ this.class_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__(html_text, "topleft", "hs-summary")
+        self._name = "HotspotsSummary"
+        self.css = SUMMARY_CSS
 
 
 # ---------------------------------------------------------------------------------
@@ -1244,6 +1294,141 @@ def _legend_html(
     return "".join(parts)
 
 
+def _check_summary(problems: list[str], summary: object, backtest: object) -> None:
+    """Check the shapes of ``summary`` and ``backtest`` (types raise at once)."""
+    if summary is not None and not isinstance(summary, Mapping):
+        msg = (
+            "summary must be a mapping (the weekly job's summary dict) or None, "
+            f"got {type(summary).__name__}."
+        )
+        raise TypeError(msg)
+    if backtest is not None and not (
+        callable(getattr(backtest, "summary_table", None))
+        and callable(getattr(backtest, "plot", None))
+        and isinstance(getattr(backtest, "summary", None), pd.DataFrame)
+    ):
+        msg = (
+            "backtest must be a hotspots.backtest.BacktestResult or None, "
+            f"got {type(backtest).__name__}."
+        )
+        raise TypeError(msg)
+    if summary is None:
+        return
+    counts = summary.get("counts", {})
+    if not isinstance(counts, Mapping):
+        problems.append(
+            f"summary['counts'] must be a mapping of counts, got {counts!r}. "
+            "Pass the weekly job's summary (Weekly.summary) unchanged."
+        )
+    tops = summary.get("top_blind_spots", [])
+    if not (
+        isinstance(tops, Sequence)
+        and not isinstance(tops, str)
+        and all(isinstance(r, Mapping) for r in tops)
+    ):
+        problems.append(
+            "summary['top_blind_spots'] must be a list of row mappings, got "
+            f"{tops!r}. Pass the weekly job's summary (Weekly.summary) unchanged."
+        )
+
+
+def _pai_png_uri(backtest: Any) -> str:
+    """Draw the backtest's curves (``BacktestResult.plot``) as a ``data:`` URI."""
+    with tempfile.TemporaryDirectory(prefix="hotspots_pai_") as folder:
+        path = backtest.plot(Path(folder) / "pai.png")
+        data = Path(path).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _fmt(value: object, *, percent: bool = False) -> str:
+    """Format a number of the summary (NaN and non-numbers as a dash)."""
+    number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0]
+    if pd.isna(number):
+        return "–"
+    if percent:
+        return f"{100.0 * float(number):.1f} %"
+    if float(number).is_integer():
+        return f"{int(number):,}"
+    return f"{float(number):.2f}"
+
+
+def _backtest_html(ctx: _Ctx, backtest: Any) -> str:
+    """Return the backtest table at :data:`SUMMARY_COVERAGE` and the PAI curves."""
+    from .backtest import COLUMN_LABELS
+
+    t = {k: html.escape(v) for k, v in ctx.labels.items()}
+    lang = ctx.style.language
+    shares = pd.to_numeric(backtest.summary["coverage"], errors="coerce").dropna()
+    if not len(shares):
+        return ""
+    # 5 % when it was backtested, else the nearest share that was
+    coverage = float(shares.iloc[int(np.argmin(np.abs(shares - SUMMARY_COVERAGE)))])
+    table = backtest.summary_table(lang, coverage=coverage).rename(
+        columns={v[lang]: k for k, v in COLUMN_LABELS.items()}
+    )
+    measure = "length" if getattr(backtest, "measure", "area") == "length" else "area"
+    title = ctx.labels[f"summary_backtest_{measure}"].format(
+        coverage=f"{100.0 * coverage:g}"
+    )
+    rows = "".join(
+        f'<tr><td>{_h(m)}</td><td class="hs-num">{_fmt(hit, percent=True)}</td>'
+        f'<td class="hs-num">{_fmt(pai)}</td></tr>'
+        for m, hit, pai in zip(
+            table["method"], table["hit_rate_mean"], table["pai_mean"], strict=True
+        )
+    )
+    return (
+        f"<h4>{html.escape(title)}</h4><table><tr><th>{t['summary_method']}</th>"
+        f"<th>{t['summary_hit_rate']}</th><th>{t['summary_pai']}</th></tr>{rows}"
+        f'</table><img src="{_pai_png_uri(backtest)}" alt="{t["summary_pai_curve"]}"'
+        f' title="{t["summary_pai_curve"]}">'
+    )
+
+
+def _summary_html(ctx: _Ctx, summary: Mapping[str, Any], backtest: Any) -> str:
+    """Return the summary panel: counts, blind spots and backtest, all escaped.
+
+    Every text from the summary is HTML-escaped (braces included) and scrubbed
+    of phone and ID numbers; labels come from :data:`hotspots.labels.MAP_LABELS`.
+    """
+    t = {k: html.escape(v) for k, v in ctx.labels.items()}
+    lang = ctx.style.language
+    parts = [f"<details><summary>{t['summary']}</summary>"]
+    counts = summary.get("counts") or {}
+    shown = [k for k in SUMMARY_COUNTS if k in counts]
+    if shown:
+        parts.append(f"<h4>{t['summary_counts']}</h4><table>")
+        parts += [
+            f'<tr><th>{t[k]}</th><td class="hs-num">{_h(_fmt(counts[k]))}</td></tr>'
+            for k in shown
+        ]
+        parts.append("</table>")
+    # the summary lists the blind spots by rank already
+    tops = list(summary.get("top_blind_spots") or [])[:SUMMARY_BLIND_SPOTS]
+    if tops:
+        key = next((k for k in (s.GRID_ID, s.SEGMENT_ID) if k in tops[0]), s.GRID_ID)
+        units = _mask_list([str(r.get(key, "")) for r in tops], ctx)
+        reasons = _mask_list(
+            [str(r.get(REASON_ZH if lang == "zh" else REASON_EN, "")) for r in tops],
+            ctx,
+        )
+        parts.append(
+            f"<h4>{html.escape(ctx.labels['summary_blind_spots'].format(n=len(tops)))}"
+            f"</h4><table><tr><th>{t['rank']}</th><th>{t['unit']}</th>"
+            f"<th>{t['score']}</th><th>{t['reason']}</th></tr>"
+        )
+        parts += [
+            f'<tr><td class="hs-num">{_h(_fmt(r.get("rank")))}</td><td>{_h(u)}</td>'
+            f'<td class="hs-num">{_h(_fmt(r.get("score")))}</td><td>{_h(why)}</td></tr>'
+            for r, u, why in zip(tops, units, reasons, strict=True)
+        ]
+        parts.append("</table>")
+    if backtest is not None:
+        parts.append(_backtest_html(ctx, backtest))
+    parts.append("</details>")
+    return "".join(parts)
+
+
 # ---------------------------------------------------------------------------------
 # the public functions
 # ---------------------------------------------------------------------------------
@@ -1261,6 +1446,8 @@ def weekly_map(
     week: str | None = None,
     style: MapStyle = MapStyle(),
     m: folium.Map | None = None,
+    summary: Mapping[str, Any] | None = None,
+    backtest: Any = None,
 ) -> folium.Map:
     """Draw a week's analysis as an interactive Leaflet map.
 
@@ -1310,6 +1497,16 @@ def weekly_map(
         Tiles, language, layers and the statistical settings for the legend.
     m
         A map to draw on; a new one fitted to the data when ``None``.
+    summary
+        The weekly job's summary (:attr:`hotspots.pipeline.Weekly.summary`:
+        ``counts``, ``top_blind_spots``, ...): when given, a collapsible panel
+        (closed at opening) shows the counts read, accepted, quarantined, in
+        the week and outside every grid cell, and the top five blind spots
+        with their reasons.
+    backtest
+        A :class:`hotspots.backtest.BacktestResult`: with ``summary``, the
+        panel also shows its table at 5 % coverage (method, mean hit rate,
+        mean PAI) and its hit-rate and PAI curves as an inlined PNG.
 
     Returns
     -------
@@ -1348,6 +1545,7 @@ def weekly_map(
     _check_frame(problems, "emerging", emerging, [unit, PATTERN])
     _check_frame(problems, "clusters", cluster_frame, [CLUSTER_ID])
     _check_frame(problems, "blind_spots", blind_spots, [unit, SCORE, RANK])
+    _check_summary(problems, summary, backtest)
     if plan is not None:
         if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
             msg = (
@@ -1603,6 +1801,8 @@ def weekly_map(
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
             m.add_child(folium.LayerControl(collapsed=False))
+    if summary is not None:
+        m.add_child(_SummaryPanel(_summary_html(ctx, summary, backtest)))
     return m
 
 

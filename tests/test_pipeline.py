@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from hotspots.errors import InputError
+from hotspots.outputs import umask
 from hotspots.pipeline import Weekly, default_week, run_weekly
 
 WEEK = "2026-W47"
@@ -43,6 +44,12 @@ def test_outputs_of_the_week_are_all_written(job, district_root):
     index = (district_root / "maps" / "index.html").read_text(encoding="utf-8")
     assert f'href="{WEEK}/index.html"' in index
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
+    expected = 0o666 & ~umask()  # every output as readable as a plain new file
+    assert {
+        p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()
+    } == dict.fromkeys(names, expected)
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert '"hs-summary"' in page  # the summary panel with the backtest
 
 
 def test_counts_add_up_and_nothing_is_lost(job, district_root):

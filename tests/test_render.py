@@ -551,3 +551,206 @@ def test_every_map_label_has_both_languages():
         assert set(text) == {"zh", "en"}, key
         assert text["zh"]
         assert text["en"]
+
+
+# ------------------------------------------------------------------ summary panel
+def make_backtest(coverages=(0.01, 0.05, 0.1, 0.2), measure="area"):
+    """A small BacktestResult with known means (two methods)."""
+    from hotspots.backtest import BacktestResult
+
+    rows = [
+        {
+            "method": method,
+            "coverage": c,
+            "hit_rate_mean": min(1.0, c * pai),
+            "hit_rate_std": 0.1,
+            "pai_mean": pai,
+            "pai_std": 0.2,
+            "area_share_mean": c,
+            "n_periods": 3,
+        }
+        for method, pai in (("last", 2.0), ("ewma", 3.5))
+        for c in coverages
+    ]
+    return BacktestResult(
+        periods=pd.DataFrame(), summary=pd.DataFrame(rows), measure=measure
+    )
+
+
+def make_summary(reason_zh="连续5周出现", reason_en="seen 5 weeks in a row"):
+    return {
+        "city": "测试区",
+        "counts": {
+            "rows_read": 1234,
+            "accepted": 1200,
+            "quarantined": 34,
+            "reports_in_week": 87,
+            "reports_before_week": 900,
+            "unassigned_grid": 5,
+        },
+        "top_blind_spots": [
+            {
+                "rank": i + 1,
+                "grid_id": f"37020200100{i:04d}",
+                "score": round(0.9 - i / 10, 3),
+                "reason_zh": f"{reason_zh}#{i + 1}",
+                "reason_en": f"{reason_en}#{i + 1}",
+            }
+            for i in range(7)
+        ],
+        "backtest": None,
+        "settings": {"alpha": 0.05},
+    }
+
+
+def panel(m: folium.Map) -> str | None:
+    """The summary panel's HTML (as the browser gets it), or None."""
+    found = re.findall(
+        r'htmlControl\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"topleft",\s*"hs-summary"\)',
+        render(m),
+    )
+    assert len(found) <= 1
+    return json.loads(found[0]) if found else None
+
+
+@pytest.fixture(scope="module")
+def backtest_result():
+    return make_backtest()
+
+
+def test_summary_panel_shows_counts_and_top_blind_spots(district):
+    m = weekly_map(**district, style=MapStyle(tiles="none"), summary=make_summary())
+    html_text = panel(m)
+    words = labels.map_labels("zh")
+    # collapsed at opening: everything sits in a closed <details>
+    assert html_text.startswith(f"<details><summary>{words['summary']}</summary>")
+    assert "<details open" not in html_text
+    for key, value in (
+        ("rows_read", "1,234"),
+        ("accepted", "1,200"),
+        ("quarantined", "34"),
+        ("reports_in_week", "87"),
+        ("unassigned_grid", "5"),
+    ):
+        assert f'<th>{words[key]}</th><td class="hs-num">{value}</td>' in html_text
+    assert "900" not in html_text  # counts not asked for are not shown
+    # the top 5 of the 7 blind spots, in rank order, with their reasons
+    shown = re.findall(r"连续5周出现#(\d)", html_text)
+    assert shown == ["1", "2", "3", "4", "5"]
+    assert "370202001000004" in html_text
+    assert "370202001000005" not in html_text
+    assert words["summary_blind_spots"].format(n=5) in html_text
+    assert "<img" not in html_text  # no backtest, no curves
+    english = panel(
+        weekly_map(
+            **district,
+            style=MapStyle(tiles="none", language="en"),
+            summary=make_summary(),
+        )
+    )
+    assert "Weekly summary" in english
+    assert "seen 5 weeks in a row#1" in english
+    assert "连续" not in english
+
+
+def test_summary_panel_holds_the_backtest_table_and_pai_png(
+    district, backtest_result, tmp_path
+):
+    import base64
+
+    m = weekly_map(
+        **district,
+        style=MapStyle(tiles="none"),
+        summary=make_summary(),
+        backtest=backtest_result,
+    )
+    html_text = panel(m)
+    words = labels.map_labels("zh")
+    assert words["summary_backtest_area"].format(coverage="5") in html_text
+    # method, mean hit rate and mean PAI at 5 % coverage
+    rows = re.findall(
+        r'<tr><td>([^<]+)</td><td class="hs-num">([^<]+)</td>'
+        r'<td class="hs-num">([^<]+)</td></tr>',
+        html_text,
+    )
+    assert rows == [("上期计数", "10.0 %", "2"), ("指数加权", "17.5 %", "3.50")]
+    uri = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html_text)
+    assert len(uri) == 1
+    png = base64.b64decode(uri[0])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png) < 200_000
+    # the same bytes as BacktestResult.plot, and the saved page stays offline
+    assert png == backtest_result.plot(tmp_path / "pai.png").read_bytes()
+    page = save_map(m, tmp_path / "m.html").read_text(encoding="utf-8")
+    assert not REMOTE.search(without_assets(page))
+    assert page.count("data:image/png;base64," + uri[0]) == 1
+
+
+def test_summary_panel_backtest_nearest_coverage_and_length():
+    bt = make_backtest(coverages=(0.02, 0.1), measure="length")
+    m = weekly_map(style=MapStyle(tiles="none", language="en"), summary={}, backtest=bt)
+    html_text = panel(m)
+    assert "Forecast backtest (2 % of the street length covered)" in html_text
+    assert "<td>last period</td>" in html_text
+    assert "Top" not in html_text  # no blind spots, no counts: nothing invented
+
+
+def test_no_summary_panel_without_summary(offline_map, district, backtest_result):
+    assert panel(offline_map) is None
+    assert "hs-summary" not in render(offline_map)
+    m = weekly_map(**district, style=MapStyle(tiles="none"), backtest=backtest_result)
+    assert panel(m) is None
+    assert "data:image/png;base64,iVBOR" not in render(m)
+
+
+def test_summary_panel_shows_untrusted_text_as_text(district):
+    summary = make_summary()
+    for i, payload_text in enumerate(XSS_PAYLOADS[:5]):
+        summary["top_blind_spots"][i]["reason_zh"] = (
+            f"{payload_text} 电话{FREE_TEXT_PHONE}"
+        )
+    summary["top_blind_spots"][0]["grid_id"] = XSS_PAYLOADS[0]
+    summary["counts"]["rows_read"] = "<b>1</b>"
+    m = weekly_map(**district, style=MapStyle(tiles="none"), summary=summary)
+    page = render(m)
+    html_text = panel(m)
+    for p in XSS_PAYLOADS[:5]:
+        assert p not in page
+    # escaped in Python, then JSON-escaped for the script
+    escaped = "&lt;img src=x onerror=&quot;window.__pwned=1;alert(1)&quot;&gt;"
+    assert html_text.count(escaped) == 2  # the unit id and the reason
+    assert "&lt;/script&gt;&lt;script&gt;" in html_text
+    assert "\\u0026lt;/script\\u0026gt;" in without_assets(page)
+    assert "<b>1</b>" not in html_text  # a non-number count shows as a dash
+    assert FREE_TEXT_PHONE not in page
+    assert labels.map_labels("zh")["masked"] in html_text
+    # every tag of the panel is one the panel writes itself
+    tags = set(re.findall(r"<(/?\w+)", html_text))
+    assert tags <= {"details", "/details", "summary", "/summary", "h4", "/h4"} | {
+        "table",
+        "/table",
+        "tr",
+        "/tr",
+        "th",
+        "/th",
+        "td",
+        "/td",
+    }
+
+
+def test_summary_braces_are_never_a_template(district):
+    summary = make_summary(reason_zh="{{7*7}}${alert(8)}")
+    m = weekly_map(**district, style=MapStyle(tiles="none"), summary=summary)
+    assert "&#123;&#123;7*7&#125;&#125;$&#123;alert(8)&#125;#1" in panel(m)
+    assert "49$" not in render(m)
+    assert "{{7*7}}" not in render(m)
+
+
+def test_summary_validation(district):
+    with pytest.raises(TypeError, match="summary must be a mapping"):
+        weekly_map(style=MapStyle(tiles="none"), summary=[("counts", {})])
+    with pytest.raises(TypeError, match=r"backtest must be a hotspots\.backtest"):
+        weekly_map(style=MapStyle(tiles="none"), summary={}, backtest=pd.DataFrame())
+    bad = {"counts": [1, 2], "top_blind_spots": "grid 1"}
+    with pytest.raises(InputError, match=r"(?s)summary\['counts'\].*top_blind_spots"):
+        weekly_map(style=MapStyle(tiles="none"), summary=bad)

@@ -456,3 +456,81 @@ def test_sample_district_screenshot(browser, tmp_path, output_dir):
         assert s.dialogs == []
     finally:
         s.close()
+
+
+def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
+    browser, district, tmp_path, output_dir
+):
+    import pandas as pd
+
+    from hotspots.backtest import BacktestResult
+
+    rows = [
+        {
+            "method": method,
+            "coverage": c,
+            "hit_rate_mean": min(1.0, c * pai),
+            "hit_rate_std": 0.1,
+            "pai_mean": pai,
+            "pai_std": 0.2,
+            "area_share_mean": c,
+            "n_periods": 3,
+        }
+        for method, pai in (("last", 2.0), ("ewma", 3.5))
+        for c in (0.01, 0.05, 0.1)
+    ]
+    backtest = BacktestResult(
+        periods=pd.DataFrame(), summary=pd.DataFrame(rows), measure="area"
+    )
+    summary = {
+        "counts": {"rows_read": 1234, "accepted": 1200, "quarantined": 34},
+        "top_blind_spots": [
+            {
+                "rank": 1,
+                "grid_id": "370202001002000",
+                "score": 0.9,
+                "reason_zh": '<img src=x onerror="window.__pwned=1">连续5周出现',
+            }
+        ],
+    }
+    m = weekly_map(
+        **district,
+        style=MapStyle(tiles="none"),
+        summary=summary,
+        backtest=backtest,
+    )
+    s = Session(browser, save_map(m, tmp_path / "summary.html"))
+    try:
+        details = s.page.locator(".hs-summary details")
+        image = s.page.locator(".hs-summary img")
+        # collapsed at opening: the title shows, the table and the curves do not
+        assert details.count() == 1
+        assert s.js("document.querySelector('.hs-summary details').open") is False
+        assert not image.is_visible()
+        s.page.locator(".hs-summary summary").click()
+        assert s.js("document.querySelector('.hs-summary details').open") is True
+        image.wait_for(state="visible")
+        s.page.wait_for_function(
+            "document.querySelector('.hs-summary img').complete"
+            " && document.querySelector('.hs-summary img').naturalWidth > 0"
+        )
+        assert s.js("document.querySelector('.hs-summary img').naturalWidth") == 900
+        box = image.bounding_box()
+        assert box["width"] > 200
+        text = s.js("document.querySelector('.hs-summary').textContent")
+        assert "1,234" in text
+        assert "上期计数" in text
+        # the untrusted reason is shown as text, never run
+        assert '<img src=x onerror="window.__pwned=1">连续5周出现' in text
+        assert s.js("window.__pwned === undefined") is True
+        assert s.js("document.querySelectorAll('.hs-summary img').length") == 1
+        # a click in the panel does not reach the map
+        assert s.js("document.querySelectorAll('.leaflet-popup').length") == 0
+        s.page.screenshot(path=str(output_dir / "weekly_map_summary.png"))
+        s.page.locator(".hs-summary summary").click()
+        assert s.js("document.querySelector('.hs-summary details').open") is False
+        assert s.errors == []
+        assert s.remote == []
+        assert s.dialogs == []
+    finally:
+        s.close()
