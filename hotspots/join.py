@@ -584,7 +584,14 @@ def _report_xy(
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Return report coordinates (NaN if none), no-geometry and non-point masks."""
     n = len(reports)
-    xy, idx = shapely.get_coordinates(reports.geometry.to_numpy(), return_index=True)
+    geoms = reports.geometry.to_numpy()
+    if n and bool((shapely.get_type_id(geoms) == 0).all()):
+        # all points: their bounds are (x, y, x, y), read ~4x faster than
+        # get_coordinates; an empty point has NaN bounds
+        bounds = shapely.bounds(geoms)
+        x, y = bounds[:, 0].copy(), bounds[:, 1].copy()
+        return x, y, np.isnan(x), np.zeros(n, dtype=bool)
+    xy, idx = shapely.get_coordinates(geoms, return_index=True)
     if len(xy) == n and np.array_equal(idx, np.arange(n)):
         none = np.zeros(n, dtype=bool)
         return xy[:, 0].copy(), xy[:, 1].copy(), none, none

@@ -54,7 +54,7 @@ import importlib.resources
 import io
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -656,10 +656,15 @@ def _bilinear(
 # -- streets -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Streets:
-    frame: gpd.GeoDataFrame  # metric CRS
+    frame: gpd.GeoDataFrame  # metric CRS, every street and alley
     # class code of each cell edge: 0 none, 1 alley, 2 secondary, 3 arterial
     vclass: npt.NDArray[np.int8]  # (NI + 1, NJ): vertical edge at u-break i, row j
     hclass: npt.NDArray[np.int8]  # (NJ + 1, NI): horizontal edge at v-break j, col i
+    # the same with the dense back alleys (the rates of the categories follow
+    # vclass and hclass; the positions of the reports follow vnet and hnet)
+    vnet: npt.NDArray[np.int8]
+    hnet: npt.NDArray[np.int8]
+    main: gpd.GeoDataFrame  # frame without the dense back alleys
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
@@ -675,10 +680,15 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     )
 
 
-def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
+def _streets(
+    rng: np.random.Generator, lat: _Lattice, rng_alleys: np.random.Generator
+) -> _Streets:
     ni, nj = lat.active.shape
     vclass = np.zeros((ni + 1, nj), dtype=np.int8)
     hclass = np.zeros((nj + 1, ni), dtype=np.int8)
+    vname = np.full((ni + 1, nj), "", dtype=object)  # street name on each edge
+    hname = np.full((nj + 1, ni), "", dtype=object)
+    dense = False  # adding the dense back alleys (drawn from rng_alleys)
     # edge usable where at least one side is an active cell
     vedge_ok = np.zeros((ni + 1, nj), dtype=bool)
     vedge_ok[:-1] |= lat.active
@@ -686,7 +696,7 @@ def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
     hedge_ok = np.zeros((nj + 1, ni), dtype=bool)
     hedge_ok[:-1] |= lat.active.T
     hedge_ok[1:] |= lat.active.T
-    rows: list[tuple[str, str, str, bool, list[tuple[float, float]]]] = []
+    rows: list[tuple[str, str, str, bool, list[tuple[float, float]], bool]] = []
     sec_names = list(rng.permutation(np.asarray(_SECONDARY_NAMES)))
     art_u = set(lat.ustreets[int(rng.integers(0, 3)) :: 3].tolist())
     art_v = set(lat.vstreets[int(rng.integers(0, 3)) :: 3].tolist())
@@ -702,14 +712,23 @@ def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
                 continue
             if axis == "u":
                 pts = [(lat.nx[k, j], lat.ny[k, j]) for j in range(a, b + 1)]
-                vclass[k, a:b] = np.maximum(vclass[k, a:b], cls)
+                if dense:
+                    vnet[k, a:b] = np.maximum(vnet[k, a:b], cls)
+                else:
+                    vclass[k, a:b] = np.maximum(vclass[k, a:b], cls)
+                vname[k, a:b] = name
             else:
                 pts = [(lat.nx[i, k], lat.ny[i, k]) for i in range(a, b + 1)]
-                hclass[k, a:b] = np.maximum(hclass[k, a:b], cls)
-            if oneway and rng.random() < 0.5:
+                if dense:
+                    hnet[k, a:b] = np.maximum(hnet[k, a:b], cls)
+                else:
+                    hclass[k, a:b] = np.maximum(hclass[k, a:b], cls)
+                hname[k, a:b] = name
+            gen = rng_alleys if dense else rng
+            if oneway and gen.random() < 0.5:
                 pts = pts[::-1]
             klass = {1: "alley", 2: "secondary", 3: "arterial"}[cls]
-            rows.append((klass, name, axis, oneway, pts))
+            rows.append((klass, name, axis, oneway, pts, dense))
 
     for axis, lines, arts, nmax in (
         ("u", lat.ustreets, art_u, nj),
@@ -748,7 +767,11 @@ def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
                 suffix = "里" if alley_no < len(_ALLEY_WORDS) else "巷"
                 alley_no += 1
                 add(axis, k, c0, c1, 1, f"{word}{suffix}", bool(rng.random() < 0.2))
+    vnet, hnet = vclass.copy(), hclass.copy()
+    dense = True
+    _dense_alleys(rng_alleys, lat, vnet, hnet, vname, hname, add)
     ids: list[str] = []
+    in_main: list[bool] = []
     street_names: list[str] = []
     classes: list[str] = []
     oneways: list[bool] = []
@@ -757,7 +780,8 @@ def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
     rows.sort(key=lambda r: (order[r[0]], r[1], r[2], r[4][0]))
     counters = {"arterial": 0, "secondary": 0, "alley": 0}
     prefix = {"arterial": "A", "secondary": "S", "alley": "L"}
-    for klass, name, _axis, oneway, pts in rows:
+    for klass, name, _axis, oneway, pts, is_dense in rows:
+        in_main.append(not is_dense)
         counters[klass] += 1
         ids.append(f"{prefix[klass]}{counters[klass]:03d}")
         street_names.append(name)
@@ -774,7 +798,79 @@ def _streets(rng: np.random.Generator, lat: _Lattice) -> _Streets:
         geometry=geoms,
         crs=METRIC_CRS,
     )
-    return _Streets(frame, vclass, hclass)
+    main = frame[np.asarray(in_main)].reset_index(drop=True)
+    return _Streets(frame, vclass, hclass, vnet, hnet, main)
+
+
+_AddStreet = Callable[[str, int, int, int, int, str, bool], None]
+
+
+def _dense_alleys(
+    rng: np.random.Generator,
+    lat: _Lattice,
+    vnet: npt.NDArray[np.int8],
+    hnet: npt.NDArray[np.int8],
+    vname: npt.NDArray[np.object_],
+    hname: npt.NDArray[np.object_],
+    add: _AddStreet,
+) -> None:
+    """Add back alleys (背街小巷) along most inner lattice lines of the blocks.
+
+    In each block (between street lines), each inner cell edge line gets, with
+    probability 0.5, an alley across the whole block and with probability 0.3
+    a dead-end alley of one or more cells from one side. An alley is named
+    after the street it branches off (``彰化路3号巷``), or ``广兴东里`` where
+    it meets none. ``add`` draws the alley and marks its edges in ``vnet`` and
+    ``hnet`` (read here, so that alleys never overlap).
+    """
+    ni, nj = lat.active.shape
+    counter: dict[str, int] = {}
+    fallback = 0
+    for axis, lines, cross, n_across, n_along in (
+        ("u", lat.ustreets, lat.vstreets, ni, nj),
+        ("v", lat.vstreets, lat.ustreets, nj, ni),
+    ):
+        net = vnet if axis == "u" else hnet
+        # names of the crossing streets: cross line c, between lines k-1 and k
+        cname = hname if axis == "u" else vname
+        bounds = [0, *lines.tolist(), n_across]
+        cbounds = [0, *cross.tolist(), n_along]
+        for a, b in itertools.pairwise(bounds):
+            for k in range(a + 1, b):
+                for c0, c1 in itertools.pairwise(cbounds):
+                    if (net[k, c0:c1] > 0).any():
+                        continue
+                    r = float(rng.random())
+                    if r < 0.5:
+                        lo, hi, end = c0, c1, (c0 if rng.random() < 0.5 else c1)
+                    elif r < 0.8 and c1 - c0 >= 2:
+                        length = int(rng.integers(1, c1 - c0))
+                        if rng.random() < 0.5:
+                            lo, hi, end = c0, c0 + length, c0
+                        else:
+                            lo, hi, end = c1 - length, c1, c1
+                    else:
+                        continue
+                    here = [str(cname[end, k + d]) for d in (-1, 0) if k + d < n_across]
+                    street = next((n for n in here if n), "")
+                    if not street:  # try the other end of a through alley
+                        other = c1 if end == c0 else c0
+                        if (lo, hi) == (c0, c1):
+                            here = [
+                                str(cname[other, k + d])
+                                for d in (-1, 0)
+                                if k + d < n_across
+                            ]
+                            street = next((n for n in here if n), "")
+                    if street and not street.endswith(("里", "巷")):
+                        counter[street] = counter.get(street, 0) + 1
+                        name = f"{street}{counter[street]}号巷"
+                    else:
+                        word = _ALLEY_WORDS[fallback % len(_ALLEY_WORDS)]
+                        side = "东西南北"[(fallback // len(_ALLEY_WORDS)) % 4]
+                        fallback += 1
+                        name = f"{word}{side}里"
+                    add(axis, k, lo, hi, 1, name, bool(rng.random() < 0.1))
 
 
 # -- grid and areas ------------------------------------------------------------
@@ -949,7 +1045,7 @@ def _places(
     )
     best = edges[cells].argmax(axis=1)
     pts = 0.6 * cent[cells] + 0.4 * mids[np.arange(len(cells)), best]
-    street_names = _nearest_names(st.frame, pts)
+    street_names = _nearest_names(st.main, pts)
     names: list[str] = []
     counters: dict[str, int] = {}
     for kind, street in zip(kinds, street_names, strict=True):
@@ -1408,6 +1504,139 @@ def _raw_reports(
     return raw
 
 
+#: Share of the reports of each category made on or beside a street (the
+#: rest anywhere in the cell: courtyards, buildings, green space).
+_ON_STREET: Final = {
+    "占道经营": 0.95,
+    "无照经营游商": 0.95,
+    "农贸市场秩序问题": 0.85,
+    "店外经营": 0.95,
+    "机动车乱停放": 0.95,
+    "非机动车乱停放": 0.93,
+    "共享单车乱象": 0.95,
+    "占用消防通道": 0.85,
+    "施工废弃料": 0.8,
+    "积存垃圾渣土": 0.8,
+    "工地扬尘": 0.75,
+    "施工占道": 0.97,
+    "道路遗撒（洒）": 0.97,
+    "暴露垃圾": 0.9,
+    "乱堆杂物": 0.85,
+    "垃圾站（箱）满溢": 0.9,
+    "道路不洁": 0.97,
+    "非法小广告": 0.95,
+    "街头散发广告": 0.95,
+    "违规户外广告": 0.95,
+    "流浪犬": 0.7,
+    "私设地锁、阻车桩": 0.9,
+    "沿街晾挂": 0.9,
+    "道路破损": 0.97,
+    "油烟污染": 0.85,
+    "噪声扰民": 0.75,
+    "露天烧烤": 0.9,
+    "井盖破损": 0.95,
+    "废弃车辆": 0.95,
+    "绿地脏乱": 0.3,
+}
+
+
+def _net_edges(st: _Streets, ij: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    """Street class (dense alleys included) of the four edges of each cell."""
+    i, j = ij[:, 0], ij[:, 1]
+    return np.stack(
+        [st.vnet[i, j], st.vnet[i + 1, j], st.hnet[j, i], st.hnet[j + 1, i]], axis=1
+    )
+
+
+def _cell_coords(
+    quads: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Invert :func:`_bilinear`: (s, t) of points in their quads (Newton steps)."""
+    sv = np.full(len(x), 0.5)
+    tv = np.full(len(x), 0.5)
+    p00, p10, p11, p01 = (quads[:, k] for k in range(4))
+    for _ in range(12):
+        bx, by = _bilinear(quads, sv, tv)
+        rx, ry = bx - x, by - y
+        ds = (1 - tv)[:, None] * (p10 - p00) + tv[:, None] * (p11 - p01)
+        dt_ = (1 - sv)[:, None] * (p01 - p00) + sv[:, None] * (p11 - p10)
+        det = ds[:, 0] * dt_[:, 1] - ds[:, 1] * dt_[:, 0]
+        sv = sv - (rx * dt_[:, 1] - ry * dt_[:, 0]) / det
+        tv = tv - (ds[:, 0] * ry - ds[:, 1] * rx) / det
+    return sv, tv
+
+
+def _onto_streets(
+    rng: np.random.Generator,
+    raw: pd.DataFrame,
+    grid: _Grid,
+    net: npt.NDArray[np.int8],
+    patch_cells: npt.NDArray[np.int64],
+) -> pd.DataFrame:
+    """Move most reports beside a street, each inside the cell it was made in.
+
+    A share of the reports of each category (:data:`_ON_STREET`) moves to the
+    nearest street edge of its cell (dense alleys included), 1.5 to 25 m
+    inside the cell from the street's centerline, keeping its position along
+    the street. The reports in ``patch_cells`` (the planted hot blocks) keep
+    their places spread over the block. A planted blind spot stays one spot:
+    all its reports lie
+    beside the same street edge of the cell, a few metres apart. Cells
+    without a street edge keep their reports where they are. The cell of
+    every report, hence every count and planted pattern, is unchanged.
+    """
+    out = raw.copy()
+    n = len(out)
+    if n == 0:
+        return out
+    cells = out["cell"].to_numpy()
+    quads = grid.quads[cells]
+    x, y = out["x"].to_numpy(dtype=float), out["y"].to_numpy(dtype=float)
+    sv, tv = _cell_coords(quads, x, y)
+    sv, tv = np.clip(sv, 0.005, 0.995), np.clip(tv, 0.005, 0.995)
+    # cell width (along s) and height (along t) through the point, metres
+    w = np.hypot(
+        *(
+            np.stack(_bilinear(quads, np.ones(n), tv))
+            - np.stack(_bilinear(quads, np.zeros(n), tv))
+        )
+    )
+    h = np.hypot(
+        *(
+            np.stack(_bilinear(quads, sv, np.ones(n)))
+            - np.stack(_bilinear(quads, sv, np.zeros(n)))
+        )
+    )
+    edges = net[cells] > 0
+    spot = (out["origin"] == "blind_spot").to_numpy()
+    # distance to each edge (left, right, bottom, top); a spot's edge is
+    # chosen from the cell's centre so that all its reports share it
+    ref_s = np.where(spot, 0.5, sv)
+    ref_t = np.where(spot, 0.5, tv)
+    dist = np.stack([ref_s * w, (1 - ref_s) * w, ref_t * h, (1 - ref_t) * h], axis=1)
+    dist = np.where(edges, dist, np.inf)
+    best = dist.argmin(axis=1)
+    share = np.asarray([_ON_STREET[c] for c in _CATEGORIES])[out["cat"].to_numpy()]
+    move = (rng.random(n) < share) | spot
+    # the reports of a planted hot block stay spread over its cells (a
+    # market, a construction site, a neglected compound): one dense patch
+    move &= ~np.isin(cells, patch_cells)
+    move &= edges.any(axis=1)
+    off = np.minimum(1.5 + rng.gamma(2.0, 4.5, n), 25.0)
+    off = np.where(spot, np.clip(6.0 + rng.normal(0.0, 1.5, n), 2.0, 12.0), off)
+    size = np.where(best < 2, w, h)
+    frac = np.clip(off / size, 0.015, 0.45)
+    new_s = np.select([best == 0, best == 1], [frac, 1 - frac], sv)
+    new_t = np.select([best == 2, best == 3], [frac, 1 - frac], tv)
+    new_s, new_t = np.where(move, new_s, sv), np.where(move, new_t, tv)
+    nx_, ny_ = _bilinear(quads, new_s, new_t)
+    out["x"] = np.where(move, nx_, x)
+    out["y"] = np.where(move, ny_, y)
+    return out
+
+
 def _near_repeats(
     rng: np.random.Generator, raw: pd.DataFrame, grid: _Grid, n_weeks: int, ratio: float
 ) -> pd.DataFrame:
@@ -1542,13 +1771,14 @@ def _tables(
     lat_s = np.char.mod("%.6f", glat).astype(object)
     # text
     cells = raw["cell"].to_numpy()
-    cent = grid.quads.mean(axis=1)
-    street_of_cell = np.asarray(_nearest_names(st.frame, cent), dtype=object)
+    near_street = np.asarray(
+        _nearest_names(st.frame, raw[["x", "y"]].to_numpy()), dtype=object
+    )
     house = rng.integers(1, 240, n)
     where = np.asarray(["", "", "附近", "门口", "东侧", "西侧", "路口"], dtype=object)[
         rng.integers(0, 7, n)
     ]
-    short = [f"{a}{h}号" for a, h in zip(street_of_cell[cells], house, strict=True)]
+    short = [f"{a}{h}号" for a, h in zip(near_street, house, strict=True)]
     addr = [a + w for a, w in zip(short, where, strict=True)]
     grp = raw["group"].to_numpy()
     tpl_idx = rng.integers(0, 100, n)
@@ -1939,8 +2169,13 @@ def make_district(
     week0 = last - dt.timedelta(weeks=weeks - 1)
     labels = tuple(_week_label(week0 + dt.timedelta(weeks=k)) for k in range(weeks))
     rng = np.random.default_rng(seed)
+    # the dense back alleys and the positions of the reports along the streets
+    # draw from their own streams, so the cells, counts and truth stay those
+    # of the main stream
+    rng_alleys = np.random.default_rng([seed, 1])
+    rng_place = np.random.default_rng([seed, 2])
     lat = _lattice(rng)
-    st = _streets(rng, lat)
+    st = _streets(rng, lat, rng_alleys)
     grid = _grid(rng, lat)
     edges = _edge_classes(lat, st, grid.ij)
     places = _places(rng, grid, st, edges)
@@ -1955,6 +2190,10 @@ def make_district(
         n_reports,
         float(near_repeat),
         float(pattern_strength),
+    )
+    hot_blocks = [blk for _, p, blk in plan.blocks if p.endswith("_hot")]
+    raw = _onto_streets(
+        rng_place, raw, grid, _net_edges(st, grid.ij), np.concatenate(hot_blocks)
     )
     tables = _tables(rng, raw, grid, st, week0, weeks, float(broken_share))
     blind = plan.blind.drop(columns="row").reset_index(drop=True)
