@@ -74,13 +74,20 @@ LEDGER_HEADERS: Final = {
 }
 
 
-def default_week(tz: str = schema.DEFAULT_TZ, *, today: dt.date | None = None) -> str:
-    """Return the label of the last complete ISO week in ``tz``.
+def default_week(
+    tz: str = schema.DEFAULT_TZ,
+    *,
+    freq: str = "W-MON",
+    today: dt.date | None = None,
+) -> str:
+    """Return the label of the last complete week in ``tz``.
 
     Parameters
     ----------
     tz
         The city's timezone.
+    freq
+        The week's period code (``"W-MON"``: weeks starting Monday, ISO labels).
     today
         The current local date (default: now in ``tz``).
 
@@ -97,11 +104,16 @@ def default_week(tz: str = schema.DEFAULT_TZ, *, today: dt.date | None = None) -
     >>> default_week(today=dt.date(2026, 11, 23))
     '2026-W47'
     """
-    if today is None:
-        today = pd.Timestamp.now(tz=tz).date()
-    last = today - dt.timedelta(days=today.isoweekday())
-    year, week, _ = last.isocalendar()
-    return f"{year}-W{week:02d}"
+    from .cube import period_labels, period_start
+
+    now = (
+        pd.Timestamp.now(tz=tz)
+        if today is None
+        else pd.Timestamp(today).tz_localize(tz)
+    )
+    current = period_labels([now], freq=freq, tz=tz)[0]
+    start = period_start(current, freq=freq, tz=tz)[0]
+    return str(period_labels([start - pd.Timedelta(days=1)], freq=freq, tz=tz)[0])
 
 
 def _quiet(_: str) -> None:
@@ -151,14 +163,7 @@ class Weekly:
         from .cube import period_labels, period_start
 
         if week is None:
-            now = pd.Timestamp.now(tz=cfg.timezone)
-            current = period_labels([now], freq=cfg.freq, tz=cfg.timezone)[0]
-            before = period_start(current, freq=cfg.freq, tz=cfg.timezone)[0]
-            week = str(
-                period_labels(
-                    [before - pd.Timedelta(days=1)], freq=cfg.freq, tz=cfg.timezone
-                )[0]
-            )
+            week = default_week(cfg.timezone, freq=cfg.freq)
         start = period_start(week, freq=cfg.freq, tz=cfg.timezone)[0]
         self.week: str = str(period_labels([start], freq=cfg.freq, tz=cfg.timezone)[0])
         self.week_start: pd.Timestamp = start

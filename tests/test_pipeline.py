@@ -183,3 +183,10 @@ def test_backtest_table_is_in_the_summary(job, district_root):
     assert "预测回测" in (district_root / "maps" / WEEK / "summary.txt").read_text(
         "utf-8"
     )
+
+
+def test_default_and_bad_weeks(job):
+    assert Weekly(job.config).week == default_week("Asia/Shanghai")
+    assert default_week(freq="W-SUN", today=dt.date(2026, 11, 22)) == "2026-11-15"
+    with pytest.raises(InputError, match="2026-W99"):
+        Weekly(job.config, week="2026-W99")
