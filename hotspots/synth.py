@@ -493,6 +493,16 @@ _DESCRIPTION_SUFFIXES: Final = (
     "<script>alert(1)</script>",
     '<img src=x onerror="alert(1)">',
 )
+_LANDMARKS: Final = (
+    "小区门口",
+    "市场门口",
+    "学校门口",
+    "公交站旁",
+    "楼下",
+    "路口",
+    "超市门口",
+    "巷子里",
+)
 _DESCRIPTION_SUFFIX_P: Final = (
     0.52,
     0.0,
@@ -1704,6 +1714,55 @@ class _Tables:
     cells: pd.DataFrame
 
 
+def _descriptions(
+    rng: np.random.Generator,
+    grp: npt.NDArray[np.int64],
+    tpl_idx: npt.NDArray[np.int64],
+    suffix: npt.NDArray[np.object_],
+    cats: npt.NDArray[np.object_],
+    src: npt.NDArray[np.int64],
+    street: npt.NDArray[np.object_],
+) -> list[str]:
+    """Word the 问题描述 of each report as its source would.
+
+    The address is in its own column, so a description rarely repeats it:
+    inspectors and evaluation teams mostly give only the issue type, camera
+    cases carry the issue type the platform recognised, citizens on the
+    hotline sometimes name the street or a landmark and add a plea. The phone
+    numbers and markup snippets drawn in ``suffix`` are kept on every row that
+    drew them.
+    """
+    n = len(grp)
+    u = rng.random(n)
+    spot = rng.integers(0, len(_LANDMARKS), n)
+    plea = np.isin(suffix, _DESCRIPTION_SUFFIXES[4:6])
+    out: list[str] = []
+    for r in range(n):
+        c = str(cats[r])
+        tpls = (
+            _DESCRIPTION_TEMPLATES_BY_CAT.get(c)
+            or _DESCRIPTIONS[_GROUP_NAMES[int(grp[r])]]
+        )
+        text = tpls[int(tpl_idx[r]) % len(tpls)].format(a="")
+        sfx = str(suffix[r])
+        code = int(src[r])
+        if code <= 1:  # inspectors and grid workers
+            text = c.strip() if u[r] < 0.85 else text
+            sfx = "" if plea[r] else sfx
+        elif code == 4:  # cameras: the recognised issue type
+            text = c.strip()
+            sfx = "" if plea[r] else sfx
+        elif code >= 5:  # evaluation teams
+            text = c.strip() if u[r] < 0.5 else text
+            sfx = "" if plea[r] else sfx
+        elif u[r] < 0.3:  # hotline: the street name only
+            text = str(street[r]) + text
+        elif u[r] < 0.45:  # hotline: a landmark
+            text = _LANDMARKS[int(spot[r])] + text
+        out.append(text + sfx)
+    return out
+
+
 def _tables(
     rng: np.random.Generator,
     raw: pd.DataFrame,
@@ -1712,12 +1771,14 @@ def _tables(
     week0: dt.date,
     n_weeks: int,
     broken_share: float,
+    rng_text: np.random.Generator,
 ) -> _Tables:
     raw = raw.sort_values(["t_days", "cell"], kind="stable").reset_index(drop=True)
     n = len(raw)
     as_of = n_weeks * 7.0
     src = raw["source"].to_numpy()
-    t = np.round(raw["t_days"].to_numpy() * 86400.0) / 86400.0
+    # whole seconds (days and weeks as drawn), then the platform keeps minutes
+    t = np.floor(np.round(raw["t_days"].to_numpy() * 86400.0) / 60.0) / 1440.0
     # close times, rework and status
     public = np.isin(src, [2, 3, 5, 6])
     delay = rng.lognormal(np.where(public, math.log(1.4), math.log(0.7)), 0.9)
@@ -1728,7 +1789,7 @@ def _tables(
     chain = raw["close_days"].notna().to_numpy()
     close[chain] = raw["close_days"].to_numpy()[chain]
     rework[chain] = (rng.random(int(chain.sum())) < 0.5).astype(int)
-    close = np.round(close * 86400.0) / 86400.0
+    close = np.maximum(np.floor(close * 1440.0), t * 1440.0 + 1.0) / 1440.0
     is_open = close > as_of
     u = rng.random(n)
     age = as_of - t
@@ -1749,8 +1810,8 @@ def _tables(
         np.char.add("SN", np.char.replace(dates, "-", "")),
         np.char.zfill(seq.astype(str), 5),
     )
-    t_str = np.char.replace(np.datetime_as_string(stamp, unit="s"), "T", " ")
-    c_str = np.char.replace(np.datetime_as_string(cstamp, unit="s"), "T", " ")
+    t_str = np.char.replace(np.datetime_as_string(stamp, unit="m"), "T", " ")
+    c_str = np.char.replace(np.datetime_as_string(cstamp, unit="m"), "T", " ")
     c_str = np.where(is_open, "", c_str)
     # categories and codes
     table = _code_table()
@@ -1787,10 +1848,7 @@ def _tables(
             rng, np.asarray([_DESCRIPTION_SUFFIX_P]), np.zeros(n, dtype=np.int64)
         )
     ]
-    desc = []
-    for g, k, a, sfx, c in zip(grp, tpl_idx, short, suffix, cats, strict=True):
-        tpls = _DESCRIPTION_TEMPLATES_BY_CAT.get(c) or _DESCRIPTIONS[_GROUP_NAMES[g]]
-        desc.append(tpls[k % len(tpls)].format(a=a) + sfx)
+    desc = _descriptions(rng_text, grp, tpl_idx, suffix, cats, src, near_street)
     inspectors = _people(rng, 40)
     workers = _people(rng, 60)
     insp_phone = _phones(rng, 40)
@@ -1813,10 +1871,12 @@ def _tables(
         m = src == code
         who[m] = np.asarray(names, dtype=object)[m]
         phone[m] = np.asarray(phones, dtype=object)[m]
-    who[src == 4] = "视频监控平台"
+    who[src == 4] = ""  # camera cases: found by the platform, no reporter
     who[src == 5] = np.char.add("测评组", rng.integers(1, 9, n).astype(str))[src == 5]
     who[src == 6] = "区创城办督查"
     phone[src >= 4] = ""
+    # staff (inspectors, grid workers) leave no contact number on their cases
+    phone[src <= 1] = ""
     # a citizen who keeps no number on file
     phone[(src == 3) & (rng.random(n) < 0.3)] = ""
     cols: dict[str, npt.NDArray[np.object_]] = {
@@ -1965,7 +2025,9 @@ def _tables(
             s.REOPEN_COUNT: rework[valid].astype(np.int64),
             s.DESCRIPTION: pd.array(np.asarray(desc, dtype=object)[valid], dtype="str"),
             s.ADDRESS: pd.array(np.asarray(addr, dtype=object)[valid], dtype="str"),
-            s.REPORTER_NAME: pd.array(who[valid], dtype="str"),
+            s.REPORTER_NAME: pd.array(
+                [v if v else None for v in who[valid].tolist()], dtype="str"
+            ),
             s.REPORTER_PHONE: pd.array(
                 [v if v else None for v in phone[valid].tolist()], dtype="str"
             ),
@@ -2174,6 +2236,7 @@ def make_district(
     # of the main stream
     rng_alleys = np.random.default_rng([seed, 1])
     rng_place = np.random.default_rng([seed, 2])
+    rng_text = np.random.default_rng([seed, 3])  # wording of the descriptions
     lat = _lattice(rng)
     st = _streets(rng, lat, rng_alleys)
     grid = _grid(rng, lat)
@@ -2195,7 +2258,7 @@ def make_district(
     raw = _onto_streets(
         rng_place, raw, grid, _net_edges(st, grid.ij), np.concatenate(hot_blocks)
     )
-    tables = _tables(rng, raw, grid, st, week0, weeks, float(broken_share))
+    tables = _tables(rng, raw, grid, st, week0, weeks, float(broken_share), rng_text)
     blind = plan.blind.drop(columns="row").reset_index(drop=True)
     return District(
         streets=st.frame.to_crs(s.WGS84),
@@ -2271,15 +2334,20 @@ about 5 km x 5 km at real coordinates in Qingdao's Shinan district (市南区,
 
 - `{export_name}`: {n_rows} rows, weeks {d.weeks[0]} .. {d.weeks[-1]} (weeks start
   on Monday, Asia/Shanghai), a city-management platform export: **GBK** encoded,
-  CRLF line ends, Chinese headers {", ".join(EXPORT_COLUMNS)}.
+  LF line ends, Chinese headers {", ".join(EXPORT_COLUMNS)}.
   Coordinates (经度, 纬度) are **GCJ-02** (Amap); 上报时间 and 结案时间 are local
-  times "YYYY-MM-DD HH:MM:SS". 事项编码 holds the GB/T 47678.5 code for about
-  half of the rows and is empty otherwise (local types such as 流浪犬 and
-  井盖破损 have no national code). Status words: 待受理, 已派遣, 处置中,
-  已处置, 已结案, 返工, 重新打开; sources: 巡查员, 网格员 (the city's
-  inspectors), 视频监控 (cameras), 12345热线, 市民热线 (hotline), 测评组, 督查
-  (evaluation teams). 问题描述 is untrusted text: some rows carry phone numbers
-  and a few carry HTML/script snippets.
+  times "YYYY-MM-DD HH:MM" (the platform keeps minutes). 事项编码 holds the
+  GB/T 47678.5 code for about half of the rows and is empty otherwise (local
+  types such as 流浪犬 and 井盖破损 have no national code). Status words:
+  待受理, 已派遣, 处置中, 已处置, 已结案, 返工, 重新打开; sources: 巡查员,
+  网格员 (the city's inspectors), 视频监控 (cameras), 12345热线, 市民热线
+  (hotline), 测评组, 督查 (evaluation teams). 问题描述 is worded by the source
+  and rarely repeats the address (地址 holds it): inspectors, cameras and
+  evaluation teams mostly give only the issue type, hotline callers write a
+  sentence and sometimes name the street or a landmark. 上报人 is empty for
+  camera cases; 联系电话 is empty for the staff's own cases (巡查员, 网格员),
+  cameras and evaluation teams. 问题描述 is untrusted text: some rows carry
+  phone numbers and a few carry HTML/script snippets.
 - `truth/broken_rows.csv`: the {len(d.truth_broken_rows)} broken rows ({broken}):
   `row_index` (0-based data row, as `pandas.read_csv` numbers it), `row_number`
   (1-based data row, as `hotspots.io.read_reports` numbers quarantined rows),
@@ -2380,9 +2448,7 @@ def write_district(district: District, root: str | Path) -> list[Path]:
         _write_geojson(district.places, bdir / "places.geojson"),
     ]
     name = _export_name(district.weeks)
-    written.append(
-        _write_csv(district.export, ddir / name, encoding="gbk", line_end="\r\n")
-    )
+    written.append(_write_csv(district.export, ddir / name, encoding="gbk"))
     written.append(_write_csv(district.truth_patterns, tdir / "patterns.csv"))
     written.append(_write_csv(district.truth_blind_spots, tdir / "blind_spots.csv"))
     written.append(_write_csv(district.truth_broken_rows, tdir / "broken_rows.csv"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs (Chromium for the browser tests included)
-# in .venv and run the whole suite. Extra arguments go to pytest.
+# in .venv, lint (ruff, mypy --strict) and run the whole suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +18,6 @@ fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/ruff check --quiet .
+.venv/bin/mypy --no-error-summary hotspots
 exec .venv/bin/python -m pytest "$@"
