@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from . import labels as _labels
 from .cube import period_labels, period_range, period_start
 from .errors import InputError, collect_problems
 from .forecast import (
@@ -53,34 +54,9 @@ __all__ = ["COLUMN_LABELS", "DEFAULT_METHODS", "BacktestResult", "backtest"]
 
 #: Methods compared when none are named.
 DEFAULT_METHODS: Final = ("last", "moving", "ewma", "kde", "prospective", "sepp")
-#: Chinese and English names of the result columns and methods.
-COLUMN_LABELS: Final[dict[str, dict[str, str]]] = {
-    "method": {"zh": "方法", "en": "method"},
-    "period": {"zh": "周期", "en": "period"},
-    "coverage": {"zh": "覆盖面积比例", "en": "coverage"},
-    "hit_rate": {"zh": "命中率", "en": "hit rate"},
-    "area_share": {"zh": "实际覆盖比例", "en": "area share"},
-    "pai": {"zh": "预测精度指数PAI", "en": "PAI"},
-    "n_reports": {"zh": "问题数", "en": "reports"},
-    "n_units": {"zh": "单元数", "en": "units"},
-    "hit_rate_mean": {"zh": "平均命中率", "en": "mean hit rate"},
-    "hit_rate_std": {"zh": "命中率标准差", "en": "hit rate std"},
-    "pai_mean": {"zh": "平均PAI", "en": "mean PAI"},
-    "pai_std": {"zh": "PAI标准差", "en": "PAI std"},
-    "area_share_mean": {"zh": "平均实际覆盖", "en": "mean area share"},
-    "n_periods": {"zh": "周期数", "en": "periods"},
-}
-#: Chinese and English names of the methods.
-METHOD_LABELS: Final[dict[str, dict[str, str]]] = {
-    "last": {"zh": "上期计数", "en": "last period"},
-    "moving": {"zh": "移动平均", "en": "moving mean"},
-    "ewma": {"zh": "指数加权", "en": "EWMA"},
-    "kde": {"zh": "核密度", "en": "kernel density"},
-    "prospective": {"zh": "前瞻热点", "en": "prospective"},
-    "sepp": {"zh": "自激点过程", "en": "self-exciting"},
-    "blind_spots": {"zh": "盲区评分", "en": "blind-spot score"},
-    "emerging": {"zh": "时空热点", "en": "emerging Gi*"},
-}
+#: Chinese and English names of the result columns and methods (hotspots.labels).
+COLUMN_LABELS: Final = _labels.BACKTEST_COLUMNS
+METHOD_LABELS: Final = _labels.FORECAST_METHODS
 _PERIOD_COLUMNS: Final = (
     "method",
     "period",

@@ -68,6 +68,67 @@ SOURCES: Final[dict[str, dict[str, str]]] = {
     "other": {"zh": "其他", "en": "Other"},
 }
 
+#: Backtest result columns.
+BACKTEST_COLUMNS: Final[dict[str, dict[str, str]]] = {
+    "method": {"zh": "方法", "en": "method"},
+    "period": {"zh": "周期", "en": "period"},
+    "coverage": {"zh": "覆盖面积比例", "en": "coverage"},
+    "hit_rate": {"zh": "命中率", "en": "hit rate"},
+    "area_share": {"zh": "实际覆盖比例", "en": "area share"},
+    "pai": {"zh": "预测精度指数PAI", "en": "PAI"},
+    "n_reports": {"zh": "问题数", "en": "reports"},
+    "n_units": {"zh": "单元数", "en": "units"},
+    "hit_rate_mean": {"zh": "平均命中率", "en": "mean hit rate"},
+    "hit_rate_std": {"zh": "命中率标准差", "en": "hit rate std"},
+    "pai_mean": {"zh": "平均PAI", "en": "mean PAI"},
+    "pai_std": {"zh": "PAI标准差", "en": "PAI std"},
+    "area_share_mean": {"zh": "平均实际覆盖", "en": "mean area share"},
+    "n_periods": {"zh": "周期数", "en": "periods"},
+}
+#: Forecast methods.
+FORECAST_METHODS: Final[dict[str, dict[str, str]]] = {
+    "last": {"zh": "上期计数", "en": "last period"},
+    "moving": {"zh": "移动平均", "en": "moving mean"},
+    "ewma": {"zh": "指数加权", "en": "EWMA"},
+    "kde": {"zh": "核密度", "en": "kernel density"},
+    "prospective": {"zh": "前瞻热点", "en": "prospective"},
+    "sepp": {"zh": "自激点过程", "en": "self-exciting"},
+    "blind_spots": {"zh": "盲区评分", "en": "blind-spot score"},
+    "emerging": {"zh": "时空热点", "en": "emerging Gi*"},
+}
+#: Why a patrol target was left out of the plan.
+PATROL_LEFT_OUT: Final[dict[str, dict[str, str]]] = {
+    "no geometry": {"zh": "无位置信息", "en": "No geometry"},
+    "too far from street": {"zh": "距道路过远", "en": "Too far from any street"},
+    "unreachable": {"zh": "路网不可达", "en": "Unreachable on the street network"},
+    "no time": {"zh": "班次时间不足", "en": "Not enough time in the shift"},
+    "time window": {"zh": "无法在时间窗内到达", "en": "Time window cannot be met"},
+    "zero score": {"zh": "得分为零", "en": "Zero score"},
+}
+
+#: Chinese headers of the blind-spot ledger (columns not listed keep their names).
+LEDGER_HEADERS: Final[dict[str, str]] = {
+    "rank": "排名",
+    "grid_id": "网格编码",
+    "community_id": "社区编码",
+    "score": "盲区得分",
+    "reason_zh": "原因",
+    "periods_with_reports": "近期有案件周数",
+    "current_streak": "连续周数",
+    "pattern": "时空模式",
+    "n_reports": "案件数",
+    "weighted_count": "加权案件数",
+    "top_categories": "主要问题类型",
+    "reopened": "返工案件数",
+    "comebacks": "结案后复发数",
+    "comeback_share": "复发比例",
+    "open_now": "未结案数",
+    "median_days_to_close": "结案天数中位数",
+    "share_closed_late": "超期结案比例",
+    "outside_share": "热线与测评发现比例",
+    "reason_en": "Reason (English)",
+}
+
 _TABLES: Final[dict[str, dict[object, dict[str, str]]]] = {
     "gi_class": GI_CLASSES,  # type: ignore[dict-item]
     "pattern": PATTERNS,  # type: ignore[dict-item]

@@ -88,6 +88,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from . import labels as _labels
 from . import schema
 from .errors import CRSError, HotspotsError, collect_problems
 from .network import (
@@ -155,15 +156,8 @@ UNREACHABLE: Final = "unreachable"
 NO_TIME: Final = "no time"
 TIME_WINDOW: Final = "time window"
 ZERO_SCORE: Final = "zero score"
-#: Every left-out reason with its Chinese and English label.
-LEFT_OUT_REASONS: Final[dict[str, dict[str, str]]] = {
-    NO_GEOMETRY: {"zh": "无位置信息", "en": "No geometry"},
-    TOO_FAR: {"zh": "距道路过远", "en": "Too far from any street"},
-    UNREACHABLE: {"zh": "路网不可达", "en": "Unreachable on the street network"},
-    NO_TIME: {"zh": "班次时间不足", "en": "Not enough time in the shift"},
-    TIME_WINDOW: {"zh": "无法在时间窗内到达", "en": "Time window cannot be met"},
-    ZERO_SCORE: {"zh": "得分为零", "en": "Zero score"},
-}
+#: Every left-out reason with its Chinese and English label (hotspots.labels).
+LEFT_OUT_REASONS: Final = _labels.PATROL_LEFT_OUT
 
 #: Chinese headers of the schedule files.
 SCHEDULE_HEADERS: Final[dict[str, str]] = {

@@ -29,6 +29,7 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 
+from . import labels as _labels
 from . import schema
 from .config import Config, load_config
 from .errors import InputError
@@ -50,28 +51,8 @@ Progress = Callable[[str], None]
 #: reads the top of the list, not 100,000 rows.
 XLSX_LEDGER_ROWS: Final = 5_000
 
-#: Chinese headers of the blind-spot ledger (columns not listed keep their names).
-LEDGER_HEADERS: Final = {
-    "rank": "排名",
-    schema.GRID_ID: "网格编码",
-    schema.COMMUNITY_ID: "社区编码",
-    "score": "盲区得分",
-    "reason_zh": "原因",
-    "periods_with_reports": "近期有案件周数",
-    "current_streak": "连续周数",
-    "pattern": "时空模式",
-    "n_reports": "案件数",
-    "weighted_count": "加权案件数",
-    "top_categories": "主要问题类型",
-    "reopened": "返工案件数",
-    "comebacks": "结案后复发数",
-    "comeback_share": "复发比例",
-    "open_now": "未结案数",
-    "median_days_to_close": "结案天数中位数",
-    "share_closed_late": "超期结案比例",
-    "outside_share": "热线与测评发现比例",
-    "reason_en": "Reason (English)",
-}
+#: Chinese headers of the blind-spot ledger (hotspots.labels).
+LEDGER_HEADERS: Final = _labels.LEDGER_HEADERS
 
 
 def default_week(

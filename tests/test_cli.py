@@ -129,7 +129,8 @@ def test_map_in_english(config, tmp_path):
     )
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert "Blind spots" in page or "blind spots" in page
+    assert "Recurring blind spots" in page
+    assert "反复出现的盲区" not in page  # the Chinese layer name is gone
 
 
 def test_patrol_writes_four_files(config, tmp_path):
