@@ -15,7 +15,9 @@ weeks, clusters, blind spots, patrol plan, map, outputs) in a fresh process,
 and prints the ratio (target: at most 5x) and the job's peak memory (target:
 under 4 GB), with the time of each step.
 
-Run: ``nice .venv/bin/python benchmarks/bench_weekly.py [n_reports]``
+Run: ``nice .venv/bin/python benchmarks/bench_weekly.py [n_reports] [city_dir]``;
+with ``city_dir`` the city is written there once and reused on later runs
+(handy for profiling the job with ``python -m cProfile``).
 """
 
 from __future__ import annotations
@@ -168,11 +170,16 @@ print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
+        root = keep or Path(tmp)
         t = time.perf_counter()
-        config = make_city(root, n)
-        print(f"made a city of {n:,} reports in {time.perf_counter() - t:.1f} s")
+        if keep is not None and (keep / "hotspots.toml").exists():
+            config = keep / "hotspots.toml"
+            print(f"reusing the city in {keep}")
+        else:
+            config = make_city(root, n)
+            print(f"made a city of {n:,} reports in {time.perf_counter() - t:.1f} s")
         reads = []
         for _ in range(3):
             t = time.perf_counter()

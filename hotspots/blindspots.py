@@ -8,16 +8,18 @@ per unit (grid cell or street segment), combines it into a documented score,
 ranks the units and writes a one-line reason in Chinese and English, e.g.
 "连续6周出现占道经营，3起结案后复发，80%来自12345热线".
 
-Everything is computed for all units at once with pandas/numpy group
-operations (the "came back after closing" test is one ``merge_asof``), never
-with a loop per unit or per report.
+Everything is computed for all units at once with numpy on slim arrays
+(unit code, time in ns, category code, status masks; the reports frame is
+never copied), never with a loop per unit or per report: the "came back
+after closing" test expands each report's (unit, category) block of earlier
+closures with numpy, and the reasons are formatted once per distinct line.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final, Literal
 
@@ -25,9 +27,13 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyproj
+import shapely
 
 from . import labels
-from .crs import local_metric_crs
+from .crs import geometry_xy, local_metric_crs, metric_xy
 from .cube import FREQS, period_labels, period_range, period_start
 from .errors import InputError, collect_problems
 from .schema import (
@@ -94,7 +100,11 @@ REASON_EN: Final = "reason_en"
 _OPEN_STATUSES: Final = ("open", "dispatched", "reopened")
 _NO_PATTERN: Final = "no_pattern"
 _NS_PER_DAY: Final = 86_400 * 10**9
-_PAIR_CHUNK: Final = 200_000
+#: Candidate (report, earlier closure) pairs tested at once in _comebacks.
+_PAIR_CHUNK: Final = 1_000_000
+#: (unit, category) key spaces up to this size (plus 16 per report) are
+#: looked up with a count per key in _comebacks, larger ones by sorting.
+_DENSE_KEYS: Final = 1 << 22
 
 #: How much each emerging pattern says "this place needs a patrol" (0..1).
 #: Cold spots and no pattern say nothing.
@@ -110,6 +120,7 @@ PATTERN_SEVERITY: Final[Mapping[str, float]] = {
 }
 
 FloatArray = npt.NDArray[np.float64]
+ObjectArray = npt.NDArray[np.object_]
 _PATTERN_ZH: Final = {k: v["zh"] for k, v in labels.PATTERNS.items()}
 _PATTERN_EN: Final = {k: v["en"].lower() for k, v in labels.PATTERNS.items()}
 
@@ -469,80 +480,195 @@ def _runs_from_end(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return np.asarray(run, dtype=np.int64)
 
 
-def _metric_xy(frame: pd.DataFrame) -> FloatArray:
-    """Point x/y in metres (local UTM zone for geographic CRSs); NaN if unknown."""
-    xy = np.full((len(frame), 2), np.nan)
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.empty:
+def _unit_codes(values: pd.Series, ids: pd.Index) -> npt.NDArray[np.int64]:
+    """Position in ``ids`` of each value (-1 for NA or an unknown id).
+
+    The values are factorized first, so the (slow) lookup of string ids runs
+    once per distinct id rather than once per report; Arrow-backed strings
+    are looked up with Arrow's hash join.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if _is_arrow_str(uniques.dtype) and _is_arrow_str(ids.dtype):
+        found = pc.index_in(
+            pa.array(uniques).cast(pa.large_string()),
+            value_set=pa.array(ids).cast(pa.large_string()),
+        )
+        lookup = found.fill_null(-1).to_numpy(zero_copy_only=False)
+    else:
+        lookup = ids.get_indexer(uniques)
+    # code -1 (NA) picks the appended -1
+    return np.append(lookup, -1).astype(np.int64)[codes]
+
+
+def _text_rank(ids: pd.Index) -> npt.NDArray[np.int64]:
+    """Rank of each id's text in code point order (ties in position order)."""
+    if _is_arrow_str(ids.dtype):
+        # UTF-8 byte order is code point order; Arrow's sort is stable
+        order = pc.sort_indices(pa.array(ids.array)).to_numpy()
+    else:
+        text = np.asarray(ids.astype(str), dtype=object).astype(str)
+        order = np.argsort(text, kind="stable")
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    return rank
+
+
+def _is_arrow_str(dtype: object) -> bool:
+    """Whether ``dtype`` is pandas' string dtype stored in Arrow."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _window_periods(
+    times: pd.Series, window_labels: list[str], *, freq: str, tz: str
+) -> npt.NDArray[np.int64]:
+    """Position in ``window_labels`` of each time's period (-1 outside).
+
+    :func:`hotspots.cube.period_labels` runs once per distinct local calendar
+    day (a period is a union of whole days), not once per report.
+    """
+    if times.empty:
+        return np.zeros(0, dtype=np.int64)
+    idx = pd.DatetimeIndex(times)
+    if idx.tz is not None:
+        idx = idx.tz_convert(tz).tz_localize(None)
+    days = np.floor_divide(idx.as_unit("ns").asi8, _NS_PER_DAY)
+    uniq, inv = np.unique(days, return_inverse=True)
+    day_times = pd.DatetimeIndex(uniq.astype("datetime64[D]").astype("datetime64[ns]"))
+    day_labels = period_labels(day_times, freq=freq, tz=tz)
+    code = pd.Index(window_labels).get_indexer(pd.Index(day_labels)).astype(np.int64)
+    return code[inv.ravel()]
+
+
+def _metric_xy(
+    frame: pd.DataFrame, rows: npt.NDArray[np.intp], zone_rows: npt.NDArray[np.intp]
+) -> FloatArray:
+    """Point x/y in metres of ``frame``'s ``rows`` (positions); NaN if unknown.
+
+    Geographic coordinates go to the local UTM zone of the points at
+    ``zone_rows`` (a superset of ``rows``): the zone, and so each point's
+    x/y, do not depend on which rows are asked for, and only those are
+    projected.
+    """
+    xy = np.full((len(rows), 2), np.nan)
+    if not isinstance(frame, gpd.GeoDataFrame) or len(zone_rows) == 0:
         return xy
-    geoms = frame.geometry
-    ok = (~geoms.isna() & ~geoms.is_empty).to_numpy()
-    if not ok.any():
-        return xy
-    pts = geoms[ok]
-    if frame.crs is not None and frame.crs.is_geographic:
-        c = pts.centroid if (pts.geom_type != "Point").any() else pts
-        crs = local_metric_crs(c.x.to_numpy(), c.y.to_numpy())
-        pts = pts.to_crs(crs)
-    cen = pts.centroid if (pts.geom_type != "Point").any() else pts
-    xy[ok, 0] = cen.x.to_numpy()
-    xy[ok, 1] = cen.y.to_numpy()
+    geoms = frame.geometry.to_numpy()
+    metric = None
+    if frame.crs is not None and not pyproj.CRS.from_user_input(frame.crs).is_projected:
+        # zone_rows are distinct positions: as many as rows means all of them
+        zone = geoms if len(zone_rows) == len(geoms) else geoms[zone_rows]
+        lon, lat = geometry_xy(zone)
+        if not (np.isfinite(lon) & np.isfinite(lat)).any() and not bool(
+            (shapely.get_type_id(zone) >= 0).any()
+        ):
+            return xy  # no location at all: nothing to measure
+        metric = local_metric_crs(lon, lat)
+    if frame.crs is None:
+        xy[:, 0], xy[:, 1] = geometry_xy(geoms[rows])
+    else:
+        xy[:, 0], xy[:, 1], _ = metric_xy(geoms[rows], frame.crs, metric=metric)
     return xy
 
 
+def _pairs(
+    lo: npt.NDArray[np.int64], count: npt.NDArray[np.int64], order: npt.NDArray[np.intp]
+) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+    """Pairs (left i, right ``order[lo[i] + k]``, k < ``count[i]``) in slices.
+
+    Each slice holds at most ``_PAIR_CHUNK`` pairs (or one left with more).
+    """
+    total = np.cumsum(count)
+    start = 0
+    while start < len(count):
+        before = int(total[start - 1]) if start else 0
+        stop = max(
+            start + 1, int(np.searchsorted(total, before + _PAIR_CHUNK, side="right"))
+        )
+        c = count[start:stop]
+        n_pairs = int(c.sum())
+        if n_pairs:
+            li = np.repeat(np.arange(start, stop), c)
+            offset = np.arange(n_pairs) - np.repeat(np.cumsum(c) - c, c)
+            yield li, order[np.repeat(lo[start:stop], c) + offset]
+        start = stop
+
+
 def _comebacks(
-    window: pd.DataFrame,
-    history: pd.DataFrame,
+    reports: pd.DataFrame,
     *,
+    left_rows: npt.NDArray[np.intp],
+    left_key: npt.NDArray[np.int64],
+    left_t: npt.NDArray[np.int64],
+    right_rows: npt.NDArray[np.intp],
+    right_key: npt.NDArray[np.int64],
+    right_closed: npt.NDArray[np.int64],
+    zone_rows: npt.NDArray[np.intp],
     days: float,
     distance_m: float | None,
-    window_start_ns: int,
 ) -> npt.NDArray[np.bool_]:
-    """Which window reports are a closed problem coming back.
+    """Which window reports (left) are a closed problem (right) coming back.
 
     Report ``j`` comes back when an earlier report ``i`` of the same category
-    at the same unit was closed strictly before ``j`` was reported and at
-    most ``days`` days before, and (unless ``distance_m`` is None) lies within
-    ``distance_m`` metres of it. Candidate pairs come from one merge on
-    (unit, category) of the window's reports with the closures that can
-    qualify, filtered with numpy; no loop per report.
+    at the same unit (same key) was closed strictly before ``j`` was reported
+    and at most ``days`` days before, and (unless ``distance_m`` is None) lies
+    within ``distance_m`` metres of it. ``*_rows`` are the reports' positions
+    in ``reports``. Each report's candidates are its key's block of closures,
+    expanded with numpy in slices of at most ``_PAIR_CHUNK`` pairs (bounded
+    memory); no loop per report. With a distance, a first pass over the
+    pairs keeps those close in time, and only their reports are located (in
+    the UTM zone of the ``zone_rows``).
     """
-    out = np.zeros(len(window), dtype=bool)
-    if CLOSED_AT not in history.columns or window.empty:
+    out = np.zeros(len(left_key), dtype=bool)
+    if len(left_key) == 0 or len(right_key) == 0:
         return out
     horizon = int(days * _NS_PER_DAY)
-    closed_ns = history["_closed"].to_numpy()
-    usable = history["_has_close"].to_numpy() & (closed_ns >= window_start_ns - horizon)
-    if not usable.any():
+    order = np.argsort(right_key, kind="stable")
+    top = int(max(left_key.max(), right_key.max())) + 1
+    if top <= 16 * (len(left_key) + len(right_key)) + _DENSE_KEYS:
+        # a key space of a few million at most: each key's block from a count
+        per_key = np.bincount(right_key, minlength=top)
+        lo = (np.cumsum(per_key) - per_key)[left_key]
+        count = per_key[left_key]
+    else:
+        keys = right_key[order]
+        lo = np.searchsorted(keys, left_key, side="left")
+        count = np.searchsorted(keys, left_key, side="right") - lo
+
+    def in_time(li: npt.NDArray[np.intp], ri: npt.NDArray[np.intp]) -> Any:
+        gap = left_t[li] - right_closed[ri]
+        return (gap > 0) & (gap <= horizon)
+
+    if distance_m is None:
+        for li, ri in _pairs(lo, count, order):
+            out[li[in_time(li, ri)]] = True
         return out
-    right = pd.DataFrame(
-        {
-            "_key": history["_key"].to_numpy(dtype=np.int64)[usable],
-            "_c": closed_ns[usable],
-            "_rx": history["_x"].to_numpy()[usable],
-            "_ry": history["_y"].to_numpy()[usable],
-        }
+    left_near = np.zeros(len(left_key), dtype=bool)
+    right_near = np.zeros(len(right_key), dtype=bool)
+    for li, ri in _pairs(lo, count, order):
+        hit = in_time(li, ri)
+        left_near[li[hit]] = True
+        right_near[ri[hit]] = True
+    if not left_near.any():
+        return out
+    xy = _metric_xy(
+        reports,
+        np.concatenate([left_rows[left_near], right_rows[right_near]]),
+        zone_rows,
     )
-    left_all = pd.DataFrame(
-        {
-            "_pos": np.arange(len(window)),
-            "_key": window["_key"].to_numpy(dtype=np.int64),
-            "_t": window["_t"].to_numpy(),
-            "_lx": window["_x"].to_numpy(),
-            "_ly": window["_y"].to_numpy(),
-        }
-    )
-    left_all = left_all[np.isin(left_all["_key"].to_numpy(), right["_key"].to_numpy())]
-    # bounded memory: merge slices of the window's reports
-    for lo in range(0, len(left_all), _PAIR_CHUNK):
-        pairs = left_all.iloc[lo : lo + _PAIR_CHUNK].merge(right, on="_key")
-        gap = pairs["_t"].to_numpy() - pairs["_c"].to_numpy()
-        hit = (gap > 0) & (gap <= horizon)
-        if distance_m is not None:
-            d2 = (pairs["_lx"].to_numpy() - pairs["_rx"].to_numpy()) ** 2 + (
-                pairs["_ly"].to_numpy() - pairs["_ry"].to_numpy()
-            ) ** 2
-            hit &= d2 <= float(distance_m) ** 2  # NaN (no point) never matches
-        out[pairs["_pos"].to_numpy()[hit]] = True
+    left_xy = np.full((len(left_key), 2), np.nan)
+    right_xy = np.full((len(right_key), 2), np.nan)
+    n_left = int(left_near.sum())
+    left_xy[left_near], right_xy[right_near] = xy[:n_left], xy[n_left:]
+    reach = float(distance_m) ** 2
+    near = np.flatnonzero(left_near)
+    for li, ri in _pairs(lo[near], count[near], order):
+        near_li = near[li]
+        hit = in_time(near_li, ri)
+        d2 = (left_xy[near_li, 0] - right_xy[ri, 0]) ** 2 + (
+            left_xy[near_li, 1] - right_xy[ri, 1]
+        ) ** 2
+        hit &= d2 <= reach  # NaN (no point) never matches
+        out[near_li[hit]] = True
     return out
 
 
@@ -580,178 +706,237 @@ def _as_aware(times: pd.Series, tz: str) -> pd.Series:
     return out
 
 
+def _distinct(
+    values: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Distinct values (sorted) and the position of each value among them."""
+    if len(values) == 0:
+        return values, np.zeros(0, dtype=np.intp)
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > 4 * len(values) + 1024:
+        uniq, inv = np.unique(values, return_inverse=True)
+        return uniq, inv.ravel()
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[values - lo] = True
+    pos = np.cumsum(seen) - 1
+    return np.flatnonzero(seen) + lo, pos[values - lo]
+
+
+def _capital(text: str) -> str:
+    """First character upper case (as ``Series.str`` slice + upper)."""
+    return text[:1].upper() + text[1:]
+
+
+class _Lines:
+    """Lines of text per unit (one per language), built clause by clause.
+
+    Each clause is formatted once per distinct key (a count, a category and
+    a count, ...); it follows an earlier clause after the language's
+    separator, else it starts the line (capitalised where asked). The units'
+    choices of clauses combine into one integer per unit, and each distinct
+    line is joined once (lines repeat: a few thousand among 100,000 units),
+    then taken for its units. No Python loop per unit.
+    """
+
+    def __init__(
+        self, n: int, *, seps: tuple[str, ...], capital: tuple[bool, ...]
+    ) -> None:
+        self.started = np.zeros(n, dtype=bool)
+        self.seps = seps
+        self.capital = capital
+        self.parts: list[tuple[list[list[str]], npt.NDArray[np.int64]]] = []
+
+    def add(
+        self,
+        mask: npt.NDArray[np.bool_],
+        keys: npt.NDArray[np.int64],
+        *words: Callable[[int], str],
+    ) -> None:
+        """Append ``words[i](key)`` to the units of ``mask`` (keys in unit order)."""
+        where = np.flatnonzero(mask)
+        if len(where) == 0:
+            return
+        uniq, inv = _distinct(np.asarray(keys, dtype=np.int64))
+        tables = []
+        for say, sep, cap in zip(words, self.seps, self.capital, strict=True):
+            texts = [say(int(k)) for k in uniq.tolist()]
+            first = [_capital(t) if cap else t for t in texts]
+            tables.append(first + [sep + t for t in texts])
+        # per unit: -1 no clause, i the i-th text first, len(uniq) + i after one
+        pick = np.full(len(self.started), -1, dtype=np.int64)
+        pick[where] = inv + np.where(self.started[where], len(uniq), 0)
+        self.parts.append((tables, pick))
+        self.started[where] = True
+
+    def done(self, *empty: str) -> list[Any]:
+        """Return the lines (a text column per language), ``empty`` if none."""
+        n = len(self.started)
+        combo = np.zeros(n, dtype=np.int64)
+        bound = 1
+        for tables, pick in self.parts:
+            width = len(tables[0]) + 1
+            if bound * width >= 2**62:  # keep the combined key in int64
+                uniq, combo = _distinct(combo)
+                bound = len(uniq)
+            combo = combo * width + (pick + 1)
+            bound *= width
+        uniq, inv = _distinct(combo)
+        first_unit = np.empty(len(uniq), dtype=np.intp)
+        first_unit[inv[::-1]] = np.arange(n)[::-1]
+        columns = []
+        for lang, (fill, cap) in enumerate(zip(empty, self.capital, strict=True)):
+            fill_text = _capital(fill) if cap else fill
+            pieces = [
+                np.array([*tables[lang], ""], dtype=object)[pick[first_unit]].tolist()
+                for tables, pick in self.parts
+            ]
+            lines = (
+                ["".join(p) or fill_text for p in zip(*pieces, strict=True)]
+                if pieces
+                else [fill_text] * len(uniq)
+            )
+            text = pa.array(lines, type=pa.large_string()).take(pa.array(inv))
+            columns.append(_text_column(text))
+        return columns
+
+
+def _text_column(text: pa.Array) -> Any:
+    """Return the texts as pandas holds a column of Python strings (str, object)."""
+    dtype = pd.Series(np.array([""], dtype=object)).dtype
+    if isinstance(dtype, pd.StringDtype):
+        return pd.array(text, dtype=dtype)
+    return text.to_numpy(zero_copy_only=False)
+
+
 def _top_categories(
-    window: pd.DataFrame, n_units: int, top: int = 3
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """``"占道经营(5)、乱停车(3)"`` per unit and the single most reported category."""
-    text = np.full(n_units, "", dtype=object)
-    first = np.full(n_units, "", dtype=object)
-    if window.empty:
-        return text, first
-    counts = (
-        window.groupby(["_u", CATEGORY], observed=True, sort=False)
-        .size()
-        .rename("n")
-        .reset_index()
-    )
-    counts[CATEGORY] = counts[CATEGORY].astype(str)
-    counts = counts.sort_values(
-        ["_u", "n", CATEGORY], ascending=[True, False, True], kind="stable"
-    )
-    place = counts.groupby("_u", sort=False).cumcount().to_numpy()
-    counts = counts[place < top]
-    place = place[place < top]
-    u = counts["_u"].to_numpy(dtype=np.int64)
-    item = (counts[CATEGORY] + "(" + counts["n"].astype(str) + ")").to_numpy(
-        dtype=object
-    )
-    # one column per place (1st, 2nd, 3rd), joined column-wise: no loop per unit
+    wu: npt.NDArray[np.int64],
+    wc: npt.NDArray[np.int64],
+    names: ObjectArray,
+    n_units: int,
+    top: int = 3,
+) -> tuple[Any, npt.NDArray[np.int64]]:
+    """``"占道经营(5)、乱停车(3)"`` per unit and its most reported category.
+
+    ``wu``/``wc`` are the unit and category code of each window report (code
+    -1: no category, not counted), ``names`` the category of each code. Ties
+    in count go to the first name in code point order. The second result is
+    the code of the unit's first category (-2 when it has none).
+    """
+    line = _Lines(n_units, seps=("、",), capital=(False,))
+    first = np.full(n_units, -2, dtype=np.int64)
+    known = wc >= 0
+    if not known.any():
+        return line.done("")[0], first
+    n_cats = len(names)
+    pair, n = np.unique(wu[known] * n_cats + wc[known], return_counts=True)
+    u, c = pair // n_cats, pair % n_cats
+    name_rank = np.empty(n_cats, dtype=np.int64)
+    name_rank[np.argsort(names, kind="stable")] = np.arange(n_cats)
+    order = np.lexsort((name_rank[c], -n, u))
+    u, c, n = u[order], c[order], n[order]
+    group_start = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    size = np.diff(np.r_[group_start, len(u)])
+    place = np.arange(len(u)) - np.repeat(group_start, size)
+    first[u[place == 0]] = c[place == 0]
+    span = int(n.max()) + 1
+
+    def item(key: int) -> str:
+        return f"{names[key // span]}({key % span})"
+
+    # one pass per place (1st, 2nd, 3rd), units in order within each
     for k in range(top):
         sel = place == k
-        piece = np.full(n_units, "", dtype=object)
-        piece[u[sel]] = item[sel]
-        glue = np.where((text != "") & (piece != ""), "、", "")
-        text = text + glue + piece
-        if k == 0:
-            first[u[sel]] = counts[CATEGORY].to_numpy(dtype=object)[sel]
-    return text, first
-
-
-def _outside_names(window: pd.DataFrame, n_units: int) -> tuple[list[str], list[str]]:
-    """Name the outside sources of each unit: hotline, evaluation or both."""
-    zh_hot, en_hot = labels.SOURCES["hotline"]["zh"], "the 12345 hotline"
-    zh_eva, en_eva = labels.SOURCES["evaluation"]["zh"], "the evaluation teams"
-    has_hot = np.zeros(n_units, dtype=bool)
-    has_eva = np.zeros(n_units, dtype=bool)
-    if SOURCE in window.columns and not window.empty:
-        src = window[SOURCE].astype(object).to_numpy()
-        u = window["_u"].to_numpy()
-        has_hot[u[src == "hotline"]] = True
-        has_eva[u[src == "evaluation"]] = True
-    zh = np.where(
-        has_hot & has_eva,
-        f"{zh_hot}和{zh_eva}",
-        np.where(has_eva, zh_eva, zh_hot),
-    )
-    en = np.where(
-        has_hot & has_eva,
-        f"{en_hot} and {en_eva}",
-        np.where(has_eva, en_eva, en_hot),
-    )
-    return zh.tolist(), en.tolist()
+        mask = np.zeros(n_units, dtype=bool)
+        mask[u[sel]] = True
+        line.add(mask, c[sel] * span + n[sel], item)
+    return line.done("")[0], first
 
 
 def _reasons(
-    ev: pd.DataFrame,
-    top_one: npt.NDArray[np.object_],
+    *,
+    top_code: npt.NDArray[np.int64],
+    names: ObjectArray,
     top_seen: npt.NDArray[np.int64],
     top_streak: npt.NDArray[np.int64],
-    outside_zh: list[str],
-    outside_en: list[str],
-    *,
+    comebacks: npt.NDArray[np.int64],
+    reopened: npt.NDArray[np.int64],
+    open_now: npt.NDArray[np.int64],
+    outside_share: FloatArray,
+    n_reports: npt.NDArray[np.int64],
+    has_hotline: npt.NDArray[np.bool_],
+    has_evaluation: npt.NDArray[np.bool_],
+    pattern: ObjectArray,
     periods: int,
     freq: str,
-) -> tuple[pd.Series, pd.Series]:
-    """One-line reasons in Chinese and English, built column-wise."""
+) -> tuple[Any, Any]:
+    """One-line reasons in Chinese and English, built column-wise.
+
+    Clauses in order: the most reported category's streak (else its periods
+    in the window), comebacks, reopened, the outside share (50 % or more),
+    open cases, the emerging pattern. The English line starts with a capital
+    letter.
+    """
     word_zh, word_en, _ = _period_words(freq)
-    idx = ev.index
-    cat = pd.Series(top_one, index=idx, dtype=object)
-    streak = pd.Series(top_streak, index=idx, dtype=int)
-    seen = pd.Series(top_seen, index=idx, dtype=int)
-    back = ev[COMEBACKS].astype(int)
-    reop = ev[REOPENED].astype(int)
-    open_now = ev[OPEN_NOW].astype(int)
-    pct = (100 * ev[OUTSIDE_SHARE].fillna(0.0)).round().astype(int)
-    n = ev[N_REPORTS].astype(int)
-    empty = pd.Series("", index=idx, dtype=object)
-
-    def when(mask: pd.Series, text: pd.Series) -> pd.Series:
-        return text.where(mask, "").astype(object)
-
-    zh_parts = [
-        when(
-            streak >= 2,
-            "连续" + streak.astype(str) + word_zh + "出现" + cat,
-        ).where(
-            streak >= 2,
-            when(
-                seen >= 1,
-                "近"
-                + str(periods)
-                + word_zh
-                + "有"
-                + seen.astype(str)
-                + word_zh
-                + "出现"
-                + cat,
-            ),
+    line = _Lines(len(top_code), seps=("，", "; "), capital=(False, True))
+    # the most reported category: its streak, else its periods in the window
+    span = periods + 1
+    run = top_streak >= 2
+    line.add(
+        run,
+        top_code[run] * span + top_streak[run],
+        lambda k: f"连续{k % span}{word_zh}出现{names[k // span]}",
+        lambda k: f"{names[k // span]} reported {k % span} {word_en}s in a row",
+    )
+    some = ~run & (top_seen >= 1)
+    line.add(
+        some,
+        top_code[some] * span + top_seen[some],
+        lambda k: f"近{periods}{word_zh}有{k % span}{word_zh}出现{names[k // span]}",
+        lambda k: (
+            f"{names[k // span]} reported in {k % span} of the last {periods} "
+            f"{word_en}s"
         ),
-        when(back >= 1, back.astype(str) + "起结案后复发"),
-        when(reop >= 1, reop.astype(str) + "起返工"),
-        when(
-            (pct >= 50) & (n >= 1),
-            pct.astype(str) + "%来自" + pd.Series(outside_zh, index=idx, dtype=object),
-        ),
-        when(open_now >= 1, open_now.astype(str) + "起未结案"),
-        when(
-            ev[PATTERN].isin(list(PATTERN_SEVERITY)),
-            ev[PATTERN].astype(object).map(_PATTERN_ZH).fillna("").astype(object),
-        ),
-    ]
-    plural = np.where(streak == 1, word_en, word_en + "s")
-    en_parts = [
-        when(
-            streak >= 2,
-            cat
-            + " reported "
-            + streak.astype(str)
-            + " "
-            + pd.Series(plural, index=idx, dtype=object)
-            + " in a row",
-        ).where(
-            streak >= 2,
-            when(
-                seen >= 1,
-                cat
-                + " reported in "
-                + seen.astype(str)
-                + " of the last "
-                + str(periods)
-                + " "
-                + word_en
-                + "s",
-            ),
-        ),
-        when(back >= 1, back.astype(str) + " came back after closing"),
-        when(reop >= 1, reop.astype(str) + " reopened"),
-        when(
-            (pct >= 50) & (n >= 1),
-            pct.astype(str)
-            + "% from "
-            + pd.Series(outside_en, index=idx, dtype=object),
-        ),
-        when(open_now >= 1, open_now.astype(str) + " still open"),
-        when(
-            ev[PATTERN].isin(list(PATTERN_SEVERITY)),
-            ev[PATTERN].astype(object).map(_PATTERN_EN).fillna("").astype(object),
-        ),
-    ]
-
-    def join(parts: list[pd.Series], sep: str) -> pd.Series:
-        out = empty.copy()
-        for part in parts:
-            glue = np.where((out != "") & (part != ""), sep, "")
-            out = out + glue + part
-        return out
-
-    zh = join(zh_parts, "，")
-    en = join(en_parts, "; ")
-    none_zh = "近" + str(periods) + word_zh + "无上报"
-    none_en = f"no reports in the last {periods} {word_en}s"
-    zh = zh.where(zh != "", none_zh)
-    en = en.where(en != "", none_en)
-    en = en.str.slice(0, 1).str.upper() + en.str.slice(1)
-    return zh.rename(REASON_ZH), en.rename(REASON_EN)
+    )
+    mask = comebacks >= 1
+    line.add(
+        mask,
+        comebacks[mask],
+        lambda k: f"{k}起结案后复发",
+        lambda k: f"{k} came back after closing",
+    )
+    mask = reopened >= 1
+    line.add(mask, reopened[mask], lambda k: f"{k}起返工", lambda k: f"{k} reopened")
+    # who found them: 0 the hotline, 1 the evaluation teams, 2 both
+    pct = np.round(100 * np.nan_to_num(outside_share, nan=0.0)).astype(np.int64)
+    mask = (pct >= 50) & (n_reports >= 1)
+    who = np.where(has_evaluation, np.where(has_hotline, 2, 1), 0)
+    zh_hot, zh_eva = labels.SOURCES["hotline"]["zh"], labels.SOURCES["evaluation"]["zh"]
+    en_hot, en_eva = "the 12345 hotline", "the evaluation teams"
+    who_zh = (zh_hot, zh_eva, f"{zh_hot}和{zh_eva}")
+    who_en = (en_hot, en_eva, f"{en_hot} and {en_eva}")
+    line.add(
+        mask,
+        pct[mask] * 3 + who[mask],
+        lambda k: f"{k // 3}%来自{who_zh[k % 3]}",
+        lambda k: f"{k // 3}% from {who_en[k % 3]}",
+    )
+    mask = open_now >= 1
+    line.add(
+        mask, open_now[mask], lambda k: f"{k}起未结案", lambda k: f"{k} still open"
+    )
+    pattern_keys = list(PATTERN_SEVERITY)
+    code = pd.Index(pattern_keys).get_indexer(pd.Index(pattern, dtype=object))
+    mask = code >= 0
+    line.add(
+        mask,
+        code[mask],
+        lambda k: _PATTERN_ZH[pattern_keys[k]],
+        lambda k: _PATTERN_EN[pattern_keys[k]],
+    )
+    zh, en = line.done(
+        f"近{periods}{word_zh}无上报", f"no reports in the last {periods} {word_en}s"
+    )
+    return zh, en
 
 
 # -- the public entry ----------------------------------------------------------------
@@ -943,8 +1128,12 @@ def blind_spots(
     if period_start([str(as_of_label)], freq=freq, tz=tz)[0] == end:
         last = end - pd.Timedelta(1, "ns")
     window_labels = _window_labels(last, n_periods, freq, tz)
+    end_ns = int(_utc_ns(pd.Series([end]))[0])
+    window_start_ns = int(
+        _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
+    )
 
-    u_code = ids.get_indexer(reports[unit])
+    u_code = _unit_codes(reports[unit], ids)
     unassigned = u_code < 0
     no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
     n_unassigned, n_no_time = int(unassigned.sum()), int(no_time.sum())
@@ -956,38 +1145,56 @@ def blind_spots(
             UnassignedReportsWarning,
             stacklevel=2,
         )
+    # The reports are never copied: each quantity is one numpy array over the
+    # "history" (every report up to as_of, for comebacks and open cases) at
+    # the positions `rows`, or over its part in the window.
+    t_all = _utc_ns(times)
     upto = (times <= end).to_numpy(dtype=bool) & ~unassigned
-    # every report up to as_of (for comebacks and open cases) ...
-    history = reports.loc[upto].copy()
-    history["_u"] = u_code[upto]
-    history["_t"] = _utc_ns(times[upto])
-    cat_code, _ = pd.factorize(history[CATEGORY].astype(object), use_na_sentinel=True)
-    n_cats = int(cat_code.max()) + 2 if len(cat_code) else 1
-    history["_key"] = history["_u"].to_numpy(dtype=np.int64) * n_cats + (cat_code + 1)
-    history["_period"] = period_labels(times[upto], freq=freq, tz=tz)
+    rows = np.flatnonzero(upto)
+    hu = u_code[rows]
+    ht = t_all[rows]
+    # the window's periods, labelled only near the window (a period of a time
+    # 3 days before the window's first instant is always an earlier one)
+    near = np.flatnonzero(ht >= window_start_ns - 3 * _NS_PER_DAY)
+    p_near = _window_periods(times.take(rows[near]), window_labels, freq=freq, tz=tz)
+    in_window = np.zeros(len(rows), dtype=bool)
+    in_window[near[p_near >= 0]] = True
+    p_code = p_near[p_near >= 0]  # window reports keep the reports' order
+    wrows = rows[in_window]
+    wu = hu[in_window]
+    wt = ht[in_window]
+
     # closes as known at as_of: a close after as_of had not happened yet
-    end_ns = int(_utc_ns(pd.Series([end]))[0])
-    if CLOSED_AT in history.columns:
-        h_has_close = history[CLOSED_AT].notna().to_numpy()
-        h_closed_ns = np.where(
-            h_has_close, _utc_ns(_as_aware(history[CLOSED_AT], tz)), 0
-        )
+    if CLOSED_AT in reports.columns:
+        closed = reports[CLOSED_AT].take(rows)
+        h_has_close = closed.notna().to_numpy(dtype=bool)
+        h_closed_ns = np.where(h_has_close, _utc_ns(_as_aware(closed, tz)), 0)
     else:
-        h_has_close = np.zeros(len(history), dtype=bool)
-        h_closed_ns = np.zeros(len(history), dtype=np.int64)
+        h_has_close = np.zeros(len(rows), dtype=bool)
+        h_closed_ns = np.zeros(len(rows), dtype=np.int64)
     closed_later = h_has_close & (h_closed_ns > end_ns)
-    history["_closed"] = h_closed_ns
-    history["_has_close"] = h_has_close & ~closed_later
-    xy = _metric_xy(history)
-    history["_x"] = xy[:, 0]
-    history["_y"] = xy[:, 1]
-    # ... and those in the window
-    in_window = history["_period"].isin(window_labels).to_numpy()
-    window = history.loc[in_window]
-    wu = window["_u"].to_numpy(dtype=np.int64)
+    h_closed = h_has_close & ~closed_later
+    # the closures a window report can come back after
+    horizon = int(float(comeback_days) * _NS_PER_DAY)
+    usable = h_closed & (h_closed_ns >= window_start_ns - horizon)
+    if CLOSED_AT not in reports.columns or not in_window.any():
+        usable[:] = False
+
+    # categories, factorized once over the reports that need one
+    need = in_window | usable
+    cat_code, cat_uniques = pd.factorize(
+        reports[CATEGORY].take(rows[need]), use_na_sentinel=True
+    )
+    cat_code = np.asarray(cat_code, dtype=np.int64)
+    names = np.asarray(pd.Index(cat_uniques).astype(str), dtype=object)
+    n_cats = len(names) + 1
+    key = hu[need] * n_cats + (cat_code + 1)  # unit and category (NA: 0)
+    w_of_need = in_window[need]
+    u_of_need = usable[need]
+    wc = cat_code[w_of_need]
 
     def per_unit(mask: npt.ArrayLike | None = None, w: Any = None) -> FloatArray:
-        sel = np.ones(len(window), dtype=bool) if mask is None else np.asarray(mask)
+        sel = np.ones(len(wu), dtype=bool) if mask is None else np.asarray(mask)
         weights_ = None if w is None else np.asarray(w, dtype=np.float64)[sel]
         return np.bincount(wu[sel], weights=weights_, minlength=n_units).astype(
             np.float64
@@ -995,56 +1202,54 @@ def blind_spots(
 
     # recurrence
     present = np.zeros((n_units, n_periods), dtype=bool)
-    p_code = pd.Index(window_labels).get_indexer(window["_period"])
     present[wu, p_code] = True
     seen = present.sum(axis=1)
     streak = _runs_from_end(present)
 
     # comeback
-    status = (
-        window[STATUS].astype(object).to_numpy()
-        if STATUS in window.columns
-        else np.full(len(window), None, dtype=object)
-    )
-    reopen_flag = status == "reopened"
-    if REOPEN_COUNT in window.columns:
-        rc = pd.to_numeric(window[REOPEN_COUNT], errors="coerce").fillna(0).to_numpy()
-        reopen_flag = reopen_flag | (rc > 0)
+    if STATUS in reports.columns:
+        reopen_flag = reports[STATUS].take(wrows).isin(["reopened"]).to_numpy(bool)
+    else:
+        reopen_flag = np.zeros(len(wrows), dtype=bool)
+    if REOPEN_COUNT in reports.columns:
+        rc = pd.to_numeric(reports[REOPEN_COUNT].take(wrows), errors="coerce")
+        reopen_flag = reopen_flag | (rc.fillna(0).to_numpy() > 0)
     reopened = per_unit(reopen_flag)
     came_back = _comebacks(
-        window,
-        history,
+        reports,
+        left_rows=wrows,
+        left_key=key[w_of_need],
+        left_t=wt,
+        right_rows=rows[usable],
+        right_key=key[u_of_need],
+        right_closed=h_closed_ns[usable],
+        zone_rows=rows,
         days=float(comeback_days),
         distance_m=None if comeback_distance_m is None else float(comeback_distance_m),
-        window_start_ns=int(
-            _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
-        ),
     )
     comebacks = per_unit(came_back)
-    n_window = per_unit()
+    n_reports = per_unit()
     comeback_share = np.divide(
         per_unit(reopen_flag | came_back),
-        n_window,
+        n_reports,
         out=np.full(n_units, np.nan),
-        where=n_window > 0,
+        where=n_reports > 0,
     )
 
     # resolution
-    if STATUS in history.columns:
-        is_open = history[STATUS].astype(object).isin(_OPEN_STATUSES).to_numpy()
+    if STATUS in reports.columns:
+        is_open = reports[STATUS].isin(_OPEN_STATUSES).to_numpy(dtype=bool)[rows]
         is_open = is_open | closed_later
-    elif CLOSED_AT in history.columns:
+    elif CLOSED_AT in reports.columns:
         is_open = ~h_has_close | closed_later
     else:
-        is_open = np.zeros(len(history), dtype=bool)
-    open_now = np.bincount(
-        history["_u"].to_numpy(dtype=np.int64)[is_open], minlength=n_units
-    ).astype(np.float64)
+        is_open = np.zeros(len(rows), dtype=bool)
+    open_now = np.bincount(hu[is_open], minlength=n_units).astype(np.float64)
     median_close = np.full(n_units, np.nan)
     share_late = np.full(n_units, np.nan)
-    has_close = (h_has_close & ~closed_later)[in_window]
+    has_close = h_closed[in_window]
     if has_close.any():
-        dur = (h_closed_ns[in_window] - window["_t"].to_numpy()) / _NS_PER_DAY
+        dur = (h_closed_ns[in_window] - wt) / _NS_PER_DAY
         frame = pd.DataFrame({"u": wu[has_close], "d": dur[has_close]})
         med = frame.groupby("u")["d"].median()
         median_close[med.index.to_numpy(dtype=np.int64)] = med.to_numpy()
@@ -1057,10 +1262,12 @@ def blind_spots(
     # who finds it (and how often outsiders find things in the whole window)
     outside_share = np.full(n_units, np.nan)
     baseline = 0.0
-    if SOURCE in window.columns:
-        src = window[SOURCE].astype(object)
-        outside = src.isin(OUTSIDE_SOURCES).to_numpy()
-        known = outside | src.isin(OWN_SOURCES).to_numpy()
+    has_hotline = np.zeros(n_units, dtype=bool)
+    has_evaluation = np.zeros(n_units, dtype=bool)
+    if SOURCE in reports.columns:
+        src = reports[SOURCE].take(wrows)
+        outside = src.isin(OUTSIDE_SOURCES).to_numpy(dtype=bool)
+        known = outside | src.isin(OWN_SOURCES).to_numpy(dtype=bool)
         n_known = per_unit(known)
         outside_share = np.divide(
             per_unit(outside),
@@ -1070,90 +1277,100 @@ def blind_spots(
         )
         if known.any():
             baseline = float(outside.sum() / known.sum())
+        has_hotline[wu[src.isin(["hotline"]).to_numpy(dtype=bool)]] = True
+        has_evaluation[wu[src.isin(["evaluation"]).to_numpy(dtype=bool)]] = True
 
     # volume and category mix
-    n_reports = per_unit()
-    base_w = (
-        pd.to_numeric(window[WEIGHT], errors="coerce").fillna(1.0)
-        if WEIGHT in window.columns
-        else pd.Series(1.0, index=window.index)
+    report_w: FloatArray = (
+        pd.to_numeric(reports[WEIGHT].take(wrows), errors="coerce")
+        .fillna(1.0)
+        .to_numpy(dtype=np.float64)
+        if WEIGHT in reports.columns
+        else np.ones(len(wrows))
     )
     if category_weights:
-        mapped = window[CATEGORY].astype(object).map(dict(category_weights))
-        report_w = mapped.astype(float).fillna(base_w)
-    else:
-        report_w = base_w
-    weighted = per_unit(None, report_w.to_numpy(dtype=np.float64))
-    top_text, top_one = _top_categories(window, n_units)
+        per_code = (
+            pd.Series(np.asarray(cat_uniques, dtype=object), dtype=object)
+            .map(dict(category_weights))
+            .astype(float)
+            .to_numpy(dtype=np.float64)
+        )
+        mapped = np.where(wc >= 0, np.append(per_code, np.nan)[wc], np.nan)
+        report_w = np.where(np.isnan(mapped), report_w, mapped)
+    weighted = per_unit(None, report_w)
+    top_text, top_code = _top_categories(wu, wc, names, n_units)
 
     # pattern
     if emerging is None:
-        pattern = _emerging_patterns(history, units, unit=unit, freq=freq)
-    else:
-        pat = pd.Series(
-            emerging[PATTERN].to_numpy(dtype=object),
-            index=pd.Index(emerging[unit]),
+        pattern = _emerging_patterns(
+            reports.iloc[rows], times.take(rows), units, unit=unit, freq=freq, tz=tz
         )
-        pat = pat[~pat.index.duplicated()]
-        pattern = pat.reindex(ids).fillna(_NO_PATTERN).to_numpy(dtype=object)
+    else:
+        em_ids = pd.Index(emerging[unit])
+        pat_values = emerging[PATTERN].to_numpy(dtype=object)
+        if not em_ids.equals(ids):
+            pat = pd.Series(pat_values, index=em_ids)
+            pat = pat[~pat.index.duplicated()]
+            pat_values = pat.reindex(ids).to_numpy(dtype=object)
+        pattern = np.where(pd.isna(pat_values), _NO_PATTERN, pat_values)
 
+    evidence: dict[str, npt.NDArray[Any]] = {
+        PERIODS_WITH_REPORTS: seen.astype(np.int64),
+        CURRENT_STREAK: streak,
+        PATTERN: pattern,
+        REOPENED: reopened.astype(np.int64),
+        COMEBACKS: comebacks.astype(np.int64),
+        COMEBACK_SHARE: comeback_share,
+        OPEN_NOW: open_now.astype(np.int64),
+        MEDIAN_DAYS_TO_CLOSE: median_close,
+        SHARE_CLOSED_LATE: share_late,
+        OUTSIDE_SHARE: outside_share,
+        N_REPORTS: n_reports.astype(np.int64),
+        WEIGHTED_COUNT: weighted,
+        TOP_CATEGORIES: top_text,
+    }
     ev = pd.DataFrame(
-        {
-            PERIODS_WITH_REPORTS: seen.astype(np.int64),
-            CURRENT_STREAK: streak,
-            PATTERN: pattern,
-            REOPENED: reopened.astype(np.int64),
-            COMEBACKS: comebacks.astype(np.int64),
-            COMEBACK_SHARE: comeback_share,
-            OPEN_NOW: open_now.astype(np.int64),
-            MEDIAN_DAYS_TO_CLOSE: median_close,
-            SHARE_CLOSED_LATE: share_late,
-            OUTSIDE_SHARE: outside_share,
-            N_REPORTS: n_reports.astype(np.int64),
-            WEIGHTED_COUNT: weighted,
-            TOP_CATEGORIES: top_text,
-        },
+        {k: v for k, v in evidence.items() if k not in (PATTERN, TOP_CATEGORIES)},
         index=units.index,
     )
+    ev[PATTERN] = pd.Series(pattern, index=units.index, dtype=object)
     score = blind_spot_score(
         ev, periods=n_periods, weights=weights, outside_baseline=baseline
     ).to_numpy()
     # units without any report up to as_of carry no evidence at all
     any_report = (n_reports > 0) | (open_now > 0)
     score = np.where(any_report, score, 0.0)
-    order = np.lexsort(
-        (
-            np.asarray(ids.astype(str), dtype=object).astype(str),
-            -n_reports,
-            -weighted,
-            -score,
-        )
-    )
+    order = np.lexsort((_text_rank(ids), -n_reports, -weighted, -score))
     rank = np.empty(n_units, dtype=np.int64)
     rank[order] = np.arange(1, n_units + 1)
-    outside_zh, outside_en = _outside_names(window, n_units)
     # the reason speaks of the most reported category: its own weeks and streak
-    is_top = window[CATEGORY].astype(object).to_numpy() == top_one[wu]
+    is_top = wc == top_code[wu]
     top_present = np.zeros((n_units, n_periods), dtype=bool)
     top_present[wu[is_top], p_code[is_top]] = True
     reason_zh, reason_en = _reasons(
-        ev,
-        top_one,
-        top_present.sum(axis=1),
-        _runs_from_end(top_present),
-        outside_zh,
-        outside_en,
+        top_code=top_code,
+        names=names,
+        top_seen=top_present.sum(axis=1),
+        top_streak=_runs_from_end(top_present),
+        comebacks=evidence[COMEBACKS],
+        reopened=evidence[REOPENED],
+        open_now=evidence[OPEN_NOW],
+        outside_share=outside_share,
+        n_reports=evidence[N_REPORTS],
+        has_hotline=has_hotline,
+        has_evaluation=has_evaluation,
+        pattern=np.asarray(pattern, dtype=object),
         periods=n_periods,
         freq=freq,
     )
 
     out = units.copy()
-    for col in ev.columns:
-        out[col] = ev[col].to_numpy()
+    for col, values in evidence.items():
+        out[col] = values
     out[SCORE] = score
     out[RANK] = rank
-    out[REASON_ZH] = reason_zh.to_numpy(dtype=object)
-    out[REASON_EN] = reason_en.to_numpy(dtype=object)
+    out[REASON_ZH] = reason_zh
+    out[REASON_EN] = reason_en
     out.attrs.update(
         as_of=end.isoformat(),
         periods=list(window_labels),
@@ -1167,13 +1384,19 @@ def blind_spots(
 
 
 def _emerging_patterns(
-    history: pd.DataFrame, units: gpd.GeoDataFrame, *, unit: str, freq: str
+    history: pd.DataFrame,
+    times: pd.Series,
+    units: gpd.GeoDataFrame,
+    *,
+    unit: str,
+    freq: str,
+    tz: str,
 ) -> npt.NDArray[np.object_]:
     """Patterns from :func:`hotspots.emerging_hotspots` on the reports so far."""
     from .emerging import emerging_hotspots
 
     n = len(units)
-    if history.empty or history["_period"].nunique() < 2:
+    if history.empty or len(set(period_labels(times, freq=freq, tz=tz))) < 2:
         return np.full(n, _NO_PATTERN, dtype=object)
     kind: Literal["network", "queen"] = (
         "network" if {NODE_FROM, NODE_TO} <= set(units.columns) else "queen"

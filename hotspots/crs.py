@@ -54,8 +54,10 @@ __all__ = [
     "convert",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "geometry_xy",
     "in_china",
     "local_metric_crs",
+    "metric_xy",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -486,3 +488,87 @@ def local_metric_crs(lon: npt.ArrayLike, lat: npt.ArrayLike) -> pyproj.CRS:
         )
         raise CRSError(msg)
     return _utm_for(round(mx, 3), round(my, 3))
+
+
+def geometry_xy(geometries: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Return the x/y of points (the centroid of other shapes); NaN if missing.
+
+    Reads the coordinates without building new geometries: for an array of
+    points their bounds are read directly (about 4x faster than
+    ``shapely.get_coordinates`` on a million points).
+
+    Parameters
+    ----------
+    geometries
+        Shapely geometries (None or empty for a missing location).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        x and y.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> x, y = geometry_xy([Point(1, 2), box(0, 0, 2, 2), None])
+    >>> x.tolist(), y.tolist()
+    ([1.0, 1.0, nan], [2.0, 1.0, nan])
+    """
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object).ravel()
+    other = shapely.get_type_id(geoms) > 0  # None is -1, Point 0
+    if other.any():
+        geoms = geoms.copy()
+        geoms[other] = shapely.centroid(geoms[other])
+    bounds = shapely.bounds(geoms)  # (x, y, x, y) for a point, NaN when empty
+    return bounds[:, 0].copy(), bounds[:, 1].copy()
+
+
+def metric_xy(
+    geometries: npt.ArrayLike, crs: object, *, metric: object = None
+) -> tuple[FloatArray, FloatArray, pyproj.CRS]:
+    """Return x/y in metres of points (centroids of other shapes) and the CRS.
+
+    Parameters
+    ----------
+    geometries
+        Shapely geometries in ``crs`` (None or empty: NaN).
+    crs
+        Their CRS (anything pyproj accepts).
+    metric
+        The metric CRS to use; default: ``crs`` itself when it is projected,
+        else the local UTM zone (:func:`local_metric_crs`).
+
+    Returns
+    -------
+    tuple
+        x, y (numpy arrays, metres) and the metric CRS.
+
+    Raises
+    ------
+    CRSError
+        When ``crs`` is missing, or no point has coordinates to choose a zone.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> x, y, m = metric_xy([Point(120.38, 36.07)], "EPSG:4326")
+    >>> m.to_epsg(), round(float(x[0])), round(float(y[0]))
+    (32651, 264049, 3994890)
+    """
+    if crs is None:
+        msg = "the geometries have no CRS. Set it with .set_crs('EPSG:4326')."
+        raise CRSError(msg)
+    src = pyproj.CRS.from_user_input(crs)
+    x, y = geometry_xy(geometries)
+    if metric is not None:
+        target = pyproj.CRS.from_user_input(metric)
+    elif src.is_projected:
+        target = src
+    else:
+        target = local_metric_crs(x, y)
+    if target.equals(src):
+        return x, y, target
+    tx, ty = pyproj.Transformer.from_crs(src, target, always_xy=True).transform(x, y)
+    return np.asarray(tx, dtype=np.float64), np.asarray(ty, dtype=np.float64), target

@@ -16,9 +16,11 @@ tie rules) and fast:
   the rare pairs whose sign is not certain (points on or within rounding
   distance of an edge) are decided by GEOS; polygons with more than 64 edges
   are tested by GEOS (prepared) directly;
-* the nearest street segment comes from a bulk ``STRtree.query(predicate=
-  "dwithin")`` and an exact GEOS distance per candidate, minimised per report
-  in numpy.
+* the nearest street segment: the segments are split into straight edges,
+  binned by the band of the maximum distance around each edge; each report is
+  measured against the edges of its bin with GEOS's point-to-segment formula
+  evaluated operation for operation in numpy (bit-identical to
+  ``shapely.distance``), minimised per report.
 
 Points on shared edges and vertices
 -----------------------------------
@@ -47,6 +49,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Mapping
@@ -385,6 +388,251 @@ def _locate_regular(
 
 # -- nearest segment -----------------------------------------------------------
 
+#: Candidate (point, edge) pairs processed at once (bounds their memory).
+_PAIR_CHUNK: Final = 1 << 19
+#: Geometry type ids whose distance is the minimum over straight edges:
+#: LineString, LinearRing, MultiLineString. Others are measured by GEOS.
+_LINEAR_TYPES: Final = (1, 2, 5)
+
+
+class _SegmentIndex:
+    """Straight edges of lines in bins covering each edge's distance band.
+
+    Every edge is listed in each bin that its band, the edge widened by
+    ``max_distance_m`` in x and y (a square brush, which holds the disc of
+    that radius) plus a relative margin far above rounding error, touches:
+    row by row, the part of the edge within the row's y range widened by the
+    distance gives the columns. A point within the distance of an edge lies
+    in one of the edge's bins, so the bin of the point lists every candidate.
+    """
+
+    def __init__(self, lines: ObjArray, tie: IntArray, max_distance_m: float) -> None:
+        types = shapely.get_type_id(lines)
+        line_of = np.arange(len(lines), dtype=np.int64)
+        if bool((types == 5).any()):
+            lines, line_of = shapely.get_parts(lines, return_index=True)
+        xy, vtx_of = shapely.get_coordinates(lines, return_index=True)
+        first = np.flatnonzero(vtx_of[1:] == vtx_of[:-1])
+        # an edge with a NaN or infinite coordinate is never within a finite
+        # distance (GEOS gets NaN or inf for it): leave it out
+        finite = np.isfinite(xy).all(axis=1)
+        first = first[finite[first] & finite[first + 1]]
+        self.nbx = self.nby = 0
+        if len(first) == 0:
+            return
+        a, b = xy[first], xy[first + 1]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        big = max(float(np.abs(xy[finite]).max()), 1.0)
+        w = max_distance_m + 1e-9 * (max_distance_m + big)
+        self.x0, self.y0 = float(lo[:, 0].min()) - w, float(lo[:, 1].min()) - w
+        width = float(hi[:, 0].max()) + w - self.x0
+        height = float(hi[:, 1].max()) + w - self.y0
+        # bins of 1.5 times the distance, larger while there are too many bins
+        # or (typically) more than a few entries per edge; one bin always fits
+        size = max(1.5 * max_distance_m, math.sqrt(width * height / _MAX_BINS), 1e-9)
+        max_entries = max(_MAX_BIN_ENTRIES, 4 * len(first))
+        span = np.floor((hi - lo + 2 * w) / size) + 1
+        while True:
+            nbx = math.floor(width / size) + 1
+            nby = math.floor(height / size) + 1
+            typical = float((span[:, 0] * span[:, 1]).sum())
+            if (nbx * nby <= _MAX_BINS and typical <= max_entries) or nbx * nby == 1:
+                break
+            size *= 2.0
+            span = np.floor((hi - lo + 2 * w) / size) + 1
+        self.size, self.nbx, self.nby = size, nbx, nby
+        # edges in the row-major order of their first vertex's bin, so that the
+        # edges listed in one bin lie close together in memory
+        order = np.argsort(
+            self._cell(a[:, 1], self.y0, nby) * nbx + self._cell(a[:, 0], self.x0, nbx),
+            kind="stable",
+        )
+        first = first[order]
+        ax, ay = xy[first, 0], xy[first, 1]
+        bx, by = xy[first + 1, 0], xy[first + 1, 1]
+        ex, ey = bx - ax, by - ay
+        len2 = ex * ex + ey * ey
+        # GEOS measures a zero-length edge (A == B) from A: keep ex = ey = 0
+        # and a negative squared length, so that r = -0 <= 0 picks that branch
+        point = (ax == bx) & (ay == by)
+        ex[point], ey[point], len2[point] = 0.0, 0.0, -1.0
+        self.cols = (ax, ay, ex, ey, len2, bx, by, np.sqrt(np.abs(len2)))
+        self.tie = tie[line_of[vtx_of[first]]]
+        # (bin, edge) entries as one sorted int64 key, in chunks of edges
+        self.w = w
+        key = np.concatenate(
+            [
+                self._keys(np.arange(k, min(k + _CHUNK, len(ax)), dtype=np.int64))
+                for k in range(0, len(ax), _CHUNK)
+            ]
+        )
+        key.sort()
+        binid, self.bin_edge = np.divmod(key, len(ax))
+        del key
+        self.bin_start = np.zeros(nbx * nby + 1, dtype=np.int64)
+        np.cumsum(np.bincount(binid, minlength=nbx * nby), out=self.bin_start[1:])
+
+    def _keys(self, edges: IntArray) -> IntArray:
+        """Return ``bin * n_edges + edge`` for each bin in the band of the edges.
+
+        Row by row: the part of the edge within the row's y range widened by
+        the distance, widened by the distance in x, gives the columns.
+        """
+        w, size = self.w, self.size
+        ax, ay, ex, ey = (self.cols[i][edges] for i in range(4))
+        by = self.cols[6][edges]
+        r0 = self._cell(np.minimum(ay, by) - w, self.y0, self.nby)
+        nr = self._cell(np.maximum(ay, by) + w, self.y0, self.nby) - r0 + 1
+        e = np.repeat(np.arange(len(edges), dtype=np.int64), nr)
+        row = np.repeat(r0, nr) + _ranges(nr)
+        flat = ey[e] == 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t0 = np.clip((self.y0 + row * size - w - ay[e]) / ey[e], 0.0, 1.0)
+            t1 = np.clip((self.y0 + (row + 1) * size + w - ay[e]) / ey[e], 0.0, 1.0)
+        xa = ax[e] + ex[e] * np.where(flat, 0.0, t0)
+        xb = ax[e] + ex[e] * np.where(flat, 1.0, t1)
+        c0 = self._cell(np.minimum(xa, xb) - w, self.x0, self.nbx)
+        nc = self._cell(np.maximum(xa, xb) + w, self.x0, self.nbx) - c0 + 1
+        key = np.repeat(row * self.nbx + c0, nc)
+        key += _ranges(nc)
+        key *= len(self.tie)
+        key += np.repeat(edges[e], nc)
+        return key
+
+    def _cell(self, v: FloatArray, v0: float, nb: int) -> IntArray:
+        return np.clip(np.floor((v - v0) / self.size), 0, nb - 1).astype(np.int64)
+
+    def bins(self, x: FloatArray, y: FloatArray) -> tuple[IntArray, IntArray]:
+        """Return each point's first entry and number of candidate edges."""
+        if self.nbx == 0:
+            zero = np.zeros(len(x), dtype=np.int64)
+            return zero, zero
+        fx = np.floor((x - self.x0) / self.size)
+        fy = np.floor((y - self.y0) / self.size)
+        # NaN and points outside every band fail these tests: no candidates
+        ok = (fx >= 0) & (fx < self.nbx) & (fy >= 0) & (fy < self.nby)
+        b = np.where(ok, fy, 0.0) * self.nbx + np.where(ok, fx, 0.0)
+        start = self.bin_start[b.astype(np.int64)]
+        return start, np.where(ok, self.bin_start[b.astype(np.int64) + 1] - start, 0)
+
+    def fill(
+        self, x: FloatArray, y: FloatArray, dmin: FloatArray, tmin: IntArray
+    ) -> None:
+        """Write each point's smallest edge distance and its tie key.
+
+        In chunks of points, split further so that each step holds at most
+        about ``_PAIR_CHUNK`` candidate pairs.
+        """
+        for s in range(0, len(x), _CHUNK):
+            cx, cy = x[s : s + _CHUNK], y[s : s + _CHUNK]
+            start, cnt = self.bins(cx, cy)
+            ends = np.cumsum(cnt)
+            cuts = np.searchsorted(ends, np.arange(_PAIR_CHUNK, ends[-1], _PAIR_CHUNK))
+            for a, b in itertools.pairwise(np.unique(np.r_[0, cuts, len(cx)]).tolist()):
+                dmin[s + a : s + b], tmin[s + a : s + b] = self.nearest(
+                    cx[a:b], cy[a:b], start[a:b], cnt[a:b]
+                )
+
+    def nearest(
+        self, x: FloatArray, y: FloatArray, start: IntArray, cnt: IntArray
+    ) -> tuple[FloatArray, IntArray]:
+        """Per point: the smallest distance to a candidate edge and its tie key.
+
+        Points without candidates get ``inf`` and the largest int64.
+        """
+        n = len(x)
+        dmin = np.full(n, np.inf)
+        tmin = np.full(n, _LARGE, dtype=np.int64)
+        ends = np.cumsum(cnt)
+        total = int(ends[-1]) if n else 0
+        if total == 0:
+            return dmin, tmin
+        off = np.repeat(start - (ends - cnt), cnt) + np.arange(total, dtype=np.int64)
+        e = self.bin_edge[off]
+        d = _point_segment_distance(
+            np.repeat(x, cnt), np.repeat(y, cnt), *(c[e] for c in self.cols)
+        )
+        has = cnt > 0
+        first = (ends - cnt)[has]
+        # GEOS skips NaN edge distances (``dist < minDistance``): so does fmin
+        dmin[has] = np.fmin.reduceat(d, first)
+        key = np.where(d == np.repeat(dmin, cnt), self.tie[e], _LARGE)
+        tmin[has] = np.minimum.reduceat(key, first)
+        return dmin, tmin
+
+
+def _point_segment_distance(
+    px: FloatArray,
+    py: FloatArray,
+    ax: FloatArray,
+    ay: FloatArray,
+    ex: FloatArray,
+    ey: FloatArray,
+    len2: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    sq: FloatArray,
+) -> FloatArray:
+    """GEOS ``Distance::pointToSegment``, operation for operation (bit-identical).
+
+    ``ex, ey = B - A``, ``len2 = ex * ex + ey * ey`` (-1 where ``A == B``,
+    with ``ex = ey = 0``) and ``sq = sqrt(len2)``, as GEOS computes them.
+    GEOS's numerator ``(Ay - py) * ex - (Ax - px) * ey`` is the negation of
+    ``dxa * ey - dya * ex`` exactly, so its absolute value is the same. The
+    arrays are overwritten.
+    """
+    dxa = np.subtract(px, ax, out=ax)
+    dya = np.subtract(py, ay, out=ay)
+    r = dxa * ex
+    tmp = dya * ey
+    r += tmp
+    r /= len2
+    perp = np.multiply(dxa, ey, out=ey)
+    np.multiply(dya, ex, out=tmp)
+    perp -= tmp
+    np.abs(perp, out=perp)
+    perp /= len2
+    perp *= sq
+    dxa *= dxa
+    dya *= dya
+    dxa += dya
+    da = np.sqrt(dxa, out=dxa)
+    dxb = np.subtract(px, bx, out=px)
+    dyb = np.subtract(py, by, out=py)
+    dxb *= dxb
+    dyb *= dyb
+    dxb += dyb
+    db = np.sqrt(dxb, out=dxb)
+    d = np.where(r >= 1.0, db, perp)
+    np.copyto(d, da, where=r <= 0.0)
+    return d
+
+
+def _nearest_geos(
+    x: FloatArray,
+    y: FloatArray,
+    geoms: ObjArray,
+    tie: IntArray,
+    max_distance_m: float,
+    dmin: FloatArray,
+    tmin: IntArray,
+) -> None:
+    """Fold GEOS distances to non-linear geometries into ``dmin`` and ``tmin``."""
+    tree = shapely.STRtree(geoms)
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    for s in range(0, len(ok), _CHUNK):
+        sel = ok[s : s + _CHUNK]
+        pts = shapely.points(x[sel], y[sel])
+        ii, jj = tree.query(pts, predicate="dwithin", distance=max_distance_m)
+        d = shapely.distance(pts[ii], geoms[jj])
+        order = np.lexsort((tie[jj], d, ii))
+        ii, jj, d = ii[order], jj[order], d[order]
+        one = np.r_[True, ii[1:] != ii[:-1]] if len(ii) else np.zeros(0, dtype=bool)
+        p, dj, tj = sel[ii[one]], d[one], tie[jj[one]]
+        better = (dj < dmin[p]) | ((dj == dmin[p]) & (tj < tmin[p]))
+        dmin[p[better]] = dj[better]
+        tmin[p[better]] = tj[better]
+
 
 def nearest_segments(
     x: npt.ArrayLike,
@@ -396,9 +644,14 @@ def nearest_segments(
 ) -> tuple[IntArray, FloatArray]:
     """Return the nearest line within a distance of each point and the distance.
 
-    Candidates come from a bulk ``STRtree.query(predicate="dwithin")``; each
-    distance is GEOS's (as in ``sjoin_nearest``); per point the smallest
-    distance wins, ties go to the smallest ``rank`` (default: position).
+    Lines are split into straight edges, binned by the band of
+    ``max_distance_m`` around each edge; each point is measured against the
+    edges listed in its bin with GEOS's point-to-segment formula, evaluated
+    operation for operation in numpy, so every distance is bit-identical to
+    ``shapely.distance`` (as in ``sjoin_nearest``). Geometries other than
+    LineString, LinearRing and MultiLineString are measured by GEOS. Per point
+    the smallest distance wins, ties go to the smallest ``rank`` (default:
+    position), then to the smallest position.
 
     Parameters
     ----------
@@ -427,33 +680,39 @@ def nearest_segments(
     xs = np.asarray(x, dtype=np.float64).ravel()
     ys = np.asarray(y, dtype=np.float64).ravel()
     geoms = np.asarray(lines, dtype=object).ravel()
-    order_rank = (
-        np.arange(len(geoms), dtype=np.int64)
-        if rank is None
-        else np.asarray(rank, dtype=np.int64).ravel()
-    )
     pos = np.full(len(xs), -1, dtype=np.int64)
     dist = np.full(len(xs), np.nan)
     if len(geoms) == 0 or len(xs) == 0:
         return pos, dist
-    tree = shapely.STRtree(geoms)
-    finite = np.isfinite(xs) & np.isfinite(ys)
-    for s in range(0, len(xs), _CHUNK):
-        sel = np.flatnonzero(finite[s : s + _CHUNK]) + s
-        if len(sel) == 0:
-            continue
-        pts = shapely.points(xs[sel], ys[sel])
-        ii, jj = tree.query(pts, predicate="dwithin", distance=float(max_distance_m))
-        d = shapely.distance(pts[ii], geoms[jj])
-        ok = d <= max_distance_m
-        ii, jj, d = ii[ok], jj[ok], d[ok]
-        if len(ii) == 0:
-            continue
-        order = np.lexsort((order_rank[jj], d, ii))
-        ii, jj, d = ii[order], jj[order], d[order]
-        first = np.r_[True, ii[1:] != ii[:-1]]
-        pos[sel[ii[first]]] = jj[first]
-        dist[sel[ii[first]]] = d[first]
+    max_d = float(max_distance_m)
+    if not max_d >= 0.0:  # negative or NaN: nothing is within
+        return pos, dist
+    if math.isinf(max_d):
+        # every line is within: any bound above every distance will do
+        ext = np.r_[xs, ys, shapely.bounds(geoms).ravel()]
+        ext = np.abs(ext[np.isfinite(ext)])
+        max_d = 4.0 * float(ext.max(initial=0.0)) + 1.0
+    # tie key: position in (rank, position) order
+    by_rank = (
+        np.arange(len(geoms), dtype=np.int64)
+        if rank is None
+        else np.argsort(np.asarray(rank, dtype=np.int64).ravel(), kind="stable")
+    )
+    tie = np.empty(len(geoms), dtype=np.int64)
+    tie[by_rank] = np.arange(len(geoms), dtype=np.int64)
+    types = shapely.get_type_id(geoms)
+    linear = np.isin(types, _LINEAR_TYPES)
+    dmin = np.full(len(xs), np.inf)
+    tmin = np.full(len(xs), _LARGE, dtype=np.int64)
+    if linear.any():
+        index = _SegmentIndex(geoms[linear], tie[linear], max_d)
+        index.fill(xs, ys, dmin, tmin)
+    other = np.flatnonzero(~linear & (types >= 0) & ~shapely.is_empty(geoms))
+    if len(other):
+        _nearest_geos(xs, ys, geoms[other], tie[other], max_d, dmin, tmin)
+    found = np.flatnonzero((dmin <= max_distance_m) & (tmin < _LARGE))
+    pos[found] = by_rank[tmin[found]]
+    dist[found] = dmin[found]
     return pos, dist
 
 

@@ -28,11 +28,12 @@ __all__ = [
     "write_csv",
     "write_json",
     "write_text",
+    "write_workbook",
     "write_xlsx",
 ]
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it.
 
     Parameters
@@ -92,21 +93,29 @@ def temp_dir(parent: str | Path, prefix: str) -> Path:
     return path
 
 
-def write_text(path: str | Path, text: str) -> Path:
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 text atomically."""
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def write_json(path: str | Path, data: Mapping[str, Any]) -> Path:
+def write_json(path: str | os.PathLike[str], data: Mapping[str, Any]) -> Path:
     """Write JSON (UTF-8, Chinese kept readable, keys in insertion order)."""
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return write_text(path, text + "\n")
 
 
 def write_csv(
-    path: str | Path, frame: pd.DataFrame, *, headers: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> Path:
     """Write a CSV in UTF-8 with BOM (so Excel opens Chinese text correctly).
+
+    Report text is untrusted and spreadsheets run cells that look like
+    formulas, so text starting with ``=``, ``@``, a tab or a carriage return,
+    or with ``+`` / ``-`` when it is not a plain number, gets a leading ``'``
+    (the OWASP rule against CSV injection). Numbers are written as they are.
 
     Parameters
     ----------
@@ -117,33 +126,98 @@ def write_csv(
     headers
         Optional renaming of the columns (e.g. to Chinese headers).
     """
-    out = _plain(frame, headers)
+    out = _defuse_formulas(_plain(frame, headers))
     return atomic_write(
         path, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig")
     )
 
 
 def write_xlsx(
-    path: str | Path,
+    path: str | os.PathLike[str],
     frame: pd.DataFrame,
     *,
     headers: Mapping[str, str] | None = None,
     sheet_name: str = "Sheet1",
 ) -> Path:
-    """Write an Excel workbook (openpyxl) with one sheet.
+    """Write an Excel workbook with one sheet (see :func:`write_workbook`)."""
+    return write_workbook(path, {sheet_name: frame}, headers=headers)
 
-    The workbook's creation and modification times are fixed, so the same
-    table gives the same cells and properties on every run.
+
+def write_workbook(
+    path: str | os.PathLike[str],
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Path:
+    """Write an Excel workbook, one sheet per table, atomically.
+
+    Cells keep their types (numbers, dates, text; missing values are left
+    empty). Text is always stored as text: a report description that starts
+    with ``=`` or looks like a link stays plain text, never a formula or a
+    hyperlink. The header row is frozen and has filter buttons. The workbook's
+    creation time is fixed, so the same tables give byte-identical files.
+
+    Parameters
+    ----------
+    path
+        The destination.
+    sheets
+        Sheet name -> table, in order.
+    headers
+        Optional renaming of the columns (e.g. to Chinese headers).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
-    out = _plain(frame, headers)
+    import xlsxwriter  # the fast standard writer; imported only when used
+
+    tables = {name: _plain(frame, headers) for name, frame in sheets.items()}
 
     def write(p: Path) -> None:
-        with pd.ExcelWriter(p, engine="openpyxl") as writer:
-            out.to_excel(writer, index=False, sheet_name=sheet_name)
-            props = writer.book.properties
-            props.created = props.modified = _FIXED_TIME
+        book = xlsxwriter.Workbook(
+            str(p),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd hh:mm:ss",
+            },
+        )
+        book.set_properties({"created": _FIXED_TIME})
+        for name, table in tables.items():
+            sheet = book.add_worksheet(name)
+            sheet.write_row(0, 0, [str(c) for c in table.columns])
+            cells = table.astype(object).where(table.notna(), None)
+            for i, row in enumerate(cells.itertuples(index=False, name=None), 1):
+                sheet.write_row(i, 0, row)
+            sheet.freeze_panes(1, 0)
+            if len(table.columns):
+                sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+        book.close()
 
     return atomic_write(path, write)
+
+
+#: Text a spreadsheet would read as a formula (see :func:`write_csv`).
+_FORMULA_START: Final = r"^(?:[=@\t\r]|[+-](?![0-9]+(?:\.[0-9]+)?$))"
+
+
+def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+            continue
+        text = s.astype("string")
+        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.astype(object).where(~risky.to_numpy(), "'" + text)
+    return out
 
 
 def _plain(frame: pd.DataFrame, headers: Mapping[str, str] | None) -> pd.DataFrame:

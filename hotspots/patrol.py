@@ -69,11 +69,10 @@ import itertools
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -102,6 +101,7 @@ from .network import (
     street_graph,
     travel_table,
 )
+from .outputs import atomic_write, write_csv, write_workbook
 
 __all__ = [
     "ARRIVAL",
@@ -320,7 +320,7 @@ class PatrolPlan:
             )
         doc = {"type": "FeatureCollection", "features": features}
         text = json.dumps(doc, ensure_ascii=False)
-        return _atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def to_gpx(self, path: str | os.PathLike[str]) -> Path:
         """Write GPX 1.1 for patrol phones: a track per team, a waypoint per stop.
@@ -365,7 +365,7 @@ class PatrolPlan:
                 )
         tree = ET.ElementTree(root)
         ET.indent(tree)
-        return _atomic_write(
+        return atomic_write(
             path,
             lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True),
         )
@@ -375,10 +375,7 @@ class PatrolPlan:
 
         Written atomically.
         """
-        table = self.schedule()
-        return _atomic_write(
-            path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        )
+        return write_csv(path, self.schedule())
 
     def to_xlsx(self, path: str | os.PathLike[str]) -> Path:
         """Write the schedule, the route summary and the left-out targets as XLSX.
@@ -392,32 +389,7 @@ class PatrolPlan:
             "未安排目标": self.left_out_table(),
         }
 
-        def write(tmp: Path) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                for name, table in sheets.items():
-                    table.to_excel(xl, sheet_name=name, index=False)
-
-        return _atomic_write(path, write)
-
-
-def _atomic_write(
-    path: str | os.PathLike[str], write: Callable[[Path], object]
-) -> Path:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=target.suffix or ".tmp", dir=target.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+        return write_workbook(path, sheets)
 
 
 # ------------------------------------------------------------------------------

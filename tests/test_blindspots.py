@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from hotspots import blindspots
 from hotspots.blindspots import (
     PATTERN_SEVERITY,
     BlindSpotWeights,
@@ -583,3 +584,131 @@ def test_reason_speaks_of_the_top_category_weeks():
     assert res.loc["c0", "reason_en"].startswith(
         "占道经营 reported in 3 of the last 8 weeks"
     )
+
+
+# -- fast paths and their fallbacks --------------------------------------------
+
+
+def random_rows(n: int, seed: int) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    return [
+        {
+            "week": int(rng.integers(-7, 1)),
+            "day": int(rng.integers(0, 7)),
+            "unit": f"c{rng.integers(0, 4)}",
+            "category": str(rng.choice(["占道经营", "乱停车", "暴露垃圾"])),
+            "source": str(rng.choice(["hotline", "inspector", "evaluation"])),
+            "close_after_days": float(rng.integers(1, 6)),
+            "xy": (
+                float(rng.integers(0, 4)) * 100 + 30.0 + rng.integers(0, 2) * 30,
+                50,
+            ),
+        }
+        for _ in range(n)
+    ]
+
+
+def test_optional_columns_absent_contribute_no_evidence():
+    rows = [{"week": w, "close_after_days": 1} for w in (-2, -1, -1, 0)]
+    units = cells()
+    emerging = units.assign(pattern="no_pattern")
+    full = blind_spots(make_reports(rows), units, emerging=emerging)
+    assert full.loc[0, "comebacks"] == 3  # each week after a close a week before
+    slim = make_reports(rows)[["reported_at", "category", "grid_id", "geometry"]]
+    res = blind_spots(slim, units, emerging=emerging).set_index("grid_id")
+    c0 = res.loc["c0"]
+    assert (c0.n_reports, c0.weighted_count, c0.current_streak) == (4, 4.0, 3)
+    assert (c0.reopened, c0.comebacks, c0.open_now) == (0, 0, 0)
+    assert np.isnan([c0.median_days_to_close, c0.share_closed_late]).all()
+    assert np.isnan(c0.outside_share)
+    assert c0.reason_zh == "连续3周出现占道经营"
+    assert c0.reason_en == "占道经营 reported 3 weeks in a row"
+    assert res.loc["c1", "reason_en"] == "No reports in the last 8 weeks"
+    # without a geometry nothing is at "the same place", any place still counts
+    plain = pd.DataFrame(make_reports(rows).drop(columns="geometry"))
+    assert blind_spots(plain, units, emerging=emerging).loc[0, "comebacks"] == 0
+    anywhere = blind_spots(plain, units, comeback_distance_m=None, emerging=emerging)
+    assert anywhere.loc[0, "comebacks"] == 3
+
+
+def test_geographic_reports_measure_the_same_place_in_metres():
+    rows = [
+        {"day": -10, "close_after_days": 1, "xy": (120.38, 36.07)},
+        {"day": -5, "xy": (120.38, 36.0701)},  # ~11 m north: the same place
+        {"day": -4, "xy": (120.38, 36.0705)},  # ~56 m north: another place
+    ]
+    reports = make_reports(rows).set_crs("EPSG:4326", allow_override=True)
+    units = gpd.GeoDataFrame(
+        {"grid_id": ["c0"]},
+        geometry=[box(120.37, 36.06, 120.39, 36.08)],
+        crs="EPSG:4326",
+    )
+    emerging = units.assign(pattern="no_pattern")
+    assert blind_spots(reports, units, emerging=emerging).loc[0, "comebacks"] == 1
+    wide = blind_spots(reports, units, comeback_distance_m=60, emerging=emerging)
+    assert wide.loc[0, "comebacks"] == 2
+
+
+def test_object_and_categorical_columns_give_the_same_ledger():
+    rows = random_rows(120, seed=1)
+    units = cells()
+    emerging = units.assign(pattern="sporadic_hot")
+    a = blind_spots(make_reports(rows), units, emerging=emerging)
+    reports = make_reports(rows)
+    reports["grid_id"] = reports["grid_id"].astype(object)
+    for col in ("category", "status", "source"):
+        reports[col] = reports[col].astype("category")
+    b = blind_spots(reports, units.astype({"grid_id": object}), emerging=emerging)
+    assert a["comebacks"].sum() > 0
+    assert b["grid_id"].tolist() == a["grid_id"].tolist()
+    pd.testing.assert_frame_equal(a.drop(columns="grid_id"), b.drop(columns="grid_id"))
+
+
+def test_comeback_pairs_by_sorted_keys_and_in_slices_agree(monkeypatch):
+    rows = random_rows(300, seed=2)
+    units = cells()
+    emerging = units.assign(pattern="no_pattern")
+    reports = make_reports(rows)
+    near = blind_spots(reports, units, emerging=emerging)
+    anywhere = blind_spots(reports, units, comeback_distance_m=None, emerging=emerging)
+    assert 0 < near["comebacks"].sum() < anywhere["comebacks"].sum()
+    monkeypatch.setattr(blindspots, "_DENSE_KEYS", -(10**9))  # sort, never count
+    monkeypatch.setattr(blindspots, "_PAIR_CHUNK", 7)  # many small slices
+    pd.testing.assert_frame_equal(blind_spots(reports, units, emerging=emerging), near)
+    pd.testing.assert_frame_equal(
+        blind_spots(reports, units, comeback_distance_m=None, emerging=emerging),
+        anywhere,
+    )
+
+
+def test_lines_join_clauses_like_python_with_many_distinct_keys(monkeypatch):
+    # ~2,500 distinct keys in each of 6 clauses: the combined key of a line
+    # outgrows int64 and is renumbered on the way
+    rng = np.random.default_rng(3)
+    n = 3000
+    lines = blindspots._Lines(n, seps=("，", "; "), capital=(False, True))
+    zh, en = [""] * n, [""] * n
+    for clause in range(6):
+        mask = rng.random(n) < 0.6
+        keys = rng.integers(0, 2500, int(mask.sum()))
+        lines.add(
+            mask,
+            keys,
+            lambda k, c=clause: f"{k}起{c}",
+            lambda k, c=clause: f"x{k} in {c}",
+        )
+        for i, k in zip(np.flatnonzero(mask), keys, strict=True):
+            zh[i] += ("，" if zh[i] else "") + f"{k}起{clause}"
+            en[i] += ("; " if en[i] else "") + f"x{k} in {clause}"
+    calls = []
+
+    def distinct(values):
+        calls.append(len(values))
+        return distinct_before(values)
+
+    distinct_before = blindspots._distinct
+    monkeypatch.setattr(blindspots, "_distinct", distinct)
+    got_zh, got_en = lines.done("无", "none")
+    assert len(calls) >= 2  # renumbered at least once before the final numbering
+    assert list(got_zh) == [s or "无" for s in zh]
+    assert list(got_en) == [(s or "none")[:1].upper() + (s or "none")[1:] for s in en]

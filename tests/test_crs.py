@@ -7,11 +7,13 @@ the WGS-84 ellipsoid (pyproj.Geod).
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import prcoords
 import pyproj
 import pytest
 from coord_convert import transform as cc
+from shapely.geometry import Point, box
 
 from hotspots.crs import (
     CHINA_BBOX,
@@ -23,6 +25,7 @@ from hotspots.crs import (
     gcj02_to_wgs84,
     in_china,
     local_metric_crs,
+    metric_xy,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -295,3 +298,34 @@ def test_local_metric_crs_errors() -> None:
         local_metric_crs([500_000.0, 501_000.0], [3_990_000.0, 3_991_000.0])
     with pytest.raises(InputError, match="same shape"):
         local_metric_crs([120.0], [36.0, 37.0])
+
+
+def test_metric_xy_equals_geopandas_to_crs_and_keeps_missing_as_nan():
+    rng = np.random.default_rng(3)
+    pts = list(
+        gpd.points_from_xy(rng.uniform(120.3, 120.5, 50), rng.uniform(36, 36.2, 50))
+    )
+    geoms = [*pts, None, Point(), box(120.3, 36.0, 120.32, 36.02)]
+    x, y, metric = metric_xy(geoms, "EPSG:4326")
+    assert metric.to_epsg() == 32651
+    ref = gpd.GeoSeries(pts, crs=4326).to_crs(metric)
+    ref_cen = gpd.GeoSeries(geoms, crs=4326).to_crs(metric).centroid
+    np.testing.assert_allclose(x[:50], ref.x, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(y[:50], ref.y, rtol=0, atol=1e-6)
+    assert np.isnan(x[50:52]).all()
+    assert np.isnan(y[50:52]).all()
+    # the centroid is taken before projecting: within centimetres here
+    assert abs(x[52] - ref_cen.x.iloc[52]) < 0.05
+    # a projected CRS is kept; an explicit metric CRS is used
+    x2, _, same = metric_xy(list(ref), metric)
+    assert same.equals(metric)
+    np.testing.assert_array_equal(x2, ref.x.to_numpy())
+    _, _, utm50 = metric_xy(pts, "EPSG:4326", metric="EPSG:32650")
+    assert utm50.to_epsg() == 32650
+
+
+def test_metric_xy_needs_a_crs_and_a_located_point():
+    with pytest.raises(CRSError, match="no CRS"):
+        metric_xy([Point(1, 2)], None)
+    with pytest.raises(CRSError, match="no point has finite coordinates"):
+        metric_xy([None, Point()], "EPSG:4326")

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
+from hotspots import join as join_module
 from hotspots.boundaries import (
     REGULAR_GRID_ATTR,
     read_boundaries,
@@ -559,6 +560,232 @@ def test_parity_with_sjoin_nearest_and_tie_rule(lines, data):
         out = assign(pts, streets=seg, max_street_distance_m=d, metric_crs=UTM51N)
     assert as_list(out["segment_id"]) == [None if pd.isna(v) else v for v in exp_id]
     np.testing.assert_array_equal(out["street_distance_m"].to_numpy(), exp_d)
+
+
+# -- nearest segments: bit-identical to GEOS, same as the previous method -----------
+
+
+def previous_nearest(x, y, lines, max_distance, rank=None):
+    """The previous implementation: STRtree dwithin, GEOS distances, lexsort."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    geoms = np.asarray(lines, dtype=object)
+    order_rank = np.arange(len(geoms)) if rank is None else np.asarray(rank)
+    pos = np.full(len(x), -1)
+    dist = np.full(len(x), np.nan)
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    pts = shapely.points(x[ok], y[ok])
+    tree = shapely.STRtree(geoms)
+    ii, jj = tree.query(pts, predicate="dwithin", distance=max_distance)
+    d = shapely.distance(pts[ii], geoms[jj])
+    keep = d <= max_distance
+    ii, jj, d = ii[keep], jj[keep], d[keep]
+    order = np.lexsort((order_rank[jj], d, ii))
+    ii, jj, d = ii[order], jj[order], d[order]
+    first = np.r_[True, ii[1:] != ii[:-1]] if len(ii) else np.zeros(0, dtype=bool)
+    pos[ok[ii[first]]] = jj[first]
+    dist[ok[ii[first]]] = d[first]
+    return pos, dist
+
+
+def same_bits(a, b) -> bool:
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def adversarial_scene(seed, x0, y0, scale, max_d):
+    """Lines with many vertices, repeated vertices and zero-length edges, and
+    points on vertices, on edges, on the edges' lines beyond their ends, at
+    exactly the maximum distance, on a lattice (exact ties) and at random."""
+    rng = np.random.default_rng(seed)
+    origin = np.array([x0, y0])
+    lines = []
+    for _ in range(20):  # random multi-vertex lines, some with a repeated vertex
+        xy = rng.uniform(0, scale, (rng.integers(2, 9), 2))
+        if rng.random() < 0.5:
+            k = rng.integers(0, len(xy))
+            xy = np.insert(xy, k, xy[k], axis=0)
+        lines.append(LineString(xy + origin))
+    step = scale / 20
+    for _ in range(20):  # lattice segments (axis-aligned, diagonal, zero-length)
+        a = rng.integers(0, 21, 2) * step
+        b = a + rng.integers(-4, 5, 2) * step
+        mid = a + rng.integers(-4, 5, 2) * step
+        lines.append(LineString(np.array([a, mid, mid, b]) + origin))
+    lines.append(LineString([(x0 + scale / 2, y0 + scale / 3)] * 2))  # a point
+    lines.append(LineString([(x0, y0 + scale), (x0 + scale, y0 + scale)]))
+    lines.append(
+        LineString([(x0, y0 + scale + 2 * max_d), (x0 + scale, y0 + scale + 2 * max_d)])
+    )
+    xy, idx = shapely.get_coordinates(lines, return_index=True)
+    same = idx[1:] == idx[:-1]
+    a, b = xy[:-1][same], xy[1:][same]
+    shifts = np.array([[0, max_d], [0.6 * max_d, -0.8 * max_d], [-max_d, 0]])
+    pts = [xy, *(xy + s for s in shifts)]
+    t = rng.random(len(a))[:, None]
+    pts.append(a + t * (b - a))  # on (or a rounding error off) the edges
+    for t in (-1.0, -1e-12, 0.5, 1.0 + 1e-12, 1.5):
+        pts.append(a + t * (b - a))  # collinear, before, inside and beyond
+    lattice = rng.integers(-6, 27, (1500, 2)) * (step / 2)
+    pts.append(lattice + origin)
+    pts.append(rng.uniform(-2 * max_d, scale + 2 * max_d, (1500, 2)) + origin)
+    mid = np.array([[x0 + scale / 2, y0 + scale + max_d]])  # equidistant, 2 lines
+    pts.append(mid)
+    return np.asarray(lines, dtype=object), np.vstack(pts)
+
+
+SCENES = [  # (x0, y0, scale, max_d)
+    (0.0, 0.0, 200.0, 30.0),
+    (X0, Y0, 200.0, 30.0),
+    (X0 + 0.123456789, Y0 + 0.987654321, 3.0, 0.4),
+    (X0, Y0, 0.05, 0.01),
+]
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_nearest_segments_distances_bit_identical_to_shapely(scene):
+    x0, y0, scale, max_d = scene
+    lines, xy = adversarial_scene(7, x0, y0, scale, max_d)
+    pts = shapely.points(xy)
+    exact_at_limit = 0
+    for line in lines:
+        exp = shapely.distance(pts, line)
+        exact_at_limit += int((exp == max_d).sum())
+        for d_max in (max_d, np.inf):
+            pos, dist = nearest_segments(
+                xy[:, 0], xy[:, 1], [line], max_distance_m=d_max
+            )
+            want = np.where(exp <= d_max, exp, np.nan)
+            assert same_bits(dist, want)
+            assert pos.tolist() == np.where(exp <= d_max, 0, -1).tolist()
+    if x0 == 0.0 or scale == 200.0:
+        assert exact_at_limit > 0  # the scene has points exactly at the limit
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_nearest_segments_equal_previous_implementation(scene):
+    x0, y0, scale, max_d = scene
+    lines, xy = adversarial_scene(8, x0, y0, scale, max_d)
+    rank = np.random.default_rng(1).permutation(len(lines))
+    for r in (None, rank):
+        pos, dist = nearest_segments(
+            xy[:, 0], xy[:, 1], lines, max_distance_m=max_d, rank=r
+        )
+        exp_pos, exp_dist = previous_nearest(xy[:, 0], xy[:, 1], lines, max_d, r)
+        assert pos.tolist() == exp_pos.tolist()
+        assert same_bits(dist, exp_dist)
+        assert (pos >= 0).sum() > len(xy) // 4
+
+
+def test_nearest_segments_ties_and_exact_limit():
+    lines = [
+        LineString([(0, 10), (10, 10)]),
+        LineString([(0, -10), (10, -10)]),
+        LineString([(20, 0), (20, 0), (30, 0)]),  # zero-length first edge
+    ]
+    x = [5.0, 5.0, 5.0, 14.0, 23.0, 20.0]
+    y = [0.0, 0.0, 20.0, 0.0, 4.0, 10.0]
+    pos, dist = nearest_segments(x, y, lines, max_distance_m=10)
+    # equal distance 10 (exactly the limit) to lines 0 and 1: the lower position;
+    # (14, 0) is 6 from the zero-length edge; (23, 4) 4 from line 2
+    assert pos.tolist() == [0, 0, 0, 2, 2, 0]
+    assert dist.tolist() == [10.0, 10.0, 10.0, 6.0, 4.0, 10.0]
+    pos, _ = nearest_segments(x, y, lines, max_distance_m=10, rank=[2, 1, 0])
+    assert pos.tolist() == [1, 1, 0, 2, 2, 2]
+    pos, _ = nearest_segments(x, y, lines, max_distance_m=np.nextafter(10, 0))
+    assert pos.tolist() == [-1, -1, -1, 2, 2, -1]
+
+
+def test_nearest_segments_any_geometry_type_and_odd_inputs():
+    lines = [
+        shapely.MultiLineString([[(0, 0), (10, 0)], [(0, 5), (10, 5)]]),
+        shapely.LinearRing([(20, 0), (30, 0), (30, 10), (20, 0)]),
+        box(40, 0, 50, 10),  # a polygon: 0 inside
+        Point(60, 0),
+        shapely.GeometryCollection([Point(70, 0), LineString([(70, 5), (80, 5)])]),
+        None,
+        LineString(),
+        shapely.MultiLineString([[(90, 0), (90, 0)], [(95, 0), (99, 0)]]),
+    ]
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.uniform(-5, 105, 400), 45, 60, 90, 97, np.nan, 1, np.inf]
+    y = np.r_[rng.uniform(-5, 15, 400), 5, 0, 0, 0, 1, np.nan, 0]
+    for d in (0.0, 2.0, 4.0, 1e9):
+        pos, dist = nearest_segments(x, y, lines, max_distance_m=d)
+        exp_pos, exp_dist = previous_nearest(x, y, lines, d)
+        assert pos.tolist() == exp_pos.tolist()
+        assert same_bits(dist, exp_dist)
+    pos, dist = nearest_segments(x, y, lines, max_distance_m=0.0)
+    assert pos[400:404].tolist() == [2, 3, 7, 7]
+    assert dist[400:404].tolist() == [0.0] * 4
+    assert pos[-3:].tolist() == [-1, -1, -1]
+    assert np.isnan(dist[-3:]).all()
+    # infinite distance: every finite point gets its nearest geometry
+    pos, dist = nearest_segments(x, y, lines, max_distance_m=np.inf)
+    pts = shapely.points(x[:-3], y[:-3])
+    full = np.stack([shapely.distance(pts, g) for g in lines], axis=1)
+    full = np.where(np.isnan(full), np.inf, full)  # None, empty
+    assert pos[:-3].tolist() == np.argmin(full, axis=1).tolist()
+    assert same_bits(dist[:-3], full.min(axis=1))
+    assert pos[-3:].tolist() == [-1, -1, -1]
+    # nothing is within a negative or NaN distance; empty inputs
+    for d in (-1.0, np.nan):
+        assert (nearest_segments(x, y, lines, max_distance_m=d)[0] == -1).all()
+    assert nearest_segments([], [], lines, max_distance_m=5)[0].tolist() == []
+    assert nearest_segments([1.0], [1.0], [], max_distance_m=5)[0].tolist() == [-1]
+    only_empty = nearest_segments([1.0], [1.0], [LineString(), None], max_distance_m=5)
+    assert only_empty[0].tolist() == [-1]
+    assert np.isnan(only_empty[1]).all()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"_CHUNK": 97, "_PAIR_CHUNK": 13},  # many small steps
+        {"_MAX_BINS": 5, "_MAX_BIN_ENTRIES": 1},  # coarse bins, down to one
+    ],
+)
+def test_nearest_segments_chunks_and_bin_limits_same_result(monkeypatch, limits):
+    lines, xy = adversarial_scene(9, X0, Y0, 200.0, 30.0)
+    want = nearest_segments(xy[:, 0], xy[:, 1], lines, max_distance_m=30)
+    for name, value in limits.items():
+        monkeypatch.setattr(join_module, name, value)
+    got = nearest_segments(xy[:, 0], xy[:, 1], lines, max_distance_m=30)
+    assert got[0].tolist() == want[0].tolist()
+    assert same_bits(got[1], want[1])
+
+
+@st.composite
+def messy_lines(draw):
+    """Lines on a coarse lattice with repeated vertices, some multi-part."""
+    vertex = st.tuples(st.integers(0, 8), st.integers(0, 8))
+    out = []
+    for _ in range(draw(st.integers(1, 6))):
+        parts = [
+            draw(st.lists(vertex, min_size=2, max_size=5))
+            for _ in range(draw(st.integers(1, 2)))
+        ]
+        parts = [np.array(p, dtype=float) * 2.5 + [X0, Y0] for p in parts]
+        out.append(
+            LineString(parts[0]) if len(parts) == 1 else shapely.MultiLineString(parts)
+        )
+    return out
+
+
+@PARITY
+@given(lines=messy_lines(), data=st.data())
+def test_nearest_segments_parity_with_previous_implementation(lines, data):
+    rank = data.draw(st.permutations(range(len(lines))))
+    half = st.integers(-8, 48)
+    xs = data.draw(st.lists(half, min_size=1, max_size=30))
+    ys = data.draw(st.lists(half, min_size=len(xs), max_size=len(xs)))
+    x = X0 + np.array(xs, dtype=float) / 2
+    y = Y0 + np.array(ys, dtype=float) / 2
+    d = data.draw(st.sampled_from([0.0, 1.0, 2.5, 5.0, 30.0]))
+    pos, dist = nearest_segments(x, y, lines, max_distance_m=d, rank=rank)
+    exp_pos, exp_dist = previous_nearest(x, y, lines, d, rank)
+    assert pos.tolist() == exp_pos.tolist()
+    assert same_bits(dist, exp_dist)
 
 
 # -- the sample district ---------------------------------------------------------

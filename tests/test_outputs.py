@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from hotspots.outputs import atomic_write, temp_dir, write_csv, write_json, write_xlsx
+from hotspots.outputs import (
+    atomic_write,
+    temp_dir,
+    write_csv,
+    write_json,
+    write_workbook,
+    write_xlsx,
+)
 
 
 def test_atomic_write_leaves_the_old_file_when_the_writer_crashes(tmp_path):
@@ -68,3 +77,66 @@ def test_xlsx_is_reproducible_and_keeps_cells(tmp_path):
     assert [c.value for c in ws[1]] == ["排名", "原因"]
     assert [c.value for c in ws[3]] == [2, "热线"]
     assert wb.properties.created.year == 2026
+    b = write_xlsx(tmp_path / "b.xlsx", frame, sheet_name="盲区台账")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_xlsx_keeps_untrusted_text_as_text_and_types_as_types(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "描述": ['=HYPERLINK("http://evil","x")', "http://example.com", "+1", None],
+            "数": [1.5, np.nan, 3.0, 4.0],
+            "时间": pd.to_datetime(
+                ["2026-11-16 08:00", None, "2026-11-17 09:30", "2026-11-18 00:00"]
+            ).tz_localize("Asia/Shanghai"),
+            "是否": [True, False, True, False],
+        }
+    )
+    path = write_workbook(tmp_path / "w.xlsx", {"甲": frame, "乙": frame.head(1)})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["甲", "乙"]
+    ws = wb["甲"]
+    first = ws.cell(2, 1)
+    assert first.value == '=HYPERLINK("http://evil","x")'
+    assert first.data_type == "s"  # text, not a formula
+    assert ws.cell(3, 1).hyperlink is None
+    assert ws.cell(5, 1).value is None
+    assert [ws.cell(r, 2).value for r in range(2, 6)] == [1.5, None, 3.0, 4.0]
+    assert ws.cell(2, 3).value == dt.datetime(2026, 11, 16, 8, 0)
+    assert ws.cell(3, 3).value is None
+    assert ws.cell(2, 4).value is True
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:D5"
+    assert wb["乙"].max_row == 2
+
+
+def test_csv_defuses_text_a_spreadsheet_would_run_and_keeps_numbers(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "描述": [
+                "=1+1",
+                "-1.5",
+                "-2+3",
+                "+86 138",
+                "@SUM(A1)",
+                "正常",
+                "\tx",
+                None,
+            ],
+            "数": [1, -2, 3, 4, 5, 6, 7, 8],
+        }
+    )
+    text = write_csv(tmp_path / "r.csv", frame).read_text(encoding="utf-8-sig")
+    rows = [line.split(",") for line in text.splitlines()[1:]]
+    assert [r[0] for r in rows] == [
+        "'=1+1",
+        "-1.5",
+        "'-2+3",
+        "'+86 138",
+        "'@SUM(A1)",
+        "正常",
+        "'\tx",
+        "",
+    ]
+    assert [r[1] for r in rows] == ["1", "-2", "3", "4", "5", "6", "7", "8"]
+    assert frame.loc[0, "描述"] == "=1+1"  # input untouched
