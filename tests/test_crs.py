@@ -329,3 +329,30 @@ def test_metric_xy_needs_a_crs_and_a_located_point():
         metric_xy([Point(1, 2)], None)
     with pytest.raises(CRSError, match="no point has finite coordinates"):
         metric_xy([None, Point()], "EPSG:4326")
+
+
+def test_utm_zone_is_the_one_pyproj_finds_first():
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.database import query_utm_crs_info
+
+    rng = np.random.default_rng(5)
+    edges = [
+        (lon, lat)
+        for lon in (-180.0, -6.0, 0.0, 6.0, 120.0, 180.0)
+        for lat in (0.0, 10.0, -10.0)
+    ]
+    points = [*edges, (4.0, 60.0), (10.0, 75.0), (120.0, 84.0), (120.0, -80.0)]
+    points += list(
+        zip(rng.uniform(-180, 180, 40), rng.uniform(-80, 84, 40), strict=True)
+    )
+    for lon, lat in points:
+        infos = query_utm_crs_info(
+            datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+        )
+        assert local_metric_crs([lon], [lat]).to_epsg() == int(infos[0].code), (
+            lon,
+            lat,
+        )
+    for lon, lat in [(120.0, 84.5), (120.0, -80.5)]:
+        with pytest.raises(CRSError, match="no UTM zone covers"):
+            local_metric_crs([lon], [lat])
