@@ -190,3 +190,50 @@ def test_default_and_bad_weeks(job):
     assert default_week(freq="W-SUN", today=dt.date(2026, 11, 22)) == "2026-11-15"
     with pytest.raises(InputError, match="2026-W99"):
         Weekly(job.config, week="2026-W99")
+
+
+def test_a_boundary_error_in_the_loading_thread_surfaces_as_is(
+    district_root, make_config
+):
+    text = make_config(district_root).read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("grid"))
+    config = district_root / "no_grid_threaded.toml"
+    config.write_text(text, encoding="utf-8")
+    job = Weekly(config, week=WEEK)
+    with pytest.raises(InputError, match=r"no boundaries.grid: add the path"):
+        _ = job.assigned
+    assert "read" in job.__dict__  # the exports were read meanwhile
+
+
+def test_steps_load_side_by_side_without_overlapping_progress_calls(
+    district_root, make_config
+):
+    import threading
+    import time
+
+    busy = threading.Lock()
+    steps: list[str] = []
+    overlaps: list[str] = []
+
+    def progress(step: str) -> None:
+        if not busy.acquire(blocking=False):
+            overlaps.append(step)
+            return
+        try:
+            steps.append(step)
+            time.sleep(0.05)  # widen the window a second caller would hit
+        finally:
+            busy.release()
+
+    job = Weekly(make_config(district_root), week=WEEK, progress=progress)
+    assigned = job.assigned
+    assert overlaps == []
+    assert {"read", "grid", "streets", "segments"} <= set(steps)
+    assert steps[-1] == "assign"
+    # the same frames as loading one after the other
+    alone = Weekly(make_config(district_root), week=WEEK)
+    _ = alone.read, alone.grid, alone.segments, alone.areas
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(assigned.drop(columns="geometry")),
+        pd.DataFrame(alone.assigned.drop(columns="geometry")),
+    )
