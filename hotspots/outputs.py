@@ -7,7 +7,9 @@ renamed into place, so a crash never leaves a half-written output.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
+import numbers
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -176,28 +178,55 @@ def write_workbook(
     tables = {name: _plain(frame, headers) for name, frame in sheets.items()}
 
     def write(p: Path) -> None:
-        book = xlsxwriter.Workbook(
-            str(p),
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "default_date_format": "yyyy-mm-dd hh:mm:ss",
-            },
-        )
-        book.set_properties({"created": _FIXED_TIME})
-        for name, table in tables.items():
-            sheet = book.add_worksheet(name)
-            sheet.write_row(0, 0, [str(c) for c in table.columns])
-            cells = table.astype(object).where(table.notna(), None)
-            for i, row in enumerate(cells.itertuples(index=False, name=None), 1):
-                sheet.write_row(i, 0, row)
-            sheet.freeze_panes(1, 0)
-            if len(table.columns):
-                sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
-        book.close()
+        options = {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        }
+        with xlsxwriter.Workbook(str(p), options) as book:  # closed even on error
+            book.set_properties({"created": _FIXED_TIME})
+            for name, table in tables.items():
+                _write_sheet(book.add_worksheet(name), table)
 
     return atomic_write(path, write)
+
+
+def _write_sheet(sheet: Any, table: pd.DataFrame) -> None:
+    """Write the header and the rows of ``table`` into an xlsxwriter sheet."""
+    sheet.write_row(0, 0, [str(c) for c in table.columns])
+    cells = table.astype(object).where(table.notna(), None)
+    for col in table.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(table[col])
+            or pd.api.types.is_datetime64_any_dtype(table[col])
+        ):
+            values = [_cell_value(v) for v in cells[col]]
+            cells[col] = pd.Series(values, index=cells.index, dtype=object)
+    for i, row in enumerate(cells.itertuples(index=False, name=None), 1):
+        sheet.write_row(i, 0, row)
+    sheet.freeze_panes(1, 0)
+    if len(table.columns):
+        sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+
+
+#: Values a spreadsheet cell holds as they are; anything else is written as text.
+_CELL_TYPES: Final = (str, bool, int, float, dt.date, dt.time, dt.timedelta)
+
+
+def _cell_value(value: object) -> object:
+    """Return what a cell holds for ``value``: numbers as numbers, else text.
+
+    NumPy scalars and decimals become Python numbers; values a spreadsheet
+    has no type for (a Period, a dict...) are written as their text.
+    """
+    if value is None or isinstance(value, _CELL_TYPES):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real | decimal.Decimal):
+        return float(value)
+    return str(value)
 
 
 #: Text a spreadsheet would read as a formula (see :func:`write_csv`).

@@ -110,6 +110,30 @@ def test_xlsx_keeps_untrusted_text_as_text_and_types_as_types(tmp_path):
     assert wb["乙"].max_row == 2
 
 
+def test_xlsx_writes_other_values_as_text_and_empty_tables(tmp_path):
+    import decimal
+
+    frame = pd.DataFrame(
+        {
+            "周": pd.period_range("2026-11-16", periods=3, freq="W-SUN"),
+            "值": [decimal.Decimal("1.5"), {"a": 1}, np.int64(7)],
+            "可空": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    path = write_workbook(
+        tmp_path / "o.xlsx", {"表": frame, "空": frame.iloc[:0], "无列": pd.DataFrame()}
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["表"]
+    assert ws.cell(2, 1).value == "2026-11-16/2026-11-22"
+    assert ws.cell(2, 2).value == 1.5
+    assert ws.cell(3, 2).value == "{'a': 1}"
+    assert ws.cell(4, 2).value == 7
+    assert [ws.cell(r, 3).value for r in (2, 3, 4)] == [1, None, 3]
+    assert [c.value for c in wb["空"][1]] == ["周", "值", "可空"]
+    assert wb["空"].max_row == 1
+
+
 def test_csv_defuses_text_a_spreadsheet_would_run_and_keeps_numbers(tmp_path):
     frame = pd.DataFrame(
         {
