@@ -343,11 +343,17 @@ def _polygonal(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return out
 
 
+def _to_crs(geoms: npt.NDArray[np.object_], src: Any, dst: Any) -> Any:
+    """Geometries (a numpy array) from ``src`` to ``dst``."""
+    if len(geoms) == 0 or dst is None:
+        return geoms
+    return gpd.GeoSeries(geoms, crs=src).to_crs(dst).to_numpy()
+
+
 def _overlaps_and_gaps(
     frame: gpd.GeoDataFrame, id_col: str, with_gaps: bool
 ) -> tuple[pd.DataFrame, int, float]:
-    metric = frame.to_crs(metric_crs_of(frame)) if len(frame) else frame
-    geoms = metric.geometry.to_numpy()
+    geoms = frame.geometry.to_numpy()
     ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
     ok &= shapely.is_valid(geoms)
     idx = np.flatnonzero(ok)
@@ -356,12 +362,17 @@ def _overlaps_and_gaps(
     # their edges exactly) has no overlaps by definition; checking that is ~15x
     # faster than intersecting every pair of neighbours, so the pairwise
     # intersection (which measures each overlap's area) runs only otherwise.
+    # The check runs in the layer's own CRS: a projection maps a shared vertex
+    # to one point, so neighbours that match keep matching; only areas need
+    # metres, and only the overlaps and the holes are projected for them.
     polygonal = np.isin(shapely.get_type_id(g), (3, 6)).all()
     coverage = len(g) > 0 and polygonal and bool(shapely.coverage_is_valid(g))
+    metric = metric_crs_of(frame) if len(g) else None
     if coverage:
         a = b = np.zeros(0, dtype=np.intp)
         area = np.zeros(0)
     else:
+        g = _to_crs(g, frame.crs, metric)
         tree = shapely.STRtree(g)
         a, b = tree.query(g, predicate="intersects")
         keep = a < b
@@ -388,7 +399,12 @@ def _overlaps_and_gaps(
             for ring in poly.interiors
         ]
         hole_area = np.asarray(
-            shapely.area(np.asarray(holes, dtype=object)), dtype=float
+            shapely.area(
+                np.asarray(holes, dtype=object)
+                if not coverage
+                else _to_crs(np.asarray(holes, dtype=object), frame.crs, metric)
+            ),
+            dtype=float,
         )
         hole_area = hole_area[hole_area > _AREA_TOLERANCE_M2]
         n_gaps, gap_area = len(hole_area), float(hole_area.sum())
