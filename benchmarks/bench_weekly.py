@@ -229,7 +229,8 @@ def main() -> None:
             f"OR-Tools...): {import_s:.2f} s = {import_s / read_s:.2f}x pandas"
         )
         print("steps of the median run (s, including what each step triggered;")
-        print("the boundaries load in a second thread during 'read'):")
+        print("grid and streets load in two threads beside 'read', so the time")
+        print("up to 'assign' is that whole phase, under whichever step began last):")
         for step, seconds in result["steps"].items():
             print(f"  {step:<12} {seconds:7.2f}")
         print("counts:", result["counts"])
