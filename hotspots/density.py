@@ -43,7 +43,7 @@ import pyproj
 import shapely
 from scipy.signal import fftconvolve
 
-from .cluster import _is_real, _metric_points
+from .cluster import _check_positive, _is_real, _metric_points
 from .errors import CRSError, InputError, collect_problems
 
 __all__ = [
@@ -331,25 +331,13 @@ def _validate(
     elif not _is_real(bandwidth_m):
         msg = (
             f"bandwidth_m must be a number of metres or a rule name, got "
-            f"{bandwidth_m!r} of type {type(bandwidth_m).__name__}."
+            f"{bandwidth_m!r} of type {type(bandwidth_m).__name__}. Pass e.g. "
+            "bandwidth_m=100 or bandwidth_m='scott'."
         )
         raise TypeError(msg)
-    elif not (math.isfinite(float(bandwidth_m)) and float(bandwidth_m) > 0):  # type: ignore[arg-type]
-        problems.append(
-            f"bandwidth_m must be a positive number of metres, got "
-            f"{bandwidth_m!r}. Pass e.g. bandwidth_m=100 or 'scott'."
-        )
-    if not _is_real(cell_size_m):
-        msg = (
-            f"cell_size_m must be a number of metres, got {cell_size_m!r} of "
-            f"type {type(cell_size_m).__name__}."
-        )
-        raise TypeError(msg)
-    if not (math.isfinite(float(cell_size_m)) and float(cell_size_m) > 0):  # type: ignore[arg-type]
-        problems.append(
-            f"cell_size_m must be a positive number of metres, got "
-            f"{cell_size_m!r}. Pass e.g. cell_size_m=50."
-        )
+    else:
+        _check_positive(problems, "bandwidth_m", bandwidth_m, "100 or 'scott'")
+    _check_positive(problems, "cell_size_m", cell_size_m, "50")
     if kernel not in _KERNELS:
         problems.append(
             f"kernel must be 'gaussian' or 'quartic', got {kernel!r}. Pass e.g. "
@@ -624,15 +612,7 @@ def density_at(
         units.geometry if isinstance(units, gpd.GeoDataFrame) else units
     )
     values = np.asarray(geoms.to_crs(surface.crs).values, dtype=object)
-    lines = np.isin(
-        shapely.get_type_id(values),
-        [shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING],
-    )
-    anchors = shapely.centroid(values)
-    if lines.any():
-        anchors[lines] = shapely.line_interpolate_point(
-            values[lines], 0.5, normalized=True
-        )
+    anchors, _ = _unit_anchors(values)
     ok = ~(shapely.is_missing(anchors) | shapely.is_empty(anchors))
     x = np.full(len(values), np.nan)
     y = np.full(len(values), np.nan)
@@ -640,3 +620,23 @@ def density_at(
         x[ok] = shapely.get_x(anchors[ok])
         y[ok] = shapely.get_y(anchors[ok])
     return pd.Series(surface.at(x, y), index=units.index.copy(), name=DENSITY)
+
+
+def _unit_anchors(
+    geoms: npt.NDArray[Any],
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    """One anchor point per unit: the midpoint along lines, the centroid otherwise.
+
+    Returns the anchors and the mask of (multi)line units.  Shared with
+    :mod:`hotspots.forecast` so both read a street segment at the same place.
+    """
+    is_line = np.isin(
+        shapely.get_type_id(geoms),
+        [shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING],
+    )
+    anchors = shapely.centroid(geoms)
+    if is_line.any():
+        anchors[is_line] = shapely.line_interpolate_point(
+            geoms[is_line], 0.5, normalized=True
+        )
+    return anchors, is_line

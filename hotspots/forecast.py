@@ -60,6 +60,7 @@ from scipy.spatial import cKDTree
 
 from .crs import local_metric_crs
 from .cube import period_labels, period_range, period_start
+from .density import _unit_anchors
 from .errors import CRSError, InputError, collect_problems
 from .schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT, WGS84
 
@@ -221,15 +222,7 @@ def _unit_geometry(
     units: gpd.GeoDataFrame, crs: pyproj.CRS
 ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
-    is_line = np.isin(
-        shapely.get_type_id(geoms),
-        [shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING],
-    )
-    anchors = shapely.centroid(geoms)
-    if is_line.any():
-        anchors[is_line] = shapely.line_interpolate_point(
-            geoms[is_line], 0.5, normalized=True
-        )
+    anchors, is_line = _unit_anchors(geoms)
     measure = np.where(is_line, shapely.length(geoms), shapely.area(geoms))
     ax = np.asarray(shapely.get_x(anchors), dtype=np.float64)
     ay = np.asarray(shapely.get_y(anchors), dtype=np.float64)

@@ -515,11 +515,24 @@ def _depot_geoms(
 
 
 def _resolve_column(
-    frame: pd.DataFrame, given: str | None, candidates: Sequence[str]
+    frame: pd.DataFrame,
+    given: str | None,
+    candidates: Sequence[str],
+    *,
+    what: str,
+    fix: str,
+    problems: list[str],
 ) -> str | None:
-    if given is not None:
-        return given
-    return next((c for c in candidates if c in frame.columns), None)
+    """The column ``given`` (checked to exist) or the first candidate present."""
+    if given is None:
+        return next((c for c in candidates if c in frame.columns), None)
+    if given not in frame.columns:
+        problems.append(
+            f"{what} column {given!r} is not in targets, got columns "
+            f"{list(frame.columns)!r}. {fix}"
+        )
+        return None
+    return given
 
 
 @dataclass(frozen=True)
@@ -1075,31 +1088,34 @@ def plan_patrols(
                 f"{targets[score][bad].head(3).tolist()!r}). Fill or drop them "
                 "before planning."
             )
-    id_col = _resolve_column(targets, target_id, _ID_CANDIDATES)
-    if id_col is not None and id_col not in targets.columns:
-        problems.append(
-            f"target_id column {id_col!r} is not in targets, got columns "
-            f"{list(targets.columns)!r}. Pass the column of target ids."
-        )
-        id_col = None
+    id_col = _resolve_column(
+        targets,
+        target_id,
+        _ID_CANDIDATES,
+        what="target_id",
+        fix="Pass the column of target ids.",
+        problems=problems,
+    )
     ids = (
         targets[id_col].astype(str).to_numpy(dtype=object)
         if id_col is not None
         else targets.index.astype(str).to_numpy(dtype=object)
     )
-    if pd.Series(ids).duplicated().any():
-        dup = pd.Series(ids)[pd.Series(ids).duplicated()].head(5).tolist()
+    dup_mask = pd.Series(ids).duplicated().to_numpy()
+    if dup_mask.any():
+        dup = ids[dup_mask][:5].tolist()
         problems.append(
             f"target ids must be unique, got duplicates {dup!r}. Pass target_id= a "
             "column of unique ids."
         )
-    reason_col = _resolve_column(targets, reason, _REASON_CANDIDATES)
-    if reason_col is not None and reason_col not in targets.columns:
-        problems.append(
-            f"reason column {reason_col!r} is not in targets, got columns "
-            f"{list(targets.columns)!r}. Pass reason=None or an existing column."
-        )
-        reason_col = None
+    reason_col = _resolve_column(
+        targets,
+        reason,
+        _REASON_CANDIDATES,
+        what="reason",
+        fix="Pass reason=None or an existing column.",
+        problems=problems,
+    )
     position = {tid: k for k, tid in enumerate(ids)}
     windows_of: dict[int, list[tuple[float, float]]] = {}
     if time_windows is not None:

@@ -1051,20 +1051,9 @@ def _clusters_payload(ctx: _Ctx, clusters: gpd.GeoDataFrame) -> str:
     geoms = _wgs84_geoms(clusters, ctx.style.tiles)
     ok = _drawable(geoms, "clusters")
     frame, geoms = clusters[ok], geoms[ok]
-    cols = []
-    for col in CLUSTER_COLUMNS:
-        if col not in frame.columns:
-            continue
-        values = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            shown = _esc(values.dt.strftime("%Y-%m-%d"))
-        elif pd.api.types.is_numeric_dtype(values):
-            shown = _nums(values, 2)
-        else:
-            shown = _esc(
-                _text_of(values), mask=ctx.mask, max_chars=ctx.style.max_text_chars
-            )
-        cols.append([html.escape(ctx.labels[col]), shown])
+    cols = _popup_columns(
+        ctx, frame, CLUSTER_COLUMNS, time_format="%Y-%m-%d", digits=2
+    )
     return _obj(
         {
             "geoms": _geoms_json(geoms),
@@ -1072,6 +1061,33 @@ def _clusters_payload(ctx: _Ctx, clusters: gpd.GeoDataFrame) -> str:
             "cols": _json(cols),
         }
     )
+
+
+def _popup_columns(
+    ctx: _Ctx,
+    frame: pd.DataFrame,
+    names: Sequence[str],
+    *,
+    time_format: str,
+    digits: int,
+) -> list[Any]:
+    """``[label, escaped values]`` pairs for the popup columns present in ``frame``."""
+    out = []
+    for col in names:
+        if col not in frame.columns:
+            continue
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            shown = _esc(values.dt.strftime(time_format))
+        elif pd.api.types.is_numeric_dtype(values):
+            shown = _nums(values, digits)
+        else:
+            shown = _esc(
+                _text_of(values), mask=ctx.mask, max_chars=ctx.style.max_text_chars
+            )
+        key = "target" if col == TARGET_ID else col
+        out.append([html.escape(ctx.labels.get(key, col)), shown])
+    return out
 
 
 def _text_of(values: pd.Series) -> pd.Series:
@@ -1099,28 +1115,14 @@ def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
     sok = _drawable(sgeoms, "patrol stops")
     stops, sgeoms = stops[sok], sgeoms[sok]
 
-    def _cols(frame: pd.DataFrame, names: Sequence[str]) -> list[Any]:
-        out = []
-        for col in names:
-            if col not in frame.columns:
-                continue
-            values = frame[col]
-            if pd.api.types.is_datetime64_any_dtype(values):
-                shown = _esc(values.dt.strftime("%H:%M"))
-            elif pd.api.types.is_numeric_dtype(values):
-                shown = _nums(values, 1)
-            else:
-                shown = _esc(values, mask=ctx.mask, max_chars=ctx.style.max_text_chars)
-            key = "target" if col == TARGET_ID else col
-            out.append([html.escape(ctx.labels.get(key, col)), shown])
-        return out
-
     xy = shapely.get_coordinates(shapely.point_on_surface(sgeoms))
     route_block = {
         "geoms": _geoms_json(rgeoms),
         "team": _json(_esc(routes[TEAM])),
         "color": _json(routes[TEAM].astype(str).map(team_color).tolist()),
-        "cols": _json(_cols(routes, ROUTE_COLUMNS)),
+        "cols": _json(
+            _popup_columns(ctx, routes, ROUTE_COLUMNS, time_format="%H:%M", digits=1)
+        ),
     }
     stop_block = {
         "lat": _json(np.round(xy[:, 1], COORD_DECIMALS).tolist()),
@@ -1128,7 +1130,9 @@ def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
         "team": _json(_esc(stops[TEAM])),
         "order": _json(_nums(stops[ORDER], 0)),
         "color": _json(stops[TEAM].astype(str).map(team_color).tolist()),
-        "cols": _json(_cols(stops, STOP_COLUMNS)),
+        "cols": _json(
+            _popup_columns(ctx, stops, STOP_COLUMNS, time_format="%H:%M", digits=1)
+        ),
     }
     return _obj({"routes": _obj(route_block), "stops": _obj(stop_block)})
 

@@ -22,3 +22,24 @@ def square_grid(nx: int, ny: int, size: float = 100.0, crs: str = UTM51N):
             cells.append(box(x, y, x + size, y + size))
             ids.append(f"c{r}_{c}")
     return gpd.GeoDataFrame({"grid_id": ids}, geometry=cells, crs=crs)
+
+
+def nested_areas() -> gpd.GeoDataFrame:
+    """A district, two subdistricts and three communities nested in them."""
+    return gpd.GeoDataFrame(
+        {
+            "area_id": ["D", "S1", "S2", "C1", "C2", "C3"],
+            "name": ["区", "街道1", "街道2", "社区1", "社区2", "社区3"],
+            "level": ["district"] + ["subdistrict"] * 2 + ["community"] * 3,
+            "parent_id": [None, "D", "D", "S1", "S1", "S2"],
+        },
+        geometry=[
+            box(X0, Y0, X0 + 400, Y0 + 200),
+            box(X0, Y0, X0 + 200, Y0 + 200),
+            box(X0 + 200, Y0, X0 + 400, Y0 + 200),
+            box(X0, Y0, X0 + 100, Y0 + 200),
+            box(X0 + 100, Y0, X0 + 200, Y0 + 200),
+            box(X0 + 200, Y0, X0 + 300, Y0 + 200),
+        ],
+        crs=UTM51N,
+    )

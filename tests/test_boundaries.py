@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
+from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 
 from hotspots import boundaries as hb
 from hotspots.boundaries import (
@@ -28,9 +29,6 @@ from hotspots.boundaries import (
     validate_boundaries,
 )
 from hotspots.errors import CRSError, InputError
-
-UTM51N = "EPSG:32651"
-X0, Y0 = 500_000.0, 3_990_000.0
 
 
 def lattice(nx: int, ny: int, size: float = 100.0) -> gpd.GeoDataFrame:
@@ -53,33 +51,6 @@ def cells(*boxes: tuple[float, float, float, float], crs: str | None = UTM51N):
         {"grid_id": [f"g{i}" for i in range(len(boxes))]},
         geometry=[box(X0 + a, Y0 + b, X0 + c, Y0 + d) for a, b, c, d in boxes],
         crs=crs,
-    )
-
-
-def nested_areas() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {
-            "area_id": ["D", "S1", "S2", "C1", "C2", "C3"],
-            "name": ["区", "街道1", "街道2", "社区1", "社区2", "社区3"],
-            "level": [
-                "district",
-                "subdistrict",
-                "subdistrict",
-                "community",
-                "community",
-                "community",
-            ],
-            "parent_id": [None, "D", "D", "S1", "S1", "S2"],
-        },
-        geometry=[
-            box(X0, Y0, X0 + 400, Y0 + 200),
-            box(X0, Y0, X0 + 200, Y0 + 200),
-            box(X0 + 200, Y0, X0 + 400, Y0 + 200),
-            box(X0, Y0, X0 + 100, Y0 + 200),
-            box(X0 + 100, Y0, X0 + 200, Y0 + 200),
-            box(X0 + 200, Y0, X0 + 300, Y0 + 200),
-        ],
-        crs=UTM51N,
     )
 
 

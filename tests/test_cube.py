@@ -247,7 +247,9 @@ def test_missing_category_is_counted_not_dropped(units):
     )
     with pytest.warns(UncountedReportsWarning, match=r"no category: 1"):
         cube = space_time_cube(reports, units, category="category")
-    assert int(cube.to_numpy().sum()) == 1
+    assert cube.columns.tolist() == [("乱停车", "2026-W47")]
+    assert cube.to_numpy().ravel().tolist() == [0, 1, 0]
+    assert cube.attrs["uncounted"]["no category"] == 1
 
 
 def test_start_end_bound_the_periods_and_warn_about_outside(units):
@@ -275,6 +277,8 @@ def test_start_only_extends_to_data(units):
     reports = _reports(["a"], ["2026-11-17"])
     cube = space_time_cube(reports, units, start="2026-W45")
     assert cube.columns.tolist() == ["2026-W45", "2026-W46", "2026-W47"]
+    assert cube.loc["a"].tolist() == [0, 0, 1]
+    assert int(cube.to_numpy().sum()) == 1
 
 
 def test_na_and_unknown_units_are_counted_in_a_warning(units):
@@ -296,7 +300,9 @@ def test_missing_times_are_counted(units):
     reports = _reports(["a", "b"], ["2026-11-16", None])
     with pytest.warns(UncountedReportsWarning, match="no time: 1"):
         cube = space_time_cube(reports, units)
-    assert cube.to_numpy().sum() == 1
+    assert cube.columns.tolist() == ["2026-W47"]
+    assert cube.to_numpy().ravel().tolist() == [0, 1, 0]
+    assert cube.attrs["uncounted"]["no time"] == 1
 
 
 def test_no_reports_gives_all_units_and_no_periods(units):

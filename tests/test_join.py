@@ -12,6 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
+from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 
 from hotspots import join as join_module
 from hotspots.boundaries import (
@@ -28,8 +29,6 @@ from hotspots.join import (
     nearest_segments,
 )
 
-UTM51N = "EPSG:32651"
-X0, Y0 = 500_000.0, 3_990_000.0
 SAMPLE = Path(__file__).resolve().parents[1] / "boundaries"
 PARITY = settings(
     max_examples=40,
@@ -237,26 +236,6 @@ def test_nearest_segments_function():
     )
     assert pos.tolist() == [1, 0, -1]  # the tie at 1 m goes to the lower rank
     np.testing.assert_allclose(dist, [1, 0.5, np.nan])
-
-
-def nested_areas() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {
-            "area_id": ["D", "S1", "S2", "C1", "C2", "C3"],
-            "name": ["区", "街道1", "街道2", "社区1", "社区2", "社区3"],
-            "level": ["district"] + ["subdistrict"] * 2 + ["community"] * 3,
-            "parent_id": [None, "D", "D", "S1", "S1", "S2"],
-        },
-        geometry=[
-            box(X0, Y0, X0 + 400, Y0 + 200),
-            box(X0, Y0, X0 + 200, Y0 + 200),
-            box(X0 + 200, Y0, X0 + 400, Y0 + 200),
-            box(X0, Y0, X0 + 100, Y0 + 200),
-            box(X0 + 100, Y0, X0 + 200, Y0 + 200),
-            box(X0 + 200, Y0, X0 + 300, Y0 + 200),
-        ],
-        crs=UTM51N,
-    )
 
 
 def test_areas_every_level_consistent_with_parents():
