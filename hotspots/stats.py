@@ -411,6 +411,25 @@ def _permuted(
     return p
 
 
+def _z_and_p(
+    z: FloatArray,
+    x: FloatArray,
+    w: SpatialWeights,
+    keys: pd.Index,
+    degenerate: bool,
+    permutations: int,
+    seed: int | None,
+) -> tuple[FloatArray, FloatArray]:
+    """z and two-sided p: 0 and 1 when all values are equal, else permutation or normal p."""
+    n = len(x)
+    if degenerate:
+        return np.zeros(n), np.ones(n)
+    if permutations:
+        p = _permuted(x, w.sparse, w.cardinalities, keys, int(permutations), seed)
+        return z, p
+    return z, _two_sided_normal(z)
+
+
 # -- Gi* -------------------------------------------------------------------------------
 
 
@@ -534,13 +553,7 @@ def gi_star(
             )
         else:
             z = ((nb_sum + x) / (card + 1.0) - xbar) / s
-    if degenerate:
-        z = np.zeros(n)
-        p = np.ones(n)
-    elif permutations:
-        p = _permuted(x, w.sparse, card, keys, int(permutations), seed)  # type: ignore[arg-type]
-    else:
-        p = _two_sided_normal(z)
+    z, p = _z_and_p(z, x, w, keys, degenerate, permutations, seed)
     sig_p = _bh(p) if fdr else p
     classes = _classes(z, sig_p)
     out = units.copy()
@@ -669,13 +682,7 @@ def local_moran(
         vi -= (-wi / n1) ** 2
         z = (i_local - ei) / np.sqrt(vi)
     island = card == 0
-    if degenerate:
-        z = np.zeros(n)
-        p = np.ones(n)
-    elif permutations:
-        p = _permuted(x, w.sparse, card, keys, int(permutations), seed)  # type: ignore[arg-type]
-    else:
-        p = _two_sided_normal(z)
+    z, p = _z_and_p(z, x, w, keys, degenerate, permutations, seed)
     z = np.where(island, np.nan, z)
     p = np.where(island, np.nan, p)
     sig_p = _bh(p) if fdr else p

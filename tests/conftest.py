@@ -95,3 +95,25 @@ def district_root(tmp_path_factory) -> Path:
 def make_config():
     """The :func:`write_config` factory, as a fixture."""
     return write_config
+
+
+@pytest.fixture(scope="session")
+def sample_assigned() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The committed sample district: its reports joined to its grid, and the grid."""
+    import warnings
+
+    from hotspots.boundaries import read_boundaries
+    from hotspots.io import read_reports
+    from hotspots.join import assign
+
+    root = Path(__file__).resolve().parents[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the sample's broken rows are expected
+        read = read_reports(
+            root / "sample_data" / "reports_2026W32-W47.csv",
+            coords="gcj02",
+            on_error="quarantine",
+        )
+        grid = read_boundaries(root / "boundaries" / "grid.geojson", kind="grid")
+        reports = assign(read.reports, grid=grid)
+    return reports, grid

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -549,20 +548,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_sample_district_planted_blind_spots_fill_the_top():
-    from hotspots.boundaries import read_boundaries
-    from hotspots.io import read_reports
-    from hotspots.join import assign
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the sample's broken rows are expected
-        read = read_reports(
-            ROOT / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
-        grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
-        reports = assign(read.reports, grid=grid)
+def test_sample_district_planted_blind_spots_fill_the_top(sample_assigned):
+    reports, grid = sample_assigned
     ledger = blind_spots(reports, grid)
     truth = pd.read_csv(ROOT / "sample_data" / "truth" / "blind_spots.csv", dtype=str)
     top10 = ledger.nsmallest(10, "rank")["grid_id"]
