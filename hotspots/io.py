@@ -155,37 +155,6 @@ OPEN311_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     schema.DESCRIPTION: ("description",),
     schema.ADDRESS: ("address",),
 }
-#: Canonical names (and usual English spellings of longitude/latitude).
-CANONICAL_NAMES: Final[dict[str, tuple[str, ...]]] = {
-    **{
-        c: (c,)
-        for c in (
-            schema.REPORT_ID,
-            schema.REPORTED_AT,
-            schema.CATEGORY,
-            schema.CATEGORY_CODE,
-            schema.CATEGORY_MAJOR,
-            schema.STATUS,
-            schema.CLOSED_AT,
-            schema.SOURCE,
-            schema.WEIGHT,
-            schema.REOPEN_COUNT,
-            schema.DESCRIPTION,
-            schema.ADDRESS,
-            schema.REPORTER_NAME,
-            schema.REPORTER_PHONE,
-            schema.REPORTER_ID_NUMBER,
-        )
-    },
-    LON: ("lon", "lng", "longitude"),
-    LAT: ("lat", "latitude"),
-}
-_PRESETS: Final = {
-    "platform": PLATFORM_COLUMNS,
-    "open311": OPEN311_COLUMNS,
-    "canonical": CANONICAL_NAMES,
-}
-_TARGETS: Final = frozenset(CANONICAL_NAMES)
 _TEXT_COLUMNS: Final = (
     schema.DESCRIPTION,
     schema.ADDRESS,
@@ -206,13 +175,25 @@ _OUTPUT_ORDER: Final = (
     schema.REOPEN_COUNT,
     *_TEXT_COLUMNS,
 )
+#: Canonical names (and usual English spellings of longitude/latitude).
+CANONICAL_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    **{c: (c,) for c in _OUTPUT_ORDER},
+    LON: ("lon", "lng", "longitude"),
+    LAT: ("lat", "latitude"),
+}
+_PRESETS: Final = {
+    "platform": PLATFORM_COLUMNS,
+    "open311": OPEN311_COLUMNS,
+    "canonical": CANONICAL_NAMES,
+}
+_TARGETS: Final = frozenset(CANONICAL_NAMES)
 _NUMBER_RE: Final = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _AWARE_RE: Final = r"(?:Z|[+-]\d{2}:?\d{2})$"
 _TIME_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%schema.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S",
     "%Y%m%d%H%M%S",
 )
@@ -610,8 +591,16 @@ def _strptime(
     A string that parses but is no valid local time in ``tz`` (a daylight
     saving gap or overlap) is parsed but not valid.
     """
-    stamps = pc.strptime(arr, format=fmt, unit="ns", error_is_null=True)
-    naive = pd.Series(stamps.to_numpy(zero_copy_only=False)).astype("datetime64[ns]")
+    if "%f" in fmt:  # Arrow's strptime has no %f: pandas, on the few rows left
+        text = pd.Series(arr.to_pylist(), dtype=object)
+        naive = pd.to_datetime(text, format=fmt, errors="coerce").astype(
+            "datetime64[ns]"
+        )
+    else:
+        stamps = pc.strptime(arr, format=fmt, unit="ns", error_is_null=True)
+        naive = pd.Series(stamps.to_numpy(zero_copy_only=False)).astype(
+            "datetime64[ns]"
+        )
     parsed = naive.notna().to_numpy(dtype=bool)
     utc = pd.DatetimeIndex(_localize(naive, tz)).asi8
     return utc, utc != _NAT, parsed

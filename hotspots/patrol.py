@@ -523,7 +523,7 @@ def _resolve_column(
     fix: str,
     problems: list[str],
 ) -> str | None:
-    """The column ``given`` (checked to exist) or the first candidate present."""
+    """Return ``given`` if it is a column (else note a problem), or a candidate."""
     if given is None:
         return next((c for c in candidates if c in frame.columns), None)
     if given not in frame.columns:

@@ -1051,9 +1051,7 @@ def _clusters_payload(ctx: _Ctx, clusters: gpd.GeoDataFrame) -> str:
     geoms = _wgs84_geoms(clusters, ctx.style.tiles)
     ok = _drawable(geoms, "clusters")
     frame, geoms = clusters[ok], geoms[ok]
-    cols = _popup_columns(
-        ctx, frame, CLUSTER_COLUMNS, time_format="%Y-%m-%d", digits=2
-    )
+    cols = _popup_columns(ctx, frame, CLUSTER_COLUMNS, time_format="%Y-%m-%d", digits=2)
     return _obj(
         {
             "geoms": _geoms_json(geoms),

@@ -420,7 +420,7 @@ def _z_and_p(
     permutations: int,
     seed: int | None,
 ) -> tuple[FloatArray, FloatArray]:
-    """z and two-sided p: 0 and 1 when all values are equal, else permutation or normal p."""
+    """Return z and two-sided p (0 and 1 everywhere when all values are equal)."""
     n = len(x)
     if degenerate:
         return np.zeros(n), np.ones(n)

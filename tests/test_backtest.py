@@ -195,28 +195,21 @@ def test_backtest_default_periods(
     assert res.periods["period"].tolist() == ["2026-W46", "2026-W47"]
 
 
-def test_backtest_method_params_are_used(
-    cells: gpd.GeoDataFrame, hand: gpd.GeoDataFrame
-) -> None:
-    a = backtest(
-        hand,
-        cells,
-        methods=["moving"],
-        start="2026-W47",
-        end="2026-W47",
-        coverage=(0.1,),
-    )
-    b = backtest(
-        hand,
-        cells,
-        methods=["moving"],
-        start="2026-W47",
-        end="2026-W47",
-        coverage=(0.1,),
-        method_params={"moving": {"window_periods": 1}},
-    )
-    # window 2: c2 (1.5) first; window 1 the same here, but c9 drops to 0
-    assert a.periods["hit_rate"].iloc[0] == b.periods["hit_rate"].iloc[0] == 0.5
+def test_backtest_method_params_are_used(cells: gpd.GeoDataFrame) -> None:
+    # W44: c9 x3; W46: c2 x1; W47 (the target): c9 x2.
+    rep = reports_at(cells, {"W44": [9, 9, 9], "W46": [2], "W47": [9, 9]})
+    kw: dict[str, Any] = {
+        "methods": ["moving"],
+        "start": "2026-W47",
+        "end": "2026-W47",
+        "coverage": (0.1,),
+    }
+    a = backtest(rep, cells, **kw)
+    b = backtest(rep, cells, **kw, method_params={"moving": {"window_periods": 1}})
+    # window 8 (default): c9 (3/8) ranks first and holds both target reports;
+    # window 1: only W46 counts, c2 ranks first and holds none.
+    assert a.periods["hit_rate"].iloc[0] == 1.0
+    assert b.periods["hit_rate"].iloc[0] == 0.0
 
 
 def test_backtest_street_lengths() -> None:

@@ -163,4 +163,7 @@ def test_csv_defuses_text_a_spreadsheet_would_run_and_keeps_numbers(tmp_path):
         "",
     ]
     assert [r[1] for r in rows] == ["1", "-2", "3", "4", "5", "6", "7", "8"]
+    categorical = frame.astype({"描述": "category"})
+    path = write_csv(tmp_path / "c.csv", categorical)
+    assert path.read_text(encoding="utf-8-sig").splitlines()[1] == "'=1+1,1"
     assert frame.loc[0, "描述"] == "=1+1"  # input untouched
