@@ -238,8 +238,6 @@ def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame
     for col in frame.columns:
         s = frame[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype(object)
         if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
             continue
         text = s.astype("string")
