@@ -81,10 +81,44 @@ def _week_option(f: F) -> F:
     )(f)
 
 
-def _job(ctx: click.Context, config: Path, week: str | None) -> Any:
+def _out_option(
+    *, folder: bool, help: str, default: Path | None = None
+) -> Callable[[F], F]:
+    """Return the ``--out``/``-o`` option: an output folder or an output file."""
+    option: Callable[[F], F] = click.option(
+        "--out",
+        "-o",
+        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+    return option
+
+
+def _job(
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    **changes: dict[str, Any],
+) -> Any:
+    """Load the config, override some keys per section, and build the job.
+
+    ``changes`` maps a section of the config (``map``, ``patrol``...) to the
+    keys to replace in it; ``None`` values are left as configured.
+    """
+    import dataclasses
+
+    from .config import load_config
     from .pipeline import Weekly
 
-    return Weekly(config, week=week, progress=ctx.obj["progress"])
+    cfg = load_config(config)
+    for section, keys in changes.items():
+        given = {k: v for k, v in keys.items() if v is not None}
+        if given:
+            new = dataclasses.replace(getattr(cfg, section), **given)
+            cfg = dataclasses.replace(cfg, **{section: new})
+    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
 
 
 def _out(path: Path) -> None:
@@ -125,13 +159,7 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
 @main.command()
 @_config_option
 @_week_option
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: the config's [output] folder).",
-)
+@_out_option(folder=True, help="Output folder (default: the config's [output] folder).")
 @click.pass_context
 def weekly(
     ctx: click.Context, config: Path, week: str | None, out: Path | None
@@ -189,18 +217,10 @@ def check(
     """
 
     def action() -> None:
-        import dataclasses
-
-        from .config import load_config
         from .outputs import write_csv
-        from .pipeline import Weekly
 
-        cfg = load_config(config)
-        if export is not None:
-            cfg = dataclasses.replace(
-                cfg, input=dataclasses.replace(cfg.input, reports=(export,))
-            )
-        job = Weekly(cfg, week=None, progress=ctx.obj["progress"])
+        reports = (export,) if export is not None else None
+        job = _job(ctx, config, None, input={"reports": reports})
         read = job.read
         q = read.quarantined
         click.echo(
@@ -224,11 +244,8 @@ def _step_command(
     @main.command(name=name, help=doc)
     @_config_option
     @_week_option
-    @click.option(
-        "--out",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
+    @_out_option(
+        folder=False,
         help=f"Output file (.geojson, .gpkg, .parquet, .csv or .xlsx; default "
         f"{default_name} in the current folder).",
     )
@@ -325,13 +342,7 @@ _step_command(
 @main.command(name="map")
 @_config_option
 @_week_option
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The HTML file (default map-<week>.html).",
-)
+@_out_option(folder=False, help="The HTML file (default map-<week>.html).")
 @click.option("--tiles", type=click.Choice(["osm", "amap", "none"]), default=None)
 @click.option("--language", type=click.Choice(["zh", "en"]), default=None)
 @click.pass_context
@@ -351,18 +362,9 @@ def map_command(
     """
 
     def action() -> None:
-        import dataclasses
-
-        from .config import load_config
-        from .pipeline import Weekly
         from .render import save_map
 
-        cfg = load_config(config)
-        changes: dict[str, Any] = {
-            k: v for k, v in (("tiles", tiles), ("language", language)) if v
-        }
-        cfg = dataclasses.replace(cfg, map=dataclasses.replace(cfg.map, **changes))
-        job = Weekly(cfg, week=week, progress=ctx.obj["progress"])
+        job = _job(ctx, config, week, map={"tiles": tiles, "language": language})
         path = out if out is not None else Path(f"map-{job.week}.html")
         _out(save_map(job.map, path))
 
@@ -372,11 +374,8 @@ def map_command(
 @main.command()
 @_config_option
 @_week_option
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
+@_out_option(
+    folder=True,
     help="Folder for patrol_plan.geojson/.gpx/.csv/.xlsx (default: current folder).",
 )
 @click.option(
@@ -404,23 +403,13 @@ def patrol(
     """
 
     def action() -> None:
-        import dataclasses
-
-        from .config import load_config
-        from .pipeline import Weekly
-
-        cfg = load_config(config)
-        changes: dict[str, Any] = {"enabled": True}
-        if teams is not None:
-            changes["teams"] = teams
-        if shift_minutes is not None:
-            changes["shift_minutes"] = shift_minutes
-        if mode is not None:
-            changes["mode"] = mode
-        cfg = dataclasses.replace(
-            cfg, patrol=dataclasses.replace(cfg.patrol, **changes)
-        )
-        job = Weekly(cfg, week=week, progress=ctx.obj["progress"])
+        changes = {
+            "enabled": True,
+            "teams": teams,
+            "shift_minutes": shift_minutes,
+            "mode": mode,
+        }
+        job = _job(ctx, config, week, patrol=changes)
         plan = job.plan
         if plan is None:
             msg = "no blind spot has a score above 0 this week: nothing to patrol."
@@ -441,12 +430,9 @@ def patrol(
 @click.option(
     "--seed", type=int, default=None, help="Random seed (default: the sample's)."
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
+@_out_option(
+    folder=True,
     default=Path(),
-    show_default=True,
     help="Folder to write boundaries/ and sample_data/ into.",
 )
 @click.pass_context
@@ -480,16 +466,13 @@ def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
 )
 @click.option(
     "--methods",
-    default="last,moving,ewma,kde,prospective,sepp",
-    show_default=True,
-    help="Comma-separated forecast methods (also blind_spots, emerging).",
+    default=None,
+    help="Comma-separated forecast methods (also blind_spots, emerging); "
+    "default: the config's analysis.backtest_methods.",
 )
-@click.option(
-    "--out",
-    "-o",
-    type=click.Path(file_okay=False, path_type=Path),
+@_out_option(
+    folder=True,
     default=Path(),
-    show_default=True,
     help="Folder for backtest.csv, backtest_periods.csv and backtest_pai.png.",
 )
 @click.pass_context
@@ -498,7 +481,7 @@ def backtest_command(
     config: Path,
     week: str | None,
     weeks: int,
-    methods: str,
+    methods: str | None,
     out: Path,
 ) -> None:
     """Measure how much of each week's reports the top of each forecast caught.
@@ -513,25 +496,22 @@ def backtest_command(
     """
 
     def action() -> None:
-        import dataclasses
-
-        from .config import FORECAST_METHODS, load_config
+        from .config import FORECAST_METHODS
         from .outputs import write_csv
-        from .pipeline import Weekly
 
-        chosen = tuple(m.strip() for m in methods.split(",") if m.strip())
+        given = methods is not None
+        chosen = tuple(m.strip() for m in (methods or "").split(",") if m.strip())
         unknown = [m for m in chosen if m not in FORECAST_METHODS]
-        if unknown or not chosen:
-            msg = f"unknown method(s) {unknown!r}: choose from " + ", ".join(
-                FORECAST_METHODS
+        if given and (unknown or not chosen):
+            msg = (
+                f"expected a comma-separated list of methods from "
+                f"{', '.join(FORECAST_METHODS)}, got {methods!r}"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+                + ". Fix the list, e.g. --methods last,kde."
             )
             raise click.BadParameter(msg, param_hint="--methods")
-        cfg = load_config(config)
-        analysis = dataclasses.replace(
-            cfg.analysis, backtest_weeks=weeks, backtest_methods=chosen
-        )
-        cfg = dataclasses.replace(cfg, analysis=analysis)
-        job = Weekly(cfg, week=week, progress=ctx.obj["progress"])
+        changes = {"backtest_weeks": weeks, "backtest_methods": chosen or None}
+        job = _job(ctx, config, week, analysis=changes)
         result = job.backtest
         out.mkdir(parents=True, exist_ok=True)
         table = result.summary_table("zh")

@@ -9,6 +9,7 @@ in the README.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -52,6 +53,17 @@ LAYERS: Final = (
     "blind_spots",
     "patrol",
 )
+#: Forecasts a backtest runs unless told otherwise (the model-based ones).
+_DEFAULT_BACKTEST_METHODS: Final = (
+    "last",
+    "moving",
+    "ewma",
+    "kde",
+    "prospective",
+    "sepp",
+)
+#: Every method a backtest accepts: the forecasts and two weekly products.
+FORECAST_METHODS: Final = (*_DEFAULT_BACKTEST_METHODS, "blind_spots", "emerging")
 
 
 @dataclass(frozen=True)
@@ -119,14 +131,7 @@ class AnalysisConfig:
     cluster_eps_m: float = 50.0
     cluster_min_samples: int = 8
     backtest_weeks: int = 0
-    backtest_methods: tuple[str, ...] = (
-        "last",
-        "moving",
-        "ewma",
-        "kde",
-        "prospective",
-        "sepp",
-    )
+    backtest_methods: tuple[str, ...] = _DEFAULT_BACKTEST_METHODS
     blind_spot_weights: BlindSpotWeights = field(default_factory=BlindSpotWeights)
 
 
@@ -214,18 +219,6 @@ def _positive_int(v: Any) -> str | None:
 def _non_negative_int(v: Any) -> str | None:
     ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
     return None if ok else "a whole number >= 0"
-
-
-FORECAST_METHODS: Final = (
-    "last",
-    "moving",
-    "ewma",
-    "kde",
-    "prospective",
-    "sepp",
-    "blind_spots",
-    "emerging",
-)
 
 
 def _methods(v: Any) -> str | None:
@@ -394,7 +387,8 @@ def _validate(raw: dict[str, Any]) -> list[str]:
             expected = checkers[key](v)
             if expected is not None:
                 problems.append(f"{section}.{key} must be {expected}, got {v!r}.")
-    bsw = raw.get("analysis", {}).get("blind_spot_weights")
+    analysis = raw.get("analysis")
+    bsw = analysis.get("blind_spot_weights") if isinstance(analysis, dict) else None
     if isinstance(bsw, dict):
         for key, v in bsw.items():
             if key not in _BLIND_SPOT_KEYS:
@@ -406,7 +400,8 @@ def _validate(raw: dict[str, Any]) -> list[str]:
                     f"got {v!r}."
                 )
     for section, key in _REQUIRED:
-        if key not in raw.get(section, {}):
+        table = raw.get(section, {})
+        if isinstance(table, dict) and key not in table:
             problems.append(
                 f"{section}.{key} is missing: add it under [{section}], e.g. "
                 f'{key} = "reports.csv".'
@@ -549,4 +544,4 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
         raise InputError(msg) from err
     cfg = config_from_dict(raw, base=p.parent.resolve())
-    return Config(**{**cfg.__dict__, "path": p.resolve()})
+    return dataclasses.replace(cfg, path=p.resolve())

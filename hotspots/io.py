@@ -82,6 +82,7 @@ import codecs
 import csv
 import os
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -447,26 +448,61 @@ def _load(
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
         return _read_csv(path, encoding), None
-    if suffix in {".xlsx", ".xlsm"}:
-        frame = pd.read_excel(
-            path, sheet_name=0 if sheet_name is None else sheet_name, engine="openpyxl"
-        )
-        return frame, None
-    if suffix in {".parquet", ".geoparquet"}:
-        try:
-            gdf = gpd.read_parquet(path)
-        except ValueError:
-            return pd.read_parquet(path), None
-        return pd.DataFrame(gdf), gdf.geometry
-    if suffix in {".geojson", ".json", ".gpkg", ".shp", ".fgb"}:
-        gdf = gpd.read_file(path, layer=layer)
-        return pd.DataFrame(gdf), gdf.geometry
+    try:
+        if suffix in {".xlsx", ".xlsm"}:
+            sheet = 0 if sheet_name is None else sheet_name
+            return pd.read_excel(path, sheet_name=sheet, engine="openpyxl"), None
+        if suffix in {".parquet", ".geoparquet"}:
+            try:
+                gdf = gpd.read_parquet(path)
+            except ValueError:
+                return pd.read_parquet(path), None
+            return pd.DataFrame(gdf), gdf.geometry
+        if suffix in {".geojson", ".json", ".gpkg", ".shp", ".fgb"}:
+            gdf = gpd.read_file(path, layer=layer)
+            return pd.DataFrame(gdf), gdf.geometry
+    except _FILE_ERRORS as err:
+        raise _unreadable(path, suffix, err, sheet_name, layer) from err
     msg = (
         f"source {str(path)!r} has an unsupported extension {suffix!r}. "
         "Expected .csv, .xlsx, .geojson, .gpkg, .shp, .fgb or .parquet; save an "
         ".xls file as .xlsx."
     )
     raise InputError(msg)
+
+
+#: What the Excel, Parquet and GDAL readers raise for a broken file, a
+#: missing sheet or layer (pyogrio's errors are RuntimeErrors).
+_FILE_ERRORS: Final = (
+    ValueError,
+    KeyError,
+    OSError,
+    RuntimeError,
+    zipfile.BadZipFile,
+    pa.ArrowException,
+)
+
+
+def _unreadable(
+    path: Path,
+    suffix: str,
+    err: Exception,
+    sheet_name: str | int | None,
+    layer: str | None,
+) -> InputError:
+    """Return the error for a file its reader could not read."""
+    if suffix in {".xlsx", ".xlsm"}:
+        fix = "Check that it is an Excel workbook"
+        if sheet_name is not None:
+            fix += f" with a sheet {sheet_name!r} (sheet_name=None: the first)"
+    elif suffix in {".parquet", ".geoparquet"}:
+        fix = "Check that it is a Parquet or GeoParquet file"
+    else:
+        fix = f"Check that it is a valid {suffix} file"
+        if layer is not None:
+            fix += f" with a layer {layer!r} (layer=None: the first)"
+    msg = f"could not read source {str(path)!r}: {err}. {fix}."
+    return InputError(msg)
 
 
 # -- columns ----------------------------------------------------------------------
@@ -1058,10 +1094,11 @@ def _build(
     x, y = _coordinates(data, geometry, found, problems, source_crs)
 
     # split
-    bad_rows = np.flatnonzero(problems.bad())
+    bad = problems.bad()
+    bad_rows = np.flatnonzero(bad)
     if on_error == "raise" and len(bad_rows):
         _raise_rows(problems, bad_rows, n)
-    good_rows = np.flatnonzero(~problems.bad())
+    good_rows = np.flatnonzero(~bad)
     quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
     quarantined[schema.ROW_NUMBER] = bad_rows + 1
     quarantined[schema.REASON] = pd.Series(
@@ -1197,7 +1234,7 @@ def _coordinates(
         problems.add(
             not_point,
             "geometry is not a Point:",
-            pd.Series(shapely.get_type_id(geoms)).map(_GEOM_NAMES),
+            pd.Series(kinds).map(_GEOM_NAMES),
         )
         point = ~empty & ~not_point
         x = np.full(n, np.nan)

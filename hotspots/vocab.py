@@ -331,6 +331,15 @@ CATEGORY_ALIASES: Final[dict[str, str]] = {
 
 
 @functools.cache
+def _read_code_table() -> pd.DataFrame:
+    text = (
+        importlib.resources.files("hotspots")
+        .joinpath("data", CODE_TABLE_FILE)
+        .read_text(encoding="utf-8")
+    )
+    return pd.read_csv(io.StringIO(text), comment="#", dtype=str)
+
+
 def code_table() -> pd.DataFrame:
     """Return the national event code table shipped with the package.
 
@@ -346,12 +355,7 @@ def code_table() -> pd.DataFrame:
     >>> t.loc[t["code"] == "09006", "name"].item()
     '占道经营'
     """
-    text = (
-        importlib.resources.files("hotspots")
-        .joinpath("data", CODE_TABLE_FILE)
-        .read_text(encoding="utf-8")
-    )
-    return pd.read_csv(io.StringIO(text), comment="#", dtype=str)
+    return _read_code_table().copy()  # the file is read once; callers get a copy
 
 
 class CategoryTable:

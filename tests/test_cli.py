@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,12 +77,35 @@ def test_check_prints_a_quarantine_summary(config, tmp_path):
     out = tmp_path / "rejected.csv"
     result = run("check", "--config", str(config), "--rejected", str(out))
     assert result.exit_code == 0
-    assert "rows read" in result.stderr
-    assert "quarantined" in result.stderr
+    counts = re.search(
+        r"rows read (\d+), accepted (\d+), quarantined (\d+)", result.stderr
+    )
+    assert counts is not None, result.stderr
+    read, accepted, quarantined = map(int, counts.groups())
+    assert read == accepted + quarantined
+    assert quarantined > 0
     assert result.stdout.strip() == str(out)
     rejected = pd.read_csv(out)
     assert "reason" in rejected.columns
-    assert len(rejected) > 0
+    assert len(rejected) == quarantined
+
+
+def test_check_export_overrides_the_configured_reports(config, tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "report_id,reported_at,category,lon,lat\n"
+        "a,2026-11-02 08:15:00,占道经营,120.38,36.07\n"
+        "b,2026-11-02 09:00:00,暴露垃圾,120.39,36.06\n"
+        "b,2026-11-02 09:30:00,暴露垃圾,120.39,36.06\n"
+        "c,not a time,暴露垃圾,120.39,36.06\n",
+        encoding="utf-8",
+    )
+    result = run("check", "--config", str(config), "--export", str(export))
+    assert result.exit_code == 0, result.output
+    assert "rows read 4, accepted 2, quarantined 2" in result.stderr
+    assert "duplicate report_id 'b' (first in row 2)" in result.stderr
+    assert "unparseable reported_at 'not a time'" in result.stderr
+    assert result.stdout == ""
 
 
 def test_weekly_writes_the_week_and_prints_paths(config, district_root):
@@ -200,4 +224,26 @@ def test_backtest_writes_table_periods_and_plot(config, tmp_path):
     assert set(periods["period"]) == {"2026-W46", WEEK}
     bad = run("backtest", "-c", str(config), "--methods", "tea-leaves")
     assert bad.exit_code == 2
-    assert "tea-leaves" in bad.output
+    assert "got 'tea-leaves' (unknown: tea-leaves)" in bad.output
+
+
+def test_backtest_needs_at_least_one_method(config):
+    bad = run("backtest", "-c", str(config), "--methods", " , ")
+    assert bad.exit_code == 2
+    assert "expected a comma-separated list of methods" in bad.output
+    assert "got ' , '" in bad.output
+
+
+def test_backtest_takes_the_configs_methods_unless_given(
+    district_root, make_config, tmp_path
+):
+    config = make_config(
+        district_root, "cli_methods.toml", analysis={"backtest_methods": ["moving"]}
+    )
+    result = run(
+        "-q", "backtest", "-c", str(config), "-w", WEEK, "--weeks", "1",
+        "-o", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    periods = pd.read_csv(tmp_path / "backtest_periods.csv")
+    assert set(periods["method"]) == {"moving"}

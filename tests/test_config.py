@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from hotspots.config import config_from_dict, load_config
+from hotspots.config import (
+    FORECAST_METHODS,
+    AnalysisConfig,
+    config_from_dict,
+    load_config,
+)
 from hotspots.errors import InputError
 
 ROOT = Path(__file__).parents[1]
@@ -113,6 +118,20 @@ def test_categories_must_be_an_array_of_tables(tmp_path):
 def test_section_that_is_not_a_table(tmp_path):
     with pytest.raises(InputError, match=r"\[map\] must be a table"):
         config_from_dict({"input": {"reports": "a"}, "map": 3}, base=tmp_path)
+
+
+@pytest.mark.parametrize("section", ["analysis", "input"])
+@pytest.mark.parametrize("value", [3, "text", [1, 2]])
+def test_any_section_that_is_not_a_table_is_an_input_error(tmp_path, section, value):
+    raw: dict = {"input": {"reports": "a.csv"}, section: value}
+    with pytest.raises(InputError, match=rf"\[{section}\] must be a table, got"):
+        config_from_dict(raw, base=tmp_path)
+
+
+def test_default_backtest_methods_are_accepted_forecast_methods():
+    defaults = AnalysisConfig().backtest_methods
+    assert defaults == ("last", "moving", "ewma", "kde", "prospective", "sepp")
+    assert (*defaults, "blind_spots", "emerging") == FORECAST_METHODS
 
 
 def test_missing_and_broken_files(tmp_path):

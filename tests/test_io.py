@@ -21,6 +21,10 @@ LONS = ["120.3812", "120.3851", "120.3907", "120.3733", "120.4011"]
 LATS = ["36.0671", "36.0702", "36.0655", "36.0731", "36.0689"]
 
 
+#: category_code of each row of platform_export(), from its category names.
+EXPECTED_CODES = ["09006", "06010", "07001", "09009", "09005"]
+
+
 def platform_export() -> pd.DataFrame:
     """A small, valid platform export as a CSV reader sees it (all text)."""
     return pd.DataFrame(
@@ -112,13 +116,7 @@ def test_frame_platform_preset_values() -> None:
         "evaluation",
         "inspector",
     ]
-    assert list(r[schema.CATEGORY_CODE]) == [
-        "09006",
-        "06010",
-        "07001",
-        "09009",
-        "09005",
-    ]
+    assert list(r[schema.CATEGORY_CODE]) == EXPECTED_CODES
     # 出店经营 is the platform name of 店外经营: category kept as the source says
     assert r[schema.CATEGORY].iloc[4] == "出店经营"
     assert r[schema.CATEGORY_MAJOR].iloc[4] == "街面秩序类"  # from the code
@@ -261,14 +259,29 @@ def test_xlsx(tmp_path) -> None:
     path = tmp_path / "export.xlsx"
     platform_export().to_excel(path, index=False, sheet_name="案件")
     r = check_canonical(read_reports(path, coords="gcj02"))
-    assert list(r[schema.CATEGORY_CODE]) == [
-        "09006",
-        "06010",
-        "07001",
-        "09009",
-        "09005",
-    ]
+    assert list(r[schema.CATEGORY_CODE]) == EXPECTED_CODES
     check_canonical(read_reports(path, coords="gcj02", sheet_name="案件"))
+
+
+def test_unreadable_files_are_input_errors(tmp_path) -> None:
+    frame = platform_export()
+    book = tmp_path / "e.xlsx"
+    frame.to_excel(book, index=False)
+    with pytest.raises(InputError, match=r"with a sheet 'nope' \(sheet_name=None"):
+        read_reports(book, coords="gcj02", sheet_name="nope")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken.xlsx'.*an Excel workbook\.$"):
+        read_reports(broken)
+    layers = tmp_path / "e.gpkg"
+    points = gpd.points_from_xy(LONS, LATS, crs=4326)
+    gpd.GeoDataFrame(frame, geometry=points).to_file(layers, layer="reports")
+    with pytest.raises(InputError, match=r"\.gpkg file with a layer 'nope'"):
+        read_reports(layers, layer="nope")
+    for name in ("broken.geojson", "broken.parquet"):
+        (tmp_path / name).write_text("{nope", encoding="utf-8")
+        with pytest.raises(InputError, match=rf"could not read source .*{name}"):
+            read_reports(tmp_path / name)
 
 
 def test_xlsx_typed_cells(tmp_path) -> None:
@@ -680,6 +693,38 @@ def test_time_zones() -> None:
     assert r2[schema.REPORTED_AT].iloc[0] == pd.Timestamp(
         "2026-11-02 16:15", tz="Asia/Shanghai"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-02 08:15:00", "2026-11-02 08:15:00"),
+        ("2026-11-02 08:15", "2026-11-02 08:15:00"),
+        ("2026-11-02", "2026-11-02 00:00:00"),
+        ("2026-11-02 08:15:00.123456", "2026-11-02 08:15:00.123456"),
+        ("2026/11/02 08:15:00.5", "2026-11-02 08:15:00.5"),
+        ("2026-11-02T08:15:00", "2026-11-02 08:15:00"),
+        ("20261102081500", "2026-11-02 08:15:00"),
+        ("2026年11月2日 08:15", "2026-11-02 08:15:00"),
+        ("2026-11-02T00:15:00+00:00", "2026-11-02 08:15:00"),
+    ],
+)
+def test_every_documented_time_format(text: str, expected: str) -> None:
+    frame = platform_export()
+    frame.loc[0, "上报时间"] = text
+    r = read_reports(frame, coords="gcj02").reports
+    got = r[schema.REPORTED_AT].iloc[0]
+    assert got == pd.Timestamp(expected, tz="Asia/Shanghai")
+
+
+def test_fraction_that_is_not_a_time_is_a_row_problem() -> None:
+    frame = platform_export()
+    frame.loc[0, "上报时间"] = "2026-11-02 08:15:00.5x"
+    result = read_reports(frame, coords="gcj02", on_error="quarantine")
+    assert list(result.quarantined[schema.REASON]) == [
+        "unparseable reported_at '2026-11-02 08:15:00.5x'"
+    ]
+    assert len(result.reports) == 4
 
 
 def test_nonexistent_local_time_is_a_row_problem() -> None:

@@ -51,6 +51,16 @@ def test_code_table_contents() -> None:
     assert row["name"] == "垃圾站（箱）满溢"
 
 
+def test_code_table_returns_a_copy_the_caller_may_modify() -> None:
+    first = code_table()
+    first.loc[first["code"] == "09006", "name"] = "changed"
+    first["code"] = "x"
+    again = code_table()
+    assert len(again) == 97
+    assert again.loc[again["code"] == "09006", "name"].item() == "占道经营"
+    assert category_table().code_to_name["09006"] == "占道经营"
+
+
 def test_normalise_word() -> None:
     assert normalise_word(" 垃圾站（箱）满溢 ") == "垃圾站(箱)满溢"
     assert normalise_word("ＡＰＰ") == "app"
