@@ -229,6 +229,14 @@ def score_ranking(
         ``coverage``, ``hit_rate``, ``area_share``, ``pai``, ``n_reports``,
         ``n_units``, one row per coverage share.
 
+    Raises
+    ------
+    InputError
+        Arrays of different lengths, empty or non-finite values, negative
+        measure or counts, a zero total measure, or coverage outside (0, 1].
+    TypeError
+        ``ranks``, ``measure`` or ``counts`` is not numeric.
+
     Notes
     -----
     Units are taken in rank order until their cumulative measure first
@@ -248,10 +256,53 @@ def score_ranking(
     >>> t[["hit_rate", "area_share", "pai", "n_units"]].values.tolist()
     [[0.75, 0.25, 3.0, 1.0], [1.0, 0.5, 2.0, 2.0]]
     """
-    r = np.asarray(ranks, dtype=np.int64)
-    m = np.asarray(measure, dtype=np.float64)
-    c = np.asarray(counts, dtype=np.float64)
-    cov = np.asarray(coverage, dtype=np.float64)
+    problems: list[str] = []
+    arrays: dict[str, FloatArray] = {}
+    for name, value in (("ranks", ranks), ("measure", measure), ("counts", counts)):
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            msg = (
+                f"{name} must be a 1-D sequence of numbers, got {value!r}. Pass "
+                f"e.g. {name}=[1, 2, 3]."
+            )
+            raise TypeError(msg) from None
+        if arr.ndim != 1 or len(arr) == 0 or not np.isfinite(arr).all():
+            problems.append(
+                f"{name} must be a non-empty 1-D sequence of finite numbers, got "
+                f"{value!r}. Pass one value per unit."
+            )
+        elif name != "ranks" and (arr < 0).any():
+            problems.append(
+                f"{name} must be >= 0, got {int((arr < 0).sum())} negative "
+                f"values. Pass the unit {'sizes' if name == 'measure' else 'counts'}."
+            )
+        arrays[name] = arr
+    lengths = {k: len(v) for k, v in arrays.items() if v.ndim == 1}
+    if len(set(lengths.values())) > 1:
+        problems.append(
+            f"ranks, measure and counts must have one value per unit each, got "
+            f"lengths {lengths!r}. Pass aligned arrays."
+        )
+    elif not problems and float(arrays["measure"].sum()) <= 0:
+        problems.append(
+            f"measure must have a positive total, got {measure!r}. Pass the area "
+            "or length of each unit."
+        )
+    _check_coverage(coverage, problems)
+    collect_problems(problems, "invalid arguments to score_ranking")
+    return _score_ranking(
+        arrays["ranks"].astype(np.int64),
+        arrays["measure"],
+        arrays["counts"],
+        np.asarray(coverage, dtype=np.float64),
+    )
+
+
+def _score_ranking(
+    r: npt.NDArray[np.int64], m: FloatArray, c: FloatArray, cov: FloatArray
+) -> pd.DataFrame:
+    """:func:`score_ranking` on inputs already checked."""
     order = np.argsort(r, kind="stable")
     total_m = float(m.sum())
     total_c = float(c.sum())
@@ -477,7 +528,12 @@ def backtest(
             hit = (prep.p == code) & (prep.u >= 0) & (code >= 0)
             counts = np.bincount(prep.u[hit], minlength=len(prep.ids))
             ranks = result[RISK_RANK].to_numpy(dtype=np.int64)
-            table = score_ranking(ranks, size, counts, cov)
+            table = _score_ranking(
+                ranks,
+                size,
+                counts.astype(np.float64),
+                np.asarray(cov, dtype=np.float64),
+            )
             table.insert(0, "period", label)
             table.insert(0, "method", m)
             rows.append(table)

@@ -151,6 +151,17 @@ def _is_real(value: object) -> bool:
     )
 
 
+def _reports_frame(reports: object) -> gpd.GeoDataFrame:
+    """Return ``reports``; raise TypeError unless it is a GeoDataFrame."""
+    if not isinstance(reports, gpd.GeoDataFrame):
+        msg = (
+            f"reports must be a geopandas.GeoDataFrame of points, got "
+            f"{type(reports).__name__}. Read them with hotspots.read_reports."
+        )
+        raise TypeError(msg)
+    return reports
+
+
 def _check_positive(
     problems: list[str], name: str, value: object, example: str
 ) -> None:
@@ -701,12 +712,7 @@ def cluster(
     >>> res.clusters[["cluster_id", "n_reports", "n_weeks"]].to_numpy().tolist()
     [[0, 3, 1], [1, 2, 1]]
     """
-    if not isinstance(reports, gpd.GeoDataFrame):
-        msg = (
-            f"reports must be a geopandas.GeoDataFrame of points, got "
-            f"{type(reports).__name__}. Read them with hotspots.read_reports."
-        )
-        raise TypeError(msg)
+    reports = _reports_frame(reports)
     problems: list[str] = []
     if method not in _METHODS:
         problems.append(

@@ -43,7 +43,12 @@ import pyproj
 import shapely
 from scipy.signal import fftconvolve
 
-from .cluster import _check_positive, _is_real, _metric_points
+from .cluster import (
+    _check_positive,
+    _is_real,
+    _metric_points,
+    _reports_frame,
+)
 from .errors import CRSError, InputError, collect_problems
 
 __all__ = [
@@ -315,12 +320,7 @@ def _validate(
     kernel: object,
     weight: object,
 ) -> None:
-    if not isinstance(reports, gpd.GeoDataFrame):
-        msg = (
-            f"reports must be a geopandas.GeoDataFrame of points, got "
-            f"{type(reports).__name__}. Read them with hotspots.read_reports."
-        )
-        raise TypeError(msg)
+    frame = _reports_frame(reports)
     problems: list[str] = []
     if isinstance(bandwidth_m, str):
         if bandwidth_m not in _RULES:
@@ -344,13 +344,13 @@ def _validate(
             "kernel='gaussian'."
         )
     if weight is not None:
-        if not isinstance(weight, str) or weight not in reports.columns:
+        if not isinstance(weight, str) or weight not in frame.columns:
             problems.append(
                 f"weight must be None or the name of a numeric column of "
                 f"reports, got {weight!r}. Pass e.g. weight='weight'."
             )
         else:
-            values = pd.to_numeric(reports[weight], errors="coerce").to_numpy(
+            values = pd.to_numeric(frame[weight], errors="coerce").to_numpy(
                 dtype=np.float64, na_value=np.nan
             )
             bad = ~np.isfinite(values) | (values < 0)

@@ -101,6 +101,27 @@ def test_score_ranking_without_reports_is_nan() -> None:
     assert t["n_reports"].iloc[0] == 0
 
 
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (([1, 2], [1, 1, 1], [0, 1], [0.5]), "one value per unit"),
+        (([1, 2], [1, -1], [0, 1], [0.5]), "measure must be >= 0"),
+        (([1, 2], [1, 1], [0, np.nan], [0.5]), "counts must be a non-empty"),
+        (([], [], [], [0.5]), "ranks must be a non-empty"),
+        (([1, 2], [0, 0], [0, 1], [0.5]), "measure must have a positive total"),
+        (([1, 2], [1, 1], [0, 1], [0.0, 1.5]), "coverage must be shares"),
+    ],
+)
+def test_score_ranking_errors(args: tuple[Any, ...], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        score_ranking(*args)
+
+
+def test_score_ranking_type_error() -> None:
+    with pytest.raises(TypeError, match="measure must be a 1-D sequence of numbers"):
+        score_ranking([1, 2], ["a", "b"], [0, 1], [0.5])
+
+
 # -- the backtest --
 
 

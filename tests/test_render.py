@@ -754,3 +754,36 @@ def test_summary_validation(district):
     bad = {"counts": [1, 2], "top_blind_spots": "grid 1"}
     with pytest.raises(InputError, match=r"(?s)summary\['counts'\].*top_blind_spots"):
         weekly_map(style=MapStyle(tiles="none"), summary=bad)
+
+
+def test_cluster_and_patrol_popup_columns_known_values(district):
+    clusters = district["clusters"]
+    frame = clusters.clusters.copy()
+    frame["category_mix"] = [{"占道经营": 60, "乱停车": 60}]  # a dict is spelled out
+    result = type(clusters)(labels=clusters.labels, clusters=frame)
+    d = payload(
+        weekly_map(
+            **{**district, "clusters": result},
+            style=MapStyle(tiles="none", language="en"),
+        )
+    )
+    en = {k: v["en"] for k, v in labels.MAP_LABELS.items()}
+    assert d["clusters"]["cols"] == [
+        [en["n_reports"], [120]],
+        [en["category_mix"], ["占道经营 60、乱停车 60"]],
+        [en["first_report"], ["2026-11-16"]],
+        [en["last_report"], ["2026-11-22"]],
+        [en["n_weeks"], [5]],
+    ]
+    stops = dict(d["patrol"]["stops"]["cols"])
+    # target_id is shown under the "target" label; times as local HH:MM
+    assert stops[en["target"]] == [
+        "370202001002119",
+        "370202001002118",
+        "370202001002000",
+    ]
+    assert stops[en["arrival"]] == ["08:00", "08:40", "08:20"]
+    assert stops[en["departure"]] == ["08:15", "08:55", "08:35"]
+    assert stops[en["dwell_min"]] == [15, 15, 15]
+    routes = dict(d["patrol"]["routes"]["cols"])
+    assert routes[en["distance_m"]] == [900, 400]
