@@ -48,6 +48,7 @@ from scipy.special import ndtr
 from . import labels
 from .errors import InputError, collect_problems
 from .schema import GRID_ID, REPORTED_AT
+from .stats import CONFIDENCE_LEVELS, _bh, fdr_classes
 from .trend import mann_kendall
 from .weights import SpatialWeights, spatial_weights
 
@@ -88,8 +89,6 @@ PATTERN_KEYS: Final = tuple(labels.PATTERNS)
 EmergingWeights = Literal["queen", "rook", "network"]
 _WEIGHT_KINDS: Final = get_args(EmergingWeights)
 _NO_PATTERN: Final = "no_pattern"
-#: Gi* confidence classes: |class| = 1/2/3 when significant at 90/95/99 %.
-_CLASS_LEVELS: Final = ((1, 0.10), (2, 0.05), (3, 0.01))
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -300,39 +299,6 @@ def space_time_gi_star(
     ndtr(p, out=p)
     p *= 2.0
     return z, p
-
-
-# -- significance ---------------------------------------------------------------------
-
-
-def _bh_reject(p: FloatArray, alpha: float) -> npt.NDArray[np.bool_]:
-    """Benjamini-Hochberg: which p-values are rejected at FDR level ``alpha``."""
-    m = p.size
-    reject = np.zeros(m, dtype=bool)
-    # only p-values <= alpha can be rejected; their ranks among all p-values
-    # equal their ranks among themselves, so sorting them alone is enough
-    cand = np.flatnonzero(p <= alpha)
-    if cand.size == 0:
-        return reject
-    order = cand[np.argsort(p[cand], kind="stable")]
-    ranks = np.arange(1, cand.size + 1)
-    ok = p[order] <= ranks * alpha / m
-    if ok.any():
-        k = int(np.flatnonzero(ok)[-1])
-        reject[order[: k + 1]] = True
-    return reject
-
-
-def _significance_classes(
-    z: FloatArray, p: FloatArray, *, fdr: bool
-) -> npt.NDArray[np.int8]:
-    """Gi* classes -3..3 (99/95/90 % cold .. hot), BH-corrected when ``fdr``."""
-    classes = np.zeros(z.shape, dtype=np.int8)
-    for level, a in _CLASS_LEVELS:
-        sig = _bh_reject(p.ravel(), a).reshape(p.shape) if fdr else p <= a
-        classes[sig] = level
-    classes *= np.sign(z).astype(np.int8)
-    return classes
 
 
 # -- classification -------------------------------------------------------------------
@@ -775,14 +741,12 @@ def emerging_hotspots(
     else:
         x, w_sub = values[analysed], w[analysed][:, analysed]
     z, p = space_time_gi_star(x, w_sub, time_lag=int(time_lag))
-    classes = _significance_classes(z, p, fdr=bool(fdr))
-    if any(np.isclose(alpha, a) for _, a in _CLASS_LEVELS):
-        level = next(lv for lv, a in _CLASS_LEVELS if np.isclose(alpha, a))
+    classes = fdr_classes(z, p, fdr=bool(fdr))
+    if any(np.isclose(alpha, a) for _, a in CONFIDENCE_LEVELS):
+        level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
         significant = np.abs(classes) >= level
     else:
-        significant = (
-            _bh_reject(p.ravel(), alpha).reshape(p.shape) if fdr else (p <= alpha)
-        )
+        significant = (_bh(p.ravel()).reshape(p.shape) if fdr else p) <= alpha
     sig_classes = np.where(significant, classes, 0)
     mk = mann_kendall(z) if len(analysed) else None
 

@@ -81,7 +81,8 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
     Raises
     ------
     InputError
-        If ``values`` is not 1-D or 2-D, or has fewer than 2 periods.
+        If ``values`` is not numeric, not 1-D or 2-D, or has fewer than 2
+        periods.
 
     Notes
     -----
@@ -113,7 +114,15 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
     >>> r.p.round(4).tolist()
     [0.0275, 0.0433]
     """
-    x = np.asarray(values, dtype=np.float64)
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        msg = (
+            f"values must be numbers (a 1-D series or a 2-D array), got "
+            f"{type(values).__name__} that does not convert to floats ({err}). "
+            "Convert it first, e.g. with pd.to_numeric."
+        )
+        raise InputError(msg) from err
     if x.ndim == 1:
         x = x[np.newaxis, :]
     if x.ndim != 2:

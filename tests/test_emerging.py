@@ -479,21 +479,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def sample():
-    from hotspots.boundaries import read_boundaries
-    from hotspots.io import read_reports
-    from hotspots.join import assign
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the sample's broken rows are expected
-        read = read_reports(
-            ROOT / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
-        grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
-        reports = assign(read.reports, grid=grid)
-    return reports, grid
+def sample(sample_assigned):
+    return sample_assigned
 
 
 @pytest.mark.slow
@@ -514,18 +501,42 @@ def test_sample_district_planted_patterns(sample):
     assert np.mean(f1) >= 0.8
 
 
-def test_bin_classes_equal_stats_fdr_classes():
-    from hotspots.emerging import _significance_classes
-    from hotspots.stats import fdr_classes
+def bh_reject(p: np.ndarray, alpha: float) -> np.ndarray:
+    """Benjamini-Hochberg step-up rejections, written out independently."""
+    flat = p.ravel()
+    order = np.argsort(flat, kind="stable")
+    m = flat.size
+    passed = np.flatnonzero(flat[order] <= np.arange(1, m + 1) * alpha / m)
+    reject = np.zeros(m, dtype=bool)
+    if passed.size:
+        reject[order[: passed[-1] + 1]] = True
+    return reject.reshape(p.shape)
 
-    w = rook_matrix(6, 6)
-    x = np.random.default_rng(8).poisson(2.0, size=(36, 9)).astype(float)
-    x[:4, 5:] += 8
-    z, p = space_time_gi_star(x, w)
-    for fdr in (True, False):
-        np.testing.assert_array_equal(
-            _significance_classes(z, p, fdr=fdr), fdr_classes(z, p, fdr=fdr)
-        )
+
+@pytest.mark.parametrize("fdr", [True, False])
+@pytest.mark.parametrize("alpha", [0.05, 0.02])
+def test_hot_and_cold_counts_follow_bh_at_alpha(alpha, fdr):
+    units, x, _, _ = planted_cube(nx=10, ny=10, t=9, seed=8)
+    x[30:] += 2.0
+    x[:30] = 0.0  # a cold band
+    x[0, 0] = 1.0
+    z, p = space_time_gi_star(x, rook_matrix(10, 10) + queen_diagonals(10, 10))
+    sig = bh_reject(p, alpha) if fdr else p <= alpha
+    res = emerging_hotspots(cube_frame(units, x), units, alpha=alpha, fdr=fdr)
+    assert res["n_hot"].tolist() == (sig & (z > 0)).sum(axis=1).tolist()
+    assert res["n_cold"].tolist() == (sig & (z < 0)).sum(axis=1).tolist()
+    assert res["n_hot"].sum() > 0
+    assert res["n_cold"].sum() > 0
+
+
+def queen_diagonals(nx: int, ny: int) -> sparse.csr_matrix:
+    idx = np.arange(nx * ny).reshape(ny, nx)
+    rows = np.concatenate([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel()])
+    cols = np.concatenate([idx[1:, 1:].ravel(), idx[1:, :-1].ravel()])
+    return sparse.csr_matrix(
+        (np.ones(2 * rows.size), (np.r_[rows, cols], np.r_[cols, rows])),
+        shape=(nx * ny, nx * ny),
+    )
 
 
 def test_reports_are_aggregated_with_the_cube():

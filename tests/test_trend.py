@@ -169,3 +169,5 @@ def test_errors():
         mann_kendall([[1.0], [2.0]])
     with pytest.raises(InputError, match="1-D series or a 2-D array"):
         mann_kendall(np.zeros((2, 3, 4)))
+    with pytest.raises(InputError, match=r"values must be numbers.*pd\.to_numeric"):
+        mann_kendall([["a", "b", "c"]])
