@@ -330,7 +330,10 @@ def test_output_contract_and_input_untouched():
     pd.testing.assert_frame_equal(units, units_before)
     assert isinstance(res, gpd.GeoDataFrame)
     assert res.crs == units.crs
-    pd.testing.assert_index_equal(res.index, units.index)
+    # ranked, each unit keeping its index label
+    assert res["rank"].tolist() == [1, 2, 3, 4]
+    pd.testing.assert_index_equal(res.index.sort_values(), units.index)
+    assert (res["grid_id"] == units.loc[res.index, "grid_id"]).all()
     for col in (
         "periods_with_reports",
         "current_streak",
@@ -344,6 +347,10 @@ def test_output_contract_and_input_untouched():
         "n_reports",
         "weighted_count",
         "top_categories",
+        "top_categories_en",
+        "top_category",
+        "top_category_periods",
+        "top_category_streak",
         "score",
         "rank",
         "reason_zh",
@@ -699,3 +706,79 @@ def test_lines_join_clauses_like_python_with_many_distinct_keys(monkeypatch):
     assert len(calls) >= 2  # renumbered at least once before the final numbering
     assert list(got_zh) == [s or "无" for s in zh]
     assert list(got_en) == [(s or "none")[:1].upper() + (s or "none")[1:] for s in en]
+
+
+# -- the ledger as returned: ranked, with the evidence its reason speaks of ------
+
+
+def test_ledger_is_sorted_by_rank_index_kept():
+    units = cells(5).set_index(pd.Index([50, 40, 30, 20, 10], name="k"))
+    rows = [
+        {"unit": "c3", "source": "hotline"},
+        *({"week": w, "unit": "c4", "source": "hotline"} for w in range(-5, 1)),
+        *({"week": w, "unit": "c1", "source": "hotline"} for w in range(-2, 1)),
+    ]
+    res = blind_spots(
+        make_reports(rows),
+        units,
+        emerging=units.assign(pattern="no_pattern")[["grid_id", "pattern"]],
+    )
+    assert res["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert res["grid_id"].tolist() == ["c4", "c1", "c3", "c0", "c2"]
+    assert res.index.tolist() == [10, 40, 20, 50, 30]  # the units' labels
+    assert res["score"].is_monotonic_decreasing
+    # head(n) is the top n; reindexing gives the units' order back
+    assert res.head(2)["grid_id"].tolist() == ["c4", "c1"]
+    assert res.reindex(units.index)["grid_id"].tolist() == units["grid_id"].tolist()
+
+
+def test_top_category_evidence_matches_the_reason():
+    rows = [
+        *({"week": w, "category": "乱停车"} for w in (-7, -6, -5, -4, -3, -2)),
+        *({"week": w, "category": "乱停车"} for w in (-7, -6)),
+        *({"week": w, "category": "暴露垃圾"} for w in (-1, 0)),
+        {"week": 0, "category": "流浪犬"},
+    ]
+    res = run(rows)
+    c0 = res.loc["c0"]
+    assert c0["current_streak"] == 8  # any category
+    assert c0["top_category"] == "乱停车"
+    assert c0["top_category_periods"] == 6
+    assert c0["top_category_streak"] == 0
+    assert c0["top_categories"] == "乱停车(8)、暴露垃圾(2)、流浪犬(1)"
+    assert c0["top_categories_en"] == "乱停车 (8), 暴露垃圾 (2), 流浪犬 (1)"
+    assert c0["reason_zh"].startswith("近8周有6周出现乱停车")
+    assert c0["reason_en"].startswith("乱停车 reported in 6 of the last 8 weeks")
+    c1 = res.loc["c1"]
+    assert (c1["top_category"], c1["top_categories"], c1["top_categories_en"]) == (
+        "",
+        "",
+        "",
+    )
+    assert (c1["top_category_periods"], c1["top_category_streak"]) == (0, 0)
+
+
+def test_english_reason_has_no_chinese_but_the_category_names():
+    rows = [
+        *(
+            {"week": w, "category": "suspicious", "source": "evaluation"}
+            for w in range(-7, 1)
+        ),
+        {"week": -1, "category": "suspicious", "close_after_days": 1},
+        {"week": 0, "category": "suspicious", "reopen_count": 1},
+    ]
+    res = run(
+        rows, emerging=cells().assign(pattern="persistent_hot")[["grid_id", "pattern"]]
+    )
+    en = res.loc["c0", "reason_en"]
+    # the category's name as written (not capitalised), every other word English
+    assert en == (
+        "suspicious reported 8 weeks in a row; 2 came back after closing; "
+        "1 reopened; 80% from the evaluation teams; 9 still open; "
+        "persistent hot spot"
+    )
+    assert res.loc["c0", "reason_zh"] == (
+        "连续8周出现suspicious，2起结案后复发，1起返工，80%来自测评督查，"
+        "9起未结案，持续热点"
+    )
+    assert res.loc["c1", "reason_en"] == "Persistent hot spot"
