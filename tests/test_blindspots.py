@@ -782,3 +782,129 @@ def test_english_reason_has_no_chinese_but_the_category_names():
         "9起未结案，持续热点"
     )
     assert res.loc["c1", "reason_en"] == "Persistent hot spot"
+
+
+# -- the ledger as written (Weekly.ledger) --------------------------------------
+
+
+def weekly_with(ledger: gpd.GeoDataFrame, language: str):
+    """A weekly job whose blind spots are ``ledger`` (nothing else is computed)."""
+    from types import SimpleNamespace
+
+    from hotspots.pipeline import Weekly
+
+    job = Weekly.__new__(Weekly)
+    job.config = SimpleNamespace(map=SimpleNamespace(language=language))
+    job.__dict__["blind_spots"] = ledger  # the cached step
+    return job
+
+
+def ledger_frame() -> gpd.GeoDataFrame:
+    rows = [
+        # c1: 7 weeks in a row, 3 of 7 found by the hotline, 2 of 3 closed late
+        *({"week": w, "unit": "c1", "category": "suspicious"} for w in range(-6, -2)),
+        *(
+            {"week": w, "unit": "c1", "category": "暴露垃圾", "source": "hotline"}
+            for w in (-2, -1, 0)
+        ),
+        {"week": -6, "unit": "c1", "category": "suspicious", "close_after_days": 9},
+        {"week": -5, "unit": "c1", "category": "suspicious", "close_after_days": 8},
+        {"week": -4, "unit": "c1", "category": "suspicious", "close_after_days": 1},
+        # c3: one report
+        {"week": 0, "unit": "c3", "category": "乱停车"},
+    ]
+    units = cells()
+    emerging = units.assign(
+        pattern=["no_pattern", "persistent_hot", "no_pattern", "new_hot"]
+    )
+    return blind_spots(
+        make_reports(rows), units, emerging=emerging[["grid_id", "pattern"]]
+    )
+
+
+def test_weekly_ledger_chinese_is_ranked_rounded_and_chinese():
+    bs = ledger_frame()
+    out = weekly_with(bs, "zh").ledger()
+    assert out.columns.tolist() == [
+        "排名",
+        "网格编码",
+        "盲区得分",
+        "原因",
+        "近期有案件周数",
+        "连续有案件周数",
+        "时空模式",
+        "案件数",
+        "加权案件数",
+        "主要问题类型",
+        "首要问题类型出现周数",
+        "首要问题类型连续周数",
+        "返工案件数",
+        "结案后复发数",
+        "复发比例（%）",
+        "未结案数",
+        "结案天数中位数",
+        "超期结案比例（%）",
+        "热线与测评发现比例（%）",
+    ]
+    assert out["网格编码"].tolist() == ["c1", "c3"]
+    assert out["排名"].tolist() == [1, 2]
+    c1 = out.iloc[0]
+    assert c1["热线与测评发现比例（%）"] == 30.0  # 3 of 10
+    assert c1["超期结案比例（%）"] == 66.7  # 2 of 3, one decimal
+    assert c1["结案天数中位数"] == 8.0
+    assert c1["盲区得分"] == round(
+        float(bs.loc[bs["grid_id"] == "c1", "score"].iloc[0]), 2
+    )
+    assert c1["时空模式"] == "持续热点"
+    assert c1["主要问题类型"] == "suspicious(7)、暴露垃圾(3)"
+    assert (c1["首要问题类型出现周数"], c1["首要问题类型连续周数"]) == (4, 0)
+    assert c1["原因"].startswith("近8周有4周出现suspicious")
+    assert out.attrs["sheet_name"] == "盲区台账"
+    assert out.attrs["number_formats"]["盲区得分"] == "0.00"
+    assert out.attrs["number_formats"]["超期结案比例（%）"] == "0.0"
+    assert out.attrs["number_formats"]["案件数"] == "0"
+
+
+def test_weekly_ledger_english_is_english_throughout(tmp_path):
+    from hotspots.outputs import write_csv
+
+    out = weekly_with(ledger_frame(), "en").ledger()
+    assert out.columns.tolist() == [
+        "Rank",
+        "Grid cell",
+        "Blind-spot score",
+        "Reason",
+        "Weeks with reports",
+        "Current streak (weeks)",
+        "Pattern",
+        "Reports",
+        "Weighted reports",
+        "Top categories",
+        "Weeks with the top category",
+        "Top category streak (weeks)",
+        "Reopened",
+        "Comebacks after closing",
+        "Comeback share (%)",
+        "Open now",
+        "Median days to close",
+        "Closed late (%)",
+        "Found by hotline/evaluators (%)",
+    ]
+    c1 = out.iloc[0]
+    assert c1["Pattern"] == "Persistent hot spot"
+    assert c1["Top categories"] == "suspicious (7), 暴露垃圾 (3)"
+    assert c1["Reason"].startswith("suspicious reported in 4 of the last 8 weeks")
+    # no Chinese anywhere but in the category names
+    text = " ".join([str(v) for v in out.to_numpy().ravel()] + out.columns.tolist())
+    for name in ("暴露垃圾", "乱停车"):
+        text = text.replace(name, "")
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    assert out.attrs["sheet_name"] == "Blind-spot ledger"
+    assert weekly_with(ledger_frame(), "zh").ledger(language="en").columns[0] == "Rank"
+    # the CSV reads as the sheet: rounded numbers, percent as 66.7
+    path = write_csv(tmp_path / "ledger.csv", out)
+    written = path.read_text(encoding="utf-8-sig").splitlines()
+    assert written[0].startswith("Rank,Grid cell,Blind-spot score,Reason")
+    assert ",66.7," in written[1]
+    score = f"{c1['Blind-spot score']:.2f}".rstrip("0").rstrip(".")
+    assert f",{score}," in written[1]
