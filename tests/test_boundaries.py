@@ -672,6 +672,12 @@ def test_places_and_areas_with_null_optional_attributes():
     assert out["place_id"].tolist() == ["p1", "p2"]
     areas = read_boundaries(nested_areas().assign(name=None), kind="areas")
     assert areas["name"].isna().all()
+    no_names = read_boundaries(nested_areas().drop(columns=["name"]), kind="areas")
+    assert no_names["area_id"].tolist() == ["D", "S1", "S2", "C1", "C2", "C3"]
+    grid = read_boundaries(
+        lattice(2, 1).assign(name=[None, "b"], community_id=np.nan), kind="grid"
+    )
+    assert grid["grid_id"].tolist() == ["c0_0", "c0_1"]
 
 
 def test_areas_without_a_level_are_named():

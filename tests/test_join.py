@@ -858,8 +858,14 @@ def test_grid_and_areas_with_null_optional_attributes(grid3x3):
     areas = nested_areas().assign(name=None)
     pts = points([(X0 + 50, Y0 + 50)])
     out = assign(pts, grid=grid, areas=areas)
-    assert out["grid_id"].notna().all()
-    assert out["district_id"].notna().all()
+    assert out["grid_id"].tolist() == [grid3x3["grid_id"].iloc[0]]
+    assert out[["district_id", "subdistrict_id", "community_id"]].iloc[0].tolist() == [
+        "D",
+        "S1",
+        "C1",
+    ]
+    unnamed = assign(pts, areas=nested_areas().drop(columns=["name"]))
+    assert unnamed["community_id"].tolist() == ["C1"]
 
 
 def test_areas_without_a_level_named_in_assign(grid3x3):
