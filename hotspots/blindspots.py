@@ -70,6 +70,10 @@ __all__ = [
     "SCORE",
     "SHARE_CLOSED_LATE",
     "TOP_CATEGORIES",
+    "TOP_CATEGORIES_EN",
+    "TOP_CATEGORY",
+    "TOP_CATEGORY_PERIODS",
+    "TOP_CATEGORY_STREAK",
     "WEIGHTED_COUNT",
     "BlindSpotWeights",
     "UnassignedReportsWarning",
@@ -91,6 +95,10 @@ OUTSIDE_SHARE: Final = "outside_share"
 N_REPORTS: Final = "n_reports"
 WEIGHTED_COUNT: Final = "weighted_count"
 TOP_CATEGORIES: Final = "top_categories"
+TOP_CATEGORIES_EN: Final = "top_categories_en"
+TOP_CATEGORY: Final = "top_category"
+TOP_CATEGORY_PERIODS: Final = "top_category_periods"
+TOP_CATEGORY_STREAK: Final = "top_category_streak"
 SCORE: Final = "score"
 RANK: Final = "rank"
 REASON_ZH: Final = "reason_zh"
@@ -751,8 +759,13 @@ class _Lines:
         mask: npt.NDArray[np.bool_],
         keys: npt.NDArray[np.int64],
         *words: Callable[[int], str],
+        capital: bool = True,
     ) -> None:
-        """Append ``words[i](key)`` to the units of ``mask`` (keys in unit order)."""
+        """Append ``words[i](key)`` to the units of ``mask`` (keys in unit order).
+
+        ``capital=False`` never capitalises the clause (one that starts with
+        a name as written, such as a category).
+        """
         where = np.flatnonzero(mask)
         if len(where) == 0:
             return
@@ -760,7 +773,7 @@ class _Lines:
         tables = []
         for say, sep, cap in zip(words, self.seps, self.capital, strict=True):
             texts = [say(int(k)) for k in uniq.tolist()]
-            first = [_capital(t) if cap else t for t in texts]
+            first = [_capital(t) if cap and capital else t for t in texts]
             tables.append(first + [sep + t for t in texts])
         # per unit: -1 no clause, i the i-th text first, len(uniq) + i after one
         pick = np.full(len(self.started), -1, dtype=np.int64)
@@ -814,19 +827,23 @@ def _top_categories(
     names: ObjectArray,
     n_units: int,
     top: int = 3,
-) -> tuple[Any, npt.NDArray[np.int64]]:
-    """``"占道经营(5)、乱停车(3)"`` per unit and its most reported category.
+) -> tuple[Any, Any, npt.NDArray[np.int64]]:
+    """Return each unit's most reported categories, in Chinese and English.
 
-    ``wu``/``wc`` are the unit and category code of each window report (code
-    -1: no category, not counted), ``names`` the category of each code. Ties
-    in count go to the first name in code point order. The second result is
-    the code of the unit's first category (-2 when it has none).
+    ``"占道经营(5)、乱停车(3)"`` and ``"占道经营 (5), 乱停车 (3)"`` per unit
+    (the names as written, the punctuation in the language), and its most
+    reported category. ``wu``/``wc`` are the unit and category code of each
+    window report (code -1: no category, not counted), ``names`` the category
+    of each code. Ties in count go to the first name in code point order.
+    The third result is the code of the unit's first category (-2 when it
+    has none).
     """
-    line = _Lines(n_units, seps=("、",), capital=(False,))
+    line = _Lines(n_units, seps=("、", ", "), capital=(False, False))
     first = np.full(n_units, -2, dtype=np.int64)
     known = wc >= 0
     if not known.any():
-        return line.done("")[0], first
+        zh, en = line.done("", "")
+        return zh, en, first
     n_cats = len(names)
     pair, n = np.unique(wu[known] * n_cats + wc[known], return_counts=True)
     u, c = pair // n_cats, pair % n_cats
@@ -840,16 +857,20 @@ def _top_categories(
     first[u[place == 0]] = c[place == 0]
     span = int(n.max()) + 1
 
-    def item(key: int) -> str:
+    def item_zh(key: int) -> str:
         return f"{names[key // span]}({key % span})"
+
+    def item_en(key: int) -> str:
+        return f"{names[key // span]} ({key % span})"
 
     # one pass per place (1st, 2nd, 3rd), units in order within each
     for k in range(top):
         sel = place == k
         mask = np.zeros(n_units, dtype=bool)
         mask[u[sel]] = True
-        line.add(mask, c[sel] * span + n[sel], item)
-    return line.done("")[0], first
+        line.add(mask, c[sel] * span + n[sel], item_zh, item_en)
+    zh, en = line.done("", "")
+    return zh, en, first
 
 
 def _reasons(
@@ -886,6 +907,7 @@ def _reasons(
         top_code[run] * span + top_streak[run],
         lambda k: f"连续{k % span}{word_zh}出现{names[k // span]}",
         lambda k: f"{names[k // span]} reported {k % span} {word_en}s in a row",
+        capital=False,  # the category's name as written
     )
     some = ~run & (top_seen >= 1)
     line.add(
@@ -896,6 +918,7 @@ def _reasons(
             f"{names[k // span]} reported in {k % span} of the last {periods} "
             f"{word_en}s"
         ),
+        capital=False,
     )
     mask = comebacks >= 1
     line.add(
@@ -1018,7 +1041,12 @@ def blind_spots(
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy of ``units`` with the evidence columns
+        The ledger, **sorted by rank** (rank 1, the most urgent, first; so
+        ``ledger.head(30)`` is the top 30): one row per unit, each keeping
+        its index label from ``units`` (the index is the unit's identity;
+        ``ledger.reindex(units.index)`` or ``ledger.sort_index()`` gives the
+        units' order back), with ``units``' columns and CRS and the evidence
+        columns
 
         - ``periods_with_reports``: periods of the window with a report;
         - ``current_streak``: consecutive periods with a report up to the last
@@ -1040,14 +1068,24 @@ def blind_spots(
         - ``outside_share``: share of the window reports from the hotline or
           the evaluation teams among those from a known source (inspector,
           camera, hotline, evaluation; NaN if none);
-        - ``n_reports``, ``weighted_count``, ``top_categories`` (the three most
-          reported categories with their counts);
+        - ``n_reports``, ``weighted_count``: window reports, and their sum
+          of weights;
+        - ``top_categories`` / ``top_categories_en``: the three most reported
+          categories of the window with their counts, e.g.
+          ``"暴露垃圾(12)、道路不洁(6)"`` / ``"暴露垃圾 (12), 道路不洁 (6)"``
+          (names as written; ``""`` without reports);
+        - ``top_category``: the most reported category (``""`` if none);
+          ``top_category_periods``: periods of the window with a report of
+          it; ``top_category_streak``: its consecutive periods up to the last
+          one (the numbers the reason's first clause speaks of);
 
         then ``score`` (0..100, :func:`blind_spot_score`), ``rank`` (1 = most
         urgent; ties broken by weighted count, number of reports, then unit
         id; units without reports come last) and the one-line ``reason_zh``
-        and ``reason_en``. ``result.attrs`` holds ``as_of``, ``periods`` (the
-        window's labels) and the parameters.
+        and ``reason_en`` (every word in the language, category names as
+        written). A popup or a sheet that shows these columns shows exactly
+        the ledger's numbers. ``result.attrs`` holds ``as_of``, ``periods``
+        (the window's labels) and the parameters.
 
     Raises
     ------
@@ -1298,7 +1336,7 @@ def blind_spots(
         mapped = np.where(wc >= 0, np.append(per_code, np.nan)[wc], np.nan)
         report_w = np.where(np.isnan(mapped), report_w, mapped)
     weighted = per_unit(None, report_w)
-    top_text, top_code = _top_categories(wu, wc, names, n_units)
+    top_text, top_text_en, top_code = _top_categories(wu, wc, names, n_units)
 
     # pattern
     if emerging is None:
@@ -1314,6 +1352,16 @@ def blind_spots(
             pat_values = pat.reindex(ids).to_numpy(dtype=object)
         pattern = np.where(pd.isna(pat_values), _NO_PATTERN, pat_values)
 
+    # the most reported category: its own periods and streak (the reason's)
+    is_top = wc == top_code[wu]
+    top_present = np.zeros((n_units, n_periods), dtype=bool)
+    top_present[wu[is_top], p_code[is_top]] = True
+    top_seen = top_present.sum(axis=1).astype(np.int64)
+    top_streak = _runs_from_end(top_present)
+    top_name = np.append(names, "").astype(object)[
+        np.where(top_code >= 0, top_code, -1)
+    ]
+
     evidence: dict[str, npt.NDArray[Any]] = {
         PERIODS_WITH_REPORTS: seen.astype(np.int64),
         CURRENT_STREAK: streak,
@@ -1328,9 +1376,14 @@ def blind_spots(
         N_REPORTS: n_reports.astype(np.int64),
         WEIGHTED_COUNT: weighted,
         TOP_CATEGORIES: top_text,
+        TOP_CATEGORIES_EN: top_text_en,
+        TOP_CATEGORY: _text_column(pa.array(top_name.tolist(), type=pa.large_string())),
+        TOP_CATEGORY_PERIODS: top_seen,
+        TOP_CATEGORY_STREAK: top_streak,
     }
+    text_columns = (PATTERN, TOP_CATEGORIES, TOP_CATEGORIES_EN, TOP_CATEGORY)
     ev = pd.DataFrame(
-        {k: v for k, v in evidence.items() if k not in (PATTERN, TOP_CATEGORIES)},
+        {k: v for k, v in evidence.items() if k not in text_columns},
         index=units.index,
     )
     ev[PATTERN] = pd.Series(pattern, index=units.index, dtype=object)
@@ -1343,15 +1396,11 @@ def blind_spots(
     order = np.lexsort((_text_rank(ids), -n_reports, -weighted, -score))
     rank = np.empty(n_units, dtype=np.int64)
     rank[order] = np.arange(1, n_units + 1)
-    # the reason speaks of the most reported category: its own weeks and streak
-    is_top = wc == top_code[wu]
-    top_present = np.zeros((n_units, n_periods), dtype=bool)
-    top_present[wu[is_top], p_code[is_top]] = True
     reason_zh, reason_en = _reasons(
         top_code=top_code,
         names=names,
-        top_seen=top_present.sum(axis=1),
-        top_streak=_runs_from_end(top_present),
+        top_seen=top_seen,
+        top_streak=top_streak,
         comebacks=evidence[COMEBACKS],
         reopened=evidence[REOPENED],
         open_now=evidence[OPEN_NOW],
@@ -1371,6 +1420,8 @@ def blind_spots(
     out[RANK] = rank
     out[REASON_ZH] = reason_zh
     out[REASON_EN] = reason_en
+    # ranked: rank 1 first; the index (the units' own) stays the identity
+    out = out.iloc[order]
     out.attrs.update(
         as_of=end.isoformat(),
         periods=list(window_labels),

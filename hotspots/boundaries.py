@@ -104,6 +104,15 @@ _GEOM_TYPES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "places": ("Point",),
     }
 )
+#: What the features of each kind of layer are, for messages.
+_FEATURES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "grid": "unit grid cells",
+        "streets": "street centerlines",
+        "areas": "admin areas",
+        "places": "key places",
+    }
+)
 _PLACE_KINDS: Final = ("market", "school", "station", "construction", "hospital")
 _PARQUET_SUFFIXES: Final = (".parquet", ".geoparquet", ".pq")
 
@@ -426,10 +435,18 @@ def _validate_areas(frame: gpd.GeoDataFrame, name: str) -> tuple[list[str], list
     level = frame[sc.AREA_LEVEL].astype("str")
     bad = ~level.isin(sc.AREA_LEVELS)
     if bad.any():
+        null = level.isna()
+        got = [
+            _ids_preview(level[bad & ~null].unique()) if (bad & ~null).any() else "",
+            f"{int(null.sum())} areas without a level "
+            f"({_ids_preview(frame[sc.AREA_ID].astype('str')[null].to_numpy())})"
+            if null.any()
+            else "",
+        ]
         problems.append(
             f"{name}.level must be one of {', '.join(sc.AREA_LEVELS)}, got "
-            f"{_ids_preview(level[bad].unique())}. Map the source's level names "
-            "to these three."
+            f"{' and '.join(g for g in got if g)}. Map the source's level names "
+            "to these three and give every area one."
         )
         return problems, findings
     ids = frame[sc.AREA_ID].astype("str")
@@ -542,6 +559,23 @@ def validate_boundaries(
     frame, crs_problems, repairs = _check_crs(frame, crs, name)
     errors: list[str] = []
     findings: list[str] = []
+    if len(frame) == 0:
+        where = (
+            "the GeoDataFrame passed"
+            if isinstance(source, gpd.GeoDataFrame)
+            else f"{str(source)!r}"
+        )
+        errors.append(
+            f"the {name} has no features: {where} holds 0 rows. Point it at the "
+            f"file (or layer) that holds the {_FEATURES[kind]}."
+        )
+        return ValidationReport(
+            kind=kind,
+            frame=frame,
+            errors=tuple(errors),
+            repairs=tuple(repairs),
+            crs_errors=tuple(crs_problems),
+        )
     if id_col not in frame.columns:
         errors.append(
             f"{name} has no id column {id_col!r} (columns: "
@@ -879,6 +913,11 @@ def segment_streets(
         problems.append(
             f"streets has no id column {id_column!r}. Pass id_column='<the street "
             "id column>'."
+        )
+    if len(streets) == 0:
+        problems.append(
+            "the streets layer has no features: it has 0 rows. Pass the street "
+            "centerlines (read_boundaries(..., kind='streets'))."
         )
     collect_problems(problems, "segment_streets")
     id_problems, _, _ = _validate_ids(streets, id_column, "streets")

@@ -761,7 +761,9 @@ def _risk_blind_spots(
         freq=prep.freq,
         tz=prep.tz,
     )
-    return np.asarray(ledger["score"].to_numpy(dtype=np.float64), dtype=np.float64)
+    # the ledger is in rank order: back to the units' order by their ids
+    score = ledger.set_index(unit)["score"].reindex(pd.Index(units[unit]))
+    return np.asarray(score.to_numpy(dtype=np.float64), dtype=np.float64)
 
 
 def _risk_emerging(

@@ -738,6 +738,11 @@ def _check_layer(
         )
         raise CRSError(msg)
     problems = []
+    if len(layer) == 0:
+        return [
+            f"the {name} layer has no features: it has 0 rows. Pass the layer "
+            f"with its features (or leave {name} out). {fix}"
+        ]
     missing = [c for c in columns if c not in layer.columns]
     if missing:
         problems.append(
@@ -779,8 +784,14 @@ def _xy_in(
 
 
 def _ids(values: ObjArray, pos: IntArray, index: pd.Index) -> pd.Series:
-    """Strings ``values[pos]`` (NA where ``pos`` is -1) as a string Series."""
-    table = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    """Strings ``values[pos]`` (NA where ``pos`` is -1) as a string Series.
+
+    A missing value (None, NaN, ``pd.NA``) in ``values`` stays NA: optional
+    attributes such as street names may be null anywhere.
+    """
+    table = pa.array(
+        np.asarray(values, dtype=object), type=pa.string(), from_pandas=True
+    )
     codes = pa.array(pos.astype(np.int32), mask=pos < 0)
     taken = pa.DictionaryArray.from_arrays(codes, table).dictionary_decode()
     return pd.Series(
@@ -884,7 +895,8 @@ def assign(
         :func:`hotspots.boundaries.square_grid` is joined by arithmetic.
     streets
         Street *segments* from :func:`hotspots.boundaries.segment_streets`
-        (``segment_id``, ``street_name``).
+        (``segment_id``; ``street_name`` when present, which may be missing
+        or null: the report's ``street_name`` is then NA).
     areas
         Admin areas with ``area_id``, ``level`` and ``parent_id``. Each report
         gets the finest area containing it and that area's ancestors through
@@ -986,7 +998,7 @@ def assign(
         problems += _check_layer(
             streets,
             "streets",
-            (sc.SEGMENT_ID, sc.STREET_NAME),
+            (sc.SEGMENT_ID,),
             ("LineString",),
             "Pass street segments: segment_streets(streets).",
         )
@@ -1001,9 +1013,14 @@ def assign(
         if sc.AREA_LEVEL in areas.columns:
             lv = areas[sc.AREA_LEVEL].astype("str")
             if not lv.isin(sc.AREA_LEVELS).all():
+                n_null = int(lv.isna().sum())
+                got = sorted(set(lv.dropna()) - set(sc.AREA_LEVELS))
                 problems.append(
                     f"areas.level must be one of {', '.join(sc.AREA_LEVELS)}, got "
-                    f"{sorted(set(lv.dropna()) - set(sc.AREA_LEVELS))!r}."
+                    + (f"{got!r}" if got else "")
+                    + (" and " if got and n_null else "")
+                    + (f"{n_null} areas without a level" if n_null else "")
+                    + ". Give every area its level."
                 )
     collect_problems(problems, "assign")
 
@@ -1031,7 +1048,12 @@ def assign(
         pos, dist = nearest_segments(
             mx, my, seg_geoms, max_distance_m=float(d), rank=rank
         )
-        names = streets[sc.STREET_NAME].astype("str").to_numpy(dtype=object)
+        # street names are optional (OSM and survey layers often have none)
+        names = (
+            streets[sc.STREET_NAME].astype("str").to_numpy(dtype=object)
+            if sc.STREET_NAME in streets.columns
+            else np.full(len(streets), None, dtype=object)
+        )
         out[sc.SEGMENT_ID] = _ids(seg_ids, pos, reports.index)
         out[sc.STREET_NAME] = _ids(names, pos, reports.index)
         out[sc.STREET_DISTANCE_M] = pd.Series(dist, index=reports.index)

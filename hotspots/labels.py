@@ -106,7 +106,11 @@ PATROL_LEFT_OUT: Final[dict[str, dict[str, str]]] = {
     "zero score": {"zh": "得分为零", "en": "Zero score"},
 }
 
-#: Chinese headers of the blind-spot ledger (columns not listed keep their names).
+#: The blind-spot ledger as written (``blind_spots.csv/.xlsx``): each
+#: language's columns of :func:`hotspots.blind_spots`, in the order written,
+#: with their headers. The two differ only in the language of the text
+#: columns (``reason_zh`` / ``reason_en``, ``top_categories`` /
+#: ``top_categories_en``); a share is written in percent, its header says so.
 LEDGER_HEADERS: Final[dict[str, str]] = {
     "rank": "排名",
     "grid_id": "网格编码",
@@ -114,20 +118,102 @@ LEDGER_HEADERS: Final[dict[str, str]] = {
     "score": "盲区得分",
     "reason_zh": "原因",
     "periods_with_reports": "近期有案件周数",
-    "current_streak": "连续周数",
+    "current_streak": "连续有案件周数",
     "pattern": "时空模式",
     "n_reports": "案件数",
     "weighted_count": "加权案件数",
     "top_categories": "主要问题类型",
+    "top_category_periods": "首要问题类型出现周数",
+    "top_category_streak": "首要问题类型连续周数",
     "reopened": "返工案件数",
     "comebacks": "结案后复发数",
-    "comeback_share": "复发比例",
+    "comeback_share": "复发比例（%）",
     "open_now": "未结案数",
     "median_days_to_close": "结案天数中位数",
-    "share_closed_late": "超期结案比例",
-    "outside_share": "热线与测评发现比例",
-    "reason_en": "Reason (English)",
+    "share_closed_late": "超期结案比例（%）",
+    "outside_share": "热线与测评发现比例（%）",
 }
+#: English headers of the blind-spot ledger (``[map] language = "en"``).
+LEDGER_HEADERS_EN: Final[dict[str, str]] = {
+    "rank": "Rank",
+    "grid_id": "Grid cell",
+    "community_id": "Community",
+    "score": "Blind-spot score",
+    "reason_en": "Reason",
+    "periods_with_reports": "Weeks with reports",
+    "current_streak": "Current streak (weeks)",
+    "pattern": "Pattern",
+    "n_reports": "Reports",
+    "weighted_count": "Weighted reports",
+    "top_categories_en": "Top categories",
+    "top_category_periods": "Weeks with the top category",
+    "top_category_streak": "Top category streak (weeks)",
+    "reopened": "Reopened",
+    "comebacks": "Comebacks after closing",
+    "comeback_share": "Comeback share (%)",
+    "open_now": "Open now",
+    "median_days_to_close": "Median days to close",
+    "share_closed_late": "Closed late (%)",
+    "outside_share": "Found by hotline/evaluators (%)",
+}
+#: Columns of the ledger written in percent (the frame holds shares 0..1).
+LEDGER_PERCENT_COLUMNS: Final = ("comeback_share", "share_closed_late", "outside_share")
+#: Decimals each numeric ledger column is rounded to as written (after the
+#: shares are turned into percent): what a person reads.
+LEDGER_DECIMALS: Final[dict[str, int]] = {
+    "score": 2,
+    "weighted_count": 2,
+    "comeback_share": 1,
+    "share_closed_late": 1,
+    "outside_share": 1,
+    "median_days_to_close": 1,
+}
+#: Excel number format of each numeric ledger column (the values as written:
+#: percent columns already hold percent). Counts are whole numbers.
+LEDGER_FORMATS: Final[dict[str, str]] = {
+    "rank": "0",
+    "score": "0.00",
+    "periods_with_reports": "0",
+    "current_streak": "0",
+    "n_reports": "0",
+    "weighted_count": "General",
+    "top_category_periods": "0",
+    "top_category_streak": "0",
+    "reopened": "0",
+    "comebacks": "0",
+    "comeback_share": "0.0",
+    "open_now": "0",
+    "median_days_to_close": "0.0",
+    "share_closed_late": "0.0",
+    "outside_share": "0.0",
+}
+#: The ledger's sheet name in the XLSX file.
+LEDGER_SHEET: Final[dict[str, str]] = {"zh": "盲区台账", "en": "Blind-spot ledger"}
+
+
+def ledger_headers(language: Language = "zh") -> dict[str, str]:
+    """Return the blind-spot ledger's columns and headers in one language.
+
+    Parameters
+    ----------
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    dict of str to str
+        Column of :func:`hotspots.blind_spots` to its header, in the order
+        written (the text columns of that language only).
+
+    Examples
+    --------
+    >>> ledger_headers("en")["reason_en"]
+    'Reason'
+    >>> "reason_en" in ledger_headers("zh")
+    False
+    """
+    return dict(LEDGER_HEADERS_EN if language == "en" else LEDGER_HEADERS)
+
 
 _TABLES: Final[dict[str, dict[object, dict[str, str]]]] = {
     "gi_class": GI_CLASSES,  # type: ignore[dict-item]
@@ -253,6 +339,15 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
         "en": "Share found by hotline/evaluators",
     },
     "weighted_count": {"zh": "加权问题数", "en": "Weighted reports"},
+    "top_category": {"zh": "首要问题类型", "en": "Top category"},
+    "top_category_periods": {
+        "zh": "首要问题类型出现周数",
+        "en": "Weeks with the top category",
+    },
+    "top_category_streak": {
+        "zh": "首要问题类型连续周数",
+        "en": "Top category streak (weeks)",
+    },
     # the summary panel (weekly job's summary and backtest)
     "summary": {"zh": "本周概要", "en": "Weekly summary"},
     "summary_counts": {"zh": "数据情况", "en": "Data"},

@@ -55,6 +55,8 @@ XLSX_LEDGER_ROWS: Final = 5_000
 
 #: Chinese headers of the blind-spot ledger (hotspots.labels).
 LEDGER_HEADERS: Final = _labels.LEDGER_HEADERS
+#: English headers of the blind-spot ledger (``[map] language = "en"``).
+LEDGER_HEADERS_EN: Final = _labels.LEDGER_HEADERS_EN
 
 
 def default_week(
@@ -675,22 +677,55 @@ class Weekly:
         }
         return self.outputs
 
-    def ledger(self) -> pd.DataFrame:
-        """Return the blind-spot ledger as written: ranked, Chinese headers.
+    def ledger(self, *, language: _labels.Language | None = None) -> pd.DataFrame:
+        """Return the blind-spot ledger as written: ranked, headers in the language.
 
         Only units with a score above zero (some evidence in the periods) are
         listed: a city of 100,000 cells would otherwise ship a spreadsheet of
-        mostly empty rows.
-        """
-        from .labels import label
+        mostly empty rows. Numbers are rounded to what a person reads (shares
+        in percent with one decimal, scores with two, see
+        :data:`hotspots.labels.LEDGER_DECIMALS`), and every text (headers,
+        reasons, patterns, the top categories' punctuation) follows the
+        language; category names stay as written.
 
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"``; default the config's ``[map] language``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per ranked unit, columns and headers of
+            :func:`hotspots.labels.ledger_headers`. ``attrs["number_formats"]``
+            maps each numeric header to its Excel number format
+            (:data:`hotspots.labels.LEDGER_FORMATS`) and ``attrs["sheet_name"]``
+            is the sheet's name, for the XLSX writer.
+        """
+        lang = language if language is not None else self.config.map.language
+        headers = _labels.ledger_headers(lang)
         bs = self.blind_spots
-        bs = bs[bs["score"] > 0].sort_values("rank")
-        cols = [c for c in LEDGER_HEADERS if c in bs.columns]
+        bs = bs[bs["score"] > 0].sort_values("rank", kind="stable")
+        cols = [c for c in headers if c in bs.columns]
         out = pd.DataFrame(bs[cols]).copy()
         if "pattern" in out:
-            out["pattern"] = out["pattern"].map(lambda p: label("pattern", p, "zh"))
-        return out.rename(columns=LEDGER_HEADERS)
+            out["pattern"] = out["pattern"].map(
+                lambda p: _labels.label("pattern", p, lang)
+            )
+        for col in _labels.LEDGER_PERCENT_COLUMNS:
+            if col in out:
+                out[col] = pd.to_numeric(out[col], errors="coerce") * 100.0
+        for col, decimals in _labels.LEDGER_DECIMALS.items():
+            if col in out:
+                out[col] = pd.to_numeric(out[col], errors="coerce").round(decimals)
+        out = out.rename(columns=headers)
+        out.attrs["number_formats"] = {
+            headers[c]: _labels.LEDGER_FORMATS[c]
+            for c in cols
+            if c in _labels.LEDGER_FORMATS
+        }
+        out.attrs["sheet_name"] = _labels.LEDGER_SHEET[lang]
+        return out
 
     def rejected(self) -> pd.DataFrame:
         """Return the quarantined rows as written: private columns masked."""

@@ -330,7 +330,10 @@ def test_output_contract_and_input_untouched():
     pd.testing.assert_frame_equal(units, units_before)
     assert isinstance(res, gpd.GeoDataFrame)
     assert res.crs == units.crs
-    pd.testing.assert_index_equal(res.index, units.index)
+    # ranked, each unit keeping its index label
+    assert res["rank"].tolist() == [1, 2, 3, 4]
+    pd.testing.assert_index_equal(res.index.sort_values(), units.index)
+    assert (res["grid_id"] == units.loc[res.index, "grid_id"]).all()
     for col in (
         "periods_with_reports",
         "current_streak",
@@ -344,6 +347,10 @@ def test_output_contract_and_input_untouched():
         "n_reports",
         "weighted_count",
         "top_categories",
+        "top_categories_en",
+        "top_category",
+        "top_category_periods",
+        "top_category_streak",
         "score",
         "rank",
         "reason_zh",
@@ -699,3 +706,205 @@ def test_lines_join_clauses_like_python_with_many_distinct_keys(monkeypatch):
     assert len(calls) >= 2  # renumbered at least once before the final numbering
     assert list(got_zh) == [s or "无" for s in zh]
     assert list(got_en) == [(s or "none")[:1].upper() + (s or "none")[1:] for s in en]
+
+
+# -- the ledger as returned: ranked, with the evidence its reason speaks of ------
+
+
+def test_ledger_is_sorted_by_rank_index_kept():
+    units = cells(5).set_index(pd.Index([50, 40, 30, 20, 10], name="k"))
+    rows = [
+        {"unit": "c3", "source": "hotline"},
+        *({"week": w, "unit": "c4", "source": "hotline"} for w in range(-5, 1)),
+        *({"week": w, "unit": "c1", "source": "hotline"} for w in range(-2, 1)),
+    ]
+    res = blind_spots(
+        make_reports(rows),
+        units,
+        emerging=units.assign(pattern="no_pattern")[["grid_id", "pattern"]],
+    )
+    assert res["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert res["grid_id"].tolist() == ["c4", "c1", "c3", "c0", "c2"]
+    assert res.index.tolist() == [10, 40, 20, 50, 30]  # the units' labels
+    assert res["score"].is_monotonic_decreasing
+    # head(n) is the top n; reindexing gives the units' order back
+    assert res.head(2)["grid_id"].tolist() == ["c4", "c1"]
+    assert res.reindex(units.index)["grid_id"].tolist() == units["grid_id"].tolist()
+
+
+def test_top_category_evidence_matches_the_reason():
+    rows = [
+        *({"week": w, "category": "乱停车"} for w in (-7, -6, -5, -4, -3, -2)),
+        *({"week": w, "category": "乱停车"} for w in (-7, -6)),
+        *({"week": w, "category": "暴露垃圾"} for w in (-1, 0)),
+        {"week": 0, "category": "流浪犬"},
+    ]
+    res = run(rows)
+    c0 = res.loc["c0"]
+    assert c0["current_streak"] == 8  # any category
+    assert c0["top_category"] == "乱停车"
+    assert c0["top_category_periods"] == 6
+    assert c0["top_category_streak"] == 0
+    assert c0["top_categories"] == "乱停车(8)、暴露垃圾(2)、流浪犬(1)"
+    assert c0["top_categories_en"] == "乱停车 (8), 暴露垃圾 (2), 流浪犬 (1)"
+    assert c0["reason_zh"].startswith("近8周有6周出现乱停车")
+    assert c0["reason_en"].startswith("乱停车 reported in 6 of the last 8 weeks")
+    c1 = res.loc["c1"]
+    assert (c1["top_category"], c1["top_categories"], c1["top_categories_en"]) == (
+        "",
+        "",
+        "",
+    )
+    assert (c1["top_category_periods"], c1["top_category_streak"]) == (0, 0)
+
+
+def test_english_reason_has_no_chinese_but_the_category_names():
+    rows = [
+        *(
+            {"week": w, "category": "suspicious", "source": "evaluation"}
+            for w in range(-7, 1)
+        ),
+        {"week": -1, "category": "suspicious", "close_after_days": 1},
+        {"week": 0, "category": "suspicious", "reopen_count": 1},
+    ]
+    res = run(
+        rows, emerging=cells().assign(pattern="persistent_hot")[["grid_id", "pattern"]]
+    )
+    en = res.loc["c0", "reason_en"]
+    # the category's name as written (not capitalised), every other word English
+    assert en == (
+        "suspicious reported 8 weeks in a row; 2 came back after closing; "
+        "1 reopened; 80% from the evaluation teams; 9 still open; "
+        "persistent hot spot"
+    )
+    assert res.loc["c0", "reason_zh"] == (
+        "连续8周出现suspicious，2起结案后复发，1起返工，80%来自测评督查，"
+        "9起未结案，持续热点"
+    )
+    assert res.loc["c1", "reason_en"] == "Persistent hot spot"
+
+
+# -- the ledger as written (Weekly.ledger) --------------------------------------
+
+
+def weekly_with(ledger: gpd.GeoDataFrame, language: str):
+    """A weekly job whose blind spots are ``ledger`` (nothing else is computed)."""
+    from types import SimpleNamespace
+
+    from hotspots.pipeline import Weekly
+
+    job = Weekly.__new__(Weekly)
+    job.config = SimpleNamespace(map=SimpleNamespace(language=language))
+    job.__dict__["blind_spots"] = ledger  # the cached step
+    return job
+
+
+def ledger_frame() -> gpd.GeoDataFrame:
+    rows = [
+        # c1: 7 weeks in a row, 3 of 7 found by the hotline, 2 of 3 closed late
+        *({"week": w, "unit": "c1", "category": "suspicious"} for w in range(-6, -2)),
+        *(
+            {"week": w, "unit": "c1", "category": "暴露垃圾", "source": "hotline"}
+            for w in (-2, -1, 0)
+        ),
+        {"week": -6, "unit": "c1", "category": "suspicious", "close_after_days": 9},
+        {"week": -5, "unit": "c1", "category": "suspicious", "close_after_days": 8},
+        {"week": -4, "unit": "c1", "category": "suspicious", "close_after_days": 1},
+        # c3: one report
+        {"week": 0, "unit": "c3", "category": "乱停车"},
+    ]
+    units = cells()
+    emerging = units.assign(
+        pattern=["no_pattern", "persistent_hot", "no_pattern", "new_hot"]
+    )
+    return blind_spots(
+        make_reports(rows), units, emerging=emerging[["grid_id", "pattern"]]
+    )
+
+
+def test_weekly_ledger_chinese_is_ranked_rounded_and_chinese():
+    bs = ledger_frame()
+    out = weekly_with(bs, "zh").ledger()
+    assert out.columns.tolist() == [
+        "排名",
+        "网格编码",
+        "盲区得分",
+        "原因",
+        "近期有案件周数",
+        "连续有案件周数",
+        "时空模式",
+        "案件数",
+        "加权案件数",
+        "主要问题类型",
+        "首要问题类型出现周数",
+        "首要问题类型连续周数",
+        "返工案件数",
+        "结案后复发数",
+        "复发比例（%）",
+        "未结案数",
+        "结案天数中位数",
+        "超期结案比例（%）",
+        "热线与测评发现比例（%）",
+    ]
+    assert out["网格编码"].tolist() == ["c1", "c3"]
+    assert out["排名"].tolist() == [1, 2]
+    c1 = out.iloc[0]
+    assert c1["热线与测评发现比例（%）"] == 30.0  # 3 of 10
+    assert c1["超期结案比例（%）"] == 66.7  # 2 of 3, one decimal
+    assert c1["结案天数中位数"] == 8.0
+    assert c1["盲区得分"] == round(
+        float(bs.loc[bs["grid_id"] == "c1", "score"].iloc[0]), 2
+    )
+    assert c1["时空模式"] == "持续热点"
+    assert c1["主要问题类型"] == "suspicious(7)、暴露垃圾(3)"
+    assert (c1["首要问题类型出现周数"], c1["首要问题类型连续周数"]) == (4, 0)
+    assert c1["原因"].startswith("近8周有4周出现suspicious")
+    assert out.attrs["sheet_name"] == "盲区台账"
+    assert out.attrs["number_formats"]["盲区得分"] == "0.00"
+    assert out.attrs["number_formats"]["超期结案比例（%）"] == "0.0"
+    assert out.attrs["number_formats"]["案件数"] == "0"
+
+
+def test_weekly_ledger_english_is_english_throughout(tmp_path):
+    from hotspots.outputs import write_csv
+
+    out = weekly_with(ledger_frame(), "en").ledger()
+    assert out.columns.tolist() == [
+        "Rank",
+        "Grid cell",
+        "Blind-spot score",
+        "Reason",
+        "Weeks with reports",
+        "Current streak (weeks)",
+        "Pattern",
+        "Reports",
+        "Weighted reports",
+        "Top categories",
+        "Weeks with the top category",
+        "Top category streak (weeks)",
+        "Reopened",
+        "Comebacks after closing",
+        "Comeback share (%)",
+        "Open now",
+        "Median days to close",
+        "Closed late (%)",
+        "Found by hotline/evaluators (%)",
+    ]
+    c1 = out.iloc[0]
+    assert c1["Pattern"] == "Persistent hot spot"
+    assert c1["Top categories"] == "suspicious (7), 暴露垃圾 (3)"
+    assert c1["Reason"].startswith("suspicious reported in 4 of the last 8 weeks")
+    # no Chinese anywhere but in the category names
+    text = " ".join([str(v) for v in out.to_numpy().ravel()] + out.columns.tolist())
+    for name in ("暴露垃圾", "乱停车"):
+        text = text.replace(name, "")
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    assert out.attrs["sheet_name"] == "Blind-spot ledger"
+    assert weekly_with(ledger_frame(), "zh").ledger(language="en").columns[0] == "Rank"
+    # the CSV reads as the sheet: rounded numbers, percent as 66.7
+    path = write_csv(tmp_path / "ledger.csv", out)
+    written = path.read_text(encoding="utf-8-sig").splitlines()
+    assert written[0].startswith("Rank,Grid cell,Blind-spot score,Reason")
+    assert ",66.7," in written[1]
+    score = f"{c1['Blind-spot score']:.2f}".rstrip("0").rstrip(".")
+    assert f",{score}," in written[1]

@@ -607,3 +607,81 @@ def test_streets_from_osm_needs_pyrosm(monkeypatch):
     monkeypatch.setattr(hb, "import_module", missing)
     with pytest.raises(ImportError, match=r"pip install 'hotspots\[osm\]'"):
         streets_from_osm(HELSINKI)
+
+
+# -- empty layers and null optional attributes --------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["grid", "streets", "areas", "places"])
+def test_empty_layer_is_said_to_be_empty(kind):
+    with_id = gpd.GeoDataFrame(
+        {hb._ID_COLUMNS[kind]: pd.Series([], dtype="str")}, geometry=[], crs=UTM51N
+    )
+    without_id = gpd.GeoDataFrame(geometry=[], crs=UTM51N)
+    for frame in (with_id, without_id):
+        with pytest.raises(InputError, match=f"the {kind} layer has no features"):
+            read_boundaries(frame, kind=kind)
+
+
+def test_empty_grid_file_is_said_to_be_empty(tmp_path):
+    path = tmp_path / "grid.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="the grid layer has no features") as err:
+        read_boundaries(path, kind="grid")
+    assert "no id column" not in str(err.value)
+    assert "grid.geojson" in str(err.value)
+
+
+def test_segment_streets_of_an_empty_layer(two_streets):
+    with pytest.raises(InputError, match="the streets layer has no features"):
+        segment_streets(two_streets.iloc[:0])
+
+
+@pytest.mark.parametrize(
+    "names", [[None, None], [np.nan, None], ["香港中路", None], [None, "南京路"]]
+)
+def test_streets_with_null_names_classes_and_oneway(two_streets, names):
+    s = two_streets.assign(
+        name=pd.Series(names, dtype=object),
+        street_class=pd.Series([None, "alley"], dtype=object),
+        oneway=pd.Series([None, True], dtype=object),
+    )
+    out = read_boundaries(s, kind="streets")  # nothing to repair: no warning
+    seg = segment_streets(out)
+    expected = [None if pd.isna(n) else n for n in names]
+    got = [None if pd.isna(n) else n for n in seg["street_name"]]
+    assert got == [expected[0]] * 2 + [expected[1]] * 2
+    assert [None if pd.isna(c) else c for c in seg["street_class"]] == [
+        None,
+        None,
+        "alley",
+        "alley",
+    ]
+    assert seg["oneway"].tolist() == [False, False, True, True]
+
+
+def test_places_and_areas_with_null_optional_attributes():
+    p = gpd.GeoDataFrame(
+        {"place_id": ["p1", "p2"], "kind": [None, "market"]},
+        geometry=[Point(X0, Y0), Point(X0 + 1, Y0)],
+        crs=UTM51N,
+    )
+    with pytest.warns(BoundaryRepairWarning, match="column 'name' added"):
+        out = read_boundaries(p, kind="places")
+    assert out["name"].isna().all()
+    assert out["place_id"].tolist() == ["p1", "p2"]
+    areas = read_boundaries(nested_areas().assign(name=None), kind="areas")
+    assert areas["name"].isna().all()
+    no_names = read_boundaries(nested_areas().drop(columns=["name"]), kind="areas")
+    assert no_names["area_id"].tolist() == ["D", "S1", "S2", "C1", "C2", "C3"]
+    grid = read_boundaries(
+        lattice(2, 1).assign(name=[None, "b"], community_id=np.nan), kind="grid"
+    )
+    assert grid["grid_id"].tolist() == ["c0_0", "c0_1"]
+
+
+def test_areas_without_a_level_are_named():
+    a = nested_areas()
+    a.loc[a.index[3], "level"] = None
+    with pytest.raises(InputError, match=r"1 areas without a level \('C1'\)"):
+        read_boundaries(a, kind="areas")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 from hotspots import join as join_module
 from hotspots.boundaries import (
     REGULAR_GRID_ATTR,
+    BoundaryRepairWarning,
     read_boundaries,
     segment_streets,
     square_grid,
@@ -806,3 +808,74 @@ def test_sample_district_parity():
         out.loc[has, "subdistrict_id"]
         == parent[out.loc[has, "community_id"]].to_numpy()
     ).all()
+
+
+# -- optional attributes missing or null (first-hour issue, item 3) ---------------
+
+_NAMES = {
+    "no name column": None,
+    "all names null": [None, None],
+    "all names NaN": [np.nan, np.nan],
+    "some names null": ["香港中路", None],
+    "names present": ["香港中路", "南京路"],
+}
+
+
+@pytest.mark.parametrize("case", list(_NAMES))
+@pytest.mark.parametrize("optional", ["missing", "null"])
+def test_streets_without_names_classes_or_oneway_assign(two_streets, case, optional):
+    streets = two_streets.drop(columns=["name", "street_class", "oneway"])
+    if _NAMES[case] is not None:
+        streets["name"] = pd.Series(_NAMES[case], dtype=object)
+    if optional == "null":
+        streets["street_class"] = pd.Series([None, None], dtype=object)
+        streets["oneway"] = pd.Series([None, np.nan], dtype=object)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundaryRepairWarning)  # columns filled
+        layer = read_boundaries(streets, kind="streets")
+    segments = segment_streets(layer)
+    assert segments["street_class"].isna().all()
+    assert not segments["oneway"].any()
+    # one report beside S1 (east part) and one beside S2 (north part)
+    pts = points([(X0 + 300, Y0 + 205), (X0 + 195, Y0 + 350)])
+    out = assign(pts, streets=segments)
+    assert out["segment_id"].tolist() == ["S1-001", "S2-001"]
+    names = _NAMES[case] or [None, None]
+    expected = [None if pd.isna(n) else n for n in names]
+    assert as_list(out["street_name"]) == expected
+    assert out["street_distance_m"].tolist() == pytest.approx([5.0, 5.0])
+
+
+def test_street_segments_without_a_name_column_assign(two_streets):
+    segments = segment_streets(two_streets).drop(columns=["street_name"])
+    out = assign(points([(X0 + 300, Y0 + 205)]), streets=segments)
+    assert out["segment_id"].tolist() == ["S1-001"]
+    assert as_list(out["street_name"]) == [None]
+
+
+def test_grid_and_areas_with_null_optional_attributes(grid3x3):
+    grid = grid3x3.assign(name=None, community_id=np.nan)
+    areas = nested_areas().assign(name=None)
+    pts = points([(X0 + 50, Y0 + 50)])
+    out = assign(pts, grid=grid, areas=areas)
+    assert out["grid_id"].tolist() == [grid3x3["grid_id"].iloc[0]]
+    assert out[["district_id", "subdistrict_id", "community_id"]].iloc[0].tolist() == [
+        "D",
+        "S1",
+        "C1",
+    ]
+    unnamed = assign(pts, areas=nested_areas().drop(columns=["name"]))
+    assert unnamed["community_id"].tolist() == ["C1"]
+
+
+def test_areas_without_a_level_named_in_assign(grid3x3):
+    areas = nested_areas()
+    areas.loc[areas.index[0], "level"] = None
+    with pytest.raises(InputError, match="1 areas without a level"):
+        assign(points([(X0 + 50, Y0 + 50)]), areas=areas)
+
+
+def test_empty_layers_said_to_be_empty(grid3x3):
+    pts = points([(X0 + 50, Y0 + 50)])
+    with pytest.raises(InputError, match="the grid layer has no features"):
+        assign(pts, grid=grid3x3.iloc[:0])
