@@ -778,8 +778,9 @@ class Ledger:
         Parameters
         ----------
         path
-            ``.gpkg`` (layer ``reports``, for QGIS) or ``.parquet``
-            (GeoParquet); written atomically.
+            ``.gpkg`` (layer ``reports``, for QGIS; times in UTC as the
+            GeoPackage standard requires) or ``.parquet`` (GeoParquet, times
+            in the ledger's zone); written atomically.
         as_of
             As in :meth:`reports`.
 
@@ -803,10 +804,9 @@ class Ledger:
             raise InputError(msg)
         frame = self.reports(as_of=as_of)
         if suffix == ".gpkg":
-            return atomic_write(
-                target,
-                lambda tmp: frame.to_file(tmp, driver="GPKG", layer="reports"),
-            )
+            # the GeoPackage standard stores times in UTC ("Z")
+            frame = _times_to(frame, "UTC")
+            return atomic_write(target, lambda tmp: _write_gpkg(frame, tmp))
         return atomic_write(target, lambda tmp: frame.to_parquet(tmp))
 
     # -- boundary-work cache ------------------------------------------------------
@@ -1110,6 +1110,16 @@ def _quarantine_table(quarantined: pd.DataFrame) -> pa.Table:
 def _with_batch(table: pa.Table, batch: int) -> pa.Table:
     column = pa.array(np.full(len(table), batch, dtype=np.int64))
     return table.add_column(0, "batch_id", column)
+
+
+def _write_gpkg(frame: gpd.GeoDataFrame, tmp: Path) -> None:
+    # GDAL wants the .gpkg suffix; rename onto the atomic writer's temp file
+    named = tmp.with_name(tmp.name + ".gpkg")
+    try:
+        frame.to_file(named, driver="GPKG", layer="reports")
+        os.replace(named, tmp)
+    finally:
+        named.unlink(missing_ok=True)
 
 
 def _times_to(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
