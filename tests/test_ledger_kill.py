@@ -13,7 +13,7 @@ from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_expor
 from hotspots.ledger import Ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import ledger_kill_soak as soak  # noqa: E402
+import ledger_kill_soak as soak
 
 __all__ = ["ledger_url"]  # the fixture, imported for pytest
 BACKENDS = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgis)]
@@ -78,7 +78,8 @@ def test_two_writers_on_postgresql_equal_sequential(
     )
     procs = [_writer(ledger_url, p, 5) for p in (a, b)]
     for proc in procs:
-        assert proc.stdout is not None and proc.stdin is not None
+        assert proc.stdout is not None
+        assert proc.stdin is not None
         assert proc.stdout.readline().strip() == "ready"
     for proc in procs:
         proc.stdin.write("go\n")  # type: ignore[union-attr]
@@ -104,7 +105,8 @@ def test_second_duckdb_writer_waits_then_fails_clearly(tmp_path: Path) -> None:
         export_frame([f"A{i:03d}" for i in range(50)]), tmp_path / "r_20261101.csv"
     )
     first = _writer(url, a, 5)
-    assert first.stdout is not None and first.stdin is not None
+    assert first.stdout is not None
+    assert first.stdin is not None
     assert first.stdout.readline().strip() == "ready"
     second = _writer(url, a, 0.5)
     out = second.communicate()[0]
