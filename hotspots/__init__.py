@@ -62,6 +62,8 @@ _EXPORTS = {
     "write_district": "synth",
     "District": "synth",
     "local_metric_crs": "crs",
+    "Ledger": "ledger",
+    "IngestResult": "ledger",
 }
 
 __all__ = [
@@ -71,7 +73,9 @@ __all__ = [
     "ClusterResult",
     "District",
     "HotspotsError",
+    "IngestResult",
     "InputError",
+    "Ledger",
     "MapStyle",
     "PatrolPlan",
     "ReadResult",
@@ -135,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .forecast import forecast
     from .io import ReadResult, read_reports
     from .join import assign
+    from .ledger import IngestResult, Ledger
     from .patrol import PatrolPlan, plan_patrols
     from .pipeline import Weekly, run_weekly
     from .render import MapStyle, save_map, weekly_map

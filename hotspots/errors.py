@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CRSError", "HotspotsError", "InputError", "collect_problems"]
+__all__ = ["CRSError", "HotspotsError", "InputError", "LedgerError", "collect_problems"]
 
 
 class HotspotsError(Exception):
@@ -51,3 +51,11 @@ def collect_problems(problems: list[str], what: str) -> None:
     lines = "\n".join(f"  - {p}" for p in problems)
     msg = f"{what}: {len(problems)} problems:\n{lines}"
     raise InputError(msg, problems)
+
+
+class LedgerError(HotspotsError):
+    """The case ledger cannot be used as asked; the message says how to fix it.
+
+    Raised for a ledger that cannot be reached or opened, is held by another
+    process, or has a schema version this package cannot read.
+    """

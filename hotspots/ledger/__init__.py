@@ -1,0 +1,12 @@
+"""The case ledger: the persistent system of record of every report.
+
+See :mod:`hotspots.ledger.store` for the rules and
+:mod:`hotspots.ledger.backends` for the DuckDB and PostgreSQL/PostGIS
+backends.
+"""
+
+from __future__ import annotations
+
+from .store import SCHEMA_VERSION, IngestResult, Ledger, export_time_from_name
+
+__all__ = ["SCHEMA_VERSION", "IngestResult", "Ledger", "export_time_from_name"]

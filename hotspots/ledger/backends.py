@@ -1,0 +1,468 @@
+"""The two storage backends of the case ledger, behind one small interface.
+
+The ledger logic (:mod:`hotspots.ledger.store`) speaks portable SQL with ``?``
+placeholders and moves bulk data as Arrow tables; a backend only connects,
+runs statements, bulk-loads and bulk-reads, and names the few types that
+differ between the engines.
+
+* :class:`DuckDBBackend`: an embedded file (plain ``duckdb``, no extension):
+  WGS-84 longitude/latitude as doubles. DuckDB allows one writing process per
+  file; a second process waits up to ``lock_timeout_s`` for the file lock,
+  then fails with :class:`~hotspots.errors.LedgerError`.
+* :class:`PostgresBackend`: PostgreSQL with PostGIS through psycopg 3; the
+  current cases also carry a ``geometry(Point, 4326)`` column with a GiST
+  index. Bulk loads use ``COPY ... FROM STDIN``, bulk reads ``COPY ... TO
+  STDOUT``; ingests serialise on a transaction-level advisory lock, so two
+  processes ingesting at once give the result of ingesting one after the
+  other.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import LedgerError
+
+__all__ = ["Backend", "DuckDBBackend", "PostgresBackend", "connect", "redact"]
+
+#: Key of the PostgreSQL advisory lock that serialises ingests.
+_ADVISORY_KEY: Final = 0x686F7473  # "hots"
+_LOCK_WORDS: Final = ("lock", "conflicting")
+
+
+def redact(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``.
+
+    Parameters
+    ----------
+    url
+        A ledger URL or path.
+
+    Returns
+    -------
+    str
+        The URL, safe to show in a message or a log.
+    """
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+class Backend(ABC):
+    """What the ledger logic needs from a database engine."""
+
+    #: Short name (``"duckdb"`` or ``"postgresql"``).
+    name: str
+    #: Where the ledger is, password removed.
+    location: str
+    #: Column type of JSON documents.
+    json_type: str
+    #: Extra DDL run after the tables of a schema version are created.
+    case_geometry_ddl: tuple[str, ...] = ()
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement (``?`` placeholders)."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows."""
+
+    @abstractmethod
+    def query_arrow(
+        self, sql: str, params: Sequence[Any], schema: pa.Schema
+    ) -> pa.Table:
+        """Run one query and return it as an Arrow table of ``schema``."""
+
+    @abstractmethod
+    def load(self, table: str, data: pa.Table) -> None:
+        """Append ``data`` (columns in the table's order) to ``table``."""
+
+    @abstractmethod
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """Return SQL building a JSON object from (key, SQL expression) pairs."""
+
+    @abstractmethod
+    def lock_for_write(self) -> None:
+        """Serialise writers for the rest of the current transaction."""
+
+    @abstractmethod
+    def table_exists(self, name: str) -> bool:
+        """Whether a (non-temporary) table of this name exists."""
+
+    @abstractmethod
+    def size_bytes(self) -> int:
+        """Bytes the ledger takes on disk."""
+
+    @abstractmethod
+    def begin(self) -> None:
+        """Start a transaction."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Commit the current transaction."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Roll the current transaction back."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction: all of it is kept, or none."""
+        self.begin()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+
+class DuckDBBackend(Backend):
+    """An embedded DuckDB file.
+
+    Parameters
+    ----------
+    path
+        The ``.duckdb`` file; created (with its folder) when absent.
+    lock_timeout_s
+        How long to wait for another process that holds the file.
+    """
+
+    name = "duckdb"
+    json_type = "JSON"
+
+    def __init__(self, path: Path, *, lock_timeout_s: float) -> None:
+        import duckdb
+
+        self.path = path
+        self.location = str(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + lock_timeout_s
+        while True:
+            try:
+                self._con = duckdb.connect(str(path))
+                break
+            except duckdb.IOException as err:
+                text = str(err).lower()
+                if not any(w in text for w in _LOCK_WORDS):
+                    msg = (
+                        f"cannot open the ledger file {path}: {err}. Check that "
+                        "it is a DuckDB ledger written by hotspots, or point "
+                        "[ledger] url at a new file."
+                    )
+                    raise LedgerError(msg) from err
+                if time.monotonic() >= deadline:
+                    msg = (
+                        f"the ledger file {path} is in use by another process "
+                        f"(waited {lock_timeout_s:g} s); DuckDB allows one "
+                        "writer at a time: wait for the other ingest or weekly "
+                        "run to finish and retry, or use a PostgreSQL ledger "
+                        "for a shared office."
+                    )
+                    raise LedgerError(msg) from err
+                time.sleep(0.05)
+            except duckdb.Error as err:
+                msg = (
+                    f"cannot open the ledger file {path}: {err}. Point [ledger] "
+                    "url at a DuckDB ledger written by hotspots, or at a new file."
+                )
+                raise LedgerError(msg) from err
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        self._con.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows."""
+        return self._con.execute(sql, list(params)).fetchall()
+
+    def query_arrow(
+        self, sql: str, params: Sequence[Any], schema: pa.Schema
+    ) -> pa.Table:
+        """Run one query and return it as an Arrow table of ``schema``."""
+        relation = self._con.sql(sql, params=list(params))
+        table: pa.Table = relation.to_arrow_table()
+        return table.cast(schema)
+
+    def load(self, table: str, data: pa.Table) -> None:
+        """Append ``data`` to ``table`` through DuckDB's Arrow scan."""
+        self._con.register("_hotspots_incoming", data)
+        try:
+            self._con.execute(f"INSERT INTO {table} SELECT * FROM _hotspots_incoming")
+        finally:
+            self._con.unregister("_hotspots_incoming")
+
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """Return SQL building a JSON object (``json_object``)."""
+        args = ", ".join(f"{_literal(k)}, {v}" for k, v in pairs)
+        return f"json_object({args})"
+
+    def lock_for_write(self) -> None:
+        """Nothing to do: the file lock already admits one process."""
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table of this name exists."""
+        rows = self.query(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_name = ? AND table_schema = 'main'",
+            [name],
+        )
+        return bool(rows[0][0])
+
+    def size_bytes(self) -> int:
+        """Size of the file and its write-ahead log."""
+        self._con.execute("CHECKPOINT")
+        wal = self.path.with_name(self.path.name + ".wal")
+        return self.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+    def begin(self) -> None:
+        """Start a transaction."""
+        self._con.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        """Commit."""
+        self._con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back."""
+        self._con.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the file (releases the lock)."""
+        self._con.close()
+
+
+class PostgresBackend(Backend):
+    """A PostgreSQL database with the PostGIS extension.
+
+    Parameters
+    ----------
+    url
+        ``postgresql://user@host:port/dbname``; a password comes from the
+        environment (``PGPASSWORD``) or ``~/.pgpass``, as libpq reads them.
+    connect_timeout_s
+        How long to try to reach the server.
+    """
+
+    name = "postgresql"
+    json_type = "JSONB"
+    case_geometry_ddl = (
+        "ALTER TABLE cases ADD COLUMN geom geometry(Point, 4326) GENERATED "
+        "ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED",
+        "CREATE INDEX cases_geom_idx ON cases USING GIST (geom)",
+    )
+
+    def __init__(self, url: str, *, connect_timeout_s: float) -> None:
+        import psycopg
+
+        self.location = redact(url)
+        try:
+            self._con = psycopg.connect(
+                url, connect_timeout=max(1, round(connect_timeout_s)), autocommit=True
+            )
+        except psycopg.Error as err:
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            msg = (
+                f"cannot reach the ledger server {self.location} ({reason}); "
+                "start the server or fix [ledger] url (a password goes in "
+                "PGPASSWORD or ~/.pgpass, never in the URL of a config)."
+            )
+            raise LedgerError(msg) from err
+        self._con.execute("SET TIME ZONE 'UTC'")
+        self._con.execute("SET DateStyle = 'ISO, YMD'")
+        self._con.execute("SET client_min_messages = warning")
+        postgis = self._con.execute(
+            "SELECT 1 FROM pg_extension WHERE extname = 'postgis'"
+        ).fetchone()
+        if postgis is None:
+            self._con.close()
+            msg = (
+                f"the ledger database {self.location} lacks PostGIS; run "
+                "'CREATE EXTENSION postgis' in it (as its owner) and retry."
+            )
+            raise LedgerError(msg)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        self._con.execute(_pg(sql), list(params) or None)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return its rows."""
+        return self._con.execute(_pg(sql), list(params) or None).fetchall()
+
+    def query_arrow(
+        self, sql: str, params: Sequence[Any], schema: pa.Schema
+    ) -> pa.Table:
+        """Run one query through ``COPY ... TO STDOUT`` and parse it with Arrow."""
+        buffer = io.BytesIO()
+        with (
+            self._con.cursor() as cur,
+            cur.copy(
+                f"COPY ({_pg(sql)}) TO STDOUT WITH (FORMAT csv, HEADER false)",
+                list(params) or None,
+            ) as copy,
+        ):
+            for chunk in copy:
+                buffer.write(chunk)
+        if buffer.tell() == 0:
+            return schema.empty_table()
+        buffer.seek(0)
+        parsed = pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(
+                column_names=schema.names, block_size=1 << 24
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_csv_types(schema),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return parsed.cast(schema)
+
+    def load(self, table: str, data: pa.Table) -> None:
+        """Append ``data`` to ``table`` with ``COPY ... FROM STDIN`` (CSV)."""
+        buffer = io.BytesIO()
+        pacsv.write_csv(
+            _csv_ready(data),
+            buffer,
+            pacsv.WriteOptions(include_header=False, quoting_style="all_valid"),
+        )
+        view = buffer.getbuffer()
+        columns = ", ".join(f'"{c}"' for c in data.schema.names)
+        with (
+            self._con.cursor() as cur,
+            cur.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+        ):
+            step = 1 << 22
+            for start in range(0, len(view), step):
+                copy.write(view[start : start + step])
+
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """Return SQL building a JSONB object (50 pairs a call, the argument limit)."""
+        parts = []
+        for start in range(0, len(pairs), 50):
+            chunk = pairs[start : start + 50]
+            args = ", ".join(f"{_literal(k)}, {v}" for k, v in chunk)
+            parts.append(f"jsonb_build_object({args})")
+        return " || ".join(parts) if parts else "'{}'::jsonb"
+
+    def lock_for_write(self) -> None:
+        """Take the ingest advisory lock until the transaction ends."""
+        self._con.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
+
+    def table_exists(self, name: str) -> bool:
+        """Whether a table of this name exists in the search path."""
+        row = self._con.execute("SELECT to_regclass(%s)", [name]).fetchone()
+        return row is not None and row[0] is not None
+
+    def size_bytes(self) -> int:
+        """Total relation size of the ledger's tables and indexes."""
+        rows = self.query(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' "
+            "AND n.nspname = current_schema() AND c.relname IN ('ledger_version', "
+            "'batches', 'snapshots', 'cases', 'quarantine', 'boundary_sets', "
+            "'assignments')"
+        )
+        return int(rows[0][0])
+
+    def begin(self) -> None:
+        """Start a transaction."""
+        self._con.execute("BEGIN")
+
+    def commit(self) -> None:
+        """Commit."""
+        self._con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back."""
+        self._con.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+
+def connect(
+    url: str | Path, *, lock_timeout_s: float = 10.0, connect_timeout_s: float = 5.0
+) -> Backend:
+    """Open the backend a ledger URL names.
+
+    Parameters
+    ----------
+    url
+        A file path (DuckDB) or ``postgresql://`` / ``postgres://`` URL.
+    lock_timeout_s
+        DuckDB: seconds to wait for another process holding the file.
+    connect_timeout_s
+        PostgreSQL: seconds to try to reach the server.
+
+    Returns
+    -------
+    Backend
+        An open connection.
+    """
+    text = str(url)
+    if re.match(r"^postgres(ql)?://", text):
+        return PostgresBackend(text, connect_timeout_s=connect_timeout_s)
+    if "://" in text:
+        msg = (
+            f"unknown ledger URL scheme in {redact(text)!r}; pass a file path "
+            "(ledger.duckdb) or postgresql://user@host:port/dbname."
+        )
+        raise LedgerError(msg)
+    return DuckDBBackend(Path(text).expanduser(), lock_timeout_s=lock_timeout_s)
+
+
+def _literal(text: str) -> str:
+    """Quote ``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pg(sql: str) -> str:
+    """Turn ``?`` placeholders into psycopg's ``%s`` (the SQL holds no ``%``)."""
+    return sql.replace("?", "%s")
+
+
+def _csv_types(schema: pa.Schema) -> dict[str, pa.DataType]:
+    """Types Arrow's CSV reader parses directly (timestamps as UTC)."""
+    out: dict[str, pa.DataType] = {}
+    for field in schema:
+        if pa.types.is_timestamp(field.type):
+            out[field.name] = pa.timestamp("us", tz="UTC")
+        else:
+            out[field.name] = field.type
+    return out
+
+
+def _csv_ready(data: pa.Table) -> pa.Table:
+    """Timestamps as microseconds in UTC, which PostgreSQL parses from CSV."""
+    columns = []
+    for field, column in zip(data.schema, data.columns, strict=True):
+        if pa.types.is_timestamp(field.type):
+            column = column.cast(pa.timestamp("us", tz="UTC"))
+        columns.append(column)
+    return pa.table(columns, names=data.schema.names)

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from ledger_support import export_frame, ledger_url, write_export
+from shapely.geometry import box
+
+import hotspots
+from hotspots import join
+from hotspots.errors import InputError, LedgerError
+from hotspots.io import read_reports
+from hotspots.ledger import Ledger, export_time_from_name
+from hotspots.ledger.backends import connect
+from hotspots.ledger.store import SCHEMA_VERSION, migrate
+
+__all__ = ["ledger_url"]  # the fixture, imported for pytest
+
+IDS = [f"C{i:03d}" for i in range(1, 21)]
+
+
+def _frame_equal(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(left).reset_index(drop=True),
+        pd.DataFrame(right).reset_index(drop=True),
+    )
+
+
+def test_ingest_matches_read_reports_and_is_idempotent(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    frame = export_frame(IDS, extra={"网格员": [f"张{i}" for i in range(20)]})
+    frame.loc[3, "经度"] = ""  # one bad row
+    path = write_export(frame, tmp_path / "reports_20261109.csv")
+    with Ledger.open(ledger_url) as ledger:
+        first = ledger.ingest(path)
+        assert (first.rows_read, first.inserted, first.quarantined) == (20, 19, 1)
+        assert (first.updated, first.unchanged, first.batch_id) == (0, 0, 1)
+        assert first.balanced
+        expected = read_reports(path, on_error="quarantine").reports
+        got = ledger.reports()
+        _frame_equal(got.drop(columns="geometry"), expected.drop(columns="geometry"))
+        assert (
+            got.geometry.reset_index(drop=True)
+            .geom_equals_exact(expected.geometry.reset_index(drop=True), 1e-12)
+            .all()
+        )
+        assert got["网格员"].tolist()[:2] == ["张0", "张1"]
+        again = ledger.ingest(path)
+        assert again == type(first)(20, 0, 0, 19, 1, 1)
+        assert len(ledger.batches()) == 1
+        assert len(ledger.history()) == 19
+        assert str(ledger.batches()["exported_at"][0]) == "2026-11-09 00:00:00+08:00"
+
+
+def test_latest_export_wins_and_as_of_sees_no_future(
+    ledger_url: str, tmp_path: Path
+) -> None:
+    week46 = write_export(export_frame(IDS[:10]), tmp_path / "r_2026W46.csv")
+    week47 = write_export(
+        export_frame(IDS[5:15], status="已结案", closed="2026-11-20 10:00"),
+        tmp_path / "r_2026W47.csv",
+    )
+    late_old = write_export(export_frame(IDS[:10], status="待受理"), tmp_path / "a.csv")
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(week46)
+        second = ledger.ingest(week47)
+        assert (second.inserted, second.updated, second.unchanged) == (5, 5, 0)
+        third = ledger.ingest(late_old, exported_at="2026-11-10 12:00")
+        # older than both: history only, no current state changes
+        assert (third.inserted, third.updated, third.unchanged) == (0, 0, 10)
+        now = ledger.reports().set_index("report_id")["status"]
+        assert now[IDS[0]] == "dispatched"
+        assert now[IDS[7]] == "closed"
+        assert len(now) == 15
+        then = ledger.reports(as_of="2026-11-17").set_index("report_id")["status"]
+        assert len(then) == 10
+        assert then[IDS[7]] == "dispatched"
+        assert then[IDS[0]] == "dispatched"
+        early = ledger.reports(as_of="2026-11-12").set_index("report_id")["status"]
+        assert early[IDS[0]] == "open"  # only the 2026-11-10 export was known
+        history = ledger.history([IDS[7]])
+        assert history["batch_id"].tolist() == [3, 1, 2]
+        assert history["status"].tolist() == ["open", "dispatched", "closed"]
+        assert history["source_file"].iloc[2].endswith("r_2026W47.csv")
+        window = ledger.reports(start="2026-11-05", end="2026-11-08")
+        assert sorted(window["report_id"]) == ["C004", "C005", "C006"]
+
+
+def test_same_export_time_later_ingest_wins(ledger_url: str) -> None:
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:3]), exported_at="2026-11-20")
+        result = ledger.ingest(
+            export_frame(IDS[:3], status="已结案", closed="2026-11-20 09:00"),
+            exported_at="2026-11-20",
+        )
+        assert (result.updated, result.unchanged) == (3, 0)
+        assert set(ledger.reports()["status"]) == {"closed"}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("reports_20261122.csv", "2026-11-22 00:00:00+08:00"),
+        ("export-2026-11-22.xlsx", "2026-11-22 00:00:00+08:00"),
+        ("w_2026_11_22.csv", "2026-11-22 00:00:00+08:00"),
+        ("reports_2026W47.csv", "2026-11-23 00:00:00+08:00"),
+        ("reports_2026-W47.csv", "2026-11-23 00:00:00+08:00"),
+        ("reports_2026W32-W47.csv", "2026-11-23 00:00:00+08:00"),
+        ("from_20260101_to_20261122.csv", "2026-11-22 00:00:00+08:00"),
+        ("reports.csv", "None"),
+        ("r_20261340.csv", "None"),
+    ],
+)
+def test_export_time_from_name(name: str, expected: str) -> None:
+    assert str(export_time_from_name(name)) == expected
+
+
+def test_quarantined_rows_are_kept_masked(ledger_url: str) -> None:
+    frame = export_frame(IDS[:4], extra={"上报人": ["王五"] * 4, "备注": ["x"] * 4})
+    frame.loc[1, "上报时间"] = "not a time"
+    frame.loc[1, "备注"] = "请回电13812345678"
+    with Ledger.open(ledger_url) as ledger:
+        result = ledger.ingest(frame, exported_at="2026-11-20")
+        bad = ledger.quarantined()
+        assert result.quarantined == 1
+        assert bad["row_number"].tolist() == [2]
+        assert bad["reason"].str.contains("reported_at").all()
+        assert bad["案件编号"].tolist() == ["C002"]
+        assert bad["备注"].tolist() == ["请回电***"]
+        assert bad["上报人"].tolist() == ["***"]
+        assert bad["source_file"].tolist() == ["<DataFrame>"]
+
+
+def test_moved_case_is_refused_and_ledger_unchanged(ledger_url: str) -> None:
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:5]), exported_at="2026-11-20")
+        before = ledger.reports()
+        moved = export_frame(IDS[3:8], lon0=120.50, status="已结案")
+        with pytest.raises(
+            InputError, match=r"2 case\(s\).*other coordinates.*coords="
+        ):
+            ledger.ingest(moved, exported_at="2026-11-27")
+        _frame_equal(ledger.reports(), before)
+        assert len(ledger.batches()) == 1
+        assert len(ledger.history()) == 5
+
+
+def test_changed_column_mapping_is_refused(ledger_url: str) -> None:
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:5]), exported_at="2026-11-20")
+        no_status = export_frame(IDS[5:8]).drop(columns=["案件状态"])
+        with pytest.raises(InputError, match=r"missing \['案件状态'\].*mapping="):
+            ledger.ingest(no_status, exported_at="2026-11-27")
+        assert len(ledger.batches()) == 1
+        result = ledger.ingest(
+            no_status, exported_at="2026-11-27", accept_mapping_change=True
+        )
+        assert result.inserted == 3
+
+
+def test_newer_schema_version_is_refused(ledger_url: str) -> None:
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:2]), exported_at="2026-11-20")
+    backend = connect(ledger_url)
+    backend.execute(
+        "INSERT INTO ledger_version VALUES (?, ?)", [99, "2030-01-01 00:00:00+00"]
+    )
+    backend.close()
+    with pytest.raises(LedgerError, match=r"schema version 99.*upgrade hotspots"):
+        Ledger.open(ledger_url)
+
+
+def test_older_ledger_is_migrated(ledger_url: str, tmp_path: Path) -> None:
+    backend = connect(ledger_url)
+    assert migrate(backend, target=1) == 0
+    old = Ledger(backend)
+    old.ingest(export_frame(IDS[:4]), exported_at="2026-11-20")
+    assert old.schema_version == 1
+    assert not backend.table_exists("assignments")
+    backend.close()
+    with Ledger.open(ledger_url) as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION == 2
+        assert len(ledger.reports()) == 4
+        grid = gpd.GeoDataFrame(
+            {"grid_id": ["g1"]}, geometry=[box(120, 36, 121, 37)], crs="EPSG:4326"
+        )
+        assert set(ledger.assigned(grid=grid)["grid_id"]) == {"g1"}
+
+
+def test_unreachable_server_is_one_line() -> None:
+    with pytest.raises(LedgerError, match=r"cannot reach the ledger server") as info:
+        Ledger.open("postgresql://me:secret@127.0.0.1:9/nowhere", connect_timeout_s=1)
+    assert "secret" not in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_locked_duckdb_file_waits_then_fails(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.duckdb"
+    Ledger.open(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time;c=duckdb.connect({str(path)!r});"
+            "print('ready',flush=True);time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        start = time.monotonic()
+        with pytest.raises(LedgerError, match=r"in use by another process.*retry"):
+            Ledger.open(path, lock_timeout_s=0.5)
+        assert 0.4 < time.monotonic() - start < 5
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    with Ledger.open(path) as ledger:  # not corrupted
+        assert ledger.schema_version == SCHEMA_VERSION
+
+
+def test_export_geopackage_and_geoparquet(ledger_url: str, tmp_path: Path) -> None:
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:6]), exported_at="2026-11-20")
+        frame = ledger.reports()
+        gpkg = ledger.export(tmp_path / "cases.gpkg")
+        parquet = ledger.export(tmp_path / "cases.parquet")
+        with pytest.raises(InputError, match=r"\.gpkg or \.parquet"):
+            ledger.export(tmp_path / "cases.shp")
+    back = gpd.read_file(gpkg, layer="reports")
+    assert back["report_id"].tolist() == frame["report_id"].tolist()
+    assert back.crs == frame.crs
+    again = gpd.read_parquet(parquet)
+    assert again["status"].tolist() == frame["status"].tolist()
+    assert again.geometry.geom_equals_exact(frame.geometry, 1e-12).all()
+
+
+def test_assignments_are_cached_per_boundary_set(
+    ledger_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = join.assign
+
+    def counting(reports: gpd.GeoDataFrame, **kwargs: object) -> gpd.GeoDataFrame:
+        calls.append(len(reports))
+        return real(reports, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(join, "assign", counting)
+    west = box(120.0, 36.0, 120.3805, 37.0)
+    east = box(120.3805, 36.0, 121.0, 37.0)
+    grid = gpd.GeoDataFrame({"grid_id": ["w", "e"]}, geometry=[west, east], crs=4326)
+    with Ledger.open(ledger_url) as ledger:
+        ledger.ingest(export_frame(IDS[:8]), exported_at="2026-11-20")
+        first = ledger.assigned(grid=grid)
+        ledger.ingest(export_frame(IDS[5:12]), exported_at="2026-11-27")
+        second = ledger.assigned(grid=grid)
+        assert calls == [8, 4]
+        direct = real(ledger.reports(), grid=grid)
+        _frame_equal(second, direct)
+        assert first["grid_id"].tolist() == direct["grid_id"].tolist()[:8]
+        ledger.assigned(grid=grid)
+        assert calls == [8, 4]
+        moved = grid.assign(grid_id=["west", "east"])
+        assert set(ledger.assigned(grid=moved)["grid_id"]) == {"west", "east"}
+        assert calls == [8, 4, 12]
+
+
+def test_ledger_is_exported() -> None:
+    assert hotspots.Ledger is Ledger
+    assert "Ledger" in hotspots.__all__
