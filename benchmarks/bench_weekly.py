@@ -18,6 +18,20 @@ under 4 GB), with the time of each step.
 Run: ``nice .venv/bin/python benchmarks/bench_weekly.py [n_reports] [city_dir]``;
 with ``city_dir`` the city is written there once and reused on later runs
 (handy for profiling the job with ``python -m cProfile``).
+
+The dense city (``--dense``, issue 14 "Memory"): the same reports packed into
+a small district at 34x the sample district's density (the sample has about
+94 reports per km² per week; 1,000,000 reports a year at 34x fit in about
+2.4 km x 2.4 km), with a backtest of the self-exciting model (``sepp``) over
+the last ``DENSE_BACKTEST_WEEKS`` weeks. That is where the SEPP pair search
+grew with the density (killed at 24 GB); the job runs once and prints the
+peak memory after each step, so the forecast/backtest step's own peak shows.
+``nice .venv/bin/python benchmarks/bench_weekly.py 1000000 --dense``.
+Measured once (2 shared cores, heavily loaded): peak 1,454 MB for the whole
+job, of which the SEPP backtest step added 314 MB; the job took 342 s, 233 s of
+it the two-week SEPP backtest. (A standalone fit_sepp on 12 weeks at this
+density met about 200 million candidate pairs and fitted on 9.9 % of the
+events as children; the weekly job hides that warning.)
 """
 
 from __future__ import annotations
@@ -46,21 +60,33 @@ UTM = "EPSG:32651"
 X0, Y0 = 480_000.0, 3_975_000.0
 SIDE = 31_600.0
 END_WEEK = "2026-W47"
+#: Reports per km² per week of the sample district (30,087 in 16 weeks, 19.9 km²).
+SAMPLE_DENSITY = 94.4
+#: The dense city's density, in multiples of the sample's (issue 14).
+DENSE_FACTOR = 34.0
+DENSE_BACKTEST_WEEKS = 2
 
 
-def make_city(root: Path, n: int, seed: int = 0) -> Path:
+def dense_side_m(n: int) -> float:
+    """Side of the square city holding ``n`` reports a year at the dense density."""
+    return float(np.sqrt(n / 52.0 / (SAMPLE_DENSITY * DENSE_FACTOR)) * 1000.0)
+
+
+def make_city(
+    root: Path, n: int, seed: int = 0, *, side: float = SIDE, backtest: bool = False
+) -> Path:
     """Write grid, streets, export and config of a large city under ``root``."""
     rng = np.random.default_rng(seed)
     bdir = root / "boundaries"
     bdir.mkdir(parents=True, exist_ok=True)
-    grid = square_grid(box(X0, Y0, X0 + SIDE, Y0 + SIDE), cell_size_m=100, crs=UTM)
+    grid = square_grid(box(X0, Y0, X0 + side, Y0 + side), cell_size_m=100, crs=UTM)
     grid = grid.rename(columns={grid.columns[0]: "grid_id"})[["grid_id", "geometry"]]
     grid.to_crs(4326).to_file(bdir / "grid.geojson", driver="GeoJSON")
 
-    ticks = np.arange(X0 + 70, X0 + SIDE, 140.0)
-    lines = [shapely.LineString([(t, Y0), (t, Y0 + SIDE)]) for t in ticks]
+    ticks = np.arange(X0 + 70, X0 + side, 140.0)
+    lines = [shapely.LineString([(t, Y0), (t, Y0 + side)]) for t in ticks]
     lines += [
-        shapely.LineString([(X0, Y0 + t - X0), (X0 + SIDE, Y0 + t - X0)]) for t in ticks
+        shapely.LineString([(X0, Y0 + t - X0), (X0 + side, Y0 + t - X0)]) for t in ticks
     ]
     streets = gpd.GeoDataFrame(
         {
@@ -77,14 +103,14 @@ def make_city(root: Path, n: int, seed: int = 0) -> Path:
     streets.to_crs(4326).to_file(bdir / "streets.geojson", driver="GeoJSON")
 
     # reports: background + 300 recurring hot blocks, near the streets
-    hot = rng.uniform([X0, Y0], [X0 + SIDE, Y0 + SIDE], size=(300, 2))
+    hot = rng.uniform([X0, Y0], [X0 + side, Y0 + side], size=(300, 2))
     k = int(n * 0.3)
     centre = hot[rng.integers(0, len(hot), k)]
-    x = np.concatenate([rng.uniform(X0, X0 + SIDE, n - k), centre[:, 0]])
-    y = np.concatenate([rng.uniform(Y0, Y0 + SIDE, n - k), centre[:, 1]])
+    x = np.concatenate([rng.uniform(X0, X0 + side, n - k), centre[:, 0]])
+    y = np.concatenate([rng.uniform(Y0, Y0 + side, n - k), centre[:, 1]])
     x[n - k :] += rng.normal(0, 60, k)
     y[n - k :] += rng.normal(0, 60, k)
-    x, y = np.clip(x, X0 + 1, X0 + SIDE - 1), np.clip(y, Y0 + 1, Y0 + SIDE - 1)
+    x, y = np.clip(x, X0 + 1, X0 + side - 1), np.clip(y, Y0 + 1, Y0 + side - 1)
     snap_x = rng.random(n) < 0.5  # half the reports lie on a north-south street
     x[snap_x] = ticks[np.clip(np.searchsorted(ticks, x[snap_x]), 0, len(ticks) - 1)]
     y[~snap_x] = (ticks - X0 + Y0)[
@@ -135,6 +161,14 @@ def make_city(root: Path, n: int, seed: int = 0) -> Path:
                 'streets = "boundaries/streets.geojson"',
                 "[analysis]",
                 "history_weeks = 52",
+                *(
+                    [
+                        f"backtest_weeks = {DENSE_BACKTEST_WEEKS}",
+                        'backtest_methods = ["sepp"]',
+                    ]
+                    if backtest
+                    else []
+                ),
                 "[patrol]",
                 "enabled = true",
                 "teams = 5",
@@ -153,10 +187,13 @@ _JOB = """
 import json, resource, sys, time
 from hotspots.pipeline import Weekly
 steps = {}
+peaks = {}
 last = [time.perf_counter(), "start"]
 def progress(step):
     now = time.perf_counter()
     steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
+    # the process's peak so far: a rise across a step is that step's own peak
+    peaks[last[1]] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     last[:] = [now, step]
 t0 = time.perf_counter()
 job = Weekly(sys.argv[1], week=sys.argv[2], progress=progress)
@@ -165,7 +202,7 @@ progress("done")
 total = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
-                  "counts": job.summary["counts"]}))
+                  "peaks": peaks, "counts": job.summary["counts"]}))
 """
 
 
@@ -182,9 +219,51 @@ print(time.perf_counter() - t)
 REPEATS = 3
 
 
+def dense(n: int, keep: Path | None) -> None:
+    """Run the weekly job once on the dense city, with the SEPP backtest."""
+    side = dense_side_m(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = keep or Path(tmp)
+        t = time.perf_counter()
+        if keep is not None and (keep / "hotspots.toml").exists():
+            config = keep / "hotspots.toml"
+            print(f"reusing the city in {keep}")
+        else:
+            config = make_city(root, n, side=side, backtest=True)
+            print(
+                f"made a dense city of {n:,} reports on {side / 1000:.2f} km x "
+                f"{side / 1000:.2f} km ({DENSE_FACTOR:g}x the sample's density) in "
+                f"{time.perf_counter() - t:.1f} s"
+            )
+        done = subprocess.run(
+            [sys.executable, "-c", _JOB, str(config), END_WEEK],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        notices = [ln for ln in done.stderr.splitlines() if "sepp" in ln]
+        print(f"weekly job end to end: {result['total_s']:.1f} s")
+        print(f"peak memory of the job: {result['peak_mb']:.0f} MB (target < 4096 MB)")
+        print("steps (s) and the process's peak memory after each (MB):")
+        before = 0.0
+        for step, seconds in result["steps"].items():
+            peak = result["peaks"].get(step, before)
+            rise = f"  +{peak - before:.0f} MB in this step" if peak > before else ""
+            print(f"  {step:<12} {seconds:7.2f} s  {peak:7.0f} MB{rise}")
+            before = max(before, peak)
+        for line in notices[:3]:
+            print("notice:", line.strip())
+        print("counts:", result["counts"])
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    keep = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 1_000_000
+    keep = Path(args[1]) if len(args) > 1 else None
+    if "--dense" in sys.argv[1:]:
+        dense(n, keep)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = keep or Path(tmp)
         t = time.perf_counter()

@@ -50,7 +50,14 @@ from .forecast import (
 )
 from .schema import DEFAULT_TZ, GRID_ID
 
-__all__ = ["COLUMN_LABELS", "DEFAULT_METHODS", "BacktestResult", "backtest"]
+__all__ = [
+    "COLUMN_LABELS",
+    "DEFAULT_METHODS",
+    "MIN_HISTORY_PERIODS",
+    "BacktestResult",
+    "NotEnoughHistoryError",
+    "backtest",
+]
 
 #: Methods compared when none are named.
 DEFAULT_METHODS: Final = ("last", "moving", "ewma", "kde", "prospective", "sepp")
@@ -69,6 +76,56 @@ _PERIOD_COLUMNS: Final = (
 )
 
 _LABEL: Final = re.compile(r"^\d{4}-(W\d{2}|\d{2}(-\d{2})?)$")
+#: Periods of reports a backtest needs before its first target period.
+MIN_HISTORY_PERIODS: Final = 1
+_PERIOD_NAMES: Final = {"D": ("day", "days"), "MS": ("month", "months")}
+
+
+class NotEnoughHistoryError(InputError):
+    """The backtest's first period has too little history before it.
+
+    The message names the periods of history there are, how many are needed
+    and the earliest period the backtest could start with, in words a
+    command-line user can act on (no Python syntax). The weekly job catches
+    it to skip the backtest with a notice.
+
+    Attributes
+    ----------
+    periods_available
+        Periods (weeks by default) from the first report's period up to the
+        backtest's first period, that one excluded (0 when it is not later).
+    periods_needed
+        Periods of history needed (:data:`MIN_HISTORY_PERIODS`).
+    first_target
+        Label of the backtest's first period (e.g. ``"2026-W34"``).
+    first_report_period
+        Label of the period of the first report.
+    earliest_start
+        Label of the earliest period the backtest could start with.
+    max_periods
+        Most periods a backtest ending with the same period can cover (0 when
+        even that period has no history before it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        periods_available: int,
+        periods_needed: int,
+        first_target: str,
+        first_report_period: str,
+        earliest_start: str,
+        max_periods: int,
+    ) -> None:
+        super().__init__(message)
+        self.periods_available = periods_available
+        self.periods_needed = periods_needed
+        self.first_target = first_target
+        self.first_report_period = first_report_period
+        self.earliest_start = earliest_start
+        self.max_periods = max_periods
+
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -407,9 +464,14 @@ def backtest(
     ------
     TypeError
         When ``reports`` is not a DataFrame or ``units`` not a GeoDataFrame.
+    NotEnoughHistoryError
+        When the first target period has fewer than
+        :data:`MIN_HISTORY_PERIODS` periods of reports before it; the message
+        and the attributes say how many there are, how many are needed and
+        the earliest start (an :class:`~hotspots.errors.InputError`).
     InputError
         When a method, a parameter, the coverage, the measure or the periods
-        are wrong, or the first target period has no history before it.
+        are wrong.
     CRSError
         When the units have no CRS (areas and lengths need one).
 
@@ -600,10 +662,43 @@ def _targets(prep: Any, start: object, end: object, freq: str, tz: str) -> list[
     first_start = period_start([targets[0]], freq=freq, tz=tz)[0]
     t_first = int(prep.t_ns[prep.has_t].min())
     if int(first_start.tz_convert("UTC").value) <= t_first:
-        msg = (
-            f"start must leave history before it, got {targets[0]!r} but the "
-            f"first report is in {first_data!r}. Pass a later start, e.g. "
-            f"start={period_range(first_data, end_label, freq=freq)[1:2]!r}."
-        )
-        raise InputError(msg)
+        raise _not_enough_history(targets[0], targets[-1], first_data, freq, tz)
     return targets
+
+
+def _not_enough_history(
+    first_target: str, last_target: str, first_data: str, freq: str, tz: str
+) -> NotEnoughHistoryError:
+    """Build the error for a first target period without reports before it."""
+    one, many = _PERIOD_NAMES.get(freq, ("week", "weeks"))
+    # the first target is not after the first report's period: no history at all
+    available = max(len(period_range(first_data, first_target, freq=freq)) - 1, 0)
+    start = period_start([first_data], freq=freq, tz=tz)[0]
+    ahead = period_labels([start + pd.Timedelta(days=40)], freq=freq, tz=tz)[0]
+    earliest = period_range(first_data, str(ahead), freq=freq)[MIN_HISTORY_PERIODS]
+    most = len(period_range(earliest, last_target, freq=freq))
+    needed = MIN_HISTORY_PERIODS
+
+    def n_of(k: int) -> str:
+        return f"{k} {one if k == 1 else many}"
+
+    room = (
+        f"Backtest from {earliest} on: at most {n_of(most)} up to {last_target}."
+        if most > 0
+        else f"Backtest from {earliest} on (after {last_target})."
+    )
+    msg = (
+        f"too little history for the backtest: it needs at least {n_of(needed)} "
+        f"of reports before its first {one} {first_target}, and there "
+        f"{'is' if available == 1 else 'are'} {n_of(available)} (the reports "
+        f"begin in {first_data}). {room}"
+    )
+    return NotEnoughHistoryError(
+        msg,
+        periods_available=available,
+        periods_needed=needed,
+        first_target=first_target,
+        first_report_period=first_data,
+        earliest_start=earliest,
+        max_periods=max(most, 0),
+    )

@@ -44,6 +44,7 @@ period; when ``as_of`` falls inside a period, that period's part before
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Mapping
@@ -72,6 +73,7 @@ __all__ = [
     "ForecastMethod",
     "LeftOutReportsWarning",
     "SeppFit",
+    "SeppThinnedWarning",
     "fit_sepp",
     "forecast",
 ]
@@ -121,9 +123,10 @@ class _Params:
     max_iter: int = 100
     tol: float = 1e-4
     line_buffer_m: float = 30.0
+    max_pairs: int = 20_000_000
 
 
-_INT_PARAMS: Final = ("window_periods", "history_periods", "max_iter")
+_INT_PARAMS: Final = ("window_periods", "history_periods", "max_iter", "max_pairs")
 _EXAMPLES: Final[dict[str, str]] = {
     "window_periods": "window_periods=8",
     "halflife_periods": "halflife_periods=2",
@@ -137,6 +140,7 @@ _EXAMPLES: Final[dict[str, str]] = {
     "max_iter": "max_iter=100",
     "tol": "tol=1e-4",
     "line_buffer_m": "line_buffer_m=30",
+    "max_pairs": "max_pairs=20_000_000",
 }
 #: Names of the method parameters :func:`forecast` accepts.
 PARAMETERS: Final[tuple[str, ...]] = tuple(_EXAMPLES)
@@ -468,6 +472,9 @@ class SeppFit:
         EM iterations run.
     converged
         Whether the relative change of every parameter fell below ``tol``.
+    child_share
+        Share of the events the E-step used as children: 1.0 for the exact
+        fit, less when the candidate pairs exceeded ``max_pairs``.
     """
 
     mu: FloatArray
@@ -476,27 +483,147 @@ class SeppFit:
     sigma_m: float
     n_iter: int
     converged: bool
+    child_share: float = 1.0
+
+
+#: Box pairs (events within the trigger window of one child, both directions in
+#: time) one search step holds at most: bounds the search's memory (24 bytes each,
+#: plus the filter's temporaries) whatever the density.
+_PAIR_CHUNK: Final = 1_000_000
+#: Children probed to estimate the candidate pairs before any search.
+_PROBE_EVENTS: Final = 2_000
+#: Events whose box counts one query holds at once.
+_COUNT_BLOCK: Final = 65_536
+
+
+class SeppThinnedWarning(UserWarning):
+    """The SEPP fit met more candidate pairs than ``max_pairs`` and used a sample."""
+
+
+@dataclass
+class _PairBlock:
+    """Candidate pairs of one block of children, kept for the EM iterations."""
+
+    i: npt.NDArray[np.signedinteger[Any]]  # child (int32 below 2**31 events)
+    dt: FloatArray  # t_child - t_parent, days
+    d2: FloatArray  # squared distance, m2
+    g: FloatArray  # triggering density of the pair (rewritten every iteration)
+
+
+def _systematic(n: int, rate: float) -> IntArray:
+    """Every ``1 / rate``-th of ``n`` positions (all when ``rate >= 1``)."""
+    if rate >= 1.0:
+        return np.arange(n, dtype=np.int64)
+    k = np.arange(n, dtype=np.float64)
+    take = np.floor((k + 1.0) * rate) > np.floor(k * rate)
+    return np.flatnonzero(take).astype(np.int64)
+
+
+def _box_counts(tree: cKDTree, pts: FloatArray, rows: IntArray, r: float) -> IntArray:
+    """Events in the box of half-width ``r`` around each of ``pts[rows]``."""
+    out = np.empty(len(rows), dtype=np.int64)
+    for lo in range(0, len(rows), _COUNT_BLOCK):
+        sel = rows[lo : lo + _COUNT_BLOCK]
+        out[lo : lo + len(sel)] = tree.query_ball_point(
+            pts[sel], r, p=np.inf, return_length=True
+        )
+    return out
+
+
+def _choose_children(
+    tree: cKDTree, pts: FloatArray, r: float, max_pairs: int
+) -> tuple[IntArray, IntArray, float]:
+    """Children to fit on, their box counts and the box pairs they would give.
+
+    All events when the candidate pairs fit in ``max_pairs``; otherwise a
+    systematic sample in time order at the rate that brings them to about
+    ``max_pairs``. The box pairs (unordered, both directions in time) bound
+    the kept pairs from above.
+    """
+    n = len(pts)
+    probe = _systematic(n, min(1.0, _PROBE_EVENTS / n))
+    c = _box_counts(tree, pts, probe, r)
+    estimate = max(float(c.mean()) - 1.0, 0.0) * n / 2.0
+    rate = 1.0 if estimate <= max_pairs else max_pairs / estimate
+    kids = _systematic(n, rate)
+    counts = _box_counts(tree, pts, kids, r)
+    for _ in range(3):  # the probe was a sample: correct the rate on the counts
+        box_pairs = float(counts.sum() - len(kids)) / 2.0
+        if box_pairs <= max_pairs or len(kids) <= 1:
+            break
+        rate *= max_pairs / box_pairs
+        kids = _systematic(n, rate)
+        counts = _box_counts(tree, pts, kids, r)
+    return kids, counts, float(counts.sum() - len(kids)) / 2.0
 
 
 def _candidate_pairs(
-    x: FloatArray, y: FloatArray, t_days: FloatArray, radius_m: float, days: float
-) -> tuple[IntArray, IntArray]:
-    """Pairs (parent j, child i) with t_j < t_i <= t_j + days, distance <= radius."""
-    if len(x) < 2:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+    x: FloatArray,
+    y: FloatArray,
+    t_days: FloatArray,
+    radius_m: float,
+    days: float,
+    *,
+    max_pairs: int | None = None,
+) -> tuple[list[_PairBlock], IntArray, float]:
+    """Pairs (parent j, child i) with t_j < t_i <= t_j + days, distance <= radius.
+
+    The search runs over blocks of children, each holding at most
+    :data:`_PAIR_CHUNK` box pairs (or one child's), so its memory does not
+    grow with the density; only the kept pairs' child, time lag and squared
+    distance are stored (28 bytes a pair with the EM's density).
+
+    Returns
+    -------
+    blocks, children, box_pairs
+        The pairs by block of children, the children searched (every event
+        unless their box pairs exceed ``max_pairs``, then a systematic sample
+        in event order) and the unordered box pairs of those children.
+    """
+    n = len(x)
+    if n < 2:
+        return [], np.arange(n, dtype=np.int64), 0.0
     scale = radius_m / days
-    tree = cKDTree(np.column_stack([x, y, t_days * scale]))
-    pairs = tree.query_pairs(radius_m, p=np.inf, output_type="ndarray")
-    a = np.asarray(pairs[:, 0], dtype=np.int64)
-    b = np.asarray(pairs[:, 1], dtype=np.int64)
-    swap = t_days[a] > t_days[b]
-    j = np.where(swap, b, a)
-    i = np.where(swap, a, b)
-    dt = t_days[i] - t_days[j]
-    d2 = (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2
-    keep = (dt > 0) & (dt <= days) & (d2 <= radius_m * radius_m)
-    return j[keep], i[keep]
+    pts = np.column_stack([x, y, t_days * scale])
+    tree = cKDTree(pts)
+    if max_pairs is None:
+        kids = np.arange(n, dtype=np.int64)
+        counts = _box_counts(tree, pts, kids, radius_m)
+        box_pairs = float(counts.sum() - n) / 2.0
+    else:
+        kids, counts, box_pairs = _choose_children(tree, pts, radius_m, max_pairs)
+    # cut the children into blocks of at most _PAIR_CHUNK box pairs each
+    ends = np.cumsum(counts)
+    cuts = [0]
+    while cuts[-1] < len(kids):
+        base = int(ends[cuts[-1] - 1]) if cuts[-1] > 0 else 0
+        nxt = int(np.searchsorted(ends, base + _PAIR_CHUNK, side="right"))
+        cuts.append(max(nxt, cuts[-1] + 1))
+    blocks: list[_PairBlock] = []
+    r2 = radius_m * radius_m
+    for lo, hi in itertools.pairwise(cuts):
+        rows = kids[lo:hi]
+        res = cKDTree(pts[rows]).sparse_distance_matrix(
+            tree, radius_m, p=np.inf, output_type="ndarray"
+        )
+        i = rows[np.asarray(res["i"], dtype=np.int64)]
+        j = np.asarray(res["j"], dtype=np.int64)
+        del res
+        dt = t_days[i] - t_days[j]
+        keep = (dt > 0) & (dt <= days)
+        i, j, dt = i[keep], j[keep], dt[keep]
+        d2 = (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2
+        near = d2 <= r2
+        if near.any():
+            blocks.append(
+                _PairBlock(
+                    i=i[near].astype(np.int32 if n < 2**31 else np.int64),
+                    dt=dt[near],
+                    d2=d2[near],
+                    g=np.empty(int(near.sum())),
+                )
+            )
+    return blocks, kids, box_pairs
 
 
 def fit_sepp(
@@ -513,6 +640,7 @@ def fit_sepp(
     max_iter: int = 100,
     tol: float = 1e-4,
     init: SeppFit | None = None,
+    max_pairs: int = 20_000_000,
 ) -> SeppFit:
     """Fit a self-exciting point process by expectation-maximisation.
 
@@ -526,8 +654,21 @@ def fit_sepp(
     its area ``A_u``, plus triggering by every earlier event ``j`` at distance
     ``d_j``. Only parent-child pairs within ``trigger_distance_m`` and
     ``trigger_days`` are considered (found with a KD-tree on scaled
-    space-time coordinates); the branching ratio is corrected for the kernel
-    mass outside that window and after ``t_end_days``.
+    space-time coordinates, one block of events at a time so that the search
+    holds a bounded number of pairs); the branching ratio is corrected for the
+    kernel mass outside that window and after ``t_end_days``.
+
+    Memory grows with the candidate pairs (about 28 bytes each), which grow
+    with the density of events, not only their number. Up to ``max_pairs``
+    (estimated before the search from the pairs of 2,000 events, then counted)
+    the fit is exact. Beyond it the E-step runs on a systematic sample of the
+    events as children (every k-th in time order, each with all its possible
+    parents) at the rate that brings the pairs to about ``max_pairs``: the
+    triggering sums are scaled up by the sampling rate and each unit's
+    background is its event count times its sampled children's mean
+    background probability (the overall mean where none was sampled). That
+    fit is an estimate, recorded in :attr:`SeppFit.child_share`, and a
+    :class:`SeppThinnedWarning` says so.
 
     Parameters
     ----------
@@ -552,6 +693,9 @@ def fit_sepp(
         Start from this fit (e.g. last week's, in a backtest) instead of half
         the events as background, a mean delay of ``trigger_days / 4`` and a
         spread of ``trigger_distance_m / 4``.
+    max_pairs
+        Candidate pairs held at most (default 20 million, about 0.6 GB);
+        beyond it the fit samples its children (see above).
 
     Returns
     -------
@@ -562,6 +706,12 @@ def fit_sepp(
     ------
     InputError
         When the arrays differ in length or the window is empty.
+
+    Warns
+    -----
+    SeppThinnedWarning
+        When the candidate pairs exceed ``max_pairs`` and the fit uses a
+        sample of the events as children.
 
     References
     ----------
@@ -596,6 +746,16 @@ def fit_sepp(
             f"{[len(xa), len(ya), len(ta), len(ua)]!r}."
         )
         raise InputError(msg)
+    if (
+        not isinstance(max_pairs, int | np.integer)
+        or isinstance(max_pairs, bool)
+        or max_pairs < 1
+    ):
+        msg = (
+            f"max_pairs must be a positive integer, got {max_pairs!r}. Pass e.g. "
+            "max_pairs=20_000_000."
+        )
+        raise InputError(msg)
     span = float(t_end_days - t_start_days)
     if not span > 0:
         msg = (
@@ -606,9 +766,27 @@ def fit_sepp(
     n_units = len(area)
     counts = np.bincount(ua, minlength=n_units).astype(np.float64)
     safe_area = np.where(area > 0, area, 1.0)
-    j, i = _candidate_pairs(xa, ya, ta, trigger_distance_m, trigger_days)
-    dt = ta[i] - ta[j]
-    d2 = (xa[i] - xa[j]) ** 2 + (ya[i] - ya[j]) ** 2
+    blocks, kids, box_pairs = _candidate_pairs(
+        xa, ya, ta, trigger_distance_m, trigger_days, max_pairs=int(max_pairs)
+    )
+    n = len(ta)
+    rate = len(kids) / n if n else 1.0
+    thinned = len(kids) < n
+    if thinned:
+        warnings.warn(
+            f"the self-exciting model (sepp) would hold up to about "
+            f"{box_pairs / rate:,.0f} candidate pairs of reports within "
+            f"{trigger_distance_m:g} m and {trigger_days:g} days, more than "
+            f"max_pairs={int(max_pairs):,}: it is fitted with {rate:.1%} of the "
+            f"{n:,} reports as children (all as parents), an estimate that keeps "
+            "memory bounded. Pass a larger max_pairs (about 28 bytes each) for "
+            "the exact fit.",
+            SeppThinnedWarning,
+            stacklevel=2,
+        )
+    is_kid = np.zeros(n, dtype=bool)
+    is_kid[kids] = True
+    kid_counts = np.bincount(ua[kids], minlength=n_units).astype(np.float64)
     # initial values: half the events background, a day-scale decay
     if init is not None and len(init.mu) == n_units and init.theta > 0:
         mu = np.maximum(init.mu, counts / span * 0.05)
@@ -616,29 +794,49 @@ def fit_sepp(
     else:
         mu = counts / span * 0.5
         theta, omega, sigma = 0.5, 4.0 / trigger_days, trigger_distance_m / 4.0
-    n = len(ta)
     remain = np.minimum(t_end_days - ta, trigger_days)
     converged = False
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         bg = mu[ua] / safe_area[ua]
-        g = (theta * omega / (2.0 * math.pi * sigma * sigma)) * np.exp(
-            -omega * dt - d2 / (2.0 * sigma * sigma)
-        )
-        lam = bg + np.bincount(i, weights=g, minlength=n)
+        coef = theta * omega / (2.0 * math.pi * sigma * sigma)
+        trig = np.zeros(n)
+        for blk in blocks:  # streaming: one block's temporaries at a time
+            np.multiply(
+                coef,
+                np.exp(-omega * blk.dt - blk.d2 / (2.0 * sigma * sigma)),
+                out=blk.g,
+            )
+            trig += np.bincount(blk.i, weights=blk.g, minlength=n)
+        lam = bg + trig
         lam = np.where(lam > 0, lam, 1e-300)
         p_bg = bg / lam
-        p_tr = g / lam[i]
-        s_tr = float(p_tr.sum())
-        new_mu = np.bincount(ua, weights=p_bg, minlength=n_units) / span
+        s_tr = s_dt = s_d2 = 0.0
+        for blk in blocks:
+            p_tr = blk.g / lam[blk.i]
+            s_tr += float(p_tr.sum())
+            s_dt += float((p_tr * blk.dt).sum())
+            s_d2 += float((p_tr * blk.d2).sum())
+        if thinned:  # each unit's events x its sampled children's mean p_bg
+            kid_bg = np.bincount(ua[kids], weights=p_bg[kids], minlength=n_units)
+            mean_all = float(p_bg[is_kid].mean())
+            share = np.divide(
+                kid_bg,
+                kid_counts,
+                out=np.full(n_units, mean_all),
+                where=kid_counts > 0,
+            )
+            new_mu = counts * share / span
+        else:
+            new_mu = np.bincount(ua, weights=p_bg, minlength=n_units) / span
         if s_tr > 1e-12:
-            new_omega = s_tr / max(float((p_tr * dt).sum()), 1e-12)
-            new_sigma = math.sqrt(max(float((p_tr * d2).sum()) / (2.0 * s_tr), 1e-6))
+            new_omega = s_tr / max(s_dt, 1e-12)
+            new_sigma = math.sqrt(max(s_d2 / (2.0 * s_tr), 1e-6))
             mass_t = 1.0 - np.exp(-new_omega * remain)
             mass_s = 1.0 - math.exp(
                 -(trigger_distance_m**2) / (2.0 * new_sigma * new_sigma)
             )
-            new_theta = s_tr / max(float(mass_t.sum()) * mass_s, 1e-12)
+            new_theta = (s_tr / rate) / max(float(mass_t.sum()) * mass_s, 1e-12)
         else:
             new_omega, new_sigma, new_theta = omega, sigma, 0.0
         change = max(
@@ -658,6 +856,7 @@ def fit_sepp(
         sigma_m=float(sigma),
         n_iter=it,
         converged=converged,
+        child_share=rate,
     )
 
 
@@ -693,6 +892,7 @@ def _risk_sepp(
         max_iter=p.max_iter,
         tol=p.tol,
         init=None if state is None else state.get(key),
+        max_pairs=p.max_pairs,
     )
     if state is not None:
         state[key] = fit
@@ -1009,6 +1209,7 @@ def forecast(
     max_iter: int = 100,
     tol: float = 1e-4,
     line_buffer_m: float = 30.0,
+    max_pairs: int = 20_000_000,
     by_category: bool = False,
     min_category_reports: int = 200,
 ) -> gpd.GeoDataFrame:
@@ -1069,6 +1270,11 @@ def forecast(
         For street segments, ``sepp`` spreads the background over the
         segment's length x 2 x this width (default 30 m, the distance within
         which :func:`hotspots.assign` joins a report to a street).
+    max_pairs
+        ``sepp``'s cap on candidate pairs held in memory (default 20 million,
+        about 0.6 GB). Up to it the fit is exact; beyond it (very dense
+        reports) the fit uses a systematic sample of the reports as children
+        and warns (:func:`fit_sepp`).
     by_category
         Fit one model per category with at least ``min_category_reports``
         reports before ``as_of``, and one for the other categories pooled;
@@ -1086,7 +1292,8 @@ def forecast(
         units' order). ``attrs`` holds ``method``, ``as_of`` and
         ``n_history`` (reports before ``as_of``); for ``sepp`` also ``sepp``,
         one dict per fitted model (``theta``, ``mean_delay_days``,
-        ``sigma_m``, ``background_per_day``, ``n_iter``, ``converged``).
+        ``sigma_m``, ``background_per_day``, ``n_iter``, ``converged``,
+        ``child_share``).
 
     Raises
     ------
@@ -1191,6 +1398,7 @@ def forecast(
         "max_iter": max_iter,
         "tol": tol,
         "line_buffer_m": line_buffer_m,
+        "max_pairs": max_pairs,
     }
     _validate(
         reports,
@@ -1286,6 +1494,7 @@ def _forecast_prepared(
                 "background_per_day": float(f.mu.sum()),
                 "n_iter": f.n_iter,
                 "converged": f.converged,
+                "child_share": f.child_share,
             }
             for f in state.values()
         ]

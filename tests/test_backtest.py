@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from hotspots.backtest import BacktestResult, backtest, score_ranking
+from hotspots.backtest import (
+    BacktestResult,
+    NotEnoughHistoryError,
+    backtest,
+    score_ranking,
+)
 from hotspots.errors import CRSError, InputError
 from hotspots.forecast import RISK_RANK, forecast
 
@@ -317,7 +322,7 @@ def test_result_outputs(
         ),
         ({"method_params": {"last": 5}}, "must be a mapping"),
         ({"method_params": {"last": {"window_periods": -1}}}, "window_periods must be"),
-        ({"start": "2026-W45"}, "start must leave history"),
+        ({"start": "2026-W45"}, "too little history for the backtest"),
         ({"start": "2026-W47", "end": "2026-W46"}, "end must not be before start"),
         ({"start": "not a week"}, "start must be a timestamp"),
     ],
@@ -328,6 +333,45 @@ def test_backtest_errors(
     args = {"methods": ["last"], **kwargs}
     with pytest.raises(InputError, match=match):
         backtest(hand, cells, **args)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "earliest", "most", "room"),
+    [
+        ("2026-W43", "2026-W47", "2026-W46", 2, "at most 2 weeks up to 2026-W47"),
+        ("2026-W45", "2026-W45", "2026-W46", 0, "on (after 2026-W45)."),
+    ],
+)
+def test_backtest_too_little_history_says_weeks_not_python(
+    cells: gpd.GeoDataFrame,
+    hand: gpd.GeoDataFrame,
+    start: str,
+    end: str,
+    earliest: str,
+    most: int,
+    room: str,
+) -> None:
+    # the reports begin in 2026-W45: a backtest needs a week before its first
+    with pytest.raises(NotEnoughHistoryError) as caught:
+        backtest(hand, cells, methods=["last"], start=start, end=end)
+    err = caught.value
+    assert isinstance(err, InputError)
+    text = str(err)
+    assert "needs at least 1 week of reports before its first week " + start in text
+    assert "there are 0 weeks (the reports begin in 2026-W45)" in text
+    assert f"Backtest from {earliest} on" in text
+    assert room in text
+    # readable from the command line: no Python syntax
+    assert "start=" not in text
+    assert "[" not in text
+    assert "'" not in text
+    assert (err.periods_available, err.periods_needed) == (0, 1)
+    assert (err.first_target, err.first_report_period) == (start, "2026-W45")
+    assert (err.earliest_start, err.max_periods) == (earliest, most)
+    # the advice works
+    if most:
+        res = backtest(hand, cells, methods=["last"], start=earliest, end=end)
+        assert res.periods["period"].nunique() == most
 
 
 def test_backtest_units_without_crs(

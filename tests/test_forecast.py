@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pytest
+from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
+import hotspots.forecast as forecast_module
 from hotspots.errors import CRSError, InputError
 from hotspots.forecast import (
     METHODS,
@@ -17,6 +19,7 @@ from hotspots.forecast import (
     RISK_RANK,
     ForecastMethod,
     LeftOutReportsWarning,
+    SeppThinnedWarning,
     fit_sepp,
     forecast,
 )
@@ -434,6 +437,158 @@ def test_sepp_warm_start_converges_to_the_same_fit() -> None:
     )
     assert warm.n_iter < cold.n_iter
     assert warm.theta == pytest.approx(cold.theta, rel=1e-3)
+
+
+# -- the pair search is bounded and exact (issue 14, "Memory") --
+
+#: ``forecast(busy, method="sepp")`` before the chunked pair search (query_pairs
+#: over every event at once), kept to show the change left the forecast alone.
+BUSY_SEPP_BEFORE = [
+    0.6940481916876731, 0.8221852977805879, 0.6512855355831633, 0.9788829376356635,
+    1.0470968938047844, 0.7610391804866405, 2.94479597383285, 3.081568178883811,
+    0.8202076699992653, 0.9832425547275391, 0.5747150360007558, 0.4013442427990106,
+    3.0965887775036642, 0.799372445759981, 1.137049113517968, 0.9330187499565091,
+    0.5742819472400629, 0.7503759426158264, 0.9107147407133556, 0.3963374943078326,
+    0.7046949786863865, 0.8291597270782224, 0.5933058687060468, 1.0415541480748407,
+    0.7036926388249115,
+]  # fmt: skip
+
+
+def pairs_before(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    t: npt.NDArray[np.float64],
+    radius_m: float,
+    days: float,
+) -> list[tuple[int, float, float]]:
+    """The pair search as it was (every pair at once): (child, lag, distance²)."""
+    tree = cKDTree(np.column_stack([x, y, t * radius_m / days]))
+    pairs = tree.query_pairs(radius_m, p=np.inf, output_type="ndarray")
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = t[a] > t[b]
+    j, i = np.where(swap, b, a), np.where(swap, a, b)
+    dt = t[i] - t[j]
+    d2 = (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2
+    keep = (dt > 0) & (dt <= days) & (d2 <= radius_m**2)
+    return sorted(
+        zip(i[keep].tolist(), dt[keep].tolist(), d2[keep].tolist(), strict=True)
+    )
+
+
+class CountingTree(cKDTree):
+    """A cKDTree that records how many pairs each search holds."""
+
+    held: ClassVar[list[int]] = []
+
+    def sparse_distance_matrix(self, *args: Any, **kwargs: Any) -> Any:
+        res = super().sparse_distance_matrix(*args, **kwargs)
+        CountingTree.held.append(len(res))
+        return res
+
+    def query_pairs(self, *args: Any, **kwargs: Any) -> Any:
+        msg = "the pair search must not hold every pair at once"
+        raise AssertionError(msg)
+
+
+def test_sepp_forecast_same_as_before_the_chunked_search(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells, rep = busy
+    out = forecast(rep, cells, method="sepp", as_of=AS_OF)
+    np.testing.assert_allclose(out[RISK], BUSY_SEPP_BEFORE, rtol=1e-12, atol=0)
+    assert out.attrs["sepp"][0]["n_iter"] == 45
+    assert out.attrs["sepp"][0]["child_share"] == 1.0
+    # many tiny blocks: the same forecast
+    monkeypatch.setattr(forecast_module, "_PAIR_CHUNK", 40)
+    small = forecast(rep, cells, method="sepp", as_of=AS_OF)
+    np.testing.assert_allclose(small[RISK], BUSY_SEPP_BEFORE, rtol=1e-12, atol=0)
+
+
+def test_pair_search_holds_a_bounded_number_of_pairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(5)
+    x, y, t = simulate_hawkes(
+        rng, mu=4.0, theta=0.4, omega=0.5, sigma=40.0, days=60.0, side=1000.0
+    )
+    expected = pairs_before(x, y, t, 200.0, 14.0)
+    assert len(expected) > 3_000
+    monkeypatch.setattr(forecast_module, "_PAIR_CHUNK", 200)
+    monkeypatch.setattr(forecast_module, "cKDTree", CountingTree)
+    CountingTree.held = []
+    blocks, kids, box_pairs = forecast_module._candidate_pairs(x, y, t, 200.0, 14.0)
+    assert len(kids) == len(x)
+    assert len(CountingTree.held) > 20
+    # a block holds at most the chunk, or the one child whose box holds more
+    pts = np.column_stack([x, y, t * 200.0 / 14.0])
+    densest = cKDTree(pts).query_ball_point(pts, 200.0, p=np.inf, return_length=True)
+    assert max(CountingTree.held) <= max(200, int(densest.max()))
+    assert max(CountingTree.held) < len(expected) / 10
+    # the same pairs as the search over every pair at once, bit for bit
+    found = sorted(
+        (int(c), float(d), float(e))
+        for blk in blocks
+        for c, d, e in zip(blk.i, blk.dt, blk.d2, strict=True)
+    )
+    assert found == expected
+    assert len(found) <= box_pairs
+
+
+def test_sepp_beyond_max_pairs_samples_children_and_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(42)
+    side, days = 3000.0, 150.0
+    x, y, t = simulate_hawkes(
+        rng, mu=6.0, theta=0.5, omega=0.5, sigma=30.0, days=days, side=side
+    )
+    args = (x, y, t, np.zeros(len(t), dtype=int), [side * side])
+    exact = fit_sepp(*args, t_start_days=0.0, t_end_days=days)
+    n_pairs = len(pairs_before(x, y, t, 200.0, 14.0))
+    kept: list[int] = []
+    search = forecast_module._candidate_pairs
+
+    def recording(*a: Any, **k: Any) -> Any:
+        blocks, kids, box = search(*a, **k)
+        kept.append(sum(len(b.i) for b in blocks))
+        return blocks, kids, box
+
+    monkeypatch.setattr(forecast_module, "_candidate_pairs", recording)
+    cap = n_pairs // 4
+    with pytest.warns(SeppThinnedWarning, match=r"max_pairs=.*larger max_pairs"):
+        fit = fit_sepp(*args, t_start_days=0.0, t_end_days=days, max_pairs=cap)
+    assert kept[-1] <= cap
+    assert 0.05 < fit.child_share < 0.5
+    # an estimate of the same model: close to the exact fit and to the truth
+    assert fit.theta == pytest.approx(exact.theta, abs=0.1)
+    assert fit.sigma_m == pytest.approx(exact.sigma_m, rel=0.25)
+    assert 1 / fit.omega == pytest.approx(1 / exact.omega, rel=0.3)
+    assert fit.mu[0] == pytest.approx(exact.mu[0], rel=0.15)
+    # within the cap: exact, no warning, everything a child
+    assert exact.child_share == 1.0
+
+
+def test_sepp_max_pairs_reaches_forecast_attrs(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> None:
+    cells, rep = busy
+    with pytest.warns(SeppThinnedWarning):
+        out = forecast(rep, cells, method="sepp", as_of=AS_OF, max_pairs=50)
+    assert out.attrs["sepp"][0]["child_share"] < 1.0
+    assert np.isfinite(out[RISK]).all()
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, "many"])
+def test_error_max_pairs(
+    busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], bad: object
+) -> None:
+    cells, rep = busy
+    with pytest.raises(InputError, match="max_pairs must be a positive integer"):
+        forecast(rep, cells, method="sepp", as_of=AS_OF, max_pairs=bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="max_pairs must be a positive integer"):
+        fit_sepp(
+            [0.0], [0.0], [0.0], [0], [1.0], t_start_days=0, t_end_days=1, max_pairs=bad
+        )  # type: ignore[arg-type]
 
 
 def test_fit_sepp_errors() -> None:
