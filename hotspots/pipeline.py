@@ -290,8 +290,8 @@ def _read_layer(kind: str, path: Path) -> gpd.GeoDataFrame:
 
 def _rename_columns(
     frame: gpd.GeoDataFrame, kind: str, columns: Mapping[str, str]
-) -> None:
-    """Rename ``{canonical: source}`` columns of ``frame`` in place (a fresh copy).
+) -> gpd.GeoDataFrame:
+    """Return ``frame`` with its ``{canonical: source}`` columns renamed.
 
     Raises one InputError naming the TOML key of every column not found.
     """
@@ -305,8 +305,10 @@ def _rename_columns(
     ]
     collect_problems(problems, f"[boundaries] {kind} columns")
     replaced = [c for c in columns if c in frame.columns and c not in columns.values()]
-    frame.drop(columns=replaced, inplace=True)
-    frame.rename(columns={v: k for k, v in columns.items()}, inplace=True)
+    renamed: gpd.GeoDataFrame = frame.drop(columns=replaced).rename(
+        columns={v: k for k, v in columns.items()}
+    )
+    return renamed
 
 
 def _boundary_keys(kind: str) -> dict[str, str]:
@@ -618,8 +620,7 @@ class Weekly:
         id_column = columns.pop(id_canonical, None)
         source: Any = path
         if columns:
-            source = _read_layer(kind, path)
-            _rename_columns(source, kind, columns)
+            source = _rename_columns(_read_layer(kind, path), kind, columns)
         try:
             report = validate_boundaries(source, kind=kind, id_column=id_column)  # type: ignore[arg-type]
         except InputError as err:
