@@ -9,6 +9,7 @@ in the README.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import os
@@ -64,6 +65,26 @@ _DEFAULT_BACKTEST_METHODS: Final = (
 )
 #: Every method a backtest accepts: the forecasts and two weekly products.
 FORECAST_METHODS: Final = (*_DEFAULT_BACKTEST_METHODS, "blind_spots", "emerging")
+#: Most weeks of history in the space-time cube (ten years; the cube holds one
+#: number per grid cell and week).
+MAX_HISTORY_WEEKS: Final = 520
+#: Most weeks a backtest forecasts one at a time (two years; each week runs
+#: every forecast method once).
+MAX_BACKTEST_WEEKS: Final = 104
+#: The columns of each boundary layer a config may name, as
+#: ``layer -> {TOML key part: canonical column}``: ``[boundaries]
+#: grid_id_column = "网格编码"`` renames the grid's ``网格编码`` to ``grid_id``.
+BOUNDARY_COLUMNS: Final[Mapping[str, Mapping[str, str]]] = {
+    "grid": {"id": "grid_id", "community": "community_id"},
+    "streets": {
+        "id": "street_id",
+        "name": "name",
+        "class": "street_class",
+        "oneway": "oneway",
+    },
+    "areas": {"id": "area_id", "name": "name", "level": "level", "parent": "parent_id"},
+    "places": {"id": "place_id", "name": "name", "kind": "kind"},
+}
 
 
 @dataclass(frozen=True)
@@ -104,12 +125,31 @@ class InputConfig:
 
 @dataclass(frozen=True)
 class BoundariesConfig:
-    """Paths of the boundary layers (any file geopandas reads)."""
+    """Paths of the boundary layers (any file geopandas reads) and their columns.
+
+    ``columns`` maps a layer (``"grid"``, ``"streets"``, ``"areas"``,
+    ``"places"``) to ``{canonical column: source column}``, from the keys
+    ``<layer>_<part>_column`` of ``[boundaries]`` (see
+    :data:`BOUNDARY_COLUMNS`); layers without such keys are absent.
+    """
 
     grid: Path | None = None
     streets: Path | None = None
     areas: Path | None = None
     places: Path | None = None
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @staticmethod
+    def column_key(layer: str, canonical: str) -> str:
+        """Return the TOML key naming ``layer``'s ``canonical`` column.
+
+        Examples
+        --------
+        >>> BoundariesConfig.column_key("grid", "grid_id")
+        '[boundaries] grid_id_column'
+        """
+        part = next(p for p, c in BOUNDARY_COLUMNS[layer].items() if c == canonical)
+        return f"[boundaries] {layer}_{part}_column"
 
 
 @dataclass(frozen=True)
@@ -216,9 +256,27 @@ def _positive_int(v: Any) -> str | None:
     return None if ok else "a whole number >= 1"
 
 
-def _non_negative_int(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    return None if ok else "a whole number >= 0"
+def _int_between(low: int, high: int, what: str) -> _Checker:
+    def check(v: Any) -> str | None:
+        ok = isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+        return None if ok else f"a whole number from {low} to {high} ({what})"
+
+    return check
+
+
+def _encoding(v: Any) -> str | None:
+    expected = (
+        "the name of a text encoding such as 'utf-8', 'gb18030' or 'gbk' (or "
+        "leave the key out to detect UTF-8 and GB18030)"
+    )
+    if not isinstance(v, str) or not v.strip():
+        return expected
+    try:
+        info = codecs.lookup(v)
+    except LookupError:
+        return expected
+    # rot13, base64, zlib ... are codecs, not text encodings
+    return None if getattr(info, "_is_text_encoding", True) else expected
 
 
 def _methods(v: Any) -> str | None:
@@ -308,7 +366,7 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "reports": _path_or_paths,
         "preset": _one_of("auto", "platform", "open311", "canonical"),
         "coords": _coords,
-        "encoding": _string,
+        "encoding": _encoding,
         "mapping": _mapping,
     },
     "boundaries": {
@@ -316,10 +374,15 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "streets": _string,
         "areas": _string,
         "places": _string,
+        **{
+            f"{layer}_{part}_column": _string
+            for layer, parts in BOUNDARY_COLUMNS.items()
+            for part in parts
+        },
     },
     "privacy": {"private_columns": _string_list},
     "analysis": {
-        "history_weeks": _positive_int,
+        "history_weeks": _int_between(1, MAX_HISTORY_WEEKS, "ten years at most"),
         "periods": _positive_int,
         "alpha": _probability,
         "fdr": _boolean,
@@ -333,7 +396,9 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "cluster_method": _one_of("dbscan", "hdbscan", "st-dbscan"),
         "cluster_eps_m": _positive,
         "cluster_min_samples": _positive_int,
-        "backtest_weeks": _non_negative_int,
+        "backtest_weeks": _int_between(
+            0, MAX_BACKTEST_WEEKS, "0 turns the backtest off; two years at most"
+        ),
         "backtest_methods": _methods,
         "blind_spot_weights": lambda v: None if isinstance(v, dict) else "a table",
     },
@@ -441,6 +506,19 @@ def _resolve(base: Path, value: str) -> Path:
     return p if p.is_absolute() else (base / p).resolve()
 
 
+def _boundary_columns(bnd: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for layer, parts in BOUNDARY_COLUMNS.items():
+        named = {
+            canonical: bnd[f"{layer}_{part}_column"]
+            for part, canonical in parts.items()
+            if f"{layer}_{part}_column" in bnd
+        }
+        if named:
+            out[layer] = named
+    return out
+
+
 def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Config:
     """Validate a configuration given as a dict (the parsed TOML).
 
@@ -494,7 +572,8 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
             mapping=dict(inp.get("mapping", {})),
         ),
         boundaries=BoundariesConfig(
-            **{k: _resolve(root, v) for k, v in bnd.items()},
+            **{k: _resolve(root, bnd[k]) for k in BOUNDARY_COLUMNS if k in bnd},
+            columns=_boundary_columns(bnd),
         ),
         categories=cats,
         private_columns=tuple(data.get("privacy", {}).get("private_columns", [])),

@@ -67,7 +67,11 @@ _WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 FREQS: Final = ("D", "MS", *(f"W-{d}" for d in _WEEKDAYS))
 _NS_PER_DAY: Final = 86_400 * 10**9
 _ISO_WEEK: Final = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH: Final = re.compile(r"^\d{4}-\d{2}$")
+_YEAR_NUMBER: Final = re.compile(r"^(\d{4})-(\d{1,2})$")
+#: The years a period label may name (beyond pandas' nanosecond range,
+#: 1677 to 2262, dates would wrap around).
+MIN_YEAR: Final = 1900
+MAX_YEAR: Final = 2200
 # 1970-01-01 (day 0) was a Thursday: weekday index 3 with Monday = 0
 _EPOCH_WEEKDAY: Final = 3
 
@@ -154,8 +158,22 @@ def _codes_to_labels(codes: IntArray, freq: str) -> StrArray:
     )
 
 
+def _label_error(value: object, name: str, why: str) -> InputError:
+    msg = (
+        f"{name} must be a period label: a week 'YYYY-Www' (e.g. '2026-W47'), a "
+        f"day 'YYYY-MM-DD' or a month 'YYYY-MM', years {MIN_YEAR} to {MAX_YEAR}, "
+        f"got {value!r} ({why}). Pass e.g. {name}='2026-W47'."
+    )
+    return InputError(msg)
+
+
 def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
-    """Period code of a label (``"2026-W47"``, ``"2026-11-16"``, ``"2026-11"``)."""
+    """Period code of a label (``"2026-W47"``, ``"2026-11-16"``, ``"2026-11"``).
+
+    Years outside :data:`MIN_YEAR` .. :data:`MAX_YEAR` are rejected: beyond
+    pandas' nanosecond range (1677 to 2262) they would wrap around silently.
+    """
+    given = value
     if isinstance(value, str):
         text = value.strip()
         m = _ISO_WEEK.match(text)
@@ -166,30 +184,28 @@ def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
                     "Pass a date such as '2026-11-16', or freq='W-MON'."
                 )
                 raise InputError(msg)
+            if not MIN_YEAR <= int(m[1]) <= MAX_YEAR:
+                raise _label_error(value, name, "year out of range")
             try:
                 day = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
             except ValueError as err:
-                msg = (
-                    f"{name} must be an existing ISO week, got {value!r}. Weeks "
-                    "run from W01 to W52 (W53 in long years)."
-                )
-                raise InputError(msg) from err
+                why = "no such week: W01 to W52, W53 in long years"
+                raise _label_error(value, name, why) from err
             days = np.array([(day - dt.date(1970, 1, 1)).days], dtype=np.int64)
             return int(_days_to_codes(days, freq)[0])
-        if _MONTH.match(text):
+        m2 = _YEAR_NUMBER.match(text)
+        if m2 is not None:
+            if not 1 <= int(m2[2]) <= 12:
+                raise _label_error(value, name, "no such month; a week needs the W")
             value = f"{text}-01"
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError) as err:
-        msg = (
-            f"{name} must be a period label ('2026-W47', '2026-11-16', "
-            f"'2026-11') or a timestamp, got {value!r}. Pass e.g. "
-            f"{name}='2026-W47'."
-        )
-        raise InputError(msg) from err
+    except (ValueError, TypeError, OverflowError) as err:
+        raise _label_error(given, name, "not a date") from err
     if pd.isna(ts):
-        msg = f"{name} must be a period label or a timestamp, got {value!r}."
-        raise InputError(msg)
+        raise _label_error(given, name, "missing")
+    if not MIN_YEAR <= ts.year <= MAX_YEAR:
+        raise _label_error(given, name, "year out of range")
     days, _ = _wall_days([ts], tz)
     return int(_days_to_codes(days, freq)[0])
 

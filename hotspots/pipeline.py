@@ -18,12 +18,14 @@ import functools
 import html
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -33,8 +35,8 @@ import pandas as pd
 
 from . import labels as _labels
 from . import schema
-from .config import Config, load_config
-from .errors import InputError
+from .config import WEEKDAYS, BoundariesConfig, Config, load_config
+from .errors import CRSError, InputError, collect_problems
 from .outputs import (
     temp_dir,
     umask,
@@ -44,7 +46,7 @@ from .outputs import (
     write_xlsx,
 )
 
-__all__ = ["Weekly", "default_week", "run_weekly"]
+__all__ = ["Weekly", "WeeklyNotice", "default_week", "run_weekly"]
 
 Progress = Callable[[str], None]
 
@@ -59,22 +61,50 @@ LEDGER_HEADERS: Final = _labels.LEDGER_HEADERS
 LEDGER_HEADERS_EN: Final = _labels.LEDGER_HEADERS_EN
 
 
+class WeeklyNotice(UserWarning):
+    """A notice of the weekly job: the week it chose, a step it skipped, a fix.
+
+    The job goes on; the notice says what it did and how to change it. The
+    command line prints each as one line; :attr:`Weekly.notices` keeps them
+    and the summary lists them.
+    """
+
+
+def _report_times(reports: Any) -> pd.DatetimeIndex:
+    times = (
+        reports[schema.REPORTED_AT] if isinstance(reports, pd.DataFrame) else reports
+    )
+    return pd.DatetimeIndex(pd.Series(times).dropna())
+
+
 def default_week(
     tz: str = schema.DEFAULT_TZ,
     *,
     freq: str = "W-MON",
     today: dt.date | None = None,
+    reports: pd.DataFrame | pd.Series | None = None,
 ) -> str:
-    """Return the label of the last complete week in ``tz``.
+    """Return the label of the last complete week (with reports, if given) in ``tz``.
+
+    A week is complete once the clock (``today``) has left it. Given the
+    reports, the week is the last complete one that holds a report, so an
+    export analysed after its last week (or a machine whose clock is past the
+    data) still gets the week of the data, not an empty one; when no complete
+    week holds a report it is the last complete week by the clock.
 
     Parameters
     ----------
     tz
-        The city's timezone.
+        The city's timezone (the config's ``[city] timezone``).
     freq
-        The week's period code (``"W-MON"``: weeks starting Monday, ISO labels).
+        The week's period code (``"W-MON"``: weeks starting Monday, ISO
+        labels; ``"W-SUN"``: weeks starting Sunday, labelled by their first
+        day). ``Config.freq`` gives it from ``[city] week_start``.
     today
         The current local date (default: now in ``tz``).
+    reports
+        The reports (a frame with ``reported_at``, or their times); default
+        the clock's rule alone.
 
     Returns
     -------
@@ -84,9 +114,13 @@ def default_week(
     Examples
     --------
     >>> import datetime as dt
+    >>> import pandas as pd
     >>> default_week(today=dt.date(2026, 11, 22))
     '2026-W46'
     >>> default_week(today=dt.date(2026, 11, 23))
+    '2026-W47'
+    >>> times = pd.Series(pd.to_datetime(["2026-11-18 09:00"]).tz_localize("UTC"))
+    >>> default_week(today=dt.date(2027, 3, 1), reports=times)
     '2026-W47'
     """
     from .cube import period_labels, period_start
@@ -98,7 +132,191 @@ def default_week(
     )
     current = period_labels([now], freq=freq, tz=tz)[0]
     start = period_start(current, freq=freq, tz=tz)[0]
-    return str(period_labels([start - pd.Timedelta(days=1)], freq=freq, tz=tz)[0])
+    clock_week = str(_shift(str(current), -1, freq=freq, tz=tz))
+    if reports is None:
+        return clock_week
+    times = _report_times(reports)
+    complete = times[times < start]
+    if complete.empty:
+        return clock_week
+    return str(period_labels([complete.max()], freq=freq, tz=tz)[0])
+
+
+def _shift(label: str, weeks: int, *, freq: str, tz: str) -> str:
+    """Return the label ``weeks`` weeks after (before, if negative) ``label``.
+
+    The arithmetic is on local calendar dates, so a daylight-saving change in
+    between never moves the result into the neighbouring week.
+    """
+    from .cube import period_labels, period_start
+
+    local = period_start(label, freq=freq, tz=tz)[0].tz_localize(None)
+    moved = local + pd.Timedelta(weeks=weeks) + pd.Timedelta(hours=12)
+    return str(period_labels([moved], freq=freq, tz=tz)[0])
+
+
+def _week_error(week: object, freq: str) -> InputError:
+    from .cube import MAX_YEAR, MIN_YEAR
+
+    years = f"years {MIN_YEAR} to {MAX_YEAR}"
+    if freq == "W-MON":
+        form = (
+            "an ISO week written YYYY-Www (W01 to W52, W53 in long years; "
+            f"{years}) or a date in it"
+        )
+        example = "2026-W47"
+    else:
+        day = {d[:3].upper(): d for d in WEEKDAYS}[freq[2:]]
+        form = (
+            f"a week written as its first day YYYY-MM-DD (weeks start on {day}, "
+            f"[city] week_start; {years}) or a date in it"
+        )
+        example = "2026-11-15"
+    msg = (
+        f"week must be {form}, got {week!r}. Pass e.g. week={example!r} (on the "
+        f"command line --week {example})."
+    )
+    return InputError(msg)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    week: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    first_week: str
+
+
+def _bounds(week: str, *, freq: str, tz: str, history_weeks: int) -> _Bounds:
+    from .cube import period_labels, period_start
+
+    try:
+        start = period_start(week, freq=freq, tz=tz)[0]
+    except InputError as err:
+        raise _week_error(week, freq) from err
+    label = str(period_labels([start], freq=freq, tz=tz)[0])
+    end = period_start(_shift(label, 1, freq=freq, tz=tz), freq=freq, tz=tz)[0]
+    first = _shift(label, -(history_weeks - 1), freq=freq, tz=tz)
+    return _Bounds(label, start, end, first)
+
+
+#: Python parameter -> TOML key, per kind of call the job makes from a config:
+#: an error raised inside names the key a config user can change.
+_INPUT_KEYS: Final[Mapping[str, str]] = {
+    "encoding": "[input] encoding",
+    "mapping": "[input.mapping]",
+    "preset": "[input] preset",
+    "coords": "[input] coords",
+    "tz": "[city] timezone",
+    "header_row": "[input] header_row",
+}
+
+
+def _config_words(err: InputError, keys: Mapping[str, str]) -> InputError:
+    """Return ``err`` (same class) with Python parameters replaced by TOML keys.
+
+    ``Pass encoding='gbk'`` becomes ``Set [input] encoding = "gbk"``: a user
+    of the config cannot pass Python arguments. Other text is kept.
+    """
+
+    def words(text: str) -> str:
+        for name, key in keys.items():
+            quoted = rf"(?:(Pass|pass) )?\b{re.escape(name)}=(?:'([^']*)'|\"([^\"]*)\")"
+
+            def repl(m: re.Match[str], key: str = key) -> str:
+                verb = "" if m[1] is None else ("Set " if m[1] == "Pass" else "set ")
+                value = m[2] if m[2] is not None else m[3]
+                return f'{verb}{key} = "{value}"'
+
+            text = re.sub(quoted, repl, text)
+            text = re.sub(rf"\b{re.escape(name)}=", f"{key} = ", text)
+        return text
+
+    out = type(err)(words(str(err)), [words(p) for p in err.problems])
+    return out
+
+
+@contextmanager
+def _warnings_to_main_thread() -> Iterator[None]:
+    """Collect every warning raised inside (any thread) and re-emit it here.
+
+    ``warnings.catch_warnings`` is process-wide before Python 3.14: libraries
+    that use it in a worker thread can swap the filters under another thread
+    and lose its warnings. Recording everything while the workers run and
+    re-emitting each warning afterwards from the calling thread, through the
+    caller's filters, shows every notice every time.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+        pending = list(caught)
+    for w in pending:
+        warnings.warn_explicit(
+            w.message, w.category, w.filename, w.lineno, source=w.source
+        )
+
+
+def _crs_name(crs: Any) -> str:
+    import pyproj
+
+    c = pyproj.CRS.from_user_input(crs)
+    code = c.to_epsg()
+    return f"EPSG:{code}" if code is not None else repr(c.name)
+
+
+def _layer_columns(kind: str) -> Mapping[str, str]:
+    from .config import BOUNDARY_COLUMNS
+
+    return BOUNDARY_COLUMNS[kind]
+
+
+def _read_layer(kind: str, path: Path) -> gpd.GeoDataFrame:
+    """Read a boundary file as it is (to rename its columns before validation)."""
+    if not path.exists():
+        msg = (
+            f"[boundaries] {kind}: file {str(path)!r} does not exist. Give the path "
+            "of a GeoJSON, GeoPackage, Shapefile or GeoParquet file."
+        )
+        raise InputError(msg)
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet", ".pq"):
+            return gpd.read_parquet(path)
+        return gpd.read_file(path)
+    except Exception as err:  # any reader failure becomes one clear message
+        msg = (
+            f"[boundaries] {kind}: cannot read {str(path)!r} as a geospatial file "
+            f"({err}). Give a GeoJSON, GeoPackage, Shapefile or GeoParquet file."
+        )
+        raise InputError(msg) from err
+
+
+def _rename_columns(
+    frame: gpd.GeoDataFrame, kind: str, columns: Mapping[str, str]
+) -> gpd.GeoDataFrame:
+    """Return ``frame`` with its ``{canonical: source}`` columns renamed.
+
+    Raises one InputError naming the TOML key of every column not found.
+    """
+    problems = [
+        f"{BoundariesConfig.column_key(kind, canonical)} names column {source!r}, "
+        f"which the {kind} layer does not have (columns: "
+        f"{', '.join(map(str, frame.columns))}). Set it to one of them or remove "
+        "the key."
+        for canonical, source in columns.items()
+        if source not in frame.columns
+    ]
+    collect_problems(problems, f"[boundaries] {kind} columns")
+    replaced = [c for c in columns if c in frame.columns and c not in columns.values()]
+    renamed: gpd.GeoDataFrame = frame.drop(columns=replaced).rename(
+        columns={v: k for k, v in columns.items()}
+    )
+    return renamed
+
+
+def _boundary_keys(kind: str) -> dict[str, str]:
+    """Python parameter -> TOML key for a boundary layer's errors."""
+    id_canonical = next(iter(_layer_columns(kind).values()))
+    return {"id_column": BoundariesConfig.column_key(kind, id_canonical)}
 
 
 def _quiet(_: str) -> None:
@@ -137,11 +355,25 @@ class Weekly:
         A validated :class:`~hotspots.config.Config` or the path of a
         ``hotspots.toml``.
     week
-        The week to analyse, e.g. ``"2026-W47"``; default the last complete
-        week in the city's timezone.
+        The week to analyse, e.g. ``"2026-W47"`` (with ``week_start =
+        "monday"``) or the week's first day, e.g. ``"2026-11-15"`` (other
+        week starts); a date in the week works too. Default: the last complete
+        week that holds a report (:func:`default_week` with the reports),
+        chosen when first needed (reading the exports) and announced with a
+        :class:`WeeklyNotice`.
     progress
         Called with the name of each step as it starts (the CLI draws a
         progress bar with it).
+
+    Notes
+    -----
+    One week definition runs through every step: the config's ``[city]
+    timezone`` and ``week_start`` (``Config.freq``) set the week labels, the
+    default week, the cube, the blind-spot window, the backtest weeks and the
+    map's time control.
+
+    Without ``[boundaries] streets`` the street join, the street layer and the
+    patrol plan are skipped with a notice; everything else is computed.
     """
 
     def __init__(
@@ -154,24 +386,65 @@ class Weekly:
         self.config = config if isinstance(config, Config) else load_config(config)
         #: Output name -> path, filled by :meth:`write`.
         self.outputs: dict[str, Path] = {}
-        cfg = self.config
+        #: The notices the job gave (also warned as :class:`WeeklyNotice`).
+        self.notices: list[str] = []
+        #: How the week was chosen when none was given (a sentence), else None.
+        self.week_notice: str | None = None
         self.progress = _serialised(progress or _quiet)
-        from .cube import period_labels, period_start
+        self._week_given = week
+        self._validations: dict[str, Any] = {}
+        if week is not None:
+            _ = self._bounds  # a wrong week fails here, before any work
 
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        warnings.warn(WeeklyNotice(text), stacklevel=3)
+
+    # -- the week ---------------------------------------------------------------
+    @functools.cached_property
+    def _bounds(self) -> _Bounds:
+        cfg = self.config
+        week = self._week_given
         if week is None:
-            week = default_week(cfg.timezone, freq=cfg.freq)
-        start = period_start(week, freq=cfg.freq, tz=cfg.timezone)[0]
-        self.week: str = str(period_labels([start], freq=cfg.freq, tz=cfg.timezone)[0])
-        self.week_start: pd.Timestamp = start
-        nxt = start + pd.Timedelta(days=8)
-        following = period_labels([nxt], freq=cfg.freq, tz=cfg.timezone)[0]
-        self.week_end: pd.Timestamp = period_start(
-            following, freq=cfg.freq, tz=cfg.timezone
-        )[0]
-        first = start - pd.Timedelta(weeks=cfg.analysis.history_weeks - 1)
-        self.first_week: str = str(
-            period_labels([first], freq=cfg.freq, tz=cfg.timezone)[0]
+            reports = self.read.reports
+            week = default_week(cfg.timezone, freq=cfg.freq, reports=reports)
+            times = _report_times(reports)
+            if times.empty:
+                why = "no report has a time"
+            else:
+                last = times.max().tz_convert(cfg.timezone)
+                why = f"the last report was filed {last:%Y-%m-%d %H:%M}"
+            self.week_notice = (
+                f"no week given: analysing {week}, the last complete week with "
+                f"reports ({why}); pass --week (week=...) for another."
+            )
+            self._notice(self.week_notice)
+        return _bounds(
+            week,
+            freq=cfg.freq,
+            tz=cfg.timezone,
+            history_weeks=cfg.analysis.history_weeks,
         )
+
+    @property
+    def week(self) -> str:
+        """The analysed week's label, e.g. ``"2026-W47"``."""
+        return self._bounds.week
+
+    @property
+    def week_start(self) -> pd.Timestamp:
+        """The analysed week's first instant (local midnight in the city's zone)."""
+        return self._bounds.start
+
+    @property
+    def week_end(self) -> pd.Timestamp:
+        """The first instant after the analysed week."""
+        return self._bounds.end
+
+    @property
+    def first_week(self) -> str:
+        """The first week of the history (``history_weeks`` weeks to the week)."""
+        return self._bounds.first_week
 
     # -- inputs ---------------------------------------------------------------
     @functools.cached_property
@@ -186,16 +459,19 @@ class Weekly:
         # other entries only give weights, applied below and by the ranking
         categories = [c.__dict__ for c in cfg.categories if c.code] or None
         for path in cfg.input.reports:
-            res = read_reports(
-                path,
-                mapping=cfg.input.mapping or None,
-                preset=cfg.input.preset,  # type: ignore[arg-type]
-                coords=cfg.input.coords,
-                tz=cfg.timezone,
-                on_error="quarantine",
-                categories=categories,
-                encoding=cfg.input.encoding,
-            )
+            try:
+                res = read_reports(
+                    path,
+                    mapping=cfg.input.mapping or None,
+                    preset=cfg.input.preset,  # type: ignore[arg-type]
+                    coords=cfg.input.coords,
+                    tz=cfg.timezone,
+                    on_error="quarantine",
+                    categories=categories,
+                    encoding=cfg.input.encoding,
+                )
+            except InputError as err:
+                raise _config_words(err, _INPUT_KEYS) from err
             accepted.append(res.reports)
             q = res.quarantined.copy()
             q.insert(0, "source_file", path.name)
@@ -218,44 +494,122 @@ class Weekly:
         return self._boundary("areas") if self.config.boundaries.areas else None
 
     @functools.cached_property
-    def segments(self) -> gpd.GeoDataFrame:
-        """The street segments (split at intersections and at 200 m)."""
+    def _street_segments(self) -> gpd.GeoDataFrame | None:
+        """The street segments in the streets layer's own CRS (or ``None``)."""
+        if self.config.boundaries.streets is None:
+            return None
+        return self._segment(self._boundary("streets"))
+
+    def _segment(self, streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         from .boundaries import segment_streets
 
-        streets = self._boundary("streets")
         self.progress("segments")
         return segment_streets(streets)
+
+    @functools.cached_property
+    def segments(self) -> gpd.GeoDataFrame | None:
+        """The street segments (split at intersections and at 200 m), or ``None``.
+
+        In the grid's CRS: a streets layer in another CRS is reprojected, with
+        a notice naming both CRSs. ``None`` (with a notice) when the config has
+        no ``[boundaries] streets``.
+        """
+        segments = self._street_segments
+        if segments is None:
+            self._notice(
+                "no [boundaries] streets in the config: the street join, the "
+                "street layer and the patrol plan are skipped; add streets = "
+                '"<street centrelines file>" under [boundaries] to get them.'
+            )
+            return None
+        grid_crs = self.grid.crs
+        if segments.crs is None or grid_crs is None or segments.crs == grid_crs:
+            return segments
+        a, b = _crs_name(segments.crs), _crs_name(grid_crs)
+        try:
+            moved = segments.to_crs(grid_crs)
+        except Exception as err:  # any projection failure is one clear message
+            msg = (
+                f"the streets layer ({a}) cannot be reprojected to the grid's CRS "
+                f"({b}): {err}. Save both layers in one CRS."
+            )
+            raise CRSError(msg) from err
+        self._notice(
+            f"the streets layer is in {a} and the grid in {b}: the streets were "
+            f"reprojected to {b}. Save both in one CRS to skip this step."
+        )
+        return moved
 
     def _inputs(
         self,
     ) -> tuple[
         gpd.GeoDataFrame,
-        tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame | None],
+        tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None],
     ]:
         """Return the accepted reports and the boundaries, loaded side by side.
 
-        The grid (with the areas) and the street segments load in two more
-        threads while the exports are read: all three spend most of their time
-        in Arrow, GDAL, GEOS and NumPy, which release the GIL, so they overlap
-        even on two cores (about 3 s saved on a city of 100,000 cells). Errors
-        and warnings are the same as loading them one after the other.
+        The grid (with the areas) and the streets are validated (and the
+        streets segmented) in two more threads while the exports are read:
+        all three spend most of their time in Arrow, GDAL, GEOS and NumPy,
+        which release the GIL, so they overlap even on two cores (about 3 s
+        saved on a city of 100,000 cells).
+
+        Errors and notices are the same as loading them one after the other,
+        every time: the threads only validate (:func:`validate_boundaries`
+        never warns), and the errors are raised and the repairs warned here,
+        in the calling thread. Warnings filters are process-wide before Python
+        3.14, and a library that silences warnings for a moment in one thread
+        (``shapely.is_valid`` does) used to swallow a notice raised meanwhile
+        in another. Any other warning raised in the threads is recorded and
+        re-emitted here.
         """
         loaded = "read" in self.__dict__ or all(
-            k in self.__dict__ for k in ("grid", "segments", "areas")
+            k in self.__dict__ for k in ("grid", "_street_segments", "areas")
         )
-        if loaded:
-            return self.read.reports, (self.grid, self.segments, self.areas)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            cells = pool.submit(lambda: (self.grid, self.areas))
-            segments = pool.submit(lambda: self.segments)
-            reports = self.read.reports
-            (grid, areas), streets = cells.result(), segments.result()
-            return reports, (grid, streets, areas)
+        if not loaded:
+            cfg = self.config.boundaries
 
-    def _boundary(self, kind: str) -> gpd.GeoDataFrame:
-        from .boundaries import read_boundaries
+            def cells() -> None:
+                self._validated("grid")
+                if cfg.areas is not None:
+                    self._validated("areas")
 
-        path = getattr(self.config.boundaries, kind)
+            def streets() -> gpd.GeoDataFrame | None:
+                if cfg.streets is None:
+                    return None
+                report = self._validated("streets")
+                if report.errors or report.crs_errors:
+                    return None  # raised below, in this thread
+                return self._segment(report.frame)
+
+            with (
+                _warnings_to_main_thread(),
+                ThreadPoolExecutor(max_workers=2) as pool,
+            ):
+                grid_done = pool.submit(cells)
+                segmented = pool.submit(streets)
+                _ = self.read
+                grid_done.result()
+                segments = segmented.result()
+            _ = self.grid, self.areas  # raise or warn in this thread
+            if cfg.streets is not None:
+                _ = self._boundary("streets")
+                self.__dict__["_street_segments"] = segments
+        return self.read.reports, (self.grid, self.segments, self.areas)
+
+    def _validated(self, kind: str) -> Any:
+        """Validate one boundary layer once (a ``ValidationReport``; never warns).
+
+        The columns named by ``[boundaries] <layer>_<part>_column`` are renamed
+        to the canonical ones first.
+        """
+        from .boundaries import validate_boundaries
+
+        done = self._validations.get(kind)
+        if done is not None:
+            return done
+        bc = self.config.boundaries
+        path = getattr(bc, kind)
         if path is None:
             msg = (
                 f"the config has no boundaries.{kind}: add the path of the {kind} "
@@ -263,7 +617,50 @@ class Weekly:
             )
             raise InputError(msg)
         self.progress(kind)
-        return read_boundaries(path, kind=kind)  # type: ignore[arg-type]
+        columns = dict(bc.columns.get(kind, {}))
+        id_canonical = next(iter(_layer_columns(kind).values()))
+        id_column = columns.pop(id_canonical, None)
+        source: Any = path
+        if columns:
+            source = _rename_columns(_read_layer(kind, path), kind, columns)
+        try:
+            report = validate_boundaries(source, kind=kind, id_column=id_column)  # type: ignore[arg-type]
+        except InputError as err:
+            raise _config_words(err, _boundary_keys(kind)) from err
+        self._validations[kind] = report
+        return report
+
+    def _boundary(self, kind: str) -> gpd.GeoDataFrame:
+        """Return one boundary layer as the config says, validated.
+
+        What :func:`~hotspots.boundaries.read_boundaries` does, in two halves
+        (:meth:`_validated`, which may run in a worker thread, then the errors
+        and the repair notice, in the calling thread). Errors name the TOML
+        keys (``[boundaries] grid_id_column``), not the Python parameters.
+        """
+        from .boundaries import BoundaryRepairWarning
+
+        report = self._validated(kind)
+        try:
+            if report.crs_errors:
+                lines = list(report.crs_errors) + list(report.errors)
+                text = (
+                    lines[0]
+                    if len(lines) == 1
+                    else "\n".join(f"  - {p}" for p in lines)
+                )
+                raise CRSError(text, lines)
+            collect_problems(list(report.errors), f"{kind} layer")
+        except InputError as err:
+            raise _config_words(err, _boundary_keys(kind)) from err
+        if report.repairs or report.findings:
+            items = list(report.repairs) + list(report.findings)
+            warnings.warn(
+                BoundaryRepairWarning(f"{kind} layer: " + "; ".join(items)),
+                stacklevel=2,
+            )
+        frame: gpd.GeoDataFrame = report.frame
+        return frame
 
     # -- assignment and the cube -----------------------------------------------
     @functools.cached_property
@@ -271,21 +668,20 @@ class Weekly:
         """Every accepted report with its grid cell, street segment and areas.
 
         Reports outside every cell or too far from every street keep NA ids
-        (counted in :attr:`summary`), never dropped.
+        (counted in :attr:`summary` and in a warning), never dropped. Without
+        streets there is no ``segment_id`` column.
         """
         from .join import assign
 
         reports, (grid, segments, areas) = self._inputs()
         self.progress("assign")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return assign(
-                reports,
-                grid=grid,
-                streets=segments,
-                areas=areas,
-                max_street_distance_m=self.config.analysis.street_distance_m,
-            )
+        return assign(
+            reports,
+            grid=grid,
+            streets=segments,
+            areas=areas,
+            max_street_distance_m=self.config.analysis.street_distance_m,
+        )
 
     @functools.cached_property
     def history(self) -> gpd.GeoDataFrame:
@@ -295,21 +691,32 @@ class Weekly:
 
     @functools.cached_property
     def this_week(self) -> gpd.GeoDataFrame:
-        """The assigned reports filed in the analysed week."""
+        """The assigned reports filed in the analysed week.
+
+        An empty week is analysed all the same, with a notice.
+        """
         h = self.history
-        return h[h[schema.REPORTED_AT] >= self.week_start]
+        week = h[h[schema.REPORTED_AT] >= self.week_start]
+        if week.empty:
+            self._notice(
+                f"{self.week} has no reports: its map and summary show 0 reports "
+                "this week. Check the week (--week) and the exports' dates."
+            )
+        return week
 
     @functools.cached_property
     def cube(self) -> pd.DataFrame:
         """Reports per grid cell and week, ``history_weeks`` weeks to the week."""
-        from .cube import space_time_cube
+        from .cube import UncountedReportsWarning, space_time_cube
 
         cfg = self.config
         h, grid = self.history, self.grid
         in_window = h[h[schema.GRID_ID].notna()]
         self.progress("cube")
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+            # reports before the history window are left out on purpose, and
+            # those outside every cell were announced by the join
+            warnings.simplefilter("ignore", UncountedReportsWarning)
             return space_time_cube(
                 in_window,
                 grid,
@@ -400,11 +807,22 @@ class Weekly:
 
     @functools.cached_property
     def plan(self) -> Any:
-        """Next week's patrol plan over the top blind spots (or ``None``)."""
+        """Next week's patrol plan over the top blind spots (or ``None``).
+
+        ``None`` when ``[patrol] enabled`` is false, when no blind spot has a
+        score, or (with a notice) when the config has no streets to route on.
+        """
         from .patrol import plan_patrols
 
         pc = self.config.patrol
         if not pc.enabled:
+            return None
+        if self.config.boundaries.streets is None:
+            self._notice(
+                "[patrol] enabled = true needs the street network: add streets = "
+                '"<street centrelines file>" under [boundaries], or set [patrol] '
+                "enabled = false. No patrol plan this week."
+            )
             return None
         bs = self.blind_spots
         targets = bs[bs["score"] > 0].nsmallest(pc.top_n, "rank")
@@ -417,21 +835,19 @@ class Weekly:
         )
         segments = self.segments
         self.progress("patrol")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return plan_patrols(
-                targets,
-                segments,
-                teams=pc.teams,
-                depots=gpd.GeoSeries(depots),
-                shift_minutes=pc.shift_minutes,
-                dwell_minutes=pc.dwell_minutes,
-                mode=pc.mode,
-                time_limit_s=pc.time_limit_s,
-                score="score",
-                target_id=schema.GRID_ID,
-                reason="reason_zh" if self.config.map.language == "zh" else "reason_en",
-            )
+        return plan_patrols(
+            targets,
+            segments,
+            teams=pc.teams,
+            depots=gpd.GeoSeries(depots),
+            shift_minutes=pc.shift_minutes,
+            dwell_minutes=pc.dwell_minutes,
+            mode=pc.mode,
+            time_limit_s=pc.time_limit_s,
+            score="score",
+            target_id=schema.GRID_ID,
+            reason="reason_zh" if self.config.map.language == "zh" else "reason_en",
+        )
 
     @functools.cached_property
     def backtest(self) -> Any:
@@ -439,28 +855,55 @@ class Weekly:
 
         A ``BacktestResult`` over the ``backtest_weeks`` weeks ending with the
         analysed one (rolling origin, each week forecast from the weeks before
-        it), when the config asks for it.
+        it), when the config asks for it. With too little history (no report
+        before the first of those weeks) the backtest is skipped with a
+        notice and ``None`` is returned.
         """
         from .backtest import backtest
+        from .cube import period_labels, period_range, period_start
 
-        an = self.config.analysis
+        cfg = self.config
+        an = cfg.analysis
         if an.backtest_weeks == 0:
             return None
         history, grid = self.history, self.grid
-        first = self.week_start - pd.Timedelta(weeks=an.backtest_weeks - 1)
-        self.progress("backtest")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return backtest(
-                history[history[schema.GRID_ID].notna()],
-                grid,
-                methods=an.backtest_methods,
-                start=first,
-                end=self.week,
-                freq=self.config.freq,
-                unit=schema.GRID_ID,
-                tz=self.config.timezone,
+        used = history[history[schema.GRID_ID].notna()]
+        first = _shift(
+            self.week, -(an.backtest_weeks - 1), freq=cfg.freq, tz=cfg.timezone
+        )
+        times = _report_times(used)
+        first_start = period_start(first, freq=cfg.freq, tz=cfg.timezone)[0]
+        if times.empty or times.min() >= first_start:
+            if times.empty:
+                why = "there are no reports in the grid up to it"
+                fix = "analyse a week with reports"
+            else:
+                oldest = period_labels([times.min()], freq=cfg.freq, tz=cfg.timezone)
+                have = len(period_range(oldest[0], self.week, freq=cfg.freq)) - 1
+                why = f"the first report is in {oldest[0]}"
+                fix = (
+                    f"set [analysis] backtest_weeks to {have} or less, or analyse "
+                    "a later week"
+                    if have >= 1
+                    else "analyse a later week"
+                )
+            self._notice(
+                f"backtest skipped: [analysis] backtest_weeks = {an.backtest_weeks} "
+                f"forecasts {first}..{self.week}, each from the weeks before it, "
+                f"but {why}; {fix}. Everything else is written."
             )
+            return None
+        self.progress("backtest")
+        return backtest(
+            used,
+            grid,
+            methods=an.backtest_methods,
+            start=first,
+            end=self.week,
+            freq=cfg.freq,
+            unit=schema.GRID_ID,
+            tz=cfg.timezone,
+        )
 
     @functools.cached_property
     def map(self) -> Any:
@@ -521,9 +964,17 @@ class Weekly:
         )
         patterns = self.emerging["pattern"].value_counts()
         gi_classes = self.gi["gi_class"].value_counts().sort_index(ascending=False)
-        bs = self.blind_spots.sort_values("rank").head(10)
-        plan = self.plan
+        bs = self.blind_spots
+        bs = bs[bs["score"] > 0].sort_values("rank").head(10)  # as in the ledger
+        plan, backtest = self.plan, self.backtest
         before = int((a[schema.REPORTED_AT] < self.week_start).sum())
+        week = self.this_week
+
+        def no_street(frame: pd.DataFrame) -> int | None:
+            if schema.SEGMENT_ID not in frame.columns:
+                return None  # no street layer
+            return int(frame[schema.SEGMENT_ID].isna().sum())
+
         return {
             "city": cfg.city,
             "week": self.week,
@@ -533,12 +984,32 @@ class Weekly:
                 "rows_read": read.rows_read,
                 "accepted": len(read.reports),
                 "quarantined": len(read.quarantined),
-                "reports_in_week": len(self.this_week),
+                "reports_in_week": len(week),
+                "unassigned_grid_in_week": int(week[schema.GRID_ID].isna().sum()),
+                "unassigned_street_in_week": no_street(week),
+                "clusters_in_week": len(self.clusters.clusters),
                 "reports_before_week": before,
                 "reports_after_week": len(a) - len(self.history),
                 "unassigned_grid": int(a[schema.GRID_ID].isna().sum()),
-                "unassigned_street": int(a[schema.SEGMENT_ID].isna().sum()),
-                "clusters_in_week": len(self.clusters.clusters),
+                "unassigned_street": no_street(a),
+            },
+            # which counts cover the analysed week and which every export
+            "count_scopes": {
+                "week": [
+                    "reports_in_week",
+                    "unassigned_grid_in_week",
+                    "unassigned_street_in_week",
+                    "clusters_in_week",
+                ],
+                "all_history": [
+                    "rows_read",
+                    "accepted",
+                    "quarantined",
+                    "reports_before_week",
+                    "reports_after_week",
+                    "unassigned_grid",
+                    "unassigned_street",
+                ],
             },
             "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
             "gi_classes": {str(int(k)): int(v) for k, v in gi_classes.items()},
@@ -568,10 +1039,8 @@ class Weekly:
                 },
             },
             "backtest": None
-            if self.backtest is None
-            else self.backtest.summary_table("en", coverage=0.05).to_dict(
-                orient="records"
-            ),
+            if backtest is None
+            else backtest.summary_table("en", coverage=0.05).to_dict(orient="records"),
             "settings": {
                 "timezone": cfg.timezone,
                 "week_start": cfg.week_start,
@@ -588,19 +1057,39 @@ class Weekly:
                 "cluster": f"{an.cluster_method} eps={an.cluster_eps_m} m "
                 f"min_samples={an.cluster_min_samples}",
             },
+            "notices": list(self.notices),
         }
 
     def summary_text(self) -> str:
-        """Return the summary as a few lines of plain text (Chinese and English)."""
+        """Return the summary as a few lines of plain text (Chinese and English).
+
+        The "this week" line holds only figures of the analysed week; figures
+        over every export are on lines labelled as such.
+        """
         s = self.summary
         c = s["counts"]
+        distance = s["settings"]["street_distance_m"]
+
+        def streets(n: int | None) -> str:
+            if n is None:
+                return "未匹配街道 no street: — (无街道图层 no street layer)"
+            return f"未匹配街道 no street within {distance} m {n}"
+
+        if c["reports_in_week"]:
+            week_line = (
+                f"本周 this week: 上报 reports {c['reports_in_week']}; 未落网格 "
+                f"outside every cell {c['unassigned_grid_in_week']}; "
+                f"{streets(c['unassigned_street_in_week'])}"
+            )
+        else:
+            week_line = "本周 this week: 0 条上报 — no reports this week"
         lines = [
             f"{s['city']} — {s['week']} (history {s['history']})",
-            f"读取 rows read {c['rows_read']}, 接收 accepted {c['accepted']}, "
-            f"隔离 quarantined {c['quarantined']}",
-            f"本周 reports in week {c['reports_in_week']}; 未落网格 outside every cell "
-            f"{c['unassigned_grid']}; 未匹配街道 no street within "
-            f"{s['settings']['street_distance_m']} m {c['unassigned_street']}",
+            f"全部导出 all exports: 读取 rows read {c['rows_read']}, 接收 accepted "
+            f"{c['accepted']}, 隔离 quarantined {c['quarantined']}",
+            week_line,
+            f"全部历史 all history: 未落网格 outside every cell "
+            f"{c['unassigned_grid']}; {streets(c['unassigned_street'])}",
         ]
         if s["patterns"]:
             top = ", ".join(f"{k} {v}" for k, v in list(s["patterns"].items())[:6])
@@ -620,6 +1109,7 @@ class Weekly:
                 f"巡查计划 patrol plan: {p['teams']} teams, {p['stops']} stops, "
                 f"{p['left_out']} targets left out"
             )
+        lines.extend(f"提示 notice: {n}" for n in s["notices"])
         return "\n".join(lines) + "\n"
 
     def write(self, folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:

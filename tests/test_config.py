@@ -7,6 +7,7 @@ import pytest
 from hotspots.config import (
     FORECAST_METHODS,
     AnalysisConfig,
+    BoundariesConfig,
     config_from_dict,
     load_config,
 )
@@ -141,3 +142,82 @@ def test_missing_and_broken_files(tmp_path):
     bad.write_text("[input\nreports = 1", encoding="utf-8")
     with pytest.raises(InputError, match="not valid UTF-8 TOML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("input", "encoding", "rot13", "input.encoding must be the name of a text"),
+        ("input", "encoding", "klingon", "input.encoding must be the name of a text"),
+        (
+            "analysis",
+            "history_weeks",
+            100_000_000,
+            "analysis.history_weeks must be a whole number from 1 to 520",
+        ),
+        (
+            "analysis",
+            "backtest_weeks",
+            100_000,
+            "analysis.backtest_weeks must be a whole number from 0 to 104",
+        ),
+        ("analysis", "backtest_weeks", -1, "0 turns the backtest off"),
+    ],
+)
+def test_faulty_values_are_one_line_errors_with_the_bounds(
+    tmp_path, section, key, value, expected
+):
+    raw: dict = {"input": {"reports": "a.csv"}}
+    raw.setdefault(section, {})[key] = value
+    with pytest.raises(InputError) as info:
+        config_from_dict(raw, base=tmp_path)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_encodings_and_week_bounds_that_work_are_accepted(tmp_path):
+    raw = {
+        "input": {"reports": "a.csv", "encoding": "gb18030"},
+        "analysis": {"history_weeks": 520, "backtest_weeks": 104},
+    }
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert cfg.input.encoding == "gb18030"
+    assert cfg.analysis.history_weeks == 520
+
+
+def test_boundary_columns_are_settable_per_layer(tmp_path):
+    raw = {
+        "input": {"reports": "a.csv"},
+        "boundaries": {
+            "grid": "grid.geojson",
+            "grid_id_column": "网格编码",
+            "grid_community_column": "社区编码",
+            "streets_id_column": "osm_id",
+            "streets_name_column": "NAME",
+            "streets_class_column": "highway",
+            "streets_oneway_column": "ONEWAY",
+            "areas_level_column": "级别",
+            "places_kind_column": "类型",
+        },
+    }
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert cfg.boundaries.grid == tmp_path / "grid.geojson"
+    assert cfg.boundaries.columns == {
+        "grid": {"grid_id": "网格编码", "community_id": "社区编码"},
+        "streets": {
+            "street_id": "osm_id",
+            "name": "NAME",
+            "street_class": "highway",
+            "oneway": "ONEWAY",
+        },
+        "areas": {"level": "级别"},
+        "places": {"kind": "类型"},
+    }
+    assert BoundariesConfig.column_key("streets", "oneway") == (
+        "[boundaries] streets_oneway_column"
+    )
+    with pytest.raises(InputError, match="Did you mean 'grid_id_column'"):
+        config_from_dict(
+            {"input": {"reports": "a"}, "boundaries": {"grid_idcolumn": "x"}},
+            base=tmp_path,
+        )

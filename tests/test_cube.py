@@ -147,15 +147,36 @@ def test_period_start_is_local_midnight_of_the_first_day():
     [
         (lambda: period_labels([], freq="W"), "freq must be one of"),
         (lambda: period_labels([], tz="Mars/Olympus"), "IANA timezone"),
-        (lambda: period_range("2026-W54", "2026-W55"), "existing ISO week"),
+        (lambda: period_range("2026-W54", "2026-W55"), "no such week"),
         (lambda: period_range("2026-W01", "2026-W02", freq="D"), "ISO week label"),
         (lambda: period_range("someday", "2026-W02"), "period label"),
-        (lambda: period_start(["2026-W60"]), "existing ISO week"),
+        (lambda: period_start(["2026-W60"]), "no such week"),
     ],
 )
 def test_label_errors(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+@pytest.mark.parametrize("label", ["9999-W52", "1600-W10", "9999-12-31", "1600-01"])
+def test_out_of_range_years_are_rejected_not_wrapped(label):
+    # 9999-W52 used to come back as 1816-W13, 1600-W10 as 2184-W39
+    with pytest.raises(InputError) as info:
+        period_start([label])
+    text = str(info.value)
+    assert "\n" not in text
+    assert f"got {label!r} (year out of range)" in text
+    assert "years 1900 to 2200" in text
+    assert "'YYYY-Www'" in text
+
+
+def test_week_without_w_is_named_with_the_accepted_form():
+    # '2026-47' used to be echoed back as '2026-47-01'
+    with pytest.raises(InputError, match=r"got '2026-47' \(no such month") as info:
+        period_start("2026-47")
+    assert "'YYYY-Www' (e.g. '2026-W47')" in str(info.value)
+    assert period_range("1900-W01", "1900-W01") == ["1900-W01"]
+    assert period_range("2200-W52", "2200-W52") == ["2200-W52"]
 
 
 # -- the cube --------------------------------------------------------------------------
@@ -411,7 +432,7 @@ def test_type_errors(units):
         ({"time": "closed_at"}, "time column 'closed_at'"),
         ({"time": "text"}, "must hold timestamps"),
         ({"start": "2026-W50", "end": "2026-W47"}, "end must not be before start"),
-        ({"start": "2026-W99"}, "existing ISO week"),
+        ({"start": "2026-W99"}, "no such week"),
         ({"start": "last tuesday"}, "period label"),
     ],
 )

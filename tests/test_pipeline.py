@@ -12,9 +12,16 @@ import pytest
 
 from hotspots.errors import InputError
 from hotspots.outputs import umask
-from hotspots.pipeline import Weekly, default_week, run_weekly
+from hotspots.pipeline import Weekly, WeeklyNotice, default_week, run_weekly
 
 WEEK = "2026-W47"
+
+# the generated district has reports far from streets and one street island:
+# both notices reach the caller (tested below), the other tests let them pass
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::hotspots.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +192,47 @@ def test_backtest_table_is_in_the_summary(job, district_root):
     )
 
 
-def test_default_and_bad_weeks(job):
-    assert Weekly(job.config).week == default_week("Asia/Shanghai")
-    assert default_week(freq="W-SUN", today=dt.date(2026, 11, 22)) == "2026-11-15"
-    with pytest.raises(InputError, match="2026-W99"):
-        Weekly(job.config, week="2026-W99")
+def test_default_week_is_the_last_complete_week_with_reports():
+    times = pd.Series(
+        pd.to_datetime(["2026-11-02 09:00", "2026-11-18 09:00"]).tz_localize(
+            "Asia/Shanghai"
+        )
+    )
+    # the clock is long past the data: the week of the data, not an empty one
+    assert default_week(today=dt.date(2027, 6, 1), reports=times) == "2026-W47"
+    # the last report's week is not over yet: the week before with reports
+    assert default_week(today=dt.date(2026, 11, 20), reports=times) == "2026-W45"
+    # no complete week holds a report: the clock's rule
+    assert default_week(today=dt.date(2026, 10, 1), reports=times) == "2026-W39"
+    frame = pd.DataFrame({"reported_at": times})
+    assert default_week(today=dt.date(2027, 6, 1), reports=frame) == "2026-W47"
+    sunday = default_week(
+        "America/Chicago", freq="W-SUN", today=dt.date(2027, 1, 1), reports=times
+    )
+    assert sunday == "2026-11-15"  # 2026-11-17 19:00 in Chicago
+
+
+def test_default_week_is_chosen_from_the_data_and_announced(job):
+    weekly = Weekly(job.config)
+    with pytest.warns(WeeklyNotice, match=r"no week given: analysing 2026-W47, the"):
+        assert weekly.week == WEEK
+    assert weekly.week_notice is not None
+    assert "last report was filed 2026-11-22" in weekly.week_notice
+    assert weekly.notices == [weekly.week_notice]
+    assert weekly.first_week == "2026-W40"
+
+
+@pytest.mark.parametrize("week", ["2026-W99", "2026-47", "9999-W52", "1600-W10"])
+def test_bad_weeks_name_the_week_option_and_the_form(job, week):
+    with pytest.raises(InputError) as info:
+        Weekly(job.config, week=week)
+    text = str(info.value)
+    assert text.startswith("week must be an ISO week written YYYY-Www")
+    assert f"got {week!r}" in text
+    assert "years 1900 to 2200" in text
+    assert "--week 2026-W47" in text
+    assert "labels" not in text
+    assert "\n" not in text
 
 
 def test_a_boundary_error_in_the_loading_thread_surfaces_as_is(
@@ -236,4 +279,389 @@ def test_steps_load_side_by_side_without_overlapping_progress_calls(
     pd.testing.assert_frame_equal(
         pd.DataFrame(assigned.drop(columns="geometry")),
         pd.DataFrame(alone.assigned.drop(columns="geometry")),
+    )
+
+
+# -- this week's figures, short histories, empty weeks, no streets -----------------
+
+
+def _config_without(root: Path, make_config, prefix: str, name: str, **sections):
+    text = make_config(root, **sections).read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not line.startswith(prefix)]
+    path = root / name
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+def test_this_week_line_holds_only_this_weeks_figures(job, district_root):
+    folder = district_root / "maps" / WEEK
+    s = json.loads((folder / "summary.json").read_text("utf-8"))
+    c = s["counts"]
+    week = job.this_week
+    assert c["unassigned_street_in_week"] == int(week["segment_id"].isna().sum())
+    assert c["unassigned_street"] == int(job.assigned["segment_id"].isna().sum())
+    assert 0 < c["unassigned_street_in_week"] < c["unassigned_street"]
+    assert "unassigned_street_in_week" in s["count_scopes"]["week"]
+    assert "unassigned_street" in s["count_scopes"]["all_history"]
+    assert set(s["count_scopes"]["week"]) | set(s["count_scopes"]["all_history"]) == (
+        set(c)
+    )
+    lines = (folder / "summary.txt").read_text("utf-8").splitlines()
+    this_week = next(line for line in lines if line.startswith("本周"))
+    assert f"上报 reports {c['reports_in_week']};" in this_week
+    assert this_week.endswith(f"m {c['unassigned_street_in_week']}")
+    history = next(line for line in lines if line.startswith("全部历史 all history"))
+    assert history.endswith(f"m {c['unassigned_street']}")
+
+
+def test_little_history_and_no_streets_skip_with_notices_and_write_the_rest(
+    district_root, make_config, tmp_path
+):
+    # the district starts in 2026-W40: a 3-week backtest of W41 has no history
+    config = _config_without(district_root, make_config, "streets", "grid_only.toml")
+    with pytest.warns(WeeklyNotice) as caught:
+        job = run_weekly(config, week="2026-W41", output_folder=tmp_path)
+    notices = [str(w.message) for w in caught if w.category is WeeklyNotice]
+    assert len(notices) == 3
+    assert notices[0].startswith("no [boundaries] streets in the config: the street")
+    assert "[patrol] enabled = true needs the street network" in notices[1]
+    assert notices[2].startswith(
+        "backtest skipped: [analysis] backtest_weeks = 3 forecasts "
+        "2026-W39..2026-W41, each from the weeks before it, but the first report "
+        "is in 2026-W40; set [analysis] backtest_weeks to 1 or less"
+    )
+    assert all("\n" not in n and "start=" not in n for n in notices)
+    assert job.backtest is None
+    assert job.plan is None
+    assert job.segments is None
+    assert "segment_id" not in job.assigned.columns
+    assert job.this_week["grid_id"].notna().all()
+    names = {p.name for p in (tmp_path / "2026-W41").iterdir()}
+    assert names == {
+        "index.html",
+        "blind_spots.csv",
+        "blind_spots.xlsx",
+        "rejected.csv",
+        "summary.json",
+        "summary.txt",
+    }
+    s = json.loads((tmp_path / "2026-W41" / "summary.json").read_text("utf-8"))
+    assert s["counts"]["unassigned_street"] is None
+    assert s["notices"] == notices
+    assert s["counts"]["reports_in_week"] > 0
+    text = (tmp_path / "2026-W41" / "summary.txt").read_text("utf-8")
+    assert "无街道图层 no street layer" in text
+    assert "提示 notice: backtest skipped" in text
+
+
+def test_patrol_disabled_needs_no_streets_and_says_nothing_about_patrols(
+    district_root, make_config
+):
+    config = _config_without(
+        district_root,
+        make_config,
+        "streets",
+        "grid_only_no_patrol.toml",
+        patrol={"enabled": False},
+    )
+    job = Weekly(config, week=WEEK)
+    assert job.plan is None
+    assert job.notices == []
+
+
+@pytest.mark.filterwarnings("ignore:emerging_hotspots. no unit has a report")
+def test_an_explicit_empty_week_runs_and_says_zero(district_root, make_config):
+    job = Weekly(make_config(district_root), week="2026-W30")
+    with pytest.warns(WeeklyNotice) as caught:
+        summary = job.summary
+    notices = [str(w.message) for w in caught if w.category is WeeklyNotice]
+    assert (
+        sum(
+            n.startswith("2026-W30 has no reports: its map and summary show 0")
+            for n in notices
+        )
+        == 1
+    )
+    assert summary["counts"]["reports_in_week"] == 0
+    assert summary["top_blind_spots"] == []  # as in the ledger: no score, no row
+    assert job.week_notice is None
+    text = job.summary_text()
+    assert "本周 this week: 0 条上报 — no reports this week" in text
+    assert "提示 notice: 2026-W30 has no reports" in text
+
+
+# -- config-driven calls: TOML keys in messages, boundary columns, CRS -------------
+
+
+def test_boundary_columns_come_from_the_config(district_root, make_config, tmp_path):
+    import geopandas as gpd
+
+    grid = gpd.read_file(district_root / "boundaries" / "grid.geojson")
+    streets = gpd.read_file(district_root / "boundaries" / "streets.geojson")
+    grid.rename(columns={"grid_id": "网格编码"}).to_file(tmp_path / "grid.geojson")
+    streets.rename(columns={"street_id": "osm_id", "name": "NAME"}).to_file(
+        tmp_path / "streets.geojson"
+    )
+    config = make_config(
+        district_root,
+        name="columns.toml",
+        boundaries={
+            "grid": str(tmp_path / "grid.geojson"),
+            "streets": str(tmp_path / "streets.geojson"),
+            "grid_id_column": "网格编码",
+            "streets_id_column": "osm_id",
+            "streets_name_column": "NAME",
+        },
+    )
+    job = Weekly(config, week=WEEK)
+    assert job.grid["grid_id"].tolist() == grid["grid_id"].astype(str).tolist()
+    segments = job.segments
+    assert segments is not None
+    assert set(segments["street_id"]) == set(streets["street_id"].astype(str))
+    assert "NAME" not in job._street_segments.columns
+
+    wrong = make_config(
+        district_root,
+        name="columns_wrong.toml",
+        boundaries={
+            "grid": str(tmp_path / "grid.geojson"),
+            "grid_id_column": "编码",
+            "streets_name_column": "名称",
+        },
+    )
+    with pytest.raises(InputError) as info:
+        _ = Weekly(wrong, week=WEEK).grid
+    assert "[boundaries] grid_id_column" in str(info.value)
+    assert "id_column=" not in str(info.value)
+    with pytest.raises(InputError, match=r"\[boundaries\] streets_name_column names"):
+        _ = Weekly(wrong, week=WEEK)._street_segments
+
+
+def test_read_errors_name_the_toml_key(district_root, make_config):
+    config = make_config(district_root, name="utf16.toml", input={"encoding": "utf-16"})
+    with pytest.raises(InputError) as info:
+        _ = Weekly(config, week=WEEK).read
+    text = str(info.value)
+    assert "encoding='" not in text
+    assert '[input] encoding = "' in text
+
+
+def test_streets_in_another_crs_are_reprojected_with_a_notice(
+    district_root, make_config, tmp_path
+):
+    import geopandas as gpd
+
+    streets = gpd.read_file(district_root / "boundaries" / "streets.geojson")
+    grid_crs = gpd.read_file(district_root / "boundaries" / "grid.geojson").crs
+    other = "EPSG:3857" if grid_crs.to_epsg() != 3857 else "EPSG:4326"
+    streets.to_crs(other).to_file(tmp_path / "streets.geojson")
+    config = make_config(
+        district_root,
+        name="crs.toml",
+        boundaries={"streets": str(tmp_path / "streets.geojson")},
+    )
+    job = Weekly(config, week=WEEK)
+    with pytest.warns(WeeklyNotice) as caught:
+        _, (grid, segments, _areas) = job._inputs()
+    text = str(caught[0].message)
+    assert text == (
+        f"the streets layer is in {other} and the grid in "
+        f"EPSG:{grid_crs.to_epsg()}: the streets were reprojected to "
+        f"EPSG:{grid_crs.to_epsg()}. Save both in one CRS to skip this step."
+    )
+    assert segments.crs == grid.crs
+
+
+def _bowtie_grid(root: Path, folder: Path) -> Path:
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    grid = gpd.read_file(root / "boundaries" / "grid.geojson")
+    x0, y0, x1, y1 = grid.geometry.iloc[0].bounds
+    grid.loc[grid.index[0], "geometry"] = Polygon(
+        [(x0, y0), (x1, y1), (x1, y0), (x0, y1)]
+    )
+    path = folder / "grid.geojson"
+    grid.to_file(path)
+    return path
+
+
+@pytest.mark.filterwarnings("default")
+def test_notices_from_the_loading_threads_reach_the_caller_every_time(
+    district_root, make_config, tmp_path, monkeypatch
+):
+    import warnings
+
+    import hotspots.boundaries
+
+    config = make_config(
+        district_root,
+        name="bowtie.toml",
+        boundaries={"grid": str(_bowtie_grid(district_root, tmp_path))},
+    )
+    real = hotspots.boundaries.segment_streets
+
+    def leaky(*args, **kwargs):
+        # what two threads inside shapely.is_valid's catch_warnings can leave
+        # behind: an "ignore everything" filter for the rest of the process
+        warnings.simplefilter("ignore")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hotspots.boundaries, "segment_streets", leaky)
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _ = Weekly(config, week=WEEK).assigned
+        kinds = [w.category.__name__ for w in caught]
+        assert kinds.count("BoundaryRepairWarning") == 1, kinds
+        assert kinds.count("UnassignedWarning") == 1, kinds
+        repair = next(w for w in caught if w.category.__name__.startswith("Bound"))
+        assert "invalid geometries repaired" in str(repair.message)
+
+
+# -- one week definition: a city in America/Chicago with Sunday weeks ------------------
+
+
+def _sunday_week(local: dt.datetime) -> str:
+    """The Sunday-to-Saturday week of a local wall time, by plain datetime."""
+    start = local.date() - dt.timedelta(days=(local.weekday() + 1) % 7)
+    return start.isoformat()
+
+
+def _chicago_city(root: Path) -> tuple[Path, pd.DataFrame]:
+    """A 4 x 4 grid of 500 m cells in Chicago and 7 weeks of reports."""
+    import random
+
+    import geopandas as gpd
+    import pyproj
+    from shapely.geometry import box
+
+    utm = "EPSG:32616"
+    x0, y0 = 447_000.0, 4_635_000.0
+    cells, ids, centres = [], [], []
+    for r in range(4):
+        for c in range(4):
+            x, y = x0 + c * 500, y0 + r * 500
+            cells.append(box(x, y, x + 500, y + 500))
+            ids.append(f"R{r}C{c}")
+            centres.append((x + 250, y + 250))
+    (root / "b").mkdir()
+    gpd.GeoDataFrame({"grid_id": ids}, geometry=cells, crs=utm).to_file(
+        root / "b" / "grid.geojson"
+    )
+    to_wgs = pyproj.Transformer.from_crs(utm, "EPSG:4326", always_xy=True)
+    rng = random.Random(5)
+    rows = []
+    # 2025-10-12 .. 2025-11-29: across the end of daylight saving (2 Nov), many
+    # times late on Saturday evening, when UTC (and Shanghai) is already Sunday
+    first = dt.datetime(2025, 10, 12)
+    for i in range(420):
+        day = first + dt.timedelta(days=rng.randrange(49))
+        hour = rng.choice([0, 9, 14, 22, 23])
+        local = day.replace(hour=hour, minute=rng.choice([5, 30, 55]))
+        if local.date() == dt.date(2025, 11, 2) and hour < 3:
+            local = local.replace(hour=9)  # keep clear of the repeated hour
+        k = rng.randrange(16) if rng.random() < 0.6 else rng.choice([5, 6, 9])
+        x, y = centres[k]
+        lon, lat = to_wgs.transform(
+            x + rng.uniform(-150, 150), y + rng.uniform(-150, 150)
+        )
+        rows.append(
+            {
+                "report_id": f"r{i:04d}",
+                "reported_at": local.strftime("%Y-%m-%d %H:%M:%S"),
+                "category": "graffiti",
+                "status": "open",
+                "source": "hotline",
+                "lon": round(lon, 7),
+                "lat": round(lat, 7),
+                "_cell": ids[k],
+                "_week": _sunday_week(local),
+            }
+        )
+    truth = pd.DataFrame(rows)
+    truth.drop(columns=["_cell", "_week"]).to_csv(root / "reports.csv", index=False)
+    config = root / "chicago.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[city]",
+                'name = "Chicago test"',
+                'timezone = "America/Chicago"',
+                'week_start = "sunday"',
+                "[input]",
+                f'reports = "{root / "reports.csv"}"',
+                "[boundaries]",
+                f'grid = "{root / "b" / "grid.geojson"}"',
+                "[analysis]",
+                "history_weeks = 6",
+                "periods = 4",
+                "cluster_min_samples = 3",
+                "backtest_weeks = 2",
+                'backtest_methods = ["last", "ewma"]',
+                "[map]",
+                'language = "en"',
+                "[output]",
+                f'folder = "{root / "maps"}"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return config, truth
+
+
+def test_chicago_sunday_weeks_agree_with_plain_datetime_everywhere(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    config, truth = _chicago_city(tmp_path)
+    with pytest.warns(WeeklyNotice) as caught:
+        job = run_weekly(config, write=False)
+    # the default week: the last complete Sunday week with reports
+    weeks = sorted(truth["_week"].unique())
+    assert job.week == weeks[-1] == "2025-11-23"
+    assert any("analysing 2025-11-23" in str(w.message) for w in caught)
+    assert job.week_start == pd.Timestamp("2025-11-23", tz="America/Chicago")
+    assert job.week_end == pd.Timestamp("2025-11-30", tz="America/Chicago")
+    # the week of every report, from the job's own times, by plain zoneinfo
+    zone = ZoneInfo("America/Chicago")
+    a = job.assigned.set_index("report_id")
+    assert len(a) == len(truth)
+    job_weeks = {
+        rid: _sunday_week(t.to_pydatetime().astimezone(zone).replace(tzinfo=None))
+        for rid, t in a["reported_at"].items()
+    }
+    assert job_weeks == dict(zip(truth["report_id"], truth["_week"], strict=True))
+    assert a.loc[truth["report_id"], "grid_id"].tolist() == truth["_cell"].tolist()
+    # the cube: one column per Sunday week of the history, the counts agree
+    history = weeks[-6:]
+    assert list(job.cube.columns) == history
+    expected = (
+        truth[truth["_week"].isin(history)]
+        .groupby(["_cell", "_week"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=job.cube.index, columns=history, fill_value=0)
+    )
+    assert (job.cube.to_numpy() == expected.to_numpy()).all()
+    # the week's reports, the blind-spot window and the backtest weeks
+    in_week = set(truth.loc[truth["_week"] == job.week, "report_id"])
+    assert set(job.this_week["report_id"]) == in_week
+    assert job.blind_spots.attrs["periods"] == weeks[-4:]
+    assert sorted(job.backtest.periods["period"].unique()) == weeks[-2:]
+    assert job.summary["week_start"] == "2025-11-23"
+    assert job.summary["settings"]["week_start"] == "sunday"
+    # Saturday 23:30 in Chicago is Sunday in UTC: the local week wins
+    late = truth[truth["reported_at"].str.endswith(("23:30:00", "23:55:00"))]
+    saturday = late[
+        [dt.datetime.fromisoformat(t).weekday() == 5 for t in late["reported_at"]]
+    ]
+    assert len(saturday) > 0
+    # the history of a week after the spring change starts 5 local weeks back
+    spring = Weekly(config, week="2025-03-16")
+    assert spring.first_week == "2025-02-09"
+    assert spring.week_end == pd.Timestamp("2025-03-23", tz="America/Chicago")
+    assert all(
+        job_weeks[r] == w
+        for r, w in zip(saturday["report_id"], saturday["_week"], strict=True)
     )
