@@ -645,13 +645,15 @@ class Weekly:
         tmp = temp_dir(root, f".{self.week}.")
         try:
             save_map(m, tmp / "index.html")
-            write_csv(tmp / "blind_spots.csv", ledger)
+            private = self.config.private_columns
+            write_csv(tmp / "blind_spots.csv", ledger, private_columns=private)
             write_xlsx(
                 tmp / "blind_spots.xlsx",
                 ledger.head(XLSX_LEDGER_ROWS),
                 sheet_name="盲区台账",
+                private_columns=private,
             )
-            write_csv(tmp / "rejected.csv", rejected)
+            write_csv(tmp / "rejected.csv", rejected, private_columns=private)
             write_json(tmp / "summary.json", summary)
             write_text(tmp / "summary.txt", text)
             if backtest is not None:
@@ -693,13 +695,27 @@ class Weekly:
         return out.rename(columns=LEDGER_HEADERS)
 
     def rejected(self) -> pd.DataFrame:
-        """Return the quarantined rows as written: private columns masked."""
-        q = self.read.quarantined.copy()
-        private = set(self.config.private_columns) | set(schema.PRIVATE_COLUMNS)
-        for col in q.columns:
-            if col in private:
-                q[col] = q[col].where(q[col].isna(), "***")
-        return q
+        """Return the quarantined rows as written, personal data masked.
+
+        Quarantined rows keep the export's own headers, so the private columns
+        are found by the canonical names, by the headers the reader maps to
+        them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
+        config's ``[input.mapping]``), by usual headers of personal data
+        (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
+        the config's ``[privacy] private_columns``; those are blanked, and
+        every other text cell is scrubbed of phone and ID numbers, names after
+        a label and e-mail addresses.
+        """
+        from .io import PLATFORM_COLUMNS
+        from .privacy import mask_frame
+
+        cfg = self.config
+        private = set(schema.PRIVATE_COLUMNS)
+        aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
+        private |= {h for headers in aliases.values() for h in headers}
+        private |= {src for src, dst in cfg.input.mapping.items() if dst in private}
+        private |= set(cfg.private_columns)
+        return mask_frame(self.read.quarantined, private=sorted(private))
 
     def _repr_html_(self) -> str:
         s = self.summary

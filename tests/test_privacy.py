@@ -221,3 +221,162 @@ def test_masking_a_large_column_is_fast():
     took = time.perf_counter() - t
     assert got.iloc[0] == "海口路0号 联系电话*** 120.38 2026-11-20"
     assert took < 3.0, took
+
+
+# ---------------------------------------------------------------- the weekly job
+#: Personal data planted in a city's export, each spelled as issue 14 found it.
+NAME, NAME2 = "张三丰", "欧阳锋"
+SEEDED_TEXT = [
+    f"举报人：{NAME}",
+    "Tel13800000111",
+    "138.0000.0108",
+    "13 8000 00110",
+    "138，0000，0113",
+    "1\u200b3800000114",
+    "13800000115abc",
+    "0532-88776655",
+    "370202198001011234",
+    "370202800101123",
+    "zhang.san@example.com",
+]
+#: What must not be found in any output (the planted values, as written).
+PLANTED_VALUES = [NAME, NAME2, *SEEDED_TEXT[1:]]
+
+
+def _forms(value: str) -> set[str]:
+    """Spellings of ``value`` an output could hold: raw, JSON- and HTML-escaped."""
+    import html
+
+    return {
+        value,
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        html.escape(value),
+    }
+
+
+def _tiny_city(root, n: int = 900) -> None:
+    """Write an 8 x 8 grid, its streets, one district and an export under ``root``.
+
+    The export's text fields carry :data:`SEEDED_TEXT`, and so do extra columns
+    (身份证号, 手机, 备注) and the name of the busiest category; its first 20
+    rows have a broken longitude and go to ``rejected.csv``.
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+    from synthetic_inputs import UTM51N, X0, Y0, square_grid
+
+    (root / "boundaries").mkdir()
+    (root / "sample_data").mkdir()
+    square_grid(8, 8).to_crs(4326).to_file(root / "boundaries" / "grid.geojson")
+    lines = [
+        LineString([(X0, Y0 + y), (X0 + 800, Y0 + y)]) for y in range(50, 800, 100)
+    ]
+    lines += [
+        LineString([(X0 + x, Y0), (X0 + x, Y0 + 800)]) for x in range(50, 800, 100)
+    ]
+    gpd.GeoDataFrame(
+        {
+            "street_id": [f"S{i}" for i in range(len(lines))],
+            "name": [f"路{i}" for i in range(len(lines))],
+            "street_class": "secondary",
+            "oneway": False,
+        },
+        geometry=lines,
+        crs=UTM51N,
+    ).to_crs(4326).to_file(root / "boundaries" / "streets.geojson")
+    gpd.GeoDataFrame(
+        {
+            "area_id": ["D"],
+            "name": ["测试区"],
+            "level": ["district"],
+            "parent_id": [None],
+        },
+        geometry=[box(X0, Y0, X0 + 800, Y0 + 800)],
+        crs=UTM51N,
+    ).to_crs(4326).to_file(root / "boundaries" / "areas.geojson")
+
+    rng = np.random.default_rng(5)
+    hot = rng.random(n) < 0.5
+    on_x = rng.random(n) < 0.5
+    along = rng.uniform(0, 800, n)
+    street = np.where(hot, rng.integers(6, 8, n), rng.integers(0, 8, n)) * 100 + 50
+    along = np.where(hot, rng.uniform(600, 800, n), along)
+    x = np.clip(np.where(on_x, along, street) + rng.normal(0, 5, n), 1, 799)
+    y = np.clip(np.where(on_x, street, along) + rng.normal(0, 5, n), 1, 799)
+    pts = gpd.GeoSeries(gpd.points_from_xy(X0 + x, Y0 + y), crs=UTM51N).to_crs(4326)
+    start = pd.Timestamp("2026-09-28")
+    when = start + pd.to_timedelta(rng.uniform(0, 56 * 24 * 3600, n), unit="s")
+    seeded = [SEEDED_TEXT[i % len(SEEDED_TEXT)] for i in range(n)]
+    category = rng.choice(["占道经营", "暴露垃圾", "乱停车"], n, p=[0.5, 0.3, 0.2])
+    category = np.where(category == "占道经营", "占道经营13800000111", category)
+    export = pd.DataFrame(
+        {
+            "案件编号": [f"SN2026{i:07d}" for i in range(n)],
+            "上报时间": when.strftime("%Y-%m-%d %H:%M"),
+            "小类": category,
+            "经度": pts.x.round(6).astype(str),
+            "纬度": pts.y.round(6).astype(str),
+            "案件状态": rng.choice(["已结案", "处置中"], n),
+            "案件来源": rng.choice(["市民热线", "巡查上报"], n),
+            "问题描述": ["占道经营，" + t for t in seeded],
+            "地址": [f"路{i % 8}号 " + t for i, t in enumerate(seeded[::-1])],
+            "反映人": NAME2,
+            "联系方式": "13800000111",
+            "身份证号": "370202198001011234",
+            "手机": "138.0000.0108",
+            "备注": seeded[1:] + seeded[:1],
+        }
+    )
+    export.loc[:19, "经度"] = "bad"
+    export.to_csv(root / "sample_data" / "seeded.csv", index=False, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seeded_city(tmp_path_factory, make_config):
+    """The tiny city's weekly job, written to ``<root>/maps``."""
+    from hotspots.pipeline import run_weekly
+
+    root = tmp_path_factory.mktemp("seeded")
+    _tiny_city(root)
+    config = make_config(
+        root,
+        input={"coords": "wgs84"},
+        privacy={"private_columns": ["备注"]},
+        analysis={"backtest_weeks": 2, "backtest_methods": ["last"]},
+        patrol={"time_limit_s": 1},
+    )
+    job = run_weekly(config, week="2026-W47")
+    return root, job
+
+
+def _written_text(path) -> str:
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "".join(z.read(n).decode("utf-8") for n in z.namelist())
+    if path.suffix == ".png":
+        return ""
+    return path.read_text(encoding="utf-8-sig")
+
+
+def test_no_output_of_the_weekly_job_holds_personal_data(seeded_city):
+    root, job = seeded_city
+    read = job.read
+    assert len(read.quarantined) >= 20
+    assert read.reports["description"].str.contains("13800000111").any()
+    files = sorted(p for p in (root / "maps").rglob("*") if p.is_file())
+    kinds = {p.suffix for p in files}
+    assert {".html", ".csv", ".xlsx", ".json", ".txt", ".geojson", ".gpx"} <= kinds
+    names = {p.name for p in files}
+    assert {"rejected.csv", "blind_spots.csv", "patrol_plan.gpx"} <= names
+    leaks = {
+        (p.relative_to(root).as_posix(), value)
+        for p in files
+        for value in PLANTED_VALUES
+        if any(form in _written_text(p) for form in _forms(value))
+    }
+    assert not leaks
+    rejected = pd.read_csv(root / "maps" / "2026-W47" / "rejected.csv", dtype=str)
+    assert set(rejected["反映人"].dropna()) == {"***"}
+    assert set(rejected["身份证号"].dropna()) == {"***"}
+    assert rejected["问题描述"].str.contains("举报人：***", regex=False).any()
