@@ -285,7 +285,7 @@ def display_width(text: pd.Series) -> pd.Series:
 
 
 def _column_widths(table: pd.DataFrame) -> list[int]:
-    """Width of each column: its longest cell or header, within the limits."""
+    """Return each column's width: its longest cell or header, within the limits."""
     widths = []
     for i, col in enumerate(table.columns):
         s = table.iloc[:, i]
@@ -294,23 +294,11 @@ def _column_widths(table: pd.DataFrame) -> list[int]:
             body = 19
         elif pd.api.types.is_bool_dtype(s):
             body = 5
-        elif pd.api.types.is_numeric_dtype(s):
+        else:
             shown = s.dropna()
-            if pd.api.types.is_float_dtype(s):
+            if pd.api.types.is_float_dtype(shown):
                 shown = shown.round(6)
             body = int(display_width(shown.astype(str)).max()) if len(shown) else 0
-        else:
-            body = (
-                int(
-                    display_width(
-                        s.astype(object)
-                        .where(s.notna(), None)
-                        .map(lambda v: v if v is None or isinstance(v, str) else str(v))
-                    ).max()
-                )
-                if len(s)
-                else 0
-            )
         widths.append(min(max(head, body + 1, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH))
     return widths
 
