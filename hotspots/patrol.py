@@ -102,6 +102,7 @@ from .network import (
     travel_table,
 )
 from .outputs import atomic_write, write_csv, write_workbook
+from .privacy import mask_data, mask_text
 
 __all__ = [
     "ARRIVAL",
@@ -307,7 +308,8 @@ class PatrolPlan:
         """Write routes and stops as one WGS-84 GeoJSON FeatureCollection.
 
         Every feature has a ``kind`` property, ``"route"`` or ``"stop"``.
-        Written atomically.
+        Text properties have personal data masked
+        (:func:`hotspots.privacy.mask_data`). Written atomically.
         """
         features: list[object] = []
         for kind, frame in (("route", self.routes), ("stop", self.stops)):
@@ -315,9 +317,9 @@ class PatrolPlan:
                 continue
             out = frame.to_crs(schema.WGS84)
             out.insert(0, "kind", kind)
-            features.extend(
-                json.loads(out.to_json(na="drop", drop_id=True))["features"]
-            )
+            for feature in json.loads(out.to_json(na="drop", drop_id=True))["features"]:
+                feature["properties"] = mask_data(feature["properties"])
+                features.append(feature)
         doc = {"type": "FeatureCollection", "features": features}
         text = json.dumps(doc, ensure_ascii=False)
         return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -326,8 +328,9 @@ class PatrolPlan:
         """Write GPX 1.1 for patrol phones: a track per team, a waypoint per stop.
 
         Waypoint names are ``"<team>-<order> <target_id>"``; their
-        description holds the arrival and departure time and the reason.
-        Written atomically.
+        description holds the arrival and departure time and the reason, with
+        personal data masked (:func:`hotspots.privacy.mask_text`). Written
+        atomically.
         """
         ns = "http://www.topografix.com/GPX/1/1"
         ET.register_namespace("", ns)
@@ -342,7 +345,7 @@ class PatrolPlan:
                 )
                 name = f"{getattr(row, TEAM)}-{getattr(row, ORDER):02d} "
                 name += str(getattr(row, TARGET_ID))
-                ET.SubElement(wpt, f"{{{ns}}}name").text = name
+                ET.SubElement(wpt, f"{{{ns}}}name").text = mask_text(name)
                 desc = (
                     f"到达 {_format_time(getattr(row, ARRIVAL), start)} "
                     f"离开 {_format_time(getattr(row, DEPARTURE), start)}"
@@ -350,7 +353,7 @@ class PatrolPlan:
                 why = getattr(row, REASON)
                 if isinstance(why, str) and why:
                     desc += f" {why}"
-                ET.SubElement(wpt, f"{{{ns}}}desc").text = desc
+                ET.SubElement(wpt, f"{{{ns}}}desc").text = mask_text(desc)
         routes = self.routes.to_crs(schema.WGS84)
         for row in routes.itertuples(index=False):
             trk = ET.SubElement(root, f"{{{ns}}}trk")

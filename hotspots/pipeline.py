@@ -13,7 +13,10 @@ half-written week; running a week twice gives the same files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
 import functools
 import html
 import json
@@ -22,6 +25,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +40,7 @@ import pandas as pd
 from . import labels as _labels
 from . import schema
 from .config import WEEKDAYS, BoundariesConfig, Config, load_config
-from .errors import CRSError, InputError, collect_problems
+from .errors import CRSError, HotspotsError, InputError, collect_problems
 from .outputs import (
     temp_dir,
     umask,
@@ -46,7 +50,7 @@ from .outputs import (
     write_xlsx,
 )
 
-__all__ = ["Weekly", "WeeklyNotice", "default_week", "run_weekly"]
+__all__ = ["OutputError", "Weekly", "WeeklyNotice", "default_week", "run_weekly"]
 
 Progress = Callable[[str], None]
 
@@ -1115,6 +1119,15 @@ class Weekly:
     def write(self, folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:
         """Write the week's outputs atomically into ``<folder>/<week>/``.
 
+        The files are written into a temporary folder beside the week's and
+        swapped into place with renames, under a per-week lock
+        (``.<week>.lock``): a second job writing the same week waits up to
+        :data:`LOCK_WAIT_S` seconds, then stops with a clear error. On start,
+        what a killed run left behind is cleaned up: temporary ``.<week>.*``
+        folders are removed, and a week left only as its ``.<week>.old.*``
+        copy is put back. Whatever fails, the previous week's files stay as
+        they were and no temporary folder is left.
+
         Parameters
         ----------
         folder
@@ -1124,43 +1137,55 @@ class Weekly:
         -------
         dict
             Output name -> path (the files as they are after the swap).
+
+        Raises
+        ------
+        OutputError
+            When the folder is a file, cannot be written (read-only, no
+            permission), the disk is full or another job holds the week; the
+            message names the path and the fix.
         """
         from .render import save_map
 
         root = Path(folder) if folder is not None else self.config.output_folder
-        root.mkdir(parents=True, exist_ok=True)
+        _ensure_folder(root)
         dest = root / self.week
         # compute everything before touching the disk
         m, ledger, summary = self.map, self.ledger(), self.summary
         text, plan, rejected = self.summary_text(), self.plan, self.rejected()
         backtest = self.backtest
-        tmp = temp_dir(root, f".{self.week}.")
-        try:
-            save_map(m, tmp / "index.html")
-            write_csv(tmp / "blind_spots.csv", ledger)
-            write_xlsx(
-                tmp / "blind_spots.xlsx",
-                ledger.head(XLSX_LEDGER_ROWS),
-                sheet_name="盲区台账",
-            )
-            write_csv(tmp / "rejected.csv", rejected)
-            write_json(tmp / "summary.json", summary)
-            write_text(tmp / "summary.txt", text)
-            if backtest is not None:
-                backtest.plot(tmp / "backtest_pai.png")
-                write_csv(tmp / "backtest.csv", backtest.summary_table("zh"))
-            if plan is not None:
-                plan.to_geojson(tmp / "patrol_plan.geojson")
-                plan.to_gpx(tmp / "patrol_plan.gpx")
-                plan.to_csv(tmp / "patrol_plan.csv")
-                plan.to_xlsx(tmp / "patrol_plan.xlsx")
-            for written in tmp.iterdir():  # some writers create owner-only files
-                os.chmod(written, 0o666 & ~umask())
-            _swap_into_place(tmp, dest)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        write_index(root)
+        private = self.config.private_columns
+        with _week_lock(root, self.week), _output_errors(root, self.week):
+            _recover(root, self.week)
+            tmp = temp_dir(root, f".{self.week}.")
+            try:
+                save_map(m, tmp / "index.html")
+                write_csv(tmp / "blind_spots.csv", ledger, private_columns=private)
+                write_xlsx(
+                    tmp / "blind_spots.xlsx",
+                    ledger.head(XLSX_LEDGER_ROWS),
+                    sheet_name="盲区台账",
+                    private_columns=private,
+                    number_formats=LEDGER_NUMBER_FORMATS,
+                )
+                write_csv(tmp / "rejected.csv", rejected, private_columns=private)
+                write_json(tmp / "summary.json", summary)
+                write_text(tmp / "summary.txt", text)
+                if backtest is not None:
+                    backtest.plot(tmp / "backtest_pai.png")
+                    write_csv(tmp / "backtest.csv", backtest.summary_table("zh"))
+                if plan is not None:
+                    plan.to_geojson(tmp / "patrol_plan.geojson")
+                    plan.to_gpx(tmp / "patrol_plan.gpx")
+                    plan.to_csv(tmp / "patrol_plan.csv")
+                    plan.to_xlsx(tmp / "patrol_plan.xlsx")
+                for written in tmp.iterdir():  # some writers create owner-only files
+                    os.chmod(written, 0o666 & ~umask())
+                _swap_into_place(tmp, dest)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            write_index(root)
         self.outputs = {
             ("map" if p.name == "index.html" else p.name): p
             for p in sorted(dest.iterdir())
@@ -1218,13 +1243,27 @@ class Weekly:
         return out
 
     def rejected(self) -> pd.DataFrame:
-        """Return the quarantined rows as written: private columns masked."""
-        q = self.read.quarantined.copy()
-        private = set(self.config.private_columns) | set(schema.PRIVATE_COLUMNS)
-        for col in q.columns:
-            if col in private:
-                q[col] = q[col].where(q[col].isna(), "***")
-        return q
+        """Return the quarantined rows as written, personal data masked.
+
+        Quarantined rows keep the export's own headers, so the private columns
+        are found by the canonical names, by the headers the reader maps to
+        them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
+        config's ``[input.mapping]``), by usual headers of personal data
+        (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
+        the config's ``[privacy] private_columns``; those are blanked, and
+        every other text cell is scrubbed of phone and ID numbers, names after
+        a label and e-mail addresses.
+        """
+        from .io import PLATFORM_COLUMNS
+        from .privacy import mask_frame
+
+        cfg = self.config
+        private = set(schema.PRIVATE_COLUMNS)
+        aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
+        private |= {h for headers in aliases.values() for h in headers}
+        private |= {src for src, dst in cfg.input.mapping.items() if dst in private}
+        private |= set(cfg.private_columns)
+        return mask_frame(self.read.quarantined, private=sorted(private))
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -1240,19 +1279,175 @@ class Weekly:
         return f"{head}<table>{rows}</table><ol>{top}</ol>{self.map._repr_html_()}"
 
 
+class OutputError(HotspotsError, OSError):
+    """The week's outputs cannot be written; the message names the path and the fix.
+
+    Also an :class:`OSError` (with the ``errno`` of the cause), so callers
+    catching file-system errors keep catching it.
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+
+#: How long a job waits for another job writing the same week, in seconds.
+LOCK_WAIT_S: Final = 30.0
+#: Excel number formats of the ledger's columns (by their Chinese headers).
+LEDGER_NUMBER_FORMATS: Final = {
+    LEDGER_HEADERS[k]: "0.00" for k in ("score",) if k in LEDGER_HEADERS
+}
+
+
+def _ensure_folder(root: Path) -> None:
+    """Create the output folder, or say in one line why it cannot be used."""
+    if root.exists() and not root.is_dir():
+        msg = (
+            f"the output folder {root} is a file, not a folder: set [output] folder "
+            "(or --out) to a folder, or move the file away."
+        )
+        raise OutputError(msg, errno.ENOTDIR)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _output_error(err, root, root) from None
+
+
+def _output_error(err: OSError, root: Path, what: Path | str) -> OutputError:
+    """Turn a file-system error while writing into a one-line :class:`OutputError`."""
+    where = err.filename or what
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        msg = (
+            f"the disk is full while writing {where}: free some space on the disk "
+            f"of {root} (or set [output] folder to another disk) and run again; "
+            "the previous outputs are unchanged."
+        )
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        msg = (
+            f"cannot write to {where} ({err.strerror or err}): make {root} writable "
+            "or set [output] folder to a folder you can write to; the previous "
+            "outputs are unchanged."
+        )
+    elif err.errno in (errno.ENOTDIR, errno.EEXIST) and not root.is_dir():
+        msg = (
+            f"the output folder {root} is not a folder ({err.strerror or err}): set "
+            "[output] folder to a folder."
+        )
+    else:
+        reason = err.strerror or str(err)
+        msg = (
+            f"could not write {where}: {reason}; the previous outputs are "
+            f"unchanged. Check the output folder {root} and run again."
+        )
+    return OutputError(msg, err.errno)
+
+
+@contextlib.contextmanager
+def _output_errors(root: Path, week: str) -> Iterator[None]:
+    """Re-raise file-system errors of writing a week as :class:`OutputError`."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as err:
+        raise _output_error(err, root, root / week) from err
+
+
+@contextlib.contextmanager
+def _week_lock(root: Path, week: str, *, wait_s: float | None = None) -> Iterator[None]:
+    """Hold ``<root>/.<week>.lock`` exclusively (released even by a killed run).
+
+    The lock is an advisory ``flock`` on the file, which the system drops when
+    the process ends however it ends, so a killed job never blocks the next
+    one. The file is removed on release.
+    """
+    path = root / f".{week}.lock"
+    deadline = time.monotonic() + (LOCK_WAIT_S if wait_s is None else wait_s)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~umask())
+        except OSError as err:
+            raise _output_error(err, root, path) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                msg = (
+                    f"another hotspots job is writing {week} into {root} (it holds "
+                    f"{path}): wait for it to finish and run again."
+                )
+                raise OutputError(msg, errno.EAGAIN) from None
+            time.sleep(0.1)
+            continue
+        # the holder before us may have removed the file: lock the one on disk
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)  # closing drops the lock
+
+
+def _recover(root: Path, week: str) -> None:
+    """Undo what a killed run of ``week`` left in ``root`` (hold the week's lock).
+
+    A week found only as ``.<week>.old.*/<week>`` (killed between the two
+    renames of the swap) is put back; every other ``.<week>.*`` folder is a
+    leftover temporary folder and is removed.
+    """
+    dest = root / week
+    leftovers = sorted(
+        p for p in root.glob(f".{week}.*") if p.is_dir() and not p.is_symlink()
+    )
+    if not dest.exists():
+        for old in leftovers:
+            if old.name.startswith(f".{week}.old.") and (old / week).is_dir():
+                os.replace(old / week, dest)
+                break
+    for p in leftovers:
+        shutil.rmtree(p, ignore_errors=True)
+
+
 def _swap_into_place(tmp: Path, dest: Path) -> None:
-    """Replace folder ``dest`` by ``tmp`` with renames only."""
+    """Replace folder ``dest`` by ``tmp`` with renames only.
+
+    The old ``dest`` is first moved into a ``.<week>.old.*`` folder, then
+    ``tmp`` takes its name; if that fails, the old one is moved back. A run
+    killed between the two renames leaves the old week in the ``.old`` folder,
+    where the next run finds it (:func:`_recover`). Hold the week's lock.
+    """
     old = None
     if dest.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old.", dir=dest.parent))
-        os.replace(dest, old / dest.name)
-    os.replace(tmp, dest)
+        try:
+            os.replace(dest, old / dest.name)
+        except BaseException:
+            shutil.rmtree(old, ignore_errors=True)
+            raise
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        if old is not None and not dest.exists():
+            os.replace(old / dest.name, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
 def write_index(root: str | os.PathLike[str]) -> Path:
     """Write ``<root>/index.html`` linking every week folder that holds a map.
+
+    Hidden folders (``.<week>.*``: temporary folders of a run) are never
+    listed; a week whose summary cannot be read is listed without its count.
 
     Parameters
     ----------
@@ -1266,16 +1461,20 @@ def write_index(root: str | os.PathLike[str]) -> Path:
     """
     base = Path(root)
     weeks = sorted(
-        (p.name for p in base.iterdir() if (p / "index.html").is_file()),
+        (
+            p.name
+            for p in base.iterdir()
+            if not p.name.startswith(".") and (p / "index.html").is_file()
+        ),
         reverse=True,
     )
     items = []
     for w in weeks:
         summary = base / w / "summary.json"
         n = ""
-        if summary.is_file():
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             counts = json.loads(summary.read_text(encoding="utf-8"))["counts"]
-            n = f" — {counts['reports_in_week']} 条/reports"
+            n = f" — {int(counts['reports_in_week'])} 条/reports"
         items.append(
             f'<li><a href="{html.escape(w)}/index.html">{html.escape(w)}</a>{n}</li>'
         )

@@ -167,3 +167,47 @@ def test_csv_defuses_text_a_spreadsheet_would_run_and_keeps_numbers(tmp_path):
     path = write_csv(tmp_path / "c.csv", categorical)
     assert path.read_text(encoding="utf-8-sig").splitlines()[1] == "'=1+1,1"
     assert frame.loc[0, "描述"] == "=1+1"  # input untouched
+
+
+def test_xlsx_columns_fit_their_content_and_cjk_counts_double(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "原因": ["连续6周出现占道经营", "热线"],
+            "note": ["x" * 10, "y" * 200],
+            "得分": [1.23456, 2.5],
+            "t": pd.to_datetime(["2026-11-16 08:00", None]),
+        }
+    )
+    path = write_xlsx(tmp_path / "w.xlsx", frame, number_formats={"得分": "0.00"})
+    ws = openpyxl.load_workbook(path).active
+    width = {k: int(v.width) for k, v in ws.column_dimensions.items()}  # + padding
+    assert width["A"] == 6  # narrowest column, room for the filter button
+    assert width["B"] == 20  # 9 CJK characters and one digit, plus a margin
+    assert width["C"] == 60  # capped
+    assert width["E"] == 20  # a date and time
+    assert ws.cell(2, 4).number_format == "0.00"
+    assert ws.cell(2, 4).value == 1.23456  # the value is kept, only shown rounded
+    assert ws.cell(2, 2).number_format == "General"
+    assert ws.freeze_panes == "A2"
+
+
+def test_a_ledger_of_5000_rows_is_written_fast(tmp_path):
+    import time
+
+    n = 5_000
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "排名": np.arange(1, n + 1),
+            "网格": [f"370202001{i:06d}" for i in range(n)],
+            "盲区得分": rng.random(n),
+            "原因": ["连续6周出现占道经营；热线反映 3 次"] * n,
+            "主要问题": ["暴露垃圾(12)、道路不洁(6)、乱堆杂物(4)"] * n,
+            "时间": pd.Timestamp("2026-11-16") + pd.to_timedelta(np.arange(n), "min"),
+        }
+    )
+    start = time.perf_counter()
+    write_xlsx(tmp_path / "l.xlsx", frame, number_formats={"盲区得分": "0.00"})
+    write_csv(tmp_path / "l.csv", frame)
+    assert time.perf_counter() - start < 3.0
