@@ -129,6 +129,9 @@ SCORE: Final = "score"
 RANK: Final = "rank"
 REASON_ZH: Final = "reason_zh"
 REASON_EN: Final = "reason_en"
+TOP_CATEGORIES: Final = "top_categories"
+#: Generated reasons are shown whole (up to this many characters), as in the ledger.
+MAX_REASON_CHARS: Final = 400
 CLUSTER_ID: Final = "cluster_id"
 CLUSTER_COLUMNS: Final = (
     "n_reports",
@@ -140,6 +143,8 @@ CLUSTER_COLUMNS: Final = (
 TEAM: Final = "team"
 ORDER: Final = "order"
 TARGET_ID: Final = "target_id"
+ARRIVAL: Final = "arrival"
+DEPARTURE: Final = "departure"
 ROUTE_COLUMNS: Final = ("n_stops", "duration_min", "distance_m")
 STOP_COLUMNS: Final = (
     "target_id",
@@ -359,6 +364,55 @@ def _nums(values: npt.ArrayLike, decimals: int = 4) -> list[Any]:
     arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
     arr = arr.astype("float64").round(decimals)
     return arr.astype(object).where(arr.notna(), None).tolist()
+
+
+def _kind_of(col: str) -> str:
+    """How a numeric popup column is read: share, p-value, days, minutes, metres."""
+    if col.endswith("_share") or col.startswith("share_"):
+        return "share"
+    if col in (GI_P, MK_P) or col.endswith("_p"):
+        return "p"
+    if "days" in col:
+        return "days"
+    if col.endswith("_min") or col.endswith("_minutes"):
+        return "minutes"
+    if col.endswith("_m"):
+        return "metres"
+    return "number"
+
+
+def _format_numbers(
+    values: npt.ArrayLike, kind: str, words: Mapping[str, str], digits: int = 2
+) -> list[str | None]:
+    """Numbers as a person reads them, HTML-escaped; NaN/NA -> None.
+
+    Shares as percentages with one decimal (``"85.2%"``), p-values with three
+    decimals or ``"< 0.001"``, durations and distances with their unit
+    (``"1.3 天"``, ``"15 分钟"``, ``"900 米"``), counts as integers with
+    thousands separators, other numbers with ``digits`` decimals.
+    """
+    arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    out: list[str | None] = []
+    for v in arr.astype("float64").tolist():
+        if not np.isfinite(v):
+            out.append(None)
+            continue
+        if kind == "share":
+            text = f"{100.0 * v:.1f}%"
+        elif kind == "p":
+            text = "< 0.001" if v < 0.001 else f"{v:.3f}"
+        elif kind == "days":
+            text = words["unit_days"].format(n=f"{v:.1f}")
+        elif kind == "minutes":
+            text = words["unit_minutes"].format(n=f"{v:,.0f}")
+        elif kind == "metres":
+            text = words["unit_metres"].format(n=f"{v:,.0f}")
+        elif float(v).is_integer():
+            text = f"{int(v):,}"
+        else:
+            text = f"{v:,.{digits}f}"
+        out.append(html.escape(text))
+    return out
 
 
 def _geoms_json(geoms: npt.NDArray[Any]) -> str:
@@ -922,26 +976,29 @@ def _units_payload(
     out["names"] = "[" + ",".join(names) + "]"
     if gi is not None and use_gi:
         out["g"] = _json(_nums(col_of(gi, GI_CLASS), 0))
-        out["z"] = _json(_nums(col_of(gi, GI_Z), 3))
-        out["pv"] = _json(_nums(col_of(gi, GI_P), 4))
+        out["z"] = _json(_format_numbers(col_of(gi, GI_Z), "number", ctx.labels))
+        out["pv"] = _json(_format_numbers(col_of(gi, GI_P), "p", ctx.labels))
     if emerging is not None and use_em:
         keys = {k: i for i, k in enumerate(PATTERN_COLORS)}
         out["p"] = _json(_nums(col_of(emerging, PATTERN).map(keys), 0))
         if MK_P in emerging.columns:
-            out["mk"] = _json(_nums(col_of(emerging, MK_P), 4))
+            out["mk"] = _json(_format_numbers(col_of(emerging, MK_P), "p", ctx.labels))
         if N_HOT in emerging.columns:
             out["nh"] = _json(_nums(col_of(emerging, N_HOT), 0))
     if blind_spots is not None and use_bs:
         rank = pd.to_numeric(col_of(blind_spots, RANK), errors="coerce")
         rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
         out["r"] = _json(_nums(rank, 0))
-        out["sc"] = _json(_nums(col_of(blind_spots, SCORE), 3))
+        out["sc"] = _json(
+            _format_numbers(col_of(blind_spots, SCORE), "number", ctx.labels)
+        )
         reason_col = REASON_ZH if lang == "zh" else REASON_EN
         if reason_col in blind_spots.columns:
             reason = col_of(blind_spots, reason_col).where(rank.notna(), None)
         else:
             reason = pd.Series([None] * len(ids), dtype=object)
-        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=style.max_text_chars)
+        # the ledger's own reason, whole: the popup and the sheet say the same
+        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
         skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
         skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
         evidence = []
@@ -952,12 +1009,30 @@ def _units_payload(
             if pd.api.types.is_bool_dtype(values):
                 continue
             shown = col_of(blind_spots, col).where(rank.notna(), None)
-            evidence.append([html.escape(ctx.labels.get(col, col)), _nums(shown, 3)])
+            evidence.append(
+                [
+                    html.escape(ctx.labels.get(col, col)),
+                    _format_numbers(shown, _kind_of(col), ctx.labels),
+                ]
+            )
         out["ev"] = _json(evidence)
-    top = _top_categories(reports, cube, unit, ids, categories)
-    if top is not None:
-        out["tc"] = _json(top[0])
-        out["tn"] = _json(top[1])
+    if (
+        blind_spots is not None
+        and use_bs
+        and TOP_CATEGORIES in blind_spots.columns
+        and not pd.api.types.is_numeric_dtype(blind_spots[TOP_CATEGORIES])
+    ):
+        # the ledger's main problem types (its window, its counts), not the week's
+        text = col_of(blind_spots, TOP_CATEGORIES).astype("string")
+        text = text.where(text.str.len() > 0)
+        if lang == "en":
+            text = text.str.replace("、", ", ", regex=False)
+        out["top"] = _dict_encode(text, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
+    else:
+        top = _top_categories(reports, cube, unit, ids, categories)
+        if top is not None:
+            out["tc"] = _json(top[0])
+            out["tn"] = _json(top[1])
     if cube is not None:
         totals = _cube_totals(cube)
         pos = pd.Index(_ids(totals.index)).get_indexer(ids)
@@ -1075,27 +1150,45 @@ def _popup_columns(
         if col not in frame.columns:
             continue
         values = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
+        clock = f"{col}_clock"
+        if col in (ARRIVAL, DEPARTURE) and pd.api.types.is_numeric_dtype(values):
+            # minutes from the shift start: its clock time when known, else "minute n"
+            minute = [
+                None
+                if v is None
+                else html.escape(ctx.labels["minute_n"].format(n=f"{float(v):.0f}"))
+                for v in _nums(values, 0)
+            ]
+            if clock in frame.columns:
+                clocks = _esc(frame[clock])
+                shown = [
+                    c if c is not None else m
+                    for c, m in zip(clocks, minute, strict=True)
+                ]
+            else:
+                shown = minute
+        elif pd.api.types.is_datetime64_any_dtype(values):
             shown = _esc(values.dt.strftime(time_format))
         elif pd.api.types.is_numeric_dtype(values):
-            shown = _nums(values, digits)
+            shown = _format_numbers(values, _kind_of(col), ctx.labels, digits)
         else:
+            sep = "、" if ctx.style.language == "zh" else ", "
             shown = _esc(
-                _text_of(values), mask=ctx.mask, max_chars=ctx.style.max_text_chars
+                _text_of(values, sep),
+                mask=ctx.mask,
+                max_chars=ctx.style.max_text_chars,
             )
         key = "target" if col == TARGET_ID else col
         out.append([html.escape(ctx.labels.get(key, col)), shown])
     return out
 
 
-def _text_of(values: pd.Series) -> pd.Series:
+def _text_of(values: pd.Series, sep: str) -> pd.Series:
     """Text of a column that may hold dicts (e.g. a category mix)."""
     if values.dtype == object and values.map(lambda v: isinstance(v, dict)).any():
         return values.map(
             lambda v: (
-                "、".join(f"{k} {n}" for k, n in v.items())
-                if isinstance(v, dict)
-                else v
+                sep.join(f"{k} {n}" for k, n in v.items()) if isinstance(v, dict) else v
             )
         )
     return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import os
@@ -769,11 +770,11 @@ def test_cluster_and_patrol_popup_columns_known_values(district):
     )
     en = {k: v["en"] for k, v in labels.MAP_LABELS.items()}
     assert d["clusters"]["cols"] == [
-        [en["n_reports"], [120]],
-        [en["category_mix"], ["占道经营 60、乱停车 60"]],
+        [en["n_reports"], ["120"]],
+        [en["category_mix"], ["占道经营 60, 乱停车 60"]],
         [en["first_report"], ["2026-11-16"]],
         [en["last_report"], ["2026-11-22"]],
-        [en["n_weeks"], [5]],
+        [en["n_weeks"], ["5"]],
     ]
     stops = dict(d["patrol"]["stops"]["cols"])
     # target_id is shown under the "target" label; times as local HH:MM
@@ -784,6 +785,88 @@ def test_cluster_and_patrol_popup_columns_known_values(district):
     ]
     assert stops[en["arrival"]] == ["08:00", "08:40", "08:20"]
     assert stops[en["departure"]] == ["08:15", "08:55", "08:35"]
-    assert stops[en["dwell_min"]] == [15, 15, 15]
+    assert stops[en["dwell_min"]] == ["15 min", "15 min", "15 min"]
     routes = dict(d["patrol"]["routes"]["cols"])
-    assert routes[en["distance_m"]] == [900, 400]
+    assert routes[en["distance_m"]] == ["900 m", "400 m"]
+    assert routes[en["duration_min"]] == ["120 min", "60 min"]
+
+
+def test_stop_times_are_clock_times_or_minutes_with_units(district):
+    """plan_patrols gives minutes from the shift start (and a clock when known)."""
+    plan = district["plan"]
+    stops = plan.stops.assign(
+        arrival=[18.0, 40.0, 20.0],
+        departure=[33.0, 55.0, 35.0],
+        arrival_clock=["08:18", None, "08:20"],
+        departure_clock=pd.NA,
+    )
+    plan = type(plan)(routes=plan.routes, stops=stops, left_out=plan.left_out)
+    for lang, minute in (("zh", "第{}分钟"), ("en", "minute {}")):
+        d = payload(weekly_map(plan=plan, style=MapStyle(tiles="none", language=lang)))
+        words = labels.map_labels(lang)
+        cols = dict(d["patrol"]["stops"]["cols"])
+        assert cols[words["arrival"]] == ["08:18", minute.format(40), "08:20"]
+        assert cols[words["departure"]] == [minute.format(m) for m in (33, 55, 35)]
+
+
+# ------------------------------------------------------- popups agree with the ledger
+@pytest.fixture(scope="module")
+def sample_ledger(sample_assigned):
+    """The committed sample's blind-spot ledger and the last week's reports."""
+    from hotspots.blindspots import blind_spots
+
+    reports, grid = sample_assigned
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reports outside the grid are expected
+        ledger = blind_spots(reports, grid)
+    when = pd.to_datetime(reports["reported_at"])
+    week = reports[when >= when.max().normalize() - pd.Timedelta(days=6)]
+    return ledger, week, grid
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_blind_spot_popups_agree_with_the_ledger(sample_ledger, lang):
+    ledger, week, grid = sample_ledger
+    words = labels.map_labels(lang)
+    d = payload(
+        weekly_map(
+            grid=grid,
+            reports=week,  # the week's reports must not change the ledger's numbers
+            blind_spots=ledger,
+            style=MapStyle(tiles="none", language=lang, layers=("blind_spots",)),
+        )
+    )
+    u = d["units"]
+    assert "tc" not in u  # nothing recomputed from this week's reports
+    rows = ledger.set_index("grid_id")
+    why, top = decode(u["why"]), decode(u["top"])
+    evidence = dict(u["ev"])
+    checked = 0
+    for i, unit in enumerate(u["id"]):
+        if u["r"][i] is None:
+            continue
+        row = rows.loc[unit]
+        assert u["r"][i] == row["rank"]
+        assert why[i] == html.escape(row[f"reason_{lang}"])
+        expected_top = row["top_categories"]
+        if lang == "en":
+            expected_top = expected_top.replace("、", ", ")
+        assert top[i] == html.escape(expected_top)
+        for col in ("periods_with_reports", "current_streak", "comebacks", "n_reports"):
+            assert evidence[words[col]][i] == f"{int(row[col]):,}", col
+        for col in ("comeback_share", "share_closed_late", "outside_share"):
+            want = None if pd.isna(row[col]) else f"{100 * row[col]:.1f}%"
+            assert evidence[words[col]][i] == want, col
+        days = row["median_days_to_close"]
+        want = None if pd.isna(days) else words["unit_days"].format(n=f"{days:.1f}")
+        assert evidence[words["median_days_to_close"]][i] == want
+        checked += 1
+    assert checked == min(30, int((ledger["score"] > 0).sum())) == 30
+
+
+def test_p_values_read_as_a_person_reads_them(district):
+    gi = district["gi"].assign(
+        gi_p=np.where(district["gi"]["gi_class"] != 0, 1e-5, 0.2)
+    )
+    d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
+    assert set(d["units"]["pv"]) == {"&lt; 0.001"}

@@ -115,6 +115,8 @@
         if (col[1][i] !== null) { h += row(T.evidence + " · " + col[0], fmt(col[1][i], 3)); }
       });
     }
+    var top = dec(U.top, i);
+    if (top !== null) { h += row(T.top_categories, top); }
     if (U.tc && U.tc[i][0] >= 0) {
       var tops = [];
       for (var k = 0; k < U.tc[i].length; k++) {
