@@ -75,7 +75,7 @@ from folium.template import Template
 from . import labels as _labels
 from . import schema as s
 from .crs import wgs84_to_gcj02
-from .errors import CRSError, collect_problems
+from .errors import CRSError, InputError, collect_problems
 from .privacy import mask_personal
 from .render_assets import (
     HEAT_JS,
@@ -248,9 +248,10 @@ class MapStyle:
     Parameters
     ----------
     tiles
-        ``"osm"`` (OpenStreetMap, WGS-84), ``"amap"`` (Amap/Gaode, GCJ-02:
-        every overlay is shifted to GCJ-02) or ``"none"`` (no tiles: the
-        streets and the grid are the base, the page makes no request at all).
+        ``"none"`` (default, as the city config's ``[map] tiles``: no tiles,
+        the streets and the grid are the base and the page makes no request
+        at all), ``"osm"`` (OpenStreetMap, WGS-84) or ``"amap"`` (Amap/Gaode,
+        GCJ-02: every overlay is shifted to GCJ-02).
     language
         ``"zh"`` (default) or ``"en"``; every label comes from
         :data:`hotspots.labels.MAP_LABELS`.
@@ -292,7 +293,7 @@ class MapStyle:
         The page title; default "City issues weekly map" in the language.
     """
 
-    tiles: Tiles = "osm"
+    tiles: Tiles = "none"
     language: _labels.Language = "zh"
     layers: tuple[LayerKey, ...] = LAYERS
     show: tuple[LayerKey, ...] = ("grid", "streets", "gi", "blind_spots", "patrol")
@@ -559,6 +560,42 @@ def _points_latlon(geoms: npt.NDArray[Any]) -> tuple[list[Any], list[Any]]:
 # ---------------------------------------------------------------------------------
 # folium elements (folium's plugin pattern: MacroElement + Jinja template)
 # ---------------------------------------------------------------------------------
+class _OfflineMap(folium.Map):  # type: ignore[misc]
+    """A :class:`folium.Map` that also displays offline in Jupyter.
+
+    folium's inline display links Leaflet from public CDNs, so a notebook
+    opened without internet shows a blank frame. This map's ``_repr_html_``
+    inlines the shipped assets exactly as :func:`save_map` does.
+    """
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """Display the map in a notebook as a self-contained ``<iframe srcdoc>``."""
+        detached = self._parent is None
+        if detached:
+            self.add_to(Figure())
+        try:
+            root = self.get_root()
+            try:
+                page = inline_assets(_stable_ids(root.render(**kwargs), root))
+            except InputError as err:
+                warnings.warn(
+                    f"The map is shown with links to the internet: {err}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return str(super()._repr_html_(**kwargs))
+        finally:
+            if detached:
+                self._parent = None  # type: ignore[assignment]
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;'
+            'height:0;padding-bottom:60%;"><iframe srcdoc="'
+            + html.escape(page, quote=True)
+            + '" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen></iframe></div></div>'
+        )
+
+
 class _RawElement(Element):  # type: ignore[misc]
     """Text placed in the page as is.
 
@@ -700,7 +737,8 @@ class _JsLayer(Layer):  # type: ignore[misc]
                 figure.header.add_child(folium.JavascriptLink(url), name=key)
             for key, url in self.default_css:
                 figure.header.add_child(folium.CssLink(url), name=key)
-        if self.show:
+        if self.show and self.get_name() + "_add" not in self._children:
+            # once: a map rendered twice (saved, then shown) adds each layer once
             self.add_child(
                 ElementAddToElement(
                     element_name=self.get_name(),
@@ -1606,7 +1644,9 @@ def weekly_map(
     Returns
     -------
     folium.Map
-        The map (``m`` itself when given).
+        The map (``m`` itself when given). A new map displays offline in
+        Jupyter: its inline HTML holds Leaflet and its plugins, as the file
+        :func:`save_map` writes does.
 
     Raises
     ------
@@ -1683,7 +1723,7 @@ def weekly_map(
     )
     new_map = m is None
     if m is None:
-        m = folium.Map(
+        m = _OfflineMap(
             location=[0.0, 0.0],
             zoom_start=2,
             tiles=None,

@@ -870,3 +870,36 @@ def test_p_values_read_as_a_person_reads_them(district):
     )
     d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
     assert set(d["units"]["pv"]) == {"&lt; 0.001"}
+
+
+# ------------------------------------------------------------ offline in notebooks
+REMOTE_ASSET = re.compile(
+    r"<(?:script[^>]*\ssrc|link[^>]*\shref)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE
+)
+
+
+def test_inline_display_is_self_contained(district):
+    m = weekly_map(**district)
+    assert isinstance(m, folium.Map)
+    shown = m._repr_html_()
+    assert shown.startswith("<div")
+    assert "<iframe srcdoc=" in shown
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert not REMOTE_ASSET.search(page)
+    assert "cdn.jsdelivr.net" not in page
+    assert "cdnjs.cloudflare.com" not in page
+    assert asset_text("leaflet.js") in page
+    assert not REMOTE.search(without_assets(page))  # default tiles: none
+    # the same page as save_map writes, and displaying it twice changes nothing
+    assert m._repr_html_() == shown
+    assert m.get_root() is not None
+
+
+def test_default_tiles_match_the_config_default(district):
+    from hotspots.config import MapConfig
+
+    assert MapStyle().tiles == MapConfig().tiles == "none"
+    d = payload(weekly_map(**district))
+    assert "grid" in d
+    assert "streets" in d
+    assert OSM_URL not in render(weekly_map(**district))
