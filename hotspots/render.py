@@ -1625,7 +1625,9 @@ def weekly_map(
         and the weekly counts of the time control.
     week
         The week shown (a period label of the cube such as ``"2026-W47"``);
-        default the cube's last period.
+        default the cube's last period. A week without reports (none in the
+        cube's column, or ``reports`` empty) gets a visible notice, "本周无上报"
+        / "No reports this week".
     style
         Tiles, language, layers and the statistical settings for the legend.
     m
@@ -1936,9 +1938,28 @@ def weekly_map(
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
             m.add_child(folium.LayerControl(collapsed=False))
+    if _week_is_empty(cube, reports, week, week_index):
+        notice = words["no_reports_week"].format(week=week)
+        m.add_child(_Control(_h(notice), "topleft", "hs-notice"))
     if summary is not None:
         m.add_child(_SummaryPanel(_summary_html(ctx, summary, backtest)))
     return m
+
+
+def _week_is_empty(
+    cube: pd.DataFrame | None,
+    reports: gpd.GeoDataFrame | None,
+    week: str | None,
+    week_index: int,
+) -> bool:
+    """Whether the week shown has no reports (by the cube, else by ``reports``)."""
+    if week is None:
+        return False
+    if cube is not None and week_index >= 0:
+        totals = _cube_totals(cube)
+        column = totals.iloc[:, week_index]
+        return bool(pd.to_numeric(column, errors="coerce").fillna(0).sum() == 0)
+    return reports is not None and len(reports) == 0
 
 
 def _mask_list(values: list[str], ctx: _Ctx) -> list[str]:

@@ -903,3 +903,32 @@ def test_default_tiles_match_the_config_default(district):
     assert "grid" in d
     assert "streets" in d
     assert OSM_URL not in render(weekly_map(**district))
+
+
+# -------------------------------------------------------------- an empty week
+def notices(m: folium.Map) -> list[str]:
+    found = re.findall(
+        r'htmlControl\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"topleft",\s*"hs-notice"\)',
+        render(m),
+    )
+    return [json.loads(f) for f in found]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("zh", "本周无上报"), ("en", "No reports this week")]
+)
+def test_a_week_without_reports_says_so(district, lang, text):
+    cube = district["cube"].copy()
+    cube["2026-W45"] = 0
+    style = MapStyle(language=lang)
+    m = weekly_map(
+        **{**district, "cube": cube, "week": "2026-W45", "reports": None}, style=style
+    )
+    assert notices(m) == [
+        labels.map_labels(lang)["no_reports_week"].format(week="2026-W45")
+    ]
+    assert text in notices(m)[0]
+    # a week with reports has no notice; an empty report frame without a cube has
+    assert notices(weekly_map(**{**district, "cube": cube}, style=style)) == []
+    empty = district["reports"].iloc[:0]
+    assert len(notices(weekly_map(reports=empty, week="2026-W45", style=style))) == 1
