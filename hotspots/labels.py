@@ -300,6 +300,13 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "命中率与PAI曲线",
         "en": "Hit rate and PAI curves",
     },
+    "chart_hit_rate": {"zh": "命中率（%）", "en": "Hit rate (%)"},
+    "chart_pai": {"zh": "预测精度指数PAI", "en": "PAI"},
+    "chart_x_area": {"zh": "覆盖面积比例（%）", "en": "share of area covered (%)"},
+    "chart_x_length": {
+        "zh": "覆盖道路长度比例（%）",
+        "en": "share of street length covered (%)",
+    },
 }
 
 

@@ -48,7 +48,6 @@ report lands on the street it was filed on.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -237,6 +236,8 @@ SUMMARY_CSS: Final = (
     ".hs-summary th, .hs-summary td { padding: 1px 8px 1px 0; vertical-align: top; }"
     ".hs-summary td.hs-num { text-align: right; white-space: nowrap; }"
     ".hs-summary img { display: block; width: 450px; max-width: 100%;"
+    " margin-top: 4px; }"
+    ".hs-summary svg.hs-chart { display: block; max-width: 100%; height: auto;"
     " margin-top: 4px; }"
 )
 
@@ -1465,12 +1466,97 @@ def _check_summary(problems: list[str], summary: object, backtest: object) -> No
         )
 
 
-def _pai_png_uri(backtest: Any) -> str:
-    """Draw the backtest's curves (``BacktestResult.plot``) as a ``data:`` URI."""
-    with tempfile.TemporaryDirectory(prefix="hotspots_pai_") as folder:
-        path = backtest.plot(Path(folder) / "pai.png")
-        data = Path(path).read_bytes()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+def _backtest_svg(ctx: _Ctx, backtest: Any) -> str:
+    """Draw the backtest's mean hit-rate and PAI curves as inline SVG.
+
+    The chart is text in the page, so its words follow the map language (the
+    browser draws the Chinese glyphs; no font is needed in Python) and it
+    stays offline.
+    """
+    lang = ctx.style.language
+    t = ctx.labels
+    table = backtest.summary.copy()
+    table["coverage"] = pd.to_numeric(table["coverage"], errors="coerce")
+    table = table.dropna(subset=["coverage"])
+    methods = list(pd.unique(table["method"].astype(str)))
+    if not methods:
+        return ""
+    from .backtest import METHOD_LABELS
+
+    width, height, pad_l, pad_b, pad_t = 220, 150, 34, 30, 18
+    measure = "length" if getattr(backtest, "measure", "area") == "length" else "area"
+    x_label = t[f"chart_x_{measure}"]
+    x_all = 100.0 * table["coverage"].to_numpy(dtype=float)
+    x0, x1 = 0.0, max(float(np.nanmax(x_all)), 1e-9)
+
+    def panel(column: str, title: str, scale: float, left: int) -> str:
+        y_all = scale * pd.to_numeric(table[column], errors="coerce").to_numpy(
+            dtype=float
+        )
+        y1 = float(np.nanmax(y_all)) if np.isfinite(y_all).any() else 1.0
+        y1 = y1 if y1 > 0 else 1.0
+        plot_w, plot_h = width - pad_l - 6, height - pad_b - pad_t
+
+        def px(x: float) -> float:
+            return left + pad_l + plot_w * (x - x0) / (x1 - x0)
+
+        def py(y: float) -> float:
+            return pad_t + plot_h * (1.0 - y / y1)
+
+        parts = [
+            f'<text x="{left + width / 2:.0f}" y="12" text-anchor="middle" '
+            f'font-weight="bold">{html.escape(title)}</text>',
+            f'<line x1="{px(x0):.1f}" y1="{py(0):.1f}" x2="{px(x1):.1f}" '
+            f'y2="{py(0):.1f}" stroke="#777"/>',
+            f'<line x1="{px(x0):.1f}" y1="{py(0):.1f}" x2="{px(x0):.1f}" '
+            f'y2="{py(y1):.1f}" stroke="#777"/>',
+            f'<text x="{px(x0) - 3:.1f}" y="{py(y1) + 4:.1f}" '
+            f'text-anchor="end">{y1:.3g}</text>',
+            f'<text x="{px(x0) - 3:.1f}" y="{py(0) + 4:.1f}" '
+            'text-anchor="end">0</text>',
+            f'<text x="{px(x1):.1f}" y="{py(0) + 13:.1f}" '
+            f'text-anchor="end">{x1:g}</text>',
+            f'<text x="{left + pad_l + plot_w / 2:.0f}" y="{height - 3}" '
+            f'text-anchor="middle">{html.escape(x_label)}</text>',
+        ]
+        for k, method in enumerate(methods):
+            part = table[table["method"].astype(str) == method].sort_values("coverage")
+            xs = 100.0 * part["coverage"].to_numpy(dtype=float)
+            ys = scale * pd.to_numeric(part[column], errors="coerce").to_numpy(
+                dtype=float
+            )
+            ok = np.isfinite(ys)
+            pts = " ".join(
+                f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs[ok], ys[ok], strict=True)
+            )
+            color = CATEGORY_COLORS[k % len(CATEGORY_COLORS)]
+            parts.append(
+                f'<polyline fill="none" stroke="{color}" stroke-width="1.5" '
+                f'points="{pts}"/>'
+            )
+        return "".join(parts)
+
+    legend = []
+    for k, method in enumerate(methods):
+        name = METHOD_LABELS.get(method, {}).get(lang, method)
+        color = CATEGORY_COLORS[k % len(CATEGORY_COLORS)]
+        y = height + 12 + 14 * k
+        legend.append(
+            f'<line x1="{pad_l}" y1="{y - 4}" x2="{pad_l + 16}" y2="{y - 4}" '
+            f'stroke="{color}" stroke-width="2"/>'
+            f'<text x="{pad_l + 20}" y="{y}">{_h(name)}</text>'
+        )
+    total_h = height + 14 * len(methods) + 6
+    return (
+        f'<svg class="hs-chart" width="{2 * width}"'
+        f' height="{total_h}" viewBox="0 0 {2 * width} {total_h}" font-size="10"'
+        f' font-family="sans-serif" role="img">'
+        f"<title>{html.escape(t['summary_pai_curve'])}</title>"
+        + panel("hit_rate_mean", t["chart_hit_rate"], 100.0, 0)
+        + panel("pai_mean", t["chart_pai"], 1.0, width)
+        + "".join(legend)
+        + "</svg>"
+    )
 
 
 def _fmt(value: object, *, percent: bool = False) -> str:
@@ -1513,8 +1599,7 @@ def _backtest_html(ctx: _Ctx, backtest: Any) -> str:
     return (
         f"<h4>{html.escape(title)}</h4><table><tr><th>{t['summary_method']}</th>"
         f"<th>{t['summary_hit_rate']}</th><th>{t['summary_pai']}</th></tr>{rows}"
-        f'</table><img src="{_pai_png_uri(backtest)}" alt="{t["summary_pai_curve"]}"'
-        f' title="{t["summary_pai_curve"]}">'
+        f"</table>{_backtest_svg(ctx, backtest)}"
     )
 
 

@@ -654,11 +654,9 @@ def test_summary_panel_shows_counts_and_top_blind_spots(district):
     assert "连续" not in english
 
 
-def test_summary_panel_holds_the_backtest_table_and_pai_png(
+def test_summary_panel_holds_the_backtest_table_and_curves(
     district, backtest_result, tmp_path
 ):
-    import base64
-
     m = weekly_map(
         **district,
         style=MapStyle(tiles="none"),
@@ -675,16 +673,26 @@ def test_summary_panel_holds_the_backtest_table_and_pai_png(
         html_text,
     )
     assert rows == [("上期计数", "10.0 %", "2"), ("指数加权", "17.5 %", "3.50")]
-    uri = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html_text)
-    assert len(uri) == 1
-    png = base64.b64decode(uri[0])
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert len(png) < 200_000
-    # the same bytes as BacktestResult.plot, and the saved page stays offline
-    assert png == backtest_result.plot(tmp_path / "pai.png").read_bytes()
+    # the curves: inline SVG, one line per method and panel, in the map language
+    svg = re.findall(r"<svg class=\"hs-chart\".*?</svg>", html_text)
+    assert len(svg) == 1
+    assert svg[0].count("<polyline") == 4
+    for word in ("chart_hit_rate", "chart_pai", "chart_x_area", "summary_pai_curve"):
+        assert words[word] in svg[0]
+    assert "上期计数" in svg[0]
+    assert "指数加权" in svg[0]
+    assert "Hit rate" not in svg[0]
+    # hit rate of 'ewma' at 20 %: 3.5 * 0.2 = 70 %, the top of its panel
+    assert ">70<" in svg[0]
+    english = panel(
+        weekly_map(style=MapStyle(language="en"), summary={}, backtest=backtest_result)
+    )
+    assert "Hit rate (%)" in english
+    assert "share of area covered (%)" in english
+    assert "EWMA" in english
+    assert not re.search(r"[\u4e00-\u9fff]", english)
     page = save_map(m, tmp_path / "m.html").read_text(encoding="utf-8")
     assert not REMOTE.search(without_assets(page))
-    assert page.count("data:image/png;base64," + uri[0]) == 1
 
 
 def test_summary_panel_backtest_nearest_coverage_and_length():
@@ -701,7 +709,7 @@ def test_no_summary_panel_without_summary(offline_map, district, backtest_result
     assert "hs-summary" not in render(offline_map)
     m = weekly_map(**district, style=MapStyle(tiles="none"), backtest=backtest_result)
     assert panel(m) is None
-    assert "data:image/png;base64,iVBOR" not in render(m)
+    assert "hs-chart" not in render(m)
 
 
 def test_summary_panel_shows_untrusted_text_as_text(district):
@@ -932,3 +940,27 @@ def test_a_week_without_reports_says_so(district, lang, text):
     assert notices(weekly_map(**{**district, "cube": cube}, style=style)) == []
     empty = district["reports"].iloc[:0]
     assert len(notices(weekly_map(reports=empty, week="2026-W45", style=style))) == 1
+
+
+def test_english_map_is_english_and_chinese_map_is_chinese(district, backtest_result):
+    """Every word of the page is in the map language; data stays as written."""
+    cube = district["cube"].copy()
+    kwargs = {**district, "summary": make_summary(), "backtest": backtest_result}
+    en = render(weekly_map(**kwargs, style=MapStyle(language="en")))
+    reps, plan = district["reports"], district["plan"]
+    data_words = {
+        *reps["category"],
+        *mask_personal(reps["description"], mask="[hidden]"),
+        *reps["address"],
+        *plan.stops["reason"],
+        *district["clusters"].clusters["category_mix"],
+        *district["streets"]["name"],
+    }
+    for word in sorted(data_words, key=len, reverse=True):
+        en = en.replace(word, "").replace(html.escape(word), "")
+    assert re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", en) == []
+    # and the Chinese page shows none of the English labels
+    zh = render(weekly_map(**{**kwargs, "cube": cube}, style=MapStyle(language="zh")))
+    for key in ("legend", "layer_gi", "summary", "chart_hit_rate", "rank"):
+        assert labels.map_labels("en")[key] not in zh, key
+        assert labels.map_labels("zh")[key] in zh, key
