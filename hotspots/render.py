@@ -704,6 +704,8 @@ class _JsLayer(Layer):  # type: ignore[misc]
         var {{ this.get_name() }} = window.HotspotsMap.{{ this.factory }}(
             {{ this._parent.get_name() }}, {{ this.data.get_name() }}{{ this.extra }});
         {%- endif %}
+        window.HotspotsMap.register({{ this._parent.get_name() }},
+            {{ this.get_name() }}, {{ this.key_json }});
         {% endmacro %}
         """
     )
@@ -713,6 +715,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         data: _Data,
         factory: str,
         *,
+        key: str,
         name: str,
         show: bool,
         extra: str = "",
@@ -725,6 +728,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         self.data = data
         self.factory = factory
         self.extra = extra
+        self.key_json = _json(key)
         # a layer hidden at opening is built the first time it is switched on
         self.lazy = lazy and not show
         self.default_js = list(js)
@@ -756,21 +760,51 @@ class _Control(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        window.HotspotsMap.htmlControl({{ this._parent.get_name() }},
+        window.HotspotsMap.{{ this.factory }}({{ this._parent.get_name() }},
             {{ this.html_json }}, {{ this.position_json }}, {{ this.class_json }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html_text: str, position: str, class_name: str) -> None:
+    def __init__(
+        self,
+        html_text: str,
+        position: str,
+        class_name: str,
+        *,
+        factory: Literal["htmlControl", "legend"] = "htmlControl",
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsControl"
+        self.factory = factory
         self.html_json = _json(html_text)
         self.position_json = _json(position)
         self.class_json = _json(class_name)
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the control in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
+
+
+class _Fold(MacroElement):  # type: ignore[misc]
+    """Folds the layer control on a small screen (it opens on a tap or hover)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.HotspotsMap.foldOnSmallScreens({{ this._parent.get_name() }},
+            {{ this.control.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "HotspotsFold"
+        self.control = control
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Place the script in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
 
@@ -1259,6 +1293,12 @@ def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
         "lon": _json(np.round(xy[:, 0], COORD_DECIMALS).tolist()),
         "team": _json(_esc(stops[TEAM])),
         "order": _json(_nums(stops[ORDER], 0)),
+        "label": _json(
+            [
+                _h(_stop_label(str(team), "" if pd.isna(order) else int(order)))
+                for team, order in zip(stops[TEAM], stops[ORDER], strict=True)
+            ]
+        ),
         "color": _json(stops[TEAM].astype(str).map(team_color).tolist()),
         "cols": _json(
             _popup_columns(ctx, stops, STOP_COLUMNS, time_format="%H:%M", digits=1)
@@ -1365,6 +1405,9 @@ def _weekly_payload(
     )
 
 
+HEAT_GRADIENT: Final = "linear-gradient(to right, blue, cyan, lime, yellow, red)"
+
+
 def _legend_html(
     ctx: _Ctx,
     *,
@@ -1373,6 +1416,12 @@ def _legend_html(
     report_layers: list[str],
     teams: list[str],
 ) -> str:
+    """Return the legend: a section per layer, shown only while the layer is on.
+
+    Each section carries ``data-layer`` (the keys of the layers it explains);
+    the runtime hides the sections of the layers that are off, and the whole
+    legend when none is on. On a small screen the legend opens folded.
+    """
     t = {k: html.escape(v) for k, v in ctx.labels.items()}
     lang = ctx.style.language
 
@@ -1383,49 +1432,79 @@ def _legend_html(
             f"{text}</div>"
         )
 
-    parts = [f"<b>{t['legend']}</b>"]
+    def section(keys: str, body: str) -> str:
+        return f'<div class="hs-leg" data-layer="{keys}">{body}</div>'
+
+    parts = []
     settings = ctx.labels["legend_settings"].format(
         alpha=ctx.style.alpha,
         fdr=ctx.labels["fdr_on" if ctx.style.fdr else "fdr_off"],
         trend_alpha=ctx.style.trend_alpha,
     )
+    if drawn.get("heat"):
+        bar = (
+            f'<div><span class="hs-heat" style="background:{HEAT_GRADIENT}"></span>'
+            f'</div><div class="hs-note">{t["heat_low"]} → {t["heat_high"]}</div>'
+        )
+        parts.append(section("heat", f"<h4>{t['layer_heat']}</h4>{bar}"))
     if drawn.get("gi"):
-        parts.append(f"<h4>{t['layer_gi']}</h4>")
-        parts += [
+        body = "".join(
             sw(GI_COLORS[k], html.escape(_labels.GI_CLASSES[k][lang]))
             for k in (3, 2, 1, -1, -2, -3)
-        ]
+        )
+        parts.append(section("gi", f"<h4>{t['layer_gi']}</h4>{body}"))
     if drawn.get("emerging"):
-        parts.append(f"<h4>{t['layer_emerging']}</h4>")
-        parts += [
+        body = "".join(
             sw(PATTERN_COLORS[p], html.escape(_labels.PATTERNS[p][lang]))
             for p in patterns
-        ]
+        )
+        parts.append(section("emerging", f"<h4>{t['layer_emerging']}</h4>{body}"))
     if drawn.get("gi") or drawn.get("emerging"):
-        parts.append(f'<div class="hs-note">{html.escape(settings)}</div>')
+        parts.append(
+            section(
+                "gi emerging", f'<div class="hs-note">{html.escape(settings)}</div>'
+            )
+        )
     if drawn.get("blind_spots"):
-        parts.append(f"<h4>{t['layer_blind_spots']}</h4>")
-        parts.append(sw(BLIND_COLOR, f"{t['rank']} 1–{ctx.style.max_blind_spots}"))
+        marker = html.escape(ctx.labels["blind_short"].format(rank=1))
+        body = (
+            f'<div><span class="hs-rank hs-leg-marker"><span>{marker}</span></span>'
+            f"{t['rank']} 1–{ctx.style.max_blind_spots}</div>"
+        )
+        parts.append(section("blind_spots", f"<h4>{t['layer_blind_spots']}</h4>{body}"))
     if drawn.get("clusters"):
-        parts.append(sw(CLUSTER_COLOR, t["layer_clusters"]))
+        parts.append(section("clusters", sw(CLUSTER_COLOR, t["layer_clusters"])))
     if drawn.get("patrol"):
-        parts.append(f"<h4>{t['layer_patrol']}</h4>")
-        parts += [
-            sw(TEAM_COLORS[i % len(TEAM_COLORS)], f"{t['team']} {team}", line=True)
+        body = "".join(
+            f'<div><span class="hs-stop hs-leg-marker"><span style="background:'
+            f'{TEAM_COLORS[i % len(TEAM_COLORS)]}">{_stop_label(team, 1)}</span></span>'
+            f"{t['team']} {team} · {t['stop'].replace('{order}', '1')}</div>"
             for i, team in enumerate(teams)
-        ]
+        )
+        parts.append(section("patrol", f"<h4>{t['layer_patrol']}</h4>{body}"))
     if drawn.get("reports"):
-        parts.append(f"<h4>{t['layer_reports']}</h4>")
+        keys = " ".join(f"reports-{i}" for i in range(len(report_layers)))
+        parts.append(section(keys, f"<h4>{t['layer_reports']}</h4>"))
         parts += [
-            sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name)
+            section(f"reports-{i}", sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name))
             for i, name in enumerate(report_layers)
         ]
     if drawn.get("weekly"):
-        parts.append(f"<h4>{t['count_scale']}</h4>")
-        parts += [
+        body = "".join(
             sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
-        ]
-    return "".join(parts)
+        )
+        parts.append(section("weekly", f"<h4>{t['count_scale']}</h4>{body}"))
+    return (
+        f'<details class="hs-fold" open><summary>{t["legend"]}</summary>'
+        + "".join(parts)
+        + "</details>"
+    )
+
+
+def _stop_label(team: str, order: object) -> str:
+    """Return a stop marker's text: team and order ("A1"; "1-2", numbered teams)."""
+    sep = "-" if team[-1:].isdigit() else ""
+    return f"{team}{sep}{order}"
 
 
 def _check_summary(problems: list[str], summary: object, backtest: object) -> None:
@@ -1959,11 +2038,18 @@ def weekly_map(
         show = (show - {"reports"}) | {"heat"}
 
     def add(
-        key: str, factory: str, name: str, *, extra: str = "", **assets: Any
+        key: str,
+        factory: str,
+        name: str,
+        *,
+        extra: str = "",
+        legend_key: str = "",
+        **assets: Any,
     ) -> _JsLayer:
         layer = _JsLayer(
             data,
             factory,
+            key=legend_key or key,
             name=name,
             show=key in show,
             extra=extra,
@@ -2000,6 +2086,7 @@ def weekly_map(
                 "reportLayer",
                 f"{words['layer_reports']} · {_h(cat)} ({n})",
                 extra=f", {i}",
+                legend_key=f"reports-{i}",
                 js=[("markerclusterjs", MARKERCLUSTER_JS)],
                 css=[
                     ("markerclustercss", MARKERCLUSTER_CSS),
@@ -2015,14 +2102,17 @@ def weekly_map(
         report_layers=[_h(c) for c in _mask_list(report_layers, ctx)],
         teams=[_h(t) for t in teams],
     )
-    m.add_child(_Control(legend, "bottomright", "hs-legend"))
+    m.add_child(_Control(legend, "bottomright", "hs-legend", factory="legend"))
     if new_map:
         heading = _h(style.title if style.title is not None else words["title"])
         if week is not None:
             heading += f" · {html.escape(words['week'])} {_h(week)}"
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-            m.add_child(folium.LayerControl(collapsed=False))
+            control = folium.LayerControl(collapsed=False)
+            m.add_child(control)
+            # on a small screen the layer list opens folded (a button)
+            m.add_child(_Fold(control))
     if _week_is_empty(cube, reports, week, week_index):
         notice = words["no_reports_week"].format(week=week)
         m.add_child(_Control(_h(notice), "topleft", "hs-notice"))

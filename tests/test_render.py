@@ -960,7 +960,9 @@ def test_english_map_is_english_and_chinese_map_is_chinese(district, backtest_re
         en = en.replace(word, "").replace(html.escape(word), "")
     assert re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", en) == []
     # and the Chinese page shows none of the English labels
-    zh = render(weekly_map(**{**kwargs, "cube": cube}, style=MapStyle(language="zh")))
+    zh = without_assets(
+        render(weekly_map(**{**kwargs, "cube": cube}, style=MapStyle(language="zh")))
+    )
     for key in ("legend", "layer_gi", "summary", "chart_hit_rate", "rank"):
         assert labels.map_labels("en")[key] not in zh, key
         assert labels.map_labels("zh")[key] in zh, key

@@ -50,8 +50,8 @@ def _blank_png() -> bytes:
 class Session:
     """A page with everything it did recorded: requests, console errors, dialogs."""
 
-    def __init__(self, browser, path: Path, *, tiles: bool = False):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+    def __init__(self, browser, path: Path, *, tiles: bool = False, size=(1280, 860)):
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         self.remote: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -127,7 +127,9 @@ def test_renders_offline_with_every_layer(session, district):
     s.js("__map.removeLayer(__overlay('时空热点')); null")
     # blind spots: the polygons plus one numbered marker each
     assert s.js("window.__overlay('盲区').getLayers().length") == 1 + 30
-    assert s.js("document.querySelectorAll('.hs-rank').length") == 30
+    assert (
+        s.js("document.querySelectorAll('.leaflet-marker-icon.hs-rank').length") == 30
+    )
     # report layers start hidden and are built when switched on
     assert s.js("document.querySelectorAll('.hs-report, .hs-cluster').length") == 0
     _only(s, "问题上报")
@@ -142,7 +144,7 @@ def test_renders_offline_with_every_layer(session, district):
     s.js("__map.setZoom(13, {animate: false}); null")
     s.page.wait_for_function(f"{n_icons} <= {3 * n_cat}", timeout=5000)
     _only(s, "巡查路线")
-    assert s.js("document.querySelectorAll('.hs-stop').length") == 3
+    assert s.js("document.querySelectorAll('.leaflet-marker-icon.hs-stop').length") == 3
     assert s.js("document.querySelector('.hs-legend').textContent").count("热点") >= 3
     assert s.remote == []
     assert s.errors == []
@@ -235,7 +237,7 @@ def test_report_and_stop_popups(session, district):
     _only(s, "巡查路线")
     _close_popups(s)
     s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
-    s.page.locator(".hs-stop").first.click()
+    s.page.locator(".leaflet-marker-icon.hs-stop").first.click()
     text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
     assert "巡查组 A" in text
     assert "第1站" in text
@@ -309,7 +311,9 @@ def test_xss_payloads_never_run(
         _only(s, "盲区")
         _close_popups(s)
         s.js("__map.fitBounds(__overlay('盲区').getBounds()); null")
-        s.page.locator(".hs-rank", has_text=re.compile(r"^1$")).dispatch_event("click")
+        s.page.locator(
+            ".leaflet-marker-icon.hs-rank", has_text=re.compile(r"^盲1$")
+        ).dispatch_event("click")
         text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
         assert "<img src=x" in text
         _only(s, "巡查路线")
@@ -317,7 +321,9 @@ def test_xss_payloads_never_run(
         s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
         for k in range(3):
             _close_popups(s)
-            s.page.locator(".hs-stop").nth(k).dispatch_event("click")
+            s.page.locator(".leaflet-marker-icon.hs-stop").nth(k).dispatch_event(
+                "click"
+            )
             s.page.wait_for_selector(".leaflet-popup-content")
         # payloads in category names are shown as text in the layer control and legend
         control = s.js("document.querySelector('.leaflet-control-layers').textContent")
@@ -374,7 +380,7 @@ def test_amap_overlay_lands_on_the_tile_pixel(browser, district, tmp_path):
         tile = s.page.locator(f"img.leaflet-tile[src*='x={tx}&y={ty}&z={zoom}']")
         box = tile.bounding_box()
         expected = (box["x"] + px - tx * 256, box["y"] + py - ty * 256)
-        marker = s.page.locator(".hs-stop").first.bounding_box()
+        marker = s.page.locator(".leaflet-marker-icon.hs-stop").first.bounding_box()
         centre = (marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
         assert np.hypot(centre[0] - expected[0], centre[1] - expected[1]) < 1.5
         # the WGS-84 position would be hundreds of metres (many pixels) away
@@ -502,28 +508,28 @@ def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
     s = Session(browser, save_map(m, tmp_path / "summary.html"))
     try:
         details = s.page.locator(".hs-summary details")
-        image = s.page.locator(".hs-summary img")
+        chart = s.page.locator(".hs-summary svg.hs-chart")
         # collapsed at opening: the title shows, the table and the curves do not
         assert details.count() == 1
         assert s.js("document.querySelector('.hs-summary details').open") is False
-        assert not image.is_visible()
+        assert not chart.is_visible()
         s.page.locator(".hs-summary summary").click()
         assert s.js("document.querySelector('.hs-summary details').open") is True
-        image.wait_for(state="visible")
-        s.page.wait_for_function(
-            "document.querySelector('.hs-summary img').complete"
-            " && document.querySelector('.hs-summary img').naturalWidth > 0"
-        )
-        assert s.js("document.querySelector('.hs-summary img').naturalWidth") == 900
-        box = image.bounding_box()
+        chart.wait_for(state="visible")
+        box = chart.bounding_box()
         assert box["width"] > 200
+        # the chart speaks the map language
+        words = s.js("document.querySelector('.hs-summary svg').textContent")
+        assert "命中率" in words
+        assert "上期计数" in words
+        assert "Hit rate" not in words
         text = s.js("document.querySelector('.hs-summary').textContent")
         assert "1,234" in text
         assert "上期计数" in text
         # the untrusted reason is shown as text, never run
         assert '<img src=x onerror="window.__pwned=1">连续5周出现' in text
         assert s.js("window.__pwned === undefined") is True
-        assert s.js("document.querySelectorAll('.hs-summary img').length") == 1
+        assert s.js("document.querySelectorAll('.hs-summary img').length") == 0
         # a click in the panel does not reach the map
         assert s.js("document.querySelectorAll('.leaflet-popup').length") == 0
         s.page.screenshot(path=str(output_dir / "weekly_map_summary.png"))
