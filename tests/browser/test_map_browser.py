@@ -540,3 +540,154 @@ def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
         assert s.dialogs == []
     finally:
         s.close()
+
+
+LEGEND_SHOWN = """() => Array.from(document.querySelectorAll('.hs-legend [data-layer]'))
+  .filter(el => el.offsetParent !== null).map(el => el.getAttribute('data-layer'))"""
+
+
+def test_legend_lists_only_the_layers_that_are_on(session):
+    s = session
+    shown = s.js(LEGEND_SHOWN)
+    # at opening: grid, streets, Gi*, blind spots and patrol are on
+    assert shown == ["gi", "gi emerging", "blind_spots", "patrol"]
+    legend = s.js("document.querySelector('.hs-legend').innerText")
+    assert "问题热力图" not in legend
+    s.js("__map.addLayer(__overlay('热力图')); null")
+    assert "heat" in s.js(LEGEND_SHOWN)
+    assert "问题热力图" in s.js("document.querySelector('.hs-legend').innerText")
+    s.js("__map.removeLayer(__overlay('Gi*')); null")
+    assert "gi" not in s.js(LEGEND_SHOWN)
+    assert "gi emerging" not in s.js(LEGEND_SHOWN)
+    # a category switched on adds its own swatch only
+    s.js(
+        "__map.addLayer(__overlays().find(l => l.name.includes('问题上报')).layer);"
+        " null"
+    )
+    assert s.js(LEGEND_SHOWN)[-2:] == [
+        "reports-0 reports-1 reports-2 reports-3 reports-4 reports-5",
+        "reports-0",
+    ]
+    # every overlay off: no legend at all
+    s.js("__overlays().forEach(l => __map.removeLayer(l.layer)); null")
+    assert s.js(LEGEND_SHOWN) == []
+    assert s.js("getComputedStyle(document.querySelector('.hs-legend')).display") == (
+        "none"
+    )
+    # the layer control's clicks drive it too
+    s.page.locator(".leaflet-control-layers-overlays").get_by_text("巡查路线").click()
+    assert s.js(LEGEND_SHOWN) == ["patrol"]
+    assert s.errors == []
+
+
+def test_rank_and_stop_markers_are_told_apart(session):
+    s = session
+    ranks = s.js(
+        "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-rank'))"
+        ".map(e => e.textContent)"
+    )
+    stops = s.js(
+        "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-stop'))"
+        ".map(e => e.textContent)"
+    )
+    assert sorted(ranks, key=lambda r: int(r[1:])) == [f"盲{k}" for k in range(1, 31)]
+    assert sorted(stops) == ["A1", "A2", "B1"]
+    shape = (
+        "(sel) => { const e = document.querySelector(sel + ' span');"
+        " const c = getComputedStyle(e); return [c.borderRadius, c.backgroundColor]; }"
+    )
+    rank_shape = s.js(shape, ".leaflet-marker-icon.hs-rank")
+    stop_shape = s.js(shape, ".leaflet-marker-icon.hs-stop")
+    assert rank_shape != stop_shape
+    # a rank circle placed on a stop never hides it: the stop is on top
+    s.js(
+        """() => {
+        const kind = (l) => l.options && l.options.icon
+            && l.options.icon.options.className;
+        const stop = Object.values(__map._layers).find(l => kind(l) === 'hs-stop');
+        const rank = Object.values(__map._layers).find(l => kind(l) === 'hs-rank');
+        rank.setLatLng(stop.getLatLng());
+        window.__stopAt = __map.latLngToContainerPoint(stop.getLatLng());
+        }"""
+    )
+    top = s.js(
+        """() => { const r = __map.getContainer().getBoundingClientRect();
+        const e = document.elementFromPoint(r.left + __stopAt.x, r.top + __stopAt.y);
+        return e.closest('.leaflet-marker-icon').className; }"""
+    )
+    assert "hs-stop" in top
+    assert "hs-rank" not in top
+
+
+def test_title_never_covers_a_popup(session):
+    s = session
+    title = s.page.locator(".hs-title")
+    assert title.is_visible()
+    box = title.bounding_box()
+    # a popup opened right under the title
+    s.js(
+        """(b) => { const r = __map.getContainer().getBoundingClientRect();
+        const ll = __map.containerPointToLatLng(
+            [b.x - r.left + b.width / 2, b.y - r.top + b.height + 100]);
+        __map.openPopup('<div style="height:90px">popup</div>', ll, {autoPan: false});
+        }""",
+        box,
+    )
+    popup = s.page.locator(".leaflet-popup")
+    popup.wait_for(state="visible")
+    p = popup.bounding_box()
+    overlap = not (
+        p["x"] + p["width"] <= box["x"]
+        or box["x"] + box["width"] <= p["x"]
+        or p["y"] + p["height"] <= box["y"]
+        or box["y"] + box["height"] <= p["y"]
+    )
+    assert overlap  # the popup reaches the title's place ...
+    assert not title.is_visible()  # ... and the title steps aside
+    s.js("__map.closePopup(); null")
+    assert title.is_visible()
+
+
+@pytest.mark.parametrize(("size", "folded"), [((800, 600), True), ((1280, 860), False)])
+def test_small_screens_fold_the_layer_list_and_legend(browser, saved, size, folded):
+    s = Session(browser, saved, size=size)
+    try:
+        expanded = "document.querySelector('.leaflet-control-layers')" + (
+            ".classList.contains('leaflet-control-layers-expanded')"
+        )
+        legend_open = "document.querySelector('.hs-legend details').open"
+        assert s.js(expanded) is (not folded)
+        assert s.js(legend_open) is (not folded)
+        s.page.screenshot(path=f"/tmp/hotspots_map_{size[0]}x{size[1]}.png")
+        if folded:
+            # a hover opens the layer list, a tap on the legend's title opens it
+            s.page.locator(".leaflet-control-layers").hover()
+            assert s.js(expanded) is True
+            s.page.mouse.move(400, 300)
+            assert s.js(expanded) is False
+            s.page.locator(".hs-legend summary").click()
+            assert s.js(legend_open) is True
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_english_notice_of_an_empty_week(browser, district, tmp_path):
+    cube = district["cube"].copy()
+    cube["2026-W45"] = 0
+    m = weekly_map(
+        **{**district, "cube": cube, "week": "2026-W45", "reports": None},
+        style=MapStyle(language="en"),
+    )
+    s = Session(browser, save_map(m, tmp_path / "empty.html"))
+    try:
+        notice = s.page.locator(".hs-notice")
+        assert notice.is_visible()
+        assert "No reports this week" in notice.inner_text()
+        # every label of the page is English
+        text = s.js("document.querySelector('.leaflet-control-container').innerText")
+        assert "Legend" in text
+        assert "图例" not in text
+        assert s.errors == []
+    finally:
+        s.close()
