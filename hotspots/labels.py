@@ -265,7 +265,7 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "unit_metres": {"zh": "{n} 米", "en": "{n} m"},
     "minute_n": {"zh": "第{n}分钟", "en": "minute {n}"},
     # marker labels: blind-spot rank and patrol stop
-    "blind_short": {"zh": "盲{rank}", "en": "B{rank}"},
+    "blind_short": {"zh": "盲{rank}", "en": "#{rank}"},
     "no_reports_week": {
         "zh": "本周无上报：{week} 没有任何问题上报",
         "en": "No reports this week: nothing was reported in {week}",

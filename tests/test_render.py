@@ -966,3 +966,48 @@ def test_english_map_is_english_and_chinese_map_is_chinese(district, backtest_re
     for key in ("legend", "layer_gi", "summary", "chart_hit_rate", "rank"):
         assert labels.map_labels("en")[key] not in zh, key
         assert labels.map_labels("zh")[key] in zh, key
+
+
+def test_stop_labels_name_the_team_and_the_order(district):
+    plan = district["plan"]
+    d = payload(weekly_map(plan=plan))
+    assert d["patrol"]["stops"]["label"] == ["A1", "A2", "B1"]
+    numbered = type(plan)(
+        routes=plan.routes.assign(team=[1, 2]),
+        stops=plan.stops.assign(team=[1, 1, 2]),
+        left_out=plan.left_out,
+    )
+    d = payload(weekly_map(plan=numbered))
+    assert d["patrol"]["stops"]["label"] == ["1-1", "1-2", "2-1"]
+    # the legend shows the same markers: a rank circle and one stop per team
+    found = re.findall(
+        r'legend\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"bottomright"',
+        render(weekly_map(**district)),
+    )
+    legend = json.loads(found[0])
+    assert '<span class="hs-rank hs-leg-marker"><span>盲1</span>' in legend
+    assert ">A1</span>" in legend
+    assert ">B1</span>" in legend
+
+
+def legend_of(m: folium.Map) -> str:
+    found = re.findall(
+        r'legend\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"bottomright"', render(m)
+    )
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def test_legend_sections_name_their_layers(district):
+    legend = legend_of(weekly_map(**district))
+    keys = re.findall(r'data-layer="([^"]+)"', legend)
+    assert keys[:2] == ["heat", "gi"]
+    assert {"emerging", "blind_spots", "clusters", "patrol", "weekly"} <= set(keys)
+    assert [k for k in keys if k.startswith("reports-")][-1] == "reports-5"
+    heat = re.search(r'data-layer="heat">(.*?)</div></div>', legend).group(1)
+    assert labels.map_labels("zh")["layer_heat"] in heat
+    assert "linear-gradient" in heat
+    assert legend.startswith('<details class="hs-fold" open><summary>图例</summary>')
+    # layers not drawn have no section
+    only_gi = legend_of(weekly_map(gi=district["gi"]))
+    assert re.findall(r'data-layer="([^"]+)"', only_gi) == ["gi", "gi emerging"]

@@ -688,6 +688,12 @@ def test_english_notice_of_an_empty_week(browser, district, tmp_path):
         text = s.js("document.querySelector('.leaflet-control-container').innerText")
         assert "Legend" in text
         assert "图例" not in text
+        ranks = s.js(
+            "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-rank'))"
+            ".map(e => e.textContent)"
+        )
+        assert "#1" in ranks
+        assert all(r.startswith("#") for r in ranks)
         assert s.errors == []
     finally:
         s.close()
