@@ -1824,9 +1824,12 @@ def weekly_map(
 
     Examples
     --------
-    >>> m = weekly_map(style=MapStyle(tiles="none", language="en"))
-    >>> type(m).__name__
-    'Map'
+    >>> import folium
+    >>> m = weekly_map(style=MapStyle(language="en"))
+    >>> isinstance(m, folium.Map)
+    True
+    >>> "cdn.jsdelivr.net" in m._repr_html_()  # displays offline in Jupyter
+    False
     """
     if not isinstance(style, MapStyle):
         msg = f"style must be a MapStyle, got {type(style).__name__}."
