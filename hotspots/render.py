@@ -1644,7 +1644,7 @@ def _fmt(value: object, *, percent: bool = False) -> str:
     if pd.isna(number):
         return "–"
     if percent:
-        return f"{100.0 * float(number):.1f} %"
+        return f"{100.0 * float(number):.1f}%"
     if float(number).is_integer():
         return f"{int(number):,}"
     return f"{float(number):.2f}"

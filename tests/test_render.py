@@ -672,7 +672,7 @@ def test_summary_panel_holds_the_backtest_table_and_curves(
         r'<td class="hs-num">([^<]+)</td></tr>',
         html_text,
     )
-    assert rows == [("上期计数", "10.0 %", "2"), ("指数加权", "17.5 %", "3.50")]
+    assert rows == [("上期计数", "10.0%", "2"), ("指数加权", "17.5%", "3.50")]
     # the curves: inline SVG, one line per method and panel, in the map language
     svg = re.findall(r"<svg class=\"hs-chart\".*?</svg>", html_text)
     assert len(svg) == 1
