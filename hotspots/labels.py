@@ -272,10 +272,6 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "heat_low": {"zh": "少", "en": "fewer"},
     "heat_high": {"zh": "多", "en": "more"},
-    "layer_off_note": {
-        "zh": "图例只列出已打开的图层",
-        "en": "The legend lists the layers that are on",
-    },
     # the summary panel (weekly job's summary and backtest)
     "summary": {"zh": "本周概要", "en": "Weekly summary"},
     "summary_counts": {"zh": "数据情况", "en": "Data"},
