@@ -315,9 +315,9 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "n_stops": {"zh": "站点数", "en": "Stops"},
     "arrival": {"zh": "到达", "en": "Arrival"},
     "departure": {"zh": "离开", "en": "Departure"},
-    "dwell_min": {"zh": "停留（分钟）", "en": "Dwell (min)"},
-    "duration_min": {"zh": "用时（分钟）", "en": "Duration (min)"},
-    "distance_m": {"zh": "距离（米）", "en": "Distance (m)"},
+    "dwell_min": {"zh": "停留", "en": "Dwell"},
+    "duration_min": {"zh": "用时", "en": "Duration"},
+    "distance_m": {"zh": "距离", "en": "Distance"},
     "target": {"zh": "目标", "en": "Target"},
     "total": {"zh": "合计", "en": "Total"},
     "count_scale": {"zh": "每格问题数", "en": "Reports per cell"},
@@ -326,8 +326,14 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "masked": {"zh": "〔已隐藏〕", "en": "[hidden]"},
     "blind_spot": {"zh": "盲区", "en": "Blind spot"},
     # blind-spot evidence columns (hotspots.blindspots)
-    "periods_with_reports": {"zh": "有问题的周数", "en": "Weeks with reports"},
-    "current_streak": {"zh": "连续出现周数", "en": "Current streak (weeks)"},
+    "periods_with_reports": {
+        "zh": "近期有上报的周数（任意类型）",
+        "en": "Weeks with reports in the window (any category)",
+    },
+    "current_streak": {
+        "zh": "连续有上报周数（任意类型）",
+        "en": "Weeks in a row with reports (any category)",
+    },
     "reopened": {"zh": "返工次数", "en": "Reopened"},
     "comebacks": {"zh": "结案后复发次数", "en": "Comebacks after closing"},
     "comeback_share": {"zh": "复发比例", "en": "Comeback share"},
@@ -348,6 +354,19 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "首要问题类型连续周数",
         "en": "Top category streak (weeks)",
     },
+    # units of the numbers shown in popups
+    "unit_days": {"zh": "{n} 天", "en": "{n} days"},
+    "unit_minutes": {"zh": "{n} 分钟", "en": "{n} min"},
+    "unit_metres": {"zh": "{n} 米", "en": "{n} m"},
+    "minute_n": {"zh": "第{n}分钟", "en": "minute {n}"},
+    # marker labels: blind-spot rank and patrol stop
+    "blind_short": {"zh": "盲{rank}", "en": "#{rank}"},
+    "no_reports_week": {
+        "zh": "本周无上报：{week} 没有任何问题上报",
+        "en": "No reports this week: nothing was reported in {week}",
+    },
+    "heat_low": {"zh": "少", "en": "fewer"},
+    "heat_high": {"zh": "多", "en": "more"},
     # the summary panel (weekly job's summary and backtest)
     "summary": {"zh": "本周概要", "en": "Weekly summary"},
     "summary_counts": {"zh": "数据情况", "en": "Data"},
@@ -371,6 +390,13 @@ MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "summary_pai_curve": {
         "zh": "命中率与PAI曲线",
         "en": "Hit rate and PAI curves",
+    },
+    "chart_hit_rate": {"zh": "命中率（%）", "en": "Hit rate (%)"},
+    "chart_pai": {"zh": "预测精度指数PAI", "en": "PAI"},
+    "chart_x_area": {"zh": "覆盖面积比例（%）", "en": "share of area covered (%)"},
+    "chart_x_length": {
+        "zh": "覆盖道路长度比例（%）",
+        "en": "share of street length covered (%)",
     },
 }
 

@@ -48,7 +48,6 @@ report lands on the street it was filed on.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -75,7 +74,7 @@ from folium.template import Template
 from . import labels as _labels
 from . import schema as s
 from .crs import wgs84_to_gcj02
-from .errors import CRSError, collect_problems
+from .errors import CRSError, InputError, collect_problems
 from .privacy import mask_personal
 from .render_assets import (
     HEAT_JS,
@@ -129,6 +128,9 @@ SCORE: Final = "score"
 RANK: Final = "rank"
 REASON_ZH: Final = "reason_zh"
 REASON_EN: Final = "reason_en"
+TOP_CATEGORIES: Final = "top_categories"
+#: Generated reasons are shown whole (up to this many characters), as in the ledger.
+MAX_REASON_CHARS: Final = 400
 CLUSTER_ID: Final = "cluster_id"
 CLUSTER_COLUMNS: Final = (
     "n_reports",
@@ -140,6 +142,8 @@ CLUSTER_COLUMNS: Final = (
 TEAM: Final = "team"
 ORDER: Final = "order"
 TARGET_ID: Final = "target_id"
+ARRIVAL: Final = "arrival"
+DEPARTURE: Final = "departure"
 ROUTE_COLUMNS: Final = ("n_stops", "duration_min", "distance_m")
 STOP_COLUMNS: Final = (
     "target_id",
@@ -233,6 +237,8 @@ SUMMARY_CSS: Final = (
     ".hs-summary td.hs-num { text-align: right; white-space: nowrap; }"
     ".hs-summary img { display: block; width: 450px; max-width: 100%;"
     " margin-top: 4px; }"
+    ".hs-summary svg.hs-chart { display: block; max-width: 100%; height: auto;"
+    " margin-top: 4px; }"
 )
 
 
@@ -243,9 +249,10 @@ class MapStyle:
     Parameters
     ----------
     tiles
-        ``"osm"`` (OpenStreetMap, WGS-84), ``"amap"`` (Amap/Gaode, GCJ-02:
-        every overlay is shifted to GCJ-02) or ``"none"`` (no tiles: the
-        streets and the grid are the base, the page makes no request at all).
+        ``"none"`` (default, as the city config's ``[map] tiles``: no tiles,
+        the streets and the grid are the base and the page makes no request
+        at all), ``"osm"`` (OpenStreetMap, WGS-84) or ``"amap"`` (Amap/Gaode,
+        GCJ-02: every overlay is shifted to GCJ-02).
     language
         ``"zh"`` (default) or ``"en"``; every label comes from
         :data:`hotspots.labels.MAP_LABELS`.
@@ -287,7 +294,7 @@ class MapStyle:
         The page title; default "City issues weekly map" in the language.
     """
 
-    tiles: Tiles = "osm"
+    tiles: Tiles = "none"
     language: _labels.Language = "zh"
     layers: tuple[LayerKey, ...] = LAYERS
     show: tuple[LayerKey, ...] = ("grid", "streets", "gi", "blind_spots", "patrol")
@@ -359,6 +366,55 @@ def _nums(values: npt.ArrayLike, decimals: int = 4) -> list[Any]:
     arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
     arr = arr.astype("float64").round(decimals)
     return arr.astype(object).where(arr.notna(), None).tolist()
+
+
+def _kind_of(col: str) -> str:
+    """How a numeric popup column is read: share, p-value, days, minutes, metres."""
+    if col.endswith("_share") or col.startswith("share_"):
+        return "share"
+    if col in (GI_P, MK_P) or col.endswith("_p"):
+        return "p"
+    if "days" in col:
+        return "days"
+    if col.endswith("_min") or col.endswith("_minutes"):
+        return "minutes"
+    if col.endswith("_m"):
+        return "metres"
+    return "number"
+
+
+def _format_numbers(
+    values: npt.ArrayLike, kind: str, words: Mapping[str, str], digits: int = 2
+) -> list[str | None]:
+    """Numbers as a person reads them, HTML-escaped; NaN/NA -> None.
+
+    Shares as percentages with one decimal (``"85.2%"``), p-values with three
+    decimals or ``"< 0.001"``, durations and distances with their unit
+    (``"1.3 天"``, ``"15 分钟"``, ``"900 米"``), counts as integers with
+    thousands separators, other numbers with ``digits`` decimals.
+    """
+    arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    out: list[str | None] = []
+    for v in arr.astype("float64").tolist():
+        if not np.isfinite(v):
+            out.append(None)
+            continue
+        if kind == "share":
+            text = f"{100.0 * v:.1f}%"
+        elif kind == "p":
+            text = "< 0.001" if v < 0.001 else f"{v:.3f}"
+        elif kind == "days":
+            text = words["unit_days"].format(n=f"{v:.1f}")
+        elif kind == "minutes":
+            text = words["unit_minutes"].format(n=f"{v:,.0f}")
+        elif kind == "metres":
+            text = words["unit_metres"].format(n=f"{v:,.0f}")
+        elif float(v).is_integer():
+            text = f"{int(v):,}"
+        else:
+            text = f"{v:,.{digits}f}"
+        out.append(html.escape(text))
+    return out
 
 
 def _geoms_json(geoms: npt.NDArray[Any]) -> str:
@@ -505,6 +561,42 @@ def _points_latlon(geoms: npt.NDArray[Any]) -> tuple[list[Any], list[Any]]:
 # ---------------------------------------------------------------------------------
 # folium elements (folium's plugin pattern: MacroElement + Jinja template)
 # ---------------------------------------------------------------------------------
+class _OfflineMap(folium.Map):  # type: ignore[misc]
+    """A :class:`folium.Map` that also displays offline in Jupyter.
+
+    folium's inline display links Leaflet from public CDNs, so a notebook
+    opened without internet shows a blank frame. This map's ``_repr_html_``
+    inlines the shipped assets exactly as :func:`save_map` does.
+    """
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        """Display the map in a notebook as a self-contained ``<iframe srcdoc>``."""
+        detached = self._parent is None
+        if detached:
+            self.add_to(Figure())
+        try:
+            root = self.get_root()
+            try:
+                page = inline_assets(_stable_ids(root.render(**kwargs), root))
+            except InputError as err:
+                warnings.warn(
+                    f"The map is shown with links to the internet: {err}",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                return str(super()._repr_html_(**kwargs))
+        finally:
+            if detached:
+                self._parent = None  # type: ignore[assignment]
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;'
+            'height:0;padding-bottom:60%;"><iframe srcdoc="'
+            + html.escape(page, quote=True)
+            + '" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen></iframe></div></div>'
+        )
+
+
 class _RawElement(Element):  # type: ignore[misc]
     """Text placed in the page as is.
 
@@ -612,6 +704,8 @@ class _JsLayer(Layer):  # type: ignore[misc]
         var {{ this.get_name() }} = window.HotspotsMap.{{ this.factory }}(
             {{ this._parent.get_name() }}, {{ this.data.get_name() }}{{ this.extra }});
         {%- endif %}
+        window.HotspotsMap.register({{ this._parent.get_name() }},
+            {{ this.get_name() }}, {{ this.key_json }});
         {% endmacro %}
         """
     )
@@ -621,6 +715,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         data: _Data,
         factory: str,
         *,
+        key: str,
         name: str,
         show: bool,
         extra: str = "",
@@ -633,6 +728,7 @@ class _JsLayer(Layer):  # type: ignore[misc]
         self.data = data
         self.factory = factory
         self.extra = extra
+        self.key_json = _json(key)
         # a layer hidden at opening is built the first time it is switched on
         self.lazy = lazy and not show
         self.default_js = list(js)
@@ -646,7 +742,8 @@ class _JsLayer(Layer):  # type: ignore[misc]
                 figure.header.add_child(folium.JavascriptLink(url), name=key)
             for key, url in self.default_css:
                 figure.header.add_child(folium.CssLink(url), name=key)
-        if self.show:
+        if self.show and self.get_name() + "_add" not in self._children:
+            # once: a map rendered twice (saved, then shown) adds each layer once
             self.add_child(
                 ElementAddToElement(
                     element_name=self.get_name(),
@@ -663,21 +760,51 @@ class _Control(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        window.HotspotsMap.htmlControl({{ this._parent.get_name() }},
+        window.HotspotsMap.{{ this.factory }}({{ this._parent.get_name() }},
             {{ this.html_json }}, {{ this.position_json }}, {{ this.class_json }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html_text: str, position: str, class_name: str) -> None:
+    def __init__(
+        self,
+        html_text: str,
+        position: str,
+        class_name: str,
+        *,
+        factory: Literal["htmlControl", "legend"] = "htmlControl",
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HotspotsControl"
+        self.factory = factory
         self.html_json = _json(html_text)
         self.position_json = _json(position)
         self.class_json = _json(class_name)
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Place the control in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
+
+
+class _Fold(MacroElement):  # type: ignore[misc]
+    """Folds the layer control on a small screen (it opens on a tap or hover)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.HotspotsMap.foldOnSmallScreens({{ this._parent.get_name() }},
+            {{ this.control.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "HotspotsFold"
+        self.control = control
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Place the script in the page (not compiled as a template)."""
         _render_raw(self, kwargs)
 
 
@@ -922,26 +1049,29 @@ def _units_payload(
     out["names"] = "[" + ",".join(names) + "]"
     if gi is not None and use_gi:
         out["g"] = _json(_nums(col_of(gi, GI_CLASS), 0))
-        out["z"] = _json(_nums(col_of(gi, GI_Z), 3))
-        out["pv"] = _json(_nums(col_of(gi, GI_P), 4))
+        out["z"] = _json(_format_numbers(col_of(gi, GI_Z), "number", ctx.labels))
+        out["pv"] = _json(_format_numbers(col_of(gi, GI_P), "p", ctx.labels))
     if emerging is not None and use_em:
         keys = {k: i for i, k in enumerate(PATTERN_COLORS)}
         out["p"] = _json(_nums(col_of(emerging, PATTERN).map(keys), 0))
         if MK_P in emerging.columns:
-            out["mk"] = _json(_nums(col_of(emerging, MK_P), 4))
+            out["mk"] = _json(_format_numbers(col_of(emerging, MK_P), "p", ctx.labels))
         if N_HOT in emerging.columns:
             out["nh"] = _json(_nums(col_of(emerging, N_HOT), 0))
     if blind_spots is not None and use_bs:
         rank = pd.to_numeric(col_of(blind_spots, RANK), errors="coerce")
         rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
         out["r"] = _json(_nums(rank, 0))
-        out["sc"] = _json(_nums(col_of(blind_spots, SCORE), 3))
+        out["sc"] = _json(
+            _format_numbers(col_of(blind_spots, SCORE), "number", ctx.labels)
+        )
         reason_col = REASON_ZH if lang == "zh" else REASON_EN
         if reason_col in blind_spots.columns:
             reason = col_of(blind_spots, reason_col).where(rank.notna(), None)
         else:
             reason = pd.Series([None] * len(ids), dtype=object)
-        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=style.max_text_chars)
+        # the ledger's own reason, whole: the popup and the sheet say the same
+        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
         skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
         skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
         evidence = []
@@ -952,12 +1082,30 @@ def _units_payload(
             if pd.api.types.is_bool_dtype(values):
                 continue
             shown = col_of(blind_spots, col).where(rank.notna(), None)
-            evidence.append([html.escape(ctx.labels.get(col, col)), _nums(shown, 3)])
+            evidence.append(
+                [
+                    html.escape(ctx.labels.get(col, col)),
+                    _format_numbers(shown, _kind_of(col), ctx.labels),
+                ]
+            )
         out["ev"] = _json(evidence)
-    top = _top_categories(reports, cube, unit, ids, categories)
-    if top is not None:
-        out["tc"] = _json(top[0])
-        out["tn"] = _json(top[1])
+    if (
+        blind_spots is not None
+        and use_bs
+        and TOP_CATEGORIES in blind_spots.columns
+        and not pd.api.types.is_numeric_dtype(blind_spots[TOP_CATEGORIES])
+    ):
+        # the ledger's main problem types (its window, its counts), not the week's
+        text = col_of(blind_spots, TOP_CATEGORIES).astype("string")
+        text = text.where(text.str.len() > 0)
+        if lang == "en":
+            text = text.str.replace("、", ", ", regex=False)
+        out["top"] = _dict_encode(text, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
+    else:
+        top = _top_categories(reports, cube, unit, ids, categories)
+        if top is not None:
+            out["tc"] = _json(top[0])
+            out["tn"] = _json(top[1])
     if cube is not None:
         totals = _cube_totals(cube)
         pos = pd.Index(_ids(totals.index)).get_indexer(ids)
@@ -1075,27 +1223,45 @@ def _popup_columns(
         if col not in frame.columns:
             continue
         values = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(values):
+        clock = f"{col}_clock"
+        if col in (ARRIVAL, DEPARTURE) and pd.api.types.is_numeric_dtype(values):
+            # minutes from the shift start: its clock time when known, else "minute n"
+            minute = [
+                None
+                if v is None
+                else html.escape(ctx.labels["minute_n"].format(n=f"{float(v):.0f}"))
+                for v in _nums(values, 0)
+            ]
+            if clock in frame.columns:
+                clocks = _esc(frame[clock])
+                shown = [
+                    c if c is not None else m
+                    for c, m in zip(clocks, minute, strict=True)
+                ]
+            else:
+                shown = minute
+        elif pd.api.types.is_datetime64_any_dtype(values):
             shown = _esc(values.dt.strftime(time_format))
         elif pd.api.types.is_numeric_dtype(values):
-            shown = _nums(values, digits)
+            shown = _format_numbers(values, _kind_of(col), ctx.labels, digits)
         else:
+            sep = "、" if ctx.style.language == "zh" else ", "
             shown = _esc(
-                _text_of(values), mask=ctx.mask, max_chars=ctx.style.max_text_chars
+                _text_of(values, sep),
+                mask=ctx.mask,
+                max_chars=ctx.style.max_text_chars,
             )
         key = "target" if col == TARGET_ID else col
         out.append([html.escape(ctx.labels.get(key, col)), shown])
     return out
 
 
-def _text_of(values: pd.Series) -> pd.Series:
+def _text_of(values: pd.Series, sep: str) -> pd.Series:
     """Text of a column that may hold dicts (e.g. a category mix)."""
     if values.dtype == object and values.map(lambda v: isinstance(v, dict)).any():
         return values.map(
             lambda v: (
-                "、".join(f"{k} {n}" for k, n in v.items())
-                if isinstance(v, dict)
-                else v
+                sep.join(f"{k} {n}" for k, n in v.items()) if isinstance(v, dict) else v
             )
         )
     return values
@@ -1127,6 +1293,12 @@ def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
         "lon": _json(np.round(xy[:, 0], COORD_DECIMALS).tolist()),
         "team": _json(_esc(stops[TEAM])),
         "order": _json(_nums(stops[ORDER], 0)),
+        "label": _json(
+            [
+                _h(_stop_label(str(team), "" if pd.isna(order) else int(order)))
+                for team, order in zip(stops[TEAM], stops[ORDER], strict=True)
+            ]
+        ),
         "color": _json(stops[TEAM].astype(str).map(team_color).tolist()),
         "cols": _json(
             _popup_columns(ctx, stops, STOP_COLUMNS, time_format="%H:%M", digits=1)
@@ -1233,6 +1405,9 @@ def _weekly_payload(
     )
 
 
+HEAT_GRADIENT: Final = "linear-gradient(to right, blue, cyan, lime, yellow, red)"
+
+
 def _legend_html(
     ctx: _Ctx,
     *,
@@ -1241,6 +1416,12 @@ def _legend_html(
     report_layers: list[str],
     teams: list[str],
 ) -> str:
+    """Return the legend: a section per layer, shown only while the layer is on.
+
+    Each section carries ``data-layer`` (the keys of the layers it explains);
+    the runtime hides the sections of the layers that are off, and the whole
+    legend when none is on. On a small screen the legend opens folded.
+    """
     t = {k: html.escape(v) for k, v in ctx.labels.items()}
     lang = ctx.style.language
 
@@ -1251,49 +1432,79 @@ def _legend_html(
             f"{text}</div>"
         )
 
-    parts = [f"<b>{t['legend']}</b>"]
+    def section(keys: str, body: str) -> str:
+        return f'<div class="hs-leg" data-layer="{keys}">{body}</div>'
+
+    parts = []
     settings = ctx.labels["legend_settings"].format(
         alpha=ctx.style.alpha,
         fdr=ctx.labels["fdr_on" if ctx.style.fdr else "fdr_off"],
         trend_alpha=ctx.style.trend_alpha,
     )
+    if drawn.get("heat"):
+        bar = (
+            f'<div><span class="hs-heat" style="background:{HEAT_GRADIENT}"></span>'
+            f'</div><div class="hs-note">{t["heat_low"]} → {t["heat_high"]}</div>'
+        )
+        parts.append(section("heat", f"<h4>{t['layer_heat']}</h4>{bar}"))
     if drawn.get("gi"):
-        parts.append(f"<h4>{t['layer_gi']}</h4>")
-        parts += [
+        body = "".join(
             sw(GI_COLORS[k], html.escape(_labels.GI_CLASSES[k][lang]))
             for k in (3, 2, 1, -1, -2, -3)
-        ]
+        )
+        parts.append(section("gi", f"<h4>{t['layer_gi']}</h4>{body}"))
     if drawn.get("emerging"):
-        parts.append(f"<h4>{t['layer_emerging']}</h4>")
-        parts += [
+        body = "".join(
             sw(PATTERN_COLORS[p], html.escape(_labels.PATTERNS[p][lang]))
             for p in patterns
-        ]
+        )
+        parts.append(section("emerging", f"<h4>{t['layer_emerging']}</h4>{body}"))
     if drawn.get("gi") or drawn.get("emerging"):
-        parts.append(f'<div class="hs-note">{html.escape(settings)}</div>')
+        parts.append(
+            section(
+                "gi emerging", f'<div class="hs-note">{html.escape(settings)}</div>'
+            )
+        )
     if drawn.get("blind_spots"):
-        parts.append(f"<h4>{t['layer_blind_spots']}</h4>")
-        parts.append(sw(BLIND_COLOR, f"{t['rank']} 1–{ctx.style.max_blind_spots}"))
+        marker = html.escape(ctx.labels["blind_short"].format(rank=1))
+        body = (
+            f'<div><span class="hs-rank hs-leg-marker"><span>{marker}</span></span>'
+            f"{t['rank']} 1–{ctx.style.max_blind_spots}</div>"
+        )
+        parts.append(section("blind_spots", f"<h4>{t['layer_blind_spots']}</h4>{body}"))
     if drawn.get("clusters"):
-        parts.append(sw(CLUSTER_COLOR, t["layer_clusters"]))
+        parts.append(section("clusters", sw(CLUSTER_COLOR, t["layer_clusters"])))
     if drawn.get("patrol"):
-        parts.append(f"<h4>{t['layer_patrol']}</h4>")
-        parts += [
-            sw(TEAM_COLORS[i % len(TEAM_COLORS)], f"{t['team']} {team}", line=True)
+        body = "".join(
+            f'<div><span class="hs-stop hs-leg-marker"><span style="background:'
+            f'{TEAM_COLORS[i % len(TEAM_COLORS)]}">{_stop_label(team, 1)}</span></span>'
+            f"{t['team']} {team} · {t['stop'].replace('{order}', '1')}</div>"
             for i, team in enumerate(teams)
-        ]
+        )
+        parts.append(section("patrol", f"<h4>{t['layer_patrol']}</h4>{body}"))
     if drawn.get("reports"):
-        parts.append(f"<h4>{t['layer_reports']}</h4>")
+        keys = " ".join(f"reports-{i}" for i in range(len(report_layers)))
+        parts.append(section(keys, f"<h4>{t['layer_reports']}</h4>"))
         parts += [
-            sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name)
+            section(f"reports-{i}", sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name))
             for i, name in enumerate(report_layers)
         ]
     if drawn.get("weekly"):
-        parts.append(f"<h4>{t['count_scale']}</h4>")
-        parts += [
+        body = "".join(
             sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
-        ]
-    return "".join(parts)
+        )
+        parts.append(section("weekly", f"<h4>{t['count_scale']}</h4>{body}"))
+    return (
+        f'<details class="hs-fold" open><summary>{t["legend"]}</summary>'
+        + "".join(parts)
+        + "</details>"
+    )
+
+
+def _stop_label(team: str, order: object) -> str:
+    """Return a stop marker's text: team and order ("A1"; "1-2", numbered teams)."""
+    sep = "-" if team[-1:].isdigit() else ""
+    return f"{team}{sep}{order}"
 
 
 def _check_summary(problems: list[str], summary: object, backtest: object) -> None:
@@ -1334,12 +1545,97 @@ def _check_summary(problems: list[str], summary: object, backtest: object) -> No
         )
 
 
-def _pai_png_uri(backtest: Any) -> str:
-    """Draw the backtest's curves (``BacktestResult.plot``) as a ``data:`` URI."""
-    with tempfile.TemporaryDirectory(prefix="hotspots_pai_") as folder:
-        path = backtest.plot(Path(folder) / "pai.png")
-        data = Path(path).read_bytes()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+def _backtest_svg(ctx: _Ctx, backtest: Any) -> str:
+    """Draw the backtest's mean hit-rate and PAI curves as inline SVG.
+
+    The chart is text in the page, so its words follow the map language (the
+    browser draws the Chinese glyphs; no font is needed in Python) and it
+    stays offline.
+    """
+    lang = ctx.style.language
+    t = ctx.labels
+    table = backtest.summary.copy()
+    table["coverage"] = pd.to_numeric(table["coverage"], errors="coerce")
+    table = table.dropna(subset=["coverage"])
+    methods = list(pd.unique(table["method"].astype(str)))
+    if not methods:
+        return ""
+    from .backtest import METHOD_LABELS
+
+    width, height, pad_l, pad_b, pad_t = 220, 150, 34, 30, 18
+    measure = "length" if getattr(backtest, "measure", "area") == "length" else "area"
+    x_label = t[f"chart_x_{measure}"]
+    x_all = 100.0 * table["coverage"].to_numpy(dtype=float)
+    x0, x1 = 0.0, max(float(np.nanmax(x_all)), 1e-9)
+
+    def panel(column: str, title: str, scale: float, left: int) -> str:
+        y_all = scale * pd.to_numeric(table[column], errors="coerce").to_numpy(
+            dtype=float
+        )
+        y1 = float(np.nanmax(y_all)) if np.isfinite(y_all).any() else 1.0
+        y1 = y1 if y1 > 0 else 1.0
+        plot_w, plot_h = width - pad_l - 6, height - pad_b - pad_t
+
+        def px(x: float) -> float:
+            return left + pad_l + plot_w * (x - x0) / (x1 - x0)
+
+        def py(y: float) -> float:
+            return pad_t + plot_h * (1.0 - y / y1)
+
+        parts = [
+            f'<text x="{left + width / 2:.0f}" y="12" text-anchor="middle" '
+            f'font-weight="bold">{html.escape(title)}</text>',
+            f'<line x1="{px(x0):.1f}" y1="{py(0):.1f}" x2="{px(x1):.1f}" '
+            f'y2="{py(0):.1f}" stroke="#777"/>',
+            f'<line x1="{px(x0):.1f}" y1="{py(0):.1f}" x2="{px(x0):.1f}" '
+            f'y2="{py(y1):.1f}" stroke="#777"/>',
+            f'<text x="{px(x0) - 3:.1f}" y="{py(y1) + 4:.1f}" '
+            f'text-anchor="end">{y1:.3g}</text>',
+            f'<text x="{px(x0) - 3:.1f}" y="{py(0) + 4:.1f}" '
+            'text-anchor="end">0</text>',
+            f'<text x="{px(x1):.1f}" y="{py(0) + 13:.1f}" '
+            f'text-anchor="end">{x1:g}</text>',
+            f'<text x="{left + pad_l + plot_w / 2:.0f}" y="{height - 3}" '
+            f'text-anchor="middle">{html.escape(x_label)}</text>',
+        ]
+        for k, method in enumerate(methods):
+            part = table[table["method"].astype(str) == method].sort_values("coverage")
+            xs = 100.0 * part["coverage"].to_numpy(dtype=float)
+            ys = scale * pd.to_numeric(part[column], errors="coerce").to_numpy(
+                dtype=float
+            )
+            ok = np.isfinite(ys)
+            pts = " ".join(
+                f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs[ok], ys[ok], strict=True)
+            )
+            color = CATEGORY_COLORS[k % len(CATEGORY_COLORS)]
+            parts.append(
+                f'<polyline fill="none" stroke="{color}" stroke-width="1.5" '
+                f'points="{pts}"/>'
+            )
+        return "".join(parts)
+
+    legend = []
+    for k, method in enumerate(methods):
+        name = METHOD_LABELS.get(method, {}).get(lang, method)
+        color = CATEGORY_COLORS[k % len(CATEGORY_COLORS)]
+        y = height + 12 + 14 * k
+        legend.append(
+            f'<line x1="{pad_l}" y1="{y - 4}" x2="{pad_l + 16}" y2="{y - 4}" '
+            f'stroke="{color}" stroke-width="2"/>'
+            f'<text x="{pad_l + 20}" y="{y}">{_h(name)}</text>'
+        )
+    total_h = height + 14 * len(methods) + 6
+    return (
+        f'<svg class="hs-chart" width="{2 * width}"'
+        f' height="{total_h}" viewBox="0 0 {2 * width} {total_h}" font-size="10"'
+        f' font-family="sans-serif" role="img">'
+        f"<title>{html.escape(t['summary_pai_curve'])}</title>"
+        + panel("hit_rate_mean", t["chart_hit_rate"], 100.0, 0)
+        + panel("pai_mean", t["chart_pai"], 1.0, width)
+        + "".join(legend)
+        + "</svg>"
+    )
 
 
 def _fmt(value: object, *, percent: bool = False) -> str:
@@ -1348,7 +1644,7 @@ def _fmt(value: object, *, percent: bool = False) -> str:
     if pd.isna(number):
         return "–"
     if percent:
-        return f"{100.0 * float(number):.1f} %"
+        return f"{100.0 * float(number):.1f}%"
     if float(number).is_integer():
         return f"{int(number):,}"
     return f"{float(number):.2f}"
@@ -1382,8 +1678,7 @@ def _backtest_html(ctx: _Ctx, backtest: Any) -> str:
     return (
         f"<h4>{html.escape(title)}</h4><table><tr><th>{t['summary_method']}</th>"
         f"<th>{t['summary_hit_rate']}</th><th>{t['summary_pai']}</th></tr>{rows}"
-        f'</table><img src="{_pai_png_uri(backtest)}" alt="{t["summary_pai_curve"]}"'
-        f' title="{t["summary_pai_curve"]}">'
+        f"</table>{_backtest_svg(ctx, backtest)}"
     )
 
 
@@ -1494,7 +1789,9 @@ def weekly_map(
         and the weekly counts of the time control.
     week
         The week shown (a period label of the cube such as ``"2026-W47"``);
-        default the cube's last period.
+        default the cube's last period. A week without reports (none in the
+        cube's column, or ``reports`` empty) gets a visible notice, "本周无上报"
+        / "No reports this week".
     style
         Tiles, language, layers and the statistical settings for the legend.
     m
@@ -1513,7 +1810,9 @@ def weekly_map(
     Returns
     -------
     folium.Map
-        The map (``m`` itself when given).
+        The map (``m`` itself when given). A new map displays offline in
+        Jupyter: its inline HTML holds Leaflet and its plugins, as the file
+        :func:`save_map` writes does.
 
     Raises
     ------
@@ -1525,9 +1824,12 @@ def weekly_map(
 
     Examples
     --------
-    >>> m = weekly_map(style=MapStyle(tiles="none", language="en"))
-    >>> type(m).__name__
-    'Map'
+    >>> import folium
+    >>> m = weekly_map(style=MapStyle(language="en"))
+    >>> isinstance(m, folium.Map)
+    True
+    >>> "cdn.jsdelivr.net" in m._repr_html_()  # displays offline in Jupyter
+    False
     """
     if not isinstance(style, MapStyle):
         msg = f"style must be a MapStyle, got {type(style).__name__}."
@@ -1590,7 +1892,7 @@ def weekly_map(
     )
     new_map = m is None
     if m is None:
-        m = folium.Map(
+        m = _OfflineMap(
             location=[0.0, 0.0],
             zoom_start=2,
             tiles=None,
@@ -1739,11 +2041,18 @@ def weekly_map(
         show = (show - {"reports"}) | {"heat"}
 
     def add(
-        key: str, factory: str, name: str, *, extra: str = "", **assets: Any
+        key: str,
+        factory: str,
+        name: str,
+        *,
+        extra: str = "",
+        legend_key: str = "",
+        **assets: Any,
     ) -> _JsLayer:
         layer = _JsLayer(
             data,
             factory,
+            key=legend_key or key,
             name=name,
             show=key in show,
             extra=extra,
@@ -1780,6 +2089,7 @@ def weekly_map(
                 "reportLayer",
                 f"{words['layer_reports']} · {_h(cat)} ({n})",
                 extra=f", {i}",
+                legend_key=f"reports-{i}",
                 js=[("markerclusterjs", MARKERCLUSTER_JS)],
                 css=[
                     ("markerclustercss", MARKERCLUSTER_CSS),
@@ -1795,17 +2105,39 @@ def weekly_map(
         report_layers=[_h(c) for c in _mask_list(report_layers, ctx)],
         teams=[_h(t) for t in teams],
     )
-    m.add_child(_Control(legend, "bottomright", "hs-legend"))
+    m.add_child(_Control(legend, "bottomright", "hs-legend", factory="legend"))
     if new_map:
         heading = _h(style.title if style.title is not None else words["title"])
         if week is not None:
             heading += f" · {html.escape(words['week'])} {_h(week)}"
         m.add_child(_Control(heading, "topleft", "hs-title"))
         if not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
-            m.add_child(folium.LayerControl(collapsed=False))
+            control = folium.LayerControl(collapsed=False)
+            m.add_child(control)
+            # on a small screen the layer list opens folded (a button)
+            m.add_child(_Fold(control))
+    if _week_is_empty(cube, reports, week, week_index):
+        notice = words["no_reports_week"].format(week=week)
+        m.add_child(_Control(_h(notice), "topleft", "hs-notice"))
     if summary is not None:
         m.add_child(_SummaryPanel(_summary_html(ctx, summary, backtest)))
     return m
+
+
+def _week_is_empty(
+    cube: pd.DataFrame | None,
+    reports: gpd.GeoDataFrame | None,
+    week: str | None,
+    week_index: int,
+) -> bool:
+    """Whether the week shown has no reports (by the cube, else by ``reports``)."""
+    if week is None:
+        return False
+    if cube is not None and week_index >= 0:
+        totals = _cube_totals(cube)
+        column = totals.iloc[:, week_index]
+        return bool(pd.to_numeric(column, errors="coerce").fillna(0).sum() == 0)
+    return reports is not None and len(reports) == 0
 
 
 def _mask_list(values: list[str], ctx: _Ctx) -> list[str]:

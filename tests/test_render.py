@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import os
@@ -653,11 +654,9 @@ def test_summary_panel_shows_counts_and_top_blind_spots(district):
     assert "连续" not in english
 
 
-def test_summary_panel_holds_the_backtest_table_and_pai_png(
+def test_summary_panel_holds_the_backtest_table_and_curves(
     district, backtest_result, tmp_path
 ):
-    import base64
-
     m = weekly_map(
         **district,
         style=MapStyle(tiles="none"),
@@ -673,17 +672,27 @@ def test_summary_panel_holds_the_backtest_table_and_pai_png(
         r'<td class="hs-num">([^<]+)</td></tr>',
         html_text,
     )
-    assert rows == [("上期计数", "10.0 %", "2"), ("指数加权", "17.5 %", "3.50")]
-    uri = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html_text)
-    assert len(uri) == 1
-    png = base64.b64decode(uri[0])
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert len(png) < 200_000
-    # the same bytes as BacktestResult.plot, and the saved page stays offline
-    assert png == backtest_result.plot(tmp_path / "pai.png").read_bytes()
+    assert rows == [("上期计数", "10.0%", "2"), ("指数加权", "17.5%", "3.50")]
+    # the curves: inline SVG, one line per method and panel, in the map language
+    svg = re.findall(r"<svg class=\"hs-chart\".*?</svg>", html_text)
+    assert len(svg) == 1
+    assert svg[0].count("<polyline") == 4
+    for word in ("chart_hit_rate", "chart_pai", "chart_x_area", "summary_pai_curve"):
+        assert words[word] in svg[0]
+    assert "上期计数" in svg[0]
+    assert "指数加权" in svg[0]
+    assert "Hit rate" not in svg[0]
+    # hit rate of 'ewma' at 20 %: 3.5 * 0.2 = 70 %, the top of its panel
+    assert ">70<" in svg[0]
+    english = panel(
+        weekly_map(style=MapStyle(language="en"), summary={}, backtest=backtest_result)
+    )
+    assert "Hit rate (%)" in english
+    assert "share of area covered (%)" in english
+    assert "EWMA" in english
+    assert not re.search(r"[\u4e00-\u9fff]", english)
     page = save_map(m, tmp_path / "m.html").read_text(encoding="utf-8")
     assert not REMOTE.search(without_assets(page))
-    assert page.count("data:image/png;base64," + uri[0]) == 1
 
 
 def test_summary_panel_backtest_nearest_coverage_and_length():
@@ -700,7 +709,7 @@ def test_no_summary_panel_without_summary(offline_map, district, backtest_result
     assert "hs-summary" not in render(offline_map)
     m = weekly_map(**district, style=MapStyle(tiles="none"), backtest=backtest_result)
     assert panel(m) is None
-    assert "data:image/png;base64,iVBOR" not in render(m)
+    assert "hs-chart" not in render(m)
 
 
 def test_summary_panel_shows_untrusted_text_as_text(district):
@@ -769,11 +778,11 @@ def test_cluster_and_patrol_popup_columns_known_values(district):
     )
     en = {k: v["en"] for k, v in labels.MAP_LABELS.items()}
     assert d["clusters"]["cols"] == [
-        [en["n_reports"], [120]],
-        [en["category_mix"], ["占道经营 60、乱停车 60"]],
+        [en["n_reports"], ["120"]],
+        [en["category_mix"], ["占道经营 60, 乱停车 60"]],
         [en["first_report"], ["2026-11-16"]],
         [en["last_report"], ["2026-11-22"]],
-        [en["n_weeks"], [5]],
+        [en["n_weeks"], ["5"]],
     ]
     stops = dict(d["patrol"]["stops"]["cols"])
     # target_id is shown under the "target" label; times as local HH:MM
@@ -784,6 +793,221 @@ def test_cluster_and_patrol_popup_columns_known_values(district):
     ]
     assert stops[en["arrival"]] == ["08:00", "08:40", "08:20"]
     assert stops[en["departure"]] == ["08:15", "08:55", "08:35"]
-    assert stops[en["dwell_min"]] == [15, 15, 15]
+    assert stops[en["dwell_min"]] == ["15 min", "15 min", "15 min"]
     routes = dict(d["patrol"]["routes"]["cols"])
-    assert routes[en["distance_m"]] == [900, 400]
+    assert routes[en["distance_m"]] == ["900 m", "400 m"]
+    assert routes[en["duration_min"]] == ["120 min", "60 min"]
+
+
+def test_stop_times_are_clock_times_or_minutes_with_units(district):
+    """plan_patrols gives minutes from the shift start (and a clock when known)."""
+    plan = district["plan"]
+    stops = plan.stops.assign(
+        arrival=[18.0, 40.0, 20.0],
+        departure=[33.0, 55.0, 35.0],
+        arrival_clock=["08:18", None, "08:20"],
+        departure_clock=pd.NA,
+    )
+    plan = type(plan)(routes=plan.routes, stops=stops, left_out=plan.left_out)
+    for lang, minute in (("zh", "第{}分钟"), ("en", "minute {}")):
+        d = payload(weekly_map(plan=plan, style=MapStyle(tiles="none", language=lang)))
+        words = labels.map_labels(lang)
+        cols = dict(d["patrol"]["stops"]["cols"])
+        assert cols[words["arrival"]] == ["08:18", minute.format(40), "08:20"]
+        assert cols[words["departure"]] == [minute.format(m) for m in (33, 55, 35)]
+
+
+# ------------------------------------------------------- popups agree with the ledger
+@pytest.fixture(scope="module")
+def sample_ledger(sample_assigned):
+    """The committed sample's blind-spot ledger and the last week's reports."""
+    from hotspots.blindspots import blind_spots
+
+    reports, grid = sample_assigned
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reports outside the grid are expected
+        ledger = blind_spots(reports, grid)
+    when = pd.to_datetime(reports["reported_at"])
+    week = reports[when >= when.max().normalize() - pd.Timedelta(days=6)]
+    return ledger, week, grid
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_blind_spot_popups_agree_with_the_ledger(sample_ledger, lang):
+    ledger, week, grid = sample_ledger
+    words = labels.map_labels(lang)
+    d = payload(
+        weekly_map(
+            grid=grid,
+            reports=week,  # the week's reports must not change the ledger's numbers
+            blind_spots=ledger,
+            style=MapStyle(tiles="none", language=lang, layers=("blind_spots",)),
+        )
+    )
+    u = d["units"]
+    assert "tc" not in u  # nothing recomputed from this week's reports
+    rows = ledger.set_index("grid_id")
+    why, top = decode(u["why"]), decode(u["top"])
+    evidence = dict(u["ev"])
+    checked = 0
+    for i, unit in enumerate(u["id"]):
+        if u["r"][i] is None:
+            continue
+        row = rows.loc[unit]
+        assert u["r"][i] == row["rank"]
+        assert why[i] == html.escape(row[f"reason_{lang}"])
+        expected_top = row["top_categories"]
+        if lang == "en":
+            expected_top = expected_top.replace("、", ", ")
+        assert top[i] == html.escape(expected_top)
+        for col in ("periods_with_reports", "current_streak", "comebacks", "n_reports"):
+            assert evidence[words[col]][i] == f"{int(row[col]):,}", col
+        for col in ("comeback_share", "share_closed_late", "outside_share"):
+            want = None if pd.isna(row[col]) else f"{100 * row[col]:.1f}%"
+            assert evidence[words[col]][i] == want, col
+        days = row["median_days_to_close"]
+        want = None if pd.isna(days) else words["unit_days"].format(n=f"{days:.1f}")
+        assert evidence[words["median_days_to_close"]][i] == want
+        checked += 1
+    assert checked == min(30, int((ledger["score"] > 0).sum())) == 30
+
+
+def test_p_values_read_as_a_person_reads_them(district):
+    gi = district["gi"].assign(
+        gi_p=np.where(district["gi"]["gi_class"] != 0, 1e-5, 0.2)
+    )
+    d = payload(weekly_map(gi=gi, style=MapStyle(tiles="none")))
+    assert set(d["units"]["pv"]) == {"&lt; 0.001"}
+
+
+# ------------------------------------------------------------ offline in notebooks
+REMOTE_ASSET = re.compile(
+    r"<(?:script[^>]*\ssrc|link[^>]*\shref)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE
+)
+
+
+def test_inline_display_is_self_contained(district):
+    m = weekly_map(**district)
+    assert isinstance(m, folium.Map)
+    shown = m._repr_html_()
+    assert shown.startswith("<div")
+    assert "<iframe srcdoc=" in shown
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert not REMOTE_ASSET.search(page)
+    assert "cdn.jsdelivr.net" not in page
+    assert "cdnjs.cloudflare.com" not in page
+    assert asset_text("leaflet.js") in page
+    assert not REMOTE.search(without_assets(page))  # default tiles: none
+    # the same page as save_map writes, and displaying it twice changes nothing
+    assert m._repr_html_() == shown
+    assert m.get_root() is not None
+
+
+def test_default_tiles_match_the_config_default(district):
+    from hotspots.config import MapConfig
+
+    assert MapStyle().tiles == MapConfig().tiles == "none"
+    d = payload(weekly_map(**district))
+    assert "grid" in d
+    assert "streets" in d
+    assert OSM_URL not in render(weekly_map(**district))
+
+
+# -------------------------------------------------------------- an empty week
+def notices(m: folium.Map) -> list[str]:
+    found = re.findall(
+        r'htmlControl\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"topleft",\s*"hs-notice"\)',
+        render(m),
+    )
+    return [json.loads(f) for f in found]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("zh", "本周无上报"), ("en", "No reports this week")]
+)
+def test_a_week_without_reports_says_so(district, lang, text):
+    cube = district["cube"].copy()
+    cube["2026-W45"] = 0
+    style = MapStyle(language=lang)
+    m = weekly_map(
+        **{**district, "cube": cube, "week": "2026-W45", "reports": None}, style=style
+    )
+    assert notices(m) == [
+        labels.map_labels(lang)["no_reports_week"].format(week="2026-W45")
+    ]
+    assert text in notices(m)[0]
+    # a week with reports has no notice; an empty report frame without a cube has
+    assert notices(weekly_map(**{**district, "cube": cube}, style=style)) == []
+    empty = district["reports"].iloc[:0]
+    assert len(notices(weekly_map(reports=empty, week="2026-W45", style=style))) == 1
+
+
+def test_english_map_is_english_and_chinese_map_is_chinese(district, backtest_result):
+    """Every word of the page is in the map language; data stays as written."""
+    cube = district["cube"].copy()
+    kwargs = {**district, "summary": make_summary(), "backtest": backtest_result}
+    en = render(weekly_map(**kwargs, style=MapStyle(language="en")))
+    reps, plan = district["reports"], district["plan"]
+    data_words = {
+        *reps["category"],
+        *mask_personal(reps["description"], mask="[hidden]"),
+        *reps["address"],
+        *plan.stops["reason"],
+        *district["clusters"].clusters["category_mix"],
+        *district["streets"]["name"],
+    }
+    for word in sorted(data_words, key=len, reverse=True):
+        en = en.replace(word, "").replace(html.escape(word), "")
+    assert re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", en) == []
+    # and the Chinese page shows none of the English labels
+    zh = without_assets(
+        render(weekly_map(**{**kwargs, "cube": cube}, style=MapStyle(language="zh")))
+    )
+    for key in ("legend", "layer_gi", "summary", "chart_hit_rate", "rank"):
+        assert labels.map_labels("en")[key] not in zh, key
+        assert labels.map_labels("zh")[key] in zh, key
+
+
+def test_stop_labels_name_the_team_and_the_order(district):
+    plan = district["plan"]
+    d = payload(weekly_map(plan=plan))
+    assert d["patrol"]["stops"]["label"] == ["A1", "A2", "B1"]
+    numbered = type(plan)(
+        routes=plan.routes.assign(team=[1, 2]),
+        stops=plan.stops.assign(team=[1, 1, 2]),
+        left_out=plan.left_out,
+    )
+    d = payload(weekly_map(plan=numbered))
+    assert d["patrol"]["stops"]["label"] == ["1-1", "1-2", "2-1"]
+    # the legend shows the same markers: a rank circle and one stop per team
+    found = re.findall(
+        r'legend\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"bottomright"',
+        render(weekly_map(**district)),
+    )
+    legend = json.loads(found[0])
+    assert '<span class="hs-rank hs-leg-marker"><span>盲1</span>' in legend
+    assert ">A1</span>" in legend
+    assert ">B1</span>" in legend
+
+
+def legend_of(m: folium.Map) -> str:
+    found = re.findall(
+        r'legend\(\w+,\s*("(?:[^"\\]|\\.)*"),\s*"bottomright"', render(m)
+    )
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+def test_legend_sections_name_their_layers(district):
+    legend = legend_of(weekly_map(**district))
+    keys = re.findall(r'data-layer="([^"]+)"', legend)
+    assert keys[:2] == ["heat", "gi"]
+    assert {"emerging", "blind_spots", "clusters", "patrol", "weekly"} <= set(keys)
+    assert [k for k in keys if k.startswith("reports-")][-1] == "reports-5"
+    heat = re.search(r'data-layer="heat">(.*?)</div></div>', legend).group(1)
+    assert labels.map_labels("zh")["layer_heat"] in heat
+    assert "linear-gradient" in heat
+    assert legend.startswith('<details class="hs-fold" open><summary>图例</summary>')
+    # layers not drawn have no section
+    only_gi = legend_of(weekly_map(gi=district["gi"]))
+    assert re.findall(r'data-layer="([^"]+)"', only_gi) == ["gi", "gi emerging"]

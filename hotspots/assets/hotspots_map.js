@@ -115,6 +115,8 @@
         if (col[1][i] !== null) { h += row(T.evidence + " · " + col[0], fmt(col[1][i], 3)); }
       });
     }
+    var top = dec(U.top, i);
+    if (top !== null) { h += row(T.top_categories, top); }
     if (U.tc && U.tc[i][0] >= 0) {
       var tops = [];
       for (var k = 0; k < U.tc[i].length; k++) {
@@ -158,13 +160,18 @@
     });
     if (kind === "blind") {
       var group = L.featureGroup([layer]);
+      /* rank circles sit below the marker pane: patrol stops stay on top */
+      if (!map.getPane("hsRanks")) { map.createPane("hsRanks").style.zIndex = 590; }
       for (var i = 0; i < U.id.length; i++) {
         if (!filter(i)) { continue; }
+        var text = T(D, "blind_short").replace("{rank}", U.r[i]);
         var icon = L.divIcon({
-          className: "hs-rank", iconSize: [22, 22],
-          html: "<span>" + U.r[i] + "</span>"
+          className: "hs-rank", iconSize: [12 + 8 * text.length, 22],
+          html: "<span>" + text + "</span>"
         });
-        var mk = L.marker([U.rlat[i], U.rlon[i]], { icon: icon, title: T(D, "rank") + " " + U.r[i] });
+        var mk = L.marker([U.rlat[i], U.rlon[i]], {
+          icon: icon, pane: "hsRanks", title: T(D, "rank") + " " + U.r[i]
+        });
         mk._hsi = i;
         group.addLayer(mk);
       }
@@ -264,11 +271,15 @@
     group.addLayer(routes);
     var S = P.stops;
     for (var i = 0; i < S.lat.length; i++) {
+      var label = S.label ? S.label[i] : String(S.order[i]);
       var icon = L.divIcon({
-        className: "hs-stop", iconSize: [20, 20],
-        html: '<span style="background:' + S.color[i] + '">' + S.order[i] + "</span>"
+        className: "hs-stop", iconSize: [10 + 8 * label.length, 20],
+        html: '<span style="background:' + S.color[i] + '">' + label + "</span>"
       });
-      var mk = L.marker([S.lat[i], S.lon[i]], { icon: icon });
+      var mk = L.marker([S.lat[i], S.lon[i]], {
+        icon: icon, zIndexOffset: 1000,
+        title: t.team + " " + S.team[i] + " · " + t.stop.replace("{order}", S.order[i])
+      });
       mk._hsi = i;
       mk.bindPopup(function (l) {
         var j = l._hsi, h = '<div class="hs-popup"><b>' + t.team + " " + S.team[j] + " · " +
@@ -393,6 +404,17 @@
     return new Ctl().addTo(map);
   };
 
+  /* a small screen (800 x 600 and the like): controls open folded */
+  HS.smallScreen = function (map) {
+    var size = map.getSize();
+    return size.x <= 900 || size.y <= 700;
+  };
+
+  function overlaps(a, b) {
+    var r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    return r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom;
+  }
+
   HS.htmlControl = function (map, html, position, className) {
     var Ctl = L.Control.extend({
       options: { position: position },
@@ -404,7 +426,57 @@
         return div;
       }
     });
-    return new Ctl().addTo(map);
+    var ctl = new Ctl().addTo(map);
+    if (className === "hs-title") {
+      /* the title never covers a popup: it steps aside while one overlaps it */
+      var div = ctl.getContainer();
+      map.on("popupopen", function (e) {
+        var box = e.popup.getElement();
+        if (box && overlaps(div, box)) { L.DomUtil.addClass(div, "hs-aside"); }
+      });
+      map.on("popupclose", function () { L.DomUtil.removeClass(div, "hs-aside"); });
+    }
+    return ctl;
+  };
+
+  /* Layers register with a key; the legend shows the sections of those on. */
+  HS.register = function (map, layer, key) {
+    layer._hsKey = key;
+    (map._hsLayers = map._hsLayers || []).push(layer);
+    if (map._hsLegendSync) { map._hsLegendSync(); }
+  };
+
+  HS.legend = function (map, html, position, className) {
+    var ctl = HS.htmlControl(map, html, position, className), div = ctl.getContainer();
+    function sync() {
+      var on = {}, any = false;
+      (map._hsLayers || []).forEach(function (l) { if (map.hasLayer(l)) { on[l._hsKey] = true; } });
+      var parts = div.querySelectorAll("[data-layer]");
+      for (var k = 0; k < parts.length; k++) {
+        var keys = parts[k].getAttribute("data-layer").split(" "), show = false;
+        for (var q = 0; q < keys.length; q++) { if (on[keys[q]]) { show = true; } }
+        parts[k].style.display = show ? "" : "none";
+        any = any || show;
+      }
+      div.style.display = any ? "" : "none";
+    }
+    map._hsLegendSync = sync;
+    map.on("layeradd layerremove", function (e) { if (e.layer && e.layer._hsKey) { sync(); } });
+    sync();
+    if (HS.smallScreen(map)) {
+      var fold = div.querySelector("details");
+      if (fold) { fold.open = false; }
+    }
+    return ctl;
+  };
+
+  HS.foldOnSmallScreens = function (map, control) {
+    if (!HS.smallScreen(map)) { return; }
+    var box = control.getContainer();
+    control.collapse();
+    L.DomEvent.on(box, "mouseenter", control.expand, control);
+    L.DomEvent.on(box, "mouseleave", control.collapse, control);
+    map.on("click", control.collapse, control);
   };
 
   window.HotspotsMap = HS;

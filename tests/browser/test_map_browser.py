@@ -50,8 +50,8 @@ def _blank_png() -> bytes:
 class Session:
     """A page with everything it did recorded: requests, console errors, dialogs."""
 
-    def __init__(self, browser, path: Path, *, tiles: bool = False):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 860})
+    def __init__(self, browser, path: Path, *, tiles: bool = False, size=(1280, 860)):
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         self.remote: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -127,7 +127,9 @@ def test_renders_offline_with_every_layer(session, district):
     s.js("__map.removeLayer(__overlay('时空热点')); null")
     # blind spots: the polygons plus one numbered marker each
     assert s.js("window.__overlay('盲区').getLayers().length") == 1 + 30
-    assert s.js("document.querySelectorAll('.hs-rank').length") == 30
+    assert (
+        s.js("document.querySelectorAll('.leaflet-marker-icon.hs-rank').length") == 30
+    )
     # report layers start hidden and are built when switched on
     assert s.js("document.querySelectorAll('.hs-report, .hs-cluster').length") == 0
     _only(s, "问题上报")
@@ -142,7 +144,7 @@ def test_renders_offline_with_every_layer(session, district):
     s.js("__map.setZoom(13, {animate: false}); null")
     s.page.wait_for_function(f"{n_icons} <= {3 * n_cat}", timeout=5000)
     _only(s, "巡查路线")
-    assert s.js("document.querySelectorAll('.hs-stop').length") == 3
+    assert s.js("document.querySelectorAll('.leaflet-marker-icon.hs-stop').length") == 3
     assert s.js("document.querySelector('.hs-legend').textContent").count("热点") >= 3
     assert s.remote == []
     assert s.errors == []
@@ -235,7 +237,7 @@ def test_report_and_stop_popups(session, district):
     _only(s, "巡查路线")
     _close_popups(s)
     s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
-    s.page.locator(".hs-stop").first.click()
+    s.page.locator(".leaflet-marker-icon.hs-stop").first.click()
     text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
     assert "巡查组 A" in text
     assert "第1站" in text
@@ -309,7 +311,9 @@ def test_xss_payloads_never_run(
         _only(s, "盲区")
         _close_popups(s)
         s.js("__map.fitBounds(__overlay('盲区').getBounds()); null")
-        s.page.locator(".hs-rank", has_text=re.compile(r"^1$")).dispatch_event("click")
+        s.page.locator(
+            ".leaflet-marker-icon.hs-rank", has_text=re.compile(r"^盲1$")
+        ).dispatch_event("click")
         text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
         assert "<img src=x" in text
         _only(s, "巡查路线")
@@ -317,7 +321,9 @@ def test_xss_payloads_never_run(
         s.js("__map.fitBounds(__overlay('巡查路线').getBounds()); null")
         for k in range(3):
             _close_popups(s)
-            s.page.locator(".hs-stop").nth(k).dispatch_event("click")
+            s.page.locator(".leaflet-marker-icon.hs-stop").nth(k).dispatch_event(
+                "click"
+            )
             s.page.wait_for_selector(".leaflet-popup-content")
         # payloads in category names are shown as text in the layer control and legend
         control = s.js("document.querySelector('.leaflet-control-layers').textContent")
@@ -374,7 +380,7 @@ def test_amap_overlay_lands_on_the_tile_pixel(browser, district, tmp_path):
         tile = s.page.locator(f"img.leaflet-tile[src*='x={tx}&y={ty}&z={zoom}']")
         box = tile.bounding_box()
         expected = (box["x"] + px - tx * 256, box["y"] + py - ty * 256)
-        marker = s.page.locator(".hs-stop").first.bounding_box()
+        marker = s.page.locator(".leaflet-marker-icon.hs-stop").first.bounding_box()
         centre = (marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
         assert np.hypot(centre[0] - expected[0], centre[1] - expected[1]) < 1.5
         # the WGS-84 position would be hundreds of metres (many pixels) away
@@ -502,28 +508,28 @@ def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
     s = Session(browser, save_map(m, tmp_path / "summary.html"))
     try:
         details = s.page.locator(".hs-summary details")
-        image = s.page.locator(".hs-summary img")
+        chart = s.page.locator(".hs-summary svg.hs-chart")
         # collapsed at opening: the title shows, the table and the curves do not
         assert details.count() == 1
         assert s.js("document.querySelector('.hs-summary details').open") is False
-        assert not image.is_visible()
+        assert not chart.is_visible()
         s.page.locator(".hs-summary summary").click()
         assert s.js("document.querySelector('.hs-summary details').open") is True
-        image.wait_for(state="visible")
-        s.page.wait_for_function(
-            "document.querySelector('.hs-summary img').complete"
-            " && document.querySelector('.hs-summary img').naturalWidth > 0"
-        )
-        assert s.js("document.querySelector('.hs-summary img').naturalWidth") == 900
-        box = image.bounding_box()
+        chart.wait_for(state="visible")
+        box = chart.bounding_box()
         assert box["width"] > 200
+        # the chart speaks the map language
+        words = s.js("document.querySelector('.hs-summary svg').textContent")
+        assert "命中率" in words
+        assert "上期计数" in words
+        assert "Hit rate" not in words
         text = s.js("document.querySelector('.hs-summary').textContent")
         assert "1,234" in text
         assert "上期计数" in text
         # the untrusted reason is shown as text, never run
         assert '<img src=x onerror="window.__pwned=1">连续5周出现' in text
         assert s.js("window.__pwned === undefined") is True
-        assert s.js("document.querySelectorAll('.hs-summary img').length") == 1
+        assert s.js("document.querySelectorAll('.hs-summary img').length") == 0
         # a click in the panel does not reach the map
         assert s.js("document.querySelectorAll('.leaflet-popup').length") == 0
         s.page.screenshot(path=str(output_dir / "weekly_map_summary.png"))
@@ -532,5 +538,162 @@ def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
         assert s.errors == []
         assert s.remote == []
         assert s.dialogs == []
+    finally:
+        s.close()
+
+
+LEGEND_SHOWN = """() => Array.from(document.querySelectorAll('.hs-legend [data-layer]'))
+  .filter(el => el.offsetParent !== null).map(el => el.getAttribute('data-layer'))"""
+
+
+def test_legend_lists_only_the_layers_that_are_on(session):
+    s = session
+    shown = s.js(LEGEND_SHOWN)
+    # at opening: grid, streets, Gi*, blind spots and patrol are on
+    assert shown == ["gi", "gi emerging", "blind_spots", "patrol"]
+    legend = s.js("document.querySelector('.hs-legend').innerText")
+    assert "问题热力图" not in legend
+    s.js("__map.addLayer(__overlay('热力图')); null")
+    assert "heat" in s.js(LEGEND_SHOWN)
+    assert "问题热力图" in s.js("document.querySelector('.hs-legend').innerText")
+    s.js("__map.removeLayer(__overlay('Gi*')); null")
+    assert "gi" not in s.js(LEGEND_SHOWN)
+    assert "gi emerging" not in s.js(LEGEND_SHOWN)
+    # a category switched on adds its own swatch only
+    s.js(
+        "__map.addLayer(__overlays().find(l => l.name.includes('问题上报')).layer);"
+        " null"
+    )
+    assert s.js(LEGEND_SHOWN)[-2:] == [
+        "reports-0 reports-1 reports-2 reports-3 reports-4 reports-5",
+        "reports-0",
+    ]
+    # every overlay off: no legend at all
+    s.js("__overlays().forEach(l => __map.removeLayer(l.layer)); null")
+    assert s.js(LEGEND_SHOWN) == []
+    assert s.js("getComputedStyle(document.querySelector('.hs-legend')).display") == (
+        "none"
+    )
+    # the layer control's clicks drive it too
+    s.page.locator(".leaflet-control-layers-overlays").get_by_text("巡查路线").click()
+    assert s.js(LEGEND_SHOWN) == ["patrol"]
+    assert s.errors == []
+
+
+def test_rank_and_stop_markers_are_told_apart(session):
+    s = session
+    ranks = s.js(
+        "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-rank'))"
+        ".map(e => e.textContent)"
+    )
+    stops = s.js(
+        "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-stop'))"
+        ".map(e => e.textContent)"
+    )
+    assert sorted(ranks, key=lambda r: int(r[1:])) == [f"盲{k}" for k in range(1, 31)]
+    assert sorted(stops) == ["A1", "A2", "B1"]
+    shape = (
+        "(sel) => { const e = document.querySelector(sel + ' span');"
+        " const c = getComputedStyle(e); return [c.borderRadius, c.backgroundColor]; }"
+    )
+    rank_shape = s.js(shape, ".leaflet-marker-icon.hs-rank")
+    stop_shape = s.js(shape, ".leaflet-marker-icon.hs-stop")
+    assert rank_shape != stop_shape
+    # a rank circle placed on a stop never hides it: the stop is on top
+    s.js(
+        """() => {
+        const kind = (l) => l.options && l.options.icon
+            && l.options.icon.options.className;
+        const stop = Object.values(__map._layers).find(l => kind(l) === 'hs-stop');
+        const rank = Object.values(__map._layers).find(l => kind(l) === 'hs-rank');
+        rank.setLatLng(stop.getLatLng());
+        window.__stopAt = __map.latLngToContainerPoint(stop.getLatLng());
+        }"""
+    )
+    top = s.js(
+        """() => { const r = __map.getContainer().getBoundingClientRect();
+        const e = document.elementFromPoint(r.left + __stopAt.x, r.top + __stopAt.y);
+        return e.closest('.leaflet-marker-icon').className; }"""
+    )
+    assert "hs-stop" in top
+    assert "hs-rank" not in top
+
+
+def test_title_never_covers_a_popup(session):
+    s = session
+    title = s.page.locator(".hs-title")
+    assert title.is_visible()
+    box = title.bounding_box()
+    # a popup opened right under the title
+    s.js(
+        """(b) => { const r = __map.getContainer().getBoundingClientRect();
+        const ll = __map.containerPointToLatLng(
+            [b.x - r.left + b.width / 2, b.y - r.top + b.height + 100]);
+        __map.openPopup('<div style="height:90px">popup</div>', ll, {autoPan: false});
+        }""",
+        box,
+    )
+    popup = s.page.locator(".leaflet-popup")
+    popup.wait_for(state="visible")
+    p = popup.bounding_box()
+    overlap = not (
+        p["x"] + p["width"] <= box["x"]
+        or box["x"] + box["width"] <= p["x"]
+        or p["y"] + p["height"] <= box["y"]
+        or box["y"] + box["height"] <= p["y"]
+    )
+    assert overlap  # the popup reaches the title's place ...
+    assert not title.is_visible()  # ... and the title steps aside
+    s.js("__map.closePopup(); null")
+    assert title.is_visible()
+
+
+@pytest.mark.parametrize(("size", "folded"), [((800, 600), True), ((1280, 860), False)])
+def test_small_screens_fold_the_layer_list_and_legend(browser, saved, size, folded):
+    s = Session(browser, saved, size=size)
+    try:
+        expanded = "document.querySelector('.leaflet-control-layers')" + (
+            ".classList.contains('leaflet-control-layers-expanded')"
+        )
+        legend_open = "document.querySelector('.hs-legend details').open"
+        assert s.js(expanded) is (not folded)
+        assert s.js(legend_open) is (not folded)
+        s.page.screenshot(path=f"/tmp/hotspots_map_{size[0]}x{size[1]}.png")
+        if folded:
+            # a hover opens the layer list, a tap on the legend's title opens it
+            s.page.locator(".leaflet-control-layers").hover()
+            assert s.js(expanded) is True
+            s.page.mouse.move(400, 300)
+            assert s.js(expanded) is False
+            s.page.locator(".hs-legend summary").click()
+            assert s.js(legend_open) is True
+        assert s.errors == []
+    finally:
+        s.close()
+
+
+def test_english_notice_of_an_empty_week(browser, district, tmp_path):
+    cube = district["cube"].copy()
+    cube["2026-W45"] = 0
+    m = weekly_map(
+        **{**district, "cube": cube, "week": "2026-W45", "reports": None},
+        style=MapStyle(language="en"),
+    )
+    s = Session(browser, save_map(m, tmp_path / "empty.html"))
+    try:
+        notice = s.page.locator(".hs-notice")
+        assert notice.is_visible()
+        assert "No reports this week" in notice.inner_text()
+        # every label of the page is English
+        text = s.js("document.querySelector('.leaflet-control-container').innerText")
+        assert "Legend" in text
+        assert "图例" not in text
+        ranks = s.js(
+            "Array.from(document.querySelectorAll('.leaflet-marker-icon.hs-rank'))"
+            ".map(e => e.textContent)"
+        )
+        assert "#1" in ranks
+        assert all(r.startswith("#") for r in ranks)
+        assert s.errors == []
     finally:
         s.close()
