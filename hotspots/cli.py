@@ -8,12 +8,14 @@ config problem (one line saying how to fix it, no traceback), 2 a usage error.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import click
 
@@ -49,15 +51,95 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
+#: Notice prefix on stderr: the CLI's own words, never a Python warning line.
+NOTICE: Final = "提示/notice: "
+
+#: Warnings that say nothing to a user: pyogrio's complaint about the
+#: temporary name an output is written under before it is renamed into place.
+_NOISE: Final = (re.compile(r"filename extension should be '\w+' instead of"),)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+@contextlib.contextmanager
+def _notices(*, show: bool) -> Iterator[None]:
+    """Record every warning raised inside and print each as a one-line notice.
+
+    Library and third-party warnings (``warnings.warn`` from any thread) are
+    captured instead of being printed by Python with their source path; each
+    distinct message is printed once, every run (``always``: no
+    once-per-location registry hides a notice on a second call), after the
+    command finished or failed.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for item in caught:
+                text = _one_line(str(item.message))
+                if not text or text in seen or any(n.search(text) for n in _NOISE):
+                    continue
+                seen.add(text)
+                if show:
+                    click.echo(NOTICE + _cli_words(text), err=True)
+
+
+class _NoticeFormatter(logging.Formatter):
+    """Log records as one line: ``提示/notice: ...`` for warnings."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = _one_line(record.getMessage())
+        if record.levelno >= logging.ERROR:
+            return f"错误/error: {text}"
+        if record.levelno >= logging.WARNING:
+            return NOTICE + text
+        return f"{record.levelname.lower()}: {text}"
+
+
+#: Python spellings in library messages and what a CLI user writes instead
+#: (the config's TOML keys); a message from the library names the Python
+#: argument, the CLI user only has the config and the options.
+_CLI_WORDS: Final = (
+    (
+        re.compile(r"pass its encoding, e\.g\. encoding='(\w+)' or encoding='(\w+)'"),
+        r'set its encoding under [input] in the config, e.g. encoding = "\1" '
+        r'or encoding = "\2"',
+    ),
+    (
+        re.compile(r"encoding='([\w-]+)'"),
+        r'encoding = "\1" under [input]',
+    ),
+    (
+        re.compile(r"Name the source columns with mapping=, e\.g\. mapping=\{.*?\}\."),
+        "Name the source columns under [input.mapping] in the config, e.g. "
+        '"发生时间" = "reported_at", "X坐标" = "lon", "Y坐标" = "lat".',
+    ),
+    (
+        re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
+        r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',
+    ),
+)
+
+
+def _cli_words(text: str) -> str:
+    """Translate the known Python spellings of ``text`` into config terms."""
+    for pattern, replacement in _CLI_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn a HotspotsError into a one-line message and exit code 1."""
     try:
         yield
     except HotspotsError as err:
-        first = str(err).strip().splitlines()
-        text = " ".join(line.strip() for line in first) if first else repr(err)
-        raise click.ClickException(text) from err
+        text = _one_line(str(err)) or repr(err)
+        raise click.ClickException(_cli_words(text)) from err
 
 
 def _config_option(f: F) -> F:
@@ -71,13 +153,58 @@ def _config_option(f: F) -> F:
     )(f)
 
 
+#: Weeks the CLI accepts: outside them a label is a typo, not a city's data.
+WEEK_YEARS: Final = (2000, 2100)
+
+_ISO_WEEK: Final = re.compile(r"(\d{4})-[Ww](\d{1,2})")
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_week(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Validate ``--week``: an ISO week ``YYYY-Www`` or a date in the week."""
+    if value is None:
+        return None
+    text = value.strip()
+    form = (
+        "an ISO week YYYY-Www, e.g. 2026-W47 (or a date YYYY-MM-DD in the week, "
+        "e.g. 2026-11-16)"
+    )
+    iso = _ISO_WEEK.fullmatch(text)
+    try:
+        if iso is not None:
+            year = int(iso[1])
+            dt.date.fromisocalendar(year, int(iso[2]), 1)
+            text = f"{year}-W{int(iso[2]):02d}"
+        elif _DAY.fullmatch(text):
+            year = dt.date.fromisoformat(text).year
+        else:
+            msg = f"expected {form}, got {value!r}."
+            raise click.BadParameter(msg, ctx=ctx, param=param)
+    except ValueError:
+        what = "week" if iso is not None else "date"
+        msg = (
+            f"{value!r} is not an existing {what}: expected {form}; weeks run "
+            "from W01 to W52 (W53 in long years)."
+        )
+        raise click.BadParameter(msg, ctx=ctx, param=param) from None
+    low, high = WEEK_YEARS
+    if not low <= year <= high:
+        msg = f"expected a week of the years {low} to {high} as {form}, got {value!r}."
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    return text
+
+
 def _week_option(f: F) -> F:
     return click.option(
         "--week",
         "-w",
         default=None,
         metavar="YYYY-Www",
-        help="The week to analyse, e.g. 2026-W47 (default: the last complete week).",
+        callback=_check_week,
+        help="The week to analyse, e.g. 2026-W47, or a date in it (default: the "
+        "last complete week).",
     )(f)
 
 
@@ -142,16 +269,17 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
       hotspots sample --out /tmp/district
     """
     level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
-    if quiet:
-        warnings.simplefilter("ignore")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_NoticeFormatter())
+    logging.basicConfig(level=level, handlers=[handler])  # no-op if configured
     ctx.ensure_object(dict)
     ctx.obj["progress_enabled"] = not quiet
     ctx.obj["progress"] = None
 
 
 def _run(ctx: click.Context, action: Callable[[], None]) -> None:
-    with _user_errors(), _Progress(ctx.obj["progress_enabled"]) as bar:
+    show = ctx.obj["progress_enabled"]
+    with _notices(show=show), _user_errors(), _Progress(show) as bar:
         ctx.obj["progress"] = bar
         action()
 

@@ -183,7 +183,7 @@ def test_sample_regenerates_the_district(tmp_path):
     assert {"grid.geojson", "streets.geojson", "areas.geojson"} <= written
 
 
-def test_installed_console_script_runs():
+def test_installed_console_script_runs(config, tmp_path):
     script = Path(sys.executable).parent / "hotspots"
     assert script.is_file(), "install the package (pip install -e .) to get the script"
     done = subprocess.run(
@@ -199,6 +199,17 @@ def test_installed_console_script_runs():
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
+    out = tmp_path / "gi.gpkg"  # pyogrio warns about the temporary file's name
+    done = subprocess.run(
+        [str(script), "hotspots", "-c", str(config), "-w", WEEK, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "Warning" not in done.stderr
+    assert ".py:" not in done.stderr
 
 
 def test_backtest_writes_table_periods_and_plot(config, tmp_path):
@@ -247,3 +258,79 @@ def test_backtest_takes_the_configs_methods_unless_given(
     assert result.exit_code == 0, result.output
     periods = pd.read_csv(tmp_path / "backtest_periods.csv")
     assert set(periods["method"]) == {"moving"}
+
+
+@pytest.mark.parametrize(
+    ("week", "expected"),
+    [
+        ("2026-W99", "'2026-W99' is not an existing week"),
+        ("2026-47", "got '2026-47'"),
+        ("9999-W52", "expected a week of the years 2000 to 2100"),
+        ("1600-W10", "expected a week of the years 2000 to 2100"),
+        ("2026-02-30", "'2026-02-30' is not an existing date"),
+        ("W47", "got 'W47'"),
+    ],
+)
+def test_a_bad_week_names_the_option_and_the_form(config, week, expected):
+    result = run("hotspots", "-c", str(config), "-w", week)
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "'--week'" in message
+    assert expected in message
+    assert "YYYY-Www, e.g. 2026-W47" in message
+    for python in ("labels", "period_start", "-01'"):
+        assert python not in message
+
+
+def test_a_week_is_normalised_before_the_job_sees_it(config, tmp_path):
+    out = tmp_path / "gi.csv"
+    result = run("-q", "hotspots", "-c", str(config), "-w", "2026-w47", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    day = run("-q", "hotspots", "-c", str(config), "-w", "2026-11-18", "-o", str(out))
+    assert day.exit_code == 0, day.output
+
+
+def _warn_twice() -> None:
+    import warnings
+
+    warnings.warn("12 reports fall outside\nevery grid cell", UserWarning, stacklevel=1)
+    warnings.warn(
+        "The filename extension should be 'gpkg' instead of 'tmp' to conform",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+    warnings.warn("12 reports fall outside every grid cell", UserWarning, stacklevel=1)
+
+
+def test_library_warnings_become_one_line_notices(config, tmp_path, monkeypatch):
+    from hotspots import pipeline
+
+    real = pipeline.Weekly.gi
+
+    def gi(self):
+        _warn_twice()
+        return real.func(self)
+
+    monkeypatch.setattr(pipeline.Weekly, "gi", property(gi))
+    out = tmp_path / "gi.gpkg"
+    for _ in range(2):  # every run, not once per process
+        result = run("hotspots", "-c", str(config), "-w", WEEK, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        notices = [
+            line for line in result.stderr.splitlines() if line.startswith("提示/")
+        ]
+        assert notices == ["提示/notice: 12 reports fall outside every grid cell"]
+        assert "Warning" not in result.stderr
+        assert ".py:" not in result.stderr
+        assert "instead of 'tmp'" not in result.stderr
+    quiet = run("-q", "hotspots", "-c", str(config), "-w", WEEK, "-o", str(out))
+    assert "提示/" not in quiet.stderr
+
+
+def test_library_messages_speak_the_config(config, tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text("编号,时间\n1,2026-11-16\n", encoding="utf-8")
+    result = run("check", "-c", str(config), "--export", str(export))
+    assert result.exit_code == 1
+    assert "[input.mapping]" in result.output
+    assert "mapping=" not in result.output
