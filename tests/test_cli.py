@@ -334,3 +334,12 @@ def test_library_messages_speak_the_config(config, tmp_path):
     assert result.exit_code == 1
     assert "[input.mapping]" in result.output
     assert "mapping=" not in result.output
+
+
+def test_pyproject_license_is_an_spdx_string():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["license"] == "MIT"  # a table makes setuptools warn
+    assert "setuptools>=77" in meta["build-system"]["requires"]  # reads SPDX
