@@ -318,6 +318,47 @@ def weekly(
     _run(ctx, action)
 
 
+#: How many row numbers ``hotspots check`` shows per reason.
+CHECK_ROWS_SHOWN: Final = 5
+
+#: Where a reason's details start: a quoted value, a bracket, a colon.
+_REASON_DETAIL: Final = re.compile(r"\s*['\"(（:：=].*$")
+
+
+def _reason_kind(reason: str) -> str:
+    """Return a reason without its details (``unparseable reported_at 'x'``)."""
+    return _REASON_DETAIL.sub("", reason.strip()) or reason.strip()
+
+
+def _reason_summary(quarantined: Any) -> list[str]:
+    """Lines of ``hotspots check``: each reason, its count and its first rows."""
+    import pandas as pd
+
+    if not len(quarantined):
+        return []
+    rows = (
+        quarantined["row_number"]
+        if "row_number" in quarantined.columns
+        else pd.Series(quarantined.index + 1, index=quarantined.index)
+    )
+    if (
+        "source_file" in quarantined.columns
+        and quarantined["source_file"].nunique() > 1
+    ):
+        rows = quarantined["source_file"].astype(str) + ":" + rows.astype(str)
+    pairs = pd.DataFrame(
+        {"reason": quarantined["reason"].astype(str).str.split("; "), "row": rows}
+    ).explode("reason")
+    pairs["kind"] = pairs["reason"].map(_reason_kind)
+    lines = []
+    groups = pairs.groupby("kind", sort=False)["row"]
+    for kind, n in groups.size().sort_values(ascending=False, kind="stable").items():
+        first = [str(r) for r in groups.get_group(kind).head(CHECK_ROWS_SHOWN)]
+        more = ", …" if n > CHECK_ROWS_SHOWN else ""
+        lines.append(f"  {n:>6}  {kind}  (行 rows {', '.join(first)}{more})")
+    return lines
+
+
 @main.command()
 @_config_option
 @click.option(
@@ -328,20 +369,27 @@ def weekly(
     help="Check this export instead of the ones the config names.",
 )
 @click.option(
+    "--out",
+    "-o",
     "--rejected",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the quarantined rows (with reasons) to this CSV.",
+    default=Path("rejected.csv"),
+    show_default=True,
+    help="Where to write every quarantined row with its reason (a CSV; the "
+    "default is rejected.csv in the current folder).",
 )
 @click.pass_context
-def check(
-    ctx: click.Context, config: Path, export: Path | None, rejected: Path | None
-) -> None:
+def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> None:
     """Validate the exports and print a quarantine summary (no analysis).
+
+    Prints on stdout the rows read, accepted and quarantined, then each reason
+    with its count and its first row numbers (the row_number column of the
+    file); every quarantined row goes to --out.
 
     \b
     Example:
-      hotspots check --config sample_data/hotspots.toml --rejected /tmp/bad.csv
+      hotspots check --config sample_data/hotspots.toml --out /tmp/bad.csv
     """
 
     def action() -> None:
@@ -352,16 +400,15 @@ def check(
         read = job.read
         q = read.quarantined
         click.echo(
-            f"rows read {read.rows_read}, accepted {len(read.reports)}, "
-            f"quarantined {len(q)}",
-            err=True,
+            f"读取 rows read {read.rows_read}, 接收 accepted {len(read.reports)}, "
+            f"隔离 quarantined {len(q)}"
         )
-        if len(q):
-            reasons = q["reason"].str.split("; ").explode().value_counts()
-            for reason, n in reasons.items():
-                click.echo(f"  {n:>6}  {reason}", err=True)
-        if rejected is not None:
-            _out(write_csv(rejected, job.rejected()))
+        lines = _reason_summary(q)
+        if lines:
+            click.echo("隔离原因 reasons (count, first rows):")
+            click.echo("\n".join(lines))
+        path = write_csv(out, job.rejected()).resolve()
+        click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)
 

@@ -75,19 +75,41 @@ def test_data_or_config_error_is_one_line_exit_1(tmp_path):
 
 def test_check_prints_a_quarantine_summary(config, tmp_path):
     out = tmp_path / "rejected.csv"
-    result = run("check", "--config", str(config), "--rejected", str(out))
+    result = run("check", "--config", str(config), "--out", str(out))
     assert result.exit_code == 0
+    assert result.stderr == ""  # no per-row lines, no progress
     counts = re.search(
-        r"rows read (\d+), accepted (\d+), quarantined (\d+)", result.stderr
+        r"rows read (\d+), 接收 accepted (\d+), 隔离 quarantined (\d+)", result.stdout
     )
-    assert counts is not None, result.stderr
+    assert counts is not None, result.stdout
     read, accepted, quarantined = map(int, counts.groups())
     assert read == accepted + quarantined
     assert quarantined > 0
-    assert result.stdout.strip() == str(out)
+    assert result.stdout.splitlines()[-1].endswith(f": {out}")
     rejected = pd.read_csv(out)
     assert "reason" in rejected.columns
     assert len(rejected) == quarantined
+    # one line per reason, however many rows: a count and the first rows
+    groups = re.findall(r"^ +(\d+)  (.+?)  \(行 rows (.+)\)$", result.stdout, re.M)
+    assert 3 <= len(groups) <= 12
+    assert len(result.stdout.splitlines()) == len(groups) + 3
+    assert sum(int(n) for n, _, _ in groups) >= quarantined
+    for n, _, rows in groups:
+        shown = rows.removesuffix(", …").split(", ")
+        assert len(shown) == min(int(n), 5)
+        assert rows.endswith("…") == (int(n) > 5)
+    for _, reason, _ in groups:
+        assert "'" not in reason
+        assert "(" not in reason
+
+
+def test_check_writes_rejected_csv_in_the_current_folder(config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "-c", str(config))
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "rejected.csv"
+    assert written.is_file()
+    assert result.stdout.splitlines()[-1].endswith(f": {written.resolve()}")
 
 
 def test_check_export_overrides_the_configured_reports(config, tmp_path):
@@ -100,12 +122,15 @@ def test_check_export_overrides_the_configured_reports(config, tmp_path):
         "c,not a time,暴露垃圾,120.39,36.06\n",
         encoding="utf-8",
     )
-    result = run("check", "--config", str(config), "--export", str(export))
+    out = tmp_path / "bad.csv"
+    result = run("check", "-c", str(config), "--export", str(export), "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "rows read 4, accepted 2, quarantined 2" in result.stderr
-    assert "duplicate report_id 'b' (first in row 2)" in result.stderr
-    assert "unparseable reported_at 'not a time'" in result.stderr
-    assert result.stdout == ""
+    assert "rows read 4, 接收 accepted 2, 隔离 quarantined 2" in result.stdout
+    assert "     1  duplicate report_id  (行 rows 3)" in result.stdout
+    assert "     1  unparseable reported_at  (行 rows 4)" in result.stdout
+    assert result.stderr == ""
+    reasons = pd.read_csv(out)["reason"].tolist()
+    assert "unparseable reported_at 'not a time'" in reasons
 
 
 def test_weekly_writes_the_week_and_prints_paths(config, district_root):
