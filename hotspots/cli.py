@@ -608,22 +608,48 @@ def patrol(
 @_out_option(
     folder=True,
     default=Path(),
-    help="Folder to write boundaries/ and sample_data/ into.",
+    help="Folder to write boundaries/ and sample_data/ (with hotspots.toml) into.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the files of an earlier sample in --out."
 )
 @click.pass_context
-def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
-    """Regenerate the synthetic sample district (boundaries and reports).
+def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None:
+    """Generate the synthetic sample district and a config that runs it.
+
+    Writes boundaries/ (grid, streets, areas, places), sample_data/ (the
+    export, its truth tables and README) and sample_data/hotspots.toml, ready
+    for `hotspots weekly -c <out>/sample_data/hotspots.toml`. Existing files
+    are never replaced without --force.
 
     \b
     Example:
       hotspots sample --seed 7 --out /tmp/district
+      hotspots weekly -c /tmp/district/sample_data/hotspots.toml -w 2026-W47
     """
 
     def action() -> None:
-        from .synth import make_district, write_district
+        from .synth import (
+            make_district,
+            sample_paths,
+            write_district,
+            write_sample_config,
+        )
 
         district = make_district() if seed is None else make_district(seed=seed)
-        for path in write_district(district, out):
+        existing = [p for p in sample_paths(district, out) if p.exists()]
+        if existing and not force:
+            shown = ", ".join(str(p) for p in existing[:3])
+            more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+            msg = (
+                f"{len(existing)} files of the sample already exist ({shown}{more}). "
+                "Pass --force to replace them, or choose another --out folder."
+            )
+            raise click.ClickException(msg)
+        for path in [
+            *write_district(district, out),
+            write_sample_config(district, out),
+        ]:
             _out(path)
 
     _run(ctx, action)

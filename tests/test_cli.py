@@ -200,12 +200,39 @@ def test_patrol_writes_four_files(config, tmp_path):
     assert suffixes == [".csv", ".geojson", ".gpx", ".xlsx"]
 
 
-@pytest.mark.slow
-def test_sample_regenerates_the_district(tmp_path):
+@pytest.fixture(scope="module")
+def small_district():
+    from hotspots.synth import make_district
+
+    return make_district(seed=3, weeks=8, n_reports=2000)
+
+
+def test_sample_writes_a_runnable_config_and_never_overwrites(
+    tmp_path, monkeypatch, small_district
+):
+    from hotspots import synth
+
+    monkeypatch.setattr(synth, "make_district", lambda **_: small_district)
     result = run("-q", "sample", "--seed", "3", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    written = {Path(p).name for p in result.stdout.split()}
-    assert {"grid.geojson", "streets.geojson", "areas.geojson"} <= written
+    written = [Path(p) for p in result.stdout.split()]
+    assert {"grid.geojson", "streets.geojson", "areas.geojson"} <= {
+        p.name for p in written
+    }
+    config = tmp_path / "sample_data" / "hotspots.toml"
+    assert config in written
+    checked = run("check", "-c", str(config), "-o", str(tmp_path / "bad.csv"))
+    assert checked.exit_code == 0, checked.output
+    assert "accepted" in checked.stdout
+    before = {p: p.stat().st_mtime_ns for p in written}
+    again = run("sample", "--seed", "3", "--out", str(tmp_path))
+    assert again.exit_code == 1
+    assert "already exist" in again.output
+    assert "--force" in again.output
+    assert {p: p.stat().st_mtime_ns for p in written} == before
+    forced = run("-q", "sample", "--seed", "3", "--out", str(tmp_path), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert [Path(p) for p in forced.stdout.split()] == written
 
 
 def test_installed_console_script_runs(config, tmp_path):
