@@ -15,9 +15,10 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import click
+import pandas as pd
 
 from . import __version__
 from .errors import HotspotsError
@@ -413,6 +414,246 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
     _run(ctx, action)
 
 
+# -- human-facing tables (CSV and XLSX) ------------------------------------------------
+Language = Literal["zh", "en"]
+
+#: Column -> (Chinese header, English header, how the value is shown) of every
+#: table a subcommand writes as CSV or XLSX. Formats: ``text``, ``int``,
+#: ``num1``/``num2`` (decimals), ``pct`` (a share shown as a percentage, one
+#: decimal, header marked %), ``p`` (a p-value as text, ``< 0.001``), ``gi``,
+#: ``pattern``, ``status``, ``source`` (labels from hotspots.labels).
+#: The ledger's Chinese headers are those of hotspots.labels.LEDGER_HEADERS.
+_COLUMNS: Final[dict[str, tuple[str, str, str]]] = {
+    # the blind-spot ledger
+    "rank": ("排名", "Rank", "int"),
+    "grid_id": ("网格编码", "Grid cell", "text"),
+    "community_id": ("社区编码", "Community", "text"),
+    "score": ("盲区得分", "Blind-spot score", "num2"),
+    "reason": ("原因", "Reason", "text"),
+    "periods_with_reports": ("近期有案件周数", "Weeks with reports", "int"),
+    "current_streak": ("连续周数", "Current streak (weeks)", "int"),
+    "pattern": ("时空模式", "Emerging pattern", "pattern"),
+    "n_reports": ("案件数", "Reports", "int"),
+    "weighted_count": ("加权案件数", "Weighted reports", "num1"),
+    "top_categories": ("主要问题类型", "Top categories", "text"),
+    "reopened": ("返工案件数", "Reopened", "int"),
+    "comebacks": ("结案后复发数", "Comebacks after closing", "int"),
+    "comeback_share": ("复发比例", "Comeback share", "pct"),
+    "open_now": ("未结案数", "Open now", "int"),
+    "median_days_to_close": ("结案天数中位数", "Median days to close", "num1"),
+    "share_closed_late": ("超期结案比例", "Share closed late", "pct"),
+    "outside_share": ("热线与测评发现比例", "Share found by hotline/evaluators", "pct"),
+    # Gi* and emerging hot spots
+    "gi_class": ("冷热点", "Hot/cold spot", "gi"),
+    "gi_z": ("Gi* z值", "Gi* z-score", "num2"),
+    "gi_p": ("p值", "p-value", "p"),
+    "n_hot": ("热点周数", "Hot weeks", "int"),
+    "n_cold": ("冷点周数", "Cold weeks", "int"),
+    "mk_z": ("趋势z值", "Trend z-score", "num2"),
+    "mk_p": ("趋势p值", "Trend p-value", "p"),
+    "final_z": ("本周z值", "Last week's z-score", "num2"),
+    "final_p": ("本周p值", "Last week's p-value", "p"),
+    # density clusters
+    "cluster_id": ("聚类编号", "Cluster", "int"),
+    "top_category": ("主要问题类型", "Top category", "text"),
+    "category_mix": ("类型构成", "Category mix", "text"),
+    "first_report": ("首次上报", "First report", "time"),
+    "last_report": ("最近上报", "Last report", "time"),
+    "n_weeks": ("出现周数", "Weeks seen", "int"),
+    "area_m2": ("面积（平方米）", "Area (m²)", "num0"),
+    # assigned reports
+    "report_id": ("案件编号", "Report id", "text"),
+    "reported_at": ("上报时间", "Reported", "time"),
+    "category": ("问题类型", "Category", "text"),
+    "category_code": ("事项编码", "Category code", "text"),
+    "category_major": ("大类", "Category group", "text"),
+    "status": ("状态", "Status", "status"),
+    "closed_at": ("结案时间", "Closed", "time"),
+    "source": ("来源", "Source", "source"),
+    "weight": ("权重", "Weight", "num2"),
+    "reopen_count": ("返工次数", "Times reopened", "int"),
+    "description": ("描述", "Description", "text"),
+    "address": ("地址", "Address", "text"),
+    "segment_id": ("路段编码", "Street segment", "text"),
+    "street_name": ("道路", "Street", "text"),
+    "street_distance_m": ("距道路（米）", "Distance to street (m)", "num1"),
+    "district_id": ("区编码", "District", "text"),
+    "subdistrict_id": ("街道编码", "Subdistrict", "text"),
+    # every table with a geometry: a representative point, WGS-84
+    "lon": ("经度", "Longitude", "coord"),
+    "lat": ("纬度", "Latitude", "coord"),
+}
+
+#: Per subcommand: the columns of its table in order, its sort, and its sheet name.
+_TABLES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]]] = {
+    "blind_spots": (
+        (
+            "rank", "grid_id", "community_id", "score", "reason",
+            "periods_with_reports", "current_streak", "pattern", "n_reports",
+            "weighted_count", "top_categories", "reopened", "comebacks",
+            "comeback_share", "open_now", "median_days_to_close",
+            "share_closed_late", "outside_share", "lon", "lat",
+        ),
+        ("rank",),
+        "盲区台账",
+        "Blind spots",
+    ),
+    "gi": (
+        ("grid_id", "community_id", "gi_class", "gi_z", "gi_p", "lon", "lat"),
+        ("-gi_z", "grid_id"),
+        "冷热点",
+        "Hot and cold spots",
+    ),
+    "emerging": (
+        (
+            "grid_id", "community_id", "pattern", "n_hot", "n_cold", "mk_z",
+            "mk_p", "final_z", "final_p", "lon", "lat",
+        ),
+        ("pattern_order", "grid_id"),
+        "时空热点模式",
+        "Emerging patterns",
+    ),
+    "clusters": (
+        (
+            "cluster_id", "n_reports", "top_category", "category_mix",
+            "first_report", "last_report", "n_weeks", "area_m2", "lon", "lat",
+        ),
+        ("-n_reports", "cluster_id"),
+        "密度聚类",
+        "Density clusters",
+    ),
+    "assigned": (
+        (
+            "report_id", "reported_at", "category", "category_code",
+            "category_major", "status", "closed_at", "source", "weight",
+            "reopen_count", "description", "address", "grid_id", "segment_id",
+            "street_name", "street_distance_m", "district_id", "subdistrict_id",
+            "community_id", "lon", "lat",
+        ),
+        ("reported_at", "report_id"),
+        "上报归属",
+        "Assigned reports",
+    ),
+}  # fmt: skip
+
+
+def _header(column: str, language: Language) -> str:
+    from .labels import LEDGER_HEADERS
+
+    zh, en, fmt = _COLUMNS[column]
+    text = en if language == "en" else LEDGER_HEADERS.get(column, zh)
+    if fmt == "pct":
+        text += " (%)" if language == "en" else "（%）"
+    return text
+
+
+def _p_text(p: object) -> object:
+    if p is None or pd.isna(p):  # type: ignore[call-overload]
+        return None
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"  # type: ignore[arg-type]
+
+
+def _shown(values: pd.Series, fmt: str, language: Language) -> pd.Series:
+    """Return ``values`` as a person reads them in a table (see ``_COLUMNS``)."""
+    from .labels import label
+
+    def labelled(table: str) -> pd.Series:
+        def one(v: object) -> object:
+            if v is None or pd.isna(v):  # type: ignore[call-overload]
+                return None
+            try:
+                return label(table, v, language)
+            except KeyError:
+                return v
+
+        return values.map(one)
+
+    if fmt in ("gi", "pattern", "status", "source"):
+        return labelled("gi_class" if fmt == "gi" else fmt)
+    if fmt == "pct":
+        return (values.astype(float) * 100).round(1)
+    if fmt == "num0":
+        return values.astype(float).round().astype("Int64")
+    if fmt.startswith("num"):
+        return values.astype(float).round(int(fmt[3:]))
+    if fmt == "coord":
+        return values.round(6)
+    if fmt == "p":
+        return values.map(_p_text)
+    return values
+
+
+def _human_table(
+    frame: pd.DataFrame, kind: str, language: Language, private: set[str]
+) -> tuple[pd.DataFrame, str]:
+    """Return the table a person reads, and its sheet name.
+
+    Headers in ``language``, codes as labels, rounded numbers, a
+    representative point as lon/lat instead of a geometry, sorted as the
+    subcommand ranks (the ledger by rank, only units with a score above 0),
+    personal columns left out.
+    """
+    import geopandas as gpd
+
+    from .labels import PATTERNS
+
+    columns, order, sheet_zh, sheet_en = _TABLES[kind]
+    data = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+        geo = frame.geometry
+        if geo.crs is not None and not geo.crs.equals("EPSG:4326"):
+            geo = geo.to_crs("EPSG:4326")
+        points = geo.representative_point()
+        data["lon"], data["lat"] = points.x, points.y
+        data = data.drop(columns=[frame.geometry.name])
+    if kind == "blind_spots":
+        data = data[data["score"] > 0]
+        reason = "reason_en" if language == "en" else "reason_zh"
+        if reason not in data:
+            reason = "reason_zh"
+        data["reason"] = data.get(reason, pd.NA)
+    if kind == "emerging":
+        rank = {key: i for i, key in enumerate(PATTERNS) if key != "no_pattern"}
+        data["pattern_order"] = data["pattern"].map(rank).fillna(len(PATTERNS))
+    by = [c.lstrip("-") for c in order if c.lstrip("-") in data]
+    ascending = [not c.startswith("-") for c in order if c.lstrip("-") in data]
+    if by:
+        data = data.sort_values(by, ascending=ascending, kind="stable")
+    known = [c for c in columns if c in data]
+    extra = [
+        c
+        for c in data.columns
+        if c not in _COLUMNS
+        and c not in private
+        and c not in ("pattern_order", "z_series")
+        and not c.endswith(("_zh", "_en"))
+        and kind == "assigned"
+    ]  # a source's own columns are kept in the assigned reports
+    out = pd.DataFrame(
+        {_header(c, language): _shown(data[c], _COLUMNS[c][2], language) for c in known}
+    )
+    for c in extra:
+        out[c] = data[c].to_numpy()
+    return out.reset_index(drop=True), sheet_en if language == "en" else sheet_zh
+
+
+def _language_option(f: F) -> F:
+    return click.option(
+        "--language",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="Language of the headers and labels of CSV and XLSX tables.",
+    )(f)
+
+
+def _private_columns(job: Any) -> set[str]:
+    """Columns holding personal data: never written by a subcommand."""
+    from . import schema
+
+    return set(job.config.private_columns) | set(schema.PRIVATE_COLUMNS)
+
+
 def _step_command(
     name: str, attribute: str, doc: str, default_name: str
 ) -> Callable[..., None]:
@@ -421,42 +662,84 @@ def _step_command(
     @_week_option
     @_out_option(
         folder=False,
-        help=f"Output file (.geojson, .gpkg, .parquet, .csv or .xlsx; default "
-        f"{default_name} in the current folder).",
+        help=f"Output file: .csv or .xlsx (a table to read: headers in --language, "
+        f"rounded numbers, lon/lat of a point inside each unit) or .geojson, .gpkg, "
+        f".parquet (GIS layers with the package's column names); default "
+        f"{default_name} in the current folder.",
     )
+    @_language_option
     @click.pass_context
     def command(
-        ctx: click.Context, config: Path, week: str | None, out: Path | None
+        ctx: click.Context,
+        config: Path,
+        week: str | None,
+        out: Path | None,
+        language: Language,
     ) -> None:
         def action() -> None:
+            path = out if out is not None else Path(default_name)
+            _check_suffix(path)
             job = _job(ctx, config, week)
             frame = getattr(job, attribute)
             if hasattr(frame, "clusters"):
                 frame = frame.clusters
-            path = out if out is not None else Path(default_name.format(week=job.week))
-            _out(_write_frame(frame, path))
+            if out is None:
+                path = Path(default_name.format(week=job.week))
+            written = _write_frame(
+                frame,
+                path,
+                kind=attribute,
+                language=language,
+                private=_private_columns(job),
+            )
+            _out(written)
 
         _run(ctx, action)
 
     return command
 
 
-def _write_frame(frame: Any, path: Path) -> Path:
+_TABLE_SUFFIXES: Final = (".csv", ".xlsx")
+_GIS_DRIVERS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
+
+
+def _check_suffix(path: Path) -> None:
+    """Refuse an unknown output type before any work is done."""
+    known = (*_TABLE_SUFFIXES, *_GIS_DRIVERS, ".parquet")
+    if path.suffix.lower() not in known:
+        msg = (
+            f"unknown output type {path.suffix!r}: "
+            "use .csv, .xlsx, .geojson, .gpkg or .parquet."
+        )
+        raise click.BadParameter(msg, param_hint="--out")
+
+
+def _write_frame(
+    frame: Any,
+    path: Path,
+    *,
+    kind: str,
+    language: Language = "zh",
+    private: set[str] | None = None,
+) -> Path:
     import geopandas as gpd
 
     from .outputs import atomic_write, write_csv, write_xlsx
 
+    private = private or set()
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return write_csv(path, frame)
-    if suffix == ".xlsx":
-        return write_xlsx(path, frame)
+    if suffix in _TABLE_SUFFIXES:
+        table, sheet = _human_table(frame, kind, language, private)
+        if suffix == ".csv":
+            return write_csv(path, table)
+        return write_xlsx(path, table, sheet_name=sheet)
+    _check_suffix(path)
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = (
             f"cannot write a table without geometry to {path.name}: use .csv or .xlsx."
         )
         raise click.BadParameter(msg, param_hint="--out")
-    plain = frame.copy()
+    plain = frame.drop(columns=[c for c in frame.columns if c in private])
     for col in plain.columns:
         if plain[col].dtype == object and col != plain.geometry.name:
             plain[col] = plain[col].map(
@@ -464,16 +747,13 @@ def _write_frame(frame: Any, path: Path) -> Path:
             )
     if suffix == ".parquet":
         return atomic_write(path, lambda p: plain.to_parquet(p))
-    drivers = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
-    if suffix not in drivers:
-        msg = (
-            f"unknown output type {suffix!r}: "
-            "use .geojson, .gpkg, .parquet, .csv or .xlsx."
-        )
-        raise click.BadParameter(msg, param_hint="--out")
+    if suffix == ".gpkg":  # the GeoPackage standard stores times in UTC
+        for col in plain.columns:
+            if isinstance(plain[col].dtype, pd.DatetimeTZDtype):
+                plain[col] = plain[col].dt.tz_convert("UTC")
     layer = path.stem.replace(" ", "_").replace("-", "_")
     return atomic_write(
-        path, lambda p: plain.to_file(p, driver=drivers[suffix], layer=layer)
+        path, lambda p: plain.to_file(p, driver=_GIS_DRIVERS[suffix], layer=layer)
     )
 
 

@@ -161,14 +161,132 @@ def test_step_commands_write_their_frames(config, tmp_path, command, name, colum
     assert column in frame.columns
 
 
-def test_blindspots_to_xlsx_and_bad_suffix(config, tmp_path):
+_JOBS: dict = {}
+
+
+@pytest.fixture
+def shared_jobs(monkeypatch):
+    """Build each (config, week) job once for the table tests (they only write)."""
+    from hotspots import pipeline
+
+    real = pipeline.Weekly
+
+    def weekly(cfg, *, week=None, progress=None):
+        key = (repr(cfg), week)
+        if key not in _JOBS:
+            _JOBS[key] = real(cfg, week=week, progress=progress)
+        return _JOBS[key]
+
+    monkeypatch.setattr(pipeline, "Weekly", weekly)
+
+
+def _decimals(values) -> int:
+    return max(len(f"{v}".partition(".")[2]) for v in values if pd.notna(v))
+
+
+def test_blindspots_xlsx_is_the_ranked_ledger_in_chinese(config, tmp_path, shared_jobs):
     out = tmp_path / "ledger.xlsx"
     result = run("-q", "blindspots", "-c", str(config), "-w", WEEK, "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "rank" in pd.read_excel(out).columns
+    book = pd.read_excel(out, sheet_name=None)
+    assert list(book) == ["盲区台账"]
+    ledger = book["盲区台账"]
+    assert list(ledger.columns[:5]) == [
+        "排名",
+        "网格编码",
+        "社区编码",
+        "盲区得分",
+        "原因",
+    ]
+    assert {"经度", "纬度", "复发比例（%）"} <= set(ledger.columns)
+    assert "geometry" not in ledger.columns
+    assert (
+        not ledger.astype(str).apply(lambda c: c.str.startswith("POLYGON")).any().any()
+    )
+    assert ledger["排名"].tolist() == list(range(1, len(ledger) + 1))
+    assert (ledger["盲区得分"] > 0).all()
+    assert _decimals(ledger["盲区得分"]) <= 2
+    for share in ("复发比例（%）", "超期结案比例（%）", "热线与测评发现比例（%）"):
+        assert ledger[share].dropna().between(0, 100).all()
+        assert _decimals(ledger[share]) <= 1
+    assert ledger["原因"].str.contains("[\u4e00-\u9fff]").all()
+    assert ledger["纬度"].between(35, 37).all()
+
+
+def test_blindspots_in_english(config, tmp_path, shared_jobs):
+    out = tmp_path / "ledger.csv"
+    result = run(
+        "-q", "blindspots", "-c", str(config), "-w", WEEK, "-o", str(out),
+        "--language", "en",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ledger = pd.read_csv(out)
+    assert list(ledger.columns[:5]) == [
+        "Rank", "Grid cell", "Community", "Blind-spot score", "Reason",
+    ]  # fmt: skip
+    assert "Comeback share (%)" in ledger.columns
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in "".join(ledger.columns))
+    assert ledger["Reason"].str.contains("reported .*weeks").all()
+
+
+def test_unknown_output_type_is_refused_first(config):
     bad = run("-q", "blindspots", "-c", str(config), "-w", WEEK, "-o", "x.shp")
     assert bad.exit_code == 2
     assert "unknown output type '.shp'" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("command", "zh", "en", "label"),
+    [
+        ("hotspots", "冷热点", "Hot/cold spot", "Not significant"),
+        ("emerging", "时空模式", "Emerging pattern", "No pattern detected"),
+        ("clusters", "主要问题类型", "Top category", None),
+        ("assign", "上报时间", "Status", "Closed"),
+    ],
+)
+def test_step_tables_speak_the_language(
+    config, tmp_path, shared_jobs, command, zh, en, label
+):
+    out = tmp_path / f"{command}.csv"
+    result = run("-q", command, "-c", str(config), "-w", WEEK, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    chinese = pd.read_csv(out, dtype=str)
+    assert zh in chinese.columns
+    assert {"经度", "纬度"} <= set(chinese.columns)
+    assert not chinese.apply(lambda c: c.str.contains("POLYGON|POINT")).any().any()
+    result = run(
+        "-q", command, "-c", str(config), "-w", WEEK, "-o", str(out),
+        "--language", "en",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    english = pd.read_csv(out, dtype=str)
+    assert en in english.columns
+    assert {"Longitude", "Latitude"} <= set(english.columns)
+    assert len(english) == len(chinese)
+    if label is not None:
+        assert label in set(english[en])
+
+
+def test_hotspots_table_is_sorted_and_rounded(config, tmp_path, shared_jobs):
+    out = tmp_path / "gi.xlsx"
+    result = run("-q", "hotspots", "-c", str(config), "-w", WEEK, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    book = pd.read_excel(out, sheet_name=None, dtype={"p值": str})
+    gi = book["冷热点"]
+    assert gi["Gi* z值"].is_monotonic_decreasing
+    assert _decimals(gi["Gi* z值"]) <= 2
+    assert gi["p值"].str.fullmatch(r"< 0\.001|[01]\.\d{3}").all()
+    assert gi["冷热点"].iloc[0].startswith("热点")
+
+
+def test_assign_never_writes_personal_columns(config, tmp_path, shared_jobs):
+    for name in ("a.csv", "a.gpkg"):
+        out = tmp_path / name
+        result = run("-q", "assign", "-c", str(config), "-w", WEEK, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out) if name.endswith(".csv") else gpd.read_file(out)
+        for private in ("reporter_name", "reporter_phone", "上报人", "联系电话"):
+            assert private not in frame.columns
 
 
 def test_map_in_english(config, tmp_path):
