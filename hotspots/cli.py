@@ -654,6 +654,22 @@ def _private_columns(job: Any) -> set[str]:
     return set(job.config.private_columns) | set(schema.PRIVATE_COLUMNS)
 
 
+def _periods_table(result: Any, language: Language) -> pd.DataFrame:
+    """Return the per-period rows with headers and methods in ``language``."""
+    from .labels import BACKTEST_COLUMNS, FORECAST_METHODS
+
+    table: pd.DataFrame = result.periods.copy()
+    table["method"] = [
+        FORECAST_METHODS.get(str(m), {}).get(language, str(m)) for m in table["method"]
+    ]
+    num = table.select_dtypes("number").columns.drop(
+        ["n_reports", "n_units"], errors="ignore"
+    )
+    table[num] = table[num].round(3)
+    names = {c: BACKTEST_COLUMNS[c][language] for c in table if c in BACKTEST_COLUMNS}
+    return table.rename(columns=names)
+
+
 def _step_command(
     name: str, attribute: str, doc: str, default_name: str
 ) -> Callable[..., None]:
@@ -956,6 +972,7 @@ def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None
     default=Path(),
     help="Folder for backtest.csv, backtest_periods.csv and backtest_pai.png.",
 )
+@_language_option
 @click.pass_context
 def backtest_command(
     ctx: click.Context,
@@ -964,6 +981,7 @@ def backtest_command(
     weeks: int,
     methods: str | None,
     out: Path,
+    language: Language,
 ) -> None:
     """Measure how much of each week's reports the top of each forecast caught.
 
@@ -995,12 +1013,13 @@ def backtest_command(
         job = _job(ctx, config, week, analysis=changes)
         result = job.backtest
         out.mkdir(parents=True, exist_ok=True)
-        table = result.summary_table("zh")
+        table = result.summary_table(language)
         click.echo(
-            result.summary_table("en", coverage=0.05).to_string(index=False), err=True
+            result.summary_table(language, coverage=0.05).to_string(index=False),
+            err=True,
         )
         _out(write_csv(out / "backtest.csv", table))
-        _out(write_csv(out / "backtest_periods.csv", result.periods))
+        _out(write_csv(out / "backtest_periods.csv", _periods_table(result, language)))
         _out(result.plot(out / "backtest_pai.png"))
 
     _run(ctx, action)

@@ -401,8 +401,18 @@ def test_backtest_writes_table_periods_and_plot(config, tmp_path):
     names = sorted(Path(p).name for p in result.stdout.split())
     assert names == ["backtest.csv", "backtest_pai.png", "backtest_periods.csv"]
     periods = pd.read_csv(tmp_path / "backtest_periods.csv")
-    assert set(periods["method"]) == {"last", "ewma"}
-    assert set(periods["period"]) == {"2026-W46", WEEK}
+    assert set(periods["方法"]) == {"上期计数", "指数加权"}
+    assert set(periods["周期"]) == {"2026-W46", WEEK}
+    assert "平均命中率" in pd.read_csv(tmp_path / "backtest.csv").columns
+    english = run(
+        "-q", "backtest", "-c", str(config), "-w", WEEK, "--weeks", "2",
+        "--methods", "last,ewma", "-o", str(tmp_path), "--language", "en",
+    )  # fmt: skip
+    assert english.exit_code == 0, english.output
+    periods = pd.read_csv(tmp_path / "backtest_periods.csv")
+    assert set(periods["method"]) == {"last period", "EWMA"}
+    assert "hit rate" in periods.columns
+    assert "mean hit rate" in pd.read_csv(tmp_path / "backtest.csv").columns
     bad = run("backtest", "-c", str(config), "--methods", "tea-leaves")
     assert bad.exit_code == 2
     assert "got 'tea-leaves' (unknown: tea-leaves)" in bad.output
@@ -427,7 +437,7 @@ def test_backtest_takes_the_configs_methods_unless_given(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     periods = pd.read_csv(tmp_path / "backtest_periods.csv")
-    assert set(periods["method"]) == {"moving"}
+    assert set(periods["方法"]) == {"移动平均"}
 
 
 @pytest.mark.parametrize(
