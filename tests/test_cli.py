@@ -523,3 +523,27 @@ def test_pyproject_license_is_an_spdx_string():
     meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     assert meta["project"]["license"] == "MIT"  # a table makes setuptools warn
     assert "setuptools>=77" in meta["build-system"]["requires"]  # reads SPDX
+
+
+def _blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def test_readme_starts_in_chinese_and_keeps_the_two_command_quickstart():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    zh, _, en = readme.partition("## In English")
+    assert "### 快速开始" in zh
+    assert "[input.mapping]" in zh
+    for word in ("coords", "encoding", "[boundaries]"):
+        assert word in zh
+    quick_zh = zh.split("### 快速开始")[1].split("###")[0]
+    quick_en = en.split("## Quickstart")[1].split("## ")[0]
+    commands = ["bash scripts/weekly-sample.sh\n", "bash scripts/test.sh\n"]
+    assert _blocks(quick_en, "bash") == commands
+    assert _blocks(quick_zh, "bash") == commands
+    tour = _blocks(en.split("## A short tour")[1], "python")[0]
+    assert "head(30)" not in tour  # the top 30 by rank, whatever the row order
+    assert 'ledger["rank"] <= 30' in tour
+    used = set(re.findall(r"^hotspots (\w+)", readme, re.M))
+    assert used
+    assert used <= set(main.commands)
