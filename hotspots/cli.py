@@ -235,10 +235,17 @@ def _job(
     ``changes`` maps a section of the config (``map``, ``patrol``...) to the
     keys to replace in it; ``None`` values are left as configured.
     """
+    from .pipeline import Weekly
+
+    cfg = _config(config, **changes)
+    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
+
+
+def _config(config: Path, **changes: dict[str, Any]) -> Any:
+    """Load the config and override some keys per section (``None``: as is)."""
     import dataclasses
 
     from .config import load_config
-    from .pipeline import Weekly
 
     cfg = load_config(config)
     for section, keys in changes.items():
@@ -246,7 +253,7 @@ def _job(
         if given:
             new = dataclasses.replace(getattr(cfg, section), **given)
             cfg = dataclasses.replace(cfg, **{section: new})
-    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
+    return cfg
 
 
 def _out(path: Path) -> None:
@@ -289,9 +296,20 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
 @_config_option
 @_week_option
 @_out_option(folder=True, help="Output folder (default: the config's [output] folder).")
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the map and the written tables (default: the config's "
+    "[map] language).",
+)
 @click.pass_context
 def weekly(
-    ctx: click.Context, config: Path, week: str | None, out: Path | None
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    language: str | None,
 ) -> None:
     """Run the whole weekly job and write maps/<week>/.
 
@@ -308,8 +326,9 @@ def weekly(
     def action() -> None:
         from .pipeline import run_weekly
 
+        cfg = _config(config, map={"language": language})
         job = run_weekly(
-            config, week=week, output_folder=out, progress=ctx.obj["progress"]
+            cfg, week=week, output_folder=out, progress=ctx.obj["progress"]
         )
         click.echo(job.summary_text(), err=True, nl=False)
         click.echo(f"Map: {job.outputs['map']}", err=True)

@@ -134,13 +134,17 @@ def test_check_export_overrides_the_configured_reports(config, tmp_path):
 
 
 def test_weekly_writes_the_week_and_prints_paths(config, district_root):
-    result = run("-q", "weekly", "--config", str(config), "--week", WEEK)
+    result = run(
+        "-q", "weekly", "--config", str(config), "--week", WEEK, "--language", "en"
+    )
     assert result.exit_code == 0, result.output
     paths = [Path(p) for p in result.stdout.split()]
     folder = district_root / "cli_maps" / WEEK
     assert folder / "index.html" in paths
     assert all(p.is_file() for p in paths)
     assert "Map:" in result.stderr
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Recurring blind spots" in page  # --language overrides [map] language
 
 
 @pytest.mark.parametrize(
