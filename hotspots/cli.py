@@ -673,6 +673,56 @@ def _private_columns(job: Any) -> set[str]:
     return set(job.config.private_columns) | set(schema.PRIVATE_COLUMNS)
 
 
+#: English headers of the patrol plan's tables (hotspots.patrol writes Chinese).
+_PATROL_EN: Final = {
+    "队伍": "Team",
+    "顺序": "Stop",
+    "目标编号": "Target",
+    "到访次数": "Visit",
+    "到达时间": "Arrival",
+    "离开时间": "Departure",
+    "停留(分钟)": "Dwell (min)",
+    "得分": "Score",
+    "原因": "Reason",
+    "经度": "Longitude",
+    "纬度": "Latitude",
+    "停靠点数": "Stops",
+    "总得分": "Total score",
+    "用时(分钟)": "Duration (min)",
+    "距离(米)": "Distance (m)",
+    "未安排原因": "Why left out",
+}
+
+
+def _patrol_tables_en(plan: Any, ledger: Any) -> dict[str, pd.DataFrame]:
+    """Return the patrol plan's three sheets in English.
+
+    Stop reasons come from the ledger's English reasons (by grid cell); the
+    reasons a target was left out from hotspots.labels.PATROL_LEFT_OUT.
+    """
+    from . import schema
+    from .labels import PATROL_LEFT_OUT
+
+    schedule = plan.schedule()
+    if "原因" in schedule and {schema.GRID_ID, "reason_en"} <= set(ledger.columns):
+        english = dict(zip(ledger[schema.GRID_ID], ledger["reason_en"], strict=False))
+        schedule["原因"] = [
+            english.get(t, r)
+            for t, r in zip(schedule["目标编号"], schedule["原因"], strict=True)
+        ]
+    left = plan.left_out_table()
+    if "未安排原因" in left and "reason" in plan.left_out:
+        left["未安排原因"] = [
+            PATROL_LEFT_OUT.get(str(r), {}).get("en", str(r))
+            for r in plan.left_out["reason"]
+        ]
+    return {
+        "Patrol plan": schedule.rename(columns=_PATROL_EN),
+        "Routes": plan.route_summary().rename(columns=_PATROL_EN),
+        "Left out": left.rename(columns=_PATROL_EN),
+    }
+
+
 def _periods_table(result: Any, language: Language) -> pd.DataFrame:
     """Return the per-period rows with headers and methods in ``language``."""
     from .labels import BACKTEST_COLUMNS, FORECAST_METHODS
@@ -875,6 +925,7 @@ def map_command(
     "--shift-minutes", type=click.FloatRange(min=1), default=None, help="Shift length."
 )
 @click.option("--mode", type=click.Choice(["walking", "ebike", "car"]), default=None)
+@_language_option
 @click.pass_context
 def patrol(
     ctx: click.Context,
@@ -884,6 +935,7 @@ def patrol(
     teams: int | None,
     shift_minutes: float | None,
     mode: str | None,
+    language: Language,
 ) -> None:
     """Plan next week's patrol routes over the top blind spots.
 
@@ -905,13 +957,18 @@ def patrol(
             msg = "no blind spot has a score above 0 this week: nothing to patrol."
             raise HotspotsError(msg)
         folder = out if out is not None else Path()
-        for suffix, writer in (
-            ("geojson", plan.to_geojson),
-            ("gpx", plan.to_gpx),
-            ("csv", plan.to_csv),
-            ("xlsx", plan.to_xlsx),
-        ):
-            _out(writer(folder / f"patrol_plan-{job.week}.{suffix}"))
+        name = f"patrol_plan-{job.week}"
+        _out(plan.to_geojson(folder / f"{name}.geojson"))
+        _out(plan.to_gpx(folder / f"{name}.gpx"))
+        if language == "zh":
+            _out(plan.to_csv(folder / f"{name}.csv"))
+            _out(plan.to_xlsx(folder / f"{name}.xlsx"))
+        else:
+            from .outputs import write_csv, write_workbook
+
+            sheets = _patrol_tables_en(plan, job.blind_spots)
+            _out(write_csv(folder / f"{name}.csv", sheets["Patrol plan"]))
+            _out(write_workbook(folder / f"{name}.xlsx", sheets))
 
     _run(ctx, action)
 

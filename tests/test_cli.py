@@ -320,6 +320,26 @@ def test_patrol_writes_four_files(config, tmp_path):
     assert result.exit_code == 0, result.output
     suffixes = sorted(Path(p).suffix for p in result.stdout.split())
     assert suffixes == [".csv", ".geojson", ".gpx", ".xlsx"]
+    assert "队伍" in pd.read_csv(tmp_path / f"patrol_plan-{WEEK}.csv").columns
+
+
+def test_patrol_tables_in_english(config, tmp_path, shared_jobs):
+    result = run(
+        "-q", "patrol", "-c", str(config), "-w", WEEK, "--teams", "2",
+        "--out", str(tmp_path), "--language", "en",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = pd.read_excel(tmp_path / f"patrol_plan-{WEEK}.xlsx", sheet_name=None)
+    assert list(book) == ["Patrol plan", "Routes", "Left out"]
+    schedule = pd.read_csv(tmp_path / f"patrol_plan-{WEEK}.csv")
+    assert list(schedule.columns[:3]) == ["Team", "Stop", "Target"]
+    assert schedule["Reason"].str.contains("weeks").all()
+    for sheet in book.values():
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in "".join(sheet.columns))
+    if len(book["Left out"]):
+        assert (
+            not book["Left out"]["Why left out"].str.contains("[\u4e00-\u9fff]").any()
+        )
 
 
 @pytest.fixture(scope="module")
