@@ -1,8 +1,13 @@
 """The ``hotspots`` command line.
 
 Every subcommand reads the city's ``hotspots.toml``; output paths go to
-stdout, progress and messages to stderr. Exit codes: 0 success, 1 a data or
-config problem (one line saying how to fix it, no traceback), 2 a usage error.
+stdout (``check`` prints its summary there too), progress and notices to
+stderr. Warnings from the library and third parties never reach the user as
+Python prints them: each becomes one ``提示/notice:`` line. Tables written as
+CSV or XLSX are for people (headers in ``--language``, rounded numbers, no
+geometry column); GeoJSON, GeoPackage and GeoParquet keep the package's column
+names for GIS work. Exit codes: 0 success, 1 a data or config problem (one line
+saying how to fix it in config terms, no traceback), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -106,7 +111,9 @@ class _NoticeFormatter(logging.Formatter):
 #: argument, the CLI user only has the config and the options.
 _CLI_WORDS: Final = (
     (
-        re.compile(r"pass its encoding, e\.g\. encoding='(\w+)' or encoding='(\w+)'"),
+        re.compile(
+            r"pass its encoding, e\.g\. encoding='([\w-]+)' or encoding='([\w-]+)'"
+        ),
         r'set its encoding under [input] in the config, e.g. encoding = "\1" '
         r'or encoding = "\2"',
     ),
@@ -119,6 +126,16 @@ _CLI_WORDS: Final = (
         "Name the source columns under [input.mapping] in the config, e.g. "
         '"发生时间" = "reported_at", "X坐标" = "lon", "Y坐标" = "lat".',
     ),
+    (
+        re.compile(
+            r"(\w+) layer has no id column '(\w+)' (\(columns: [^)]*\))\. "
+            r"Pass id_column='<the id column>'\."
+        ),
+        r"the \1 layer has no id column '\2' \3. Rename the layer's id column to "
+        r"'\2' (see boundaries/README.md), or name it under [boundaries] in the "
+        r"config.",
+    ),
+    (re.compile(r"^(?:read_reports|read_boundaries|assign): "), ""),
     (
         re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
         r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',

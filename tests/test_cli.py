@@ -538,6 +538,30 @@ def test_library_messages_speak_the_config(config, tmp_path):
     assert result.exit_code == 1
     assert "[input.mapping]" in result.output
     assert "mapping=" not in result.output
+    assert "read_reports" not in result.output
+
+
+def test_encoding_and_id_column_advice_speak_the_config(
+    district_root, make_config, tmp_path
+):
+    gbk = make_config(district_root, "cli_utf8.toml", input={"encoding": "utf-8"})
+    result = run("check", "-c", str(gbk), "-o", str(tmp_path / "r.csv"))
+    assert result.exit_code == 1
+    assert 'encoding = "gbk"' in result.output
+    assert "[input]" in result.output
+    assert "encoding='" not in result.output
+    grid = gpd.read_file(district_root / "boundaries" / "grid.geojson")
+    grid.rename(columns={"grid_id": "网格编码"}).to_file(tmp_path / "grid.geojson")
+    renamed = make_config(
+        district_root,
+        "cli_grid.toml",
+        boundaries={"grid": str(tmp_path / "grid.geojson")},
+    )
+    result = run("-q", "hotspots", "-c", str(renamed), "-w", WEEK)
+    assert result.exit_code == 1
+    assert "id_column=" not in result.output
+    assert "[boundaries]" in result.output
+    assert "'grid_id'" in result.output
 
 
 def test_pyproject_license_is_an_spdx_string():
