@@ -282,7 +282,7 @@ def _out(path: Path) -> None:
 @click.option(
     "-v", "--verbose", count=True, help="More messages on stderr (-vv: debug)."
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no warnings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no notices.")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Find where a city's recurring problems are and where to patrol next week.
