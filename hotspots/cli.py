@@ -816,6 +816,34 @@ def _check_suffix(path: Path) -> None:
         raise click.BadParameter(msg, param_hint="--out")
 
 
+#: Columns holding identifiers and codes, never free text: left as they are.
+_ID_COLUMNS: Final = frozenset(
+    {
+        "report_id", "grid_id", "segment_id", "street_id", "district_id",
+        "subdistrict_id", "community_id", "category_code", "cluster_id",
+    }
+)  # fmt: skip
+
+
+def _masked(frame: Any) -> Any:
+    """Return ``frame`` with phone and ID numbers masked in every text column."""
+    from .privacy import mask_personal
+
+    out = frame.copy()
+    geometry = getattr(frame, "_geometry_column_name", None)
+    for col in out.columns:
+        s = out[col]
+        if col in _ID_COLUMNS or col == geometry:
+            continue
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            text = s.map(lambda v: v if isinstance(v, str) else None)
+            has_text = text.notna()
+            if has_text.any():
+                masked = mask_personal(text[has_text])
+                out[col] = s.astype(object).where(~has_text, masked.astype(object))
+    return out
+
+
 def _write_frame(
     frame: Any,
     path: Path,
@@ -830,6 +858,7 @@ def _write_frame(
 
     private = private or set()
     suffix = path.suffix.lower()
+    frame = _masked(frame)
     if suffix in _TABLE_SUFFIXES:
         table, sheet = _human_table(frame, kind, language, private)
         if suffix == ".csv":

@@ -291,6 +291,10 @@ def test_assign_never_writes_personal_columns(config, tmp_path, shared_jobs):
         frame = pd.read_csv(out) if name.endswith(".csv") else gpd.read_file(out)
         for private in ("reporter_name", "reporter_phone", "上报人", "联系电话"):
             assert private not in frame.columns
+        text = frame.drop(columns="geometry", errors="ignore").astype(str)
+        mobile = r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"
+        assert not text.apply(lambda c: c.str.contains(mobile)).any().any()
+        assert text.apply(lambda c: c.str.contains(r"\*\*\*")).any().any()
 
 
 def test_map_in_english(config, tmp_path):
