@@ -444,7 +444,7 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
         if lines:
             click.echo("隔离原因 reasons (count, first rows):")
             click.echo("\n".join(lines))
-        path = write_csv(out, job.rejected()).resolve()
+        path = write_csv(out, _masked(job.rejected())).resolve()
         click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)

@@ -16,6 +16,7 @@ from hotspots import __version__
 from hotspots.cli import main
 
 WEEK = "2026-W47"
+MOBILE = r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"  # a mainland mobile number
 COMMANDS = [
     "weekly",
     "check",
@@ -86,9 +87,10 @@ def test_check_prints_a_quarantine_summary(config, tmp_path):
     assert read == accepted + quarantined
     assert quarantined > 0
     assert result.stdout.splitlines()[-1].endswith(f": {out}")
-    rejected = pd.read_csv(out)
+    rejected = pd.read_csv(out, dtype=str)
     assert "reason" in rejected.columns
     assert len(rejected) == quarantined
+    assert not rejected.apply(lambda c: c.str.contains(MOBILE)).any().any()
     # one line per reason, however many rows: a count and the first rows
     groups = re.findall(r"^ +(\d+)  (.+?)  \(行 rows (.+)\)$", result.stdout, re.M)
     assert 3 <= len(groups) <= 12
@@ -292,8 +294,7 @@ def test_assign_never_writes_personal_columns(config, tmp_path, shared_jobs):
         for private in ("reporter_name", "reporter_phone", "上报人", "联系电话"):
             assert private not in frame.columns
         text = frame.drop(columns="geometry", errors="ignore").astype(str)
-        mobile = r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])"
-        assert not text.apply(lambda c: c.str.contains(mobile)).any().any()
+        assert not text.apply(lambda c: c.str.contains(MOBILE)).any().any()
         assert text.apply(lambda c: c.str.contains(r"\*\*\*")).any().any()
 
 
