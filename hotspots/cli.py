@@ -137,6 +137,15 @@ _CLI_WORDS: Final = (
     ),
     (re.compile(r"^(?:read_reports|read_boundaries|assign): "), ""),
     (
+        re.compile(
+            r"start must leave history before it, got '([^']+)' but the first "
+            r"report is in '([^']+)'\. Pass a later start, e\.g\. start=\[.*?\]\."
+        ),
+        r"the backtest's first week \1 has no history before it (the first report "
+        r"is in \2). Backtest fewer weeks (--weeks, or backtest_weeks under "
+        r"[analysis] in the config) or choose a later --week.",
+    ),
+    (
         re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
         r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',
     ),

@@ -447,6 +447,17 @@ def test_backtest_writes_table_periods_and_plot(config, tmp_path):
     assert "got 'tea-leaves' (unknown: tea-leaves)" in bad.output
 
 
+def test_backtest_without_history_speaks_the_options(config, tmp_path):
+    result = run(
+        "-q", "backtest", "-c", str(config), "-w", "2026-W41", "--weeks", "3",
+        "--methods", "last", "-o", str(tmp_path),
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "start=" not in result.output
+    assert "--weeks" in result.output
+    assert "backtest_weeks under [analysis]" in result.output
+
+
 def test_backtest_needs_at_least_one_method(config):
     bad = run("backtest", "-c", str(config), "--methods", " , ")
     assert bad.exit_code == 2
