@@ -138,6 +138,15 @@ _CLI_WORDS: Final = (
     (re.compile(r"^(?:read_reports|read_boundaries|assign): "), ""),
     (
         re.compile(
+            r"labels is an ISO week label '([^']+)' but freq='W-(\w+)'\. Pass a "
+            r"date such as '([^']+)', or freq='W-MON'\."
+        ),
+        r"--week \1 is an ISO week, but this city's weeks start on another day "
+        r"(week_start under [city] in the config). Give --week as a date in the "
+        r"week, e.g. \3.",
+    ),
+    (
+        re.compile(
             r"start must leave history before it, got '([^']+)' but the first "
             r"report is in '([^']+)'\. Pass a later start, e\.g\. start=\[.*?\]\."
         ),

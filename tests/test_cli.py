@@ -611,3 +611,17 @@ def test_readme_starts_in_chinese_and_keeps_the_two_command_quickstart():
     used = set(re.findall(r"^hotspots (\w+)", readme, re.M))
     assert used
     assert used <= set(main.commands)
+
+
+def test_week_advice_for_non_iso_weeks_speaks_the_options():
+    from hotspots.cli import _cli_words
+
+    library = (
+        "labels is an ISO week label '2026-W47' but freq='W-SUN'. Pass a date "
+        "such as '2026-11-16', or freq='W-MON'."
+    )
+    text = _cli_words(library)
+    assert "freq=" not in text
+    assert "labels" not in text
+    assert "week_start under [city]" in text
+    assert "e.g. 2026-11-16" in text
