@@ -1,21 +1,29 @@
 """The ``hotspots`` command line.
 
 Every subcommand reads the city's ``hotspots.toml``; output paths go to
-stdout, progress and messages to stderr. Exit codes: 0 success, 1 a data or
-config problem (one line saying how to fix it, no traceback), 2 a usage error.
+stdout (``check`` prints its summary there too), progress and notices to
+stderr. Warnings from the library and third parties never reach the user as
+Python prints them: each becomes one ``提示/notice:`` line. Tables written as
+CSV or XLSX are for people (headers in ``--language``, rounded numbers, no
+geometry column); GeoJSON, GeoPackage and GeoParquet keep the package's column
+names for GIS work. Exit codes: 0 success, 1 a data or config problem (one line
+saying how to fix it in config terms, no traceback), 2 a usage error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import click
+import pandas as pd
 
 from . import __version__
 from .errors import HotspotsError
@@ -49,15 +57,125 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
+#: Notice prefix on stderr: the CLI's own words, never a Python warning line.
+NOTICE: Final = "提示/notice: "
+
+#: Warnings that say nothing to a user: pyogrio's complaint about the
+#: temporary name an output is written under before it is renamed into place.
+_NOISE: Final = (re.compile(r"filename extension should be '\w+' instead of"),)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
+@contextlib.contextmanager
+def _notices(*, show: bool) -> Iterator[None]:
+    """Record every warning raised inside and print each as a one-line notice.
+
+    Library and third-party warnings (``warnings.warn`` from any thread) are
+    captured instead of being printed by Python with their source path; each
+    distinct message is printed once, every run (``always``: no
+    once-per-location registry hides a notice on a second call), after the
+    command finished or failed.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for item in caught:
+                text = _one_line(str(item.message))
+                if not text or text in seen or any(n.search(text) for n in _NOISE):
+                    continue
+                seen.add(text)
+                if show:
+                    click.echo(NOTICE + _cli_words(text), err=True)
+
+
+class _NoticeFormatter(logging.Formatter):
+    """Log records as one line: ``提示/notice: ...`` for warnings."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = _one_line(record.getMessage())
+        if record.levelno >= logging.ERROR:
+            return f"错误/error: {text}"
+        if record.levelno >= logging.WARNING:
+            return NOTICE + text
+        return f"{record.levelname.lower()}: {text}"
+
+
+#: Python spellings in library messages and what a CLI user writes instead
+#: (the config's TOML keys); a message from the library names the Python
+#: argument, the CLI user only has the config and the options.
+_CLI_WORDS: Final = (
+    (
+        re.compile(
+            r"pass its encoding, e\.g\. encoding='([\w-]+)' or encoding='([\w-]+)'"
+        ),
+        r'set its encoding under [input] in the config, e.g. encoding = "\1" '
+        r'or encoding = "\2"',
+    ),
+    (
+        re.compile(r"encoding='([\w-]+)'"),
+        r'encoding = "\1" under [input]',
+    ),
+    (
+        re.compile(r"Name the source columns with mapping=, e\.g\. mapping=\{.*?\}\."),
+        "Name the source columns under [input.mapping] in the config, e.g. "
+        '"发生时间" = "reported_at", "X坐标" = "lon", "Y坐标" = "lat".',
+    ),
+    (
+        re.compile(
+            r"(\w+) layer has no id column '(\w+)' (\(columns: [^)]*\))\. "
+            r"Pass id_column='<the id column>'\."
+        ),
+        r"the \1 layer has no id column '\2' \3. Rename the layer's id column to "
+        r"'\2' (see boundaries/README.md), or name it under [boundaries] in the "
+        r"config.",
+    ),
+    (re.compile(r"^(?:read_reports|read_boundaries|assign): "), ""),
+    (
+        re.compile(
+            r"labels is an ISO week label '([^']+)' but freq='W-(\w+)'\. Pass a "
+            r"date such as '([^']+)', or freq='W-MON'\."
+        ),
+        r"--week \1 is an ISO week, but this city's weeks start on another day "
+        r"(week_start under [city] in the config). Give --week as a date in the "
+        r"week, e.g. \3.",
+    ),
+    (
+        re.compile(
+            r"start must leave history before it, got '([^']+)' but the first "
+            r"report is in '([^']+)'\. Pass a later start, e\.g\. start=\[.*?\]\."
+        ),
+        r"the backtest's first week \1 has no history before it (the first report "
+        r"is in \2). Backtest fewer weeks (--weeks, or backtest_weeks under "
+        r"[analysis] in the config) or choose a later --week.",
+    ),
+    (
+        re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
+        r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',
+    ),
+)
+
+
+def _cli_words(text: str) -> str:
+    """Translate the known Python spellings of ``text`` into config terms."""
+    for pattern, replacement in _CLI_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn a HotspotsError into a one-line message and exit code 1."""
     try:
         yield
     except HotspotsError as err:
-        first = str(err).strip().splitlines()
-        text = " ".join(line.strip() for line in first) if first else repr(err)
-        raise click.ClickException(text) from err
+        text = _one_line(str(err)) or repr(err)
+        raise click.ClickException(_cli_words(text)) from err
 
 
 def _config_option(f: F) -> F:
@@ -71,13 +189,58 @@ def _config_option(f: F) -> F:
     )(f)
 
 
+#: Weeks the CLI accepts: outside them a label is a typo, not a city's data.
+WEEK_YEARS: Final = (2000, 2100)
+
+_ISO_WEEK: Final = re.compile(r"(\d{4})-[Ww](\d{1,2})")
+_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _check_week(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Validate ``--week``: an ISO week ``YYYY-Www`` or a date in the week."""
+    if value is None:
+        return None
+    text = value.strip()
+    form = (
+        "an ISO week YYYY-Www, e.g. 2026-W47 (or a date YYYY-MM-DD in the week, "
+        "e.g. 2026-11-16)"
+    )
+    iso = _ISO_WEEK.fullmatch(text)
+    try:
+        if iso is not None:
+            year = int(iso[1])
+            dt.date.fromisocalendar(year, int(iso[2]), 1)
+            text = f"{year}-W{int(iso[2]):02d}"
+        elif _DAY.fullmatch(text):
+            year = dt.date.fromisoformat(text).year
+        else:
+            msg = f"expected {form}, got {value!r}."
+            raise click.BadParameter(msg, ctx=ctx, param=param)
+    except ValueError:
+        what = "week" if iso is not None else "date"
+        msg = (
+            f"{value!r} is not an existing {what}: expected {form}; weeks run "
+            "from W01 to W52 (W53 in long years)."
+        )
+        raise click.BadParameter(msg, ctx=ctx, param=param) from None
+    low, high = WEEK_YEARS
+    if not low <= year <= high:
+        msg = f"expected a week of the years {low} to {high} as {form}, got {value!r}."
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    return text
+
+
 def _week_option(f: F) -> F:
     return click.option(
         "--week",
         "-w",
         default=None,
         metavar="YYYY-Www",
-        help="The week to analyse, e.g. 2026-W47 (default: the last complete week).",
+        callback=_check_week,
+        help="The week to analyse, e.g. 2026-W47, or a date in it (default: the "
+        "last complete week).",
     )(f)
 
 
@@ -107,10 +270,17 @@ def _job(
     ``changes`` maps a section of the config (``map``, ``patrol``...) to the
     keys to replace in it; ``None`` values are left as configured.
     """
+    from .pipeline import Weekly
+
+    cfg = _config(config, **changes)
+    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
+
+
+def _config(config: Path, **changes: dict[str, Any]) -> Any:
+    """Load the config and override some keys per section (``None``: as is)."""
     import dataclasses
 
     from .config import load_config
-    from .pipeline import Weekly
 
     cfg = load_config(config)
     for section, keys in changes.items():
@@ -118,7 +288,7 @@ def _job(
         if given:
             new = dataclasses.replace(getattr(cfg, section), **given)
             cfg = dataclasses.replace(cfg, **{section: new})
-    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
+    return cfg
 
 
 def _out(path: Path) -> None:
@@ -130,7 +300,7 @@ def _out(path: Path) -> None:
 @click.option(
     "-v", "--verbose", count=True, help="More messages on stderr (-vv: debug)."
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no warnings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, no notices.")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Find where a city's recurring problems are and where to patrol next week.
@@ -142,16 +312,17 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
       hotspots sample --out /tmp/district
     """
     level = logging.WARNING - 10 * verbose if not quiet else logging.ERROR
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
-    if quiet:
-        warnings.simplefilter("ignore")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_NoticeFormatter())
+    logging.basicConfig(level=level, handlers=[handler])  # no-op if configured
     ctx.ensure_object(dict)
     ctx.obj["progress_enabled"] = not quiet
     ctx.obj["progress"] = None
 
 
 def _run(ctx: click.Context, action: Callable[[], None]) -> None:
-    with _user_errors(), _Progress(ctx.obj["progress_enabled"]) as bar:
+    show = ctx.obj["progress_enabled"]
+    with _notices(show=show), _user_errors(), _Progress(show) as bar:
         ctx.obj["progress"] = bar
         action()
 
@@ -160,9 +331,20 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
 @_config_option
 @_week_option
 @_out_option(folder=True, help="Output folder (default: the config's [output] folder).")
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the map and the written tables (default: the config's "
+    "[map] language).",
+)
 @click.pass_context
 def weekly(
-    ctx: click.Context, config: Path, week: str | None, out: Path | None
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    language: str | None,
 ) -> None:
     """Run the whole weekly job and write maps/<week>/.
 
@@ -179,8 +361,9 @@ def weekly(
     def action() -> None:
         from .pipeline import run_weekly
 
+        cfg = _config(config, map={"language": language})
         job = run_weekly(
-            config, week=week, output_folder=out, progress=ctx.obj["progress"]
+            cfg, week=week, output_folder=out, progress=ctx.obj["progress"]
         )
         click.echo(job.summary_text(), err=True, nl=False)
         click.echo(f"Map: {job.outputs['map']}", err=True)
@@ -188,6 +371,47 @@ def weekly(
             _out(path)
 
     _run(ctx, action)
+
+
+#: How many row numbers ``hotspots check`` shows per reason.
+CHECK_ROWS_SHOWN: Final = 5
+
+#: Where a reason's details start: a quoted value, a bracket, a colon.
+_REASON_DETAIL: Final = re.compile(r"\s*['\"(（:：=].*$")
+
+
+def _reason_kind(reason: str) -> str:
+    """Return a reason without its details (``unparseable reported_at 'x'``)."""
+    return _REASON_DETAIL.sub("", reason.strip()) or reason.strip()
+
+
+def _reason_summary(quarantined: Any) -> list[str]:
+    """Lines of ``hotspots check``: each reason, its count and its first rows."""
+    import pandas as pd
+
+    if not len(quarantined):
+        return []
+    rows = (
+        quarantined["row_number"]
+        if "row_number" in quarantined.columns
+        else pd.Series(quarantined.index + 1, index=quarantined.index)
+    )
+    if (
+        "source_file" in quarantined.columns
+        and quarantined["source_file"].nunique() > 1
+    ):
+        rows = quarantined["source_file"].astype(str) + ":" + rows.astype(str)
+    pairs = pd.DataFrame(
+        {"reason": quarantined["reason"].astype(str).str.split("; "), "row": rows}
+    ).explode("reason")
+    pairs["kind"] = pairs["reason"].map(_reason_kind)
+    lines = []
+    groups = pairs.groupby("kind", sort=False)["row"]
+    for kind, n in groups.size().sort_values(ascending=False, kind="stable").items():
+        first = [str(r) for r in groups.get_group(kind).head(CHECK_ROWS_SHOWN)]
+        more = ", …" if n > CHECK_ROWS_SHOWN else ""
+        lines.append(f"  {n:>6}  {kind}  (行 rows {', '.join(first)}{more})")
+    return lines
 
 
 @main.command()
@@ -200,20 +424,27 @@ def weekly(
     help="Check this export instead of the ones the config names.",
 )
 @click.option(
+    "--out",
+    "-o",
     "--rejected",
+    "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the quarantined rows (with reasons) to this CSV.",
+    default=Path("rejected.csv"),
+    show_default=True,
+    help="Where to write every quarantined row with its reason (a CSV; the "
+    "default is rejected.csv in the current folder).",
 )
 @click.pass_context
-def check(
-    ctx: click.Context, config: Path, export: Path | None, rejected: Path | None
-) -> None:
+def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> None:
     """Validate the exports and print a quarantine summary (no analysis).
+
+    Prints on stdout the rows read, accepted and quarantined, then each reason
+    with its count and its first row numbers (the row_number column of the
+    file); every quarantined row goes to --out.
 
     \b
     Example:
-      hotspots check --config sample_data/hotspots.toml --rejected /tmp/bad.csv
+      hotspots check --config sample_data/hotspots.toml --out /tmp/bad.csv
     """
 
     def action() -> None:
@@ -224,18 +455,323 @@ def check(
         read = job.read
         q = read.quarantined
         click.echo(
-            f"rows read {read.rows_read}, accepted {len(read.reports)}, "
-            f"quarantined {len(q)}",
-            err=True,
+            f"读取 rows read {read.rows_read}, 接收 accepted {len(read.reports)}, "
+            f"隔离 quarantined {len(q)}"
         )
-        if len(q):
-            reasons = q["reason"].str.split("; ").explode().value_counts()
-            for reason, n in reasons.items():
-                click.echo(f"  {n:>6}  {reason}", err=True)
-        if rejected is not None:
-            _out(write_csv(rejected, job.rejected()))
+        lines = _reason_summary(q)
+        if lines:
+            click.echo("隔离原因 reasons (count, first rows):")
+            click.echo("\n".join(lines))
+        path = write_csv(out, _masked(job.rejected())).resolve()
+        click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)
+
+
+# -- human-facing tables (CSV and XLSX) ------------------------------------------------
+Language = Literal["zh", "en"]
+
+#: Column -> (Chinese header, English header, how the value is shown) of every
+#: table a subcommand writes as CSV or XLSX. Formats: ``text``, ``int``,
+#: ``num1``/``num2`` (decimals), ``pct`` (a share shown as a percentage, one
+#: decimal, header marked %), ``p`` (a p-value as text, ``< 0.001``), ``gi``,
+#: ``pattern``, ``status``, ``source`` (labels from hotspots.labels).
+#: The ledger's Chinese headers are those of hotspots.labels.LEDGER_HEADERS.
+_COLUMNS: Final[dict[str, tuple[str, str, str]]] = {
+    # the blind-spot ledger
+    "rank": ("排名", "Rank", "int"),
+    "grid_id": ("网格编码", "Grid cell", "text"),
+    "community_id": ("社区编码", "Community", "text"),
+    "score": ("盲区得分", "Blind-spot score", "num2"),
+    "reason": ("原因", "Reason", "text"),
+    "periods_with_reports": ("近期有案件周数", "Weeks with reports", "int"),
+    "current_streak": ("连续周数", "Current streak (weeks)", "int"),
+    "pattern": ("时空模式", "Emerging pattern", "pattern"),
+    "n_reports": ("案件数", "Reports", "int"),
+    "weighted_count": ("加权案件数", "Weighted reports", "num1"),
+    "top_categories": ("主要问题类型", "Top categories", "text"),
+    "reopened": ("返工案件数", "Reopened", "int"),
+    "comebacks": ("结案后复发数", "Comebacks after closing", "int"),
+    "comeback_share": ("复发比例", "Comeback share", "pct"),
+    "open_now": ("未结案数", "Open now", "int"),
+    "median_days_to_close": ("结案天数中位数", "Median days to close", "num1"),
+    "share_closed_late": ("超期结案比例", "Share closed late", "pct"),
+    "outside_share": ("热线与测评发现比例", "Share found by hotline/evaluators", "pct"),
+    # Gi* and emerging hot spots
+    "gi_class": ("冷热点", "Hot/cold spot", "gi"),
+    "gi_z": ("Gi* z值", "Gi* z-score", "num2"),
+    "gi_p": ("p值", "p-value", "p"),
+    "n_hot": ("热点周数", "Hot weeks", "int"),
+    "n_cold": ("冷点周数", "Cold weeks", "int"),
+    "mk_z": ("趋势z值", "Trend z-score", "num2"),
+    "mk_p": ("趋势p值", "Trend p-value", "p"),
+    "final_z": ("本周z值", "Last week's z-score", "num2"),
+    "final_p": ("本周p值", "Last week's p-value", "p"),
+    # density clusters
+    "cluster_id": ("聚类编号", "Cluster", "int"),
+    "top_category": ("主要问题类型", "Top category", "text"),
+    "category_mix": ("类型构成", "Category mix", "text"),
+    "first_report": ("首次上报", "First report", "time"),
+    "last_report": ("最近上报", "Last report", "time"),
+    "n_weeks": ("出现周数", "Weeks seen", "int"),
+    "area_m2": ("面积（平方米）", "Area (m²)", "num0"),
+    # assigned reports
+    "report_id": ("案件编号", "Report id", "text"),
+    "reported_at": ("上报时间", "Reported", "time"),
+    "category": ("问题类型", "Category", "text"),
+    "category_code": ("事项编码", "Category code", "text"),
+    "category_major": ("大类", "Category group", "text"),
+    "status": ("状态", "Status", "status"),
+    "closed_at": ("结案时间", "Closed", "time"),
+    "source": ("来源", "Source", "source"),
+    "weight": ("权重", "Weight", "num2"),
+    "reopen_count": ("返工次数", "Times reopened", "int"),
+    "description": ("描述", "Description", "text"),
+    "address": ("地址", "Address", "text"),
+    "segment_id": ("路段编码", "Street segment", "text"),
+    "street_name": ("道路", "Street", "text"),
+    "street_distance_m": ("距道路（米）", "Distance to street (m)", "num1"),
+    "district_id": ("区编码", "District", "text"),
+    "subdistrict_id": ("街道编码", "Subdistrict", "text"),
+    # every table with a geometry: a representative point, WGS-84
+    "lon": ("经度", "Longitude", "coord"),
+    "lat": ("纬度", "Latitude", "coord"),
+}
+
+#: Per subcommand: the columns of its table in order, its sort, and its sheet name.
+_TABLES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]]] = {
+    "blind_spots": (
+        (
+            "rank", "grid_id", "community_id", "score", "reason",
+            "periods_with_reports", "current_streak", "pattern", "n_reports",
+            "weighted_count", "top_categories", "reopened", "comebacks",
+            "comeback_share", "open_now", "median_days_to_close",
+            "share_closed_late", "outside_share", "lon", "lat",
+        ),
+        ("rank",),
+        "盲区台账",
+        "Blind spots",
+    ),
+    "gi": (
+        ("grid_id", "community_id", "gi_class", "gi_z", "gi_p", "lon", "lat"),
+        ("-gi_z", "grid_id"),
+        "冷热点",
+        "Hot and cold spots",
+    ),
+    "emerging": (
+        (
+            "grid_id", "community_id", "pattern", "n_hot", "n_cold", "mk_z",
+            "mk_p", "final_z", "final_p", "lon", "lat",
+        ),
+        ("pattern_order", "grid_id"),
+        "时空热点模式",
+        "Emerging patterns",
+    ),
+    "clusters": (
+        (
+            "cluster_id", "n_reports", "top_category", "category_mix",
+            "first_report", "last_report", "n_weeks", "area_m2", "lon", "lat",
+        ),
+        ("-n_reports", "cluster_id"),
+        "密度聚类",
+        "Density clusters",
+    ),
+    "assigned": (
+        (
+            "report_id", "reported_at", "category", "category_code",
+            "category_major", "status", "closed_at", "source", "weight",
+            "reopen_count", "description", "address", "grid_id", "segment_id",
+            "street_name", "street_distance_m", "district_id", "subdistrict_id",
+            "community_id", "lon", "lat",
+        ),
+        ("reported_at", "report_id"),
+        "上报归属",
+        "Assigned reports",
+    ),
+}  # fmt: skip
+
+
+def _header(column: str, language: Language) -> str:
+    from .labels import LEDGER_HEADERS
+
+    zh, en, fmt = _COLUMNS[column]
+    text = en if language == "en" else LEDGER_HEADERS.get(column, zh)
+    if fmt == "pct":
+        text += " (%)" if language == "en" else "（%）"
+    return text
+
+
+def _p_text(p: object) -> object:
+    if p is None or pd.isna(p):  # type: ignore[call-overload]
+        return None
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"  # type: ignore[arg-type]
+
+
+def _shown(values: pd.Series, fmt: str, language: Language) -> pd.Series:
+    """Return ``values`` as a person reads them in a table (see ``_COLUMNS``)."""
+    from .labels import label
+
+    def labelled(table: str) -> pd.Series:
+        def one(v: object) -> object:
+            if v is None or pd.isna(v):  # type: ignore[call-overload]
+                return None
+            try:
+                return label(table, v, language)
+            except KeyError:
+                return v
+
+        return values.map(one)
+
+    if fmt in ("gi", "pattern", "status", "source"):
+        return labelled("gi_class" if fmt == "gi" else fmt)
+    if fmt == "pct":
+        return (values.astype(float) * 100).round(1)
+    if fmt == "num0":
+        return values.astype(float).round().astype("Int64")
+    if fmt.startswith("num"):
+        return values.astype(float).round(int(fmt[3:]))
+    if fmt == "coord":
+        return values.round(6)
+    if fmt == "p":
+        return values.map(_p_text)
+    return values
+
+
+def _human_table(
+    frame: pd.DataFrame, kind: str, language: Language, private: set[str]
+) -> tuple[pd.DataFrame, str]:
+    """Return the table a person reads, and its sheet name.
+
+    Headers in ``language``, codes as labels, rounded numbers, a
+    representative point as lon/lat instead of a geometry, sorted as the
+    subcommand ranks (the ledger by rank, only units with a score above 0),
+    personal columns left out.
+    """
+    import geopandas as gpd
+
+    from .labels import PATTERNS
+
+    columns, order, sheet_zh, sheet_en = _TABLES[kind]
+    data = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame:
+        geo = frame.geometry
+        if geo.crs is not None and not geo.crs.equals("EPSG:4326"):
+            geo = geo.to_crs("EPSG:4326")
+        points = geo.representative_point()
+        data["lon"], data["lat"] = points.x, points.y
+        data = data.drop(columns=[frame.geometry.name])
+    if kind == "blind_spots":
+        data = data[data["score"] > 0]
+        reason = "reason_en" if language == "en" else "reason_zh"
+        if reason not in data:
+            reason = "reason_zh"
+        data["reason"] = data.get(reason, pd.NA)
+    if kind == "emerging":
+        rank = {key: i for i, key in enumerate(PATTERNS) if key != "no_pattern"}
+        data["pattern_order"] = data["pattern"].map(rank).fillna(len(PATTERNS))
+    by = [c.lstrip("-") for c in order if c.lstrip("-") in data]
+    ascending = [not c.startswith("-") for c in order if c.lstrip("-") in data]
+    if by:
+        data = data.sort_values(by, ascending=ascending, kind="stable")
+    known = [c for c in columns if c in data]
+    extra = [
+        c
+        for c in data.columns
+        if c not in _COLUMNS
+        and c not in private
+        and c not in ("pattern_order", "z_series")
+        and not c.endswith(("_zh", "_en"))
+        and kind == "assigned"
+    ]  # a source's own columns are kept in the assigned reports
+    out = pd.DataFrame(
+        {_header(c, language): _shown(data[c], _COLUMNS[c][2], language) for c in known}
+    )
+    for c in extra:
+        out[c] = data[c].to_numpy()
+    return out.reset_index(drop=True), sheet_en if language == "en" else sheet_zh
+
+
+def _language_option(f: F) -> F:
+    return click.option(
+        "--language",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="Language of the headers and labels of CSV and XLSX tables.",
+    )(f)
+
+
+def _private_columns(job: Any) -> set[str]:
+    """Columns holding personal data: never written by a subcommand."""
+    from . import schema
+
+    return set(job.config.private_columns) | set(schema.PRIVATE_COLUMNS)
+
+
+#: English headers of the patrol plan's tables (hotspots.patrol writes Chinese).
+_PATROL_EN: Final = {
+    "队伍": "Team",
+    "顺序": "Stop",
+    "目标编号": "Target",
+    "到访次数": "Visit",
+    "到达时间": "Arrival",
+    "离开时间": "Departure",
+    "停留(分钟)": "Dwell (min)",
+    "得分": "Score",
+    "原因": "Reason",
+    "经度": "Longitude",
+    "纬度": "Latitude",
+    "停靠点数": "Stops",
+    "总得分": "Total score",
+    "用时(分钟)": "Duration (min)",
+    "距离(米)": "Distance (m)",
+    "未安排原因": "Why left out",
+}
+
+
+def _patrol_tables_en(plan: Any, ledger: Any) -> dict[str, pd.DataFrame]:
+    """Return the patrol plan's three sheets in English.
+
+    Stop reasons come from the ledger's English reasons (by grid cell); the
+    reasons a target was left out from hotspots.labels.PATROL_LEFT_OUT.
+    """
+    from . import schema
+    from .labels import PATROL_LEFT_OUT
+
+    schedule = plan.schedule()
+    if "原因" in schedule and {schema.GRID_ID, "reason_en"} <= set(ledger.columns):
+        english = dict(zip(ledger[schema.GRID_ID], ledger["reason_en"], strict=False))
+        schedule["原因"] = [
+            english.get(t, r)
+            for t, r in zip(schedule["目标编号"], schedule["原因"], strict=True)
+        ]
+    left = plan.left_out_table()
+    if "未安排原因" in left and "reason" in plan.left_out:
+        left["未安排原因"] = [
+            PATROL_LEFT_OUT.get(str(r), {}).get("en", str(r))
+            for r in plan.left_out["reason"]
+        ]
+    return {
+        "Patrol plan": schedule.rename(columns=_PATROL_EN),
+        "Routes": plan.route_summary().rename(columns=_PATROL_EN),
+        "Left out": left.rename(columns=_PATROL_EN),
+    }
+
+
+def _periods_table(result: Any, language: Language) -> pd.DataFrame:
+    """Return the per-period rows with headers and methods in ``language``."""
+    from .labels import BACKTEST_COLUMNS, FORECAST_METHODS
+
+    table: pd.DataFrame = result.periods.copy()
+    table["method"] = [
+        FORECAST_METHODS.get(str(m), {}).get(language, str(m)) for m in table["method"]
+    ]
+    num = table.select_dtypes("number").columns.drop(
+        ["n_reports", "n_units"], errors="ignore"
+    )
+    table[num] = table[num].round(3)
+    names = {c: BACKTEST_COLUMNS[c][language] for c in table if c in BACKTEST_COLUMNS}
+    return table.rename(columns=names)
 
 
 def _step_command(
@@ -246,42 +782,113 @@ def _step_command(
     @_week_option
     @_out_option(
         folder=False,
-        help=f"Output file (.geojson, .gpkg, .parquet, .csv or .xlsx; default "
-        f"{default_name} in the current folder).",
+        help=f"Output file: .csv or .xlsx (a table to read: headers in --language, "
+        f"rounded numbers, lon/lat of a point inside each unit) or .geojson, .gpkg, "
+        f".parquet (GIS layers with the package's column names); default "
+        f"{default_name} in the current folder.",
     )
+    @_language_option
     @click.pass_context
     def command(
-        ctx: click.Context, config: Path, week: str | None, out: Path | None
+        ctx: click.Context,
+        config: Path,
+        week: str | None,
+        out: Path | None,
+        language: Language,
     ) -> None:
         def action() -> None:
+            path = out if out is not None else Path(default_name)
+            _check_suffix(path)
             job = _job(ctx, config, week)
             frame = getattr(job, attribute)
             if hasattr(frame, "clusters"):
                 frame = frame.clusters
-            path = out if out is not None else Path(default_name.format(week=job.week))
-            _out(_write_frame(frame, path))
+            if out is None:
+                path = Path(default_name.format(week=job.week))
+            written = _write_frame(
+                frame,
+                path,
+                kind=attribute,
+                language=language,
+                private=_private_columns(job),
+            )
+            _out(written)
 
         _run(ctx, action)
 
     return command
 
 
-def _write_frame(frame: Any, path: Path) -> Path:
+_TABLE_SUFFIXES: Final = (".csv", ".xlsx")
+_GIS_DRIVERS: Final = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
+
+
+def _check_suffix(path: Path) -> None:
+    """Refuse an unknown output type before any work is done."""
+    known = (*_TABLE_SUFFIXES, *_GIS_DRIVERS, ".parquet")
+    if path.suffix.lower() not in known:
+        msg = (
+            f"unknown output type {path.suffix!r}: "
+            "use .csv, .xlsx, .geojson, .gpkg or .parquet."
+        )
+        raise click.BadParameter(msg, param_hint="--out")
+
+
+#: Columns holding identifiers and codes, never free text: left as they are.
+_ID_COLUMNS: Final = frozenset(
+    {
+        "report_id", "grid_id", "segment_id", "street_id", "district_id",
+        "subdistrict_id", "community_id", "category_code", "cluster_id",
+    }
+)  # fmt: skip
+
+
+def _masked(frame: Any) -> Any:
+    """Return ``frame`` with phone and ID numbers masked in every text column."""
+    from .privacy import mask_personal
+
+    out = frame.copy()
+    geometry = getattr(frame, "_geometry_column_name", None)
+    for col in out.columns:
+        s = out[col]
+        if col in _ID_COLUMNS or col == geometry:
+            continue
+        if pd.api.types.is_string_dtype(s) or s.dtype == object:
+            text = s.map(lambda v: v if isinstance(v, str) else None)
+            has_text = text.notna()
+            if has_text.any():
+                masked = mask_personal(text[has_text])
+                out[col] = s.astype(object).where(~has_text, masked.astype(object))
+    return out
+
+
+def _write_frame(
+    frame: Any,
+    path: Path,
+    *,
+    kind: str,
+    language: Language = "zh",
+    private: set[str] | None = None,
+) -> Path:
     import geopandas as gpd
 
     from .outputs import atomic_write, write_csv, write_xlsx
 
+    private = private or set()
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return write_csv(path, frame)
-    if suffix == ".xlsx":
-        return write_xlsx(path, frame)
+    frame = _masked(frame)
+    if suffix in _TABLE_SUFFIXES:
+        table, sheet = _human_table(frame, kind, language, private)
+        if suffix == ".csv":
+            return write_csv(path, table)
+        return write_xlsx(path, table, sheet_name=sheet)
+    _check_suffix(path)
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = (
             f"cannot write a table without geometry to {path.name}: use .csv or .xlsx."
         )
         raise click.BadParameter(msg, param_hint="--out")
-    plain = frame.copy()
+    plain = frame.drop(columns=[c for c in frame.columns if c in private])
     for col in plain.columns:
         if plain[col].dtype == object and col != plain.geometry.name:
             plain[col] = plain[col].map(
@@ -289,16 +896,13 @@ def _write_frame(frame: Any, path: Path) -> Path:
             )
     if suffix == ".parquet":
         return atomic_write(path, lambda p: plain.to_parquet(p))
-    drivers = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
-    if suffix not in drivers:
-        msg = (
-            f"unknown output type {suffix!r}: "
-            "use .geojson, .gpkg, .parquet, .csv or .xlsx."
-        )
-        raise click.BadParameter(msg, param_hint="--out")
+    if suffix == ".gpkg":  # the GeoPackage standard stores times in UTC
+        for col in plain.columns:
+            if isinstance(plain[col].dtype, pd.DatetimeTZDtype):
+                plain[col] = plain[col].dt.tz_convert("UTC")
     layer = path.stem.replace(" ", "_").replace("-", "_")
     return atomic_write(
-        path, lambda p: plain.to_file(p, driver=drivers[suffix], layer=layer)
+        path, lambda p: plain.to_file(p, driver=_GIS_DRIVERS[suffix], layer=layer)
     )
 
 
@@ -385,6 +989,7 @@ def map_command(
     "--shift-minutes", type=click.FloatRange(min=1), default=None, help="Shift length."
 )
 @click.option("--mode", type=click.Choice(["walking", "ebike", "car"]), default=None)
+@_language_option
 @click.pass_context
 def patrol(
     ctx: click.Context,
@@ -394,6 +999,7 @@ def patrol(
     teams: int | None,
     shift_minutes: float | None,
     mode: str | None,
+    language: Language,
 ) -> None:
     """Plan next week's patrol routes over the top blind spots.
 
@@ -415,13 +1021,18 @@ def patrol(
             msg = "no blind spot has a score above 0 this week: nothing to patrol."
             raise HotspotsError(msg)
         folder = out if out is not None else Path()
-        for suffix, writer in (
-            ("geojson", plan.to_geojson),
-            ("gpx", plan.to_gpx),
-            ("csv", plan.to_csv),
-            ("xlsx", plan.to_xlsx),
-        ):
-            _out(writer(folder / f"patrol_plan-{job.week}.{suffix}"))
+        name = f"patrol_plan-{job.week}"
+        _out(plan.to_geojson(folder / f"{name}.geojson"))
+        _out(plan.to_gpx(folder / f"{name}.gpx"))
+        if language == "zh":
+            _out(plan.to_csv(folder / f"{name}.csv"))
+            _out(plan.to_xlsx(folder / f"{name}.xlsx"))
+        else:
+            from .outputs import write_csv, write_workbook
+
+            sheets = _patrol_tables_en(plan, job.blind_spots)
+            _out(write_csv(folder / f"{name}.csv", sheets["Patrol plan"]))
+            _out(write_workbook(folder / f"{name}.xlsx", sheets))
 
     _run(ctx, action)
 
@@ -433,22 +1044,48 @@ def patrol(
 @_out_option(
     folder=True,
     default=Path(),
-    help="Folder to write boundaries/ and sample_data/ into.",
+    help="Folder to write boundaries/ and sample_data/ (with hotspots.toml) into.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace the files of an earlier sample in --out."
 )
 @click.pass_context
-def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
-    """Regenerate the synthetic sample district (boundaries and reports).
+def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None:
+    """Generate the synthetic sample district and a config that runs it.
+
+    Writes boundaries/ (grid, streets, areas, places), sample_data/ (the
+    export, its truth tables and README) and sample_data/hotspots.toml, ready
+    for `hotspots weekly -c <out>/sample_data/hotspots.toml`. Existing files
+    are never replaced without --force.
 
     \b
     Example:
       hotspots sample --seed 7 --out /tmp/district
+      hotspots weekly -c /tmp/district/sample_data/hotspots.toml -w 2026-W47
     """
 
     def action() -> None:
-        from .synth import make_district, write_district
+        from .synth import (
+            make_district,
+            sample_paths,
+            write_district,
+            write_sample_config,
+        )
 
         district = make_district() if seed is None else make_district(seed=seed)
-        for path in write_district(district, out):
+        existing = [p for p in sample_paths(district, out) if p.exists()]
+        if existing and not force:
+            shown = ", ".join(str(p) for p in existing[:3])
+            more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+            msg = (
+                f"{len(existing)} files of the sample already exist ({shown}{more}). "
+                "Pass --force to replace them, or choose another --out folder."
+            )
+            raise click.ClickException(msg)
+        for path in [
+            *write_district(district, out),
+            write_sample_config(district, out),
+        ]:
             _out(path)
 
     _run(ctx, action)
@@ -475,6 +1112,7 @@ def sample(ctx: click.Context, seed: int | None, out: Path) -> None:
     default=Path(),
     help="Folder for backtest.csv, backtest_periods.csv and backtest_pai.png.",
 )
+@_language_option
 @click.pass_context
 def backtest_command(
     ctx: click.Context,
@@ -483,6 +1121,7 @@ def backtest_command(
     weeks: int,
     methods: str | None,
     out: Path,
+    language: Language,
 ) -> None:
     """Measure how much of each week's reports the top of each forecast caught.
 
@@ -514,12 +1153,13 @@ def backtest_command(
         job = _job(ctx, config, week, analysis=changes)
         result = job.backtest
         out.mkdir(parents=True, exist_ok=True)
-        table = result.summary_table("zh")
+        table = result.summary_table(language)
         click.echo(
-            result.summary_table("en", coverage=0.05).to_string(index=False), err=True
+            result.summary_table(language, coverage=0.05).to_string(index=False),
+            err=True,
         )
         _out(write_csv(out / "backtest.csv", table))
-        _out(write_csv(out / "backtest_periods.csv", result.periods))
+        _out(write_csv(out / "backtest_periods.csv", _periods_table(result, language)))
         _out(result.plot(out / "backtest_pai.png"))
 
     _run(ctx, action)

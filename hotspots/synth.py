@@ -77,7 +77,10 @@ __all__ = [
     "District",
     "main",
     "make_district",
+    "sample_config",
+    "sample_paths",
     "write_district",
+    "write_sample_config",
 ]
 
 DEFAULT_SEED: Final = 20261122
@@ -2462,6 +2465,130 @@ def write_district(district: District, root: str | Path) -> list[Path]:
     return written
 
 
+#: Name of the city config ``hotspots sample`` writes into ``sample_data/``.
+CONFIG_NAME: Final = "hotspots.toml"
+
+#: The patrol depot of the sample config (on 宁夏路), WGS-84; a district whose
+#: streets pass farther than ``_DEPOT_SNAP_DEG`` from it gets the nearest street point.
+_DEPOT: Final = (120.36079, 36.07742)
+_DEPOT_SNAP_DEG: Final = 1e-4  # about 10 m
+
+#: The sample config, documented key by key (package data; ``@...@`` are
+#: filled per district).
+_CONFIG_TEMPLATE: Final = "sample_hotspots.toml"
+
+
+def _depot(district: District) -> tuple[float, float]:
+    """Return the depot of the sample config: on a street of the district."""
+    point = shapely.Point(_DEPOT)
+    lines = shapely.union_all(np.asarray(district.streets.geometry, dtype=object))
+    if shapely.distance(point, lines) <= _DEPOT_SNAP_DEG:
+        return _DEPOT
+    x, y = shapely.get_coordinates(shapely.shortest_line(lines, point))[0]
+    return (round(float(x), 5), round(float(y), 5))
+
+
+def sample_config(district: District) -> str:
+    """Return the ``hotspots.toml`` that runs the weekly job on ``district``.
+
+    Paths are relative to ``sample_data/`` (where the config is written), as
+    in the repository's ``sample_data/hotspots.toml``; every key is commented.
+
+    Parameters
+    ----------
+    district
+        The output of :func:`make_district`.
+
+    Returns
+    -------
+    str
+        The TOML text.
+
+    Raises
+    ------
+    TypeError
+        When ``district`` is not a :class:`District`.
+    """
+    _require_district(district)
+    lon, lat = _depot(district)
+    template = (
+        importlib.resources.files("hotspots")
+        .joinpath("data", _CONFIG_TEMPLATE)
+        .read_text(encoding="utf-8")
+    )
+    return (
+        template.replace("@REPORTS@", _export_name(district.weeks))
+        .replace("@WEEK@", district.weeks[-1])
+        .replace("@DEPOT@", f"{lon}, {lat}")
+    )
+
+
+def sample_paths(district: District, root: str | Path) -> list[Path]:
+    """Return every file :func:`write_district` and the config would write.
+
+    Parameters
+    ----------
+    district
+        The output of :func:`make_district`.
+    root
+        The folder the district goes into.
+
+    Returns
+    -------
+    list of pathlib.Path
+        In the order they are written; the config last.
+    """
+    _require_district(district)
+    root = Path(root)
+    data = root / "sample_data"
+    truth = data / "truth"
+    return [
+        *(root / "boundaries" / f"{n}.geojson" for n in _BOUNDARY_FILES),
+        data / _export_name(district.weeks),
+        *(truth / f"{n}.csv" for n in _TRUTH_FILES),
+        data / "README.md",
+        data / CONFIG_NAME,
+    ]
+
+
+def write_sample_config(district: District, root: str | Path) -> Path:
+    """Write :func:`sample_config` to ``<root>/sample_data/hotspots.toml``.
+
+    Parameters
+    ----------
+    district
+        The output of :func:`make_district`.
+    root
+        Folder that holds (or will hold) ``boundaries/`` and ``sample_data/``.
+
+    Returns
+    -------
+    pathlib.Path
+        The config written (atomically).
+    """
+    text = sample_config(district)
+    path = Path(root) / "sample_data" / CONFIG_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return _atomic_write(path, write)
+
+
+def _require_district(district: object) -> None:
+    if not isinstance(district, District):
+        msg = (
+            f"district must be a District from make_district(), got {type(district)!r}"
+        )
+        raise TypeError(msg)
+
+
+#: Files of :func:`write_district`, by folder.
+_BOUNDARY_FILES: Final = ("grid", "streets", "areas", "places")
+_TRUTH_FILES: Final = ("patterns", "blind_spots", "broken_rows", "untidy_rows")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m hotspots.synth``: generate and write the sample district.
 
@@ -2493,7 +2620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_reports=args.n_reports,
         near_repeat=args.near_repeat,
     )
-    for path in write_district(district, args.out):
+    config = write_sample_config(district, args.out)
+    for path in [*write_district(district, args.out), config]:
         print(f"{path}  {path.stat().st_size / 1e6:.2f} MB")
     return 0
 

@@ -25,7 +25,10 @@ from hotspots.synth import (
     District,
     main,
     make_district,
+    sample_config,
+    sample_paths,
     write_district,
+    write_sample_config,
 )
 
 METRIC = "EPSG:32651"
@@ -619,8 +622,34 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (tmp_path / "boundaries" / "grid.geojson").exists()
     assert (tmp_path / "sample_data" / "reports_2026W40-W47.csv").exists()
     assert (tmp_path / "sample_data" / "truth" / "patterns.csv").exists()
+    assert (tmp_path / "sample_data" / "hotspots.toml").exists()
     assert "grid.geojson" in capsys.readouterr().out
 
 
 def test_default_seed_is_the_committed_sample() -> None:
     assert DEFAULT_SEED == 20261122
+
+
+def test_sample_config_is_the_committed_one(district: District) -> None:
+    committed = Path(__file__).resolve().parents[1] / "sample_data" / "hotspots.toml"
+    assert sample_config(district) == committed.read_text(encoding="utf-8")
+
+
+def test_sample_config_runs_the_written_district(
+    small: District, tmp_path: Path
+) -> None:
+    from hotspots.config import load_config
+
+    written = write_district(small, tmp_path)
+    config = write_sample_config(small, tmp_path)
+    assert [*written, config] == sample_paths(small, tmp_path)
+    cfg = load_config(config)
+    assert [p.name for p in cfg.input.reports] == ["reports_2026W40-W47.csv"]
+    for path in (*cfg.input.reports, cfg.boundaries.grid, cfg.boundaries.streets):
+        assert path.is_file()
+    assert cfg.output_folder == (tmp_path / "maps").resolve()
+    lon, lat = cfg.patrol.depots[0]
+    metric = small.streets.to_crs(METRIC)
+    depot = gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326).to_crs(METRIC)[0]
+    assert metric.distance(depot).min() < 10  # metres: on a street
+    assert "--week 2026-W47" in config.read_text(encoding="utf-8")
