@@ -26,7 +26,7 @@ import click
 import pandas as pd
 
 from . import __version__
-from .errors import HotspotsError
+from .errors import HotspotsError, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -153,6 +153,10 @@ _CLI_WORDS: Final = (
         r"the backtest's first week \1 has no history before it (the first report "
         r"is in \2). Backtest fewer weeks (--weeks, or backtest_weeks under "
         r"[analysis] in the config) or choose a later --week.",
+    ),
+    (
+        re.compile(r"max_street_distance_m=([\d.]+?)(?:\.0)? m"),
+        r"street_distance_m = \1 m under [analysis]",
     ),
     (
         re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
@@ -592,12 +596,13 @@ _TABLES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]]] = {
 
 
 def _header(column: str, language: Language) -> str:
-    from .labels import LEDGER_HEADERS
+    from .labels import ledger_headers
 
     zh, en, fmt = _COLUMNS[column]
-    text = en if language == "en" else LEDGER_HEADERS.get(column, zh)
-    if fmt == "pct":
-        text += " (%)" if language == "en" else "（%）"
+    text = en if language == "en" else ledger_headers("zh").get(column, zh)
+    suffix = " (%)" if language == "en" else "（%）"
+    if fmt == "pct" and not text.endswith(suffix):
+        text += suffix
     return text
 
 
@@ -1152,6 +1157,18 @@ def backtest_command(
         changes = {"backtest_weeks": weeks, "backtest_methods": chosen or None}
         job = _job(ctx, config, week, analysis=changes)
         result = job.backtest
+        if result is None:  # too little history: the job said why in a notice
+            why = next((n for n in job.notices if n.startswith("backtest skipped")), "")
+            why = why.replace("[analysis] backtest_weeks = ", "--weeks ")
+            why = why.replace("backtest skipped: ", "cannot backtest: ", 1)
+            why = why.split("; ", 1)
+            msg = (
+                f"{why[0]}; pass fewer --weeks (backtest_weeks under [analysis] in "
+                f"the config) or a later --week."
+                if len(why) == 2
+                else "the backtest found no history to forecast from."
+            )
+            raise InputError(msg)
         out.mkdir(parents=True, exist_ok=True)
         table = result.summary_table(language)
         click.echo(
