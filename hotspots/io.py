@@ -15,7 +15,23 @@ Encoding of a CSV (``encoding=None``)
     fails further into the file, it is read again as GB18030. Every column
     of a CSV is read as text (Arrow's multi-threaded CSV reader); a GBK file
     is parsed as bytes and only its non-ASCII columns are decoded, which is
-    what keeps reading close to the speed of ``pandas.read_csv``.
+    what keeps reading close to the speed of ``pandas.read_csv``. LF, CRLF
+    and CR-only (old Excel for Mac) line endings are read alike, and quoted
+    cells may hold line breaks.
+Header row
+    ``header_row`` (1 = the first row of the file or sheet) names it; else
+    the first of the first 20 rows naming the most known headers (of the
+    presets and ``mapping``; at least two, else the first row). Rows above
+    it (a merged title such as "市南区城市管理问题台账 2026年11月") are skipped.
+    Excel cells are read as typed: text cells stay text (``06010`` and the
+    ids ``0123`` / ``00123`` keep their zeros); ids and codes typed as
+    numbers become their digits (``101``).
+Malformed lines
+    A CSV line whose number of fields differs from the header's (an extra
+    comma, a stray text line, a quote never closed) is quarantined with the
+    reason ``malformed line <physical line>: expected N fields, got M`` and
+    its fields in the source columns; the rest of the file is read. It
+    counts as a data row, so rows read = accepted + quarantined.
 Columns
     An explicit ``mapping`` (source column -> canonical name) wins. The other
     columns are matched by a preset, detected from the headers
@@ -37,9 +53,23 @@ Times
     Whitespace is stripped and full-width characters are normalised (NFKC);
     ``/``, ``年``, ``月`` become ``-`` and ``日`` a space. Accepted:
     ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]``, ``YYYYMMDDHHMMSS`` and ISO 8601
-    with an offset or ``Z``. Naive times are local times of ``tz``
-    (non-existent or ambiguous local times are row problems); aware times
-    are converted to ``tz``.
+    with an offset or ``Z``. Naive times are local times of ``tz``; aware
+    times are converted to ``tz``. Text that is no time is "unparseable".
+    Times outside the plausible window (``time_window``; default from
+    2000-01-01 through tomorrow in ``tz``), outside what pandas can hold
+    (years 1678-2261), and leap seconds (``23:59:60``, never rolled into
+    the next day) are quarantined as "time out of range".
+Daylight saving
+    A naive time in the repeated hour of autumn (ambiguous) takes the
+    earlier offset (the first pass of that hour), unless the file order
+    shows the later one: when the other times of the file are in time order
+    (ascending or descending), the ambiguous rows after the wall clock went
+    back take the later offset. A naive time in the skipped hour of spring
+    (nonexistent) is read with the offset before the change, i.e. moved
+    forward by the gap (02:30 in America/Chicago on 2025-03-09 becomes
+    03:30 CDT). Both are accepted and flagged in the column
+    ``time_adjusted`` (present only when some time was adjusted), e.g.
+    ``"reported_at ambiguous (repeated hour), took the earlier offset"``.
 Status and source
     Mapped through :mod:`hotspots.vocab`. An empty status is ``"closed"``
     when the report has a ``closed_at``, else ``"open"``; a missing status
@@ -52,9 +82,10 @@ Categories
     or from the code, or from a legacy major class name. ``weight`` comes
     from a weight column, else from the local category's weight, else 1.0.
 Row problems (each a reason; several joined with ``"; "``)
-    missing ``report_id``; duplicate ``report_id`` (every occurrence after
-    the first in file order is quarantined, the first is kept); missing or
-    unparseable ``reported_at``; unparseable ``closed_at`` (or Open311
+    malformed line (above); missing ``report_id``; duplicate ``report_id``
+    (every occurrence after the first in file order is quarantined, the first
+    is kept); missing or unparseable ``reported_at``; time out of range
+    (either time); unparseable ``closed_at`` (or Open311
     ``updated_datetime`` of a closed request); ``closed_at`` before
     ``reported_at``; missing coordinates; non-numeric coordinates;
     coordinates out of range (longitude outside [-180, 180] or latitude
@@ -1350,21 +1381,39 @@ def read_reports(
         Excel sheet (default: the first).
     layer
         GeoPackage layer (default: the first).
+    header_row
+        Row of the header in a CSV or Excel file as the file shows it (1 =
+        the first row; ``[input] header_row`` in the TOML). ``None`` detects
+        it among the first 20 rows (a title row above the header is common).
+    time_window
+        Plausible times ``(earliest, latest)``, dates in ``tz``, both ends
+        inclusive; ``None`` for an end (or for the pair) takes its default,
+        2000-01-01 and tomorrow (``[input] time_window`` in the TOML). Times
+        outside are quarantined as "time out of range".
+
+    Daylight saving: an ambiguous local time (the repeated autumn hour)
+    takes the earlier offset unless the export's time order shows the later
+    one; a nonexistent one (the skipped spring hour) is moved forward across
+    the gap; both are accepted and flagged in ``time_adjusted``. Text that is
+    not a time is quarantined as "unparseable".
 
     Returns
     -------
     ReadResult
         ``reports``: GeoDataFrame in EPSG:4326 with the canonical columns
-        (see :mod:`hotspots.schema`) then every extra source column, index of
-        the source; ``quarantined``: rejected rows with every source column as
-        read plus ``row_number`` and ``reason``; ``rows_read``.
+        (see :mod:`hotspots.schema`), ``time_adjusted`` if a daylight-saving
+        time was resolved, then every extra source column, index of the
+        source (for a CSV with malformed lines: the 0-based data row);
+        ``quarantined``: rejected rows with every source column as read plus
+        ``row_number`` and ``reason``; ``rows_read``.
 
     Raises
     ------
     InputError
         Bad arguments; required columns missing (the message names them, the
         headers found, and how to pass ``mapping=``); with
-        ``on_error="raise"``, any row problem.
+        ``on_error="raise"``, any row problem (malformed CSV lines
+        included); a CSV that cannot be decoded in its encoding.
     TypeError
         When ``source`` is not a path or a frame.
 

@@ -193,6 +193,8 @@ class Weekly:
                 on_error="quarantine",
                 categories=categories,
                 encoding=cfg.input.encoding,
+                header_row=cfg.input.header_row,
+                time_window=cfg.input.time_window,
             )
             accepted.append(res.reports)
             q = res.quarantined.copy()

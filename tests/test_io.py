@@ -1286,3 +1286,35 @@ def test_excel_numeric_id_cells_read_as_text(tmp_path) -> None:
     frame.to_excel(path, index=False)
     r = check_canonical(read_reports(path, coords="gcj02"))
     assert r[schema.REPORT_ID].tolist() == ["101", "102", "103", "104", "105"]
+
+
+def test_config_input_keys_for_header_row_and_time_window(tmp_path) -> None:
+    from hotspots.config import config_from_dict
+
+    raw = {
+        "input": {
+            "reports": "a.xlsx",
+            "header_row": 2,
+            "time_window": ["2015-01-01", ""],
+        }
+    }
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert cfg.input.header_row == 2
+    assert cfg.input.time_window == ("2015-01-01", None)
+    path = tmp_path / "titled.xlsx"
+    titled_book(path)
+    result = read_reports(
+        path,
+        coords="gcj02",
+        header_row=cfg.input.header_row,
+        time_window=cfg.input.time_window,
+    )
+    check_canonical(result)
+    for key, value, expected in [
+        ("header_row", 0, "whole number >= 1"),
+        ("time_window", ["2015-01-01"], "pair of dates"),
+        ("time_window", ["soon", ""], "pair of dates"),
+    ]:
+        bad = {"input": {"reports": "a.csv", key: value}}
+        with pytest.raises(InputError, match=expected):
+            config_from_dict(bad, base=tmp_path)
