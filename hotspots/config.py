@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import datetime
 import difflib
 import os
 import tomllib
@@ -121,6 +122,10 @@ class InputConfig:
     coords: str = "wgs84"
     encoding: str | None = None
     mapping: Mapping[str, str] = field(default_factory=dict)
+    #: Row of the header (1 = first), None to detect it (a title row above).
+    header_row: int | None = None
+    #: Plausible times (earliest, latest) as ISO dates; None: 2000-01-01 / tomorrow.
+    time_window: tuple[str | None, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,31 @@ def _methods(v: Any) -> str | None:
     return "a non-empty list of forecast methods from " + ", ".join(FORECAST_METHODS)
 
 
+def _time_window(v: Any) -> str | None:
+    expected = (
+        'a pair of dates [earliest, latest], e.g. ["2015-01-01", ""] ("" for the '
+        "default: 2000-01-01, or tomorrow)"
+    )
+    if not isinstance(v, list) or len(v) != 2:
+        return expected
+    for end in v:
+        if isinstance(end, datetime.date) and not isinstance(end, datetime.datetime):
+            continue
+        if not isinstance(end, str):
+            return expected
+        try:
+            if end.strip():
+                datetime.date.fromisoformat(end.strip())
+        except ValueError:
+            return expected
+    return None
+
+
+def _window_ends(v: list[Any]) -> tuple[str | None, str | None]:
+    start, end = (str(x).strip() or None for x in v)
+    return start, end
+
+
 def _boolean(v: Any) -> str | None:
     return None if isinstance(v, bool) else "true or false"
 
@@ -368,6 +398,8 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "coords": _coords,
         "encoding": _encoding,
         "mapping": _mapping,
+        "header_row": _positive_int,
+        "time_window": _time_window,
     },
     "boundaries": {
         "grid": _string,
@@ -570,6 +602,10 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
             coords=inp.get("coords", "wgs84"),
             encoding=inp.get("encoding"),
             mapping=dict(inp.get("mapping", {})),
+            header_row=inp.get("header_row"),
+            time_window=(
+                _window_ends(inp["time_window"]) if "time_window" in inp else None
+            ),
         ),
         boundaries=BoundariesConfig(
             **{k: _resolve(root, bnd[k]) for k in BOUNDARY_COLUMNS if k in bnd},

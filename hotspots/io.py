@@ -15,7 +15,23 @@ Encoding of a CSV (``encoding=None``)
     fails further into the file, it is read again as GB18030. Every column
     of a CSV is read as text (Arrow's multi-threaded CSV reader); a GBK file
     is parsed as bytes and only its non-ASCII columns are decoded, which is
-    what keeps reading close to the speed of ``pandas.read_csv``.
+    what keeps reading close to the speed of ``pandas.read_csv``. LF, CRLF
+    and CR-only (old Excel for Mac) line endings are read alike, and quoted
+    cells may hold line breaks.
+Header row
+    ``header_row`` (1 = the first row of the file or sheet) names it; else
+    the first of the first 20 rows naming the most known headers (of the
+    presets and ``mapping``; at least two, else the first row). Rows above
+    it (a merged title such as "市南区城市管理问题台账 2026年11月") are skipped.
+    Excel cells are read as typed: text cells stay text (``06010`` and the
+    ids ``0123`` / ``00123`` keep their zeros); ids and codes typed as
+    numbers become their digits (``101``).
+Malformed lines
+    A CSV line whose number of fields differs from the header's (an extra
+    comma, a stray text line, a quote never closed) is quarantined with the
+    reason ``malformed line <physical line>: expected N fields, got M`` and
+    its fields in the source columns; the rest of the file is read. It
+    counts as a data row, so rows read = accepted + quarantined.
 Columns
     An explicit ``mapping`` (source column -> canonical name) wins. The other
     columns are matched by a preset, detected from the headers
@@ -37,9 +53,23 @@ Times
     Whitespace is stripped and full-width characters are normalised (NFKC);
     ``/``, ``年``, ``月`` become ``-`` and ``日`` a space. Accepted:
     ``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]``, ``YYYYMMDDHHMMSS`` and ISO 8601
-    with an offset or ``Z``. Naive times are local times of ``tz``
-    (non-existent or ambiguous local times are row problems); aware times
-    are converted to ``tz``.
+    with an offset or ``Z``. Naive times are local times of ``tz``; aware
+    times are converted to ``tz``. Text that is no time is "unparseable".
+    Times outside the plausible window (``time_window``; default from
+    2000-01-01 through tomorrow in ``tz``), outside what pandas can hold
+    (years 1678-2261), and leap seconds (``23:59:60``, never rolled into
+    the next day) are quarantined as "time out of range".
+Daylight saving
+    A naive time in the repeated hour of autumn (ambiguous) takes the
+    earlier offset (the first pass of that hour), unless the file order
+    shows the later one: when the other times of the file are in time order
+    (ascending or descending), the ambiguous rows after the wall clock went
+    back take the later offset. A naive time in the skipped hour of spring
+    (nonexistent) is read with the offset before the change, i.e. moved
+    forward by the gap (02:30 in America/Chicago on 2025-03-09 becomes
+    03:30 CDT). Both are accepted and flagged in the column
+    ``time_adjusted`` (present only when some time was adjusted), e.g.
+    ``"reported_at ambiguous (repeated hour), took the earlier offset"``.
 Status and source
     Mapped through :mod:`hotspots.vocab`. An empty status is ``"closed"``
     when the report has a ``closed_at``, else ``"open"``; a missing status
@@ -52,9 +82,10 @@ Categories
     or from the code, or from a legacy major class name. ``weight`` comes
     from a weight column, else from the local category's weight, else 1.0.
 Row problems (each a reason; several joined with ``"; "``)
-    missing ``report_id``; duplicate ``report_id`` (every occurrence after
-    the first in file order is quarantined, the first is kept); missing or
-    unparseable ``reported_at``; unparseable ``closed_at`` (or Open311
+    malformed line (above); missing ``report_id``; duplicate ``report_id``
+    (every occurrence after the first in file order is quarantined, the first
+    is kept); missing or unparseable ``reported_at``; time out of range
+    (either time); unparseable ``closed_at`` (or Open311
     ``updated_datetime`` of a closed request); ``closed_at`` before
     ``reported_at``; missing coordinates; non-numeric coordinates;
     coordinates out of range (longitude outside [-180, 180] or latitude
@@ -80,11 +111,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
+import io
 import os
 import unicodedata
 import zipfile
+import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -176,6 +211,8 @@ _OUTPUT_ORDER: Final = (
     schema.REOPEN_COUNT,
     *_TEXT_COLUMNS,
 )
+#: Column of the accepted rows whose local time was ambiguous or nonexistent.
+TIME_ADJUSTED: Final = "time_adjusted"
 #: Canonical names (and usual English spellings of longitude/latitude).
 CANONICAL_NAMES: Final[dict[str, tuple[str, ...]]] = {
     **{c: (c,) for c in _OUTPUT_ORDER},
@@ -298,26 +335,117 @@ def _sniff_encoding(path: Path) -> str:
     return "utf-8"
 
 
-_CSV_ERRORS: Final = (pa.ArrowInvalid, UnicodeDecodeError, pd.errors.ParserError)
+_CSV_ERRORS: Final = (pa.ArrowInvalid, UnicodeDecodeError)
 _STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
-#: Encodings that are not ASCII-compatible: read through pandas' transcoding.
+#: Encodings that are not ASCII-compatible: read by the Python CSV parser.
 _WIDE_ENCODINGS: Final = ("utf-16", "utf-32", "utf_16", "utf_32")
+#: Rows searched for the header when ``header_row`` is not given.
+_HEADER_SEARCH: Final = 20
+#: Extra fields of a malformed line shown in its reason.
+_EXTRA_SHOWN: Final = 3
+_HEADER_HINT: Final = (
+    "If the header is not on the first row (e.g. a title row above it), pass "
+    "header_row=<its row number, 1 = first> ([input] header_row in the TOML)."
+)
 
 
-def _header(path: Path, encoding: str) -> list[str]:
-    """Return the header names, repeated names numbered as pandas does (a, a.1)."""
+@dataclass(frozen=True)
+class _Loaded:
+    """A source as read.
+
+    ``frame`` holds the well-formed rows, indexed by their 0-based data-row
+    position; ``malformed`` the CSV lines that could not be split into the
+    header's fields (source columns, ``row_number`` and ``reason``);
+    ``rows`` every data row, malformed ones included.
+    """
+
+    frame: pd.DataFrame
+    geometry: gpd.GeoSeries | None = None
+    malformed: pd.DataFrame | None = None
+    rows: int | None = None
+
+
+def _known_headers(mapping: object) -> frozenset[str]:
+    """Return the normalised headers that a header row is recognised by."""
+    words = {
+        normalise_word(alias)
+        for table in _PRESETS.values()
+        for aliases in table.values()
+        for alias in aliases
+    }
+    if isinstance(mapping, Mapping):
+        words |= {normalise_word(k) for k in mapping}
+    return frozenset(words)
+
+
+def _find_header(rows: list[list[Any]], known: frozenset[str]) -> int:
+    """Return the position of the header: the first row naming most known columns.
+
+    A row must name at least two known columns to be preferred over the first.
+    """
+    best, best_score = 0, 1
+    for i, row in enumerate(rows[:_HEADER_SEARCH]):
+        score = sum(isinstance(v, str) and normalise_word(v) in known for v in row)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _numbered(names: Iterable[str]) -> list[str]:
+    """Return the names, repeated ones numbered as pandas does (a, a.1)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        out.append(name if count == 0 else f"{name}.{count}")
+        seen[name] = count + 1
+    return out
+
+
+def _header_position(
+    rows: list[list[Any]], header_row: int | None, known: frozenset[str], what: str
+) -> int:
+    if header_row is None:
+        return _find_header(rows, known)
+    if header_row > len(rows):
+        msg = (
+            f"header_row={header_row}, but {what} has only {len(rows)} rows "
+            "there. Pass the row number of the header as the file shows it "
+            "(1 = first row), or leave header_row unset to detect it."
+        )
+        raise InputError(msg)
+    return header_row - 1
+
+
+def _csv_header(
+    path: Path, encoding: str, header_row: int | None, known: frozenset[str]
+) -> tuple[list[str], int]:
+    """Return the header names and the CSV rows up to and including the header."""
     with path.open("rb") as fh:
-        first = fh.readline().decode(encoding).lstrip("\ufeff").rstrip("\r\n")
-    if not first:
+        head = fh.read(_SNIFF_BYTES)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    text = decoder.decode(head, final=len(head) < _SNIFF_BYTES).lstrip("\ufeff")
+    if not text.strip():
         msg = f"source file {str(path)!r} is empty: expected a header line."
         raise InputError(msg)
-    seen: dict[str, int] = {}
-    names = []
-    for name in next(csv.reader([first])):
-        count = seen.get(name, 0)
-        names.append(name if count == 0 else f"{name}.{count}")
-        seen[name] = count + 1
-    return names
+    rows: list[list[str]] = []
+    limit = max(_HEADER_SEARCH, header_row or 0)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= limit:
+                break
+    except csv.Error:
+        pass
+    at = _header_position(rows, header_row, known, f"the head of {str(path)!r}")
+    if not rows[at]:
+        msg = (
+            f"row {at + 1} of {str(path)!r} is blank: expected the header there. "
+            + _HEADER_HINT
+        )
+        raise InputError(msg)
+    return _numbered(rows[at]), at + 1
 
 
 def _decode(column: pa.Array, encoding: str) -> pa.Array:
@@ -352,26 +480,42 @@ def _decode(column: pa.Array, encoding: str) -> pa.Array:
     return pc.if_else(column.is_valid(), parts, pa.scalar(None, parts.type))
 
 
-def _read_table(path: Path, encoding: str) -> pd.DataFrame:
+def _read_table(
+    path: Path, encoding: str, names: list[str], skip: int
+) -> pd.DataFrame | None:
     """Read every column as text with Arrow's CSV reader.
 
     UTF-8 is parsed as text directly. Other ASCII-compatible encodings (GBK,
     GB18030, Big5...) are parsed as bytes, which is safe because their
     multi-byte characters never contain a comma, quote or line break byte,
-    and each column is then decoded (see :func:`_decode`).
+    and each column is then decoded (see :func:`_decode`). Returns None when
+    a line does not have the header's number of fields (Arrow cannot say
+    where; :func:`_read_records` does).
     """
     utf8 = codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
-    names = _header(path, "utf-8-sig" if utf8 else encoding)
     kind = pa.string() if utf8 else pa.binary()
+    invalid = []
+
+    def skip_invalid(row: Any) -> str:
+        invalid.append(row.number)
+        return "skip"
+
+    # Arrow decodes a bad row's text as UTF-8 for the handler: for other
+    # encodings, a bad row raises and the Python parser takes over
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip),
+        parse_options=pacsv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=skip_invalid if utf8 else None
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, kind),
             strings_can_be_null=True,
             null_values=[""],
         ),
     )
+    if invalid:
+        return None
     if not utf8:
         table = pa.table(
             [
@@ -388,13 +532,92 @@ def _read_table(path: Path, encoding: str) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    def read(enc: str) -> pd.DataFrame:
-        if enc.lower().startswith(_WIDE_ENCODINGS):
-            return pd.read_csv(
-                path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""]
-            )
-        return _read_table(path, enc)
+def _read_records(path: Path, encoding: str, names: list[str], skip: int) -> _Loaded:
+    """Read a CSV with Python's parser, keeping malformed lines apart.
+
+    The slow path, for files with lines that do not have the header's number
+    of fields, and for encodings that are not ASCII-compatible. Each record
+    is a data row (blank lines are not); a record whose number of fields
+    differs from the header's is a malformed line, reported with its
+    physical line number.
+    """
+    text = path.read_bytes().decode(encoding).lstrip("\ufeff")
+    n = len(names)
+    good: list[list[str]] = []
+    positions: list[int] = []
+    bad: list[tuple[int, int, list[str]]] = []  # data-row position, line, fields
+    reader = csv.reader(io.StringIO(text, newline=""))
+    end = 0
+    record = 0
+    while True:
+        start = end + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # e.g. a field beyond the csv module's size limit
+            row = [""] * (n + 1)
+        end = reader.line_num
+        record += 1
+        if record <= skip or not row:
+            continue
+        position = len(positions) + len(bad)
+        if len(row) == n:
+            positions.append(position)
+            good.append(row)
+        else:
+            bad.append((position, start, row))
+    columns = list(zip(*good, strict=True)) if good else [() for _ in names]
+    frame = pd.DataFrame(
+        {
+            name: pd.array([v if v != "" else None for v in values], dtype=_STR_DTYPE)
+            for name, values in zip(names, columns, strict=True)
+        },
+        index=pd.Index(positions, dtype=np.int64),
+        columns=names,
+    )
+    if not bad:
+        return _Loaded(frame, rows=len(positions))
+    cells: list[list[str | None]] = []
+    reasons = []
+    for _, line, fields in bad:
+        cells.append([v if v != "" else None for v in fields[:n]])
+        cells[-1] += [None] * (n - len(cells[-1]))
+        reason = f"malformed line {line}: expected {n} fields, got {len(fields)}"
+        extra = fields[n:]
+        if extra:
+            shown = ", ".join(repr(v) for v in extra[:_EXTRA_SHOWN])
+            reason += f" (extra: {shown}{', ...' if len(extra) > _EXTRA_SHOWN else ''})"
+        reasons.append(reason)
+    index = pd.Index([p for p, _, _ in bad], dtype=np.int64)
+    malformed = pd.DataFrame(
+        {
+            name: pd.array(list(values), dtype=_STR_DTYPE)
+            for name, values in zip(names, zip(*cells, strict=True), strict=True)
+        },
+        index=index,
+        columns=names,
+    )
+    malformed[schema.ROW_NUMBER] = index + 1
+    malformed[schema.REASON] = pd.Series(reasons, index=index, dtype="str")
+    return _Loaded(frame, malformed=malformed, rows=len(positions) + len(bad))
+
+
+def _read_csv(
+    path: Path, encoding: str | None, header_row: int | None, known: frozenset[str]
+) -> _Loaded:
+    def read(enc: str) -> _Loaded:
+        names, skip = _csv_header(path, enc, header_row, known)
+        if not enc.lower().startswith(_WIDE_ENCODINGS):
+            try:
+                frame = _read_table(path, enc, names, skip)
+            except pa.ArrowInvalid as err:
+                if "invalid UTF8" in str(err):
+                    raise
+                frame = None  # e.g. a quote never closed: the Python parser
+            if frame is not None:
+                return _Loaded(frame)
+        return _read_records(path, enc, names, skip)
 
     def fail(enc: str, err: Exception) -> InputError:
         msg = (
@@ -413,7 +636,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     try:
         return read(guess)
     except _CSV_ERRORS as err:
-        late_gbk = encoding is None and guess == "utf-8" and "UTF8" in str(err)
+        late_gbk = encoding is None and guess == "utf-8"
         if not late_gbk:
             raise fail(guess, err) from err
     try:  # valid UTF-8 at the start, not further on: a GBK export
@@ -423,18 +646,46 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
         raise fail(both, err) from err
 
 
+def _read_excel(
+    path: Path, sheet: str | int, header_row: int | None, known: frozenset[str]
+) -> pd.DataFrame:
+    """Read a sheet, cells as typed in the workbook (text stays text).
+
+    The header is the row ``header_row`` (1-based) or the one found by
+    :func:`_find_header`; the rows above it (a title) are skipped.
+    """
+    grid = pd.read_excel(
+        path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl"
+    )
+    if grid.empty:
+        return pd.DataFrame()
+    head = [list(r) for r in grid.iloc[:_HEADER_SEARCH].itertuples(index=False)]
+    if header_row is not None:
+        head = [[]] * len(grid)
+    at = _header_position(head, header_row, known, f"the sheet of {str(path)!r}")
+    names = _numbered(
+        f"Unnamed: {i}" if pd.isna(v) else str(v) for i, v in enumerate(grid.iloc[at])
+    )
+    body = grid.iloc[at + 1 :].reset_index(drop=True)
+    body.columns = pd.Index(names)
+    # whole columns of numbers or dates get their type; text stays text
+    return body.infer_objects()
+
+
 def _load(
     source: object,
     encoding: str | None,
     sheet_name: str | int | None,
     layer: str | None,
-) -> tuple[pd.DataFrame, gpd.GeoSeries | None]:
+    header_row: int | None,
+    mapping: object,
+) -> _Loaded:
     """Return the source as read and its geometry (if it has one)."""
     if isinstance(source, gpd.GeoDataFrame):
         geom = source.geometry if source._geometry_column_name in source else None
-        return pd.DataFrame(source), geom
+        return _Loaded(pd.DataFrame(source), geom)
     if isinstance(source, pd.DataFrame):
-        return source, None
+        return _Loaded(source)
     if not isinstance(source, str | os.PathLike):
         msg = (
             "source must be a file path, a DataFrame or a GeoDataFrame, "
@@ -446,21 +697,24 @@ def _load(
         msg = f"source file {str(path)!r} does not exist. Check the path."
         raise InputError(msg)
     suffix = path.suffix.lower()
+    known = _known_headers(mapping)
     if suffix in {".csv", ".txt"}:
-        return _read_csv(path, encoding), None
+        return _read_csv(path, encoding, header_row, known)
     try:
         if suffix in {".xlsx", ".xlsm"}:
             sheet = 0 if sheet_name is None else sheet_name
-            return pd.read_excel(path, sheet_name=sheet, engine="openpyxl"), None
+            return _Loaded(_read_excel(path, sheet, header_row, known))
         if suffix in {".parquet", ".geoparquet"}:
             try:
                 gdf = gpd.read_parquet(path)
             except ValueError:
-                return pd.read_parquet(path), None
-            return pd.DataFrame(gdf), gdf.geometry
+                return _Loaded(pd.read_parquet(path))
+            return _Loaded(pd.DataFrame(gdf), gdf.geometry)
         if suffix in {".geojson", ".json", ".gpkg", ".shp", ".fgb"}:
             gdf = gpd.read_file(path, layer=layer)
-            return pd.DataFrame(gdf), gdf.geometry
+            return _Loaded(pd.DataFrame(gdf), gdf.geometry)
+    except InputError:
+        raise
     except _FILE_ERRORS as err:
         raise _unreadable(path, suffix, err, sheet_name, layer) from err
     msg = (
@@ -560,12 +814,29 @@ def _resolve_columns(
 # -- cleaning ---------------------------------------------------------------------
 
 
+#: Whole floats below this are exact integers (2**53).
+_EXACT_FLOAT: Final = 9_007_199_254_740_992.0
+
+
+def _cell_text(value: object) -> object:
+    """Return a whole float of a mixed column as its integer (101.0 -> 101)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_FLOAT:
+        return int(value)
+    return value
+
+
 def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
     """Return stripped text (str dtype, NA for missing/empty), NFKC if asked."""
     if pd.api.types.is_float_dtype(col.dtype):
-        finite = col.dropna()
-        if len(finite) and bool(np.all(np.mod(finite.to_numpy(), 1) == 0)):
-            col = col.astype("Int64")
+        finite = col.dropna().to_numpy(dtype=np.float64)
+        whole = bool(np.all(np.mod(finite, 1) == 0))
+        if len(finite) and whole and bool(np.all(np.abs(finite) < _EXACT_FLOAT)):
+            col = col.astype("Int64")  # ids and codes typed as numbers: 101.0 -> 101
+        else:
+            col = col.astype(object)
+    if col.dtype == object:
+        values = [_cell_text(v) for v in col.array]
+        col = pd.Series(values, index=col.index, dtype=object)
     if not isinstance(col.dtype, pd.StringDtype):
         col = col.astype("str")
     if nfkc:
@@ -575,6 +846,11 @@ def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
             col[nonascii] = col[nonascii].str.normalize("NFKC")
     col = col.str.strip()
     return col.mask(col == "")
+
+
+def _shown(series: pd.Series) -> Callable[[npt.NDArray[np.intp]], list[Any]]:
+    """Return a function giving the cleaned text of some rows (for reasons)."""
+    return lambda rows: _text(series.iloc[rows]).tolist()
 
 
 def _present(col: pd.Series) -> BoolArray:
@@ -612,86 +888,298 @@ def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
 
 
 _NAT: Final = np.iinfo(np.int64).min
+_NS: Final = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_DAY_NS: Final = 86_400 * 10**9
+_EPOCH: Final = datetime(1970, 1, 1)
+#: A leap second (``23:59:60``), which pandas and Arrow roll into the next day.
+_LEAP_RE: Final = r"\d:60(?:[.,]\d*)?\s*(?:Z|[+-]\d{2}:?\d{2})?$"
+#: Codes of ``_TimeResult.adjusted``.
+_AMBIGUOUS_EARLIER: Final = 1
+_AMBIGUOUS_LATER: Final = 2
+_NONEXISTENT: Final = 3
+#: Default plausible window: from this date through tomorrow.
+DEFAULT_EARLIEST: Final = "2000-01-01"
 
 
-def _localize(naive: pd.Series, tz: str) -> pd.Series:
-    out: pd.Series = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return out
+@dataclass(frozen=True)
+class _Window:
+    """Plausible times: ``lo <= t < hi`` in UTC nanoseconds."""
+
+    lo: int
+    hi: int
+    text: str
 
 
-def _strptime(
-    arr: pa.Array, fmt: str, tz: str
-) -> tuple[npt.NDArray[np.int64], BoolArray, BoolArray]:
-    """Parse naive local times: UTC nanoseconds, valid mask, parsed mask.
+@dataclass(frozen=True)
+class _TimeResult:
+    values: pd.Series  # tz-aware, ns; NaT where missing or bad
+    present: BoolArray
+    unparseable: BoolArray
+    out_of_range: BoolArray
+    leap: BoolArray
+    adjusted: npt.NDArray[np.int8]  # 0, or a daylight-saving code
+    shift: npt.NDArray[np.int64]  # ns a nonexistent time was moved forward
 
-    A string that parses but is no valid local time in ``tz`` (a daylight
-    saving gap or overlap) is parsed but not valid.
+
+def _time_window(time_window: object, tz: str) -> _Window:
+    """Return the plausible window in ``tz`` (both ends inclusive dates)."""
+    start: Any = None
+    end: Any = None
+    if time_window is not None:
+        start, end = time_window  # type: ignore[misc]
+    first = pd.Timestamp(DEFAULT_EARLIEST if start is None else start)
+    if end is None:
+        today = pd.Timestamp.now(tz=tz).tz_localize(None).normalize()
+        last = today + pd.Timedelta(days=1)
+    else:
+        last = pd.Timestamp(end)
+    lo = first.tz_localize(None).normalize() if first.tz is None else first
+    hi = (last.tz_localize(None) if last.tz is not None else last).normalize()
+    hi = hi + pd.Timedelta(days=1)
+
+    def utc(t: pd.Timestamp) -> int:
+        if t.tz is None:
+            t = t.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+        return int(t.as_unit("ns").value)
+
+    text = f"{first.date()} to {last.date()}"
+    return _Window(utc(lo), utc(hi if last.tz is None else last), text)
+
+
+def _check_window(time_window: object, tz: str) -> list[str]:
+    fix = (
+        "Pass time_window=(earliest, latest) as dates, e.g. ('2015-01-01', None) "
+        "(None: the default end, 2000-01-01 or tomorrow; [input] time_window in "
+        "the TOML)."
+    )
+    if time_window is not None and (
+        not isinstance(time_window, tuple | list) or len(time_window) != 2
+    ):
+        return [
+            f"time_window must be a pair (earliest, latest), got {time_window!r}. {fix}"
+        ]
+    try:
+        window = _time_window(time_window, tz)
+    except (ValueError, TypeError, OverflowError) as err:
+        return [
+            f"time_window must hold dates between 1678 and 2261, got "
+            f"{time_window!r} ({err}). {fix}"
+        ]
+    if window.lo >= window.hi:
+        return [f"time_window must start before it ends, got {time_window!r}. {fix}"]
+    return []
+
+
+def _as_ns(values: pd.Series) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    """Return naive datetime64 values of any unit as ns, and the out-of-range mask."""
+    array = np.asarray(values.to_numpy())
+    unit = np.datetime_data(array.dtype)[0]
+    i8 = array.view(np.int64)
+    nat = i8 == _NAT
+    factor = _NS.get(unit)
+    if factor is None:  # a unit pandas does not produce; go through seconds
+        array = array.astype("datetime64[s]")
+        i8, factor = array.view(np.int64), _NS["s"]
+    if factor == 1:
+        return i8.copy(), np.zeros(len(i8), dtype=bool)
+    limit = np.iinfo(np.int64).max // factor
+    oob = ~nat & (np.abs(np.where(nat, 0, i8)) > limit)
+    ok = ~nat & ~oob
+    return np.where(ok, np.where(ok, i8, 0) * factor, _NAT), oob
+
+
+def _localize_ns(
+    naive: npt.NDArray[np.int64], tz: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int8], npt.NDArray[np.int64]]:
+    """Localize naive ns in ``tz``: UTC ns, daylight-saving codes, gap shifts.
+
+    Ambiguous times (a repeated hour) take the earlier offset, unless the
+    file order shows the later one (see :func:`_later_in_fold`); nonexistent
+    times (a skipped hour) are read with the offset before the change, i.e.
+    moved forward by the gap.
     """
+    n = len(naive)
+    adjusted = np.zeros(n, dtype=np.int8)
+    shift = np.zeros(n, dtype=np.int64)
+    local = pd.DatetimeIndex(naive.view("M8[ns]"))
+    utc = np.array(
+        local.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").asi8, dtype=np.int64
+    )
+    failed = np.flatnonzero((naive != _NAT) & (utc == _NAT))
+    if len(failed) == 0:
+        return utc, adjusted, shift
+    try:
+        zone = zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return utc, adjusted, shift
+    later = np.full(n, _NAT, dtype=np.int64)
+    for r in failed:
+        wall = _EPOCH + timedelta(microseconds=int(naive[r]) // 1000)
+        before = wall.replace(fold=0).replace(tzinfo=zone).utcoffset()
+        after = wall.replace(fold=1).replace(tzinfo=zone).utcoffset()
+        if before is None or after is None or before == after:
+            continue
+        before_ns = before // timedelta(microseconds=1) * 1000
+        after_ns = after // timedelta(microseconds=1) * 1000
+        utc[r] = naive[r] - before_ns
+        if before > after:  # a repeated hour: fold=0 is the earlier instant
+            adjusted[r] = _AMBIGUOUS_EARLIER
+            later[r] = naive[r] - after_ns
+        else:  # a skipped hour
+            adjusted[r] = _NONEXISTENT
+            shift[r] = after_ns - before_ns
+    folds = np.flatnonzero(adjusted == _AMBIGUOUS_EARLIER)
+    if len(folds):
+        take = _later_in_fold(naive, utc, folds)
+        utc[take] = later[take]
+        adjusted[take] = _AMBIGUOUS_LATER
+    return utc, adjusted, shift
+
+
+def _later_in_fold(
+    naive: npt.NDArray[np.int64],
+    utc: npt.NDArray[np.int64],
+    folds: npt.NDArray[np.intp],
+) -> npt.NDArray[np.intp]:
+    """Return the ambiguous rows that the file order puts in the later offset.
+
+    Only when the other times of the file are in order (ascending or
+    descending): then, within one repeated hour, the rows after the wall
+    clock went back (in time order) are the second pass of that hour.
+    """
+    others = np.ones(len(utc), dtype=bool)
+    others[folds] = False
+    others &= utc != _NAT
+    steps = np.diff(utc[others])
+    ascending = bool((steps >= 0).all())
+    descending = bool((steps <= 0).all())
+    if ascending == descending:  # unordered, or too few times to tell
+        return np.zeros(0, dtype=np.intp)
+    out: list[int] = []
+    days = naive[folds] // _DAY_NS
+    for day in np.unique(days):
+        rows = folds[days == day]
+        if descending:
+            rows = rows[::-1]
+        values = naive[rows]
+        running = np.maximum.accumulate(values)
+        went_back = np.flatnonzero(values[1:] < running[:-1])
+        if len(went_back):
+            out.extend(int(r) for r in rows[went_back[0] + 1 :])
+    return np.asarray(out, dtype=np.intp)
+
+
+def _strptime(arr: pa.Array, fmt: str) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    """Parse naive times: ns since the epoch (NaT if not), out-of-range mask."""
     if "%f" in fmt:  # Arrow's strptime has no %f: pandas, on the few rows left
         text = pd.Series(arr.to_pylist(), dtype=object)
-        naive = pd.to_datetime(text, format=fmt, errors="coerce").astype(
-            "datetime64[ns]"
-        )
-    else:
-        stamps = pc.strptime(arr, format=fmt, unit="ns", error_is_null=True)
-        naive = pd.Series(stamps.to_numpy(zero_copy_only=False)).astype(
-            "datetime64[ns]"
-        )
-    parsed = naive.notna().to_numpy(dtype=bool)
-    utc = pd.DatetimeIndex(_localize(naive, tz)).asi8
-    return utc, utc != _NAT, parsed
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        naive, oob = _as_ns(parsed)
+        for r in np.flatnonzero(naive == _NAT):  # too far for pandas?
+            value = text.iloc[r]
+            try:
+                datetime.strptime(str(value), fmt)
+            except (TypeError, ValueError):
+                continue
+            oob[r] = value is not None
+        return naive, oob
+    stamps = pc.strptime(arr, format=fmt, unit="us", error_is_null=True)
+    return _as_ns(pd.Series(stamps.to_numpy(zero_copy_only=False)))
 
 
-def _times(col: pd.Series, tz: str) -> tuple[pd.Series, BoolArray, BoolArray]:
-    """Return tz-aware times (ns), present mask and unparseable mask."""
+def _times(col: pd.Series, tz: str, window: _Window) -> _TimeResult:
+    """Parse a time column: tz-aware ns values and the rows with problems."""
     index = col.index
     col = col.reset_index(drop=True)
+    n = len(col)
+    leap = np.zeros(n, dtype=bool)
+    adjusted = np.zeros(n, dtype=np.int8)
+    shift = np.zeros(n, dtype=np.int64)
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        out = col.dt.tz_convert(tz)
+        utc, oob = _as_ns(col.dt.tz_convert("UTC").dt.tz_localize(None))
         present = _present(col)
     elif pd.api.types.is_datetime64_dtype(col.dtype):
-        out = _localize(col, tz)
+        naive, oob = _as_ns(col)
+        utc, adjusted, shift = _localize_ns(naive, tz)
         present = _present(col)
     else:
         if not isinstance(col.dtype, pd.StringDtype):
             col = _text(col)
+        arr = pa.array(col.array)
         # fast path: the format of nearly every export, on the text as read
-        utc, valid, parsed = _strptime(pa.array(col.array), _TIME_FORMATS[0], tz)
-        utc = np.where(valid, utc, _NAT)
+        stamps = pc.strptime(
+            arr, format=_TIME_FORMATS[0], unit="ns", error_is_null=True
+        )
+        naive = np.array(
+            stamps.to_numpy(zero_copy_only=False).view(np.int64), dtype=np.int64
+        )
+        aware = np.full(n, _NAT, dtype=np.int64)
+        oob = np.zeros(n, dtype=bool)
         present = _present(col)
-        todo = present & ~parsed
+        maybe_leap = pc.fill_null(pc.match_substring(arr, ":60"), False)
+        if pc.any(maybe_leap).as_py():
+            rows = np.flatnonzero(maybe_leap.to_numpy(zero_copy_only=False))
+            hit = _text(col.iloc[rows]).str.contains(_LEAP_RE, regex=True)
+            leap[rows[hit.to_numpy(dtype=bool, na_value=False)]] = True
+            naive[leap] = _NAT
+        todo = present & (naive == _NAT) & ~leap
         if todo.any():
             rows = np.flatnonzero(todo)
             text = _text(col.iloc[rows])
             blank = text.isna().to_numpy(dtype=bool)
             present[rows[blank]] = False
-            _times_slow(text[~blank], rows[~blank], utc, tz)
-        stamps = pd.DatetimeIndex(utc.view("M8[ns]")).tz_localize("UTC")
-        out = pd.Series(stamps.tz_convert(tz))
-    out = out.dt.as_unit("ns")
-    out.index = index
-    bad = present & out.isna().to_numpy(dtype=bool)
-    return out, present, bad
+            _times_slow(text[~blank], rows[~blank], naive, aware, oob)
+        utc, adjusted, shift = _localize_ns(naive, tz)
+        has_offset = aware != _NAT
+        utc[has_offset] = aware[has_offset]
+    valid = utc != _NAT
+    outside = valid & ((utc < window.lo) | (utc >= window.hi))
+    out_of_range = oob | outside | leap
+    utc = np.where(out_of_range, _NAT, utc)
+    stamps_utc = pd.DatetimeIndex(utc.view("M8[ns]")).tz_localize("UTC")
+    values = pd.Series(stamps_utc.tz_convert(tz), index=index)
+    unparseable = present & (utc == _NAT) & ~out_of_range
+    adjusted = np.where(utc == _NAT, 0, adjusted).astype(np.int8)
+    return _TimeResult(
+        values, present, unparseable, out_of_range, leap, adjusted, shift
+    )
 
 
 def _times_slow(
-    text: pd.Series, rows: npt.NDArray[np.intp], utc: npt.NDArray[np.int64], tz: str
+    text: pd.Series,
+    rows: npt.NDArray[np.intp],
+    naive: npt.NDArray[np.int64],
+    aware: npt.NDArray[np.int64],
+    oob: BoolArray,
 ) -> None:
     """Parse cleaned ``text`` of ``rows`` in the other accepted formats."""
     sub = text.str.replace(r"[/年月]", "-", regex=True)
     sub = sub.str.replace("日", " ", regex=False).str.strip()
-    aware = sub.str.contains(_AWARE_RE, regex=True).to_numpy(dtype=bool, na_value=False)
-    if aware.any():
-        parsed = pd.to_datetime(sub[aware], format="ISO8601", utc=True, errors="coerce")
-        utc[rows[aware]] = pd.DatetimeIndex(parsed).as_unit("ns").asi8
-    rows, sub = rows[~aware], sub[~aware]
+    has_offset = sub.str.contains(_AWARE_RE, regex=True).to_numpy(
+        dtype=bool, na_value=False
+    )
+    if has_offset.any():
+        values = sub[has_offset]
+        parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+        i8, far = _as_ns(pd.Series(parsed).dt.tz_localize(None))
+        at = rows[has_offset]
+        aware[at] = i8
+        oob[at] = far
+        for k in np.flatnonzero((i8 == _NAT) & ~far):  # too far for pandas?
+            try:
+                datetime.fromisoformat(str(values.iloc[k]).replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            oob[at[k]] = True
+    rows, sub = rows[~has_offset], sub[~has_offset]
     for fmt in _TIME_FORMATS:
         if len(rows) == 0:
             break
-        i8, valid, parsed_ok = _strptime(pa.array(sub.array), fmt, tz)
-        utc[rows[valid]] = i8[valid]
-        # parsed but not a valid local time: stays NaT, no other format tried
-        rows, sub = rows[~parsed_ok], sub[~parsed_ok]
+        i8, far = _strptime(pa.array(sub.array), fmt)
+        done = (i8 != _NAT) | far
+        naive[rows[done]] = i8[done]
+        oob[rows[far]] = True
+        rows, sub = rows[~done], sub[~done]
 
 
 class _Factors:
@@ -849,6 +1337,8 @@ def read_reports(
     encoding: str | None = None,
     sheet_name: str | int | None = None,
     layer: str | None = None,
+    header_row: int | None = None,
+    time_window: tuple[object, object] | None = None,
 ) -> ReadResult:
     """Read issue reports into the canonical report frame, validating every row.
 
@@ -891,21 +1381,39 @@ def read_reports(
         Excel sheet (default: the first).
     layer
         GeoPackage layer (default: the first).
+    header_row
+        Row of the header in a CSV or Excel file as the file shows it (1 =
+        the first row; ``[input] header_row`` in the TOML). ``None`` detects
+        it among the first 20 rows (a title row above the header is common).
+    time_window
+        Plausible times ``(earliest, latest)``, dates in ``tz``, both ends
+        inclusive; ``None`` for an end (or for the pair) takes its default,
+        2000-01-01 and tomorrow (``[input] time_window`` in the TOML). Times
+        outside are quarantined as "time out of range".
+
+    Daylight saving: an ambiguous local time (the repeated autumn hour)
+    takes the earlier offset unless the export's time order shows the later
+    one; a nonexistent one (the skipped spring hour) is moved forward across
+    the gap; both are accepted and flagged in ``time_adjusted``. Text that is
+    not a time is quarantined as "unparseable".
 
     Returns
     -------
     ReadResult
         ``reports``: GeoDataFrame in EPSG:4326 with the canonical columns
-        (see :mod:`hotspots.schema`) then every extra source column, index of
-        the source; ``quarantined``: rejected rows with every source column as
-        read plus ``row_number`` and ``reason``; ``rows_read``.
+        (see :mod:`hotspots.schema`), ``time_adjusted`` if a daylight-saving
+        time was resolved, then every extra source column, index of the
+        source (for a CSV with malformed lines: the 0-based data row);
+        ``quarantined``: rejected rows with every source column as read plus
+        ``row_number`` and ``reason``; ``rows_read``.
 
     Raises
     ------
     InputError
         Bad arguments; required columns missing (the message names them, the
         headers found, and how to pass ``mapping=``); with
-        ``on_error="raise"``, any row problem.
+        ``on_error="raise"``, any row problem (malformed CSV lines
+        included); a CSV that cannot be decoded in its encoding.
     TypeError
         When ``source`` is not a path or a frame.
 
@@ -926,11 +1434,24 @@ def read_reports(
     >>> result.quarantined["reason"].tolist()
     ["unparseable reported_at '2026-11-02 25:00:00'"]
     """
-    raw, geometry = _load(source, encoding, sheet_name, layer)
+    if header_row is not None and (
+        isinstance(header_row, bool)
+        or not isinstance(header_row, int)
+        or header_row < 1
+    ):
+        msg = (
+            f"header_row must be a row number >= 1 (1 = the first row of the "
+            f"file or sheet) or None to detect the header, got {header_row!r}."
+        )
+        raise InputError(msg)
+    loaded = _load(source, encoding, sheet_name, layer, header_row, mapping)
+    raw, geometry = loaded.frame, loaded.geometry
     columns = [str(c) for c in raw.columns]
-    collect_problems(
-        _validate_args(mapping, preset, coords, tz, on_error, columns), "read_reports"
-    )
+    problems = _validate_args(mapping, preset, coords, tz, on_error, columns)
+    if not any(p.startswith("tz ") for p in problems):
+        problems += _check_window(time_window, str(tz))
+    collect_problems(problems, "read_reports")
+    window = _time_window(time_window, str(tz))
     system, source_crs = _source_system(coords)
     table = category_table(categories)
     found, used = _resolve_columns(columns, mapping, preset, geometry is not None)
@@ -942,6 +1463,8 @@ def read_reports(
             "columns with mapping=, e.g. mapping={'发生时间': 'reported_at', "
             "'X坐标': 'lon', 'Y坐标': 'lat'}."
         )
+        if isinstance(source, str | os.PathLike):
+            msg += " " + _HEADER_HINT
         raise InputError(msg)
     if geometry is not None and LON not in found:
         if geometry.crs is None and source_crs is not None:
@@ -950,7 +1473,28 @@ def read_reports(
         source_crs = None
     else:
         geometry = None
-    return _build(raw, geometry, found, system, str(tz), on_error, table, source_crs)
+    if loaded.malformed is None:
+        return _build(
+            raw, geometry, found, system, str(tz), on_error, table, window, source_crs
+        )
+    numbers = raw.index.to_numpy(dtype=np.int64) + 1
+    result = _build(
+        raw,
+        geometry,
+        found,
+        system,
+        str(tz),
+        "quarantine",
+        table,
+        window,
+        source_crs,
+        numbers,
+    )
+    quarantined = pd.concat([result.quarantined, loaded.malformed]).sort_index()
+    rows = int(loaded.rows or 0)
+    if on_error == "raise":
+        _raise_rows(quarantined[schema.ROW_NUMBER], quarantined[schema.REASON], rows)
+    return ReadResult(reports=result.reports, quarantined=quarantined, rows_read=rows)
 
 
 def _source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
@@ -983,35 +1527,42 @@ def _build(
     tz: str,
     on_error: str,
     table: CategoryTable,
+    window: _Window,
     source_crs: pyproj.CRS | None = None,
+    numbers: npt.NDArray[np.int64] | None = None,
 ) -> ReadResult:
     n = len(raw)
     data = raw.reset_index(drop=True)  # positional work, index restored at the end
     problems = _Problems(n, [])
     out: dict[str, Any] = {}
+    if numbers is None:
+        numbers = np.arange(1, n + 1, dtype=np.int64)
 
     def col(name: str) -> pd.Series | None:
         return data[found[name]] if name in found else None
 
-    def shown(series: pd.Series) -> Callable[[npt.NDArray[np.intp]], list[Any]]:
-        return lambda rows: _text(series.iloc[rows]).tolist()
+    shown = _shown
 
     # report_id
     ids = _text(data[found[schema.REPORT_ID]])
     problems.add(~_present(ids), "missing report_id")
-    _duplicates(ids, problems)
+    _duplicates(ids, problems, numbers)
     out[schema.REPORT_ID] = ids
 
     # times
     rep_src = data[found[schema.REPORTED_AT]]
-    reported, rep_present, rep_bad = _times(rep_src, tz)
+    rep = _times(rep_src, tz, window)
+    reported, rep_present = rep.values, rep.present
     problems.add(~rep_present, "missing reported_at")
-    problems.add(rep_bad, "unparseable reported_at", shown(rep_src))
+    _time_problems(rep, schema.REPORTED_AT, window, shown(rep_src), problems)
     out[schema.REPORTED_AT] = reported
+    adjusted = [(schema.REPORTED_AT, rep)]
     closed_src = col(schema.CLOSED_AT)
     if closed_src is not None:
-        closed, _, closed_bad = _times(closed_src, tz)
-        problems.add(closed_bad, "unparseable closed_at", shown(closed_src))
+        clo = _times(closed_src, tz, window)
+        closed = clo.values
+        _time_problems(clo, schema.CLOSED_AT, window, shown(closed_src), problems)
+        adjusted.append((schema.CLOSED_AT, clo))
     else:
         closed = pd.Series(pd.NaT, index=data.index, dtype=f"datetime64[ns, {tz}]")
 
@@ -1034,12 +1585,17 @@ def _build(
         status = pd.Series(np.nan, index=data.index, dtype="str")
     if _UPDATED in found and closed_src is None:
         updated_src = data[found[_UPDATED]]
-        updated, _, upd_bad = _times(updated_src, tz)
+        upd = _times(updated_src, tz, window)
         is_closed = (status == "closed").to_numpy(dtype=bool, na_value=False)
-        problems.add(
-            upd_bad & is_closed, "unparseable updated_datetime", shown(updated_src)
+        upd = dataclasses.replace(
+            upd,
+            unparseable=upd.unparseable & is_closed,
+            out_of_range=upd.out_of_range & is_closed,
+            adjusted=np.where(is_closed, upd.adjusted, 0).astype(np.int8),
         )
-        closed = updated.where(is_closed)
+        _time_problems(upd, _UPDATED, window, shown(updated_src), problems)
+        adjusted.append((_UPDATED, upd))
+        closed = upd.values.where(is_closed)
     closed_present = closed.notna().to_numpy(dtype=bool)
     default = _constant(("open", "closed"), closed_present.astype(np.intp))
     status = status.where(status.notna(), default)
@@ -1047,6 +1603,9 @@ def _build(
     problems.add(before & closed_present & rep_present, "closed_at before reported_at")
     out[schema.STATUS] = status
     out[schema.CLOSED_AT] = closed
+    flags = _adjusted_flags(adjusted)
+    if flags is not None:
+        out[TIME_ADJUSTED] = flags
 
     # source
     source_src = col(schema.SOURCE)
@@ -1097,10 +1656,10 @@ def _build(
     bad = problems.bad()
     bad_rows = np.flatnonzero(bad)
     if on_error == "raise" and len(bad_rows):
-        _raise_rows(problems, bad_rows, n)
+        _raise_rows(numbers[bad_rows], problems.reasons(bad_rows), n)
     good_rows = np.flatnonzero(~bad)
     quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
-    quarantined[schema.ROW_NUMBER] = bad_rows + 1
+    quarantined[schema.ROW_NUMBER] = numbers[bad_rows]
     quarantined[schema.REASON] = pd.Series(
         problems.reasons(bad_rows), index=quarantined.index, dtype="str"
     )
@@ -1109,7 +1668,47 @@ def _build(
     return ReadResult(reports=reports, quarantined=quarantined, rows_read=n)
 
 
-def _duplicates(ids: pd.Series, problems: _Problems) -> None:
+def _time_problems(
+    result: _TimeResult,
+    name: str,
+    window: _Window,
+    values: Values,
+    problems: _Problems,
+) -> None:
+    """Record the unparseable and out-of-range times of one column."""
+    problems.add(result.unparseable, f"unparseable {name}", values)
+    problems.add(
+        result.out_of_range & ~result.leap,
+        f"time out of range (plausible: {window.text}): {name}",
+        values,
+    )
+    problems.add(result.leap, f"time out of range (a leap second, :60): {name}", values)
+
+
+def _adjusted_flags(columns: list[tuple[str, _TimeResult]]) -> pd.Series | None:
+    """Return the ``time_adjusted`` text of each row, or None if none was."""
+    if not any(r.adjusted.any() for _, r in columns):
+        return None
+    n = len(columns[0][1].adjusted)
+    parts: list[list[str]] = [[] for _ in range(n)]
+    for name, result in columns:
+        for r in np.flatnonzero(result.adjusted):
+            code = result.adjusted[r]
+            if code == _AMBIGUOUS_EARLIER:
+                text = "ambiguous (repeated hour), took the earlier offset"
+            elif code == _AMBIGUOUS_LATER:
+                text = "ambiguous (repeated hour), took the later offset (file order)"
+            else:
+                gap = pd.Timedelta(int(result.shift[r]), unit="ns")
+                text = f"nonexistent (skipped hour), moved forward by {gap}"
+            parts[r].append(f"{name} {text}")
+    flags = [("; ".join(p) if p else None) for p in parts]
+    return pd.Series(pd.array(flags, dtype="str"))
+
+
+def _duplicates(
+    ids: pd.Series, problems: _Problems, numbers: npt.NDArray[np.int64]
+) -> None:
     """Flag every occurrence of an id after its first (in file order)."""
     values = pa.array(ids.array)
     if len(pc.unique(values)) == len(values):  # fast path: no duplicate at all
@@ -1123,7 +1722,7 @@ def _duplicates(ids: pd.Series, problems: _Problems) -> None:
     dup = valid & ~first
     if not dup.any():
         return
-    first_row = np.flatnonzero(first) + 1  # row of the first occurrence of code k
+    first_row = numbers[np.flatnonzero(first)]  # row of the first occurrence of code k
     where = np.flatnonzero(dup)
     labels = np.full(len(ids), "", dtype=object)
     labels[where] = [
@@ -1223,8 +1822,8 @@ def _coordinates(
             x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         missing = ~(x_present & y_present)
         problems.add(missing, "missing coordinates")
-        problems.add(x_bad, "non-numeric longitude", _text(lon_src))
-        problems.add(y_bad, "non-numeric latitude", _text(lat_src))
+        problems.add(x_bad, "non-numeric longitude", _shown(lon_src))
+        problems.add(y_bad, "non-numeric latitude", _shown(lat_src))
     else:
         geoms = geometry.array
         empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -1273,11 +1872,8 @@ _GEOM_NAMES: Final = {
 }
 
 
-def _raise_rows(problems: _Problems, bad_rows: npt.NDArray[np.intp], n: int) -> None:
-    reasons = problems.reasons(bad_rows)
-    lines = [
-        f"row {r + 1}: {reason}" for r, reason in zip(bad_rows, reasons, strict=True)
-    ]
+def _raise_rows(numbers: Iterable[int], reasons: Iterable[str], n: int) -> None:
+    lines = [f"row {r}: {reason}" for r, reason in zip(numbers, reasons, strict=True)]
     shown = "\n".join(f"  - {line}" for line in lines[:_MAX_LISTED])
     more = len(lines) - _MAX_LISTED
     tail = (
@@ -1320,7 +1916,7 @@ def _assemble(
         return values[rows]
 
     columns: dict[str, Any] = {}
-    for name in _OUTPUT_ORDER:
+    for name in (*_OUTPUT_ORDER, TIME_ADJUSTED):
         if name not in out:
             continue
         columns[name] = take(out[name])

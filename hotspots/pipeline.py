@@ -213,6 +213,7 @@ _INPUT_KEYS: Final[Mapping[str, str]] = {
     "coords": "[input] coords",
     "tz": "[city] timezone",
     "header_row": "[input] header_row",
+    "time_window": "[input] time_window",
 }
 
 
@@ -473,6 +474,8 @@ class Weekly:
                     on_error="quarantine",
                     categories=categories,
                     encoding=cfg.input.encoding,
+                    header_row=cfg.input.header_row,
+                    time_window=cfg.input.time_window,
                 )
             except InputError as err:
                 raise _config_words(err, _INPUT_KEYS) from err

@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point
 from hotspots import schema
 from hotspots.crs import gcj02_to_wgs84
 from hotspots.errors import CRSError, InputError
-from hotspots.io import ReadResult, read_reports
+from hotspots.io import TIME_ADJUSTED, ReadResult, read_reports
 
 IDS = ["QD001", "QD002", "QD003", "QD004", "QD005"]
 LONS = ["120.3812", "120.3851", "120.3907", "120.3733", "120.4011"]
@@ -727,16 +727,108 @@ def test_fraction_that_is_not_a_time_is_a_row_problem() -> None:
     assert len(result.reports) == 4
 
 
-def test_nonexistent_local_time_is_a_row_problem() -> None:
-    frame = platform_export()
-    frame.loc[1, "上报时间"] = "2026-03-08 02:30:00"  # skipped by DST in New York
+def local_times(times: list[str], tz: str) -> ReadResult:
+    frame = big_export(len(times))
+    frame["上报时间"] = times
     frame["结案时间"] = None
-    result = read_reports(
-        frame, coords="gcj02", tz="America/New_York", on_error="quarantine"
+    return read_reports(frame, coords="gcj02", tz=tz, on_error="quarantine")
+
+
+@pytest.mark.parametrize(
+    ("tz", "ambiguous", "earlier", "nonexistent", "forward"),
+    [
+        (
+            "America/Chicago",
+            "2025-11-02 01:30:00",
+            "2025-11-02 06:30:00",
+            "2025-03-09 02:30:00",
+            "2025-03-09 08:30:00",
+        ),
+        (
+            "Europe/Berlin",
+            "2025-10-26 02:30:00",
+            "2025-10-26 00:30:00",
+            "2025-03-30 02:30:00",
+            "2025-03-30 01:30:00",
+        ),
+    ],
+)
+def test_daylight_saving_times_are_resolved_and_flagged(
+    tz: str, ambiguous: str, earlier: str, nonexistent: str, forward: str
+) -> None:
+    result = local_times(
+        [ambiguous, "2025-06-01 12:00:00", nonexistent, "2025-06-01 25:00:00"], tz
     )
-    assert list(result.quarantined[schema.REASON]) == [
-        "unparseable reported_at '2026-03-08 02:30:00'"
+    assert result.quarantined[schema.REASON].tolist() == [
+        "unparseable reported_at '2025-06-01 25:00:00'"
     ]
+    r = result.reports
+    utc = r[schema.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
+    assert utc.tolist() == [
+        pd.Timestamp(earlier),
+        pd.Timestamp("2025-06-01 12:00:00")
+        - pd.Timestamp("2025-06-01 12:00", tz=tz).utcoffset(),
+        pd.Timestamp(forward),
+    ]
+    assert str(r[schema.REPORTED_AT].dt.tz) == tz
+    flags = r[TIME_ADJUSTED].tolist()
+    assert flags[0] == "reported_at ambiguous (repeated hour), took the earlier offset"
+    assert pd.isna(flags[1])
+    assert flags[2] == (
+        "reported_at nonexistent (skipped hour), moved forward by 0 days 01:00:00"
+    )
+    # the nonexistent wall time reads one hour later on the clock
+    wall = r[schema.REPORTED_AT].iloc[2].tz_localize(None)
+    assert wall == pd.Timestamp(nonexistent) + pd.Timedelta(hours=1)
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_ambiguous_times_follow_the_file_order(descending: bool) -> None:
+    wall = ["00:50", "01:10", "01:50", "01:05", "01:30", "02:10"]
+    times = [f"2025-11-02 {t}:00" for t in wall]
+    if descending:
+        times = times[::-1]
+    r = local_times(times, "America/Chicago").reports
+    utc = r[schema.REPORTED_AT].dt.tz_convert("UTC").dt.strftime("%H:%M").tolist()
+    expected = ["05:50", "06:10", "06:50", "07:05", "07:30", "08:10"]
+    assert utc == (expected[::-1] if descending else expected)
+    flags = r[TIME_ADJUSTED].fillna("").tolist()
+    if descending:
+        flags = flags[::-1]
+    kinds = [("later" if "later" in f else "earlier") if f else "" for f in flags]
+    assert kinds == [
+        "",
+        "earlier",
+        "earlier",
+        "later",
+        "later",
+        "",
+    ]
+    # unordered: no evidence, the earlier offset
+    wall = ["02:10", "01:30", "00:50", "01:05", "03:00", "01:10", "01:50"]
+    shuffled = [f"2025-11-02 {t}:00" for t in wall]
+    r = local_times(shuffled, "America/Chicago").reports
+    assert r[TIME_ADJUSTED].str.contains("earlier").sum() == 4
+
+
+def test_no_daylight_saving_no_flag_column() -> None:
+    times = ["2025-11-02 01:30:00", "2025-03-09 02:30:00"]
+    result = local_times(times, "Asia/Shanghai")
+    assert result.quarantined.empty
+    assert TIME_ADJUSTED not in result.reports.columns
+    assert result.reports[schema.REPORTED_AT].dt.hour.tolist() == [1, 2]
+
+
+def test_daylight_saving_in_typed_and_closed_times() -> None:
+    frame = big_export(2)
+    frame["上报时间"] = pd.to_datetime(["2025-03-09 02:30:00", "2025-03-09 01:00:00"])
+    frame["结案时间"] = ["2025-11-02 01:30:00", None]
+    r = read_reports(frame, coords="gcj02", tz="America/Chicago").reports
+    assert r[TIME_ADJUSTED].iloc[0] == (
+        "reported_at nonexistent (skipped hour), moved forward by 0 days 01:00:00; "
+        "closed_at ambiguous (repeated hour), took the earlier offset"
+    )
+    assert pd.isna(r[TIME_ADJUSTED].iloc[1])
 
 
 def test_categories_codes_names_and_local() -> None:
@@ -963,3 +1055,262 @@ def test_coords_as_an_epsg_code_are_transformed_to_wgs84():
     assert result.quarantined["reason"].str.startswith("coordinates out of range").all()
     with pytest.raises(InputError, match="unknown CRS 'EPSG:999999'"):
         read_reports(frame, coords="EPSG:999999")
+
+
+# -- robustness (issues 13, 14, 15) ------------------------------------------------
+
+
+def quarantine(frame: pd.DataFrame, **kwargs) -> ReadResult:
+    result = read_reports(frame, coords="gcj02", on_error="quarantine", **kwargs)
+    assert result.balanced
+    return result
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("上报时间", "2300-01-01T08:00:00Z"),
+        ("结案时间", "0001-01-01T00:00:00+08:00"),
+        ("上报时间", "1677-09-22 00:00:00"),
+        ("上报时间", "2262-04-10 00:00:00"),
+        ("上报时间", "1999-12-31 23:59:59"),
+        ("上报时间", "2026-12-31 23:59:60"),
+        ("上报时间", "9999-12-31 00:00:00.5"),
+        ("上报时间", "20991231000000"),
+    ],
+)
+def test_times_out_of_range_are_quarantined(column: str, text: str) -> None:
+    frame = platform_export()
+    frame.loc[0, column] = text
+    result = quarantine(frame)
+    reasons = result.quarantined[schema.REASON].tolist()
+    assert len(reasons) == 1
+    assert reasons[0].startswith("time out of range")
+    assert text in reasons[0]
+    assert len(result.reports) == 4
+
+
+def test_time_window_is_configurable() -> None:
+    frame = platform_export()
+    frame.loc[0, "上报时间"] = "1995-06-01 08:00:00"
+    assert len(quarantine(frame).quarantined) == 1
+    wide = quarantine(frame, time_window=("1990-01-01", None))
+    assert wide.quarantined.empty
+    assert wide.reports[schema.REPORTED_AT].iloc[0].year == 1995
+    narrow = quarantine(frame, time_window=(None, "2026-11-03"))
+    # 2026-11-03 is inclusive: rows 4 (2026-11-04) and 5 (2026-11-05) are late
+    assert narrow.quarantined[schema.ROW_NUMBER].tolist() == [1, 4, 5]
+    with pytest.raises(InputError, match="time_window"):
+        read_reports(frame, time_window=("2026-01-01", "2025-01-01"))
+    with pytest.raises(InputError, match="time_window"):
+        read_reports(frame, time_window=("soon", None))
+
+
+def test_out_of_range_typed_times(tmp_path) -> None:
+    import datetime as dt
+
+    frame = platform_export()
+    frame["结案时间"] = [dt.datetime(9999, 12, 31)] + [None] * 4
+    frame["结案时间"] = frame["结案时间"].astype("datetime64[us]")
+    result = quarantine(frame)
+    assert result.quarantined[schema.REASON].str.startswith("time out of range").all()
+    assert len(result.quarantined) == 1
+    aware = platform_export()
+    aware["上报时间"] = pd.Series(
+        [dt.datetime(2300, 1, 1, tzinfo=dt.UTC)] * 5, dtype="datetime64[us, UTC]"
+    )
+    assert len(quarantine(aware).quarantined) == 5
+    path = tmp_path / "far.xlsx"
+    book = platform_export()
+    book["上报时间"] = [dt.datetime(9999, 12, 31)] + [dt.datetime(2026, 11, 2, 9)] * 4
+    book.to_excel(path, index=False)
+    result = read_reports(path, coords="gcj02", on_error="quarantine")
+    assert result.quarantined[schema.ROW_NUMBER].tolist() == [1]
+    assert result.quarantined[schema.REASON].iloc[0].startswith("time out of range")
+
+
+def test_huge_number_in_a_coordinate_is_a_row_problem(tmp_path) -> None:
+    frame = platform_export()
+    frame["纬度"] = frame["纬度"].astype(float)
+    frame.loc[0, "纬度"] = 1e19
+    result = quarantine(frame)
+    assert result.quarantined[schema.REASON].tolist() == [
+        "coordinates out of range (lon=120.381, lat=1e+19)"
+    ]
+    frame = platform_export()
+    frame.loc[0, "纬度"] = "1e19"
+    path = tmp_path / "huge.xlsx"
+    frame.to_excel(path, index=False)
+    result = read_reports(path, coords="gcj02", on_error="quarantine")
+    assert result.quarantined[schema.ROW_NUMBER].tolist() == [1]
+    assert "out of range" in result.quarantined[schema.REASON].iloc[0]
+    ids = platform_export()
+    ids["案件编号"] = [1e19, 2.0, 3.0, 4.0, 5.0]
+    assert quarantine(ids).reports[schema.REPORT_ID].tolist()[1:] == [
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_line_endings(tmp_path, ending: str) -> None:
+    path = tmp_path / "mac.csv"
+    text = platform_export().to_csv(index=False, lineterminator=ending)
+    path.write_bytes(text.encode("gbk"))
+    r = check_canonical(read_reports(path, coords="gcj02"))
+    assert r[schema.REPORT_ID].tolist() == IDS
+
+
+def multiline_export(n: int) -> pd.DataFrame:
+    frame = big_export(n)
+    frame["问题描述"] = [f"第{i}行\n摊贩占道，\r\n已劝离" for i in range(n)]
+    frame["结案时间"] = None
+    return frame
+
+
+@pytest.mark.parametrize("n", [10_000, pytest.param(100_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_quoted_line_breaks_in_large_files(tmp_path, n: int, encoding: str) -> None:
+    frame = multiline_export(n)
+    path = tmp_path / "multi.csv"
+    frame.to_csv(path, index=False, encoding=encoding)
+    result = read_reports(path, coords="gcj02")
+    assert result.rows_read == n
+    assert len(result.reports) == n
+    description = result.reports[schema.DESCRIPTION]
+    assert description.iloc[n - 1] == f"第{n - 1}行\n摊贩占道，\r\n已劝离"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
+def test_malformed_lines_are_quarantined(tmp_path, encoding: str) -> None:
+    frame = platform_export()
+    frame["问题描述"] = ["摊贩\n占道", "b", "c", "d", "e"]
+    lines = frame.to_csv(index=False).split("\n")
+    # line 1 header, lines 2-3 row 1 (a quoted line break), line 4 row 2 ...
+    lines[3] = lines[3] + ",extra"  # row 2 gets a 16th field
+    lines.insert(5, "stray text")  # between rows 3 and 4
+    lines.insert(6, "")  # a blank line is not a row
+    path = tmp_path / "broken.csv"
+    path.write_bytes("\n".join(lines).encode(encoding))
+    result = read_reports(
+        path, coords="gcj02", on_error="quarantine", encoding=encoding
+    )
+    assert result.rows_read == 6
+    assert result.balanced
+    q = result.quarantined
+    assert q[schema.ROW_NUMBER].tolist() == [2, 4]
+    assert q[schema.REASON].tolist() == [
+        "malformed line 4: expected 15 fields, got 16 (extra: 'extra')",
+        "malformed line 6: expected 15 fields, got 1",
+    ]
+    assert q["案件编号"].tolist() == ["QD002", "stray text"]
+    assert result.reports[schema.REPORT_ID].tolist() == [
+        "QD001",
+        "QD003",
+        "QD004",
+        "QD005",
+    ]
+    assert result.reports.index.tolist() == [0, 2, 4, 5]
+    assert result.reports[schema.DESCRIPTION].iloc[0] == "摊贩\n占道"
+    with pytest.raises(InputError, match=r"row 4: malformed line 6") as err:
+        read_reports(path, coords="gcj02", encoding=encoding)
+    assert "encoding" not in str(err.value)
+
+
+def test_unterminated_quote_is_a_malformed_line(tmp_path) -> None:
+    path = tmp_path / "quote.csv"
+    text = platform_export().to_csv(index=False) + '"QD009,never closed\n'
+    path.write_text(text, encoding="utf-8")
+    result = read_reports(path, coords="gcj02", on_error="quarantine")
+    assert result.balanced
+    assert len(result.reports) == 5
+    assert result.quarantined[schema.REASON].str.startswith("malformed line 7").all()
+
+
+def titled_book(path, title_rows: int = 1) -> pd.DataFrame:
+    frame = platform_export()
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, startrow=title_rows)
+        sheet = writer.sheets["Sheet1"]
+        sheet["A1"] = "市南区城市管理问题台账 2026年11月"
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=16)
+    return frame
+
+
+def test_excel_title_row_above_the_header(tmp_path) -> None:
+    path = tmp_path / "titled.xlsx"
+    titled_book(path)
+    r = check_canonical(read_reports(path, coords="gcj02"))
+    assert list(r[schema.CATEGORY_CODE]) == EXPECTED_CODES
+    check_canonical(read_reports(path, coords="gcj02", header_row=2))
+    with pytest.raises(InputError, match=r"header_row"):
+        read_reports(path, coords="gcj02", header_row=1)
+    with pytest.raises(InputError, match=r"header_row"):
+        read_reports(path, header_row=0)
+
+
+def test_csv_title_line_above_the_header(tmp_path) -> None:
+    path = tmp_path / "titled.csv"
+    text = "市南区城市管理问题台账 2026年11月\n" + platform_export().to_csv(index=False)
+    path.write_text(text, encoding="utf-8")
+    result = read_reports(path, coords="gcj02")
+    check_canonical(result)
+    check_canonical(read_reports(path, coords="gcj02", header_row=2))
+
+
+def test_excel_text_cells_keep_leading_zeros(tmp_path) -> None:
+    frame = platform_export()
+    frame["案件编号"] = ["0123", "00123", "123", "QD4", "5"]
+    frame["小类编码"] = ["09006", "06010", "07001", "09009", "09005"]
+    frame["网格编码"] = ["0370202001"] * 5
+    path = tmp_path / "zeros.xlsx"
+    frame.to_excel(path, index=False)
+    r = check_canonical(read_reports(path, coords="gcj02"))
+    assert r[schema.REPORT_ID].tolist() == ["0123", "00123", "123", "QD4", "5"]
+    assert r[schema.CATEGORY_CODE].tolist() == [
+        "09006",
+        "06010",
+        "07001",
+        "09009",
+        "09005",
+    ]
+    assert r["网格编码"].tolist() == ["0370202001"] * 5
+    # ids typed as numbers read as their digits
+    frame["案件编号"] = [101, 102, 103, 104, 105]
+    frame.to_excel(path, index=False)
+    r = check_canonical(read_reports(path, coords="gcj02"))
+    assert r[schema.REPORT_ID].tolist() == ["101", "102", "103", "104", "105"]
+
+
+def test_config_input_keys_for_header_row_and_time_window(tmp_path) -> None:
+    from hotspots.config import config_from_dict
+
+    raw = {
+        "input": {
+            "reports": "a.xlsx",
+            "header_row": 2,
+            "time_window": ["2015-01-01", ""],
+        }
+    }
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert cfg.input.header_row == 2
+    assert cfg.input.time_window == ("2015-01-01", None)
+    path = tmp_path / "titled.xlsx"
+    titled_book(path)
+    result = read_reports(
+        path,
+        coords="gcj02",
+        header_row=cfg.input.header_row,
+        time_window=cfg.input.time_window,
+    )
+    check_canonical(result)
+    for key, value, expected in [
+        ("header_row", 0, "whole number >= 1"),
+        ("time_window", ["2015-01-01"], "pair of dates"),
+        ("time_window", ["soon", ""], "pair of dates"),
+    ]:
+        bad = {"input": {"reports": "a.csv", key: value}}
+        with pytest.raises(InputError, match=expected):
+            config_from_dict(bad, base=tmp_path)
