@@ -1,0 +1,1 @@
+"""The case ledger: the case store, responsibility, deadlines and scorecards."""
