@@ -62,6 +62,10 @@ _EXPORTS = {
     "write_district": "synth",
     "District": "synth",
     "local_metric_crs": "crs",
+    "assign_units": "ledger.responsibility",
+    "deadlines": "ledger.deadlines",
+    "scorecard": "ledger.scorecard",
+    "red_black_list": "ledger.scorecard",
 }
 
 __all__ = [
@@ -79,10 +83,12 @@ __all__ = [
     "Weekly",
     "__version__",
     "assign",
+    "assign_units",
     "backtest",
     "blind_spots",
     "cluster",
     "convert",
+    "deadlines",
     "density_at",
     "emerging_hotspots",
     "forecast",
@@ -99,8 +105,10 @@ __all__ = [
     "plan_patrols",
     "read_boundaries",
     "read_reports",
+    "red_black_list",
     "run_weekly",
     "save_map",
+    "scorecard",
     "segment_streets",
     "space_time_cube",
     "spatial_weights",
@@ -135,6 +143,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .forecast import forecast
     from .io import ReadResult, read_reports
     from .join import assign
+    from .ledger.deadlines import deadlines
+    from .ledger.responsibility import assign_units
+    from .ledger.scorecard import red_black_list, scorecard
     from .patrol import PatrolPlan, plan_patrols
     from .pipeline import Weekly, run_weekly
     from .render import MapStyle, save_map, weekly_map
