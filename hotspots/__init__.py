@@ -64,6 +64,10 @@ _EXPORTS = {
     "local_metric_crs": "crs",
     "Ledger": "ledger",
     "IngestResult": "ledger",
+    "assign_units": "ledger.responsibility",
+    "deadlines": "ledger.deadlines",
+    "scorecard": "ledger.scorecard",
+    "red_black_list": "ledger.scorecard",
 }
 
 __all__ = [
@@ -83,10 +87,12 @@ __all__ = [
     "Weekly",
     "__version__",
     "assign",
+    "assign_units",
     "backtest",
     "blind_spots",
     "cluster",
     "convert",
+    "deadlines",
     "density_at",
     "emerging_hotspots",
     "forecast",
@@ -103,8 +109,10 @@ __all__ = [
     "plan_patrols",
     "read_boundaries",
     "read_reports",
+    "red_black_list",
     "run_weekly",
     "save_map",
+    "scorecard",
     "segment_streets",
     "space_time_cube",
     "spatial_weights",
@@ -140,6 +148,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .io import ReadResult, read_reports
     from .join import assign
     from .ledger import IngestResult, Ledger
+    from .ledger.deadlines import deadlines
+    from .ledger.responsibility import assign_units
+    from .ledger.scorecard import red_black_list, scorecard
     from .patrol import PatrolPlan, plan_patrols
     from .pipeline import Weekly, run_weekly
     from .render import MapStyle, save_map, weekly_map

@@ -2,7 +2,10 @@
 
 See :mod:`hotspots.ledger.store` for the rules and
 :mod:`hotspots.ledger.backends` for the DuckDB and PostgreSQL/PostGIS
-backends.
+backends. Accountability on top of it: :mod:`hotspots.ledger.responsibility`
+(who owns each place), :mod:`hotspots.ledger.deadlines` (due times on the
+working-day calendar) and :mod:`hotspots.ledger.scorecard` (rates with Wilson
+intervals and the red/black list).
 """
 
 from __future__ import annotations
