@@ -420,3 +420,114 @@ def map_labels(language: Language = "zh") -> dict[str, str]:
     'Report heat map'
     """
     return {key: text[language] for key, text in MAP_LABELS.items()}
+
+
+# -- the patrol plan's files (hotspots.patrol.PatrolPlan) -----------------------------
+#: Headers of the patrol schedule (``patrol_plan.csv`` and its first sheet), by
+#: column; durations and distances say their unit.
+PATROL_SCHEDULE_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "team": {"zh": "队伍", "en": "Team"},
+    "order": {"zh": "顺序", "en": "Stop"},
+    "target_id": {"zh": "目标编号", "en": "Target"},
+    "visit": {"zh": "到访次数", "en": "Visit"},
+    "arrival": {"zh": "到达时间", "en": "Arrival"},
+    "departure": {"zh": "离开时间", "en": "Departure"},
+    "dwell_min": {"zh": "停留(分钟)", "en": "Dwell (min)"},
+    "score": {"zh": "得分", "en": "Score"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "lon": {"zh": "经度", "en": "Longitude"},
+    "lat": {"zh": "纬度", "en": "Latitude"},
+}
+#: Headers of the route summary (one row per team).
+PATROL_ROUTE_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "team": {"zh": "队伍", "en": "Team"},
+    "n_stops": {"zh": "停靠点数", "en": "Stops"},
+    "total_score": {"zh": "总得分", "en": "Total score"},
+    "duration_min": {"zh": "用时(分钟)", "en": "Duration (min)"},
+    "distance_m": {"zh": "距离(米)", "en": "Distance (m)"},
+}
+#: Headers of the targets left out of the plan.
+PATROL_LEFT_OUT_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "target_id": {"zh": "目标编号", "en": "Target"},
+    "visit": {"zh": "到访次数", "en": "Visit"},
+    "score": {"zh": "得分", "en": "Score"},
+    "reason": {"zh": "未安排原因", "en": "Why left out"},
+}
+#: Sheet names of ``patrol_plan.xlsx``.
+PATROL_SHEETS: Final[dict[str, dict[str, str]]] = {
+    "schedule": {"zh": "巡查计划", "en": "Patrol plan"},
+    "routes": {"zh": "路线汇总", "en": "Routes"},
+    "left_out": {"zh": "未安排目标", "en": "Left out"},
+}
+#: Decimals of the patrol tables' numbers as written.
+PATROL_DECIMALS: Final[dict[str, int]] = {
+    "dwell_min": 1,
+    "score": 2,
+    "total_score": 2,
+    "duration_min": 1,
+    "distance_m": 0,
+    "travel_min": 1,
+    "arrival": 1,
+    "departure": 1,
+    "lon": 6,
+    "lat": 6,
+}
+#: Excel number formats of the patrol tables' numeric columns.
+PATROL_FORMATS: Final[dict[str, str]] = {
+    "team": "0",
+    "order": "0",
+    "visit": "0",
+    "n_stops": "0",
+    "dwell_min": "0.0",
+    "score": "0.00",
+    "total_score": "0.00",
+    "duration_min": "0.0",
+    "distance_m": "#,##0",
+    "lon": "0.000000",
+    "lat": "0.000000",
+}
+#: Names and descriptions of stops and routes in the GPX and GeoJSON files.
+PATROL_TEXT: Final[dict[str, dict[str, str]]] = {
+    "track": {"zh": "巡查组 {team}", "en": "Team {team}"},
+    "stop": {
+        "zh": "巡查组{team} 第{order}站 {target}",
+        "en": "Team {team} stop {order}: {target}",
+    },
+    "separator": {"zh": "；", "en": "; "},
+    "stop_times": {
+        "zh": "到达 {arrival}，离开 {departure}（停留 {dwell} 分钟）",
+        "en": "arrive {arrival}, leave {departure} ({dwell} min on site)",
+    },
+    "route": {
+        "zh": "{stops} 站，用时 {duration} 分钟，距离 {distance} 米",
+        "en": "{stops} stops, {duration} min, {distance} m",
+    },
+}
+
+
+def patrol_headers(table: str, language: Language = "zh") -> dict[str, str]:
+    """Return the columns and headers of one patrol-plan table in one language.
+
+    Parameters
+    ----------
+    table
+        ``"schedule"``, ``"routes"`` or ``"left_out"``.
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    dict of str to str
+        Column of the table to its header, in the order written.
+
+    Examples
+    --------
+    >>> patrol_headers("routes", "en")["duration_min"]
+    'Duration (min)'
+    """
+    tables = {
+        "schedule": PATROL_SCHEDULE_HEADERS,
+        "routes": PATROL_ROUTE_HEADERS,
+        "left_out": PATROL_LEFT_OUT_HEADERS,
+    }
+    return {col: names[language] for col, names in tables[table].items()}
