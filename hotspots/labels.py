@@ -6,6 +6,7 @@ scattered through the code. Look a label up with :func:`label`.
 
 from __future__ import annotations
 
+import re
 from typing import Final, Literal
 
 Language = Literal["zh", "en"]
@@ -420,3 +421,296 @@ def map_labels(language: Language = "zh") -> dict[str, str]:
     'Report heat map'
     """
     return {key: text[language] for key, text in MAP_LABELS.items()}
+
+
+# -- the patrol plan's files (hotspots.patrol.PatrolPlan) -----------------------------
+#: Headers of the patrol schedule (``patrol_plan.csv`` and its first sheet), by
+#: column; durations and distances say their unit.
+PATROL_SCHEDULE_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "team": {"zh": "队伍", "en": "Team"},
+    "order": {"zh": "顺序", "en": "Stop"},
+    "target_id": {"zh": "目标编号", "en": "Target"},
+    "visit": {"zh": "到访次数", "en": "Visit"},
+    "arrival": {"zh": "到达时间", "en": "Arrival"},
+    "departure": {"zh": "离开时间", "en": "Departure"},
+    "dwell_min": {"zh": "停留(分钟)", "en": "Dwell (min)"},
+    "score": {"zh": "得分", "en": "Score"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "lon": {"zh": "经度", "en": "Longitude"},
+    "lat": {"zh": "纬度", "en": "Latitude"},
+}
+#: Headers of the route summary (one row per team).
+PATROL_ROUTE_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "team": {"zh": "队伍", "en": "Team"},
+    "n_stops": {"zh": "停靠点数", "en": "Stops"},
+    "total_score": {"zh": "总得分", "en": "Total score"},
+    "duration_min": {"zh": "用时(分钟)", "en": "Duration (min)"},
+    "distance_m": {"zh": "距离(米)", "en": "Distance (m)"},
+}
+#: Headers of the targets left out of the plan.
+PATROL_LEFT_OUT_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "target_id": {"zh": "目标编号", "en": "Target"},
+    "visit": {"zh": "到访次数", "en": "Visit"},
+    "score": {"zh": "得分", "en": "Score"},
+    "reason": {"zh": "未安排原因", "en": "Why left out"},
+}
+#: Sheet names of ``patrol_plan.xlsx``.
+PATROL_SHEETS: Final[dict[str, dict[str, str]]] = {
+    "schedule": {"zh": "巡查计划", "en": "Patrol plan"},
+    "routes": {"zh": "路线汇总", "en": "Routes"},
+    "left_out": {"zh": "未安排目标", "en": "Left out"},
+}
+#: Decimals of the patrol tables' numbers as written.
+PATROL_DECIMALS: Final[dict[str, int]] = {
+    "dwell_min": 1,
+    "score": 2,
+    "total_score": 2,
+    "duration_min": 1,
+    "distance_m": 0,
+    "travel_min": 1,
+    "arrival": 1,
+    "departure": 1,
+    "lon": 6,
+    "lat": 6,
+}
+#: Excel number formats of the patrol tables' numeric columns.
+PATROL_FORMATS: Final[dict[str, str]] = {
+    "team": "0",
+    "order": "0",
+    "visit": "0",
+    "n_stops": "0",
+    "dwell_min": "0.0",
+    "score": "0.00",
+    "total_score": "0.00",
+    "duration_min": "0.0",
+    "distance_m": "#,##0",
+    "lon": "0.000000",
+    "lat": "0.000000",
+}
+#: Names and descriptions of stops and routes in the GPX and GeoJSON files.
+PATROL_TEXT: Final[dict[str, dict[str, str]]] = {
+    "track": {"zh": "巡查组 {team}", "en": "Team {team}"},
+    "stop": {
+        "zh": "巡查组{team} 第{order}站 {target}",
+        "en": "Team {team} stop {order}: {target}",
+    },
+    "separator": {"zh": "；", "en": "; "},
+    "stop_times": {
+        "zh": "到达 {arrival}，离开 {departure}（停留 {dwell} 分钟）",
+        "en": "arrive {arrival}, leave {departure} ({dwell} min on site)",
+    },
+    "route": {
+        "zh": "{stops} 站，用时 {duration} 分钟，距离 {distance} 米",
+        "en": "{stops} stops, {duration} min, {distance} m",
+    },
+}
+
+
+def patrol_headers(table: str, language: Language = "zh") -> dict[str, str]:
+    """Return the columns and headers of one patrol-plan table in one language.
+
+    Parameters
+    ----------
+    table
+        ``"schedule"``, ``"routes"`` or ``"left_out"``.
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    dict of str to str
+        Column of the table to its header, in the order written.
+
+    Examples
+    --------
+    >>> patrol_headers("routes", "en")["duration_min"]
+    'Duration (min)'
+    """
+    tables = {
+        "schedule": PATROL_SCHEDULE_HEADERS,
+        "routes": PATROL_ROUTE_HEADERS,
+        "left_out": PATROL_LEFT_OUT_HEADERS,
+    }
+    return {col: names[language] for col, names in tables[table].items()}
+
+
+# -- quarantined rows (``rejected.csv``) ----------------------------------------------
+#: Headers of the canonical columns of the quarantined rows; the export's own
+#: columns keep the headers they were read with.
+REJECTED_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "source_file": {"zh": "来源文件", "en": "Source file"},
+    "batch_id": {"zh": "导入批次", "en": "Import batch"},
+    "row_number": {"zh": "行号", "en": "Row"},
+    "reason": {"zh": "隔离原因", "en": "Reason"},
+    "report_id": {"zh": "工单编号", "en": "Report ID"},
+    "reported_at": {"zh": "上报时间", "en": "Reported at"},
+    "category": {"zh": "问题类型", "en": "Category"},
+    "category_code": {"zh": "问题编码", "en": "Category code"},
+    "category_major": {"zh": "问题大类", "en": "Major category"},
+    "status": {"zh": "案件状态", "en": "Status"},
+    "closed_at": {"zh": "结案时间", "en": "Closed at"},
+    "source": {"zh": "案件来源", "en": "Source"},
+    "weight": {"zh": "权重", "en": "Weight"},
+    "description": {"zh": "问题描述", "en": "Description"},
+    "address": {"zh": "地址", "en": "Address"},
+    "reopen_count": {"zh": "返工次数", "en": "Reopen count"},
+    "lon": {"zh": "经度", "en": "Longitude"},
+    "lat": {"zh": "纬度", "en": "Latitude"},
+}
+#: Field names inside quarantine reasons (the ``field`` part of a pattern).
+REASON_FIELDS: Final[dict[str, str]] = {
+    "reported_at": "上报时间",
+    "closed_at": "结案时间",
+    "updated_datetime": "更新时间",
+}
+_VALUE: Final = r"(?P<value>.+)"
+_FIELD: Final = r"(?P<field>reported_at|closed_at|updated_datetime)"
+#: Every reason :func:`hotspots.read_reports` quarantines a row for, as a
+#: regular expression over its English text, with its Chinese text. Named
+#: parts (line numbers, counts, the values as read) are kept as written; a
+#: ``field`` part is translated through :data:`REASON_FIELDS`. The first
+#: pattern that matches the whole reason wins.
+QUARANTINE_REASONS: Final[tuple[tuple[str, str], ...]] = (
+    (
+        r"malformed line (?P<line>\d+): expected (?P<n>\d+) fields, got (?P<m>\d+)"
+        r" \(extra: (?P<extra>.*)\)",
+        "第{line}行格式错误：应有{n}个字段，实有{m}个（多出：{extra}）",
+    ),
+    (
+        r"malformed line (?P<line>\d+): expected (?P<n>\d+) fields, got (?P<m>\d+)",
+        "第{line}行格式错误：应有{n}个字段，实有{m}个",
+    ),
+    (r"missing report_id", "缺少工单编号"),
+    (
+        r"duplicate report_id (?P<value>.+) \(first in row (?P<row>\d+)\)",
+        "工单编号重复：{value}（首次出现在第{row}行）",
+    ),
+    (r"missing reported_at", "缺少上报时间"),
+    (rf"unparseable {_FIELD} {_VALUE}", "{field}无法识别为时间：{value}"),
+    (
+        rf"time out of range \(plausible: (?P<first>\S+) to (?P<last>\S+)\): "
+        rf"{_FIELD} {_VALUE}",
+        "{field}超出合理范围（{first}至{last}）：{value}",
+    ),
+    (
+        rf"time out of range \(a leap second, :60\): {_FIELD} {_VALUE}",
+        "{field}超出范围（闰秒 :60）：{value}",
+    ),
+    (
+        rf"void report \(not a problem on the street\), status {_VALUE}",
+        "无效上报（非街面问题），状态：{value}",
+    ),
+    (rf"unknown status {_VALUE}", "未知的案件状态：{value}"),
+    (r"closed_at before reported_at", "结案时间早于上报时间"),
+    (rf"unknown source {_VALUE}", "未知的案件来源：{value}"),
+    (rf"weight must be a number >= 0, got {_VALUE}", "权重应为不小于0的数：{value}"),
+    (
+        rf"reopen_count must be a whole number >= 0, got {_VALUE}",
+        "返工次数应为不小于0的整数：{value}",
+    ),
+    (
+        rf"empty category \(no name, and the code is not in the code table\): "
+        rf"{_VALUE}",
+        "问题类型为空（无名称，且编码不在编码表中）：{value}",
+    ),
+    (r"empty category", "问题类型为空"),
+    (r"missing coordinates", "缺少坐标"),
+    (rf"non-numeric longitude {_VALUE}", "经度不是数字：{value}"),
+    (rf"non-numeric latitude {_VALUE}", "纬度不是数字：{value}"),
+    (rf"geometry is not a Point: {_VALUE}", "几何类型不是点：{value}"),
+    (rf"longitude and latitude look swapped {_VALUE}", "经纬度疑似颠倒：{value}"),
+    (rf"coordinates out of range {_VALUE}", "坐标超出范围：{value}"),
+)
+_COMPILED_REASONS: Final = tuple(
+    (re.compile(pattern, re.DOTALL), text) for pattern, text in QUARANTINE_REASONS
+)
+
+
+def quarantine_reason(reason: str, language: Language = "zh") -> str:
+    """Return a quarantine reason of :func:`hotspots.read_reports` in a language.
+
+    A reason joins the row's problems with ``"; "``; each is translated by
+    the first pattern of :data:`QUARANTINE_REASONS` it matches whole, its
+    variable parts (line numbers, values as read) kept as written. A part no
+    pattern matches is kept as it is, so nothing is lost.
+
+    Parameters
+    ----------
+    reason
+        The reason as the reader wrote it (English).
+    language
+        ``"zh"`` (default) translates; ``"en"`` returns ``reason`` unchanged.
+
+    Returns
+    -------
+    str
+        The reason in ``language``.
+
+    Examples
+    --------
+    >>> quarantine_reason("unparseable reported_at 'tomorrow'; missing coordinates")
+    "上报时间无法识别为时间：'tomorrow'; 缺少坐标"
+    >>> quarantine_reason("duplicate report_id 'A1' (first in row 3)")
+    "工单编号重复：'A1'（首次出现在第3行）"
+    """
+    if language == "en":
+        return reason
+    return "; ".join(_reason_part(part) for part in reason.split("; "))
+
+
+def _reason_part(part: str) -> str:
+    for pattern, text in _COMPILED_REASONS:
+        found = pattern.fullmatch(part)
+        if found is not None:
+            parts = found.groupdict()
+            if "field" in parts:
+                parts["field"] = REASON_FIELDS[parts["field"]]
+            return text.format(**parts)
+    return part
+
+
+# -- the weekly job's summary.txt (hotspots.pipeline.Weekly.summary_text) -------------
+#: Lines of ``summary.txt``, one language each; every figure is a placeholder.
+SUMMARY_TEXT: Final[dict[str, dict[str, str]]] = {
+    "title": {
+        "zh": "{city} — {week}（历史 {history}）",
+        "en": "{city} — {week} (history {history})",
+    },
+    "exports": {
+        "zh": "全部导出：读取 {rows_read} 行，接收 {accepted}，隔离 {quarantined}",
+        "en": "All exports: rows read {rows_read}, accepted {accepted}, "
+        "quarantined {quarantined}",
+    },
+    "week": {
+        "zh": "本周：上报 {reports}；未落入网格 {outside}；{streets}",
+        "en": "This week: reports {reports}; outside every cell {outside}; {streets}",
+    },
+    "week_empty": {
+        "zh": "本周：0 条上报（本周无上报）",
+        "en": "This week: 0 reports (nothing was reported this week)",
+    },
+    "history": {
+        "zh": "全部历史：未落入网格 {outside}；{streets}",
+        "en": "All history: outside every cell {outside}; {streets}",
+    },
+    "streets": {
+        "zh": "{distance} 米内无街道 {n}",
+        "en": "no street within {distance} m {n}",
+    },
+    "no_street_layer": {
+        "zh": "无街道匹配：—（无街道图层）",
+        "en": "no street: — (no street layer)",
+    },
+    "patterns": {"zh": "时空模式：{patterns}", "en": "Patterns: {patterns}"},
+    "blind_spots": {"zh": "盲区前十：", "en": "Top blind spots:"},
+    "backtest": {
+        "zh": "预测回测（覆盖 5% 面积）：",
+        "en": "Forecast backtest (5% of the area covered):",
+    },
+    "patrol": {
+        "zh": "巡查计划：{teams} 个巡查组，{stops} 个站点，{left_out} 个目标未安排",
+        "en": "Patrol plan: {teams} teams, {stops} stops, {left_out} targets left out",
+    },
+    "notice": {"zh": "提示：{notice}", "en": "Notice: {notice}"},
+    "list_separator": {"zh": "，", "en": ", "},
+}

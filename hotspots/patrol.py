@@ -89,7 +89,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import labels as _labels
 from . import schema
-from .errors import CRSError, HotspotsError, collect_problems
+from .errors import CRSError, HotspotsError, InputError, collect_problems
 from .network import (
     DEFAULT_SPEED_KMH,
     Mode,
@@ -107,6 +107,7 @@ from .privacy import mask_data, mask_text
 __all__ = [
     "ARRIVAL",
     "ARRIVAL_CLOCK",
+    "DEFAULT_SHIFT_START",
     "DEPARTURE",
     "DEPARTURE_CLOCK",
     "DISTANCE_M",
@@ -116,6 +117,7 @@ __all__ = [
     "N_STOPS",
     "ORDER",
     "REASON",
+    "REASON_EN",
     "REASON_ZH",
     "SCORE",
     "TARGET_ID",
@@ -144,6 +146,7 @@ DWELL_MIN: Final = "dwell_min"
 SCORE: Final = "score"
 REASON: Final = schema.REASON
 REASON_ZH: Final = "reason_zh"
+REASON_EN: Final = "reason_en"
 N_STOPS: Final = "n_stops"
 TOTAL_SCORE: Final = "total_score"
 DURATION_MIN: Final = "duration_min"
@@ -160,32 +163,18 @@ ZERO_SCORE: Final = "zero score"
 #: Every left-out reason with its Chinese and English label (hotspots.labels).
 LEFT_OUT_REASONS: Final = _labels.PATROL_LEFT_OUT
 
-#: Chinese headers of the schedule files.
-SCHEDULE_HEADERS: Final[dict[str, str]] = {
-    TEAM: "队伍",
-    ORDER: "顺序",
-    TARGET_ID: "目标编号",
-    VISIT: "到访次数",
-    ARRIVAL: "到达时间",
-    DEPARTURE: "离开时间",
-    DWELL_MIN: "停留(分钟)",
-    SCORE: "得分",
-    REASON: "原因",
-    "lon": "经度",
-    "lat": "纬度",
-}
-ROUTE_HEADERS: Final[dict[str, str]] = {
-    TEAM: "队伍",
-    N_STOPS: "停靠点数",
-    TOTAL_SCORE: "总得分",
-    DURATION_MIN: "用时(分钟)",
-    DISTANCE_M: "距离(米)",
-}
+#: Clock time of the shift start the writers assume when the plan has none
+#: (``plan_patrols`` without ``shift_start``): 08:30, the usual start of a
+#: city-management day shift. Pass ``shift_start=`` to a writer to change it.
+DEFAULT_SHIFT_START: Final = "08:30"
+
+#: Chinese headers of the schedule files (see :func:`hotspots.labels.patrol_headers`
+#: for both languages).
+SCHEDULE_HEADERS: Final[dict[str, str]] = _labels.patrol_headers("schedule")
+ROUTE_HEADERS: Final[dict[str, str]] = _labels.patrol_headers("routes")
 LEFT_OUT_HEADERS: Final[dict[str, str]] = {
-    TARGET_ID: "目标编号",
-    VISIT: "到访次数",
-    SCORE: "得分",
-    REASON_ZH: "未安排原因",
+    (REASON_ZH if col == REASON else col): header
+    for col, header in _labels.patrol_headers("left_out").items()
 }
 
 _ID_CANDIDATES: Final = ("target_id", schema.GRID_ID, schema.SEGMENT_ID, "place_id")
@@ -228,8 +217,10 @@ class PatrolPlan:
         ``departure_clock`` ("HH:MM" when ``shift_start`` was given, else
         NA), ``dwell_min``, ``travel_min`` (from the previous stop or the
         depot), ``score``, ``reason`` (the target's own reason text),
-        Point geometry: the target's snapped position on the street. CRS of
-        the streets.
+        ``reason_zh`` and ``reason_en`` (the target's columns of those names,
+        as the blind-spot ledger has them, else NA: the writers pick the one
+        of their language), Point geometry: the target's snapped position on
+        the street. CRS of the streets.
     left_out
         Every target (and revisit) not in the plan: ``target_id``, ``visit``,
         ``score``, ``reason`` (one of :data:`LEFT_OUT_REASONS`), ``reason_zh``.
@@ -263,59 +254,219 @@ class PatrolPlan:
     search_stopped_by: str
 
     # -- tables -----------------------------------------------------------------------
-    def schedule(self) -> pd.DataFrame:
-        """Return the stops as a table with Chinese headers (what the CSV holds).
+    def schedule(
+        self,
+        *,
+        language: _labels.Language = "zh",
+        shift_start: str | dt.time | None = None,
+    ) -> pd.DataFrame:
+        """Return the stops as a table a person reads (what the CSV holds).
 
-        Times are clock times ``HH:MM`` when ``shift_start`` was given, else
-        elapsed time from the shift start as ``+H:MM``. Longitude and
-        latitude are WGS-84.
+        Parameters
+        ----------
+        language
+            ``"zh"`` (default) or ``"en"``: the headers
+            (:func:`hotspots.labels.patrol_headers`) and the reasons (the
+            targets' ``reason_zh`` / ``reason_en`` when they had both, else
+            the reason text the plan was made with).
+        shift_start
+            Clock time ``"HH:MM"`` of the shift start, used when the plan was
+            made without one; default the plan's own, else
+            :data:`DEFAULT_SHIFT_START` (08:30).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per stop in route order: team (a number when the team
+            names are numbers), stop order, target, visit, arrival and
+            departure as clock times ``HH:MM``, dwell in minutes (one
+            decimal), score (two decimals), reason, WGS-84 longitude and
+            latitude (six decimals). ``attrs["number_formats"]`` maps the
+            numeric headers to Excel number formats.
+
+        Raises
+        ------
+        InputError
+            When ``language`` or ``shift_start`` is not valid, or
+            ``shift_start`` differs from the plan's own.
         """
+        lang = _check_language(language)
+        start = self._start_minutes(shift_start)
         stops = self.stops
         ll = stops.geometry.to_crs(schema.WGS84) if len(stops) else stops.geometry
-        start = None if self.shift_start is None else _clock_minutes(self.shift_start)
         table = pd.DataFrame(
             {
-                TEAM: stops[TEAM].astype(str).to_numpy(),
-                ORDER: stops[ORDER].to_numpy(),
-                TARGET_ID: stops[TARGET_ID].astype(str).to_numpy(),
-                VISIT: stops[VISIT].to_numpy(),
+                TEAM: _team_values(stops[TEAM]),
+                ORDER: stops[ORDER].to_numpy(dtype=np.int64),
+                TARGET_ID: stops[TARGET_ID].astype(str).to_numpy(dtype=object),
+                VISIT: stops[VISIT].to_numpy(dtype=np.int64),
                 ARRIVAL: [_format_time(m, start) for m in stops[ARRIVAL]],
                 DEPARTURE: [_format_time(m, start) for m in stops[DEPARTURE]],
-                DWELL_MIN: stops[DWELL_MIN].round(1).to_numpy(),
-                SCORE: stops[SCORE].to_numpy(),
-                REASON: stops[REASON].to_numpy(),
-                "lon": np.round(ll.x.to_numpy(), 6) if len(stops) else [],
-                "lat": np.round(ll.y.to_numpy(), 6) if len(stops) else [],
+                DWELL_MIN: stops[DWELL_MIN].to_numpy(dtype=np.float64),
+                SCORE: stops[SCORE].to_numpy(dtype=np.float64),
+                REASON: self._reasons(lang),
+                "lon": ll.x.to_numpy() if len(stops) else np.zeros(0),
+                "lat": ll.y.to_numpy() if len(stops) else np.zeros(0),
             }
         )
-        return table.rename(columns=SCHEDULE_HEADERS)
+        return _as_written(table, _labels.patrol_headers("schedule", lang))
 
-    def route_summary(self) -> pd.DataFrame:
-        """One row per team with Chinese headers (stops, score, minutes, metres)."""
-        cols = [TEAM, N_STOPS, TOTAL_SCORE, DURATION_MIN, DISTANCE_M]
-        table = pd.DataFrame(self.routes[cols]).copy()
-        table[DURATION_MIN] = table[DURATION_MIN].round(1)
-        table[DISTANCE_M] = table[DISTANCE_M].round(0)
-        return table.rename(columns=ROUTE_HEADERS)
+    def route_summary(self, *, language: _labels.Language = "zh") -> pd.DataFrame:
+        """Return one row per team: stops, score, minutes and metres, rounded.
 
-    def left_out_table(self) -> pd.DataFrame:
-        """Return the targets left out with Chinese headers and reasons."""
-        cols = [TARGET_ID, VISIT, SCORE, REASON_ZH]
-        return self.left_out[cols].rename(columns=LEFT_OUT_HEADERS)
+        Parameters
+        ----------
+        language
+            ``"zh"`` (default) or ``"en"`` headers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Team (a number when the team names are numbers), number of stops,
+            total score (two decimals), duration in minutes (one decimal),
+            distance in metres (whole). ``attrs["number_formats"]`` as in
+            :meth:`schedule`.
+        """
+        lang = _check_language(language)
+        routes = self.routes
+        table = pd.DataFrame(
+            {
+                TEAM: _team_values(routes[TEAM]),
+                N_STOPS: routes[N_STOPS].to_numpy(dtype=np.int64),
+                TOTAL_SCORE: routes[TOTAL_SCORE].to_numpy(dtype=np.float64),
+                DURATION_MIN: routes[DURATION_MIN].to_numpy(dtype=np.float64),
+                DISTANCE_M: routes[DISTANCE_M].to_numpy(dtype=np.float64),
+            }
+        )
+        return _as_written(table, _labels.patrol_headers("routes", lang))
+
+    def left_out_table(self, *, language: _labels.Language = "zh") -> pd.DataFrame:
+        """Return the targets left out, with headers and reasons in ``language``.
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` (default) or ``"en"``: headers and reasons
+            (:data:`LEFT_OUT_REASONS`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Target, visit, score (two decimals) and why it was left out.
+        """
+        lang = _check_language(language)
+        left = self.left_out
+        table = pd.DataFrame(
+            {
+                TARGET_ID: left[TARGET_ID].astype(str).to_numpy(dtype=object),
+                VISIT: left[VISIT].to_numpy(dtype=np.int64),
+                SCORE: left[SCORE].to_numpy(dtype=np.float64),
+                REASON: [
+                    LEFT_OUT_REASONS.get(str(r), {}).get(lang, str(r))
+                    for r in left[REASON]
+                ],
+            }
+        )
+        return _as_written(table, _labels.patrol_headers("left_out", lang))
+
+    def _start_minutes(self, shift_start: str | dt.time | None) -> float:
+        """Minutes after midnight of the shift start the writers show times from."""
+        own = None if self.shift_start is None else _clock_minutes(self.shift_start)
+        given = None
+        if shift_start is not None:
+            try:
+                given = _clock_minutes(shift_start)
+            except (ValueError, TypeError, AttributeError):
+                given = None
+            if given is None or given >= 24 * 60:
+                msg = (
+                    "shift_start must be a clock time 'HH:MM' or a datetime.time, "
+                    f"got {shift_start!r}. Pass e.g. shift_start='08:30'."
+                )
+                raise InputError(msg)
+        if own is not None and given is not None and own != given:
+            msg = (
+                f"shift_start must match the plan's own shift start "
+                f"{self.shift_start!r} (its times and windows were planned from "
+                f"it), got {shift_start!r}. Leave shift_start=None."
+            )
+            raise InputError(msg)
+        if own is not None:
+            return own
+        if given is not None:
+            return given
+        return _clock_minutes(DEFAULT_SHIFT_START)
+
+    def _reasons(self, language: _labels.Language) -> list[str | None]:
+        """Return the stops' reason texts in ``language`` where the targets had them."""
+        own = self.stops[REASON].astype(object)
+        col = REASON_ZH if language == "zh" else REASON_EN
+        if col in self.stops.columns:
+            chosen = self.stops[col].astype(object)
+            own = chosen.where(chosen.notna(), own)
+        return [None if pd.isna(v) else str(v) for v in own]
 
     # -- writers ----------------------------------------------------------------------
-    def to_geojson(self, path: str | os.PathLike[str]) -> Path:
+    def to_geojson(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        language: _labels.Language = "zh",
+        shift_start: str | dt.time | None = None,
+    ) -> Path:
         """Write routes and stops as one WGS-84 GeoJSON FeatureCollection.
 
-        Every feature has a ``kind`` property, ``"route"`` or ``"stop"``.
-        Text properties have personal data masked
+        Every feature has a ``kind`` property, ``"route"`` or ``"stop"``, a
+        ``name`` and a ``description`` in ``language`` (a stop's clock times,
+        dwell with its unit and reason; a route's stops, minutes and metres),
+        and the plan's columns, rounded (minutes to one decimal, scores to
+        two, metres whole), with ``arrival_clock`` / ``departure_clock``
+        filled from ``shift_start`` (see :meth:`schedule`) and team numbers
+        as numbers. Text properties have personal data masked
         (:func:`hotspots.privacy.mask_data`). Written atomically.
         """
+        lang = _check_language(language)
+        start = self._start_minutes(shift_start)
+        words = {k: v[lang] for k, v in _labels.PATROL_TEXT.items()}
         features: list[object] = []
         for kind, frame in (("route", self.routes), ("stop", self.stops)):
             if len(frame) == 0:
                 continue
             out = frame.to_crs(schema.WGS84)
+            for col, decimals in _labels.PATROL_DECIMALS.items():
+                if col in out.columns:
+                    out[col] = out[col].astype("float64").round(decimals)
+            if kind == "stop":
+                out[ARRIVAL_CLOCK] = [_format_time(m, start) for m in out[ARRIVAL]]
+                out[DEPARTURE_CLOCK] = [_format_time(m, start) for m in out[DEPARTURE]]
+                out[REASON] = self._reasons(lang)
+                out = out.drop(columns=[REASON_ZH, REASON_EN], errors="ignore")
+                names = [
+                    words["stop"].format(team=t, order=o, target=i)
+                    for t, o, i in zip(
+                        out[TEAM], out[ORDER], out[TARGET_ID], strict=True
+                    )
+                ]
+                descs = [
+                    _stop_description(words, a, d, w, r)
+                    for a, d, w, r in zip(
+                        out[ARRIVAL_CLOCK], out[DEPARTURE_CLOCK], out[DWELL_MIN],
+                        out[REASON], strict=True,
+                    )
+                ]  # fmt: skip
+            else:
+                names = [words["track"].format(team=t) for t in out[TEAM]]
+                descs = [
+                    words["route"].format(
+                        stops=n, duration=_number(m, 1), distance=_number(d, 0)
+                    )
+                    for n, m, d in zip(
+                        out[N_STOPS], out[DURATION_MIN], out[DISTANCE_M], strict=True
+                    )
+                ]
+            out[TEAM] = _team_values(out[TEAM])
+            out.insert(0, "description", descs)
+            out.insert(0, "name", names)
             out.insert(0, "kind", kind)
             for feature in json.loads(out.to_json(na="drop", drop_id=True))["features"]:
                 feature["properties"] = mask_data(feature["properties"])
@@ -324,21 +475,32 @@ class PatrolPlan:
         text = json.dumps(doc, ensure_ascii=False)
         return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
-    def to_gpx(self, path: str | os.PathLike[str]) -> Path:
+    def to_gpx(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        language: _labels.Language = "zh",
+        shift_start: str | dt.time | None = None,
+    ) -> Path:
         """Write GPX 1.1 for patrol phones: a track per team, a waypoint per stop.
 
         Waypoint names are ``"<team>-<order> <target_id>"``; their
-        description holds the arrival and departure time and the reason, with
-        personal data masked (:func:`hotspots.privacy.mask_text`). Written
-        atomically.
+        description holds the arrival and departure clock times (see
+        :meth:`schedule` for ``shift_start``), the dwell in minutes and the
+        reason, in ``language``; track names are the team's ("巡查组 1" /
+        "Team 1"). Personal data is masked
+        (:func:`hotspots.privacy.mask_text`). Written atomically.
         """
+        lang = _check_language(language)
+        start = self._start_minutes(shift_start)
+        words = {k: v[lang] for k, v in _labels.PATROL_TEXT.items()}
         ns = "http://www.topografix.com/GPX/1/1"
         ET.register_namespace("", ns)
         root = ET.Element(f"{{{ns}}}gpx", {"version": "1.1", "creator": "hotspots"})
-        start = None if self.shift_start is None else _clock_minutes(self.shift_start)
         if len(self.stops):
             stops = self.stops.to_crs(schema.WGS84)
-            for row in stops.itertuples(index=False):
+            reasons = self._reasons(lang)
+            for row, why in zip(stops.itertuples(index=False), reasons, strict=True):
                 pt = row.geometry
                 wpt = ET.SubElement(
                     root, f"{{{ns}}}wpt", {"lat": f"{pt.y:.7f}", "lon": f"{pt.x:.7f}"}
@@ -346,18 +508,20 @@ class PatrolPlan:
                 name = f"{getattr(row, TEAM)}-{getattr(row, ORDER):02d} "
                 name += str(getattr(row, TARGET_ID))
                 ET.SubElement(wpt, f"{{{ns}}}name").text = mask_text(name)
-                desc = (
-                    f"到达 {_format_time(getattr(row, ARRIVAL), start)} "
-                    f"离开 {_format_time(getattr(row, DEPARTURE), start)}"
+                desc = _stop_description(
+                    words,
+                    _format_time(getattr(row, ARRIVAL), start),
+                    _format_time(getattr(row, DEPARTURE), start),
+                    getattr(row, DWELL_MIN),
+                    why,
                 )
-                why = getattr(row, REASON)
-                if isinstance(why, str) and why:
-                    desc += f" {why}"
                 ET.SubElement(wpt, f"{{{ns}}}desc").text = mask_text(desc)
         routes = self.routes.to_crs(schema.WGS84)
         for row in routes.itertuples(index=False):
             trk = ET.SubElement(root, f"{{{ns}}}trk")
-            ET.SubElement(trk, f"{{{ns}}}name").text = f"队伍 {getattr(row, TEAM)}"
+            ET.SubElement(trk, f"{{{ns}}}name").text = mask_text(
+                words["track"].format(team=getattr(row, TEAM))
+            )
             seg = ET.SubElement(trk, f"{{{ns}}}trkseg")
             geom = row.geometry
             if geom is None or geom.is_empty:
@@ -373,26 +537,138 @@ class PatrolPlan:
             lambda tmp: tree.write(tmp, encoding="utf-8", xml_declaration=True),
         )
 
-    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+    def to_csv(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        language: _labels.Language = "zh",
+        shift_start: str | dt.time | None = None,
+    ) -> Path:
         """Write the schedule (:meth:`schedule`) as CSV, UTF-8 with BOM for Excel.
 
-        Written atomically.
-        """
-        return write_csv(path, self.schedule())
+        Parameters
+        ----------
+        path
+            The destination.
+        language
+            ``"zh"`` (default) or ``"en"``: headers and reasons.
+        shift_start
+            Clock time of the shift start when the plan has none (default
+            :data:`DEFAULT_SHIFT_START`).
 
-    def to_xlsx(self, path: str | os.PathLike[str]) -> Path:
+        Returns
+        -------
+        pathlib.Path
+            ``path``, written atomically.
+        """
+        return write_csv(
+            path, self.schedule(language=language, shift_start=shift_start)
+        )
+
+    def to_xlsx(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        language: _labels.Language = "zh",
+        shift_start: str | dt.time | None = None,
+    ) -> Path:
         """Write the schedule, the route summary and the left-out targets as XLSX.
 
-        Sheets: 巡查计划 (:meth:`schedule`), 路线汇总 (:meth:`route_summary`),
-        未安排目标 (:meth:`left_out_table`). Written atomically.
-        """
-        sheets = {
-            "巡查计划": self.schedule(),
-            "路线汇总": self.route_summary(),
-            "未安排目标": self.left_out_table(),
-        }
+        Sheets (:data:`hotspots.labels.PATROL_SHEETS`): 巡查计划 / Patrol plan
+        (:meth:`schedule`), 路线汇总 / Routes (:meth:`route_summary`), 未安排目标
+        / Left out (:meth:`left_out_table`). Numbers are stored as numbers
+        (team numbers too) with number formats; the header row is frozen and
+        every column fits its text. Written atomically.
 
-        return write_workbook(path, sheets)
+        Parameters
+        ----------
+        path
+            The destination.
+        language
+            ``"zh"`` (default) or ``"en"``: sheet names, headers and reasons.
+        shift_start
+            As in :meth:`to_csv`.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
+        lang = _check_language(language)
+        sheet = _labels.PATROL_SHEETS
+        tables = {
+            sheet["schedule"][lang]: self.schedule(
+                language=lang, shift_start=shift_start
+            ),
+            sheet["routes"][lang]: self.route_summary(language=lang),
+            sheet["left_out"][lang]: self.left_out_table(language=lang),
+        }
+        formats: dict[str, str] = {}
+        for table in tables.values():
+            formats.update(table.attrs["number_formats"])
+        return write_workbook(path, tables, number_formats=formats)
+
+
+# ------------------------------------------------------------------------------
+# the tables as written
+# ------------------------------------------------------------------------------
+def _check_language(language: object) -> _labels.Language:
+    if language not in _labels.LANGUAGES:
+        msg = (
+            f"language must be 'zh' or 'en', got {language!r}. Pass language='en' "
+            "for English headers and labels ([map] language in the TOML)."
+        )
+        raise InputError(msg)
+    return "en" if language == "en" else "zh"
+
+
+def _team_values(teams: pd.Series) -> npt.NDArray[np.generic]:
+    """Team names as written: whole numbers when every name is one ("2" -> 2)."""
+    names = [str(t) for t in teams]
+    if names and all(n.isascii() and n.isdigit() and str(int(n)) == n for n in names):
+        return np.array([int(n) for n in names], dtype=np.int64)
+    return np.array(names, dtype=object)
+
+
+def _as_written(table: pd.DataFrame, headers: Mapping[str, str]) -> pd.DataFrame:
+    """Round a plan table's numbers, name its columns, note its number formats."""
+    out = table.copy()
+    for col, decimals in _labels.PATROL_DECIMALS.items():
+        if col in out.columns and pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(decimals)
+    if DISTANCE_M in out.columns:
+        out[DISTANCE_M] = out[DISTANCE_M].round(0).astype(np.int64)
+    formats = {
+        headers[col]: fmt
+        for col, fmt in _labels.PATROL_FORMATS.items()
+        if col in out.columns and pd.api.types.is_numeric_dtype(out[col])
+    }
+    out = out.rename(columns=dict(headers))
+    out.attrs["number_formats"] = formats
+    return out
+
+
+def _number(value: object, decimals: int) -> str:
+    """Format a number as a person reads it: ``15``, ``12.5`` (no trailing zeros)."""
+    x = round(float(value), decimals)  # type: ignore[arg-type]
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _stop_description(
+    words: Mapping[str, str],
+    arrival: str,
+    departure: str,
+    dwell: object,
+    reason: object,
+) -> str:
+    """Describe a stop: arrival and departure, dwell (with unit) and reason."""
+    text = words["stop_times"].format(
+        arrival=arrival, departure=departure, dwell=_number(dwell, 1)
+    )
+    if isinstance(reason, str) and reason:
+        text += words["separator"] + reason
+    return text
 
 
 # ------------------------------------------------------------------------------
@@ -1175,11 +1451,9 @@ def plan_patrols(
         reasons=reasons,
         ids=ids,
         scores=scores,
-        reason_text=(
-            targets[reason_col].astype("string").to_numpy(dtype=object, na_value=None)
-            if reason_col is not None
-            else np.full(len(targets), None, dtype=object)
-        ),
+        reason_text=_text_or_none(targets, reason_col),
+        reason_zh=_text_or_none(targets, REASON_ZH),
+        reason_en=_text_or_none(targets, REASON_EN),
         windows_of=windows_of,
         team_names=team_names,
         shift=float(shift_minutes),
@@ -1230,6 +1504,8 @@ def _plan(
     ids: npt.NDArray[np.object_],
     scores: npt.NDArray[np.float64],
     reason_text: npt.NDArray[np.object_],
+    reason_zh: npt.NDArray[np.object_],
+    reason_en: npt.NDArray[np.object_],
     windows_of: dict[int, list[tuple[float, float]]],
     team_names: tuple[str, ...],
     shift: float,
@@ -1390,6 +1666,8 @@ def _plan(
                     TRAVEL_MIN: travels[o],
                     SCORE: float(scores[tpos]),
                     REASON: reason_text[tpos],
+                    REASON_ZH: reason_zh[tpos],
+                    REASON_EN: reason_en[tpos],
                 }
             )
             stop_geoms.append(target_snap.point[tpos])
@@ -1406,7 +1684,7 @@ def _plan(
 
     stop_cols = [
         TEAM, ORDER, TARGET_ID, VISIT, ARRIVAL, DEPARTURE, ARRIVAL_CLOCK,
-        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, REASON,
+        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, REASON, REASON_ZH, REASON_EN,
     ]  # fmt: skip
     stops_df = pd.DataFrame(stop_rows, columns=stop_cols)
     stops_df = stops_df.astype(
@@ -1423,6 +1701,8 @@ def _plan(
             TRAVEL_MIN: "float64",
             SCORE: "float64",
             REASON: "string",
+            REASON_ZH: "string",
+            REASON_EN: "string",
         }
     )
     stops = gpd.GeoDataFrame(
@@ -1475,6 +1755,16 @@ def _plan(
         order=order,
         search_stopped_by=stopped,
     )
+
+
+def _text_or_none(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
+    """Return the column as text (None where missing; all None without it)."""
+    if column is None or column not in frame.columns:
+        return np.full(len(frame), None, dtype=object)
+    values: npt.NDArray[np.object_] = np.array(
+        [None if pd.isna(v) else str(v) for v in frame[column]], dtype=object
+    )
+    return values
 
 
 def _clock_or_na(minutes: float, shift_start: str | None) -> str | None:

@@ -1067,56 +1067,76 @@ class Weekly:
             "notices": list(self.notices),
         }
 
-    def summary_text(self) -> str:
-        """Return the summary as a few lines of plain text (Chinese and English).
+    def summary_text(self, *, language: _labels.Language | None = None) -> str:
+        """Return the summary as a few lines of plain text in one language.
 
         The "this week" line holds only figures of the analysed week; figures
-        over every export are on lines labelled as such.
+        over every export are on lines labelled as such. Every figure is the
+        one of :attr:`summary` (whose keys stay English, for machines).
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"`` (:data:`hotspots.labels.SUMMARY_TEXT`);
+            default the config's ``[map] language``. Pattern names, blind-spot
+            reasons and the backtest table follow it; category names and the
+            job's notices stay as written.
         """
+        lang = language if language is not None else self.config.map.language
+        words = {key: text[lang] for key, text in _labels.SUMMARY_TEXT.items()}
         s = self.summary
         c = s["counts"]
         distance = s["settings"]["street_distance_m"]
 
         def streets(n: int | None) -> str:
             if n is None:
-                return "未匹配街道 no street: — (无街道图层 no street layer)"
-            return f"未匹配街道 no street within {distance} m {n}"
+                return words["no_street_layer"]
+            return words["streets"].format(distance=distance, n=n)
 
         if c["reports_in_week"]:
-            week_line = (
-                f"本周 this week: 上报 reports {c['reports_in_week']}; 未落网格 "
-                f"outside every cell {c['unassigned_grid_in_week']}; "
-                f"{streets(c['unassigned_street_in_week'])}"
+            week_line = words["week"].format(
+                reports=c["reports_in_week"],
+                outside=c["unassigned_grid_in_week"],
+                streets=streets(c["unassigned_street_in_week"]),
             )
         else:
-            week_line = "本周 this week: 0 条上报 — no reports this week"
+            week_line = words["week_empty"]
         lines = [
-            f"{s['city']} — {s['week']} (history {s['history']})",
-            f"全部导出 all exports: 读取 rows read {c['rows_read']}, 接收 accepted "
-            f"{c['accepted']}, 隔离 quarantined {c['quarantined']}",
+            words["title"].format(city=s["city"], week=s["week"], history=s["history"]),
+            words["exports"].format(
+                rows_read=c["rows_read"],
+                accepted=c["accepted"],
+                quarantined=c["quarantined"],
+            ),
             week_line,
-            f"全部历史 all history: 未落网格 outside every cell "
-            f"{c['unassigned_grid']}; {streets(c['unassigned_street'])}",
+            words["history"].format(
+                outside=c["unassigned_grid"], streets=streets(c["unassigned_street"])
+            ),
         ]
         if s["patterns"]:
-            top = ", ".join(f"{k} {v}" for k, v in list(s["patterns"].items())[:6])
-            lines.append(f"时空模式 patterns: {top}")
-        lines.append("盲区前十 top blind spots:")
+            top = words["list_separator"].join(
+                f"{_pattern_label(k, lang)} {v}"
+                for k, v in list(s["patterns"].items())[:6]
+            )
+            lines.append(words["patterns"].format(patterns=top))
+        lines.append(words["blind_spots"])
+        reason = "reason_zh" if lang == "zh" else "reason_en"
         for b in s["top_blind_spots"]:
-            lines.append(f"  {b['rank']:>2}. {b[schema.GRID_ID]}  {b['reason_zh']}")
+            lines.append(f"  {b['rank']:>2}. {b[schema.GRID_ID]}  {b[reason]}")
         if self.backtest is not None:
-            table = self.backtest.summary_table("zh", coverage=0.05)
-            lines.append("预测回测 backtest (5% 面积 area):")
+            table = self.backtest.summary_table(lang, coverage=0.05)
+            lines.append(words["backtest"])
             lines.extend(
                 "  " + row for row in table.to_string(index=False).splitlines()
             )
         if s["patrol"]:
             p = s["patrol"]
             lines.append(
-                f"巡查计划 patrol plan: {p['teams']} teams, {p['stops']} stops, "
-                f"{p['left_out']} targets left out"
+                words["patrol"].format(
+                    teams=p["teams"], stops=p["stops"], left_out=p["left_out"]
+                )
             )
-        lines.extend(f"提示 notice: {n}" for n in s["notices"])
+        lines.extend(words["notice"].format(notice=n) for n in s["notices"])
         return "\n".join(lines) + "\n"
 
     def write(self, folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:
@@ -1245,7 +1265,7 @@ class Weekly:
         out.attrs["sheet_name"] = _labels.LEDGER_SHEET[lang]
         return out
 
-    def rejected(self) -> pd.DataFrame:
+    def rejected(self, *, language: _labels.Language | None = None) -> pd.DataFrame:
         """Return the quarantined rows as written, personal data masked.
 
         Quarantined rows keep the export's own headers, so the private columns
@@ -1256,17 +1276,31 @@ class Weekly:
         the config's ``[privacy] private_columns``; those are blanked, and
         every other text cell is scrubbed of phone and ID numbers, names after
         a label and e-mail addresses.
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"``; default the config's ``[map] language``.
+            The canonical columns (``source_file``, ``row_number``,
+            ``reason``, ``report_id`` ...) get their headers in it
+            (:data:`hotspots.labels.REJECTED_HEADERS`: 来源文件, 行号, 隔离原因,
+            工单编号 ...); the export's own columns keep theirs. With ``"zh"``
+            the reasons are translated
+            (:func:`hotspots.labels.quarantine_reason`), their values kept as
+            read.
         """
         from .io import PLATFORM_COLUMNS
         from .privacy import mask_frame
 
         cfg = self.config
+        lang = language if language is not None else cfg.map.language
         private = set(schema.PRIVATE_COLUMNS)
         aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
         private |= {h for headers in aliases.values() for h in headers}
         private |= {src for src, dst in cfg.input.mapping.items() if dst in private}
         private |= set(cfg.private_columns)
-        return mask_frame(self.read.quarantined, private=sorted(private))
+        masked = mask_frame(self.read.quarantined, private=sorted(private))
+        return _rejected_in_language(masked, lang)
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -1535,3 +1569,33 @@ def run_weekly(
     if write:
         job.write(output_folder)
     return job
+
+
+def _pattern_label(pattern: str, language: _labels.Language) -> str:
+    """Return an emerging-hot-spot pattern's name (its code if unknown)."""
+    names = _labels.PATTERNS.get(pattern)
+    return names[language] if names is not None else pattern
+
+
+def _rejected_in_language(
+    frame: pd.DataFrame, language: _labels.Language
+) -> pd.DataFrame:
+    """Return quarantined rows with canonical headers and reasons in ``language``.
+
+    A canonical column is renamed only when its header is not already a
+    column of the export (which keeps its own name and values).
+    """
+    out = frame.copy()
+    if schema.REASON in out.columns:
+        out[schema.REASON] = [
+            v if not isinstance(v, str) else _labels.quarantine_reason(v, language)
+            for v in out[schema.REASON]
+        ]
+    taken = {str(c) for c in out.columns}
+    names = {}
+    for col, headers in _labels.REJECTED_HEADERS.items():
+        header = headers[language]
+        if col in out.columns and header not in taken:
+            names[col] = header
+            taken.add(header)
+    return out.rename(columns=names)

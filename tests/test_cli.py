@@ -88,7 +88,7 @@ def test_check_prints_a_quarantine_summary(config, tmp_path):
     assert quarantined > 0
     assert result.stdout.splitlines()[-1].endswith(f": {out}")
     rejected = pd.read_csv(out, dtype=str)
-    assert "reason" in rejected.columns
+    assert "隔离原因" in rejected.columns  # the config language's header
     assert len(rejected) == quarantined
     assert not rejected.apply(lambda c: c.str.contains(MOBILE)).any().any()
     # one line per reason, however many rows: a count and the first rows
@@ -131,8 +131,8 @@ def test_check_export_overrides_the_configured_reports(config, tmp_path):
     assert "     1  duplicate report_id  (行 rows 3)" in result.stdout
     assert "     1  unparseable reported_at  (行 rows 4)" in result.stdout
     assert result.stderr == ""
-    reasons = pd.read_csv(out)["reason"].tolist()
-    assert "unparseable reported_at 'not a time'" in reasons
+    reasons = pd.read_csv(out)["隔离原因"].tolist()
+    assert "上报时间无法识别为时间：'not a time'" in reasons
 
 
 def test_weekly_writes_the_week_and_prints_paths(config, district_root):

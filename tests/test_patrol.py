@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -763,13 +764,247 @@ def test_csv_and_xlsx_headers(plan_two_teams, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx", "sub"]
 
 
-def test_elapsed_times_without_shift_start(grid_streets):
+def test_clock_times_from_the_default_shift_start(grid_streets):
     targets = random_targets(grid_streets, 3, 8)
     plan = plan_patrols(
         targets, grid_streets, teams=1, depots=node_xy(12, 5), shift_minutes=60
     )
-    assert plan.stops["arrival_clock"].isna().all()
-    assert plan.schedule()["到达时间"].str.match(r"^\+\d+:\d\d$").all()
+    assert plan.stops["arrival_clock"].isna().all()  # the plan has no clock
+
+    def clock(minutes, start):
+        total = round(minutes) + start
+        return f"{total // 60:02d}:{total % 60:02d}"
+
+    table = plan.schedule()
+    assert table["到达时间"].tolist() == [
+        clock(m, 8 * 60 + 30) for m in plan.stops["arrival"]
+    ]
+    assert table["离开时间"].tolist() == [
+        clock(m, 8 * 60 + 30) for m in plan.stops["departure"]
+    ]
+    later = plan.schedule(shift_start="21:15")
+    assert later["到达时间"].tolist() == [
+        clock(m, 21 * 60 + 15) for m in plan.stops["arrival"]
+    ]
+
+
+def straight_plan(**kwargs) -> PatrolPlan:
+    """One 400 m street walked at 6 km/h (100 m a minute); a target at 300 m."""
+    streets = lattice(5, 1)
+    target = gpd.GeoDataFrame(
+        {
+            "target_id": ["G07"],
+            "score": [2.345678],
+            "reason_zh": ["连续8周出现暴露垃圾"],
+            "reason_en": ["Exposed rubbish 8 weeks in a row"],
+        },
+        geometry=[node_xy(3, 5)],
+        crs=UTM51N,
+    )
+    return plan_patrols(
+        target,
+        streets,
+        teams=1,
+        depots=node_xy(0, 5),
+        shift_minutes=60,
+        speed_kmh=6.0,
+        **kwargs,
+    )
+
+
+def test_straight_plan_known_answers(tmp_path):
+    plan = straight_plan()
+    table = plan.schedule()
+    row = table.iloc[0].to_dict()
+    lon, lat = row.pop("经度"), row.pop("纬度")
+    assert (lon, lat) == (round(lon, 6), round(lat, 6))
+    assert 120 < lon < 124
+    assert 35 < lat < 37
+    assert row == {
+        "队伍": 1,
+        "顺序": 1,
+        "目标编号": "G07",
+        "到访次数": 1,
+        "到达时间": "08:33",
+        "离开时间": "08:48",
+        "停留(分钟)": 15.0,
+        "得分": 2.35,
+        "原因": "连续8周出现暴露垃圾",
+    }
+    routes = plan.route_summary()
+    assert routes.iloc[0].to_dict() == {
+        "队伍": 1,
+        "停靠点数": 1,
+        "总得分": 2.35,
+        "用时(分钟)": 21.0,
+        "距离(米)": 600,
+    }
+    english = plan.schedule(language="en", shift_start="07:00")
+    assert english.iloc[0][["Arrival", "Departure", "Reason"]].tolist() == [
+        "07:03",
+        "07:18",
+        "Exposed rubbish 8 weeks in a row",
+    ]
+    own = straight_plan(shift_start="13:05")
+    assert own.schedule()["到达时间"].tolist() == ["13:08"]
+    assert own.schedule(shift_start="13:05")["离开时间"].tolist() == ["13:23"]
+
+
+def test_straight_plan_gpx_and_geojson_text(tmp_path):
+    plan = straight_plan()
+    root = ET.parse(plan.to_gpx(tmp_path / "zh.gpx")).getroot()
+    assert root.find(f"{GPX}wpt/{GPX}desc").text == (
+        "到达 08:33，离开 08:48（停留 15 分钟）；连续8周出现暴露垃圾"
+    )
+    assert root.find(f"{GPX}trk/{GPX}name").text == "巡查组 1"
+    root = ET.parse(plan.to_gpx(tmp_path / "en.gpx", language="en")).getroot()
+    assert root.find(f"{GPX}wpt/{GPX}desc").text == (
+        "arrive 08:33, leave 08:48 (15 min on site); Exposed rubbish 8 weeks in a row"
+    )
+    assert root.find(f"{GPX}trk/{GPX}name").text == "Team 1"
+    path = plan.to_geojson(tmp_path / "en.geojson", language="en", shift_start="9:00")
+    doc = json.loads(path.read_text("utf-8"))
+    route, stop = (f["properties"] for f in doc["features"])
+    assert route["name"] == "Team 1"
+    assert route["description"] == "1 stops, 21 min, 600 m"
+    assert route["team"] == 1
+    assert stop["name"] == "Team 1 stop 1: G07"
+    assert stop["arrival_clock"] == "09:03"
+    assert stop["departure_clock"] == "09:18"
+    assert stop["reason"] == "Exposed rubbish 8 weeks in a row"
+    assert stop["score"] == 2.35
+    assert "reason_zh" not in stop
+    doc = json.loads(plan.to_geojson(tmp_path / "zh.geojson").read_text("utf-8"))
+    route, stop = (f["properties"] for f in doc["features"])
+    assert route["description"] == "1 站，用时 21 分钟，距离 600 米"
+    assert stop["name"] == "巡查组1 第1站 G07"
+    assert stop["reason"] == "连续8周出现暴露垃圾"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"language": "fr"}, "language must be 'zh' or 'en'"),
+        ({"shift_start": "8h"}, "shift_start must be a clock time"),
+        ({"shift_start": "25:00"}, "shift_start must be a clock time"),
+    ],
+)
+def test_writer_arguments_are_checked(tmp_path, kwargs, match):
+    plan = straight_plan()
+    with pytest.raises(InputError, match=match):
+        plan.to_csv(tmp_path / "p.csv", **kwargs)
+    with pytest.raises(InputError, match=match):
+        plan.to_gpx(tmp_path / "p.gpx", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writer_shift_start_must_match_the_plans(tmp_path):
+    plan = straight_plan(shift_start="13:05")
+    with pytest.raises(InputError, match="must match the plan's own shift start"):
+        plan.to_xlsx(tmp_path / "p.xlsx", shift_start="08:00")
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+ENGLISH_HEADERS = ["Team", "Stop", "Target", "Arrival", "Score", "Reason", "Routes"]
+
+
+def xlsx_text(path) -> list[str]:
+    wb = openpyxl.load_workbook(path)
+    out = list(wb.sheetnames)
+    for ws in wb.worksheets:
+        out += [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    return out
+
+
+def test_english_files_have_no_chinese(grid_streets, tmp_path):
+    targets = random_targets(grid_streets, 8, 21)
+    targets["reason_en"] = "Comes back every week"
+    targets.loc[0, "score"] = 0.0  # one left out, with its reason
+    plan = plan_patrols(
+        targets,
+        grid_streets,
+        teams=["1", "2"],
+        depots=[node_xy(0, 5), node_xy(24, 5)],
+        shift_minutes=45,
+        dwell_minutes=5,
+    )
+    assert len(plan.left_out) > 0
+    assert len(plan.stops) > 0
+    texts = {
+        "csv": plan.to_csv(tmp_path / "p.csv", language="en").read_text("utf-8-sig"),
+        "gpx": plan.to_gpx(tmp_path / "p.gpx", language="en").read_text("utf-8"),
+        "geojson": plan.to_geojson(tmp_path / "p.geojson", language="en").read_text(
+            "utf-8"
+        ),
+        "xlsx": "\n".join(xlsx_text(plan.to_xlsx(tmp_path / "p.xlsx", language="en"))),
+    }
+    for kind, text in texts.items():
+        assert not CJK.search(text), (kind, CJK.findall(text)[:5])
+    assert "Zero score" in texts["xlsx"]
+    assert "Comes back every week" in texts["csv"]
+    zh = {
+        "csv": plan.to_csv(tmp_path / "z.csv").read_text("utf-8-sig"),
+        "xlsx": "\n".join(xlsx_text(plan.to_xlsx(tmp_path / "z.xlsx"))),
+    }
+    for kind, text in zh.items():
+        words = set(re.findall(r"[A-Za-z]+", text))
+        assert not words & set(ENGLISH_HEADERS), (kind, words & set(ENGLISH_HEADERS))
+    assert "得分为零" in zh["xlsx"]
+
+
+def test_xlsx_is_office_ready(plan_two_teams, tmp_path):
+    plan = plan_two_teams
+    wb = openpyxl.load_workbook(plan.to_xlsx(tmp_path / "plan.xlsx", language="en"))
+    assert wb.sheetnames == ["Patrol plan", "Routes", "Left out"]
+    ws = wb["Patrol plan"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[:7] == [
+        "Team",
+        "Stop",
+        "Target",
+        "Visit",
+        "Arrival",
+        "Departure",
+        "Dwell (min)",
+    ]
+    teams = [row[0].value for row in ws.iter_rows(min_row=2)]
+    assert set(teams) == {1, 2}  # numbers, not the text "1"
+    assert all(isinstance(t, int) for t in teams)
+    arrivals = [row[4].value for row in ws.iter_rows(min_row=2)]
+    assert all(re.fullmatch(r"0[7-8]:\d\d", a) for a in arrivals)
+    score_col = header.index("Score")
+    scores = [row[score_col] for row in ws.iter_rows(min_row=2)]
+    assert all(c.value == round(c.value, 2) for c in scores)
+    assert all(c.number_format == "0.00" for c in scores)
+    assert ws.column_dimensions["C"].width >= len("Target")
+    routes = wb["Routes"]
+    assert routes.freeze_panes == "A2"
+    assert [c.value for c in routes[1]] == [
+        "Team",
+        "Stops",
+        "Total score",
+        "Duration (min)",
+        "Distance (m)",
+    ]
+    for row in routes.iter_rows(min_row=2):
+        assert isinstance(row[0].value, int)
+        assert isinstance(row[4].value, int)  # whole metres
+        assert row[3].value == round(row[3].value, 1)
+
+
+def test_team_names_that_are_not_numbers_stay_text(grid_streets, tmp_path):
+    targets = random_targets(grid_streets, 3, 8)
+    plan = plan_patrols(
+        targets,
+        grid_streets,
+        teams=["东区1组"],
+        depots=node_xy(12, 5),
+        shift_minutes=60,
+    )
+    assert plan.schedule()["队伍"].tolist() == ["东区1组"] * len(plan.stops)
+    ws = openpyxl.load_workbook(plan.to_xlsx(tmp_path / "p.xlsx"))["巡查计划"]
+    assert ws["A2"].value == "东区1组"
 
 
 def test_no_targets(grid_streets):

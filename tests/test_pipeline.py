@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -96,13 +97,71 @@ def test_rejected_rows_keep_their_columns_with_private_values_masked(
         district_root / "maps" / WEEK / "rejected.csv", dtype=str, keep_default_na=False
     )
     assert len(rejected) == len(job.read.quarantined)
-    assert {"source_file", "row_number", "reason", "案件编号", "上报人"} <= set(
-        rejected
-    )
+    assert {"来源文件", "行号", "隔离原因", "案件编号", "上报人"} <= set(rejected)
     assert set(rejected["上报人"]) <= {"***", ""}
     assert set(rejected["联系电话"]) <= {"***", ""}
     # the frame itself keeps the personal data, only the shared file masks it
     assert (job.read.quarantined["上报人"] != "***").any()
+
+
+def test_rejected_rows_speak_the_language(job):
+    from hotspots.labels import quarantine_reason
+    from hotspots.privacy import mask_text
+
+    original = job.read.quarantined
+    zh = job.rejected()  # the config's language: zh
+    assert [zh.columns[0], *zh.columns[-2:]] == ["来源文件", "行号", "隔离原因"]
+    assert "案件编号" in zh.columns  # the export's own header, kept
+    expected = [quarantine_reason(mask_text(r), "zh") for r in original["reason"]]
+    assert zh["隔离原因"].tolist() == expected
+    for reason in zh["隔离原因"]:
+        assert not re.search(
+            r"\b(missing|unparseable|unknown|range|malformed)\b", reason
+        )
+    assert zh["行号"].tolist() == original["row_number"].tolist()
+    en = job.rejected(language="en")
+    assert [en.columns[0], *en.columns[-2:]] == ["Source file", "Row", "Reason"]
+    assert en["Reason"].tolist() == [mask_text(r) for r in original["reason"]]
+    assert set(en["上报人"].dropna()) <= {"***"}  # masking unchanged
+    assert set(zh["上报人"].dropna()) <= {"***"}
+
+
+def test_summary_text_in_one_language(job):
+    c = job.summary["counts"]
+    zh, en = job.summary_text(language="zh"), job.summary_text(language="en")
+    assert zh == job.summary_text()  # the config's language
+    figures = [
+        c["rows_read"],
+        c["accepted"],
+        c["quarantined"],
+        c["reports_in_week"],
+        c["unassigned_grid_in_week"],
+        c["unassigned_street_in_week"],
+        c["unassigned_grid"],
+        c["unassigned_street"],
+    ]
+    for text in (zh, en):
+        for n in figures:
+            assert re.search(rf"(?<![\d.]){n}(?![\d.])", text), (n, text)
+    lines = en.splitlines()
+    assert lines[1] == (
+        f"All exports: rows read {c['rows_read']}, accepted {c['accepted']}, "
+        f"quarantined {c['quarantined']}"
+    )
+    assert lines[2].startswith(f"This week: reports {c['reports_in_week']};")
+    assert zh.splitlines()[1] == (
+        f"全部导出：读取 {c['rows_read']} 行，接收 {c['accepted']}，"
+        f"隔离 {c['quarantined']}"
+    )
+    # English: no Chinese but the data's own words (city, category names)
+    data_words = {job.config.city, *job.read.reports["category"].dropna().unique()}
+    stripped = en
+    for word in sorted(data_words, key=len, reverse=True):
+        stripped = stripped.replace(str(word), "")
+    assert not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", stripped)
+    # Chinese: none of the English template's words
+    template = "reports|this week|all exports|history|accepted|quarantined|notice"
+    assert not re.search(template, zh, re.IGNORECASE)
 
 
 def test_no_personal_data_in_the_map(job, district_root):
@@ -308,10 +367,10 @@ def test_this_week_line_holds_only_this_weeks_figures(job, district_root):
     )
     lines = (folder / "summary.txt").read_text("utf-8").splitlines()
     this_week = next(line for line in lines if line.startswith("本周"))
-    assert f"上报 reports {c['reports_in_week']};" in this_week
-    assert this_week.endswith(f"m {c['unassigned_street_in_week']}")
-    history = next(line for line in lines if line.startswith("全部历史 all history"))
-    assert history.endswith(f"m {c['unassigned_street']}")
+    assert f"上报 {c['reports_in_week']}；" in this_week
+    assert this_week.endswith(f"米内无街道 {c['unassigned_street_in_week']}")
+    history = next(line for line in lines if line.startswith("全部历史"))
+    assert history.endswith(f"米内无街道 {c['unassigned_street']}")
 
 
 def test_little_history_and_no_streets_skip_with_notices_and_write_the_rest(
@@ -350,8 +409,8 @@ def test_little_history_and_no_streets_skip_with_notices_and_write_the_rest(
     assert s["notices"] == notices
     assert s["counts"]["reports_in_week"] > 0
     text = (tmp_path / "2026-W41" / "summary.txt").read_text("utf-8")
-    assert "无街道图层 no street layer" in text
-    assert "提示 notice: backtest skipped" in text
+    assert "无街道匹配：—（无街道图层）" in text
+    assert "提示：backtest skipped" in text
 
 
 def test_patrol_disabled_needs_no_streets_and_says_nothing_about_patrols(
@@ -386,8 +445,10 @@ def test_an_explicit_empty_week_runs_and_says_zero(district_root, make_config):
     assert summary["top_blind_spots"] == []  # as in the ledger: no score, no row
     assert job.week_notice is None
     text = job.summary_text()
-    assert "本周 this week: 0 条上报 — no reports this week" in text
-    assert "提示 notice: 2026-W30 has no reports" in text
+    assert "本周：0 条上报（本周无上报）" in text
+    assert "提示：2026-W30 has no reports" in text
+    english = job.summary_text(language="en")
+    assert "This week: 0 reports (nothing was reported this week)" in english
 
 
 # -- config-driven calls: TOML keys in messages, boundary columns, CRS -------------
