@@ -1187,9 +1187,11 @@ class Weekly:
                 write_xlsx(
                     tmp / "blind_spots.xlsx",
                     ledger.head(XLSX_LEDGER_ROWS),
-                    sheet_name="盲区台账",
+                    sheet_name=ledger.attrs.get("sheet_name", "盲区台账"),
                     private_columns=private,
-                    number_formats=LEDGER_NUMBER_FORMATS,
+                    number_formats=ledger.attrs.get(
+                        "number_formats", LEDGER_NUMBER_FORMATS
+                    ),
                 )
                 write_csv(tmp / "rejected.csv", rejected, private_columns=private)
                 write_json(tmp / "summary.json", summary)
@@ -1198,10 +1200,11 @@ class Weekly:
                     backtest.plot(tmp / "backtest_pai.png")
                     write_csv(tmp / "backtest.csv", backtest.summary_table("zh"))
                 if plan is not None:
-                    plan.to_geojson(tmp / "patrol_plan.geojson")
-                    plan.to_gpx(tmp / "patrol_plan.gpx")
-                    plan.to_csv(tmp / "patrol_plan.csv")
-                    plan.to_xlsx(tmp / "patrol_plan.xlsx")
+                    language = self.config.map.language
+                    plan.to_geojson(tmp / "patrol_plan.geojson", language=language)
+                    plan.to_gpx(tmp / "patrol_plan.gpx", language=language)
+                    plan.to_csv(tmp / "patrol_plan.csv", language=language)
+                    plan.to_xlsx(tmp / "patrol_plan.xlsx", language=language)
                 for written in tmp.iterdir():  # some writers create owner-only files
                     os.chmod(written, 0o666 & ~umask())
                 _swap_into_place(tmp, dest)
