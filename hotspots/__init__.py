@@ -68,6 +68,9 @@ _EXPORTS = {
     "deadlines": "ledger.deadlines",
     "scorecard": "ledger.scorecard",
     "red_black_list": "ledger.scorecard",
+    "recheck_list": "ledger.recheck",
+    "recheck_backtest": "ledger.recheck",
+    "RecheckBacktest": "ledger.recheck",
 }
 
 __all__ = [
@@ -83,6 +86,7 @@ __all__ = [
     "MapStyle",
     "PatrolPlan",
     "ReadResult",
+    "RecheckBacktest",
     "SpatialWeights",
     "Weekly",
     "__version__",
@@ -109,6 +113,8 @@ __all__ = [
     "plan_patrols",
     "read_boundaries",
     "read_reports",
+    "recheck_backtest",
+    "recheck_list",
     "red_black_list",
     "run_weekly",
     "save_map",
@@ -149,6 +155,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .join import assign
     from .ledger import IngestResult, Ledger
     from .ledger.deadlines import deadlines
+    from .ledger.recheck import RecheckBacktest, recheck_backtest, recheck_list
     from .ledger.responsibility import assign_units
     from .ledger.scorecard import red_black_list, scorecard
     from .patrol import PatrolPlan, plan_patrols
