@@ -71,6 +71,9 @@ _EXPORTS = {
     "recheck_list": "ledger.recheck",
     "recheck_backtest": "ledger.recheck",
     "RecheckBacktest": "ledger.recheck",
+    "overdue_risk": "ledger.overdue",
+    "overdue_calibration": "ledger.overdue",
+    "OverdueCalibration": "ledger.overdue",
 }
 
 __all__ = [
@@ -84,6 +87,7 @@ __all__ = [
     "InputError",
     "Ledger",
     "MapStyle",
+    "OverdueCalibration",
     "PatrolPlan",
     "ReadResult",
     "RecheckBacktest",
@@ -109,6 +113,8 @@ __all__ = [
     "local_moran",
     "make_district",
     "mann_kendall",
+    "overdue_calibration",
+    "overdue_risk",
     "period_labels",
     "plan_patrols",
     "read_boundaries",
@@ -155,6 +161,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .join import assign
     from .ledger import IngestResult, Ledger
     from .ledger.deadlines import deadlines
+    from .ledger.overdue import (
+        OverdueCalibration,
+        overdue_calibration,
+        overdue_risk,
+    )
     from .ledger.recheck import RecheckBacktest, recheck_backtest, recheck_list
     from .ledger.responsibility import assign_units
     from .ledger.scorecard import red_black_list, scorecard
