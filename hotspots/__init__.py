@@ -68,6 +68,12 @@ _EXPORTS = {
     "deadlines": "ledger.deadlines",
     "scorecard": "ledger.scorecard",
     "red_black_list": "ledger.scorecard",
+    "recheck_list": "ledger.recheck",
+    "recheck_backtest": "ledger.recheck",
+    "RecheckBacktest": "ledger.recheck",
+    "overdue_risk": "ledger.overdue",
+    "overdue_calibration": "ledger.overdue",
+    "OverdueCalibration": "ledger.overdue",
 }
 
 __all__ = [
@@ -81,8 +87,10 @@ __all__ = [
     "InputError",
     "Ledger",
     "MapStyle",
+    "OverdueCalibration",
     "PatrolPlan",
     "ReadResult",
+    "RecheckBacktest",
     "SpatialWeights",
     "Weekly",
     "__version__",
@@ -105,10 +113,14 @@ __all__ = [
     "local_moran",
     "make_district",
     "mann_kendall",
+    "overdue_calibration",
+    "overdue_risk",
     "period_labels",
     "plan_patrols",
     "read_boundaries",
     "read_reports",
+    "recheck_backtest",
+    "recheck_list",
     "red_black_list",
     "run_weekly",
     "save_map",
@@ -149,6 +161,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .join import assign
     from .ledger import IngestResult, Ledger
     from .ledger.deadlines import deadlines
+    from .ledger.overdue import (
+        OverdueCalibration,
+        overdue_calibration,
+        overdue_risk,
+    )
+    from .ledger.recheck import RecheckBacktest, recheck_backtest, recheck_list
     from .ledger.responsibility import assign_units
     from .ledger.scorecard import red_black_list, scorecard
     from .patrol import PatrolPlan, plan_patrols
