@@ -24,7 +24,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
@@ -76,6 +76,10 @@ class Backend(ABC):
     json_type: str
     #: Extra DDL run after the tables of a schema version are created.
     case_geometry_ddl: tuple[str, ...] = ()
+    #: Table constraint making ``report_id`` the key of ``cases`` (or nothing).
+    case_key_ddl: str = ""
+    #: Indexes of the ``snapshots`` table.
+    snapshot_index_ddl: tuple[str, ...] = ()
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -94,6 +98,16 @@ class Backend(ABC):
     @abstractmethod
     def load(self, table: str, data: pa.Table) -> None:
         """Append ``data`` (columns in the table's order) to ``table``."""
+
+    @abstractmethod
+    def staged(
+        self, name: str, data: pa.Table, columns_ddl: str
+    ) -> AbstractContextManager[None]:
+        """Make ``data`` readable as the table ``name`` inside the block.
+
+        Call it inside a transaction; ``columns_ddl`` lists the columns
+        (``"a BIGINT, b TEXT"``) in ``data``'s order.
+        """
 
     @abstractmethod
     def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
@@ -152,6 +166,10 @@ class DuckDBBackend(Backend):
 
     name = "duckdb"
     json_type = "JSON"
+    # No key or lookup index: DuckDB's ART indexes cost more at ingest (and on
+    # disk) than they save; joins on report_id are hash joins, and the ingest
+    # logic keeps report_id unique (read_reports quarantines repeated ids, new
+    # cases are inserted only when absent).
 
     def __init__(self, path: Path, *, lock_timeout_s: float) -> None:
         import duckdb
@@ -214,6 +232,15 @@ class DuckDBBackend(Backend):
         finally:
             self._con.unregister("_hotspots_incoming")
 
+    @contextmanager
+    def staged(self, name: str, data: pa.Table, columns_ddl: str) -> Iterator[None]:
+        """Register ``data`` as a view of the Arrow table (no copy)."""
+        self._con.register(name, data)
+        try:
+            yield
+        finally:
+            self._con.unregister(name)
+
     def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
         """Return SQL building a JSON object (``json_object``)."""
         args = ", ".join(f"{_literal(k)}, {v}" for k, v in pairs)
@@ -273,6 +300,8 @@ class PostgresBackend(Backend):
         "ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) STORED",
         "CREATE INDEX cases_geom_idx ON cases USING GIST (geom)",
     )
+    case_key_ddl = ", PRIMARY KEY (report_id)"
+    snapshot_index_ddl = ("CREATE INDEX snapshots_report_idx ON snapshots (report_id)",)
 
     def __init__(self, url: str, *, connect_timeout_s: float) -> None:
         import psycopg
@@ -359,6 +388,14 @@ class PostgresBackend(Backend):
             step = 1 << 22
             for start in range(0, len(view), step):
                 copy.write(view[start : start + step])
+
+    @contextmanager
+    def staged(self, name: str, data: pa.Table, columns_ddl: str) -> Iterator[None]:
+        """Copy ``data`` into a temporary table dropped when the transaction ends."""
+        self.execute(f"CREATE TEMPORARY TABLE {name} ({columns_ddl}) ON COMMIT DROP")
+        self.load(name, data)
+        self.execute(f"ANALYZE {name}")
+        yield
 
     def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
         """Return SQL building a JSONB object (50 pairs a call, the argument limit)."""

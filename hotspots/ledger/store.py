@@ -77,7 +77,7 @@ from .backends import Backend, connect
 __all__ = ["SCHEMA_VERSION", "IngestResult", "Ledger", "export_time_from_name"]
 
 #: Schema version this package writes; older ledgers are migrated on open.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: Two coordinates closer than this (degrees, about 1 cm) are the same place.
 _SAME_PLACE_DEG: Final = 1e-7
 _MASK: Final = "***"
@@ -130,6 +130,12 @@ _ASSIGNED: Final[dict[str, pa.DataType]] = {
     schema.SUBDISTRICT_ID: pa.string(),
     schema.COMMUNITY_ID: pa.string(),
 }
+#: Every snapshot: the superseded and older ones, and the current states.
+_ALL_SNAPSHOTS: Final = (
+    "(SELECT {0} FROM snapshots UNION ALL SELECT {0} FROM cases)".format(
+        f"batch_id, row_number, exported_at, {', '.join(_DATA)}, extra"
+    )
+)
 _PRIVATE_HEADERS: Final = frozenset(
     h.casefold()
     for c in schema.PRIVATE_COLUMNS
@@ -157,9 +163,9 @@ def _migrations(backend: Backend) -> dict[int, list[str]]:
             "NOT NULL, quarantined BIGINT NOT NULL, columns TEXT NOT NULL)",
             f"CREATE TABLE snapshots (batch_id BIGINT NOT NULL, row_number BIGINT "
             f"NOT NULL, exported_at TIMESTAMPTZ NOT NULL, {data})",
-            "CREATE INDEX snapshots_report_idx ON snapshots (report_id)",
+            *backend.snapshot_index_ddl,
             f"CREATE TABLE cases (batch_id BIGINT NOT NULL, exported_at "
-            f"TIMESTAMPTZ NOT NULL, {data}, PRIMARY KEY (report_id))",
+            f"TIMESTAMPTZ NOT NULL, {data}{backend.case_key_ddl})",
             *backend.case_geometry_ddl,
             "CREATE TABLE quarantine (batch_id BIGINT NOT NULL, row_number BIGINT "
             "NOT NULL, reason TEXT NOT NULL, data TEXT NOT NULL)",
@@ -172,6 +178,15 @@ def _migrations(backend: Backend) -> dict[int, list[str]]:
             "NOT NULL, "
             + ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _ASSIGNED.items())
             + ", PRIMARY KEY (boundary_key, report_id))",
+        ],
+        # version 3: a case's current snapshot lives only in `cases` (with its
+        # row number); `snapshots` keeps the superseded and the older ones
+        3: [
+            "ALTER TABLE cases ADD COLUMN row_number BIGINT",
+            "UPDATE cases SET row_number = s.row_number FROM snapshots s WHERE "
+            "s.batch_id = cases.batch_id AND s.report_id = cases.report_id",
+            "DELETE FROM snapshots WHERE EXISTS (SELECT 1 FROM cases c WHERE "
+            "c.batch_id = snapshots.batch_id AND c.report_id = snapshots.report_id)",
         ],
     }
 
@@ -442,15 +457,10 @@ class Ledger:
             )
             stage_cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _COLUMNS.items())
             extra_cols = "".join(f", x{i} TEXT" for i in range(len(extras)))
-            backend.execute(
-                f"CREATE TEMPORARY TABLE stage (row_number BIGINT, {stage_cols}"
-                f"{extra_cols})"
-            )
-            try:
-                backend.load("stage", stage)
+            with backend.staged(
+                "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
+            ):
                 counts = self._write_batch(batch, when, extras, len(stage))
-            finally:
-                backend.execute("DROP TABLE stage")
             backend.load("quarantine", _with_batch(quarantine, batch))
             row = (
                 batch,
@@ -474,11 +484,13 @@ class Ledger:
         self, batch: int, when: pd.Timestamp, extras: Sequence[str], accepted: int
     ) -> tuple[int, int, int]:
         backend = self._backend
-        moved = backend.query(
-            "SELECT count(*) FROM stage s JOIN cases c ON c.report_id = s.report_id "
-            "WHERE abs(s.lon - c.lon) > ? OR abs(s.lat - c.lat) > ?",
+        # one join finds the cases already in the ledger and the moved ones
+        known, moved = backend.query(
+            "SELECT count(*), coalesce(sum(CASE WHEN abs(s.lon - c.lon) > ? OR "
+            "abs(s.lat - c.lat) > ? THEN 1 ELSE 0 END), 0) FROM stage s JOIN cases "
+            "c ON c.report_id = s.report_id",
             [_SAME_PLACE_DEG, _SAME_PLACE_DEG],
-        )[0][0]
+        )[0]
         if moved:
             sample = backend.query(
                 "SELECT s.report_id FROM stage s JOIN cases c ON c.report_id = "
@@ -500,18 +512,16 @@ class Ledger:
             else "NULL"
         )
         data = ", ".join(f"s.{c}" for c in _DATA)
-        backend.execute(
-            f"INSERT INTO snapshots (batch_id, row_number, exported_at, "
-            f"{', '.join(_DATA)}, extra) SELECT ?, s.row_number, ?, {data}, "
-            f"{extra_sql} FROM stage s",
-            [batch, when],
-        )
-        inserted = int(
-            backend.query(
-                "SELECT count(*) FROM stage s WHERE NOT EXISTS "
-                "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)"
-            )[0][0]
-        )
+        columns = f"batch_id, exported_at, row_number, {', '.join(_DATA)}, extra"
+        if not known:  # all new (an empty ledger, or new cases only): no upsert
+            backend.execute(
+                f"INSERT INTO cases ({columns}) SELECT ?, ?, s.row_number, {data}, "
+                f"{extra_sql} FROM stage s",
+                [batch, when],
+            )
+            return accepted, 0, 0
+        # report_id is unique in the stage (read_reports quarantines repeats)
+        inserted = accepted - int(known)
         differs = " OR ".join(
             f"s.{c} IS DISTINCT FROM c.{c}" for c in _VALUES if c not in ("lon", "lat")
         )
@@ -526,7 +536,21 @@ class Ledger:
                 [when],
             )[0][0]
         )
-        sets = ", ".join(f"{c} = s.{c}" for c in _VALUES)
+        current = ", ".join(f"c.{c}" for c in columns.split(", "))
+        # the current states this batch supersedes go to the history ...
+        backend.execute(
+            f"INSERT INTO snapshots ({columns}) SELECT {current} FROM cases c "
+            "JOIN stage s ON s.report_id = c.report_id WHERE c.exported_at <= ?",
+            [when],
+        )
+        # ... and so do this batch's rows of cases known from a newer export
+        backend.execute(
+            f"INSERT INTO snapshots ({columns}) SELECT ?, ?, s.row_number, {data}, "
+            f"{extra_sql} FROM stage s JOIN cases c ON c.report_id = s.report_id "
+            "WHERE c.exported_at > ?",
+            [batch, when, when],
+        )
+        sets = ", ".join(f"{c} = s.{c}" for c in ("row_number", *_VALUES))
         backend.execute(
             f"UPDATE cases SET batch_id = ?, exported_at = ?, {sets}, extra = "
             f"{extra_sql} FROM stage s WHERE cases.report_id = s.report_id AND "
@@ -534,8 +558,8 @@ class Ledger:
             [batch, when, when],
         )
         backend.execute(
-            f"INSERT INTO cases (batch_id, exported_at, {', '.join(_DATA)}, extra) "
-            f"SELECT ?, ?, {data}, {extra_sql} FROM stage s WHERE NOT EXISTS "
+            f"INSERT INTO cases ({columns}) SELECT ?, ?, s.row_number, {data}, "
+            f"{extra_sql} FROM stage s WHERE NOT EXISTS "
             "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)",
             [batch, when],
         )
@@ -606,8 +630,8 @@ class Ledger:
         else:
             table = (
                 "(SELECT *, row_number() OVER (PARTITION BY report_id ORDER BY "
-                "exported_at DESC, batch_id DESC) AS latest FROM snapshots "
-                "WHERE exported_at <= ?) AS s"
+                f"exported_at DESC, batch_id DESC) AS latest FROM {_ALL_SNAPSHOTS} "
+                "AS a WHERE exported_at <= ?) AS s"
             )
             params = [_timestamp(as_of, tz, "as_of"), *params]
             where = ["latest = 1", *where]
@@ -701,8 +725,9 @@ class Ledger:
         names = [*head, *rest]
         select = ", ".join(f"b.{c}" if c == "source_file" else f"s.{c}" for c in names)
         sql = (
-            f"SELECT {select} FROM snapshots s JOIN batches b ON b.batch_id = "
-            f"s.batch_id{where} ORDER BY s.report_id, s.exported_at, s.batch_id"
+            f"SELECT {select} FROM {_ALL_SNAPSHOTS} AS s JOIN batches b ON "
+            f"b.batch_id = s.batch_id{where} ORDER BY s.report_id, s.exported_at, "
+            "s.batch_id"
         )
         arrow = self._backend.query_arrow(
             sql, params, pa.schema([(n, types[n]) for n in names])
