@@ -1090,7 +1090,8 @@ def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
         text = values.astype("str").where(values.notna(), None)
         arrays.append(pa.array(text, pa.string(), from_pandas=True))
     names = ["row_number", *_COLUMNS, *(f"x{i}" for i in range(len(extras)))]
-    return pa.table(arrays, names=names), extras
+    # one chunk per column: DuckDB scans misaligned chunked columns slowly
+    return pa.table(arrays, names=names).combine_chunks(), extras
 
 
 def _rows(reports: pd.DataFrame) -> npt.NDArray[np.int64]:
