@@ -36,6 +36,7 @@ def test_ingest_matches_read_reports_and_is_idempotent(
 ) -> None:
     frame = export_frame(IDS, extra={"网格员": [f"张{i}" for i in range(20)]})
     frame.loc[3, "经度"] = ""  # one bad row
+    frame.loc[4, "网格员"] = 'say "hi"\\ \t\n\x01 end'  # JSON escapes round-trip
     path = write_export(frame, tmp_path / "reports_20261109.csv")
     with Ledger.open(ledger_url) as ledger:
         first = ledger.ingest(path)
@@ -56,6 +57,12 @@ def test_ingest_matches_read_reports_and_is_idempotent(
         assert len(ledger.batches()) == 1
         assert len(ledger.history()) == 19
         assert str(ledger.batches()["exported_at"][0]) == "2026-11-09 00:00:00+08:00"
+        # the same rows in another order a week later: row-level no-ops
+        later = write_export(frame.iloc[::-1], tmp_path / "reports_20261116.csv")
+        assert ledger.ingest(later) == type(first)(20, 0, 0, 19, 1, 2)
+        _frame_equal(
+            ledger.reports().drop(columns="geometry"), got.drop(columns="geometry")
+        )
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(

@@ -64,6 +64,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from .. import join as _join
@@ -457,10 +458,16 @@ class Ledger:
             )
             stage_cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _COLUMNS.items())
             extra_cols = "".join(f", x{i} TEXT" for i in range(len(extras)))
-            with backend.staged(
-                "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
-            ):
-                counts = self._write_batch(batch, when, extras, len(stage))
+            if backend.stage_copies and not backend.query(
+                "SELECT 1 FROM cases LIMIT 1"
+            ):  # an empty ledger: load the cases directly
+                backend.load_empty("cases", _case_table(stage, extras, batch, when))
+                counts = (len(stage), 0, 0)
+            else:
+                with backend.staged(
+                    "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
+                ):
+                    counts = self._write_batch(batch, when, extras, len(stage))
             backend.load("quarantine", _with_batch(quarantine, batch))
             row = (
                 batch,
@@ -1092,6 +1099,46 @@ def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
     names = ["row_number", *_COLUMNS, *(f"x{i}" for i in range(len(extras)))]
     # one chunk per column: DuckDB scans misaligned chunked columns slowly
     return pa.table(arrays, names=names).combine_chunks(), extras
+
+
+def _case_table(
+    stage: pa.Table, extras: Sequence[str], batch: int, when: pd.Timestamp
+) -> pa.Table:
+    """Return the rows of ``cases`` for a staged batch (extras as JSON text)."""
+    n = len(stage)
+    micros = pd.Timestamp(when).tz_convert("UTC").value // 1000
+    extra = (
+        _json_objects(extras, [stage[f"x{i}"] for i in range(len(extras))])
+        if extras
+        else pa.nulls(n, pa.string())
+    )
+    columns = [
+        pa.array(np.full(n, batch, dtype=np.int64)),
+        pa.array(np.full(n, micros, dtype=np.int64)).cast(pa.timestamp("us", tz="UTC")),
+        stage["row_number"],
+        *(stage[c] for c in _DATA),
+        extra,
+    ]
+    names = ["batch_id", "exported_at", "row_number", *_DATA, "extra"]
+    return pa.table(columns, names=names)
+
+
+_CONTROL_RE: Final = "[\\x00-\\x1f]"
+
+
+def _json_objects(keys: Sequence[str], columns: Sequence[pa.ChunkedArray]) -> pa.Array:
+    """One JSON object of text values per row, built with Arrow compute."""
+    parts: list[Any] = []
+    for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        text = pc.replace_substring(column, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, _CONTROL_RE)).as_py():
+            for code in range(32):
+                text = pc.replace_substring(text, chr(code), f"\\u{code:04x}")
+        value = pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+        lead = "{" if i == 0 else ","
+        parts += [lead + json.dumps(key, ensure_ascii=False) + ":", value]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 def _rows(reports: pd.DataFrame) -> npt.NDArray[np.int64]:
