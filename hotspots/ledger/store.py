@@ -67,7 +67,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from .. import join as _join
 from .. import schema
 from ..errors import InputError, LedgerError
 from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, read_reports
@@ -892,6 +891,9 @@ class Ledger:
         ).to_pandas()
         todo = ~reports[schema.REPORT_ID].isin(cached[schema.REPORT_ID]).to_numpy()
         if todo.any():
+            # imported here: ingest-only processes skip scipy and the join code
+            from .. import join as _join
+
             fresh = _join.assign(
                 reports.loc[todo, list(reports.columns)],
                 grid=grid,
