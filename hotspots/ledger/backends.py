@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import LedgerError
@@ -551,71 +552,53 @@ _COPY_ROWS: Final = 1 << 16
 _PG_EPOCH_US: Final = 946_684_800_000_000
 
 
-def _binary_rows(part: pa.Table, kinds: Sequence[str]) -> bytes:
-    """Rows of ``part`` in PostgreSQL's binary COPY format, built with numpy.
+def _binary_rows(part: pa.Table, kinds: Sequence[str]) -> memoryview:
+    """Rows of ``part`` in PostgreSQL's binary COPY format, built with Arrow.
 
     Each row is a 16-bit field count, then per field a 32-bit length (-1 for
     NULL) and the value: 8-byte big-endian integers, doubles and timestamps
     (microseconds since 2000-01-01 UTC), UTF-8 text, and for ``jsonb`` a
-    version byte (1) before the text.
+    version byte (1) before the text. Every field becomes a binary column and
+    Arrow joins them row by row.
     """
     n = part.num_rows
-    width = np.full(n, 2 + 4 * part.num_columns, dtype=np.int64)
-    fields: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], Any]] = []
+    pieces: list[Any] = []
     for column, kind in zip(part.columns, kinds, strict=True):
         array = column.combine_chunks()
-        valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), bool)
-        payload: Any
         if kind in ("text", "jsonb"):
-            text = array.cast(pa.large_string())
-            offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-            offsets = offsets[text.offset : text.offset + n + 1]
-            body = text.buffers()[2]
-            raw = np.frombuffer(body, np.uint8) if body else np.empty(0, np.uint8)
-            lengths = np.where(valid, np.diff(offsets), 0)
-            payload = (offsets[:-1], raw, kind == "jsonb")
-            size = lengths + (kind == "jsonb")
+            text = array.cast(pa.binary())
+            if kind == "jsonb":
+                text = pc.binary_join_element_wise(b"\x01", text, b"")
+            lengths = np.asarray(pc.binary_length(text).fill_null(-1), dtype=">i4")
+            pieces += [_fixed(lengths, 4), pc.fill_null(text, b"")]
+            continue
+        if kind == "timestamp with time zone":
+            micros = array.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+            shifted = np.asarray(micros.fill_null(0), dtype=np.int64) - _PG_EPOCH_US
+            values = shifted.astype(">i8")
+        elif kind == "bigint":
+            values = np.asarray(array.fill_null(0), dtype=">i8")
         else:
-            if kind == "timestamp with time zone":
-                micros = array.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-                values = micros.fill_null(0).to_numpy() - _PG_EPOCH_US
-                payload = np.asarray(values, dtype=">i8")
-            elif kind == "bigint":
-                payload = np.asarray(array.fill_null(0).to_numpy(), dtype=">i8")
-            else:
-                payload = np.asarray(array.fill_null(0).to_numpy(), dtype=">f8")
-            size = np.full(n, 8)
-        length = np.where(valid, size, -1).astype(np.int64)
-        width += np.maximum(length, 0)
-        fields.append((valid, length, payload))
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(width[:-1], out=starts[1:])
-    out = np.empty(int(width.sum()), dtype=np.uint8)
-    count = np.array([part.num_columns], dtype=">i2").view(np.uint8)
-    out[starts] = count[0]
-    out[starts + 1] = count[1]
-    cursor = starts + 2
-    four, eight = np.arange(4), np.arange(8)
-    for valid, length, payload in fields:
-        out[cursor[:, None] + four] = length.astype(">i4").view(np.uint8).reshape(n, 4)
-        cursor = cursor + 4
-        if isinstance(payload, tuple):
-            begin, raw, versioned = payload
-            if versioned:
-                out[cursor[valid]] = 1
-                cursor = cursor + valid
-            lengths = np.where(valid, length - versioned, 0)
-            total = int(lengths.sum())
-            if total:
-                step = np.arange(total) - np.repeat(
-                    np.cumsum(lengths) - lengths, lengths
-                )
-                out[np.repeat(cursor, lengths) + step] = raw[
-                    np.repeat(begin, lengths) + step
-                ]
-            cursor = cursor + lengths
-        else:
-            rows = cursor[valid]
-            out[rows[:, None] + eight] = payload.view(np.uint8).reshape(n, 8)[valid]
-            cursor = cursor + np.where(valid, 8, 0)
-    return out.tobytes()
+            values = np.asarray(array.fill_null(0), dtype=">f8")
+        field = np.empty((n, 12), dtype=np.uint8)
+        field[:, :4] = np.full(n, 8, dtype=">i4").view(np.uint8).reshape(n, 4)
+        field[:, 4:] = values.view(np.uint8).reshape(n, 8)
+        fields = _fixed(field, 12)
+        if array.null_count:
+            fields = pc.if_else(array.is_valid(), fields, _NULL_FIELD)
+        pieces.append(fields)
+    count = np.array([part.num_columns], dtype=">i2").tobytes()
+    rows = pc.binary_join_element_wise(count, *pieces, b"")
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
+    first, last = offsets[rows.offset], offsets[rows.offset + n]
+    return memoryview(rows.buffers()[2] or b"")[first:last]
+
+
+_NULL_FIELD: Final = pa.scalar(b"\xff\xff\xff\xff", pa.binary())
+
+
+def _fixed(values: npt.NDArray[Any], width: int) -> pa.Array:
+    """Return the bytes of ``values``, ``width`` a row, as an Arrow binary array."""
+    data = pa.py_buffer(np.ascontiguousarray(values).view(np.uint8).tobytes())
+    n = len(data) // width
+    return pa.Array.from_buffers(pa.binary(width), n, [None, data]).cast(pa.binary())
