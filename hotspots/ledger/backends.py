@@ -426,6 +426,8 @@ class PostgresBackend(Backend):
             " ORDER BY i.relname",
             [table],
         )
+        # sort in memory when building the indexes (64 MB by default)
+        self.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, _ in keys:
             self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
