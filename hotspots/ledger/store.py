@@ -44,6 +44,9 @@ Storage
     columns as read, personal data masked (reporter names, phones and ID
     numbers blanked; phone and ID numbers in any text masked by
     :func:`hotspots.privacy.mask_personal`).
+    A case's current snapshot is its row of ``cases``; ``snapshots`` holds the
+    others (the superseded ones, and those of older exports ingested late), so
+    each ingested row is written once: the history is the union of the two.
 """
 
 from __future__ import annotations
