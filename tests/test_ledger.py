@@ -31,6 +31,23 @@ def _frame_equal(left: pd.DataFrame, right: pd.DataFrame) -> None:
     )
 
 
+def _assert_points_follow_lon_lat(ledger_url: str) -> None:
+    """On PostgreSQL, every case's PostGIS point is at its lon/lat."""
+    if not ledger_url.startswith("postgresql"):
+        return
+    backend = connect(ledger_url)
+    try:
+        rows = backend.query(
+            "SELECT count(*), count(*) FILTER (WHERE geom IS NULL OR NOT "
+            "ST_Equals(geom, ST_SetSRID(ST_MakePoint(lon, lat), 4326)) OR "
+            "ST_SRID(geom) <> 4326) FROM cases"
+        )
+    finally:
+        backend.close()
+    assert rows[0][0] > 0
+    assert rows[0][1] == 0
+
+
 def test_ingest_matches_read_reports_and_is_idempotent(
     ledger_url: str, tmp_path: Path
 ) -> None:
@@ -63,6 +80,7 @@ def test_ingest_matches_read_reports_and_is_idempotent(
         _frame_equal(
             ledger.reports().drop(columns="geometry"), got.drop(columns="geometry")
         )
+    _assert_points_follow_lon_lat(ledger_url)
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(
@@ -255,6 +273,7 @@ def test_version_2_ledger_keeps_its_history_when_migrated(ledger_url: str) -> No
         )
         assert (more.inserted, more.updated) == (1, 1)
         assert len(ledger.history()) == 5
+    _assert_points_follow_lon_lat(ledger_url)
 
 
 def test_unreachable_server_is_one_line() -> None:

@@ -85,6 +85,11 @@ class Backend(ABC):
     snapshot_index_ddl: tuple[str, ...] = ()
     #: Whether :meth:`staged` copies the data (so that a direct load is cheaper).
     stage_copies: bool = False
+    #: The point column of ``cases`` written from lon/lat, and its SQL value
+    #: from ``s.lon`` / ``s.lat`` (or ``None``), and the DDL making it a plain
+    #: column in schema version 3.
+    point_column: tuple[str, str] | None = None
+    point_column_ddl: tuple[str, ...] = ()
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -312,6 +317,10 @@ class PostgresBackend(Backend):
     case_key_ddl = ", PRIMARY KEY (report_id)"
     snapshot_index_ddl = ("CREATE INDEX snapshots_report_idx ON snapshots (report_id)",)
     stage_copies = True
+    # written with the rows (EWKB in the binary COPY): a generated column costs
+    # two PostGIS calls a row
+    point_column = ("geom", "ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)")
+    point_column_ddl = ("ALTER TABLE cases ALTER COLUMN geom DROP EXPRESSION",)
 
     def __init__(self, url: str, *, connect_timeout_s: float) -> None:
         import psycopg
@@ -546,7 +555,14 @@ def _csv_types(schema: pa.Schema) -> dict[str, pa.DataType]:
 
 #: PostgreSQL types :meth:`PostgresBackend.load` writes in COPY's binary format.
 _BINARY: Final = frozenset(
-    {"bigint", "double precision", "timestamp with time zone", "text", "jsonb"}
+    {
+        "bigint",
+        "double precision",
+        "timestamp with time zone",
+        "text",
+        "jsonb",
+        "geometry(Point,4326)",
+    }
 )
 _COPY_HEADER: Final = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _COPY_ROWS: Final = 1 << 16
@@ -567,7 +583,7 @@ def _binary_rows(part: pa.Table, kinds: Sequence[str]) -> memoryview:
     pieces: list[Any] = []
     for column, kind in zip(part.columns, kinds, strict=True):
         array = column.combine_chunks()
-        if kind in ("text", "jsonb"):
+        if kind in ("text", "jsonb") or kind.startswith("geometry"):
             text = array.cast(pa.binary())
             if kind == "jsonb":
                 text = pc.binary_join_element_wise(b"\x01", text, b"")
@@ -594,6 +610,33 @@ def _binary_rows(part: pa.Table, kinds: Sequence[str]) -> memoryview:
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)
     first, last = offsets[rows.offset], offsets[rows.offset + n]
     return memoryview(rows.buffers()[2] or b"")[first:last]
+
+
+def point_ewkb(lon: pa.Array, lat: pa.Array, srid: int = 4326) -> pa.Array:
+    """Return EWKB points (little-endian, with ``srid``) built with numpy.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes (degrees, no nulls).
+    srid
+        The spatial reference id stored in each point.
+
+    Returns
+    -------
+    pyarrow.Array
+        Binary values of 25 bytes: byte order, type (point with SRID), SRID,
+        x, y.
+    """
+    n = len(lon)
+    out = np.empty((n, 25), dtype=np.uint8)
+    out[:, 0] = 1
+    out[:, 1:5] = np.frombuffer(np.uint32(0x20000001).tobytes(), np.uint8)
+    out[:, 5:9] = np.frombuffer(np.uint32(srid).tobytes(), np.uint8)
+    for at, values in ((9, lon), (17, lat)):
+        column = np.asarray(values, dtype="<f8")
+        out[:, at : at + 8] = column.view(np.uint8).reshape(n, 8)
+    return _fixed(out, 25)
 
 
 _NULL_FIELD: Final = pa.scalar(b"\xff\xff\xff\xff", pa.binary())

@@ -75,7 +75,7 @@ from ..errors import InputError, LedgerError
 from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, read_reports
 from ..outputs import atomic_write
 from ..privacy import mask_personal
-from .backends import Backend, connect
+from .backends import Backend, connect, point_ewkb
 
 __all__ = ["SCHEMA_VERSION", "IngestResult", "Ledger", "export_time_from_name"]
 
@@ -190,6 +190,7 @@ def _migrations(backend: Backend) -> dict[int, list[str]]:
             "s.batch_id = cases.batch_id AND s.report_id = cases.report_id",
             "DELETE FROM snapshots WHERE EXISTS (SELECT 1 FROM cases c WHERE "
             "c.batch_id = snapshots.batch_id AND c.report_id = snapshots.report_id)",
+            *backend.point_column_ddl,
         ],
     }
 
@@ -463,7 +464,9 @@ class Ledger:
             if backend.stage_copies and not backend.query(
                 "SELECT 1 FROM cases LIMIT 1"
             ):  # an empty ledger: load the cases directly
-                backend.load_empty("cases", _case_table(stage, extras, batch, when))
+                point = backend.point_column[0] if backend.point_column else None
+                table = _case_table(stage, extras, batch, when, point)
+                backend.load_empty("cases", table)
                 counts = (len(stage), 0, 0)
             else:
                 with backend.staged(
@@ -522,10 +525,14 @@ class Ledger:
         )
         data = ", ".join(f"s.{c}" for c in _DATA)
         columns = f"batch_id, exported_at, row_number, {', '.join(_DATA)}, extra"
+        # the point column (PostgreSQL) follows lon/lat
+        point, point_sql = backend.point_column or ("", "")
+        new_columns = f"{columns}, {point}" if point else columns
+        new_data = f"{data}, {extra_sql}" + (f", {point_sql}" if point else "")
         if not known:  # all new (an empty ledger, or new cases only): no upsert
             backend.execute(
-                f"INSERT INTO cases ({columns}) SELECT ?, ?, s.row_number, {data}, "
-                f"{extra_sql} FROM stage s",
+                f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
+                f"{new_data} FROM stage s",
                 [batch, when],
             )
             return accepted, 0, 0
@@ -560,6 +567,8 @@ class Ledger:
             [batch, when, when],
         )
         sets = ", ".join(f"{c} = s.{c}" for c in ("row_number", *_VALUES))
+        if point:
+            sets += f", {point} = {point_sql}"
         backend.execute(
             f"UPDATE cases SET batch_id = ?, exported_at = ?, {sets}, extra = "
             f"{extra_sql} FROM stage s WHERE cases.report_id = s.report_id AND "
@@ -567,8 +576,8 @@ class Ledger:
             [batch, when, when],
         )
         backend.execute(
-            f"INSERT INTO cases ({columns}) SELECT ?, ?, s.row_number, {data}, "
-            f"{extra_sql} FROM stage s WHERE NOT EXISTS "
+            f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
+            f"{new_data} FROM stage s WHERE NOT EXISTS "
             "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)",
             [batch, when],
         )
@@ -1107,7 +1116,11 @@ def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
 
 
 def _case_table(
-    stage: pa.Table, extras: Sequence[str], batch: int, when: pd.Timestamp
+    stage: pa.Table,
+    extras: Sequence[str],
+    batch: int,
+    when: pd.Timestamp,
+    point: str | None = None,
 ) -> pa.Table:
     """Return the rows of ``cases`` for a staged batch (extras as JSON text)."""
     n = len(stage)
@@ -1125,6 +1138,9 @@ def _case_table(
         extra,
     ]
     names = ["batch_id", "exported_at", "row_number", *_DATA, "extra"]
+    if point is not None:
+        columns.append(point_ewkb(stage["lon"], stage["lat"]))
+        names.append(point)
     return pa.table(columns, names=names)
 
 
