@@ -31,11 +31,29 @@ def _frame_equal(left: pd.DataFrame, right: pd.DataFrame) -> None:
     )
 
 
+def _assert_points_follow_lon_lat(ledger_url: str) -> None:
+    """On PostgreSQL, every case's PostGIS point is at its lon/lat."""
+    if not ledger_url.startswith("postgresql"):
+        return
+    backend = connect(ledger_url)
+    try:
+        rows = backend.query(
+            "SELECT count(*), count(*) FILTER (WHERE geom IS NULL OR NOT "
+            "ST_Equals(geom, ST_SetSRID(ST_MakePoint(lon, lat), 4326)) OR "
+            "ST_SRID(geom) <> 4326) FROM cases"
+        )
+    finally:
+        backend.close()
+    assert rows[0][0] > 0
+    assert rows[0][1] == 0
+
+
 def test_ingest_matches_read_reports_and_is_idempotent(
     ledger_url: str, tmp_path: Path
 ) -> None:
     frame = export_frame(IDS, extra={"网格员": [f"张{i}" for i in range(20)]})
     frame.loc[3, "经度"] = ""  # one bad row
+    frame.loc[4, "网格员"] = 'say "hi"\\ \t\n\x01 end'  # JSON escapes round-trip
     path = write_export(frame, tmp_path / "reports_20261109.csv")
     with Ledger.open(ledger_url) as ledger:
         first = ledger.ingest(path)
@@ -56,6 +74,13 @@ def test_ingest_matches_read_reports_and_is_idempotent(
         assert len(ledger.batches()) == 1
         assert len(ledger.history()) == 19
         assert str(ledger.batches()["exported_at"][0]) == "2026-11-09 00:00:00+08:00"
+        # the same rows in another order a week later: row-level no-ops
+        later = write_export(frame.iloc[::-1], tmp_path / "reports_20261116.csv")
+        assert ledger.ingest(later) == type(first)(20, 0, 0, 19, 1, 2)
+        _frame_equal(
+            ledger.reports().drop(columns="geometry"), got.drop(columns="geometry")
+        )
+    _assert_points_follow_lon_lat(ledger_url)
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(
@@ -176,21 +201,79 @@ def test_newer_schema_version_is_refused(ledger_url: str) -> None:
         Ledger.open(ledger_url)
 
 
-def test_older_ledger_is_migrated(ledger_url: str, tmp_path: Path) -> None:
+def _write_version_2_ledger(ledger_url: str) -> None:
+    """A ledger as version 2 wrote it: every snapshot in `snapshots`."""
+    backend = connect(ledger_url)
+    assert migrate(backend, target=2) == 0
+    columns = '{"canonical": ["report_id"], "consumed": [], "extras": ["备注"]}'
+    for batch, day in ((1, "2026-11-13"), (2, "2026-11-20")):
+        backend.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, 2, 1, 1, 0, 0, ?)",
+            [batch, f"w{batch}.csv", f"h{batch}", day, day, columns],
+        )
+    rows = [  # batch, row number, case, status (C00k at 120.38 + k e-4, ...)
+        (1, 1, "C001", "dispatched"),
+        (1, 2, "C002", "dispatched"),
+        (2, 7, "C001", "closed"),
+    ]
+    for table, kept in (("snapshots", rows), ("cases", rows[1:])):
+        for batch, row, case, status in kept:
+            k = int(case[1:])
+            day = "2026-11-13" if batch == 1 else "2026-11-20"
+            names = "batch_id, exported_at, report_id, status, lon, lat"
+            values: list[object] = [batch, day, case, status]
+            values += [120.38 + k * 1e-4, 36.06 + k * 1e-4]
+            if table == "snapshots":
+                names += ", row_number"
+                values.append(row)
+            marks = ", ".join("?" for _ in values)
+            backend.execute(
+                f"INSERT INTO {table} ({names}, reported_at, category, "
+                "category_code, source, weight, extra) VALUES "
+                f"({marks}, '2026-11-02', '占道经营', '09006', 'patrol', 1.0, "
+                '\'{"备注": "x"}\')',
+                values,
+            )
+    backend.close()
+
+
+def test_older_ledger_is_migrated(ledger_url: str) -> None:
     backend = connect(ledger_url)
     assert migrate(backend, target=1) == 0
-    old = Ledger(backend)
-    old.ingest(export_frame(IDS[:4]), exported_at="2026-11-20")
-    assert old.schema_version == 1
+    assert Ledger(backend).schema_version == 1
     assert not backend.table_exists("assignments")
     backend.close()
     with Ledger.open(ledger_url) as ledger:
-        assert ledger.schema_version == SCHEMA_VERSION == 2
-        assert len(ledger.reports()) == 4
+        assert ledger.schema_version == SCHEMA_VERSION == 3
         grid = gpd.GeoDataFrame(
             {"grid_id": ["g1"]}, geometry=[box(120, 36, 121, 37)], crs="EPSG:4326"
         )
+        ledger.ingest(export_frame(IDS[:4]), exported_at="2026-11-20")
         assert set(ledger.assigned(grid=grid)["grid_id"]) == {"g1"}
+
+
+def test_version_2_ledger_keeps_its_history_when_migrated(ledger_url: str) -> None:
+    _write_version_2_ledger(ledger_url)
+    with Ledger.open(ledger_url) as ledger:
+        assert ledger.schema_version == 3
+        now = ledger.reports()
+        assert now["status"].tolist() == ["closed", "dispatched"]
+        assert now["备注"].tolist() == ["x", "x"]
+        history = ledger.history()
+        assert history["report_id"].tolist() == ["C001", "C001", "C002"]
+        assert history["row_number"].tolist() == [1, 7, 2]
+        assert history["status"].tolist() == ["dispatched", "closed", "dispatched"]
+        then = ledger.reports(as_of="2026-11-14")
+        assert then["status"].tolist() == ["dispatched", "dispatched"]
+        # the migrated ledger goes on upserting
+        more = ledger.ingest(
+            export_frame(["C002", "C003"], status="已结案"),
+            accept_mapping_change=True,
+            exported_at="2026-11-27",
+        )
+        assert (more.inserted, more.updated) == (1, 1)
+        assert len(ledger.history()) == 5
+    _assert_points_follow_lon_lat(ledger_url)
 
 
 def test_unreachable_server_is_one_line() -> None:

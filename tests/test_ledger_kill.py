@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,54 @@ __all__ = ["ledger_url"]  # the fixture, imported for pytest
 BACKENDS = ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgis)]
 
 
+# Like the soak script's child, but it imports first and then waits for its
+# ledger URL: the next trial's child loads while the current trial runs.
+CHILD = """
+import sys
+from hotspots.ledger import Ledger
+print("loaded", flush=True)
+ledger = Ledger.open(sys.stdin.readline().strip())
+print("ready", flush=True)
+for f in sys.argv[1:]:
+    ledger.ingest(f)
+ledger.close()
+"""
+
+
+def _spawn(exports: list[Path]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, *map(str, exports)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _kill_trial(
+    child: subprocess.Popen[str],
+    url: str,
+    refs: list[tuple[int, int, int, int, str]],
+    delay_s: float,
+) -> int:
+    """Start ``child`` on ``url``, SIGKILL it after ``delay_s``, check the ledger."""
+    assert child.stdin is not None
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "loaded"
+    child.stdin.write(url + "\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(delay_s)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdin.close()
+    child.stdout.close()
+    found = soak.checksum(url)
+    assert found == refs[found[0]], (
+        f"after the kill: {found}, expected {refs[found[0]]}"
+    )
+    return found[0]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_kill_9_keeps_whole_batches_or_none(backend: str, tmp_path: Path) -> None:
@@ -27,9 +77,14 @@ def test_kill_9_keeps_whole_batches_or_none(backend: str, tmp_path: Path) -> Non
     refs = soak.references(backend, exports, tmp_path, pg)
     window = soak.ingest_time(backend, exports, tmp_path, pg) * 1.1
     rng = random.Random(7)
-    kept = [
-        soak.trial(backend, exports, tmp_path, pg, refs, rng, window) for _ in range(10)
-    ]
+    kept = []
+    waiting = _spawn(exports)
+    for trial in range(10):
+        child, waiting = waiting, (_spawn(exports) if trial < 9 else None)
+        url, schema = soak.fresh_url(backend, tmp_path, pg)
+        kept.append(_kill_trial(child, url, refs, rng.uniform(0, window)))
+        if schema is not None:
+            soak.drop_schema(pg or "", schema)
     assert all(0 <= k <= len(exports) for k in kept)
 
 

@@ -44,6 +44,9 @@ Storage
     columns as read, personal data masked (reporter names, phones and ID
     numbers blanked; phone and ID numbers in any text masked by
     :func:`hotspots.privacy.mask_personal`).
+    A case's current snapshot is its row of ``cases``; ``snapshots`` holds the
+    others (the superseded ones, and those of older exports ingested late), so
+    each ingested row is written once: the history is the union of the two.
 """
 
 from __future__ import annotations
@@ -64,20 +67,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
-from .. import join as _join
 from .. import schema
 from ..errors import InputError, LedgerError
 from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, read_reports
 from ..outputs import atomic_write
 from ..privacy import mask_personal
-from .backends import Backend, connect
+from .backends import Backend, connect, point_ewkb
 
 __all__ = ["SCHEMA_VERSION", "IngestResult", "Ledger", "export_time_from_name"]
 
 #: Schema version this package writes; older ledgers are migrated on open.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: Two coordinates closer than this (degrees, about 1 cm) are the same place.
 _SAME_PLACE_DEG: Final = 1e-7
 _MASK: Final = "***"
@@ -130,6 +133,12 @@ _ASSIGNED: Final[dict[str, pa.DataType]] = {
     schema.SUBDISTRICT_ID: pa.string(),
     schema.COMMUNITY_ID: pa.string(),
 }
+#: Every snapshot: the superseded and older ones, and the current states.
+_ALL_SNAPSHOTS: Final = (
+    "(SELECT {0} FROM snapshots UNION ALL SELECT {0} FROM cases)".format(
+        f"batch_id, row_number, exported_at, {', '.join(_DATA)}, extra"
+    )
+)
 _PRIVATE_HEADERS: Final = frozenset(
     h.casefold()
     for c in schema.PRIVATE_COLUMNS
@@ -157,9 +166,9 @@ def _migrations(backend: Backend) -> dict[int, list[str]]:
             "NOT NULL, quarantined BIGINT NOT NULL, columns TEXT NOT NULL)",
             f"CREATE TABLE snapshots (batch_id BIGINT NOT NULL, row_number BIGINT "
             f"NOT NULL, exported_at TIMESTAMPTZ NOT NULL, {data})",
-            "CREATE INDEX snapshots_report_idx ON snapshots (report_id)",
+            *backend.snapshot_index_ddl,
             f"CREATE TABLE cases (batch_id BIGINT NOT NULL, exported_at "
-            f"TIMESTAMPTZ NOT NULL, {data}, PRIMARY KEY (report_id))",
+            f"TIMESTAMPTZ NOT NULL, {data}{backend.case_key_ddl})",
             *backend.case_geometry_ddl,
             "CREATE TABLE quarantine (batch_id BIGINT NOT NULL, row_number BIGINT "
             "NOT NULL, reason TEXT NOT NULL, data TEXT NOT NULL)",
@@ -172,6 +181,16 @@ def _migrations(backend: Backend) -> dict[int, list[str]]:
             "NOT NULL, "
             + ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _ASSIGNED.items())
             + ", PRIMARY KEY (boundary_key, report_id))",
+        ],
+        # version 3: a case's current snapshot lives only in `cases` (with its
+        # row number); `snapshots` keeps the superseded and the older ones
+        3: [
+            "ALTER TABLE cases ADD COLUMN row_number BIGINT",
+            "UPDATE cases SET row_number = s.row_number FROM snapshots s WHERE "
+            "s.batch_id = cases.batch_id AND s.report_id = cases.report_id",
+            "DELETE FROM snapshots WHERE EXISTS (SELECT 1 FROM cases c WHERE "
+            "c.batch_id = snapshots.batch_id AND c.report_id = snapshots.report_id)",
+            *backend.point_column_ddl,
         ],
     }
 
@@ -442,15 +461,18 @@ class Ledger:
             )
             stage_cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _COLUMNS.items())
             extra_cols = "".join(f", x{i} TEXT" for i in range(len(extras)))
-            backend.execute(
-                f"CREATE TEMPORARY TABLE stage (row_number BIGINT, {stage_cols}"
-                f"{extra_cols})"
-            )
-            try:
-                backend.load("stage", stage)
-                counts = self._write_batch(batch, when, extras, len(stage))
-            finally:
-                backend.execute("DROP TABLE stage")
+            if backend.stage_copies and not backend.query(
+                "SELECT 1 FROM cases LIMIT 1"
+            ):  # an empty ledger: load the cases directly
+                point = backend.point_column[0] if backend.point_column else None
+                table = _case_table(stage, extras, batch, when, point)
+                backend.load_empty("cases", table)
+                counts = (len(stage), 0, 0)
+            else:
+                with backend.staged(
+                    "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
+                ):
+                    counts = self._write_batch(batch, when, extras, len(stage))
             backend.load("quarantine", _with_batch(quarantine, batch))
             row = (
                 batch,
@@ -474,11 +496,13 @@ class Ledger:
         self, batch: int, when: pd.Timestamp, extras: Sequence[str], accepted: int
     ) -> tuple[int, int, int]:
         backend = self._backend
-        moved = backend.query(
-            "SELECT count(*) FROM stage s JOIN cases c ON c.report_id = s.report_id "
-            "WHERE abs(s.lon - c.lon) > ? OR abs(s.lat - c.lat) > ?",
+        # one join finds the cases already in the ledger and the moved ones
+        known, moved = backend.query(
+            "SELECT count(*), coalesce(sum(CASE WHEN abs(s.lon - c.lon) > ? OR "
+            "abs(s.lat - c.lat) > ? THEN 1 ELSE 0 END), 0) FROM stage s JOIN cases "
+            "c ON c.report_id = s.report_id",
             [_SAME_PLACE_DEG, _SAME_PLACE_DEG],
-        )[0][0]
+        )[0]
         if moved:
             sample = backend.query(
                 "SELECT s.report_id FROM stage s JOIN cases c ON c.report_id = "
@@ -500,18 +524,20 @@ class Ledger:
             else "NULL"
         )
         data = ", ".join(f"s.{c}" for c in _DATA)
-        backend.execute(
-            f"INSERT INTO snapshots (batch_id, row_number, exported_at, "
-            f"{', '.join(_DATA)}, extra) SELECT ?, s.row_number, ?, {data}, "
-            f"{extra_sql} FROM stage s",
-            [batch, when],
-        )
-        inserted = int(
-            backend.query(
-                "SELECT count(*) FROM stage s WHERE NOT EXISTS "
-                "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)"
-            )[0][0]
-        )
+        columns = f"batch_id, exported_at, row_number, {', '.join(_DATA)}, extra"
+        # the point column (PostgreSQL) follows lon/lat
+        point, point_sql = backend.point_column or ("", "")
+        new_columns = f"{columns}, {point}" if point else columns
+        new_data = f"{data}, {extra_sql}" + (f", {point_sql}" if point else "")
+        if not known:  # all new (an empty ledger, or new cases only): no upsert
+            backend.execute(
+                f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
+                f"{new_data} FROM stage s",
+                [batch, when],
+            )
+            return accepted, 0, 0
+        # report_id is unique in the stage (read_reports quarantines repeats)
+        inserted = accepted - int(known)
         differs = " OR ".join(
             f"s.{c} IS DISTINCT FROM c.{c}" for c in _VALUES if c not in ("lon", "lat")
         )
@@ -526,7 +552,23 @@ class Ledger:
                 [when],
             )[0][0]
         )
-        sets = ", ".join(f"{c} = s.{c}" for c in _VALUES)
+        current = ", ".join(f"c.{c}" for c in columns.split(", "))
+        # the current states this batch supersedes go to the history ...
+        backend.execute(
+            f"INSERT INTO snapshots ({columns}) SELECT {current} FROM cases c "
+            "JOIN stage s ON s.report_id = c.report_id WHERE c.exported_at <= ?",
+            [when],
+        )
+        # ... and so do this batch's rows of cases known from a newer export
+        backend.execute(
+            f"INSERT INTO snapshots ({columns}) SELECT ?, ?, s.row_number, {data}, "
+            f"{extra_sql} FROM stage s JOIN cases c ON c.report_id = s.report_id "
+            "WHERE c.exported_at > ?",
+            [batch, when, when],
+        )
+        sets = ", ".join(f"{c} = s.{c}" for c in ("row_number", *_VALUES))
+        if point:
+            sets += f", {point} = {point_sql}"
         backend.execute(
             f"UPDATE cases SET batch_id = ?, exported_at = ?, {sets}, extra = "
             f"{extra_sql} FROM stage s WHERE cases.report_id = s.report_id AND "
@@ -534,8 +576,8 @@ class Ledger:
             [batch, when, when],
         )
         backend.execute(
-            f"INSERT INTO cases (batch_id, exported_at, {', '.join(_DATA)}, extra) "
-            f"SELECT ?, ?, {data}, {extra_sql} FROM stage s WHERE NOT EXISTS "
+            f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
+            f"{new_data} FROM stage s WHERE NOT EXISTS "
             "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)",
             [batch, when],
         )
@@ -606,8 +648,8 @@ class Ledger:
         else:
             table = (
                 "(SELECT *, row_number() OVER (PARTITION BY report_id ORDER BY "
-                "exported_at DESC, batch_id DESC) AS latest FROM snapshots "
-                "WHERE exported_at <= ?) AS s"
+                f"exported_at DESC, batch_id DESC) AS latest FROM {_ALL_SNAPSHOTS} "
+                "AS a WHERE exported_at <= ?) AS s"
             )
             params = [_timestamp(as_of, tz, "as_of"), *params]
             where = ["latest = 1", *where]
@@ -701,8 +743,9 @@ class Ledger:
         names = [*head, *rest]
         select = ", ".join(f"b.{c}" if c == "source_file" else f"s.{c}" for c in names)
         sql = (
-            f"SELECT {select} FROM snapshots s JOIN batches b ON b.batch_id = "
-            f"s.batch_id{where} ORDER BY s.report_id, s.exported_at, s.batch_id"
+            f"SELECT {select} FROM {_ALL_SNAPSHOTS} AS s JOIN batches b ON "
+            f"b.batch_id = s.batch_id{where} ORDER BY s.report_id, s.exported_at, "
+            "s.batch_id"
         )
         arrow = self._backend.query_arrow(
             sql, params, pa.schema([(n, types[n]) for n in names])
@@ -860,6 +903,9 @@ class Ledger:
         ).to_pandas()
         todo = ~reports[schema.REPORT_ID].isin(cached[schema.REPORT_ID]).to_numpy()
         if todo.any():
+            # imported here: ingest-only processes skip scipy and the join code
+            from .. import join as _join
+
             fresh = _join.assign(
                 reports.loc[todo, list(reports.columns)],
                 grid=grid,
@@ -1065,7 +1111,55 @@ def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
         text = values.astype("str").where(values.notna(), None)
         arrays.append(pa.array(text, pa.string(), from_pandas=True))
     names = ["row_number", *_COLUMNS, *(f"x{i}" for i in range(len(extras)))]
-    return pa.table(arrays, names=names), extras
+    # one chunk per column: DuckDB scans misaligned chunked columns slowly
+    return pa.table(arrays, names=names).combine_chunks(), extras
+
+
+def _case_table(
+    stage: pa.Table,
+    extras: Sequence[str],
+    batch: int,
+    when: pd.Timestamp,
+    point: str | None = None,
+) -> pa.Table:
+    """Return the rows of ``cases`` for a staged batch (extras as JSON text)."""
+    n = len(stage)
+    micros = pd.Timestamp(when).tz_convert("UTC").value // 1000
+    extra = (
+        _json_objects(extras, [stage[f"x{i}"] for i in range(len(extras))])
+        if extras
+        else pa.nulls(n, pa.string())
+    )
+    columns = [
+        pa.array(np.full(n, batch, dtype=np.int64)),
+        pa.array(np.full(n, micros, dtype=np.int64)).cast(pa.timestamp("us", tz="UTC")),
+        stage["row_number"],
+        *(stage[c] for c in _DATA),
+        extra,
+    ]
+    names = ["batch_id", "exported_at", "row_number", *_DATA, "extra"]
+    if point is not None:
+        columns.append(point_ewkb(stage["lon"], stage["lat"]))
+        names.append(point)
+    return pa.table(columns, names=names)
+
+
+_CONTROL_RE: Final = "[\\x00-\\x1f]"
+
+
+def _json_objects(keys: Sequence[str], columns: Sequence[pa.ChunkedArray]) -> pa.Array:
+    """One JSON object of text values per row, built with Arrow compute."""
+    parts: list[Any] = []
+    for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        text = pc.replace_substring(column, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, _CONTROL_RE)).as_py():
+            for code in range(32):
+                text = pc.replace_substring(text, chr(code), f"\\u{code:04x}")
+        value = pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+        lead = "{" if i == 0 else ","
+        parts += [lead + json.dumps(key, ensure_ascii=False) + ":", value]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 def _rows(reports: pd.DataFrame) -> npt.NDArray[np.int64]:
