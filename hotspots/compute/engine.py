@@ -8,6 +8,7 @@ cluster started with the ``dask scheduler`` and ``dask worker`` commands.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -120,7 +121,7 @@ def engine(
             )
             raise InputError(msg)
         return Compute("local")
-    from distributed import Client, LocalCluster
+    distributed: Any = importlib.import_module("distributed")
 
     if scheduler is not None:
         if not isinstance(scheduler, str) or "://" not in scheduler:
@@ -131,7 +132,7 @@ def engine(
             )
             raise InputError(msg)
         try:
-            client = Client(scheduler, timeout=timeout_s)
+            client = distributed.Client(scheduler, timeout=timeout_s)
         except (OSError, TimeoutError) as err:
             msg = (
                 f"cannot reach the Dask scheduler at {scheduler!r} within "
@@ -142,11 +143,11 @@ def engine(
             raise InputError(msg) from err
         return Compute("dask", client)
     workers, threads, memory = _machine_workers()
-    cluster = LocalCluster(
+    cluster = distributed.LocalCluster(
         n_workers=n_workers or workers,
         threads_per_worker=threads_per_worker or threads,
         processes=processes,
         memory_limit=memory_limit or memory,
         dashboard_address=None,
     )
-    return Compute("dask", Client(cluster), cluster)
+    return Compute("dask", distributed.Client(cluster), cluster)

@@ -25,7 +25,9 @@ resolved from the file order within each partition.
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,8 @@ from ..vocab import category_table
 
 #: Sample size of the metric-CRS choice, as :func:`hotspots.assign` takes it.
 _CRS_SAMPLE = 100_000
+
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ class PartitionedRead:
 
     def compute(self) -> _io.ReadResult:
         """Return the in-memory :class:`hotspots.io.ReadResult`."""
-        import dask
+        dask: Any = importlib.import_module("dask")
 
         reports, quarantined = dask.compute(self.reports, self.quarantined)
         return _io.ReadResult(
@@ -86,8 +90,8 @@ class PartitionedRead:
 
 def _as_dask(source: object) -> Any:
     """Return ``source`` as a Dask frame (parquet paths read partitioned)."""
-    import dask.dataframe as dd
-    import dask_geopandas
+    dd: Any = importlib.import_module("dask.dataframe")
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
 
     if isinstance(source, dd.DataFrame):
         return source
@@ -257,8 +261,8 @@ def read_partitioned(
     TypeError
         When ``source`` is none of the above.
     """
-    import dask
-    import dask.dataframe as dd
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
 
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = _as_dask(source)  # text keeps pandas' own str dtype, as in memory
@@ -337,8 +341,10 @@ def _assign_part(
     max_street_distance_m: float,
     metric_crs: Any,
 ) -> gpd.GeoDataFrame:
-    with warnings.catch_warnings():
-        # counted once for the whole frame by cube_partitioned's warning
+    # the unassigned reports are counted once for the whole frame by the
+    # cube's warning; warning filters are process-wide, so threads of one
+    # worker take turns (a worker process with one thread never waits)
+    with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return assign(
             part,
@@ -369,7 +375,7 @@ def _ok_sample(part: gpd.GeoDataFrame, offset: int, step: int) -> Any:
 
 def _metric_crs(reports: Any) -> pyproj.CRS:
     """Choose the metric CRS from the same sample :func:`hotspots.assign` takes."""
-    import dask
+    dask: Any = importlib.import_module("dask")
 
     parts = reports.to_delayed()
     counts = np.array(dask.compute(*[dask.delayed(_ok_count)(p) for p in parts]))
@@ -396,7 +402,7 @@ def _broadcast(client: Any, value: Any) -> Any:
     if value is None:
         return None
     if client is None:
-        import dask
+        dask: Any = importlib.import_module("dask")
 
         return dask.delayed(value, pure=True)
     return client.scatter(value, broadcast=True, hash=True)
@@ -445,7 +451,7 @@ def assign_partitioned(
     InputError
         As :func:`hotspots.assign` (the boundaries are checked here, once).
     """
-    import dask_geopandas
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
 
     if not isinstance(reports, dask_geopandas.GeoDataFrame):
         msg = (
@@ -512,7 +518,7 @@ def _cube_part(
         left &= ~mask
     keys = pd.DataFrame({"u": ucode[located], "p": pcode[located], "c": ccode[located]})
     key_codes, groups = pd.MultiIndex.from_frame(keys).factorize()
-    agg = groups.to_frame(index=False, name=["u", "p", "c"])
+    agg = groups.to_frame(index=False, name=["u", "p", "c"])  # type: ignore[arg-type,union-attr]
     agg["n"] = np.bincount(key_codes, minlength=len(groups)).astype(np.int64)
     if weight is not None:
         w = part[weight].to_numpy(dtype=np.float64)[located]
@@ -567,8 +573,8 @@ def cube_partitioned(
     UncountedReportsWarning
         As :func:`hotspots.space_time_cube`, with the totals.
     """
-    import dask
-    import dask.dataframe as dd
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(reports, dd.DataFrame):
         msg = (
@@ -707,7 +713,7 @@ def blind_spots_partitioned(
     TypeError
         When ``reports`` is not a Dask frame.
     """
-    import dask.dataframe as dd
+    dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(reports, dd.DataFrame):
         msg = (
