@@ -1530,7 +1530,12 @@ def _build(
     window: _Window,
     source_crs: pyproj.CRS | None = None,
     numbers: npt.NDArray[np.int64] | None = None,
+    first_rows: Mapping[str, int] | None = None,
+    china_share: float | None = None,
 ) -> ReadResult:
+    # first_rows and china_share come from a pass over the whole source when
+    # it is read in partitions (hotspots.compute): the row number of the first
+    # occurrence of every repeated id, and the share of points in China
     n = len(raw)
     data = raw.reset_index(drop=True)  # positional work, index restored at the end
     problems = _Problems(n, [])
@@ -1546,7 +1551,7 @@ def _build(
     # report_id
     ids = _text(data[found[schema.REPORT_ID]])
     problems.add(~_present(ids), "missing report_id")
-    _duplicates(ids, problems, numbers)
+    _duplicates(ids, problems, numbers, first_rows)
     out[schema.REPORT_ID] = ids
 
     # times
@@ -1650,7 +1655,7 @@ def _build(
             out[name] = src if is_text else _text(src, nfkc=False)
 
     # coordinates
-    x, y = _coordinates(data, geometry, found, problems, source_crs)
+    x, y = _coordinates(data, geometry, found, problems, source_crs, china_share)
 
     # split
     bad = problems.bad()
@@ -1707,9 +1712,33 @@ def _adjusted_flags(columns: list[tuple[str, _TimeResult]]) -> pd.Series | None:
 
 
 def _duplicates(
-    ids: pd.Series, problems: _Problems, numbers: npt.NDArray[np.int64]
+    ids: pd.Series,
+    problems: _Problems,
+    numbers: npt.NDArray[np.int64],
+    first_rows: Mapping[str, int] | None = None,
 ) -> None:
-    """Flag every occurrence of an id after its first (in file order)."""
+    """Flag every occurrence of an id after its first (in file order).
+
+    ``first_rows`` (id -> row number of its first occurrence in the whole
+    source) replaces the search within ``ids`` when they are one partition.
+    """
+    if first_rows is not None:
+        first_of = ids.map(first_rows).to_numpy(dtype=np.float64, na_value=np.nan)
+        dup_of = ~np.isnan(first_of) & (first_of != numbers)
+        if dup_of.any():
+            at = np.flatnonzero(dup_of)
+            text_of = np.full(len(ids), "", dtype=object)
+            text_of[at] = [
+                f"{i!r} (first in row {int(r)})"
+                for i, r in zip(ids.iloc[at], first_of[at], strict=True)
+            ]
+            problems.add(
+                dup_of,
+                "duplicate report_id",
+                pd.Series(text_of, dtype=object),
+                quote=False,
+            )
+        return
     values = pa.array(ids.array)
     if len(pc.unique(values)) == len(values):  # fast path: no duplicate at all
         return
@@ -1807,7 +1836,51 @@ def _coordinates(
     found: dict[str, str],
     problems: _Problems,
     source_crs: pyproj.CRS | None = None,
+    china_share: float | None = None,
 ) -> tuple[FloatArray, FloatArray]:
+    x, y, numeric = _raw_xy(raw, geometry, found, problems, source_crs)
+    with np.errstate(invalid="ignore"):
+        out_range = numeric & ~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0))
+        in_box = _in_china(x, y)
+        in_box_swapped = _in_china(y, x)
+        lat_too_big = np.abs(y) > 90.0
+    if china_share is None:
+        china_share = in_box[numeric].mean() if numeric.any() else 0.0
+    swapped = numeric & ~in_box & in_box_swapped & (lat_too_big | (china_share >= 0.5))
+
+    def xy(rows: npt.NDArray[np.intp]) -> list[str]:
+        return [f"(lon={x[r]:g}, lat={y[r]:g})" for r in rows]
+
+    problems.add(swapped, "longitude and latitude look swapped", xy, quote=False)
+    problems.add(out_range & ~swapped, "coordinates out of range", xy, quote=False)
+    return x, y
+
+
+def _in_china(x: FloatArray, y: FloatArray) -> BoolArray:
+    x0, y0, x1, y1 = CHINA_BBOX
+    with np.errstate(invalid="ignore"):
+        return np.asarray((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+
+
+def _china_counts(
+    raw: pd.DataFrame,
+    geometry: gpd.GeoSeries | None,
+    found: dict[str, str],
+    source_crs: pyproj.CRS | None = None,
+) -> tuple[int, int]:
+    """Return (rows with numeric coordinates, of which inside China's box)."""
+    x, y, numeric = _raw_xy(raw, geometry, found, _Problems(len(raw), []), source_crs)
+    return int(numeric.sum()), int(_in_china(x, y)[numeric].sum())
+
+
+def _raw_xy(
+    raw: pd.DataFrame,
+    geometry: gpd.GeoSeries | None,
+    found: dict[str, str],
+    problems: _Problems,
+    source_crs: pyproj.CRS | None = None,
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Return x, y and which rows have numeric coordinates; record why not."""
     n = len(raw)
     if geometry is None:
         lon_src, lat_src = raw[found[LON]], raw[found[LAT]]
@@ -1843,21 +1916,7 @@ def _coordinates(
         x_bad = y_bad = np.zeros(n, dtype=bool)
         missing = empty | not_point
     numeric = ~missing & ~x_bad & ~y_bad
-    with np.errstate(invalid="ignore"):
-        out_range = numeric & ~((np.abs(x) <= 180.0) & (np.abs(y) <= 90.0))
-        x0, y0, x1, y1 = CHINA_BBOX
-        in_box = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-        in_box_swapped = (y >= x0) & (y <= x1) & (x >= y0) & (x <= y1)
-        lat_too_big = np.abs(y) > 90.0
-    china_share = in_box[numeric].mean() if numeric.any() else 0.0
-    swapped = numeric & ~in_box & in_box_swapped & (lat_too_big | (china_share >= 0.5))
-
-    def xy(rows: npt.NDArray[np.intp]) -> list[str]:
-        return [f"(lon={x[r]:g}, lat={y[r]:g})" for r in rows]
-
-    problems.add(swapped, "longitude and latitude look swapped", xy, quote=False)
-    problems.add(out_range & ~swapped, "coordinates out of range", xy, quote=False)
-    return x, y
+    return x, y, numeric
 
 
 _GEOM_NAMES: Final = {

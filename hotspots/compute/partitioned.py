@@ -1,0 +1,724 @@
+"""The steps that grow with the number of reports, run partition by partition.
+
+Each function takes a Dask (dask-geopandas) frame of reports and gives the
+same result as its in-memory counterpart on the whole frame:
+
+- :func:`read_partitioned` validates like :func:`hotspots.read_reports`; a
+  first pass over the ids and coordinates finds the ids repeated anywhere
+  in the source (with their first row) and the share of points in China, so
+  each partition flags exactly the rows the whole file would.
+- :func:`assign_partitioned` joins each partition to boundaries broadcast
+  to every worker (they are small next to the reports; spatially
+  partitioning the reports would move every report once more).
+- :func:`cube_partitioned` sums per-partition (unit, period, category)
+  counts into the :func:`hotspots.space_time_cube` cube.
+- :func:`blind_spots_partitioned` gathers the assigned frame and ranks in
+  memory (the ranking compares reports across units and periods).
+
+Results are identical to the in-memory steps: same ids per report, same
+cube, same quarantine with the same reasons and row numbers. Weight sums in
+the cube are added per partition first, so they are identical when the
+partial sums are exact (weights with few binary digits, such as 0.5, 1, 1.5);
+counts always are. Daylight-saving ambiguities (not in Asia/Shanghai) are
+resolved from the file order within each partition.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .. import cube as _cube
+from .. import io as _io
+from .. import schema
+from ..blindspots import blind_spots
+from ..crs import local_metric_crs
+from ..errors import InputError, collect_problems
+from ..join import assign
+from ..vocab import category_table
+
+#: Sample size of the metric-CRS choice, as :func:`hotspots.assign` takes it.
+_CRS_SAMPLE = 100_000
+
+_WARNINGS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PartitionedRead:
+    """Reports read and validated in partitions (lazy Dask collections).
+
+    Attributes
+    ----------
+    reports
+        Accepted rows (dask-geopandas GeoDataFrame, EPSG:4326), index = the
+        0-based row of the whole source.
+    quarantined
+        Rejected rows (Dask DataFrame), every source column plus
+        ``row_number`` (1-based in the whole source) and ``reason``.
+    counts
+        One row per partition: ``rows_read``, ``accepted``, ``quarantined``.
+    rows_read
+        Data rows in the source.
+    """
+
+    reports: Any
+    quarantined: Any
+    counts: Any
+    rows_read: int
+
+    def compute(self) -> _io.ReadResult:
+        """Return the in-memory :class:`hotspots.io.ReadResult`."""
+        dask: Any = importlib.import_module("dask")
+
+        reports, quarantined = dask.compute(self.reports, self.quarantined)
+        return _io.ReadResult(
+            reports=reports, quarantined=quarantined, rows_read=self.rows_read
+        )
+
+
+def _as_dask(source: object) -> Any:
+    """Return ``source`` as a Dask frame (parquet paths read partitioned)."""
+    dd: Any = importlib.import_module("dask.dataframe")
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
+
+    if isinstance(source, dd.DataFrame):
+        return source
+    if isinstance(source, pd.DataFrame):
+        msg = (
+            "source is an in-memory frame; pass it to hotspots.read_reports, or "
+            "make it a Dask frame with dask_geopandas.from_geopandas(frame, "
+            "npartitions=4)."
+        )
+        raise InputError(msg)
+    paths = [source] if isinstance(source, str | os.PathLike) else source
+    if not isinstance(paths, Sequence) or not paths:
+        msg = (
+            "source must be a Dask frame, a GeoParquet file or folder, or a list "
+            f"of them, got {type(source).__name__}."
+        )
+        raise TypeError(msg)
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        msg = f"source files {missing!r} do not exist. Check the paths."
+        raise InputError(msg)
+    parquet = [str(p) for p in paths if _is_parquet(Path(p))]
+    if len(parquet) != len(paths):
+        msg = (
+            f"read_partitioned reads GeoParquet files or folders, got {paths!r}. "
+            "Export the ledger with Ledger.export('reports.parquet'), or read "
+            "other files with hotspots.read_reports."
+        )
+        raise InputError(msg)
+    try:
+        return dask_geopandas.read_parquet(parquet)
+    except ValueError:  # plain Parquet with lon/lat columns
+        return dd.read_parquet(parquet)
+
+
+def _is_parquet(path: Path) -> bool:
+    if path.is_dir():
+        return any(p.suffix.lower() == ".parquet" for p in path.iterdir())
+    return path.suffix.lower() in (".parquet", ".geoparquet")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Everything a partition needs to validate as the whole source does."""
+
+    found: dict[str, str]
+    system: str
+    source_crs: pyproj.CRS | None
+    geo: bool
+    tz: str
+    table: Any
+    window: Any
+
+
+def _prepared(part: pd.DataFrame, rules: _Rules) -> tuple[Any, Any, Any]:
+    """Return (raw frame, geometry in degrees or None, source CRS) of a part."""
+    if isinstance(part, gpd.GeoDataFrame) and rules.geo:
+        geometry = part.geometry
+        raw = pd.DataFrame(part)
+        if geometry.crs is None and rules.source_crs is not None:
+            geometry = geometry.set_crs(rules.source_crs)
+        return raw, _io._geometry_to_degrees(geometry, rules.system), None
+    return pd.DataFrame(part), None, rules.source_crs
+
+
+def _ids(raw: pd.DataFrame, rules: _Rules) -> pd.Series:
+    return _io._text(raw[rules.found[schema.REPORT_ID]].reset_index(drop=True))
+
+
+def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
+    raw, geometry, crs = _prepared(part, rules)
+    numeric, in_box = _io._china_counts(
+        raw.reset_index(drop=True),
+        None if geometry is None else geometry.reset_index(drop=True),
+        rules.found,
+        crs,
+    )
+    ids = _ids(raw, rules)
+    hashes = pd.util.hash_array(ids[ids.notna()].to_numpy(dtype=object))
+    return len(raw), numeric, in_box, hashes
+
+
+def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> Any:
+    ids = _ids(pd.DataFrame(part), rules)
+    present = ids.notna().to_numpy()
+    hit = np.zeros(len(ids), dtype=bool)
+    hit[present] = np.isin(
+        pd.util.hash_array(ids[present].to_numpy(dtype=object)), hashes
+    )
+    rows = np.flatnonzero(hit)
+    return pd.DataFrame({"id": ids.iloc[rows].to_numpy(), "row": rows + offset + 1})
+
+
+def _validate_part(
+    part: pd.DataFrame,
+    rules: _Rules,
+    offset: int,
+    first_rows: Mapping[str, int],
+    china_share: float,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    raw, geometry, crs = _prepared(part, rules)
+    index = pd.RangeIndex(offset, offset + len(raw))
+    raw = raw.set_axis(index)
+    if geometry is not None:
+        geometry = geometry.set_axis(index)
+    numbers = np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64)
+    result = _io._build(
+        raw,
+        geometry,
+        rules.found,
+        rules.system,
+        rules.tz,
+        "quarantine",
+        rules.table,
+        rules.window,
+        crs,
+        numbers,
+        first_rows,
+        china_share,
+    )
+    counts = pd.DataFrame(
+        {
+            "rows_read": [len(raw)],
+            "accepted": [len(result.reports)],
+            "quarantined": [len(result.quarantined)],
+        }
+    )
+    return result.reports, result.quarantined, counts
+
+
+def read_partitioned(
+    source: Any,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    preset: _io.Preset = "auto",
+    coords: str = "wgs84",
+    tz: str = schema.DEFAULT_TZ,
+    on_error: _io.OnError = "raise",
+    categories: Iterable[Mapping[str, object]] | pd.DataFrame | None = None,
+    time_window: tuple[object, object] | None = None,
+) -> PartitionedRead:
+    """Read and validate reports partition by partition, as read_reports would.
+
+    Parameters
+    ----------
+    source
+        A Dask or dask-geopandas frame of an export (one row per report), a
+        GeoParquet file or folder of files (e.g. from
+        ``Ledger.export("reports.parquet")``), or a list of them (read in
+        that order, as one source).
+    mapping, preset, coords, tz, on_error, categories, time_window
+        As in :func:`hotspots.read_reports`.
+
+    Returns
+    -------
+    PartitionedRead
+        Lazy accepted and quarantined rows and per-partition counts; the
+        rows read are counted already. ``rows_read = accepted +
+        quarantined`` holds per partition and in total.
+
+    Raises
+    ------
+    InputError
+        As :func:`hotspots.read_reports` (bad arguments, missing columns; with
+        ``on_error="raise"``, every row problem with its row number in the
+        whole source); a file that is not GeoParquet.
+    TypeError
+        When ``source`` is none of the above.
+    """
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = _as_dask(source)  # text keeps pandas' own str dtype, as in memory
+    meta = ddf._meta
+    geo = isinstance(meta, gpd.GeoDataFrame)
+    columns = [str(c) for c in meta.columns]
+    problems = _io._validate_args(mapping, preset, coords, tz, on_error, columns)
+    if not any(p.startswith("tz ") for p in problems):
+        problems += _io._check_window(time_window, str(tz))
+    collect_problems(problems, "read_partitioned")
+    window = _io._time_window(time_window, str(tz))
+    system, source_crs = _io._source_system(coords)
+    found, used = _io._resolve_columns(columns, mapping, preset, geo)
+    missing = _io._missing_columns(found, geo)
+    if missing:
+        msg = (
+            f"read_partitioned: the source lacks required columns {missing!r} "
+            f"(preset {used!r}; headers found: {columns!r}). Name the source "
+            "columns with mapping=, e.g. mapping={'发生时间': 'reported_at'}."
+        )
+        raise InputError(msg)
+    rules = _Rules(
+        found=found,
+        system=system,
+        source_crs=source_crs,
+        geo=geo and _io.LON not in found,
+        tz=str(tz),
+        table=category_table(categories),
+        window=window,
+    )
+    parts = ddf.to_delayed()
+    first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in parts])
+    sizes = np.array([f[0] for f in first], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    numeric = sum(f[1] for f in first)
+    share = sum(f[2] for f in first) / numeric if numeric else 0.0
+    hashes = np.concatenate([f[3] for f in first]) if first else np.zeros(0)
+    uniq, n_of = np.unique(hashes, return_counts=True)
+    again = uniq[n_of > 1]
+    first_rows: dict[str, int] = {}
+    if len(again):
+        found_rows = dask.compute(
+            *[
+                dask.delayed(_repeated)(p, rules, again, int(o))
+                for p, o in zip(parts, offsets, strict=True)
+            ]
+        )
+        rep = pd.concat(found_rows, ignore_index=True)
+        first_at = rep.groupby("id", sort=False)["row"].agg(["min", "size"])
+        first_at = first_at[first_at["size"] > 1]
+        first_rows = {str(k): int(v) for k, v in first_at["min"].items()}
+    validated = [
+        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
+        for p, o in zip(parts, offsets, strict=True)
+    ]
+    empty = meta.iloc[:0]
+    meta_reports, meta_quarantined, meta_counts = _validate_part(
+        empty, rules, 0, first_rows, share
+    )
+    reports = dd.from_delayed([v[0] for v in validated], meta=meta_reports)
+    quarantined = dd.from_delayed([v[1] for v in validated], meta=meta_quarantined)
+    counts = dd.from_delayed([v[2] for v in validated], meta=meta_counts)
+    out = PartitionedRead(reports, quarantined, counts, int(sizes.sum()))
+    if on_error == "raise":
+        bad = quarantined.compute()
+        if len(bad):
+            _io._raise_rows(bad[schema.ROW_NUMBER], bad[schema.REASON], out.rows_read)
+    return out
+
+
+def _assign_part(
+    part: gpd.GeoDataFrame,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | None,
+    max_street_distance_m: float,
+    metric_crs: Any,
+) -> gpd.GeoDataFrame:
+    # the unassigned reports are counted once for the whole frame by the
+    # cube's warning; warning filters are process-wide, so threads of one
+    # worker take turns (a worker process with one thread never waits)
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return assign(
+            part,
+            grid=grid,
+            streets=streets,
+            areas=areas,
+            max_street_distance_m=max_street_distance_m,
+            metric_crs=metric_crs,
+        )
+
+
+def _ok_xy(part: gpd.GeoDataFrame) -> tuple[Any, Any]:
+    bounds = shapely.bounds(part.geometry.to_numpy())
+    x, y = bounds[:, 0], bounds[:, 1]
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    return x[ok], y[ok]
+
+
+def _ok_count(part: gpd.GeoDataFrame) -> int:
+    return len(_ok_xy(part)[0])
+
+
+def _ok_sample(part: gpd.GeoDataFrame, offset: int, step: int) -> Any:
+    x, y = _ok_xy(part)
+    first = (-offset) % step
+    return np.column_stack((x[first::step], y[first::step]))
+
+
+def _metric_crs(reports: Any) -> pyproj.CRS:
+    """Choose the metric CRS from the same sample :func:`hotspots.assign` takes."""
+    dask: Any = importlib.import_module("dask")
+
+    parts = reports.to_delayed()
+    counts = np.array(dask.compute(*[dask.delayed(_ok_count)(p) for p in parts]))
+    total = int(counts.sum())
+    if total == 0:
+        msg = "cannot choose a metric CRS: no report has coordinates."
+        raise InputError(msg)
+    step = max(1, total // _CRS_SAMPLE)
+    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    samples = dask.compute(
+        *[
+            dask.delayed(_ok_sample)(p, int(o), step)
+            for p, o in zip(parts, offsets, strict=True)
+        ]
+    )
+    xy = np.concatenate(samples)
+    src = pyproj.CRS.from_user_input(reports.crs)
+    t = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+    lon, lat = t.transform(xy[:, 0], xy[:, 1])
+    return local_metric_crs(np.asarray(lon), np.asarray(lat))
+
+
+def _broadcast(client: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if client is None:
+        dask: Any = importlib.import_module("dask")
+
+        return dask.delayed(value, pure=True)
+    return client.scatter(value, broadcast=True, hash=True)
+
+
+def assign_partitioned(
+    reports: Any,
+    *,
+    grid: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    max_street_distance_m: float = 30.0,
+    metric_crs: Any = None,
+    client: Any = None,
+) -> Any:
+    """Join every report of a Dask frame to its cell, street segment and areas.
+
+    The boundaries go to every worker once (``client.scatter(...,
+    broadcast=True)``, or a shared task without a client) and each partition
+    is joined with :func:`hotspots.assign`.
+
+    Parameters
+    ----------
+    reports
+        dask-geopandas GeoDataFrame of reports (e.g. ``read.reports``).
+    grid, streets, areas, max_street_distance_m
+        As in :func:`hotspots.assign` (in memory).
+    metric_crs
+        CRS for street distances; default the one :func:`hotspots.assign`
+        would choose for the whole frame (same sample of points).
+    client
+        The :class:`distributed.Client` to broadcast through (None: the
+        boundaries travel inside the graph).
+
+    Returns
+    -------
+    dask_geopandas.GeoDataFrame
+        Lazy; its partitions are what :func:`hotspots.assign` returns for
+        them. The unassigned counts are not warned per partition; the cube
+        (:func:`cube_partitioned`) counts the reports without a unit.
+
+    Raises
+    ------
+    TypeError
+        When ``reports`` is not a dask-geopandas GeoDataFrame.
+    InputError
+        As :func:`hotspots.assign` (the boundaries are checked here, once).
+    """
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
+
+    if not isinstance(reports, dask_geopandas.GeoDataFrame):
+        msg = (
+            "reports must be a dask_geopandas.GeoDataFrame, got "
+            f"{type(reports).__name__}. Use hotspots.assign for in-memory frames."
+        )
+        raise TypeError(msg)
+    # check the arguments once, on the empty frame, before any partition runs
+    meta = _assign_part(
+        reports._meta, grid, streets, areas, max_street_distance_m, "EPSG:3857"
+    )
+    if streets is not None and metric_crs is None:
+        metric_crs = _metric_crs(reports)
+    return reports.map_partitions(
+        _assign_part,
+        _broadcast(client, grid),
+        _broadcast(client, streets),
+        _broadcast(client, areas),
+        max_street_distance_m,
+        metric_crs,
+        meta=meta,
+    )
+
+
+def _cube_part(
+    part: pd.DataFrame,
+    units: pd.DataFrame,
+    unit: str,
+    freq: str,
+    weight: str | None,
+    category: str | None,
+    tz: str,
+    time: str,
+) -> tuple[pd.DataFrame, dict[str, int], list[Any]]:
+    _cube._validate(part, units, unit, freq, tz, weight, category, time)
+    ids = pd.Index(units[unit])
+    rep_units = part[unit]
+    unit_na = np.asarray(rep_units.isna())
+    codes, uniq = pd.factorize(rep_units, use_na_sentinel=True)
+    ucode = ids.get_indexer(uniq)[codes] if len(uniq) else np.full(len(codes), -1)
+    ucode = np.where(codes < 0, -1, ucode).astype(np.int64, copy=False)
+    unknown = (ucode < 0) & ~unit_na
+    days, nat = _cube._wall_days(part[time], tz)
+    pcode = _cube._days_to_codes(days, freq)
+    cat_na = np.zeros(len(part), dtype=bool)
+    labels: list[Any] = []
+    ccode = np.zeros(len(part), dtype=np.int64)
+    if category is not None:
+        cats = part[category]
+        cat_na = np.asarray(cats.isna())
+        labels = sorted(pd.unique(cats[~cat_na]).tolist())
+        ccode = pd.Index(labels).get_indexer(cats).astype(np.int64)
+    located = ~unit_na & ~unknown & ~nat & ~cat_na
+    reasons = {
+        "no unit": unit_na,
+        "unit not in units": unknown,
+        "no time": nat,
+        "no category": cat_na,
+    }
+    left = np.ones(len(part), dtype=bool)
+    uncounted: dict[str, int] = {}
+    for reason, mask in reasons.items():
+        uncounted[reason] = int((mask & left).sum())
+        left &= ~mask
+    keys = pd.DataFrame({"u": ucode[located], "p": pcode[located], "c": ccode[located]})
+    key_codes, groups = pd.MultiIndex.from_frame(keys).factorize()
+    agg = groups.to_frame(index=False, name=["u", "p", "c"])  # type: ignore[arg-type,union-attr]
+    agg["n"] = np.bincount(key_codes, minlength=len(groups)).astype(np.int64)
+    if weight is not None:
+        w = part[weight].to_numpy(dtype=np.float64)[located]
+        agg["w"] = np.bincount(key_codes, weights=w, minlength=len(groups))
+    if category is not None:
+        agg["c"] = pd.Series(labels, dtype=object).reindex(agg["c"]).to_numpy()
+    return agg, uncounted, labels
+
+
+def cube_partitioned(
+    reports: Any,
+    units: pd.DataFrame,
+    *,
+    unit: str = schema.GRID_ID,
+    freq: str = "W-MON",
+    start: object = None,
+    end: object = None,
+    weight: str | None = None,
+    category: str | None = None,
+    tz: str = schema.DEFAULT_TZ,
+    time: str = schema.REPORTED_AT,
+) -> pd.DataFrame:
+    """Count reports per unit and period from a Dask frame, partition by partition.
+
+    Each partition is reduced to its (unit, period, category) counts (and
+    weight sums); the partial counts are added and laid out exactly as
+    :func:`hotspots.space_time_cube` lays out the whole frame's.
+
+    Parameters
+    ----------
+    reports
+        Dask frame of reports joined to their units
+        (:func:`assign_partitioned`).
+    units, unit, freq, start, end, weight, category, tz, time
+        As in :func:`hotspots.space_time_cube`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The cube, identical to :func:`hotspots.space_time_cube` on the
+        computed frame (``attrs["uncounted"]`` included).
+
+    Raises
+    ------
+    TypeError
+        When ``reports`` is not a Dask frame or ``units`` not a DataFrame.
+    InputError
+        As :func:`hotspots.space_time_cube`.
+
+    Warns
+    -----
+    UncountedReportsWarning
+        As :func:`hotspots.space_time_cube`, with the totals.
+    """
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(reports, dd.DataFrame):
+        msg = (
+            f"reports must be a Dask DataFrame, got {type(reports).__name__}. "
+            "Use hotspots.space_time_cube for in-memory frames."
+        )
+        raise TypeError(msg)
+    _cube._validate(reports._meta, units, unit, freq, tz, weight, category, time)
+    f = freq.upper()
+    columns = [c for c in (unit, time, weight, category) if c is not None]
+    parts = reports[list(dict.fromkeys(columns))].to_delayed()
+    results = dask.compute(
+        *[
+            dask.delayed(_cube_part)(p, units, unit, f, weight, category, tz, time)
+            for p in parts
+        ]
+    )
+    return _combine(results, units, unit, f, start, end, weight, category, tz)
+
+
+def _combine(
+    results: Sequence[tuple[pd.DataFrame, dict[str, int], list[Any]]],
+    units: pd.DataFrame,
+    unit: str,
+    f: str,
+    start: object,
+    end: object,
+    weight: str | None,
+    category: str | None,
+    tz: str,
+) -> pd.DataFrame:
+    ids = pd.Index(units[unit], name=unit)
+    aggs = [r[0] for r in results]
+    agg = pd.concat(aggs, ignore_index=True) if aggs else pd.DataFrame()
+    n_reports = sum(int(a["n"].sum()) for a in aggs)
+    uncounted = dict.fromkeys(("no unit", "unit not in units", "no time"), 0)
+    uncounted["no category"] = 0
+    for r in results:
+        for k, v in r[1].items():
+            uncounted[k] += v
+    n_reports += sum(uncounted.values())
+    labels = sorted({x for r in results for x in r[2]})
+    lo = None if start is None else _cube._label_to_code(start, f, tz, "start")
+    hi = None if end is None else _cube._label_to_code(end, f, tz, "end")
+    if lo is not None and hi is not None and hi < lo:
+        msg = (
+            f"end must not be before start, got start={start!r} and end={end!r}. "
+            "Swap them."
+        )
+        raise InputError(msg)
+    pcode = agg["p"].to_numpy(dtype=np.int64) if len(agg) else np.zeros(0, np.int64)
+    if len(pcode):
+        lo = int(pcode.min()) if lo is None else lo
+        hi = int(pcode.max()) if hi is None else hi
+    if lo is None:
+        lo = hi
+    if hi is None:
+        hi = lo
+    counts = agg["n"].to_numpy(dtype=np.int64) if len(agg) else pcode
+    if lo is None or hi is None or hi < lo:
+        lo, n_per = 0, 0
+        inside = np.zeros(len(pcode), dtype=bool)
+    else:
+        n_per = hi - lo + 1
+        inside = (pcode >= lo) & (pcode <= hi)
+    uncounted["outside start/end"] = int(counts[~inside].sum())
+    n_out = sum(uncounted.values())
+    if n_out:
+        shown = ", ".join(f"{k}: {v}" for k, v in uncounted.items() if v)
+        warnings.warn(
+            f"{n_out} of {n_reports} reports were not counted in the cube "
+            f"({shown}). Reports without a unit lie outside every {unit!r} unit; "
+            "widen start/end to count reports outside the periods.",
+            _cube.UncountedReportsWarning,
+            stacklevel=3,
+        )
+    n_cat = max(len(labels), 1) if category is not None else 1
+    sub = agg[inside] if len(agg) else agg
+    flat = np.zeros(0, dtype=np.int64)
+    if len(sub):
+        flat = sub["u"].to_numpy(dtype=np.int64) * (n_cat * n_per) + (
+            sub["p"].to_numpy(dtype=np.int64) - lo
+        )
+        if category is not None:
+            cc = pd.Index(labels).get_indexer(sub["c"]).astype(np.int64)
+            flat = flat + cc * n_per
+    size = len(ids) * n_cat * n_per
+    if weight is None:
+        values: Any = np.zeros(size, dtype=np.int64)
+        if len(sub):
+            np.add.at(values, flat, sub["n"].to_numpy(dtype=np.int64))
+    else:
+        w = sub["w"].to_numpy(dtype=np.float64) if len(sub) else np.zeros(0)
+        values = np.bincount(flat, weights=w, minlength=size)
+    matrix = values.reshape(len(ids), n_cat * n_per)
+    period_labels = _cube._codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
+    period_index = pd.Index([str(s) for s in period_labels], name=_cube.PERIOD)
+    cols: pd.Index
+    if category is not None:
+        cols = pd.MultiIndex.from_product(
+            [pd.Index(labels), period_index], names=[category, _cube.PERIOD]
+        )
+    else:
+        cols = period_index
+    cube = pd.DataFrame(matrix, index=ids, columns=cols, copy=False)
+    cube.attrs["uncounted"] = uncounted
+    return cube
+
+
+def blind_spots_partitioned(
+    reports: Any, units: gpd.GeoDataFrame, **options: Any
+) -> gpd.GeoDataFrame:
+    """Rank blind spots from a Dask frame of assigned reports.
+
+    The ranking compares every unit's reports across periods (comebacks by
+    distance, sources, recurrence) inside :func:`hotspots.blind_spots`, so the
+    assigned frame is computed (its columns only, partitioned) and ranked in
+    memory: the result is the in-memory one.
+
+    Parameters
+    ----------
+    reports
+        Dask frame of assigned reports (:func:`assign_partitioned`).
+    units
+        As in :func:`hotspots.blind_spots`.
+    **options
+        Keyword arguments of :func:`hotspots.blind_spots`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        What :func:`hotspots.blind_spots` returns.
+
+    Raises
+    ------
+    TypeError
+        When ``reports`` is not a Dask frame.
+    """
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(reports, dd.DataFrame):
+        msg = (
+            f"reports must be a Dask DataFrame, got {type(reports).__name__}. "
+            "Use hotspots.blind_spots for in-memory frames."
+        )
+        raise TypeError(msg)
+    return blind_spots(reports.compute(), units, **options)

@@ -1,0 +1,268 @@
+"""The partitioned steps on Dask give the in-memory results."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+dask_geopandas = pytest.importorskip("dask_geopandas")
+
+from hotspots.blindspots import blind_spots  # noqa: E402
+from hotspots.boundaries import read_boundaries, segment_streets  # noqa: E402
+from hotspots.compute import (  # noqa: E402
+    assign_partitioned,
+    blind_spots_partitioned,
+    cube_partitioned,
+    engine,
+    read_partitioned,
+)
+from hotspots.cube import space_time_cube  # noqa: E402
+from hotspots.errors import InputError  # noqa: E402
+from hotspots.io import _load, read_reports  # noqa: E402
+from hotspots.join import assign  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    with engine("dask", n_workers=2, threads_per_worker=1, processes=False) as e:
+        yield e
+
+
+@pytest.fixture(scope="session")
+def sample():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        csv = ROOT / "sample_data" / "reports_2026W32-W47.csv"
+        raw = _load(csv, None, None, None, None, None).frame
+        mem = read_reports(raw, coords="gcj02", on_error="quarantine")
+        grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
+        streets = read_boundaries(
+            ROOT / "boundaries" / "streets.geojson", kind="streets"
+        )
+        segs = segment_streets(streets)
+        assigned = assign(mem.reports, grid=grid, streets=segs)
+    return raw, mem, grid, segs, assigned
+
+
+def _dask_raw(raw, n):
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_pandas(raw, npartitions=n, sort=False)
+
+
+def test_sample_district_identical(cluster, sample):
+    raw, mem, grid, segs, assigned = sample
+    read = read_partitioned(_dask_raw(raw, 4), coords="gcj02", on_error="quarantine")
+    got = read.compute()
+    pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
+    counts = read.counts.compute()
+    assert len(counts) == 4
+    assert (counts["rows_read"] == counts["accepted"] + counts["quarantined"]).all()
+    assert counts["rows_read"].sum() == read.rows_read == len(raw)
+    ad = assign_partitioned(
+        read.reports, grid=grid, streets=segs, client=cluster.client
+    )
+    pd.testing.assert_frame_equal(pd.DataFrame(ad.compute()), pd.DataFrame(assigned))
+    pd.testing.assert_frame_equal(
+        cube_partitioned(ad, grid), space_time_cube(assigned, grid)
+    )
+    pd.testing.assert_frame_equal(
+        cube_partitioned(ad, grid, weight="weight", category="category"),
+        space_time_cube(assigned, grid, weight="weight", category="category"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = blind_spots(assigned, grid)
+        got_bs = blind_spots_partitioned(ad, grid)
+    pd.testing.assert_frame_equal(got_bs, want)
+
+
+def _city(n, seed=1):
+    """A synthetic city with duplicates across partitions and broken rows."""
+    rng = np.random.default_rng(seed)
+    x = 120.30 + rng.random(n) * 0.1
+    y = 36.00 + rng.random(n) * 0.1
+    x[5], y[5] = np.nan, np.nan  # missing coordinates
+    x[7], y[7] = 36.05, 120.33  # swapped
+    ids = np.array([f"R{i:07d}" for i in range(n)], dtype=object)
+    ids[n - 3] = ids[2]  # a duplicate across partitions
+    ids[n - 2] = ids[2]
+    times = pd.Timestamp("2026-09-01", tz="Asia/Shanghai") + pd.to_timedelta(
+        rng.integers(0, 70 * 86400, n), unit="s"
+    )
+    frame = gpd.GeoDataFrame(
+        {
+            "report_id": ids,
+            "reported_at": times,
+            "category": rng.choice(["乱停车", "暴露垃圾", "占道经营"], n),
+            "status": rng.choice(["open", "closed"], n),
+        },
+        geometry=gpd.points_from_xy(x, y, crs="EPSG:4326"),
+    )
+    frame["reported_at"] = frame["reported_at"].astype(object)
+    frame.loc[9, "reported_at"] = "not a time"
+    frame["reported_at"] = frame["reported_at"].astype(str)
+    return frame
+
+
+def test_synthetic_city_parquet_identical(cluster, tmp_path):
+    from hotspots.boundaries import square_grid
+
+    city = _city(4000)
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(city)), 3)):
+        city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
+    whole = tmp_path / "whole.parquet"
+    city.to_parquet(whole)
+    mem = read_reports(whole, on_error="quarantine")
+    read = read_partitioned(folder, on_error="quarantine")
+    got = read.compute()
+    pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+    assert "duplicate report_id 'R0000002' (first in row 3)" in set(
+        got.quarantined["reason"]
+    )
+    assert read.reports.npartitions == 3
+    pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
+    grid = square_grid(mem.reports.to_crs("EPSG:32651"), cell_size_m=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = assign(mem.reports, grid=grid)
+    ad = assign_partitioned(read.reports, grid=grid)  # no client: graph broadcast
+    pd.testing.assert_series_equal(ad.compute()["grid_id"], want["grid_id"])
+    pd.testing.assert_frame_equal(
+        cube_partitioned(ad, grid), space_time_cube(want, grid)
+    )
+
+
+def test_raise_lists_rows_of_whole_source(cluster):
+    city = _city(300)
+    ddf = dask_geopandas.from_geopandas(city, npartitions=3)
+    with pytest.raises(InputError) as err:
+        read_partitioned(ddf)
+    with pytest.raises(InputError) as want:
+        read_reports(city)
+    assert str(err.value) == str(want.value)
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="engine must be 'local' or 'dask'"):
+        engine("spark")
+    with pytest.raises(InputError, match="needs engine 'dask'"):
+        engine("local", scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(InputError, match="like 'tcp://host:8786'"):
+        engine("dask", scheduler="localhost")
+    assert engine("local").client is None
+    with pytest.raises(InputError, match=r"dask_geopandas\.from_geopandas"):
+        read_partitioned(_city(10))
+    with pytest.raises(TypeError, match=r"dask_geopandas\.GeoDataFrame"):
+        assign_partitioned(_city(10))
+    with pytest.raises(TypeError, match="Dask DataFrame"):
+        cube_partitioned(_city(10), pd.DataFrame({"grid_id": ["a"]}))
+    with pytest.raises(TypeError, match="Dask DataFrame"):
+        blind_spots_partitioned(_city(10), pd.DataFrame({"grid_id": ["a"]}))
+    with pytest.raises(InputError, match="do not exist"):
+        read_partitioned("/nonexistent/reports.parquet")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_scheduler_names_address():
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(
+        InputError,
+        match=f"cannot reach the Dask scheduler at '{address}'.*dask scheduler",
+    ):
+        engine("dask", scheduler=address, timeout_s=1)
+
+
+@pytest.fixture(scope="module")
+def remote():
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask_cli = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = [
+        subprocess.Popen(
+            [
+                *dask_cli,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                ":0",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    for _ in range(2):
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    try:
+        e = engine("dask", scheduler=address, timeout_s=20)
+        e.client.wait_for_workers(2, timeout=30)
+        yield e, procs
+        e.close()
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            p.wait(timeout=10)
+
+
+def test_remote_scheduler_and_worker_killed(remote, sample):
+    e, procs = remote
+    raw, _mem, grid, _segs, assigned = sample
+    with e.client.as_current():
+        read = read_partitioned(
+            _dask_raw(raw, 6), coords="gcj02", on_error="quarantine"
+        )
+        ad = assign_partitioned(read.reports, grid=grid, client=e.client)
+        want = space_time_cube(assigned, grid)
+        pd.testing.assert_frame_equal(cube_partitioned(ad, grid), want)
+        # kill one worker while the next run is in flight: retried on the other
+
+        def _slow(part):  # nested: pickled by value (workers cannot import tests)
+            time.sleep(0.4)
+            return part
+
+        future = e.client.compute(ad.map_partitions(_slow, meta=ad._meta))
+        time.sleep(1.0)
+        procs[1].kill()
+        got = future.result(timeout=60)
+    pd.testing.assert_series_equal(got["grid_id"], assigned["grid_id"])
