@@ -97,7 +97,11 @@ def planted_city(seed: int, *, n_spots: int = 24, weeks: int = 11):
         day = rng.choice(7, n, p=p)
         week = rng.integers(0, weeks, n)
         minute = peak * 60 + rng.normal(0, sd, n)
-        t = monday + pd.to_timedelta(week * 7 + day, "D") + pd.to_timedelta(minute, "min")
+        t = (
+            monday
+            + pd.to_timedelta(week * 7 + day, "D")
+            + pd.to_timedelta(minute, "min")
+        )
         rows += [(s.target_id, s.kind, x) for x in t]
     reports = pd.DataFrame(rows, columns=["target_id", "category", "reported_at"])
     cut = monday + pd.Timedelta(weeks=weeks - 1)
@@ -154,14 +158,25 @@ def run(streets, targets, history, test, depot, *, teams: int, unit: str, label:
             prof, mine, shift_start=start, shift_minutes=minutes, window_minutes=60
         )
         plan = plan_patrols(
-            sub, streets, teams=len(team_ids), depots=depot, shift_minutes=minutes,
-            shift_start=start, time_windows=wins, time_limit_s=30,
+            sub,
+            streets,
+            teams=len(team_ids),
+            depots=depot,
+            shift_minutes=minutes,
+            shift_start=start,
+            time_windows=wins,
+            time_limit_s=30,
         )
         h0 = int(start[:2]) * 60 + int(start[3:])
         a_stops.append((plan.stops, h0))
     b_plan = plan_patrols(
-        targets, streets, teams=teams * 2, depots=depot, shift_minutes=510,
-        shift_start="08:30", time_limit_s=30,
+        targets,
+        streets,
+        teams=teams * 2,
+        depots=depot,
+        shift_minutes=510,
+        shift_start="08:30",
+        time_limit_s=30,
     )
     a_all, a_vis = hit_share(a_stops, test, targets["target_id"])
     b_all, b_vis = hit_share([(b_plan.stops, 510.0)], test, targets["target_id"])
@@ -197,8 +212,16 @@ def main() -> None:
         depot = Point(X0 + 480, Y0 + 480)
         targets = spots.assign(score=1.0)
         results.append(
-            run(streets, targets, history, test, depot, teams=2,
-                unit="target_id", label=f"planted city seed {seed}")
+            run(
+                streets,
+                targets,
+                history,
+                test,
+                depot,
+                teams=2,
+                unit="target_id",
+                label=f"planted city seed {seed}",
+            )
         )
     print(f"\npeak hour recovered: {recovered}/{total} spots with >= 50 reports")
     a = np.mean([r[0] for r in results])
@@ -218,7 +241,9 @@ def main() -> None:
             on_error="quarantine",
         )
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
-        streets = read_boundaries(ROOT / "boundaries" / "streets.geojson", kind="streets")
+        streets = read_boundaries(
+            ROOT / "boundaries" / "streets.geojson", kind="streets"
+        )
         reports = assign(read.reports, grid=grid)
     metric = streets.estimate_utm_crs()
     streets = segment_streets(streets.to_crs(metric))
@@ -235,8 +260,16 @@ def main() -> None:
     targets = targets.assign(score=1.0)[["target_id", "score", "geometry"]]
     targets["geometry"] = targets.geometry.representative_point()
     depot = targets.geometry.union_all().centroid
-    run(streets, targets, history, test, depot, teams=2, unit="target_id",
-        label="sample district, top 20 cells")
+    run(
+        streets,
+        targets,
+        history,
+        test,
+        depot,
+        teams=2,
+        unit="target_id",
+        label="sample district, top 20 cells",
+    )
 
 
 if __name__ == "__main__":
