@@ -58,6 +58,12 @@ _EXPORTS = {
     "period_labels": "cube",
     "BlindSpotWeights": "blindspots",
     "convert": "crs",
+    "hour_of_week_profile": "profiles",
+    "peak_windows": "profiles",
+    "HourProfile": "profiles",
+    "design_shifts": "shifts",
+    "ShiftDesign": "shifts",
+    "visit_windows": "patrol",
     "make_district": "synth",
     "write_district": "synth",
     "District": "synth",
@@ -83,6 +89,7 @@ __all__ = [
     "ClusterResult",
     "District",
     "HotspotsError",
+    "HourProfile",
     "IngestResult",
     "InputError",
     "Ledger",
@@ -91,6 +98,7 @@ __all__ = [
     "PatrolPlan",
     "ReadResult",
     "RecheckBacktest",
+    "ShiftDesign",
     "SpatialWeights",
     "Weekly",
     "__version__",
@@ -102,11 +110,13 @@ __all__ = [
     "convert",
     "deadlines",
     "density_at",
+    "design_shifts",
     "emerging_hotspots",
     "forecast",
     "gi_star",
     "h3_grid",
     "hex_grid",
+    "hour_of_week_profile",
     "kernel_density",
     "load_config",
     "local_metric_crs",
@@ -115,6 +125,7 @@ __all__ = [
     "mann_kendall",
     "overdue_calibration",
     "overdue_risk",
+    "peak_windows",
     "period_labels",
     "plan_patrols",
     "read_boundaries",
@@ -133,6 +144,7 @@ __all__ = [
     "streets_from_osm",
     "track_clusters",
     "validate_boundaries",
+    "visit_windows",
     "weekly_map",
     "write_district",
 ]
@@ -169,9 +181,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .ledger.recheck import RecheckBacktest, recheck_backtest, recheck_list
     from .ledger.responsibility import assign_units
     from .ledger.scorecard import red_black_list, scorecard
-    from .patrol import PatrolPlan, plan_patrols
+    from .patrol import PatrolPlan, plan_patrols, visit_windows
     from .pipeline import Weekly, run_weekly
+    from .profiles import HourProfile, hour_of_week_profile, peak_windows
     from .render import MapStyle, save_map, weekly_map
+    from .shifts import ShiftDesign, design_shifts
     from .stats import gi_star, local_moran
     from .synth import District, make_district, write_district
     from .trend import mann_kendall

@@ -103,6 +103,7 @@ from .network import (
 )
 from .outputs import atomic_write, write_csv, write_workbook
 from .privacy import mask_data, mask_text
+from .profiles import HourProfile, daily_profile
 
 __all__ = [
     "ARRIVAL",
@@ -124,9 +125,11 @@ __all__ = [
     "TEAM",
     "TOTAL_SCORE",
     "VISIT",
+    "WINDOW",
     "Order",
     "PatrolPlan",
     "plan_patrols",
+    "visit_windows",
 ]
 
 Order = Literal["optimal", "random"]
@@ -152,6 +155,8 @@ TOTAL_SCORE: Final = "total_score"
 DURATION_MIN: Final = "duration_min"
 DISTANCE_M: Final = "distance_m"
 TRAVEL_MIN: Final = "travel_min"
+#: The stop's time window(s) as text ("18:00-18:45"), NA for a stop without one.
+WINDOW: Final = "window"
 
 # -- why a target is left out ---------------------------------------------------------
 NO_GEOMETRY: Final = "no geometry"
@@ -213,7 +218,8 @@ class PatrolPlan:
     stops
         One row per visit in route order: ``team``, ``order`` (1-based),
         ``target_id``, ``visit`` (1 unless revisits), ``arrival`` and
-        ``departure`` (minutes from the shift start), ``arrival_clock`` and
+        ``departure`` (minutes from the shift start), ``window`` (the visit's
+        time window(s) as text, "18:00-18:45", NA without), ``arrival_clock`` and
         ``departure_clock`` ("HH:MM" when ``shift_start`` was given, else
         NA), ``dwell_min``, ``travel_min`` (from the previous stop or the
         depot), ``score``, ``reason`` (the target's own reason text),
@@ -1125,6 +1131,135 @@ def _shuffle_routes(
 
 
 # ------------------------------------------------------------------------------
+# windows from hour-of-week profiles
+# ------------------------------------------------------------------------------
+def visit_windows(
+    profile: HourProfile,
+    target_ids: Sequence[object],
+    *,
+    shift_start: str | dt.time,
+    shift_minutes: float,
+    window_minutes: float = 60.0,
+    dwell_minutes: float = 15.0,
+    weekday: int | None = None,
+    step_minutes: int = 15,
+) -> dict[str, list[tuple[float, float]]]:
+    """Give each target the densest window of its profile inside the shift.
+
+    For each target with a profile, the window of ``window_minutes`` that
+    holds the largest share of its reports (its hourly shares, constant
+    within each hour) among the windows that start on a ``step_minutes``
+    grid inside the shift; the earliest wins a tie. The visit must begin
+    early enough to end in the window: the returned arrival window is
+    ``[a, a + window_minutes - dwell_minutes]``. Pass the result to
+    :func:`plan_patrols` as ``time_windows``.
+
+    Parameters
+    ----------
+    profile
+        From :func:`hotspots.profiles.hour_of_week_profile`, over the units the
+        targets are (e.g. ``grid_id``).
+    target_ids
+        The targets' ids, which are the profile's unit ids; targets the
+        profile does not have (no reports) get no window.
+    shift_start
+        Clock time the shift starts ("18:00"); windows may pass midnight.
+    shift_minutes
+        Length of the shift (> 0); a longer window than the shift is the shift.
+    window_minutes
+        Length of the window (> 0, default 60).
+    dwell_minutes
+        Minutes on site (>= 0, default 15), as passed to :func:`plan_patrols`.
+    weekday
+        0 (Monday) to 6 (Sunday) to plan for one day's profile; default None,
+        the whole week's hours summed (a plan repeated every day).
+    step_minutes
+        Grid of window starts in minutes (> 0, default 15).
+
+    Returns
+    -------
+    dict
+        ``{target_id: [(start, end)]}`` in minutes from the shift start.
+
+    Raises
+    ------
+    InputError
+        On invalid parameters.
+    TypeError
+        When ``profile`` is not an HourProfile.
+
+    References
+    ----------
+    .. [1] Koper, C. S. (1995). Just enough police presence. Justice
+       Quarterly 12(4), 649-672.
+    """
+    if not isinstance(profile, HourProfile):
+        msg = f"profile must be an HourProfile, got {type(profile).__name__}."
+        raise TypeError(msg)
+    problems: list[str] = []
+    start = 0.0
+    try:
+        start = _clock_minutes(shift_start)
+    except (ValueError, TypeError):
+        problems.append(
+            f"shift_start must be a clock time 'HH:MM' or a datetime.time, got "
+            f"{shift_start!r}. Pass e.g. shift_start='08:00'."
+        )
+    for name, value, zero_ok in (
+        ("shift_minutes", shift_minutes, False),
+        ("window_minutes", window_minutes, False),
+        ("dwell_minutes", dwell_minutes, True),
+        ("step_minutes", step_minutes, False),
+    ):
+        if not _is_number(value) or value < 0 or (value == 0 and not zero_ok):
+            what = "a number >= 0" if zero_ok else "a positive number"
+            problems.append(
+                f"{name} must be {what} of minutes, got {value!r}. Pass e.g. {name}=60."
+            )
+    if weekday is not None and (isinstance(weekday, bool) or weekday not in range(7)):
+        problems.append(
+            f"weekday must be 0 (Monday) to 6 (Sunday) or None, got {weekday!r}. "
+            "Pass e.g. weekday=4 for Friday."
+        )
+    if isinstance(target_ids, str) or not isinstance(target_ids, Sequence):
+        problems.append(
+            f"target_ids must be a sequence of ids, got {target_ids!r}. Pass "
+            "e.g. targets['grid_id'].tolist()."
+        )
+    collect_problems(problems, "visit_windows")
+    shift = float(shift_minutes)
+    width = min(float(window_minutes), shift)
+    grid = np.arange(0.0, shift - width + 1e-9, float(step_minutes))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for tid in target_ids:
+        if tid not in profile.shares.index:
+            continue
+        hourly = daily_profile(profile, tid, weekday=weekday)
+        mass = _window_mass(hourly, (start + grid) % 1440.0, width)
+        best = float(grid[int(np.argmax(mass))])
+        lo = best
+        hi = max(best, best + width - float(dwell_minutes))
+        out[str(tid)] = [(lo, hi)]
+    return out
+
+
+def _window_mass(
+    hourly: npt.NDArray[np.float64], clock: npt.NDArray[np.float64], width: float
+) -> npt.NDArray[np.float64]:
+    """Share in ``[c, c + width)`` minutes of each clock ``c`` (wraps midnight)."""
+    per = np.tile(hourly, 3)
+    cum = np.concatenate([[0.0], np.cumsum(per)])
+
+    def upto(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        h = np.floor(m / 60.0).astype(np.int64)
+        out: npt.NDArray[np.float64] = cum[h] + (m / 60.0 - h) * per[h]
+        return out
+
+    res: npt.NDArray[np.float64] = upto(clock + width) - upto(clock)
+    return res
+
+
+# ------------------------------------------------------------------------------
 # the public entry
 # ------------------------------------------------------------------------------
 def plan_patrols(
@@ -1140,6 +1275,8 @@ def plan_patrols(
     shift_start: str | dt.time | None = None,
     time_windows: Mapping[object, object] | None = None,
     revisit_minutes: float | None = None,
+    revisit_top: int = 0,
+    revisit_gap_minutes: float = 120.0,
     seed: int = 0,
     time_limit_s: float = 10.0,
     solution_limit: int = 100,
@@ -1198,6 +1335,16 @@ def plan_patrols(
         Visit every target again in every interval of this many minutes:
         visit ``k`` must begin in ``[k * r, (k + 1) * r)`` from the shift start
         (intersected with its time windows); each visit counts its score.
+    revisit_top
+        Koper-style return visits: the ``revisit_top`` highest-scored targets
+        that have a time window get a second visit, in their window shifted by
+        ``revisit_gap_minutes`` (so the team comes back about that long after
+        the first); a second visit is only kept with its first. Default 0
+        (none); not with ``revisit_minutes``.
+    revisit_gap_minutes
+        Minutes between the first and the return visit's windows (default
+        120: short, unpredictable returns keep the residual deterrence of a
+        visit going, Koper 1995).
     seed
         Seed of the random order (``order="random"``).
     time_limit_s
@@ -1308,6 +1455,26 @@ def plan_patrols(
             f"revisit_minutes must be a positive number of minutes or None, got "
             f"{revisit_minutes!r}. Pass e.g. revisit_minutes=120 for a visit "
             "every two hours."
+        )
+    if (
+        isinstance(revisit_top, bool)
+        or not isinstance(revisit_top, int | np.integer)
+        or revisit_top < 0
+    ):
+        problems.append(
+            f"revisit_top must be an int >= 0, got {revisit_top!r}. Pass e.g. "
+            "revisit_top=3 for return visits to the top three targets."
+        )
+    elif revisit_top > 0 and revisit_minutes is not None:
+        problems.append(
+            f"revisit_top={revisit_top!r} cannot be combined with revisit_minutes="
+            f"{revisit_minutes!r}. Pass one: revisit_minutes for a visit in "
+            "every interval, revisit_top for return visits to the top targets."
+        )
+    if not _is_number(revisit_gap_minutes) or revisit_gap_minutes <= 0:
+        problems.append(
+            f"revisit_gap_minutes must be a positive number of minutes, got "
+            f"{revisit_gap_minutes!r}. Pass e.g. revisit_gap_minutes=120."
         )
     if not _is_number(time_limit_s) or time_limit_s <= 0:
         problems.append(
@@ -1459,6 +1626,8 @@ def plan_patrols(
         shift=float(shift_minutes),
         dwell=float(dwell_minutes),
         revisit=None if revisit_minutes is None else float(revisit_minutes),
+        revisit_top=int(revisit_top),
+        revisit_gap=float(revisit_gap_minutes),
         seed=int(seed),
         time_limit_s=float(time_limit_s),
         solution_limit=int(solution_limit),
@@ -1511,6 +1680,8 @@ def _plan(
     shift: float,
     dwell: float,
     revisit: float | None,
+    revisit_top: int,
+    revisit_gap: float,
     seed: int,
     time_limit_s: float,
     solution_limit: int,
@@ -1541,6 +1712,11 @@ def _plan(
     for k in np.flatnonzero(~target_snap.ok).tolist():
         left.append((k, 1, str(reasons[k])))
     depot_pts = np.arange(n_v)
+    # Koper-style return visits: the top targets with a window come back
+    # revisit_gap minutes after it (the window shifted by the gap)
+    windowed = [k for k in snapped_pos.tolist() if int(k) in windows_of]
+    windowed.sort(key=lambda k: (-scores[k], k))
+    returns = set(windowed[:revisit_top])
     for j, k in enumerate(snapped_pos.tolist()):
         p = n_v + j
         base = windows_of.get(int(k), [(0.0, shift)])
@@ -1552,10 +1728,14 @@ def _plan(
                 (s * revisit, min((s + 1) * revisit - 1.0 / 60.0, shift))
                 for s in range(n_slots)
             ]
+        bases = [base] * len(slots)
+        if k in returns:
+            slots = [(0.0, shift), (0.0, shift)]
+            bases = [base, [(a + revisit_gap, b + revisit_gap) for a, b in base]]
         out_t = travel_min[depot_pts, p]
         back_t = travel_min[p, depot_pts]
         reach = np.isfinite(out_t) & np.isfinite(back_t)
-        for visit, (a, b) in enumerate(slots, start=1):
+        for visit, ((a, b), base) in enumerate(zip(slots, bases, strict=True), 1):
             wins = _intersect(base, max(a, 0.0), min(b, shift))
             if not reach.any():
                 left.append((int(k), visit, UNREACHABLE))
@@ -1621,6 +1801,14 @@ def _plan(
     )
     if order == "random":
         routes = _shuffle_routes(prob, routes, seed)
+    if returns:
+        # a return visit without the first one is no return: leave it out
+        # (dropping a stop never makes a route late: waits absorb the gain)
+        firsts = {nodes[k].target for seq in routes for k in seq if nodes[k].visit == 1}
+        routes = [
+            [k for k in seq if nodes[k].visit == 1 or nodes[k].target in firsts]
+            for seq in routes
+        ]
     visited = {k for seq in routes for k in seq}
     for k, nd in enumerate(nodes):
         if k not in visited:
@@ -1665,6 +1853,7 @@ def _plan(
                     DWELL_MIN: dwell,
                     TRAVEL_MIN: travels[o],
                     SCORE: float(scores[tpos]),
+                    WINDOW: _window_text(nodes[k].windows, shift, shift_start),
                     REASON: reason_text[tpos],
                     REASON_ZH: reason_zh[tpos],
                     REASON_EN: reason_en[tpos],
@@ -1684,7 +1873,8 @@ def _plan(
 
     stop_cols = [
         TEAM, ORDER, TARGET_ID, VISIT, ARRIVAL, DEPARTURE, ARRIVAL_CLOCK,
-        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, REASON, REASON_ZH, REASON_EN,
+        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, WINDOW, REASON, REASON_ZH,
+        REASON_EN,
     ]  # fmt: skip
     stops_df = pd.DataFrame(stop_rows, columns=stop_cols)
     stops_df = stops_df.astype(
@@ -1700,6 +1890,7 @@ def _plan(
             DWELL_MIN: "float64",
             TRAVEL_MIN: "float64",
             SCORE: "float64",
+            WINDOW: "string",
             REASON: "string",
             REASON_ZH: "string",
             REASON_EN: "string",
@@ -1765,6 +1956,18 @@ def _text_or_none(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.obj
         [None if pd.isna(v) else str(v) for v in frame[column]], dtype=object
     )
     return values
+
+
+def _window_text(
+    windows: Sequence[tuple[float, float]], shift: float, shift_start: str | None
+) -> str | None:
+    """Say a stop's windows as text ("18:00-18:45"), None when it has none."""
+    if tuple(windows) == ((0.0, shift),):
+        return None
+    start = None if shift_start is None else _clock_minutes(shift_start)
+    return "; ".join(
+        f"{_format_time(a, start)}-{_format_time(b, start)}" for a, b in windows
+    )
 
 
 def _clock_or_na(minutes: float, shift_start: str | None) -> str | None:

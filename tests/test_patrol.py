@@ -1016,3 +1016,200 @@ def test_no_targets(grid_streets):
     assert len(plan.left_out) == 0
     assert plan.routes["n_stops"].tolist() == [0, 0]
     assert plan.covered_share == 0.0
+
+
+# ---------------------------------------------------------------------------------
+# windows from hour-of-week profiles, Koper-style returns (issue 19)
+def _profile_for(ids, peak_hours):
+    from hotspots.profiles import hour_of_week_profile
+
+    t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
+    rows = []
+    for tid, h in zip(ids, peak_hours, strict=True):
+        for d in range(14):
+            rows.append((tid, "x", t0 + pd.Timedelta(days=d, hours=h, minutes=20)))
+    frame = pd.DataFrame(rows, columns=["target_id", "category", "reported_at"])
+    return hour_of_week_profile(
+        frame, unit="target_id", bandwidth_h=0.5, prior_strength=0
+    )
+
+
+def test_visit_windows_densest_inside_shift():
+    from hotspots.patrol import visit_windows
+
+    prof = _profile_for(["a", "b", "c"], [19, 9, 3])
+    w = visit_windows(
+        prof,
+        ["a", "b", "c", "none"],
+        shift_start="16:00",
+        shift_minutes=360,
+        window_minutes=60,
+        dwell_minutes=15,
+    )
+    assert w["a"] == [(180.0, 225.0)]  # 19:00-20:00, arrive by 19:45
+    assert "none" not in w
+    # b's reports are at 09:00, outside the shift: the window leans to its start
+    assert w["b"][0][0] == 0.0
+    # a shift across midnight finds c at 03:00
+    wc = visit_windows(prof, ["c"], shift_start="22:00", shift_minutes=480)
+    assert wc["c"] == [(300.0, 345.0)]
+    # a window longer than the shift is the shift
+    whole = visit_windows(prof, ["a"], shift_start="18:00", shift_minutes=30)
+    assert whole["a"] == [(0.0, 15.0)]
+    day = visit_windows(prof, ["a"], shift_start="16:00", shift_minutes=360, weekday=2)
+    assert day["a"] == w["a"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"shift_start": "25:00"}, "shift_start must be"),
+        ({"shift_minutes": 0}, "shift_minutes must be"),
+        ({"window_minutes": -5}, "window_minutes must be"),
+        ({"dwell_minutes": float("nan")}, "dwell_minutes must be"),
+        ({"step_minutes": 0}, "step_minutes must be"),
+        ({"weekday": 9}, "weekday must be"),
+        ({"target_ids": "a"}, "target_ids must be a sequence"),
+    ],
+)
+def test_visit_windows_invalid(kwargs, match):
+    from hotspots.errors import InputError
+    from hotspots.patrol import visit_windows
+
+    prof = _profile_for(["a"], [19])
+    args = {"target_ids": ["a"], "shift_start": "16:00", "shift_minutes": 360}
+    args.update(kwargs)
+    ids = args.pop("target_ids")
+    with pytest.raises(InputError, match=match):
+        visit_windows(prof, ids, **args)
+    with pytest.raises(TypeError, match="HourProfile"):
+        visit_windows("x", ["a"], shift_start="16:00", shift_minutes=60)
+
+
+def test_profile_windows_in_the_plan_and_stop_window_text(grid_streets):
+    from hotspots.patrol import visit_windows
+
+    targets = random_targets(grid_streets, 6, 21)
+    ids = targets["target_id"].tolist()
+    prof = _profile_for(ids, [17, 18, 19, 20, 21, 17])
+    windows = visit_windows(
+        prof,
+        ids,
+        shift_start="16:00",
+        shift_minutes=360,
+        window_minutes=45,
+        dwell_minutes=10,
+    )
+    plan = plan_patrols(
+        targets,
+        grid_streets,
+        teams=2,
+        depots=node_xy(12, 5),
+        shift_minutes=360,
+        dwell_minutes=10,
+        shift_start="16:00",
+        time_windows=windows,
+    )
+    check_constraints(plan, grid_streets, targets, [node_xy(12, 5)] * 2, windows)
+    assert len(plan.stops) == 6
+    for s in plan.stops.itertuples():
+        a, _b = windows[s.target_id][0]
+        lo = f"{16 + int(a) // 60:02d}:{int(a) % 60:02d}"
+        assert s.window.startswith(lo + "-")
+    # a plan without windows has none (and writes none)
+    bare = plan_patrols(
+        targets,
+        grid_streets,
+        teams=1,
+        depots=node_xy(12, 5),
+        shift_minutes=360,
+        dwell_minutes=10,
+    )
+    assert bare.stops["window"].isna().all()
+    # without a shift start the window is in elapsed time
+    rel = plan_patrols(
+        targets.iloc[:1],
+        grid_streets,
+        teams=1,
+        depots=node_xy(12, 5),
+        shift_minutes=360,
+        dwell_minutes=10,
+        time_windows={"t0": [(60, 90)]},
+    )
+    assert rel.stops["window"].tolist() == ["+1:00-+1:30"]
+
+
+def test_koper_returns_for_top_targets(grid_streets):
+    targets = random_targets(grid_streets, 5, 22)
+    targets["score"] = [5.0, 4.0, 3.0, 2.0, 1.0]
+    windows = {f"t{k}": [(30.0 * k, 30.0 * k + 20.0)] for k in range(5)}
+    kw = {
+        "teams": 1,
+        "depots": node_xy(12, 5),
+        "shift_minutes": 360,
+        "dwell_minutes": 10,
+        "time_windows": windows,
+    }
+    plan = plan_patrols(targets, grid_streets, revisit_top=2, **kw)
+    again = plan_patrols(targets, grid_streets, revisit_top=2, **kw)
+    pd.testing.assert_frame_equal(
+        plan.stops.drop(columns="geometry"), again.stops.drop(columns="geometry")
+    )
+    st = plan.stops
+    returns = st[st["visit"] == 2]
+    assert sorted(returns["target_id"]) == ["t0", "t1"]
+    for tid in ("t0", "t1"):
+        first = st[(st["target_id"] == tid) & (st["visit"] == 1)]["arrival"].item()
+        back = st[(st["target_id"] == tid) & (st["visit"] == 2)]["arrival"].item()
+        assert 120 - 20 - 1e-6 <= back - first <= 120 + 20 + 1e-6
+    both = {
+        k: [w[0], (w[0][0] + 120, w[0][1] + 120)] if k in ("t0", "t1") else w
+        for k, w in windows.items()
+    }
+    check_constraints(plan, grid_streets, targets, [node_xy(12, 5)], both)
+    assert plan.total_score == pytest.approx(5 + 4 + 3 + 2 + 1 + 5 + 4)
+
+
+def test_return_without_first_visit_is_left_out(grid_streets):
+    # t0's first window is before anyone can get there; its return is reachable
+    targets = random_targets(grid_streets, 2, 23)
+    targets["score"] = [10.0, 1.0]
+    plan = plan_patrols(
+        targets,
+        grid_streets,
+        teams=1,
+        depots=node_xy(0, 5),
+        shift_minutes=300,
+        dwell_minutes=5,
+        time_windows={"t0": [(0.0, 0.5)], "t1": [(60, 200)]},
+        revisit_top=1,
+        revisit_gap_minutes=120,
+    )
+    st = plan.stops
+    assert not (st["target_id"] == "t0").any()
+    left = plan.left_out.set_index(["target_id", "visit"])["reason"]
+    assert left[("t0", 1)] == "time window"
+    assert left[("t0", 2)] == "no time"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"revisit_top": -1}, "revisit_top must be an int >= 0"),
+        ({"revisit_top": 1, "revisit_minutes": 60}, "cannot be combined"),
+        ({"revisit_gap_minutes": 0}, "revisit_gap_minutes must be"),
+    ],
+)
+def test_revisit_top_invalid(grid_streets, kwargs, match):
+    from hotspots.errors import InputError
+
+    targets = random_targets(grid_streets, 2, 24)
+    with pytest.raises(InputError, match=match):
+        plan_patrols(
+            targets,
+            grid_streets,
+            teams=1,
+            depots=node_xy(0, 5),
+            shift_minutes=60,
+            **kwargs,
+        )
