@@ -22,11 +22,12 @@ import hotspots  # noqa: E402
 for _module in set(hotspots._EXPORTS.values()):
     importlib.import_module(f"hotspots.{_module}")
 for _name, _module in hotspots._EXPORTS.items():
-    setattr(hotspots, _name, getattr(importlib.import_module(f"hotspots.{_module}"), _name))
+    _value = getattr(importlib.import_module(f"hotspots.{_module}"), _name)
+    setattr(hotspots, _name, _value)
 
 project = "hotspots"
 author = "hotspots developers"
-copyright = "hotspots developers"  # noqa: A001
+copyright = "hotspots developers"
 version = release = hotspots.__version__
 
 # One project, two trees (docs/zh and docs/en): one search index serves both
