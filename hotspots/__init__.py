@@ -12,6 +12,8 @@ stay fast.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import CRSError, HotspotsError, InputError
@@ -204,3 +206,22 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+#: Public functions named like the module that defines them (``cluster``,
+#: ``forecast``, ``backtest``). Importing such a module binds the module to the
+#: package attribute of the same name; the package answers with the function.
+_SHADOWED: frozenset[str] = frozenset(n for n, m in _EXPORTS.items() if n == m)
+
+
+class _Package(types.ModuleType):
+    """The package module: public functions win over same-named submodules."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return getattr(value, name)
+        return value
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any, ClassVar
 
@@ -11,7 +12,6 @@ import pytest
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
-import hotspots.forecast as forecast_module
 from hotspots.errors import CRSError, InputError
 from hotspots.forecast import (
     METHODS,
@@ -23,6 +23,8 @@ from hotspots.forecast import (
     fit_sepp,
     forecast,
 )
+
+forecast_module = importlib.import_module("hotspots.forecast")
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0

@@ -201,3 +201,14 @@ def test_every_reason_the_reader_writes_has_a_translation():
         for part in labels.quarantine_reason(reason, "zh").split("; "):
             assert CJK.search(part), (reason, part)
             assert not re.search(r"\b(missing|unparseable|unknown|range)\b", part)
+
+
+def test_public_functions_win_over_their_same_named_modules():
+    import importlib
+
+    import hotspots as hs
+
+    for name in ("cluster", "forecast", "backtest"):
+        importlib.import_module(f"hotspots.{name}")  # binds the module on the package
+        assert callable(getattr(hs, name)), name
+        assert getattr(hs, name).__name__ == name

@@ -235,12 +235,12 @@ def scorecard(
     ============== ======================================= =====================
     column         successes                               trials
     ============== ======================================= =====================
-    closure_rate   closed cases (结案率)                    cases
-    on_time_rate   closed by the due time (按期结案率)       cases whose outcome is
+    closure_rate   closed cases (结案率)                   cases
+    on_time_rate   closed by the due time (按期结案率)     cases whose outcome is
                                                            decided: closed with a
                                                            due time, or open and
                                                            past due
-    rework_rate    reopened cases (返工率)                  cases closed or
+    rework_rate    reopened cases (返工率)                 cases closed or
                                                            reopened
     comeback_rate  cases with ``comeback`` True            cases (only when the
                                                            column exists)
