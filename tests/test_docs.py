@@ -51,13 +51,6 @@ def test_every_guide_page_exists_in_both_languages_and_links_its_twin() -> None:
         assert f"](../zh/{name})" in (DOCS / "en" / name).read_text(encoding="utf-8")
 
 
-def test_the_suite_runs_every_doctest_of_the_package() -> None:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    pytest_config = config["tool"]["pytest"]["ini_options"]
-    assert "--doctest-modules" in pytest_config["addopts"]
-    assert "hotspots" in pytest_config["testpaths"]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("html")
