@@ -15,13 +15,17 @@ from .partitioned import (
     cube_partitioned,
     read_partitioned,
 )
+from .province import CityRun, ProvinceRun, run_province
 
 __all__ = [
+    "CityRun",
     "Compute",
     "PartitionedRead",
+    "ProvinceRun",
     "assign_partitioned",
     "blind_spots_partitioned",
     "cube_partitioned",
     "engine",
     "read_partitioned",
+    "run_province",
 ]

@@ -149,5 +149,8 @@ def engine(
         processes=processes,
         memory_limit=memory_limit or memory,
         dashboard_address=None,
+        # no dashboard, and its HTTP server (health, metrics) on a free port:
+        # the default 8787 may be taken by another cluster on this machine
+        scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
     )
     return Compute("dask", distributed.Client(cluster), cluster)

@@ -1,0 +1,305 @@
+"""Benchmark: ingest-to-cube on a 2-worker Dask LocalCluster vs one process.
+
+A synthetic city of N reports (canonical columns ``report_id``,
+``reported_at``, ``category``, ``status``, ``closed_at``, ``source`` and a
+point ``geometry`` in EPSG:4326) inside a regular grid of 100 m cells (built
+as polygons by :func:`hotspots.boundaries.square_grid`, about 90,000 cells)
+is written once as partitioned GeoParquet (500,000 rows a file) under
+``<tmp>/hotspots-bench-dask/n<N>/``; reruns reuse it.
+
+Timed, each in a fresh process:
+
+- single process at 1M (and at N with ``--single-at-n``, when it fits):
+  ``geopandas.read_parquet`` + :func:`hotspots.read_reports` ->
+  :func:`hotspots.assign` -> :func:`hotspots.space_time_cube`;
+- Dask at 1M and at N on a ``LocalCluster(n_workers=2,
+  threads_per_worker=1)``: :func:`hotspots.compute.read_partitioned` ->
+  :func:`~hotspots.compute.assign_partitioned` ->
+  :func:`~hotspots.compute.cube_partitioned`.
+
+It prints the Dask time at N against N/1M times the single-process time at
+1M (goal: <= 1.2x), the peak resident memory of each worker (sampled every
+0.2 s with psutil on the worker pids; goal: <= 4 GB) and the single
+process's peak (measured at 1M; at N only with ``--single-at-n``, otherwise
+extrapolated linearly and labelled so). At 1M the two cubes are checked to
+be identical.
+
+Run: ``nice .venv/bin/python benchmarks/bench_dask.py [--n 10000000]
+[--single-at-n] [--memory-limit 6GB]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+BASE = 1_000_000
+ROWS_PER_FILE = 500_000
+TZ = "Asia/Shanghai"
+#: The city's extent in degrees (Qingdao), about 27 x 33 km.
+LON0, LAT0, SPAN = 120.20, 36.00, 0.30
+CELL_M = 100.0
+WEEKS = 52
+CATEGORIES = np.array(
+    [
+        "占道经营",
+        "机动车乱停放",
+        "非机动车乱停放",
+        "暴露垃圾",
+        "乱堆杂物",
+        "非法小广告",
+    ],
+    dtype=object,
+)
+STATUSES = np.array(["open", "dispatched", "resolved", "closed", "reopened"])
+SOURCES = np.array(["inspector", "hotline", "camera", "evaluation", "other"])
+
+
+def city_folder(n: int, cache: Path) -> Path:
+    """Return the folder of the n-report city, building it on first use."""
+    folder = cache / f"n{n}"
+    done = folder / "DONE"
+    if done.exists():
+        return folder
+    from hotspots.boundaries import square_grid
+
+    folder.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    extent = gpd.GeoSeries(
+        [shapely.box(LON0, LAT0, LON0 + SPAN, LAT0 + SPAN)], crs="EPSG:4326"
+    )
+    grid = square_grid(extent.to_crs("EPSG:32651"), cell_size_m=CELL_M)
+    pd.to_pickle(grid, folder / "grid.pkl")  # keeps the RegularGrid attrs
+    start = pd.Timestamp("2026-01-05", tz=TZ).value  # a Monday
+    span_ns = WEEKS * 7 * 86_400 * 10**9
+    reports = folder / "reports"
+    reports.mkdir(exist_ok=True)
+    for k, lo in enumerate(range(0, n, ROWS_PER_FILE)):
+        rng = np.random.default_rng(k)
+        m = min(ROWS_PER_FILE, n - lo)
+        # clustered around 200 hot places plus a uniform background
+        hot = rng.random(m) < 0.6
+        centre = rng.integers(0, 200, m)
+        crng = np.random.default_rng(12345)
+        cx, cy = crng.random(200) * SPAN, crng.random(200) * SPAN
+        x = np.where(hot, cx[centre] + rng.normal(0, 0.002, m), rng.random(m) * SPAN)
+        y = np.where(hot, cy[centre] + rng.normal(0, 0.002, m), rng.random(m) * SPAN)
+        x, y = LON0 + np.clip(x, 0, SPAN), LAT0 + np.clip(y, 0, SPAN)
+        at = start + rng.integers(0, span_ns, m)
+        status = STATUSES[rng.integers(0, len(STATUSES), m)]
+        closed = np.where(
+            np.isin(status, ["resolved", "closed"]),
+            at + rng.integers(3600, 14 * 86_400, m) * 10**9,
+            np.iinfo(np.int64).min,
+        )
+        ids = pd.Series(np.arange(lo, lo + m)).map("R{:09d}".format)
+        frame = gpd.GeoDataFrame(
+            {
+                "report_id": ids.to_numpy(dtype=object),
+                "reported_at": pd.to_datetime(at, utc=True).tz_convert(TZ),
+                "category": CATEGORIES[rng.integers(0, len(CATEGORIES), m)],
+                "status": status,
+                "closed_at": pd.to_datetime(closed, utc=True).tz_convert(TZ),
+                "source": SOURCES[rng.integers(0, len(SOURCES), m)],
+            },
+            geometry=shapely.points(x, y),
+            crs="EPSG:4326",
+        )
+        frame.to_parquet(reports / f"part.{k:04d}.parquet", index=False)
+    done.write_text(f"{time.perf_counter() - t:.1f} s\n")
+    return folder
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_single(folder: Path) -> dict[str, Any]:
+    """Ingest-to-cube in this process; return seconds, peak MB and the cube."""
+    from hotspots.cube import space_time_cube
+    from hotspots.io import read_reports
+    from hotspots.join import assign
+
+    grid = pd.read_pickle(folder / "grid.pkl")
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = gpd.read_parquet(folder / "reports")
+        read = read_reports(raw, on_error="quarantine")
+        del raw
+        assigned = assign(read.reports, grid=grid)
+        cube = space_time_cube(assigned, grid)
+    seconds = time.perf_counter() - t
+    return {
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "rows": read.rows_read,
+        "cube": cube,
+    }
+
+
+class _Sampler:
+    """Sample the resident memory of a set of pids every ``every_s`` seconds."""
+
+    def __init__(self, pids: list[int], every_s: float = 0.2) -> None:
+        import psutil
+
+        self.procs = {p: psutil.Process(p) for p in pids}
+        self.peak = dict.fromkeys(pids, 0)
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid, proc in self.procs.items():
+                try:
+                    rss = proc.memory_info().rss
+                except Exception:  # a worker that died or restarted
+                    continue
+                self.peak[pid] = max(self.peak[pid], rss)
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> _Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_dask(folder: Path, memory_limit: str) -> dict[str, Any]:
+    """Ingest-to-cube on a 2-worker LocalCluster; seconds, worker peaks, cube."""
+    from hotspots.compute import (
+        assign_partitioned,
+        cube_partitioned,
+        engine,
+        read_partitioned,
+    )
+
+    grid = pd.read_pickle(folder / "grid.pkl")
+    with engine(
+        "dask", n_workers=2, threads_per_worker=1, memory_limit=memory_limit
+    ) as e:
+        pids = list(e.client.run(os.getpid).values())
+        with _Sampler(pids) as sampler, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.perf_counter()
+            read = read_partitioned(folder / "reports", on_error="quarantine")
+            assigned = assign_partitioned(read.reports, grid=grid, client=e.client)
+            cube = cube_partitioned(assigned, grid)
+            seconds = time.perf_counter() - t
+        peaks = [v / 2**20 for v in sampler.peak.values()]
+    return {
+        "seconds": seconds,
+        "worker_peak_mb": peaks,
+        "client_peak_mb": _peak_mb(),
+        "rows": read.rows_read,
+        "cube": cube,
+    }
+
+
+def _child(kind: str, folder: Path, memory_limit: str, out: Path) -> None:
+    result = run_single(folder) if kind == "single" else run_dask(folder, memory_limit)
+    result.pop("cube").to_parquet(out.with_suffix(".cube.parquet"))
+    out.write_text(json.dumps(result))
+
+
+def in_child(kind: str, folder: Path, memory_limit: str) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter (clean peak memory)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, __file__, "--child", kind, str(folder), memory_limit]
+        proc = subprocess.run([*cmd, str(out)], check=False)
+        if proc.returncode != 0 or not out.exists():
+            return {"failed": f"exit code {proc.returncode}"}
+        result: dict[str, Any] = json.loads(out.read_text())
+        result["cube"] = pd.read_parquet(out.with_suffix(".cube.parquet"))
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000_000)
+    parser.add_argument("--base", type=int, default=BASE, help="reference size")
+    parser.add_argument("--single-at-n", action="store_true")
+    parser.add_argument("--memory-limit", default="6GB")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "hotspots-bench-dask",
+    )
+    args = parser.parse_args()
+    n, base, label = args.n, args.base, f"{args.n / 1e6:g}M"
+    t = time.perf_counter()
+    base_folder, folder = city_folder(base, args.cache), city_folder(n, args.cache)
+    print(f"cities ready in {time.perf_counter() - t:.1f} s ({folder})", flush=True)
+
+    single = in_child("single", base_folder, args.memory_limit)
+    print(
+        f"single process, {base / 1e6:g}M: {single['seconds']:.1f} s, "
+        f"peak {single['peak_mb'] / 1024:.2f} GB",
+        flush=True,
+    )
+    small = in_child("dask", base_folder, args.memory_limit)
+    same = small["cube"].equals(single["cube"])
+    print(
+        f"dask 2 workers, {base / 1e6:g}M: {small['seconds']:.1f} s, worker peaks "
+        + ", ".join(f"{p / 1024:.2f} GB" for p in small["worker_peak_mb"])
+        + f"; cube identical to single process: {same}",
+        flush=True,
+    )
+    big = in_child("dask", folder, args.memory_limit)
+    if "failed" in big:
+        print(f"dask 2 workers, {label}: FAILED ({big['failed']})")
+        return
+    target = n / base * single["seconds"]
+    print(
+        f"dask 2 workers, {label}: {big['seconds']:.1f} s = "
+        f"{big['seconds'] / target:.2f} x ({n / base:g} x single at base = "
+        f"{target:.1f} s; goal <= 1.2 x)"
+    )
+    print(
+        "  peak memory per worker: "
+        + ", ".join(f"{p / 1024:.2f} GB" for p in big["worker_peak_mb"])
+        + f" (goal <= 4 GB); client {big['client_peak_mb'] / 1024:.2f} GB"
+    )
+    if args.single_at_n:
+        at_n = in_child("single", folder, args.memory_limit)
+        if "failed" in at_n:
+            print(f"single process, {label}: FAILED ({at_n['failed']})")
+        else:
+            print(
+                f"single process, {label}: {at_n['seconds']:.1f} s, "
+                f"peak {at_n['peak_mb'] / 1024:.2f} GB; cube identical: "
+                f"{at_n['cube'].equals(big['cube'])}"
+            )
+    else:
+        est = single["peak_mb"] * n / base / 1024
+        print(
+            f"single process, {label}: not run; peak extrapolated linearly "
+            f"from {base / 1e6:g}M: ~{est:.1f} GB (pass --single-at-n to measure)"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        _child(sys.argv[2], Path(sys.argv[3]), sys.argv[4], Path(sys.argv[5]))
+    else:
+        main()
