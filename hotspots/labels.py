@@ -263,6 +263,13 @@ def label(table: str, key: object, language: Language = "zh") -> str:
 
 
 # -- the weekly map (hotspots.render) ------------------------------------------------
+#: Words of the hour-of-week popups and of the stops' visit windows; shipped in
+#: the page only when a map shows them (a map without profiles stays as it was).
+MAP_PROFILE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "peak_window": {"zh": "高发时段", "en": "Peak window"},
+    "hour_profile": {"zh": "一周各时段案件占比", "en": "Reports by hour of the week"},
+    "window": {"zh": "到访时段", "en": "Visit window"},
+}
 #: Every word the weekly map shows: layer names, legend, popups, the time control.
 MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"zh": "城市管理问题周报地图", "en": "City issues weekly map"},
