@@ -36,6 +36,16 @@ from . import labels
 from .crs import geometry_xy, local_metric_crs, metric_xy
 from .cube import FREQS, period_labels, period_range, period_start
 from .errors import InputError, collect_problems
+from .profiles import (
+    PEAK_DAYS,
+    PEAK_END_MIN,
+    PEAK_SHARE,
+    PEAK_START_MIN,
+    PEAK_WINDOW_EN,
+    PEAK_WINDOW_ZH,
+    HourProfile,
+    peak_windows,
+)
 from .schema import (
     CATEGORY,
     CLOSED_AT,
@@ -62,6 +72,12 @@ __all__ = [
     "OUTSIDE_SHARE",
     "PATTERN",
     "PATTERN_SEVERITY",
+    "PEAK_DAYS",
+    "PEAK_END_MIN",
+    "PEAK_SHARE",
+    "PEAK_START_MIN",
+    "PEAK_WINDOW_EN",
+    "PEAK_WINDOW_ZH",
     "PERIODS_WITH_REPORTS",
     "RANK",
     "REASON_EN",
@@ -360,6 +376,8 @@ def _validate(
     category_weights: object,
     emerging: object,
     freq: str,
+    hour_profile: object = None,
+    peak_hours: object = 3,
 ) -> None:
     if not isinstance(reports, pd.DataFrame):
         msg = f"reports must be a (Geo)DataFrame, got {type(reports).__name__}."
@@ -455,6 +473,28 @@ def _validate(
         problems.append(
             f"freq must be one of {list(FREQS)!r}, got {freq!r}. Use 'W-MON' for "
             "weeks starting on Monday."
+        )
+    if hour_profile is not None:
+        if not isinstance(hour_profile, HourProfile):
+            msg = (
+                "hour_profile must be an HourProfile (hotspots.profiles."
+                f"hour_of_week_profile) or None, got {type(hour_profile).__name__}."
+            )
+            raise TypeError(msg)
+        if hour_profile.unit != unit:
+            problems.append(
+                f"hour_profile must be a profile of the units {unit!r}, got a "
+                f"profile of {hour_profile.unit!r}. Pass hour_of_week_profile("
+                f"reports, unit={unit!r})."
+            )
+    if (
+        isinstance(peak_hours, bool)
+        or not isinstance(peak_hours, int | np.integer)
+        or not 1 <= int(peak_hours) <= 24
+    ):
+        problems.append(
+            f"peak_hours must be a whole number of hours from 1 to 24, got "
+            f"{peak_hours!r}. Pass e.g. peak_hours=3."
         )
     collect_problems(problems, "blind_spots")
 
@@ -980,6 +1020,8 @@ def blind_spots(
     category_weights: Mapping[str, float] | None = None,
     emerging: pd.DataFrame | None = None,
     tz: str = DEFAULT_TZ,
+    hour_profile: HourProfile | None = None,
+    peak_hours: int = 3,
 ) -> gpd.GeoDataFrame:
     """Rank the units by how much they need a patrol, with the evidence and why.
 
@@ -1037,6 +1079,15 @@ def blind_spots(
         segments).
     tz
         The timezone of the calendar (the config's, default Asia/Shanghai).
+    hour_profile
+        Hour-of-week profiles of the same units
+        (:func:`hotspots.profiles.hour_of_week_profile` with ``unit=unit``):
+        each unit's densest window of ``peak_hours`` hours is joined to the
+        ledger (:func:`hotspots.profiles.peak_windows`). None (default) adds
+        nothing: the ledger is exactly as without profiles.
+    peak_hours
+        Length of the peak window in whole hours, 1 to 24 (default 3, e.g.
+        "周五至周日 18:00-21:00"); used only with ``hour_profile``.
 
     Returns
     -------
@@ -1078,6 +1129,13 @@ def blind_spots(
           ``top_category_periods``: periods of the window with a report of
           it; ``top_category_streak``: its consecutive periods up to the last
           one (the numbers the reason's first clause speaks of);
+        - with ``hour_profile`` only: ``peak_window_zh`` / ``peak_window_en``
+          (the peak window in words, "周五至周日 18:00-21:00" / "Fri-Sun
+          18:00-21:00"), ``peak_start_min`` and ``peak_end_min`` (clock
+          minutes after midnight, the end may pass 1440), ``peak_days``
+          (weekdays, Monday = 0, "4,5,6") and ``peak_share`` (the unit's
+          share of its week in the window on those days); NA for a unit the
+          profile does not have;
 
         then ``score`` (0..100, :func:`blind_spot_score`), ``rank`` (1 = most
         urgent; ties broken by weighted count, number of reports, then unit
@@ -1148,6 +1206,8 @@ def blind_spots(
         category_weights=category_weights,
         emerging=emerging,
         freq=freq,
+        hour_profile=hour_profile,
+        peak_hours=peak_hours,
     )
     n_periods = int(periods)
     ids = pd.Index(units[unit])
@@ -1420,6 +1480,8 @@ def blind_spots(
     out[RANK] = rank
     out[REASON_ZH] = reason_zh
     out[REASON_EN] = reason_en
+    if hour_profile is not None:
+        _join_peaks(out, unit, peak_windows(hour_profile, hours=int(peak_hours)))
     # ranked: rank 1 first; the index (the units' own) stays the identity
     out = out.iloc[order]
     out.attrs.update(
@@ -1432,6 +1494,24 @@ def blind_spots(
         outside_baseline=baseline,
     )
     return out
+
+
+def _join_peaks(out: gpd.GeoDataFrame, unit: str, peaks: pd.DataFrame) -> None:
+    """Add each unit's peak window (NA where the profile has no such unit)."""
+    pos = pd.Index(peaks.index).get_indexer(pd.Index(out[unit]))
+    found = pos >= 0
+    take = np.where(found, pos, 0)
+    for col in (PEAK_WINDOW_ZH, PEAK_WINDOW_EN, PEAK_DAYS):
+        text = pd.array(peaks[col].to_numpy(dtype=object)[take], dtype="string")
+        text[~found] = pd.NA
+        out[col] = text
+    for col in (PEAK_START_MIN, PEAK_END_MIN):
+        whole = pd.array(peaks[col].to_numpy(dtype=np.int64)[take], dtype="Int64")
+        whole[~found] = pd.NA
+        out[col] = whole
+    out[PEAK_SHARE] = np.where(
+        found, peaks[PEAK_SHARE].to_numpy(dtype=np.float64)[take], np.nan
+    )
 
 
 def _emerging_patterns(

@@ -133,6 +133,8 @@ LEDGER_HEADERS: Final[dict[str, str]] = {
     "median_days_to_close": "结案天数中位数",
     "share_closed_late": "超期结案比例（%）",
     "outside_share": "热线与测评发现比例（%）",
+    "peak_window_zh": "高发时段",
+    "peak_share": "高发时段案件占比（%）",
 }
 #: English headers of the blind-spot ledger (``[map] language = "en"``).
 LEDGER_HEADERS_EN: Final[dict[str, str]] = {
@@ -156,9 +158,16 @@ LEDGER_HEADERS_EN: Final[dict[str, str]] = {
     "median_days_to_close": "Median days to close",
     "share_closed_late": "Closed late (%)",
     "outside_share": "Found by hotline/evaluators (%)",
+    "peak_window_en": "Peak window",
+    "peak_share": "Share in the peak window (%)",
 }
 #: Columns of the ledger written in percent (the frame holds shares 0..1).
-LEDGER_PERCENT_COLUMNS: Final = ("comeback_share", "share_closed_late", "outside_share")
+LEDGER_PERCENT_COLUMNS: Final = (
+    "comeback_share",
+    "share_closed_late",
+    "outside_share",
+    "peak_share",
+)
 #: Decimals each numeric ledger column is rounded to as written (after the
 #: shares are turned into percent): what a person reads.
 LEDGER_DECIMALS: Final[dict[str, int]] = {
@@ -168,6 +177,7 @@ LEDGER_DECIMALS: Final[dict[str, int]] = {
     "share_closed_late": 1,
     "outside_share": 1,
     "median_days_to_close": 1,
+    "peak_share": 1,
 }
 #: Excel number format of each numeric ledger column (the values as written:
 #: percent columns already hold percent). Counts are whole numbers.
@@ -187,6 +197,7 @@ LEDGER_FORMATS: Final[dict[str, str]] = {
     "median_days_to_close": "0.0",
     "share_closed_late": "0.0",
     "outside_share": "0.0",
+    "peak_share": "0.0",
 }
 #: The ledger's sheet name in the XLSX file.
 LEDGER_SHEET: Final[dict[str, str]] = {"zh": "盲区台账", "en": "Blind-spot ledger"}
@@ -252,6 +263,13 @@ def label(table: str, key: object, language: Language = "zh") -> str:
 
 
 # -- the weekly map (hotspots.render) ------------------------------------------------
+#: Words of the hour-of-week popups and of the stops' visit windows; shipped in
+#: the page only when a map shows them (a map without profiles stays as it was).
+MAP_PROFILE_LABELS: Final[dict[str, dict[str, str]]] = {
+    "peak_window": {"zh": "高发时段", "en": "Peak window"},
+    "hour_profile": {"zh": "一周各时段案件占比", "en": "Reports by hour of the week"},
+    "window": {"zh": "到访时段", "en": "Visit window"},
+}
 #: Every word the weekly map shows: layer names, legend, popups, the time control.
 MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"zh": "城市管理问题周报地图", "en": "City issues weekly map"},

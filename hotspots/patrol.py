@@ -1143,16 +1143,41 @@ def visit_windows(
     dwell_minutes: float = 15.0,
     weekday: int | None = None,
     step_minutes: int = 15,
+    min_concentration: float = 2.0,
+    spread_tolerance: float = 0.1,
 ) -> dict[str, list[tuple[float, float]]]:
-    """Give each target the densest window of its profile inside the shift.
+    """Give each target whose reports bunch in time a window inside the shift.
 
-    For each target with a profile, the window of ``window_minutes`` that
-    holds the largest share of its reports (its hourly shares, constant
-    within each hour) among the windows that start on a ``step_minutes``
-    grid inside the shift; the earliest wins a tie. The visit must begin
-    early enough to end in the window: the returned arrival window is
-    ``[a, a + window_minutes - dwell_minutes]``. Pass the result to
-    :func:`plan_patrols` as ``time_windows``.
+    For each target with a profile, the windows of ``window_minutes`` that
+    start on a ``step_minutes`` grid inside the shift are scored by the share
+    of its reports they hold (its hourly shares, constant within each hour).
+
+    *Only concentrated targets get a window.* A window costs the route
+    freedom: twenty stops squeezed into the same hour are more than a team
+    can reach. So a target gets one only when its densest window holds at
+    least ``min_concentration`` times what a flat profile would put there,
+    the target's share in the whole shift times ``window_minutes /
+    shift_minutes`` (its concentration within the shift). A target whose
+    reports spread over the shift (most of a city's daytime problems) gets
+    no window: any time in the shift is as good, and the route reaches
+    more stops. A wider window would not rescue it: the densest window of
+    half its length inside it holds at least half its share, so a wider
+    window is never more concentrated than the best narrower one. A target
+    with no reports in the shift gets no window either.
+
+    *Coinciding windows are spread.* The windowed targets are taken from the
+    most concentrated to the least; each takes, among its windows that hold
+    at least ``1 - spread_tolerance`` of its best window's share (and are
+    still concentrated enough), the one overlapping the fewest windows
+    already given (then the denser, then the earlier). So stops that peak
+    at the same hour are staggered by a step or two when that costs them at
+    most ``spread_tolerance`` of their share, instead of all asking for the
+    same hour.
+
+    The visit must begin early enough to end in the window: the returned
+    arrival window is ``[a, a + window_minutes - dwell_minutes]``. Pass the
+    result to :func:`plan_patrols` as ``time_windows``; targets without a
+    window are visited whenever the route reaches them.
 
     Parameters
     ----------
@@ -1175,11 +1200,21 @@ def visit_windows(
         the whole week's hours summed (a plan repeated every day).
     step_minutes
         Grid of window starts in minutes (> 0, default 15).
+    min_concentration
+        How much denser than flat the densest window must be for a target to
+        get one (>= 0, default 2: twice the share a flat profile over the
+        shift puts in a window of that length). 0 gives every target with
+        reports in the shift its densest window (no threshold).
+    spread_tolerance
+        Share of its best window's reports a target may give up to avoid a
+        window already taken (0 to 1, default 0.1; 0 = no spreading, every
+        target gets its own densest window).
 
     Returns
     -------
     dict
-        ``{target_id: [(start, end)]}`` in minutes from the shift start.
+        ``{target_id: [(start, end)]}`` in minutes from the shift start, for
+        the targets that get a window (see above); the others are left out.
 
     Raises
     ------
@@ -1210,6 +1245,7 @@ def visit_windows(
         ("window_minutes", window_minutes, False),
         ("dwell_minutes", dwell_minutes, True),
         ("step_minutes", step_minutes, False),
+        ("min_concentration", min_concentration, True),
     ):
         if not _is_number(value) or value < 0 or (value == 0 and not zero_ok):
             what = "a number >= 0" if zero_ok else "a positive number"
@@ -1221,6 +1257,12 @@ def visit_windows(
             f"weekday must be 0 (Monday) to 6 (Sunday) or None, got {weekday!r}. "
             "Pass e.g. weekday=4 for Friday."
         )
+    if not _is_number(spread_tolerance) or not 0 <= spread_tolerance <= 1:
+        problems.append(
+            f"spread_tolerance must be a number from 0 to 1, got "
+            f"{spread_tolerance!r}. Pass e.g. spread_tolerance=0.1 (0 = no "
+            "spreading)."
+        )
     if isinstance(target_ids, str) or not isinstance(target_ids, Sequence):
         problems.append(
             f"target_ids must be a sequence of ids, got {target_ids!r}. Pass "
@@ -1230,17 +1272,48 @@ def visit_windows(
     shift = float(shift_minutes)
     width = min(float(window_minutes), shift)
     grid = np.arange(0.0, shift - width + 1e-9, float(step_minutes))
-    out: dict[str, list[tuple[float, float]]] = {}
-    for tid in target_ids:
+    step = float(step_minutes)
+    # every target's window shares, and its concentration within the shift
+    found: list[tuple[float, int, str, npt.NDArray[np.float64]]] = []
+    for k, tid in enumerate(target_ids):
         if tid not in profile.shares.index:
             continue
         hourly = daily_profile(profile, tid, weekday=weekday)
         mass = _window_mass(hourly, (start + grid) % 1440.0, width)
-        best = float(grid[int(np.argmax(mass))])
-        lo = best
-        hi = max(best, best + width - float(dwell_minutes))
-        out[str(tid)] = [(lo, hi)]
-    return out
+        in_shift = float(_window_mass(hourly, np.array([start % 1440.0]), shift)[0])
+        if in_shift <= 0.0:
+            continue
+        flat = in_shift * width / shift
+        conc = mass / flat
+        if float(conc.max()) < float(min_concentration):
+            continue
+        found.append((-float(conc.max()), k, str(tid), mass))
+    # the most concentrated choose first; ties in the caller's order
+    found.sort(key=lambda item: (item[0], item[1]))
+    n_steps = max(1, math.ceil((shift - 1e-9) / step))
+    load = np.zeros(n_steps)
+    cover = max(1, math.ceil(width / step - 1e-9))
+    out: dict[str, list[tuple[float, float]]] = {}
+    for neg_conc, _k, tid, mass in found:
+        best_mass = float(mass.max())
+        flat = best_mass / -neg_conc
+        ok = (mass >= (1.0 - float(spread_tolerance)) * best_mass - 1e-12) & (
+            mass / flat >= float(min_concentration) - 1e-12
+        )
+        ok[int(np.argmax(mass))] = True
+        cand = np.flatnonzero(ok)
+        first = np.round(grid[cand] / step).astype(np.int64)
+        overlap = np.array(
+            [load[f : f + cover].sum() for f in first.tolist()], dtype=np.float64
+        )
+        pick = cand[np.lexsort((cand, -mass[cand], overlap))[0]]
+        f = int(first[np.flatnonzero(cand == pick)[0]])
+        load[f : f + cover] += 1.0
+        lo = float(grid[pick])
+        hi = max(lo, lo + width - float(dwell_minutes))
+        out[tid] = [(lo, hi)]
+    # the caller's order
+    return {str(t): out[str(t)] for t in target_ids if str(t) in out}
 
 
 def _window_mass(

@@ -76,6 +76,7 @@ from . import schema as s
 from .crs import wgs84_to_gcj02
 from .errors import CRSError, InputError, collect_problems
 from .privacy import mask_personal
+from .profiles import DAY_NAMES, HourProfile, peak_windows
 from .render_assets import (
     HEAT_JS,
     LEAFLET_CSS,
@@ -129,6 +130,12 @@ RANK: Final = "rank"
 REASON_ZH: Final = "reason_zh"
 REASON_EN: Final = "reason_en"
 TOP_CATEGORIES: Final = "top_categories"
+PEAK_WINDOW_ZH: Final = "peak_window_zh"
+PEAK_WINDOW_EN: Final = "peak_window_en"
+PEAK_START_MIN: Final = "peak_start_min"
+PEAK_END_MIN: Final = "peak_end_min"
+#: The stop's visit window (plan.stops), shown only when a stop has one.
+WINDOW: Final = "window"
 #: Generated reasons are shown whole (up to this many characters), as in the ledger.
 MAX_REASON_CHARS: Final = 400
 CLUSTER_ID: Final = "cluster_id"
@@ -978,6 +985,7 @@ def _units_payload(
     reports: gpd.GeoDataFrame | None,
     cube: pd.DataFrame | None,
     categories: list[str],
+    profile: HourProfile | None = None,
 ) -> tuple[str, dict[str, bool], list[str]]:
     """Units with something to show: geometry once, popup fields as columns."""
     style, unit, lang = ctx.style, ctx.unit, ctx.style.language
@@ -1073,6 +1081,7 @@ def _units_payload(
         # the ledger's own reason, whole: the popup and the sheet say the same
         out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
         skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
+        skip |= {PEAK_START_MIN, PEAK_END_MIN}
         skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
         evidence = []
         for col in blind_spots.columns:
@@ -1089,6 +1098,8 @@ def _units_payload(
                 ]
             )
         out["ev"] = _json(evidence)
+        if profile is not None:
+            out.update(_profile_payload(ctx, profile, blind_spots, ids, rank))
     if (
         blind_spots is not None
         and use_bs
@@ -1118,6 +1129,49 @@ def _units_payload(
             [r if p >= 0 else None for r, p in zip(rows, pos, strict=True)]
         )
     return _obj(out), has, patterns_present
+
+
+def _profile_payload(
+    ctx: _Ctx,
+    profile: HourProfile,
+    blind_spots: gpd.GeoDataFrame,
+    ids: pd.Index,
+    rank: pd.Series,
+) -> dict[str, str]:
+    """Each drawn blind spot's 168 shares (in 1/10000) and peak window words."""
+    lang = ctx.style.language
+    shown = rank.notna().to_numpy()
+    pos = _ids(profile.shares.index).get_indexer(ids)
+    have = shown & (pos >= 0)
+    shares = np.rint(profile.shares.to_numpy(dtype=np.float64) * 10_000).astype(
+        np.int64
+    )
+    heat: list[Any] = [
+        shares[p].tolist() if ok else None
+        for p, ok in zip(pos.tolist(), have.tolist(), strict=True)
+    ]
+    col = PEAK_WINDOW_ZH if lang == "zh" else PEAK_WINDOW_EN
+    if col in blind_spots.columns:
+        positions = _positions(blind_spots, ctx.unit, ids)
+        words = _take(blind_spots[col], positions).astype("string")
+    else:
+        peaks = peak_windows(profile)[col].to_numpy(dtype=object)
+        words = pd.Series(
+            [peaks[p] if p >= 0 else None for p in pos.tolist()], dtype="string"
+        )
+    words = words.where(pd.Series(have, index=words.index), None)
+    texts = {k: v[lang] for k, v in _labels.MAP_PROFILE_LABELS.items()}
+    return {
+        "hp": _json(heat),
+        "pw": _dict_encode(words, mask=ctx.mask),
+        "hpl": _json(
+            {
+                "peak": html.escape(texts["peak_window"]),
+                "title": html.escape(texts["hour_profile"]),
+                "days": [html.escape(d) for d in DAY_NAMES[lang]],
+            }
+        ),
+    }
 
 
 def _wall_minutes(values: pd.Series) -> tuple[int, list[Any]]:
@@ -1300,11 +1354,19 @@ def _patrol_payload(ctx: _Ctx, plan: Any) -> str:
             ]
         ),
         "color": _json(stops[TEAM].astype(str).map(team_color).tolist()),
-        "cols": _json(
-            _popup_columns(ctx, stops, STOP_COLUMNS, time_format="%H:%M", digits=1)
-        ),
+        "cols": _json(_stop_columns(ctx, stops)),
     }
     return _obj({"routes": _obj(route_block), "stops": _obj(stop_block)})
+
+
+def _stop_columns(ctx: _Ctx, stops: pd.DataFrame) -> list[Any]:
+    """Return the stop popup's columns, with the visit window when a stop has one."""
+    cols = _popup_columns(ctx, stops, STOP_COLUMNS, time_format="%H:%M", digits=1)
+    if WINDOW in stops.columns and stops[WINDOW].notna().any():
+        label = _labels.MAP_PROFILE_LABELS["window"][ctx.style.language]
+        text = _esc(stops[WINDOW], mask=ctx.mask)
+        cols.insert(min(3, len(cols)), [html.escape(label), text])
+    return cols
 
 
 def _base_payload(ctx: _Ctx, frame: gpd.GeoDataFrame, kind: str) -> str | None:
@@ -1745,6 +1807,7 @@ def weekly_map(
     m: folium.Map | None = None,
     summary: Mapping[str, Any] | None = None,
     backtest: Any = None,
+    profile: HourProfile | None = None,
 ) -> folium.Map:
     """Draw a week's analysis as an interactive Leaflet map.
 
@@ -1806,6 +1869,15 @@ def weekly_map(
         A :class:`hotspots.backtest.BacktestResult`: with ``summary``, the
         panel also shows its table at 5 % coverage (method, mean hit rate,
         mean PAI) and its hit-rate and PAI curves as an inlined PNG.
+    profile
+        Hour-of-week profiles of the blind spots' units
+        (:func:`hotspots.profiles.hour_of_week_profile` with the same unit
+        column): each drawn blind spot the profile has shows, in its popup,
+        its peak window in words (the ledger's ``peak_window_zh`` /
+        ``peak_window_en`` when present, else the densest 3 hours) and a
+        7 x 24 heat table of its shares (inline SVG, Monday first, one cell
+        per hour with its share as the cell's title). None (default) shows
+        neither and leaves the page as it was.
 
     Returns
     -------
@@ -1849,6 +1921,12 @@ def weekly_map(
     _check_frame(problems, "emerging", emerging, [unit, PATTERN])
     _check_frame(problems, "clusters", cluster_frame, [CLUSTER_ID])
     _check_frame(problems, "blind_spots", blind_spots, [unit, SCORE, RANK])
+    if profile is not None and not isinstance(profile, HourProfile):
+        msg = (
+            "profile must be an HourProfile (hotspots.profiles.hour_of_week_"
+            f"profile) or None, got {type(profile).__name__}."
+        )
+        raise TypeError(msg)
     _check_summary(problems, summary, backtest)
     if plan is not None:
         if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
@@ -1968,6 +2046,7 @@ def weekly_map(
         reports=reports,
         cube=cube,
         categories=categories,
+        profile=profile,
     )
     payload["units"] = units_block
     drawn.update(has)

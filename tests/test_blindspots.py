@@ -908,3 +908,114 @@ def test_weekly_ledger_english_is_english_throughout(tmp_path):
     assert ",66.7," in written[1]
     score = f"{c1['Blind-spot score']:.2f}".rstrip("0").rstrip(".")
     assert f",{score}," in written[1]
+
+
+# -- peak windows from hour-of-week profiles (issue 19) ----------------------------
+
+
+def _profiled_rows() -> list[dict]:
+    """c1: evening reports Friday to Sunday; c3: one Monday morning report."""
+    rows = [
+        {"week": w, "day": d, "unit": "c1", "category": "占道经营"}
+        for w in range(-5, 1)
+        for d in (4, 5, 6)
+    ]
+    return [*rows, {"week": 0, "unit": "c3", "category": "乱停车"}]
+
+
+def _evening(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Move c1's reports to 19:00-20:00 (the fixture files them at 09:00)."""
+    out = frame.copy()
+    c1 = out["grid_id"] == "c1"
+    out.loc[c1, "reported_at"] = out.loc[c1, "reported_at"] + pd.Timedelta(
+        hours=10, minutes=20
+    )
+    return out
+
+
+def test_hour_profile_joins_the_peak_window():
+    from hotspots.profiles import hour_of_week_profile
+
+    reports = _evening(make_reports(_profiled_rows()))
+    emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
+    prof = hour_of_week_profile(reports, bandwidth_h=0.5, prior_strength=0)
+    bare = blind_spots(reports, cells(), emerging=emerging)
+    with_p = blind_spots(reports, cells(), emerging=emerging, hour_profile=prof)
+    new = [c for c in with_p.columns if c not in bare.columns]
+    assert new == [
+        "peak_window_zh",
+        "peak_window_en",
+        "peak_days",
+        "peak_start_min",
+        "peak_end_min",
+        "peak_share",
+    ]
+    # everything else is unchanged
+    pd.testing.assert_frame_equal(with_p[list(bare.columns)], bare)
+    by = with_p.set_index("grid_id")
+    assert by.loc["c1", "peak_window_zh"] == "周五至周日 18:00-21:00"
+    assert by.loc["c1", "peak_window_en"] == "Fri-Sun 18:00-21:00"
+    assert (by.loc["c1", "peak_start_min"], by.loc["c1", "peak_end_min"]) == (
+        1080,
+        1260,
+    )
+    assert by.loc["c1", "peak_days"] == "4,5,6"
+    assert by.loc["c1", "peak_share"] > 0.99
+    assert by.loc["c3", "peak_window_en"].startswith("Mon ")
+    # units without reports have no window
+    assert by.loc[["c0", "c2"], "peak_window_zh"].isna().all()
+    assert by.loc[["c0", "c2"], "peak_start_min"].isna().all()
+    assert by.loc[["c0", "c2"], "peak_share"].isna().all()
+    # a shorter window
+    short = blind_spots(
+        reports, cells(), emerging=emerging, hour_profile=prof, peak_hours=1
+    ).set_index("grid_id")
+    assert short.loc["c1", "peak_window_en"] == "Fri-Sun 19:00-20:00"
+
+
+def test_without_profile_the_ledger_is_byte_identical():
+    reports = make_reports(_profiled_rows())
+    emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
+    a = blind_spots(reports, cells(), emerging=emerging)
+    b = blind_spots(reports, cells(), emerging=emerging, hour_profile=None)
+    assert a.columns.tolist() == b.columns.tolist()
+    assert not any(c.startswith("peak_") for c in b.columns)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.to_csv() == b.to_csv()
+    # the ledger as written has no peak columns either
+    assert weekly_with(b, "zh").ledger().columns.tolist() == (
+        weekly_with(a, "zh").ledger().columns.tolist()
+    )
+    assert "高发时段" not in weekly_with(b, "zh").ledger().columns
+
+
+def test_weekly_ledger_writes_the_peak_window_in_both_languages():
+    from hotspots.profiles import hour_of_week_profile
+
+    reports = _evening(make_reports(_profiled_rows()))
+    emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
+    prof = hour_of_week_profile(reports, bandwidth_h=0.5, prior_strength=0)
+    bs = blind_spots(reports, cells(), emerging=emerging, hour_profile=prof)
+    zh = weekly_with(bs, "zh").ledger().set_index("网格编码")
+    en = weekly_with(bs, "en").ledger().set_index("Grid cell")
+    assert zh.columns[-2:].tolist() == ["高发时段", "高发时段案件占比（%）"]
+    assert en.columns[-2:].tolist() == ["Peak window", "Share in the peak window (%)"]
+    assert zh.loc["c1", "高发时段"] == "周五至周日 18:00-21:00"
+    assert en.loc["c1", "Peak window"] == "Fri-Sun 18:00-21:00"
+    share = float(bs.set_index("grid_id").loc["c1", "peak_share"])
+    assert zh.loc["c1", "高发时段案件占比（%）"] == round(100 * share, 1)
+    assert "Share in the peak window (%)" in en.attrs["number_formats"]
+
+
+def test_hour_profile_errors():
+    from hotspots.profiles import hour_of_week_profile
+
+    reports = make_reports(_profiled_rows())
+    emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
+    with pytest.raises(TypeError, match="hour_profile must be an HourProfile"):
+        blind_spots(reports, cells(), emerging=emerging, hour_profile="evening")
+    seg = hour_of_week_profile(reports.assign(segment_id="s1"), unit="segment_id")
+    with pytest.raises(InputError, match="hour_profile must be a profile of the"):
+        blind_spots(reports, cells(), emerging=emerging, hour_profile=seg)
+    with pytest.raises(InputError, match="peak_hours must be a whole number"):
+        blind_spots(reports, cells(), emerging=emerging, peak_hours=0)

@@ -56,7 +56,11 @@ def test_label_tables_cover_the_codes_they_name():
 
 def test_ledger_headers_in_both_languages_name_the_same_columns():
     zh, en = labels.ledger_headers("zh"), labels.ledger_headers("en")
-    text = {"reason_zh": "reason_en", "top_categories": "top_categories_en"}
+    text = {
+        "reason_zh": "reason_en",
+        "top_categories": "top_categories_en",
+        "peak_window_zh": "peak_window_en",
+    }
     assert [text.get(c, c) for c in zh] == list(en)
     assert zh["reason_zh"] == "原因"
     assert en["reason_en"] == "Reason"

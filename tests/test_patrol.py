@@ -1048,13 +1048,17 @@ def test_visit_windows_densest_inside_shift():
     )
     assert w["a"] == [(180.0, 225.0)]  # 19:00-20:00, arrive by 19:45
     assert "none" not in w
-    # b's reports are at 09:00, outside the shift: the window leans to its start
-    assert w["b"][0][0] == 0.0
+    # b's reports are at 09:00, outside the shift: nothing to aim at, no window
+    assert "b" not in w
     # a shift across midnight finds c at 03:00
     wc = visit_windows(prof, ["c"], shift_start="22:00", shift_minutes=480)
     assert wc["c"] == [(300.0, 345.0)]
-    # a window longer than the shift is the shift
-    whole = visit_windows(prof, ["a"], shift_start="18:00", shift_minutes=30)
+    # a window longer than the shift is the shift: no denser than flat, so
+    # only without a threshold
+    assert visit_windows(prof, ["a"], shift_start="18:00", shift_minutes=30) == {}
+    whole = visit_windows(
+        prof, ["a"], shift_start="18:00", shift_minutes=30, min_concentration=0
+    )
     assert whole["a"] == [(0.0, 15.0)]
     day = visit_windows(prof, ["a"], shift_start="16:00", shift_minutes=360, weekday=2)
     assert day["a"] == w["a"]
@@ -1068,6 +1072,8 @@ def test_visit_windows_densest_inside_shift():
         ({"window_minutes": -5}, "window_minutes must be"),
         ({"dwell_minutes": float("nan")}, "dwell_minutes must be"),
         ({"step_minutes": 0}, "step_minutes must be"),
+        ({"min_concentration": -1}, "min_concentration must be"),
+        ({"spread_tolerance": 1.5}, "spread_tolerance must be a number from 0"),
         ({"weekday": 9}, "weekday must be"),
         ({"target_ids": "a"}, "target_ids must be a sequence"),
     ],
@@ -1213,3 +1219,87 @@ def test_revisit_top_invalid(grid_streets, kwargs, match):
             shift_minutes=60,
             **kwargs,
         )
+
+
+def _broad_profile(ids, hours=range(8, 18)):
+    """Reports spread evenly over ``hours`` every day (a daytime-broad target)."""
+    from hotspots.profiles import hour_of_week_profile
+
+    t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
+    rows = [
+        (tid, "x", t0 + pd.Timedelta(days=d, hours=h, minutes=20))
+        for tid in ids
+        for d in range(14)
+        for h in hours
+    ]
+    frame = pd.DataFrame(rows, columns=["target_id", "category", "reported_at"])
+    return hour_of_week_profile(
+        frame, unit="target_id", bandwidth_h=0.5, prior_strength=0
+    )
+
+
+def test_visit_windows_only_for_concentrated_targets():
+    from hotspots.patrol import visit_windows
+
+    broad = _broad_profile(["flat"])
+    kw = {"shift_start": "08:00", "shift_minutes": 480, "window_minutes": 60}
+    # reports spread over the shift: no window (any time is as good)
+    assert visit_windows(broad, ["flat"], **kw) == {}
+    # without a threshold it gets its densest window, as before
+    assert "flat" in visit_windows(broad, ["flat"], min_concentration=0, **kw)
+    # a sharp evening peak is many times denser than flat: it keeps its window
+    sharp = _profile_for(["peak"], [19])
+    evening = {"shift_start": "15:00", "shift_minutes": 480}
+    assert visit_windows(sharp, ["peak"], **evening) == {"peak": [(240.0, 285.0)]}
+    # the threshold is the ratio to a flat profile over the shift: a peak 2.5x
+    # flat passes 2 and fails 3
+    half = _broad_profile(["half"], hours=[*range(8, 16), 12, 12])
+    ratio = 3 / 10 / (60 / 480)  # 3 of 10 daily reports in the 12:00 hour
+    assert 2 < ratio < 3
+    assert "half" in visit_windows(half, ["half"], min_concentration=2, **kw)
+    assert visit_windows(half, ["half"], min_concentration=3, **kw) == {}
+
+
+def test_visit_windows_spread_coinciding_peaks():
+    from hotspots.patrol import visit_windows
+
+    ids = [f"t{k}" for k in range(6)]
+    prof = _profile_for(ids, [19] * 6)
+    kw = {"shift_start": "16:00", "shift_minutes": 360, "window_minutes": 60}
+    same = visit_windows(prof, ids, spread_tolerance=0, **kw)
+    assert {w[0] for w in same.values()} == {(180.0, 225.0)}
+    # the default tolerance (10 %) does not move a sharp peak off its hour
+    assert visit_windows(prof, ids, **kw) == same
+    spread = visit_windows(prof, ids, spread_tolerance=0.3, **kw)
+    starts = [w[0][0] for w in spread.values()]
+    assert starts[0] == 180.0  # the first keeps its best window
+    assert len(set(starts)) == 3  # 18:45, 19:00 and 19:15, in turn
+    assert set(starts) == {165.0, 180.0, 195.0}
+    assert list(spread) == ids  # the caller's order
+    # deterministic
+    assert visit_windows(prof, ids, spread_tolerance=0.3, **kw) == spread
+
+
+def test_spread_windows_let_a_team_reach_more_stops(grid_streets):
+    from hotspots.patrol import visit_windows
+
+    targets = random_targets(grid_streets, 6, 31)
+    ids = targets["target_id"].tolist()
+    prof = _profile_for(ids, [19] * 6)
+    kw = {"shift_start": "16:00", "shift_minutes": 360, "dwell_minutes": 15}
+    plans = {}
+    for tol in (0.0, 0.3):
+        windows = visit_windows(
+            prof, ids, window_minutes=60, spread_tolerance=tol, **kw
+        )
+        plan = plan_patrols(
+            targets,
+            grid_streets,
+            teams=1,
+            depots=node_xy(12, 5),
+            time_windows=windows,
+            **kw,
+        )
+        check_constraints(plan, grid_streets, targets, [node_xy(12, 5)], windows)
+        plans[tol] = plan
+    assert len(plans[0.3].stops) > len(plans[0.0].stops)

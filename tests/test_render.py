@@ -1011,3 +1011,135 @@ def test_legend_sections_name_their_layers(district):
     # layers not drawn have no section
     only_gi = legend_of(weekly_map(gi=district["gi"]))
     assert re.findall(r'data-layer="([^"]+)"', only_gi) == ["gi", "gi emerging"]
+
+
+# ------------------------------------------------- hour-of-week profiles (issue 19)
+
+
+def _run_heat_table(values, days, title):
+    """Run the page's own HS.heatTable in node: the popup SVG as the page makes it."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = (
+        "global.window = global;\n"
+        + asset_text("hotspots_map.js")
+        + "\nprocess.stdout.write(window.HotspotsMap.heatTable("
+        + json.dumps(values)
+        + ","
+        + json.dumps(days)
+        + ","
+        + json.dumps(title)
+        + "));\n"
+    )
+    done = subprocess.run(
+        [node, "-e", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    return done.stdout
+
+
+def test_blind_spot_popups_show_the_hour_profile(district):
+    from hotspots.profiles import hour_of_week_profile, peak_windows
+
+    prof = hour_of_week_profile(district["reports"])
+    style = MapStyle(tiles="none", max_blind_spots=5)
+    d = payload(
+        weekly_map(blind_spots=district["blind_spots"], profile=prof, style=style)
+    )
+    u = d["units"]
+    shown = [k for k, r in enumerate(u["r"]) if r is not None]
+    assert shown
+    for k in shown:
+        cells = u["hp"][k]
+        assert len(cells) == 168
+        gid = u["id"][k]
+        expected = np.rint(prof.shares.loc[gid].to_numpy() * 10_000).astype(int)
+        assert cells == expected.tolist()
+        assert decode(u["pw"])[k] == peak_windows(prof).loc[gid, "peak_window_zh"]
+    assert u["hpl"]["days"][0] == "周一"
+    # the popup's SVG: 168 cells, each with its share as its title
+    k = shown[0]
+    svg = _run_heat_table(u["hp"][k], u["hpl"]["days"], u["hpl"]["title"])
+    assert svg.startswith("<svg")
+    assert svg.endswith("</svg>")
+    assert svg.count("<rect") == 168
+    assert svg.count("</title></rect>") == 168
+    top = int(np.argmax(u["hp"][k]))
+    day, hour = divmod(top, 24)
+    share = f"{u['hp'][k][top] / 100:.1f}%"
+    assert f"{u['hpl']['days'][day]} {hour:02d}:00-{hour + 1:02d}:00 {share}" in svg
+    # English days in an English map
+    en = payload(
+        weekly_map(
+            blind_spots=district["blind_spots"],
+            profile=prof,
+            style=MapStyle(tiles="none", language="en", max_blind_spots=5),
+        )
+    )
+    assert en["units"]["hpl"]["days"] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+
+
+def test_no_profile_no_heat_table_and_the_same_page(district):
+    bare = render(weekly_map(blind_spots=district["blind_spots"], style=MapStyle()))
+    again = render(
+        weekly_map(blind_spots=district["blind_spots"], style=MapStyle(), profile=None)
+    )
+    strip = re.compile(r"hotspots_data_\w+|[0-9a-f]{32}")
+    assert strip.sub("", bare) == strip.sub("", again)
+    u = payload(weekly_map(blind_spots=district["blind_spots"]))["units"]
+    assert "hp" not in u
+    assert "pw" not in u
+    assert "hpl" not in u
+    with pytest.raises(TypeError, match="profile must be an HourProfile"):
+        weekly_map(blind_spots=district["blind_spots"], profile="evening")
+
+
+def test_heat_table_text_is_escaped(district):
+    from hotspots.profiles import hour_of_week_profile
+
+    bs = district["blind_spots"].copy()
+    bs["peak_window_zh"] = "<script>alert(1)</script> 周五 18:00-21:00"
+    prof = hour_of_week_profile(district["reports"])
+    m = weekly_map(blind_spots=bs, profile=prof, style=MapStyle(tiles="none"))
+    page = render(m)
+    assert "<script>alert(1)" not in page
+    words = [w for w in decode(payload(m)["units"]["pw"]) if w is not None]
+    assert words
+    assert all(w.startswith("&lt;script&gt;alert(1)&lt;/script&gt;") for w in words)
+
+
+def test_stop_popups_show_the_visit_window(district):
+    plan = district["plan"]
+    assert "window" not in [
+        c[0] for c in payload(weekly_map(plan=plan))["patrol"]["stops"]["cols"]
+    ]
+    stops = plan.stops.copy()
+    stops["window"] = pd.array(
+        ["18:00-18:45"] + [None] * (len(stops) - 1), dtype="string"
+    )
+    windowed = type(plan).__new__(type(plan))
+    windowed.__dict__.update(plan.__dict__)
+    object.__setattr__(windowed, "stops", stops)
+    for lang, label in (("zh", "到访时段"), ("en", "Visit window")):
+        cols = payload(
+            weekly_map(plan=windowed, style=MapStyle(tiles="none", language=lang))
+        )["patrol"]["stops"]["cols"]
+        shown = {c[0]: c[1] for c in cols}
+        assert shown[label][0] == "18:00-18:45"
+        assert shown[label][1:] == [None] * (len(stops) - 1)
+    # a plan whose stops have no window shows none
+    none = stops.assign(window=pd.array([None] * len(stops), dtype="string"))
+    object.__setattr__(windowed, "stops", none)
+    cols = payload(weekly_map(plan=windowed))["patrol"]["stops"]["cols"]
+    assert "到访时段" not in [c[0] for c in cols]

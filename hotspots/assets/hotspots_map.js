@@ -89,6 +89,35 @@
     return svg + "</svg>";
   };
 
+  /* A 7 x 24 heat table (rows Monday..Sunday, columns the hours) as inline SVG:
+   * values are shares in 1/10000, days and title already HTML-escaped. */
+  HS.heatTable = function (values, days, title) {
+    var cw = 7, ch = 9, left = 30, top = 12, max = 1;
+    for (var k = 0; k < values.length; k++) { if (values[k] > max) { max = values[k]; } }
+    var w = left + 24 * cw + 2, h = top + 7 * ch + 2;
+    var svg = '<svg class="hs-heat7" width="' + w + '" height="' + h + '" viewBox="0 0 ' +
+      w + " " + h + '"><title>' + title + "</title>";
+    for (var x = 0; x < 24; x += 6) {
+      svg += '<text x="' + (left + x * cw) + '" y="9" font-size="8" fill="#555">' +
+        pad(x) + "</text>";
+    }
+    for (var d = 0; d < 7; d++) {
+      svg += '<text x="0" y="' + (top + d * ch + 7) + '" font-size="8" fill="#555">' +
+        days[d] + "</text>";
+      for (var hr = 0; hr < 24; hr++) {
+        var v = values[d * 24 + hr], t = v / max;
+        /* white to dark red */
+        var r = Math.round(255 - t * (255 - 165)), g = Math.round(255 - t * (255 - 15)),
+          b = Math.round(255 - t * (255 - 21));
+        svg += '<rect x="' + (left + hr * cw) + '" y="' + (top + d * ch) + '" width="' +
+          (cw - 1) + '" height="' + (ch - 1) + '" fill="rgb(' + r + "," + g + "," + b +
+          ')"><title>' + days[d] + " " + pad(hr) + ":00-" + pad(hr + 1) + ":00 " +
+          (v / 100).toFixed(1) + "%</title></rect>";
+      }
+    }
+    return svg + "</svg>";
+  };
+
   HS.unitPopup = function (D, i) {
     var T = D.labels, U = D.units, h = '<div class="hs-popup"><b>' + T.unit + " " +
       U.id[i] + "</b><table>";
@@ -114,6 +143,8 @@
       U.ev.forEach(function (col) {
         if (col[1][i] !== null) { h += row(T.evidence + " · " + col[0], fmt(col[1][i], 3)); }
       });
+      var peak = dec(U.pw, i);
+      if (peak !== null) { h += row(U.hpl.peak, peak); }
     }
     var top = dec(U.top, i);
     if (top !== null) { h += row(T.top_categories, top); }
@@ -128,6 +159,10 @@
     if (U.s && U.s[i]) {
       h += '<div class="hs-sub">' + T.weekly_counts + " (" + D.periods[0] + " – " +
         D.periods[D.periods.length - 1] + ")</div>" + HS.sparkline(U.s[i], D.week);
+    }
+    if (U.hp && U.hp[i] && U.r && U.r[i] !== null && U.r[i] > 0) {
+      h += '<div class="hs-sub">' + U.hpl.title + "</div>" +
+        HS.heatTable(U.hp[i], U.hpl.days, U.hpl.title);
     }
     return h + "</div>";
   };
