@@ -70,6 +70,9 @@ def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> P
         },
         "patrol": {"enabled": True, "teams": 2, "time_limit_s": 2},
         "output": {"folder": str(root / "maps")},
+        # one ledger per config name: configs written into one shared folder
+        # with other read settings must not meet in one ledger
+        "ledger": {"url": f"{Path(name).stem}.ledger.duckdb"},
     }
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)
