@@ -454,9 +454,10 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
     def action() -> None:
         from .outputs import write_csv
 
-        reports = (export,) if export is not None else None
-        job = _job(ctx, config, None, input={"reports": reports})
-        read = job.read
+        from .pipeline import mask_rejected, read_exports
+
+        cfg = _config(config)
+        read = read_exports(cfg, (export,) if export is not None else None)
         q = read.quarantined
         click.echo(
             f"读取 rows read {read.rows_read}, 接收 accepted {len(read.reports)}, "
@@ -466,7 +467,7 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
         if lines:
             click.echo("隔离原因 reasons (count, first rows):")
             click.echo("\n".join(lines))
-        path = write_csv(out, _masked(job.rejected())).resolve()
+        path = write_csv(out, _masked(mask_rejected(cfg, q))).resolve()
         click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)

@@ -68,6 +68,8 @@ __all__ = [
     "WeeklyNotice",
     "default_week",
     "ingest_exports",
+    "mask_rejected",
+    "read_exports",
     "run_weekly",
 ]
 
@@ -454,14 +456,23 @@ def ingest_exports(
     return tuple(done)
 
 
-def _warn_unassigned(frame: gpd.GeoDataFrame, distance_m: float) -> None:
+def _warn_unassigned(
+    frame: gpd.GeoDataFrame, distance_m: float, areas: gpd.GeoDataFrame | None
+) -> None:
     """Warn as :func:`hotspots.join.assign` does about cases left with NA ids."""
+    levels = (
+        set()
+        if areas is None or "level" not in areas.columns
+        else set(areas["level"].astype(str))
+    )
     columns = (
         schema.GRID_ID,
         schema.SEGMENT_ID,
-        schema.DISTRICT_ID,
-        schema.SUBDISTRICT_ID,
-        schema.COMMUNITY_ID,
+        *(
+            f"{level}_id"
+            for level in ("district", "subdistrict", "community")
+            if level in levels
+        ),
     )
     counts = {c: int(frame[c].isna().sum()) for c in columns if c in frame.columns}
     if not any(counts.values()):
@@ -477,6 +488,97 @@ def _warn_unassigned(frame: gpd.GeoDataFrame, distance_m: float) -> None:
         ),
         stacklevel=3,
     )
+
+
+def read_exports(config: Config, paths: tuple[Path, ...] | None = None) -> ReadSummary:
+    """Read and validate exports with the config's settings, without a ledger.
+
+    What ``hotspots check`` runs: every row is read by
+    :func:`~hotspots.io.read_reports`, bad rows quarantined, nothing stored.
+
+    Parameters
+    ----------
+    config
+        The city's config.
+    paths
+        The files (default: every configured export).
+
+    Returns
+    -------
+    ReadSummary
+        The accepted rows of every file (concatenated), the quarantined rows
+        (with ``source_file``) and the rows read.
+
+    Raises
+    ------
+    InputError
+        An export that cannot be read (the message names the config keys).
+    """
+    from .io import read_reports
+
+    accepted, rejected, rows = [], [], 0
+    categories = [c.__dict__ for c in config.categories if c.code] or None
+    for path in config.input.reports if paths is None else paths:
+        try:
+            res = read_reports(
+                path,
+                mapping=config.input.mapping or None,
+                preset=config.input.preset,  # type: ignore[arg-type]
+                coords=config.input.coords,
+                tz=config.timezone,
+                on_error="quarantine",
+                categories=categories,
+                encoding=config.input.encoding,
+                header_row=config.input.header_row,
+                time_window=config.input.time_window,
+            )
+        except InputError as err:
+            raise _config_words(err, _INPUT_KEYS) from err
+        accepted.append(res.reports)
+        q = res.quarantined.copy()
+        q.insert(0, "source_file", Path(path).name)
+        rejected.append(q)
+        rows += res.rows_read
+    reports = gpd.GeoDataFrame(pd.concat(accepted, ignore_index=True), crs=schema.WGS84)
+    quarantined = pd.concat(rejected, ignore_index=True)
+    return ReadSummary(
+        reports, quarantined, rows, accepted=len(reports), cases=len(reports)
+    )
+
+
+def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
+    """Return quarantined rows as written, personal data masked.
+
+    Quarantined rows keep the export's own headers, so the private columns
+    are found by the canonical names, by the headers the reader maps to
+    them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
+    config's ``[input.mapping]``), by usual headers of personal data
+    (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
+    the config's ``[privacy] private_columns``; those are blanked, and
+    every other text cell is scrubbed of phone and ID numbers, names after
+    a label and e-mail addresses.
+
+    Parameters
+    ----------
+    config
+        The city's config.
+    quarantined
+        Rows quarantined by the reader or the ledger.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, masked.
+    """
+    from .io import PLATFORM_COLUMNS
+    from .privacy import mask_frame
+
+    private = set(schema.PRIVATE_COLUMNS)
+    aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
+    private |= {h for headers in aliases.values() for h in headers}
+    private |= {src for src, dst in config.input.mapping.items() if dst in private}
+    private |= set(config.private_columns)
+    return mask_frame(quarantined, private=sorted(private))
 
 
 def _rejected_rows(quarantined: pd.DataFrame) -> pd.DataFrame:
@@ -878,7 +980,7 @@ class Weekly:
                 out = gpd.GeoDataFrame(
                     both.iloc[order].reset_index(drop=True), crs=schema.WGS84
                 )
-        _warn_unassigned(out, self.config.analysis.street_distance_m)
+        _warn_unassigned(out, self.config.analysis.street_distance_m, areas)
         return out
 
     @functools.cached_property
@@ -1449,27 +1551,11 @@ class Weekly:
         return out
 
     def rejected(self) -> pd.DataFrame:
-        """Return the quarantined rows as written, personal data masked.
+        """Return the ledger's quarantined rows as written, personal data masked.
 
-        Quarantined rows keep the export's own headers, so the private columns
-        are found by the canonical names, by the headers the reader maps to
-        them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
-        config's ``[input.mapping]``), by usual headers of personal data
-        (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
-        the config's ``[privacy] private_columns``; those are blanked, and
-        every other text cell is scrubbed of phone and ID numbers, names after
-        a label and e-mail addresses.
+        See :func:`mask_rejected`.
         """
-        from .io import PLATFORM_COLUMNS
-        from .privacy import mask_frame
-
-        cfg = self.config
-        private = set(schema.PRIVATE_COLUMNS)
-        aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
-        private |= {h for headers in aliases.values() for h in headers}
-        private |= {src for src, dst in cfg.input.mapping.items() if dst in private}
-        private |= set(cfg.private_columns)
-        return mask_frame(self.read.quarantined, private=sorted(private))
+        return mask_rejected(self.config, self.read.quarantined)
 
     def _repr_html_(self) -> str:
         s = self.summary
