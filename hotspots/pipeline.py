@@ -582,7 +582,7 @@ def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rejected_rows(quarantined: pd.DataFrame) -> pd.DataFrame:
-    """The ledger's quarantined rows as the weekly job writes them."""
+    """Return the ledger's quarantined rows as the weekly job writes them."""
     out = quarantined.drop(columns=["batch_id"])
     out["source_file"] = [Path(str(f)).name for f in out["source_file"]]
     return out.reset_index(drop=True)
@@ -656,7 +656,7 @@ class Weekly:
 
     @contextmanager
     def _ledger(self) -> Iterator[Ledger]:
-        """The ledger, opened for one step and closed after (unless given open)."""
+        """Open the ledger for one step and close it after (unless given open)."""
         given = self._ledger_given
         if isinstance(given, Ledger):
             yield given
