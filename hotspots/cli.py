@@ -159,6 +159,10 @@ _CLI_WORDS: Final = (
         r"street_distance_m = \1 m under [analysis]",
     ),
     (
+        re.compile(r"accept_mapping_change=True"),
+        "hotspots ingest --accept-mapping-change",
+    ),
+    (
         re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
         r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',
     ),
@@ -336,6 +340,14 @@ def _ledger_url(cfg: Any, ledger: str | None) -> str:
 
 
 def _ledger_option(f: F) -> F:
+    f = click.option(
+        "--lock-timeout",
+        "lock_timeout",
+        type=click.FloatRange(min=0),
+        default=10.0,
+        show_default=True,
+        help="Seconds to wait while another process writes the DuckDB ledger.",
+    )(f)
     return click.option(
         "--ledger",
         "ledger",
@@ -343,6 +355,12 @@ def _ledger_option(f: F) -> F:
         help="The ledger (a DuckDB file or postgresql:// URL; default the "
         "config's [ledger] url, ledger.duckdb beside the config).",
     )(f)
+
+
+def _open_ledger(cfg: Any, ledger: str | None, lock_timeout: float) -> Any:
+    from .ledger import Ledger
+
+    return Ledger.open(_ledger_url(cfg, ledger), lock_timeout_s=lock_timeout)
 
 
 def _echo_table(frame: Any) -> None:
@@ -369,6 +387,7 @@ def weekly(
     out: Path | None,
     language: str | None,
     ledger: str | None,
+    lock_timeout: float,
 ) -> None:
     """Run the whole weekly job and write maps/<week>/.
 
@@ -388,13 +407,14 @@ def weekly(
         from .pipeline import run_weekly
 
         cfg = _config(config, map={"language": language})
-        job = run_weekly(
-            cfg,
-            week=week,
-            output_folder=out,
-            progress=ctx.obj["progress"],
-            ledger=ledger,
-        )
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            job = run_weekly(
+                cfg,
+                week=week,
+                output_folder=out,
+                progress=ctx.obj["progress"],
+                ledger=store,
+            )
         for path, r in job.read.ingested:
             if r.inserted or r.updated:
                 click.echo(
@@ -427,6 +447,7 @@ def ingest(
     ctx: click.Context,
     config: Path,
     ledger: str | None,
+    lock_timeout: float,
     accept_mapping_change: bool,
     files: tuple[Path, ...],
 ) -> None:
@@ -446,11 +467,10 @@ def ingest(
     def action() -> None:
         import pandas as pd
 
-        from .ledger import Ledger
         from .pipeline import ingest_exports
 
         cfg = _config(config)
-        with Ledger.open(_ledger_url(cfg, ledger)) as store:
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
             done = ingest_exports(
                 cfg,
                 store,
@@ -494,7 +514,9 @@ def ledger_group() -> None:
 @_config_option
 @_ledger_option
 @click.pass_context
-def ledger_info(ctx: click.Context, config: Path, ledger: str | None) -> None:
+def ledger_info(
+    ctx: click.Context, config: Path, ledger: str | None, lock_timeout: float
+) -> None:
     """Print the ledger's backend, schema version, cases, batches and size.
 
     \b
@@ -503,12 +525,11 @@ def ledger_info(ctx: click.Context, config: Path, ledger: str | None) -> None:
     """
 
     def action() -> None:
-        from .ledger import Ledger
         from .ledger.backends import redact
 
         cfg = _config(config)
         url = _ledger_url(cfg, ledger)
-        with Ledger.open(url) as store:
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
             batches = store.batches()
             lines = [
                 ("ledger", redact(url)),
@@ -536,7 +557,11 @@ def ledger_info(ctx: click.Context, config: Path, ledger: str | None) -> None:
 @click.argument("report_id")
 @click.pass_context
 def ledger_history(
-    ctx: click.Context, config: Path, ledger: str | None, report_id: str
+    ctx: click.Context,
+    config: Path,
+    ledger: str | None,
+    lock_timeout: float,
+    report_id: str,
 ) -> None:
     """Print every snapshot of one case, oldest export first.
 
@@ -547,10 +572,9 @@ def ledger_history(
 
     def action() -> None:
         from .errors import InputError
-        from .ledger import Ledger
 
         cfg = _config(config)
-        with Ledger.open(_ledger_url(cfg, ledger)) as store:
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
             frame = store.history([report_id])
         if frame.empty:
             msg = (
@@ -581,7 +605,11 @@ def ledger_history(
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def ledger_export(
-    ctx: click.Context, config: Path, ledger: str | None, path: Path
+    ctx: click.Context,
+    config: Path,
+    ledger: str | None,
+    lock_timeout: float,
+    path: Path,
 ) -> None:
     """Write the current state of every case to a GeoPackage or GeoParquet file.
 
@@ -593,10 +621,9 @@ def ledger_export(
     """
 
     def action() -> None:
-        from .ledger import Ledger
 
         cfg = _config(config)
-        with Ledger.open(_ledger_url(cfg, ledger)) as store:
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
             _out(store.export(path))
 
     _run(ctx, action)
