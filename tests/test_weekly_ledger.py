@@ -16,6 +16,7 @@ from hotspots.cli import main
 from hotspots.io import read_reports
 from hotspots.ledger import Ledger
 from hotspots.pipeline import Weekly, run_weekly
+from hotspots.synth import make_district
 
 WEEK = "2026-W47"
 WEEK_START = pd.Timestamp("2026-11-16", tz="Asia/Shanghai")
@@ -23,15 +24,20 @@ WEEK_END = pd.Timestamp("2026-11-23", tz="Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
-def raw(district_root: Path) -> pd.DataFrame:
-    """The district's export rows that read cleanly, once each, by report time."""
-    export = next((district_root / "sample_data").glob("*.csv"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        good = read_reports(export, coords="gcj02", on_error="quarantine").reports
-    text = pd.read_csv(export, dtype=str, keep_default_na=False, encoding="gbk")
+def raw() -> pd.DataFrame:
+    """The test district's rows that read cleanly (final states), by report time.
+
+    The district of the ``district_root`` fixture, as one export of every
+    case's final state; the tests cut their own exports from it.
+    """
+    district = make_district(seed=7, weeks=8, n_reports=6000)
+    good = district.reports
+    text = district.export
+    broken = set(district.truth_broken_rows["row_index"])
+    untidy = set(district.truth_untidy_rows["row_index"])
     ids = set(good["report_id"])
-    text = text[text["案件编号"].isin(ids) & ~text["案件编号"].duplicated(keep=False)]
+    keep = ~text.index.isin(list(broken | untidy)) & text["案件编号"].isin(ids)
+    text = text[keep & ~text["案件编号"].duplicated(keep=False)]
     when = good.set_index("report_id")["reported_at"]
     text = text.assign(_t=text["案件编号"].map(when).to_numpy())
     return text.sort_values(["_t", "案件编号"], kind="stable").reset_index(drop=True)
