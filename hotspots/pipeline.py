@@ -54,6 +54,7 @@ from .errors import CRSError, HotspotsError, InputError, collect_problems
 from .join import UnassignedWarning
 from .ledger import IngestResult, Ledger
 from .outputs import (
+    atomic_write,
     temp_dir,
     umask,
     write_csv,
@@ -74,6 +75,9 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+
+#: Longest street segment in metres (``segment_streets``'s ``max_length_m``).
+SEGMENT_LENGTH_M: Final = 200.0
 
 #: Rows of the ledger in the XLSX file (the top of the ranking; the CSV has all).
 #: Writing a spreadsheet costs ~10 µs a cell, and a patrol office reads the top
@@ -581,6 +585,25 @@ def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
     return mask_frame(quarantined, private=sorted(private))
 
 
+def _frame_hash(frame: gpd.GeoDataFrame, settings: str) -> str:
+    """SHA-256 of a layer's CRS, attributes, geometries and the given settings."""
+    import hashlib
+
+    import numpy as np
+    import shapely
+
+    digest = hashlib.sha256(settings.encode())
+    digest.update(str(frame.crs).encode())
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    digest.update(json.dumps([str(c) for c in attrs.columns]).encode())
+    if len(attrs.columns):
+        hashed = pd.util.hash_pandas_object(attrs.astype("str"), index=False)
+        digest.update(np.asarray(hashed).tobytes())
+    for wkb in shapely.to_wkb(frame.geometry.values):
+        digest.update(b"" if wkb is None else wkb)
+    return digest.hexdigest()
+
+
 def _rejected_rows(quarantined: pd.DataFrame) -> pd.DataFrame:
     """Return the ledger's quarantined rows as the weekly job writes them."""
     out = quarantined.drop(columns=["batch_id"])
@@ -783,10 +806,43 @@ class Weekly:
         return self._segment(self._boundary("streets"))
 
     def _segment(self, streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Cut the streets into segments, or read them from the segment cache.
+
+        The cache is a GeoParquet file beside the DuckDB ledger (beside the
+        config for a PostgreSQL ledger), named by a content hash of the
+        validated streets layer and the segment settings: changed streets
+        are a new file; a damaged file is recomputed.
+        """
         from .boundaries import segment_streets
 
         self.progress("segments")
-        return segment_streets(streets)
+        cached = self._segments_file(streets)
+        if cached is not None and cached.is_file():
+            try:
+                # the streets' own CRS object (GeoParquet gives it back as
+                # PROJJSON, which names it differently)
+                return gpd.read_parquet(cached).set_crs(
+                    streets.crs, allow_override=True
+                )
+            except Exception:  # any unreadable cache file is recomputed
+                pass
+        segments = segment_streets(streets, max_length_m=SEGMENT_LENGTH_M)
+        if cached is not None:
+            with contextlib.suppress(OSError, ValueError):
+                atomic_write(cached, lambda tmp: segments.to_parquet(tmp))
+        return segments
+
+    def _segments_file(self, streets: gpd.GeoDataFrame) -> Path | None:
+        given = self._ledger_given
+        url = self.config.ledger_url if given is None else given
+        if isinstance(url, Ledger) or "://" in os.fspath(url) or not os.fspath(url):
+            folder = self.config.path.parent if self.config.path else None
+        else:
+            folder = Path(os.fspath(url)).parent
+        if folder is None or not folder.is_dir():
+            return None
+        key = _frame_hash(streets, f"segment_streets max_length_m={SEGMENT_LENGTH_M}")
+        return folder / f".hotspots-segments-{key[:24]}.parquet"
 
     @functools.cached_property
     def segments(self) -> gpd.GeoDataFrame | None:

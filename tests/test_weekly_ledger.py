@@ -252,6 +252,11 @@ def test_a_second_run_assigns_only_new_cases_and_writes_the_same_bytes(
         [during, _with(opened, 案件状态="已结案", 结案时间="2026-11-18 10:00")]
     )
     _write(later, tmp_path / "exports" / "reports_20261123.csv")
+    # the street segments are cached beside the ledger: the first run below
+    # cuts them afresh, the second reads them, and both write the same bytes
+    cache = sorted(tmp_path.glob(".hotspots-segments-*.parquet"))
+    assert len(cache) == 1
+    cache[0].unlink()
     outputs = []
     for _ in range(2):
         assigned_rows.clear()
@@ -264,6 +269,7 @@ def test_a_second_run_assigns_only_new_cases_and_writes_the_same_bytes(
         else:
             assert sum(assigned_rows) == 0  # nothing new
     assert outputs[0] == outputs[1]
+    assert cache[0].is_file()
     summary = json.loads(outputs[1]["summary.json"])
     assert summary["counts"]["cases"] == len(before) + len(during)
     assert summary["counts"]["re_exported"] == 1
