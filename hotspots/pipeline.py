@@ -585,6 +585,19 @@ def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
     return mask_frame(quarantined, private=sorted(private))
 
 
+def _known(values: pd.Series, among: pd.Series) -> Any:
+    """``values.isin(among)`` for text ids, through Arrow (pandas' is slow)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.is_in(
+        pa.array(values, pa.string(), from_pandas=True),
+        value_set=pa.array(among, pa.string(), from_pandas=True),
+    )
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _frame_hash(frame: gpd.GeoDataFrame, settings: str) -> str:
     """SHA-256 of a layer's CRS, attributes, geometries and the given settings."""
     import hashlib
@@ -1030,7 +1043,7 @@ class Weekly:
                 known = ledger.assigned(**options, as_of=end)
                 now = ledger.assigned(**options)
                 # cases first exported after the week: their current state
-                late = now[~now[schema.REPORT_ID].isin(known[schema.REPORT_ID])]
+                late = now[~_known(now[schema.REPORT_ID], known[schema.REPORT_ID])]
                 both = pd.concat([known, late], ignore_index=True)
                 order = both[schema.REPORT_ID].argsort(kind="stable")
                 out = gpd.GeoDataFrame(
