@@ -1311,7 +1311,8 @@ def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None
     """Generate the synthetic sample district and a config that runs it.
 
     Writes boundaries/ (grid, streets, areas, places), sample_data/ (the
-    export, its truth tables and README) and sample_data/hotspots.toml, ready
+    weekly exports in exports/, its truth tables and README) and
+    sample_data/hotspots.toml, ready
     for `hotspots weekly -c <out>/sample_data/hotspots.toml`. Existing files
     are never replaced without --force.
 
