@@ -21,11 +21,11 @@ import warnings
 from pathlib import Path
 
 from hotspots.boundaries import read_boundaries
-from hotspots.io import read_reports
 from hotspots.join import assign
 from hotspots.ledger.deadlines import EXAMPLE_LIMITS, CalendarCoverageWarning
 from hotspots.ledger.overdue import overdue_calibration, planted_closing_times
 from hotspots.ledger.recheck import planted_comebacks, recheck_backtest
+from hotspots.synth import read_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,11 +70,7 @@ def main() -> None:
         show_backtest(f"planted city seed {seed}", bt, time.perf_counter() - t0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the sample's broken rows are expected
-        read = read_reports(
-            ROOT / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
+        read = read_sample(ROOT)  # the weekly exports, latest row per case
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
         reports = assign(read.reports, grid=grid)
     for distance in (20.0, 50.0, None):

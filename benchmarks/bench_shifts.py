@@ -238,16 +238,12 @@ def main() -> None:
 
     print("\n== sample district ==")
     from hotspots.boundaries import read_boundaries, segment_streets
-    from hotspots.io import read_reports
     from hotspots.join import assign
+    from hotspots.synth import read_sample
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        read = read_reports(
-            ROOT / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
+        read = read_sample(ROOT)  # the weekly exports, latest row per case
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
         streets = read_boundaries(
             ROOT / "boundaries" / "streets.geojson", kind="streets"

@@ -1,7 +1,8 @@
 """Accuracy of emerging_hotspots and blind_spots against the sample district's truth.
 
-Runs the real pipeline on the committed sample: ``read_reports`` on the GBK
-platform export (GCJ-02), ``read_boundaries`` on the grid, ``assign``, then
+Runs the real pipeline on the committed sample: ``read_sample`` on the weekly
+exports (GBK CSV and Excel, GCJ-02, the latest row of each case),
+``read_boundaries`` on the grid, ``assign``, then
 
 * ``emerging_hotspots`` with the defaults (queen, time lag 1, FDR, alpha and
   trend alpha 0.05): per-pattern precision and recall over the labelled core
@@ -24,8 +25,8 @@ import pandas as pd
 from hotspots.blindspots import blind_spots
 from hotspots.boundaries import read_boundaries, segment_streets
 from hotspots.emerging import emerging_hotspots
-from hotspots.io import read_reports
 from hotspots.join import assign
+from hotspots.synth import read_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,11 +35,7 @@ def load_sample() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The sample reports joined to the grid and segments, the grid, the segments."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the sample's broken rows are expected
-        read = read_reports(
-            ROOT / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
+        read = read_sample(ROOT)
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
         streets = read_boundaries(
             ROOT / "boundaries" / "streets.geojson", kind="streets"

@@ -33,9 +33,8 @@ import pandas as pd
 
 from hotspots.backtest import BacktestResult, backtest
 from hotspots.forecast import METHODS, forecast
-from hotspots.io import read_reports
 from hotspots.join import assign
-from hotspots.synth import make_district
+from hotspots.synth import make_district, read_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE = 0.05
@@ -119,11 +118,7 @@ def main() -> None:
 
     # 1. the sample district as shipped
     grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson")
-    rr = read_reports(
-        ROOT / "sample_data" / "reports_2026W32-W47.csv",
-        coords="gcj02",
-        on_error="quarantine",
-    )
+    rr = read_sample(ROOT)
     rep = assign(rr.reports, grid=grid)
     res, s, took = table(rep, grid, "2026-W38", "2026-W47")
     show(f"sample district ({len(rep)} reports, {len(grid)} cells)", s, took, 10)

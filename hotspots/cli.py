@@ -159,6 +159,10 @@ _CLI_WORDS: Final = (
         r"street_distance_m = \1 m under [analysis]",
     ),
     (
+        re.compile(r"accept_mapping_change=True"),
+        "hotspots ingest --accept-mapping-change",
+    ),
+    (
         re.compile(r"Use e\.g\. mapping=\{'([^']*)': '([^']*)'\}\."),
         r'Write it under [input.mapping] in the config, e.g. "\1" = "\2".',
     ),
@@ -331,6 +335,38 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
         action()
 
 
+def _ledger_url(cfg: Any, ledger: str | None) -> str:
+    return cfg.ledger_url if ledger is None else ledger
+
+
+def _ledger_option(f: F) -> F:
+    f = click.option(
+        "--lock-timeout",
+        "lock_timeout",
+        type=click.FloatRange(min=0),
+        default=10.0,
+        show_default=True,
+        help="Seconds to wait while another process writes the DuckDB ledger.",
+    )(f)
+    return click.option(
+        "--ledger",
+        "ledger",
+        default=None,
+        help="The ledger (a DuckDB file or postgresql:// URL; default the "
+        "config's [ledger] url, ledger.duckdb beside the config).",
+    )(f)
+
+
+def _open_ledger(cfg: Any, ledger: str | None, lock_timeout: float) -> Any:
+    from .ledger import Ledger
+
+    return Ledger.open(_ledger_url(cfg, ledger), lock_timeout_s=lock_timeout)
+
+
+def _echo_table(frame: Any) -> None:
+    click.echo(frame.to_string(index=False))
+
+
 @main.command()
 @_config_option
 @_week_option
@@ -342,6 +378,7 @@ def _run(ctx: click.Context, action: Callable[[], None]) -> None:
     help="Language of the map and the written tables (default: the config's "
     "[map] language).",
 )
+@_ledger_option
 @click.pass_context
 def weekly(
     ctx: click.Context,
@@ -349,13 +386,17 @@ def weekly(
     week: str | None,
     out: Path | None,
     language: str | None,
+    ledger: str | None,
+    lock_timeout: float,
 ) -> None:
     """Run the whole weekly job and write maps/<week>/.
 
-    Reads and validates the exports, converts coordinates, joins reports to
-    grid cells and streets, runs Gi*, emerging hot spots, clusters and the
-    blind-spot ledger, plans patrols if configured, and writes the map
-    (index.html), blind_spots.csv/.xlsx, rejected.csv and the summary.
+    Ingests into the case ledger every configured export not ingested yet
+    (as `hotspots ingest`), then analyses the week from the ledger: the cases
+    as known at the week's end, joined to grid cells and streets (only new
+    cases are joined), Gi*, emerging hot spots, clusters and the blind-spot
+    ledger, patrols if configured; writes the map (index.html),
+    blind_spots.csv/.xlsx, rejected.csv (from the ledger) and the summary.
 
     \b
     Example:
@@ -366,13 +407,224 @@ def weekly(
         from .pipeline import run_weekly
 
         cfg = _config(config, map={"language": language})
-        job = run_weekly(
-            cfg, week=week, output_folder=out, progress=ctx.obj["progress"]
-        )
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            job = run_weekly(
+                cfg,
+                week=week,
+                output_folder=out,
+                progress=ctx.obj["progress"],
+                ledger=store,
+            )
+        for path, r in job.read.ingested:
+            if r.inserted or r.updated:
+                click.echo(
+                    f"入账 ingested {path.name}: {r.inserted} new, {r.updated} "
+                    f"updated, {r.unchanged} unchanged, {r.quarantined} "
+                    f"quarantined (batch {r.batch_id})",
+                    err=True,
+                )
         click.echo(job.summary_text(), err=True, nl=False)
         click.echo(f"Map: {job.outputs['map']}", err=True)
         for path in job.outputs.values():
             _out(path)
+
+    _run(ctx, action)
+
+
+@main.command()
+@_config_option
+@_ledger_option
+@click.option(
+    "--accept-mapping-change",
+    is_flag=True,
+    help="Accept an export whose columns map differently from the last batch.",
+)
+@click.argument(
+    "files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    config: Path,
+    ledger: str | None,
+    lock_timeout: float,
+    accept_mapping_change: bool,
+    files: tuple[Path, ...],
+) -> None:
+    """Ingest exports into the case ledger and print what each one did.
+
+    FILES default to every export the config names ([input] reports, globs
+    expanded); a file ingested before (same content) changes nothing. One
+    table on stdout: file, rows read, inserted, updated, unchanged,
+    quarantined, batch id.
+
+    \b
+    Example:
+      hotspots ingest -c sample_data/hotspots.toml
+      hotspots ingest -c sample_data/hotspots.toml exports/reports_20261130.csv
+    """
+
+    def action() -> None:
+        import pandas as pd
+
+        from .pipeline import ingest_exports
+
+        cfg = _config(config)
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            done = ingest_exports(
+                cfg,
+                store,
+                files or None,
+                accept_mapping_change=accept_mapping_change,
+            )
+        table = pd.DataFrame(
+            [
+                {
+                    "file": path.name,
+                    "rows_read": r.rows_read,
+                    "inserted": r.inserted,
+                    "updated": r.updated,
+                    "unchanged": r.unchanged,
+                    "quarantined": r.quarantined,
+                    "batch_id": r.batch_id,
+                }
+                for path, r in done
+            ],
+            columns=[
+                "file",
+                "rows_read",
+                "inserted",
+                "updated",
+                "unchanged",
+                "quarantined",
+                "batch_id",
+            ],
+        )
+        _echo_table(table)
+
+    _run(ctx, action)
+
+
+@main.group(name="ledger")
+def ledger_group() -> None:
+    """Look into the case ledger: info, a case's history, an export for GIS."""
+
+
+@ledger_group.command(name="info")
+@_config_option
+@_ledger_option
+@click.pass_context
+def ledger_info(
+    ctx: click.Context, config: Path, ledger: str | None, lock_timeout: float
+) -> None:
+    """Print the ledger's backend, schema version, cases, batches and size.
+
+    \b
+    Example:
+      hotspots ledger info -c sample_data/hotspots.toml
+    """
+
+    def action() -> None:
+        from .ledger.backends import redact
+
+        cfg = _config(config)
+        url = _ledger_url(cfg, ledger)
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            batches = store.batches()
+            lines = [
+                ("ledger", redact(url)),
+                ("backend", store.backend),
+                ("schema_version", str(store.schema_version)),
+                ("cases", str(int(batches["inserted"].sum()))),
+                ("batches", str(len(batches))),
+                ("rows_read", str(int(batches["rows_read"].sum()))),
+                ("quarantined", str(int(batches["quarantined"].sum()))),
+                ("size_mb", f"{store.size_bytes() / 1e6:.1f}"),
+            ]
+            if len(batches):
+                last = batches["exported_at"].max()
+                lines.append(("last_export", f"{last:%Y-%m-%d %H:%M %Z}"))
+        width = max(len(k) for k, _ in lines)
+        for key, value in lines:
+            click.echo(f"{key:<{width}}  {value}")
+
+    _run(ctx, action)
+
+
+@ledger_group.command(name="history")
+@_config_option
+@_ledger_option
+@click.argument("report_id")
+@click.pass_context
+def ledger_history(
+    ctx: click.Context,
+    config: Path,
+    ledger: str | None,
+    lock_timeout: float,
+    report_id: str,
+) -> None:
+    """Print every snapshot of one case, oldest export first.
+
+    \b
+    Example:
+      hotspots ledger history -c sample_data/hotspots.toml 3702022026110100001
+    """
+
+    def action() -> None:
+        from .errors import InputError
+
+        cfg = _config(config)
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            frame = store.history([report_id])
+        if frame.empty:
+            msg = (
+                f"the ledger has no case {report_id!r}: check the id (the "
+                "案件编号 of the export) or ingest its export first "
+                "(hotspots ingest)."
+            )
+            raise InputError(msg)
+        shown = [
+            "batch_id",
+            "exported_at",
+            "source_file",
+            "row_number",
+            "status",
+            "closed_at",
+            "reopen_count",
+        ]
+        out = frame[shown].copy()
+        out["source_file"] = [Path(str(f)).name for f in out["source_file"]]
+        _echo_table(out)
+
+    _run(ctx, action)
+
+
+@ledger_group.command(name="export")
+@_config_option
+@_ledger_option
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def ledger_export(
+    ctx: click.Context,
+    config: Path,
+    ledger: str | None,
+    lock_timeout: float,
+    path: Path,
+) -> None:
+    """Write the current state of every case to a GeoPackage or GeoParquet file.
+
+    The suffix chooses: .gpkg (layer reports, for QGIS) or .parquet.
+
+    \b
+    Example:
+      hotspots ledger export -c sample_data/hotspots.toml cases.gpkg
+    """
+
+    def action() -> None:
+
+        cfg = _config(config)
+        with _open_ledger(cfg, ledger, lock_timeout) as store:
+            _out(store.export(path))
 
     _run(ctx, action)
 
@@ -453,10 +705,10 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
 
     def action() -> None:
         from .outputs import write_csv
+        from .pipeline import mask_rejected, read_exports
 
-        reports = (export,) if export is not None else None
-        job = _job(ctx, config, None, input={"reports": reports})
-        read = job.read
+        cfg = _config(config)
+        read = read_exports(cfg, (export,) if export is not None else None)
         q = read.quarantined
         click.echo(
             f"读取 rows read {read.rows_read}, 接收 accepted {len(read.reports)}, "
@@ -466,7 +718,7 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
         if lines:
             click.echo("隔离原因 reasons (count, first rows):")
             click.echo("\n".join(lines))
-        path = write_csv(out, _masked(job.rejected())).resolve()
+        path = write_csv(out, _masked(mask_rejected(cfg, q))).resolve()
         click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)
@@ -1059,7 +1311,8 @@ def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None
     """Generate the synthetic sample district and a config that runs it.
 
     Writes boundaries/ (grid, streets, areas, places), sample_data/ (the
-    export, its truth tables and README) and sample_data/hotspots.toml, ready
+    weekly exports in exports/, its truth tables and README) and
+    sample_data/hotspots.toml, ready
     for `hotspots weekly -c <out>/sample_data/hotspots.toml`. Existing files
     are never replaced without --force.
 

@@ -3,8 +3,13 @@
 The file is validated when it is loaded: every problem (missing or mistyped
 values, unknown keys, with a "did you mean") is collected and reported in one
 :class:`~hotspots.errors.InputError`. Paths in the file are relative to the
-file's own folder. Every key is documented in ``sample_data/hotspots.toml`` and
-in the README.
+file's own folder. ``[input] reports`` may hold glob patterns
+(``exports/*.csv``), expanded and sorted at load; a pattern matching no file
+is an error. ``[ledger] url`` names the case ledger (default
+``ledger.duckdb`` beside the config; or ``postgresql://user@host:port/db``,
+whose password comes only from ``PGPASSWORD`` or ``~/.pgpass``: a password
+in the file is refused). Every key is documented in
+``sample_data/hotspots.toml`` and in the README.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import codecs
 import dataclasses
 import datetime
 import difflib
+import glob
 import os
 import tomllib
 import zoneinfo
@@ -20,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from .blindspots import BlindSpotWeights
 from .errors import InputError, collect_problems
@@ -72,6 +79,10 @@ MAX_HISTORY_WEEKS: Final = 520
 #: Most weeks a backtest forecasts one at a time (two years; each week runs
 #: every forecast method once).
 MAX_BACKTEST_WEEKS: Final = 104
+#: The ledger when the config has no ``[ledger] url``: this file beside the config.
+DEFAULT_LEDGER: Final = "ledger.duckdb"
+#: Characters that make an ``[input] reports`` entry a glob pattern.
+_GLOB_CHARS: Final = frozenset("*?[")
 #: The columns of each boundary layer a config may name, as
 #: ``layer -> {TOML key part: canonical column}``: ``[boundaries]
 #: grid_id_column = "网格编码"`` renames the grid's ``网格编码`` to ``grid_id``.
@@ -219,6 +230,9 @@ class Config:
     map: MapConfig
     patrol: PatrolConfig
     output_folder: Path
+    #: The case ledger: an absolute DuckDB file path or a PostgreSQL URL
+    #: (``[ledger] url``; default ``ledger.duckdb`` beside the config).
+    ledger_url: str = ""
 
     @property
     def freq(self) -> str:
@@ -372,6 +386,39 @@ def _path_or_paths(v: Any) -> str | None:
     return _string_list(v) if isinstance(v, list) and v else "a path or a list of paths"
 
 
+def _ledger_url(v: Any) -> str | None:
+    expected = (
+        'a DuckDB file path (e.g. "ledger.duckdb", relative to the config) or '
+        '"postgresql://user@host:port/dbname"'
+    )
+    if not isinstance(v, str) or not v.strip():
+        return expected
+    if "://" in v and not _is_postgres(v):
+        return expected
+    return None
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def _password_problem(url: str) -> str | None:
+    """Say why a password in ``[ledger] url`` is refused (None if there is none)."""
+    if not _is_postgres(url):
+        return None
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    if password is None and "password=" not in url.lower():
+        return None
+    return (
+        "ledger.url must not hold a password (the config is shared and "
+        "committed): remove it from the URL and set PGPASSWORD in the "
+        "environment or add a line to ~/.pgpass."
+    )
+
+
 def _layers(v: Any) -> str | None:
     if _string_list(v) is None and all(s in LAYERS for s in v):
         return None
@@ -450,6 +497,7 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "time_limit_s": _positive,
     },
     "output": {"folder": _string},
+    "ledger": {"url": _ledger_url},
 }
 _BLIND_SPOT_KEYS: Final = tuple(BlindSpotWeights.__dataclass_fields__)
 _CATEGORY_KEYS: Final = ("name_zh", "code", "name_en", "weight", "group")
@@ -496,6 +544,14 @@ def _validate(raw: dict[str, Any]) -> list[str]:
                     f"analysis.blind_spot_weights.{key} must be a number >= 0, "
                     f"got {v!r}."
                 )
+    ledger = raw.get("ledger")
+    url = ledger.get("url") if isinstance(ledger, dict) else None
+    if isinstance(url, str):
+        refused = _password_problem(url)
+        if refused is not None:
+            # the password itself is never echoed back
+            problems = [p for p in problems if not p.startswith("ledger.url")]
+            problems.append(refused)
     for section, key in _REQUIRED:
         table = raw.get(section, {})
         if isinstance(table, dict) and key not in table:
@@ -536,6 +592,41 @@ def _validate_categories(value: Any) -> list[str]:
 def _resolve(base: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (base / p).resolve()
+
+
+def _is_glob(value: str) -> bool:
+    return any(ch in _GLOB_CHARS for ch in value)
+
+
+def _report_paths(root: Path, entries: tuple[str, ...]) -> tuple[Path, ...]:
+    """Resolve ``[input] reports``: paths as given, globs expanded and sorted."""
+    paths: list[Path] = []
+    problems: list[str] = []
+    for entry in entries:
+        if not _is_glob(entry):
+            paths.append(_resolve(root, entry))
+            continue
+        pattern = Path(entry).expanduser()
+        full = pattern if pattern.is_absolute() else root / pattern
+        found = sorted(
+            Path(p).resolve() for p in glob.glob(str(full)) if Path(p).is_file()
+        )
+        if not found:
+            problems.append(
+                f"input.reports: the pattern {entry!r} matches no file in "
+                f"{str(full.parent)!r}; put the platform's exports there or "
+                'correct the pattern (e.g. "exports/*.csv").'
+            )
+        paths.extend(p for p in found if p not in paths)
+    collect_problems(problems, "configuration")
+    return tuple(paths)
+
+
+def _ledger_location(root: Path, raw: Mapping[str, Any]) -> str:
+    url = str(raw.get("ledger", {}).get("url", DEFAULT_LEDGER))
+    if "://" in url:
+        return url
+    return str(_resolve(root, url))
 
 
 def _boundary_columns(bnd: Mapping[str, Any]) -> dict[str, dict[str, str]]:
@@ -597,7 +688,7 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
         timezone=city.get("timezone", "Asia/Shanghai"),
         week_start=city.get("week_start", "monday"),
         input=InputConfig(
-            reports=tuple(_resolve(root, r) for r in report_paths),
+            reports=_report_paths(root, report_paths),
             preset=inp.get("preset", "auto"),
             coords=inp.get("coords", "wgs84"),
             encoding=inp.get("encoding"),
@@ -617,6 +708,7 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
         map=MapConfig(**mp),
         patrol=PatrolConfig(**pt),
         output_folder=_resolve(root, data.get("output", {}).get("folder", "maps")),
+        ledger_url=_ledger_location(root, data),
     )
 
 

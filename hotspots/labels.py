@@ -707,9 +707,13 @@ SUMMARY_TEXT: Final[dict[str, dict[str, str]]] = {
         "zh": "本周：0 条上报（本周无上报）",
         "en": "This week: 0 reports (nothing was reported this week)",
     },
+    "ledger": {
+        "zh": "台账：案件 {cases}，重复导出行 {re_exported}",
+        "en": "Ledger: cases {cases}, re-exported rows {re_exported}",
+    },
     "history": {
-        "zh": "全部历史：未落入网格 {outside}；{streets}",
-        "en": "All history: outside every cell {outside}; {streets}",
+        "zh": "分析窗口（自 {start}）：未落入网格 {outside}；{streets}",
+        "en": "Analysis window (from {start}): outside every cell {outside}; {streets}",
     },
     "streets": {
         "zh": "{distance} 米内无街道 {n}",

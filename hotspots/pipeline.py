@@ -1,6 +1,16 @@
-"""The weekly job: read, validate, convert, assign, analyse, rank, plan, map.
+"""The weekly job: ingest, assign, analyse, rank, plan, map.
 
-:func:`run_weekly` is what ``hotspots weekly`` runs. It returns a
+:func:`run_weekly` is what ``hotspots weekly`` runs. It first ingests into the
+case ledger (:class:`hotspots.Ledger`, ``[ledger] url``) every configured
+export not ingested yet (recognised by content hash), then analyses from the
+ledger: the cases filed in the analysis window (the history weeks, the
+blind-spot periods and the backtest weeks up to the week) in their state as
+known at the end of the week (``as_of``), joined to the boundaries through
+the ledger's assignment cache, so that a ledger only assigns new cases. A
+case first exported after the week (e.g. in an export without a date in its
+name, counted as exported when ingested) is taken in its current state; the
+steps ignore a closure after the week. The rejected rows and the counts of
+rows read, accepted and quarantined come from the ledger's batches. It returns a
 :class:`Weekly` object whose attributes are the frames of every step,
 computed on first use and kept, so a notebook or a script can run the job and
 inspect each step (``job.cube``, ``job.gi``, ``job.emerging`` ...), and the
@@ -41,7 +51,10 @@ from . import labels as _labels
 from . import schema
 from .config import WEEKDAYS, BoundariesConfig, Config, load_config
 from .errors import CRSError, HotspotsError, InputError, collect_problems
+from .join import UnassignedWarning
+from .ledger import IngestResult, Ledger
 from .outputs import (
+    atomic_write,
     temp_dir,
     umask,
     write_csv,
@@ -50,9 +63,21 @@ from .outputs import (
     write_xlsx,
 )
 
-__all__ = ["OutputError", "Weekly", "WeeklyNotice", "default_week", "run_weekly"]
+__all__ = [
+    "OutputError",
+    "Weekly",
+    "WeeklyNotice",
+    "default_week",
+    "ingest_exports",
+    "mask_rejected",
+    "read_exports",
+    "run_weekly",
+]
 
 Progress = Callable[[str], None]
+
+#: Longest street segment in metres (``segment_streets``'s ``max_length_m``).
+SEGMENT_LENGTH_M: Final = 200.0
 
 #: Rows of the ledger in the XLSX file (the top of the ranking; the CSV has all).
 #: Writing a spreadsheet costs ~10 µs a cell, and a patrol office reads the top
@@ -341,11 +366,262 @@ def _serialised(progress: Progress) -> Progress:
 
 @dataclass(frozen=True)
 class ReadSummary:
-    """What reading every export of the config gave."""
+    """What the ledger holds for the week, after ingesting the config's exports.
+
+    Attributes
+    ----------
+    reports
+        The cases of the analysis window, one row per case, in their state as
+        known at the end of the week, joined to the boundaries.
+    quarantined
+        Every row the ledger quarantined (``source_file`` is the file name).
+    rows_read
+        Rows read over every batch of the ledger (``accepted + quarantined``).
+    accepted
+        Accepted rows over every batch (a case exported twice counts twice).
+    cases
+        Distinct cases in the ledger.
+    re_exported
+        Accepted rows that repeat a case already in the ledger
+        (``accepted - cases``): overlapping exports and later status changes.
+    ingested
+        ``(file, IngestResult)`` of each configured export, this run.
+    """
 
     reports: gpd.GeoDataFrame
     quarantined: pd.DataFrame
     rows_read: int
+    accepted: int = 0
+    cases: int = 0
+    re_exported: int = 0
+    ingested: tuple[tuple[Path, IngestResult], ...] = ()
+
+
+@dataclass(frozen=True)
+class _LedgerState:
+    ingested: tuple[tuple[Path, IngestResult], ...]
+    batches: pd.DataFrame
+    quarantined: pd.DataFrame
+
+
+def ingest_exports(
+    config: Config,
+    ledger: Ledger,
+    paths: tuple[Path, ...] | None = None,
+    *,
+    accept_mapping_change: bool = False,
+) -> tuple[tuple[Path, IngestResult], ...]:
+    """Ingest exports into ``ledger`` with the config's read settings.
+
+    Parameters
+    ----------
+    config
+        The city's config (``[input]`` and ``[city] timezone`` say how to read).
+    ledger
+        An open ledger.
+    paths
+        The files (default: every configured export); a file already ingested
+        (same content, same settings) is recognised and changes nothing.
+    accept_mapping_change
+        Accept an export whose columns map differently from the last batch.
+
+    Returns
+    -------
+    tuple
+        ``(file, IngestResult)`` per file, in order.
+
+    Raises
+    ------
+    InputError
+        An unreadable export, a changed column mapping or cases at other
+        coordinates (the message names the config keys); the batch is not
+        ingested, earlier ones stay.
+    """
+    categories = [c.__dict__ for c in config.categories if c.code] or None
+    options: dict[str, Any] = {
+        "mapping": config.input.mapping or None,
+        "preset": config.input.preset,
+        "coords": config.input.coords,
+        "tz": config.timezone,
+        "categories": categories,
+        "encoding": config.input.encoding,
+        "header_row": config.input.header_row,
+        "time_window": config.input.time_window,
+    }
+    done = []
+    for path in config.input.reports if paths is None else paths:
+        try:
+            result = ledger.ingest(
+                path, accept_mapping_change=accept_mapping_change, **options
+            )
+        except InputError as err:
+            raise _config_words(err, _INPUT_KEYS) from err
+        done.append((Path(path), result))
+    return tuple(done)
+
+
+def _warn_unassigned(
+    frame: gpd.GeoDataFrame, distance_m: float, areas: gpd.GeoDataFrame | None
+) -> None:
+    """Warn as :func:`hotspots.join.assign` does about cases left with NA ids."""
+    levels = (
+        set()
+        if areas is None or "level" not in areas.columns
+        else set(areas["level"].astype(str))
+    )
+    columns = (
+        schema.GRID_ID,
+        schema.SEGMENT_ID,
+        *(
+            f"{level}_id"
+            for level in ("district", "subdistrict", "community")
+            if level in levels
+        ),
+    )
+    counts = {c: int(frame[c].isna().sum()) for c in columns if c in frame.columns}
+    if not any(counts.values()):
+        return
+    n = len(frame)
+    parts = [f"{v} of {n} reports have no {k}" for k, v in counts.items() if v]
+    warnings.warn(
+        UnassignedWarning(
+            "; ".join(parts) + ". They are kept with NA ids (reports outside "
+            "every cell or area, or farther than max_street_distance_m="
+            f"{distance_m} m from every street).",
+            counts,
+        ),
+        stacklevel=3,
+    )
+
+
+def read_exports(config: Config, paths: tuple[Path, ...] | None = None) -> ReadSummary:
+    """Read and validate exports with the config's settings, without a ledger.
+
+    What ``hotspots check`` runs: every row is read by
+    :func:`~hotspots.io.read_reports`, bad rows quarantined, nothing stored.
+
+    Parameters
+    ----------
+    config
+        The city's config.
+    paths
+        The files (default: every configured export).
+
+    Returns
+    -------
+    ReadSummary
+        The accepted rows of every file (concatenated), the quarantined rows
+        (with ``source_file``) and the rows read.
+
+    Raises
+    ------
+    InputError
+        An export that cannot be read (the message names the config keys).
+    """
+    from .io import read_reports
+
+    accepted, rejected, rows = [], [], 0
+    categories = [c.__dict__ for c in config.categories if c.code] or None
+    for path in config.input.reports if paths is None else paths:
+        try:
+            res = read_reports(
+                path,
+                mapping=config.input.mapping or None,
+                preset=config.input.preset,  # type: ignore[arg-type]
+                coords=config.input.coords,
+                tz=config.timezone,
+                on_error="quarantine",
+                categories=categories,
+                encoding=config.input.encoding,
+                header_row=config.input.header_row,
+                time_window=config.input.time_window,
+            )
+        except InputError as err:
+            raise _config_words(err, _INPUT_KEYS) from err
+        accepted.append(res.reports)
+        q = res.quarantined.copy()
+        q.insert(0, "source_file", Path(path).name)
+        rejected.append(q)
+        rows += res.rows_read
+    reports = gpd.GeoDataFrame(pd.concat(accepted, ignore_index=True), crs=schema.WGS84)
+    quarantined = pd.concat(rejected, ignore_index=True)
+    return ReadSummary(
+        reports, quarantined, rows, accepted=len(reports), cases=len(reports)
+    )
+
+
+def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
+    """Return quarantined rows as written, personal data masked.
+
+    Quarantined rows keep the export's own headers, so the private columns
+    are found by the canonical names, by the headers the reader maps to
+    them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
+    config's ``[input.mapping]``), by usual headers of personal data
+    (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
+    the config's ``[privacy] private_columns``; those are blanked, and
+    every other text cell is scrubbed of phone and ID numbers, names after
+    a label and e-mail addresses.
+
+    Parameters
+    ----------
+    config
+        The city's config.
+    quarantined
+        Rows quarantined by the reader or the ledger.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, masked.
+    """
+    from .io import PLATFORM_COLUMNS
+    from .privacy import mask_frame
+
+    private = set(schema.PRIVATE_COLUMNS)
+    aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
+    private |= {h for headers in aliases.values() for h in headers}
+    private |= {src for src, dst in config.input.mapping.items() if dst in private}
+    private |= set(config.private_columns)
+    return mask_frame(quarantined, private=sorted(private))
+
+
+def _known(values: pd.Series, among: pd.Series) -> Any:
+    """``values.isin(among)`` for text ids, through Arrow (pandas' is slow)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.is_in(
+        pa.array(values, pa.string(), from_pandas=True),
+        value_set=pa.array(among, pa.string(), from_pandas=True),
+    )
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _frame_hash(frame: gpd.GeoDataFrame, settings: str) -> str:
+    """SHA-256 of a layer's CRS, attributes, geometries and the given settings."""
+    import hashlib
+
+    import numpy as np
+    import shapely
+
+    digest = hashlib.sha256(settings.encode())
+    digest.update(str(frame.crs).encode())
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    digest.update(json.dumps([str(c) for c in attrs.columns]).encode())
+    if len(attrs.columns):
+        hashed = pd.util.hash_pandas_object(attrs.astype("str"), index=False)
+        digest.update(np.asarray(hashed).tobytes())
+    for wkb in shapely.to_wkb(frame.geometry.values):
+        digest.update(b"" if wkb is None else wkb)
+    return digest.hexdigest()
+
+
+def _rejected_rows(quarantined: pd.DataFrame) -> pd.DataFrame:
+    """Return the ledger's quarantined rows as the weekly job writes them."""
+    out = quarantined.drop(columns=["batch_id"])
+    out["source_file"] = [Path(str(f)).name for f in out["source_file"]]
+    return out.reset_index(drop=True)
 
 
 class Weekly:
@@ -369,6 +645,10 @@ class Weekly:
     progress
         Called with the name of each step as it starts (the CLI draws a
         progress bar with it).
+    ledger
+        The case ledger: an open :class:`~hotspots.Ledger` (left open), or a
+        DuckDB path or PostgreSQL URL; default the config's ``[ledger] url``
+        (``ledger.duckdb`` beside the config).
 
     Notes
     -----
@@ -387,8 +667,16 @@ class Weekly:
         *,
         week: str | None = None,
         progress: Progress | None = None,
+        ledger: Ledger | str | os.PathLike[str] | None = None,
     ) -> None:
         self.config = config if isinstance(config, Config) else load_config(config)
+        if ledger is not None and not isinstance(ledger, Ledger | str | os.PathLike):
+            msg = (
+                "ledger must be a Ledger, a DuckDB path or a postgresql:// URL, "
+                f"got {type(ledger).__name__}."
+            )
+            raise TypeError(msg)
+        self._ledger_given = ledger
         #: Output name -> path, filled by :meth:`write`.
         self.outputs: dict[str, Path] = {}
         #: The notices the job gave (also warned as :class:`WeeklyNotice`).
@@ -398,8 +686,30 @@ class Weekly:
         self.progress = _serialised(progress or _quiet)
         self._week_given = week
         self._validations: dict[str, Any] = {}
+        self._after_week = 0
         if week is not None:
             _ = self._bounds  # a wrong week fails here, before any work
+
+    @contextmanager
+    def _ledger(self) -> Iterator[Ledger]:
+        """Open the ledger for one step and close it after (unless given open)."""
+        given = self._ledger_given
+        if isinstance(given, Ledger):
+            yield given
+            return
+        url = self.config.ledger_url if given is None else os.fspath(given)
+        if not url:
+            url = str(Path.cwd() / "ledger.duckdb")
+        with Ledger.open(url) as ledger:
+            yield ledger
+
+    @functools.cached_property
+    def _state(self) -> _LedgerState:
+        """Ingest the configured exports; the ledger's batches and quarantine."""
+        self.progress("ingest")
+        with self._ledger() as ledger:
+            ingested = ingest_exports(self.config, ledger)
+            return _LedgerState(ingested, ledger.batches(), ledger.quarantined())
 
     def _notice(self, text: str) -> None:
         self.notices.append(text)
@@ -411,7 +721,9 @@ class Weekly:
         cfg = self.config
         week = self._week_given
         if week is None:
-            reports = self.read.reports
+            _ = self._state
+            with self._ledger() as ledger:
+                reports = ledger.reports()
             week = default_week(cfg.timezone, freq=cfg.freq, reports=reports)
             times = _report_times(reports)
             if times.empty:
@@ -454,41 +766,40 @@ class Weekly:
     # -- inputs ---------------------------------------------------------------
     @functools.cached_property
     def read(self) -> ReadSummary:
-        """Every export read and validated; bad rows quarantined, none lost."""
-        from .io import read_reports
+        """The configured exports ingested; the ledger's counts and the window.
 
-        cfg = self.config
-        self.progress("read")
-        accepted, rejected, rows = [], [], 0
-        # local issue types (with a code) extend the national code table; the
-        # other entries only give weights, applied below and by the ranking
-        categories = [c.__dict__ for c in cfg.categories if c.code] or None
-        for path in cfg.input.reports:
-            try:
-                res = read_reports(
-                    path,
-                    mapping=cfg.input.mapping or None,
-                    preset=cfg.input.preset,  # type: ignore[arg-type]
-                    coords=cfg.input.coords,
-                    tz=cfg.timezone,
-                    on_error="quarantine",
-                    categories=categories,
-                    encoding=cfg.input.encoding,
-                    header_row=cfg.input.header_row,
-                    time_window=cfg.input.time_window,
-                )
-            except InputError as err:
-                raise _config_words(err, _INPUT_KEYS) from err
-            accepted.append(res.reports)
-            q = res.quarantined.copy()
-            q.insert(0, "source_file", path.name)
-            rejected.append(q)
-            rows += res.rows_read
-        reports = gpd.GeoDataFrame(
-            pd.concat(accepted, ignore_index=True), crs=schema.WGS84
+        Bad rows are quarantined in the ledger, none lost; ``reports`` is
+        :attr:`assigned`.
+        """
+        state = self._state
+        batches = state.batches
+        rows = int(batches["rows_read"].sum())
+        bad = int(batches["quarantined"].sum())
+        cases = int(batches["inserted"].sum())
+        return ReadSummary(
+            self.assigned,
+            _rejected_rows(state.quarantined),
+            rows,
+            accepted=rows - bad,
+            cases=cases,
+            re_exported=rows - bad - cases,
+            ingested=state.ingested,
         )
-        quarantined = pd.concat(rejected, ignore_index=True)
-        return ReadSummary(reports, quarantined, rows)
+
+    @functools.cached_property
+    def window_start(self) -> pd.Timestamp:
+        """First instant of the analysis window (cases filed before it are not read).
+
+        The window covers ``history_weeks`` (the cube), ``periods`` + 1 (the
+        blind spots) and ``backtest_weeks`` more weeks (the backtest's first
+        forecast has the same history as the week's), ending with the week.
+        """
+        from .cube import period_start
+
+        cfg, an = self.config, self.config.analysis
+        back = max(an.history_weeks, an.periods + 1) + an.backtest_weeks - 1
+        first = _shift(self.week, -back, freq=cfg.freq, tz=cfg.timezone)
+        return period_start(first, freq=cfg.freq, tz=cfg.timezone)[0]
 
     @functools.cached_property
     def grid(self) -> gpd.GeoDataFrame:
@@ -508,10 +819,43 @@ class Weekly:
         return self._segment(self._boundary("streets"))
 
     def _segment(self, streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Cut the streets into segments, or read them from the segment cache.
+
+        The cache is a GeoParquet file beside the DuckDB ledger (beside the
+        config for a PostgreSQL ledger), named by a content hash of the
+        validated streets layer and the segment settings: changed streets
+        are a new file; a damaged file is recomputed.
+        """
         from .boundaries import segment_streets
 
         self.progress("segments")
-        return segment_streets(streets)
+        cached = self._segments_file(streets)
+        if cached is not None and cached.is_file():
+            try:
+                # the streets' own CRS object (GeoParquet gives it back as
+                # PROJJSON, which names it differently)
+                return gpd.read_parquet(cached).set_crs(
+                    streets.crs, allow_override=True
+                )
+            except Exception:  # any unreadable cache file is recomputed
+                pass
+        segments = segment_streets(streets, max_length_m=SEGMENT_LENGTH_M)
+        if cached is not None:
+            with contextlib.suppress(OSError, ValueError):
+                atomic_write(cached, lambda tmp: segments.to_parquet(tmp))
+        return segments
+
+    def _segments_file(self, streets: gpd.GeoDataFrame) -> Path | None:
+        given = self._ledger_given
+        url = self.config.ledger_url if given is None else given
+        if isinstance(url, Ledger) or "://" in os.fspath(url) or not os.fspath(url):
+            folder = self.config.path.parent if self.config.path else None
+        else:
+            folder = Path(os.fspath(url)).parent
+        if folder is None or not folder.is_dir():
+            return None
+        key = _frame_hash(streets, f"segment_streets max_length_m={SEGMENT_LENGTH_M}")
+        return folder / f".hotspots-segments-{key[:24]}.parquet"
 
     @functools.cached_property
     def segments(self) -> gpd.GeoDataFrame | None:
@@ -549,11 +893,8 @@ class Weekly:
 
     def _inputs(
         self,
-    ) -> tuple[
-        gpd.GeoDataFrame,
-        tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None],
-    ]:
-        """Return the accepted reports and the boundaries, loaded side by side.
+    ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+        """Ingest the exports and load the boundaries, side by side.
 
         The grid (with the areas) and the streets are validated (and the
         streets segmented) in two more threads while the exports are read:
@@ -570,7 +911,7 @@ class Weekly:
         in another. Any other warning raised in the threads is recorded and
         re-emitted here.
         """
-        loaded = "read" in self.__dict__ or all(
+        loaded = "_state" in self.__dict__ or all(
             k in self.__dict__ for k in ("grid", "_street_segments", "areas")
         )
         if not loaded:
@@ -595,14 +936,15 @@ class Weekly:
             ):
                 grid_done = pool.submit(cells)
                 segmented = pool.submit(streets)
-                _ = self.read
+                _ = self._state
                 grid_done.result()
                 segments = segmented.result()
             _ = self.grid, self.areas  # raise or warn in this thread
             if cfg.streets is not None:
                 _ = self._boundary("streets")
                 self.__dict__["_street_segments"] = segments
-        return self.read.reports, (self.grid, self.segments, self.areas)
+        _ = self._state
+        return self.grid, self.segments, self.areas
 
     def _validated(self, kind: str) -> Any:
         """Validate one boundary layer once (a ``ValidationReport``; never warns).
@@ -678,17 +1020,37 @@ class Weekly:
         (counted in :attr:`summary` and in a warning), never dropped. Without
         streets there is no ``segment_id`` column.
         """
-        from .join import assign
-
-        reports, (grid, segments, areas) = self._inputs()
+        grid, segments, areas = self._inputs()
+        batches = self._state.batches
+        start, end = self.window_start, self.week_end
         self.progress("assign")
-        return assign(
-            reports,
-            grid=grid,
-            streets=segments,
-            areas=areas,
-            max_street_distance_m=self.config.analysis.street_distance_m,
-        )
+        options: dict[str, Any] = {
+            "grid": grid,
+            "streets": segments,
+            "areas": areas,
+            "max_street_distance_m": self.config.analysis.street_distance_m,
+            "start": start,
+            "end": end,
+        }
+        with self._ledger() as ledger, warnings.catch_warnings():
+            # cached cases do not warn: the whole window is counted below
+            warnings.simplefilter("ignore", UnassignedWarning)
+            self._after_week = len(ledger.reports(start=end))
+            later = len(batches) and batches["exported_at"].max() > end
+            if not later:  # every export is known by the week's end
+                out = ledger.assigned(**options)
+            else:
+                known = ledger.assigned(**options, as_of=end)
+                now = ledger.assigned(**options)
+                # cases first exported after the week: their current state
+                late = now[~_known(now[schema.REPORT_ID], known[schema.REPORT_ID])]
+                both = pd.concat([known, late], ignore_index=True)
+                order = both[schema.REPORT_ID].argsort(kind="stable")
+                out = gpd.GeoDataFrame(
+                    both.iloc[order].reset_index(drop=True), crs=schema.WGS84
+                )
+        _warn_unassigned(out, self.config.analysis.street_distance_m, areas)
+        return out
 
     @functools.cached_property
     def history(self) -> gpd.GeoDataFrame:
@@ -964,6 +1326,7 @@ class Weekly:
         """Counts, top patterns, top blind spots and the settings used."""
         cfg, an = self.config, self.config.analysis
         read, a = self.read, self.assigned
+        after = self._after_week
         reasons = (
             read.quarantined[schema.REASON].str.split("; ").explode().value_counts()
             if len(read.quarantined)
@@ -987,16 +1350,20 @@ class Weekly:
             "week": self.week,
             "week_start": self.week_start.date().isoformat(),
             "history": f"{self.first_week}..{self.week}",
+            "window_start": self.window_start.date().isoformat(),
             "counts": {
                 "rows_read": read.rows_read,
-                "accepted": len(read.reports),
+                "accepted": read.accepted,
                 "quarantined": len(read.quarantined),
+                "cases": read.cases,
+                "re_exported": read.re_exported,
                 "reports_in_week": len(week),
                 "unassigned_grid_in_week": int(week[schema.GRID_ID].isna().sum()),
                 "unassigned_street_in_week": no_street(week),
                 "clusters_in_week": len(self.clusters.clusters),
+                "reports_before_window": read.cases - len(self.history) - after,
                 "reports_before_week": before,
-                "reports_after_week": len(a) - len(self.history),
+                "reports_after_week": after,
                 "unassigned_grid": int(a[schema.GRID_ID].isna().sum()),
                 "unassigned_street": no_street(a),
             },
@@ -1012,8 +1379,13 @@ class Weekly:
                     "rows_read",
                     "accepted",
                     "quarantined",
-                    "reports_before_week",
+                    "cases",
+                    "re_exported",
+                    "reports_before_window",
                     "reports_after_week",
+                ],
+                "window": [
+                    "reports_before_week",
                     "unassigned_grid",
                     "unassigned_street",
                 ],
@@ -1108,9 +1480,12 @@ class Weekly:
                 accepted=c["accepted"],
                 quarantined=c["quarantined"],
             ),
+            words["ledger"].format(cases=c["cases"], re_exported=c["re_exported"]),
             week_line,
             words["history"].format(
-                outside=c["unassigned_grid"], streets=streets(c["unassigned_street"])
+                start=s["window_start"],
+                outside=c["unassigned_grid"],
+                streets=streets(c["unassigned_street"]),
             ),
         ]
         if s["patterns"]:
@@ -1269,7 +1644,7 @@ class Weekly:
         return out
 
     def rejected(self, *, language: _labels.Language | None = None) -> pd.DataFrame:
-        """Return the quarantined rows as written, personal data masked.
+        """Return the ledger's quarantined rows as written, personal data masked.
 
         Quarantined rows keep the export's own headers, so the private columns
         are found by the canonical names, by the headers the reader maps to
@@ -1292,17 +1667,8 @@ class Weekly:
             (:func:`hotspots.labels.quarantine_reason`), their values kept as
             read.
         """
-        from .io import PLATFORM_COLUMNS
-        from .privacy import mask_frame
-
-        cfg = self.config
-        lang = language if language is not None else cfg.map.language
-        private = set(schema.PRIVATE_COLUMNS)
-        aliases = {c: PLATFORM_COLUMNS.get(c, ()) for c in schema.PRIVATE_COLUMNS}
-        private |= {h for headers in aliases.values() for h in headers}
-        private |= {src for src, dst in cfg.input.mapping.items() if dst in private}
-        private |= set(cfg.private_columns)
-        masked = mask_frame(self.read.quarantined, private=sorted(private))
+        lang = language if language is not None else self.config.map.language
+        masked = mask_rejected(self.config, self.read.quarantined)
         return _rejected_in_language(masked, lang)
 
     def _repr_html_(self) -> str:
@@ -1535,8 +1901,9 @@ def run_weekly(
     write: bool = True,
     output_folder: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    ledger: Ledger | str | os.PathLike[str] | None = None,
 ) -> Weekly:
-    """Run the weekly job: read, assign, analyse, rank, plan, map and write.
+    """Run the weekly job: ingest, assign, analyse, rank, plan, map and write.
 
     Parameters
     ----------
@@ -1551,6 +1918,11 @@ def run_weekly(
         Overrides the config's output folder.
     progress
         Called with each step's name as it starts.
+    ledger
+        The case ledger (an open :class:`~hotspots.Ledger`, a DuckDB path or
+        a PostgreSQL URL); default the config's ``[ledger] url``. The job
+        ingests every configured export not ingested yet, then analyses from
+        the ledger.
 
     Returns
     -------
@@ -1565,7 +1937,7 @@ def run_weekly(
         When the config or the data cannot be used (the message says how to
         fix it).
     """
-    job = Weekly(config, week=week, progress=progress)
+    job = Weekly(config, week=week, progress=progress, ledger=ledger)
     steps = ("gi", "emerging", "clusters", "blind_spots", "plan", "backtest", "map")
     for step in (*steps, "summary"):
         getattr(job, step)

@@ -57,7 +57,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
@@ -70,15 +70,21 @@ from . import schema as s
 from .crs import wgs84_to_gcj02
 from .errors import InputError, collect_problems
 
+if TYPE_CHECKING:
+    from .io import ReadResult
+
 __all__ = [
     "DEFAULT_SEED",
     "EXPORT_COLUMNS",
     "PATTERN_KEYS",
     "District",
+    "WeeklyExports",
     "main",
     "make_district",
+    "read_sample",
     "sample_config",
     "sample_paths",
+    "weekly_exports",
     "write_district",
     "write_sample_config",
 ]
@@ -2280,11 +2286,216 @@ def make_district(
     )
 
 
-def _export_name(weeks: Sequence[str]) -> str:
-    first, last = weeks[0].replace("-", ""), weeks[-1].replace("-", "")
-    if first[:4] == last[:4]:
-        return f"reports_{first}-{last[4:]}.csv"
-    return f"reports_{first}-{last}.csv"
+def _export_names(weeks: Sequence[str]) -> list[str]:
+    """Names of the weekly exports (every other one, ending with the last, xlsx)."""
+    return [
+        f"reports_{w.replace('-', '')}."
+        + ("xlsx" if (len(weeks) - 1 - k) % _XLSX_EVERY == 0 else "csv")
+        for k, w in enumerate(weeks)
+    ]
+
+
+#: Folder of the weekly exports under ``sample_data/``.
+EXPORTS_FOLDER: Final = "exports"
+#: Every how many weeks an export is an Excel workbook (the last week is one).
+_XLSX_EVERY: Final = 2
+#: Status shown in the export of the filing week for a case closed later.
+_IN_PROGRESS: Final = "处置中"
+
+
+@dataclass(frozen=True)
+class WeeklyExports:
+    """The district's reports as a city receives them: one export per week.
+
+    Attributes
+    ----------
+    files
+        File name -> export rows (every column a string, the headers of
+        :data:`EXPORT_COLUMNS`), chronological. ``reports_<YYYY>W<ww>.csv``
+        (GBK) or ``.xlsx``; a file name states its week, so the ledger takes
+        the Monday after it as its export time.
+    broken_rows, untidy_rows
+        The truth tables of :class:`District` with ``file`` first and
+        ``row_index`` / ``row_number`` / ``line`` (and ``duplicate_of_line``)
+        counted within that file (for an ``.xlsx`` file ``line`` is the
+        sheet row).
+    re_exported
+        ``report_id``, ``first_file``, ``file``: the cases exported again,
+        with their later status, after the week they were filed in.
+    """
+
+    files: dict[str, pd.DataFrame]
+    broken_rows: pd.DataFrame
+    untidy_rows: pd.DataFrame
+    re_exported: pd.DataFrame
+
+
+def weekly_exports(district: District) -> WeeklyExports:
+    """Split the district's export into the weekly exports a platform sends.
+
+    Each week's export holds the rows filed that week, as known when the week
+    ended: a case closed after its week shows 处置中 with no 结案时间 and no
+    返工次数, and appears again, with its final status, 结案时间 and 返工次数,
+    in the export of the week it was closed in (the last week's export when
+    it closed later). Broken rows go into the export of the row before them
+    (a duplicate id into its first occurrence's), untidy and broken rows are
+    never re-exported. Every other week, ending with the last, is an Excel
+    workbook; the others are GBK CSV files. Deterministic: the district is.
+
+    Parameters
+    ----------
+    district
+        The output of :func:`make_district`.
+
+    Returns
+    -------
+    WeeklyExports
+        The files, the truth tables counted per file and the re-exported cases.
+    """
+    _require_district(district)
+    ex = district.export.reset_index(drop=True)
+    weeks = list(district.weeks)
+    tz = "Asia/Shanghai"
+    starts = pd.DatetimeIndex(
+        [pd.Timestamp(dt.date.fromisoformat(w + "-1")) for w in weeks]
+    ).tz_localize(tz)
+    ends = (starts + pd.Timedelta(days=7)).as_unit("ns")
+    canon = district.reports.set_index(s.REPORT_ID)
+    broken = district.truth_broken_rows
+    untidy = district.truth_untidy_rows
+    special = set(broken["row_index"]) | set(untidy["row_index"])
+    ids = ex["案件编号"]
+    valid = ids.isin(canon.index).to_numpy() & ~ex.index.isin(list(special))
+    filed = pd.Series(pd.NaT, index=ex.index, dtype=f"datetime64[ns, {tz}]")
+    known = ids.isin(canon.index).to_numpy() & ~ex.index.isin(broken["row_index"])
+    filed[known] = canon.loc[ids[known], s.REPORTED_AT].to_numpy()
+    week = pd.Series(
+        np.searchsorted(ends.asi8, filed.astype("int64").to_numpy(), side="right"),
+        index=ex.index,
+        dtype="float64",
+    )
+    week[filed.isna()] = np.nan
+    # a broken row goes with the row before it; a duplicate with its original
+    week = week.ffill().bfill().clip(0, len(weeks) - 1).astype(int)
+    line_of = {int(r) + 2: int(r) for r in ex.index}
+    for _, row in broken[broken["kind"] == "duplicate_id"].iterrows():
+        original = line_of[int(row["duplicate_of_line"])]
+        week[int(row["row_index"])] = week[original]
+    closed = pd.Series(pd.NaT, index=ex.index, dtype=f"datetime64[ns, {tz}]")
+    closed[valid] = canon.loc[ids[valid], s.CLOSED_AT].to_numpy()
+    end_of = pd.Series(ends[week.to_numpy()], index=ex.index)
+    later = valid & closed.notna().to_numpy() & (closed >= end_of).to_numpy()
+    closing_week = np.searchsorted(
+        ends.asi8, closed.astype("int64").to_numpy(), side="right"
+    )
+    closing_week = np.clip(closing_week, 0, len(weeks) - 1)
+    names = _export_names(weeks)
+    first = ex.copy()
+    first.loc[later, "案件状态"] = _IN_PROGRESS
+    first.loc[later, "结案时间"] = ""
+    first.loc[later, "返工次数"] = "0"
+    files: dict[str, pd.DataFrame] = {}
+    place: dict[int, tuple[str, int]] = {}
+    moved = []
+    for k, name in enumerate(names):
+        rows = ex.index[week.to_numpy() == k]
+        again = ex.index[later & (closing_week == k)]
+        frame = pd.concat([first.loc[rows], ex.loc[again]], ignore_index=True)
+        files[name] = frame
+        for i, r in enumerate(rows):
+            place[int(r)] = (name, i)
+        moved += [(ids[r], names[week[r]], name) for r in again]
+
+    def per_file(truth: pd.DataFrame) -> pd.DataFrame:
+        out = truth.copy()
+        where = [place[int(r)] for r in out["row_index"]]
+        out["row_index"] = [i for _, i in where]
+        out["row_number"] = out["row_index"] + 1
+        out["line"] = out["row_index"] + 2
+        if "duplicate_of_line" in out.columns:
+            dup = pd.to_numeric(out["duplicate_of_line"], errors="coerce")
+            out["duplicate_of_line"] = [
+                pd.NA if pd.isna(v) else place[line_of[int(v)]][1] + 2 for v in dup
+            ]
+            out["duplicate_of_line"] = out["duplicate_of_line"].astype("Int64")
+        out.insert(0, "file", [f for f, _ in where])
+        return out.sort_values(["file", "row_index"], kind="stable").reset_index(
+            drop=True
+        )
+
+    return WeeklyExports(
+        files,
+        per_file(broken),
+        per_file(untidy),
+        pd.DataFrame(moved, columns=[s.REPORT_ID, "first_file", "file"]),
+    )
+
+
+def read_sample(root: str | Path = ".", *, coords: str = "gcj02") -> ReadResult:
+    """Read the sample district's weekly exports as one export of the latest rows.
+
+    Every file of ``<root>/sample_data/exports/`` is read by
+    :func:`hotspots.io.read_reports` (bad rows quarantined), in name order
+    (chronological); a case exported again keeps its latest row, as the case
+    ledger does. For notebooks, tests and benchmarks that want the whole
+    sample as one frame without a ledger; the weekly job ingests the files
+    into its ledger instead.
+
+    Parameters
+    ----------
+    root
+        The folder holding ``sample_data/`` (the repository root for the
+        committed sample).
+    coords
+        Coordinate system of the exports (the sample's is GCJ-02).
+
+    Returns
+    -------
+    hotspots.io.ReadResult
+        ``reports``: one row per case, its latest state, ordered by
+        ``report_id`` with a fresh index; ``quarantined``: every rejected
+        row with ``source_file`` first; ``rows_read``: cases plus
+        quarantined rows (what one export of the final states would hold;
+        re-exported rows are not counted twice).
+
+    Raises
+    ------
+    InputError
+        When the folder holds no export.
+    """
+    from .io import ReadResult, read_reports
+
+    folder = Path(root) / "sample_data" / EXPORTS_FOLDER
+    files = sorted(folder.glob("reports_*"))
+    if not files:
+        msg = (
+            f"root: no sample exports in {str(folder)!r}; generate them with "
+            "python -m hotspots.synth --out <root> (or hotspots sample)."
+        )
+        raise InputError(msg)
+    accepted, rejected = [], []
+    for path in files:
+        read = read_reports(path, coords=coords, on_error="quarantine")
+        accepted.append(read.reports)
+        q = read.quarantined.copy()
+        q.insert(0, "source_file", path.name)
+        rejected.append(q)
+    every = pd.concat(accepted, ignore_index=True)
+    latest = every.drop_duplicates(s.REPORT_ID, keep="last")
+    latest = latest.sort_values(s.REPORT_ID, kind="stable").reset_index(drop=True)
+    reports = gpd.GeoDataFrame(latest, geometry=s.GEOMETRY, crs=s.WGS84)
+    quarantined = pd.concat(rejected, ignore_index=True)
+    return ReadResult(reports, quarantined, len(reports) + len(quarantined))
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
+    """Write an export as a workbook of text cells (byte-identical reruns)."""
+    from .outputs import write_workbook
+
+    cells = frame.astype("object").where(frame != "", None)
+    # pandas reads a "#N/A" cell of a workbook as missing, not as the word
+    cells = cells.replace({"#N/A": "待定?"})
+    return write_workbook(path, {"案件": cells}, mask=False)
 
 
 def _atomic_write(path: Path, write: object) -> Path:
@@ -2321,8 +2532,12 @@ def _write_csv(
     return _atomic_write(path, write)
 
 
-def _readme(d: District, export_name: str) -> str:
+def _readme(d: District, weekly: WeeklyExports) -> str:
     n_rows = len(d.export)
+    n_files = len(weekly.files)
+    n_again = len(weekly.re_exported)
+    n_written = sum(len(f) for f in weekly.files.values())
+    first_name, last_name = next(iter(weekly.files)), list(weekly.files)[-1]
     kinds = d.truth_broken_rows["kind"].value_counts().sort_index()
     broken = ", ".join(f"{k} {v}" for k, v in kinds.items())
     patterns = ", ".join(dict.fromkeys(d.truth_patterns["pattern"]))
@@ -2335,9 +2550,19 @@ about 5 km x 5 km at real coordinates in Qingdao's Shinan district (市南区,
 
 ## Files
 
-- `{export_name}`: {n_rows} rows, weeks {d.weeks[0]} .. {d.weeks[-1]} (weeks start
-  on Monday, Asia/Shanghai), a city-management platform export: **GBK** encoded,
-  LF line ends, Chinese headers {", ".join(EXPORT_COLUMNS)}.
+- `exports/`: {n_files} weekly exports, `{first_name}` .. `{last_name}`, weeks
+  {d.weeks[0]} .. {d.weeks[-1]} (weeks start on Monday, Asia/Shanghai), what a
+  city-management platform sends each week: the `.csv` files **GBK** encoded
+  with LF line ends, every other week (ending with the last) an Excel
+  workbook (`.xlsx`, every cell text); Chinese headers
+  {", ".join(EXPORT_COLUMNS)}. {n_rows} reports in all; each week's export
+  holds the reports filed that week as known when the week ended: a case
+  closed after its week shows 处置中 with no 结案时间 and appears **again**,
+  with its final status, 结案时间 and 返工次数, in the export of the week it
+  was closed in ({n_again} cases re-exported, {n_written} rows in all). The
+  weekly job ingests them into the case ledger, which counts each case once
+  and keeps its latest state. A file name states its week, so the ledger
+  takes the Monday after it as the export time.
   Coordinates (经度, 纬度) are **GCJ-02** (Amap); 上报时间 and 结案时间 are local
   times "YYYY-MM-DD HH:MM" (the platform keeps minutes). 事项编码 holds the
   GB/T 47678.5 code for about half of the rows and is empty otherwise (local
@@ -2352,15 +2577,17 @@ about 5 km x 5 km at real coordinates in Qingdao's Shinan district (市南区,
   cameras and evaluation teams. 问题描述 is untrusted text: some rows carry
   phone numbers and a few carry HTML/script snippets.
 - `truth/broken_rows.csv`: the {len(d.truth_broken_rows)} broken rows ({broken}):
-  `row_index` (0-based data row, as `pandas.read_csv` numbers it), `row_number`
-  (1-based data row, as `hotspots.io.read_reports` numbers quarantined rows),
-  `line` (line in the file, header = 1), `report_id`, `kind`,
-  `duplicate_of_line` (for a duplicate id: the line of the first occurrence,
-  which is valid; the later occurrence is the broken row).
+  `file` (the export under `exports/`), `row_index` (0-based data row of that
+  file, as `pandas.read_csv` numbers it), `row_number` (1-based data row, as
+  `hotspots.io.read_reports` numbers quarantined rows), `line` (line in the
+  file, or sheet row of a workbook; header = 1), `report_id`, `kind`,
+  `duplicate_of_line` (for a duplicate id: the line of the first occurrence in
+  the same file, which is valid; the later occurrence is the broken row).
+  Broken and untidy rows are never re-exported.
 - `truth/untidy_rows.csv`: {len(d.truth_untidy_rows)} valid rows with stray
   whitespace (also the ideographic space U+3000) or full-width digits, which a
-  good reader normalises and accepts: `row_index`, `row_number`, `line`,
-  `report_id`, `column`, `kind`.
+  good reader normalises and accepts: `file`, `row_index`, `row_number`,
+  `line`, `report_id`, `column`, `kind`.
 - `truth/patterns.csv`: planted emerging hot and cold spots, one row per
   planted block: `grid_id` of the **core cell** (only core cells are labelled),
   `pattern` (key of `hotspots.labels.PATTERNS`), `planted_id`. Patterns:
@@ -2412,8 +2639,10 @@ def write_district(district: District, root: str | Path) -> list[Path]:
 
     Writes ``boundaries/grid.geojson``, ``streets.geojson``,
     ``areas.geojson``, ``places.geojson`` (WGS-84, 6 decimals) and
-    ``sample_data/<export>.csv`` (GBK), ``sample_data/README.md`` and
-    ``sample_data/truth/*.csv`` (UTF-8). Every file is written atomically.
+    ``sample_data/exports/`` (the weekly exports of :func:`weekly_exports`:
+    GBK CSV and Excel), ``sample_data/README.md`` and
+    ``sample_data/truth/*.csv`` (UTF-8; the broken and untidy rows counted
+    per export file). Every file is written atomically.
 
     Parameters
     ----------
@@ -2450,13 +2679,20 @@ def write_district(district: District, root: str | Path) -> list[Path]:
         _write_geojson(district.areas, bdir / "areas.geojson"),
         _write_geojson(district.places, bdir / "places.geojson"),
     ]
-    name = _export_name(district.weeks)
-    written.append(_write_csv(district.export, ddir / name, encoding="gbk"))
+    weekly = weekly_exports(district)
+    edir = ddir / EXPORTS_FOLDER
+    edir.mkdir(parents=True, exist_ok=True)
+    for name, frame in weekly.files.items():
+        path = edir / name
+        if name.endswith(".xlsx"):
+            written.append(_write_xlsx(frame, path))
+        else:
+            written.append(_write_csv(frame, path, encoding="gbk"))
     written.append(_write_csv(district.truth_patterns, tdir / "patterns.csv"))
     written.append(_write_csv(district.truth_blind_spots, tdir / "blind_spots.csv"))
-    written.append(_write_csv(district.truth_broken_rows, tdir / "broken_rows.csv"))
-    written.append(_write_csv(district.truth_untidy_rows, tdir / "untidy_rows.csv"))
-    text = _readme(district, name)
+    written.append(_write_csv(weekly.broken_rows, tdir / "broken_rows.csv"))
+    written.append(_write_csv(weekly.untidy_rows, tdir / "untidy_rows.csv"))
+    text = _readme(district, weekly)
 
     def write_readme(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
@@ -2517,7 +2753,7 @@ def sample_config(district: District) -> str:
         .read_text(encoding="utf-8")
     )
     return (
-        template.replace("@REPORTS@", _export_name(district.weeks))
+        template.replace("@REPORTS@", f"{EXPORTS_FOLDER}/reports_*")
         .replace("@WEEK@", district.weeks[-1])
         .replace("@DEPOT@", f"{lon}, {lat}")
     )
@@ -2544,7 +2780,7 @@ def sample_paths(district: District, root: str | Path) -> list[Path]:
     truth = data / "truth"
     return [
         *(root / "boundaries" / f"{n}.geojson" for n in _BOUNDARY_FILES),
-        data / _export_name(district.weeks),
+        *(data / EXPORTS_FOLDER / name for name in _export_names(district.weeks)),
         *(truth / f"{n}.csv" for n in _TRUTH_FILES),
         data / "README.md",
         data / CONFIG_NAME,

@@ -52,7 +52,13 @@ def two_streets() -> gpd.GeoDataFrame:
 
 def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> Path:
     """Write a city config for the district under ``root`` and return its path."""
-    export = next((root / "sample_data").glob("*.csv"))
+    # the district's weekly exports (GBK CSV and Excel) by a glob, else one file
+    exports = root / "sample_data" / "exports"
+    export = (
+        exports / "reports_*"
+        if exports.is_dir()
+        else next((root / "sample_data").glob("*.csv"))
+    )
     base = {
         "city": {"name": "测试区"},
         "input": {"reports": [str(export)], "coords": "gcj02"},
@@ -70,6 +76,9 @@ def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> P
         },
         "patrol": {"enabled": True, "teams": 2, "time_limit_s": 2},
         "output": {"folder": str(root / "maps")},
+        # one ledger per config name: configs written into one shared folder
+        # with other read settings must not meet in one ledger
+        "ledger": {"url": f"{Path(name).stem}.ledger.duckdb"},
     }
     for name, values in sections.items():
         base.setdefault(name, {}).update(values)
@@ -103,17 +112,13 @@ def sample_assigned() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     import warnings
 
     from hotspots.boundaries import read_boundaries
-    from hotspots.io import read_reports
     from hotspots.join import assign
+    from hotspots.synth import read_sample
 
     root = Path(__file__).resolve().parents[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the sample's broken rows are expected
-        read = read_reports(
-            root / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
+        read = read_sample(root)
         grid = read_boundaries(root / "boundaries" / "grid.geojson", kind="grid")
         reports = assign(read.reports, grid=grid)
     return reports, grid

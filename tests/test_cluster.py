@@ -691,10 +691,9 @@ HOT_PATTERNS = ("persistent_hot", "intensifying_hot", "diminishing_hot")
 @pytest.fixture(scope="module")
 def district() -> dict[str, object]:
     """The committed sample district, read as the weekly job reads it."""
-    from hotspots.io import read_reports
+    from hotspots.synth import read_sample
 
-    (export,) = sorted((ROOT / "sample_data").glob("reports_*.csv"))
-    read = read_reports(export, coords="gcj02", on_error="quarantine")
+    read = read_sample(ROOT)
     grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson").to_crs(UTM51N)
     places = gpd.read_file(ROOT / "boundaries" / "places.geojson").to_crs(UTM51N)
     truth = ROOT / "sample_data" / "truth"

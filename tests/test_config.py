@@ -221,3 +221,72 @@ def test_boundary_columns_are_settable_per_layer(tmp_path):
             {"input": {"reports": "a"}, "boundaries": {"grid_idcolumn": "x"}},
             base=tmp_path,
         )
+
+
+# -- the ledger and export globs -------------------------------------------------------
+def test_sample_config_reads_the_weekly_exports_by_a_glob_into_its_ledger():
+    cfg = load_config(SAMPLE)
+    names = [p.name for p in cfg.input.reports]
+    assert names == sorted(names)
+    assert len(names) == 16
+    assert {Path(n).suffix for n in names} == {".csv", ".xlsx"}
+    assert cfg.ledger_url == str((ROOT / "sample_data" / "ledger.duckdb").resolve())
+
+
+def test_ledger_defaults_to_ledger_duckdb_beside_the_config(tmp_path):
+    config = tmp_path / "city" / "hotspots.toml"
+    config.parent.mkdir()
+    config.write_text('[input]\nreports = "a.csv"\n', encoding="utf-8")
+    assert load_config(config).ledger_url == str(config.parent / "ledger.duckdb")
+    raw = {"input": {"reports": "a.csv"}, "ledger": {"url": "db/city.duckdb"}}
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert cfg.ledger_url == str(tmp_path / "db" / "city.duckdb")
+    url = "postgresql://hotspots@db.example.org:5432/city"
+    raw = {"input": {"reports": "a.csv"}, "ledger": {"url": url}}
+    assert config_from_dict(raw, base=tmp_path).ledger_url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://hotspots:s3cret@db.example.org:5432/city",
+        "postgres://hotspots:s3cret@db/city",
+        "postgresql://hotspots@db/city?password=s3cret",
+    ],
+)
+def test_a_password_in_the_ledger_url_is_refused_in_one_line(tmp_path, url):
+    raw = {"input": {"reports": "a.csv"}, "ledger": {"url": url}}
+    with pytest.raises(InputError) as caught:
+        config_from_dict(raw, base=tmp_path)
+    text = str(caught.value)
+    assert "\n" not in text
+    assert "PGPASSWORD" in text
+    assert "~/.pgpass" in text
+    assert "s3cret" not in text
+
+
+def test_a_ledger_url_of_another_kind_is_refused(tmp_path):
+    raw = {"input": {"reports": "a.csv"}, "ledger": {"url": "mysql://db/city"}}
+    with pytest.raises(InputError, match=r"ledger.url must be a DuckDB file path"):
+        config_from_dict(raw, base=tmp_path)
+
+
+def test_report_globs_are_expanded_and_sorted(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name in ("b_2026W02.xlsx", "a_2026W01.csv", "c_2026W03.csv", "notes.txt"):
+        (exports / name).write_text("", encoding="utf-8")
+    raw = {"input": {"reports": ["exports/*.csv", "exports/*.xlsx", "other.csv"]}}
+    cfg = config_from_dict(raw, base=tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in cfg.input.reports] == [
+        "exports/a_2026W01.csv",
+        "exports/c_2026W03.csv",
+        "exports/b_2026W02.xlsx",
+        "other.csv",
+    ]
+
+
+def test_a_glob_matching_nothing_is_a_clear_error(tmp_path):
+    raw = {"input": {"reports": "exports/*.xlsx"}}
+    with pytest.raises(InputError, match=r"the pattern 'exports/\*\.xlsx' matches no"):
+        config_from_dict(raw, base=tmp_path)

@@ -46,8 +46,16 @@ def cluster():
 def sample():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        csv = ROOT / "sample_data" / "reports_2026W32-W47.csv"
-        raw = _load(csv, None, None, None, None, None).frame
+        # the sample's weekly CSV exports as one raw table (the cases exported
+        # again when their status changed are quarantined as duplicates by
+        # both paths alike)
+        raw = pd.concat(
+            [
+                _load(csv, None, None, None, None, None).frame
+                for csv in sorted((ROOT / "sample_data" / "exports").glob("*.csv"))
+            ],
+            ignore_index=True,
+        )
         mem = read_reports(raw, coords="gcj02", on_error="quarantine")
         grid = read_boundaries(ROOT / "boundaries" / "grid.geojson", kind="grid")
         streets = read_boundaries(

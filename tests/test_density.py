@@ -402,10 +402,9 @@ def test_input_is_not_modified(pts: gpd.GeoDataFrame) -> None:
 
 @pytest.mark.slow
 def test_sample_district_persistent_hot_spots_top_the_density() -> None:
-    from hotspots.io import read_reports
+    from hotspots.synth import read_sample
 
-    (export,) = sorted((ROOT / "sample_data").glob("reports_*.csv"))
-    reports = read_reports(export, coords="gcj02", on_error="quarantine").reports
+    reports = read_sample(ROOT).reports
     grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson")
     places = gpd.read_file(ROOT / "boundaries" / "places.geojson").to_crs(UTM51N)
     truth = ROOT / "sample_data" / "truth"

@@ -22,7 +22,6 @@ from synthetic_inputs import square_grid
 from hotspots.boundaries import read_boundaries
 from hotspots.cube import space_time_cube
 from hotspots.errors import InputError
-from hotspots.io import read_reports
 from hotspots.join import assign
 from hotspots.labels import GI_CLASSES, QUADRANTS
 from hotspots.schema import GRID_ID
@@ -42,6 +41,7 @@ from hotspots.stats import (
     gi_star,
     local_moran,
 )
+from hotspots.synth import read_sample
 from hotspots.weights import IslandsWarning, spatial_weights
 
 
@@ -488,11 +488,7 @@ def test_sample_district_planted_hot_spots_are_found():
     root = Path(__file__).resolve().parents[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # quarantined rows, reports off the grid
-        read = read_reports(
-            root / "sample_data" / "reports_2026W32-W47.csv",
-            coords="gcj02",
-            on_error="quarantine",
-        )
+        read = read_sample(root)
         grid = read_boundaries(root / "boundaries" / "grid.geojson", kind="grid")
         cube = space_time_cube(assign(read.reports, grid=grid), grid, unit=GRID_ID)
     truth = pd.read_csv(root / "sample_data/truth/patterns.csv", dtype=str)

@@ -27,6 +27,7 @@ from hotspots.synth import (
     make_district,
     sample_config,
     sample_paths,
+    weekly_exports,
     write_district,
     write_sample_config,
 )
@@ -199,20 +200,75 @@ def test_boundaries_at_real_coordinates(district: District) -> None:
 
 
 # -- the export --------
-def test_export_file_is_gbk_with_exact_headers(
+def test_weekly_exports_are_gbk_csv_and_excel_with_exact_headers(
     district: District, written: Path
 ) -> None:
-    path = written / "sample_data" / "reports_2026W32-W47.csv"
-    raw = path.read_bytes()
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")
-    text = raw.decode("gbk")
-    assert "\r" not in text  # LF line ends
-    assert text.split("\n", 1)[0] == ",".join(EXPORT_COLUMNS)
-    back = pd.read_csv(path, encoding="gbk", dtype=str, keep_default_na=False)
-    assert list(back.columns) == list(EXPORT_COLUMNS)
-    pd.testing.assert_frame_equal(back, district.export, check_dtype=False)
-    assert path.stat().st_size < 4_800_000  # sample data stays small
+    folder = written / "sample_data" / "exports"
+    files = sorted(folder.iterdir())
+    assert [p.name for p in files] == [
+        f"reports_{w.replace('-', '')}.{'xlsx' if k % 2 else 'csv'}"
+        for k, w in enumerate(district.weeks)
+    ]
+    weekly = weekly_exports(district)
+    for path in files:
+        if path.suffix == ".csv":
+            raw = path.read_bytes()
+            with pytest.raises(UnicodeDecodeError):
+                raw.decode("utf-8")
+            text = raw.decode("gbk")
+            assert "\r" not in text  # LF line ends
+            assert text.split("\n", 1)[0] == ",".join(EXPORT_COLUMNS)
+            back = pd.read_csv(path, encoding="gbk", dtype=str, keep_default_na=False)
+        else:
+            back = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[])
+        assert list(back.columns) == list(EXPORT_COLUMNS)
+        want = weekly.files[path.name]
+        if path.suffix == ".xlsx":
+            want = want.replace({"#N/A": "待定?"})
+        pd.testing.assert_frame_equal(back, want, check_dtype=False)
+    # the sample stays small: cases re-exported once, not every week
+    assert sum(p.stat().st_size for p in files) < 4_800_000
+
+
+def test_weekly_exports_hold_each_case_then_its_later_status(
+    district: District,
+) -> None:
+    weekly = weekly_exports(district)
+    rows = pd.concat(
+        [
+            f.assign(file=name, row_index=range(len(f)))
+            for name, f in weekly.files.items()
+        ],
+        ignore_index=True,
+    )
+    broken = set(
+        zip(weekly.broken_rows["file"], weekly.broken_rows["row_index"], strict=True)
+    )
+    rows["broken"] = [
+        (f, i) in broken for f, i in zip(rows["file"], rows["row_index"], strict=True)
+    ]
+    ids = rows["案件编号"].map(_norm).where(~rows["broken"])
+    valid = set(district.reports[s.REPORT_ID])
+    again = weekly.re_exported
+    assert len(again) > 0.1 * len(district.reports)
+    # every valid case once, and a re-exported case exactly twice
+    counts = ids[ids.isin(valid)].value_counts()
+    assert set(counts.index) == valid
+    assert set(counts[counts == 2].index) == set(again[s.REPORT_ID])
+    assert counts.max() == 2
+    assert len(rows) == len(district.export) + len(again)
+    for _, case in again.head(50).iterrows():
+        both = rows[ids == case[s.REPORT_ID]]
+        first, last = both.iloc[0], both.iloc[1]
+        assert (first["file"], last["file"]) == (case["first_file"], case["file"])
+        assert first["file"] < last["file"]  # a later week
+        assert first["结案时间"] == ""
+        assert first["案件状态"] == "处置中"
+        assert last["结案时间"] != ""
+        assert (first["经度"], first["纬度"]) == (last["经度"], last["纬度"])
+    # the final rows are the district's export
+    final = rows[~ids.duplicated(keep="last") | ~ids.isin(valid)]
+    assert len(final) == len(district.export)
 
 
 def test_written_boundaries_read_back(district: District, written: Path) -> None:
@@ -403,10 +459,9 @@ def test_valid_rows_match_the_canonical_frame(district: District) -> None:
 def test_package_reader_agrees_with_the_truth(
     district: District, written: Path
 ) -> None:
-    from hotspots.io import read_reports
+    from hotspots.synth import read_sample
 
-    path = written / "sample_data" / "reports_2026W32-W47.csv"
-    result = read_reports(path, coords="gcj02", on_error="quarantine")
+    result = read_sample(written)
     got = result.reports
     want = district.reports
     assert list(got[s.REPORT_ID]) == list(want[s.REPORT_ID])
@@ -419,8 +474,16 @@ def test_package_reader_agrees_with_the_truth(
     metric = got.to_crs(METRIC).geometry.reset_index(drop=True)
     exact = want.to_crs(METRIC).geometry.reset_index(drop=True)
     assert metric.distance(exact).max() < 0.2  # 6 exported decimals
-    quarantined = set(result.quarantined[s.ROW_NUMBER])
-    assert quarantined == set(district.truth_broken_rows["row_number"])
+    quarantined = set(
+        zip(
+            result.quarantined["source_file"],
+            result.quarantined[s.ROW_NUMBER],
+            strict=True,
+        )
+    )
+    truth = pd.read_csv(written / "sample_data" / "truth" / "broken_rows.csv")
+    assert quarantined == set(zip(truth["file"], truth["row_number"], strict=True))
+    assert len(truth) == len(district.truth_broken_rows)
 
 
 def test_untidy_rows_are_untidy_but_valid(district: District) -> None:
@@ -620,7 +683,8 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     )
     assert code == 0
     assert (tmp_path / "boundaries" / "grid.geojson").exists()
-    assert (tmp_path / "sample_data" / "reports_2026W40-W47.csv").exists()
+    assert (tmp_path / "sample_data" / "exports" / "reports_2026W47.xlsx").exists()
+    assert (tmp_path / "sample_data" / "exports" / "reports_2026W46.csv").exists()
     assert (tmp_path / "sample_data" / "truth" / "patterns.csv").exists()
     assert (tmp_path / "sample_data" / "hotspots.toml").exists()
     assert "grid.geojson" in capsys.readouterr().out
@@ -644,7 +708,9 @@ def test_sample_config_runs_the_written_district(
     config = write_sample_config(small, tmp_path)
     assert [*written, config] == sample_paths(small, tmp_path)
     cfg = load_config(config)
-    assert [p.name for p in cfg.input.reports] == ["reports_2026W40-W47.csv"]
+    assert [p.name for p in cfg.input.reports] == [
+        f"reports_2026W{w}.{'xlsx' if w % 2 else 'csv'}" for w in range(40, 48)
+    ]
     for path in (*cfg.input.reports, cfg.boundaries.grid, cfg.boundaries.streets):
         assert path.is_file()
     assert cfg.output_folder == (tmp_path / "maps").resolve()

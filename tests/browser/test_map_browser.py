@@ -412,10 +412,9 @@ REPO = Path(__file__).resolve().parents[2]
 def test_sample_district_screenshot(browser, tmp_path, output_dir):
     """The committed sample district's last week, end to end, in the browser."""
     grid_file = REPO / "boundaries" / "grid.geojson"
-    csvs = sorted((REPO / "sample_data").glob("reports_*.csv"))
-    if not grid_file.exists() or not csvs:
+    exports = sorted((REPO / "sample_data" / "exports").glob("reports_*"))
+    if not grid_file.exists() or not exports:
         pytest.skip("the sample district files are not generated yet")
-    io = pytest.importorskip("hotspots.io")
     join = pytest.importorskip("hotspots.join")
     cube_mod = pytest.importorskip("hotspots.cube")
     stats = pytest.importorskip("hotspots.stats")
@@ -425,7 +424,7 @@ def test_sample_district_screenshot(browser, tmp_path, output_dir):
 
     grid = gpd.read_file(grid_file)
     streets = gpd.read_file(REPO / "boundaries" / "streets.geojson")
-    read = io.read_reports(csvs[-1], coords="gcj02", on_error="quarantine")
+    read = pytest.importorskip("hotspots.synth").read_sample(REPO)
     reports = join.assign(read.reports, grid=grid)
     cube = cube_mod.space_time_cube(reports, grid)
     week = cube.columns[-1]
