@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from ledger_support import export_frame, ledger_url, write_export
 from shapely.geometry import box
 
@@ -81,6 +82,27 @@ def test_ingest_matches_read_reports_and_is_idempotent(
             ledger.reports().drop(columns="geometry"), got.drop(columns="geometry")
         )
     _assert_points_follow_lon_lat(ledger_url)
+
+
+def test_ingest_builds_no_point_per_row(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest stores lon/lat from the read, never a shapely Point per row."""
+    path = write_export(export_frame(IDS), tmp_path / "reports_20261109.csv")
+    expected = read_reports(path, on_error="quarantine").reports
+
+    def no_points(*args: object, **kwargs: object) -> None:
+        msg = "ingest built shapely Points"
+        raise AssertionError(msg)
+
+    with Ledger.open(ledger_url) as ledger:
+        with monkeypatch.context() as patch:
+            patch.setattr(gpd, "points_from_xy", no_points)
+            patch.setattr(shapely, "points", no_points)
+            assert ledger.ingest(path).inserted == len(IDS)
+        got = ledger.reports()
+    assert got.geometry.x.tolist() == expected.geometry.x.tolist()
+    assert got.geometry.y.tolist() == expected.geometry.y.tolist()
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(

@@ -72,7 +72,7 @@ import shapely
 
 from .. import schema
 from ..errors import InputError, LedgerError
-from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, read_reports
+from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, _Canonical, _read_canonical
 from ..outputs import atomic_write
 from ..privacy import mask_personal
 from .backends import Backend, connect, point_ewkb
@@ -443,9 +443,10 @@ class Ledger:
         done = self._batch_by_hash(key)
         if done is not None:
             return done
-        result = read_reports(source, on_error="quarantine", **read_options)
-        mapping = _mapping_signature(result.reports, result.quarantined)
-        stage, extras = _stage_table(result.reports)
+        # the rows of read_reports without its shapely Points: lon/lat are stored
+        result = _read_canonical(source, on_error="quarantine", **read_options)
+        mapping = _mapping_signature(result.frame, result.quarantined)
+        stage, extras = _stage_table(result)
         quarantine = _quarantine_table(result.quarantined)
         backend = self._backend
         with backend.transaction():
@@ -1070,35 +1071,36 @@ def _export_time(value: object, name: str, tz: str) -> pd.Timestamp:
 
 
 def _mapping_signature(
-    reports: gpd.GeoDataFrame, quarantined: pd.DataFrame
+    reports: pd.DataFrame, quarantined: pd.DataFrame
 ) -> dict[str, list[str]]:
-    """Which source headers the read consumed, and the canonical columns made."""
+    """Which source headers the read consumed, and the canonical columns made.
+
+    ``reports`` is the accepted frame without geometry; a source header named
+    ``geometry`` counts as kept, as when it was read with its points.
+    """
     canonical = [c for c in _DATA if c in reports.columns]
     headers = [
         str(c)
         for c in quarantined.columns
         if c not in (schema.ROW_NUMBER, schema.REASON)
     ]
-    kept = {str(c) for c in reports.columns}
+    kept = {str(c) for c in reports.columns} | {schema.GEOMETRY}
     kept |= {str(c)[: -len("_original")] for c in kept if str(c).endswith("_original")}
     consumed = sorted(h for h in headers if h not in kept or h in _COLUMNS)
     return {"canonical": canonical, "consumed": consumed}
 
 
-def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
+def _stage_table(read: _Canonical) -> tuple[pa.Table, list[str]]:
+    reports = read.frame
     n = len(reports)
     arrays: list[pa.Array] = [
         pa.array(np.arange(1, n + 1) if n == 0 else _rows(reports))
     ]
     for column, kind in _COLUMNS.items():
         if column == "lon":
-            arrays.append(
-                pa.array(shapely.get_x(reports.geometry.values), pa.float64())
-            )
+            arrays.append(pa.array(read.lon, pa.float64()))
         elif column == "lat":
-            arrays.append(
-                pa.array(shapely.get_y(reports.geometry.values), pa.float64())
-            )
+            arrays.append(pa.array(read.lat, pa.float64()))
         elif column in reports.columns:
             arrays.append(pa.array(reports[column], from_pandas=True).cast(kind))
         else:
