@@ -1173,34 +1173,59 @@ def _rows(reports: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 def _quarantine_table(quarantined: pd.DataFrame) -> pa.Table:
     body = quarantined.drop(columns=[schema.ROW_NUMBER, schema.REASON])
-    records = []
-    masked: dict[str, pd.Series] = {}
+    masked: dict[str, pa.Array] = {}
     for column in body.columns:
         values = body[column]
         if str(column).strip().casefold() in _PRIVATE_HEADERS:
-            masked[str(column)] = values.where(values.isna(), _MASK).astype("object")
+            missing = pa.array(values.isna().to_numpy(dtype=bool))
+            masked[str(column)] = pc.if_else(missing, None, _MASK)
         else:
-            masked[str(column)] = mask_personal(values).astype("object")
-    frame = pd.DataFrame(masked, index=body.index)
-    for cells in frame.itertuples(index=False, name=None):
-        record = {
-            k: (
-                None
-                if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                else str(v)
+            masked[str(column)] = pa.array(
+                mask_personal(values), pa.string(), from_pandas=True
             )
-            for k, v in zip(frame.columns, cells, strict=True)
-        }
-        records.append(json.dumps(record, ensure_ascii=False))
     return pa.table(
         {
             "row_number": pa.array(
                 quarantined[schema.ROW_NUMBER].astype("int64"), pa.int64()
             ),
             "reason": pa.array(quarantined[schema.REASON].astype("str"), pa.string()),
-            "data": pa.array(records, pa.string()),
+            "data": _json_records(list(masked), list(masked.values()), len(body)),
         }
     )
+
+
+#: How ``json.dumps`` writes the control characters it does not write as \uXXXX.
+_JSON_SHORT_ESCAPES: Final = {
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _json_records(keys: Sequence[str], columns: Sequence[pa.Array], n: int) -> pa.Array:
+    """One JSON object of text values (or null) per row, with Arrow compute.
+
+    Byte for byte ``json.dumps(record, ensure_ascii=False)`` of the row's
+    ``{key: value}`` dict (same separators, same escapes), without a Python
+    call per row.
+    """
+    if not keys:
+        return pa.array(["{}"] * n, pa.string())
+    parts: list[Any] = []
+    for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        text = pc.replace_substring(column, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, _CONTROL_RE)).as_py():
+            for code in range(32):
+                char = chr(code)
+                escape = _JSON_SHORT_ESCAPES.get(char, f"\\u{code:04x}")
+                text = pc.replace_substring(text, char, escape)
+        value = pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+        lead = "{" if i == 0 else ", "
+        parts += [lead + json.dumps(key, ensure_ascii=False) + ": ", value]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 def _with_batch(table: pa.Table, batch: int) -> pa.Table:
