@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from shapely.geometry import LineString, Point
 from hotspots import schema
 from hotspots.crs import gcj02_to_wgs84
 from hotspots.errors import CRSError, InputError
-from hotspots.io import TIME_ADJUSTED, ReadResult, read_reports
+from hotspots.io import TIME_ADJUSTED, ReadResult, _read_canonical, read_reports
 
 IDS = ["QD001", "QD002", "QD003", "QD004", "QD005"]
 LONS = ["120.3812", "120.3851", "120.3907", "120.3733", "120.4011"]
@@ -1314,3 +1316,88 @@ def test_config_input_keys_for_header_row_and_time_window(tmp_path) -> None:
         bad = {"input": {"reports": "a.csv", key: value}}
         with pytest.raises(InputError, match=expected):
             config_from_dict(bad, base=tmp_path)
+
+
+# -- the internal step without points ------------------------------------------------
+
+SAMPLE_EXPORT = (  # one of the sample district's weekly exports (GBK CSV)
+    Path(__file__).resolve().parents[1]
+    / "sample_data"
+    / "exports"
+    / "reports_2026W36.csv"
+)
+
+
+def _sources(tmp_path: Path) -> list[tuple[object, dict[str, object]]]:
+    """The sample export and the fixtures of this file, with their arguments."""
+    bad = platform_export()
+    bad.index = [10, 20, 30, 40, 50]
+    bad.loc[20, "经度"] = "x"
+    bad.loc[40, "上报时间"] = "nope"
+    bad.loc[50, "案件编号"] = "QD001"
+    broken = tmp_path / "broken.csv"
+    lines = platform_export().to_csv(index=False).split("\n")
+    lines[2] += ",extra"
+    broken.write_text("\n".join(lines), encoding="utf-8")
+    gbk = tmp_path / "gbk.csv"
+    big_export(300).to_csv(gbk, index=False, encoding="gbk")
+    odd = wgs_points_frame()
+    odd.loc[1, "geometry"] = LineString([(120.0, 36.0), (120.1, 36.1)])
+    odd.loc[2, "geometry"] = None
+    dst = pd.DataFrame(
+        {
+            "report_id": ["a", "b", "c"],
+            "reported_at": ["2025-11-02 01:30", "2025-11-02 01:10", "2025-03-09 02:30"],
+            "category": ["占道经营"] * 3,
+            "lon": [120.38] * 3,
+            "lat": [36.07] * 3,
+            "geometry": ["x", "y", "z"],  # an extra column named geometry
+        }
+    )
+    quarantine = {"on_error": "quarantine"}
+    return [
+        (SAMPLE_EXPORT, {"coords": "gcj02", **quarantine}),
+        (platform_export(), {"coords": "gcj02"}),
+        (bad, {"coords": "gcj02", **quarantine}),
+        (broken, {"coords": "gcj02", **quarantine}),
+        (gbk, {"coords": "bd09"}),
+        (wgs_points_frame().to_crs("EPSG:32651"), {}),
+        (odd, quarantine),
+        (dst, {"tz": "America/Chicago", "time_window": ("2020-01-01", "2026-01-01")}),
+        (platform_export().iloc[:0], {"coords": "gcj02"}),
+    ]
+
+
+def test_read_reports_is_the_canonical_step_plus_points(tmp_path: Path) -> None:
+    """read_reports = the internal step's frame with Points at its lon/lat."""
+    for source, kwargs in _sources(tmp_path):
+        canonical = _read_canonical(source, **kwargs)  # type: ignore[arg-type]
+        result = read_reports(source, **kwargs)  # type: ignore[arg-type]
+        reports = result.reports
+        assert not isinstance(canonical.frame, gpd.GeoDataFrame)
+        assert schema.GEOMETRY not in canonical.frame.columns
+        assert reports.geometry.name == schema.GEOMETRY
+        assert reports.crs.to_epsg() == 4326
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(reports.drop(columns=schema.GEOMETRY)), canonical.frame
+        )
+        assert list(reports.columns) == [*canonical.frame.columns, schema.GEOMETRY]
+        assert canonical.lon.dtype == np.float64
+        assert canonical.lat.dtype == np.float64
+        np.testing.assert_array_equal(reports.geometry.x.to_numpy(), canonical.lon)
+        np.testing.assert_array_equal(reports.geometry.y.to_numpy(), canonical.lat)
+        pd.testing.assert_frame_equal(result.quarantined, canonical.quarantined)
+        assert result.rows_read == canonical.rows_read
+        assert gpd.GeoDataFrame(
+            canonical.frame,
+            geometry=gpd.points_from_xy(canonical.lon, canonical.lat),
+            crs="EPSG:4326",
+        ).equals(reports)
+
+
+def test_canonical_step_raises_as_read_reports() -> None:
+    bad = platform_export()
+    bad.loc[1, "经度"] = "x"
+    for read in (read_reports, _read_canonical):
+        with pytest.raises(InputError, match=r"row 2: non-numeric longitude 'x'"):
+            read(bad, coords="gcj02")  # type: ignore[operator]

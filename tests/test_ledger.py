@@ -1,23 +1,27 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from ledger_support import export_frame, ledger_url, write_export
 from shapely.geometry import box
 
 import hotspots
-from hotspots import join
+from hotspots import join, schema
 from hotspots.errors import InputError, LedgerError
 from hotspots.io import read_reports
 from hotspots.ledger import Ledger, export_time_from_name
 from hotspots.ledger.backends import connect
-from hotspots.ledger.store import SCHEMA_VERSION, migrate
+from hotspots.ledger.store import SCHEMA_VERSION, _quarantine_table, migrate
+from hotspots.privacy import mask_personal
 
 __all__ = ["ledger_url"]  # the fixture, imported for pytest
 
@@ -81,6 +85,27 @@ def test_ingest_matches_read_reports_and_is_idempotent(
             ledger.reports().drop(columns="geometry"), got.drop(columns="geometry")
         )
     _assert_points_follow_lon_lat(ledger_url)
+
+
+def test_ingest_builds_no_point_per_row(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest stores lon/lat from the read, never a shapely Point per row."""
+    path = write_export(export_frame(IDS), tmp_path / "reports_20261109.csv")
+    expected = read_reports(path, on_error="quarantine").reports
+
+    def no_points(*args: object, **kwargs: object) -> None:
+        msg = "ingest built shapely Points"
+        raise AssertionError(msg)
+
+    with Ledger.open(ledger_url) as ledger:
+        with monkeypatch.context() as patch:
+            patch.setattr(gpd, "points_from_xy", no_points)
+            patch.setattr(shapely, "points", no_points)
+            assert ledger.ingest(path).inserted == len(IDS)
+        got = ledger.reports()
+    assert got.geometry.x.tolist() == expected.geometry.x.tolist()
+    assert got.geometry.y.tolist() == expected.geometry.y.tolist()
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(
@@ -361,3 +386,71 @@ def test_assignments_are_cached_per_boundary_set(
 def test_ledger_is_exported() -> None:
     assert hotspots.Ledger is Ledger
     assert "Ledger" in hotspots.__all__
+
+
+def _quarantine_records_reference(quarantined: pd.DataFrame) -> list[str]:
+    """The former per-row JSON of Ledger quarantine rows, for comparison."""
+    body = quarantined.drop(columns=[schema.ROW_NUMBER, schema.REASON])
+    masked = {}
+    for column in body.columns:
+        values = body[column]
+        if column in ("上报人", "联系电话"):
+            masked[str(column)] = values.where(values.isna(), "***").astype("object")
+        else:
+            masked[str(column)] = mask_personal(values).astype("object")
+    frame = pd.DataFrame(masked, index=body.index)
+    records = []
+    for cells in frame.itertuples(index=False, name=None):
+        record = {
+            k: None
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+            # nan is the only value unequal to itself
+            else str(v)
+            for k, v in zip(frame.columns, cells, strict=True)
+        }
+        records.append(json.dumps(record, ensure_ascii=False))
+    return records
+
+
+def test_quarantine_json_is_built_per_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    tricky = [
+        'say "hi"',
+        "back\\slash \\u0041",
+        "".join(chr(c) for c in range(32)) + "\x7f",
+        "行\u2028分隔 😀 {}[],:",
+        "",
+        None,
+        "电话13812345678",
+    ]
+    names = ["张三", None, "", "李四", None, "王五", "x"]
+    others = [None, pd.NA, "a", "b", "c", "d", "e"]
+    n = 3 * len(tricky)  # more rows than columns
+    quarantined = pd.DataFrame(
+        {
+            "案件编号": pd.array(tricky * 3, dtype="str"),
+            "上报人": pd.array(names * 3, dtype="str"),
+            "联系电话": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0, np.nan] * 3,
+            "返工次数": np.arange(n),
+            'key "q"\\': pd.array(others * 3, dtype=object),
+            schema.ROW_NUMBER: np.arange(1, n + 1),
+            schema.REASON: ["r"] * n,
+        }
+    )
+    expected = _quarantine_records_reference(quarantined)
+    calls = 0
+    dumps = json.dumps
+
+    def counted(*args: object, **kwargs: object) -> str:
+        nonlocal calls
+        calls += 1
+        return dumps(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(json, "dumps", counted)
+    table = _quarantine_table(quarantined)
+    monkeypatch.undo()
+    assert table["data"].to_pylist() == expected
+    assert [json.loads(r) for r in expected][3]["上报人"] == "***"
+    assert calls <= len(quarantined.columns) < n  # once per column, not per row
+    assert table["row_number"].to_pylist() == list(range(1, n + 1))
+    empty = _quarantine_table(quarantined.iloc[:0])
+    assert empty.num_rows == 0

@@ -344,7 +344,7 @@ def _validate_part(
         numbers,
         first_rows,
         china_share,
-    )
+    ).to_result()
     counts = pd.DataFrame(
         {
             "rows_read": [len(raw)],

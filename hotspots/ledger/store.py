@@ -72,7 +72,7 @@ import shapely
 
 from .. import schema
 from ..errors import InputError, LedgerError
-from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, read_reports
+from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, _Canonical, _read_canonical
 from ..outputs import atomic_write
 from ..privacy import mask_personal
 from .backends import Backend, connect, point_ewkb
@@ -443,9 +443,10 @@ class Ledger:
         done = self._batch_by_hash(key)
         if done is not None:
             return done
-        result = read_reports(source, on_error="quarantine", **read_options)
-        mapping = _mapping_signature(result.reports, result.quarantined)
-        stage, extras = _stage_table(result.reports)
+        # the rows of read_reports without its shapely Points: lon/lat are stored
+        result = _read_canonical(source, on_error="quarantine", **read_options)
+        mapping = _mapping_signature(result.frame, result.quarantined)
+        stage, extras = _stage_table(result)
         quarantine = _quarantine_table(result.quarantined)
         backend = self._backend
         with backend.transaction():
@@ -1079,35 +1080,36 @@ def _export_time(value: object, name: str, tz: str) -> pd.Timestamp:
 
 
 def _mapping_signature(
-    reports: gpd.GeoDataFrame, quarantined: pd.DataFrame
+    reports: pd.DataFrame, quarantined: pd.DataFrame
 ) -> dict[str, list[str]]:
-    """Which source headers the read consumed, and the canonical columns made."""
+    """Which source headers the read consumed, and the canonical columns made.
+
+    ``reports`` is the accepted frame without geometry; a source header named
+    ``geometry`` counts as kept, as when it was read with its points.
+    """
     canonical = [c for c in _DATA if c in reports.columns]
     headers = [
         str(c)
         for c in quarantined.columns
         if c not in (schema.ROW_NUMBER, schema.REASON)
     ]
-    kept = {str(c) for c in reports.columns}
+    kept = {str(c) for c in reports.columns} | {schema.GEOMETRY}
     kept |= {str(c)[: -len("_original")] for c in kept if str(c).endswith("_original")}
     consumed = sorted(h for h in headers if h not in kept or h in _COLUMNS)
     return {"canonical": canonical, "consumed": consumed}
 
 
-def _stage_table(reports: gpd.GeoDataFrame) -> tuple[pa.Table, list[str]]:
+def _stage_table(read: _Canonical) -> tuple[pa.Table, list[str]]:
+    reports = read.frame
     n = len(reports)
     arrays: list[pa.Array] = [
         pa.array(np.arange(1, n + 1) if n == 0 else _rows(reports))
     ]
     for column, kind in _COLUMNS.items():
         if column == "lon":
-            arrays.append(
-                pa.array(shapely.get_x(reports.geometry.values), pa.float64())
-            )
+            arrays.append(pa.array(read.lon, pa.float64()))
         elif column == "lat":
-            arrays.append(
-                pa.array(shapely.get_y(reports.geometry.values), pa.float64())
-            )
+            arrays.append(pa.array(read.lat, pa.float64()))
         elif column in reports.columns:
             arrays.append(pa.array(reports[column], from_pandas=True).cast(kind))
         else:
@@ -1180,34 +1182,59 @@ def _rows(reports: pd.DataFrame) -> npt.NDArray[np.int64]:
 
 def _quarantine_table(quarantined: pd.DataFrame) -> pa.Table:
     body = quarantined.drop(columns=[schema.ROW_NUMBER, schema.REASON])
-    records = []
-    masked: dict[str, pd.Series] = {}
+    masked: dict[str, pa.Array] = {}
     for column in body.columns:
         values = body[column]
         if str(column).strip().casefold() in _PRIVATE_HEADERS:
-            masked[str(column)] = values.where(values.isna(), _MASK).astype("object")
+            missing = pa.array(values.isna().to_numpy(dtype=bool))
+            masked[str(column)] = pc.if_else(missing, None, _MASK)
         else:
-            masked[str(column)] = mask_personal(values).astype("object")
-    frame = pd.DataFrame(masked, index=body.index)
-    for cells in frame.itertuples(index=False, name=None):
-        record = {
-            k: (
-                None
-                if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-                else str(v)
+            masked[str(column)] = pa.array(
+                mask_personal(values), pa.string(), from_pandas=True
             )
-            for k, v in zip(frame.columns, cells, strict=True)
-        }
-        records.append(json.dumps(record, ensure_ascii=False))
     return pa.table(
         {
             "row_number": pa.array(
                 quarantined[schema.ROW_NUMBER].astype("int64"), pa.int64()
             ),
             "reason": pa.array(quarantined[schema.REASON].astype("str"), pa.string()),
-            "data": pa.array(records, pa.string()),
+            "data": _json_records(list(masked), list(masked.values()), len(body)),
         }
     )
+
+
+#: How ``json.dumps`` writes the control characters it does not write as \uXXXX.
+_JSON_SHORT_ESCAPES: Final = {
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _json_records(keys: Sequence[str], columns: Sequence[pa.Array], n: int) -> pa.Array:
+    """One JSON object of text values (or null) per row, with Arrow compute.
+
+    Byte for byte ``json.dumps(record, ensure_ascii=False)`` of the row's
+    ``{key: value}`` dict (same separators, same escapes), without a Python
+    call per row.
+    """
+    if not keys:
+        return pa.array(["{}"] * n, pa.string())
+    parts: list[Any] = []
+    for i, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        text = pc.replace_substring(column, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, _CONTROL_RE)).as_py():
+            for code in range(32):
+                char = chr(code)
+                escape = _JSON_SHORT_ESCAPES.get(char, f"\\u{code:04x}")
+                text = pc.replace_substring(text, char, escape)
+        value = pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+        lead = "{" if i == 0 else ", "
+        parts += [lead + json.dumps(key, ensure_ascii=False) + ": ", value]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 def _with_batch(table: pa.Table, batch: int) -> pa.Table:
