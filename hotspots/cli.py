@@ -690,8 +690,21 @@ def _reason_summary(quarantined: Any) -> list[str]:
     help="Where to write every quarantined row with its reason (a CSV; the "
     "default is rejected.csv in the current folder).",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the headers and reasons in --out (default: the config's "
+    "[map] language).",
+)
 @click.pass_context
-def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> None:
+def check(
+    ctx: click.Context,
+    config: Path,
+    export: Path | None,
+    out: Path,
+    language: Literal["zh", "en"] | None,
+) -> None:
     """Validate the exports and print a quarantine summary (no analysis).
 
     Prints on stdout the rows read, accepted and quarantined, then each reason
@@ -705,7 +718,7 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
 
     def action() -> None:
         from .outputs import write_csv
-        from .pipeline import mask_rejected, read_exports
+        from .pipeline import _rejected_in_language, mask_rejected, read_exports
 
         cfg = _config(config)
         read = read_exports(cfg, (export,) if export is not None else None)
@@ -718,7 +731,9 @@ def check(ctx: click.Context, config: Path, export: Path | None, out: Path) -> N
         if lines:
             click.echo("隔离原因 reasons (count, first rows):")
             click.echo("\n".join(lines))
-        path = write_csv(out, _masked(mask_rejected(cfg, q))).resolve()
+        lang = language if language is not None else cfg.map.language
+        rows = _rejected_in_language(_masked(mask_rejected(cfg, q)), lang)
+        path = write_csv(out, rows).resolve()
         click.echo(f"全部隔离行 every quarantined row: {path}")
 
     _run(ctx, action)

@@ -621,6 +621,9 @@ def _rejected_rows(quarantined: pd.DataFrame) -> pd.DataFrame:
     """Return the ledger's quarantined rows as the weekly job writes them."""
     out = quarantined.drop(columns=["batch_id"])
     out["source_file"] = [Path(str(f)).name for f in out["source_file"]]
+    # the layout of a read export's quarantine: file first, row and reason last
+    tail = [schema.ROW_NUMBER, schema.REASON]
+    out = out[[c for c in out.columns if c not in tail] + tail]
     return out.reset_index(drop=True)
 
 

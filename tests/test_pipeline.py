@@ -159,7 +159,10 @@ def test_summary_text_in_one_language(job):
         f"All exports: rows read {c['rows_read']}, accepted {c['accepted']}, "
         f"quarantined {c['quarantined']}"
     )
-    assert lines[2].startswith(f"This week: reports {c['reports_in_week']};")
+    assert lines[2] == (
+        f"Ledger: cases {c['cases']}, re-exported rows {c['re_exported']}"
+    )
+    assert lines[3].startswith(f"This week: reports {c['reports_in_week']};")
     assert zh.splitlines()[1] == (
         f"全部导出：读取 {c['rows_read']} 行，接收 {c['accepted']}，"
         f"隔离 {c['quarantined']}"

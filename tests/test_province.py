@@ -116,11 +116,13 @@ def test_cities_run_in_process_without_client(province, tmp_path):
 
 def test_a_city_failing_while_running_is_reported(province, cluster, tmp_path):
     # the export is there when the config is loaded, gone when the job reads it
-    export = next((province / "sample_data").glob("*.csv"))
+    exports = province / "sample_data" / "exports"
+    export = next(exports.glob("*.csv"))
     copy = tmp_path / export.name
     copy.write_bytes(export.read_bytes())
     text = (province / "a.toml").read_text("utf-8")
-    text = text.replace(str(export), str(copy))
+    assert str(exports / "reports_*") in text
+    text = text.replace(str(exports / "reports_*"), str(copy))
     broken = tmp_path / "broken.toml"
     broken.write_text(text.replace("maps_a", "maps_broken"), encoding="utf-8")
     config = load_config(broken)
