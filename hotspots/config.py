@@ -476,7 +476,7 @@ def _depots(v: Any) -> str | None:
 
 def _scheduler(v: Any) -> str | None:
     expected = (
-        "the address of a running Dask scheduler, e.g. \"tcp://10.0.0.5:8786\" "
+        'the address of a running Dask scheduler, e.g. "tcp://10.0.0.5:8786" '
         "(the one `dask scheduler` prints)"
     )
     if not isinstance(v, str) or "://" not in v:
@@ -491,7 +491,7 @@ def _memory(v: Any) -> str | None:
 
 
 def _compute_problems(raw: Mapping[str, Any]) -> list[str]:
-    """The problems between ``[compute]`` keys (each key's own check passed)."""
+    """Return the problems between ``[compute]`` keys (each key checked alone)."""
     table = raw.get("compute")
     if not isinstance(table, dict):
         return []
@@ -499,8 +499,8 @@ def _compute_problems(raw: Mapping[str, Any]) -> list[str]:
     engine = table.get("engine", "local")
     if engine == "local":
         problems += [
-            f"compute.{key} needs compute.engine = \"dask\", got engine "
-            f"{engine!r}. Set engine = \"dask\" or remove {key}."
+            f'compute.{key} needs compute.engine = "dask", got engine '
+            f'{engine!r}. Set engine = "dask" or remove {key}.'
             for key in ("scheduler", "workers", "threads_per_worker", "memory_limit")
             if key in table
         ]
