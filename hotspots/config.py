@@ -239,6 +239,9 @@ class ComputeConfig:
         worker as Dask reads it (``"4GB"``).
     partitions
         Partitions of the cases (default two per worker).
+    connect_timeout_s
+        Seconds to wait for ``scheduler`` to answer before the job stops
+        with a one-line error.
     """
 
     engine: Literal["local", "dask"] = "local"
@@ -247,6 +250,7 @@ class ComputeConfig:
     threads_per_worker: int | None = None
     memory_limit: str | None = None
     partitions: int | None = None
+    connect_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -501,7 +505,13 @@ def _compute_problems(raw: Mapping[str, Any]) -> list[str]:
         problems += [
             f'compute.{key} needs compute.engine = "dask", got engine '
             f'{engine!r}. Set engine = "dask" or remove {key}.'
-            for key in ("scheduler", "workers", "threads_per_worker", "memory_limit")
+            for key in (
+                "scheduler",
+                "workers",
+                "threads_per_worker",
+                "memory_limit",
+                "connect_timeout_s",
+            )
             if key in table
         ]
     elif "scheduler" in table:
@@ -585,6 +595,7 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "threads_per_worker": _positive_int,
         "memory_limit": _memory,
         "partitions": _positive_int,
+        "connect_timeout_s": _positive,
     },
     "output": {"folder": _string},
     "ledger": {"url": _ledger_url},

@@ -17,7 +17,6 @@ from hotspots.compute import engine, engine_from_config, partitions  # noqa: E40
 from hotspots.config import (  # noqa: E402
     ComputeConfig,
     config_from_dict,
-    load_config,
     load_province,
     province_from_dict,
 )
@@ -65,13 +64,19 @@ def test_compute_defaults_and_values():
         ({"engine": "dask", "workers": 0}, r"compute\.workers must be a whole"),
         ({"engine": "dask", "partitions": 1.5}, r"compute\.partitions must"),
         ({"engine": "dask", "memory_limit": "lots"}, r"compute\.memory_limit must"),
-        ({"scheduler": "tcp://h:8786"}, r'compute\.scheduler needs compute\.engine = "dask"'),
+        (
+            {"scheduler": "tcp://h:8786"},
+            r'compute\.scheduler needs compute\.engine = "dask"',
+        ),
         ({"engine": "local", "workers": 2}, r"compute\.workers needs compute\.engine"),
         (
             {"engine": "dask", "scheduler": "tcp://h:8786", "workers": 2},
             r"compute\.workers sizes the local cluster",
         ),
-        ({"engin": "dask"}, r"unknown key in \[compute\]: 'engin'\. Did you mean 'engine'"),
+        (
+            {"engin": "dask"},
+            r"unknown key in \[compute\]: 'engin'\. Did you mean 'engine'",
+        ),
     ],
 )
 def test_compute_errors_name_the_key(table, match):
@@ -105,7 +110,8 @@ def _city(root: Path, make_config, stem: str, **compute) -> Path:
         output={"folder": str(root / f"maps_{stem}")},
         **({"compute": compute} if compute else {}),
     )
-    return path
+    # write_config names the file after its last section: give it its own name
+    return path.rename(root / f"{stem}.toml")
 
 
 def _files(job) -> dict[str, bytes]:
@@ -120,7 +126,8 @@ def local_job(district_root, make_config):
 
 
 def _same_job(local, other) -> None:
-    assert not local.uses_dask and other.uses_dask
+    assert not local.uses_dask
+    assert other.uses_dask
     assert other.week == local.week
     pd.testing.assert_frame_equal(other.cube, local.cube)
     pd.testing.assert_frame_equal(other.assigned, local.assigned)
@@ -138,23 +145,23 @@ def test_weekly_on_an_injected_cluster_is_identical(
     local_job, cluster, district_root, make_config
 ):
     path = _city(district_root, make_config, "w20_injected")
-    seen = []
-    plugin_calls = cluster.client.run(lambda: 1)  # both workers answer
-    assert len(plugin_calls) == 2
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), distributed.get_task_stream(cluster.client) as ts:
         warnings.simplefilter("ignore")
-        job = run_weekly(path, compute=cluster, progress=seen.append)
+        job = run_weekly(path, compute=cluster)
     _same_job(local_job, job)
-    assert "assign" in seen and "cube" in seen
-    # the tasks ran on the cluster: the scheduler saw the join and the cube
-    names = {t["key"] for t in cluster.client.get_task_stream() or []}  # noqa: F841
-    logs = cluster.client.scheduler_info()["workers"]
-    assert len(logs) == 2
+    # the join and the cube ran as tasks on both workers of the cluster
+    tasks = " ".join(str(t["key"]) for t in ts.data)
+    assert "_assign_part" in tasks
+    assert "_cube_part" in tasks
+    assert len({t["worker"] for t in ts.data}) == 2
+    assert cluster.client.status == "running"  # a given engine is left open
 
 
 def test_weekly_with_engine_dask_in_the_config_is_identical(
-    local_job, district_root, make_config
+    local_job, district_root, make_config, monkeypatch
 ):
+    import hotspots.compute
+
     path = _city(
         district_root,
         make_config,
@@ -164,10 +171,22 @@ def test_weekly_with_engine_dask_in_the_config_is_identical(
         threads_per_worker=1,
         partitions=3,
     )
+    real = hotspots.compute.engine_from_config
+    started = []
+
+    def threads(compute):  # worker threads: a fast start for the suite
+        e = real(compute, processes=False)
+        started.append(e)
+        return e
+
+    monkeypatch.setattr(hotspots.compute, "engine_from_config", threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         job = run_weekly(path)
     _same_job(local_job, job)
+    assert len(started) == 1  # one cluster for the whole job ...
+    assert started[0].client.status == "closed"  # ... closed after it
+    assert len(started[0].cluster.workers) == 0
 
 
 def test_incremental_run_joins_only_new_cases_on_the_cluster(
@@ -200,12 +219,161 @@ def test_unreachable_scheduler_in_config_is_one_line(district_root, make_config)
         "w20_unreachable",
         engine="dask",
         scheduler="tcp://127.0.0.1:1",
+        connect_timeout_s=0.5,
     )
-    with pytest.raises(InputError, match=r"cannot reach the Dask scheduler"):
-        Weekly(load_config(path), week="2026-W01").cube  # noqa: B018
     result = CliRunner().invoke(main, ["-q", "weekly", "-c", str(path)])
     assert result.exit_code == 1
     lines = [ln for ln in result.output.splitlines() if ln.startswith("Error")]
     assert len(lines) == 1
     assert "tcp://127.0.0.1:1" in lines[0]
     assert "[compute] scheduler" in lines[0]
+
+
+# -- the province config and `hotspots province` -------------------------------------
+
+
+def test_province_config_loads_and_resolves(tmp_path):
+    path = tmp_path / "province.toml"
+    path.write_text(
+        '[province]\nname = "山东省"\ncities = ["qd/hotspots.toml", "/abs/jn.toml"]\n'
+        '[compute]\nengine = "dask"\nworkers = 2\n[output]\nfolder = "out"\n',
+        encoding="utf-8",
+    )
+    prov = load_province(path)
+    assert prov.path == path.resolve()
+    assert prov.name == "山东省"
+    assert prov.cities == (tmp_path / "qd" / "hotspots.toml", Path("/abs/jn.toml"))
+    assert prov.compute == ComputeConfig(engine="dask", workers=2)
+    assert prov.output_folder == tmp_path / "out"
+    default = province_from_dict({"province": {"cities": ["a.toml"]}}, base=tmp_path)
+    assert (default.name, default.output_folder) == ("province", tmp_path / "maps")
+    assert default.compute == ComputeConfig()
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ({}, r"province\.cities is missing"),
+        ({"province": {"cities": []}}, r"at least one city"),
+        ({"province": {"cities": "a.toml"}}, r"province\.cities must be a list"),
+        ({"province": {"cities": ["a.toml"], "name": ""}}, r"province\.name must"),
+        ({"province": {"cities": ["a.toml"], "citys": []}}, r"Did you mean 'cities'"),
+        ({"province": {"cities": ["a.toml"]}, "cities": {}}, r"unknown key 'cities'"),
+        ({"province": 1}, r"\[province\] must be a table"),
+        (
+            {"province": {"cities": ["a.toml"]}, "compute": {"scheduler": "tcp://h:1"}},
+            r"compute\.scheduler needs compute\.engine",
+        ),
+    ],
+)
+def test_province_config_errors(raw, match):
+    with pytest.raises(InputError, match=match):
+        province_from_dict(raw)
+
+
+def test_province_file_errors(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_province(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[province\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid UTF-8 TOML"):
+        load_province(bad)
+
+
+def _province(root: Path, make_config, stem: str, compute: str) -> Path:
+    cities = []
+    for city in ("a", "b"):
+        path = make_config(
+            root,
+            name=f"{stem}_{city}.toml",
+            city={"name": f"{city}市"},
+            **QUIET,
+            patrol={"enabled": False},
+            output={"folder": str(root / f"{stem}_maps_{city}")},
+            # a city's own [compute] is not used inside a province's task
+            compute={"engine": "dask", "scheduler": "tcp://127.0.0.1:1"},
+        )
+        cities.append(path.rename(root / f"{stem}_{city}.toml").name)
+    cities.append("missing.toml")
+    path = root / f"{stem}.toml"
+    path.write_text(
+        f'[province]\nname = "测试省"\ncities = {cities!r}\n'
+        f'[compute]\n{compute}\n[output]\nfolder = "{stem}_index"\n'.replace("'", '"'),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _check_cli(result, root: Path, stem: str) -> None:
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    ok = [ln for ln in lines if ln.startswith("完成 ok")]
+    assert len(ok) == 2
+    assert "a市" in ok[0]
+    assert "b市" in ok[1]
+    failed = [ln for ln in lines if ln.startswith("失败 failed")]
+    assert len(failed) == 1
+    assert "missing.toml" in failed[0]
+    assert "does not exist" in failed[0]
+    errors = [ln for ln in lines if ln.startswith("Error")]
+    assert len(errors) == 1
+    assert "1 of 3 cities failed" in errors[0]
+    index = root / f"{stem}_index" / "index.html"
+    assert str(index) in lines
+    page = index.read_text("utf-8")
+    assert "测试省 hotspots 全省周报" in page
+    for city in "ab":
+        week = next((root / f"{stem}_maps_{city}").glob("20*-W*"))
+        assert (week / "index.html").is_file()
+
+
+def test_province_command_in_process(district_root, make_config):
+    path = _province(district_root, make_config, "prov_local", 'engine = "local"')
+    result = CliRunner().invoke(main, ["-q", "province", "-c", str(path)])
+    _check_cli(result, district_root, "prov_local")
+
+
+def test_province_command_on_a_local_cluster(district_root, make_config, monkeypatch):
+    import hotspots.compute
+
+    real = hotspots.compute.engine_from_config
+    started = []
+
+    def threads(compute):  # worker threads: a fast start for the suite
+        e = real(compute, processes=False)
+        started.append(e)
+        return e
+
+    monkeypatch.setattr(hotspots.compute, "engine_from_config", threads)
+    path = _province(
+        district_root, make_config, "prov_dask", 'engine = "dask"\nworkers = 2'
+    )
+    result = CliRunner().invoke(
+        main, ["-q", "province", "-c", str(path), "-w", "2026-W01"]
+    )
+    assert [len(e.cluster.workers) for e in started] == [0]  # closed after
+    assert result.exit_code == 1
+    # an empty week for both cities, still written; the missing one failed
+    _check_cli(result, district_root, "prov_dask")
+
+
+def test_province_command_unreachable_scheduler(tmp_path):
+    path = tmp_path / "province.toml"
+    path.write_text(
+        '[province]\ncities = ["a.toml"]\n[compute]\nengine = "dask"\n'
+        'scheduler = "tcp://127.0.0.1:1"\nconnect_timeout_s = 0.5\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["-q", "province", "-c", str(path)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("Error: cannot reach the Dask scheduler at ")
+    assert "[compute] scheduler" in result.output
+
+
+def test_province_command_bad_config(tmp_path):
+    path = tmp_path / "province.toml"
+    path.write_text("[province]\ncities = []\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["-q", "province", "-c", str(path)])
+    assert result.exit_code == 1
+    assert "province.cities must list at least one city" in result.output

@@ -193,6 +193,7 @@ def engine_from_config(compute: ComputeConfig, *, processes: bool = True) -> Com
         threads_per_worker=compute.threads_per_worker,
         memory_limit=compute.memory_limit,
         processes=processes,
+        timeout_s=compute.connect_timeout_s,
     )
 
 
