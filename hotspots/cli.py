@@ -505,6 +505,63 @@ def ingest(
     _run(ctx, action)
 
 
+@main.command(name="province")
+@click.option(
+    "--config",
+    "-c",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The province.toml ([province] name, cities; [compute]; [output] folder).",
+)
+@_week_option
+@click.pass_context
+def province_command(ctx: click.Context, config: Path, week: str | None) -> None:
+    """Run every city's weekly job of a province and write one index of them.
+
+    With [compute] engine = "dask" the cities run in parallel on the cluster
+    (a local one sized to the machine, or [compute] scheduler); with "local"
+    one after the other here. Prints one line per city and the index
+    (<[output] folder>/index.html, linking every city's map); exits 1 if any
+    city failed, naming each with its reason.
+
+    \b
+    Example:
+      hotspots province --config province.toml --week 2026-W47
+    """
+
+    def action() -> None:
+        from .compute import engine_from_config, run_province
+        from .config import load_province
+
+        prov = load_province(config)
+        started = engine_from_config(prov.compute)
+        with started:
+            run = run_province(
+                list(prov.cities),
+                week=week,
+                output_folder=prov.output_folder,
+                client=started.client,
+                name=prov.name,
+            )
+        for c in run.cities:
+            if c.ok:
+                click.echo(f"完成 ok      {c.name}  {c.week}  {c.map}", err=True)
+            else:
+                reason = _one_line(c.error or "unknown error")
+                click.echo(f"失败 failed  {c.name}: {reason}", err=True)
+        click.echo(f"Index: {run.index}", err=True)
+        _out(run.index)
+        if not run.ok:
+            failed = "; ".join(
+                f"{c.name}: {_one_line(c.error or 'unknown error')}" for c in run.failed
+            )
+            msg = f"{len(run.failed)} of {len(run.cities)} cities failed: {failed}"
+            raise click.ClickException(msg)
+
+    _run(ctx, action)
+
+
 @main.group(name="ledger")
 def ledger_group() -> None:
     """Look into the case ledger: info, a case's history, an export for GIS."""

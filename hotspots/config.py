@@ -34,11 +34,14 @@ from .errors import InputError, collect_problems
 __all__ = [
     "AnalysisConfig",
     "Category",
+    "ComputeConfig",
     "Config",
     "InputConfig",
     "MapConfig",
     "PatrolConfig",
+    "ProvinceConfig",
     "load_config",
+    "load_province",
 ]
 
 WEEKDAYS: Final = (
@@ -214,6 +217,42 @@ class PatrolConfig:
     time_limit_s: float = 10.0
 
 
+#: Address schemes a Dask scheduler listens on (``[compute] scheduler``).
+SCHEDULER_SCHEMES: Final = ("tcp", "tls", "inproc", "ucx")
+
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    """Where the steps that grow with the number of cases run (``[compute]``).
+
+    Attributes
+    ----------
+    engine
+        ``"local"`` (this process, no Dask) or ``"dask"``: the first (full)
+        assignment of the cases and the space-time cube run partitioned on a
+        Dask cluster, with the same results.
+    scheduler
+        Address of a running scheduler (``"tcp://host:8786"``); None with
+        ``"dask"`` starts a local cluster sized to the machine.
+    workers, threads_per_worker, memory_limit
+        Size of that local cluster (not with ``scheduler``); memory limit per
+        worker as Dask reads it (``"4GB"``).
+    partitions
+        Partitions of the cases (default two per worker).
+    connect_timeout_s
+        Seconds to wait for ``scheduler`` to answer before the job stops
+        with a one-line error.
+    """
+
+    engine: Literal["local", "dask"] = "local"
+    scheduler: str | None = None
+    workers: int | None = None
+    threads_per_worker: int | None = None
+    memory_limit: str | None = None
+    partitions: int | None = None
+    connect_timeout_s: float = 10.0
+
+
 @dataclass(frozen=True)
 class Config:
     """A validated city configuration. Build it with :func:`load_config`."""
@@ -230,6 +269,8 @@ class Config:
     map: MapConfig
     patrol: PatrolConfig
     output_folder: Path
+    #: Where the partitioned steps run (``[compute]``; default in this process).
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     #: The case ledger: an absolute DuckDB file path or a PostgreSQL URL
     #: (``[ledger] url``; default ``ledger.duckdb`` beside the config).
     ledger_url: str = ""
@@ -437,6 +478,57 @@ def _depots(v: Any) -> str | None:
     return None if ok else "a list of [longitude, latitude] pairs (WGS-84)"
 
 
+def _scheduler(v: Any) -> str | None:
+    expected = (
+        'the address of a running Dask scheduler, e.g. "tcp://10.0.0.5:8786" '
+        "(the one `dask scheduler` prints)"
+    )
+    if not isinstance(v, str) or "://" not in v:
+        return expected
+    scheme, _, rest = v.partition("://")
+    return None if scheme in SCHEDULER_SCHEMES and rest.strip() else expected
+
+
+def _memory(v: Any) -> str | None:
+    ok = isinstance(v, str) and v.strip() and (v == "auto" or v[0].isdigit())
+    return None if ok else 'a memory size per worker such as "4GB" or "auto"'
+
+
+def _compute_problems(raw: Mapping[str, Any]) -> list[str]:
+    """Return the problems between ``[compute]`` keys (each key checked alone)."""
+    table = raw.get("compute")
+    if not isinstance(table, dict):
+        return []
+    problems = []
+    engine = table.get("engine", "local")
+    if engine == "local":
+        problems += [
+            f'compute.{key} needs compute.engine = "dask", got engine '
+            f'{engine!r}. Set engine = "dask" or remove {key}.'
+            for key in (
+                "scheduler",
+                "workers",
+                "threads_per_worker",
+                "memory_limit",
+                "connect_timeout_s",
+            )
+            if key in table
+        ]
+    elif "scheduler" in table:
+        problems += [
+            f"compute.{key} sizes the local cluster and does not apply with "
+            f"compute.scheduler = {table['scheduler']!r}. Remove {key} (size the "
+            "workers with `dask worker --nthreads ... --memory-limit ...`)."
+            for key in ("workers", "threads_per_worker", "memory_limit")
+            if key in table
+        ]
+    return problems
+
+
+def _compute(table: Mapping[str, Any]) -> ComputeConfig:
+    return ComputeConfig(**table)
+
+
 _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
     "city": {"name": _string, "timezone": _timezone, "week_start": _one_of(*WEEKDAYS)},
     "input": {
@@ -496,6 +588,15 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "top_n": _positive_int,
         "time_limit_s": _positive,
     },
+    "compute": {
+        "engine": _one_of("local", "dask"),
+        "scheduler": _scheduler,
+        "workers": _positive_int,
+        "threads_per_worker": _positive_int,
+        "memory_limit": _memory,
+        "partitions": _positive_int,
+        "connect_timeout_s": _positive,
+    },
     "output": {"folder": _string},
     "ledger": {"url": _ledger_url},
 }
@@ -552,6 +653,8 @@ def _validate(raw: dict[str, Any]) -> list[str]:
             # the password itself is never echoed back
             problems = [p for p in problems if not p.startswith("ledger.url")]
             problems.append(refused)
+    if not any(p.startswith("compute.") for p in problems):
+        problems += _compute_problems(raw)
     for section, key in _REQUIRED:
         table = raw.get(section, {})
         if isinstance(table, dict) and key not in table:
@@ -707,6 +810,7 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
         analysis=AnalysisConfig(**an, blind_spot_weights=bsw),
         map=MapConfig(**mp),
         patrol=PatrolConfig(**pt),
+        compute=_compute(data.get("compute", {})),
         output_folder=_resolve(root, data.get("output", {}).get("folder", "maps")),
         ledger_url=_ledger_location(root, data),
     )
@@ -751,4 +855,159 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
         raise InputError(msg) from err
     cfg = config_from_dict(raw, base=p.parent.resolve())
+    return dataclasses.replace(cfg, path=p.resolve())
+
+
+# -- the province config (``hotspots province``) -----------------------------------
+
+
+@dataclass(frozen=True)
+class ProvinceConfig:
+    """A validated province configuration (``province.toml``).
+
+    Build it with :func:`load_province`.
+
+    Attributes
+    ----------
+    path
+        The file it was loaded from (None when built from a dict).
+    name
+        ``[province] name``, shown in the province index.
+    cities
+        ``[province] cities``: one ``hotspots.toml`` per city, resolved
+        against the file's folder, in the order given.
+    compute
+        ``[compute]``: where the cities run (``"dask"``: one task per city on
+        the cluster, in parallel; ``"local"``: one after the other here).
+    output_folder
+        ``[output] folder``: where the province's ``index.html`` goes
+        (default ``maps`` beside the file); not a city's output folder.
+    """
+
+    path: Path | None
+    name: str
+    cities: tuple[Path, ...]
+    compute: ComputeConfig
+    output_folder: Path
+
+
+_PROVINCE_SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
+    "province": {"name": _string, "cities": _string_list},
+    "compute": _SCHEMA["compute"],
+    "output": {"folder": _string},
+}
+
+
+def _validate_province(raw: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    sections = list(_PROVINCE_SCHEMA)
+    for section, value in raw.items():
+        if section not in sections:
+            problems.append(_unknown(section, sections, ""))
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"[{section}] must be a table, got {value!r}.")
+            continue
+        checkers = _PROVINCE_SCHEMA[section]
+        for key, v in value.items():
+            if key not in checkers:
+                problems.append(_unknown(key, list(checkers), f"in [{section}]: "))
+                continue
+            expected = checkers[key](v)
+            if expected is not None:
+                problems.append(f"{section}.{key} must be {expected}, got {v!r}.")
+    province = raw.get("province")
+    if not isinstance(province, dict) or "cities" not in province:
+        problems.append(
+            "province.cities is missing: add it under [province], e.g. cities = "
+            '["qingdao/hotspots.toml", "jinan/hotspots.toml"].'
+        )
+    elif province["cities"] == []:
+        problems.append(
+            "province.cities must list at least one city's hotspots.toml, got []."
+        )
+    if not any(p.startswith("compute.") for p in problems):
+        problems += _compute_problems(raw)
+    return problems
+
+
+def province_from_dict(
+    raw: Mapping[str, Any], *, base: Path | None = None
+) -> ProvinceConfig:
+    """Validate a province configuration given as a dict (the parsed TOML).
+
+    Parameters
+    ----------
+    raw
+        The configuration tables: ``[province] name, cities``, ``[compute]``
+        (as in a city's config) and ``[output] folder``.
+    base
+        The folder relative paths are resolved against (default: the current
+        folder).
+
+    Returns
+    -------
+    ProvinceConfig
+        The validated configuration. The cities' configs are not loaded here:
+        a city whose config cannot be loaded fails alone when the province runs.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found.
+
+    Examples
+    --------
+    >>> p = province_from_dict(
+    ...     {"province": {"name": "山东省", "cities": ["qd/hotspots.toml"]}},
+    ...     base=Path("/data"),
+    ... )
+    >>> p.cities, p.compute.engine, p.output_folder
+    ((PosixPath('/data/qd/hotspots.toml'),), 'local', PosixPath('/data/maps'))
+    """
+    data = dict(raw)
+    collect_problems(_validate_province(data), "province configuration")
+    root = base if base is not None else Path.cwd()
+    province = data["province"]
+    return ProvinceConfig(
+        path=None,
+        name=province.get("name", "province"),
+        cities=tuple(_resolve(root, c) for c in province["cities"]),
+        compute=_compute(data.get("compute", {})),
+        output_folder=_resolve(root, data.get("output", {}).get("folder", "maps")),
+    )
+
+
+def load_province(path: str | os.PathLike[str]) -> ProvinceConfig:
+    """Load and validate a ``province.toml``.
+
+    Parameters
+    ----------
+    path
+        The TOML file. Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    ProvinceConfig
+        The validated configuration.
+
+    Raises
+    ------
+    InputError
+        When the file is missing, is not valid TOML, or has any invalid,
+        missing or unknown key (all listed at once).
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = (
+            f"province config file {str(p)!r} does not exist. Pass the path of the "
+            "province.toml, e.g. --config province.toml."
+        )
+        raise InputError(msg)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
+        raise InputError(msg) from err
+    cfg = province_from_dict(raw, base=p.parent.resolve())
     return dataclasses.replace(cfg, path=p.resolve())

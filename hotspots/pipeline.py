@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -62,6 +62,9 @@ from .outputs import (
     write_text,
     write_xlsx,
 )
+
+if TYPE_CHECKING:
+    from .compute import Compute
 
 __all__ = [
     "OutputError",
@@ -240,6 +243,10 @@ _INPUT_KEYS: Final[Mapping[str, str]] = {
     "header_row": "[input] header_row",
     "time_window": "[input] time_window",
 }
+
+
+#: Python parameter -> TOML key of the compute engine's errors.
+_COMPUTE_KEYS: Final[Mapping[str, str]] = {"scheduler": "[compute] scheduler"}
 
 
 def _config_words(err: InputError, keys: Mapping[str, str]) -> InputError:
@@ -652,6 +659,11 @@ class Weekly:
         The case ledger: an open :class:`~hotspots.Ledger` (left open), or a
         DuckDB path or PostgreSQL URL; default the config's ``[ledger] url``
         (``ledger.duckdb`` beside the config).
+    compute
+        The Dask engine of the partitioned steps (e.g.
+        ``hotspots.compute.engine("dask")``, left open); default the config's
+        ``[compute]``: with ``engine = "dask"`` each partitioned step starts
+        (and closes) the engine it names. See :attr:`uses_dask`.
 
     Notes
     -----
@@ -671,8 +683,10 @@ class Weekly:
         week: str | None = None,
         progress: Progress | None = None,
         ledger: Ledger | str | os.PathLike[str] | None = None,
+        compute: Compute | None = None,
     ) -> None:
         self.config = config if isinstance(config, Config) else load_config(config)
+        self._compute_given = compute
         if ledger is not None and not isinstance(ledger, Ledger | str | os.PathLike):
             msg = (
                 "ledger must be a Ledger, a DuckDB path or a postgresql:// URL, "
@@ -705,6 +719,87 @@ class Weekly:
             url = str(Path.cwd() / "ledger.duckdb")
         with Ledger.open(url) as ledger:
             yield ledger
+
+    # -- the compute engine ([compute]) ---------------------------------------
+    @property
+    def uses_dask(self) -> bool:
+        """Whether the partitioned steps run on Dask.
+
+        With an engine given (``compute=``) its kind decides, else the
+        config's ``[compute] engine``. On Dask, the join of the cases the
+        ledger has not assigned yet (all of the window on a first run, the new
+        cases after) and the space-time cube run partition by partition
+        (:func:`hotspots.compute.assign_partitioned`,
+        :func:`hotspots.compute.cube_partitioned`), with the same results;
+        the ledger read, the statistics and the ranking stay in memory.
+        """
+        given = self._compute_given
+        if given is not None:
+            return given.kind == "dask"
+        return self.config.compute.engine == "dask"
+
+    @contextmanager
+    def _engine(self) -> Iterator[Compute]:
+        """Yield the Dask engine of one partitioned step (a given one left open)."""
+        from .compute import engine_from_config
+
+        if self._compute_given is not None:
+            yield self._compute_given
+            return
+        try:
+            started = engine_from_config(self.config.compute)
+        except InputError as err:
+            raise _config_words(err, _COMPUTE_KEYS) from err
+        with started:
+            yield started
+
+    @contextmanager
+    def _on_cluster(self) -> Iterator[Compute]:
+        """Run the Dask work inside on the engine's client, text kept as is."""
+        import dask
+
+        with (
+            self._engine() as compute,
+            dask.config.set({"dataframe.convert-string": False}),
+        ):
+            if compute.client is None:
+                yield compute
+                return
+            with compute.client.as_current():
+                yield compute
+
+    def _partitioned_join(
+        self, reports: gpd.GeoDataFrame, **options: Any
+    ) -> gpd.GeoDataFrame:
+        """:func:`hotspots.join.assign`, partition by partition on the engine."""
+        import dask_geopandas
+
+        from .compute import assign_partitioned, partitions
+
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dask_geopandas.from_geopandas(reports, npartitions=n, sort=False)
+            joined = assign_partitioned(parts, client=compute.client, **options)
+            out: gpd.GeoDataFrame = joined.compute()
+        return out
+
+    def _partitioned_cube(
+        self, reports: pd.DataFrame, units: pd.DataFrame, **options: Any
+    ) -> pd.DataFrame:
+        """:func:`hotspots.cube.space_time_cube`, partition by partition."""
+        import importlib
+
+        from .compute import cube_partitioned, partitions
+
+        dd: Any = importlib.import_module("dask.dataframe")
+
+        columns = [schema.GRID_ID, schema.REPORTED_AT]
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dd.from_pandas(
+                pd.DataFrame(reports[columns]), npartitions=n, sort=False
+            )
+            return cube_partitioned(parts, units, **options)
 
     @functools.cached_property
     def _state(self) -> _LedgerState:
@@ -1035,6 +1130,8 @@ class Weekly:
             "start": start,
             "end": end,
         }
+        if self.uses_dask:  # the uncached cases are joined on the cluster
+            options["join"] = self._partitioned_join
         with self._ledger() as ledger, warnings.catch_warnings():
             # cached cases do not warn: the whole window is counted below
             warnings.simplefilter("ignore", UnassignedWarning)
@@ -1089,7 +1186,8 @@ class Weekly:
             # reports before the history window are left out on purpose, and
             # those outside every cell were announced by the join
             warnings.simplefilter("ignore", UncountedReportsWarning)
-            return space_time_cube(
+            cube = self._partitioned_cube if self.uses_dask else space_time_cube
+            return cube(
                 in_window,
                 grid,
                 unit=schema.GRID_ID,
@@ -1905,6 +2003,7 @@ def run_weekly(
     output_folder: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     ledger: Ledger | str | os.PathLike[str] | None = None,
+    compute: Compute | None = None,
 ) -> Weekly:
     """Run the weekly job: ingest, assign, analyse, rank, plan, map and write.
 
@@ -1926,6 +2025,10 @@ def run_weekly(
         a PostgreSQL URL); default the config's ``[ledger] url``. The job
         ingests every configured export not ingested yet, then analyses from
         the ledger.
+    compute
+        The Dask engine of the partitioned steps (left open); default the
+        config's ``[compute]``, whose engine (a local cluster or the
+        scheduler it names) is started once for the job and closed after.
 
     Returns
     -------
@@ -1940,10 +2043,18 @@ def run_weekly(
         When the config or the data cannot be used (the message says how to
         fix it).
     """
-    job = Weekly(config, week=week, progress=progress, ledger=ledger)
-    steps = ("gi", "emerging", "clusters", "blind_spots", "plan", "backtest", "map")
-    for step in (*steps, "summary"):
-        getattr(job, step)
+    with contextlib.ExitStack() as stack:
+        if compute is None:
+            cfg = config if isinstance(config, Config) else load_config(config)
+            config = cfg
+            if cfg.compute.engine == "dask":  # one engine for the whole job
+                compute = stack.enter_context(Weekly(cfg)._engine())
+        job = Weekly(
+            config, week=week, progress=progress, ledger=ledger, compute=compute
+        )
+        steps = ("gi", "emerging", "clusters", "blind_spots", "plan", "backtest")
+        for step in (*steps, "map", "summary"):
+            getattr(job, step)
     if write:
         job.write(output_folder)
     return job

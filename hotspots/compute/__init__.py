@@ -7,7 +7,7 @@ steps take dask-geopandas frames and return what the in-memory steps return;
 
 from __future__ import annotations
 
-from .engine import Compute, engine
+from .engine import Compute, engine, engine_from_config, partitions
 from .partitioned import (
     PartitionedRead,
     assign_partitioned,
@@ -26,6 +26,8 @@ __all__ = [
     "blind_spots_partitioned",
     "cube_partitioned",
     "engine",
+    "engine_from_config",
+    "partitions",
     "read_partitioned",
     "run_province",
 ]

@@ -11,9 +11,12 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..config import ComputeConfig
 
 Engine = Literal["local", "dask"]
 
@@ -154,3 +157,64 @@ def engine(
         scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
     )
     return Compute("dask", distributed.Client(cluster), cluster)
+
+
+def engine_from_config(compute: ComputeConfig, *, processes: bool = True) -> Compute:
+    """Return the engine a config's ``[compute]`` section names.
+
+    Parameters
+    ----------
+    compute
+        The section (``Config.compute`` or ``ProvinceConfig.compute``).
+    processes
+        Whether a local cluster's workers are processes (threads otherwise).
+
+    Returns
+    -------
+    Compute
+        As :func:`engine`; close it when done.
+
+    Raises
+    ------
+    InputError
+        As :func:`engine`, with the config's keys (``[compute] scheduler``)
+        named in the message.
+
+    Examples
+    --------
+    >>> from hotspots.config import ComputeConfig
+    >>> engine_from_config(ComputeConfig()).kind
+    'local'
+    """
+    return engine(
+        compute.engine,
+        scheduler=compute.scheduler,
+        n_workers=compute.workers,
+        threads_per_worker=compute.threads_per_worker,
+        memory_limit=compute.memory_limit,
+        processes=processes,
+        timeout_s=compute.connect_timeout_s,
+    )
+
+
+def partitions(compute: Compute, configured: int | None = None) -> int:
+    """Return how many partitions to cut the cases into on ``compute``.
+
+    Parameters
+    ----------
+    compute
+        The engine.
+    configured
+        ``[compute] partitions``, which wins when given.
+
+    Returns
+    -------
+    int
+        ``configured``, else two per worker of the cluster (1 without one).
+    """
+    if configured is not None:
+        return configured
+    if compute.client is None:
+        return 1
+    workers = compute.client.scheduler_info().get("workers", {})
+    return max(2, 2 * len(workers))

@@ -166,10 +166,13 @@ def _run_city(config: Config, week: str | None) -> dict[str, Any]:
     ``week``, ``folder``, ``summary`` or ``error``.
     """
     from ..pipeline import run_weekly
+    from .engine import Compute
 
     with _quiet():
         try:
-            job = run_weekly(config, week=week, write=True)
+            # a city is one task: its own steps run inside it, never on a
+            # second cluster started from the city's [compute]
+            job = run_weekly(config, week=week, write=True, compute=Compute("local"))
             folder = Path(config.output_folder) / job.week
             text = (folder / "summary.json").read_text(encoding="utf-8")
             return {
@@ -232,7 +235,12 @@ def _cell(value: object) -> str:
     return f"<td>{html.escape('' if value is None else str(value))}</td>"
 
 
-def _index_page(cities: Sequence[CityRun], base: Path, week: str | None) -> str:
+def _index_page(
+    cities: Sequence[CityRun],
+    base: Path,
+    week: str | None,
+    province: str | None = None,
+) -> str:
     rows = []
     totals = {"reports_in_week": 0, "accepted": 0, "quarantined": 0}
     for c in cities:
@@ -267,6 +275,8 @@ def _index_page(cities: Sequence[CityRun], base: Path, week: str | None) -> str:
     )
     head = "".join(f"<th>{html.escape(h)}</th>" for h in INDEX_HEADERS)
     title = "hotspots 全省周报 / province weekly maps"
+    if province is not None:
+        title = f"{province} {title}"
     if week is not None:
         title += f" {week}"
     return (
@@ -284,7 +294,11 @@ def _index_page(cities: Sequence[CityRun], base: Path, week: str | None) -> str:
 
 
 def _check(
-    configs: object, week: object, output_folder: object, client: object
+    configs: object,
+    week: object,
+    output_folder: object,
+    client: object,
+    name: object = None,
 ) -> list[object]:
     if isinstance(configs, str | bytes | os.PathLike) or not isinstance(
         configs, Sequence
@@ -308,6 +322,9 @@ def _check(
             "every config must be a path or a hotspots.config.Config, got "
             f"{type(wrong[0]).__name__} ({wrong[0]!r}). Pass config file paths."
         )
+        raise TypeError(msg)
+    if name is not None and not isinstance(name, str):
+        msg = f"name must be the province's name or None, got {name!r}."
         raise TypeError(msg)
     if week is not None and not isinstance(week, str):
         msg = f"week must be a week label such as '2026-W47' or None, got {week!r}."
@@ -385,6 +402,7 @@ def run_province(
     week: str | None = None,
     output_folder: str | os.PathLike[str],
     client: Any = None,
+    name: str | None = None,
 ) -> ProvinceRun:
     """Run every city's weekly job, in parallel on a cluster, and index them.
 
@@ -413,7 +431,10 @@ def run_province(
         the output folder of a city.
     client
         A :class:`distributed.Client` (e.g. ``engine("dask").client``); None
-        runs the cities in this process.
+        runs the cities in this process. Either way a city's job runs whole
+        in its task (its own ``[compute]`` is not used).
+    name
+        The province's name, shown in the index's title.
 
     Returns
     -------
@@ -446,7 +467,8 @@ def run_province(
     >>> [c.status for c in run.cities]  # doctest: +SKIP
     ['ok', 'ok']
     """
-    items = _check(configs, week, output_folder, client)
+    items = _check(configs, week, output_folder, client, name)
+    province = name  # the loops below name each city
     base = Path(output_folder)
     loaded = _load(items)
     _check_folders(loaded, base.resolve())
@@ -474,5 +496,6 @@ def run_province(
             cities.append(_failed(name, path, got or "not run"))
         else:
             cities.append(_city_run(name, path, got))
-    index = write_text(base / "index.html", _index_page(cities, base, week))
+    page = _index_page(cities, base, week, province)
+    index = write_text(base / "index.html", page)
     return ProvinceRun(cities=tuple(cities), index=index)

@@ -56,7 +56,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -865,6 +865,7 @@ class Ledger:
         start: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         end: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         as_of: dt.datetime | dt.date | str | pd.Timestamp | None = None,
+        join: Callable[..., gpd.GeoDataFrame] | None = None,
     ) -> gpd.GeoDataFrame:
         """Return the current reports joined to grid, streets and areas (cached).
 
@@ -880,6 +881,10 @@ class Ledger:
             As for :func:`hotspots.join.assign`.
         start, end, as_of
             As for :meth:`reports`.
+        join
+            The join of the cases not cached yet, called as
+            :func:`hotspots.join.assign` (the default) is, with the same
+            results (e.g. a partitioned join on a Dask cluster).
 
         Returns
         -------
@@ -907,7 +912,7 @@ class Ledger:
             # imported here: ingest-only processes skip scipy and the join code
             from .. import join as _join
 
-            fresh = _join.assign(
+            fresh = (join or _join.assign)(
                 reports.loc[todo, list(reports.columns)],
                 grid=grid,
                 streets=streets,
