@@ -2145,7 +2145,7 @@ class Weekly:
             tmp / "scorecard.xlsx",
             self.scorecard_sheets(),
             private_columns=private,
-            number_formats=_scorecard_formats(self.config.map.language),
+            number_formats=scorecard_number_formats(self.config.map.language),
         )
         write_csv(tmp / "recheck.csv", self.recheck_table(), private_columns=private)
         write_csv(tmp / "overdue.csv", self.overdue_table(), private_columns=private)
@@ -2520,7 +2520,8 @@ def _sheet_name(level: str, language: str) -> str:
     return _SHEET_ZH.get(level, level) if language == "zh" else level
 
 
-def _scorecard_formats(language: str) -> dict[str, str]:
+def scorecard_number_formats(language: str) -> dict[str, str]:
+    """Return the Excel number formats of the scorecard's rate columns (percent)."""
     heads = _headers(language)
     rates = (
         list(_SCORECARD_RATES)

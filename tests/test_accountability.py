@@ -201,3 +201,39 @@ BASE = {"input": {"reports": "reports.csv"}}
 def test_config_errors_name_the_key(tmp_path, sections, match):
     with pytest.raises(InputError, match=match):
         config_from_dict({**BASE, **sections}, base=tmp_path)
+
+
+def test_cli_scorecard_and_recheck(job, tmp_path):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    config = str(job.config.path)
+    book = tmp_path / "card.xlsx"
+    run = CliRunner().invoke(
+        main,
+        ["-q", "scorecard", "-c", config, "-w", WEEK, "-o", str(book),
+         "--language", "en"],
+    )  # fmt: skip
+    assert run.exit_code == 0, run.output
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert sheets == ["unit_id", "subdistrict_id", "Red and black list"]
+    out = tmp_path / "re.csv"
+    run = CliRunner().invoke(
+        main,
+        ["-q", "recheck", "-c", config, "-w", WEEK, "-o", str(out), "--top-k", "2"],
+    )
+    assert run.exit_code == 0, run.output
+    assert len(pd.read_csv(out)) == 2
+
+
+def test_cli_without_responsibility_is_one_line(district_root, make_config):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    config = make_config(district_root, "plain.toml")
+    run = CliRunner().invoke(main, ["-q", "recheck", "-c", str(config)])
+    assert run.exit_code == 1
+    assert "has no [responsibility]" in run.output
+    assert len(run.output.strip().splitlines()) == 1
