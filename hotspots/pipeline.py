@@ -1890,7 +1890,8 @@ class Weekly:
         it lies wholly on the right side
         (:func:`~hotspots.ledger.scorecard.red_black_list`). Movement is
         against last week's list: the window up to the start of the week,
-        judged as known then.
+        judged as known then. Cases without a unit are left out of the list
+        (they are a row of the scorecard).
         """
         from .ledger.scorecard import red_black_list, scorecard
 
@@ -1905,11 +1906,13 @@ class Weekly:
             window=(self.window_start, self.week_start),
             tz=self.config.timezone,
         )
+        card = self.scorecard[level]["window"]
+        # the cases nobody owns are a row of the scorecard, not a unit to list
         return red_black_list(
-            self.scorecard[level]["window"],
+            card[card[level].notna()],
             target=sc_cfg.target,
             metric=sc_cfg.metric,  # type: ignore[arg-type]  # validated at load
-            previous=previous,
+            previous=previous[previous[level].notna()],
         )
 
     @functools.cached_property

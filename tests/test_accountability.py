@@ -237,3 +237,9 @@ def test_cli_without_responsibility_is_one_line(district_root, make_config):
     assert run.exit_code == 1
     assert "has no [responsibility]" in run.output
     assert len(run.output.strip().splitlines()) == 1
+
+
+def test_unowned_cases_are_a_scorecard_row_but_not_listed(job):
+    card = job.scorecard["unit_id"]["window"]
+    assert card["unit_id"].isna().sum() == 1
+    assert job.red_black["unit_id"].notna().all()
