@@ -1505,3 +1505,114 @@ def backtest_command(
         _out(result.plot(out / "backtest_pai.png"))
 
     _run(ctx, action)
+
+
+# -- accountability: scorecards and the re-check list ---------------------------
+
+
+def _accountability_job(
+    ctx: click.Context, config: Path, week: str | None, top_k: int | None = None
+) -> Any:
+    """Build the job of a config with ``[responsibility]`` (else a one-line error)."""
+    import dataclasses
+
+    from .pipeline import Weekly
+
+    cfg = _config(config)
+    acc = cfg.accountability
+    if acc is None:
+        msg = (
+            f"the config {str(config)!r} has no [responsibility]: add "
+            '[responsibility] units = "<units.csv>" and duties = "<duties.geojson>".'
+        )
+        raise InputError(msg)
+    if top_k is not None:
+        recheck = dataclasses.replace(acc.recheck, top_k=top_k)
+        cfg = dataclasses.replace(
+            cfg, accountability=dataclasses.replace(acc, recheck=recheck)
+        )
+    return Weekly(cfg, week=week, progress=ctx.obj["progress"])
+
+
+@main.command(name="scorecard")
+@_config_option
+@_week_option
+@_out_option(folder=False, help="The workbook (default scorecard-<week>.xlsx).")
+@_language_option
+@click.pass_context
+def scorecard_command(
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    language: Language,
+) -> None:
+    """Score the responsible units and write the red and black list (红黑榜).
+
+    One sheet per [scorecard] level (cases, closure, on-time and rework
+    rates with 95 % Wilson intervals, the case ids behind each row), and the
+    red and black list judged against [scorecard] target. Needs
+    [responsibility] in the config.
+
+    \b
+    Example:
+      hotspots scorecard -c sample_data/hotspots.toml -w 2026-W47 -o scorecard.xlsx
+    """
+
+    def action() -> None:
+        from .outputs import write_workbook
+        from .pipeline import scorecard_number_formats
+
+        if out is not None and out.suffix.lower() != ".xlsx":
+            msg = f"the scorecard is a workbook: use .xlsx, got {out.name!r}."
+            raise click.BadParameter(msg, param_hint="--out")
+        job = _accountability_job(ctx, config, week)
+        path = out if out is not None else Path(f"scorecard-{job.week}.xlsx")
+        _out(
+            write_workbook(
+                path,
+                job.scorecard_sheets(language=language),
+                private_columns=job.config.private_columns,
+                number_formats=scorecard_number_formats(language),
+            )
+        )
+
+    _run(ctx, action)
+
+
+@main.command(name="recheck")
+@_config_option
+@_week_option
+@_out_option(folder=False, help="The CSV file (default recheck-<week>.csv).")
+@click.option(
+    "--top-k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many closed cases to re-check (default: [recheck] top_k).",
+)
+@_language_option
+@click.pass_context
+def recheck_command(
+    ctx: click.Context,
+    config: Path,
+    week: str | None,
+    out: Path | None,
+    top_k: int | None,
+    language: Language,
+) -> None:
+    """List the closed cases most likely to come back, to check again (回头看).
+
+    \b
+    Example:
+      hotspots recheck -c sample_data/hotspots.toml -w 2026-W47 --top-k 10
+    """
+
+    def action() -> None:
+        from .outputs import write_csv
+
+        job = _accountability_job(ctx, config, week, top_k)
+        path = out if out is not None else Path(f"recheck-{job.week}.csv")
+        table = job.recheck_table(language=language)
+        _out(write_csv(path, table, private_columns=job.config.private_columns))
+
+    _run(ctx, action)

@@ -20,6 +20,7 @@ import datetime
 import difflib
 import glob
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -32,6 +33,7 @@ from .blindspots import BlindSpotWeights
 from .errors import InputError, collect_problems
 
 __all__ = [
+    "AccountabilityConfig",
     "AnalysisConfig",
     "Category",
     "ComputeConfig",
@@ -274,6 +276,9 @@ class Config:
     #: The case ledger: an absolute DuckDB file path or a PostgreSQL URL
     #: (``[ledger] url``; default ``ledger.duckdb`` beside the config).
     ledger_url: str = ""
+    #: The accountability sections (``[responsibility]`` and the sections it
+    #: uses); ``None`` without ``[responsibility]``.
+    accountability: AccountabilityConfig | None = None
 
     @property
     def freq(self) -> str:
@@ -614,7 +619,7 @@ def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> str:
 
 def _validate(raw: dict[str, Any]) -> list[str]:
     problems: list[str] = []
-    sections = [*_SCHEMA, "categories"]
+    sections = [*_SCHEMA, "categories", *_ACCOUNTABILITY_SECTIONS]
     for section, value in raw.items():
         if section not in sections:
             problems.append(_unknown(section, sections, ""))
@@ -622,6 +627,8 @@ def _validate(raw: dict[str, Any]) -> list[str]:
         if section == "categories":
             problems.extend(_validate_categories(value))
             continue
+        if section in _ACCOUNTABILITY_SECTIONS:
+            continue  # _validate_accountability
         if not isinstance(value, dict):
             problems.append(f"[{section}] must be a table, got {value!r}.")
             continue
@@ -653,6 +660,7 @@ def _validate(raw: dict[str, Any]) -> list[str]:
             # the password itself is never echoed back
             problems = [p for p in problems if not p.startswith("ledger.url")]
             problems.append(refused)
+    problems.extend(_validate_accountability(raw))
     if not any(p.startswith("compute.") for p in problems):
         problems += _compute_problems(raw)
     for section, key in _REQUIRED:
@@ -813,6 +821,7 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
         compute=_compute(data.get("compute", {})),
         output_folder=_resolve(root, data.get("output", {}).get("folder", "maps")),
         ledger_url=_ledger_location(root, data),
+        accountability=_accountability(data, root),
     )
 
 
@@ -1011,3 +1020,243 @@ def load_province(path: str | os.PathLike[str]) -> ProvinceConfig:
         raise InputError(msg) from err
     cfg = province_from_dict(raw, base=p.parent.resolve())
     return dataclasses.replace(cfg, path=p.resolve())
+
+
+# -- accountability: [responsibility], [deadlines], [scorecard], [recheck] --------
+
+#: The sections of the accountability loop (read only with ``[responsibility]``).
+_ACCOUNTABILITY_SECTIONS: Final = (
+    "responsibility",
+    "deadlines",
+    "scorecard",
+    "recheck",
+)
+#: Case columns a ``[scorecard] levels`` entry may name: the responsible unit,
+#: the subdistrict it answers to, the grid keeper of the case's cell, and the
+#: admin areas and cell the case lies in.
+SCORECARD_LEVELS: Final = (
+    "unit_id",
+    "unit_subdistrict_id",
+    "grid_keeper_id",
+    "district_id",
+    "subdistrict_id",
+    "community_id",
+    "grid_id",
+)
+#: The rates a red/black list may judge by (:data:`hotspots.ledger.scorecard.METRICS`).
+SCORECARD_METRICS: Final = (
+    "closure_rate",
+    "on_time_rate",
+    "rework_rate",
+    "comeback_rate",
+    "outside_share",
+)
+#: A time limit: hours (``"2h"``, ``"1.5h"``) or whole working days (``"3wd"``).
+_LIMIT_SYNTAX: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|wd)\s*$")
+
+
+@dataclass(frozen=True)
+class ResponsibilityConfig:
+    """``[responsibility]``: the units table and the duties layer (absolute paths)."""
+
+    units: Path
+    duties: Path
+
+
+@dataclass(frozen=True)
+class DeadlinesConfig:
+    """``[deadlines]``: time limits per category, as ``(amount, unit)`` pairs.
+
+    ``limits`` is ``None`` when the config has no ``[deadlines.limits]``: the
+    job then uses :data:`hotspots.ledger.deadlines.EXAMPLE_LIMITS` (an
+    example, not an official standard) and says so in a notice.
+    """
+
+    limits: Mapping[str, tuple[float, str]] | None = None
+    default: tuple[float, str] | None = None
+    beyond_calendar: Literal["weekends", "raise"] = "weekends"
+
+
+@dataclass(frozen=True)
+class ScorecardConfig:
+    """``[scorecard]``: the target rate, the rate judged and the levels scored."""
+
+    target: float = 0.8
+    metric: str = "on_time_rate"
+    levels: tuple[str, ...] = ("unit_id", "unit_subdistrict_id")
+
+
+@dataclass(frozen=True)
+class RecheckConfig:
+    """``[recheck]``: the re-check list (回头看) added to the patrol plan."""
+
+    top_k: int = 10
+    within_days: float = 14.0
+    distance_m: float = 20.0
+    history_days: float = 56.0
+
+
+@dataclass(frozen=True)
+class AccountabilityConfig:
+    """The accountability sections of a config with ``[responsibility]``."""
+
+    responsibility: ResponsibilityConfig
+    deadlines: DeadlinesConfig = field(default_factory=DeadlinesConfig)
+    scorecard: ScorecardConfig = field(default_factory=ScorecardConfig)
+    recheck: RecheckConfig = field(default_factory=RecheckConfig)
+
+
+def parse_limit(value: object) -> tuple[float, str] | None:
+    """Parse a time limit of the config: ``"2h"`` (hours) or ``"3wd"`` (working days).
+
+    Parameters
+    ----------
+    value
+        The TOML value.
+
+    Returns
+    -------
+    tuple or None
+        ``(amount, "hours")`` or ``(amount, "working_days")``; None when the
+        value is not a positive number of hours or whole working days.
+
+    Examples
+    --------
+    >>> parse_limit("2h"), parse_limit("3wd"), parse_limit("1.5wd")
+    ((2.0, 'hours'), (3.0, 'working_days'), None)
+    """
+    if not isinstance(value, str):
+        return None
+    m = _LIMIT_SYNTAX.match(value)
+    if m is None:
+        return None
+    amount, unit = float(m.group(1)), m.group(2)
+    if amount <= 0 or (unit == "wd" and amount != int(amount)):
+        return None
+    return amount, "hours" if unit == "h" else "working_days"
+
+
+_LIMIT_EXPECTED: Final = (
+    'a time limit: hours ("2h", "1.5h") or whole working days ("3wd")'
+)
+
+
+def _levels(v: Any) -> str | None:
+    ok = (
+        isinstance(v, list)
+        and bool(v)
+        and all(isinstance(x, str) and x in SCORECARD_LEVELS for x in v)
+        and len(set(v)) == len(v)
+    )
+    return (
+        None if ok else f"a non-empty list of distinct levels from {SCORECARD_LEVELS}"
+    )
+
+
+_ACCOUNTABILITY_SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
+    "responsibility": {"units": _string, "duties": _string},
+    "deadlines": {
+        "limits": lambda v: None if isinstance(v, dict) else "a table",
+        "default": lambda v: None if parse_limit(v) else _LIMIT_EXPECTED,
+        "beyond_calendar": _one_of("weekends", "raise"),
+    },
+    "scorecard": {
+        "target": _probability,
+        "metric": _one_of(*SCORECARD_METRICS),
+        "levels": _levels,
+    },
+    "recheck": {
+        "top_k": _positive_int,
+        "within_days": _positive,
+        "distance_m": _positive,
+        "history_days": _positive,
+    },
+}
+
+
+def _validate_accountability(raw: Mapping[str, Any]) -> list[str]:
+    """Problems of the accountability sections, one line each naming the key."""
+    problems: list[str] = []
+    for section, checkers in _ACCOUNTABILITY_SCHEMA.items():
+        value = raw.get(section)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            problems.append(f"[{section}] must be a table, got {value!r}.")
+            continue
+        for key, v in value.items():
+            if key not in checkers:
+                problems.append(_unknown(key, list(checkers), f"in [{section}]: "))
+                continue
+            expected = checkers[key](v)
+            if expected is not None:
+                problems.append(f"{section}.{key} must be {expected}, got {v!r}.")
+    resp = raw.get("responsibility")
+    if isinstance(resp, dict):
+        problems.extend(
+            f'responsibility.{key} is missing: add it, e.g. {key} = "../boundaries/'
+            f'{key}.csv".'
+            for key in ("units", "duties")
+            if key not in resp
+        )
+    else:
+        problems.extend(
+            f"[{section}] needs [responsibility]: add [responsibility] units = ... "
+            f"and duties = ..., or remove [{section}]."
+            for section in _ACCOUNTABILITY_SECTIONS[1:]
+            if section in raw
+        )
+    dl = raw.get("deadlines")
+    limits = dl.get("limits") if isinstance(dl, dict) else None
+    if isinstance(limits, dict):
+        problems.extend(
+            f"deadlines.limits.{category!r} must be {_LIMIT_EXPECTED}, got {v!r}."
+            for category, v in limits.items()
+            if parse_limit(v) is None
+        )
+    rc = raw.get("recheck")
+    if isinstance(rc, dict) and _is_number(rc.get("within_days")):
+        history = rc.get("history_days", RecheckConfig.history_days)
+        if _is_number(history) and history <= rc["within_days"]:
+            problems.append(
+                f"recheck.history_days must be longer than recheck.within_days "
+                f"({rc['within_days']!r}), got {history!r}."
+            )
+    return problems
+
+
+def _accountability(data: Mapping[str, Any], root: Path) -> AccountabilityConfig | None:
+    """Build the accountability sections (validated) or None without them."""
+    resp = data.get("responsibility")
+    if resp is None:
+        return None
+    paths = {k: _resolve(root, resp[k]) for k in ("units", "duties")}
+    collect_problems(
+        [
+            f"responsibility.{k}: file {str(p)!r} does not exist; give the path "
+            "of the file relative to the config."
+            for k, p in paths.items()
+            if not p.is_file()
+        ],
+        "configuration",
+    )
+    dl = dict(data.get("deadlines", {}))
+    limits = dl.get("limits")
+    sc_ = dict(data.get("scorecard", {}))
+    if "levels" in sc_:
+        sc_["levels"] = tuple(sc_["levels"])
+    rc: dict[str, Any] = {
+        k: (float(v) if k != "top_k" else v) for k, v in data.get("recheck", {}).items()
+    }
+    return AccountabilityConfig(
+        responsibility=ResponsibilityConfig(**paths),
+        deadlines=DeadlinesConfig(
+            limits=None
+            if limits is None
+            else {str(k): parse_limit(v) for k, v in limits.items()},  # type: ignore[misc]
+            default=parse_limit(dl["default"]) if "default" in dl else None,
+            beyond_calendar=dl.get("beyond_calendar", "weekends"),
+        ),
+        scorecard=ScorecardConfig(**sc_),
+        recheck=RecheckConfig(**rc),
+    )

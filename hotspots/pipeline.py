@@ -49,7 +49,14 @@ import pandas as pd
 
 from . import labels as _labels
 from . import schema
-from .config import WEEKDAYS, BoundariesConfig, Config, load_config
+from .boundaries import metric_crs_of
+from .config import (
+    WEEKDAYS,
+    AccountabilityConfig,
+    BoundariesConfig,
+    Config,
+    load_config,
+)
 from .errors import CRSError, HotspotsError, InputError, collect_problems
 from .join import UnassignedWarning
 from .ledger import IngestResult, Ledger
@@ -60,6 +67,7 @@ from .outputs import (
     write_csv,
     write_json,
     write_text,
+    write_workbook,
     write_xlsx,
 )
 
@@ -1296,6 +1304,7 @@ class Weekly:
             return None
         bs = self.blind_spots
         targets = bs[bs["score"] > 0].nsmallest(pc.top_n, "rank")
+        targets = self._with_rechecks(targets)
         if targets.empty:
             return None
         depots = (
@@ -1315,7 +1324,7 @@ class Weekly:
             mode=pc.mode,
             time_limit_s=pc.time_limit_s,
             score="score",
-            target_id=schema.GRID_ID,
+            target_id=TARGET_ID if TARGET_ID in targets else schema.GRID_ID,
             reason="reason_zh" if self.config.map.language == "zh" else "reason_en",
         )
 
@@ -1537,6 +1546,7 @@ class Weekly:
                 "cluster": f"{an.cluster_method} eps={an.cluster_eps_m} m "
                 f"min_samples={an.cluster_min_samples}",
             },
+            **self._accountability_summary(),
             "notices": list(self.notices),
         }
 
@@ -1612,6 +1622,7 @@ class Weekly:
                     teams=p["teams"], stops=p["stops"], left_out=p["left_out"]
                 )
             )
+        lines.extend(self._accountability_lines(lang))
         lines.extend(words["notice"].format(notice=n) for n in s["notices"])
         return "\n".join(lines) + "\n"
 
@@ -1653,6 +1664,8 @@ class Weekly:
         m, ledger, summary = self.map, self.ledger(), self.summary
         text, plan, rejected = self.summary_text(), self.plan, self.rejected()
         backtest = self.backtest
+        if self.config.accountability is not None:  # compute before the disk
+            _ = self.scorecard_sheets(), self.recheck_table(), self.overdue_table()
         private = self.config.private_columns
         with _week_lock(root, self.week), _output_errors(root, self.week):
             _recover(root, self.week)
@@ -1681,6 +1694,7 @@ class Weekly:
                     plan.to_gpx(tmp / "patrol_plan.gpx", language=language)
                     plan.to_csv(tmp / "patrol_plan.csv", language=language)
                     plan.to_xlsx(tmp / "patrol_plan.xlsx", language=language)
+                self._write_accountability(tmp)
                 for written in tmp.iterdir():  # some writers create owner-only files
                     os.chmod(written, 0o666 & ~umask())
                 _swap_into_place(tmp, dest)
@@ -1784,6 +1798,461 @@ class Weekly:
         )
         head = f"<h3>{html.escape(s['city'])} {html.escape(s['week'])}</h3>"
         return f"{head}<table>{rows}</table><ol>{top}</ol>{self.map._repr_html_()}"
+
+    # -- accountability: responsibility, deadlines, scorecards, re-checks ------
+    # (computed only with [responsibility]; see the module constants below)
+    @property
+    def _acc(self) -> AccountabilityConfig:
+        acc = self.config.accountability
+        if acc is None:
+            msg = (
+                "the config has no [responsibility]: add [responsibility] units = "
+                '"<units.csv>" and duties = "<duties.geojson>" to score units.'
+            )
+            raise InputError(msg)
+        return acc
+
+    def _warned(self, step: Callable[[], Any]) -> Any:
+        """Run a step, turning its data warnings into the job's notices."""
+        from .ledger.deadlines import CalendarCoverageWarning, NoLimitWarning
+        from .ledger.responsibility import UnownedWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = step()
+        for w in caught:
+            if issubclass(
+                w.category, UnownedWarning | NoLimitWarning | CalendarCoverageWarning
+            ):
+                self._notice(str(w.message))
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return out
+
+    @functools.cached_property
+    def limits(self) -> dict[str, Any]:
+        """The time limit of every category: ``[deadlines] limits`` and ``default``.
+
+        Without ``[deadlines] limits`` the example table
+        (:data:`hotspots.ledger.deadlines.EXAMPLE_LIMITS`, not an official
+        standard) is used, with a notice. ``default`` fills every category of
+        the window's cases that the table lacks.
+        """
+        from .ledger.deadlines import EXAMPLE_LIMITS, TimeLimit
+
+        dl = self._acc.deadlines
+        table: dict[str, Any]
+        if dl.limits is None:
+            self._notice(
+                "no [deadlines] limits: the example time limits (not an official "
+                "standard) are used; set your city's under [deadlines.limits]."
+            )
+            table = dict(EXAMPLE_LIMITS)
+        else:
+            table = {k: TimeLimit(a, u) for k, (a, u) in dl.limits.items()}  # type: ignore[arg-type]
+        if dl.default is not None:
+            amount, unit = dl.default
+            for category in self.history[schema.CATEGORY].dropna().unique():
+                table.setdefault(str(category), TimeLimit(amount, unit))  # type: ignore[arg-type]
+        return table
+
+    @functools.cached_property
+    def units(self) -> gpd.GeoDataFrame:
+        """Every case of the window up to the week's end with its responsible unit.
+
+        :func:`~hotspots.ledger.responsibility.assign_units` on
+        :attr:`history`, after giving each case the ``place_id`` of the
+        nearest key place within :data:`PLACE_RADIUS_M` (with ``[boundaries]
+        places``) and the ``grid_keeper_id`` of its cell. Cases nobody owns
+        keep NA ``unit_id`` (counted in the summary), none is dropped.
+        """
+        from .ledger.responsibility import (
+            DUTY,
+            TARGET_ID,
+            UNIT_ID,
+            assign_units,
+            read_responsibility,
+        )
+
+        acc = self._acc.responsibility
+        cases = self.history.copy()
+        self.progress("responsibility")
+        units, duties = read_responsibility(acc.units, acc.duties)
+        metric = metric_crs_of(self.grid)
+        places_path = self.config.boundaries.places
+        if places_path is not None and schema.PLACE_ID not in cases.columns:
+            places = self._boundary("places").to_crs(metric)
+            pts = gpd.GeoDataFrame(geometry=cases.geometry.to_crs(metric))
+            near = gpd.sjoin_nearest(
+                pts, places[[schema.PLACE_ID, "geometry"]], max_distance=PLACE_RADIUS_M
+            )
+            near = near[~near.index.duplicated()]
+            cases[schema.PLACE_ID] = near[schema.PLACE_ID].reindex(cases.index)
+            cases[schema.PLACE_ID] = cases[schema.PLACE_ID].astype("string")
+        keepers = duties[duties[DUTY] == "grid"].drop_duplicates(TARGET_ID)
+        cases[GRID_KEEPER_ID] = (
+            cases[schema.GRID_ID]
+            .astype("string")
+            .map(dict(zip(keepers[TARGET_ID], keepers[UNIT_ID], strict=True)))
+            .astype("string")
+        )
+        streets = self._boundary("streets") if self.config.boundaries.streets else None
+        out: gpd.GeoDataFrame = self._warned(
+            lambda: assign_units(
+                cases,
+                units,
+                duties,
+                segments=self.segments,
+                streets=streets,
+                metric_crs=metric,
+            )
+        )
+        return out
+
+    def _lifecycle(self, now: pd.Timestamp) -> pd.DataFrame:
+        """:attr:`units` with due times and lifecycle flags as known at ``now``."""
+        from .ledger.deadlines import deadlines
+
+        cases = self.units
+        cases = cases[cases[schema.REPORTED_AT] < now]
+        if now < self.week_end and schema.CLOSED_AT in cases.columns:
+            later = (cases[schema.CLOSED_AT] >= now).fillna(False).to_numpy(bool)
+            cases = cases.copy()
+            cases.loc[later, schema.CLOSED_AT] = pd.NaT
+            if schema.STATUS in cases.columns:
+                cases.loc[later, schema.STATUS] = "open"
+        dl = self._acc.deadlines
+        limits = self.limits
+        out: pd.DataFrame = self._warned(
+            lambda: deadlines(
+                cases,
+                limits,
+                now=now,
+                tz=self.config.timezone,
+                beyond_calendar=dl.beyond_calendar,
+            )
+        )
+        return out
+
+    @functools.cached_property
+    def deadlines(self) -> pd.DataFrame:
+        """:attr:`units` with ``due_at`` and the lifecycle flags at the week's end.
+
+        :func:`~hotspots.ledger.deadlines.deadlines` with ``now`` = the end of
+        the analysed week, on the Chinese working-day calendar.
+        """
+        self.progress("deadlines")
+        return self._lifecycle(self.week_end)
+
+    def _levels(self) -> list[str]:
+        cols = self.deadlines.columns
+        levels = [lv for lv in self._acc.scorecard.levels if lv in cols]
+        for lv in self._acc.scorecard.levels:
+            if lv not in cols:
+                self._notice(
+                    f"[scorecard] levels: the cases have no {lv!r} (configure the "
+                    "layer that gives it, e.g. [boundaries] areas); level skipped."
+                )
+        return levels
+
+    @functools.cached_property
+    def scorecard(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """Scorecards per configured level: ``{level: {"week": ..., "window": ...}}``.
+
+        ``"week"``: cases filed in the analysed week; ``"window"``: cases filed
+        in the analysis window up to the week's end (:attr:`window_start`).
+        Rates with Wilson 95 % intervals and the case ids behind each row
+        (:func:`~hotspots.ledger.scorecard.scorecard`).
+        """
+        from .ledger.scorecard import scorecard
+
+        cases = self.deadlines
+        tz = self.config.timezone
+        self.progress("scorecard")
+        out: dict[str, dict[str, pd.DataFrame]] = {}
+        for level in self._levels():
+            out[level] = {
+                "week": scorecard(
+                    cases, by=level, window=(self.week_start, self.week_end), tz=tz
+                ),
+                "window": scorecard(
+                    cases, by=level, window=(self.window_start, self.week_end), tz=tz
+                ),
+            }
+        return out
+
+    @functools.cached_property
+    def red_black(self) -> pd.DataFrame:
+        """The red and black list (红黑榜) of the first scorecard level.
+
+        Judged over the window (:attr:`scorecard` ``"window"``) against
+        ``[scorecard] target`` by ``metric``: black only when the whole
+        Wilson interval lies on the wrong side of the target, red only when
+        it lies wholly on the right side
+        (:func:`~hotspots.ledger.scorecard.red_black_list`). Movement is
+        against last week's list: the window up to the start of the week,
+        judged as known then. Cases without a unit are left out of the list
+        (they are a row of the scorecard).
+        """
+        from .ledger.scorecard import red_black_list, scorecard
+
+        sc_cfg = self._acc.scorecard
+        levels = list(self.scorecard)
+        if not levels:
+            return pd.DataFrame()
+        level = levels[0]
+        previous = scorecard(
+            self._lifecycle(self.week_start),
+            by=level,
+            window=(self.window_start, self.week_start),
+            tz=self.config.timezone,
+        )
+        card = self.scorecard[level]["window"]
+        # the cases nobody owns are a row of the scorecard, not a unit to list
+        return red_black_list(
+            card[card[level].notna()],
+            target=sc_cfg.target,
+            metric=sc_cfg.metric,  # type: ignore[arg-type]  # validated at load
+            previous=previous[previous[level].notna()],
+        )
+
+    @functools.cached_property
+    def recheck(self) -> gpd.GeoDataFrame:
+        """The top ``[recheck] top_k`` closed cases to check again (回头看).
+
+        :func:`~hotspots.ledger.recheck.recheck_list` at the week's end over
+        the grid cells, with each case's unit.
+        """
+        from .ledger.recheck import recheck_list
+
+        rc = self._acc.recheck
+        self.progress("recheck")
+        return recheck_list(
+            self.units,
+            as_of=self.week_end,
+            within_days=rc.within_days,
+            distance_m=rc.distance_m,
+            top_k=rc.top_k,
+            place=schema.GRID_ID,
+            history_days=rc.history_days,
+            tz=self.config.timezone,
+        )
+
+    @functools.cached_property
+    def overdue(self) -> pd.DataFrame:
+        """The cases open at the week's end, with their risk of missing the due time.
+
+        :func:`~hotspots.ledger.overdue.overdue_risk` (Kaplan-Meier by
+        category and unit), sorted by ``p_miss`` (highest first).
+        """
+        from .ledger.overdue import P_MISS, overdue_risk
+
+        self.progress("overdue")
+        cases = self.units
+        with_unit = cases.assign(
+            unit_id=cases["unit_id"].astype("string").fillna(UNOWNED)
+        )
+        risk: pd.DataFrame = self._warned(
+            lambda: overdue_risk(
+                with_unit,
+                as_of=self.week_end,
+                limits=self.limits,
+                unit="unit_id",
+                tz=self.config.timezone,
+                beyond_calendar=self._acc.deadlines.beyond_calendar,
+            )
+        )
+        risk["unit_id"] = risk["unit_id"].replace(UNOWNED, pd.NA)
+        return risk.sort_values(P_MISS, ascending=False, kind="stable")
+
+    def _with_rechecks(self, targets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Add the re-check stops to the patrol targets (with ``[responsibility]``).
+
+        Each re-check stop (a closed case's location) gets the score
+        ``s_k + recheck_p * (s_1 - s_k)``, where ``s_1`` is the best blind
+        spot's score among the targets and ``s_k`` the ``top_k``-th best
+        (``[recheck] top_k``; the lowest when there are fewer): every
+        re-check stop scores among the top ``top_k`` blind spots, the more
+        likely to come back the higher, so the solver visits them before
+        the lower-ranked blind spots. Target ids are ``target_id``: the grid id of
+        a blind spot, ``回头看 <report_id>`` of a re-check; the reason is the
+        re-check's (``回头看：`` + ``reason_zh``, or ``re-check:`` +
+        ``reason_en``).
+        """
+        from .ledger.recheck import RECHECK_P, RECHECK_REASON_EN, RECHECK_REASON_ZH
+
+        if self.config.accountability is None or targets.empty:
+            return targets
+        picks = self.recheck
+        if picks.empty:
+            return targets
+        scores = targets["score"].sort_values(ascending=False).to_numpy()
+        s_1 = float(scores[0])
+        s_k = float(scores[min(self._acc.recheck.top_k, len(scores)) - 1])
+        zh = self.config.map.language == "zh"
+        col = "reason_zh" if zh else "reason_en"
+        prefix = "回头看：" if zh else "re-check: "
+        reason = picks[RECHECK_REASON_ZH if zh else RECHECK_REASON_EN]
+        extra = gpd.GeoDataFrame(
+            {
+                TARGET_ID: RECHECK_PREFIX + picks[schema.REPORT_ID].astype(str),
+                "score": s_k + picks[RECHECK_P].to_numpy() * (s_1 - s_k),
+                col: prefix + reason.astype(str),
+                RECHECK_STOP: True,
+            },
+            geometry=picks.geometry.to_crs(targets.crs).to_numpy(),
+            crs=targets.crs,
+        )
+        base = targets.assign(
+            **{TARGET_ID: targets[schema.GRID_ID].astype(str), RECHECK_STOP: False}
+        )
+        return gpd.GeoDataFrame(
+            pd.concat([base, extra], ignore_index=True), crs=targets.crs
+        )
+
+    def scorecard_sheets(
+        self, *, language: _labels.Language | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Return the scorecard workbook's sheets as written, headers in the language.
+
+        One sheet per ``[scorecard] levels`` entry (the window's scorecard
+        with this week's cases and on-time rate beside it), then the red and
+        black list. Rates are shares rounded to three decimals (shown as
+        percentages), each with its Wilson interval; the case ids behind a
+        row are joined by ``;``.
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"``; default the config's ``[map] language``.
+        """
+        lang = language if language is not None else self.config.map.language
+        names = self._unit_names()
+        sheets: dict[str, pd.DataFrame] = {}
+        for level, cards in self.scorecard.items():
+            card = cards["window"].copy()
+            week = cards["week"][[level, "cases", "on_time_rate"]].rename(
+                columns={"cases": "week_cases", "on_time_rate": "week_on_time_rate"}
+            )
+            card = card.merge(week, on=level, how="left")
+            card["week_cases"] = card["week_cases"].fillna(0).astype("int64")
+            sheets[_sheet_name(level, lang)] = _scorecard_table(
+                card, level, names, lang
+            )
+        rb = self.red_black
+        if len(rb):
+            level = next(iter(self.scorecard))
+            sheets[SCORECARD_LIST_SHEET[lang]] = _scorecard_table(
+                rb, level, names, lang
+            )
+        return sheets
+
+    def _unit_names(self) -> dict[str, str]:
+        from .ledger.responsibility import UNIT_ID, UNIT_NAME
+
+        u = self.units
+        known = u[u[UNIT_ID].notna()]
+        return dict(
+            zip(known[UNIT_ID].astype(str), known[UNIT_NAME].astype(str), strict=True)
+        )
+
+    def recheck_table(
+        self, *, language: _labels.Language | None = None
+    ) -> pd.DataFrame:
+        """Return the re-check list as written to ``recheck.csv`` (no personal data)."""
+        lang = language if language is not None else self.config.map.language
+        r = self.recheck
+        out = pd.DataFrame(
+            {
+                "recheck_rank": r["recheck_rank"].to_numpy(),
+                schema.REPORT_ID: r[schema.REPORT_ID].astype(str).to_numpy(),
+                schema.CATEGORY: r[schema.CATEGORY].astype(str).to_numpy(),
+                "unit_id": r["unit_id"].to_numpy(),
+                "unit_name": r["unit_name"].to_numpy(),
+                schema.GRID_ID: r[schema.GRID_ID].to_numpy(),
+                schema.CLOSED_AT: r[schema.CLOSED_AT].dt.strftime("%Y-%m-%d %H:%M"),
+                "days_since_closed": r["days_since_closed"].round(1).to_numpy(),
+                "recheck_p": r["recheck_p"].round(3).to_numpy(),
+                "place_closures": r["place_closures"].to_numpy(),
+                "place_comebacks": r["place_comebacks"].to_numpy(),
+                "comeback_case_ids": [";".join(x) for x in r["comeback_case_ids"]],
+                "reason": r["reason_zh" if lang == "zh" else "reason_en"].to_numpy(),
+                "lon": r.geometry.to_crs(schema.WGS84).x.round(6).to_numpy(),
+                "lat": r.geometry.to_crs(schema.WGS84).y.round(6).to_numpy(),
+            }
+        )
+        return out.rename(columns=_headers(lang))
+
+    def overdue_table(
+        self, *, language: _labels.Language | None = None
+    ) -> pd.DataFrame:
+        """Return the open cases' overdue risk as written to ``overdue.csv``."""
+        lang = language if language is not None else self.config.map.language
+        o = self.overdue
+        fmt = "%Y-%m-%d %H:%M"
+        out = pd.DataFrame(
+            {
+                schema.REPORT_ID: o[schema.REPORT_ID].astype(str).to_numpy(),
+                schema.CATEGORY: o[schema.CATEGORY].astype(str).to_numpy(),
+                "unit_id": o["unit_id"].to_numpy(),
+                "unit_name": o["unit_name"].to_numpy(),
+                schema.REPORTED_AT: o[schema.REPORTED_AT].dt.strftime(fmt).to_numpy(),
+                "due_at": o["due_at"].dt.strftime(fmt).to_numpy(),
+                "hours_left": o["hours_left"].round(1).to_numpy(),
+                "p_miss": o["p_miss"].round(3).to_numpy(),
+                "model_group": o["model_group"].to_numpy(),
+            }
+        )
+        return out.rename(columns=_headers(lang))
+
+    def _accountability_summary(self) -> dict[str, Any]:
+        """Return the ``scorecard`` section of summary.json (empty without it)."""
+        if self.config.accountability is None:
+            return {}
+        from .ledger.scorecard import BLACK, LIST, RED, UNDECIDED
+
+        u = self.units
+        week = u[u[schema.REPORTED_AT] >= self.week_start]
+        rb = self.red_black
+        lists = rb[LIST].value_counts() if len(rb) else pd.Series(dtype=int)
+        sc_cfg = self._acc.scorecard
+        return {
+            "scorecard": {
+                "levels": list(self.scorecard),
+                "target": sc_cfg.target,
+                "metric": sc_cfg.metric,
+                "cases": len(u),
+                "unowned": int(u["unit_id"].isna().sum()),
+                "unowned_in_week": int(week["unit_id"].isna().sum()),
+                "owned_by_rule": {
+                    str(k): int(v) for k, v in u["unit_rule"].value_counts().items()
+                },
+                "red": int(lists.get(RED, 0)),
+                "black": int(lists.get(BLACK, 0)),
+                "not_distinguishable": int(lists.get(UNDECIDED, 0)),
+                "overdue_now": int(self.deadlines["overdue_now"].sum()),
+                "rechecks": len(self.recheck),
+            }
+        }
+
+    def _accountability_lines(self, language: _labels.Language) -> list[str]:
+        s = self.summary.get("scorecard")
+        if not s:
+            return []
+        return [ACCOUNTABILITY_LINE[language].format(**s)]
+
+    def _write_accountability(self, tmp: Path) -> None:
+        if self.config.accountability is None:
+            return
+        private = self.config.private_columns
+        write_workbook(
+            tmp / "scorecard.xlsx",
+            self.scorecard_sheets(),
+            private_columns=private,
+            number_formats=scorecard_number_formats(self.config.map.language),
+        )
+        write_csv(tmp / "recheck.csv", self.recheck_table(), private_columns=private)
+        write_csv(tmp / "overdue.csv", self.overdue_table(), private_columns=private)
 
 
 class OutputError(HotspotsError, OSError):
@@ -2088,3 +2557,125 @@ def _rejected_in_language(
             names[col] = header
             taken.add(header)
     return out.rename(columns=names)
+
+
+# -- accountability outputs (scorecard.xlsx, recheck.csv, overdue.csv) ----------
+
+#: Key places within this many metres of a case are its ``place_id`` (for the
+#: place duties of the responsibility layer).
+PLACE_RADIUS_M: Final = 50.0
+#: Case column: the grid keeper (网格员) of the case's cell, whoever owns the case.
+GRID_KEEPER_ID: Final = "grid_keeper_id"
+#: Patrol target columns with ``[responsibility]``: the target's id and whether
+#: it is a re-check stop (回头看).
+TARGET_ID: Final = "target_id"
+RECHECK_STOP: Final = "recheck_stop"
+#: Target ids of re-check stops: this prefix and the closed case's report id.
+RECHECK_PREFIX: Final = "回头看 "
+#: Stand-in for "no unit" while the overdue model groups by unit.
+UNOWNED: Final = "<no unit>"
+#: Name of the red/black list's sheet.
+SCORECARD_LIST_SHEET: Final = {"zh": "红黑榜", "en": "Red and black list"}
+#: The summary.txt line of the scorecard.
+ACCOUNTABILITY_LINE: Final = {
+    "zh": "责任考核：{cases} 件（无责任单位 {unowned} 件），红榜 {red}，黑榜 {black}，"
+    "无法区分 {not_distinguishable}（目标 {target}），当前超期 {overdue_now} 件，"
+    "回头看 {rechecks} 处",
+    "en": "Accountability: {cases} cases ({unowned} without a responsible unit), "
+    "red list {red}, black list {black}, not distinguishable {not_distinguishable} "
+    "(target {target}), overdue now {overdue_now}, re-checks {rechecks}",
+}
+#: Headers of the accountability outputs, per language.
+ACCOUNTABILITY_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "unit_id": "责任单位编号", "unit_subdistrict_id": "所属街道编号",
+        "grid_keeper_id": "网格员编号", "district_id": "区编号",
+        "subdistrict_id": "街道编号", "community_id": "社区编号", "grid_id": "网格编号",
+        "name": "名称", "unit_name": "责任单位", "cases": "案件数", "closed": "已结案",
+        "closure_rate": "结案率", "closure_rate_lo": "结案率下限",
+        "closure_rate_hi": "结案率上限", "due_decided": "已到期案件",
+        "closed_on_time": "按期结案", "on_time_rate": "按期结案率",
+        "on_time_rate_lo": "按期结案率下限", "on_time_rate_hi": "按期结案率上限",
+        "reworked": "返工", "rework_rate": "返工率", "rework_rate_lo": "返工率下限",
+        "rework_rate_hi": "返工率上限", "outside_share": "外部发现占比",
+        "outside_share_lo": "外部发现占比下限", "outside_share_hi": "外部发现占比上限",
+        "median_hours_to_close": "结案时长中位数（小时）", "week_cases": "本周案件数",
+        "week_on_time_rate": "本周按期结案率", "list": "榜单",
+        "previous_rate": "上周值", "previous_list": "上周榜单", "change": "变化",
+        "case_ids": "案件编号", "late_case_ids": "超期案件编号",
+        "recheck_rank": "回头看排名", "report_id": "案件编号", "category": "问题类型",
+        "closed_at": "结案时间", "days_since_closed": "结案天数",
+        "recheck_p": "复发概率", "place_closures": "此处结案数",
+        "place_comebacks": "此处复发数", "comeback_case_ids": "复发案件编号",
+        "reason": "原因", "lon": "经度", "lat": "纬度", "reported_at": "上报时间",
+        "due_at": "整改期限", "hours_left": "剩余小时", "p_miss": "超期概率",
+        "model_group": "模型分组",
+    },
+    "en": {
+        "name": "name", "unit_name": "responsible unit", "cases": "cases",
+        "median_hours_to_close": "median hours to close",
+        "week_cases": "cases this week", "week_on_time_rate": "on-time rate this week",
+    },
+}  # fmt: skip
+#: List names in Chinese.
+_LIST_ZH: Final = {"red": "红榜", "black": "黑榜", "not distinguishable": "无法区分"}
+_SHEET_ZH: Final = {
+    "unit_id": "责任单位", "unit_subdistrict_id": "责任街道",
+    "grid_keeper_id": "网格员", "district_id": "区", "subdistrict_id": "街道",
+    "community_id": "社区", "grid_id": "网格",
+}  # fmt: skip
+_SCORECARD_RATES: Final = (
+    "closure_rate", "on_time_rate", "rework_rate", "outside_share", "week_on_time_rate",
+)  # fmt: skip
+
+
+def _headers(language: str) -> dict[str, str]:
+    return dict(ACCOUNTABILITY_HEADERS["en" if language == "en" else "zh"])
+
+
+def _sheet_name(level: str, language: str) -> str:
+    return _SHEET_ZH.get(level, level) if language == "zh" else level
+
+
+def scorecard_number_formats(language: str) -> dict[str, str]:
+    """Return the Excel number formats of the scorecard's rate columns (percent)."""
+    heads = _headers(language)
+    rates = (
+        list(_SCORECARD_RATES)
+        + [f"{r}_{b}" for r in _SCORECARD_RATES[:4] for b in ("lo", "hi")]
+        + ["previous_rate", "change"]
+    )
+    return {heads.get(c, c): "0.0%" for c in rates}
+
+
+def _scorecard_table(
+    card: pd.DataFrame, level: str, names: Mapping[str, str], language: str
+) -> pd.DataFrame:
+    """One scorecard sheet: rounded rates with their intervals, ids joined."""
+    out = pd.DataFrame({level: card[level].astype("string")})
+    if level in ("unit_id", GRID_KEEPER_ID):
+        out["name"] = out[level].map(names)
+    columns = [
+        "cases", "closed", "closure_rate", "closure_rate_lo", "closure_rate_hi",
+        "due_decided", "closed_on_time", "on_time_rate", "on_time_rate_lo",
+        "on_time_rate_hi", "reworked", "rework_rate", "rework_rate_lo",
+        "rework_rate_hi", "outside_share", "outside_share_lo", "outside_share_hi",
+        "median_hours_to_close", "week_cases", "week_on_time_rate", "list",
+        "previous_rate", "previous_list", "change",
+    ]  # fmt: skip
+    for col in columns:
+        if col in card.columns:
+            out[col] = card[col].to_numpy()
+    for col in out.columns:
+        if col.endswith(("_rate", "_lo", "_hi", "_share", "change")):
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(3)
+    if "median_hours_to_close" in out:
+        out["median_hours_to_close"] = out["median_hours_to_close"].round(1)
+    if language == "zh":
+        for col in ("list", "previous_list"):
+            if col in out:
+                out[col] = out[col].map(lambda v: _LIST_ZH.get(v, v))
+    for col in ("case_ids", "late_case_ids"):
+        if col in card.columns:
+            out[col] = [";".join(ids) for ids in card[col]]
+    return out.rename(columns=_headers(language))
