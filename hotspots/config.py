@@ -505,8 +505,9 @@ def _clock(v: Any) -> str | None:
 
 
 def _patrol_problems(pt: Mapping[str, Any]) -> list[str]:
-    """Problems between [patrol] keys that are each valid on their own."""
-    shifts, hours = pt.get("shifts"), pt.get("allowed_hours", [6, 23])
+    """Return the problems between [patrol] keys each valid on its own."""
+    shifts: Any = pt.get("shifts")
+    hours: Any = pt.get("allowed_hours", [6, 23])
     if _shifts(shifts) is not None or _allowed_hours(hours) is not None:
         return []
     span = float(hours[1]) - float(hours[0])
