@@ -1552,6 +1552,11 @@ class Weekly:
             style=style,
             summary=summary,
             backtest=backtest,
+            profile=(
+                self.profile
+                if cfg.patrol.profiled and "blind_spots" in layers
+                else None
+            ),
             **parts,
         )
 
