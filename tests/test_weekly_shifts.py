@@ -269,3 +269,60 @@ def test_bad_patrol_keys_are_one_line_errors_naming_the_key(patrol, match):
     with pytest.raises(InputError, match=match) as err:
         config_from_dict(raw)
     assert "\n" not in str(err.value)
+
+
+def test_cli_patrol_flags_override_the_config_and_write_the_roster(
+    district_root, make_config, tmp_path
+):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    config = make_config(
+        district_root,
+        "cli.toml",
+        patrol={
+            "time_limit_s": 1,
+            "profile_bandwidth_h": 0,
+            "profile_prior_strength": 0,
+        },
+    )
+    args = ["-q", "patrol", "-c", str(config), "-w", WEEK, "-o", str(tmp_path)]
+    flags = ["--shifts", "8,4", "--allowed-hours", "7-23", "--min-on-duty", "1"]
+    flags += ["--window-minutes", "45", "--revisit-top", "1"]
+    result = CliRunner().invoke(main, [*args, *flags])
+    assert result.exit_code == 0, result.output
+    roster = pd.read_csv(tmp_path / f"shifts-{WEEK}.csv", encoding="utf-8-sig")
+    staggered = roster[roster["排班方案"] == "错峰排班"]
+    assert sorted(staggered["时长(小时)"].unique()) == [4.0, 8.0]
+    assert (staggered["开始"] >= "07:00").all()
+    assert (staggered["结束"] <= "23:00").all()
+    plan = pd.read_csv(tmp_path / f"patrol_plan-{WEEK}.csv", encoding="utf-8-sig")
+    assert plan["队伍"].str.contains(r"^第\d队 \d\d:\d\d-\d\d:\d\d$").all()
+    # without the flags: one shift, no roster
+    plain = tmp_path / "plain"
+    result = CliRunner().invoke(main, [*args[:-1], str(plain)])
+    assert result.exit_code == 0, result.output
+    assert not (plain / f"shifts-{WEEK}.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--shifts", "8,x"),
+        ("--shifts", "8,4.2"),
+        ("--allowed-hours", "23-6"),
+        ("--allowed-hours", "6"),
+        ("--min-on-duty", "-1"),
+        ("--window-minutes", "0"),
+    ],
+)
+def test_cli_bad_patrol_flags_exit_2(flag, value, tmp_path):
+    from click.testing import CliRunner
+
+    from hotspots.cli import main
+
+    config = ROOT / "sample_data" / "hotspots.toml"
+    result = CliRunner().invoke(main, ["patrol", "-c", str(config), flag, value])
+    assert result.exit_code == 2
+    assert flag in result.output
