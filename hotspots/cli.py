@@ -1304,6 +1304,45 @@ def map_command(
     _run(ctx, action)
 
 
+def _shift_hours(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, ...] | None:
+    """Parse ``--shifts 8,4`` (hours of each block, half hours; "" = one shift)."""
+    if value is None:
+        return None
+    try:
+        hours = tuple(float(h) for h in value.split(",") if h.strip())
+    except ValueError:
+        hours = (-1.0,)
+    if any(not 0 < h <= 24 or not (2 * h).is_integer() for h in hours):
+        msg = (
+            f"must be hours of each block separated by commas, multiples of half "
+            f"an hour, got {value!r}. Pass e.g. --shifts 8,4."
+        )
+        raise click.BadParameter(msg)
+    return hours
+
+
+def _hour_range(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, float] | None:
+    """Parse ``--allowed-hours 6-23`` (first and last clock hour)."""
+    if value is None:
+        return None
+    parts = value.split("-")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        lo, hi = 0.0, -1.0
+    if not (0 <= lo < hi <= 24 and (2 * lo).is_integer() and (2 * hi).is_integer()):
+        msg = (
+            f"must be first-last clock hours with 0 <= first < last <= 24, got "
+            f"{value!r}. Pass e.g. --allowed-hours 6-23."
+        )
+        raise click.BadParameter(msg)
+    return lo, hi
+
+
 @main.command()
 @_config_option
 @_week_option
@@ -1318,6 +1357,37 @@ def map_command(
     "--shift-minutes", type=click.FloatRange(min=1), default=None, help="Shift length."
 )
 @click.option("--mode", type=click.Choice(["walking", "ebike", "car"]), default=None)
+@click.option(
+    "--shifts",
+    callback=_shift_hours,
+    default=None,
+    help="Hours of each block every team works, e.g. 8,4 (staggered shifts; "
+    "overrides [patrol] shifts).",
+)
+@click.option(
+    "--allowed-hours",
+    callback=_hour_range,
+    default=None,
+    help="Clock hours patrols are allowed in, e.g. 6-23.",
+)
+@click.option(
+    "--min-on-duty",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Teams on duty at every half hour of the allowed hours.",
+)
+@click.option(
+    "--window-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Length of each stop's visit window from its hour profile.",
+)
+@click.option(
+    "--revisit-top",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Return visits for the top windowed stops of each block.",
+)
 @_language_option
 @click.pass_context
 def patrol(
@@ -1328,13 +1398,23 @@ def patrol(
     teams: int | None,
     shift_minutes: float | None,
     mode: str | None,
+    shifts: tuple[float, ...] | None,
+    allowed_hours: tuple[float, float] | None,
+    min_on_duty: int | None,
+    window_minutes: float | None,
+    revisit_top: int | None,
     language: Language,
 ) -> None:
     """Plan next week's patrol routes over the top blind spots.
 
+    With --shifts (or [patrol] shifts) the teams work staggered shifts placed
+    where the targets' reports come, each stop gets a visit window from its
+    hour profile, and shifts-<week>.csv holds the roster beside one day shift.
+
     \b
     Example:
       hotspots patrol -c sample_data/hotspots.toml --teams 4 --out plans/
+      hotspots patrol -c sample_data/hotspots.toml --shifts 8,4 --allowed-hours 6-23
     """
 
     def action() -> None:
@@ -1343,6 +1423,11 @@ def patrol(
             "teams": teams,
             "shift_minutes": shift_minutes,
             "mode": mode,
+            "shifts": shifts,
+            "allowed_hours": allowed_hours,
+            "min_on_duty": min_on_duty,
+            "window_minutes": window_minutes,
+            "revisit_top": revisit_top,
         }
         job = _job(ctx, config, week, patrol=changes)
         plan = job.plan
@@ -1362,6 +1447,11 @@ def patrol(
             sheets = _patrol_tables_en(plan, job.blind_spots)
             _out(write_csv(folder / f"{name}.csv", sheets["Patrol plan"]))
             _out(write_workbook(folder / f"{name}.xlsx", sheets))
+        if job.shifts is not None:
+            from .outputs import write_csv as write_table
+
+            roster = job.shift_table(language=language)
+            _out(write_table(folder / f"shifts-{job.week}.csv", roster))
 
     _run(ctx, action)
 

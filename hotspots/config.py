@@ -217,6 +217,34 @@ class PatrolConfig:
     mode: Literal["walking", "ebike", "car"] = "walking"
     top_n: int = 40
     time_limit_s: float = 10.0
+    #: Hours of each block every team works (e.g. ``(8.0, 4.0)``: an 8-hour
+    #: shift plus a 4-hour staggered extension), placed by
+    #: :func:`hotspots.shifts.design_shifts`. ``None`` (key absent): one
+    #: shift of ``shift_minutes`` without hour-of-week profiles, as before;
+    #: ``()`` (``shifts = []``): that one shift from ``shift_start``, with the
+    #: profiles, the visit windows and the ledger's peak-window columns.
+    shifts: tuple[float, ...] | None = None
+    #: ``(first, last)`` clock hours the city allows patrols in.
+    allowed_hours: tuple[float, float] = (6.0, 23.0)
+    #: Teams on duty at every half hour of ``allowed_hours`` (with ``shifts``).
+    min_on_duty: int = 1
+    #: Clock start ("HH:MM") of the single shift (``shifts = []``).
+    shift_start: str = "08:30"
+    #: Length of each stop's visit window from its profile, minutes.
+    window_minutes: float = 60.0
+    #: Koper-style return visits for the top windowed stops of each block.
+    revisit_top: int = 0
+    #: Minutes between a first and a return visit.
+    revisit_gap_minutes: float = 120.0
+    #: Circular kernel standard deviation of the hour-of-week profiles, hours.
+    profile_bandwidth_h: float = 1.0
+    #: Pooling pseudo-count of the profiles towards their categories'.
+    profile_prior_strength: float = 10.0
+
+    @property
+    def profiled(self) -> bool:
+        """Whether the job uses hour-of-week profiles (``shifts`` is configured)."""
+        return self.shifts is not None
 
 
 #: Address schemes a Dask scheduler listens on (``[compute] scheduler``).
@@ -476,6 +504,80 @@ def _mapping(v: Any) -> str | None:
     return None if ok else "a table of source column = canonical column"
 
 
+def _on_half_hours(v: Any) -> bool:
+    return _is_number(v) and float(v * 2).is_integer()
+
+
+def _shifts(v: Any) -> str | None:
+    ok = isinstance(v, list) and all(_on_half_hours(h) and 0 < h <= 24 for h in v)
+    return (
+        None
+        if ok
+        else "a list of block lengths in hours, multiples of half an hour, e.g. "
+        "[8, 4] (an 8-hour shift plus a 4-hour extension; [] for one shift of "
+        "shift_minutes)"
+    )
+
+
+def _allowed_hours(v: Any) -> str | None:
+    ok = (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(_on_half_hours(h) for h in v)
+        and 0 <= v[0] < v[1] <= 24
+    )
+    return (
+        None
+        if ok
+        else "[first, last] clock hours with 0 <= first < last <= 24 on whole or "
+        "half hours, e.g. [6, 23]"
+    )
+
+
+def _non_negative_int(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    return None if ok else "a whole number >= 0"
+
+
+def _clock(v: Any) -> str | None:
+    expected = 'a clock time "HH:MM", e.g. "08:30"'
+    if not isinstance(v, str):
+        return expected
+    try:
+        datetime.time.fromisoformat(v.strip())
+    except ValueError:
+        return expected
+    return None if len(v.strip()) == 5 else expected
+
+
+def _patrol_problems(pt: Mapping[str, Any]) -> list[str]:
+    """Return the problems between [patrol] keys each valid on its own."""
+    shifts: Any = pt.get("shifts")
+    hours: Any = pt.get("allowed_hours", [6, 23])
+    if _shifts(shifts) is not None or _allowed_hours(hours) is not None:
+        return []
+    span = float(hours[1]) - float(hours[0])
+    problems: list[str] = []
+    if sum(shifts) > span:
+        problems.append(
+            f"patrol.shifts must fit one after the other in patrol.allowed_hours "
+            f"{hours!r} ({span:g} hours), got {shifts!r} ({sum(shifts):g} hours). "
+            "Shorten the blocks or widen the allowed hours."
+        )
+        return problems
+    teams, need = pt.get("teams", PatrolConfig.teams), pt.get("min_on_duty", 1)
+    if shifts and _positive_int(teams) is None and _non_negative_int(need) is None:
+        have = teams * sum(shifts)
+        if have < need * span:
+            problems.append(
+                f"patrol.min_on_duty = {need} needs {need * span:g} team-hours a day "
+                f"in patrol.allowed_hours {hours!r}, got {have:g} ({teams} teams x "
+                f"{sum(shifts):g} hours). Lower min_on_duty, add teams or longer "
+                "shifts."
+            )
+    return problems
+
+
 def _depots(v: Any) -> str | None:
     ok = isinstance(v, list) and all(
         isinstance(p, list) and len(p) == 2 and all(map(_is_number, p)) for p in v
@@ -592,6 +694,15 @@ _SCHEMA: Final[dict[str, dict[str, _Checker]]] = {
         "mode": _one_of("walking", "ebike", "car"),
         "top_n": _positive_int,
         "time_limit_s": _positive,
+        "shifts": _shifts,
+        "allowed_hours": _allowed_hours,
+        "min_on_duty": _non_negative_int,
+        "shift_start": _clock,
+        "window_minutes": _positive,
+        "revisit_top": _non_negative_int,
+        "revisit_gap_minutes": _positive,
+        "profile_bandwidth_h": _non_negative,
+        "profile_prior_strength": _non_negative,
     },
     "compute": {
         "engine": _one_of("local", "dask"),
@@ -652,6 +763,9 @@ def _validate(raw: dict[str, Any]) -> list[str]:
                     f"analysis.blind_spot_weights.{key} must be a number >= 0, "
                     f"got {v!r}."
                 )
+    patrol = raw.get("patrol")
+    if isinstance(patrol, dict):
+        problems.extend(_patrol_problems(patrol))
     ledger = raw.get("ledger")
     url = ledger.get("url") if isinstance(ledger, dict) else None
     if isinstance(url, str):
@@ -792,6 +906,12 @@ def config_from_dict(raw: Mapping[str, Any], *, base: Path | None = None) -> Con
     pt = dict(data.get("patrol", {}))
     if "depots" in pt:
         pt["depots"] = tuple((float(x), float(y)) for x, y in pt["depots"])
+    if "shifts" in pt:
+        pt["shifts"] = tuple(float(h) for h in pt["shifts"])
+    if "allowed_hours" in pt:
+        pt["allowed_hours"] = tuple(float(h) for h in pt["allowed_hours"])
+    if "shift_start" in pt:
+        pt["shift_start"] = pt["shift_start"].strip()
     cats = tuple(Category(**c) for c in data.get("categories", []))
     return Config(
         path=None,

@@ -100,6 +100,40 @@ LEDGER_HEADERS: Final = _labels.LEDGER_HEADERS
 #: English headers of the blind-spot ledger (``[map] language = "en"``).
 LEDGER_HEADERS_EN: Final = _labels.LEDGER_HEADERS_EN
 
+#: Headers of ``shifts.csv`` (:meth:`Weekly.shift_table`) in each language.
+SHIFT_HEADERS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "plan": "排班方案",
+        "team": "队伍",
+        "hours": "时长(小时)",
+        "start": "开始",
+        "end": "结束",
+        "expected": "预计在岗时段案件数(件/周)",
+        "coverage": "在岗覆盖比例(%)",
+    },
+    "en": {
+        "plan": "Roster",
+        "team": "Team",
+        "hours": "Hours",
+        "start": "Start",
+        "end": "End",
+        "expected": "Expected reports on duty (per week)",
+        "coverage": "Share on duty (%)",
+    },
+}
+#: The two rosters of ``shifts.csv``.
+SHIFT_PLANS: Final[dict[str, dict[str, str]]] = {
+    "staggered": {"zh": "错峰排班", "en": "Staggered"},
+    "day": {"zh": "统一日班", "en": "Day shift"},
+}
+#: design_shifts' parameters as the [patrol] keys that set them.
+_SHIFT_KEYS: Final = {
+    "shift_hours": "[patrol] shifts",
+    "allowed_hours": "[patrol] allowed_hours",
+    "min_on_duty": "[patrol] min_on_duty",
+    "teams": "[patrol] teams",
+}
+
 
 class WeeklyNotice(UserWarning):
     """A notice of the weekly job: the week it chose, a step it skipped, a fix.
@@ -1281,6 +1315,7 @@ class Weekly:
             weights=an.blind_spot_weights,
             category_weights=cfg.category_weights or None,
             emerging=emerging,
+            hour_profile=self.profile if cfg.patrol.profiled else None,
         )
 
     @functools.cached_property
@@ -1313,6 +1348,8 @@ class Weekly:
             else gpd.GeoSeries([self.grid.union_all().centroid], crs=self.grid.crs)
         )
         segments = self.segments
+        if pc.profiled:
+            return self._profiled_plan(targets, gpd.GeoSeries(depots), segments)
         self.progress("patrol")
         return plan_patrols(
             targets,
@@ -1327,6 +1364,213 @@ class Weekly:
             target_id=TARGET_ID if TARGET_ID in targets else schema.GRID_ID,
             reason="reason_zh" if self.config.map.language == "zh" else "reason_en",
         )
+
+    @functools.cached_property
+    def profile(self) -> Any:
+        """Hour-of-week profile of every grid cell's reports (an ``HourProfile``).
+
+        Over the history weeks (``history_weeks`` to the analysed week), in the
+        city's time zone, smoothed with a circular Gaussian kernel of
+        ``[patrol] profile_bandwidth_h`` hours and pooled towards the cells'
+        categories with ``[patrol] profile_prior_strength`` pseudo-reports
+        (:func:`hotspots.profiles.hour_of_week_profile`). The ledger's peak
+        window columns, the map's 7 x 24 popup tables, the shifts and the
+        visit windows come from it when ``[patrol] shifts`` is configured.
+        """
+        from .cube import period_start
+        from .profiles import hour_of_week_profile
+
+        cfg, pc = self.config, self.config.patrol
+        history = self.history
+        start = period_start(self.first_week, freq=cfg.freq, tz=cfg.timezone)[0]
+        self.progress("profiles")
+        return hour_of_week_profile(
+            history,
+            unit=schema.GRID_ID,
+            tz=cfg.timezone,
+            bandwidth_h=pc.profile_bandwidth_h,
+            prior_strength=pc.profile_prior_strength,
+            start=start,
+            end=self.week_end,
+        )
+
+    def _patrol_targets(self) -> gpd.GeoDataFrame:
+        """Return the top ``[patrol] top_n`` blind spots with a score, in rank order."""
+        bs = self.blind_spots
+        targets: gpd.GeoDataFrame = bs[bs["score"] > 0].nsmallest(
+            self.config.patrol.top_n, "rank"
+        )
+        return targets
+
+    @functools.cached_property
+    def shifts(self) -> Any:
+        """The staggered roster of ``[patrol] shifts`` (a ``ShiftDesign``) or ``None``.
+
+        Every team works one block of each length in ``shifts`` inside
+        ``allowed_hours``, with ``min_on_duty`` teams on duty at every half
+        hour; the start times maximise the expected reports at the week's
+        patrol targets (their hour-of-week profiles, :attr:`profile`) that
+        fall while a team is on duty, compared with every team on one day
+        shift 08:30-17:00 (:func:`hotspots.shifts.design_shifts`). ``None``
+        without ``shifts`` (or ``shifts = []``), when the patrol is off or
+        no blind spot has a score.
+        """
+        from .shifts import design_shifts
+
+        pc = self.config.patrol
+        if not pc.enabled or not pc.shifts or self.config.boundaries.streets is None:
+            return None
+        targets = self._patrol_targets()
+        if targets.empty:
+            return None
+        prof = self.profile
+        ids = [t for t in targets[schema.GRID_ID] if t in prof.shares.index]
+        self.progress("shifts")
+        try:
+            return design_shifts(
+                prof,
+                teams=pc.teams,
+                shift_hours=pc.shifts,
+                allowed_hours=pc.allowed_hours,
+                min_on_duty=pc.min_on_duty,
+                units=ids,
+                time_limit_s=pc.time_limit_s,
+            )
+        except InputError as err:
+            raise _config_words(err, _SHIFT_KEYS) from err
+
+    def _profiled_plan(
+        self,
+        targets: gpd.GeoDataFrame,
+        depots: gpd.GeoSeries,
+        segments: gpd.GeoDataFrame | None,
+    ) -> Any:
+        """Plan per shift block with visit windows from the profiles; one plan.
+
+        Each target goes to the block holding most of its daily profile (a
+        target without reports in the window to the longest block); each
+        block's targets that bunch in time get the densest window of
+        ``window_minutes`` inside the block
+        (:func:`hotspots.patrol.visit_windows`), and the block's teams are
+        routed over them (:func:`hotspots.patrol.plan_patrols`, with
+        ``revisit_top`` return visits per block). Without ``shifts`` blocks
+        (``shifts = []``) the one block is ``shift_start`` + ``shift_minutes``
+        with every team.
+        """
+        from .patrol import plan_patrols, visit_windows
+
+        pc = self.config.patrol
+        lang = self.config.map.language
+        prof = self.profile
+        design = self.shifts
+        blocks: list[tuple[str, float, tuple[int, ...]]]
+        if design is None:
+            teams = tuple(range(1, pc.teams + 1))
+            blocks = [(pc.shift_start, float(pc.shift_minutes), teams)]
+        else:
+            blocks = design.blocks()
+        # profiles are per grid cell; the plan's targets are per target id
+        # (a re-check stop may share its cell with a blind spot)
+        tid = TARGET_ID if TARGET_ID in targets else schema.GRID_ID
+        ids = [str(t) for t in targets[schema.GRID_ID]]
+        tids = [str(t) for t in targets[tid]]
+        known = {str(u): u for u in prof.shares.index}
+        choice = _block_choice(prof, [known.get(t) for t in ids], blocks)
+        plans = []
+        self.progress("patrol")
+        for j, (start, minutes, team_ids) in enumerate(blocks):
+            mine = [i for i, c in enumerate(choice) if c == j]
+            if not mine:
+                continue
+            sub = targets.iloc[mine]
+            cells = {ids[i] for i in mine}
+            by_cell = visit_windows(
+                prof,
+                [known[t] for t in sorted(cells) if t in known],
+                shift_start=start,
+                shift_minutes=minutes,
+                window_minutes=pc.window_minutes,
+                dwell_minutes=pc.dwell_minutes,
+            )
+            by_cell = {str(k): v for k, v in by_cell.items()}
+            windows: dict[object, object] = {
+                tids[i]: by_cell[ids[i]] for i in mine if ids[i] in by_cell
+            }
+            names: int | list[str] = (
+                pc.teams
+                if design is None
+                else [_team_name(k, start, minutes, lang) for k in team_ids]
+            )
+            team_depots = (
+                depots
+                if len(depots) == 1
+                else gpd.GeoSeries(
+                    [depots.iloc[k - 1] for k in team_ids], crs=depots.crs
+                )
+            )
+            plans.append(
+                plan_patrols(
+                    sub,
+                    segments,  # type: ignore[arg-type]  # checked by plan
+                    teams=names,
+                    depots=team_depots,
+                    shift_minutes=minutes,
+                    dwell_minutes=pc.dwell_minutes,
+                    mode=pc.mode,
+                    shift_start=start,
+                    time_windows=windows,
+                    revisit_top=pc.revisit_top,
+                    revisit_gap_minutes=pc.revisit_gap_minutes,
+                    time_limit_s=pc.time_limit_s,
+                    score="score",
+                    target_id=tid,
+                    reason="reason_zh" if lang == "zh" else "reason_en",
+                )
+            )
+        return _combined_plan(plans)
+
+    def shift_table(self, *, language: _labels.Language | None = None) -> pd.DataFrame:
+        """Return the staggered roster beside one common day shift, as written.
+
+        One row per block of the staggered roster (:attr:`shifts`), then one
+        per team on the day shift 08:30-17:00: the plan, the team, the hours,
+        start and end (``HH:MM``), and the plan's expected reports per week at
+        the patrol targets that fall while a team is on duty, with their share
+        in percent (the same on every row of a plan). Empty without
+        :attr:`shifts`.
+
+        Parameters
+        ----------
+        language
+            ``"zh"`` or ``"en"`` headers and plan names; default the config's
+            ``[map] language``.
+        """
+        from .shifts import BLOCK_HOURS, END, START, TEAM
+
+        lang = language if language is not None else self.config.map.language
+        headers = SHIFT_HEADERS[lang]
+        design = self.shifts
+        if design is None:
+            return pd.DataFrame(columns=list(headers.values()))
+        sched = design.schedule
+        lo, hi = (_clock_min(t) for t in design.baseline)
+        n_teams = int(sched[TEAM].nunique())
+        table = pd.DataFrame(
+            {
+                "plan": [SHIFT_PLANS["staggered"][lang]] * len(sched)
+                + [SHIFT_PLANS["day"][lang]] * n_teams,
+                "team": sched[TEAM].astype(int).tolist() + list(range(1, n_teams + 1)),
+                "hours": sched[BLOCK_HOURS].astype(float).tolist()
+                + [(hi - lo) / 60.0] * n_teams,
+                "start": sched[START].tolist() + [design.baseline[0]] * n_teams,
+                "end": sched[END].tolist() + [design.baseline[1]] * n_teams,
+                "expected": [round(design.expected_covered, 2)] * len(sched)
+                + [round(design.baseline_expected, 2)] * n_teams,
+                "coverage": [round(100 * design.coverage, 1)] * len(sched)
+                + [round(100 * design.baseline_coverage, 1)] * n_teams,
+            }
+        )
+        return table.rename(columns=headers)
 
     @functools.cached_property
     def backtest(self) -> Any:
@@ -1427,6 +1671,11 @@ class Weekly:
             style=style,
             summary=summary,
             backtest=backtest,
+            profile=(
+                self.profile
+                if cfg.patrol.profiled and "blind_spots" in layers
+                else None
+            ),
             **parts,
         )
 
@@ -1666,6 +1915,7 @@ class Weekly:
         backtest = self.backtest
         if self.config.accountability is not None:  # compute before the disk
             _ = self.scorecard_sheets(), self.recheck_table(), self.overdue_table()
+        shifts = self.shift_table() if self.shifts is not None else None
         private = self.config.private_columns
         with _week_lock(root, self.week), _output_errors(root, self.week):
             _recover(root, self.week)
@@ -1695,6 +1945,8 @@ class Weekly:
                     plan.to_csv(tmp / "patrol_plan.csv", language=language)
                     plan.to_xlsx(tmp / "patrol_plan.xlsx", language=language)
                 self._write_accountability(tmp)
+                if shifts is not None:
+                    write_csv(tmp / "shifts.csv", shifts)
                 for written in tmp.iterdir():  # some writers create owner-only files
                     os.chmod(written, 0o666 & ~umask())
                 _swap_into_place(tmp, dest)
@@ -2679,3 +2931,104 @@ def _scorecard_table(
         if col in card.columns:
             out[col] = [";".join(ids) for ids in card[col]]
     return out.rename(columns=_headers(language))
+
+
+# ------------------------------------------------------------------------------
+# the plan of staggered shifts
+# ------------------------------------------------------------------------------
+def _clock_min(clock: str) -> float:
+    hh, mm = clock.split(":")
+    return float(int(hh) * 60 + int(mm))
+
+
+def _team_name(team: int, start: str, minutes: float, language: str) -> str:
+    """Team name of a shift block: "第1队 08:00-16:00" / "Team 1 08:00-16:00"."""
+    end = _clock_min(start) + minutes
+    stop = f"{int(end // 60) % 24:02d}:{int(end % 60):02d}"
+    if language == "zh":
+        return f"第{team}队 {start}-{stop}"
+    return f"Team {team} {start}-{stop}"
+
+
+def _block_choice(
+    profile: Any,
+    units: list[object | None],
+    blocks: list[tuple[str, float, tuple[int, ...]]],
+) -> list[int]:
+    """Index of the block holding most of each unit's daily profile.
+
+    A unit the profile does not have (``None``) goes to the longest block
+    (the first of the longest). Ties go to the earlier block.
+    """
+    import numpy as np
+
+    from .profiles import daily_profile
+
+    longest = max(range(len(blocks)), key=lambda j: (blocks[j][1], -j))
+    out: list[int] = []
+    for unit in units:
+        if unit is None:
+            out.append(longest)
+            continue
+        hourly = daily_profile(profile, unit)
+        mass = []
+        for start, minutes, _ in blocks:
+            quarter = np.arange(_clock_min(start), _clock_min(start) + minutes, 15.0)
+            mass.append(float(hourly[(quarter // 60).astype(int) % 24].sum()))
+        out.append(int(np.argmax(mass)))
+    return out
+
+
+def _combined_plan(plans: list[Any]) -> Any:
+    """Return one ``PatrolPlan`` of the blocks' plans, times from the earliest start.
+
+    Stops' ``arrival`` and ``departure`` are moved by the minutes between
+    their block's start and the earliest block's, so the writers' clock
+    times stay right; a route's ``duration_min`` stays its own block's. The
+    plan's ``shift_minutes`` spans the earliest start to the latest end.
+    """
+    from .patrol import ARRIVAL, DEPARTURE, PatrolPlan
+
+    if not plans:
+        return None
+    if len(plans) == 1:
+        return plans[0]
+    first = min(_clock_min(p.shift_start) for p in plans)
+    offsets = [_clock_min(p.shift_start) - first for p in plans]
+    crs = plans[0].routes.crs
+    stops = []
+    for plan, offset in zip(plans, offsets, strict=True):
+        moved = plan.stops.copy()
+        moved[ARRIVAL] = moved[ARRIVAL] + offset
+        moved[DEPARTURE] = moved[DEPARTURE] + offset
+        stops.append(moved)
+    all_stops = gpd.GeoDataFrame(
+        pd.concat(stops, ignore_index=True), geometry="geometry", crs=crs
+    )
+    routes = gpd.GeoDataFrame(
+        pd.concat([p.routes for p in plans], ignore_index=True),
+        geometry="geometry",
+        crs=crs,
+    )
+    left_out = pd.concat([p.left_out for p in plans], ignore_index=True)
+    total = float(all_stops["score"].sum())
+    every = total + float(pd.to_numeric(left_out["score"]).sum())
+    stopped = {p.search_stopped_by for p in plans}
+    by = next((k for k in ("time_limit", "search_limit") if k in stopped), "no search")
+    end = max(_clock_min(p.shift_start) - first + p.shift_minutes for p in plans)
+    head = plans[0]
+    return PatrolPlan(
+        routes=routes,
+        stops=all_stops,
+        left_out=left_out,
+        total_score=total,
+        covered_share=total / every if every > 0 else 0.0,
+        teams=tuple(t for p in plans for t in p.teams),
+        mode=head.mode,
+        speed_kmh=head.speed_kmh,
+        shift_minutes=end,
+        dwell_minutes=head.dwell_minutes,
+        shift_start=min((p.shift_start for p in plans), key=_clock_min),
+        order=head.order,
+        search_stopped_by=by,
+    )
