@@ -1143,3 +1143,42 @@ def test_stop_popups_show_the_visit_window(district):
     object.__setattr__(windowed, "stops", none)
     cols = payload(weekly_map(plan=windowed))["patrol"]["stops"]["cols"]
     assert "到访时段" not in [c[0] for c in cols]
+
+
+# ---------------------------------------------------------- the scorecard layer
+#: sha256 of the saved fixture-district map (tiles "none", a small summary) as the
+#: code before the scorecard layer wrote it (commit 40e0976). A map without a
+#: scorecard must stay byte-identical. When the map changes on purpose, render
+#: the page below at the new code and record its hash here.
+GOLDEN_NO_SCORECARD = {
+    "zh": "bc1a1965848102a3b8dfe47715da957432f5a7e245702e01ef82a130dd33aa75",
+    "en": "483922cc453fe4c9585d9684f5a5535fa45148be0baf171e9f00855e59f46a9a",
+}
+
+
+def golden_summary():
+    return {
+        "counts": {"rows_read": 1234, "accepted": 1200},
+        "top_blind_spots": [
+            {
+                "rank": 1,
+                "grid_id": "370202001002001",
+                "score": 0.5,
+                "reason_zh": "连续",
+                "reason_en": "seen",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_without_scorecard_is_byte_identical(district, lang, tmp_path):
+    import hashlib
+
+    m = weekly_map(
+        **district,
+        style=MapStyle(tiles="none", language=lang),
+        summary=golden_summary(),
+    )
+    page = save_map(m, tmp_path / "m.html").read_bytes()
+    assert hashlib.sha256(page).hexdigest() == GOLDEN_NO_SCORECARD[lang]
