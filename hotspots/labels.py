@@ -270,6 +270,68 @@ MAP_PROFILE_LABELS: Final[dict[str, dict[str, str]]] = {
     "hour_profile": {"zh": "一周各时段案件占比", "en": "Reports by hour of the week"},
     "window": {"zh": "到访时段", "en": "Visit window"},
 }
+#: Words of the scorecard layer (on-time rate of the responsible unit, red and black
+#: lists) and of its summary-panel section; shipped in the page only when a map
+#: draws a scorecard (a map without one stays as it was).
+MAP_SCORECARD_LABELS: Final[dict[str, dict[str, str]]] = {
+    "layer_scorecard": {
+        "zh": "责任单位按期结案率",
+        "en": "On-time rate of the responsible unit",
+    },
+    "unit": {"zh": "责任单位", "en": "Responsible unit"},
+    "unit_named": {"zh": "{name}（{id}）", "en": "{name} ({id})"},
+    "grid_id": {"zh": "网格", "en": "Grid cell"},
+    "segment_id": {"zh": "路段", "en": "Street segment"},
+    "rate": {"zh": "按期结案率", "en": "On-time rate"},
+    "rate_interval": {
+        "zh": "{rate}（95% 区间 {lo}–{hi}）",
+        "en": "{rate} (95% interval {lo}–{hi})",
+    },
+    "no_rate": {"zh": "无可判定案件", "en": "no case decided yet"},
+    "list": {"zh": "红黑榜", "en": "List"},
+    "red": {"zh": "红榜", "en": "Red list"},
+    "black": {"zh": "黑榜", "en": "Black list"},
+    "not distinguishable": {"zh": "与目标无法区分", "en": "Not distinguishable"},
+    "cases": {"zh": "案件数", "en": "Cases"},
+    "legend_red": {
+        "zh": "红榜（区间全部优于目标）",
+        "en": "Red list (interval wholly better than the target)",
+    },
+    "legend_black": {
+        "zh": "黑榜（区间全部差于目标）",
+        "en": "Black list (interval wholly worse than the target)",
+    },
+    "summary_lists": {
+        "zh": "红黑榜（按期结案率）",
+        "en": "Red and black lists (on-time rate)",
+    },
+    "summary_units": {"zh": "单位数", "en": "Units"},
+    "summary_names": {"zh": "单位", "en": "Units listed"},
+    "name_sep": {"zh": "、", "en": ", "},
+}
+
+
+def scorecard_labels(language: Language = "zh") -> dict[str, str]:
+    """Return the words of the weekly map's scorecard layer in one language.
+
+    Parameters
+    ----------
+    language
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    dict of str to str
+        Label key to text, e.g. ``"red"`` to ``"红榜"``.
+
+    Examples
+    --------
+    >>> scorecard_labels("en")["layer_scorecard"]
+    'On-time rate of the responsible unit'
+    """
+    return {key: text[language] for key, text in MAP_SCORECARD_LABELS.items()}
+
+
 #: Every word the weekly map shows: layer names, legend, popups, the time control.
 MAP_LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"zh": "城市管理问题周报地图", "en": "City issues weekly map"},

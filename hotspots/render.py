@@ -103,6 +103,7 @@ LayerKey = Literal[
     "blind_spots",
     "patrol",
     "weekly",
+    "scorecard",
 ]
 #: Every layer the weekly map can draw, in drawing order.
 LAYERS: Final[tuple[LayerKey, ...]] = (
@@ -110,6 +111,7 @@ LAYERS: Final[tuple[LayerKey, ...]] = (
     "streets",
     "heat",
     "weekly",
+    "scorecard",
     "emerging",
     "gi",
     "clusters",
@@ -217,6 +219,31 @@ AMAP_URL: Final = str(xyz.Gaode.Normal.url)
 COORD_DECIMALS: Final = 6
 #: Smallest zoom of a new map (a province fits): fewer zoom levels to cluster.
 MIN_ZOOM: Final = 6
+
+# -- the scorecard layer (hotspots.ledger.scorecard) ------------------------------
+#: Columns of the ``scorecard`` frame of :func:`weekly_map` (one row per cell or
+#: segment a unit answers for, keyed by ``grid_id`` and/or ``segment_id``).
+SCORECARD_UNIT: Final = "unit_id"
+SCORECARD_UNIT_NAME: Final = "unit_name"
+SCORECARD_RATE: Final = "on_time_rate"
+SCORECARD_COLUMNS: Final = (
+    SCORECARD_UNIT,
+    SCORECARD_RATE,
+    f"{SCORECARD_RATE}_lo",
+    f"{SCORECARD_RATE}_hi",
+    "list",
+)
+SCORECARD_CASES: Final = "cases"
+#: List values (as :func:`hotspots.ledger.scorecard.red_black_list` writes them),
+#: in the order of their codes in the page: 0 red, 1 not distinguishable, 2 black.
+SCORECARD_LISTS: Final = ("red", "not distinguishable", "black")
+#: Class k of the ramp holds rates below ``SCORECARD_BREAKS[k]`` (the last, the rest).
+SCORECARD_BREAKS: Final = (0.5, 0.7, 0.8, 0.9)
+#: ColorBrewer YlGn, 5 classes: light = low on-time rate, dark green = high.
+SCORECARD_COLORS: Final = ("#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837")
+SCORECARD_NO_RATE_COLOR: Final = "#bdbdbd"
+SCORECARD_RED: Final = "#e31a1c"
+SCORECARD_BLACK: Final = "#111111"
 
 # -- the summary panel ------------------------------------------------------------
 #: Counts of the weekly summary shown in the panel (keys of ``summary["counts"]``).
@@ -858,6 +885,30 @@ class _SummaryPanel(_Control):
         super().__init__(html_text, "topleft", "hs-summary")
         self._name = "HotspotsSummary"
         self.css = SUMMARY_CSS
+
+
+class _ScorecardRuntime(MacroElement):  # type: ignore[misc]
+    """The scorecard layer's JavaScript (``hotspots_scorecard.js``).
+
+    Placed after the runtime, and only in maps that draw a scorecard.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.js }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "HotspotsScorecardRuntime"
+        self.js = asset_text("hotspots_scorecard.js")
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Place the script in the page (not compiled as a template)."""
+        _render_raw(self, kwargs)
 
 
 # ---------------------------------------------------------------------------------
@@ -1556,6 +1607,8 @@ def _legend_html(
             sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
         )
         parts.append(section("weekly", f"<h4>{t['count_scale']}</h4>{body}"))
+    if drawn.get("scorecard"):
+        parts.append(_scorecard_legend(ctx))
     return (
         f'<details class="hs-fold" open><summary>{t["legend"]}</summary>'
         + "".join(parts)
@@ -1605,6 +1658,319 @@ def _check_summary(problems: list[str], summary: object, backtest: object) -> No
             "summary['top_blind_spots'] must be a list of row mappings, got "
             f"{tops!r}. Pass the weekly job's summary (Weekly.summary) unchanged."
         )
+
+
+def _check_scorecard(
+    problems: list[str],
+    scorecard: object,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+) -> None:
+    """Check the scorecard frame: columns, rates, lists, and ids the map knows."""
+    if scorecard is None:
+        return
+    if not isinstance(scorecard, pd.DataFrame):
+        msg = (
+            "scorecard must be a DataFrame (one row per cell or segment a unit "
+            f"answers for) or None, got {type(scorecard).__name__}."
+        )
+        raise TypeError(msg)
+    fix = (
+        " Join the red_black_list(scorecard(cases), target=...) rows to the cells "
+        "and segments each unit answers for (its duties) and pass that frame."
+    )
+    keys = [k for k in (s.GRID_ID, s.SEGMENT_ID) if k in scorecard.columns]
+    if not keys:
+        problems.append(
+            f"scorecard must have a 'grid_id' or 'segment_id' column, got "
+            f"{list(scorecard.columns)!r}.{fix}"
+        )
+    missing = [c for c in SCORECARD_COLUMNS if c not in scorecard.columns]
+    if missing:
+        problems.append(
+            f"scorecard must have the columns {list(SCORECARD_COLUMNS)!r}, got "
+            f"{list(scorecard.columns)!r} (missing {missing!r}).{fix}"
+        )
+    if keys:
+        none = ~np.logical_or.reduce([scorecard[k].notna().to_numpy() for k in keys])
+        if none.any():
+            problems.append(
+                f"scorecard rows must name a cell or a segment, got {int(none.sum())} "
+                f"row(s) with neither {keys!r} (first at index "
+                f"{scorecard.index[np.flatnonzero(none)[0]]!r}). Drop them or fill "
+                "the id."
+            )
+    for key, frame, arg in (
+        (s.GRID_ID, grid, "grid"),
+        (s.SEGMENT_ID, streets, "streets"),
+    ):
+        if key not in scorecard.columns:
+            continue
+        ids = _ids(scorecard[key].dropna())
+        if not len(ids):
+            continue
+        dup = ids[ids.duplicated()].unique()
+        if len(dup):
+            problems.append(
+                f"scorecard must have one row per {key}, got {len(dup)} id(s) on "
+                f"several rows, e.g. {list(dup[:3])!r}. Keep one unit per place "
+                "(the unit that answers for it by the responsibility precedence)."
+            )
+        if frame is None or key not in frame.columns:
+            problems.append(
+                f"scorecard names {key} values, so {arg} with a {key!r} column is "
+                f"needed to draw them, got {arg}="
+                f"{'None' if frame is None else list(frame.columns)!r}. Pass "
+                f"{arg}= the frame the ids come from."
+            )
+            continue
+        unknown = pd.Index(ids.unique()).difference(pd.Index(_ids(frame[key])))
+        if len(unknown):
+            problems.append(
+                f"scorecard {key} values must be ids of {arg}, got {len(unknown)} "
+                f"unknown id(s), e.g. {sorted(map(str, unknown))[:3]!r}. Pass the "
+                f"{arg} the responsibility layer was built on, or drop those rows."
+            )
+    if SCORECARD_UNIT in scorecard.columns and scorecard[SCORECARD_UNIT].isna().any():
+        problems.append(
+            f"scorecard unit_id must be given on every row, got "
+            f"{int(scorecard[SCORECARD_UNIT].isna().sum())} missing. Drop the places "
+            "nobody answers for (they have no rate)."
+        )
+    rate_cols = [c for c in SCORECARD_COLUMNS[1:4] if c in scorecard.columns]
+    for col in rate_cols:
+        values = pd.to_numeric(scorecard[col], errors="coerce")
+        text = scorecard[col].notna() & values.isna()
+        bad = values.notna() & ~values.between(0.0, 1.0)
+        if text.any() or bad.any():
+            shown = scorecard.loc[text | bad, col].head(3).tolist()
+            problems.append(
+                f"scorecard {col} must be a rate between 0 and 1 (or NaN), got "
+                f"{shown!r}. Pass shares (0.825), not percentages (82.5)."
+            )
+    if len(rate_cols) == 3:
+        r, lo, hi = (
+            pd.to_numeric(scorecard[c], errors="coerce").to_numpy(dtype=float)
+            for c in rate_cols
+        )
+        with np.errstate(invalid="ignore"):
+            wrong = (lo > r + 1e-9) | (r > hi + 1e-9)
+        if wrong.any():
+            problems.append(
+                f"scorecard on_time_rate must lie in [on_time_rate_lo, "
+                f"on_time_rate_hi], got {int(wrong.sum())} row(s) outside. Pass the "
+                "interval the scorecard computed with the rate."
+            )
+    if "list" in scorecard.columns:
+        values = scorecard["list"].astype("string")
+        unknown_lists = sorted(set(values.dropna()) - set(SCORECARD_LISTS))
+        if values.isna().any():
+            unknown_lists.append("<NA>")
+        if unknown_lists:
+            problems.append(
+                f"scorecard list must be one of {list(SCORECARD_LISTS)!r} on every "
+                f"row, got {unknown_lists!r}. Pass the 'list' column of "
+                "red_black_list unchanged."
+            )
+        elif SCORECARD_UNIT in scorecard.columns:
+            per_unit = values.groupby(_ids(scorecard[SCORECARD_UNIT])).nunique()
+            split = per_unit.index[per_unit.to_numpy() > 1]
+            if len(split):
+                problems.append(
+                    f"scorecard rows of one unit must share its list, got several "
+                    f"lists for {list(split[:3])!r}. Join one red_black_list row per "
+                    "unit to its places."
+                )
+
+
+def _scorecard_frame(
+    scorecard: pd.DataFrame,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+    tiles: Tiles,
+) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
+    """One row per drawn place (cells, then segments) and its WGS-84 geometry.
+
+    Rows are ordered not distinguishable, then red, then black, so the outlines
+    of listed units are drawn over their neighbours'.
+    """
+    rows: list[pd.DataFrame] = []
+    geoms: list[npt.NDArray[Any]] = []
+    for k, (key, frame) in enumerate(((s.GRID_ID, grid), (s.SEGMENT_ID, streets))):
+        if key not in scorecard.columns or frame is None:
+            continue
+        part = scorecard[scorecard[key].notna()]
+        if not len(part):
+            continue
+        ids = _ids(part[key])
+        pos = _positions(frame, key, ids)
+        rows.append(part.assign(_place=np.asarray(ids, dtype=object), _kind=k))
+        geoms.append(_wgs84_geoms(frame.iloc[pos], tiles))
+    if not rows:
+        return scorecard.iloc[:0], np.empty(0, dtype=object)
+    places = pd.concat(rows, ignore_index=True)
+    g = np.concatenate(geoms)
+    order = np.argsort(
+        places["list"]
+        .astype(str)
+        .map({"not distinguishable": 0, "red": 1, "black": 2})
+        .to_numpy(),
+        kind="stable",
+    )
+    return places.iloc[order].reset_index(drop=True), g[order]
+
+
+def _rate_text(words: Mapping[str, str], places: pd.DataFrame) -> list[str]:
+    """Each place's rate with its 95 % interval as percentages, escaped."""
+    cols = [pd.to_numeric(places[c], errors="coerce") for c in SCORECARD_COLUMNS[1:4]]
+    out = []
+    for r, lo, hi in zip(*(c.astype("float64").tolist() for c in cols), strict=True):
+        if not np.isfinite(r):
+            out.append(html.escape(words["no_rate"]))
+            continue
+        pct = [f"{100.0 * v:.1f}%" if np.isfinite(v) else "–" for v in (r, lo, hi)]
+        out.append(
+            html.escape(
+                words["rate_interval"].format(rate=pct[0], lo=pct[1], hi=pct[2])
+            )
+        )
+    return out
+
+
+def _unit_names(words: Mapping[str, str], frame: pd.DataFrame) -> pd.Series:
+    """Return the unit as shown: "name（id）" when a name is given, else the id."""
+    ids = frame[SCORECARD_UNIT].astype("string")
+    if SCORECARD_UNIT_NAME not in frame.columns:
+        return ids
+    names = frame[SCORECARD_UNIT_NAME].astype("string")
+    fmt = words["unit_named"]
+    named = pd.Series(
+        [
+            fmt.format(name=n, id=i) if not pd.isna(n) and str(n).strip() else i
+            for n, i in zip(names.tolist(), ids.tolist(), strict=True)
+        ],
+        index=frame.index,
+        dtype="string",
+    )
+    return named
+
+
+def _scorecard_payload(
+    ctx: _Ctx,
+    scorecard: pd.DataFrame,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+) -> str | None:
+    """Return the scorecard layer's block: geometry once, classes, lists, popups."""
+    words = _labels.scorecard_labels(ctx.style.language)
+    places, geoms = _scorecard_frame(scorecard, grid, streets, ctx.style.tiles)
+    if not len(places):
+        return None
+    ok = _drawable(geoms, "scorecard places")
+    places, geoms = places[ok].reset_index(drop=True), geoms[ok]
+    if not len(places):
+        return None
+    rate = pd.to_numeric(places[SCORECARD_RATE], errors="coerce").to_numpy(dtype=float)
+    classes = np.searchsorted(np.asarray(SCORECARD_BREAKS), rate, side="right")
+    classes = np.where(np.isfinite(rate), classes, -1)
+    lists = (
+        places["list"].astype(str).map({v: i for i, v in enumerate(SCORECARD_LISTS)})
+    )
+    block = {
+        "geoms": _geoms_json(geoms),
+        "id": _json(_esc(places["_place"], mask=ctx.mask)),
+        "k": _json(places["_kind"].astype(int).tolist()),
+        "kind": _json([s.GRID_ID, s.SEGMENT_ID]),
+        "c": _json(classes.astype(int).tolist()),
+        "l": _json(lists.astype(int).tolist()),
+        "u": _dict_encode(_unit_names(words, places), mask=ctx.mask),
+        "r": _dict_encode(pd.Series(_rate_text(words, places), dtype="string")),
+        "lists": _json([html.escape(words[v]) for v in SCORECARD_LISTS]),
+        "labels": _json({k: html.escape(v) for k, v in words.items()}),
+        "colors": _json(
+            {
+                "ramp": list(SCORECARD_COLORS),
+                "none": SCORECARD_NO_RATE_COLOR,
+                "red": SCORECARD_RED,
+                "black": SCORECARD_BLACK,
+            }
+        ),
+    }
+    if SCORECARD_CASES in places.columns:
+        block["n"] = _json(_nums(places[SCORECARD_CASES], 2))
+    return _obj(block)
+
+
+def _scorecard_legend(ctx: _Ctx) -> str:
+    """Return the scorecard layer's legend section: ramp, no rate, the lists."""
+    w = {
+        k: html.escape(v)
+        for k, v in _labels.scorecard_labels(ctx.style.language).items()
+    }
+    edges = (0.0, *SCORECARD_BREAKS, 1.0)
+    items = []
+    for k in reversed(range(len(SCORECARD_COLORS))):
+        lo, hi = f"{100 * edges[k]:g}%", f"{100 * edges[k + 1]:g}%"
+        text = (
+            f"≥ {lo}"
+            if k == len(SCORECARD_COLORS) - 1
+            else (f"&lt; {hi}" if k == 0 else f"{lo}–{hi}")
+        )
+        items.append(
+            f'<div><span class="hs-sw" style="background:{SCORECARD_COLORS[k]}">'
+            f"</span>{text}</div>"
+        )
+    items.append(
+        f'<div><span class="hs-sw" style="background:{SCORECARD_NO_RATE_COLOR}">'
+        f"</span>{w['no_rate']}</div>"
+    )
+    for key, color in (
+        ("legend_red", SCORECARD_RED),
+        ("legend_black", SCORECARD_BLACK),
+    ):
+        items.append(
+            f'<div><span class="hs-sw" style="background:#ffffff;border:2px solid '
+            f'{color}"></span>{w[key]}</div>'
+        )
+    return (
+        f'<div class="hs-leg" data-layer="scorecard"><h4>{w["layer_scorecard"]}</h4>'
+        + "".join(items)
+        + "</div>"
+    )
+
+
+def _scorecard_summary_html(ctx: _Ctx, scorecard: pd.DataFrame) -> str:
+    """Return the summary panel's red and black lists: counts and unit names."""
+    words = _labels.scorecard_labels(ctx.style.language)
+    w = {k: html.escape(v) for k, v in words.items()}
+    units = scorecard.drop_duplicates(subset=[SCORECARD_UNIT], keep="first")
+    units = units.assign(
+        _shown=_unit_names(words, units),
+        _rate=pd.to_numeric(units[SCORECARD_RATE], errors="coerce"),
+    )
+    rows = []
+    for value, best_first in (
+        ("red", True),
+        ("black", False),
+        ("not distinguishable", True),
+    ):
+        part = units[units["list"].astype(str) == value].sort_values(
+            "_rate", ascending=not best_first, kind="stable", na_position="last"
+        )
+        names = ""
+        if value != "not distinguishable":
+            shown = _mask_list([str(v) for v in part["_shown"]], ctx)
+            names = words["name_sep"].join(_h(v) for v in shown)
+        rows.append(
+            f'<tr><th>{w[value]}</th><td class="hs-num">{len(part):,}</td>'
+            f"<td>{names}</td></tr>"
+        )
+    return (
+        f"<h4>{w['summary_lists']}</h4><table><tr><th></th>"
+        f"<th>{w['summary_units']}</th><th>{w['summary_names']}</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
 
 
 def _backtest_svg(ctx: _Ctx, backtest: Any) -> str:
@@ -1744,8 +2110,13 @@ def _backtest_html(ctx: _Ctx, backtest: Any) -> str:
     )
 
 
-def _summary_html(ctx: _Ctx, summary: Mapping[str, Any], backtest: Any) -> str:
-    """Return the summary panel: counts, blind spots and backtest, all escaped.
+def _summary_html(
+    ctx: _Ctx,
+    summary: Mapping[str, Any],
+    backtest: Any,
+    scorecard: pd.DataFrame | None = None,
+) -> str:
+    """Return the summary panel: counts, blind spots, lists, backtest, all escaped.
 
     Every text from the summary is HTML-escaped (braces included) and scrubbed
     of phone and ID numbers; labels come from :data:`hotspots.labels.MAP_LABELS`.
@@ -1782,6 +2153,8 @@ def _summary_html(ctx: _Ctx, summary: Mapping[str, Any], backtest: Any) -> str:
             for r, u, why in zip(tops, units, reasons, strict=True)
         ]
         parts.append("</table>")
+    if scorecard is not None:
+        parts.append(_scorecard_summary_html(ctx, scorecard))
     if backtest is not None:
         parts.append(_backtest_html(ctx, backtest))
     parts.append("</details>")
@@ -1808,6 +2181,7 @@ def weekly_map(
     summary: Mapping[str, Any] | None = None,
     backtest: Any = None,
     profile: HourProfile | None = None,
+    scorecard: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Draw a week's analysis as an interactive Leaflet map.
 
@@ -1878,6 +2252,27 @@ def weekly_map(
         7 x 24 heat table of its shares (inline SVG, Monday first, one cell
         per hour with its share as the cell's title). None (default) shows
         neither and leaves the page as it was.
+    scorecard
+        The on-time rate of each place's responsible unit: one row per grid
+        cell (``grid_id``, drawn with the geometry of ``grid``) or street
+        segment (``segment_id``, drawn with the geometry of ``streets``) a
+        unit answers for, with ``unit_id``, optional ``unit_name``,
+        ``on_time_rate`` and its 95 % interval ``on_time_rate_lo`` /
+        ``on_time_rate_hi`` (shares in [0, 1]; NaN where no case is decided),
+        ``list`` (``"red"``, ``"black"`` or ``"not distinguishable"``, as
+        :func:`hotspots.ledger.scorecard.red_black_list` writes it) and
+        optional ``cases``. Drawn as the layer "责任单位按期结案率" / "On-time
+        rate of the responsible unit" (key ``"scorecard"``, hidden at opening
+        unless ``style.show`` names it): places coloured by the rate on a
+        sequential ramp (:data:`SCORECARD_BREAKS`, :data:`SCORECARD_COLORS`),
+        black-listed units outlined dark, red-listed units outlined red, popups
+        with the unit, the rate with its interval ("82.5%（95% 区间
+        74.1%–88.9%）"), the list and the cases. With ``summary`` the panel
+        lists how many units are on each list and names the red and black ones.
+        None (default) leaves the page as it was, byte for byte: the layer's
+        script (``hotspots_scorecard.js``) and words
+        (:data:`hotspots.labels.MAP_SCORECARD_LABELS`) are placed in the page
+        only with a scorecard.
 
     Returns
     -------
@@ -1892,7 +2287,9 @@ def weekly_map(
         When an argument has the wrong type.
     InputError
         When a frame lacks its contract columns or a CRS, ``week`` is not a
-        period of ``cube``, or a style value is out of range.
+        period of ``cube``, a style value is out of range, or ``scorecard``
+        lacks a column, holds a rate outside [0, 1], an unknown list, or ids
+        that ``grid`` / ``streets`` do not have.
 
     Examples
     --------
@@ -1928,6 +2325,7 @@ def weekly_map(
         )
         raise TypeError(msg)
     _check_summary(problems, summary, backtest)
+    _check_scorecard(problems, scorecard, grid, streets)
     if plan is not None:
         if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
             msg = (
@@ -2078,6 +2476,11 @@ def weekly_map(
         if weekly is not None:
             payload["weekly"] = weekly
             drawn["weekly"] = True
+    if scorecard is not None and "scorecard" in style.layers:
+        card_block = _scorecard_payload(ctx, scorecard, grid, streets)
+        if card_block is not None:
+            payload["scorecard"] = card_block
+            drawn["scorecard"] = True
     payload["labels"] = _json({k: html.escape(v) for k, v in words.items()})
     payload["categories"] = _json([_h(c) for c in _mask_list(categories, ctx)])
     payload["periods"] = _json([_h(p) for p in periods])
@@ -2108,6 +2511,8 @@ def weekly_map(
 
     runtime = _Runtime()
     m.add_child(runtime, name="hotspots_runtime")
+    if drawn.get("scorecard"):
+        m.add_child(_ScorecardRuntime(), name="hotspots_scorecard_runtime")
     data = _Data(_obj(payload))
     m.add_child(data)
     show = set(style.show)
@@ -2150,6 +2555,12 @@ def weekly_map(
     weekly_layer = None
     if drawn.get("weekly"):
         weekly_layer = add("weekly", "weeklyLayer", words["layer_weekly"])
+    if drawn.get("scorecard"):
+        add(
+            "scorecard",
+            "scorecardLayer",
+            _labels.scorecard_labels(lang)["layer_scorecard"],
+        )
     if drawn.get("emerging"):
         add("emerging", "unitLayer", words["layer_emerging"], extra=', "emerging"')
     if drawn.get("gi"):
@@ -2199,7 +2610,7 @@ def weekly_map(
         notice = words["no_reports_week"].format(week=week)
         m.add_child(_Control(_h(notice), "topleft", "hs-notice"))
     if summary is not None:
-        m.add_child(_SummaryPanel(_summary_html(ctx, summary, backtest)))
+        m.add_child(_SummaryPanel(_summary_html(ctx, summary, backtest, scorecard)))
     return m
 
 

@@ -1143,3 +1143,278 @@ def test_stop_popups_show_the_visit_window(district):
     object.__setattr__(windowed, "stops", none)
     cols = payload(weekly_map(plan=windowed))["patrol"]["stops"]["cols"]
     assert "到访时段" not in [c[0] for c in cols]
+
+
+# ---------------------------------------------------------- the scorecard layer
+#: sha256 of the saved fixture-district map (tiles "none", a small summary) as the
+#: code before the scorecard layer wrote it (commit 40e0976). A map without a
+#: scorecard must stay byte-identical. When the map changes on purpose, render
+#: the page below at the new code and record its hash here.
+GOLDEN_NO_SCORECARD = {
+    "zh": "bc1a1965848102a3b8dfe47715da957432f5a7e245702e01ef82a130dd33aa75",
+    "en": "483922cc453fe4c9585d9684f5a5535fa45148be0baf171e9f00855e59f46a9a",
+}
+
+
+def golden_summary():
+    return {
+        "counts": {"rows_read": 1234, "accepted": 1200},
+        "top_blind_spots": [
+            {
+                "rank": 1,
+                "grid_id": "370202001002001",
+                "score": 0.5,
+                "reason_zh": "连续",
+                "reason_en": "seen",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_without_scorecard_is_byte_identical(district, lang, tmp_path):
+    import hashlib
+
+    m = weekly_map(
+        **district,
+        style=MapStyle(tiles="none", language=lang),
+        summary=golden_summary(),
+    )
+    page = save_map(m, tmp_path / "m.html").read_bytes()
+    assert hashlib.sha256(page).hexdigest() == GOLDEN_NO_SCORECARD[lang]
+
+
+XSS_NAME = '<img src=x onerror="alert(1)">黑{{ 7*7 }}'
+
+
+def make_scorecard(district):
+    """Four units over four cells and two segments, with known rates and lists."""
+    cells = district["grid"]["grid_id"].tolist()
+    card = pd.DataFrame(
+        {
+            "grid_id": [cells[0], cells[1], cells[2], cells[3], None, None],
+            "segment_id": [None, None, None, None, "S1", "S2"],
+            "unit_id": ["U1", "U1", "U2", "U3", "U2", "U4"],
+            "unit_name": ["市政一队", "市政一队", XSS_NAME, None, XSS_NAME, "环卫所"],
+            "on_time_rate": [0.825, 0.825, 0.45, np.nan, 0.45, 0.72],
+            "on_time_rate_lo": [0.741, 0.741, 0.30, 0.0, 0.30, 0.50],
+            "on_time_rate_hi": [0.889, 0.889, 0.60, 1.0, 0.60, 0.90],
+            "list": [
+                "red",
+                "red",
+                "black",
+                "not distinguishable",
+                "black",
+                "not distinguishable",
+            ],
+            "cases": [120, 120, 40, 0, 40, 12],
+        }
+    )
+    streets = district["streets"].assign(segment_id=district["streets"]["street_id"])
+    return card, streets
+
+
+def scorecard_map(district, card=None, streets=None, lang="zh", **kw):
+    base_card, base_streets = make_scorecard(district)
+    return weekly_map(
+        grid=district["grid"],
+        streets=base_streets if streets is None else streets,
+        scorecard=base_card if card is None else card,
+        style=MapStyle(tiles="none", language=lang, **kw),
+        **{k: v for k, v in district.items() if k not in ("grid", "streets")},
+    )
+
+
+def test_scorecard_layer_colours_lists_and_popups(district):
+    m = scorecard_map(district)
+    page = render(m)
+    sc = payload(m)["scorecard"]
+    cells = district["grid"]["grid_id"].tolist()
+    # not distinguishable first, then red, then black: list outlines drawn on top
+    assert sc["id"] == [cells[3], "S2", cells[0], cells[1], cells[2], "S1"]
+    assert sc["l"] == [1, 1, 0, 0, 2, 2]
+    # ramp classes: < 50 %, 50-70, 70-80, 80-90, >= 90 %; no rate: -1
+    assert sc["c"] == [-1, 2, 3, 3, 0, 0]
+    assert sc["k"] == [0, 1, 0, 0, 0, 1]
+    assert [g["type"] for g in sc["geoms"]] == [
+        "Polygon",
+        "LineString",
+        "Polygon",
+        "Polygon",
+        "Polygon",
+        "LineString",
+    ]
+    assert decode(sc["r"]) == [
+        "无可判定案件",
+        "72.0%（95% 区间 50.0%–90.0%）",
+        "82.5%（95% 区间 74.1%–88.9%）",
+        "82.5%（95% 区间 74.1%–88.9%）",
+        "45.0%（95% 区间 30.0%–60.0%）",
+        "45.0%（95% 区间 30.0%–60.0%）",
+    ]
+    units = decode(sc["u"])
+    assert units[:4] == ["U3", "环卫所（U4）", "市政一队（U1）", "市政一队（U1）"]
+    assert units[4] == (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;黑{{ 7*7 }}（U2）"
+    )
+    assert sc["n"] == [0, 12, 120, 120, 40, 40]
+    assert sc["lists"] == ["红榜", "与目标无法区分", "黑榜"]
+    assert sc["colors"]["red"] == "#e31a1c"
+    # the layer, its script (only once) and its words are in the page
+    assert "责任单位按期结案率" in page
+    assert page.count("window.HotspotsMap.scorecardLayer(") == 1
+    assert page.count(asset_text("hotspots_scorecard.js")) == 1
+    assert page.index(asset_text("hotspots_map.js")) < page.index(
+        asset_text("hotspots_scorecard.js")
+    )
+    assert XSS_NAME not in page
+    assert "<img src=x" not in page
+
+
+def test_scorecard_in_english(district):
+    m = scorecard_map(district, lang="en")
+    sc = payload(m)["scorecard"]
+    assert decode(sc["r"])[2] == "82.5% (95% interval 74.1%–88.9%)"
+    assert decode(sc["r"])[0] == "no case decided yet"
+    assert decode(sc["u"])[1] == "环卫所 (U4)"
+    assert sc["lists"] == ["Red list", "Not distinguishable", "Black list"]
+    words = sc["labels"]
+    assert words["layer_scorecard"] == "On-time rate of the responsible unit"
+    assert not any(re.search(r"[\u4e00-\u9fff]", v) for v in words.values())
+    assert "On-time rate of the responsible unit" in legend_of(m)
+
+
+def test_scorecard_legend_section(district):
+    legend = legend_of(scorecard_map(district))
+    section = re.search(
+        r'<div class="hs-leg" data-layer="scorecard">.*?</div></div>', legend
+    )
+    assert section is not None
+    swatches = re.findall(r"</span>([^<]+)</div>", section.group(0))
+    assert swatches == [
+        "≥ 90%",
+        "80%–90%",
+        "70%–80%",
+        "50%–70%",
+        "&lt; 50%",
+        "无可判定案件",
+        "红榜（区间全部优于目标）",
+        "黑榜（区间全部差于目标）",
+    ]
+    assert "border:2px solid #111111" in section.group(0)
+    assert 'data-layer="scorecard"' not in legend_of(weekly_map(**district))
+
+
+def test_scorecard_summary_lists_units(district):
+    m = weekly_map(
+        grid=district["grid"],
+        streets=make_scorecard(district)[1],
+        scorecard=make_scorecard(district)[0],
+        summary=golden_summary(),
+        style=MapStyle(tiles="none"),
+    )
+    text = panel(m)
+    rows = re.findall(
+        r'<tr><th>([^<]+)</th><td class="hs-num">(\d+)</td><td>([^<]*)</td></tr>', text
+    )
+    assert rows == [
+        ("红榜", "1", "市政一队（U1）"),
+        ("黑榜", "1", rows[1][2]),
+        ("与目标无法区分", "2", ""),
+    ]
+    assert rows[1][2].startswith("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;黑")
+    assert "&#123;&#123; 7*7 &#125;&#125;（U2）" in rows[1][2]
+    assert "<img" not in text
+    assert "红黑榜（按期结案率）" in text
+    # a scorecard without a summary adds no panel; a summary without one, no section
+    assert panel(scorecard_map(district)) is None
+    assert "红黑榜" not in panel(weekly_map(summary=golden_summary()))
+
+
+def test_scorecard_layer_follows_style_layers(district):
+    layers = tuple(k for k in MapStyle().layers if k != "scorecard")
+    m = scorecard_map(district, layers=layers)
+    assert "scorecard" not in payload(m)
+    assert asset_text("hotspots_scorecard.js") not in render(m)
+    shown = scorecard_map(district, show=("scorecard",))
+    assert "window.HotspotsMap.lazy" not in re.search(
+        r"var \w+ = window\.HotspotsMap\.(?:lazy\(function \(\) \{\s*return "
+        r"window\.HotspotsMap\.)?scorecardLayer",
+        render(shown),
+    ).group(0)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (
+            lambda c: c.drop(columns=["on_time_rate_hi"]),
+            r"missing \['on_time_rate_hi'\]",
+        ),
+        (
+            lambda c: c.drop(columns=["grid_id", "segment_id"]),
+            "'grid_id' or 'segment_id'",
+        ),
+        (lambda c: c.assign(on_time_rate=c["on_time_rate"] * 100), "not percentages"),
+        (lambda c: c.assign(on_time_rate_lo=0.95), r"lie in \[on_time_rate_lo"),
+        (lambda c: c.assign(list="红榜"), r"must be one of \['red'"),
+        (
+            lambda c: c.assign(grid_id=c["grid_id"].replace(c["grid_id"][0], "X9")),
+            r"unknown id\(s\), e.g. \['X9'\]",
+        ),
+        (
+            lambda c: c.assign(
+                grid_id=c["grid_id"].fillna(c["grid_id"][0]), segment_id=None
+            ),
+            "one row per grid_id",
+        ),
+        (lambda c: c.assign(unit_id=c["unit_id"].replace("U4", None)), "unit_id must"),
+        (
+            lambda c: c.assign(list=c["list"].where(c.index != 1, "black")),
+            r"several lists for \['U1'\]",
+        ),
+    ],
+)
+def test_scorecard_validation(district, change, match):
+    card, streets = make_scorecard(district)
+    with pytest.raises(InputError, match=match):
+        scorecard_map(district, card=change(card), streets=streets)
+
+
+def test_scorecard_needs_the_frames_its_ids_come_from(district):
+    card, _ = make_scorecard(district)
+    with pytest.raises(InputError, match="streets with a 'segment_id' column"):
+        weekly_map(grid=district["grid"], streets=district["streets"], scorecard=card)
+    with pytest.raises(InputError, match="grid with a 'grid_id' column") as err:
+        weekly_map(scorecard=card)
+    assert "streets with a 'segment_id'" in str(err.value)  # every problem at once
+    with pytest.raises(TypeError, match="scorecard must be a DataFrame"):
+        weekly_map(scorecard={"unit_id": "U1"})
+
+
+def test_scorecard_alone_draws_cells_in_wgs84(grid3x3):
+    card = pd.DataFrame(
+        {
+            "grid_id": grid3x3["grid_id"].iloc[:2].tolist(),
+            "unit_id": ["U1", "U1"],
+            "on_time_rate": [0.95, 0.95],
+            "on_time_rate_lo": [0.91, 0.91],
+            "on_time_rate_hi": [0.97, 0.97],
+            "list": ["red", "red"],
+        }
+    )
+    m = weekly_map(grid=grid3x3, scorecard=card)
+    sc = payload(m)["scorecard"]
+    assert sc["c"] == [4, 4]
+    assert "n" not in sc
+    expected = shapely.get_coordinates(grid3x3.to_crs("EPSG:4326").geometry.iloc[0])
+    got = np.asarray(sc["geoms"][0]["coordinates"][0])
+    assert np.abs(got - expected).max() < 1e-6
+    assert decode(sc["u"]) == ["U1", "U1"]
+
+
+def test_every_scorecard_label_has_both_languages():
+    for key, names in labels.MAP_SCORECARD_LABELS.items():
+        assert set(names) == {"zh", "en"}, key
+        assert all(v.strip() for v in names.values()), key
+    assert set(MapStyle().layers) >= {"scorecard"}

@@ -696,3 +696,59 @@ def test_english_notice_of_an_empty_week(browser, district, tmp_path):
         assert s.errors == []
     finally:
         s.close()
+
+
+def test_scorecard_layer_colours_outlines_and_popup(browser, district, tmp_path):
+    import pandas as pd
+
+    cells = district["grid"]["grid_id"].tolist()
+    # a dark-outlined black-listed cell and a red-outlined red-listed one
+    card = pd.DataFrame(
+        {
+            "grid_id": [cells[30], cells[31]],
+            "unit_id": ["U1", "U2"],
+            "unit_name": ["市政一队", "<b>环卫所</b>"],
+            "on_time_rate": [0.45, 0.825],
+            "on_time_rate_lo": [0.30, 0.741],
+            "on_time_rate_hi": [0.60, 0.889],
+            "list": ["black", "red"],
+            "cases": [40, 120],
+        }
+    )
+    path = save_map(
+        weekly_map(
+            **district, scorecard=card, style=MapStyle(tiles="none", show=("grid",))
+        ),
+        tmp_path / "sc.html",
+    )
+    s = Session(browser, path)
+    try:
+        assert s.js(LEGEND_SHOWN) == []
+        s.page.locator(".leaflet-control-layers").get_by_text(
+            "责任单位按期结案率"
+        ).click()
+        assert s.js(LEGEND_SHOWN) == ["scorecard"]
+        styles = s.js(
+            "() => __inner(__overlay('按期结案率')).getLayers()"
+            ".flatMap(g => g.getLayers()).filter(l => l.options.interactive !== false)"
+            ".map(l => [l.feature.properties.i, l.options.color, l.options.fillColor,"
+            " l.options.weight])"
+        )
+        # red first, then black (drawn last, on top)
+        assert styles == [[0, "#e31a1c", "#31a354", 3], [1, "#111111", "#ffffcc", 3]]
+        g = district["grid"].set_index("grid_id").geometry
+        c = g[cells[31]].centroid
+        s.js(
+            "([lat, lon]) => __map.setView([lat, lon], 18, {animate: false}) && null",
+            [c.y, c.x],
+        )
+        _click_latlng(s, c.y, c.x)
+        text = s.page.wait_for_selector(".leaflet-popup-content").inner_text()
+        assert "<b>环卫所</b>（U2）" in text  # shown as text, never as markup
+        assert "82.5%（95% 区间 74.1%–88.9%）" in text
+        assert "红榜" in text
+        assert "120" in text
+        assert s.errors == []
+        assert s.remote == []
+    finally:
+        s.close()
