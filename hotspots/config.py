@@ -66,6 +66,7 @@ LAYERS: Final = (
     "clusters",
     "blind_spots",
     "patrol",
+    "scorecard",
 )
 #: Forecasts a backtest runs unless told otherwise (the model-based ones).
 _DEFAULT_BACKTEST_METHODS: Final = (

@@ -1676,6 +1676,7 @@ class Weekly:
                 if cfg.patrol.profiled and "blind_spots" in layers
                 else None
             ),
+            scorecard=self.unit_places if "scorecard" in layers else None,
             **parts,
         )
 
@@ -1947,8 +1948,8 @@ class Weekly:
                 self._write_accountability(tmp)
                 if shifts is not None:
                     write_csv(tmp / "shifts.csv", shifts)
-                for written in tmp.iterdir():  # some writers create owner-only files
-                    os.chmod(written, 0o666 & ~umask())
+                for written in tmp.rglob("*"):  # some writers create owner-only files
+                    os.chmod(written, (0o777 if written.is_dir() else 0o666) & ~umask())
                 _swap_into_place(tmp, dest)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -2505,6 +2506,113 @@ class Weekly:
         )
         write_csv(tmp / "recheck.csv", self.recheck_table(), private_columns=private)
         write_csv(tmp / "overdue.csv", self.overdue_table(), private_columns=private)
+        places = self.place_stats
+        if places is not None:
+            table = pd.DataFrame(places.drop(columns=places.geometry.name))
+            for col in ("weekly_counts", "case_ids", "week_case_ids"):
+                if col in table:
+                    table[col] = [";".join(map(str, v)) for v in table[col]]
+            write_csv(tmp / "places.csv", table, private_columns=private)
+        self._supervision_sheets(tmp / "supervision")
+
+    def _supervision_sheets(self, folder: Path) -> None:
+        """Write the printable 督办单 of the top blind spots into ``folder``."""
+        from .ledger.sheets import supervision_sheets
+
+        folder.mkdir()
+        supervision_sheets(
+            self.blind_spots,
+            self.deadlines,
+            folder=folder,
+            top_n=SUPERVISION_SHEETS,
+            language=self.config.map.language,
+            tz=self.config.timezone,
+        )
+
+    @functools.cached_property
+    def place_stats(self) -> gpd.GeoDataFrame | None:
+        """Statistics per key place (``[boundaries] places``), or ``None``.
+
+        :func:`~hotspots.ledger.places.place_statistics` over the window's
+        cases up to the week's end: cases within the place or
+        ``PLACE_RADIUS_M`` metres of it, this week and over the recurrence
+        periods, trend, the emerging pattern of its cell and its owner.
+        """
+        from .ledger.places import place_statistics
+        from .ledger.responsibility import read_responsibility
+
+        if self.config.accountability is None or self.config.boundaries.places is None:
+            return None
+        acc = self._acc.responsibility
+        units, duties = read_responsibility(acc.units, acc.duties)
+        return place_statistics(
+            self.history,
+            self._boundary("places"),
+            radius_m=PLACE_RADIUS_M,
+            periods=self.config.analysis.periods,
+            as_of=self.week_end - pd.Timedelta(seconds=1),
+            freq=self.config.freq,
+            emerging=self.emerging,
+            units=units,
+            duties=duties,
+            tz=self.config.timezone,
+        )
+
+    @functools.cached_property
+    def unit_places(self) -> pd.DataFrame | None:
+        """Cells and street segments with their unit's on-time rate, or ``None``.
+
+        The map layer of the responsible units: every grid cell with a grid
+        keeper (its ``grid`` duty) and every street segment with the unit that
+        answers for most of its cases this window (segment duties are sections
+        of streets), with that unit's row of :attr:`red_black` (rate, Wilson
+        interval, list). ``None`` without ``[responsibility]`` or when the
+        first scorecard level is not ``unit_id``.
+        """
+        from .ledger.responsibility import (
+            DUTY,
+            TARGET_ID,
+            UNIT_ID,
+            UNIT_RULE,
+            read_responsibility,
+        )
+
+        if self.config.accountability is None:
+            return None
+        rb = self.red_black
+        if rb.empty or UNIT_ID not in rb.columns:
+            return None
+        acc = self._acc.responsibility
+        units, duties = read_responsibility(acc.units, acc.duties)
+        cells = pd.DataFrame(duties[duties[DUTY] == "grid"])[[UNIT_ID, TARGET_ID]]
+        cells = cells.rename(columns={TARGET_ID: schema.GRID_ID})
+        cells = cells.drop_duplicates(schema.GRID_ID)
+        parts = [cells]
+        owned = self.units
+        if self.segments is not None and schema.SEGMENT_ID in owned.columns:
+            on_street = owned[(owned[UNIT_RULE] == "segment")]
+            on_street = on_street[[schema.SEGMENT_ID, UNIT_ID]].dropna()
+            if len(on_street):
+                top = (
+                    on_street.groupby([schema.SEGMENT_ID, UNIT_ID], observed=True)
+                    .size()
+                    .reset_index(name="n")
+                    .sort_values(["n", UNIT_ID], ascending=[False, True])
+                    .drop_duplicates(schema.SEGMENT_ID)
+                )
+                parts.append(top[[schema.SEGMENT_ID, UNIT_ID]])
+        frame = pd.concat(parts, ignore_index=True)
+        cols = [c for c in ("on_time_rate", "on_time_rate_lo", "on_time_rate_hi",
+                            "list", "cases") if c in rb.columns]  # fmt: skip
+        frame = frame.merge(rb[[UNIT_ID, *cols]], on=UNIT_ID, how="inner")
+        names = units.set_index(UNIT_ID)["name"] if "name" in units else None
+        if names is not None:
+            frame["unit_name"] = frame[UNIT_ID].map(names)
+        grid_ids = set(self.grid[schema.GRID_ID].astype(str))
+        keep = frame[schema.GRID_ID].isna() | frame[schema.GRID_ID].astype(str).isin(
+            grid_ids
+        )
+        return frame[keep].reset_index(drop=True)
 
 
 class OutputError(HotspotsError, OSError):
@@ -2519,6 +2627,8 @@ class OutputError(HotspotsError, OSError):
         self.errno = errno
 
 
+#: Printable supervision sheets (督办单) written for the top blind spots.
+SUPERVISION_SHEETS: Final = 10
 #: How long a job waits for another job writing the same week, in seconds.
 LOCK_WAIT_S: Final = 30.0
 #: Excel number formats of the ledger's columns (by their Chinese headers).

@@ -80,11 +80,11 @@ def write_config(root: Path, name: str = "hotspots.toml", **sections: dict) -> P
         # with other read settings must not meet in one ledger
         "ledger": {"url": f"{Path(name).stem}.ledger.duckdb"},
     }
-    for name, values in sections.items():
-        base.setdefault(name, {}).update(values)
+    for section, values in sections.items():
+        base.setdefault(section, {}).update(values)
     lines = []
-    for name, values in base.items():
-        lines.append(f"[{name}]")
+    for section, values in base.items():
+        lines.append(f"[{section}]")
         for key, value in values.items():
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     path = root / name

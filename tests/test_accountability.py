@@ -34,6 +34,7 @@ def _config(root: Path, make_config, name: str, **sections) -> Path:
             "units": "boundaries/units.csv",
             "duties": "boundaries/duties.geojson",
         },
+        boundaries={"places": str(root / "boundaries" / "places.geojson")},
         recheck={"top_k": 4},
         scorecard={"levels": ["unit_id", "subdistrict_id"], "target": 0.8},
         output={"folder": str(root / f"maps_{Path(name).stem}")},
@@ -243,3 +244,19 @@ def test_unowned_cases_are_a_scorecard_row_but_not_listed(job):
     card = job.scorecard["unit_id"]["window"]
     assert card["unit_id"].isna().sum() == 1
     assert job.red_black["unit_id"].notna().all()
+
+
+def test_the_job_writes_places_supervision_sheets_and_the_unit_layer(job, folder):
+    places = pd.read_csv(folder / "places.csv")
+    assert len(places) == len(job.place_stats) > 0
+    assert (places["cases_window"] >= places["cases_week"]).all()
+    sheets = sorted((folder / "supervision").glob("*.html"))
+    assert len(sheets) == min(10, int((job.blind_spots["score"] > 0).sum()))
+    for page in sheets:
+        assert not PHONE.search(page.read_text("utf-8"))
+    layer = job.unit_places
+    assert set(layer["list"]) <= {"red", "black", "not distinguishable"}
+    listed = job.red_black.set_index("unit_id")["list"]
+    assert (layer["list"].to_numpy() == listed[layer["unit_id"]].to_numpy()).all()
+    html = (folder / "index.html").read_text("utf-8")
+    assert '"scorecard"' in html
