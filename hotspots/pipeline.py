@@ -26,13 +26,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import functools
 import html
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -2691,6 +2691,25 @@ def _output_errors(root: Path, week: str) -> Iterator[None]:
         raise _output_error(err, root, root / week) from err
 
 
+def _lock_exclusive(fd: int) -> None:
+    """Lock open file ``fd`` without waiting; ``BlockingIOError`` when held.
+
+    ``flock`` on POSIX; on Windows ``msvcrt.locking`` of the first byte (also
+    dropped by the system when the process ends).
+    """
+    if sys.platform == "win32":  # pragma: no cover - not run on the CI machine
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as err:
+            raise BlockingIOError(*err.args) from err
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 @contextlib.contextmanager
 def _week_lock(root: Path, week: str, *, wait_s: float | None = None) -> Iterator[None]:
     """Hold ``<root>/.<week>.lock`` exclusively (released even by a killed run).
@@ -2707,7 +2726,7 @@ def _week_lock(root: Path, week: str, *, wait_s: float | None = None) -> Iterato
         except OSError as err:
             raise _output_error(err, root, path) from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_exclusive(fd)
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() >= deadline:
