@@ -2014,14 +2014,7 @@ class Weekly:
     def rejected(self, *, language: _labels.Language | None = None) -> pd.DataFrame:
         """Return the ledger's quarantined rows as written, personal data masked.
 
-        Quarantined rows keep the export's own headers, so the private columns
-        are found by the canonical names, by the headers the reader maps to
-        them (反映人 -> ``reporter_name``, 联系方式 -> ``reporter_phone``, the
-        config's ``[input.mapping]``), by usual headers of personal data
-        (身份证号, 手机 ...; :func:`hotspots.privacy.private_columns`) and by
-        the config's ``[privacy] private_columns``; those are blanked, and
-        every other text cell is scrubbed of phone and ID numbers, names after
-        a label and e-mail addresses.
+        Private columns are blanked and text scrubbed by :func:`mask_rejected`.
 
         Parameters
         ----------
