@@ -1027,7 +1027,7 @@ def notice_text(text: str, language: Language = "zh") -> str:
     >>> notice_text("the working-day calendar does not cover 2031: Monday to "
     ...     "Friday are counted as working days there, without holidays or 调休. "
     ...     "Upgrade chinese-calendar once the year's notice is out.")[:20]
-    '工作日历未覆盖 2031：这些年份按周一至周五'
+    '工作日历未覆盖 2031：这些年份按周一'
     >>> notice_text("something new", "zh")
     'something new'
     """
