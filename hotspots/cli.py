@@ -91,7 +91,33 @@ def _notices(*, show: bool) -> Iterator[None]:
                     continue
                 seen.add(text)
                 if show:
-                    click.echo(NOTICE + _cli_words(text), err=True)
+                    click.echo(_notice_line(_cli_words(text)), err=True)
+
+
+def _notice_language() -> Language | None:
+    """Return the language notices are printed in, once the command knows it.
+
+    A command's ``--language`` given on the command line, else the language
+    of the config it loaded; ``None`` before either (e.g. an error while
+    loading the config).
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not isinstance(ctx.obj, dict):
+        return None
+    language: Language | None = ctx.obj.get("language")
+    return language
+
+
+def _notice_line(text: str) -> str:
+    """Return one notice line in the command's language (bilingual prefix if none)."""
+    from .labels import notice_text
+
+    language = _notice_language()
+    if language is None:
+        return NOTICE + text
+    if language == "zh":
+        return "提示：" + notice_text(text, "zh")
+    return "notice: " + text
 
 
 class _NoticeFormatter(logging.Formatter):
@@ -102,7 +128,7 @@ class _NoticeFormatter(logging.Formatter):
         if record.levelno >= logging.ERROR:
             return f"错误/error: {text}"
         if record.levelno >= logging.WARNING:
-            return NOTICE + text
+            return _notice_line(text)
         return f"{record.levelname.lower()}: {text}"
 
 
@@ -296,6 +322,9 @@ def _config(config: Path, **changes: dict[str, Any]) -> Any:
         if given:
             new = dataclasses.replace(getattr(cfg, section), **given)
             cfg = dataclasses.replace(cfg, **{section: new})
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and isinstance(ctx.obj, dict):
+        ctx.obj.setdefault("language", cfg.map.language)
     return cfg
 
 
@@ -330,6 +359,9 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 def _run(ctx: click.Context, action: Callable[[], None]) -> None:
     show = ctx.obj["progress_enabled"]
+    source = ctx.get_parameter_source("language")
+    if source is click.core.ParameterSource.COMMANDLINE:
+        ctx.obj["language"] = ctx.params["language"]
     with _notices(show=show), _user_errors(), _Progress(show) as bar:
         ctx.obj["progress"] = bar
         action()

@@ -749,6 +749,316 @@ def _reason_part(part: str) -> str:
     return part
 
 
+# -- notices of the weekly job and the library (CLI stderr, summary.txt) --------------
+_N: Final = r"(?P<n>\d[\d,]*)"
+_WEEK: Final = r"(?P<week>\S+)"
+#: Every notice the weekly job (:class:`hotspots.pipeline.Weekly`) gives and
+#: every data warning of the library, as a regular expression over its English
+#: text, with its Chinese text. Named parts (counts, file names, week labels,
+#: CRS names, TOML keys) are kept as written; a part named in
+#: :data:`NOTICE_PARTS` is split and translated piece by piece. The first
+#: pattern that matches the whole notice wins.
+NOTICES: Final[tuple[tuple[str, str], ...]] = (
+    (
+        rf"no week given: analysing {_WEEK}, the last complete week with reports "
+        r"\((?P<why>.+)\); pass --week \(week=\.\.\.\) for another\.",
+        "未指定周：分析{week}，即有上报的最后一个完整周（{why}）；"
+        "分析其他周请用 --week（week=...）。",
+    ),
+    (
+        r"no \[boundaries\] streets in the config: the street join, the street "
+        r"layer and the patrol plan are skipped; add streets = \"<street "
+        r"centrelines file>\" under \[boundaries\] to get them\.",
+        "配置中没有 [boundaries] streets：跳过街道关联、街道图层和巡查计划；"
+        '如需这些，请在 [boundaries] 下添加 streets = "<街道中心线文件>"。',
+    ),
+    (
+        r"the streets layer is in (?P<a>.+) and the grid in (?P<b>.+): the streets "
+        r"were reprojected to (?P=b)\. Save both in one CRS to skip this step\.",
+        "街道图层的坐标系是{a}，网格是{b}：街道已重投影到{b}。"
+        "两者存为同一坐标系即可省去这一步。",
+    ),
+    (
+        rf"{_WEEK} has no reports: its map and summary show 0 reports this week\. "
+        r"Check the week \(--week\) and the exports' dates\.",
+        "{week}没有上报：本周地图和摘要显示 0 条上报。请检查所选周（--week）"
+        "和导出文件的日期。",
+    ),
+    (
+        r"\[patrol\] enabled = true needs the street network: add streets = "
+        r"\"<street centrelines file>\" under \[boundaries\], or set \[patrol\] "
+        r"enabled = false\. No patrol plan this week\.",
+        "[patrol] enabled = true 需要街道网络：请在 [boundaries] 下添加 "
+        'streets = "<街道中心线文件>"，或设置 [patrol] enabled = false。'
+        "本周没有巡查计划。",
+    ),
+    (
+        r"backtest skipped: \[analysis\] backtest_weeks = (?P<weeks>\d+) forecasts "
+        r"(?P<first>\S+)\.\.(?P<week>\S+), each from the weeks before it, but "
+        r"(?P<why>.+?); (?P<fix>.+)\. Everything else is written\.",
+        "跳过回测：[analysis] backtest_weeks = {weeks} 要预测 {first}..{week}"
+        "（每周都用其之前的周），但{why}；{fix}。其他结果均已写出。",
+    ),
+    (
+        r"no \[deadlines\] limits: the example time limits \(not an official "
+        r"standard\) are used; set your city's under \[deadlines\.limits\]\.",
+        "没有 [deadlines] limits：使用示例处置时限（并非官方标准）；"
+        "请在 [deadlines.limits] 下设置本市的时限。",
+    ),
+    (
+        r"\[scorecard\] levels: the cases have no (?P<level>.+) \(configure the "
+        r"layer that gives it, e\.g\. \[boundaries\] areas\); level skipped\.",
+        "[scorecard] levels：案件没有 {level}（请配置提供它的图层，"
+        "例如 [boundaries] areas）；跳过该层级。",
+    ),
+    (
+        rf"{_N} of (?P<m>\d+) cases have no responsible unit \(no frontage, place, "
+        r"segment, street section or grid keeper covers them\); they are kept "
+        r"with NA unit_id\. Extend the duties layer\.",
+        "{m}件案件中有{n}件没有责任单位（没有门前、场所、路段、街段或网格责任人"
+        "覆盖）；保留并将 unit_id 置空。请扩充责任图层。",
+    ),
+    (
+        rf"{_N} cases have a category without a time limit \((?P<categories>.+)\); "
+        r"they get no due time\. Add the categories to the limits\.",
+        "{n}件案件的问题类型没有处置时限（{categories}）；它们没有到期时间。"
+        "请把这些类型加入时限表。",
+    ),
+    (
+        r"the working-day calendar does not cover (?P<years>.+): Monday to "
+        r"Friday are counted as working days there, without holidays or 调休\. "
+        r"Upgrade chinese-calendar once the year's notice is out\.",
+        "工作日历未覆盖 {years}：这些年份按周一至周五计工作日，不含节假日和调休。"
+        "当年放假通知发布后请升级 chinese-calendar。",
+    ),
+    (
+        r"(?P<parts>.+)\. They are kept with NA ids \(reports outside every cell "
+        r"or area, or farther than max_street_distance_m=(?P<d>\S+) m from every "
+        r"street\)\.",
+        "{parts}。这些上报保留，编号置空（位于所有网格或区域之外，"
+        "或距所有街道超过 max_street_distance_m={d} m）。",
+    ),
+    (
+        r"(?P<parts>.+)\. They are kept with NA ids \(reports outside every cell "
+        r"or area, or farther than street_distance_m = (?P<d>\S+) m under "
+        r"\[analysis\] from every street\)\.",
+        "{parts}。这些上报保留，编号置空（位于所有网格或区域之外，"
+        "或距所有街道超过 [analysis] street_distance_m = {d} m）。",
+    ),
+    (
+        rf"{_N} of (?P<m>\d+) reports are left out of the blind-spot ledger: "
+        r"(?P<unit_na>\d+) with no unit or a unit not in units\[(?P<unit>.+)\], "
+        r"(?P<no_time>\d+) with no time\.",
+        "{m}条上报中有{n}条未计入盲区台账：{unit_na}条没有单位或单位不在 "
+        "units[{unit}] 中，{no_time}条没有时间。",
+    ),
+    (
+        rf"{_N} of (?P<m>\d+) reports were not counted in the cube "
+        r"\((?P<cube>.+)\)\. Reports without a unit lie outside every (?P<unit>.+) "
+        r"unit; widen start/end to count reports outside the periods\.",
+        "{m}条上报中有{n}条未计入时空立方体（{cube}）。没有单位的上报位于所有 "
+        "{unit} 单位之外；放宽 start/end 可计入时段之外的上报。",
+    ),
+    (
+        r"fast_hdbscan is not installed; using scikit-learn's HDBSCAN, which is "
+        r"slow beyond a few tens of thousands of reports\. Install it with: "
+        r"pip install 'hotspots\[cluster\]'\.",
+        "未安装 fast_hdbscan；改用 scikit-learn 的 HDBSCAN，上报超过几万条时较慢。"
+        "安装方法：pip install 'hotspots[cluster]'。",
+    ),
+    (
+        r"emerging_hotspots: no unit has a report in the analysed periods; every "
+        r"unit gets 'no_pattern'\.",
+        "emerging_hotspots：分析时段内没有任何单位有上报；所有单位均为"
+        "“no_pattern”（无模式）。",
+    ),
+    (
+        rf"some of the {_N} reports cannot be used by every forecasting method: "
+        r"(?P<forecast>.+)\. Count methods need a unit, spatial ones a point; "
+        r"join the reports with hotspots\.assign\(\.\.\.\) and check their "
+        r"coordinates\.",
+        "{n}条上报中有部分不能用于所有预测方法：{forecast}。计数方法需要单位，"
+        "空间方法需要点位；请用 hotspots.assign(...) 关联上报并检查坐标。",
+    ),
+    (
+        r"the self-exciting model \(sepp\) would hold up to about (?P<pairs>\S+) "
+        r"candidate pairs of reports within (?P<m>\S+) m and (?P<days>\S+) days, "
+        r"more than max_pairs=(?P<max>\S+): it is fitted with (?P<rate>\S+) of "
+        rf"the {_N} reports as children \(all as parents\), an estimate that "
+        r"keeps memory bounded\. Pass a larger max_pairs \(about 28 bytes each\) "
+        r"for the exact fit\.",
+        "自激发模型（sepp）在 {m} m、{days} 天内最多约有 {pairs} 对候选上报，"
+        "超过 max_pairs={max}：以 {n} 条上报中的 {rate} 作为子事件（全部作为"
+        "父事件）拟合，这是限制内存的估计。传入更大的 max_pairs（每对约 28 字节）"
+        "可得精确拟合。",
+    ),
+    (
+        rf"{_N} street segments have no 'oneway' value; they are treated as "
+        r"two-way\.",
+        "{n}条街道路段没有“oneway”值；按双向处理。",
+    ),
+    (
+        rf"{_N} of (?P<m>\d+) targets cannot be visited: (?P<nogeo>\d+) without "
+        r"geometry, (?P<far>\d+) farther than the snapping distance from any "
+        r"street, (?P<unreach>\d+) unreachable from every depot \(disconnected "
+        r"street network\)\. They are in plan\.left_out with the reason\.",
+        "{m}个目标中有{n}个无法到达：{nogeo}个没有几何，{far}个距所有街道超过"
+        "吸附距离，{unreach}个从所有出发点均不可达（街道网络不连通）。"
+        "它们连同原因列在 plan.left_out 中。",
+    ),
+    (
+        r"shift_minutes=(?P<shift>\S+) is too short for any visit: no target can "
+        r"be reached, visited for (?P<dwell>\S+) minutes and left in time to "
+        r"return to a depot\. Every target is left out\.",
+        "shift_minutes={shift} 太短，无法完成任何巡查：没有目标能在到达、停留 "
+        "{dwell} 分钟后及时返回出发点。所有目标均被排除。",
+    ),
+    (
+        r"(?P<n>\d+) row\(s\) of (?P<what>.+) have no geometry and are not drawn\.",
+        "{what}中有{n}行没有几何，不绘制。",
+    ),
+    (
+        r"The map is shown with links to the internet: (?P<err>.+)",
+        "地图通过互联网链接显示：{err}",
+    ),
+    (
+        rf"{_N} of (?P<m>\d+) units have no neighbour under kind=(?P<kind>\S+) "
+        r"\(islands: (?P<islands>.+)\); they are kept and listed in "
+        r"SpatialWeights\.islands\.",
+        "{m}个单位中有{n}个在 kind={kind} 下没有相邻单位（孤岛：{islands}）；"
+        "保留并列于 SpatialWeights.islands。",
+    ),
+)
+#: Named parts of :data:`NOTICES` that hold a list: the separator they are
+#: joined with and the patterns of their pieces (a piece no pattern matches
+#: is kept as written).
+NOTICE_PARTS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {
+    "why": (
+        "; ",
+        (
+            (r"no report has a time", "没有上报带有时间"),
+            (
+                r"the last report was filed (?P<at>.+)",
+                "最后一条上报的时间是 {at}",
+            ),
+            (r"there are no reports in the grid up to it", "此前网格内没有上报"),
+            (r"the first report is in (?P<week>\S+)", "第一条上报在{week}"),
+        ),
+    ),
+    "fix": (
+        "; ",
+        (
+            (r"analyse a week with reports", "请分析有上报的周"),
+            (
+                r"set \[analysis\] backtest_weeks to (?P<n>\d+) or less, or "
+                r"analyse a later week",
+                "请把 [analysis] backtest_weeks 设为 {n} 或更小，或分析更晚的周",
+            ),
+            (r"analyse a later week", "请分析更晚的周"),
+        ),
+    ),
+    "parts": (
+        "; ",
+        (
+            (
+                r"(?P<v>\d+) of (?P<n>\d+) reports have no coordinates",
+                "{n}条上报中有{v}条没有坐标",
+            ),
+            (
+                r"(?P<v>\d+) of (?P<n>\d+) reports have no (?P<column>\w+)",
+                "{n}条上报中有{v}条没有 {column}",
+            ),
+        ),
+    ),
+    "cube": (
+        ", ",
+        (
+            (r"no unit: (?P<v>\d+)", "没有单位：{v}"),
+            (r"unit not in units: (?P<v>\d+)", "单位不在单位表中：{v}"),
+            (r"no time: (?P<v>\d+)", "没有时间：{v}"),
+            (r"no category: (?P<v>\d+)", "没有问题类型：{v}"),
+            (r"outside start/end: (?P<v>\d+)", "在 start/end 之外：{v}"),
+        ),
+    ),
+    "forecast": (
+        ", ",
+        (
+            (r"(?P<v>\d+) with no time", "{v}条没有时间"),
+            (
+                r"(?P<v>\d+) with no unit in units\[(?P<unit>.+)\]",
+                "{v}条没有 units[{unit}] 中的单位",
+            ),
+            (r"(?P<v>\d+) with no geometry", "{v}条没有几何"),
+        ),
+    ),
+}
+_COMPILED_NOTICES: Final = tuple(
+    (re.compile(pattern, re.DOTALL), text) for pattern, text in NOTICES
+)
+_COMPILED_PARTS: Final = {
+    name: (sep, tuple((re.compile(p, re.DOTALL), t) for p, t in table))
+    for name, (sep, table) in NOTICE_PARTS.items()
+}
+
+
+def notice_text(text: str, language: Language = "zh") -> str:
+    """Return a notice of the weekly job or the library in a language.
+
+    The notice is translated by the first pattern of :data:`NOTICES` it
+    matches whole; its variable parts (counts, file names, week labels, CRS
+    names, TOML keys) are kept as written, and the lists named in
+    :data:`NOTICE_PARTS` are translated piece by piece. A notice no pattern
+    matches is returned unchanged, so nothing is lost.
+
+    Parameters
+    ----------
+    text
+        The notice as the job or the library wrote it (English).
+    language
+        ``"zh"`` (default) translates; ``"en"`` returns ``text`` unchanged.
+
+    Returns
+    -------
+    str
+        The notice in ``language``.
+
+    Examples
+    --------
+    >>> notice_text("the working-day calendar does not cover 2031: Monday to "
+    ...     "Friday are counted as working days there, without holidays or 调休. "
+    ...     "Upgrade chinese-calendar once the year's notice is out.")[:20]
+    '工作日历未覆盖 2031：这些年份按周一'
+    >>> notice_text("something new", "zh")
+    'something new'
+    """
+    if language == "en":
+        return text
+    for pattern, template in _COMPILED_NOTICES:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            parts = {
+                name: _notice_part(name, value)
+                for name, value in found.groupdict().items()
+            }
+            return template.format(**parts)
+    return text
+
+
+def _notice_part(name: str, value: str) -> str:
+    if name not in _COMPILED_PARTS:
+        return value
+    sep, table = _COMPILED_PARTS[name]
+    pieces = []
+    for piece in value.split(sep):
+        for pattern, template in table:
+            found = pattern.fullmatch(piece)
+            if found is not None:
+                piece = template.format(**found.groupdict())
+                break
+        pieces.append(piece)
+    return ("；" if sep == "; " else "，").join(pieces)
+
+
 # -- the weekly job's summary.txt (hotspots.pipeline.Weekly.summary_text) -------------
 #: Lines of ``summary.txt``, one language each; every figure is a placeholder.
 SUMMARY_TEXT: Final[dict[str, dict[str, str]]] = {

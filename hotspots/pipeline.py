@@ -1812,8 +1812,9 @@ class Weekly:
         language
             ``"zh"`` or ``"en"`` (:data:`hotspots.labels.SUMMARY_TEXT`);
             default the config's ``[map] language``. Pattern names, blind-spot
-            reasons and the backtest table follow it; category names and the
-            job's notices stay as written.
+            reasons, the backtest table and the job's notices
+            (:func:`hotspots.labels.notice_text`) follow it; category names
+            stay as written (:attr:`summary` keeps the notices in English).
         """
         lang = language if language is not None else self.config.map.language
         words = {key: text[lang] for key, text in _labels.SUMMARY_TEXT.items()}
@@ -1873,7 +1874,10 @@ class Weekly:
                 )
             )
         lines.extend(self._accountability_lines(lang))
-        lines.extend(words["notice"].format(notice=n) for n in s["notices"])
+        lines.extend(
+            words["notice"].format(notice=_labels.notice_text(n, lang))
+            for n in s["notices"]
+        )
         return "\n".join(lines) + "\n"
 
     def write(self, folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:

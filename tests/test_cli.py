@@ -537,9 +537,9 @@ def test_library_warnings_become_one_line_notices(config, tmp_path, monkeypatch)
         result = run("hotspots", "-c", str(config), "-w", WEEK, "-o", str(out))
         assert result.exit_code == 0, result.output
         notices = [
-            line for line in result.stderr.splitlines() if line.startswith("提示/")
+            line for line in result.stderr.splitlines() if line.startswith("提示")
         ]
-        planted = "提示/notice: 12 reports fall outside every grid cell"
+        planted = "提示：12 reports fall outside every grid cell"
         assert notices.count(planted) == 1
         assert len(notices) == len(set(notices))
         assert not any("max_street_distance_m" in n for n in notices)
@@ -547,7 +547,7 @@ def test_library_warnings_become_one_line_notices(config, tmp_path, monkeypatch)
         assert ".py:" not in result.stderr
         assert "instead of 'tmp'" not in result.stderr
     quiet = run("-q", "hotspots", "-c", str(config), "-w", WEEK, "-o", str(out))
-    assert "提示/" not in quiet.stderr
+    assert "提示" not in quiet.stderr
 
 
 def test_library_messages_speak_the_config(config, tmp_path):
@@ -628,3 +628,33 @@ def test_week_advice_for_non_iso_weeks_speaks_the_options():
     assert "labels" not in text
     assert "week_start under [city]" in text
     assert "e.g. 2026-11-16" in text
+
+
+_ENGLISH = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+ [a-z]+")  # four English words
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_weekly_notices_speak_the_config_language(district_root, make_config, language):
+    cfg = make_config(
+        district_root,
+        f"notices_{language}.toml",
+        map={"language": language},
+        output={"folder": f"notice_maps_{language}"},
+    )
+    result = run("weekly", "--config", str(cfg))  # no --week: a notice says which
+    assert result.exit_code == 0, result.output
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(("提示", "notice"))
+    ]
+    assert lines, result.stderr
+    assert not any(line.startswith("提示/notice") for line in lines)
+    if language == "zh":
+        assert all(line.startswith("提示：") for line in lines)
+        assert any(line.startswith("提示：未指定周：分析") for line in lines)
+        assert not [line for line in lines if _ENGLISH.search(line)]
+    else:
+        assert all(line.startswith("notice: ") for line in lines)
+        assert any("no week given: analysing" in line for line in lines)
+        assert not [line for line in lines if re.search(r"[\u4e00-\u9fff]", line)]

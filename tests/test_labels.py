@@ -216,3 +216,193 @@ def test_public_functions_win_over_their_same_named_modules():
         importlib.import_module(f"hotspots.{name}")  # binds the module on the package
         assert callable(getattr(hs, name)), name
         assert getattr(hs, name).__name__ == name
+
+
+_UNASSIGNED = (
+    "3 of 10 reports have no grid_id; 2 of 10 reports have no coordinates. They "
+    "are kept with NA ids (reports outside every cell or area, or farther than "
+)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "no week given: analysing 2026-W47, the last complete week with reports "
+            "(the last report was filed 2026-11-29 18:00); pass --week (week=...) "
+            "for another.",
+            "未指定周：分析2026-W47，即有上报的最后一个完整周（最后一条上报的时间是 "
+            "2026-11-29 18:00）；分析其他周请用 --week（week=...）。",
+        ),
+        (
+            "no [boundaries] streets in the config: the street join, the street "
+            'layer and the patrol plan are skipped; add streets = "<street '
+            'centrelines file>" under [boundaries] to get them.',
+            "配置中没有 [boundaries] streets：跳过街道关联、街道图层和巡查计划；"
+            '如需这些，请在 [boundaries] 下添加 streets = "<街道中心线文件>"。',
+        ),
+        (
+            "the streets layer is in EPSG:4326 and the grid in EPSG:32651: the "
+            "streets were reprojected to EPSG:32651. Save both in one CRS to skip "
+            "this step.",
+            "街道图层的坐标系是EPSG:4326，网格是EPSG:32651：街道已重投影到"
+            "EPSG:32651。两者存为同一坐标系即可省去这一步。",
+        ),
+        (
+            "2026-W47 has no reports: its map and summary show 0 reports this week. "
+            "Check the week (--week) and the exports' dates.",
+            "2026-W47没有上报：本周地图和摘要显示 0 条上报。请检查所选周（--week）"
+            "和导出文件的日期。",
+        ),
+        (
+            "[patrol] enabled = true needs the street network: add streets = "
+            '"<street centrelines file>" under [boundaries], or set [patrol] '
+            "enabled = false. No patrol plan this week.",
+            "[patrol] enabled = true 需要街道网络：请在 [boundaries] 下添加 "
+            'streets = "<街道中心线文件>"，或设置 [patrol] enabled = false。'
+            "本周没有巡查计划。",
+        ),
+        (
+            "backtest skipped: [analysis] backtest_weeks = 4 forecasts "
+            "2026-W44..2026-W47, each from the weeks before it, but the first "
+            "report is in 2026-W45; set [analysis] backtest_weeks to 2 or less, or "
+            "analyse a later week. Everything else is written.",
+            "跳过回测：[analysis] backtest_weeks = 4 要预测 2026-W44..2026-W47"
+            "（每周都用其之前的周），但第一条上报在2026-W45；请把 [analysis] "
+            "backtest_weeks 设为 2 或更小，或分析更晚的周。其他结果均已写出。",
+        ),
+        (
+            "no [deadlines] limits: the example time limits (not an official "
+            "standard) are used; set your city's under [deadlines.limits].",
+            "没有 [deadlines] limits：使用示例处置时限（并非官方标准）；"
+            "请在 [deadlines.limits] 下设置本市的时限。",
+        ),
+        (
+            "[scorecard] levels: the cases have no 'community' (configure the "
+            "layer that gives it, e.g. [boundaries] areas); level skipped.",
+            "[scorecard] levels：案件没有 'community'（请配置提供它的图层，"
+            "例如 [boundaries] areas）；跳过该层级。",
+        ),
+        (
+            "4 of 90 cases have no responsible unit (no frontage, place, segment, "
+            "street section or grid keeper covers them); they are kept with NA "
+            "unit_id. Extend the duties layer.",
+            "90件案件中有4件没有责任单位（没有门前、场所、路段、街段或网格责任人"
+            "覆盖）；保留并将 unit_id 置空。请扩充责任图层。",
+        ),
+        (
+            "7 cases have a category without a time limit (井盖, 路灯); they get "
+            "no due time. Add the categories to the limits.",
+            "7件案件的问题类型没有处置时限（井盖, 路灯）；它们没有到期时间。"
+            "请把这些类型加入时限表。",
+        ),
+        (
+            "the working-day calendar does not cover 2031: Monday to Friday are "
+            "counted as working days there, without holidays or 调休. Upgrade "
+            "chinese-calendar once the year's notice is out.",
+            "工作日历未覆盖 2031：这些年份按周一至周五计工作日，不含节假日和调休。"
+            "当年放假通知发布后请升级 chinese-calendar。",
+        ),
+        (
+            _UNASSIGNED + "max_street_distance_m=25.0 m from every street).",
+            "10条上报中有3条没有 grid_id；10条上报中有2条没有坐标。这些上报保留，"
+            "编号置空（位于所有网格或区域之外，或距所有街道超过 "
+            "max_street_distance_m=25.0 m）。",
+        ),
+        (
+            _UNASSIGNED + "street_distance_m = 25 m under [analysis] from every "
+            "street).",
+            "10条上报中有3条没有 grid_id；10条上报中有2条没有坐标。这些上报保留，"
+            "编号置空（位于所有网格或区域之外，或距所有街道超过 [analysis] "
+            "street_distance_m = 25 m）。",
+        ),
+        (
+            "5 of 100 reports are left out of the blind-spot ledger: 3 with no unit "
+            "or a unit not in units['grid_id'], 2 with no time.",
+            "100条上报中有5条未计入盲区台账：3条没有单位或单位不在 "
+            "units['grid_id'] 中，2条没有时间。",
+        ),
+        (
+            "5 of 100 reports were not counted in the cube (no unit: 3, no time: "
+            "2). Reports without a unit lie outside every 'grid_id' unit; widen "
+            "start/end to count reports outside the periods.",
+            "100条上报中有5条未计入时空立方体（没有单位：3，没有时间：2）。没有单位"
+            "的上报位于所有 'grid_id' 单位之外；放宽 start/end 可计入时段之外的上报。",
+        ),
+        (
+            "fast_hdbscan is not installed; using scikit-learn's HDBSCAN, which is "
+            "slow beyond a few tens of thousands of reports. Install it with: pip "
+            "install 'hotspots[cluster]'.",
+            "未安装 fast_hdbscan；改用 scikit-learn 的 HDBSCAN，上报超过几万条时较慢。"
+            "安装方法：pip install 'hotspots[cluster]'。",
+        ),
+        (
+            "emerging_hotspots: no unit has a report in the analysed periods; every "
+            "unit gets 'no_pattern'.",
+            "emerging_hotspots：分析时段内没有任何单位有上报；所有单位均为"
+            "“no_pattern”（无模式）。",
+        ),
+        (
+            "some of the 50 reports cannot be used by every forecasting method: 2 "
+            "with no time, 3 with no unit in units['grid_id']. Count methods need "
+            "a unit, spatial ones a point; join the reports with "
+            "hotspots.assign(...) and check their coordinates.",
+            "50条上报中有部分不能用于所有预测方法：2条没有时间，3条没有 "
+            "units['grid_id'] 中的单位。计数方法需要单位，空间方法需要点位；"
+            "请用 hotspots.assign(...) 关联上报并检查坐标。",
+        ),
+        (
+            "the self-exciting model (sepp) would hold up to about 1,200,000 "
+            "candidate pairs of reports within 200 m and 14 days, more than "
+            "max_pairs=1,000,000: it is fitted with 83.3% of the 6,000 reports as "
+            "children (all as parents), an estimate that keeps memory bounded. "
+            "Pass a larger max_pairs (about 28 bytes each) for the exact fit.",
+            "自激发模型（sepp）在 200 m、14 天内最多约有 1,200,000 对候选上报，"
+            "超过 max_pairs=1,000,000：以 6,000 条上报中的 83.3% 作为子事件（全部"
+            "作为父事件）拟合，这是限制内存的估计。传入更大的 max_pairs（每对约 "
+            "28 字节）可得精确拟合。",
+        ),
+        (
+            "12 street segments have no 'oneway' value; they are treated as two-way.",
+            "12条街道路段没有“oneway”值；按双向处理。",
+        ),
+        (
+            "6 of 40 targets cannot be visited: 1 without geometry, 2 farther than "
+            "the snapping distance from any street, 3 unreachable from every depot "
+            "(disconnected street network). They are in plan.left_out with the "
+            "reason.",
+            "40个目标中有6个无法到达：1个没有几何，2个距所有街道超过吸附距离，"
+            "3个从所有出发点均不可达（街道网络不连通）。它们连同原因列在 "
+            "plan.left_out 中。",
+        ),
+        (
+            "shift_minutes=30 is too short for any visit: no target can be "
+            "reached, visited for 10 minutes and left in time to return to a "
+            "depot. Every target is left out.",
+            "shift_minutes=30 太短，无法完成任何巡查：没有目标能在到达、停留 "
+            "10 分钟后及时返回出发点。所有目标均被排除。",
+        ),
+        (
+            "2 row(s) of hot spots have no geometry and are not drawn.",
+            "hot spots中有2行没有几何，不绘制。",
+        ),
+        (
+            "The map is shown with links to the internet: no local copy",
+            "地图通过互联网链接显示：no local copy",
+        ),
+        (
+            "2 of 30 units have no neighbour under kind='queen' (islands: 'a', "
+            "'b'); they are kept and listed in SpatialWeights.islands.",
+            "30个单位中有2个在 kind='queen' 下没有相邻单位（孤岛：'a', 'b'）；"
+            "保留并列于 SpatialWeights.islands。",
+        ),
+    ],
+)
+def test_notice_text_translates_every_template(english, chinese):
+    assert labels.notice_text(english, "zh") == chinese
+    assert labels.notice_text(english, "en") == english
+
+
+def test_notice_text_keeps_unknown_text():
+    text = "grid layer: 2 invalid geometries repaired"
+    assert labels.notice_text(text, "zh") == text

@@ -425,7 +425,8 @@ def test_little_history_and_no_streets_skip_with_notices_and_write_the_rest(
     assert s["counts"]["reports_in_week"] > 0
     text = (tmp_path / "2026-W41" / "summary.txt").read_text("utf-8")
     assert "无街道匹配：—（无街道图层）" in text
-    assert "提示：backtest skipped" in text
+    assert "提示：跳过回测：[analysis] backtest_weeks = 3" in text  # in the summary's
+    assert "backtest skipped" not in text  # language; summary.json keeps English
 
 
 def test_patrol_disabled_needs_no_streets_and_says_nothing_about_patrols(
@@ -461,7 +462,7 @@ def test_an_explicit_empty_week_runs_and_says_zero(district_root, make_config):
     assert job.week_notice is None
     text = job.summary_text()
     assert "本周：0 条上报（本周无上报）" in text
-    assert "提示：2026-W30 has no reports" in text
+    assert "提示：2026-W30没有上报" in text
     english = job.summary_text(language="en")
     assert "This week: 0 reports (nothing was reported this week)" in english
 
