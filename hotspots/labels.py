@@ -928,6 +928,10 @@ NOTICES: Final[tuple[tuple[str, str], ...]] = (
         "{m}个单位中有{n}个在 kind={kind} 下没有相邻单位（孤岛：{islands}）；"
         "保留并列于 SpatialWeights.islands。",
     ),
+    (
+        r"(?P<layer>grid|streets|areas|places) layer: (?P<repairs>.+)",
+        "{layer}图层：{repairs}",
+    ),
 )
 #: Named parts of :data:`NOTICES` that hold a list: the separator they are
 #: joined with and the patterns of their pieces (a piece no pattern matches
@@ -978,6 +982,79 @@ NOTICE_PARTS: Final[dict[str, tuple[str, tuple[tuple[str, str], ...]]]] = {
             (r"no time: (?P<v>\d+)", "没有时间：{v}"),
             (r"no category: (?P<v>\d+)", "没有问题类型：{v}"),
             (r"outside start/end: (?P<v>\d+)", "在 start/end 之外：{v}"),
+        ),
+    ),
+    "layer": (
+        "; ",
+        (
+            (r"grid", "网格"),
+            (r"streets", "街道"),
+            (r"areas", "区划"),
+            (r"places", "重点场所"),
+        ),
+    ),
+    "repairs": (
+        "; ",
+        (
+            (r"the source had no CRS", "源数据没有坐标系"),
+            (r"set to (?P<crs>.+)", "已设为 {crs}"),
+            (
+                r"(?P<n>\d+) invalid geometries repaired with shapely\.make_valid "
+                r"\((?P<ids>.+)",
+                "{n}个无效几何已用 shapely.make_valid 修复（{ids}",
+            ),
+            (r"e\.g\. (?P<why>.+)\)", "例如 {why}）"),
+            (
+                r"column '(?P<col>\w+)' added: no street names",
+                "已添加列 '{col}'：无街道名称",
+            ),
+            (
+                r"column '(?P<col>\w+)' added: no street classes",
+                "已添加列 '{col}'：无道路等级",
+            ),
+            (
+                r"column '(?P<col>\w+)' added: no oneway flags \(all two-way\)",
+                "已添加列 '{col}'：无单行标记（均按双向）",
+            ),
+            (
+                r"column '(?P<col>\w+)' added: no place names",
+                "已添加列 '{col}'：无场所名称",
+            ),
+            (r"column '(?P<col>\w+)' added: (?P<what>.+)", "已添加列 '{col}'：{what}"),
+            (
+                r"(?P<n>\d+) areas stick out of their parent by more than 1 m² and "
+                r"0\.1 % \(total (?P<a>[\d.]+) m²: (?P<ids>.+)\)",
+                "{n}个区划超出其上级区划 1 平方米且 0.1% 以上（共 {a} 平方米：{ids}）",
+            ),
+            (
+                r"reports there get the ids of the finest area containing them",
+                "落在那里的上报取包含它的最细一级区划编码",
+            ),
+            (
+                r"(?P<n>\d+) streets have a street_class outside (?P<known>.+) "
+                r"\((?P<ids>.+)\)",
+                "{n}条街道的 street_class 不在 {known} 之中（{ids}）",
+            ),
+            (
+                r"(?P<n>\d+) places have a kind outside (?P<known>.+) \((?P<ids>.+)\)",
+                "{n}个场所的类型不在 {known} 之中（{ids}）",
+            ),
+            (
+                r"(?P<n>\d+) gaps enclosed by the grid that no cell covers "
+                r"\(total (?P<a>[\d.]+) m²\)",
+                "网格内有{n}处空隙没有单元覆盖（共 {a} 平方米）",
+            ),
+            (r"reports there get no grid_id", "落在那里的上报没有 grid_id"),
+            (
+                r"(?P<n>\d+) pairs of (?:cells|areas) overlap \(total (?P<a>[\d.]+) "
+                r"m², largest (?P<b>[\d.]+) m² between (?P<x>.+) and (?P<y>.+)\)",
+                "{n}对单元相互重叠（共 {a} 平方米，最大 {b} 平方米，"
+                "在 {x} 与 {y} 之间）",
+            ),
+            (
+                r"a report in an overlap gets the first of them in row order",
+                "落在重叠处的上报取行序在前者",
+            ),
         ),
     ),
     "forecast": (

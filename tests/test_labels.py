@@ -404,5 +404,69 @@ def test_notice_text_translates_every_template(english, chinese):
 
 
 def test_notice_text_keeps_unknown_text():
-    text = "grid layer: 2 invalid geometries repaired"
+    text = "a notice no template knows: 2 invalid things"
     assert labels.notice_text(text, "zh") == text
+    # a known frame keeps the pieces it does not know as written
+    assert labels.notice_text("grid layer: something new", "zh") == (
+        "网格图层：something new"
+    )
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "grid layer: the source had no CRS; set to EPSG:4326; 3 invalid "
+            "geometries repaired with shapely.make_valid (a, b, c; e.g. "
+            "Self-intersection[1 2])",
+            "网格图层：源数据没有坐标系；已设为 EPSG:4326；3个无效几何已用 "
+            "shapely.make_valid 修复（a, b, c；例如 Self-intersection[1 2]）",
+        ),
+        (
+            "areas layer: 2 areas stick out of their parent by more than 1 m² and "
+            "0.1 % (total 12.5 m²: 'x', 'y'); reports there get the ids of the "
+            "finest area containing them",
+            "区划图层：2个区划超出其上级区划 1 平方米且 0.1% 以上（共 12.5 平方米："
+            "'x', 'y'）；落在那里的上报取包含它的最细一级区划编码",
+        ),
+        (
+            "streets layer: column 'street_class' added: no street classes; "
+            "column 'oneway' added: no oneway flags (all two-way)",
+            "街道图层：已添加列 'street_class'：无道路等级；已添加列 'oneway'："
+            "无单行标记（均按双向）",
+        ),
+        (
+            "grid layer: 2 pairs of cells overlap (total 3.0 m², largest 2.0 m² "
+            "between 'a' and 'b'); a report in an overlap gets the first of them "
+            "in row order",
+            "网格图层：2对单元相互重叠（共 3.0 平方米，最大 2.0 平方米，在 'a' 与 'b' "
+            "之间）；落在重叠处的上报取行序在前者",
+        ),
+    ],
+)
+def test_boundary_repair_notices_are_translated(english, chinese):
+    assert labels.notice_text(english, "zh") == chinese
+    assert labels.notice_text(english, "en") == english
+
+
+def test_boundary_repair_notice_from_the_reader_is_translated():
+    import warnings
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from hotspots.boundaries import BoundaryRepairWarning, read_boundaries
+
+    streets = gpd.GeoDataFrame(
+        {"street_id": ["s1"]},
+        geometry=[LineString([(0, 0), (100, 0)])],
+        crs="EPSG:32651",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_boundaries(streets, kind="streets")
+    texts = [str(w.message) for w in caught if w.category is BoundaryRepairWarning]
+    assert texts
+    chinese = labels.notice_text(texts[0], "zh")
+    assert chinese.startswith("街道图层：")
+    assert "added" not in chinese
