@@ -274,7 +274,7 @@ def _week_option(f: F) -> F:
         metavar="YYYY-Www",
         callback=_check_week,
         help="The week to analyse, e.g. 2026-W47, or a date in it (default: the "
-        "last complete week).",
+        "last complete week that has reports).",
     )(f)
 
 
