@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -186,6 +188,20 @@ def test_beyond_the_calendar_falls_back_to_weekdays_with_a_warning() -> None:
     assert due_dates(out) == ["2027-01-05 23:59:59+08:00"]
     with pytest.raises(InputError, match="does not cover the year"):
         deadlines(frame, LIMITS, now="2027-01-01", beyond_calendar="raise")
+
+
+def test_a_look_ahead_into_an_uncovered_year_is_no_warning() -> None:
+    # due in December 2026 (covered), though the look-ahead reaches 2027
+    frame = cases([("wd5", "2026-11-20 10:00"), ("wd3", "2026-12-01 09:00")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CalendarCoverageWarning)
+        out = deadlines(frame, LIMITS, now="2026-12-03")
+        raised = deadlines(frame, LIMITS, now="2026-12-03", beyond_calendar="raise")
+    assert due_dates(out) == [
+        "2026-11-27 23:59:59+08:00",
+        "2026-12-04 23:59:59+08:00",
+    ]
+    assert due_dates(raised) == due_dates(out)
 
 
 def test_working_days_calendar() -> None:

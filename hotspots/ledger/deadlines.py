@@ -507,12 +507,26 @@ def _working_day_due(
     # the longest run of non-working days is well under 12 days, so twice the
     # limit plus 30 days always holds the N-th working day after the last filing
     last = local_day.max() + pd.Timedelta(days=int(2 * n_days.max()) + 30)
-    cal = working_days(first, last, beyond_calendar=beyond)
+    # the look-ahead may reach a year the calendar lacks while no due day
+    # does: only the years the cases actually span are reported below
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CalendarCoverageWarning)
+        cal = working_days(first, last, beyond_calendar="weekends")
+    missing = {
+        y
+        for w in caught
+        if isinstance(w.message, CalendarCoverageWarning)
+        for y in w.message.years
+    }
     flags = cal.to_numpy()
     work_pos = np.flatnonzero(flags)
     done = np.cumsum(flags)  # working days up to and including each day
     offset = ((local_day - first) / _DAY).to_numpy().astype(np.int64)
     k = done[offset] + n_days - 1  # index into work_pos of the due day
     due_day = cal.index[work_pos[k]]
+    spanned = set(range(first.year, int(due_day.max().year) + 1)) & missing
+    if spanned:  # the same message as working_days for the years in use
+        years = tuple(sorted(spanned))
+        working_days(f"{years[0]}-01-01", f"{years[-1]}-12-31", beyond_calendar=beyond)
     end = due_day + pd.Timedelta(hours=23, minutes=59, seconds=59)
     return pd.Series(end.tz_localize(tz), index=filed.index)
