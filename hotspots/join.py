@@ -360,6 +360,8 @@ def locate_in_polygons(
         # polygons whose closed bounding box holds a point; the subset keeps
         # the polygons' order, so the tie rule (lowest position) is unchanged
         near = np.unique(shapely.STRtree(polys).query(shapely.points(xs, ys))[1])
+        if len(near) == 0:
+            return out
         if len(near) * 2 < len(polys):
             found = locate_in_polygons(xs, ys, polys[near])
             return np.where(found >= 0, near[np.maximum(found, 0)], -1)

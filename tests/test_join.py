@@ -501,6 +501,8 @@ def test_few_points_in_many_polygons_index_only_the_near_ones(seed, monkeypatch)
     assert got.tolist() == expected
     assert indexed
     assert max(indexed) < len(cells) / 4
+    far = locate_in_polygons([X0 - 50.0, np.nan], [Y0 - 50.0, np.nan], cells)
+    assert far.tolist() == [-1, -1]  # no polygon near: nothing indexed
 
 
 @pytest.mark.slow
