@@ -84,6 +84,9 @@ _MAX_BINS: Final = 4_000_000
 _MAX_BIN_ENTRIES: Final = 8_000_000
 #: Fine bins per median polygon size in the clean-bin raster.
 _FINE_PER_POLYGON: Final = 16
+#: ``locate_in_polygons`` indexes only the polygons near the points when there
+#: are more than this many polygons per point.
+_FEW_POINTS: Final = 4
 _EPS: Final = np.finfo(np.float64).eps / 2.0
 #: Shewchuk's error bound factor for the floating-point orientation test.
 _CCW_ERRBOUND: Final = (3.0 + 16.0 * _EPS) * _EPS
@@ -352,6 +355,16 @@ def locate_in_polygons(
     out = np.full(len(xs), -1, dtype=np.int64)
     if len(polys) == 0 or len(xs) == 0:
         return out
+    if len(xs) * _FEW_POINTS < len(polys):
+        # few points (a week's new cases in a city's grid): index only the
+        # polygons whose closed bounding box holds a point; the subset keeps
+        # the polygons' order, so the tie rule (lowest position) is unchanged
+        near = np.unique(shapely.STRtree(polys).query(shapely.points(xs, ys))[1])
+        if len(near) == 0:
+            return out
+        if len(near) * 2 < len(polys):
+            found = locate_in_polygons(xs, ys, polys[near])
+            return np.where(found >= 0, near[np.maximum(found, 0)], -1)
     index = _PolygonIndex(polys)
     if index.nbx == 0:
         return out

@@ -27,9 +27,11 @@ import contextlib
 import datetime as dt
 import errno
 import functools
+import glob
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 import sys
@@ -985,7 +987,8 @@ class Weekly:
                 atomic_write(cached, lambda tmp: segments.to_parquet(tmp))
         return segments
 
-    def _segments_file(self, streets: gpd.GeoDataFrame) -> Path | None:
+    def _cache_folder(self) -> Path | None:
+        """Return the boundary caches' folder (beside a DuckDB ledger or the config)."""
         given = self._ledger_given
         url = self.config.ledger_url if given is None else given
         if isinstance(url, Ledger) or "://" in os.fspath(url) or not os.fspath(url):
@@ -994,8 +997,38 @@ class Weekly:
             folder = Path(os.fspath(url)).parent
         if folder is None or not folder.is_dir():
             return None
+        return folder
+
+    def _segments_file(self, streets: gpd.GeoDataFrame) -> Path | None:
+        folder = self._cache_folder()
+        if folder is None:
+            return None
         key = _frame_hash(streets, f"segment_streets max_length_m={SEGMENT_LENGTH_M}")
         return folder / f".hotspots-segments-{key[:24]}.parquet"
+
+    def _validation_file(self, kind: str, path: Path, id_column: object) -> Path | None:
+        """Return the cache file of one layer's validation, or ``None`` (no cache).
+
+        Named by a SHA-256 of the layer's file bytes (a shapefile's sidecar
+        files too), the layer kind, the id column and the validation code
+        (``hotspots/boundaries.py``): an edited layer or a changed validation
+        is a new file.
+        """
+        import hashlib
+
+        folder = self._cache_folder()
+        if folder is None or not path.is_file():
+            return None
+        files = [path]
+        if path.suffix.lower() == ".shp":
+            files = sorted(path.parent.glob(f"{glob.escape(path.stem)}.*"))
+        digest = hashlib.sha256(f"{kind}\0{id_column}\0".encode())
+        digest.update(Path(__file__).with_name("boundaries.py").read_bytes())
+        for file in files:
+            digest.update(file.name.encode() + b"\0")
+            with file.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+        return folder / f".hotspots-validated-{kind}-{digest.hexdigest()[:24]}.pickle"
 
     @functools.cached_property
     def segments(self) -> gpd.GeoDataFrame | None:
@@ -1092,7 +1125,7 @@ class Weekly:
         The columns named by ``[boundaries] <layer>_<part>_column`` are renamed
         to the canonical ones first.
         """
-        from .boundaries import validate_boundaries
+        from .boundaries import ValidationReport, validate_boundaries
 
         done = self._validations.get(kind)
         if done is not None:
@@ -1109,6 +1142,16 @@ class Weekly:
         columns = dict(bc.columns.get(kind, {}))
         id_canonical = next(iter(_layer_columns(kind).values()))
         id_column = columns.pop(id_canonical, None)
+        cached = None if columns else self._validation_file(kind, path, id_column)
+        if cached is not None and cached.is_file():
+            try:
+                with cached.open("rb") as handle:
+                    report = pickle.load(handle)  # our own cache file
+                if isinstance(report, ValidationReport) and report.kind == kind:
+                    self._validations[kind] = report
+                    return report
+            except Exception:  # any unreadable cache file is recomputed
+                pass
         source: Any = path
         if columns:
             source = _rename_columns(_read_layer(kind, path), kind, columns)
@@ -1116,6 +1159,10 @@ class Weekly:
             report = validate_boundaries(source, kind=kind, id_column=id_column)  # type: ignore[arg-type]
         except InputError as err:
             raise _config_words(err, _boundary_keys(kind)) from err
+        if cached is not None:
+            data = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
+            with contextlib.suppress(OSError, ValueError):
+                atomic_write(cached, lambda tmp: Path(tmp).write_bytes(data))
         self._validations[kind] = report
         return report
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 
+import hotspots.join
 from hotspots import join as join_module
 from hotspots.boundaries import (
     REGULAR_GRID_ATTR,
@@ -465,6 +466,43 @@ def test_parity_with_sjoin_within_partitions_at_shared_vertices(
     got = locate_in_polygons(xy[:, 0], xy[:, 1], cells)
     assert got.tolist() == expected.tolist()
     assert (got[: len(pick)] >= 0).all()  # every vertex of the partition gets a cell
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_few_points_in_many_polygons_index_only_the_near_ones(seed, monkeypatch):
+    """A week's few points in a large grid: same answers, a small index."""
+    rng = np.random.default_rng(seed)
+    extent = box(X0, Y0, X0 + 1000, Y0 + 700)
+    seeds = shapely.multipoints(
+        np.c_[X0 + rng.uniform(0, 1000, 600), Y0 + rng.uniform(0, 700, 600)]
+    )
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=extent)), extent
+    )
+    cells = np.concatenate([cells, cells[:40]])  # duplicates: the lowest wins
+    verts = shapely.get_coordinates(cells)
+    pick = verts[rng.integers(0, len(verts), 15)]  # shared edges and vertices
+    rnd = np.c_[X0 + rng.uniform(-10, 1010, 15), Y0 + rng.uniform(-10, 710, 15)]
+    xy = np.vstack([pick, rnd, [[np.nan, np.nan]]])
+    indexed: list[int] = []
+    real = hotspots.join._PolygonIndex
+
+    class Counting(real):  # type: ignore[misc,valid-type]
+        def __init__(self, polys):
+            indexed.append(len(polys))
+            super().__init__(polys)
+
+    monkeypatch.setattr(hotspots.join, "_PolygonIndex", Counting)
+    layer = gpd.GeoDataFrame(
+        {"grid_id": np.arange(len(cells)).astype(str)}, geometry=cells, crs=UTM51N
+    )
+    expected = [*sjoin_positions(points(xy[:-1]), layer).tolist(), -1]
+    got = locate_in_polygons(xy[:, 0], xy[:, 1], cells)
+    assert got.tolist() == expected
+    assert indexed
+    assert max(indexed) < len(cells) / 4
+    far = locate_in_polygons([X0 - 50.0, np.nan], [Y0 - 50.0, np.nan], cells)
+    assert far.tolist() == [-1, -1]  # no polygon near: nothing indexed
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from ledger_support import ledger_url  # noqa: F401  (the backend fixture)
 
+import hotspots.boundaries
 import hotspots.join
 from hotspots.cli import main
 from hotspots.io import read_reports
@@ -242,6 +243,14 @@ def test_a_second_run_assigns_only_new_cases_and_writes_the_same_bytes(
         return real(reports, **kwargs)
 
     monkeypatch.setattr(hotspots.join, "assign", counting)
+    validated: list[str] = []
+    real_validate = hotspots.boundaries.validate_boundaries
+
+    def validating(source, **kwargs):
+        validated.append(kwargs["kind"])
+        return real_validate(source, **kwargs)
+
+    monkeypatch.setattr(hotspots.boundaries, "validate_boundaries", validating)
     _write(before, tmp_path / "exports" / "reports_20261116.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -254,25 +263,68 @@ def test_a_second_run_assigns_only_new_cases_and_writes_the_same_bytes(
     _write(later, tmp_path / "exports" / "reports_20261123.csv")
     # the street segments are cached beside the ledger: the first run below
     # cuts them afresh, the second reads them, and both write the same bytes
+    # (as are the validated layers)
     cache = sorted(tmp_path.glob(".hotspots-segments-*.parquet"))
     assert len(cache) == 1
     cache[0].unlink()
+    layers = sorted(tmp_path.glob(".hotspots-validated-*.pickle"))
+    assert len(layers) == 3  # grid, streets, areas
+    for layer in layers:
+        layer.unlink()
     outputs = []
-    for _ in range(2):
+    for k in range(2):
         assigned_rows.clear()
+        validated.clear()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             job = run_weekly(config, week=WEEK)
         outputs.append({name: p.read_bytes() for name, p in job.outputs.items()})
+        assert sorted(validated) == ([] if k else ["areas", "grid", "streets"])
         if len(outputs) == 1:
             assert sum(assigned_rows) == len(during)  # the new cases only
         else:
             assert sum(assigned_rows) == 0  # nothing new
     assert outputs[0] == outputs[1]
     assert cache[0].is_file()
+    assert all(layer.is_file() for layer in layers)
     summary = json.loads(outputs[1]["summary.json"])
     assert summary["counts"]["cases"] == len(before) + len(during)
     assert summary["counts"]["re_exported"] == 1
+
+
+def test_an_edited_boundary_layer_is_validated_again(
+    raw, district_root, tmp_path, monkeypatch
+):
+    boundaries = tmp_path / "boundaries"
+    boundaries.mkdir()
+    for name in ("grid", "streets", "areas"):
+        source = district_root / "boundaries" / f"{name}.geojson"
+        (boundaries / f"{name}.geojson").write_bytes(source.read_bytes())
+    config = _config(tmp_path, tmp_path)
+    _write(raw.head(50), tmp_path / "exports" / "reports_20261116.csv")
+    validated: list[str] = []
+    real_validate = hotspots.boundaries.validate_boundaries
+
+    def validating(source, **kwargs):
+        validated.append(kwargs["kind"])
+        return real_validate(source, **kwargs)
+
+    monkeypatch.setattr(hotspots.boundaries, "validate_boundaries", validating)
+    first = _job(config).grid
+    assert sorted(validated) == ["areas", "grid", "streets"]
+    validated.clear()
+    again = _job(config).grid  # a fresh job reads the cached validations
+    assert validated == []
+    pd.testing.assert_frame_equal(again, first)
+    assert again.crs == first.crs
+    grid = boundaries / "grid.geojson"
+    text = grid.read_text(encoding="utf-8")
+    old_id = str(first["grid_id"].iloc[0])
+    grid.write_text(text.replace(f'"{old_id}"', '"edited-cell"', 1), encoding="utf-8")
+    edited = _job(config).grid
+    assert validated == ["grid"]  # the other layers are unchanged
+    assert "edited-cell" in set(edited["grid_id"])
+    assert len(list(tmp_path.glob(".hotspots-validated-grid-*.pickle"))) == 2
 
 
 # -- the command line ----------------------------------------------------------------

@@ -642,6 +642,22 @@ class Ledger:
             as text), EPSG:4326 points, ordered by ``report_id``, a fresh
             ``RangeIndex``.
         """
+        return self._frame(start, end, as_of)
+
+    def _frame(
+        self,
+        start: object,
+        end: object,
+        as_of: object,
+        *,
+        boundary_key: str | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Return :meth:`reports`; with ``boundary_key``, its cached assignment too.
+
+        The assignment comes in one query (a join in SQL): columns ``a_<name>``
+        for each of ``_ASSIGNED`` and ``a_cached`` (1 where the case has a
+        cached assignment under ``boundary_key``, else 0).
+        """
         tz = self.tz
         where, params = self._time_filter(start, end, tz)
         if as_of is None:
@@ -654,11 +670,6 @@ class Ledger:
             )
             params = [_timestamp(as_of, tz, "as_of"), *params]
             where = ["latest = 1", *where]
-        return self._frame(table, where, params, tz)
-
-    def _frame(
-        self, table: str, where: Sequence[str], params: Sequence[Any], tz: str
-    ) -> gpd.GeoDataFrame:
         present, extras = self._columns()
         fields = [(c, _COLUMNS[c]) for c in (*present, "lon", "lat")]
         fields += [(f"x{i}", pa.string()) for i in range(len(extras))]
@@ -668,7 +679,20 @@ class Ledger:
             f"{e} AS {n}" for e, (n, _) in zip(exprs, fields, strict=True)
         )
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {select} FROM {table}{clause} ORDER BY report_id"
+        sql = f"SELECT {select} FROM {table}{clause}"
+        if boundary_key is None:
+            sql += " ORDER BY report_id"
+        else:
+            fields += [(f"a_{c}", kind) for c, kind in _ASSIGNED.items()]
+            fields += [("a_cached", pa.int64())]
+            sql = (
+                f"SELECT r.*, {', '.join(f'c.{c} AS a_{c}' for c in _ASSIGNED)}, "
+                "CASE WHEN c.report_id IS NULL THEN 0 ELSE 1 END AS a_cached "
+                f"FROM ({sql}) AS r LEFT JOIN (SELECT report_id, "
+                f"{', '.join(_ASSIGNED)} FROM assignments WHERE boundary_key = ?) "
+                "AS c ON c.report_id = r.report_id ORDER BY r.report_id"
+            )
+            params = [*params, boundary_key]
         arrow = self._backend.query_arrow(sql, params, pa.schema(fields))
         return _to_frame(arrow, present, extras, tz)
 
@@ -892,22 +916,14 @@ class Ledger:
             :meth:`reports` with the columns ``assign`` adds for the layers
             given.
         """
-        reports = self.reports(start=start, end=end, as_of=as_of)
         key, settings = _boundary_key(
             grid, streets, areas, max_street_distance_m, metric_crs
         )
         columns = _assigned_columns(grid, streets, areas)
         backend = self._backend
-        fields = [(schema.REPORT_ID, pa.string())] + [
-            (c, _ASSIGNED[c]) for c in _ASSIGNED
-        ]
-        cached = backend.query_arrow(
-            f"SELECT report_id, {', '.join(_ASSIGNED)} FROM assignments "
-            "WHERE boundary_key = ?",
-            [key],
-            pa.schema(fields),
-        ).to_pandas()
-        todo = ~_isin(reports[schema.REPORT_ID], cached[schema.REPORT_ID])
+        reports = self._frame(start, end, as_of, boundary_key=key)
+        got = {c: reports.pop(f"a_{c}").to_numpy() for c in _ASSIGNED}
+        todo = reports.pop("a_cached").to_numpy() == 0
         if todo.any():
             # imported here: ingest-only processes skip scipy and the join code
             from .. import join as _join
@@ -943,14 +959,17 @@ class Ledger:
                     )
                 finally:
                     backend.execute("DROP TABLE fresh")
-            cached = pd.concat(
-                [cached, table.drop(["boundary_key"]).to_pandas()], ignore_index=True
+            new = table.drop(["boundary_key"]).to_pandas()
+            at = np.flatnonzero(todo)
+            rows = pd.Index(new[schema.REPORT_ID]).get_indexer(
+                reports[schema.REPORT_ID].to_numpy()[at]
             )
-        lookup = cached.set_index(schema.REPORT_ID)
+            for column in columns:
+                got[column] = got[column].copy()
+                got[column][at] = new[column].to_numpy()[rows]
         out = reports.copy()
-        rows = lookup.index.get_indexer(out[schema.REPORT_ID])
         for column in columns:
-            values = lookup[column].to_numpy()[rows]
+            values = got[column]
             out[column] = (
                 pd.Series(values, index=out.index, dtype="float64")
                 if column == schema.STREET_DISTANCE_M
@@ -962,15 +981,6 @@ class Ledger:
 # -- helpers ----------------------------------------------------------------------
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _isin(values: pd.Series, among: pd.Series) -> npt.NDArray[np.bool_]:
-    """``values.isin(among)`` for text ids through Arrow (25x pandas' at 1M)."""
-    found = pc.is_in(
-        pa.array(values, pa.string(), from_pandas=True),
-        value_set=pa.array(among, pa.string(), from_pandas=True),
-    )
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _source_name(source: object) -> str:
