@@ -42,6 +42,7 @@ import pandas as pd
 
 from .. import schema as sc
 from ..errors import InputError, collect_problems
+from ._cases import case_problems
 from .deadlines import DUE_AT, BeyondCalendar, TimeLimit, deadlines
 
 __all__ = [
@@ -162,27 +163,12 @@ def _check(cases: object, unit: object, min_cases: object, tz: object) -> list[s
             "Pass e.g. unit='unit_id'."
         )
         unit = None
-    for col in (sc.REPORT_ID, sc.REPORTED_AT, sc.CATEGORY, sc.CLOSED_AT, unit):
-        if col is not None and col not in cases.columns:
-            fix = "Read the reports with hotspots.read_reports."
-            if col == unit:
-                fix = (
-                    "Add unit ids with hotspots.ledger.responsibility.assign_units, "
-                    "or pass unit=None."
-                )
-            problems.append(
-                f"cases must have the column {col!r}, got {list(cases.columns)!r}. "
-                f"{fix}"
-            )
-    for col in (sc.REPORTED_AT, sc.CLOSED_AT):
-        if col in cases.columns and not isinstance(
-            cases[col].dtype, pd.DatetimeTZDtype
-        ):
-            problems.append(
-                f"cases[{col!r}] must hold timezone-aware timestamps, got dtype "
-                f"{cases[col].dtype!s}. Localize them, e.g. "
-                "pd.to_datetime(col).dt.tz_localize('Asia/Shanghai')."
-            )
+    problems += case_problems(
+        cases,
+        unit,  # type: ignore[arg-type]
+        "Add unit ids with hotspots.ledger.responsibility.assign_units, "
+        "or pass unit=None.",
+    )
     if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
         problems.append(
             f"min_cases must be a positive whole number, got {min_cases!r}. "

@@ -69,6 +69,7 @@ from scipy.special import betaln
 from .. import schema as sc
 from ..crs import metric_xy
 from ..errors import InputError, collect_problems
+from ._cases import case_problems
 
 __all__ = [
     "CATEGORY_RATE",
@@ -166,24 +167,11 @@ def _check_cases(cases: object, place: object, tz: object) -> list[str]:
             "Pass e.g. place='grid_id' or place='segment_id'."
         )
         place = None
-    for col in (sc.REPORT_ID, sc.REPORTED_AT, sc.CATEGORY, sc.CLOSED_AT, place):
-        if col is not None and col not in cases.columns:
-            fix = "Read the reports with hotspots.read_reports."
-            if col == place:
-                fix = "Join the cases to their places with hotspots.assign."
-            problems.append(
-                f"cases must have the column {col!r}, got {list(cases.columns)!r}. "
-                f"{fix}"
-            )
-    for col in (sc.REPORTED_AT, sc.CLOSED_AT):
-        if col in cases.columns and not isinstance(
-            cases[col].dtype, pd.DatetimeTZDtype
-        ):
-            problems.append(
-                f"cases[{col!r}] must hold timezone-aware timestamps, got dtype "
-                f"{cases[col].dtype!s}. Localize them, e.g. "
-                "pd.to_datetime(col).dt.tz_localize('Asia/Shanghai')."
-            )
+    problems += case_problems(
+        cases,
+        place,  # type: ignore[arg-type]
+        "Join the cases to their places with hotspots.assign.",
+    )
     if cases.crs is None:
         problems.append(
             "cases have no CRS, so distances cannot be measured in metres. "
