@@ -618,12 +618,14 @@ def _metric_xy(
     return xy
 
 
-def _pairs(
+def pair_slices(
     lo: npt.NDArray[np.int64], count: npt.NDArray[np.int64], order: npt.NDArray[np.intp]
 ) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
     """Pairs (left i, right ``order[lo[i] + k]``, k < ``count[i]``) in slices.
 
-    Each slice holds at most ``_PAIR_CHUNK`` pairs (or one left with more).
+    Each slice holds at most ``_PAIR_CHUNK`` pairs (or one left with more), so
+    candidate pairs found by sorted search are expanded in bounded memory.
+    An internal step shared with :mod:`hotspots.ledger.recheck` (not public).
     """
     total = np.cumsum(count)
     start = 0
@@ -687,12 +689,12 @@ def _comebacks(
         return (gap > 0) & (gap <= horizon)
 
     if distance_m is None:
-        for li, ri in _pairs(lo, count, order):
+        for li, ri in pair_slices(lo, count, order):
             out[li[in_time(li, ri)]] = True
         return out
     left_near = np.zeros(len(left_key), dtype=bool)
     right_near = np.zeros(len(right_key), dtype=bool)
-    for li, ri in _pairs(lo, count, order):
+    for li, ri in pair_slices(lo, count, order):
         hit = in_time(li, ri)
         left_near[li[hit]] = True
         right_near[ri[hit]] = True
@@ -709,7 +711,7 @@ def _comebacks(
     left_xy[left_near], right_xy[right_near] = xy[:n_left], xy[n_left:]
     reach = float(distance_m) ** 2
     near = np.flatnonzero(left_near)
-    for li, ri in _pairs(lo[near], count[near], order):
+    for li, ri in pair_slices(lo[near], count[near], order):
         near_li = near[li]
         hit = in_time(near_li, ri)
         d2 = (left_xy[near_li, 0] - right_xy[ri, 0]) ** 2 + (

@@ -55,7 +55,6 @@ the sets of trials. Journal of the Royal Statistical Society B, 10(2),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -67,6 +66,7 @@ import pyproj
 from scipy.special import betaln
 
 from .. import schema as sc
+from ..blindspots import pair_slices
 from ..crs import metric_xy
 from ..errors import InputError, collect_problems
 from ._cases import case_problems
@@ -107,8 +107,6 @@ IntArray = npt.NDArray[np.int64]
 _DAY_S: Final = 86_400
 #: Time offsets (seconds) live in the low bits of the sorted key.
 _T_BITS: Final = 34
-#: Candidate (closure, report) pairs tested at once.
-_PAIR_CHUNK: Final = 1_000_000
 #: Pseudo-comebacks spread uniformly over the window, added to the observed
 #: days-to-comeback so that their distribution reaches 1 only at the window's end.
 _GAP_PRIOR: Final = 2.0
@@ -287,26 +285,6 @@ def _arrays(
     )
 
 
-def _expand(
-    lo: npt.NDArray[np.intp], count: npt.NDArray[np.intp]
-) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
-    """Pairs (i, ``lo[i] + k``) for ``k < count[i]``, in bounded slices."""
-    total = np.cumsum(count)
-    start = 0
-    while start < len(count):
-        before = int(total[start - 1]) if start else 0
-        stop = max(
-            start + 1, int(np.searchsorted(total, before + _PAIR_CHUNK, side="right"))
-        )
-        c = count[start:stop]
-        n_pairs = int(c.sum())
-        if n_pairs:
-            li = np.repeat(np.arange(start, stop), c)
-            offset = np.arange(n_pairs) - np.repeat(np.cumsum(c) - c, c)
-            yield li, np.repeat(lo[start:stop], c) + offset
-        start = stop
-
-
 def _first_comebacks(
     key: IntArray,
     t: IntArray,
@@ -346,8 +324,8 @@ def _first_comebacks(
     )
     count = np.maximum(hi - lo, 0)
     reach = np.inf if distance_m is None else float(distance_m) ** 2
-    for li, pos in _expand(lo, count):
-        i, j = ci[li], order[pos]
+    for li, j in pair_slices(lo, count, order):
+        i = ci[li]
         d2 = (
             (x[i] - x[j]) ** 2 + (y[i] - y[j]) ** 2
             if distance_m is not None
