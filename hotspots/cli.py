@@ -172,15 +172,6 @@ _CLI_WORDS: Final = (
         r"week, e.g. \3.",
     ),
     (
-        re.compile(
-            r"start must leave history before it, got '([^']+)' but the first "
-            r"report is in '([^']+)'\. Pass a later start, e\.g\. start=\[.*?\]\."
-        ),
-        r"the backtest's first week \1 has no history before it (the first report "
-        r"is in \2). Backtest fewer weeks (--weeks, or backtest_weeks under "
-        r"[analysis] in the config) or choose a later --week.",
-    ),
-    (
         re.compile(r"max_street_distance_m=([\d.]+?)(?:\.0)? m"),
         r"street_distance_m = \1 m under [analysis]",
     ),
