@@ -973,19 +973,24 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     'gcj02'
     """
     p = Path(path)
+    raw = _read_toml(
+        p,
+        f"config file {str(p)!r} does not exist. Pass the path of the city's "
+        "hotspots.toml, e.g. --config sample_data/hotspots.toml.",
+    )
+    cfg = config_from_dict(raw, base=p.parent.resolve())
+    return dataclasses.replace(cfg, path=p.resolve())
+
+
+def _read_toml(p: Path, missing: str) -> dict[str, Any]:
+    """Return the TOML table of file ``p``; ``missing`` is the error when absent."""
     if not p.is_file():
-        msg = (
-            f"config file {str(p)!r} does not exist. Pass the path of the city's "
-            "hotspots.toml, e.g. --config sample_data/hotspots.toml."
-        )
-        raise InputError(msg)
+        raise InputError(missing)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        return tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
         raise InputError(msg) from err
-    cfg = config_from_dict(raw, base=p.parent.resolve())
-    return dataclasses.replace(cfg, path=p.resolve())
 
 
 # -- the province config (``hotspots province``) -----------------------------------
@@ -1128,17 +1133,11 @@ def load_province(path: str | os.PathLike[str]) -> ProvinceConfig:
         missing or unknown key (all listed at once).
     """
     p = Path(path)
-    if not p.is_file():
-        msg = (
-            f"province config file {str(p)!r} does not exist. Pass the path of the "
-            "province.toml, e.g. --config province.toml."
-        )
-        raise InputError(msg)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        msg = f"config file {str(p)!r} is not valid UTF-8 TOML: {err}. Fix the syntax."
-        raise InputError(msg) from err
+    raw = _read_toml(
+        p,
+        f"province config file {str(p)!r} does not exist. Pass the path of the "
+        "province.toml, e.g. --config province.toml.",
+    )
     cfg = province_from_dict(raw, base=p.parent.resolve())
     return dataclasses.replace(cfg, path=p.resolve())
 
