@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.blindspots import PATTERN_SEVERITY, blind_spots
+from hotspots.ledger.blindspots import PATTERN_SEVERITY, blind_spots
 
 TZ = "Asia/Shanghai"
 AS_OF = pd.Timestamp("2026-11-23 00:00", tz=TZ)  # end of ISO week 2026-W47

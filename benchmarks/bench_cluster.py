@@ -1,4 +1,4 @@
-"""Time hotspots.cluster and hotspots.density against their peers, in one run.
+"""Time hotspots.cluster and hotspots.stats.density against their peers, in one run.
 
 A synthetic large city: 30 km x 30 km, 40 % of the reports scattered over it,
 60 % in 3,000 hot spots (Gaussian, 15-120 m wide, log-normal sizes), report
@@ -37,8 +37,8 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import KernelDensity, NearestNeighbors
 
-from hotspots.cluster import cluster
-from hotspots.density import kernel_density
+from hotspots.stats.cluster import cluster
+from hotspots.stats.density import kernel_density
 
 UTM51N = "EPSG:32651"
 ORIGIN = np.array([500_000.0, 3_990_000.0])

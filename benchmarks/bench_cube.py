@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from hotspots.cube import period_labels, space_time_cube
+from hotspots.spatial.cube import period_labels, space_time_cube
 
 N_REPORTS = 1_000_000
 N_UNITS = 100_000

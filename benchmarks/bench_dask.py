@@ -3,7 +3,7 @@
 A synthetic city of N reports (canonical columns ``report_id``,
 ``reported_at``, ``category``, ``status``, ``closed_at``, ``source`` and a
 point ``geometry`` in EPSG:4326) inside a regular grid of 100 m cells (built
-as polygons by :func:`hotspots.boundaries.square_grid`, about 90,000 cells)
+as polygons by :func:`hotspots.read.boundaries.square_grid`, about 90,000 cells)
 is written once as partitioned GeoParquet (500,000 rows a file) under
 ``<tmp>/hotspots-bench-dask/n<N>/``; reruns reuse it.
 
@@ -76,7 +76,7 @@ def city_folder(n: int, cache: Path) -> Path:
     done = folder / "DONE"
     if done.exists():
         return folder
-    from hotspots.boundaries import square_grid
+    from hotspots.read.boundaries import square_grid
 
     folder.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -131,9 +131,9 @@ def _peak_mb() -> float:
 
 def run_single(folder: Path) -> dict[str, Any]:
     """Ingest-to-cube in this process; return seconds, peak MB and the cube."""
-    from hotspots.cube import space_time_cube
-    from hotspots.io import read_reports
-    from hotspots.join import assign
+    from hotspots.read.reports import read_reports
+    from hotspots.spatial.cube import space_time_cube
+    from hotspots.spatial.join import assign
 
     grid = pd.read_pickle(folder / "grid.pkl")
     t = time.perf_counter()

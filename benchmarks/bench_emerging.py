@@ -33,9 +33,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.blindspots import blind_spots
-from hotspots.emerging import emerging_hotspots, space_time_gi_star
-from hotspots.weights import spatial_weights
+from hotspots.ledger.blindspots import blind_spots
+from hotspots.spatial.weights import spatial_weights
+from hotspots.stats.emerging import emerging_hotspots, space_time_gi_star
 
 
 def lattice(side: int, size: float = 100.0) -> gpd.GeoDataFrame:

@@ -74,9 +74,9 @@ YEAR_DAYS = 364  # 52 weeks: a year earlier on the same weekday
 _JOB = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from hotspots.pipeline import Weekly
+from hotspots.pipeline.weekly import Weekly
 imported = time.perf_counter() - t0
-steps = {"import hotspots.pipeline": imported}
+steps = {"import hotspots.pipeline.weekly": imported}
 last = [time.perf_counter(), "start"]
 def progress(step):
     now = time.perf_counter()

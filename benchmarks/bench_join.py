@@ -1,4 +1,4 @@
-"""Time hotspots.join.assign against geopandas.sjoin / sjoin_nearest.
+"""Time hotspots.spatial.join.assign against geopandas.sjoin / sjoin_nearest.
 
 Runs, in one process, on synthetic data in UTM 51N (Qingdao):
 
@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.boundaries import segment_streets, square_grid
-from hotspots.join import UnassignedWarning, assign, nearest_segments
+from hotspots.read.boundaries import segment_streets, square_grid
+from hotspots.spatial.join import UnassignedWarning, assign, nearest_segments
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0

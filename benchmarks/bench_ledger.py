@@ -27,8 +27,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.io import read_reports
 from hotspots.ledger import Ledger
+from hotspots.read.reports import read_reports
 
 
 def write_export(path: Path, rows: int) -> None:

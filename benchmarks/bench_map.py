@@ -3,7 +3,7 @@
 Two cases, each built, saved and opened in headless Chromium (network blocked,
 ``tiles="none"``):
 
-1. the sample district (``hotspots.synth``, 16 weeks, ~2,000 cells) with every
+1. the sample district (``hotspots.sample.district``, 16 weeks, ~2,000 cells) with every
    layer the pipeline's steps produce;
 2. a synthetic large city week: 20,000 reports in the week, 100,000 grid
    cells, a year of history (cube 100,000 x 52).
@@ -42,8 +42,13 @@ import pandas as pd
 from scipy import ndimage
 from shapely.geometry import LineString, Point, box
 
-from hotspots.render import GI_COLORS, MapStyle, save_map, weekly_map
-from hotspots.render_assets import inline_assets
+from hotspots.render.assets import inline_assets
+from hotspots.render.weekly_map import (
+    GI_COLORS,
+    MapStyle,
+    save_map,
+    weekly_map,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -167,9 +172,9 @@ def folium_default(
 
 # ------------------------------------------------------------------ the sample district
 def sample_district() -> tuple[dict[str, Any], gpd.GeoDataFrame]:
-    from hotspots import synth
-    from hotspots.cube import space_time_cube
-    from hotspots.stats import gi_star
+    from hotspots.sample import district as synth
+    from hotspots.spatial.cube import space_time_cube
+    from hotspots.stats.local import gi_star
 
     d = synth.make_district()
     week = d.weeks[-1]
@@ -201,32 +206,32 @@ def sample_district() -> tuple[dict[str, Any], gpd.GeoDataFrame]:
 
 
 def _labels_of(reports: gpd.GeoDataFrame) -> np.ndarray:
-    from hotspots.cube import period_labels
+    from hotspots.spatial.cube import period_labels
 
     return period_labels(reports["reported_at"])
 
 
 def _emerging(cube: pd.DataFrame, grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from hotspots.emerging import emerging_hotspots
+    from hotspots.stats.emerging import emerging_hotspots
 
     return emerging_hotspots(cube, grid)
 
 
 def _blind(reports, grid, emerging) -> gpd.GeoDataFrame:
-    from hotspots.blindspots import blind_spots
+    from hotspots.ledger.blindspots import blind_spots
 
     return blind_spots(reports, grid, emerging=emerging)
 
 
 def _clusters(reports):
-    from hotspots.cluster import cluster
+    from hotspots.stats.cluster import cluster
 
     return cluster(reports)
 
 
 def _plan(blind, streets):
-    from hotspots.boundaries import segment_streets
-    from hotspots.patrol import plan_patrols
+    from hotspots.patrol.plan import plan_patrols
+    from hotspots.read.boundaries import segment_streets
 
     segments = segment_streets(streets)
     targets = blind.nsmallest(20, "rank")

@@ -21,8 +21,8 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import LineString, Point
 
-from hotspots.network import snap, street_graph, travel_table
-from hotspots.patrol import plan_patrols
+from hotspots.patrol.plan import plan_patrols
+from hotspots.spatial.network import snap, street_graph, travel_table
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0

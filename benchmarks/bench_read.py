@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hotspots.io import read_reports
+from hotspots.read.reports import read_reports
 
 CATEGORIES = [
     ("街面秩序类", "占道经营", "09006"),

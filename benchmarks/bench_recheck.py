@@ -20,12 +20,12 @@ import time
 import warnings
 from pathlib import Path
 
-from hotspots.boundaries import read_boundaries
-from hotspots.join import assign
-from hotspots.ledger.deadlines import EXAMPLE_LIMITS, CalendarCoverageWarning
-from hotspots.ledger.overdue import overdue_calibration, planted_closing_times
-from hotspots.ledger.recheck import planted_comebacks, recheck_backtest
-from hotspots.synth import read_sample
+from hotspots.accountability.deadlines import EXAMPLE_LIMITS, CalendarCoverageWarning
+from hotspots.accountability.overdue import overdue_calibration, planted_closing_times
+from hotspots.accountability.recheck import planted_comebacks, recheck_backtest
+from hotspots.read.boundaries import read_boundaries
+from hotspots.sample.district import read_sample
+from hotspots.spatial.join import assign
 
 ROOT = Path(__file__).resolve().parents[1]
 

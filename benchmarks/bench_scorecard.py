@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from hotspots.ledger.scorecard import planted_city, red_black_list, scorecard
+from hotspots.accountability.scorecard import planted_city, red_black_list, scorecard
 
 
 def spearman_by_city(frame, a: str, b: str):

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString, Point
 
-from hotspots.patrol import plan_patrols, visit_windows
-from hotspots.profiles import daily_profile, hour_of_week_profile
-from hotspots.shifts import design_shifts
+from hotspots.patrol.plan import plan_patrols, visit_windows
+from hotspots.patrol.profiles import daily_profile, hour_of_week_profile
+from hotspots.patrol.shifts import design_shifts
 
 ROOT = Path(__file__).resolve().parents[1]
 CRS = "EPSG:32651"
@@ -237,9 +237,9 @@ def main() -> None:
     print(f"mean over seeds: (a) {a:.1%}, (b) {b:.1%}, ratio {a / b:.2f}")
 
     print("\n== sample district ==")
-    from hotspots.boundaries import read_boundaries, segment_streets
-    from hotspots.join import assign
-    from hotspots.synth import read_sample
+    from hotspots.read.boundaries import read_boundaries, segment_streets
+    from hotspots.sample.district import read_sample
+    from hotspots.spatial.join import assign
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -32,8 +32,8 @@ import shapely
 from libpysal.graph import Graph
 from libpysal.weights import Queen
 
-from hotspots.stats import GI_Z, MORAN_I, gi_star, local_moran
-from hotspots.weights import spatial_weights
+from hotspots.spatial.weights import spatial_weights
+from hotspots.stats.local import GI_Z, MORAN_I, gi_star, local_moran
 
 SIDE = 300
 PERMUTATIONS = 999

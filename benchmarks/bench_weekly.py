@@ -52,9 +52,9 @@ from shapely.geometry import box
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_read import CATEGORIES, SOURCE, STATUS
 
-from hotspots.boundaries import square_grid
-from hotspots.crs import wgs84_to_gcj02
-from hotspots.io import read_reports
+from hotspots._core.crs import wgs84_to_gcj02
+from hotspots.read.boundaries import square_grid
+from hotspots.read.reports import read_reports
 
 UTM = "EPSG:32651"
 X0, Y0 = 480_000.0, 3_975_000.0
@@ -185,7 +185,7 @@ def make_city(
 
 _JOB = """
 import json, resource, sys, time
-from hotspots.pipeline import Weekly
+from hotspots.pipeline.weekly import Weekly
 steps = {}
 peaks = {}
 last = [time.perf_counter(), "start"]
@@ -206,13 +206,13 @@ print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
 """
 
 
-#: Imports the job makes after ``hotspots.pipeline`` (timed in a fresh process).
+#: Imports the job makes after ``hotspots.pipeline.weekly`` (timed in a fresh process).
 _IMPORTS = """
 import time
-import hotspots.pipeline
+import hotspots.pipeline.weekly
 t = time.perf_counter()
-import hotspots.cluster, hotspots.emerging, hotspots.blindspots, hotspots.stats
-import hotspots.patrol, hotspots.render
+import hotspots.stats.cluster, hotspots.stats.emerging, hotspots.ledger.blindspots
+import hotspots.stats.local, hotspots.patrol.plan, hotspots.render.weekly_map
 print(time.perf_counter() - t)
 """
 

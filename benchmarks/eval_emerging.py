@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hotspots.blindspots import blind_spots
-from hotspots.boundaries import read_boundaries, segment_streets
-from hotspots.emerging import emerging_hotspots
-from hotspots.join import assign
-from hotspots.synth import read_sample
+from hotspots.ledger.blindspots import blind_spots
+from hotspots.read.boundaries import read_boundaries, segment_streets
+from hotspots.sample.district import read_sample
+from hotspots.spatial.join import assign
+from hotspots.stats.emerging import emerging_hotspots
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -31,10 +31,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.backtest import BacktestResult, backtest
-from hotspots.forecast import METHODS, forecast
-from hotspots.join import assign
-from hotspots.synth import make_district, read_sample
+from hotspots.ledger.backtest import BacktestResult, backtest
+from hotspots.ledger.forecast import METHODS, forecast
+from hotspots.sample.district import make_district, read_sample
+from hotspots.spatial.join import assign
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE = 0.05

@@ -12,8 +12,6 @@ stay fast.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import CRSError, HotspotsError, InputError
@@ -22,66 +20,66 @@ __version__ = "0.1.0"
 
 #: Public name -> module that defines it.
 _EXPORTS = {
-    "read_reports": "io",
-    "ReadResult": "io",
-    "read_boundaries": "boundaries",
-    "segment_streets": "boundaries",
-    "street_polygons": "boundaries",
-    "square_grid": "boundaries",
-    "hex_grid": "boundaries",
-    "h3_grid": "boundaries",
-    "streets_from_osm": "boundaries",
-    "validate_boundaries": "boundaries",
-    "assign": "join",
-    "space_time_cube": "cube",
-    "spatial_weights": "weights",
-    "gi_star": "stats",
-    "local_moran": "stats",
-    "cluster": "cluster",
-    "track_clusters": "cluster",
-    "kernel_density": "density",
-    "emerging_hotspots": "emerging",
-    "mann_kendall": "trend",
-    "blind_spots": "blindspots",
-    "plan_patrols": "patrol",
-    "weekly_map": "render",
-    "save_map": "render",
-    "MapStyle": "render",
-    "run_weekly": "pipeline",
-    "Weekly": "pipeline",
-    "load_config": "config",
-    "forecast": "forecast",
-    "backtest": "backtest",
-    "BacktestResult": "backtest",
-    "ClusterResult": "cluster",
-    "density_at": "density",
-    "SpatialWeights": "weights",
-    "PatrolPlan": "patrol",
-    "period_labels": "cube",
-    "BlindSpotWeights": "blindspots",
-    "convert": "crs",
-    "hour_of_week_profile": "profiles",
-    "peak_windows": "profiles",
-    "HourProfile": "profiles",
-    "design_shifts": "shifts",
-    "ShiftDesign": "shifts",
-    "visit_windows": "patrol",
-    "make_district": "synth",
-    "write_district": "synth",
-    "District": "synth",
-    "local_metric_crs": "crs",
+    "read_reports": "read.reports",
+    "ReadResult": "read.reports",
+    "read_boundaries": "read.boundaries",
+    "segment_streets": "read.boundaries",
+    "street_polygons": "read.boundaries",
+    "square_grid": "read.boundaries",
+    "hex_grid": "read.boundaries",
+    "h3_grid": "read.boundaries",
+    "streets_from_osm": "read.boundaries",
+    "validate_boundaries": "read.boundaries",
+    "assign": "spatial.join",
+    "space_time_cube": "spatial.cube",
+    "spatial_weights": "spatial.weights",
+    "gi_star": "stats.local",
+    "local_moran": "stats.local",
+    "cluster": "stats.cluster",
+    "track_clusters": "stats.cluster",
+    "kernel_density": "stats.density",
+    "emerging_hotspots": "stats.emerging",
+    "mann_kendall": "stats.trend",
+    "blind_spots": "ledger.blindspots",
+    "plan_patrols": "patrol.plan",
+    "weekly_map": "render.weekly_map",
+    "save_map": "render.weekly_map",
+    "MapStyle": "render.weekly_map",
+    "run_weekly": "pipeline.weekly",
+    "Weekly": "pipeline.weekly",
+    "load_config": "pipeline.config",
+    "forecast": "ledger.forecast",
+    "backtest": "ledger.backtest",
+    "BacktestResult": "ledger.backtest",
+    "ClusterResult": "stats.cluster",
+    "density_at": "stats.density",
+    "SpatialWeights": "spatial.weights",
+    "PatrolPlan": "patrol.plan",
+    "period_labels": "spatial.cube",
+    "BlindSpotWeights": "ledger.blindspots",
+    "convert": "_core.crs",
+    "hour_of_week_profile": "patrol.profiles",
+    "peak_windows": "patrol.profiles",
+    "HourProfile": "patrol.profiles",
+    "design_shifts": "patrol.shifts",
+    "ShiftDesign": "patrol.shifts",
+    "visit_windows": "patrol.plan",
+    "make_district": "sample.district",
+    "write_district": "sample.district",
+    "District": "sample.district",
+    "local_metric_crs": "_core.crs",
     "Ledger": "ledger",
     "IngestResult": "ledger",
-    "assign_units": "ledger.responsibility",
-    "deadlines": "ledger.deadlines",
-    "scorecard": "ledger.scorecard",
-    "red_black_list": "ledger.scorecard",
-    "recheck_list": "ledger.recheck",
-    "recheck_backtest": "ledger.recheck",
-    "RecheckBacktest": "ledger.recheck",
-    "overdue_risk": "ledger.overdue",
-    "overdue_calibration": "ledger.overdue",
-    "OverdueCalibration": "ledger.overdue",
+    "assign_units": "accountability.responsibility",
+    "deadlines": "accountability.deadlines",
+    "scorecard": "accountability.scorecard",
+    "red_black_list": "accountability.scorecard",
+    "recheck_list": "accountability.recheck",
+    "recheck_backtest": "accountability.recheck",
+    "RecheckBacktest": "accountability.recheck",
+    "overdue_risk": "accountability.overdue",
+    "overdue_calibration": "accountability.overdue",
+    "OverdueCalibration": "accountability.overdue",
 }
 
 __all__ = [
@@ -152,9 +150,26 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .backtest import BacktestResult, backtest
-    from .blindspots import BlindSpotWeights, blind_spots
-    from .boundaries import (
+    from ._core.crs import convert, local_metric_crs
+    from .accountability.deadlines import deadlines
+    from .accountability.overdue import (
+        OverdueCalibration,
+        overdue_calibration,
+        overdue_risk,
+    )
+    from .accountability.recheck import RecheckBacktest, recheck_backtest, recheck_list
+    from .accountability.responsibility import assign_units
+    from .accountability.scorecard import red_black_list, scorecard
+    from .ledger import IngestResult, Ledger
+    from .ledger.backtest import BacktestResult, backtest
+    from .ledger.blindspots import BlindSpotWeights, blind_spots
+    from .ledger.forecast import forecast
+    from .patrol.plan import PatrolPlan, plan_patrols, visit_windows
+    from .patrol.profiles import HourProfile, hour_of_week_profile, peak_windows
+    from .patrol.shifts import ShiftDesign, design_shifts
+    from .pipeline.config import load_config
+    from .pipeline.weekly import Weekly, run_weekly
+    from .read.boundaries import (
         h3_grid,
         hex_grid,
         read_boundaries,
@@ -164,34 +179,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         streets_from_osm,
         validate_boundaries,
     )
-    from .cluster import ClusterResult, cluster, track_clusters
-    from .config import load_config
-    from .crs import convert, local_metric_crs
-    from .cube import period_labels, space_time_cube
-    from .density import density_at, kernel_density
-    from .emerging import emerging_hotspots
-    from .forecast import forecast
-    from .io import ReadResult, read_reports
-    from .join import assign
-    from .ledger import IngestResult, Ledger
-    from .ledger.deadlines import deadlines
-    from .ledger.overdue import (
-        OverdueCalibration,
-        overdue_calibration,
-        overdue_risk,
-    )
-    from .ledger.recheck import RecheckBacktest, recheck_backtest, recheck_list
-    from .ledger.responsibility import assign_units
-    from .ledger.scorecard import red_black_list, scorecard
-    from .patrol import PatrolPlan, plan_patrols, visit_windows
-    from .pipeline import Weekly, run_weekly
-    from .profiles import HourProfile, hour_of_week_profile, peak_windows
-    from .render import MapStyle, save_map, weekly_map
-    from .shifts import ShiftDesign, design_shifts
-    from .stats import gi_star, local_moran
-    from .synth import District, make_district, write_district
-    from .trend import mann_kendall
-    from .weights import SpatialWeights, spatial_weights
+    from .read.reports import ReadResult, read_reports
+    from .render.weekly_map import MapStyle, save_map, weekly_map
+    from .sample.district import District, make_district, write_district
+    from .spatial.cube import period_labels, space_time_cube
+    from .spatial.join import assign
+    from .spatial.weights import SpatialWeights, spatial_weights
+    from .stats.cluster import ClusterResult, cluster, track_clusters
+    from .stats.density import density_at, kernel_density
+    from .stats.emerging import emerging_hotspots
+    from .stats.local import gi_star, local_moran
+    from .stats.trend import mann_kendall
 
 
 def __getattr__(name: str) -> Any:
@@ -206,22 +204,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-#: Public functions named like the module that defines them (``cluster``,
-#: ``forecast``, ``backtest``). Importing such a module binds the module to the
-#: package attribute of the same name; the package answers with the function.
-_SHADOWED: frozenset[str] = frozenset(n for n, m in _EXPORTS.items() if n == m)
-
-
-class _Package(types.ModuleType):
-    """The package module: public functions win over same-named submodules."""
-
-    def __getattribute__(self, name: str) -> Any:
-        value = super().__getattribute__(name)
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            return getattr(value, name)
-        return value
-
-
-sys.modules[__name__].__class__ = _Package

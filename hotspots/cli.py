@@ -110,7 +110,7 @@ def _notice_language() -> Language | None:
 
 def _notice_line(text: str) -> str:
     """Return one notice line in the command's language (bilingual prefix if none)."""
-    from .labels import notice_text
+    from ._core.labels import notice_text
 
     language = _notice_language()
     if language is None:
@@ -295,7 +295,7 @@ def _job(
     ``changes`` maps a section of the config (``map``, ``patrol``...) to the
     keys to replace in it; ``None`` values are left as configured.
     """
-    from .pipeline import Weekly
+    from .pipeline.weekly import Weekly
 
     cfg = _config(config, **changes)
     return Weekly(cfg, week=week, progress=ctx.obj["progress"])
@@ -305,7 +305,7 @@ def _config(config: Path, **changes: dict[str, Any]) -> Any:
     """Load the config and override some keys per section (``None``: as is)."""
     import dataclasses
 
-    from .config import load_config
+    from .pipeline.config import load_config
 
     cfg = load_config(config)
     for section, keys in changes.items():
@@ -427,7 +427,7 @@ def weekly(
     """
 
     def action() -> None:
-        from .pipeline import run_weekly
+        from .pipeline.weekly import run_weekly
 
         cfg = _config(config, map={"language": language})
         with _open_ledger(cfg, ledger, lock_timeout) as store:
@@ -490,7 +490,7 @@ def ingest(
     def action() -> None:
         import pandas as pd
 
-        from .pipeline import ingest_exports
+        from .pipeline.weekly import ingest_exports
 
         cfg = _config(config)
         with _open_ledger(cfg, ledger, lock_timeout) as store:
@@ -554,8 +554,9 @@ def province_command(ctx: click.Context, config: Path, week: str | None) -> None
     """
 
     def action() -> None:
-        from .compute import engine_from_config, run_province
-        from .config import load_province
+        from .compute import engine_from_config
+        from .pipeline.config import load_province
+        from .pipeline.province import run_province
 
         prov = load_province(config)
         started = engine_from_config(prov.compute)
@@ -797,8 +798,8 @@ def check(
     """
 
     def action() -> None:
-        from .outputs import write_csv
-        from .pipeline import _rejected_in_language, mask_rejected, read_exports
+        from ._core.outputs import write_csv
+        from .pipeline.weekly import _rejected_in_language, mask_rejected, read_exports
 
         cfg = _config(config)
         read = read_exports(cfg, (export,) if export is not None else None)
@@ -826,8 +827,8 @@ Language = Literal["zh", "en"]
 #: table a subcommand writes as CSV or XLSX. Formats: ``text``, ``int``,
 #: ``num1``/``num2`` (decimals), ``pct`` (a share shown as a percentage, one
 #: decimal, header marked %), ``p`` (a p-value as text, ``< 0.001``), ``gi``,
-#: ``pattern``, ``status``, ``source`` (labels from hotspots.labels).
-#: The ledger's Chinese headers are those of hotspots.labels.LEDGER_HEADERS.
+#: ``pattern``, ``status``, ``source`` (labels from hotspots._core.labels).
+#: The ledger's Chinese headers are those of hotspots._core.labels.LEDGER_HEADERS.
 _COLUMNS: Final[dict[str, tuple[str, str, str]]] = {
     # the blind-spot ledger
     "rank": ("排名", "Rank", "int"),
@@ -943,7 +944,7 @@ _TABLES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]]] = {
 
 
 def _header(column: str, language: Language) -> str:
-    from .labels import ledger_headers
+    from ._core.labels import ledger_headers
 
     zh, en, fmt = _COLUMNS[column]
     text = en if language == "en" else ledger_headers("zh").get(column, zh)
@@ -961,7 +962,7 @@ def _p_text(p: object) -> object:
 
 def _shown(values: pd.Series, fmt: str, language: Language) -> pd.Series:
     """Return ``values`` as a person reads them in a table (see ``_COLUMNS``)."""
-    from .labels import label
+    from ._core.labels import label
 
     def labelled(table: str) -> pd.Series:
         def one(v: object) -> object:
@@ -1001,7 +1002,7 @@ def _human_table(
     """
     import geopandas as gpd
 
-    from .labels import PATTERNS
+    from ._core.labels import PATTERNS
 
     columns, order, sheet_zh, sheet_en = _TABLES[kind]
     data = pd.DataFrame(frame).copy()
@@ -1055,12 +1056,12 @@ def _language_option(f: F) -> F:
 
 def _private_columns(job: Any) -> set[str]:
     """Columns holding personal data: never written by a subcommand."""
-    from . import schema
+    from ._core import schema
 
     return set(job.config.private_columns) | set(schema.PRIVATE_COLUMNS)
 
 
-#: English headers of the patrol plan's tables (hotspots.patrol writes Chinese).
+#: English headers of the patrol plan's tables (hotspots.patrol.plan writes Chinese).
 _PATROL_EN: Final = {
     "队伍": "Team",
     "顺序": "Stop",
@@ -1085,10 +1086,10 @@ def _patrol_tables_en(plan: Any, ledger: Any) -> dict[str, pd.DataFrame]:
     """Return the patrol plan's three sheets in English.
 
     Stop reasons come from the ledger's English reasons (by grid cell); the
-    reasons a target was left out from hotspots.labels.PATROL_LEFT_OUT.
+    reasons a target was left out from hotspots._core.labels.PATROL_LEFT_OUT.
     """
-    from . import schema
-    from .labels import PATROL_LEFT_OUT
+    from ._core import schema
+    from ._core.labels import PATROL_LEFT_OUT
 
     schedule = plan.schedule()
     if "原因" in schedule and {schema.GRID_ID, "reason_en"} <= set(ledger.columns):
@@ -1112,7 +1113,7 @@ def _patrol_tables_en(plan: Any, ledger: Any) -> dict[str, pd.DataFrame]:
 
 def _periods_table(result: Any, language: Language) -> pd.DataFrame:
     """Return the per-period rows with headers and methods in ``language``."""
-    from .labels import BACKTEST_COLUMNS, FORECAST_METHODS
+    from ._core.labels import BACKTEST_COLUMNS, FORECAST_METHODS
 
     table: pd.DataFrame = result.periods.copy()
     table["method"] = [
@@ -1197,7 +1198,7 @@ _ID_COLUMNS: Final = frozenset(
 
 def _masked(frame: Any) -> Any:
     """Return ``frame`` with phone and ID numbers masked in every text column."""
-    from .privacy import mask_personal
+    from ._core.privacy import mask_personal
 
     out = frame.copy()
     geometry = getattr(frame, "_geometry_column_name", None)
@@ -1224,7 +1225,7 @@ def _write_frame(
 ) -> Path:
     import geopandas as gpd
 
-    from .outputs import atomic_write, write_csv, write_xlsx
+    from ._core.outputs import atomic_write, write_csv, write_xlsx
 
     private = private or set()
     suffix = path.suffix.lower()
@@ -1318,7 +1319,7 @@ def map_command(
     """
 
     def action() -> None:
-        from .render import save_map
+        from .render.weekly_map import save_map
 
         job = _job(ctx, config, week, map={"tiles": tiles, "language": language})
         path = out if out is not None else Path(f"map-{job.week}.html")
@@ -1465,13 +1466,13 @@ def patrol(
             _out(plan.to_csv(folder / f"{name}.csv"))
             _out(plan.to_xlsx(folder / f"{name}.xlsx"))
         else:
-            from .outputs import write_csv, write_workbook
+            from ._core.outputs import write_csv, write_workbook
 
             sheets = _patrol_tables_en(plan, job.blind_spots)
             _out(write_csv(folder / f"{name}.csv", sheets["Patrol plan"]))
             _out(write_workbook(folder / f"{name}.xlsx", sheets))
         if job.shifts is not None:
-            from .outputs import write_csv as write_table
+            from ._core.outputs import write_csv as write_table
 
             roster = job.shift_table(language=language)
             _out(write_table(folder / f"shifts-{job.week}.csv", roster))
@@ -1508,7 +1509,7 @@ def sample(ctx: click.Context, seed: int | None, out: Path, force: bool) -> None
     """
 
     def action() -> None:
-        from .synth import (
+        from .sample.district import (
             make_district,
             sample_paths,
             write_district,
@@ -1578,8 +1579,8 @@ def backtest_command(
     """
 
     def action() -> None:
-        from .config import FORECAST_METHODS
-        from .outputs import write_csv
+        from ._core.outputs import write_csv
+        from .pipeline.config import FORECAST_METHODS
 
         given = methods is not None
         chosen = tuple(m.strip() for m in (methods or "").split(",") if m.strip())
@@ -1629,7 +1630,7 @@ def _accountability_job(
     """Build the job of a config with ``[responsibility]`` (else a one-line error)."""
     import dataclasses
 
-    from .pipeline import Weekly
+    from .pipeline.weekly import Weekly
 
     cfg = _config(config)
     acc = cfg.accountability
@@ -1673,8 +1674,8 @@ def scorecard_command(
     """
 
     def action() -> None:
-        from .outputs import write_workbook
-        from .pipeline import scorecard_number_formats
+        from ._core.outputs import write_workbook
+        from .pipeline.weekly import scorecard_number_formats
 
         if out is not None and out.suffix.lower() != ".xlsx":
             msg = f"the scorecard is a workbook: use .xlsx, got {out.name!r}."
@@ -1721,7 +1722,7 @@ def recheck_command(
     """
 
     def action() -> None:
-        from .outputs import write_csv
+        from ._core.outputs import write_csv
 
         job = _accountability_job(ctx, config, week, top_k)
         path = out if out is not None else Path(f"recheck-{job.week}.csv")

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_read_fuzz import check, csv_cases, frame_cases, read_case
 
 from hotspots.errors import InputError
-from hotspots.io import read_reports
+from hotspots.read.reports import read_reports
 
 
 def main() -> int:

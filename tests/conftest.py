@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import LineString
 from synthetic_inputs import UTM51N, X0, Y0, square_grid
 
-from hotspots.synth import make_district, write_district
+from hotspots.sample.district import make_district, write_district
 
 WEEK = "2026-W47"
 
@@ -111,9 +111,9 @@ def sample_assigned() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The committed sample district: its reports joined to its grid, and the grid."""
     import warnings
 
-    from hotspots.boundaries import read_boundaries
-    from hotspots.join import assign
-    from hotspots.synth import read_sample
+    from hotspots.read.boundaries import read_boundaries
+    from hotspots.sample.district import read_sample
+    from hotspots.spatial.join import assign
 
     root = Path(__file__).resolve().parents[1]
     with warnings.catch_warnings():

@@ -10,17 +10,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from hotspots.config import config_from_dict
 from hotspots.errors import InputError
-from hotspots.pipeline import RECHECK_PREFIX, Weekly, run_weekly
+from hotspots.pipeline.config import config_from_dict
+from hotspots.pipeline.weekly import RECHECK_PREFIX, Weekly, run_weekly
 
 WEEK = "2026-W47"
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
-    pytest.mark.filterwarnings("ignore::hotspots.pipeline.WeeklyNotice"),
+    pytest.mark.filterwarnings("ignore::hotspots.pipeline.weekly.WeeklyNotice"),
 ]
 
 LIMITS = '[deadlines]\ndefault = "3wd"\n[deadlines.limits]\n"占道经营" = "2h"\n'

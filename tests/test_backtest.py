@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from hotspots.backtest import (
+from hotspots.errors import CRSError, InputError
+from hotspots.ledger.backtest import (
     BacktestResult,
     NotEnoughHistoryError,
     backtest,
     score_ranking,
 )
-from hotspots.errors import CRSError, InputError
-from hotspots.forecast import RISK_RANK, forecast
+from hotspots.ledger.forecast import RISK_RANK, forecast
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -389,8 +389,8 @@ def test_backtest_missing_unit_column(
 
 
 def test_backtest_on_a_generated_district_beats_chance() -> None:
-    from hotspots.join import assign
-    from hotspots.synth import make_district
+    from hotspots.sample.district import make_district
+    from hotspots.spatial.join import assign
 
     d = make_district(seed=5, weeks=8, n_reports=6000)
     rep = assign(d.reports, grid=d.grid)

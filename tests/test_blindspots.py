@@ -11,15 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from hotspots import blindspots
-from hotspots.blindspots import (
+from hotspots.errors import InputError
+from hotspots.ledger import blindspots
+from hotspots.ledger.blindspots import (
     PATTERN_SEVERITY,
     BlindSpotWeights,
     UnassignedReportsWarning,
     blind_spot_score,
     blind_spots,
 )
-from hotspots.errors import InputError
 
 TZ = "Asia/Shanghai"
 UTM51N = "EPSG:32651"
@@ -454,7 +454,7 @@ def test_score_weights_change_the_ranking():
 
 
 def test_config_weights_are_the_blind_spot_weights(tmp_path):
-    from hotspots.config import config_from_dict
+    from hotspots.pipeline.config import config_from_dict
 
     raw = {
         "input": {"reports": "a.csv"},
@@ -791,7 +791,7 @@ def weekly_with(ledger: gpd.GeoDataFrame, language: str):
     """A weekly job whose blind spots are ``ledger`` (nothing else is computed)."""
     from types import SimpleNamespace
 
-    from hotspots.pipeline import Weekly
+    from hotspots.pipeline.weekly import Weekly
 
     job = Weekly.__new__(Weekly)
     job.config = SimpleNamespace(map=SimpleNamespace(language=language))
@@ -866,7 +866,7 @@ def test_weekly_ledger_chinese_is_ranked_rounded_and_chinese():
 
 
 def test_weekly_ledger_english_is_english_throughout(tmp_path):
-    from hotspots.outputs import write_csv
+    from hotspots._core.outputs import write_csv
 
     out = weekly_with(ledger_frame(), "en").ledger()
     assert out.columns.tolist() == [
@@ -934,7 +934,7 @@ def _evening(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def test_hour_profile_joins_the_peak_window():
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     reports = _evening(make_reports(_profiled_rows()))
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
@@ -990,7 +990,7 @@ def test_without_profile_the_ledger_is_byte_identical():
 
 
 def test_weekly_ledger_writes_the_peak_window_in_both_languages():
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     reports = _evening(make_reports(_profiled_rows()))
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
@@ -1008,7 +1008,7 @@ def test_weekly_ledger_writes_the_peak_window_in_both_languages():
 
 
 def test_hour_profile_errors():
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     reports = make_reports(_profiled_rows())
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]

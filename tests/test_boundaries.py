@@ -1,4 +1,4 @@
-"""Tests of hotspots.boundaries: loading, validation, segments, grids, OSM."""
+"""Tests of hotspots.read.boundaries: loading, validation, segments, grids, OSM."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 
-from hotspots import boundaries as hb
-from hotspots.boundaries import (
+from hotspots.errors import CRSError, InputError
+from hotspots.read import boundaries as hb
+from hotspots.read.boundaries import (
     REGULAR_GRID_ATTR,
     BoundaryRepairWarning,
     RegularGrid,
@@ -28,7 +29,6 @@ from hotspots.boundaries import (
     streets_from_osm,
     validate_boundaries,
 )
-from hotspots.errors import CRSError, InputError
 
 
 def lattice(nx: int, ny: int, size: float = 100.0) -> gpd.GeoDataFrame:

@@ -173,7 +173,7 @@ _JOBS: dict = {}
 @pytest.fixture
 def shared_jobs(monkeypatch):
     """Build each (config, week) job once for the table tests (they only write)."""
-    from hotspots import pipeline
+    from hotspots.pipeline import weekly as pipeline
 
     real = pipeline.Weekly
 
@@ -349,7 +349,7 @@ def test_patrol_tables_in_english(config, tmp_path, shared_jobs):
 
 @pytest.fixture(scope="module")
 def small_district():
-    from hotspots.synth import make_district
+    from hotspots.sample.district import make_district
 
     return make_district(seed=3, weeks=8, n_reports=2000)
 
@@ -357,7 +357,7 @@ def small_district():
 def test_sample_writes_a_runnable_config_and_never_overwrites(
     tmp_path, monkeypatch, small_district
 ):
-    from hotspots import synth
+    from hotspots.sample import district as synth
 
     monkeypatch.setattr(synth, "make_district", lambda **_: small_district)
     result = run("-q", "sample", "--seed", "3", "--out", str(tmp_path))
@@ -523,7 +523,7 @@ def _warn_twice() -> None:
 
 
 def test_library_warnings_become_one_line_notices(config, tmp_path, monkeypatch):
-    from hotspots import pipeline
+    from hotspots.pipeline import weekly as pipeline
 
     real = pipeline.Weekly.gi
 

@@ -14,7 +14,8 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 from sklearn.cluster import DBSCAN
 
-from hotspots.cluster import (
+from hotspots.errors import CRSError, InputError
+from hotspots.stats.cluster import (
     AREA_M2,
     CATEGORY_MIX,
     CLUSTER_ID,
@@ -31,7 +32,6 @@ from hotspots.cluster import (
     cluster,
     track_clusters,
 )
-from hotspots.errors import CRSError, InputError
 
 UTM51N = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -691,7 +691,7 @@ HOT_PATTERNS = ("persistent_hot", "intensifying_hot", "diminishing_hot")
 @pytest.fixture(scope="module")
 def district() -> dict[str, object]:
     """The committed sample district, read as the weekly job reads it."""
-    from hotspots.synth import read_sample
+    from hotspots.sample.district import read_sample
 
     read = read_sample(ROOT)
     grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson").to_crs(UTM51N)

@@ -14,14 +14,14 @@ pytest.importorskip("dask_geopandas")
 
 from hotspots.cli import main  # noqa: E402
 from hotspots.compute import engine, engine_from_config, partitions  # noqa: E402
-from hotspots.config import (  # noqa: E402
+from hotspots.errors import InputError  # noqa: E402
+from hotspots.pipeline.config import (  # noqa: E402
     ComputeConfig,
     config_from_dict,
     load_province,
     province_from_dict,
 )
-from hotspots.errors import InputError  # noqa: E402
-from hotspots.pipeline import Weekly, run_weekly  # noqa: E402
+from hotspots.pipeline.weekly import Weekly, run_weekly  # noqa: E402
 
 QUIET = {"analysis": {"history_weeks": 8, "backtest_weeks": 0}}
 

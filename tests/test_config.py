@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from hotspots.config import (
+from hotspots.errors import InputError
+from hotspots.pipeline.config import (
     FORECAST_METHODS,
     AnalysisConfig,
     BoundariesConfig,
     config_from_dict,
     load_config,
 )
-from hotspots.errors import InputError
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "sample_data" / "hotspots.toml"

@@ -1,4 +1,4 @@
-"""Tests of hotspots.crs against two published converters, prcoords and coord-convert.
+"""Tests of hotspots._core.crs against two published converters.
 
 Argument orders differ: prcoords takes and returns (lat, lon) tuples,
 coord_convert.transform takes (lng, lat). Errors are measured in metres on
@@ -15,7 +15,7 @@ import pytest
 from coord_convert import transform as cc
 from shapely.geometry import Point, box
 
-from hotspots.crs import (
+from hotspots._core.crs import (
     CHINA_BBOX,
     bd09_to_gcj02,
     bd09_to_wgs84,

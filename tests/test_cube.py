@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotspots.cube import (
+from hotspots._core.schema import GRID_ID, REPORTED_AT, SEGMENT_ID
+from hotspots.errors import InputError
+from hotspots.spatial.cube import (
     PERIOD,
     UncountedReportsWarning,
     period_labels,
@@ -17,8 +19,6 @@ from hotspots.cube import (
     period_start,
     space_time_cube,
 )
-from hotspots.errors import InputError
-from hotspots.schema import GRID_ID, REPORTED_AT, SEGMENT_ID
 
 TZ = "Asia/Shanghai"
 

@@ -19,8 +19,6 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 dask_geopandas = pytest.importorskip("dask_geopandas")
 
-from hotspots.blindspots import blind_spots  # noqa: E402
-from hotspots.boundaries import read_boundaries, segment_streets  # noqa: E402
 from hotspots.compute import (  # noqa: E402
     assign_partitioned,
     blind_spots_partitioned,
@@ -28,10 +26,12 @@ from hotspots.compute import (  # noqa: E402
     engine,
     read_partitioned,
 )
-from hotspots.cube import space_time_cube  # noqa: E402
 from hotspots.errors import InputError  # noqa: E402
-from hotspots.io import _load, read_reports  # noqa: E402
-from hotspots.join import assign  # noqa: E402
+from hotspots.ledger.blindspots import blind_spots  # noqa: E402
+from hotspots.read.boundaries import read_boundaries, segment_streets  # noqa: E402
+from hotspots.read.reports import _load, read_reports  # noqa: E402
+from hotspots.spatial.cube import space_time_cube  # noqa: E402
+from hotspots.spatial.join import assign  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,7 +128,7 @@ def _city(n, seed=1):
 
 
 def test_synthetic_city_parquet_identical(cluster, tmp_path):
-    from hotspots.boundaries import square_grid
+    from hotspots.read.boundaries import square_grid
 
     city = _city(4000)
     folder = tmp_path / "city"

@@ -12,7 +12,7 @@ pytest.importorskip("dask_geopandas")
 
 from hotspots.compute import read_partitioned
 from hotspots.errors import InputError
-from hotspots.io import read_reports
+from hotspots.read.reports import read_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "report_id,reported_at,category,status,source,lon,lat\n"

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from hotspots.errors import InputError
-from hotspots.ledger.deadlines import (
+from hotspots.accountability.deadlines import (
     EXAMPLE_LIMITS,
     CalendarCoverageWarning,
     NoLimitWarning,
@@ -17,6 +16,7 @@ from hotspots.ledger.deadlines import (
     deadlines,
     working_days,
 )
+from hotspots.errors import InputError
 
 TZ = "Asia/Shanghai"
 LIMITS = {
@@ -173,7 +173,7 @@ def test_tuple_limits_and_default_now() -> None:
 
 
 def test_example_limits_cover_the_sample_categories() -> None:
-    from hotspots.synth import _CATEGORIES
+    from hotspots.sample.district import _CATEGORIES
 
     assert set(_CATEGORIES) <= set(EXAMPLE_LIMITS)
 

@@ -12,7 +12,8 @@ from shapely.affinity import translate
 from shapely.geometry import LineString, Point, box
 from sklearn.neighbors import KernelDensity
 
-from hotspots.density import (
+from hotspots.errors import CRSError, InputError
+from hotspots.stats.density import (
     CELL_COL,
     CELL_ROW,
     DENSITY,
@@ -21,7 +22,6 @@ from hotspots.density import (
     density_at,
     kernel_density,
 )
-from hotspots.errors import CRSError, InputError
 
 UTM51N = "EPSG:32651"
 OFFSET = np.array([500_000.0, 3_990_000.0])
@@ -402,7 +402,7 @@ def test_input_is_not_modified(pts: gpd.GeoDataFrame) -> None:
 
 @pytest.mark.slow
 def test_sample_district_persistent_hot_spots_top_the_density() -> None:
-    from hotspots.synth import read_sample
+    from hotspots.sample.district import read_sample
 
     reports = read_sample(ROOT).reports
     grid = gpd.read_file(ROOT / "boundaries" / "grid.geojson")

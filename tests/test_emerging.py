@@ -10,16 +10,16 @@ import pytest
 from scipy import sparse
 from shapely.geometry import LineString, box
 
-from hotspots import labels
-from hotspots.emerging import (
+from hotspots._core import labels
+from hotspots.errors import InputError
+from hotspots.spatial.weights import spatial_weights
+from hotspots.stats.emerging import (
     PATTERN_KEYS,
     classify_patterns,
     emerging_hotspots,
     space_time_gi_star,
     space_time_weights,
 )
-from hotspots.errors import InputError
-from hotspots.weights import spatial_weights
 
 UTM51N = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -540,7 +540,7 @@ def queen_diagonals(nx: int, ny: int) -> sparse.csr_matrix:
 
 
 def test_reports_are_aggregated_with_the_cube():
-    from hotspots.cube import space_time_cube
+    from hotspots.spatial.cube import space_time_cube
 
     units, x, _, new = planted_cube(t=6)
     counts = x.astype(int)

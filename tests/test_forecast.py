@@ -13,7 +13,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
 from hotspots.errors import CRSError, InputError
-from hotspots.forecast import (
+from hotspots.ledger.forecast import (
     METHODS,
     RISK,
     RISK_RANK,
@@ -24,7 +24,7 @@ from hotspots.forecast import (
     forecast,
 )
 
-forecast_module = importlib.import_module("hotspots.forecast")
+forecast_module = importlib.import_module("hotspots.ledger.forecast")
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -291,14 +291,14 @@ def test_blind_spots_and_emerging_give_scores(
     e = forecast(rep, cells, method="emerging", as_of=AS_OF)
     assert np.isfinite(e[RISK]).all()
     # parity: the final-period z of emerging_hotspots on the last 8 weeks' cube
-    from hotspots.cube import space_time_cube
-    from hotspots.emerging import emerging_hotspots
+    from hotspots.spatial.cube import space_time_cube
+    from hotspots.stats.emerging import emerging_hotspots
 
     cube = space_time_cube(rep, cells).loc[:, "2026-W39":"2026-W46"]
     ref = emerging_hotspots(cube, cells)
     np.testing.assert_allclose(e[RISK], ref["final_z"], rtol=1e-12)
     # and the blind-spot score of blind_spots as of the instant before AS_OF
-    from hotspots.blindspots import blind_spots
+    from hotspots.ledger.blindspots import blind_spots
 
     led = blind_spots(rep, cells, periods=8, as_of=AS_OF - pd.Timedelta(1, "ns"))
     np.testing.assert_allclose(b[RISK], led["score"].reindex(cells.index))

@@ -1,4 +1,4 @@
-"""Tests of hotspots.io.read_reports: sources, presets, row problems, invariants."""
+"""Tests of hotspots.read_reports: sources, presets, row problems, invariants."""
 
 from __future__ import annotations
 
@@ -13,10 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from hotspots import schema
-from hotspots.crs import gcj02_to_wgs84
+from hotspots._core import schema
+from hotspots._core.crs import gcj02_to_wgs84
 from hotspots.errors import CRSError, InputError
-from hotspots.io import TIME_ADJUSTED, ReadResult, _read_canonical, read_reports
+from hotspots.read.reports import (
+    TIME_ADJUSTED,
+    ReadResult,
+    _read_canonical,
+    read_reports,
+)
 
 IDS = ["QD001", "QD002", "QD003", "QD004", "QD005"]
 LONS = ["120.3812", "120.3851", "120.3907", "120.3733", "120.4011"]
@@ -218,7 +223,7 @@ def test_gbk_columns_decode_like_pandas(tmp_path) -> None:
 def test_decode_falls_back_when_a_value_holds_nul() -> None:
     import pyarrow as pa
 
-    from hotspots.io import _decode
+    from hotspots.read.reports import _decode
 
     column = pa.array(
         ["甲\x00乙".encode("gbk"), None] + [f"{i}号".encode("gbk") for i in range(8)],
@@ -1007,7 +1012,7 @@ def test_plain_parquet_with_lon_lat_columns(tmp_path) -> None:
 
 
 def test_bd09_input() -> None:
-    from hotspots.crs import wgs84_to_bd09
+    from hotspots._core.crs import wgs84_to_bd09
 
     frame = platform_export()
     x, y = expected_points()
@@ -1287,7 +1292,7 @@ def test_excel_text_cells_keep_leading_zeros(tmp_path) -> None:
 
 
 def test_config_input_keys_for_header_row_and_time_window(tmp_path) -> None:
-    from hotspots.config import config_from_dict
+    from hotspots.pipeline.config import config_from_dict
 
     raw = {
         "input": {

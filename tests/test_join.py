@@ -1,4 +1,4 @@
-"""Tests of hotspots.join.assign: known answers, tie rules, parity with geopandas."""
+"""Tests of hotspots.assign: known answers, tie rules, parity with geopandas."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 from synthetic_inputs import UTM51N, X0, Y0, nested_areas
 
-import hotspots.join
-from hotspots import join as join_module
-from hotspots.boundaries import (
+import hotspots.spatial.join
+from hotspots.errors import CRSError, InputError
+from hotspots.read.boundaries import (
     REGULAR_GRID_ATTR,
     BoundaryRepairWarning,
     read_boundaries,
     segment_streets,
     square_grid,
 )
-from hotspots.errors import CRSError, InputError
-from hotspots.join import (
+from hotspots.spatial import join as join_module
+from hotspots.spatial.join import (
     UnassignedWarning,
     assign,
     locate_in_polygons,
@@ -485,14 +485,14 @@ def test_few_points_in_many_polygons_index_only_the_near_ones(seed, monkeypatch)
     rnd = np.c_[X0 + rng.uniform(-10, 1010, 15), Y0 + rng.uniform(-10, 710, 15)]
     xy = np.vstack([pick, rnd, [[np.nan, np.nan]]])
     indexed: list[int] = []
-    real = hotspots.join._PolygonIndex
+    real = hotspots.spatial.join._PolygonIndex
 
     class Counting(real):  # type: ignore[misc,valid-type]
         def __init__(self, polys):
             indexed.append(len(polys))
             super().__init__(polys)
 
-    monkeypatch.setattr(hotspots.join, "_PolygonIndex", Counting)
+    monkeypatch.setattr(hotspots.spatial.join, "_PolygonIndex", Counting)
     layer = gpd.GeoDataFrame(
         {"grid_id": np.arange(len(cells)).astype(str)}, geometry=cells, crs=UTM51N
     )

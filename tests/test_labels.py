@@ -7,8 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from hotspots import labels, patrol
-from hotspots.config import FORECAST_METHODS
+from hotspots._core import labels
+from hotspots.patrol import plan as patrol
+from hotspots.pipeline.config import FORECAST_METHODS
 
 TABLES = [
     labels.GI_CLASSES,
@@ -75,13 +76,13 @@ def test_ledger_headers_in_both_languages_name_the_same_columns():
     assert set(labels.LEDGER_FORMATS) <= set(zh)
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in "".join(en.values()))
     # the English variant is what pipeline exports
-    from hotspots import pipeline
+    from hotspots.pipeline import weekly as pipeline
 
     assert pipeline.LEDGER_HEADERS_EN is labels.LEDGER_HEADERS_EN
 
 
 def test_ledger_columns_are_blind_spot_columns():
-    from hotspots import blindspots
+    from hotspots.ledger import blindspots
 
     produced = {
         getattr(blindspots, name)
@@ -169,7 +170,7 @@ def test_joined_reasons_and_values_with_separators_survive():
 
 
 def test_every_reason_the_reader_writes_has_a_translation():
-    from hotspots.io import read_reports
+    from hotspots.read.reports import read_reports
 
     rows = {
         "report_id": ["A1", None, "A1", "A4", "A5", "A6", "A7", "A8", "A9", "A10"],
@@ -207,14 +208,19 @@ def test_every_reason_the_reader_writes_has_a_translation():
             assert not re.search(r"\b(missing|unparseable|unknown|range)\b", part)
 
 
-def test_public_functions_win_over_their_same_named_modules():
+def test_public_names_stay_functions_after_every_module_is_imported():
     import importlib
+    import pkgutil
+    import types
 
     import hotspots as hs
 
-    for name in ("cluster", "forecast", "backtest"):
-        importlib.import_module(f"hotspots.{name}")  # binds the module on the package
-        assert callable(getattr(hs, name)), name
+    for info in pkgutil.walk_packages(hs.__path__, "hotspots."):
+        importlib.import_module(info.name)  # binds each module on its package
+    for name in hs.__all__:
+        value = getattr(hs, name)
+        assert not isinstance(value, types.ModuleType), name
+    for name in ("cluster", "forecast", "backtest", "deadlines", "scorecard"):
         assert getattr(hs, name).__name__ == name
 
 
@@ -455,7 +461,7 @@ def test_boundary_repair_notice_from_the_reader_is_translated():
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    from hotspots.boundaries import BoundaryRepairWarning, read_boundaries
+    from hotspots.read.boundaries import BoundaryRepairWarning, read_boundaries
 
     streets = gpd.GeoDataFrame(
         {"street_id": ["s1"]},

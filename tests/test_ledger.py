@@ -15,13 +15,14 @@ from ledger_support import export_frame, ledger_url, write_export
 from shapely.geometry import box
 
 import hotspots
-from hotspots import join, schema
+from hotspots._core import schema
+from hotspots._core.privacy import mask_personal
 from hotspots.errors import InputError, LedgerError
-from hotspots.io import read_reports
 from hotspots.ledger import Ledger, export_time_from_name
 from hotspots.ledger.backends import connect
 from hotspots.ledger.store import SCHEMA_VERSION, _quarantine_table, migrate
-from hotspots.privacy import mask_personal
+from hotspots.read.reports import read_reports
+from hotspots.spatial import join
 
 __all__ = ["ledger_url"]  # the fixture, imported for pytest
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from hotspots.outputs import (
+from hotspots._core.outputs import (
     atomic_write,
     temp_dir,
     write_csv,

@@ -7,19 +7,19 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hotspots.errors import InputError
-from hotspots.ledger.deadlines import (
+from hotspots.accountability.deadlines import (
     EXAMPLE_LIMITS,
     CalendarCoverageWarning,
     NoLimitWarning,
     TimeLimit,
 )
-from hotspots.ledger.overdue import (
+from hotspots.accountability.overdue import (
     kaplan_meier,
     overdue_calibration,
     overdue_risk,
     planted_closing_times,
 )
+from hotspots.errors import InputError
 
 TZ = "Asia/Shanghai"
 LIMITS = {"a": TimeLimit(24, "hours"), "b": TimeLimit(48, "hours")}

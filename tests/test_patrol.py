@@ -16,13 +16,13 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from hotspots.errors import CRSError, InputError
-from hotspots.network import snap, street_graph, travel_table
-from hotspots.patrol import (
+from hotspots.patrol.plan import (
     LEFT_OUT_REASONS,
     SCHEDULE_HEADERS,
     PatrolPlan,
     plan_patrols,
 )
+from hotspots.spatial.network import snap, street_graph, travel_table
 
 UTM51N = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -1021,7 +1021,7 @@ def test_no_targets(grid_streets):
 # ---------------------------------------------------------------------------------
 # windows from hour-of-week profiles, Koper-style returns (issue 19)
 def _profile_for(ids, peak_hours):
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
     rows = []
@@ -1035,7 +1035,7 @@ def _profile_for(ids, peak_hours):
 
 
 def test_visit_windows_densest_inside_shift():
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     prof = _profile_for(["a", "b", "c"], [19, 9, 3])
     w = visit_windows(
@@ -1080,7 +1080,7 @@ def test_visit_windows_densest_inside_shift():
 )
 def test_visit_windows_invalid(kwargs, match):
     from hotspots.errors import InputError
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     prof = _profile_for(["a"], [19])
     args = {"target_ids": ["a"], "shift_start": "16:00", "shift_minutes": 360}
@@ -1093,7 +1093,7 @@ def test_visit_windows_invalid(kwargs, match):
 
 
 def test_profile_windows_in_the_plan_and_stop_window_text(grid_streets):
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     targets = random_targets(grid_streets, 6, 21)
     ids = targets["target_id"].tolist()
@@ -1223,7 +1223,7 @@ def test_revisit_top_invalid(grid_streets, kwargs, match):
 
 def _broad_profile(ids, hours=range(8, 18)):
     """Reports spread evenly over ``hours`` every day (a daytime-broad target)."""
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
     rows = [
@@ -1239,7 +1239,7 @@ def _broad_profile(ids, hours=range(8, 18)):
 
 
 def test_visit_windows_only_for_concentrated_targets():
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     broad = _broad_profile(["flat"])
     kw = {"shift_start": "08:00", "shift_minutes": 480, "window_minutes": 60}
@@ -1261,7 +1261,7 @@ def test_visit_windows_only_for_concentrated_targets():
 
 
 def test_visit_windows_spread_coinciding_peaks():
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     ids = [f"t{k}" for k in range(6)]
     prof = _profile_for(ids, [19] * 6)
@@ -1281,7 +1281,7 @@ def test_visit_windows_spread_coinciding_peaks():
 
 
 def test_spread_windows_let_a_team_reach_more_stops(grid_streets):
-    from hotspots.patrol import visit_windows
+    from hotspots.patrol.plan import visit_windows
 
     targets = random_targets(grid_streets, 6, 31)
     ids = targets["target_id"].tolist()

@@ -11,16 +11,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from hotspots._core.outputs import umask
 from hotspots.errors import InputError
-from hotspots.outputs import umask
-from hotspots.pipeline import Weekly, WeeklyNotice, default_week, run_weekly
+from hotspots.pipeline.weekly import (
+    Weekly,
+    WeeklyNotice,
+    default_week,
+    run_weekly,
+)
 
 WEEK = "2026-W47"
 
 # the generated district has reports far from streets and one street island:
 # both notices reach the caller (tested below), the other tests let them pass
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
 ]
 
@@ -67,7 +72,7 @@ def test_counts_add_up_and_nothing_is_lost(job, district_root):
     assert c["quarantined"] > 0  # the generated export has broken rows
     # weekly exports: a case closed after its week is exported again, and
     # counted once as a case
-    from hotspots.synth import make_district, weekly_exports
+    from hotspots.sample.district import make_district, weekly_exports
 
     district = make_district(seed=7, weeks=8, n_reports=6000)
     assert c["cases"] == len(district.reports)
@@ -116,8 +121,8 @@ def test_rejected_rows_keep_their_columns_with_private_values_masked(
 
 
 def test_rejected_rows_speak_the_language(job):
-    from hotspots.labels import quarantine_reason
-    from hotspots.privacy import mask_text
+    from hotspots._core.labels import quarantine_reason
+    from hotspots._core.privacy import mask_text
 
     original = job.read.quarantined
     zh = job.rejected()  # the config's language: zh
@@ -199,7 +204,7 @@ def test_rerunning_a_week_gives_the_same_files(job, district_root):
 
 
 def test_a_crash_leaves_the_previous_week_intact(job, district_root, monkeypatch):
-    import hotspots.render
+    import hotspots.render.weekly_map
 
     folder = district_root / "maps" / WEEK
     before = (folder / "summary.json").read_bytes()
@@ -209,7 +214,7 @@ def test_a_crash_leaves_the_previous_week_intact(job, district_root, monkeypatch
         msg = "power cut"
         raise OSError(msg)
 
-    monkeypatch.setattr(hotspots.render, "save_map", broken)
+    monkeypatch.setattr(hotspots.render.weekly_map, "save_map", broken)
     again = Weekly(job.config, week=WEEK)
     with pytest.raises(OSError, match="power cut"):
         again.write()
@@ -569,14 +574,14 @@ def test_notices_from_the_loading_threads_reach_the_caller_every_time(
 ):
     import warnings
 
-    import hotspots.boundaries
+    import hotspots.read.boundaries
 
     config = make_config(
         district_root,
         name="bowtie.toml",
         boundaries={"grid": str(_bowtie_grid(district_root, tmp_path))},
     )
-    real = hotspots.boundaries.segment_streets
+    real = hotspots.read.boundaries.segment_streets
 
     def leaky(*args, **kwargs):
         # what two threads inside shapely.is_valid's catch_warnings can leave
@@ -584,7 +589,7 @@ def test_notices_from_the_loading_threads_reach_the_caller_every_time(
         warnings.simplefilter("ignore")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(hotspots.boundaries, "segment_streets", leaky)
+    monkeypatch.setattr(hotspots.read.boundaries, "segment_streets", leaky)
     for _ in range(2):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from hotspots.boundaries import read_boundaries
+from hotspots.accountability.places import place_statistics
 from hotspots.errors import InputError
-from hotspots.ledger.places import place_statistics
-from hotspots.trend import mann_kendall
+from hotspots.read.boundaries import read_boundaries
+from hotspots.stats.trend import mann_kendall
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_000_000.0

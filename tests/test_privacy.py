@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.outputs import write_csv, write_json, write_text, write_xlsx
-from hotspots.privacy import (
+from hotspots._core.outputs import write_csv, write_json, write_text, write_xlsx
+from hotspots._core.privacy import (
     mask_data,
     mask_frame,
     mask_personal,
@@ -336,7 +336,7 @@ def _tiny_city(root, n: int = 900) -> None:
 @pytest.fixture(scope="module")
 def seeded_city(tmp_path_factory, make_config):
     """The tiny city's weekly job, written to ``<root>/maps``."""
-    from hotspots.pipeline import run_weekly
+    from hotspots.pipeline.weekly import run_weekly
 
     root = tmp_path_factory.mktemp("seeded")
     _tiny_city(root)
@@ -347,7 +347,7 @@ def seeded_city(tmp_path_factory, make_config):
         analysis={"backtest_weeks": 2, "backtest_methods": ["last"]},
         patrol={"time_limit_s": 1},
     )
-    from hotspots.join import UnassignedWarning
+    from hotspots.spatial.join import UnassignedWarning
 
     # the tiny city lies outside the template's admin areas (a notice, not
     # what this test is about)

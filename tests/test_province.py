@@ -12,10 +12,15 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from hotspots.compute import CityRun, ProvinceRun, engine, run_province  # noqa: E402
-from hotspots.config import load_config  # noqa: E402
+from hotspots.compute import engine  # noqa: E402
 from hotspots.errors import InputError  # noqa: E402
-from hotspots.synth import make_district, write_district  # noqa: E402
+from hotspots.pipeline.config import load_config  # noqa: E402
+from hotspots.pipeline.province import (  # noqa: E402
+    CityRun,
+    ProvinceRun,
+    run_province,
+)
+from hotspots.sample.district import make_district, write_district  # noqa: E402
 
 WEEK = "2026-W47"
 EVIL = "乙市<script>alert(1)</script>"

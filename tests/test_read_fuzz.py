@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotspots import schema
+from hotspots._core import schema
 from hotspots.errors import InputError
-from hotspots.io import read_reports
+from hotspots.read.reports import read_reports
 
 HEADER = [
     "案件编号",

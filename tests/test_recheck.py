@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.errors import InputError
-from hotspots.ledger.recheck import (
+from hotspots.accountability.recheck import (
     _first_comebacks,
     planted_comebacks,
     recheck_backtest,
     recheck_list,
 )
+from hotspots.errors import InputError
 
 TZ = "Asia/Shanghai"
 

@@ -20,18 +20,18 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from hotspots import labels
-from hotspots.crs import wgs84_to_gcj02
+from hotspots._core import labels
+from hotspots._core.crs import wgs84_to_gcj02
+from hotspots._core.privacy import mask_personal
 from hotspots.errors import CRSError, InputError
-from hotspots.privacy import mask_personal
-from hotspots.render import (
+from hotspots.render.assets import ASSET_URLS, asset_text, inline_assets
+from hotspots.render.weekly_map import (
     AMAP_URL,
     OSM_URL,
     MapStyle,
     save_map,
     weekly_map,
 )
-from hotspots.render_assets import ASSET_URLS, asset_text, inline_assets
 
 
 def _load_fixtures():
@@ -557,7 +557,7 @@ def test_every_map_label_has_both_languages():
 # ------------------------------------------------------------------ summary panel
 def make_backtest(coverages=(0.01, 0.05, 0.1, 0.2), measure="area"):
     """A small BacktestResult with known means (two methods)."""
-    from hotspots.backtest import BacktestResult
+    from hotspots.ledger.backtest import BacktestResult
 
     rows = [
         {
@@ -758,7 +758,7 @@ def test_summary_braces_are_never_a_template(district):
 def test_summary_validation(district):
     with pytest.raises(TypeError, match="summary must be a mapping"):
         weekly_map(style=MapStyle(tiles="none"), summary=[("counts", {})])
-    with pytest.raises(TypeError, match=r"backtest must be a hotspots\.backtest"):
+    with pytest.raises(TypeError, match=r"backtest must be a hotspots\.BacktestResult"):
         weekly_map(style=MapStyle(tiles="none"), summary={}, backtest=pd.DataFrame())
     bad = {"counts": [1, 2], "top_blind_spots": "grid 1"}
     with pytest.raises(InputError, match=r"(?s)summary\['counts'\].*top_blind_spots"):
@@ -821,7 +821,7 @@ def test_stop_times_are_clock_times_or_minutes_with_units(district):
 @pytest.fixture(scope="module")
 def sample_ledger(sample_assigned):
     """The committed sample's blind-spot ledger and the last week's reports."""
-    from hotspots.blindspots import blind_spots
+    from hotspots.ledger.blindspots import blind_spots
 
     reports, grid = sample_assigned
     with warnings.catch_warnings():
@@ -904,7 +904,7 @@ def test_inline_display_is_self_contained(district):
 
 
 def test_default_tiles_match_the_config_default(district):
-    from hotspots.config import MapConfig
+    from hotspots.pipeline.config import MapConfig
 
     assert MapStyle().tiles == MapConfig().tiles == "none"
     d = payload(weekly_map(**district))
@@ -1042,7 +1042,7 @@ def _run_heat_table(values, days, title):
 
 
 def test_blind_spot_popups_show_the_hour_profile(district):
-    from hotspots.profiles import hour_of_week_profile, peak_windows
+    from hotspots.patrol.profiles import hour_of_week_profile, peak_windows
 
     prof = hour_of_week_profile(district["reports"])
     style = MapStyle(tiles="none", max_blind_spots=5)
@@ -1106,7 +1106,7 @@ def test_no_profile_no_heat_table_and_the_same_page(district):
 
 
 def test_heat_table_text_is_escaped(district):
-    from hotspots.profiles import hour_of_week_profile
+    from hotspots.patrol.profiles import hour_of_week_profile
 
     bs = district["blind_spots"].copy()
     bs["peak_window_zh"] = "<script>alert(1)</script> 周五 18:00-21:00"

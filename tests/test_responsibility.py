@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from hotspots.boundaries import segment_streets
-from hotspots.errors import InputError
-from hotspots.ledger.responsibility import (
+from hotspots.accountability.responsibility import (
     UnownedWarning,
     assign_units,
     read_responsibility,
     validate_responsibility,
 )
+from hotspots.errors import InputError
+from hotspots.read.boundaries import segment_streets
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_000_000.0

@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.errors import InputError
-from hotspots.ledger.deadlines import TimeLimit, deadlines
-from hotspots.ledger.scorecard import (
+from hotspots.accountability.deadlines import TimeLimit, deadlines
+from hotspots.accountability.scorecard import (
     planted_city,
     red_black_list,
     scorecard,
     wilson_interval,
 )
+from hotspots.errors import InputError
 
 TZ = "Asia/Shanghai"
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from hotspots.accountability.sheets import supervision_sheets
 from hotspots.errors import InputError
-from hotspots.ledger.sheets import supervision_sheets
 
 TZ = "Asia/Shanghai"
 PHONE = "13912345678"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from hotspots.errors import InputError
-from hotspots.profiles import hour_of_week_profile
-from hotspots.shifts import ShiftDesign, daily_demand, design_shifts
+from hotspots.patrol.profiles import hour_of_week_profile
+from hotspots.patrol.shifts import ShiftDesign, daily_demand, design_shifts
 
 
 def evening_morning():

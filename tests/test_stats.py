@@ -19,13 +19,15 @@ from scipy import sparse
 from scipy import stats as sps
 from synthetic_inputs import square_grid
 
-from hotspots.boundaries import read_boundaries
-from hotspots.cube import space_time_cube
+from hotspots._core.labels import GI_CLASSES, QUADRANTS
+from hotspots._core.schema import GRID_ID
 from hotspots.errors import InputError
-from hotspots.join import assign
-from hotspots.labels import GI_CLASSES, QUADRANTS
-from hotspots.schema import GRID_ID
-from hotspots.stats import (
+from hotspots.read.boundaries import read_boundaries
+from hotspots.sample.district import read_sample
+from hotspots.spatial.cube import space_time_cube
+from hotspots.spatial.join import assign
+from hotspots.spatial.weights import IslandsWarning, spatial_weights
+from hotspots.stats.local import (
     GI_CLASS,
     GI_LABEL_EN,
     GI_LABEL_ZH,
@@ -41,8 +43,6 @@ from hotspots.stats import (
     gi_star,
     local_moran,
 )
-from hotspots.synth import read_sample
-from hotspots.weights import IslandsWarning, spatial_weights
 
 
 @pytest.fixture(scope="module")

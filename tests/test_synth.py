@@ -1,4 +1,4 @@
-"""Tests of the sample district generator (hotspots.synth)."""
+"""Tests of the sample district generator (hotspots.sample.district)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
 
-from hotspots import schema as s
-from hotspots.crs import gcj02_to_wgs84
+from hotspots._core import schema as s
+from hotspots._core.crs import gcj02_to_wgs84
 from hotspots.errors import InputError
-from hotspots.synth import (
+from hotspots.sample.district import (
     DEFAULT_SEED,
     EXPORT_COLUMNS,
     PATTERN_KEYS,
     District,
-    main,
     make_district,
     sample_config,
     sample_paths,
@@ -459,7 +458,7 @@ def test_valid_rows_match_the_canonical_frame(district: District) -> None:
 def test_package_reader_agrees_with_the_truth(
     district: District, written: Path
 ) -> None:
-    from hotspots.synth import read_sample
+    from hotspots.sample.district import read_sample
 
     result = read_sample(written)
     got = result.reports
@@ -677,19 +676,6 @@ def test_write_district_wants_a_district(tmp_path: Path) -> None:
         write_district("district", tmp_path)  # type: ignore[arg-type]
 
 
-def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        ["--seed", "5", "--out", str(tmp_path), "--n-reports", "2000", "--weeks", "8"]
-    )
-    assert code == 0
-    assert (tmp_path / "boundaries" / "grid.geojson").exists()
-    assert (tmp_path / "sample_data" / "exports" / "reports_2026W47.xlsx").exists()
-    assert (tmp_path / "sample_data" / "exports" / "reports_2026W46.csv").exists()
-    assert (tmp_path / "sample_data" / "truth" / "patterns.csv").exists()
-    assert (tmp_path / "sample_data" / "hotspots.toml").exists()
-    assert "grid.geojson" in capsys.readouterr().out
-
-
 def test_default_seed_is_the_committed_sample() -> None:
     assert DEFAULT_SEED == 20261122
 
@@ -702,7 +688,7 @@ def test_sample_config_is_the_committed_one(district: District) -> None:
 def test_sample_config_runs_the_written_district(
     small: District, tmp_path: Path
 ) -> None:
-    from hotspots.config import load_config
+    from hotspots.pipeline.config import load_config
 
     written = write_district(small, tmp_path)
     config = write_sample_config(small, tmp_path)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy.stats import kendalltau, norm
 
 from hotspots.errors import InputError
-from hotspots.trend import mann_kendall
+from hotspots.stats.trend import mann_kendall
 
 
 def reference_mann_kendall(x: list[float]) -> tuple[float, float, float, float]:

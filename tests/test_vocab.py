@@ -1,4 +1,4 @@
-"""Tests of hotspots.vocab: vocabularies and the category code table."""
+"""Tests of hotspots._core.vocab: vocabularies and the category code table."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import importlib.resources
 import pandas as pd
 import pytest
 
-from hotspots import schema, vocab
-from hotspots.errors import InputError
-from hotspots.vocab import (
+from hotspots._core import schema, vocab
+from hotspots._core.vocab import (
     CATEGORY_ALIASES,
     LEGACY_MAJOR_CLASSES,
     SOURCE_WORDS,
@@ -19,6 +18,7 @@ from hotspots.vocab import (
     code_table,
     normalise_word,
 )
+from hotspots.errors import InputError
 
 
 def test_code_table_shipped_with_provenance() -> None:

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 from ledger_support import ledger_url  # noqa: F401  (the backend fixture)
 
-import hotspots.boundaries
-import hotspots.join
+import hotspots.read.boundaries
+import hotspots.spatial.join
 from hotspots.cli import main
-from hotspots.io import read_reports
 from hotspots.ledger import Ledger
-from hotspots.pipeline import Weekly, run_weekly
-from hotspots.synth import make_district
+from hotspots.pipeline.weekly import Weekly, run_weekly
+from hotspots.read.reports import read_reports
+from hotspots.sample.district import make_district
 
 WEEK = "2026-W47"
 WEEK_START = pd.Timestamp("2026-11-16", tz="Asia/Shanghai")
@@ -236,21 +236,21 @@ def test_a_second_run_assigns_only_new_cases_and_writes_the_same_bytes(
     opened = _open_case(before)
     config = _config(tmp_path, district_root)
     assigned_rows: list[int] = []
-    real = hotspots.join.assign
+    real = hotspots.spatial.join.assign
 
     def counting(reports, **kwargs):
         assigned_rows.append(len(reports))
         return real(reports, **kwargs)
 
-    monkeypatch.setattr(hotspots.join, "assign", counting)
+    monkeypatch.setattr(hotspots.spatial.join, "assign", counting)
     validated: list[str] = []
-    real_validate = hotspots.boundaries.validate_boundaries
+    real_validate = hotspots.read.boundaries.validate_boundaries
 
     def validating(source, **kwargs):
         validated.append(kwargs["kind"])
         return real_validate(source, **kwargs)
 
-    monkeypatch.setattr(hotspots.boundaries, "validate_boundaries", validating)
+    monkeypatch.setattr(hotspots.read.boundaries, "validate_boundaries", validating)
     _write(before, tmp_path / "exports" / "reports_20261116.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -303,13 +303,13 @@ def test_an_edited_boundary_layer_is_validated_again(
     config = _config(tmp_path, tmp_path)
     _write(raw.head(50), tmp_path / "exports" / "reports_20261116.csv")
     validated: list[str] = []
-    real_validate = hotspots.boundaries.validate_boundaries
+    real_validate = hotspots.read.boundaries.validate_boundaries
 
     def validating(source, **kwargs):
         validated.append(kwargs["kind"])
         return real_validate(source, **kwargs)
 
-    monkeypatch.setattr(hotspots.boundaries, "validate_boundaries", validating)
+    monkeypatch.setattr(hotspots.read.boundaries, "validate_boundaries", validating)
     first = _job(config).grid
     assert sorted(validated) == ["areas", "grid", "streets"]
     validated.clear()

@@ -14,17 +14,17 @@ import pytest
 from test_patrol import check_constraints
 from test_render import decode, payload
 
-from hotspots.config import config_from_dict, load_config
 from hotspots.errors import InputError
-from hotspots.pipeline import Weekly, run_weekly
+from hotspots.pipeline.config import config_from_dict, load_config
+from hotspots.pipeline.weekly import Weekly, run_weekly
 
 WEEK = "2026-W47"
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
-    pytest.mark.filterwarnings("ignore::hotspots.pipeline.WeeklyNotice"),
+    pytest.mark.filterwarnings("ignore::hotspots.pipeline.weekly.WeeklyNotice"),
 ]
 
 #: Raw counts (no smoothing, no pooling): the generated district's cells have

@@ -10,9 +10,9 @@ from libpysal.graph import Graph
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from synthetic_inputs import UTM51N, X0, Y0, square_grid
 
+from hotspots._core.schema import GRID_ID, NODE_FROM, NODE_TO, SEGMENT_ID
 from hotspots.errors import CRSError, InputError
-from hotspots.schema import GRID_ID, NODE_FROM, NODE_TO, SEGMENT_ID
-from hotspots.weights import IslandsWarning, SpatialWeights, spatial_weights
+from hotspots.spatial.weights import IslandsWarning, SpatialWeights, spatial_weights
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import folium
 import pandas as pd
 import pytest
 
-import hotspots.pipeline as pipeline
+import hotspots.pipeline.weekly as pipeline
 from hotspots.errors import HotspotsError
-from hotspots.pipeline import OutputError, Weekly, write_index
+from hotspots.pipeline.weekly import OutputError, Weekly, write_index
 
 WEEK = "2026-W47"
 
@@ -76,7 +76,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_and_never_listed(job, tmp_path):
 
 
 def test_a_week_left_only_as_its_old_copy_is_put_back(job, tmp_path, monkeypatch):
-    import hotspots.render
+    import hotspots.render.weekly_map
 
     root = tmp_path / "maps"
     old = root / f".{WEEK}.old.q1w2"
@@ -86,7 +86,7 @@ def test_a_week_left_only_as_its_old_copy_is_put_back(job, tmp_path, monkeypatch
         msg = "power cut"
         raise OSError(msg)
 
-    monkeypatch.setattr(hotspots.render, "save_map", broken)
+    monkeypatch.setattr(hotspots.render.weekly_map, "save_map", broken)
     with pytest.raises(OutputError, match="power cut"):
         job.write(root)
     assert (root / WEEK / "old.txt").read_text(encoding="utf-8") == "previous"

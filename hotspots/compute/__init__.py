@@ -1,8 +1,8 @@
 """Run the steps that grow with the number of reports on Dask.
 
 ``engine("dask")`` gives a local or remote cluster; the ``*_partitioned``
-steps take dask-geopandas frames and return what the in-memory steps return;
-:func:`run_province` runs several cities' weekly jobs on the cluster.
+steps take dask-geopandas frames and return what the in-memory steps return.
+Several cities on one cluster: :func:`hotspots.pipeline.province.run_province`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from .partitioned import (
     cube_partitioned,
     read_partitioned,
 )
-from .province import CityRun, ProvinceRun, run_province
 
 __all__ = [
-    "CityRun",
     "Compute",
     "PartitionedRead",
-    "ProvinceRun",
     "assign_partitioned",
     "blind_spots_partitioned",
     "cube_partitioned",
@@ -29,5 +26,4 @@ __all__ = [
     "engine_from_config",
     "partitions",
     "read_partitioned",
-    "run_province",
 ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import InputError
 
 if TYPE_CHECKING:
-    from ..config import ComputeConfig
+    from ..pipeline.config import ComputeConfig
 
 Engine = Literal["local", "dask"]
 
@@ -182,7 +182,7 @@ def engine_from_config(compute: ComputeConfig, *, processes: bool = True) -> Com
 
     Examples
     --------
-    >>> from hotspots.config import ComputeConfig
+    >>> from hotspots.pipeline.config import ComputeConfig
     >>> engine_from_config(ComputeConfig()).kind
     'local'
     """

@@ -42,14 +42,14 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .. import cube as _cube
-from .. import io as _io
-from .. import schema
-from ..blindspots import blind_spots
-from ..crs import local_metric_crs
+from .._core import schema
+from .._core.crs import local_metric_crs
+from .._core.vocab import category_table
 from ..errors import InputError, collect_problems
-from ..join import assign
-from ..vocab import category_table
+from ..ledger.blindspots import blind_spots
+from ..read import reports as _io
+from ..spatial import cube as _cube
+from ..spatial.join import assign
 
 #: Bytes of a CSV file read as one partition (Dask's ``blocksize``).
 CSV_BLOCKSIZE = 64_000_000
@@ -87,7 +87,7 @@ class PartitionedRead:
     rows_read: int
 
     def compute(self) -> _io.ReadResult:
-        """Return the in-memory :class:`hotspots.io.ReadResult`."""
+        """Return the in-memory :class:`hotspots.read.reports.ReadResult`."""
         dask: Any = importlib.import_module("dask")
 
         reports, quarantined = dask.compute(self.reports, self.quarantined)

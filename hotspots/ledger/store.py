@@ -43,7 +43,7 @@ Storage
     text and come back as text. Quarantined rows are stored with their source
     columns as read, personal data masked (reporter names, phones and ID
     numbers blanked; phone and ID numbers in any text masked by
-    :func:`hotspots.privacy.mask_personal`).
+    :func:`hotspots._core.privacy.mask_personal`).
     A case's current snapshot is its row of ``cases``; ``snapshots`` holds the
     others (the superseded ones, and those of older exports ingested late), so
     each ingested row is written once: the history is the union of the two.
@@ -70,11 +70,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from .. import schema
+from .._core import schema
+from .._core.outputs import atomic_write
+from .._core.privacy import mask_personal
 from ..errors import InputError, LedgerError
-from ..io import CANONICAL_NAMES, PLATFORM_COLUMNS, _Canonical, _read_canonical
-from ..outputs import atomic_write
-from ..privacy import mask_personal
+from ..read.reports import (
+    CANONICAL_NAMES,
+    PLATFORM_COLUMNS,
+    _Canonical,
+    _read_canonical,
+)
 from .backends import Backend, connect, point_ewkb
 
 __all__ = ["SCHEMA_VERSION", "IngestResult", "Ledger", "export_time_from_name"]
@@ -123,7 +128,7 @@ _ALWAYS: Final = (
     schema.SOURCE,
     schema.WEIGHT,
 )
-#: Columns filled by :func:`hotspots.join.assign` and cached per boundary set.
+#: Columns filled by :func:`hotspots.spatial.join.assign` and cached per boundary set.
 _ASSIGNED: Final[dict[str, pa.DataType]] = {
     schema.GRID_ID: pa.string(),
     schema.SEGMENT_ID: pa.string(),
@@ -251,7 +256,7 @@ class IngestResult:
     unchanged
         Accepted rows that changed no current state.
     quarantined
-        Rows rejected by the :func:`~hotspots.io.read_reports` rules (kept in
+        Rows rejected by the :func:`~hotspots.read.reports.read_reports` rules (kept in
         the ledger, see :meth:`Ledger.quarantined`).
     batch_id
         The batch the rows belong to (the earlier batch when the same source
@@ -405,7 +410,7 @@ class Ledger:
         Parameters
         ----------
         source
-            A path or frame, read by :func:`hotspots.io.read_reports` with
+            A path or frame, read by :func:`hotspots.read.reports.read_reports` with
             ``on_error="quarantine"``.
         exported_at
             When the export was made; default from the file name, else now
@@ -414,7 +419,7 @@ class Ledger:
             Accept an export whose source columns map differently from the
             previous batch.
         **read_options
-            Passed to :func:`~hotspots.io.read_reports` (``mapping``,
+            Passed to :func:`~hotspots.read.reports.read_reports` (``mapping``,
             ``preset``, ``coords``, ``tz``, ``categories``, ``encoding``,
             ``sheet_name``, ``layer``).
 
@@ -637,7 +642,7 @@ class Ledger:
         Returns
         -------
         geopandas.GeoDataFrame
-            The columns of :func:`hotspots.io.read_reports` (the optional
+            The columns of :func:`hotspots.read.reports.read_reports` (the optional
             canonical ones that any batch had, then every extra source column,
             as text), EPSG:4326 points, ordered by ``report_id``, a fresh
             ``RangeIndex``.
@@ -893,7 +898,7 @@ class Ledger:
     ) -> gpd.GeoDataFrame:
         """Return the current reports joined to grid, streets and areas (cached).
 
-        The join (:func:`hotspots.join.assign`) runs only for cases the
+        The join (:func:`hotspots.spatial.join.assign`) runs only for cases the
         ledger has not assigned to these boundaries yet; assignments are kept
         under a content hash of the boundary layers and the settings, so new
         boundaries (or settings) are a new cache entry. A case's coordinates
@@ -902,12 +907,12 @@ class Ledger:
         Parameters
         ----------
         grid, streets, areas, max_street_distance_m, metric_crs
-            As for :func:`hotspots.join.assign`.
+            As for :func:`hotspots.spatial.join.assign`.
         start, end, as_of
             As for :meth:`reports`.
         join
             The join of the cases not cached yet, called as
-            :func:`hotspots.join.assign` (the default) is, with the same
+            :func:`hotspots.spatial.join.assign` (the default) is, with the same
             results (e.g. a partitioned join on a Dask cluster).
 
         Returns
@@ -926,7 +931,7 @@ class Ledger:
         todo = reports.pop("a_cached").to_numpy() == 0
         if todo.any():
             # imported here: ingest-only processes skip scipy and the join code
-            from .. import join as _join
+            from ..spatial import join as _join
 
             fresh = (join or _join.assign)(
                 reports.loc[todo, list(reports.columns)],

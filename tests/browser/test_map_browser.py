@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hotspots.crs import wgs84_to_gcj02
-from hotspots.render import MapStyle, save_map, weekly_map
+from hotspots._core.crs import wgs84_to_gcj02
+from hotspots.render.weekly_map import MapStyle, save_map, weekly_map
 
 pytestmark = pytest.mark.browser
 
@@ -415,16 +415,16 @@ def test_sample_district_screenshot(browser, tmp_path, output_dir):
     exports = sorted((REPO / "sample_data" / "exports").glob("reports_*"))
     if not grid_file.exists() or not exports:
         pytest.skip("the sample district files are not generated yet")
-    join = pytest.importorskip("hotspots.join")
-    cube_mod = pytest.importorskip("hotspots.cube")
-    stats = pytest.importorskip("hotspots.stats")
-    emerging_mod = pytest.importorskip("hotspots.emerging")
-    blind_mod = pytest.importorskip("hotspots.blindspots")
+    join = pytest.importorskip("hotspots.spatial.join")
+    cube_mod = pytest.importorskip("hotspots.spatial.cube")
+    stats = pytest.importorskip("hotspots.stats.local")
+    emerging_mod = pytest.importorskip("hotspots.stats.emerging")
+    blind_mod = pytest.importorskip("hotspots.ledger.blindspots")
     import geopandas as gpd
 
     grid = gpd.read_file(grid_file)
     streets = gpd.read_file(REPO / "boundaries" / "streets.geojson")
-    read = pytest.importorskip("hotspots.synth").read_sample(REPO)
+    read = pytest.importorskip("hotspots.sample.district").read_sample(REPO)
     reports = join.assign(read.reports, grid=grid)
     cube = cube_mod.space_time_cube(reports, grid)
     week = cube.columns[-1]
@@ -468,7 +468,7 @@ def test_summary_panel_opens_on_click_and_shows_the_pai_curves(
 ):
     import pandas as pd
 
-    from hotspots.backtest import BacktestResult
+    from hotspots.ledger.backtest import BacktestResult
 
     rows = [
         {

@@ -1,0 +1,396 @@
+"""Atomic writers for the files the weekly job shares (CSV, XLSX, JSON, HTML).
+
+Every file is written to a temporary file in the destination folder and then
+renamed into place, so a crash never leaves a half-written output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import numbers
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import privacy
+
+#: Timestamp stored in workbook properties (so reruns give identical properties).
+_FIXED_TIME: Final = dt.datetime(2026, 1, 1)
+
+__all__ = [
+    "atomic_write",
+    "display_width",
+    "temp_dir",
+    "umask",
+    "write_csv",
+    "write_json",
+    "write_text",
+    "write_workbook",
+    "write_xlsx",
+]
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it.
+
+    Parameters
+    ----------
+    path
+        The final file.
+    write
+        Writes the whole content to the path it is given.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~umask())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def umask() -> int:
+    """Return the process umask (mkstemp creates files readable by the owner only)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_dir(parent: str | Path, prefix: str) -> Path:
+    """Create a temporary folder in ``parent`` with the usual permissions.
+
+    Parameters
+    ----------
+    parent
+        The folder to create it in (the same file system as the final one, so
+        that it can be renamed into place).
+    prefix
+        Start of its name.
+
+    Returns
+    -------
+    pathlib.Path
+        The new, empty folder.
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(path, 0o777 & ~umask())
+    return path
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, mask: bool = True) -> Path:
+    """Write UTF-8 text atomically, personal data masked.
+
+    Parameters
+    ----------
+    path
+        The destination.
+    text
+        The content.
+    mask
+        Scrub personal data (phone, ID numbers, names after a label, e-mail
+        addresses: :func:`hotspots._core.privacy.mask_text`). Pass ``False`` only
+        for a file the caller asks to hold them.
+    """
+    out = privacy.mask_text(text) if mask else text
+    return atomic_write(path, lambda p: p.write_text(out, encoding="utf-8"))
+
+
+def write_json(
+    path: str | os.PathLike[str], data: Mapping[str, Any], *, mask: bool = True
+) -> Path:
+    """Write JSON (UTF-8, Chinese kept readable, keys in insertion order).
+
+    With ``mask`` (the default), every key and string value has its personal
+    data scrubbed (:func:`hotspots._core.privacy.mask_data`); numbers are kept.
+    """
+    content = privacy.mask_data(data) if mask else data
+    text = json.dumps(content, ensure_ascii=False, indent=2, default=str)
+    return write_text(path, text + "\n", mask=mask)
+
+
+def write_csv(
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    mask: bool = True,
+    private_columns: Iterable[str] = (),
+) -> Path:
+    """Write a CSV in UTF-8 with BOM (so Excel opens Chinese text correctly).
+
+    Report text is untrusted and spreadsheets run cells that look like
+    formulas, so text starting with ``=``, ``@``, a tab or a carriage return,
+    or with ``+`` / ``-`` when it is not a plain number, gets a leading ``'``
+    (the OWASP rule against CSV injection). Numbers are written as they are.
+
+    Parameters
+    ----------
+    path
+        The destination.
+    frame
+        The table; a geometry column is written as WKT.
+    headers
+        Optional renaming of the columns (e.g. to Chinese headers).
+    mask
+        Keep personal data out (the default): columns that hold it
+        (:func:`hotspots._core.privacy.private_columns`: reporter name, phone, ID
+        number, headers such as 反映人 or 身份证号, and ``private_columns``) are
+        blanked with ``***``, and every other text cell is scrubbed
+        (:func:`hotspots._core.privacy.mask_personal`). ``False`` writes the table
+        as it is.
+    private_columns
+        More columns to blank whole (e.g. the config's private columns).
+    """
+    out = _defuse_formulas(_plain(frame, headers, mask, private_columns))
+    return atomic_write(
+        path, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig")
+    )
+
+
+def write_xlsx(
+    path: str | os.PathLike[str],
+    frame: pd.DataFrame,
+    *,
+    headers: Mapping[str, str] | None = None,
+    sheet_name: str = "Sheet1",
+    mask: bool = True,
+    private_columns: Iterable[str] = (),
+    number_formats: Mapping[str, str] | None = None,
+) -> Path:
+    """Write an Excel workbook with one sheet (see :func:`write_workbook`)."""
+    return write_workbook(
+        path,
+        {sheet_name: frame},
+        headers=headers,
+        mask=mask,
+        private_columns=private_columns,
+        number_formats=number_formats,
+    )
+
+
+def write_workbook(
+    path: str | os.PathLike[str],
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    headers: Mapping[str, str] | None = None,
+    mask: bool = True,
+    private_columns: Iterable[str] = (),
+    number_formats: Mapping[str, str] | None = None,
+) -> Path:
+    """Write an Excel workbook, one sheet per table, atomically.
+
+    Cells keep their types (numbers, dates, text; missing values are left
+    empty). Text is always stored as text: a report description that starts
+    with ``=`` or looks like a link stays plain text, never a formula or a
+    hyperlink. The header row is frozen and has filter buttons, and every
+    column is as wide as its longest cell (a Chinese character counts twice;
+    at most :data:`MAX_COLUMN_WIDTH`). The workbook's creation time is fixed,
+    so the same tables give byte-identical files.
+
+    Parameters
+    ----------
+    path
+        The destination.
+    sheets
+        Sheet name -> table, in order.
+    headers
+        Optional renaming of the columns (e.g. to Chinese headers).
+    mask
+        Keep personal data out (the default; see :func:`write_csv`).
+    private_columns
+        More columns to blank whole.
+    number_formats
+        Column -> Excel number format (e.g. ``{"得分": "0.00", "占比": "0.0%"}``),
+        by the column's name as written (after ``headers``). Cells keep their
+        full value; the format only changes what is shown.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import xlsxwriter  # the fast standard writer; imported only when used
+
+    tables = {
+        name: _plain(frame, headers, mask, private_columns)
+        for name, frame in sheets.items()
+    }
+    formats = dict(number_formats or {})
+
+    def write(p: Path) -> None:
+        options = {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd hh:mm:ss",
+        }
+        with xlsxwriter.Workbook(str(p), options) as book:  # closed even on error
+            book.set_properties({"created": _FIXED_TIME})
+            styles = {f: book.add_format({"num_format": f}) for f in formats.values()}
+            for name, table in tables.items():
+                columns = {
+                    i: styles[formats[str(c)]]
+                    for i, c in enumerate(table.columns)
+                    if str(c) in formats
+                }
+                _write_sheet(book.add_worksheet(name), table, columns)
+
+    return atomic_write(path, write)
+
+
+#: Widest column of a written sheet, in characters (longer text wraps in Excel).
+MAX_COLUMN_WIDTH: Final = 60
+#: Narrowest column (room for the filter button).
+MIN_COLUMN_WIDTH: Final = 6
+#: Characters shown two columns wide (CJK, full-width forms, Hangul).
+_WIDE_CHARS: Final = (
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
+    "\uffe0-\uffe6]"
+)
+
+
+def display_width(text: pd.Series) -> pd.Series:
+    """Return how many columns each text takes on screen (CJK counts two).
+
+    Examples
+    --------
+    >>> display_width(pd.Series(["abc", "占道经营", None])).tolist()
+    [3, 8, 0]
+    """
+    s = text.astype("string")
+    width = s.str.len() + s.str.count(_WIDE_CHARS)
+    return width.fillna(0).astype(int)
+
+
+def _column_widths(table: pd.DataFrame) -> list[int]:
+    """Return each column's width: its longest cell or header, within the limits."""
+    widths = []
+    for i, col in enumerate(table.columns):
+        s = table.iloc[:, i]
+        head = int(display_width(pd.Series([str(col)])).iloc[0]) + 2  # filter button
+        if pd.api.types.is_datetime64_any_dtype(s):
+            body = 19
+        elif pd.api.types.is_bool_dtype(s):
+            body = 5
+        else:
+            shown = s.dropna()
+            if pd.api.types.is_float_dtype(shown):
+                shown = shown.round(6)
+            body = int(display_width(shown.astype(str)).max()) if len(shown) else 0
+        widths.append(min(max(head, body + 1, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH))
+    return widths
+
+
+def _write_sheet(sheet: Any, table: pd.DataFrame, formats: Mapping[int, Any]) -> None:
+    """Write the header and the rows of ``table`` into an xlsxwriter sheet.
+
+    ``formats`` maps column positions to an xlsxwriter number format.
+    """
+    for i, width in enumerate(_column_widths(table)):
+        sheet.set_column(i, i, width, formats.get(i))
+    sheet.write_row(0, 0, [str(c) for c in table.columns])
+    cells = table.astype(object).where(table.notna(), None)
+    for col in table.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(table[col])
+            or pd.api.types.is_datetime64_any_dtype(table[col])
+        ):
+            values = [_cell_value(v) for v in cells[col]]
+            cells[col] = pd.Series(values, index=cells.index, dtype=object)
+    for i, row in enumerate(cells.itertuples(index=False, name=None), 1):
+        sheet.write_row(i, 0, row)
+    sheet.freeze_panes(1, 0)
+    if len(table.columns):
+        sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+
+
+#: Values a spreadsheet cell holds as they are; anything else is written as text.
+_CELL_TYPES: Final = (str, bool, int, float, dt.date, dt.time, dt.timedelta)
+
+
+def _cell_value(value: object) -> object:
+    """Return what a cell holds for ``value``: numbers as numbers, else text.
+
+    NumPy scalars and decimals become Python numbers; values a spreadsheet
+    has no type for (a Period, a dict...) are written as their text.
+    """
+    if value is None or isinstance(value, _CELL_TYPES):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real | decimal.Decimal):
+        return float(value)
+    return str(value)
+
+
+#: Text a spreadsheet would read as a formula (see :func:`write_csv`).
+_FORMULA_START: Final = r"^(?:[=@\t\r]|[+-](?![0-9]+(?:\.[0-9]+)?$))"
+
+
+def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula."""
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+            continue
+        text = s.astype("string")
+        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.astype(object).where(~risky.to_numpy(), "'" + text)
+    return out
+
+
+def _plain(
+    frame: pd.DataFrame,
+    headers: Mapping[str, str] | None,
+    mask: bool,
+    private: Iterable[str],
+) -> pd.DataFrame:
+    """Return the table as written: lists joined, masked, WKT, naive times."""
+    out = pd.DataFrame(frame).copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object:
+            out[col] = s.map(
+                lambda v: "; ".join(map(str, v)) if isinstance(v, list | tuple) else v
+            )
+    if mask:
+        out = privacy.mask_frame(out, private=private)
+    for col in out.columns:
+        s = out[col]
+        if str(s.dtype) == "geometry":
+            out[col] = shapely.to_wkt(np.asarray(s, dtype=object))
+        elif isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_localize(None)
+    if headers:
+        out = out.rename(columns=dict(headers))
+    if mask:
+        out.columns = pd.Index(
+            [privacy.mask_text(c) if isinstance(c, str) else c for c in out.columns]
+        )
+    return out
