@@ -36,8 +36,8 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from hotspots.patrol.plan import plan_patrols, visit_windows
-from hotspots.patrol.profiles import daily_profile, hour_of_week_profile
 from hotspots.patrol.shifts import design_shifts
+from hotspots.stats.profiles import daily_profile, hour_of_week_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 CRS = "EPSG:32651"

@@ -58,9 +58,9 @@ _EXPORTS = {
     "period_labels": "spatial.cube",
     "BlindSpotWeights": "ledger.blindspots",
     "convert": "_core.crs",
-    "hour_of_week_profile": "patrol.profiles",
-    "peak_windows": "patrol.profiles",
-    "HourProfile": "patrol.profiles",
+    "hour_of_week_profile": "stats.profiles",
+    "peak_windows": "stats.profiles",
+    "HourProfile": "stats.profiles",
     "design_shifts": "patrol.shifts",
     "ShiftDesign": "patrol.shifts",
     "visit_windows": "patrol.plan",
@@ -165,7 +165,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .ledger.blindspots import BlindSpotWeights, blind_spots
     from .ledger.forecast import forecast
     from .patrol.plan import PatrolPlan, plan_patrols, visit_windows
-    from .patrol.profiles import HourProfile, hour_of_week_profile, peak_windows
     from .patrol.shifts import ShiftDesign, design_shifts
     from .pipeline.config import load_config
     from .pipeline.weekly import Weekly, run_weekly
@@ -189,6 +188,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .stats.density import density_at, kernel_density
     from .stats.emerging import emerging_hotspots
     from .stats.local import gi_star, local_moran
+    from .stats.profiles import HourProfile, hour_of_week_profile, peak_windows
     from .stats.trend import mann_kendall
 
 

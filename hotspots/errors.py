@@ -3,13 +3,29 @@
 Every public function validates its input at entry, collects every problem and
 raises once. The command line turns :class:`HotspotsError` into a one-line
 message and exit code 1.
+
+Warnings: every warning ``hotspots`` emits on purpose is a
+:class:`HotspotsWarning`; reports a step keeps out of its result (no unit, not
+counted, outside the window) are announced by one class,
+:class:`ReportsLeftOutWarning`, which says how many and why. Filter them with
+``warnings.filterwarnings("ignore", category=HotspotsWarning)``; the weekly
+job turns the ones it reports itself into notices and lets every other
+library's warnings through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CRSError", "HotspotsError", "InputError", "LedgerError", "collect_problems"]
+__all__ = [
+    "CRSError",
+    "HotspotsError",
+    "HotspotsWarning",
+    "InputError",
+    "LedgerError",
+    "ReportsLeftOutWarning",
+    "collect_problems",
+]
 
 
 class HotspotsError(Exception):
@@ -58,4 +74,18 @@ class LedgerError(HotspotsError):
 
     Raised for a ledger that cannot be reached or opened, is held by another
     process, or has a schema version this package cannot read.
+    """
+
+
+class HotspotsWarning(UserWarning):
+    """Base class of every warning ``hotspots`` emits on purpose."""
+
+
+class ReportsLeftOutWarning(HotspotsWarning):
+    """Some reports were left out of a step's result, or kept without an id.
+
+    The message says how many, why (no coordinates, outside every unit,
+    outside the analysis window, no period) and what to do about it. Reports
+    are never dropped silently: every step that leaves reports out says so
+    with this warning.
     """

@@ -934,7 +934,7 @@ def _evening(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def test_hour_profile_joins_the_peak_window():
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     reports = _evening(make_reports(_profiled_rows()))
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
@@ -990,7 +990,7 @@ def test_without_profile_the_ledger_is_byte_identical():
 
 
 def test_weekly_ledger_writes_the_peak_window_in_both_languages():
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     reports = _evening(make_reports(_profiled_rows()))
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]
@@ -1008,7 +1008,7 @@ def test_weekly_ledger_writes_the_peak_window_in_both_languages():
 
 
 def test_hour_profile_errors():
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     reports = make_reports(_profiled_rows())
     emerging = cells().assign(pattern="no_pattern")[["grid_id", "pattern"]]

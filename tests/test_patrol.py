@@ -1021,7 +1021,7 @@ def test_no_targets(grid_streets):
 # ---------------------------------------------------------------------------------
 # windows from hour-of-week profiles, Koper-style returns (issue 19)
 def _profile_for(ids, peak_hours):
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
     rows = []
@@ -1223,7 +1223,7 @@ def test_revisit_top_invalid(grid_streets, kwargs, match):
 
 def _broad_profile(ids, hours=range(8, 18)):
     """Reports spread evenly over ``hours`` every day (a daytime-broad target)."""
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     t0 = pd.Timestamp("2024-04-01", tz="Asia/Shanghai")
     rows = [

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from hotspots.errors import InputError
-from hotspots.patrol.profiles import (
+from hotspots.stats.profiles import (
     HOURS_PER_WEEK,
     HourProfile,
     daily_profile,

@@ -1042,7 +1042,7 @@ def _run_heat_table(values, days, title):
 
 
 def test_blind_spot_popups_show_the_hour_profile(district):
-    from hotspots.patrol.profiles import hour_of_week_profile, peak_windows
+    from hotspots.stats.profiles import hour_of_week_profile, peak_windows
 
     prof = hour_of_week_profile(district["reports"])
     style = MapStyle(tiles="none", max_blind_spots=5)
@@ -1106,7 +1106,7 @@ def test_no_profile_no_heat_table_and_the_same_page(district):
 
 
 def test_heat_table_text_is_escaped(district):
-    from hotspots.patrol.profiles import hour_of_week_profile
+    from hotspots.stats.profiles import hour_of_week_profile
 
     bs = district["blind_spots"].copy()
     bs["peak_window_zh"] = "<script>alert(1)</script> 周五 18:00-21:00"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from hotspots.errors import InputError
-from hotspots.patrol.profiles import hour_of_week_profile
 from hotspots.patrol.shifts import ShiftDesign, daily_demand, design_shifts
+from hotspots.stats.profiles import hour_of_week_profile
 
 
 def evening_morning():

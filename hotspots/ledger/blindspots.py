@@ -50,7 +50,8 @@ from .._core.schema import (
     WEIGHT,
 )
 from ..errors import InputError, collect_problems
-from ..patrol.profiles import (
+from ..spatial.cube import FREQS, period_labels, period_range, period_start
+from ..stats.profiles import (
     PEAK_DAYS,
     PEAK_END_MIN,
     PEAK_SHARE,
@@ -60,7 +61,6 @@ from ..patrol.profiles import (
     HourProfile,
     peak_windows,
 )
-from ..spatial.cube import FREQS, period_labels, period_range, period_start
 
 __all__ = [
     "COMEBACKS",
@@ -1083,9 +1083,9 @@ def blind_spots(
         The timezone of the calendar (the config's, default Asia/Shanghai).
     hour_profile
         Hour-of-week profiles of the same units
-        (:func:`hotspots.patrol.profiles.hour_of_week_profile` with ``unit=unit``):
+        (:func:`hotspots.stats.profiles.hour_of_week_profile` with ``unit=unit``):
         each unit's densest window of ``peak_hours`` hours is joined to the
-        ledger (:func:`hotspots.patrol.profiles.peak_windows`). None (default) adds
+        ledger (:func:`hotspots.stats.profiles.peak_windows`). None (default) adds
         nothing: the ledger is exactly as without profiles.
     peak_hours
         Length of the peak window in whole hours, 1 to 24 (default 3, e.g.

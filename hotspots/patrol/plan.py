@@ -103,7 +103,7 @@ from ..spatial.network import (
     street_graph,
     travel_table,
 )
-from .profiles import HourProfile, daily_profile
+from ..stats.profiles import HourProfile, daily_profile
 
 __all__ = [
     "ARRIVAL",
@@ -1183,7 +1183,7 @@ def visit_windows(
     Parameters
     ----------
     profile
-        From :func:`hotspots.patrol.profiles.hour_of_week_profile`, over the units the
+        From :func:`hotspots.stats.profiles.hour_of_week_profile`, over the units the
         targets are (e.g. ``grid_id``).
     target_ids
         The targets' ids, which are the profile's unit ids; targets the

@@ -53,7 +53,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from ..errors import InputError, collect_problems
-from .profiles import HOURS_PER_WEEK, HourProfile
+from ..stats.profiles import HOURS_PER_WEEK, HourProfile
 
 __all__ = [
     "BLOCK_HOURS",
@@ -157,8 +157,8 @@ def daily_demand(
     Parameters
     ----------
     demand
-        An :class:`~hotspots.patrol.profiles.HourProfile` (its expected reports per
-        week, :meth:`~hotspots.patrol.profiles.HourProfile.weekly`, summed over
+        An :class:`~hotspots.stats.profiles.HourProfile` (its expected reports per
+        week, :meth:`~hotspots.stats.profiles.HourProfile.weekly`, summed over
         ``units``), or expected reports as 24 hourly values, 168 hour-of-week
         values (Monday 00:00 first) or a 7 x 24 array.
     units
@@ -240,7 +240,7 @@ def design_shifts(
     ----------
     demand
         Where the reports are expected: an
-        :class:`~hotspots.patrol.profiles.HourProfile` (with ``units``, the week's
+        :class:`~hotspots.stats.profiles.HourProfile` (with ``units``, the week's
         targets) or expected reports per week by hour (24, 168 or 7 x 24
         values; see :func:`daily_demand`).
     teams

@@ -1421,12 +1421,12 @@ class Weekly:
         city's time zone, smoothed with a circular Gaussian kernel of
         ``[patrol] profile_bandwidth_h`` hours and pooled towards the cells'
         categories with ``[patrol] profile_prior_strength`` pseudo-reports
-        (:func:`hotspots.patrol.profiles.hour_of_week_profile`). The ledger's peak
+        (:func:`hotspots.stats.profiles.hour_of_week_profile`). The ledger's peak
         window columns, the map's 7 x 24 popup tables, the shifts and the
         visit windows come from it when ``[patrol] shifts`` is configured.
         """
-        from ..patrol.profiles import hour_of_week_profile
         from ..spatial.cube import period_start
+        from ..stats.profiles import hour_of_week_profile
 
         cfg, pc = self.config, self.config.patrol
         history = self.history
@@ -3140,7 +3140,7 @@ def _block_choice(
     """
     import numpy as np
 
-    from ..patrol.profiles import daily_profile
+    from ..stats.profiles import daily_profile
 
     longest = max(range(len(blocks)), key=lambda j: (blocks[j][1], -j))
     out: list[int] = []

@@ -76,7 +76,7 @@ from .._core import schema as s
 from .._core.crs import wgs84_to_gcj02
 from .._core.privacy import mask_personal
 from ..errors import CRSError, InputError, collect_problems
-from ..patrol.profiles import DAY_NAMES, HourProfile, peak_windows
+from ..stats.profiles import DAY_NAMES, HourProfile, peak_windows
 from .assets import (
     HEAT_JS,
     LEAFLET_CSS,
@@ -2245,7 +2245,7 @@ def weekly_map(
         mean PAI) and its hit-rate and PAI curves as an inlined PNG.
     profile
         Hour-of-week profiles of the blind spots' units
-        (:func:`hotspots.patrol.profiles.hour_of_week_profile` with the same unit
+        (:func:`hotspots.stats.profiles.hour_of_week_profile` with the same unit
         column): each drawn blind spot the profile has shows, in its popup,
         its peak window in words (the ledger's ``peak_window_zh`` /
         ``peak_window_en`` when present, else the densest 3 hours) and a

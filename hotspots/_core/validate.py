@@ -1,0 +1,310 @@
+"""The one validation kit: numbers, frames and CRS arguments.
+
+Every public function validates its arguments at entry with these checks and
+raises once (:func:`hotspots.errors.collect_problems`). A check either returns
+the problem as one sentence (``None`` when the value is fine), to be collected
+with the others, or raises at once when the argument has the wrong type (a
+:class:`TypeError`, as Python itself would) or names no usable CRS
+(:class:`~hotspots.errors.CRSError`). Every message names the argument, what
+it must be, what was received, and the fix (``Pass e.g. ...``).
+
+Examples
+--------
+>>> positive_number(-3, "distance_m", example="distance_m=250", unit="metres")
+'distance_m must be a positive number of metres, got -3. Pass e.g. distance_m=250.'
+>>> whole_number(0, "k", example="k=8") is None
+False
+>>> parse_crs("EPSG:4326").to_epsg()
+4326
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+
+from ..errors import CRSError, collect_problems
+
+__all__ = [
+    "collect_problems",
+    "index_examples",
+    "is_metric",
+    "is_real",
+    "missing_columns",
+    "non_negative_number",
+    "one_of",
+    "parse_crs",
+    "parse_metric_crs",
+    "positive_number",
+    "probability",
+    "require_frame",
+    "require_geoframe",
+    "require_int",
+    "require_real",
+    "whole_number",
+]
+
+#: How many example index labels a message lists before "...".
+MAX_EXAMPLES = 5
+
+
+# -- numbers ------------------------------------------------------------------------
+
+
+def is_real(value: object) -> bool:
+    """Return whether ``value`` is a real number (int or float, not a bool)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not (
+        isinstance(value, bool | np.bool_)
+    )
+
+
+def _finite(value: object) -> bool:
+    return is_real(value) and math.isfinite(float(value))  # type: ignore[arg-type]
+
+
+def require_real(value: object, name: str, *, example: str) -> None:
+    """Raise :class:`TypeError` unless ``value`` is a real number.
+
+    Parameters
+    ----------
+    value
+        The argument.
+    name
+        Its name, as the caller typed it.
+    example
+        A correct call, e.g. ``"eps=150"``.
+    """
+    if not is_real(value):
+        msg = (
+            f"{name} must be a number, got {value!r} of type "
+            f"{type(value).__name__}. Pass e.g. {example}."
+        )
+        raise TypeError(msg)
+
+
+def require_int(value: object, name: str, *, example: str) -> None:
+    """Raise :class:`TypeError` unless ``value`` is an int (not a bool)."""
+    if not isinstance(value, int | np.integer) or isinstance(value, bool | np.bool_):
+        msg = (
+            f"{name} must be an int, got {value!r} of type "
+            f"{type(value).__name__}. Pass e.g. {example}."
+        )
+        raise TypeError(msg)
+
+
+def positive_number(
+    value: object, name: str, *, example: str, unit: str | None = None
+) -> str | None:
+    """Return the problem unless ``value`` is a finite number > 0.
+
+    Parameters
+    ----------
+    value
+        The argument.
+    name
+        Its name.
+    example
+        A correct call, e.g. ``"distance_m=250"``.
+    unit
+        The unit the number is in (``"metres"``, ``"days"``), named in the message.
+
+    Returns
+    -------
+    str or None
+        The problem, or ``None`` when the value is fine.
+    """
+    if _finite(value) and float(value) > 0:  # type: ignore[arg-type]
+        return None
+    what = f"a positive number of {unit}" if unit else "a positive number"
+    return f"{name} must be {what}, got {value!r}. Pass e.g. {example}."
+
+
+def non_negative_number(value: object, name: str, *, example: str) -> str | None:
+    """Return the problem unless ``value`` is a finite number >= 0."""
+    if _finite(value) and float(value) >= 0:  # type: ignore[arg-type]
+        return None
+    return f"{name} must be a finite number >= 0, got {value!r}. Pass e.g. {example}."
+
+
+def probability(value: object, name: str, *, example: str) -> str | None:
+    """Return the problem unless ``value`` is a number strictly between 0 and 1."""
+    if _finite(value) and 0 < float(value) < 1:  # type: ignore[arg-type]
+        return None
+    return (
+        f"{name} must be a number between 0 and 1, got {value!r}. Pass e.g. {example}."
+    )
+
+
+def whole_number(
+    value: object,
+    name: str,
+    *,
+    example: str,
+    minimum: int = 1,
+    maximum: int | None = None,
+) -> str | None:
+    """Return the problem unless ``value`` is an int in ``[minimum, maximum]``.
+
+    Parameters
+    ----------
+    value
+        The argument.
+    name
+        Its name.
+    example
+        A correct call, e.g. ``"k=8"``.
+    minimum, maximum
+        The allowed range (``maximum`` None: no upper bound).
+
+    Returns
+    -------
+    str or None
+        The problem, or ``None`` when the value is fine.
+    """
+    ok = (
+        isinstance(value, int | np.integer)
+        and not isinstance(value, bool | np.bool_)
+        and int(value) >= minimum
+        and (maximum is None or int(value) <= maximum)
+    )
+    if ok:
+        return None
+    bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    return f"{name} must be a whole number {bound}, got {value!r}. Pass e.g. {example}."
+
+
+def one_of(value: object, name: str, choices: Collection[Any]) -> str | None:
+    """Return the problem unless ``value`` is one of ``choices``."""
+    try:
+        if value in choices:
+            return None
+    except TypeError:  # unhashable values are never a choice
+        pass
+    listed = ", ".join(repr(c) for c in choices)
+    return f"{name} must be one of {listed}, got {value!r}."
+
+
+# -- frames -------------------------------------------------------------------------
+
+
+def require_frame(obj: object, name: str) -> pd.DataFrame:
+    """Return ``obj`` if it is a DataFrame (or GeoDataFrame); else raise TypeError."""
+    if not isinstance(obj, pd.DataFrame):
+        msg = f"{name} must be a DataFrame, got {type(obj).__name__}."
+        raise TypeError(msg)
+    return obj
+
+
+def require_geoframe(obj: object, name: str) -> gpd.GeoDataFrame:
+    """Return ``obj`` if it is a GeoDataFrame with a CRS.
+
+    Raises
+    ------
+    TypeError
+        When ``obj`` is not a GeoDataFrame.
+    CRSError
+        When it has no CRS.
+    """
+    if not isinstance(obj, gpd.GeoDataFrame):
+        msg = f"{name} must be a GeoDataFrame, got {type(obj).__name__}."
+        raise TypeError(msg)
+    if obj.crs is None:
+        msg = (
+            f"{name} has no CRS. Set it with .set_crs('EPSG:4326') (or the CRS "
+            "its coordinates are in)."
+        )
+        raise CRSError(msg)
+    return obj
+
+
+def missing_columns(
+    frame: pd.DataFrame, columns: Iterable[str], name: str, *, fix: str
+) -> str | None:
+    """Return the problem if ``frame`` lacks any of ``columns``.
+
+    Parameters
+    ----------
+    frame
+        The frame.
+    columns
+        The columns it must have.
+    name
+        Its name (the argument).
+    fix
+        What to do, as a sentence (e.g. ``"Join reports to units with
+        hotspots.assign first."``).
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return None
+    return f"{name} is missing column(s) {missing!r}. {fix}"
+
+
+def index_examples(index: pd.Index, mask: npt.NDArray[np.bool_]) -> str:
+    """Return the first labels of ``index`` where ``mask`` holds, for a message."""
+    labels = [repr(v) for v in index[mask][:MAX_EXAMPLES]]
+    more = ", ..." if int(mask.sum()) > MAX_EXAMPLES else ""
+    return ", ".join(labels) + more
+
+
+# -- coordinate reference systems ---------------------------------------------------
+
+
+def parse_crs(
+    value: object, name: str = "crs", *, example: str = "'EPSG:4326'"
+) -> pyproj.CRS:
+    """Return ``value`` as a :class:`pyproj.CRS`, or raise one clear :class:`CRSError`.
+
+    Parameters
+    ----------
+    value
+        Anything :meth:`pyproj.CRS.from_user_input` accepts.
+    name
+        The argument's name.
+    example
+        A value to suggest.
+    """
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except pyproj.exceptions.CRSError as err:
+        msg = (
+            f"{name} must be a CRS pyproj understands, got {value!r}. "
+            f"Pass e.g. {example}."
+        )
+        raise CRSError(msg) from err
+
+
+def is_metric(crs: pyproj.CRS) -> bool:
+    """Return whether ``crs`` is projected with every axis in metres."""
+    return (
+        bool(crs.is_projected)
+        and bool(crs.axis_info)
+        and all(
+            (a.unit_name or "").lower() in ("metre", "meter") for a in crs.axis_info
+        )
+    )
+
+
+def parse_metric_crs(value: object, name: str = "metric_crs") -> pyproj.CRS:
+    """Return ``value`` as a projected CRS in metres, or raise :class:`CRSError`.
+
+    A CRS in feet (or degrees) is refused: a distance in metres measured in
+    it would be wrong by the unit's factor.
+    """
+    crs = parse_crs(value, name, example="'EPSG:32651'")
+    if not is_metric(crs):
+        unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+        msg = (
+            f"{name} must be a projected CRS in metres, got {crs.to_string()!r} "
+            f"(units {unit!r}). Pass e.g. 'EPSG:32651' or leave it None to use "
+            "the local UTM zone."
+        )
+        raise CRSError(msg)
+    return crs
