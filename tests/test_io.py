@@ -19,7 +19,7 @@ from hotspots.errors import CRSError, InputError
 from hotspots.read.reports import (
     TIME_ADJUSTED,
     ReadResult,
-    _read_canonical,
+    read_canonical,
     read_reports,
 )
 
@@ -1376,7 +1376,7 @@ def _sources(tmp_path: Path) -> list[tuple[object, dict[str, object]]]:
 def test_read_reports_is_the_canonical_step_plus_points(tmp_path: Path) -> None:
     """read_reports = the internal step's frame with Points at its lon/lat."""
     for source, kwargs in _sources(tmp_path):
-        canonical = _read_canonical(source, **kwargs)  # type: ignore[arg-type]
+        canonical = read_canonical(source, **kwargs)  # type: ignore[arg-type]
         result = read_reports(source, **kwargs)  # type: ignore[arg-type]
         reports = result.reports
         assert not isinstance(canonical.frame, gpd.GeoDataFrame)
@@ -1403,6 +1403,6 @@ def test_read_reports_is_the_canonical_step_plus_points(tmp_path: Path) -> None:
 def test_canonical_step_raises_as_read_reports() -> None:
     bad = platform_export()
     bad.loc[1, "经度"] = "x"
-    for read in (read_reports, _read_canonical):
+    for read in (read_reports, read_canonical):
         with pytest.raises(InputError, match=r"row 2: non-numeric longitude 'x'"):
             read(bad, coords="gcj02")  # type: ignore[operator]

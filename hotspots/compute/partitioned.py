@@ -186,7 +186,7 @@ def _csv_encoding(path: Path, encoding: str | None) -> str:
             )
             raise InputError(msg) from err
         return encoding
-    if _io._sniff_encoding(path) != "utf-8":
+    if _io.sniff_encoding(path) != "utf-8":
         return "gb18030"
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
@@ -200,7 +200,7 @@ def _csv_encoding(path: Path, encoding: str | None) -> str:
 
 
 def _as_text(part: pd.DataFrame) -> pd.DataFrame:
-    return part.astype(_io._STR_DTYPE)
+    return part.astype(_io.STR_DTYPE)
 
 
 def _read_csv_blocks(
@@ -217,13 +217,13 @@ def _read_csv_blocks(
     """
     dd: Any = importlib.import_module("dask.dataframe")
 
-    known = _io._known_headers(mapping)
+    known = _io.known_headers(mapping)
     frames = []
     header: list[str] | None = None
     for path in paths:
         enc = _csv_encoding(path, encoding)
         try:
-            names, skip = _io._csv_header(path, enc, header_row, known)
+            names, skip = _io.csv_header(path, enc, header_row, known)
         except UnicodeDecodeError as err:
             msg = (
                 f"could not read {str(path)!r} as a CSV file in {enc}: {err}. "
@@ -286,17 +286,17 @@ def _prepared(part: pd.DataFrame, rules: _Rules) -> tuple[Any, Any, Any]:
         raw = pd.DataFrame(part)
         if geometry.crs is None and rules.source_crs is not None:
             geometry = geometry.set_crs(rules.source_crs)
-        return raw, _io._geometry_to_degrees(geometry, rules.system), None
+        return raw, _io.geometry_to_degrees(geometry, rules.system), None
     return pd.DataFrame(part), None, rules.source_crs
 
 
 def _ids(raw: pd.DataFrame, rules: _Rules) -> pd.Series:
-    return _io._text(raw[rules.found[schema.REPORT_ID]].reset_index(drop=True))
+    return _io.clean_text(raw[rules.found[schema.REPORT_ID]].reset_index(drop=True))
 
 
 def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
     raw, geometry, crs = _prepared(part, rules)
-    numeric, in_box = _io._china_counts(
+    numeric, in_box = _io.china_counts(
         raw.reset_index(drop=True),
         None if geometry is None else geometry.reset_index(drop=True),
         rules.found,
@@ -331,7 +331,7 @@ def _validate_part(
     if geometry is not None:
         geometry = geometry.set_axis(index)
     numbers = np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64)
-    result = _io._build(
+    result = _io.build_result(
         raw,
         geometry,
         rules.found,
@@ -424,14 +424,14 @@ def read_partitioned(
     meta = ddf._meta
     geo = isinstance(meta, gpd.GeoDataFrame)
     columns = [str(c) for c in meta.columns]
-    problems = _io._validate_args(mapping, preset, coords, tz, on_error, columns)
+    problems = _io.validate_read_args(mapping, preset, coords, tz, on_error, columns)
     if not any(p.startswith("tz ") for p in problems):
-        problems += _io._check_window(time_window, str(tz))
+        problems += _io.check_time_window(time_window, str(tz))
     collect_problems(problems, "read_partitioned")
-    window = _io._time_window(time_window, str(tz))
-    system, source_crs = _io._source_system(coords)
-    found, used = _io._resolve_columns(columns, mapping, preset, geo)
-    missing = _io._missing_columns(found, geo)
+    window = _io.parse_time_window(time_window, str(tz))
+    system, source_crs = _io.source_system(coords)
+    found, used = _io.resolve_columns(columns, mapping, preset, geo)
+    missing = _io.missing_report_columns(found, geo)
     if missing:
         msg = (
             f"read_partitioned: the source lacks required columns {missing!r} "
@@ -494,7 +494,9 @@ def read_partitioned(
     if on_error == "raise":
         bad = quarantined.compute()
         if len(bad):
-            _io._raise_rows(bad[schema.ROW_NUMBER], bad[schema.REASON], out.rows_read)
+            _io.raise_row_problems(
+                bad[schema.ROW_NUMBER], bad[schema.REASON], out.rows_read
+            )
     return out
 
 

@@ -63,7 +63,7 @@ from .._core.crs import local_metric_crs
 from .._core.schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT, WGS84
 from ..errors import CRSError, InputError, collect_problems
 from ..spatial.cube import period_labels, period_range, period_start
-from ..stats.density import _unit_anchors
+from ..stats.density import unit_anchors
 
 __all__ = [
     "METHODS",
@@ -226,7 +226,7 @@ def _unit_geometry(
     units: gpd.GeoDataFrame, crs: pyproj.CRS
 ) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
     geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
-    anchors, is_line = _unit_anchors(geoms)
+    anchors, is_line = unit_anchors(geoms)
     measure = np.where(is_line, shapely.length(geoms), shapely.area(geoms))
     ax = np.asarray(shapely.get_x(anchors), dtype=np.float64)
     ay = np.asarray(shapely.get_y(anchors), dtype=np.float64)

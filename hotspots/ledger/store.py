@@ -77,8 +77,8 @@ from ..errors import InputError, LedgerError
 from ..read.reports import (
     CANONICAL_NAMES,
     PLATFORM_COLUMNS,
-    _Canonical,
-    _read_canonical,
+    Canonical,
+    read_canonical,
 )
 from .backends import Backend, connect, point_ewkb
 
@@ -449,7 +449,7 @@ class Ledger:
         if done is not None:
             return done
         # the rows of read_reports without its shapely Points: lon/lat are stored
-        result = _read_canonical(source, on_error="quarantine", **read_options)
+        result = read_canonical(source, on_error="quarantine", **read_options)
         mapping = _mapping_signature(result.frame, result.quarantined)
         stage, extras = _stage_table(result)
         quarantine = _quarantine_table(result.quarantined)
@@ -1119,7 +1119,7 @@ def _mapping_signature(
     return {"canonical": canonical, "consumed": consumed}
 
 
-def _stage_table(read: _Canonical) -> tuple[pa.Table, list[str]]:
+def _stage_table(read: Canonical) -> tuple[pa.Table, list[str]]:
     reports = read.frame
     n = len(reports)
     arrays: list[pa.Array] = [

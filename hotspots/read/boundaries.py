@@ -840,7 +840,7 @@ def _positive(value: Any, name: str, example: str) -> list[str]:
     return []
 
 
-def _ranges(counts: IntArray) -> IntArray:
+def count_ranges(counts: IntArray) -> IntArray:
     """Return 0..c-1 for each count, concatenated."""
     total = int(counts.sum())
     starts = np.repeat(np.cumsum(counts) - counts, counts)
@@ -993,7 +993,7 @@ def segment_streets(
     )
     # pieces: split each interval in n_sub equal parts
     pc_iv = np.repeat(np.arange(len(iv_part)), n_sub)
-    k = _ranges(n_sub)
+    k = count_ranges(n_sub)
     m = n_sub[pc_iv]
     pc_part = iv_part[pc_iv]
     span = iv_hi[pc_iv] - iv_lo[pc_iv]
@@ -1025,7 +1025,7 @@ def segment_streets(
     coords = np.empty((int(counts.sum()), 2))
     coords[pos0] = lo_xy
     coords[pos0 + counts - 1] = hi_xy
-    within = _ranges(n_in)
+    within = count_ranges(n_in)
     coords[np.repeat(pos0 + 1, n_in) + within] = vxy[np.repeat(v_first, n_in) + within]
     pieces = shapely.linestrings(
         coords, indices=np.repeat(np.arange(len(counts)), counts)
@@ -1042,7 +1042,7 @@ def segment_streets(
     n_pc = len(pieces)
 
     row = part_row[pc_part]
-    seq = _ranges(np.bincount(row, minlength=len(streets)).astype(np.int64))
+    seq = count_ranges(np.bincount(row, minlength=len(streets)).astype(np.int64))
     sid = streets[id_column].astype("str").to_numpy()[row]
     segment_id = (
         pd.Series(sid, dtype="str") + "-" + pd.Series(seq).astype("str").str.zfill(3)

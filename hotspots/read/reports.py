@@ -270,8 +270,8 @@ class ReadResult:
 
 
 @dataclass(frozen=True)
-class _Canonical:
-    """The outcome of :func:`_read_canonical`: :class:`ReadResult` before points.
+class Canonical:
+    """The outcome of :func:`read_canonical`: :class:`ReadResult` before points.
 
     Internal to the package (the ledger's ingest stores lon/lat as numbers
     and needs no shapely Point per row).
@@ -360,7 +360,7 @@ class _Problems:
 # -- loading ----------------------------------------------------------------------
 
 
-def _sniff_encoding(path: Path) -> str:
+def sniff_encoding(path: Path) -> str:
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
@@ -373,7 +373,7 @@ def _sniff_encoding(path: Path) -> str:
 
 
 _CSV_ERRORS: Final = (pa.ArrowInvalid, UnicodeDecodeError)
-_STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
+STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
 #: Encodings that are not ASCII-compatible: read by the Python CSV parser.
 _WIDE_ENCODINGS: Final = ("utf-16", "utf-32", "utf_16", "utf_32")
 #: Rows searched for the header when ``header_row`` is not given.
@@ -402,7 +402,7 @@ class _Loaded:
     rows: int | None = None
 
 
-def _known_headers(mapping: object) -> frozenset[str]:
+def known_headers(mapping: object) -> frozenset[str]:
     """Return the normalised headers that a header row is recognised by."""
     words = {
         normalise_word(alias)
@@ -454,7 +454,7 @@ def _header_position(
     return header_row - 1
 
 
-def _csv_header(
+def csv_header(
     path: Path, encoding: str, header_row: int | None, known: frozenset[str]
 ) -> tuple[list[str], int]:
     """Return the header names and the CSV rows up to and including the header."""
@@ -493,9 +493,9 @@ def _decode(column: pa.Array, encoding: str) -> pa.Array:
     buffer with the C codec, and split it again in Arrow.
     """
     try:  # ASCII (ids, times, numbers) is valid in every supported encoding
-        as_text = column.cast(pa.string())
-        if pc.all(pc.string_is_ascii(as_text)).as_py() is not False:
-            return as_text
+        ascii_text = column.cast(pa.string())
+        if pc.all(pc.string_is_ascii(ascii_text)).as_py() is not False:
+            return ascii_text
     except pa.ArrowInvalid:
         pass
     encoded = column.dictionary_encode()
@@ -563,7 +563,7 @@ def _read_table(
         )
     frame: pd.DataFrame = table.to_pandas(
         types_mapper=lambda t: (
-            _STR_DTYPE if t in (pa.string(), pa.large_string()) else None
+            STR_DTYPE if t in (pa.string(), pa.large_string()) else None
         )
     )
     return frame
@@ -607,7 +607,7 @@ def _read_records(path: Path, encoding: str, names: list[str], skip: int) -> _Lo
     columns = list(zip(*good, strict=True)) if good else [() for _ in names]
     frame = pd.DataFrame(
         {
-            name: pd.array([v if v != "" else None for v in values], dtype=_STR_DTYPE)
+            name: pd.array([v if v != "" else None for v in values], dtype=STR_DTYPE)
             for name, values in zip(names, columns, strict=True)
         },
         index=pd.Index(positions, dtype=np.int64),
@@ -629,7 +629,7 @@ def _read_records(path: Path, encoding: str, names: list[str], skip: int) -> _Lo
     index = pd.Index([p for p, _, _ in bad], dtype=np.int64)
     malformed = pd.DataFrame(
         {
-            name: pd.array(list(values), dtype=_STR_DTYPE)
+            name: pd.array(list(values), dtype=STR_DTYPE)
             for name, values in zip(names, zip(*cells, strict=True), strict=True)
         },
         index=index,
@@ -644,7 +644,7 @@ def _read_csv(
     path: Path, encoding: str | None, header_row: int | None, known: frozenset[str]
 ) -> _Loaded:
     def read(enc: str) -> _Loaded:
-        names, skip = _csv_header(path, enc, header_row, known)
+        names, skip = csv_header(path, enc, header_row, known)
         if not enc.lower().startswith(_WIDE_ENCODINGS):
             try:
                 frame = _read_table(path, enc, names, skip)
@@ -664,7 +664,7 @@ def _read_csv(
         )
         return InputError(msg)
 
-    guess = encoding or _sniff_encoding(path)
+    guess = encoding or sniff_encoding(path)
     try:
         codecs.lookup(guess)
     except LookupError as err:
@@ -734,7 +734,7 @@ def _load(
         msg = f"source file {str(path)!r} does not exist. Check the path."
         raise InputError(msg)
     suffix = path.suffix.lower()
-    known = _known_headers(mapping)
+    known = known_headers(mapping)
     if suffix in {".csv", ".txt"}:
         return _read_csv(path, encoding, header_row, known)
     try:
@@ -799,7 +799,7 @@ def _unreadable(
 # -- columns ----------------------------------------------------------------------
 
 
-def _resolve_columns(
+def resolve_columns(
     columns: list[str],
     mapping: Mapping[str, str] | None,
     preset: Preset,
@@ -862,7 +862,7 @@ def _cell_text(value: object) -> object:
     return value
 
 
-def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
+def clean_text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
     """Return stripped text (str dtype, NA for missing/empty), NFKC if asked."""
     if pd.api.types.is_float_dtype(col.dtype):
         finite = col.dropna().to_numpy(dtype=np.float64)
@@ -887,7 +887,7 @@ def _text(col: pd.Series, *, nfkc: bool = True) -> pd.Series:
 
 def _shown(series: pd.Series) -> Callable[[npt.NDArray[np.intp]], list[Any]]:
     """Return a function giving the cleaned text of some rows (for reasons)."""
-    return lambda rows: _text(series.iloc[rows]).tolist()
+    return lambda rows: clean_text(series.iloc[rows]).tolist()
 
 
 def _present(col: pd.Series) -> BoolArray:
@@ -914,7 +914,7 @@ def _numbers(col: pd.Series) -> tuple[FloatArray, BoolArray, BoolArray]:
             present = raw.is_valid().to_numpy(zero_copy_only=False)
             if np.isfinite(values[present]).all():
                 return values, present, np.zeros(len(col), dtype=bool)
-    text = _text(col)
+    text = clean_text(col)
     arr = pa.array(text.array)
     ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER_RE), False)
     numbers = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
@@ -958,7 +958,7 @@ class _TimeResult:
     shift: npt.NDArray[np.int64]  # ns a nonexistent time was moved forward
 
 
-def _time_window(time_window: object, tz: str) -> _Window:
+def parse_time_window(time_window: object, tz: str) -> _Window:
     """Return the plausible window in ``tz`` (both ends inclusive dates)."""
     start: Any = None
     end: Any = None
@@ -983,7 +983,7 @@ def _time_window(time_window: object, tz: str) -> _Window:
     return _Window(utc(lo), utc(hi if last.tz is None else last), text)
 
 
-def _check_window(time_window: object, tz: str) -> list[str]:
+def check_time_window(time_window: object, tz: str) -> list[str]:
     fix = (
         "Pass time_window=(earliest, latest) as dates, e.g. ('2015-01-01', None) "
         "(None: the default end, 2000-01-01 or tomorrow; [input] time_window in "
@@ -996,7 +996,7 @@ def _check_window(time_window: object, tz: str) -> list[str]:
             f"time_window must be a pair (earliest, latest), got {time_window!r}. {fix}"
         ]
     try:
-        window = _time_window(time_window, tz)
+        window = parse_time_window(time_window, tz)
     except (ValueError, TypeError, OverflowError) as err:
         return [
             f"time_window must hold dates between 1678 and 2261, got "
@@ -1141,7 +1141,7 @@ def _times(col: pd.Series, tz: str, window: _Window) -> _TimeResult:
         present = _present(col)
     else:
         if not isinstance(col.dtype, pd.StringDtype):
-            col = _text(col)
+            col = clean_text(col)
         arr = pa.array(col.array)
         # fast path: the format of nearly every export, on the text as read
         stamps = pc.strptime(
@@ -1156,13 +1156,13 @@ def _times(col: pd.Series, tz: str, window: _Window) -> _TimeResult:
         maybe_leap = pc.fill_null(pc.match_substring(arr, ":60"), False)
         if pc.any(maybe_leap).as_py():
             rows = np.flatnonzero(maybe_leap.to_numpy(zero_copy_only=False))
-            hit = _text(col.iloc[rows]).str.contains(_LEAP_RE, regex=True)
+            hit = clean_text(col.iloc[rows]).str.contains(_LEAP_RE, regex=True)
             leap[rows[hit.to_numpy(dtype=bool, na_value=False)]] = True
             naive[leap] = _NAT
         todo = present & (naive == _NAT) & ~leap
         if todo.any():
             rows = np.flatnonzero(todo)
-            text = _text(col.iloc[rows])
+            text = clean_text(col.iloc[rows])
             blank = text.isna().to_numpy(dtype=bool)
             present[rows[blank]] = False
             _times_slow(text[~blank], rows[~blank], naive, aware, oob)
@@ -1228,7 +1228,7 @@ class _Factors:
 
     def __init__(self, col: pd.Series, *, nfkc: bool = False) -> None:
         if not isinstance(col.dtype, pd.StringDtype):
-            col = _text(col, nfkc=nfkc)
+            col = clean_text(col, nfkc=nfkc)
         self.index = col.index
         codes, uniques = pd.factorize(col)
         cleaned = [
@@ -1275,7 +1275,7 @@ def _constant(values: tuple[str, ...], which: npt.NDArray[np.intp]) -> pd.Series
 # -- validation helpers -------------------------------------------------------------
 
 
-def _validate_args(
+def validate_read_args(
     mapping: object,
     preset: object,
     coords: object,
@@ -1295,7 +1295,7 @@ def _validate_args(
             "Use 'quarantine' to keep the good rows and get the bad ones back."
         )
     try:
-        _source_system(coords)
+        source_system(coords)
     except InputError as err:
         problems.append(f"coords: {err}")
     try:
@@ -1336,7 +1336,7 @@ def _validate_args(
     return problems
 
 
-def _missing_columns(found: dict[str, str], has_geometry: bool) -> list[str]:
+def missing_report_columns(found: dict[str, str], has_geometry: bool) -> list[str]:
     missing = [c for c in (schema.REPORT_ID, schema.REPORTED_AT) if c not in found]
     if schema.CATEGORY not in found and schema.CATEGORY_CODE not in found:
         missing.append(schema.CATEGORY)
@@ -1345,7 +1345,7 @@ def _missing_columns(found: dict[str, str], has_geometry: bool) -> list[str]:
     return missing
 
 
-def _geometry_to_degrees(geometry: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
+def geometry_to_degrees(geometry: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
     crs = geometry.crs
     if crs is None or crs.to_epsg() == 4326:
         return geometry
@@ -1471,7 +1471,7 @@ def read_reports(
     >>> result.quarantined["reason"].tolist()
     ["unparseable reported_at '2026-11-02 25:00:00'"]
     """
-    return _read_canonical(
+    return read_canonical(
         source,
         mapping=mapping,
         preset=preset,
@@ -1487,7 +1487,7 @@ def read_reports(
     ).to_result()
 
 
-def _read_canonical(
+def read_canonical(
     source: str | os.PathLike[str] | pd.DataFrame,
     *,
     mapping: Mapping[str, str] | None = None,
@@ -1501,17 +1501,17 @@ def _read_canonical(
     layer: str | None = None,
     header_row: int | None = None,
     time_window: tuple[object, object] | None = None,
-) -> _Canonical:
+) -> Canonical:
     """Read and validate reports, with WGS-84 lon/lat arrays instead of points.
 
     The whole of :func:`read_reports` (same arguments, same validation,
     quarantine, errors, row order and dtypes) except building the shapely
-    Points, about a third of its time: :meth:`_Canonical.to_result` adds them.
+    Points, about a third of its time: :meth:`Canonical.to_result` adds them.
     Internal: :meth:`hotspots.ledger.Ledger.ingest` reads with it.
 
     Returns
     -------
-    _Canonical
+    Canonical
         The accepted rows without geometry, their lon/lat, the quarantined
         rows and the rows read.
     """
@@ -1528,15 +1528,15 @@ def _read_canonical(
     loaded = _load(source, encoding, sheet_name, layer, header_row, mapping)
     raw, geometry = loaded.frame, loaded.geometry
     columns = [str(c) for c in raw.columns]
-    problems = _validate_args(mapping, preset, coords, tz, on_error, columns)
+    problems = validate_read_args(mapping, preset, coords, tz, on_error, columns)
     if not any(p.startswith("tz ") for p in problems):
-        problems += _check_window(time_window, str(tz))
+        problems += check_time_window(time_window, str(tz))
     collect_problems(problems, "read_reports")
-    window = _time_window(time_window, str(tz))
-    system, source_crs = _source_system(coords)
+    window = parse_time_window(time_window, str(tz))
+    system, source_crs = source_system(coords)
     table = category_table(categories)
-    found, used = _resolve_columns(columns, mapping, preset, geometry is not None)
-    missing = _missing_columns(found, geometry is not None)
+    found, used = resolve_columns(columns, mapping, preset, geometry is not None)
+    missing = missing_report_columns(found, geometry is not None)
     if missing:
         msg = (
             f"read_reports: the source lacks required columns {missing!r} "
@@ -1550,16 +1550,16 @@ def _read_canonical(
     if geometry is not None and LON not in found:
         if geometry.crs is None and source_crs is not None:
             geometry = geometry.set_crs(source_crs)
-        geometry = _geometry_to_degrees(geometry, system)
+        geometry = geometry_to_degrees(geometry, system)
         source_crs = None
     else:
         geometry = None
     if loaded.malformed is None:
-        return _build(
+        return build_result(
             raw, geometry, found, system, str(tz), on_error, table, window, source_crs
         )
     numbers = raw.index.to_numpy(dtype=np.int64) + 1
-    result = _build(
+    result = build_result(
         raw,
         geometry,
         found,
@@ -1574,11 +1574,13 @@ def _read_canonical(
     quarantined = pd.concat([result.quarantined, loaded.malformed]).sort_index()
     rows = int(loaded.rows or 0)
     if on_error == "raise":
-        _raise_rows(quarantined[schema.ROW_NUMBER], quarantined[schema.REASON], rows)
+        raise_row_problems(
+            quarantined[schema.ROW_NUMBER], quarantined[schema.REASON], rows
+        )
     return dataclasses.replace(result, quarantined=quarantined, rows_read=rows)
 
 
-def _source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
+def source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
     """Split ``coords`` into a Chinese system name and an optional EPSG CRS.
 
     ``"wgs84"``, ``"gcj02"``, ``"bd09"`` (and aliases) name longitude/latitude
@@ -1600,7 +1602,7 @@ def _source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
     return coord_system(text), None
 
 
-def _build(
+def build_result(
     raw: pd.DataFrame,
     geometry: gpd.GeoSeries | None,
     found: dict[str, str],
@@ -1613,7 +1615,7 @@ def _build(
     numbers: npt.NDArray[np.int64] | None = None,
     first_rows: Mapping[str, int] | None = None,
     china_share: float | None = None,
-) -> _Canonical:
+) -> Canonical:
     # first_rows and china_share come from a pass over the whole source when
     # it is read in partitions (hotspots.compute): the row number of the first
     # occurrence of every repeated id, and the share of points in China
@@ -1630,7 +1632,7 @@ def _build(
     shown = _shown
 
     # report_id
-    ids = _text(data[found[schema.REPORT_ID]])
+    ids = clean_text(data[found[schema.REPORT_ID]])
     problems.add(~_present(ids), "missing report_id")
     _duplicates(ids, problems, numbers, first_rows)
     out[schema.REPORT_ID] = ids
@@ -1733,7 +1735,7 @@ def _build(
         src = col(name)
         if src is not None:
             is_text = isinstance(src.dtype, pd.StringDtype)
-            out[name] = src if is_text else _text(src, nfkc=False)
+            out[name] = src if is_text else clean_text(src, nfkc=False)
 
     # coordinates
     x, y = _coordinates(data, geometry, found, problems, source_crs, china_share)
@@ -1742,7 +1744,7 @@ def _build(
     bad = problems.bad()
     bad_rows = np.flatnonzero(bad)
     if on_error == "raise" and len(bad_rows):
-        _raise_rows(numbers[bad_rows], problems.reasons(bad_rows), n)
+        raise_row_problems(numbers[bad_rows], problems.reasons(bad_rows), n)
     good_rows = np.flatnonzero(~bad)
     quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
     quarantined[schema.ROW_NUMBER] = numbers[bad_rows]
@@ -1751,7 +1753,7 @@ def _build(
     )
     gx, gy = convert(x[good_rows], y[good_rows], source=system, target="wgs84")
     frame = _assemble(raw, out, found, good_rows, geometry)
-    return _Canonical(
+    return Canonical(
         frame=frame,
         lon=np.asarray(gx, dtype=np.float64),
         lat=np.asarray(gy, dtype=np.float64),
@@ -1949,7 +1951,7 @@ def _in_china(x: FloatArray, y: FloatArray) -> BoolArray:
         return np.asarray((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
 
 
-def _china_counts(
+def china_counts(
     raw: pd.DataFrame,
     geometry: gpd.GeoSeries | None,
     found: dict[str, str],
@@ -2018,7 +2020,7 @@ _GEOM_NAMES: Final = {
 }
 
 
-def _raise_rows(numbers: Iterable[int], reasons: Iterable[str], n: int) -> None:
+def raise_row_problems(numbers: Iterable[int], reasons: Iterable[str], n: int) -> None:
     lines = [f"row {r}: {reason}" for r, reason in zip(numbers, reasons, strict=True)]
     shown = "\n".join(f"  - {line}" for line in lines[:_MAX_LISTED])
     more = len(lines) - _MAX_LISTED

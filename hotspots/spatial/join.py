@@ -67,7 +67,7 @@ from scipy import ndimage
 from .._core import schema as sc
 from .._core.crs import local_metric_crs
 from ..errors import CRSError, collect_problems
-from ..read.boundaries import REGULAR_GRID_ATTR, RegularGrid, _ranges
+from ..read.boundaries import REGULAR_GRID_ATTR, RegularGrid, count_ranges
 
 __all__ = ["UnassignedWarning", "assign", "locate_in_polygons", "nearest_segments"]
 
@@ -186,8 +186,8 @@ class _PolygonIndex:
         pieces = np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay))).astype(np.int64)
         pieces = np.maximum(pieces, 1)
         e = np.repeat(np.arange(len(ax), dtype=np.int64), pieces)
-        t0 = _ranges(pieces) / pieces[e]
-        t1 = (_ranges(pieces) + 1) / pieces[e]
+        t0 = count_ranges(pieces) / pieces[e]
+        t1 = (count_ranges(pieces) + 1) / pieces[e]
         px0, px1 = ax[e] + (bx[e] - ax[e]) * t0, ax[e] + (bx[e] - ax[e]) * t1
         py0, py1 = ay[e] + (by[e] - ay[e]) * t0, ay[e] + (by[e] - ay[e]) * t1
         margin = 1e-6
@@ -198,7 +198,7 @@ class _PolygonIndex:
         c0, c1 = np.clip(c0, 0, nfx - 1), np.clip(c1, 0, nfx - 1)
         r0, r1 = np.clip(r0, 0, nfy - 1), np.clip(r1, 0, nfy - 1)
         per = (c1 - c0 + 1) * (r1 - r0 + 1)
-        k = _ranges(per)
+        k = count_ranges(per)
         w = np.repeat(c1 - c0 + 1, per)
         dirty = np.zeros(nfx * nfy, dtype=bool)
         dirty[(np.repeat(r0, per) + k // w) * nfx + np.repeat(c0, per) + k % w] = True
@@ -497,7 +497,7 @@ class _SegmentIndex:
         r0 = self._cell(np.minimum(ay, by) - w, self.y0, self.nby)
         nr = self._cell(np.maximum(ay, by) + w, self.y0, self.nby) - r0 + 1
         e = np.repeat(np.arange(len(edges), dtype=np.int64), nr)
-        row = np.repeat(r0, nr) + _ranges(nr)
+        row = np.repeat(r0, nr) + count_ranges(nr)
         flat = ey[e] == 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
             t0 = np.clip((self.y0 + row * size - w - ay[e]) / ey[e], 0.0, 1.0)
@@ -507,7 +507,7 @@ class _SegmentIndex:
         c0 = self._cell(np.minimum(xa, xb) - w, self.x0, self.nbx)
         nc = self._cell(np.maximum(xa, xb) + w, self.x0, self.nbx) - c0 + 1
         key = np.repeat(row * self.nbx + c0, nc)
-        key += _ranges(nc)
+        key += count_ranges(nc)
         key *= len(self.tie)
         key += np.repeat(edges[e], nc)
         return key

@@ -49,6 +49,7 @@ __all__ = [
     "SpatialWeights",
     "Transform",
     "WeightsKind",
+    "default_weights",
     "spatial_weights",
 ]
 
@@ -280,6 +281,39 @@ def _contiguity(geoms: npt.NDArray[Any], rook: bool) -> sparse.csr_matrix:
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     edge_codes, _ = pd.factorize(lo * (int(vid.max()) + 1) + hi)
     return _cooccurrence(owner, edge_codes.astype(np.int64), n)
+
+
+def default_weights(units: gpd.GeoDataFrame) -> Literal["network", "queen"]:
+    """Return the kind of weights a step uses when the caller names none.
+
+    The one rule: ``"network"`` (segments touching at a street node) for street
+    segments, that is units with the end-node columns ``u`` and ``v`` whose
+    every geometry is a line; ``"queen"`` (shared edge or corner) otherwise.
+
+    Parameters
+    ----------
+    units
+        The units (grid cells, areas or street segments).
+
+    Returns
+    -------
+    str
+        ``"network"`` or ``"queen"``.
+
+    Examples
+    --------
+    >>> from hotspots import square_grid
+    >>> grid = square_grid((120.0, 36.0, 120.01, 36.01), cell_size_m=500, crs=4326)
+    >>> default_weights(grid)
+    'queen'
+    """
+    if not {NODE_FROM, NODE_TO} <= set(units.columns) or len(units) == 0:
+        return "queen"
+    kinds = shapely.get_type_id(np.asarray(units.geometry.values, dtype=object))
+    lines = (kinds == shapely.GeometryType.LINESTRING) | (
+        kinds == shapely.GeometryType.MULTILINESTRING
+    )
+    return "network" if bool(lines.all()) else "queen"
 
 
 def _metric_centroids(units: gpd.GeoDataFrame) -> tuple[FloatArray, npt.NDArray[Any]]:

@@ -612,7 +612,7 @@ def density_at(
         units.geometry if isinstance(units, gpd.GeoDataFrame) else units
     )
     values = np.asarray(geoms.to_crs(surface.crs).values, dtype=object)
-    anchors, _ = _unit_anchors(values)
+    anchors, _ = unit_anchors(values)
     ok = ~(shapely.is_missing(anchors) | shapely.is_empty(anchors))
     x = np.full(len(values), np.nan)
     y = np.full(len(values), np.nan)
@@ -622,7 +622,7 @@ def density_at(
     return pd.Series(surface.at(x, y), index=units.index.copy(), name=DENSITY)
 
 
-def _unit_anchors(
+def unit_anchors(
     geoms: npt.NDArray[Any],
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
     """One anchor point per unit: the midpoint along lines, the centroid otherwise.

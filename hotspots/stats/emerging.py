@@ -49,7 +49,7 @@ from .._core import labels
 from .._core.schema import GRID_ID, REPORTED_AT
 from ..errors import InputError, collect_problems
 from ..spatial.weights import SpatialWeights, spatial_weights
-from .local import CONFIDENCE_LEVELS, _bh, fdr_classes
+from .local import CONFIDENCE_LEVELS, fdr_bh, fdr_classes
 from .trend import mann_kendall
 
 __all__ = [
@@ -746,7 +746,7 @@ def emerging_hotspots(
         level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
         significant = np.abs(classes) >= level
     else:
-        significant = (_bh(p.ravel()).reshape(p.shape) if fdr else p) <= alpha
+        significant = (fdr_bh(p.ravel()).reshape(p.shape) if fdr else p) <= alpha
     sig_classes = np.where(significant, classes, 0)
     mk = mann_kendall(z) if len(analysed) else None
 

@@ -100,7 +100,7 @@ Weights = WeightsKind | SpatialWeights
 # -- significance ----------------------------------------------------------------------
 
 
-def _bh(p: FloatArray) -> FloatArray:
+def fdr_bh(p: FloatArray) -> FloatArray:
     """Benjamini-Hochberg adjusted p-values; NaN stays NaN and is not a test."""
     q = np.full(p.shape, np.nan)
     ok = np.isfinite(p)
@@ -159,7 +159,7 @@ def fdr_classes(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> IntA
             "Pass one p-value per z-score."
         )
         raise InputError(msg)
-    q = _bh(pp.ravel()).reshape(pp.shape) if fdr else pp
+    q = fdr_bh(pp.ravel()).reshape(pp.shape) if fdr else pp
     return _classes(zz, q)
 
 
@@ -560,7 +560,7 @@ def gi_star(
         else:
             z = ((nb_sum + x) / (card + 1.0) - xbar) / s
     z, p = _z_and_p(z, x, w, keys, degenerate, permutations, seed)
-    sig_p = _bh(p) if fdr else p
+    sig_p = fdr_bh(p) if fdr else p
     classes = _classes(z, sig_p)
     out = units.copy()
     out[GI_Z] = z
@@ -691,7 +691,7 @@ def local_moran(
     z, p = _z_and_p(z, x, w, keys, degenerate, permutations, seed)
     z = np.where(island, np.nan, z)
     p = np.where(island, np.nan, p)
-    sig_p = _bh(p) if fdr else p
+    sig_p = fdr_bh(p) if fdr else p
     significant = np.isfinite(sig_p) & (sig_p <= float(alpha))  # type: ignore[arg-type]
     # codes into _QUADS: 0 HH, 1 LH, 2 LL, 3 HL, 4 NS
     high, high_lag = zx > 0, lag > 0
