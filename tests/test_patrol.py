@@ -884,7 +884,7 @@ def test_straight_plan_gpx_and_geojson_text(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"language": "fr"}, "language must be 'zh' or 'en'"),
+        ({"language": "fr"}, "language must be one of 'zh', 'en'"),
         ({"shift_start": "8h"}, "shift_start must be a clock time"),
         ({"shift_start": "25:00"}, "shift_start must be a clock time"),
     ],
@@ -1201,7 +1201,7 @@ def test_return_without_first_visit_is_left_out(grid_streets):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"revisit_top": -1}, "revisit_top must be an int >= 0"),
+        ({"revisit_top": -1}, "revisit_top must be a whole number >= 0"),
         ({"revisit_top": 1, "revisit_minutes": 60}, "cannot be combined"),
         ({"revisit_gap_minutes": 0}, "revisit_gap_minutes must be"),
     ],

@@ -129,8 +129,8 @@ def test_zero_demand():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"teams": 0}, "teams must be a positive int"),
-        ({"teams": True}, "teams must be a positive int"),
+        ({"teams": 0}, "teams must be a whole number >= 1"),
+        ({"teams": True}, "teams must be a whole number >= 1"),
         ({"step_minutes": 20}, "step_minutes must be one of"),
         ({"shift_hours": "8"}, "shift_hours must be a sequence"),
         ({"shift_hours": ()}, "at least one block"),

@@ -85,3 +85,12 @@ PLACE_NAME: Final = "name"
 DEFAULT_TZ: Final = "Asia/Shanghai"
 #: EPSG code of the exchange CRS (WGS-84 longitude/latitude).
 WGS84: Final = "EPSG:4326"
+
+# -- added by patrol ------------------------------------------------------------------
+# the patrol plan (hotspots.patrol.plan) and the roster (hotspots.patrol.shifts)
+TEAM: Final = "team"
+ORDER: Final = "order"
+TARGET_ID: Final = "target_id"
+ARRIVAL: Final = "arrival"
+DEPARTURE: Final = "departure"
+WINDOW: Final = "window"

@@ -69,7 +69,6 @@ import itertools
 import json
 import math
 import os
-import time
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -83,7 +82,6 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
@@ -91,12 +89,27 @@ from .._core import labels as _labels
 from .._core import schema
 from .._core.outputs import atomic_write, write_csv, write_workbook
 from .._core.privacy import mask_data, mask_text
-from ..errors import CRSError, HotspotsError, InputError, collect_problems
+from .._core.types import FloatArray, IntArray
+from .._core.validate import (
+    is_real,
+    non_negative_number,
+    one_of,
+    positive_number,
+    whole_number,
+)
+from ..errors import (
+    CRSError,
+    HotspotsError,
+    HotspotsWarning,
+    InputError,
+    collect_problems,
+)
 from ..spatial.network import (
     DEFAULT_SPEED_KMH,
     Mode,
     Snapped,
     StreetGraph,
+    TravelTable,
     leg_paths,
     path_line,
     snap,
@@ -104,6 +117,15 @@ from ..spatial.network import (
     travel_table,
 )
 from ..stats.profiles import HourProfile, daily_profile
+from .solver import (
+    Node,
+    Problem,
+    SolverSettings,
+    arrive,
+    route_times,
+    shuffle_routes,
+    solve,
+)
 
 __all__ = [
     "ARRIVAL",
@@ -137,12 +159,12 @@ TimeValue = float | int | str | dt.time
 Window = tuple[TimeValue, TimeValue]
 
 # -- column names of the plan (contract) ------------------------------------------
-TEAM: Final = "team"
-ORDER: Final = "order"
-TARGET_ID: Final = "target_id"
+TEAM: Final = schema.TEAM
+ORDER: Final = schema.ORDER
+TARGET_ID: Final = schema.TARGET_ID
 VISIT: Final = "visit"
-ARRIVAL: Final = "arrival"
-DEPARTURE: Final = "departure"
+ARRIVAL: Final = schema.ARRIVAL
+DEPARTURE: Final = schema.DEPARTURE
 ARRIVAL_CLOCK: Final = "arrival_clock"
 DEPARTURE_CLOCK: Final = "departure_clock"
 DWELL_MIN: Final = "dwell_min"
@@ -156,7 +178,7 @@ DURATION_MIN: Final = "duration_min"
 DISTANCE_M: Final = "distance_m"
 TRAVEL_MIN: Final = "travel_min"
 #: The stop's time window(s) as text ("18:00-18:45"), NA for a stop without one.
-WINDOW: Final = "window"
+WINDOW: Final = schema.WINDOW
 
 # -- why a target is left out ---------------------------------------------------------
 NO_GEOMETRY: Final = "no geometry"
@@ -183,22 +205,13 @@ LEFT_OUT_HEADERS: Final[dict[str, str]] = {
     for col, header in _labels.patrol_headers("left_out").items()
 }
 
-_ID_CANDIDATES: Final = ("target_id", schema.GRID_ID, schema.SEGMENT_ID, "place_id")
-_REASON_CANDIDATES: Final = ("reason_zh", "reason")
-_SCORE_RESOLUTION: Final = 100_000  # integer steps of the top score in penalties
-_INT64_SAFE: Final = 2**62
-#: Solver time unit: 0.1 s (travel rounded up, so solver plans stay feasible).
-_TICKS: Final = 600  # per minute
-#: Search branches after which a solver pass stops (a deterministic cap).
-_BRANCH_LIMIT: Final = 100_000
-#: Penalty of the top score, in shifts of every team, in the balanced pass.
-_BALANCED_WEIGHT: Final = 3.0
-#: Largest problem (visits) that gets the balanced and the polishing pass.
-_BALANCED_MAX_NODES: Final = 60
-#: Solutions of the balanced pass.
-_BALANCED_SOLUTIONS: Final = 30
-#: Guided local search lambda coefficient (OR-Tools default 0.1).
-_GLS_LAMBDA: Final = 0.5
+_ID_CANDIDATES: Final = (
+    schema.TARGET_ID,
+    schema.GRID_ID,
+    schema.SEGMENT_ID,
+    schema.PLACE_ID,
+)
+_REASON_CANDIDATES: Final = (REASON_ZH, REASON)
 
 
 # ------------------------------------------------------------------------------
@@ -620,10 +633,12 @@ class PatrolPlan:
 # the tables as written
 # ------------------------------------------------------------------------------
 def _check_language(language: object) -> _labels.Language:
-    if language not in _labels.LANGUAGES:
+    """Return ``language`` as a :data:`hotspots._core.labels.Language`, or raise."""
+    problem = one_of(language, "language", _labels.LANGUAGES)
+    if problem is not None:
         msg = (
-            f"language must be 'zh' or 'en', got {language!r}. Pass language='en' "
-            "for English headers and labels ([map] language in the TOML)."
+            f"{problem} Pass language='en' for English headers and labels "
+            "([map] language in the TOML)."
         )
         raise InputError(msg)
     return "en" if language == "en" else "zh"
@@ -721,15 +736,8 @@ def _time_value(value: object, start: float | None) -> float:
 # ------------------------------------------------------------------------------
 # validation
 # ------------------------------------------------------------------------------
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-    )
-
-
 def _team_names(teams: object, problems: list[str]) -> tuple[str, ...]:
+    """Team names from a count or a sequence of names (problems noted)."""
     if isinstance(teams, bool):
         problems.append(
             f"teams must be a positive number of teams or a list of team names, "
@@ -783,7 +791,7 @@ def _depot_geoms(
             elif (
                 isinstance(d, Sequence)
                 and len(d) == 2
-                and all(_is_number(c) for c in d)
+                and all(is_real(c) and math.isfinite(c) for c in d)
             ):
                 out.append(Point(float(d[0]), float(d[1])))
             else:
@@ -821,18 +829,10 @@ def _resolve_column(
     return given
 
 
-@dataclass(frozen=True)
-class _Node:
-    """A visit the solver may make: a target (position) and its allowed windows."""
-
-    target: int
-    visit: int
-    windows: tuple[tuple[float, float], ...]
-
-
 def _windows_for(
     raw: object, start: float | None, target_id: str, problems: list[str]
 ) -> list[tuple[float, float]] | None:
+    """One target's windows in minutes from the shift start, sorted (or None)."""
     items: list[object]
     if (
         isinstance(raw, tuple)
@@ -882,253 +882,13 @@ def _windows_for(
 def _intersect(
     windows: Sequence[tuple[float, float]], lo: float, hi: float
 ) -> tuple[tuple[float, float], ...]:
+    """Return the parts of ``windows`` inside ``[lo, hi]``."""
     out = []
     for a, b in windows:
         a2, b2 = max(a, lo), min(b, hi)
         if a2 <= b2:
             out.append((a2, b2))
     return tuple(out)
-
-
-# ------------------------------------------------------------------------------
-# the solver
-# ------------------------------------------------------------------------------
-def _arrive(t: float, windows: Sequence[tuple[float, float]]) -> float:
-    """Earliest start of service at or after ``t`` inside a window (inf if none)."""
-    for lo, hi in windows:
-        if t <= hi:
-            return max(t, lo)
-    return math.inf
-
-
-@dataclass(frozen=True)
-class _Problem:
-    travel_min: npt.NDArray[np.float64]  # (P, P) between points: depots then targets
-    n_vehicles: int
-    depot_point: tuple[int, ...]  # point position of each vehicle's depot
-    nodes: tuple[_Node, ...]  # target visits (point position = V + node.target)
-    scores: npt.NDArray[np.float64]  # per node
-    allowed: tuple[tuple[int, ...], ...]  # vehicles allowed per node
-    dwell: float
-    shift: float
-
-
-def _solve(
-    prob: _Problem,
-    *,
-    time_limit_s: float,
-    solution_limit: int,
-) -> tuple[list[list[int]], str]:
-    """Solve the prize-collecting VRP: node lists per vehicle, what stopped it.
-
-    Up to three guided-local-search passes, each from the best plan so far:
-    score-first penalties (a drop of the smallest score step outweighs all
-    travel), then penalties worth ``_BALANCED_WEIGHT`` times every team's
-    shift at the top score (travel and score traded off, which lets the
-    search cross the plateaus of the score-first objective), then score-first
-    again (only when the balanced pass improved the plan). Problems of more
-    than ``_BALANCED_MAX_NODES`` visits get the first pass only. The plan with
-    the highest score (then least travel) is kept.
-    """
-    n_v = prob.n_vehicles
-    if not prob.nodes:
-        return [[] for _ in range(n_v)], "no search"
-    started = time.monotonic()
-    best: list[list[int]] | None = None
-    best_key = (-math.inf, 0.0)
-    causes: list[str] = []
-    improved = False
-    passes: tuple[float | None, ...] = (None, _BALANCED_WEIGHT, None)
-    if len(prob.nodes) > _BALANCED_MAX_NODES:
-        passes = (None,)
-    for step, weight in enumerate(passes):
-        if step == 2 and not improved:
-            break
-        left_s = time_limit_s - (time.monotonic() - started)
-        if left_s <= 0.05 * time_limit_s:
-            causes.append("time_limit")
-            break
-        routes, cause = _solve_pass(
-            prob,
-            weight=weight,
-            start=best,
-            time_limit_s=left_s,
-            solution_limit=solution_limit if weight is None else _BALANCED_SOLUTIONS,
-        )
-        causes.append(cause)
-        key = _plan_key(prob, routes)
-        improved = key > best_key
-        if improved:
-            best, best_key = routes, key
-    assert best is not None  # the first pass always runs
-    stopped = "time_limit" if "time_limit" in causes else "search_limit"
-    return best, stopped
-
-
-def _plan_key(prob: _Problem, routes: list[list[int]]) -> tuple[float, float]:
-    """Total score, then minus total travel minutes (higher is better)."""
-    score = float(sum(prob.scores[k] for seq in routes for k in seq))
-    travel = 0.0
-    n_v = prob.n_vehicles
-    for v, seq in enumerate(routes):
-        pts = [prob.depot_point[v], *[n_v + prob.nodes[k].target for k in seq]]
-        pts.append(prob.depot_point[v])
-        travel += float(sum(prob.travel_min[a, b] for a, b in itertools.pairwise(pts)))
-    return round(score, 9), -travel
-
-
-def _solve_pass(
-    prob: _Problem,
-    *,
-    weight: float | None,
-    start: list[list[int]] | None,
-    time_limit_s: float,
-    solution_limit: int,
-) -> tuple[list[list[int]], str]:
-    """One OR-Tools search; ``weight`` None = score-first penalties."""
-    n_v = prob.n_vehicles
-    n_nodes = len(prob.nodes)
-    size = n_v + n_nodes
-    point_of = np.array(
-        list(prob.depot_point) + [n_v + nd.target for nd in prob.nodes], dtype=np.int64
-    )
-    horizon = math.floor(prob.shift * _TICKS + 1e-6)
-    big = horizon + 1
-    travel = prob.travel_min[np.ix_(point_of, point_of)] * _TICKS
-    travel_t = np.where(
-        np.isfinite(travel), np.ceil(np.minimum(travel, big) - 1e-6), big
-    ).astype(np.int64)
-    np.fill_diagonal(travel_t, 0)
-    dwell_t = math.ceil(prob.dwell * _TICKS - 1e-6)
-    transit_t = travel_t.copy()
-    transit_t[n_v:, :] += dwell_t
-    transit_t = np.minimum(transit_t, big)
-
-    manager = pywrapcp.RoutingIndexManager(
-        size, n_v, list(range(n_v)), list(range(n_v))
-    )
-    routing = pywrapcp.RoutingModel(manager)
-    cost_cb = routing.RegisterTransitMatrix(travel_t.tolist())
-    time_cb = routing.RegisterTransitMatrix(transit_t.tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
-    has_windows = any(nd.windows != ((0.0, prob.shift),) for nd in prob.nodes)
-    routing.AddDimension(time_cb, horizon if has_windows else 0, horizon, True, "time")
-    time_dim = routing.GetDimensionOrDie("time")
-
-    top = float(prob.scores.max())
-    if weight is None:
-        # score first: one score step costs more than all travel of all teams
-        step_cost = n_v * horizon + 1
-        resolution = _INT64_SAFE // (step_cost * (n_nodes + 1))
-        resolution = max(min(_SCORE_RESOLUTION, int(resolution)), 1)
-    else:
-        step_cost = 1
-        resolution = max(int(weight * n_v * horizon), 1)
-    score_int = np.maximum(np.rint(prob.scores / top * resolution), 1).astype(np.int64)
-    for k, nd in enumerate(prob.nodes):
-        index = manager.NodeToIndex(n_v + k)
-        routing.AddDisjunction([index], int(score_int[k]) * step_cost)
-        for v in range(n_v):
-            if v not in prob.allowed[k]:
-                routing.VehicleVar(index).RemoveValue(v)
-        if has_windows:
-            lo = [math.ceil(a * _TICKS - 1e-6) for a, _ in nd.windows]
-            hi = [math.floor(b * _TICKS + 1e-6) for _, b in nd.windows]
-            cumul = time_dim.CumulVar(index)
-            cumul.SetRange(lo[0], hi[-1])
-            for k2 in range(len(lo) - 1):
-                if hi[k2] + 1 <= lo[k2 + 1] - 1:
-                    cumul.RemoveInterval(hi[k2] + 1, lo[k2 + 1] - 1)
-
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.guided_local_search_lambda_coefficient = (
-        0.1 if weight is None else _GLS_LAMBDA
-    )
-    params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 1))
-    params.solution_limit = solution_limit
-    params.log_search = False
-    # Deterministic limits: solutions found, and search branches (which ends
-    # a search stalled on a tiny problem, where no new solution ever comes).
-    routing.AddSearchMonitor(routing.solver().BranchesLimit(_BRANCH_LIMIT))
-    found = [0]
-
-    def count() -> None:
-        found[0] += 1
-
-    routing.AddAtSolutionCallback(count)
-    began = time.monotonic()
-    if start is None:
-        solution = routing.SolveWithParameters(params)
-    else:
-        routes_in = [[n_v + k for k in seq] for seq in start]
-        initial = routing.ReadAssignmentFromRoutes(routes_in, True)
-        solution = routing.SolveFromAssignmentWithParameters(initial, params)
-    elapsed = time.monotonic() - began
-    if solution is None:
-        msg = (
-            f"the routing solver found no plan within time_limit_s={time_limit_s!r} "
-            f"(status {routing.status()}). Raise time_limit_s."
-        )
-        raise HotspotsError(msg)
-    if found[0] < solution_limit and elapsed >= 0.98 * time_limit_s:
-        stopped = "time_limit"
-    else:
-        stopped = "search_limit"
-    routes: list[list[int]] = []
-    for v in range(n_v):
-        index = solution.Value(routing.NextVar(routing.Start(v)))
-        seq: list[int] = []
-        while not routing.IsEnd(index):
-            seq.append(manager.IndexToNode(index) - n_v)
-            index = solution.Value(routing.NextVar(index))
-        routes.append(seq)
-    return routes, stopped
-
-
-def _schedule(
-    prob: _Problem, vehicle: int, seq: Sequence[int]
-) -> tuple[list[float], list[float], float] | None:
-    """Earliest arrivals and legs along ``seq``, return time; None if infeasible."""
-    depot = prob.depot_point[vehicle]
-    n_v = prob.n_vehicles
-    here, t = depot, 0.0
-    arrivals: list[float] = []
-    travels: list[float] = []
-    for k in seq:
-        p = n_v + prob.nodes[k].target
-        leg = float(prob.travel_min[here, p])
-        arr = _arrive(t + leg, prob.nodes[k].windows)
-        if not np.isfinite(arr):
-            return None
-        arrivals.append(arr)
-        travels.append(leg)
-        t = arr + prob.dwell
-        here = p
-    end = t + float(prob.travel_min[here, depot])
-    if end > prob.shift + 1e-9:
-        return None
-    return arrivals, travels, end
-
-
-def _shuffle_routes(
-    prob: _Problem, routes: list[list[int]], seed: int
-) -> list[list[int]]:
-    """Random visiting order per team, keeping each stop only if it still fits."""
-    rng = np.random.default_rng(seed)
-    out: list[list[int]] = []
-    for v, seq in enumerate(routes):
-        kept: list[int] = []
-        for k in (seq[i] for i in rng.permutation(len(seq))):
-            if _schedule(prob, v, [*kept, k]) is not None:
-                kept.append(k)
-        out.append(kept)
-    return out
 
 
 # ------------------------------------------------------------------------------
@@ -1232,33 +992,82 @@ def visit_windows(
     if not isinstance(profile, HourProfile):
         msg = f"profile must be an HourProfile, got {type(profile).__name__}."
         raise TypeError(msg)
+    start = _check_window_args(
+        target_ids,
+        shift_start=shift_start,
+        numbers={
+            "shift_minutes": shift_minutes,
+            "window_minutes": window_minutes,
+            "dwell_minutes": dwell_minutes,
+            "step_minutes": step_minutes,
+            "min_concentration": min_concentration,
+        },
+        weekday=weekday,
+        spread_tolerance=spread_tolerance,
+    )
+    grid = _WindowGrid(
+        start=start,
+        shift=float(shift_minutes),
+        width=min(float(window_minutes), float(shift_minutes)),
+        step=float(step_minutes),
+    )
+    found = _concentrated(
+        profile,
+        target_ids,
+        grid=grid,
+        weekday=weekday,
+        min_concentration=float(min_concentration),
+    )
+    out = _spread_windows(
+        found,
+        grid=grid,
+        dwell_minutes=float(dwell_minutes),
+        min_concentration=float(min_concentration),
+        spread_tolerance=float(spread_tolerance),
+    )
+    # the caller's order
+    return {str(t): out[str(t)] for t in target_ids if str(t) in out}
+
+
+#: Parameters of :func:`visit_windows` that may be 0 (the others must be > 0).
+_ZERO_OK: Final = ("dwell_minutes", "min_concentration")
+
+
+def _check_window_args(
+    target_ids: object,
+    *,
+    shift_start: object,
+    numbers: Mapping[str, object],
+    weekday: object,
+    spread_tolerance: object,
+) -> float:
+    """Check :func:`visit_windows`' parameters (raise once); the start in minutes."""
     problems: list[str] = []
     start = 0.0
     try:
-        start = _clock_minutes(shift_start)
+        start = _clock_minutes(shift_start)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         problems.append(
             f"shift_start must be a clock time 'HH:MM' or a datetime.time, got "
             f"{shift_start!r}. Pass e.g. shift_start='08:00'."
         )
-    for name, value, zero_ok in (
-        ("shift_minutes", shift_minutes, False),
-        ("window_minutes", window_minutes, False),
-        ("dwell_minutes", dwell_minutes, True),
-        ("step_minutes", step_minutes, False),
-        ("min_concentration", min_concentration, True),
-    ):
-        if not _is_number(value) or value < 0 or (value == 0 and not zero_ok):
-            what = "a number >= 0" if zero_ok else "a positive number"
-            problems.append(
-                f"{name} must be {what} of minutes, got {value!r}. Pass e.g. {name}=60."
-            )
+    for name, value in numbers.items():
+        example = f"{name}=60"
+        problem = (
+            non_negative_number(value, name, example=example)
+            if name in _ZERO_OK
+            else positive_number(value, name, example=example, unit="minutes")
+        )
+        if problem is not None:
+            problems.append(problem)
     if weekday is not None and (isinstance(weekday, bool) or weekday not in range(7)):
         problems.append(
             f"weekday must be 0 (Monday) to 6 (Sunday) or None, got {weekday!r}. "
             "Pass e.g. weekday=4 for Friday."
         )
-    if not _is_number(spread_tolerance) or not 0 <= spread_tolerance <= 1:
+    if not (
+        is_real(spread_tolerance) and 0 <= spread_tolerance <= 1  # type: ignore[operator]
+    ):
         problems.append(
             f"spread_tolerance must be a number from 0 to 1, got "
             f"{spread_tolerance!r}. Pass e.g. spread_tolerance=0.1 (0 = no "
@@ -1270,66 +1079,114 @@ def visit_windows(
             "e.g. targets['grid_id'].tolist()."
         )
     collect_problems(problems, "visit_windows")
-    shift = float(shift_minutes)
-    width = min(float(window_minutes), shift)
-    grid = np.arange(0.0, shift - width + 1e-9, float(step_minutes))
-    step = float(step_minutes)
-    # every target's window shares, and its concentration within the shift
-    found: list[tuple[float, int, str, npt.NDArray[np.float64]]] = []
+    return start
+
+
+@dataclass(frozen=True)
+class _WindowGrid:
+    """The candidate windows: their starts (minutes from the shift start) and size."""
+
+    start: float  # clock minutes of the shift start
+    shift: float
+    width: float
+    step: float
+
+    @property
+    def starts(self) -> FloatArray:
+        """Window starts on the step grid, from the shift start."""
+        out: FloatArray = np.arange(0.0, self.shift - self.width + 1e-9, self.step)
+        return out
+
+
+@dataclass(frozen=True)
+class _Concentrated:
+    """A target that gets a window: its concentration, position, id, window shares."""
+
+    neg_conc: float
+    position: int
+    target_id: str
+    mass: FloatArray
+
+
+def _concentrated(
+    profile: HourProfile,
+    target_ids: Sequence[object],
+    *,
+    grid: _WindowGrid,
+    weekday: int | None,
+    min_concentration: float,
+) -> list[_Concentrated]:
+    """Targets concentrated enough for a window, the most concentrated first."""
+    starts = grid.starts
+    found: list[_Concentrated] = []
     for k, tid in enumerate(target_ids):
         if tid not in profile.shares.index:
             continue
         hourly = daily_profile(profile, tid, weekday=weekday)
-        mass = _window_mass(hourly, (start + grid) % 1440.0, width)
-        in_shift = float(_window_mass(hourly, np.array([start % 1440.0]), shift)[0])
+        mass = _window_mass(hourly, (grid.start + starts) % 1440.0, grid.width)
+        in_shift = float(
+            _window_mass(hourly, np.array([grid.start % 1440.0]), grid.shift)[0]
+        )
         if in_shift <= 0.0:
             continue
-        flat = in_shift * width / shift
+        flat = in_shift * grid.width / grid.shift
         conc = mass / flat
-        if float(conc.max()) < float(min_concentration):
+        if float(conc.max()) < min_concentration:
             continue
-        found.append((-float(conc.max()), k, str(tid), mass))
+        found.append(_Concentrated(-float(conc.max()), k, str(tid), mass))
     # the most concentrated choose first; ties in the caller's order
-    found.sort(key=lambda item: (item[0], item[1]))
-    n_steps = max(1, math.ceil((shift - 1e-9) / step))
+    found.sort(key=lambda item: (item.neg_conc, item.position))
+    return found
+
+
+def _spread_windows(
+    found: Sequence[_Concentrated],
+    *,
+    grid: _WindowGrid,
+    dwell_minutes: float,
+    min_concentration: float,
+    spread_tolerance: float,
+) -> dict[str, list[tuple[float, float]]]:
+    """Give each target the good window overlapping the fewest already given."""
+    starts = grid.starts
+    step = grid.step
+    n_steps = max(1, math.ceil((grid.shift - 1e-9) / step))
     load = np.zeros(n_steps)
-    cover = max(1, math.ceil(width / step - 1e-9))
+    cover = max(1, math.ceil(grid.width / step - 1e-9))
     out: dict[str, list[tuple[float, float]]] = {}
-    for neg_conc, _k, tid, mass in found:
+    for item in found:
+        mass = item.mass
         best_mass = float(mass.max())
-        flat = best_mass / -neg_conc
-        ok = (mass >= (1.0 - float(spread_tolerance)) * best_mass - 1e-12) & (
-            mass / flat >= float(min_concentration) - 1e-12
+        flat = best_mass / -item.neg_conc
+        ok = (mass >= (1.0 - spread_tolerance) * best_mass - 1e-12) & (
+            mass / flat >= min_concentration - 1e-12
         )
         ok[int(np.argmax(mass))] = True
         cand = np.flatnonzero(ok)
-        first = np.round(grid[cand] / step).astype(np.int64)
+        first = np.round(starts[cand] / step).astype(np.int64)
         overlap = np.array(
             [load[f : f + cover].sum() for f in first.tolist()], dtype=np.float64
         )
         pick = cand[np.lexsort((cand, -mass[cand], overlap))[0]]
         f = int(first[np.flatnonzero(cand == pick)[0]])
         load[f : f + cover] += 1.0
-        lo = float(grid[pick])
-        hi = max(lo, lo + width - float(dwell_minutes))
-        out[tid] = [(lo, hi)]
-    # the caller's order
-    return {str(t): out[str(t)] for t in target_ids if str(t) in out}
+        lo = float(starts[pick])
+        hi = max(lo, lo + grid.width - dwell_minutes)
+        out[item.target_id] = [(lo, hi)]
+    return out
 
 
-def _window_mass(
-    hourly: npt.NDArray[np.float64], clock: npt.NDArray[np.float64], width: float
-) -> npt.NDArray[np.float64]:
+def _window_mass(hourly: FloatArray, clock: FloatArray, width: float) -> FloatArray:
     """Share in ``[c, c + width)`` minutes of each clock ``c`` (wraps midnight)."""
     per = np.tile(hourly, 3)
     cum = np.concatenate([[0.0], np.cumsum(per)])
 
-    def upto(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def upto(m: FloatArray) -> FloatArray:
         h = np.floor(m / 60.0).astype(np.int64)
-        out: npt.NDArray[np.float64] = cum[h] + (m / 60.0 - h) * per[h]
+        out: FloatArray = cum[h] + (m / 60.0 - h) * per[h]
         return out
 
-    res: npt.NDArray[np.float64] = upto(clock + width) - upto(clock)
+    res: FloatArray = upto(clock + width) - upto(clock)
     return res
 
 
@@ -1461,7 +1318,7 @@ def plan_patrols(
 
     Warns
     -----
-    UserWarning
+    HotspotsWarning
         When targets have no geometry, lie too far from the streets or are
         unreachable from every depot (counted), and when the shift is too
         short for any visit.
@@ -1512,105 +1369,240 @@ def plan_patrols(
             raise TypeError(msg)
     problems: list[str] = []
     team_names = _team_names(teams, problems)
-    if not _is_number(shift_minutes) or shift_minutes <= 0:
-        problems.append(
-            f"shift_minutes must be a positive number of minutes, got "
-            f"{shift_minutes!r}. Pass the shift length, e.g. shift_minutes=240."
-        )
-    if not _is_number(dwell_minutes) or dwell_minutes < 0:
-        problems.append(
-            f"dwell_minutes must be a number of minutes >= 0, got {dwell_minutes!r}. "
-            "Pass e.g. dwell_minutes=15 (the Koper curve)."
-        )
-    if revisit_minutes is not None and (
-        not _is_number(revisit_minutes) or revisit_minutes <= 0
-    ):
-        problems.append(
-            f"revisit_minutes must be a positive number of minutes or None, got "
-            f"{revisit_minutes!r}. Pass e.g. revisit_minutes=120 for a visit "
-            "every two hours."
-        )
-    if (
-        isinstance(revisit_top, bool)
-        or not isinstance(revisit_top, int | np.integer)
-        or revisit_top < 0
-    ):
-        problems.append(
-            f"revisit_top must be an int >= 0, got {revisit_top!r}. Pass e.g. "
-            "revisit_top=3 for return visits to the top three targets."
-        )
-    elif revisit_top > 0 and revisit_minutes is not None:
+    _check_shift(
+        problems,
+        shift_minutes=shift_minutes,
+        dwell_minutes=dwell_minutes,
+        revisit_minutes=revisit_minutes,
+        revisit_top=revisit_top,
+        revisit_gap_minutes=revisit_gap_minutes,
+    )
+    _check_search(
+        problems,
+        time_limit_s=time_limit_s,
+        solution_limit=solution_limit,
+        max_snap_distance_m=max_snap_distance_m,
+        order=order,
+        mode=mode,
+        seed=seed,
+    )
+    start_min = _shift_start_minutes(shift_start, problems)
+    columns = _TargetColumns(score=score, target_id=target_id, reason=reason)
+    read = _read_targets(targets, columns, time_windows, start_min, problems)
+    depot_geoms = _check_places(targets, streets, depots, team_names, problems)
+    collect_problems(problems, "plan_patrols")
+
+    graph = street_graph(streets, mode=mode, speed_kmh=speed_kmh)
+    located = _locate(
+        graph,
+        targets,
+        depot_geoms=depot_geoms,
+        team_names=team_names,
+        max_snap_distance_m=max_snap_distance_m,
+        out_crs=streets.crs,
+    )
+    settings = _Settings(
+        team_names=team_names,
+        shift=float(shift_minutes),
+        dwell=float(dwell_minutes),
+        revisit=None if revisit_minutes is None else float(revisit_minutes),
+        revisit_top=int(revisit_top),
+        revisit_gap=float(revisit_gap_minutes),
+        seed=int(seed),
+        order=order,
+        shift_start=(
+            None
+            if start_min is None
+            else f"{int(start_min) // 60:02d}:{int(start_min) % 60:02d}"
+        ),
+        solver=SolverSettings(
+            time_limit_s=float(time_limit_s), solution_limit=int(solution_limit)
+        ),
+    )
+    return _plan(located, read.table(targets), settings)
+
+
+# ------------------------------------------------------------------------------
+# checking and reading the arguments
+# ------------------------------------------------------------------------------
+def _check_shift(
+    problems: list[str],
+    *,
+    shift_minutes: object,
+    dwell_minutes: object,
+    revisit_minutes: object,
+    revisit_top: object,
+    revisit_gap_minutes: object,
+) -> None:
+    """Note the problems of the shift's parameters: lengths, dwell, revisits."""
+    checks = (
+        positive_number(
+            shift_minutes, "shift_minutes", example="shift_minutes=240", unit="minutes"
+        ),
+        non_negative_number(dwell_minutes, "dwell_minutes", example="dwell_minutes=15"),
+        None
+        if revisit_minutes is None
+        else positive_number(
+            revisit_minutes,
+            "revisit_minutes",
+            example="revisit_minutes=120",
+            unit="minutes",
+        ),
+    )
+    problems.extend(p for p in checks if p is not None)
+    top = whole_number(revisit_top, "revisit_top", example="revisit_top=3", minimum=0)
+    if top is not None:
+        problems.append(top)
+    elif revisit_top and revisit_minutes is not None:
         problems.append(
             f"revisit_top={revisit_top!r} cannot be combined with revisit_minutes="
             f"{revisit_minutes!r}. Pass one: revisit_minutes for a visit in "
             "every interval, revisit_top for return visits to the top targets."
         )
-    if not _is_number(revisit_gap_minutes) or revisit_gap_minutes <= 0:
+    gap = positive_number(
+        revisit_gap_minutes,
+        "revisit_gap_minutes",
+        example="revisit_gap_minutes=120",
+        unit="minutes",
+    )
+    if gap is not None:
+        problems.append(gap)
+
+
+def _check_search(
+    problems: list[str],
+    *,
+    time_limit_s: object,
+    solution_limit: object,
+    max_snap_distance_m: object,
+    order: object,
+    mode: object,
+    seed: object,
+) -> None:
+    """Note the problems of the search's parameters: limits, snapping, order, mode."""
+    checks = (
+        positive_number(
+            time_limit_s, "time_limit_s", example="time_limit_s=10", unit="seconds"
+        ),
+        whole_number(solution_limit, "solution_limit", example="solution_limit=100"),
+        non_negative_number(
+            max_snap_distance_m,
+            "max_snap_distance_m",
+            example="max_snap_distance_m=150",
+        ),
+    )
+    problems.extend(p for p in checks if p is not None)
+    bad_order = one_of(order, "order", ("optimal", "random"))
+    if bad_order is not None:
         problems.append(
-            f"revisit_gap_minutes must be a positive number of minutes, got "
-            f"{revisit_gap_minutes!r}. Pass e.g. revisit_gap_minutes=120."
+            f"{bad_order} Pass order='random' for the Sacramento-style random "
+            "visiting order."
         )
-    if not _is_number(time_limit_s) or time_limit_s <= 0:
-        problems.append(
-            f"time_limit_s must be a positive number of seconds, got "
-            f"{time_limit_s!r}. Pass e.g. time_limit_s=10."
-        )
-    if (
-        isinstance(solution_limit, bool)
-        or not isinstance(solution_limit, int | np.integer)
-        or solution_limit < 1
-    ):
-        problems.append(
-            f"solution_limit must be a positive int, got {solution_limit!r}. "
-            "Pass e.g. solution_limit=100."
-        )
-    if not _is_number(max_snap_distance_m) or max_snap_distance_m < 0:
-        problems.append(
-            f"max_snap_distance_m must be a number of metres >= 0, got "
-            f"{max_snap_distance_m!r}. Pass e.g. max_snap_distance_m=150."
-        )
-    if order not in ("optimal", "random"):
-        problems.append(
-            f"order must be 'optimal' or 'random', got {order!r}. Pass "
-            "order='random' for the Sacramento-style random visiting order."
-        )
-    if mode not in DEFAULT_SPEED_KMH:
-        problems.append(
-            f"mode must be one of {sorted(DEFAULT_SPEED_KMH)}, got {mode!r}. "
-            "Pass mode='walking', 'ebike' or 'car'."
-        )
+    bad_mode = one_of(mode, "mode", sorted(DEFAULT_SPEED_KMH))
+    if bad_mode is not None:
+        problems.append(f"{bad_mode} Pass mode='walking', 'ebike' or 'car'.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         problems.append(f"seed must be an int, got {seed!r}. Pass e.g. seed=0.")
-    start_min: float | None = None
-    if shift_start is not None:
-        try:
-            start_min = _clock_minutes(shift_start)
-        except (ValueError, TypeError):
-            problems.append(
-                f"shift_start must be a clock time 'HH:MM' or a datetime.time, got "
-                f"{shift_start!r}. Pass e.g. shift_start='08:00'."
-            )
-    if score not in targets.columns:
+
+
+def _check_places(
+    targets: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    depots: object,
+    team_names: tuple[str, ...],
+    problems: list[str],
+) -> list[BaseGeometry | None]:
+    """Check the CRSs (raise at once) and the depots; the depots' geometries.
+
+    A CRS mismatch raises :class:`~hotspots.errors.CRSError` after the
+    problems noted so far (an :class:`~hotspots.errors.InputError` first).
+    """
+    if targets.crs is None or streets.crs is None or targets.crs != streets.crs:
+        msg = (
+            f"targets and streets must share one CRS, got {targets.crs!r} and "
+            f"{streets.crs!r}. Reproject with targets.to_crs(streets.crs)."
+        )
+        collect_problems(problems, "plan_patrols")
+        raise CRSError(msg)
+    depot_geoms = _depot_geoms(depots, streets.crs, problems)
+    if team_names and len(depot_geoms) not in (1, len(team_names)):
         problems.append(
-            f"targets must have the score column {score!r}, got columns "
-            f"{list(targets.columns)!r}. Pass score='<column>' naming it."
+            f"depots must hold one point for all teams or one per team "
+            f"({len(team_names)}), got {len(depot_geoms)}. Pass one depot per team."
         )
-        scores = np.zeros(len(targets))
-    else:
-        scores = pd.to_numeric(targets[score], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
+    return depot_geoms
+
+
+def _shift_start_minutes(
+    shift_start: str | dt.time | None, problems: list[str]
+) -> float | None:
+    """Clock minutes of ``shift_start`` (None without one; problems noted)."""
+    if shift_start is None:
+        return None
+    try:
+        return _clock_minutes(shift_start)
+    except (ValueError, TypeError):
+        problems.append(
+            f"shift_start must be a clock time 'HH:MM' or a datetime.time, got "
+            f"{shift_start!r}. Pass e.g. shift_start='08:00'."
         )
-        bad = ~np.isfinite(scores) | (scores < 0)
-        if bad.any():
-            problems.append(
-                f"targets[{score!r}] must be finite numbers >= 0, got "
-                f"{int(bad.sum())} others (e.g. "
-                f"{targets[score][bad].head(3).tolist()!r}). Fill or drop them "
-                "before planning."
-            )
+        return None
+
+
+@dataclass(frozen=True)
+class _TargetColumns:
+    """The columns of ``targets`` the caller named (None: the usual ones)."""
+
+    score: str
+    target_id: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The targets as the planner sees them, by position in ``targets``."""
+
+    ids: npt.NDArray[np.object_]
+    scores: FloatArray
+    reason_text: npt.NDArray[np.object_]
+    reason_zh: npt.NDArray[np.object_]
+    reason_en: npt.NDArray[np.object_]
+    windows_of: Mapping[int, list[tuple[float, float]]]
+
+
+@dataclass(frozen=True)
+class _ReadTargets:
+    """What :func:`_read_targets` found: scores, ids, reason column, windows."""
+
+    ids: npt.NDArray[np.object_]
+    scores: FloatArray
+    reason_col: str | None
+    windows_of: Mapping[int, list[tuple[float, float]]]
+
+    def table(self, targets: pd.DataFrame) -> _Targets:
+        """Return the targets for the planner, with their reason texts."""
+        return _Targets(
+            ids=self.ids,
+            scores=self.scores,
+            reason_text=_text_or_none(targets, self.reason_col),
+            reason_zh=_text_or_none(targets, REASON_ZH),
+            reason_en=_text_or_none(targets, REASON_EN),
+            windows_of=self.windows_of,
+        )
+
+
+def _read_targets(
+    targets: gpd.GeoDataFrame,
+    columns: _TargetColumns,
+    time_windows: Mapping[object, object] | None,
+    start_min: float | None,
+    problems: list[str],
+) -> _ReadTargets:
+    """Read the scores, ids, reason column and time windows (problems noted)."""
+    scores = _scores_of(targets, columns.score, problems)
     id_col = _resolve_column(
         targets,
-        target_id,
+        columns.target_id,
         _ID_CANDIDATES,
         what="target_id",
         fix="Pass the column of target ids.",
@@ -1630,53 +1622,116 @@ def plan_patrols(
         )
     reason_col = _resolve_column(
         targets,
-        reason,
+        columns.reason,
         _REASON_CANDIDATES,
         what="reason",
         fix="Pass reason=None or an existing column.",
         problems=problems,
     )
-    position = {tid: k for k, tid in enumerate(ids)}
-    windows_of: dict[int, list[tuple[float, float]]] = {}
-    if time_windows is not None:
-        if not isinstance(time_windows, Mapping):
-            msg = (
-                "time_windows must be a dict {target_id: [(start, end), ...]}, got "
-                f"{type(time_windows).__name__}."
-            )
-            raise TypeError(msg)
-        unknown = [k for k in time_windows if str(k) not in position]
-        if unknown:
-            problems.append(
-                f"time_windows names targets that are not in targets, got "
-                f"{unknown[:5]!r}. Use ids of the {id_col or 'index'!r} column."
-            )
-        for key, raw in time_windows.items():
-            if str(key) in position:
-                w = _windows_for(raw, start_min, str(key), problems)
-                if w is not None:
-                    windows_of[position[str(key)]] = w
-    if targets.crs is None or streets.crs is None or targets.crs != streets.crs:
-        msg = (
-            f"targets and streets must share one CRS, got {targets.crs!r} and "
-            f"{streets.crs!r}. Reproject with targets.to_crs(streets.crs)."
-        )
-        collect_problems(problems, "plan_patrols")
-        raise CRSError(msg)
-    depot_geoms = _depot_geoms(depots, streets.crs, problems)
-    if team_names and len(depot_geoms) not in (1, len(team_names)):
-        problems.append(
-            f"depots must hold one point for all teams or one per team "
-            f"({len(team_names)}), got {len(depot_geoms)}. Pass one depot per team."
-        )
-    collect_problems(problems, "plan_patrols")
+    windows_of = _time_windows(time_windows, ids, id_col, start_min, problems)
+    return _ReadTargets(
+        ids=ids, scores=scores, reason_col=reason_col, windows_of=windows_of
+    )
 
-    graph = street_graph(streets, mode=mode, speed_kmh=speed_kmh)
+
+def _scores_of(targets: pd.DataFrame, score: str, problems: list[str]) -> FloatArray:
+    """Return the score column as floats (zeros without it; problems noted)."""
+    if score not in targets.columns:
+        problems.append(
+            f"targets must have the score column {score!r}, got columns "
+            f"{list(targets.columns)!r}. Pass score='<column>' naming it."
+        )
+        return np.zeros(len(targets))
+    scores: FloatArray = pd.to_numeric(targets[score], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    bad = ~np.isfinite(scores) | (scores < 0)
+    if bad.any():
+        problems.append(
+            f"targets[{score!r}] must be finite numbers >= 0, got "
+            f"{int(bad.sum())} others (e.g. "
+            f"{targets[score][bad].head(3).tolist()!r}). Fill or drop them "
+            "before planning."
+        )
+    return scores
+
+
+def _time_windows(
+    time_windows: Mapping[object, object] | None,
+    ids: npt.NDArray[np.object_],
+    id_col: str | None,
+    start_min: float | None,
+    problems: list[str],
+) -> dict[int, list[tuple[float, float]]]:
+    """Return the targets' windows by position, in minutes from the shift start."""
+    windows_of: dict[int, list[tuple[float, float]]] = {}
+    if time_windows is None:
+        return windows_of
+    if not isinstance(time_windows, Mapping):
+        msg = (
+            "time_windows must be a dict {target_id: [(start, end), ...]}, got "
+            f"{type(time_windows).__name__}."
+        )
+        raise TypeError(msg)
+    position = {tid: k for k, tid in enumerate(ids)}
+    unknown = [k for k in time_windows if str(k) not in position]
+    if unknown:
+        problems.append(
+            f"time_windows names targets that are not in targets, got "
+            f"{unknown[:5]!r}. Use ids of the {id_col or 'index'!r} column."
+        )
+    for key, raw in time_windows.items():
+        if str(key) in position:
+            w = _windows_for(raw, start_min, str(key), problems)
+            if w is not None:
+                windows_of[position[str(key)]] = w
+    return windows_of
+
+
+# ------------------------------------------------------------------------------
+# the plan in three steps: build the routing problem, solve it, assemble
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Settings:
+    """The planning parameters, checked and converted."""
+
+    team_names: tuple[str, ...]
+    shift: float
+    dwell: float
+    revisit: float | None
+    revisit_top: int
+    revisit_gap: float
+    seed: int
+    order: Order
+    shift_start: str | None
+    solver: SolverSettings
+
+
+@dataclass(frozen=True)
+class _Located:
+    """The street graph, the snapped depots (one per team) and targets."""
+
+    graph: StreetGraph
+    depots: Snapped
+    targets: Snapped
+    reasons: npt.NDArray[np.object_]  # why a target cannot be snapped, "" if it is
+    out_crs: pyproj.CRS
+
+
+def _locate(
+    graph: StreetGraph,
+    targets: gpd.GeoDataFrame,
+    *,
+    depot_geoms: list[BaseGeometry | None],
+    team_names: tuple[str, ...],
+    max_snap_distance_m: float,
+    out_crs: pyproj.CRS,
+) -> _Located:
+    """Snap the depots (raise if one is too far) and the targets to the streets."""
     n_v = len(team_names)
     if len(depot_geoms) == 1:
         depot_geoms = depot_geoms * n_v
     depot_snap = _snap_depots(graph, depot_geoms, team_names, max_snap_distance_m)
-
     geo = targets.geometry
     geo_m = geo if targets.crs == graph.crs else geo.to_crs(graph.crs)
     target_snap = snap(graph, geo_m.to_numpy(), max_distance_m=max_snap_distance_m)
@@ -1684,34 +1739,12 @@ def plan_patrols(
     reasons = np.full(len(targets), "", dtype=object)
     reasons[missing] = NO_GEOMETRY
     reasons[~missing & ~target_snap.ok] = TOO_FAR
-
-    return _plan(
+    return _Located(
         graph=graph,
-        depot_snap=depot_snap,
-        target_snap=target_snap,
+        depots=depot_snap,
+        targets=target_snap,
         reasons=reasons,
-        ids=ids,
-        scores=scores,
-        reason_text=_text_or_none(targets, reason_col),
-        reason_zh=_text_or_none(targets, REASON_ZH),
-        reason_en=_text_or_none(targets, REASON_EN),
-        windows_of=windows_of,
-        team_names=team_names,
-        shift=float(shift_minutes),
-        dwell=float(dwell_minutes),
-        revisit=None if revisit_minutes is None else float(revisit_minutes),
-        revisit_top=int(revisit_top),
-        revisit_gap=float(revisit_gap_minutes),
-        seed=int(seed),
-        time_limit_s=float(time_limit_s),
-        solution_limit=int(solution_limit),
-        order=order,
-        shift_start=(
-            None
-            if start_min is None
-            else f"{int(start_min) // 60:02d}:{int(start_min) % 60:02d}"
-        ),
-        out_crs=streets.crs,
+        out_crs=out_crs,
     )
 
 
@@ -1721,6 +1754,7 @@ def _snap_depots(
     team_names: tuple[str, ...],
     max_distance_m: float,
 ) -> Snapped:
+    """Snap every team's depot to the streets, or raise naming the far ones."""
     series = gpd.GeoSeries(geoms, crs=graph.source_crs)
     if graph.source_crs != graph.crs:
         series = series.to_crs(graph.crs)
@@ -1738,74 +1772,148 @@ def _snap_depots(
     return snapped
 
 
-def _plan(
-    *,
-    graph: StreetGraph,
-    depot_snap: Snapped,
-    target_snap: Snapped,
-    reasons: npt.NDArray[np.object_],
-    ids: npt.NDArray[np.object_],
-    scores: npt.NDArray[np.float64],
-    reason_text: npt.NDArray[np.object_],
-    reason_zh: npt.NDArray[np.object_],
-    reason_en: npt.NDArray[np.object_],
-    windows_of: dict[int, list[tuple[float, float]]],
-    team_names: tuple[str, ...],
-    shift: float,
-    dwell: float,
-    revisit: float | None,
-    revisit_top: int,
-    revisit_gap: float,
-    seed: int,
-    time_limit_s: float,
-    solution_limit: int,
-    order: Order,
-    shift_start: str | None,
-    out_crs: object,
-) -> PatrolPlan:
-    n_v = len(team_names)
-    snapped_pos = np.flatnonzero(target_snap.ok)
-    points = Snapped(
-        segment=np.concatenate([depot_snap.segment, target_snap.segment[snapped_pos]]),
-        offset_m=np.concatenate(
-            [depot_snap.offset_m, target_snap.offset_m[snapped_pos]]
-        ),
-        distance_m=np.concatenate(
-            [depot_snap.distance_m, target_snap.distance_m[snapped_pos]]
-        ),
-        point=np.concatenate([depot_snap.point, target_snap.point[snapped_pos]]),
-    )
-    table = travel_table(graph, points)
-    travel_min = table.metres / graph.metres_per_minute
+#: (target position, visit, reason) of a target visit left out of the plan.
+_LeftOut = tuple[int, int, str]
 
-    # visits (copies per revisit slot), feasibility per team
-    nodes: list[_Node] = []
+
+@dataclass(frozen=True)
+class _Built:
+    """The routing problem and what was left out while building it."""
+
+    points: Snapped  # the depots, then the snapped targets
+    table: TravelTable
+    snapped_pos: IntArray  # target position of every snapped target
+    problem: Problem
+    left: tuple[_LeftOut, ...]
+    returns: frozenset[int]  # target positions that get a return visit
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """The routes (node lists per team), what stopped the search, visits dropped."""
+
+    routes: list[list[int]]
+    stopped_by: str
+    left: tuple[_LeftOut, ...]
+
+
+def _plan(located: _Located, targets: _Targets, settings: _Settings) -> PatrolPlan:
+    """Plan the routes: build the routing problem, solve it, assemble the plan.
+
+    Parameters
+    ----------
+    located
+        The street graph and the snapped depots and targets.
+    targets
+        Ids, scores, reason texts and time windows of the targets.
+    settings
+        The checked planning parameters.
+
+    Returns
+    -------
+    PatrolPlan
+        Routes, stops and the targets left out, in ``located.out_crs``.
+    """
+    built = _build(located, targets, settings)
+    solved = _solve_routes(built, settings)
+    return _assemble(located, targets, settings, built, solved)
+
+
+def _build(located: _Located, targets: _Targets, settings: _Settings) -> _Built:
+    """Build the routing problem: travel times, the visits and who may make them.
+
+    Warns (:class:`~hotspots.errors.HotspotsWarning`) when targets cannot be
+    visited at all, and when the shift is too short for any visit.
+    """
+    n_v = len(settings.team_names)
+    snapped_pos = np.flatnonzero(located.targets.ok)
+    depots, tsnap = located.depots, located.targets
+    points = Snapped(
+        segment=np.concatenate([depots.segment, tsnap.segment[snapped_pos]]),
+        offset_m=np.concatenate([depots.offset_m, tsnap.offset_m[snapped_pos]]),
+        distance_m=np.concatenate([depots.distance_m, tsnap.distance_m[snapped_pos]]),
+        point=np.concatenate([depots.point, tsnap.point[snapped_pos]]),
+    )
+    table = travel_table(located.graph, points)
+    travel_min = table.metres / located.graph.metres_per_minute
+    unsnapped = [
+        (k, 1, str(located.reasons[k])) for k in np.flatnonzero(~tsnap.ok).tolist()
+    ]
+    visits = _visits(travel_min, snapped_pos, targets, settings)
+    left = (*unsnapped, *visits.left)
+    _warn_unvisitable(left, len(targets.ids), len(visits.nodes), settings)
+    problem = Problem(
+        travel_min=travel_min,
+        n_vehicles=n_v,
+        depot_point=tuple(range(n_v)),
+        nodes=visits.nodes,
+        scores=np.asarray(visits.scores, dtype=np.float64),
+        allowed=visits.allowed,
+        dwell=settings.dwell,
+        shift=settings.shift,
+    )
+    return _Built(
+        points=points,
+        table=table,
+        snapped_pos=snapped_pos,
+        problem=problem,
+        left=left,
+        returns=visits.returns,
+    )
+
+
+@dataclass(frozen=True)
+class _Visits:
+    """The visits the solver may make, and the visits no team can make."""
+
+    nodes: tuple[Node, ...]
+    scores: tuple[float, ...]
+    allowed: tuple[tuple[int, ...], ...]
+    left: tuple[_LeftOut, ...]
+    returns: frozenset[int]
+
+
+def _slots(settings: _Settings) -> list[tuple[float, float]]:
+    """Return the visit slots of a target: the shift, or one per revisit interval."""
+    shift, revisit = settings.shift, settings.revisit
+    if revisit is None:
+        return [(0.0, shift)]
+    n_slots = max(1, math.ceil(shift / revisit - 1e-9))
+    return [
+        (s * revisit, min((s + 1) * revisit - 1.0 / 60.0, shift))
+        for s in range(n_slots)
+    ]
+
+
+def _visits(
+    travel_min: FloatArray,
+    snapped_pos: IntArray,
+    targets: _Targets,
+    settings: _Settings,
+) -> _Visits:
+    """Every visit (a copy per revisit slot) with the teams that can make it."""
+    n_v = len(settings.team_names)
+    shift, dwell, scores = settings.shift, settings.dwell, targets.scores
+    windows_of = targets.windows_of
+    nodes: list[Node] = []
     node_scores: list[float] = []
     allowed: list[tuple[int, ...]] = []
-    left: list[tuple[int, int, str]] = []  # (target position, visit, reason)
-    for k in np.flatnonzero(~target_snap.ok).tolist():
-        left.append((k, 1, str(reasons[k])))
+    left: list[_LeftOut] = []
     depot_pts = np.arange(n_v)
     # Koper-style return visits: the top targets with a window come back
     # revisit_gap minutes after it (the window shifted by the gap)
     windowed = [k for k in snapped_pos.tolist() if int(k) in windows_of]
     windowed.sort(key=lambda k: (-scores[k], k))
-    returns = set(windowed[:revisit_top])
+    returns = frozenset(windowed[: settings.revisit_top])
+    gap = settings.revisit_gap
     for j, k in enumerate(snapped_pos.tolist()):
         p = n_v + j
         base = windows_of.get(int(k), [(0.0, shift)])
-        if revisit is None:
-            slots = [(0.0, shift)]
-        else:
-            n_slots = max(1, math.ceil(shift / revisit - 1e-9))
-            slots = [
-                (s * revisit, min((s + 1) * revisit - 1.0 / 60.0, shift))
-                for s in range(n_slots)
-            ]
+        slots = _slots(settings)
         bases = [base] * len(slots)
         if k in returns:
             slots = [(0.0, shift), (0.0, shift)]
-            bases = [base, [(a + revisit_gap, b + revisit_gap) for a, b in base]]
+            bases = [base, [(a + gap, b + gap) for a, b in base]]
         out_t = travel_min[depot_pts, p]
         back_t = travel_min[p, depot_pts]
         reach = np.isfinite(out_t) & np.isfinite(back_t)
@@ -1819,12 +1927,12 @@ def _plan(
                 continue
             ok_v = []
             for v in np.flatnonzero(reach).tolist():
-                arr = _arrive(float(out_t[v]), wins)
+                arr = arrive(float(out_t[v]), wins)
                 if arr + dwell + float(back_t[v]) <= shift + 1e-9:
                     ok_v.append(int(v))
             if not ok_v:
                 fits_without = any(
-                    _arrive(float(out_t[v]), [(a, b)]) + dwell + float(back_t[v])
+                    arrive(float(out_t[v]), [(a, b)]) + dwell + float(back_t[v])
                     <= shift + 1e-9
                     for v in np.flatnonzero(reach).tolist()
                 )
@@ -1833,49 +1941,56 @@ def _plan(
                 )
                 left.append((int(k), visit, why))
                 continue
-            nodes.append(_Node(target=j, visit=visit, windows=wins))
+            nodes.append(Node(target=j, visit=visit, windows=wins))
             node_scores.append(float(scores[k]))
             allowed.append(tuple(ok_v))
+    return _Visits(
+        nodes=tuple(nodes),
+        scores=tuple(node_scores),
+        allowed=tuple(allowed),
+        left=tuple(left),
+        returns=returns,
+    )
 
+
+def _warn_unvisitable(
+    left: Sequence[_LeftOut], n_targets: int, n_nodes: int, settings: _Settings
+) -> None:
+    """Warn about targets no team can visit, and about a shift too short for any."""
     n_unreach = sum(1 for _, v, r in left if r == UNREACHABLE and v == 1)
     n_nogeo = sum(1 for _, _, r in left if r == NO_GEOMETRY)
     n_far = sum(1 for _, _, r in left if r == TOO_FAR)
+    # stacklevel: _warn_unvisitable < _build < _plan < plan_patrols < caller
     if n_nogeo or n_far or n_unreach:
         warnings.warn(
-            f"{n_nogeo + n_far + n_unreach} of {len(ids)} targets cannot be "
+            f"{n_nogeo + n_far + n_unreach} of {n_targets} targets cannot be "
             f"visited: {n_nogeo} without geometry, {n_far} farther than the snapping "
             f"distance from any street, {n_unreach} unreachable from every depot "
             "(disconnected street network). They are in plan.left_out with the "
             "reason.",
-            UserWarning,
-            stacklevel=3,
+            HotspotsWarning,
+            stacklevel=5,
         )
-    candidates = sum(1 for _, _, r in left if r in (NO_TIME, TIME_WINDOW)) + len(nodes)
-    if candidates and not nodes:
+    candidates = sum(1 for _, _, r in left if r in (NO_TIME, TIME_WINDOW)) + n_nodes
+    if candidates and not n_nodes:
         warnings.warn(
-            f"shift_minutes={shift!r} is too short for any visit: no target can be "
-            f"reached, visited for {dwell!r} minutes and left in time to return to "
-            "a depot. Every target is left out.",
-            UserWarning,
-            stacklevel=3,
+            f"shift_minutes={settings.shift!r} is too short for any visit: no "
+            f"target can be reached, visited for {settings.dwell!r} minutes and "
+            "left in time to return to a depot. Every target is left out.",
+            HotspotsWarning,
+            stacklevel=5,
         )
 
-    prob = _Problem(
-        travel_min=travel_min,
-        n_vehicles=n_v,
-        depot_point=tuple(range(n_v)),
-        nodes=tuple(nodes),
-        scores=np.asarray(node_scores, dtype=np.float64),
-        allowed=tuple(allowed),
-        dwell=dwell,
-        shift=shift,
-    )
-    routes, stopped = _solve(
-        prob, time_limit_s=time_limit_s, solution_limit=solution_limit
-    )
-    if order == "random":
-        routes = _shuffle_routes(prob, routes, seed)
-    if returns:
+
+def _solve_routes(built: _Built, settings: _Settings) -> _Solved:
+    """Solve the routing problem; random order and return visits applied."""
+    prob = built.problem
+    nodes = prob.nodes
+    solution = solve(prob, settings.solver)
+    routes = solution.routes
+    if settings.order == "random":
+        routes = shuffle_routes(prob, routes, settings.seed)
+    if built.returns:
         # a return visit without the first one is no return: leave it out
         # (dropping a stop never makes a route late: waits absorb the gain)
         firsts = {nodes[k].target for seq in routes for k in seq if nodes[k].visit == 1}
@@ -1884,115 +1999,171 @@ def _plan(
             for seq in routes
         ]
     visited = {k for seq in routes for k in seq}
-    for k, nd in enumerate(nodes):
-        if k not in visited:
-            left.append((int(snapped_pos[nd.target]), nd.visit, NO_TIME))
+    left = tuple(
+        (int(built.snapped_pos[nd.target]), nd.visit, NO_TIME)
+        for k, nd in enumerate(nodes)
+        if k not in visited
+    )
+    return _Solved(routes=routes, stopped_by=solution.stopped_by, left=left)
 
-    # stops and routes
-    stop_rows: list[dict[str, object]] = []
-    stop_geoms: list[object] = []
-    route_rows: list[dict[str, object]] = []
-    route_geoms: list[object] = []
+
+@dataclass(frozen=True)
+class _Rows:
+    """The stops' and the routes' rows and geometries, in route order."""
+
+    stops: list[dict[str, object]]
+    stop_geoms: list[object]
+    routes: list[dict[str, object]]
+    route_geoms: list[object]
+
+
+def _assemble(
+    located: _Located,
+    targets: _Targets,
+    settings: _Settings,
+    built: _Built,
+    solved: _Solved,
+) -> PatrolPlan:
+    """Assemble the plan: the stops, the routes and the targets left out."""
+    rows = _rows(located, targets, settings, built, solved.routes)
+    crs = located.graph.crs
+    stops = gpd.GeoDataFrame(
+        pd.DataFrame(rows.stops, columns=list(_STOP_TYPES)).astype(_STOP_TYPES),
+        geometry=gpd.GeoSeries(rows.stop_geoms, crs=crs),
+        crs=crs,
+    )
+    routes = gpd.GeoDataFrame(
+        pd.DataFrame(rows.routes, columns=list(_ROUTE_TYPES)).astype(_ROUTE_TYPES),
+        geometry=gpd.GeoSeries(rows.route_geoms, crs=crs),
+        crs=crs,
+    )
+    if located.graph.crs != located.graph.source_crs:
+        stops = stops.to_crs(located.out_crs)
+        routes = routes.to_crs(located.out_crs)
+    left_out = _left_out_frame([*built.left, *solved.left], targets)
+    total_score = float(stops[SCORE].sum()) if len(stops) else 0.0
+    possible = float(stops[SCORE].sum() + left_out[SCORE].sum())
+    return PatrolPlan(
+        routes=routes,
+        stops=stops,
+        left_out=left_out,
+        total_score=total_score,
+        covered_share=total_score / possible if possible > 0 else 0.0,
+        teams=settings.team_names,
+        mode=located.graph.mode,
+        speed_kmh=located.graph.speed_kmh,
+        shift_minutes=settings.shift,
+        dwell_minutes=settings.dwell,
+        shift_start=settings.shift_start,
+        order=settings.order,
+        search_stopped_by=solved.stopped_by,
+    )
+
+
+#: Columns of ``PatrolPlan.stops`` and their dtypes, in order.
+_STOP_TYPES: Final[dict[str, str]] = {
+    TEAM: "string",
+    ORDER: "int64",
+    TARGET_ID: "string",
+    VISIT: "int64",
+    ARRIVAL: "float64",
+    DEPARTURE: "float64",
+    ARRIVAL_CLOCK: "string",
+    DEPARTURE_CLOCK: "string",
+    DWELL_MIN: "float64",
+    TRAVEL_MIN: "float64",
+    SCORE: "float64",
+    WINDOW: "string",
+    REASON: "string",
+    REASON_ZH: "string",
+    REASON_EN: "string",
+}
+#: Columns of ``PatrolPlan.routes`` (before the geometry) and their dtypes.
+_ROUTE_TYPES: Final[dict[str, str]] = {
+    TEAM: "string",
+    N_STOPS: "int64",
+    TOTAL_SCORE: "float64",
+    DURATION_MIN: "float64",
+    DISTANCE_M: "float64",
+}
+
+
+def _rows(
+    located: _Located,
+    targets: _Targets,
+    settings: _Settings,
+    built: _Built,
+    routes: list[list[int]],
+) -> _Rows:
+    """One row per stop and per route, with the street paths of the routes."""
+    n_v = len(settings.team_names)
+    prob, table, snapped_pos = built.problem, built.table, built.snapped_pos
+    nodes, scores, dwell = prob.nodes, targets.scores, settings.dwell
     legs: list[tuple[int, int]] = []
     for v, seq in enumerate(routes):
-        pts: list[int] = [v, *[n_v + nodes[k].target for k in seq], v]
-        legs.extend(itertools.pairwise(pts))
-    paths = leg_paths(graph, points, legs, table=table)
+        legs.extend(itertools.pairwise([v, *[n_v + nodes[k].target for k in seq], v]))
+    paths = leg_paths(located.graph, built.points, legs, table=table)
+    out = _Rows(stops=[], stop_geoms=[], routes=[], route_geoms=[])
     cursor = 0
     for v, seq in enumerate(routes):
-        sched = _schedule(prob, v, seq)
-        if sched is None:  # cannot happen: the solver's times are conservative
-            msg = f"internal error: the route of team {team_names[v]!r} is infeasible."
+        times = route_times(prob, v, seq)
+        if times is None:  # cannot happen: the solver's times are conservative
+            msg = (
+                f"internal error: the route of team {settings.team_names[v]!r} "
+                "is infeasible."
+            )
             raise HotspotsError(msg)
-        arrivals, travels, end = sched
         pts = [v, *[n_v + nodes[k].target for k in seq], v]
-        n_legs = len(pts) - 1
-        route_paths = paths[cursor : cursor + n_legs]
-        cursor += n_legs
+        route_paths = paths[cursor : cursor + len(pts) - 1]
+        cursor += len(pts) - 1
         dist = float(sum(float(table.metres[a, b]) for a, b in itertools.pairwise(pts)))
         total = 0.0
         for o, k in enumerate(seq):
             tpos = int(snapped_pos[nodes[k].target])
             total += float(scores[tpos])
-            stop_rows.append(
+            arrival = times.arrivals[o]
+            out.stops.append(
                 {
-                    TEAM: team_names[v],
+                    TEAM: settings.team_names[v],
                     ORDER: o + 1,
-                    TARGET_ID: ids[tpos],
+                    TARGET_ID: targets.ids[tpos],
                     VISIT: nodes[k].visit,
-                    ARRIVAL: arrivals[o],
-                    DEPARTURE: arrivals[o] + dwell,
-                    ARRIVAL_CLOCK: _clock_or_na(arrivals[o], shift_start),
-                    DEPARTURE_CLOCK: _clock_or_na(arrivals[o] + dwell, shift_start),
+                    ARRIVAL: arrival,
+                    DEPARTURE: arrival + dwell,
+                    ARRIVAL_CLOCK: _clock_or_na(arrival, settings.shift_start),
+                    DEPARTURE_CLOCK: _clock_or_na(
+                        arrival + dwell, settings.shift_start
+                    ),
                     DWELL_MIN: dwell,
-                    TRAVEL_MIN: travels[o],
+                    TRAVEL_MIN: times.travels[o],
                     SCORE: float(scores[tpos]),
-                    WINDOW: _window_text(nodes[k].windows, shift, shift_start),
-                    REASON: reason_text[tpos],
-                    REASON_ZH: reason_zh[tpos],
-                    REASON_EN: reason_en[tpos],
+                    WINDOW: _window_text(
+                        nodes[k].windows, settings.shift, settings.shift_start
+                    ),
+                    REASON: targets.reason_text[tpos],
+                    REASON_ZH: targets.reason_zh[tpos],
+                    REASON_EN: targets.reason_en[tpos],
                 }
             )
-            stop_geoms.append(target_snap.point[tpos])
-        route_rows.append(
+            out.stop_geoms.append(located.targets.point[tpos])
+        out.routes.append(
             {
-                TEAM: team_names[v],
+                TEAM: settings.team_names[v],
                 N_STOPS: len(seq),
                 TOTAL_SCORE: total,
-                DURATION_MIN: end if seq else 0.0,
+                DURATION_MIN: times.end if seq else 0.0,
                 DISTANCE_M: dist if seq else 0.0,
             }
         )
-        route_geoms.append(path_line(route_paths) if seq else None)
+        out.route_geoms.append(path_line(route_paths) if seq else None)
+    return out
 
-    stop_cols = [
-        TEAM, ORDER, TARGET_ID, VISIT, ARRIVAL, DEPARTURE, ARRIVAL_CLOCK,
-        DEPARTURE_CLOCK, DWELL_MIN, TRAVEL_MIN, SCORE, WINDOW, REASON, REASON_ZH,
-        REASON_EN,
-    ]  # fmt: skip
-    stops_df = pd.DataFrame(stop_rows, columns=stop_cols)
-    stops_df = stops_df.astype(
-        {
-            TEAM: "string",
-            ORDER: "int64",
-            TARGET_ID: "string",
-            VISIT: "int64",
-            ARRIVAL: "float64",
-            DEPARTURE: "float64",
-            ARRIVAL_CLOCK: "string",
-            DEPARTURE_CLOCK: "string",
-            DWELL_MIN: "float64",
-            TRAVEL_MIN: "float64",
-            SCORE: "float64",
-            WINDOW: "string",
-            REASON: "string",
-            REASON_ZH: "string",
-            REASON_EN: "string",
-        }
-    )
-    stops = gpd.GeoDataFrame(
-        stops_df, geometry=gpd.GeoSeries(stop_geoms, crs=graph.crs), crs=graph.crs
-    )
-    routes_df = pd.DataFrame(
-        route_rows, columns=[TEAM, N_STOPS, TOTAL_SCORE, DURATION_MIN, DISTANCE_M]
-    ).astype(
-        {
-            TEAM: "string",
-            N_STOPS: "int64",
-            TOTAL_SCORE: "float64",
-            DURATION_MIN: "float64",
-            DISTANCE_M: "float64",
-        }
-    )
-    routes_gdf = gpd.GeoDataFrame(
-        routes_df, geometry=gpd.GeoSeries(route_geoms, crs=graph.crs), crs=graph.crs
-    )
-    if graph.crs != graph.source_crs:
-        stops = stops.to_crs(out_crs)
-        routes_gdf = routes_gdf.to_crs(out_crs)
 
+def _left_out_frame(left: list[_LeftOut], targets: _Targets) -> pd.DataFrame:
+    """Return the visits left out, by target position and visit, with their reasons."""
     left.sort(key=lambda r: (r[0], r[1]))
-    left_out = pd.DataFrame(
+    ids, scores = targets.ids, targets.scores
+    return pd.DataFrame(
         {
             TARGET_ID: pd.array([ids[k] for k, _, _ in left], dtype="string"),
             VISIT: np.array([v for _, v, _ in left], dtype=np.int64),
@@ -2002,23 +2173,6 @@ def _plan(
                 [LEFT_OUT_REASONS[r]["zh"] for _, _, r in left], dtype="string"
             ),
         }
-    )
-    total_score = float(stops[SCORE].sum()) if len(stops) else 0.0
-    possible = float(stops[SCORE].sum() + left_out[SCORE].sum())
-    return PatrolPlan(
-        routes=routes_gdf,
-        stops=stops,
-        left_out=left_out,
-        total_score=total_score,
-        covered_share=total_score / possible if possible > 0 else 0.0,
-        teams=team_names,
-        mode=graph.mode,
-        speed_kmh=graph.speed_kmh,
-        shift_minutes=shift,
-        dwell_minutes=dwell,
-        shift_start=shift_start,
-        order=order,
-        search_stopped_by=stopped,
     )
 
 
@@ -2045,6 +2199,7 @@ def _window_text(
 
 
 def _clock_or_na(minutes: float, shift_start: str | None) -> str | None:
+    """``HH:MM`` clock time of ``minutes`` from the shift start, None without one."""
     if shift_start is None:
         return None
     return _format_time(minutes, _clock_minutes(shift_start))

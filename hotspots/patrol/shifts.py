@@ -43,6 +43,7 @@ References
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -52,6 +53,9 @@ import numpy.typing as npt
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from .._core import schema
+from .._core.types import FloatArray, IntArray
+from .._core.validate import is_real, one_of, positive_number, whole_number
 from ..errors import InputError, collect_problems
 from ..stats.profiles import HOURS_PER_WEEK, HourProfile
 
@@ -68,10 +72,8 @@ __all__ = [
     "design_shifts",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-
 # -- columns of the schedule (contract) ------------------------------------------
-TEAM: Final = "team"
+TEAM: Final = schema.TEAM
 BLOCK_HOURS: Final = "hours"
 START_MIN: Final = "start_min"
 END_MIN: Final = "end_min"
@@ -135,11 +137,13 @@ class ShiftDesign:
 
 
 def _clock(minutes: int) -> str:
+    """Return ``HH:MM`` of minutes after midnight."""
     m = int(minutes)
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
 def _minutes(value: object) -> float:
+    """Return the minutes after midnight of ``"HH:MM"`` or a datetime.time."""
     if isinstance(value, dt.time):
         return float(value.hour * 60 + value.minute)
     hh, mm = str(value).strip().split(":")
@@ -214,14 +218,6 @@ def daily_demand(
     return out
 
 
-def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-    )
-
-
 def design_shifts(
     demand: HourProfile | npt.ArrayLike,
     *,
@@ -293,19 +289,120 @@ def design_shifts(
     >>> d.coverage, d.baseline_coverage
     (1.0, 0.14285714285714285)
     """
+    spec = _check_roster(
+        teams,
+        shift_hours=shift_hours,
+        allowed_hours=allowed_hours,
+        min_on_duty=min_on_duty,
+        step_minutes=step_minutes,
+        baseline=baseline,
+        time_limit_s=time_limit_s,
+        hourly=_demand_or_problem(demand, units),
+    )
+    model = _roster_model(spec)
+    solver = _solve_roster(model, spec)
+    on_duty, schedule = _read_roster(model, solver, spec)
+    return _compare(spec, on_duty, schedule, solver.status)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """The checked roster parameters on the step grid, and the demand per step."""
+
+    n_teams: int
+    lengths: tuple[int, ...]  # block lengths in steps
+    step: int  # minutes
+    first: int  # first allowed step
+    last: int  # end of the allowed steps (exclusive)
+    min_on_duty: int
+    base: tuple[float, float]  # baseline shift, clock minutes
+    demand: FloatArray  # expected reports per step
+    allowed_hours: object  # as given, for the messages
+    time_limit_s: float
+
+    @property
+    def n_steps(self) -> int:
+        """Return the number of steps in a day."""
+        return 24 * (60 // self.step)
+
+
+def _demand_or_problem(
+    demand: HourProfile | npt.ArrayLike, units: Sequence[object] | None
+) -> FloatArray | str:
+    """Return the hourly demand (:func:`daily_demand`), or its problem as text."""
+    try:
+        return daily_demand(demand, units=units)
+    except InputError as err:
+        return str(err)
+
+
+def _check_roster(
+    teams: int,
+    *,
+    shift_hours: Sequence[float],
+    allowed_hours: tuple[float, float],
+    min_on_duty: int,
+    step_minutes: int,
+    baseline: tuple[str | dt.time, str | dt.time],
+    time_limit_s: float,
+    hourly: FloatArray | str,
+) -> _Spec:
+    """Check :func:`design_shifts`' parameters (raise once) and put them on the grid."""
     problems: list[str] = []
-    if isinstance(teams, bool) or not isinstance(teams, int | np.integer) or teams < 1:
+    for problem in (
+        whole_number(teams, "teams", example="teams=3"),
+        _bad_step(step_minutes),
+    ):
+        if problem is not None:
+            problems.append(problem)
+    step = 30 if _bad_step(step_minutes) else int(step_minutes)
+    lengths = _block_lengths(shift_hours, step, problems)
+    lo_h, hi_h = _allowed_span(allowed_hours, step, problems)
+    for problem in (
+        whole_number(min_on_duty, "min_on_duty", example="min_on_duty=1", minimum=0),
+        positive_number(
+            time_limit_s, "time_limit_s", example="time_limit_s=10", unit="seconds"
+        ),
+    ):
+        if problem is not None:
+            problems.append(problem)
+    base = _baseline_minutes(baseline, problems)
+    if isinstance(hourly, str):
+        problems.append(hourly)
+        hourly = np.zeros(24)
+    first, last = round(lo_h * 60 / step), round(hi_h * 60 / step)
+    span = last - first
+    hours = list(shift_hours) if isinstance(shift_hours, Sequence) else []
+    too_long = [h for h, n in zip(hours, lengths, strict=False) if n > span]
+    if lengths and span > 0 and too_long:
         problems.append(
-            f"teams must be a positive int, got {teams!r}. Pass the number of "
-            "teams, e.g. teams=3."
+            f"shift_hours must fit in allowed_hours={allowed_hours!r}, got "
+            f"{too_long!r}. Shorten the blocks or widen the allowed hours."
         )
-    if step_minutes not in _STEPS or isinstance(step_minutes, bool):
-        problems.append(
-            f"step_minutes must be one of {_STEPS}, got {step_minutes!r}. Pass "
-            "e.g. step_minutes=30."
-        )
-        step_minutes = 30
-    step = int(step_minutes)
+    collect_problems(problems, "design_shifts")
+    per_hour = 60 // step
+    return _Spec(
+        n_teams=int(teams),
+        lengths=tuple(lengths),
+        step=step,
+        first=first,
+        last=last,
+        min_on_duty=int(min_on_duty),
+        base=base,
+        demand=np.repeat(hourly / per_hour, per_hour),
+        allowed_hours=allowed_hours,
+        time_limit_s=float(time_limit_s),
+    )
+
+
+def _bad_step(step_minutes: object) -> str | None:
+    """Return the problem of ``step_minutes`` (one of 15, 30, 60), or None."""
+    problem = one_of(step_minutes, "step_minutes", _STEPS)
+    return None if problem is None else f"{problem} Pass e.g. step_minutes=30."
+
+
+def _block_lengths(shift_hours: object, step: int, problems: list[str]) -> list[int]:
+    """Return the blocks' lengths in steps (problems noted)."""
     lengths: list[int] = []
     if isinstance(shift_hours, str) or not isinstance(shift_hours, Sequence):
         problems.append(
@@ -320,7 +417,7 @@ def design_shifts(
     else:
         for h in shift_hours:
             ok = (
-                _is_number(h)
+                _finite(h)
                 and h > 0
                 and abs(h * 60 / step - round(h * 60 / step)) < 1e-9
             )
@@ -331,41 +428,42 @@ def design_shifts(
                 )
             else:
                 lengths.append(round(h * 60 / step))
-    lo_h = hi_h = 0.0
+    return lengths
+
+
+def _finite(value: object) -> bool:
+    """Return whether ``value`` is a finite real number (not a bool)."""
+    return is_real(value) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _allowed_span(
+    allowed_hours: object, step: int, problems: list[str]
+) -> tuple[float, float]:
+    """Return the first and last allowed hours ((0, 0) when invalid)."""
     if (
         not isinstance(allowed_hours, tuple | list)
         or len(allowed_hours) != 2
-        or not all(_is_number(v) for v in allowed_hours)
+        or not all(_finite(v) for v in allowed_hours)
         or not 0 <= allowed_hours[0] < allowed_hours[1] <= 24
     ):
         problems.append(
             f"allowed_hours must be (first, last) clock hours with 0 <= first < "
             f"last <= 24, got {allowed_hours!r}. Pass e.g. allowed_hours=(6, 23)."
         )
-    else:
-        lo_h, hi_h = float(allowed_hours[0]), float(allowed_hours[1])
-        for v in (lo_h, hi_h):
-            if abs(v * 60 / step - round(v * 60 / step)) > 1e-9:
-                problems.append(
-                    f"allowed_hours must fall on the step grid of {step} minutes, "
-                    f"got {allowed_hours!r}. Pass whole hours, e.g. (6, 23)."
-                )
-                break
-    if (
-        isinstance(min_on_duty, bool)
-        or not isinstance(min_on_duty, int | np.integer)
-        or min_on_duty < 0
-    ):
-        problems.append(
-            f"min_on_duty must be an int >= 0, got {min_on_duty!r}. Pass e.g. "
-            "min_on_duty=1."
-        )
-    if not _is_number(time_limit_s) or time_limit_s <= 0:
-        problems.append(
-            f"time_limit_s must be a positive number of seconds, got "
-            f"{time_limit_s!r}. Pass e.g. time_limit_s=10."
-        )
-    base: tuple[float, float] = (0.0, 0.0)
+        return 0.0, 0.0
+    lo_h, hi_h = float(allowed_hours[0]), float(allowed_hours[1])
+    for v in (lo_h, hi_h):
+        if abs(v * 60 / step - round(v * 60 / step)) > 1e-9:
+            problems.append(
+                f"allowed_hours must fall on the step grid of {step} minutes, "
+                f"got {allowed_hours!r}. Pass whole hours, e.g. (6, 23)."
+            )
+            break
+    return lo_h, hi_h
+
+
+def _baseline_minutes(baseline: object, problems: list[str]) -> tuple[float, float]:
+    """Return the baseline shift in clock minutes ((0, 0) when invalid)."""
     try:
         if not isinstance(baseline, tuple | list) or len(baseline) != 2:
             raise TypeError(baseline)
@@ -377,30 +475,24 @@ def design_shifts(
             f"baseline must be a (start, end) pair of clock times 'HH:MM' with "
             f"start < end, got {baseline!r}. Pass e.g. baseline=('08:30', '17:00')."
         )
-    try:
-        hourly = daily_demand(demand, units=units)
-    except InputError as err:
-        problems.append(str(err))
-        hourly = np.zeros(24)
-    first, last = round(lo_h * 60 / step), round(hi_h * 60 / step)
-    span = last - first
-    too_long = [h for h, n in zip(shift_hours, lengths, strict=False) if n > span]
-    if lengths and span > 0 and too_long:
-        problems.append(
-            f"shift_hours must fit in allowed_hours={allowed_hours!r}, got "
-            f"{too_long!r}. Shorten the blocks or widen the allowed hours."
-        )
-    collect_problems(problems, "design_shifts")
+        return (0.0, 0.0)
+    return base
 
-    per_hour = 60 // step
-    n_steps = 24 * per_hour
-    d = np.repeat(hourly / per_hour, per_hour)
-    total = float(d.sum())
-    top = float(d.max()) if total > 0 else 1.0
-    d_int = np.rint(d / top * _SCALE).astype(np.int64)
 
+@dataclass(frozen=True)
+class _RosterModel:
+    """The CP-SAT model: block starts ``x[team, block, start]``, step coverage."""
+
+    model: cp_model.CpModel
+    x: dict[tuple[int, int, int], cp_model.IntVar]
+    covering: list[list[cp_model.IntVar]]  # the block starts on duty in each step
+
+
+def _roster_model(spec: _Spec) -> _RosterModel:
+    """Build the integer program: one start per block, no overlap, coverage."""
     model = cp_model.CpModel()
-    n_t = int(teams)
+    n_t, lengths, first, last = spec.n_teams, spec.lengths, spec.first, spec.last
+    n_steps = spec.n_steps
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
     for k in range(n_t):
         for b, n_b in enumerate(lengths):
@@ -423,8 +515,8 @@ def design_shifts(
             if len(team_cover[k][t]) > 1:
                 model.add(sum(team_cover[k][t]) <= 1)
     for t in range(first, last):
-        if min_on_duty > 0:
-            model.add(sum(covering[t]) >= int(min_on_duty))
+        if spec.min_on_duty > 0:
+            model.add(sum(covering[t]) >= spec.min_on_duty)
     # symmetry: teams ordered by the start of their first block
     first_start = [
         sum(s * x[k, 0, s] for s in range(first, last - lengths[0] + 1))
@@ -432,49 +524,83 @@ def design_shifts(
     ]
     for k in range(n_t - 1):
         model.add(first_start[k] <= first_start[k + 1])
+    _add_objective(model, covering, spec)
+    return _RosterModel(model=model, x=x, covering=covering)
+
+
+def _add_objective(
+    model: cp_model.CpModel, covering: list[list[cp_model.IntVar]], spec: _Spec
+) -> None:
+    """Maximise the covered demand, then the demand times the teams on duty."""
+    n_steps = spec.n_steps
+    d = spec.demand
+    top = float(d.max()) if float(d.sum()) > 0 else 1.0
+    d_int = np.rint(d / top * _SCALE).astype(np.int64)
     y = [model.new_bool_var(f"y_{t}") for t in range(n_steps)]
     for t in range(n_steps):
         if covering[t]:
             model.add(y[t] <= sum(covering[t]))
         else:
             model.add(y[t] == 0)
-    big = int(d_int.sum()) * n_t * len(lengths) + 1
+    big = int(d_int.sum()) * spec.n_teams * len(spec.lengths) + 1
     model.maximize(
         big * sum(int(d_int[t]) * y[t] for t in range(n_steps))
         + sum(int(d_int[t]) * v for t in range(n_steps) for v in covering[t])
     )
+
+
+def _solve_roster(model: _RosterModel, spec: _Spec) -> _Solved:
+    """Solve exactly (one worker, fixed seed), or raise when no roster exists."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    status = solver.solve(model)
+    solver.parameters.max_time_in_seconds = spec.time_limit_s
+    status = solver.solve(model.model)
     if status == cp_model.INFEASIBLE:
-        need = (last - first) * int(min_on_duty) * step / 60
-        have = n_t * sum(lengths) * step / 60
+        step = spec.step
+        need = (spec.last - spec.first) * spec.min_on_duty * step / 60
+        have = spec.n_teams * sum(spec.lengths) * step / 60
         msg = (
-            f"min_on_duty={min_on_duty!r} cannot be met: {need:g} team-hours are "
-            f"needed over allowed_hours={allowed_hours!r}, the teams work {have:g} "
-            "(or the blocks cannot be placed to cover every step). Add teams, "
-            "lengthen shift_hours, narrow allowed_hours or lower min_on_duty."
+            f"min_on_duty={spec.min_on_duty!r} cannot be met: {need:g} team-hours "
+            f"are needed over allowed_hours={spec.allowed_hours!r}, the teams work "
+            f"{have:g} (or the blocks cannot be placed to cover every step). Add "
+            "teams, lengthen shift_hours, narrow allowed_hours or lower min_on_duty."
         )
         raise InputError(msg)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         msg = (
-            f"the shift solver found no roster within time_limit_s={time_limit_s!r}. "
-            "Raise time_limit_s."
+            "the shift solver found no roster within "
+            f"time_limit_s={spec.time_limit_s!r}. Raise time_limit_s."
         )
         raise InputError(msg)
+    return _Solved(
+        solver=solver, status="optimal" if status == cp_model.OPTIMAL else "feasible"
+    )
 
+
+@dataclass(frozen=True)
+class _Solved:
+    """The solved model and its status, ``"optimal"`` or ``"feasible"``."""
+
+    solver: cp_model.CpSolver
+    status: str
+
+
+def _read_roster(
+    model: _RosterModel, solved: _Solved, spec: _Spec
+) -> tuple[IntArray, pd.DataFrame]:
+    """Read the teams on duty per step and the schedule (one row per block)."""
+    step = spec.step
     rows = []
-    on_duty = np.zeros(n_steps, dtype=np.int64)
-    for (k, b, s), var in x.items():
-        if solver.boolean_value(var):
-            e = s + lengths[b]
+    on_duty = np.zeros(spec.n_steps, dtype=np.int64)
+    for (k, b, s), var in model.x.items():
+        if solved.solver.boolean_value(var):
+            e = s + spec.lengths[b]
             on_duty[s:e] += 1
             rows.append(
                 {
                     TEAM: k + 1,
-                    BLOCK_HOURS: lengths[b] * step / 60,
+                    BLOCK_HOURS: spec.lengths[b] * step / 60,
                     START_MIN: s * step,
                     END_MIN: e * step,
                     START: _clock(s * step),
@@ -486,7 +612,16 @@ def design_shifts(
         .sort_values([TEAM, START_MIN], kind="stable")
         .reset_index(drop=True)
     )
-    clock = np.arange(n_steps) * step
+    return on_duty, schedule
+
+
+def _compare(
+    spec: _Spec, on_duty: IntArray, schedule: pd.DataFrame, status: str
+) -> ShiftDesign:
+    """Compare the roster's coverage with everyone on the baseline shift."""
+    step, base, n_t, d = spec.step, spec.base, spec.n_teams, spec.demand
+    total = float(d.sum())
+    clock = np.arange(spec.n_steps) * step
     base_on = ((clock >= base[0]) & (clock + step <= base[1])).astype(np.int64) * n_t
     # a step the baseline covers in part counts in part
     part = np.clip(
@@ -511,5 +646,5 @@ def design_shifts(
         baseline_coverage=base_covered / total if total > 0 else 0.0,
         baseline=(_clock(int(base[0])), _clock(int(base[1]))),
         total_demand=total,
-        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        status=status,
     )
