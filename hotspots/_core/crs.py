@@ -646,6 +646,7 @@ def metric_crs_for(
         )
         raise CRSError(msg)
     source = parse_crs(own)
+    data = getattr(data, "geometry", data)  # a GeoDataFrame: its geometry column
     geoms = np.asarray(getattr(data, "values", data), dtype=object).ravel()
     if len(geoms) > ZONE_SAMPLE:
         geoms = geoms[:: -(-len(geoms) // ZONE_SAMPLE)]
