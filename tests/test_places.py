@@ -168,12 +168,12 @@ def test_sample_places(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"radius_m": -1}, "radius_m must be a number of metres"),
-        ({"radius_m": "50"}, "radius_m must be a number of metres"),
-        ({"periods": 1}, "periods must be an integer >= 2"),
+        ({"radius_m": -1}, "radius_m must be a finite number >= 0"),
+        ({"radius_m": "50"}, "radius_m must be a finite number >= 0"),
+        ({"periods": 1}, "periods must be a whole number >= 2"),
         ({"freq": "W"}, "freq must be one of"),
-        ({"alpha": 1.5}, "alpha must be in"),
-        ({"top_n": 0}, "top_n must be a positive integer"),
+        ({"alpha": 1.5}, "alpha must be a number between 0 and 1"),
+        ({"top_n": 0}, "top_n must be a whole number >= 1"),
         ({"units": pd.DataFrame({"unit_id": [], "name": []})}, "go together"),
         ({"as_of": "not a time"}, "as_of must be a timestamp"),
     ],
