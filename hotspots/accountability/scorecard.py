@@ -35,7 +35,7 @@ from scipy.stats import norm
 
 from .._core import schema as sc
 from .._core.types import BoolArray, FloatArray, TimeLike
-from .._core.validate import probability, require_frame
+from .._core.validate import iana_timezone, probability, require_frame
 from ..errors import InputError, collect_problems
 from ..spatial.cube import period_labels
 from .deadlines import CLOSED_ON_TIME, IS_CLOSED, OVERDUE_NOW, REOPENED
@@ -311,10 +311,9 @@ def scorecard(
 {'unit_id': 'U2', 'cases': 1, 'on_time_rate': 0.0}]
     """
     problems = _validate(cases, by, window, freq, tz)
-    try:
-        pd.Timestamp("2000-01-01", tz=tz)
-    except Exception:  # unknown zone names raise several types
-        problems.append(f"tz must be an IANA timezone name, got {tz!r}.")
+    tz_problem = iana_timezone(tz)
+    if tz_problem:
+        problems.append(tz_problem)
     collect_problems(problems, "scorecard")
     keys = [by] if isinstance(by, str) else list(by)
     frame = _filed_in_window(cases, window, tz)
