@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from hotspots.accountability.places import place_statistics
-from hotspots.errors import InputError
+from hotspots.errors import CRSError, InputError
 from hotspots.read.boundaries import read_boundaries
 from hotspots.stats.trend import mann_kendall
 
@@ -197,3 +197,13 @@ def test_bad_frames(places, reports):
         place_statistics(reports, gpd.GeoDataFrame(twice, crs=CRS))
     with pytest.raises(InputError, match="column 'pattern'"):
         place_statistics(reports, places, emerging=places)
+
+
+def test_metric_crs_policy(places, reports):
+    # the one policy: the UTM zone, whatever the frames' own CRS (feet converted)
+    metres = place_statistics(reports, places, radius_m=60)
+    feet = place_statistics(reports.to_crs(2264), places.to_crs(2264), radius_m=60)
+    assert list(feet["case_ids"]) == list(metres["case_ids"])
+    assert feet.crs == places.to_crs(2264).crs
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        place_statistics(reports, places, metric_crs="EPSG:2264")
