@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from hotspots.accountability.places import place_statistics
-from hotspots.errors import InputError
+from hotspots.errors import CRSError, InputError
 from hotspots.read.boundaries import read_boundaries
 from hotspots.stats.trend import mann_kendall
 
@@ -168,12 +168,12 @@ def test_sample_places(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"radius_m": -1}, "radius_m must be a number of metres"),
-        ({"radius_m": "50"}, "radius_m must be a number of metres"),
-        ({"periods": 1}, "periods must be an integer >= 2"),
+        ({"radius_m": -1}, "radius_m must be a finite number >= 0"),
+        ({"radius_m": "50"}, "radius_m must be a finite number >= 0"),
+        ({"periods": 1}, "periods must be a whole number >= 2"),
         ({"freq": "W"}, "freq must be one of"),
-        ({"alpha": 1.5}, "alpha must be in"),
-        ({"top_n": 0}, "top_n must be a positive integer"),
+        ({"alpha": 1.5}, "alpha must be a number between 0 and 1"),
+        ({"top_n": 0}, "top_n must be a whole number >= 1"),
         ({"units": pd.DataFrame({"unit_id": [], "name": []})}, "go together"),
         ({"as_of": "not a time"}, "as_of must be a timestamp"),
     ],
@@ -197,3 +197,13 @@ def test_bad_frames(places, reports):
         place_statistics(reports, gpd.GeoDataFrame(twice, crs=CRS))
     with pytest.raises(InputError, match="column 'pattern'"):
         place_statistics(reports, places, emerging=places)
+
+
+def test_metric_crs_policy(places, reports):
+    # the one policy: the UTM zone, whatever the frames' own CRS (feet converted)
+    metres = place_statistics(reports, places, radius_m=60)
+    feet = place_statistics(reports.to_crs(2264), places.to_crs(2264), radius_m=60)
+    assert list(feet["case_ids"]) == list(metres["case_ids"])
+    assert feet.crs == places.to_crs(2264).crs
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        place_statistics(reports, places, metric_crs="EPSG:2264")

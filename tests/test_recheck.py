@@ -252,7 +252,7 @@ def test_not_a_geodataframe() -> None:
         ({"distance_m": -5}, "distance_m must be a positive number"),
         ({"history_days": float("nan")}, "history_days must be a positive number"),
         ({"history_days": 10}, "history_days must be longer than within_days"),
-        ({"top_k": 2.5}, "top_k must be a positive whole number"),
+        ({"top_k": 2.5}, "top_k must be a whole number >= 1"),
         ({"place": 3}, "place must be the name of the place id column"),
         ({"place": "segment_id"}, "cases must have the column 'segment_id'"),
         ({"tz": "Mars/Olympus"}, "tz must be an IANA timezone name"),
@@ -277,7 +277,7 @@ def test_bad_columns_are_all_listed() -> None:
 
 
 def test_backtest_bad_weeks() -> None:
-    with pytest.raises(InputError, match="weeks must be a positive whole number"):
+    with pytest.raises(InputError, match="weeks must be a whole number >= 1"):
         recheck_backtest(spot_history(), weeks=0)
     with pytest.raises(TypeError, match="cases must be a GeoDataFrame"):
         recheck_backtest([], weeks=1)  # type: ignore[arg-type]

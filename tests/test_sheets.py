@@ -128,7 +128,7 @@ def test_bad_input(tmp_path, ledger, cases):
         supervision_sheets(pd.DataFrame(ledger), cases, folder=tmp_path)
     with pytest.raises(InputError, match="'rank'"):
         supervision_sheets(ledger.drop(columns="rank"), cases, folder=tmp_path)
-    with pytest.raises(InputError, match="top_n must be a positive integer"):
+    with pytest.raises(InputError, match="top_n must be a whole number >= 1"):
         supervision_sheets(ledger, cases, folder=tmp_path, top_n=0)
     naive = cases.assign(reported_at=cases["reported_at"].dt.tz_localize(None))
     with pytest.raises(InputError, match="timezone-aware"):

@@ -34,6 +34,7 @@ from ..errors import CRSError, collect_problems
 
 __all__ = [
     "collect_problems",
+    "iana_timezone",
     "index_examples",
     "is_metric",
     "is_real",
@@ -308,3 +309,18 @@ def parse_metric_crs(value: object, name: str = "metric_crs") -> pyproj.CRS:
         )
         raise CRSError(msg)
     return crs
+
+
+# -- added by account ------------------------------------------------------------------
+
+
+def iana_timezone(value: object, name: str = "tz") -> str | None:
+    """Return the problem unless ``value`` is an IANA timezone name pandas knows."""
+    try:
+        pd.Timestamp("2000-01-01", tz=value)  # type: ignore[arg-type]
+    except Exception:  # unknown zone names raise several types
+        return (
+            f"{name} must be an IANA timezone name, got {value!r}. "
+            f"Pass e.g. {name}='Asia/Shanghai'."
+        )
+    return None

@@ -32,14 +32,16 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from .._core import schema as sc
-from ..errors import InputError, collect_problems
+from .._core.types import TimeLike
+from .._core.validate import require_frame
+from ..errors import HotspotsWarning, InputError, collect_problems
 
 __all__ = [
     "CLOSED_ON_TIME",
@@ -70,7 +72,7 @@ _OPEN_STATUSES: Final = ("open", "dispatched", "reopened")
 _DAY: Final = pd.Timedelta(days=1)
 
 
-class CalendarCoverageWarning(UserWarning):
+class CalendarCoverageWarning(HotspotsWarning):
     """Some dates lie outside the working-day calendar's years.
 
     Attributes
@@ -84,7 +86,7 @@ class CalendarCoverageWarning(UserWarning):
         self.years = years
 
 
-class NoLimitWarning(UserWarning):
+class NoLimitWarning(HotspotsWarning):
     """Some cases have a category without a time limit (they get no due time)."""
 
 
@@ -244,6 +246,7 @@ def working_days(
 
 
 def _limit_of(value: object, category: str) -> tuple[TimeLimit | None, str | None]:
+    """Return one category's limit as a :class:`TimeLimit`, or the problem."""
     limit: TimeLimit
     if isinstance(value, TimeLimit):
         limit = value
@@ -286,9 +289,8 @@ def _limit_of(value: object, category: str) -> tuple[TimeLimit | None, str | Non
 def _validate(
     reports: object, limits: object, now: object, tz: str
 ) -> tuple[dict[str, TimeLimit], pd.Timestamp]:
-    if not isinstance(reports, pd.DataFrame):
-        msg = f"reports must be a (Geo)DataFrame, got {type(reports).__name__}."
-        raise TypeError(msg)
+    """Check the arguments of :func:`deadlines`; return the limits and ``now``."""
+    reports = require_frame(reports, "reports")
     if not isinstance(limits, Mapping):
         msg = (
             f"limits must be a mapping category -> TimeLimit, got "
@@ -348,7 +350,7 @@ def deadlines(
     reports: pd.DataFrame,
     limits: Mapping[str, TimeLimit | tuple[float, str]],
     *,
-    now: Any = None,
+    now: TimeLike | None = None,
     tz: str = sc.DEFAULT_TZ,
     beyond_calendar: BeyondCalendar = "weekends",
 ) -> pd.DataFrame:

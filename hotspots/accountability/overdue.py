@@ -41,6 +41,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._core import schema as sc
+from .._core.types import FloatArray, IntArray
+from .._core.validate import iana_timezone, require_frame, whole_number
 from ..errors import InputError, collect_problems
 from ._cases import case_problems
 from .deadlines import DUE_AT, BeyondCalendar, TimeLimit, deadlines
@@ -65,8 +67,6 @@ HOURS_LEFT: Final = "hours_left"
 MODEL_GROUP: Final = "model_group"
 MODEL_CASES: Final = "model_cases"
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 _T_BITS: Final = 34
 _SPAN: Final = (1 << _T_BITS) - 1
 
@@ -153,9 +153,8 @@ def _survival_at(
 
 
 def _check(cases: object, unit: object, min_cases: object, tz: object) -> list[str]:
-    if not isinstance(cases, pd.DataFrame):
-        msg = f"cases must be a (Geo)DataFrame, got {type(cases).__name__}."
-        raise TypeError(msg)
+    """Return the problems of the arguments every overdue model shares."""
+    cases = require_frame(cases, "cases")
     problems: list[str] = []
     if unit is not None and not isinstance(unit, str):
         problems.append(
@@ -168,17 +167,14 @@ def _check(cases: object, unit: object, min_cases: object, tz: object) -> list[s
         unit,  # type: ignore[arg-type]
         "Add unit ids with hotspots.assign_units, or pass unit=None.",
     )
-    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
-        problems.append(
-            f"min_cases must be a positive whole number, got {min_cases!r}. "
-            "Pass e.g. min_cases=30."
+    problems += [
+        p
+        for p in (
+            whole_number(min_cases, "min_cases", example="min_cases=30"),
+            iana_timezone(tz),
         )
-    try:
-        pd.Timestamp("2000-01-01", tz=tz)  # type: ignore[arg-type]
-    except Exception:  # unknown zone names raise several types
-        problems.append(
-            f"tz must be an IANA timezone name, got {tz!r}. Pass tz='Asia/Shanghai'."
-        )
+        if p
+    ]
     return problems
 
 
@@ -521,23 +517,15 @@ def overdue_calibration(
     True
     """
     problems = _check(cases, unit, min_cases, tz)
-    for name, value, low, high in (
-        ("weeks", weeks, 1, None),
-        ("hour", hour, 0, 23),
-        ("bins", bins, 1, None),
-    ):
-        bad = (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < low
-            or (high is not None and value > high)
+    problems += [
+        p
+        for p in (
+            whole_number(weeks, "weeks", example="weeks=4"),
+            whole_number(hour, "hour", example="hour=10", minimum=0, maximum=23),
+            whole_number(bins, "bins", example="bins=10"),
         )
-        if bad:
-            span = f"from {low} to {high}" if high is not None else f">= {low}"
-            problems.append(
-                f"{name} must be a whole number {span}, got {value!r}. "
-                f"Pass e.g. {name}={ {'weeks': 4, 'hour': 10, 'bins': 10}[name] }."
-            )
+        if p
+    ]
     collect_problems(problems, "overdue_calibration")
     filed_all = cases[sc.REPORTED_AT]
     if filed_all.notna().sum() == 0:
@@ -547,19 +535,58 @@ def overdue_calibration(
     prep = _prepare(
         cases, limits, now=last, unit=unit, tz=tz, beyond_calendar=beyond_calendar
     )
-    end = int(last.tz_convert("UTC").timestamp())
+    times = _forecast_times(last, weeks=int(weeks), hour=int(hour), tz=tz)
+    pred = _held_out_predictions(
+        prep,
+        cases[sc.REPORT_ID].astype(str).to_numpy(dtype=object),
+        times=times,
+        end=int(last.tz_convert("UTC").timestamp()),
+        min_cases=int(min_cases),
+    )
+    if len(pred) == 0:
+        msg = (
+            f"overdue_calibration found no open case with a known outcome in the "
+            f"last weeks={weeks} weeks. Pass more weeks or cases with limits."
+        )
+        raise InputError(msg)
+    p = pred[P_MISS].to_numpy(dtype=np.float64)
+    y = pred["missed"].to_numpy(dtype=np.float64)
+    base = float(y.mean())
+    return OverdueCalibration(
+        predictions=pred,
+        reliability=_reliability(p, y, bins=int(bins)),
+        brier=float(np.mean((p - y) ** 2)),
+        base_rate=base,
+        brier_base_rate=base * (1.0 - base),
+    )
+
+
+def _forecast_times(
+    last: pd.Timestamp, *, weeks: int, hour: int, tz: str
+) -> pd.DatetimeIndex:
+    """Return ``hour`` o'clock of every day of the last whole weeks before ``last``."""
     sunday = last.tz_localize(None).normalize() - pd.Timedelta(
         days=(last.day_of_week + 1) % 7
     )
     if last.day_of_week == 6:
         sunday -= pd.Timedelta(days=7)  # the last week must be whole
-    days = pd.date_range(end=sunday, periods=7 * int(weeks), freq="D")
-    times = (days + pd.Timedelta(hours=int(hour))).tz_localize(tz)
+    days = pd.date_range(end=sunday, periods=7 * weeks, freq="D")
+    return (days + pd.Timedelta(hours=hour)).tz_localize(tz)
+
+
+def _held_out_predictions(
+    prep: _Prepared,
+    ids: npt.NDArray[np.object_],
+    *,
+    times: pd.DatetimeIndex,
+    end: int,
+    min_cases: int,
+) -> pd.DataFrame:
+    """Return the forecasts at ``times`` of the open cases whose outcome is known."""
     parts: list[pd.DataFrame] = []
-    ids = cases[sc.REPORT_ID].astype(str).to_numpy(dtype=object)
     for when in times:
         now = int(when.tz_convert("UTC").timestamp())
-        fc = _forecast(prep, now, int(min_cases))
+        fc = _forecast(prep, now, min_cases)
         r = fc.rows
         due, closed, has_close = prep.due[r], prep.closed[r], prep.has_close[r]
         in_time = has_close & (closed <= due)
@@ -574,22 +601,18 @@ def overdue_calibration(
                 }
             )
         )
-    pred = pd.concat(parts, ignore_index=True)
-    if len(pred) == 0:
-        msg = (
-            f"overdue_calibration found no open case with a known outcome in the "
-            f"last weeks={weeks} weeks. Pass more weeks or cases with limits."
-        )
-        raise InputError(msg)
-    p = pred[P_MISS].to_numpy(dtype=np.float64)
-    y = pred["missed"].to_numpy(dtype=np.float64)
-    edges = np.linspace(0.0, 1.0, int(bins) + 1)
-    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, int(bins) - 1)
-    count = np.bincount(which, minlength=int(bins))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _reliability(p: FloatArray, y: FloatArray, *, bins: int) -> pd.DataFrame:
+    """Return the reliability table: predicted and observed share per bin."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_p = np.bincount(which, weights=p, minlength=int(bins)) / count
-        observed = np.bincount(which, weights=y, minlength=int(bins)) / count
-    reliability = pd.DataFrame(
+        mean_p = np.bincount(which, weights=p, minlength=bins) / count
+        observed = np.bincount(which, weights=y, minlength=bins) / count
+    return pd.DataFrame(
         {
             "bin_lo": edges[:-1],
             "bin_hi": edges[1:],
@@ -597,14 +620,6 @@ def overdue_calibration(
             "mean_predicted": mean_p,
             "observed": observed,
         }
-    )
-    base = float(y.mean())
-    return OverdueCalibration(
-        predictions=pred,
-        reliability=reliability,
-        brier=float(np.mean((p - y) ** 2)),
-        base_rate=base,
-        brier_base_rate=base * (1.0 - base),
     )
 
 

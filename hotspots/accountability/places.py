@@ -15,18 +15,26 @@ metric CRS). A case near two places counts at both.
 from __future__ import annotations
 
 import itertools
-import math
+from dataclasses import dataclass
 from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyproj
 import shapely
 
 from .._core import schema as sc
+from .._core.crs import metric_crs_for
+from .._core.types import CRSLike, IntArray, TimeLike
+from .._core.validate import (
+    non_negative_number,
+    one_of,
+    probability,
+    whole_number,
+)
 from ..errors import InputError, collect_problems
-from ..read.boundaries import metric_crs_of
 from ..spatial.cube import FREQS, period_labels, period_range
 from ..stats.trend import mann_kendall
 from .responsibility import DUTY, TARGET_ID, UNIT_ID, UNIT_NAME
@@ -61,14 +69,6 @@ _NO_PATTERN: Final = "no_pattern"
 _DAYS: Final = {"D": 1, "M": 31}
 
 
-def _number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
 def _validate(
     reports: gpd.GeoDataFrame,
     places: gpd.GeoDataFrame,
@@ -82,6 +82,7 @@ def _validate(
     units: object,
     duties: object,
 ) -> None:
+    """Check the arguments of :func:`place_statistics`; raise once."""
     for name, frame in (("reports", reports), ("places", places)):
         if not isinstance(frame, gpd.GeoDataFrame):
             msg = f"{name} must be a GeoDataFrame, got {type(frame).__name__}."
@@ -89,6 +90,26 @@ def _validate(
     if emerging is not None and not isinstance(emerging, gpd.GeoDataFrame):
         msg = f"emerging must be a GeoDataFrame or None, got {type(emerging).__name__}."
         raise TypeError(msg)
+    problems = _frame_problems(reports, places, emerging)
+    problems += [
+        p
+        for p in (
+            non_negative_number(radius_m, "radius_m", example="radius_m=100"),
+            whole_number(periods, "periods", example="periods=8", minimum=2),
+            one_of(freq, "freq", list(FREQS)),
+            probability(alpha, "alpha", example="alpha=0.05"),
+            whole_number(top_n, "top_n", example="top_n=3"),
+        )
+        if p
+    ]
+    problems += _responsibility_problems(units, duties)
+    collect_problems(problems, "place_statistics")
+
+
+def _frame_problems(
+    reports: gpd.GeoDataFrame, places: gpd.GeoDataFrame, emerging: object
+) -> list[str]:
+    """Return the missing columns, naive times, repeated ids and missing CRSs."""
     problems: list[str] = []
     for col in (sc.REPORT_ID, sc.REPORTED_AT, sc.CATEGORY):
         if col not in reports.columns:
@@ -117,27 +138,17 @@ def _validate(
     for name, frame in (("reports", reports), ("places", places)):
         if len(frame) and frame.crs is None:
             problems.append(f"{name} must have a CRS; set it with .set_crs(...).")
-    if not _number(radius_m) or float(radius_m) < 0:  # type: ignore[arg-type]
-        problems.append(
-            f"radius_m must be a number of metres >= 0, got {radius_m!r}. "
-            "Pass e.g. radius_m=100 (a school's surroundings)."
-        )
-    if isinstance(periods, bool) or not isinstance(periods, int) or periods < 2:
-        problems.append(
-            f"periods must be an integer >= 2 (the trend needs two periods), got "
-            f"{periods!r}. Pass e.g. periods=8."
-        )
-    if freq not in FREQS:
-        problems.append(f"freq must be one of {list(FREQS)!r}, got {freq!r}.")
-    if not _number(alpha) or not 0 < float(alpha) < 1:  # type: ignore[arg-type]
-        problems.append(f"alpha must be in (0, 1), got {alpha!r}. Pass alpha=0.05.")
-    if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
-        problems.append(f"top_n must be a positive integer, got {top_n!r}.")
     if isinstance(emerging, gpd.GeoDataFrame) and PATTERN not in emerging.columns:
         problems.append(
             f"emerging must have the column {PATTERN!r} (hotspots."
             f"emerging_hotspots), got {list(emerging.columns)!r}."
         )
+    return problems
+
+
+def _responsibility_problems(units: object, duties: object) -> list[str]:
+    """Return the problems of the optional responsibility layer."""
+    problems: list[str] = []
     if (units is None) != (duties is None):
         problems.append(
             "units and duties go together: pass both (hotspots.ledger."
@@ -158,7 +169,7 @@ def _validate(
             for c in cols
             if c not in frame.columns
         ]
-    collect_problems(problems, "place_statistics")
+    return problems
 
 
 def _window(as_of: pd.Timestamp, periods: int, freq: str, tz: str) -> list[str]:
@@ -190,14 +201,14 @@ def place_statistics(
     *,
     radius_m: float = 100.0,
     periods: int = 8,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     freq: str = "W-MON",
     alpha: float = 0.05,
     top_n: int = 3,
     emerging: gpd.GeoDataFrame | None = None,
     units: pd.DataFrame | None = None,
     duties: pd.DataFrame | None = None,
-    metric_crs: Any = None,
+    metric_crs: CRSLike | None = None,
     tz: str = sc.DEFAULT_TZ,
 ) -> gpd.GeoDataFrame:
     """Count, trend and attribute the cases at each key place.
@@ -243,8 +254,9 @@ def place_statistics(
         row order, as :func:`~hotspots.accountability.responsibility.assign_units`
         decides). None leaves ``unit_id`` / ``unit_name`` out.
     metric_crs
-        CRS for distances (default the UTM zone of the places,
-        :func:`hotspots.read.boundaries.metric_crs_of`).
+        CRS for distances, projected in metres (default the UTM zone of the
+        places, :func:`hotspots._core.crs.metric_crs_for`: a CRS in feet is
+        converted).
     tz
         Timezone of the calendar.
 
@@ -306,21 +318,87 @@ def place_statistics(
         duties=duties,
     )
     times = reports[sc.REPORTED_AT].dt.tz_convert(tz)
+    end = _end_time(times, as_of, tz)
+    labels = _window(end, int(periods), freq, tz)
+    metric = metric_crs_for(places.geometry, metric_crs=metric_crs)
+    zones = places.geometry.to_crs(metric).to_numpy()
+    at = _cases_at_places(
+        reports,
+        zones,
+        times=times,
+        end=end,
+        labels=labels,
+        metric=metric,
+        radius_m=float(radius_m),
+        freq=freq,
+        tz=tz,
+    )
+    n_places = len(places)
+    counts = np.zeros((n_places, len(labels)), dtype=np.int64)
+    np.add.at(counts, (at.place, at.code), 1)
+    ids = reports[sc.REPORT_ID].astype(str).to_numpy(dtype=object)
+    bounds = np.searchsorted(at.place, np.arange(n_places + 1))
+    last = len(labels) - 1
+    out = places.copy()
+    out[CASES_WEEK] = counts[:, last] if n_places else np.array([], dtype=np.int64)
+    out[CASES_WINDOW] = counts.sum(axis=1)
+    out[WEEKLY_COUNTS] = [tuple(int(v) for v in row) for row in counts]
+    _add_trend(out, counts, alpha=float(alpha))
+    cats = reports[sc.CATEGORY].astype("string").fillna("").to_numpy(dtype=object)
+    out[TOP_CATEGORIES] = _top_categories(cats, at.case, bounds, int(top_n))
+    out[PLACE_CASE_IDS] = [
+        tuple(ids[at.case[a:b]]) for a, b in itertools.pairwise(bounds)
+    ]
+    out[WEEK_CASE_IDS] = [
+        tuple(ids[at.case[a:b][at.code[a:b] == last]])
+        for a, b in itertools.pairwise(bounds)
+    ]
+    if emerging is not None:
+        out[PATTERN] = _patterns(zones, emerging, metric, float(radius_m))
+    if units is not None and duties is not None:
+        who, name = _owners(places, units, duties)
+        out[UNIT_ID] = who
+        out[UNIT_NAME] = name
+    out.attrs.update(periods=list(labels), as_of=end.isoformat(), radius_m=radius_m)
+    return out
+
+
+@dataclass(frozen=True)
+class _AtPlaces:
+    """(case, place) pairs in the window, by place then filing order."""
+
+    case: npt.NDArray[np.intp]
+    place: npt.NDArray[np.intp]
+    code: npt.NDArray[np.intp]  # the period of the window (0 = oldest)
+
+
+def _end_time(times: pd.Series, as_of: TimeLike | None, tz: str) -> pd.Timestamp:
+    """Return ``as_of`` in ``tz``; default the latest report (or now)."""
     if as_of is not None:
         try:
             end = pd.Timestamp(as_of)
         except (TypeError, ValueError) as err:
             msg = f"as_of must be a timestamp, got {as_of!r}. Pass e.g. '2026-11-23'."
             raise InputError(msg) from err
-        end = end.tz_localize(tz) if end.tzinfo is None else end.tz_convert(tz)
-    elif times.notna().any():
-        end = times.max()
-    else:
-        end = pd.Timestamp.now(tz=tz)
-    labels = _window(end, int(periods), freq, tz)
-    metric = metric_crs if metric_crs is not None else metric_crs_of(places)
-    n_places = len(places)
-    zones = places.geometry.to_crs(metric).to_numpy()
+        return end.tz_localize(tz) if end.tzinfo is None else end.tz_convert(tz)
+    if times.notna().any():
+        return pd.Timestamp(times.max())
+    return pd.Timestamp.now(tz=tz)
+
+
+def _cases_at_places(
+    reports: gpd.GeoDataFrame,
+    zones: npt.NDArray[Any],
+    *,
+    times: pd.Series,
+    end: pd.Timestamp,
+    labels: list[str],
+    metric: pyproj.CRS,
+    radius_m: float,
+    freq: str,
+    tz: str,
+) -> _AtPlaces:
+    """Return the cases filed in the window at each place, in filing order."""
     pts = (
         reports.geometry.to_crs(metric).to_numpy()
         if len(reports)
@@ -328,8 +406,8 @@ def place_statistics(
     )
     upto = (times <= end).to_numpy(dtype=bool) & times.notna().to_numpy(dtype=bool)
     case, place = (
-        _members(pts, zones, float(radius_m))
-        if n_places and len(reports)
+        _members(pts, zones, radius_m)
+        if len(zones) and len(reports)
         else (np.array([], dtype=np.intp), np.array([], dtype=np.intp))
     )
     label_of = np.full(len(reports), "", dtype=object)
@@ -341,68 +419,62 @@ def place_statistics(
     # filing order within each place (stable: ties keep the reports' order)
     utc = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     order = np.lexsort((case, utc[case], place))
-    case, place, code = case[order], place[order], code[order]
-    counts = np.zeros((n_places, len(labels)), dtype=np.int64)
-    np.add.at(counts, (place, code), 1)
-    ids = reports[sc.REPORT_ID].astype(str).to_numpy(dtype=object)
-    bounds = np.searchsorted(place, np.arange(n_places + 1))
-    last = len(labels) - 1
-    case_ids = [tuple(ids[case[a:b]]) for a, b in itertools.pairwise(bounds)]
-    week_ids = [
-        tuple(ids[case[a:b][code[a:b] == last]]) for a, b in itertools.pairwise(bounds)
-    ]
-    mk = mann_kendall(counts.astype(np.float64)) if n_places else None
-    cats = reports[sc.CATEGORY].astype("string").fillna("").to_numpy(dtype=object)
+    return _AtPlaces(case=case[order], place=place[order], code=code[order])
+
+
+def _add_trend(out: gpd.GeoDataFrame, counts: IntArray, *, alpha: float) -> None:
+    """Add the Mann-Kendall trend of each place's weekly counts (in place)."""
+    if not len(counts):
+        for col in (TREND, TREND_Z, TREND_P, TREND_TAU):
+            out[col] = pd.Series([], dtype=object if col == TREND else float)
+        return
+    mk = mann_kendall(counts.astype(np.float64))
+    z, p = mk.z, mk.p
+    called = p < alpha
+    trend = np.where(called & (z > 0), UP, np.where(called & (z < 0), DOWN, NO_TREND))
+    out[TREND] = trend.astype(object)
+    out[TREND_Z] = z
+    out[TREND_P] = p
+    out[TREND_TAU] = mk.tau
+
+
+def _top_categories(
+    cats: npt.NDArray[np.object_],
+    case: npt.NDArray[np.intp],
+    bounds: npt.NDArray[np.intp],
+    top_n: int,
+) -> list[str]:
+    """Return each place's ``top_n`` categories, ``"暴露垃圾(12)、道路不洁(6)"``."""
     top: list[str] = []
     for a, b in itertools.pairwise(bounds):
         tally = pd.Series(cats[case[a:b]], dtype=object).value_counts(sort=False)
         # most cases first, ties by name
         ranked = sorted(tally.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-        top.append("、".join(f"{k}({int(v)})" for k, v in ranked[: int(top_n)]))
-    out = places.copy()
-    out[CASES_WEEK] = counts[:, last] if n_places else np.array([], dtype=np.int64)
-    out[CASES_WINDOW] = counts.sum(axis=1)
-    out[WEEKLY_COUNTS] = [tuple(int(v) for v in row) for row in counts]
-    if mk is not None:
-        z, p = mk.z, mk.p
-        called = p < float(alpha)
-        trend = np.where(
-            called & (z > 0), UP, np.where(called & (z < 0), DOWN, NO_TREND)
-        )
-        out[TREND] = trend.astype(object)
-        out[TREND_Z] = z
-        out[TREND_P] = p
-        out[TREND_TAU] = mk.tau
-    else:
-        for col in (TREND, TREND_Z, TREND_P, TREND_TAU):
-            out[col] = pd.Series([], dtype=object if col == TREND else float)
-    out[TOP_CATEGORIES] = top
-    out[PLACE_CASE_IDS] = case_ids
-    out[WEEK_CASE_IDS] = week_ids
-    if emerging is not None:
-        out[PATTERN] = _patterns(zones, emerging, metric, float(radius_m))
-    if units is not None and duties is not None:
-        adopted = duties[duties[DUTY].astype(str) == "place"]
-        adopted = adopted.drop_duplicates(TARGET_ID, keep="first")
-        owner = dict(
-            zip(
-                adopted[TARGET_ID].astype(str),
-                adopted[UNIT_ID].astype(str),
-                strict=True,
-            )
-        )
-        names = dict(
-            zip(units[UNIT_ID].astype(str), units["name"].astype(str), strict=True)
-        )
-        who = places[sc.PLACE_ID].astype(str).map(owner)
-        out[UNIT_ID] = who.astype("string").to_numpy()
-        out[UNIT_NAME] = who.map(names).astype("string").to_numpy()
-    out.attrs.update(periods=list(labels), as_of=end.isoformat(), radius_m=radius_m)
-    return out
+        top.append("、".join(f"{k}({int(v)})" for k, v in ranked[:top_n]))
+    return top
+
+
+def _owners(
+    places: gpd.GeoDataFrame, units: pd.DataFrame, duties: pd.DataFrame
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Return the id and name of the unit with a ``place`` duty for each place."""
+    adopted = duties[duties[DUTY].astype(str) == "place"]
+    adopted = adopted.drop_duplicates(TARGET_ID, keep="first")
+    owner = dict(
+        zip(adopted[TARGET_ID].astype(str), adopted[UNIT_ID].astype(str), strict=True)
+    )
+    names = dict(
+        zip(units[UNIT_ID].astype(str), units["name"].astype(str), strict=True)
+    )
+    who = places[sc.PLACE_ID].astype(str).map(owner)
+    return who.astype("string").to_numpy(), who.map(names).astype("string").to_numpy()
 
 
 def _patterns(
-    zones: npt.NDArray[Any], emerging: gpd.GeoDataFrame, metric: Any, radius_m: float
+    zones: npt.NDArray[Any],
+    emerging: gpd.GeoDataFrame,
+    metric: pyproj.CRS,
+    radius_m: float,
 ) -> npt.NDArray[np.object_]:
     """Return the pattern of the cell holding each place's centroid."""
     out = np.full(len(zones), _NO_PATTERN, dtype=object)

@@ -67,6 +67,8 @@ from scipy.special import betaln
 
 from .._core import schema as sc
 from .._core.crs import metric_xy
+from .._core.types import FloatArray, IntArray, TimeLike
+from .._core.validate import iana_timezone, positive_number, whole_number
 from ..errors import InputError, collect_problems
 from ..ledger.blindspots import pair_slices
 from ._cases import case_problems
@@ -102,8 +104,6 @@ COMEBACK_CASE_IDS: Final = "comeback_case_ids"
 RECHECK_REASON_ZH: Final = "reason_zh"
 RECHECK_REASON_EN: Final = "reason_en"
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 _DAY_S: Final = 86_400
 #: Time offsets (seconds) live in the low bits of the sorted key.
 _T_BITS: Final = 34
@@ -115,20 +115,6 @@ _STRENGTHS: Final = np.logspace(-1.0, 4.0, 101)
 
 
 # -- validation ------------------------------------------------------------------------
-
-
-def _positive(value: object, name: str, example: str, *, integer: bool) -> str | None:
-    ok = (
-        not isinstance(value, bool)
-        and isinstance(value, int | float)
-        and bool(np.isfinite(value))
-        and value > 0
-        and (not integer or isinstance(value, int))
-    )
-    if ok:
-        return None
-    what = "a positive whole number" if integer else "a positive number"
-    return f"{name} must be {what}, got {value!r}. Pass e.g. {example}."
 
 
 def _timestamp(value: object, name: str, tz: str, problems: list[str]) -> Any:
@@ -152,6 +138,7 @@ def _timestamp(value: object, name: str, tz: str, problems: list[str]) -> Any:
 
 
 def _check_cases(cases: object, place: object, tz: object) -> list[str]:
+    """Return the problems of the cases, the place column and the timezone."""
     if not isinstance(cases, gpd.GeoDataFrame):
         msg = (
             f"cases must be a GeoDataFrame of point cases, got {type(cases).__name__}. "
@@ -175,12 +162,9 @@ def _check_cases(cases: object, place: object, tz: object) -> list[str]:
             "cases have no CRS, so distances cannot be measured in metres. "
             "Set it, e.g. cases.set_crs('EPSG:4326')."
         )
-    try:
-        pd.Timestamp("2000-01-01", tz=tz)  # type: ignore[arg-type]
-    except Exception:  # unknown zone names raise several types
-        problems.append(
-            f"tz must be an IANA timezone name, got {tz!r}. Pass tz='Asia/Shanghai'."
-        )
+    tz_problem = iana_timezone(tz)
+    if tz_problem:
+        problems.append(tz_problem)
     return problems
 
 
@@ -190,15 +174,16 @@ def _check_model(
     history_days: object,
     top_k: object,
 ) -> list[str]:
+    """Return the problems of the model's numbers (windows, radius, list size)."""
     problems = [
         p
         for p in (
-            _positive(within_days, "within_days", "within_days=14", integer=False),
+            positive_number(within_days, "within_days", example="within_days=14"),
             None
             if distance_m is None
-            else _positive(distance_m, "distance_m", "distance_m=20", integer=False),
-            _positive(history_days, "history_days", "history_days=56", integer=False),
-            _positive(top_k, "top_k", "top_k=20", integer=True),
+            else positive_number(distance_m, "distance_m", example="distance_m=20"),
+            positive_number(history_days, "history_days", example="history_days=56"),
+            whole_number(top_k, "top_k", example="top_k=20"),
         )
         if p
     ]
@@ -246,7 +231,8 @@ def _arrays(
     geoms = cases.geometry.to_numpy()
     x, y = np.full(len(cases), np.nan), np.full(len(cases), np.nan)
     if distance_m is not None and usable.any():
-        # one metric CRS for every case: the UTM zone of the usable points
+        # one metric CRS for every case: the one policy (metric_crs_for), the
+        # UTM zone of the usable points
         src = pyproj.CRS.from_user_input(cases.crs)
         mx, my, _ = metric_xy(geoms[usable], src)
         x[usable], y[usable] = mx, my
@@ -525,7 +511,7 @@ def _ids_by_candidate(
 def recheck_list(
     cases: gpd.GeoDataFrame,
     *,
-    as_of: Any,
+    as_of: TimeLike,
     within_days: float = 14,
     distance_m: float | None = 20.0,
     top_k: int = 20,
@@ -774,7 +760,7 @@ def recheck_backtest(
     """
     problems = _check_cases(cases, place, tz)
     problems += _check_model(within_days, distance_m, history_days, top_k)
-    weeks_problem = _positive(weeks, "weeks", "weeks=8", integer=True)
+    weeks_problem = whole_number(weeks, "weeks", example="weeks=8")
     if weeks_problem:
         problems.append(weeks_problem)
     collect_problems(problems, "recheck_backtest")

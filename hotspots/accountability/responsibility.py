@@ -42,11 +42,13 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyproj
 import shapely
 
 from .._core import schema as sc
-from ..errors import InputError, collect_problems
-from ..read.boundaries import metric_crs_of
+from .._core.crs import metric_crs_for
+from .._core.types import CRSLike, FloatArray
+from ..errors import HotspotsWarning, InputError, collect_problems
 
 __all__ = [
     "DUTIES",
@@ -79,8 +81,12 @@ DUTIES: Final = ("frontage", "place", "segment", "street", "grid")
 RULE_ORDER: Final = ("frontage", "place", "segment", "grid")
 
 
-class UnownedWarning(UserWarning):
-    """Some cases have no responsible unit (kept with NA ``unit_id``)."""
+class UnownedWarning(HotspotsWarning):
+    """Some cases have no responsible unit (kept with NA ``unit_id``).
+
+    Not a :class:`~hotspots.errors.ReportsLeftOutWarning`: the cases are kept
+    in the result, only their owner is unknown.
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +138,7 @@ def _read(source: Any, name: str) -> pd.DataFrame:
 
 
 def read_responsibility(
-    units: Any, duties: Any, *, crs: Any = None
+    units: Any, duties: Any, *, crs: CRSLike | None = None
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Read the units table and the duties layer (CSV, GeoJSON, GeoPackage).
 
@@ -215,6 +221,25 @@ def validate_responsibility(
         Errors, overlaps and the places nobody owns.
     """
     units, duties = read_responsibility(units, duties)
+    errors = [
+        *_unit_errors(units),
+        *_duty_errors(units, duties),
+        *_target_errors(duties, segments=segments, grid=grid, places=places),
+    ]
+    unowned_seg, length = _unowned_segments(duties, segments)
+    unowned_cells, area = _unowned_cells(duties, grid)
+    return ResponsibilityReport(
+        errors=tuple(errors),
+        overlaps=_overlaps(duties),
+        unowned_segments=unowned_seg,
+        unowned_length_m=length,
+        unowned_cells=unowned_cells,
+        unowned_area_m2=area,
+    )
+
+
+def _unit_errors(units: pd.DataFrame) -> list[str]:
+    """Return the problems of the units table: ids, kinds and parents."""
     errors: list[str] = []
     ids = units[UNIT_ID]
     if ids.isna().any() or ids.duplicated().any():
@@ -227,7 +252,13 @@ def validate_responsibility(
         errors.append(
             f"units.parent_id names unknown units {sorted(parents - set(ids))!r}."
         )
-    unknown = sorted(set(duties[UNIT_ID].dropna()) - set(ids.dropna()))
+    return errors
+
+
+def _duty_errors(units: pd.DataFrame, duties: gpd.GeoDataFrame) -> list[str]:
+    """Return the problems of the duties: units, kinds, sections and geometries."""
+    errors: list[str] = []
+    unknown = sorted(set(duties[UNIT_ID].dropna()) - set(units[UNIT_ID].dropna()))
     if unknown:
         errors.append(
             f"duties name {len(unknown)} unknown units ({unknown[:5]!r}); add them "
@@ -247,6 +278,18 @@ def validate_responsibility(
     geom_types = duties.geometry[front].geom_type
     if (~geom_types.isin(("Polygon", "MultiPolygon"))).any():
         errors.append("frontage duties need Polygon geometries.")
+    return errors
+
+
+def _target_errors(
+    duties: gpd.GeoDataFrame,
+    *,
+    segments: gpd.GeoDataFrame | None,
+    grid: gpd.GeoDataFrame | None,
+    places: gpd.GeoDataFrame | None,
+) -> list[str]:
+    """Return the duties whose target is not in the boundary layers given."""
+    errors: list[str] = []
     layers = (
         ("segment", segments, sc.SEGMENT_ID),
         ("street", segments, sc.STREET_ID),
@@ -262,40 +305,47 @@ def validate_responsibility(
             errors.append(
                 f"{duty} duties name {len(missing)} unknown {col}s ({missing[:5]!r})."
             )
-    overlaps = _overlaps(duties)
-    unowned_seg: tuple[str, ...] = ()
-    length = 0.0
-    if segments is not None:
-        owned = set(duties.loc[duties[DUTY] == "segment", TARGET_ID].dropna())
-        streets = set(duties.loc[sec & duties[START_M].isna(), TARGET_ID].dropna())
-        free = ~segments[sc.SEGMENT_ID].astype(str).isin(owned) & ~segments[
-            sc.STREET_ID
-        ].astype(str).isin(streets)
-        # a section covers a segment when it overlaps it (measure columns)
-        if MEASURE_FROM_M in segments.columns:
-            m0 = segments[MEASURE_FROM_M].to_numpy(dtype=np.float64)
-            m1 = m0 + segments[sc.LENGTH_M].to_numpy(dtype=np.float64)
-            for _, d in duties[sec & duties[START_M].notna()].iterrows():
-                same = segments[sc.STREET_ID].astype(str).to_numpy() == d[TARGET_ID]
-                free &= ~(same & (m0 < d[END_M]) & (m1 > d[START_M]))
-        unowned_seg = tuple(segments.loc[free, sc.SEGMENT_ID].astype(str))
-        length = float(segments.loc[free, sc.LENGTH_M].sum())
-    unowned_cells: tuple[str, ...] = ()
-    area = 0.0
-    if grid is not None:
-        kept = set(duties.loc[duties[DUTY] == "grid", TARGET_ID].dropna())
-        free_cells = ~grid[sc.GRID_ID].astype(str).isin(kept)
-        unowned_cells = tuple(grid.loc[free_cells, sc.GRID_ID].astype(str))
-        metric = grid.to_crs(metric_crs_of(grid))
-        area = float(metric.geometry[free_cells.to_numpy()].area.sum())
-    return ResponsibilityReport(
-        errors=tuple(errors),
-        overlaps=overlaps,
-        unowned_segments=unowned_seg,
-        unowned_length_m=length,
-        unowned_cells=unowned_cells,
-        unowned_area_m2=area,
-    )
+    return errors
+
+
+def _unowned_segments(
+    duties: gpd.GeoDataFrame, segments: gpd.GeoDataFrame | None
+) -> tuple[tuple[str, ...], float]:
+    """Return the segments no segment or street duty covers, and their length."""
+    if segments is None:
+        return (), 0.0
+    sec = duties[DUTY] == "street"
+    owned = set(duties.loc[duties[DUTY] == "segment", TARGET_ID].dropna())
+    streets = set(duties.loc[sec & duties[START_M].isna(), TARGET_ID].dropna())
+    free = ~segments[sc.SEGMENT_ID].astype(str).isin(owned) & ~segments[
+        sc.STREET_ID
+    ].astype(str).isin(streets)
+    # a section covers a segment when it overlaps it (measure columns)
+    if MEASURE_FROM_M in segments.columns:
+        m0 = segments[MEASURE_FROM_M].to_numpy(dtype=np.float64)
+        m1 = m0 + segments[sc.LENGTH_M].to_numpy(dtype=np.float64)
+        for _, d in duties[sec & duties[START_M].notna()].iterrows():
+            same = segments[sc.STREET_ID].astype(str).to_numpy() == d[TARGET_ID]
+            free &= ~(same & (m0 < d[END_M]) & (m1 > d[START_M]))
+    unowned = tuple(segments.loc[free, sc.SEGMENT_ID].astype(str))
+    return unowned, float(segments.loc[free, sc.LENGTH_M].sum())
+
+
+def _unowned_cells(
+    duties: gpd.GeoDataFrame, grid: gpd.GeoDataFrame | None
+) -> tuple[tuple[str, ...], float]:
+    """Return the grid cells without a keeper and their area (square metres).
+
+    The area is measured in the one metric CRS
+    (:func:`hotspots._core.crs.metric_crs_for`, the UTM zone of the grid).
+    """
+    if grid is None:
+        return (), 0.0
+    kept = set(duties.loc[duties[DUTY] == "grid", TARGET_ID].dropna())
+    free_cells = ~grid[sc.GRID_ID].astype(str).isin(kept)
+    unowned = tuple(grid.loc[free_cells, sc.GRID_ID].astype(str))
+    metric = grid.to_crs(metric_crs_for(grid.geometry))
+    return unowned, float(metric.geometry[free_cells.to_numpy()].area.sum())
 
 
 def _overlaps(duties: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -332,7 +382,7 @@ def _overlaps(duties: gpd.GeoDataFrame) -> pd.DataFrame:
                     )  # fmt: skip
     front = duties[duties[DUTY] == "frontage"]
     if len(front) > 1:
-        metric = front.to_crs(metric_crs_of(front)).reset_index(drop=True)
+        metric = front.to_crs(metric_crs_for(front.geometry)).reset_index(drop=True)
         left, right = metric.sindex.query(metric.geometry, predicate="intersects")
         keep = left < right
         for i, j in zip(left[keep], right[keep], strict=True):
@@ -374,8 +424,8 @@ def _case_measure(
     segments: gpd.GeoDataFrame,
     streets: gpd.GeoDataFrame | None,
     street_of: pd.Series,
-    metric: Any,
-) -> npt.NDArray[np.float64]:
+    metric: pyproj.CRS,
+) -> FloatArray:
     """Each case's position along its street in metres (NaN where unknown)."""
     out = np.full(len(pts), np.nan)
     seg = segments.set_index(segments[sc.SEGMENT_ID].astype(str))
@@ -403,7 +453,7 @@ def assign_units(
     *,
     segments: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoDataFrame | None = None,
-    metric_crs: Any = None,
+    metric_crs: CRSLike | None = None,
 ) -> gpd.GeoDataFrame:
     """Give every case its responsible unit, the chain up and the deciding rule.
 
@@ -425,8 +475,9 @@ def assign_units(
         case is projected onto its street (``line_locate_point``, metres in
         ``metric_crs``) to place it in a street section.
     metric_crs
-        CRS for distances (default :func:`hotspots.read.boundaries.metric_crs_of`
-        the cases).
+        CRS for distances, projected in metres (default the UTM zone of the
+        cases, :func:`hotspots._core.crs.metric_crs_for`: a CRS in feet is
+        converted).
 
     Returns
     -------
@@ -459,7 +510,7 @@ def assign_units(
     if cases.crs is None:
         msg = "cases have no CRS; set it with .set_crs('EPSG:4326')."
         raise InputError(msg)
-    metric = metric_crs if metric_crs is not None else metric_crs_of(cases)
+    metric = metric_crs_for(cases.geometry, metric_crs=metric_crs)
     n = len(cases)
     pts = cases.geometry.to_crs(metric).to_numpy()
     owner = np.full(n, None, dtype=object)
@@ -529,7 +580,7 @@ def _street_sections(
     segments: gpd.GeoDataFrame | None,
     streets: gpd.GeoDataFrame | None,
     pts: npt.NDArray[np.object_],
-    metric: Any,
+    metric: pyproj.CRS,
     take: Any,
 ) -> None:
     """Rule 3b: whole streets and street sections (包街), shortest section first."""

@@ -25,6 +25,7 @@ binomial proportion. Statistical Science, 16(2), 101-133.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -33,6 +34,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from .._core import schema as sc
+from .._core.types import BoolArray, FloatArray, TimeLike
+from .._core.validate import iana_timezone, probability, require_frame
 from ..errors import InputError, collect_problems
 from ..spatial.cube import period_labels
 from .deadlines import CLOSED_ON_TIME, IS_CLOSED, OVERDUE_NOW, REOPENED
@@ -48,8 +51,6 @@ __all__ = [
     "scorecard",
     "wilson_interval",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Optional case column: the problem came back at the same place (bool).
 COMEBACK: Final = "comeback"
@@ -114,12 +115,11 @@ def wilson_interval(
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
-    problems = []
-    if not (isinstance(confidence, float | int) and 0 < confidence < 1):
-        problems.append(
-            f"confidence must be a number in (0, 1), got {confidence!r}. "
-            "Pass e.g. confidence=0.95."
-        )
+    problems = [
+        p
+        for p in (probability(confidence, "confidence", example="confidence=0.95"),)
+        if p
+    ]
     if k.shape != n.shape:
         problems.append(
             f"successes and trials must have the same shape, got {k.shape} and "
@@ -145,9 +145,7 @@ def wilson_interval(
 def _validate(
     cases: object, by: object, window: object, freq: object, tz: str
 ) -> list[str]:
-    if not isinstance(cases, pd.DataFrame):
-        msg = f"cases must be a (Geo)DataFrame, got {type(cases).__name__}."
-        raise TypeError(msg)
+    cases = require_frame(cases, "cases")
     keys = [by] if isinstance(by, str) else by
     problems: list[str] = []
     if (
@@ -222,7 +220,7 @@ def scorecard(
     cases: pd.DataFrame,
     *,
     by: str | Sequence[str] = "unit_id",
-    window: tuple[Any, Any] | None = None,
+    window: tuple[TimeLike, TimeLike] | None = None,
     freq: Literal["W-MON", "D", "MS"] | None = None,
     confidence: float = 0.95,
     tz: str = sc.DEFAULT_TZ,
@@ -313,12 +311,58 @@ def scorecard(
 {'unit_id': 'U2', 'cases': 1, 'on_time_rate': 0.0}]
     """
     problems = _validate(cases, by, window, freq, tz)
-    try:
-        pd.Timestamp("2000-01-01", tz=tz)
-    except Exception:  # unknown zone names raise several types
-        problems.append(f"tz must be an IANA timezone name, got {tz!r}.")
+    tz_problem = iana_timezone(tz)
+    if tz_problem:
+        problems.append(tz_problem)
     collect_problems(problems, "scorecard")
     keys = [by] if isinstance(by, str) else list(by)
+    frame = _filed_in_window(cases, window, tz)
+    table = _case_table(frame, keys, freq=freq, tz=tz)
+    group_keys = [*keys, WEEK] if freq is not None else keys
+    grouped = table.work.groupby(group_keys, dropna=False, sort=True)
+    out = grouped[list(_COUNTS)].sum()
+    out[MEDIAN_HOURS_TO_CLOSE] = grouped[MEDIAN_HOURS_TO_CLOSE].median()
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    out[CASE_IDS] = _tuples(table.ids, codes, len(out))
+    out[LATE_CASE_IDS] = _tuples(table.ids[table.late], codes[table.late], len(out))
+    out = _add_rates(
+        out.reset_index(), has_comeback=table.has_comeback, confidence=confidence
+    )
+    if not table.has_comeback:
+        out = out.drop(columns="comebacks")
+    out.attrs["confidence"] = float(confidence)
+    out.attrs["by"] = tuple(keys)
+    return out
+
+
+#: The counts summed per group, in the order of the scorecard's columns.
+_COUNTS: Final = (
+    "cases",
+    "closed",
+    "closed_on_time",
+    "due_decided",
+    "reworked",
+    "ever_closed",
+    "found_outside",
+    "known_source",
+    "comebacks",
+)
+
+
+@dataclass(frozen=True)
+class _CaseTable:
+    """One row per case: the group keys, the 0/1 counts and the hours to close."""
+
+    work: pd.DataFrame
+    ids: npt.NDArray[Any]
+    late: BoolArray
+    has_comeback: bool
+
+
+def _filed_in_window(
+    cases: pd.DataFrame, window: tuple[TimeLike, TimeLike] | None, tz: str
+) -> pd.DataFrame:
+    """Return the cases filed in ``[start, end)`` (all without a window), by time."""
     frame = cases
     filed = frame[sc.REPORTED_AT]
     if window is not None:
@@ -328,7 +372,13 @@ def scorecard(
         filed = filed.loc[inside]
     utc = filed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     order = np.argsort(utc, kind="stable")
-    frame = frame.iloc[order]
+    return frame.iloc[order]
+
+
+def _case_table(
+    frame: pd.DataFrame, keys: list[str], *, freq: str | None, tz: str
+) -> _CaseTable:
+    """Return each case's group keys, its 0/1 counts and its hours to close."""
     n = len(frame)
     is_closed = frame[IS_CLOSED].to_numpy(dtype=bool)
     on_time = frame[CLOSED_ON_TIME].astype("boolean")
@@ -350,7 +400,6 @@ def scorecard(
         seconds = span.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
         hours = np.where(is_closed, seconds / 3600.0, np.nan)
     has_comeback = COMEBACK in frame.columns
-    ids = frame[sc.REPORT_ID].astype("str").to_numpy()
     work = pd.DataFrame(
         {
             **parts,
@@ -370,25 +419,14 @@ def scorecard(
             MEDIAN_HOURS_TO_CLOSE: hours,
         }
     )
-    group_keys = [*keys, WEEK] if freq is not None else keys
-    grouped = work.groupby(group_keys, dropna=False, sort=True)
-    counts = [
-        "cases",
-        "closed",
-        "closed_on_time",
-        "due_decided",
-        "reworked",
-        "ever_closed",
-        "found_outside",
-        "known_source",
-        "comebacks",
-    ]
-    out = grouped[counts].sum()
-    out[MEDIAN_HOURS_TO_CLOSE] = grouped[MEDIAN_HOURS_TO_CLOSE].median()
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    out[CASE_IDS] = _tuples(ids, codes, len(out))
-    out[LATE_CASE_IDS] = _tuples(ids[late], codes[late], len(out))
-    out = out.reset_index()
+    ids = frame[sc.REPORT_ID].astype("str").to_numpy()
+    return _CaseTable(work=work, ids=ids, late=late, has_comeback=has_comeback)
+
+
+def _add_rates(
+    out: pd.DataFrame, *, has_comeback: bool, confidence: float
+) -> pd.DataFrame:
+    """Add each rate of :data:`METRICS` with its Wilson interval (in place)."""
     for rate, (k, t, _) in METRICS.items():
         if rate == "comeback_rate" and not has_comeback:
             continue
@@ -399,10 +437,6 @@ def scorecard(
         lo, hi = wilson_interval(kk, nn, confidence=confidence)
         out[f"{rate}_lo"] = lo
         out[f"{rate}_hi"] = hi
-    if not has_comeback:
-        out = out.drop(columns="comebacks")
-    out.attrs["confidence"] = float(confidence)
-    out.attrs["by"] = tuple(keys)
     return out
 
 

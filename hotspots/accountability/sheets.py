@@ -22,11 +22,14 @@ from typing import Any, Final, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .._core import schema as sc
 from .._core.outputs import write_text, write_workbook
 from .._core.privacy import mask_text
+from .._core.types import BoolArray
+from .._core.validate import require_frame, whole_number
 from ..errors import collect_problems
 from ..spatial.cube import period_labels
 from .deadlines import DUE_AT, IS_CLOSED, OVERDUE_NOW
@@ -59,6 +62,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "unknown": "未明确",
         "no_deadlines": "无期限数据",
         "sheet": "督办单汇总",
+        "reason_column": "reason_zh",
     },
     "en": {
         "title": "Supervision sheet",
@@ -84,6 +88,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "unknown": "not known",
         "no_deadlines": "no deadline data",
         "sheet": "Sheets",
+        "reason_column": "reason_en",
     },
 }
 _STREET_COLUMNS: Final = (sc.STREET_NAME, sc.AREA_NAME)
@@ -202,12 +207,92 @@ def supervision_sheets(
     >>> [p.name for p in out.pages], out.table.loc[0, "案件编号"]
     (['督办单_01_g1.html'], 'a')
     """
+    unit = _validate(
+        blind_spots,
+        cases,
+        folder=folder,
+        top_n=top_n,
+        unit=unit,
+        weeks=weeks,
+        language=language,
+    )
+    w = _WORDS[language]
+    out_dir = Path(folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    top = _top_rows(blind_spots, int(top_n))
+    window = _history_window(blind_spots, cases, weeks=int(weeks), tz=tz)
+    points = top.geometry.to_crs(sc.WGS84).representative_point()
+
+    pages: list[Path] = []
+    sheets: dict[str, pd.DataFrame] = {}
+    summary: list[dict[str, object]] = []
+    used: set[str] = set()
+    for pos in range(len(top)):
+        row = top.iloc[pos]
+        uid = str(row[unit])
+        rank = int(row["rank"])
+        items, history, ids = _spot_lines(
+            w, top, row, cases=cases, window=window, point=points.iloc[pos], unit=unit
+        )
+        pages.append(
+            write_text(
+                out_dir / _page_name(w, rank, uid, language),
+                _page(w, rank, uid, items, history),
+                mask=True,
+            )
+        )
+        table = pd.DataFrame(
+            [
+                *items,
+                *((f"{w['week']} {lab}", str(len(h)), _ids(h)) for lab, h in history),
+            ],
+            columns=[w["item"], w["value"], w["ids"]],
+        )
+        sheets[_sheet_name(rank, uid, used)] = table
+        summary.append(
+            {
+                w["rank"]: rank,
+                w["unit"]: uid,
+                w["cases"]: len(ids),
+                w["ids"]: _ids(ids),
+            }
+        )
+    summary_table = pd.DataFrame(
+        summary, columns=[w["rank"], w["unit"], w["cases"], w["ids"]]
+    )
+    book_name = "督办单.xlsx" if language == "zh" else "sheets.xlsx"
+    book = write_workbook(out_dir / book_name, {w["sheet"]: summary_table, **sheets})
+    return SupervisionSheets(pages=tuple(pages), workbook=book, table=summary_table)
+
+
+#: One line of a sheet: (item, value, the report ids behind it).
+Item = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The history weeks and each case's week."""
+
+    labels: list[str]
+    week_of: npt.NDArray[np.object_]
+    in_window: BoolArray
+
+
+def _validate(
+    blind_spots: object,
+    cases: object,
+    *,
+    folder: object,
+    top_n: object,
+    unit: str | None,
+    weeks: object,
+    language: object,
+) -> str:
+    """Check the arguments of :func:`supervision_sheets`; return the unit column."""
     if not isinstance(blind_spots, gpd.GeoDataFrame):
         msg = f"blind_spots must be a GeoDataFrame, got {type(blind_spots).__name__}."
         raise TypeError(msg)
-    if not isinstance(cases, pd.DataFrame):
-        msg = f"cases must be a DataFrame, got {type(cases).__name__}."
-        raise TypeError(msg)
+    cases = require_frame(cases, "cases")
     problems: list[str] = []
     if unit is None:
         unit = next(
@@ -233,9 +318,14 @@ def supervision_sheets(
             f"cases[{sc.REPORTED_AT!r}] must hold timezone-aware timestamps. Read "
             "them with hotspots.read_reports."
         )
-    for name, value in (("top_n", top_n), ("weeks", weeks)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            problems.append(f"{name} must be a positive integer, got {value!r}.")
+    problems += [
+        p
+        for p in (
+            whole_number(top_n, "top_n", example="top_n=10"),
+            whole_number(weeks, "weeks", example="weeks=8"),
+        )
+        if p
+    ]
     if language not in _WORDS:
         problems.append(f"language must be 'zh' or 'en', got {language!r}.")
     if len(blind_spots) and blind_spots.crs is None:
@@ -243,22 +333,29 @@ def supervision_sheets(
     if not isinstance(folder, str | os.PathLike):
         problems.append(f"folder must be a path, got {folder!r}.")
     collect_problems(problems, "supervision_sheets")
-    w = _WORDS[language]
-    out_dir = Path(folder)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return unit
 
+
+def _top_rows(blind_spots: gpd.GeoDataFrame, top_n: int) -> gpd.GeoDataFrame:
+    """Return the ranked rows of the ledger, best rank first, at most ``top_n``."""
     ranked = pd.to_numeric(blind_spots["rank"], errors="coerce")
     top = blind_spots.loc[ranked.notna().to_numpy()]
     top = top.iloc[np.argsort(ranked.dropna().to_numpy(), kind="stable")]
-    top = top.head(int(top_n))
+    return top.head(top_n)
+
+
+def _history_window(
+    blind_spots: gpd.GeoDataFrame, cases: pd.DataFrame, *, weeks: int, tz: str
+) -> _Window:
+    """Return the ``weeks`` history weeks up to the ledger's as_of, and case weeks."""
     times = cases[sc.REPORTED_AT].dt.tz_convert(tz)
     as_of = blind_spots.attrs.get("as_of")
     end = pd.Timestamp(as_of).tz_convert(tz) if as_of else times.max()
     if pd.isna(end):
         end = pd.Timestamp.now(tz=tz)
     week_starts = pd.date_range(
-        end.normalize() - pd.Timedelta(days=end.day_of_week + 7 * (int(weeks) - 1)),
-        periods=int(weeks),
+        end.normalize() - pd.Timedelta(days=end.day_of_week + 7 * (weeks - 1)),
+        periods=weeks,
         freq="7D",
     )
     labels = [str(x) for x in period_labels(week_starts, freq="W-MON", tz=tz)]
@@ -267,125 +364,130 @@ def supervision_sheets(
     if ok.any():
         week_of[ok] = period_labels(times[ok], freq="W-MON", tz=tz)
     in_window = pd.Index(labels).get_indexer(pd.Index(week_of)) >= 0
-    points = top.geometry.to_crs(sc.WGS84).representative_point()
-    keys = cases[unit].astype("string")
-    reason_col = "reason_zh" if language == "zh" else "reason_en"
+    return _Window(labels=labels, week_of=week_of, in_window=in_window)
 
-    pages: list[Path] = []
-    sheets: dict[str, pd.DataFrame] = {}
-    summary: list[dict[str, object]] = []
-    used: set[str] = set()
-    for pos in range(len(top)):
-        row = top.iloc[pos]
-        uid = str(row[unit])
-        rank = int(row["rank"])
-        sel = (keys == uid).fillna(False).to_numpy(dtype=bool) & in_window
-        order = np.argsort(cases.loc[sel, sc.REPORTED_AT].to_numpy(), kind="stable")
-        mine = cases.loc[sel].iloc[order]
-        mine_weeks = week_of[sel][order]
-        ids = mine[sc.REPORT_ID].astype(str).tolist()
-        items: list[tuple[str, str, str]] = [
-            (w["rank"], str(rank), ""),
-            (w["unit"], uid, ""),
-        ]
-        for col, key in (
-            *((c, "street") for c in _STREET_COLUMNS),
-            (sc.COMMUNITY_ID, "community"),
-            (sc.SUBDISTRICT_ID, "subdistrict"),
-        ):
-            if col in top.columns and not pd.isna(row[col]) and col != unit:
-                if key == "street" and any(i[0] == w["street"] for i in items):
-                    continue
-                items.append((w[key], str(row[col]), ""))
-        pt = points.iloc[pos]
-        if not pt.is_empty:
-            items.append((w["lonlat"], f"{pt.x:.6f}, {pt.y:.6f}", ""))
-        if UNIT_ID in mine.columns:
-            owners = mine[UNIT_ID].astype("string").fillna(w["unknown"])
-            named = (
-                mine[UNIT_NAME].astype("string").fillna("")
-                if UNIT_NAME in mine.columns
-                else pd.Series("", index=mine.index, dtype="string")
-            )
-            for who in pd.unique(owners):
-                sel = (owners == who).to_numpy()
-                label = f"{who} {named[sel].iloc[0]}".strip()
-                items.append(
-                    (
-                        w["owner"],
-                        f"{label} ({int(sel.sum())})",
-                        _ids(mine.loc[sel, sc.REPORT_ID]),
-                    )
-                )
-        if reason_col in top.columns and not pd.isna(row[reason_col]):
-            items.append((w["reason"], str(row[reason_col]), ""))
-        items.append((w["cases"], str(len(ids)), _ids(ids)))
-        if DUE_AT in cases.columns and OVERDUE_NOW in cases.columns:
-            overdue = mine[OVERDUE_NOW].fillna(False).to_numpy(dtype=bool)
-            closed = (
-                mine[IS_CLOSED].fillna(False).to_numpy(dtype=bool)
-                if IS_CLOSED in mine.columns
-                else np.zeros(len(mine), dtype=bool)
-            )
-            due = mine[DUE_AT].notna().to_numpy() & ~overdue & ~closed
-            items.append(
-                (w["due"], str(int(due.sum())), _ids(mine.loc[due, sc.REPORT_ID]))
-            )
-            items.append(
-                (
-                    w["overdue"],
-                    str(int(overdue.sum())),
-                    _ids(mine.loc[overdue, sc.REPORT_ID]),
-                )
-            )
-        else:
-            items.append((w["overdue"], w["no_deadlines"], ""))
-        if _COMEBACK in mine.columns:
-            back = mine[_COMEBACK].fillna(False).to_numpy(dtype=bool)
-            items.append(
-                (
-                    w["comebacks"],
-                    str(int(back.sum())),
-                    _ids(mine.loc[back, sc.REPORT_ID]),
-                )
-            )
-        elif "comebacks" in top.columns:
-            items.append((w["comebacks"], str(int(row["comebacks"])), ""))
-        history = [
-            (lab, [i for i, wk in zip(ids, mine_weeks, strict=True) if wk == lab])
-            for lab in labels
-        ]
-        name = (
-            f"{w['title']}_{rank:02d}_{uid}"
-            if language == "zh"
-            else (f"sheet_{rank:02d}_{uid}")
-        )
-        fname = re.sub(r"[^\w.\-]+", "_", name) + ".html"
-        pages.append(
-            write_text(out_dir / fname, _page(w, rank, uid, items, history), mask=True)
-        )
-        table = pd.DataFrame(
-            [
-                *items,
-                *((f"{w['week']} {lab}", str(len(h)), _ids(h)) for lab, h in history),
-            ],
-            columns=[w["item"], w["value"], w["ids"]],
-        )
-        sheets[_sheet_name(rank, uid, used)] = table
-        summary.append(
-            {
-                w["rank"]: rank,
-                w["unit"]: uid,
-                w["cases"]: len(ids),
-                w["ids"]: _ids(ids),
-            }
-        )
-    summary_table = pd.DataFrame(
-        summary, columns=[w["rank"], w["unit"], w["cases"], w["ids"]]
+
+def _place_items(
+    w: dict[str, str], top: pd.DataFrame, row: pd.Series, *, unit: str, point: Any
+) -> list[Item]:
+    """Return the rank, the unit, its street/community/subdistrict and lon/lat."""
+    uid = str(row[unit])
+    items: list[Item] = [(w["rank"], str(int(row["rank"])), ""), (w["unit"], uid, "")]
+    for col, key in (
+        *((c, "street") for c in _STREET_COLUMNS),
+        (sc.COMMUNITY_ID, "community"),
+        (sc.SUBDISTRICT_ID, "subdistrict"),
+    ):
+        if col in top.columns and not pd.isna(row[col]) and col != unit:
+            if key == "street" and any(i[0] == w["street"] for i in items):
+                continue
+            items.append((w[key], str(row[col]), ""))
+    if not point.is_empty:
+        items.append((w["lonlat"], f"{point.x:.6f}, {point.y:.6f}", ""))
+    return items
+
+
+def _owner_items(w: dict[str, str], mine: pd.DataFrame) -> list[Item]:
+    """Return one line per responsible unit of the cases (with their ids)."""
+    if UNIT_ID not in mine.columns:
+        return []
+    items: list[Item] = []
+    owners = mine[UNIT_ID].astype("string").fillna(w["unknown"])
+    named = (
+        mine[UNIT_NAME].astype("string").fillna("")
+        if UNIT_NAME in mine.columns
+        else pd.Series("", index=mine.index, dtype="string")
     )
-    book_name = "督办单.xlsx" if language == "zh" else "sheets.xlsx"
-    book = write_workbook(out_dir / book_name, {w["sheet"]: summary_table, **sheets})
-    return SupervisionSheets(pages=tuple(pages), workbook=book, table=summary_table)
+    for who in pd.unique(owners):
+        sel = (owners == who).to_numpy()
+        label = f"{who} {named[sel].iloc[0]}".strip()
+        items.append(
+            (
+                w["owner"],
+                f"{label} ({int(sel.sum())})",
+                _ids(mine.loc[sel, sc.REPORT_ID]),
+            )
+        )
+    return items
+
+
+def _status_items(
+    w: dict[str, str],
+    mine: pd.DataFrame,
+    *,
+    cases: pd.DataFrame,
+    top: pd.DataFrame,
+    row: pd.Series,
+) -> list[Item]:
+    """Return the lines of open, overdue and comeback cases."""
+    items: list[Item] = []
+    if DUE_AT in cases.columns and OVERDUE_NOW in cases.columns:
+        overdue = mine[OVERDUE_NOW].fillna(False).to_numpy(dtype=bool)
+        closed = (
+            mine[IS_CLOSED].fillna(False).to_numpy(dtype=bool)
+            if IS_CLOSED in mine.columns
+            else np.zeros(len(mine), dtype=bool)
+        )
+        due = mine[DUE_AT].notna().to_numpy() & ~overdue & ~closed
+        items.append((w["due"], str(int(due.sum())), _ids(mine.loc[due, sc.REPORT_ID])))
+        items.append(
+            (
+                w["overdue"],
+                str(int(overdue.sum())),
+                _ids(mine.loc[overdue, sc.REPORT_ID]),
+            )
+        )
+    else:
+        items.append((w["overdue"], w["no_deadlines"], ""))
+    if _COMEBACK in mine.columns:
+        back = mine[_COMEBACK].fillna(False).to_numpy(dtype=bool)
+        items.append(
+            (w["comebacks"], str(int(back.sum())), _ids(mine.loc[back, sc.REPORT_ID]))
+        )
+    elif "comebacks" in top.columns:
+        items.append((w["comebacks"], str(int(row["comebacks"])), ""))
+    return items
+
+
+def _spot_lines(
+    w: dict[str, str],
+    top: pd.DataFrame,
+    row: pd.Series,
+    *,
+    cases: pd.DataFrame,
+    window: _Window,
+    point: Any,
+    unit: str,
+) -> tuple[list[Item], list[tuple[str, list[str]]], list[str]]:
+    """Return one blind spot's lines, its weekly history and its case ids."""
+    uid = str(row[unit])
+    keys = cases[unit].astype("string")
+    reason_col = w["reason_column"]
+    sel = (keys == uid).fillna(False).to_numpy(dtype=bool) & window.in_window
+    order = np.argsort(cases.loc[sel, sc.REPORTED_AT].to_numpy(), kind="stable")
+    mine = cases.loc[sel].iloc[order]
+    mine_weeks = window.week_of[sel][order]
+    ids = mine[sc.REPORT_ID].astype(str).tolist()
+    items = [*_place_items(w, top, row, unit=unit, point=point), *_owner_items(w, mine)]
+    if reason_col in top.columns and not pd.isna(row[reason_col]):
+        items.append((w["reason"], str(row[reason_col]), ""))
+    items.append((w["cases"], str(len(ids)), _ids(ids)))
+    items += _status_items(w, mine, cases=cases, top=top, row=row)
+    history = [
+        (lab, [i for i, wk in zip(ids, mine_weeks, strict=True) if wk == lab])
+        for lab in window.labels
+    ]
+    return items, history, ids
+
+
+def _page_name(w: dict[str, str], rank: int, uid: str, language: str) -> str:
+    """Return the file name of a page (``督办单_01_g1.html``)."""
+    name = (
+        f"{w['title']}_{rank:02d}_{uid}"
+        if language == "zh"
+        else (f"sheet_{rank:02d}_{uid}")
+    )
+    return re.sub(r"[^\w.\-]+", "_", name) + ".html"
 
 
 def _page(
