@@ -9,11 +9,19 @@ import html
 from collections.abc import Mapping
 from typing import Any, Final
 
+import folium
 import numpy as np
 import pandas as pd
 
 from .._core import labels as _labels
 from .._core import schema as s
+from .assets import (
+    HEAT_JS,
+    MARKERCLUSTER_CSS,
+    MARKERCLUSTER_DEFAULT_CSS,
+    MARKERCLUSTER_JS,
+)
+from .elements import JsLayer, MapData
 from .payloads import (
     REASON_EN,
     REASON_ZH,
@@ -32,6 +40,7 @@ from .style import (
     COUNT_COLORS,
     GI_COLORS,
     HEAT_GRADIENT,
+    LAYERS,
     PATTERN_COLORS,
     SCORECARD_BLACK,
     SCORECARD_BREAKS,
@@ -413,3 +422,114 @@ def summary_html(
         parts.append(_backtest_html(ctx, backtest))
     parts.append("</details>")
     return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------
+# the layers (each built in the page by a function of the runtime)
+# ---------------------------------------------------------------------------------
+#: The runtime's function that builds each layer and its extra argument.
+LAYER_FACTORIES: Final[dict[str, tuple[str, str]]] = {
+    "grid": ("baseLayer", ', "grid"'),
+    "streets": ("baseLayer", ', "streets"'),
+    "heat": ("heatLayer", ""),
+    "weekly": ("weeklyLayer", ""),
+    "scorecard": ("scorecardLayer", ""),
+    "emerging": ("unitLayer", ', "emerging"'),
+    "gi": ("unitLayer", ', "gi"'),
+    "clusters": ("clusterLayer", ""),
+    "blind_spots": ("unitLayer", ', "blind"'),
+    "patrol": ("patrolLayer", ""),
+}
+#: The plugins a layer needs besides Leaflet: (name, url) of scripts and styles.
+LAYER_JS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "heat": (("leaflet_heat", HEAT_JS),),
+    "reports": (("markerclusterjs", MARKERCLUSTER_JS),),
+}
+REPORT_CSS: Final = (
+    ("markerclustercss", MARKERCLUSTER_CSS),
+    ("markerclusterdefaultcss", MARKERCLUSTER_DEFAULT_CSS),
+)
+
+
+def layer_name(ctx: MapContext, key: str) -> str:
+    """Return a layer's name in the layer list, in the map's language."""
+    if key == "scorecard":
+        return _labels.scorecard_labels(ctx.style.language)["layer_scorecard"]
+    return ctx.labels[f"layer_{key}"]
+
+
+def add_layer(
+    m: folium.Map, data: MapData, ctx: MapContext, key: str, *, show: bool
+) -> JsLayer:
+    """Add one layer (grid, streets, heat, weekly, scorecard, gi, ...) to ``m``."""
+    factory, extra = LAYER_FACTORIES[key]
+    layer = JsLayer(
+        data,
+        factory,
+        key=key,
+        name=layer_name(ctx, key),
+        show=show,
+        extra=extra,
+        lazy=key != "weekly",
+        js=LAYER_JS.get(key, ()),
+    )
+    m.add_child(layer)
+    return layer
+
+
+def add_report_layers(
+    m: folium.Map,
+    data: MapData,
+    ctx: MapContext,
+    *,
+    show: bool,
+    names: list[str],
+    counts: list[int],
+) -> None:
+    """Add one clustered report layer per category, named with its count."""
+    masked = mask_list(names, ctx)
+    for i, (cat, n) in enumerate(zip(masked, counts, strict=True)):
+        m.add_child(
+            JsLayer(
+                data,
+                "reportLayer",
+                key=f"reports-{i}",
+                name=f"{ctx.labels['layer_reports']} · {escape_text(cat)} ({n})",
+                show=show,
+                extra=f", {i}",
+                lazy=True,
+                js=LAYER_JS["reports"],
+                css=REPORT_CSS,
+            )
+        )
+
+
+def add_layers(
+    m: folium.Map,
+    data: MapData,
+    ctx: MapContext,
+    *,
+    drawn: Mapping[str, bool],
+    show: set[str],
+    report_layers: list[str],
+    report_counts: list[int],
+) -> JsLayer | None:
+    """Add the drawn layers in drawing order; return the weekly-counts layer."""
+    weekly = None
+    for key in LAYERS:
+        if not drawn.get(key):
+            continue
+        if key == "reports":
+            add_report_layers(
+                m,
+                data,
+                ctx,
+                show=key in show,
+                names=report_layers,
+                counts=report_counts,
+            )
+            continue
+        layer = add_layer(m, data, ctx, key, show=key in show)
+        if key == "weekly":
+            weekly = layer
+    return weekly

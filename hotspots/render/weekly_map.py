@@ -52,6 +52,7 @@ import html
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +68,13 @@ from .._core.crs import wgs84_to_gcj02
 from ..errors import collect_problems
 from ..stats.profiles import HourProfile
 from .assets import (
-    HEAT_JS,
     LEAFLET_CSS,
     LEAFLET_JS,
-    MARKERCLUSTER_CSS,
-    MARKERCLUSTER_DEFAULT_CSS,
-    MARKERCLUSTER_JS,
     inline_assets,
 )
 from .elements import (
     FoldControl,
     HtmlControl,
-    JsLayer,
     MapData,
     OfflineMap,
     Runtime,
@@ -87,7 +83,7 @@ from .elements import (
     TimeControl,
     stable_ids,
 )
-from .layers import legend_html, summary_html
+from .layers import add_layers, legend_html, summary_html
 from .payloads import (
     CLUSTER_ID,
     GI_CLASS,
@@ -525,41 +521,169 @@ def weekly_map(
     >>> "cdn.jsdelivr.net" in m._repr_html_()  # displays offline in Jupyter
     False
     """
+    args = _Inputs(
+        grid=grid,
+        streets=streets,
+        reports=reports,
+        gi=gi,
+        emerging=emerging,
+        clusters=clusters,
+        blind_spots=blind_spots,
+        plan=plan,
+        cube=cube,
+        week=week,
+        style=style,
+        m=m,
+        summary=summary,
+        backtest=backtest,
+        profile=profile,
+        scorecard=scorecard,
+    )
+    checked = _validate(args)
+    words = _labels.map_labels(style.language)
+    ctx = MapContext(
+        style=style,
+        labels=words,
+        unit=checked.unit,
+        mask=words["masked"],
+        periods=checked.periods,
+        week_index=checked.week_index,
+    )
+    new_map = m is None
+    if m is None:
+        m = _new_map(args, checked, words)
+    if style.tiles != "none":
+        _add_tiles(m, style, words)
+    page = _payloads(ctx, args, checked)
+    m.add_child(Runtime(), name="hotspots_runtime")
+    if page.drawn.get("scorecard"):
+        m.add_child(ScorecardRuntime(), name="hotspots_scorecard_runtime")
+    data = MapData(json_object(page.payload))
+    m.add_child(data)
+    weekly_layer = add_layers(
+        m,
+        data,
+        ctx,
+        drawn=page.drawn,
+        show=_shown_layers(style, reports, page.drawn),
+        report_layers=page.report_layers,
+        report_counts=page.report_counts,
+    )
+    if weekly_layer is not None:
+        m.add_child(TimeControl(data, weekly_layer))
+    _add_controls(m, ctx, args, checked, page, new_map=new_map)
+    return m
+
+
+# ---------------------------------------------------------------------------------
+# the steps of weekly_map
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Inputs:
+    """The arguments of :func:`weekly_map`, as the caller gave them."""
+
+    grid: gpd.GeoDataFrame | None
+    streets: gpd.GeoDataFrame | None
+    reports: gpd.GeoDataFrame | None
+    gi: gpd.GeoDataFrame | None
+    emerging: gpd.GeoDataFrame | None
+    clusters: Any
+    blind_spots: gpd.GeoDataFrame | None
+    plan: Any
+    cube: pd.DataFrame | None
+    week: str | None
+    style: MapStyle
+    m: folium.Map | None
+    summary: Mapping[str, Any] | None
+    backtest: Any
+    profile: HourProfile | None
+    scorecard: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What validation settled: the unit column, the weeks, the clusters frame."""
+
+    unit: str
+    periods: list[str]
+    week: str | None
+    week_index: int
+    cluster_frame: gpd.GeoDataFrame | None
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The page's data blocks and what they let it draw."""
+
+    payload: dict[str, str]
+    drawn: dict[str, bool]
+    report_layers: list[str]
+    report_counts: list[int]
+    patterns: list[str]
+    teams: list[str]
+
+
+def _validate(args: _Inputs) -> _Checked:
+    """Check every argument; raise TypeError at once, InputError with every problem."""
+    style = args.style
     if not isinstance(style, MapStyle):
         msg = f"style must be a MapStyle, got {type(style).__name__}."
         raise TypeError(msg)
-    if m is not None and not isinstance(m, folium.Map):
-        msg = f"m must be a folium.Map or None, got {type(m).__name__}."
+    if args.m is not None and not isinstance(args.m, folium.Map):
+        msg = f"m must be a folium.Map or None, got {type(args.m).__name__}."
         raise TypeError(msg)
-    cluster_frame = getattr(clusters, "clusters", clusters)
+    cluster_frame = getattr(args.clusters, "clusters", args.clusters)
     problems: list[str] = []
     _check_style(problems, style)
-    _check_frame(problems, "cube", cube, [], geo=False)
-    unit = _unit_column([gi, emerging, blind_spots, grid], cube)
-    _check_frame(problems, "grid", grid, [])
-    _check_frame(problems, "streets", streets, [])
-    _check_frame(problems, "reports", reports, [s.CATEGORY])
-    _check_frame(problems, "gi", gi, [unit, GI_Z, GI_P, GI_CLASS])
-    _check_frame(problems, "emerging", emerging, [unit, PATTERN])
+    _check_frame(problems, "cube", args.cube, [], geo=False)
+    unit = _unit_column(
+        [args.gi, args.emerging, args.blind_spots, args.grid], args.cube
+    )
+    _check_frame(problems, "grid", args.grid, [])
+    _check_frame(problems, "streets", args.streets, [])
+    _check_frame(problems, "reports", args.reports, [s.CATEGORY])
+    _check_frame(problems, "gi", args.gi, [unit, GI_Z, GI_P, GI_CLASS])
+    _check_frame(problems, "emerging", args.emerging, [unit, PATTERN])
     _check_frame(problems, "clusters", cluster_frame, [CLUSTER_ID])
-    _check_frame(problems, "blind_spots", blind_spots, [unit, SCORE, RANK])
-    if profile is not None and not isinstance(profile, HourProfile):
+    _check_frame(problems, "blind_spots", args.blind_spots, [unit, SCORE, RANK])
+    if args.profile is not None and not isinstance(args.profile, HourProfile):
         msg = (
             "profile must be an HourProfile (hotspots.hour_of_week_"
-            f"profile) or None, got {type(profile).__name__}."
+            f"profile) or None, got {type(args.profile).__name__}."
         )
         raise TypeError(msg)
-    _check_summary(problems, summary, backtest)
-    _check_scorecard(problems, scorecard, grid, streets)
-    if plan is not None:
-        if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
-            msg = (
-                "plan must be a PatrolPlan (routes, stops) or None, "
-                f"got {type(plan).__name__}."
-            )
-            raise TypeError(msg)
-        _check_frame(problems, "plan.routes", plan.routes, [TEAM])
-        _check_frame(problems, "plan.stops", plan.stops, [TEAM, ORDER])
+    _check_summary(problems, args.summary, args.backtest)
+    _check_scorecard(problems, args.scorecard, args.grid, args.streets)
+    _check_plan(problems, args.plan)
+    periods, week, week_index = _resolve_week(problems, args.cube, args.week)
+    collect_problems(problems, "weekly_map")
+    return _Checked(
+        unit=unit,
+        periods=periods,
+        week=week,
+        week_index=week_index,
+        cluster_frame=cluster_frame,
+    )
+
+
+def _check_plan(problems: list[str], plan: object) -> None:
+    """Check the patrol plan: its type (raises at once) and its two frames."""
+    if plan is None:
+        return
+    if not (hasattr(plan, "routes") and hasattr(plan, "stops")):
+        msg = (
+            "plan must be a PatrolPlan (routes, stops) or None, "
+            f"got {type(plan).__name__}."
+        )
+        raise TypeError(msg)
+    _check_frame(problems, "plan.routes", plan.routes, [TEAM])
+    _check_frame(problems, "plan.stops", plan.stops, [TEAM, ORDER])
+
+
+def _resolve_week(
+    problems: list[str], cube: pd.DataFrame | None, week: str | None
+) -> tuple[list[str], str | None, int]:
+    """Return the cube's periods, the week shown and its column (-1: none)."""
     periods: list[str] = []
     week_index = -1
     if cube is not None:
@@ -579,73 +703,73 @@ def weekly_map(
         problems.append(
             f"week must be a period label such as '2026-W47', got {week!r}."
         )
-    collect_problems(problems, "weekly_map")
+    return periods, week, week_index
 
-    lang = style.language
-    words = _labels.map_labels(lang)
-    ctx = MapContext(
-        style=style,
-        labels=words,
-        unit=unit,
-        mask=words["masked"],
-        periods=periods,
-        week_index=week_index,
+
+def _new_map(args: _Inputs, checked: _Checked, words: Mapping[str, str]) -> folium.Map:
+    """Return a new offline map (only Leaflet), titled and fitted to the data."""
+    style = args.style
+    m = OfflineMap(
+        location=[0.0, 0.0],
+        zoom_start=2,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        maxZoom=19,
+        minZoom=MIN_ZOOM,
     )
-    new_map = m is None
-    if m is None:
-        m = OfflineMap(
-            location=[0.0, 0.0],
-            zoom_start=2,
-            tiles=None,
-            prefer_canvas=True,
-            control_scale=True,
-            maxZoom=19,
-            minZoom=MIN_ZOOM,
-        )
-        # only Leaflet: folium's jQuery/Bootstrap/awesome-markers are not used
-        m.default_js = [("leaflet", LEAFLET_JS)]
-        m.default_css = [("leaflet_css", LEAFLET_CSS)]
-        title = style.title if style.title is not None else words["title"]
-        if week is not None:
-            title = f"{title} · {week}"
-        figure = m.get_root()
-        if isinstance(figure, Figure):
-            figure.title = escape_text(title)
-    if new_map:
-        # fit the view before any layer is added: layers draw once, at the final view
-        bounds = _bounds(
-            [
-                grid,
-                streets,
-                reports,
-                gi,
-                emerging,
-                blind_spots,
-                cluster_frame,
-                getattr(plan, "routes", None),
-                getattr(plan, "stops", None),
-            ],
-            style.tiles,
-        )
-        if bounds is not None:
-            m.fit_bounds(bounds)
-    if style.tiles != "none":
-        url = OSM_URL if style.tiles == "osm" else AMAP_URL
-        attribution = words[
-            "attribution_osm" if style.tiles == "osm" else "attribution_amap"
-        ]
-        folium.TileLayer(
-            tiles=url,
-            attr=html.escape(attribution),
-            name=words["tiles_osm" if style.tiles == "osm" else "tiles_amap"],
-            max_zoom=19,
-            overlay=False,
-            control=True,
-        ).add_to(m)
+    # only Leaflet: folium's jQuery/Bootstrap/awesome-markers are not used
+    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    title = style.title if style.title is not None else words["title"]
+    if checked.week is not None:
+        title = f"{title} · {checked.week}"
+    figure = m.get_root()
+    if isinstance(figure, Figure):
+        figure.title = escape_text(title)
+    # fit the view before any layer is added: layers draw once, at the final view
+    bounds = _bounds(
+        [
+            args.grid,
+            args.streets,
+            args.reports,
+            args.gi,
+            args.emerging,
+            args.blind_spots,
+            checked.cluster_frame,
+            getattr(args.plan, "routes", None),
+            getattr(args.plan, "stops", None),
+        ],
+        style.tiles,
+    )
+    if bounds is not None:
+        m.fit_bounds(bounds)
+    return m
 
-    categories: list[str] = []
+
+def _add_tiles(m: folium.Map, style: MapStyle, words: Mapping[str, str]) -> None:
+    """Add the base tiles (OpenStreetMap or Amap) the style names."""
+    url = OSM_URL if style.tiles == "osm" else AMAP_URL
+    attribution = words[
+        "attribution_osm" if style.tiles == "osm" else "attribution_amap"
+    ]
+    folium.TileLayer(
+        tiles=url,
+        attr=html.escape(attribution),
+        name=words["tiles_osm" if style.tiles == "osm" else "tiles_amap"],
+        max_zoom=19,
+        overlay=False,
+        control=True,
+    ).add_to(m)
+
+
+def _payloads(ctx: MapContext, args: _Inputs, checked: _Checked) -> _Page:
+    """Build every data block of the page, in the order the page reads them."""
+    style = ctx.style
+    reports = args.reports
     payload: dict[str, str] = {}
     drawn: dict[str, bool] = {}
+    categories: list[str] = []
     report_layers: list[str] = []
     report_counts: list[int] = []
     if reports is not None and len(reports) and {"reports", "heat"} & set(style.layers):
@@ -659,22 +783,44 @@ def weekly_map(
         payload["heatMax"] = to_json(float(max(1.0, np.quantile(weights, 0.99) * 3)))
         drawn["reports"] = "reports" in style.layers
         drawn["heat"] = "heat" in style.layers
-    units_block, has, patterns_present = units_payload(
+    units_block, has, patterns = units_payload(
         ctx,
-        gi=gi,
-        emerging=emerging,
-        blind_spots=blind_spots,
-        grid=grid,
-        streets=streets,
+        gi=args.gi,
+        emerging=args.emerging,
+        blind_spots=args.blind_spots,
+        grid=args.grid,
+        streets=args.streets,
         reports=reports,
-        cube=cube,
+        cube=args.cube,
         categories=categories,
-        profile=profile,
+        profile=args.profile,
     )
     payload["units"] = units_block
     drawn.update(has)
-    if cluster_frame is not None and len(cluster_frame) and "clusters" in style.layers:
-        payload["clusters"] = clusters_payload(ctx, cluster_frame)
+    teams = _overlay_blocks(ctx, args, checked, payload, drawn)
+    payload.update(_page_words(ctx, categories))
+    return _Page(
+        payload=payload,
+        drawn=drawn,
+        report_layers=report_layers,
+        report_counts=report_counts,
+        patterns=patterns,
+        teams=teams,
+    )
+
+
+def _overlay_blocks(
+    ctx: MapContext,
+    args: _Inputs,
+    checked: _Checked,
+    payload: dict[str, str],
+    drawn: dict[str, bool],
+) -> list[str]:
+    """Add the clusters, patrol, base, weekly and scorecard blocks; return the teams."""
+    style, plan, cube = ctx.style, args.plan, args.cube
+    frame = checked.cluster_frame
+    if frame is not None and len(frame) and "clusters" in style.layers:
+        payload["clusters"] = clusters_payload(ctx, frame)
         drawn["clusters"] = True
     teams: list[str] = []
     if (
@@ -685,64 +831,67 @@ def weekly_map(
         payload["patrol"] = patrol_payload(ctx, plan)
         teams = [str(x) for x in pd.unique(plan.routes[TEAM].astype(str))]
         drawn["patrol"] = True
-    for kind, frame in (("grid", grid), ("streets", streets)):
+    for kind, base in (("grid", args.grid), ("streets", args.streets)):
         if (
             style.tiles == "none"
-            and frame is not None
-            and len(frame)
+            and base is not None
+            and len(base)
             and kind in style.layers
         ):
-            block_or_none = base_payload(ctx, frame, kind)
-            if block_or_none is not None:
-                payload[kind] = block_or_none
+            block = base_payload(ctx, base, kind)
+            if block is not None:
+                payload[kind] = block
                 drawn[kind] = True
-    if cube is not None and "weekly" in style.layers and periods:
-        weekly = weekly_payload(ctx, cube, [gi, emerging, blind_spots, grid, streets])
+    if cube is not None and "weekly" in style.layers and checked.periods:
+        frames = [args.gi, args.emerging, args.blind_spots, args.grid, args.streets]
+        weekly = weekly_payload(ctx, cube, frames)
         if weekly is not None:
             payload["weekly"] = weekly
             drawn["weekly"] = True
-    if scorecard is not None and "scorecard" in style.layers:
-        card_block = scorecard_payload(ctx, scorecard, grid, streets)
-        if card_block is not None:
-            payload["scorecard"] = card_block
+    if args.scorecard is not None and "scorecard" in style.layers:
+        card = scorecard_payload(ctx, args.scorecard, args.grid, args.streets)
+        if card is not None:
+            payload["scorecard"] = card
             drawn["scorecard"] = True
-    payload["labels"] = to_json({k: html.escape(v) for k, v in words.items()})
-    payload["categories"] = to_json(
-        [escape_text(c) for c in mask_list(categories, ctx)]
-    )
-    payload["periods"] = to_json([escape_text(p) for p in periods])
-    payload["week"] = to_json(week_index)
-    payload["giLabels"] = to_json(
-        [html.escape(_labels.GI_CLASSES[k][lang]) for k in range(-3, 4)]
-    )
-    payload["patterns"] = json_object(
-        {
-            "label": to_json(
-                [
-                    html.escape(v[lang])
-                    for k, v in _labels.PATTERNS.items()
-                    if k in PATTERN_COLORS
-                ]
-            ),
-            "color": to_json(list(PATTERN_COLORS.values())),
-        }
-    )
-    payload["colors"] = to_json(
-        {
-            "gi": [GI_COLORS[k] for k in range(-3, 4)],
-            "cat": list(CATEGORY_COLORS),
-            "blind": BLIND_COLOR,
-            "cluster": CLUSTER_COLOR,
-        }
-    )
+    return teams
 
-    runtime = Runtime()
-    m.add_child(runtime, name="hotspots_runtime")
-    if drawn.get("scorecard"):
-        m.add_child(ScorecardRuntime(), name="hotspots_scorecard_runtime")
-    data = MapData(json_object(payload))
-    m.add_child(data)
-    show = set(style.show)
+
+def _page_words(ctx: MapContext, categories: list[str]) -> dict[str, str]:
+    """Return the page's words, weeks and colours (labels, categories, ramps)."""
+    lang = ctx.style.language
+    patterns = [
+        html.escape(v[lang]) for k, v in _labels.PATTERNS.items() if k in PATTERN_COLORS
+    ]
+    return {
+        "labels": to_json({k: html.escape(v) for k, v in ctx.labels.items()}),
+        "categories": to_json([escape_text(c) for c in mask_list(categories, ctx)]),
+        "periods": to_json([escape_text(p) for p in ctx.periods]),
+        "week": to_json(ctx.week_index),
+        "giLabels": to_json(
+            [html.escape(_labels.GI_CLASSES[k][lang]) for k in range(-3, 4)]
+        ),
+        "patterns": json_object(
+            {
+                "label": to_json(patterns),
+                "color": to_json(list(PATTERN_COLORS.values())),
+            }
+        ),
+        "colors": to_json(
+            {
+                "gi": [GI_COLORS[k] for k in range(-3, 4)],
+                "cat": list(CATEGORY_COLORS),
+                "blind": BLIND_COLOR,
+                "cluster": CLUSTER_COLOR,
+            }
+        ),
+    }
+
+
+def _shown_layers(
+    style: MapStyle, reports: gpd.GeoDataFrame | None, drawn: Mapping[str, bool]
+) -> set[str]:
+    """Return the layers on at opening: a big week opens on the heat map."""
+    show: set[str] = set(style.show)
     if (
         reports is not None
         and len(reports) > style.show_reports_max
@@ -750,77 +899,26 @@ def weekly_map(
         and drawn.get("heat")
     ):
         show = (show - {"reports"}) | {"heat"}
+    return show
 
-    def add(
-        key: str,
-        factory: str,
-        name: str,
-        *,
-        extra: str = "",
-        legend_key: str = "",
-        **assets: Any,
-    ) -> JsLayer:
-        layer = JsLayer(
-            data,
-            factory,
-            key=legend_key or key,
-            name=name,
-            show=key in show,
-            extra=extra,
-            lazy=key != "weekly",
-            **assets,
-        )
-        m.add_child(layer)
-        return layer
 
-    if drawn.get("grid"):
-        add("grid", "baseLayer", words["layer_grid"], extra=', "grid"')
-    if drawn.get("streets"):
-        add("streets", "baseLayer", words["layer_streets"], extra=', "streets"')
-    if drawn.get("heat"):
-        add("heat", "heatLayer", words["layer_heat"], js=[("leaflet_heat", HEAT_JS)])
-    weekly_layer = None
-    if drawn.get("weekly"):
-        weekly_layer = add("weekly", "weeklyLayer", words["layer_weekly"])
-    if drawn.get("scorecard"):
-        add(
-            "scorecard",
-            "scorecardLayer",
-            _labels.scorecard_labels(lang)["layer_scorecard"],
-        )
-    if drawn.get("emerging"):
-        add("emerging", "unitLayer", words["layer_emerging"], extra=', "emerging"')
-    if drawn.get("gi"):
-        add("gi", "unitLayer", words["layer_gi"], extra=', "gi"')
-    if drawn.get("clusters"):
-        add("clusters", "clusterLayer", words["layer_clusters"])
-    if drawn.get("blind_spots"):
-        add("blind_spots", "unitLayer", words["layer_blind_spots"], extra=', "blind"')
-    if drawn.get("patrol"):
-        add("patrol", "patrolLayer", words["layer_patrol"])
-    if drawn.get("reports"):
-        masked_names = mask_list(report_layers, ctx)
-        for i, (cat, n) in enumerate(zip(masked_names, report_counts, strict=True)):
-            add(
-                "reports",
-                "reportLayer",
-                f"{words['layer_reports']} · {escape_text(cat)} ({n})",
-                extra=f", {i}",
-                legend_key=f"reports-{i}",
-                js=[("markerclusterjs", MARKERCLUSTER_JS)],
-                css=[
-                    ("markerclustercss", MARKERCLUSTER_CSS),
-                    ("markerclusterdefaultcss", MARKERCLUSTER_DEFAULT_CSS),
-                ],
-            )
-    if weekly_layer is not None:
-        m.add_child(TimeControl(data, weekly_layer))
+def _add_controls(
+    m: folium.Map,
+    ctx: MapContext,
+    args: _Inputs,
+    checked: _Checked,
+    page: _Page,
+    *,
+    new_map: bool,
+) -> None:
+    """Add the legend, the title and layer list (new map), the notice, the summary."""
+    style, words, week = ctx.style, ctx.labels, checked.week
     legend = legend_html(
         ctx,
-        drawn=drawn,
-        patterns=patterns_present,
-        report_layers=[escape_text(c) for c in mask_list(report_layers, ctx)],
-        teams=[escape_text(t) for t in teams],
+        drawn=page.drawn,
+        patterns=page.patterns,
+        report_layers=[escape_text(c) for c in mask_list(page.report_layers, ctx)],
+        teams=[escape_text(t) for t in page.teams],
     )
     m.add_child(HtmlControl(legend, "bottomright", "hs-legend", factory="legend"))
     if new_map:
@@ -835,12 +933,12 @@ def weekly_map(
             m.add_child(control)
             # on a small screen the layer list opens folded (a button)
             m.add_child(FoldControl(control))
-    if _week_is_empty(cube, reports, week, week_index):
+    if _week_is_empty(args.cube, args.reports, week, checked.week_index):
         notice = words["no_reports_week"].format(week=week)
         m.add_child(HtmlControl(escape_text(notice), "topleft", "hs-notice"))
-    if summary is not None:
-        m.add_child(SummaryPanel(summary_html(ctx, summary, backtest, scorecard)))
-    return m
+    if args.summary is not None:
+        panel = summary_html(ctx, args.summary, args.backtest, args.scorecard)
+        m.add_child(SummaryPanel(panel))
 
 
 def _week_is_empty(
