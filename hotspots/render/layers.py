@@ -65,6 +65,104 @@ SUMMARY_BLIND_SPOTS: Final = 5
 SUMMARY_COVERAGE: Final = 0.05
 
 
+def _sw(color: str, text: str, *, line: bool = False) -> str:
+    """Return a legend swatch: a colour and its text."""
+    shape = "height:3px;border:none;" if line else ""
+    return (
+        f'<div><span class="hs-sw" style="background:{color};{shape}"></span>'
+        f"{text}</div>"
+    )
+
+
+def _section(keys: str, body: str) -> str:
+    """Return a legend section, shown while one of the layers ``keys`` is on."""
+    return f'<div class="hs-leg" data-layer="{keys}">{body}</div>'
+
+
+def _statistics_legend(
+    ctx: MapContext, drawn: Mapping[str, bool], patterns: list[str]
+) -> list[str]:
+    """Return the heat, Gi* and pattern sections and the statistical settings."""
+    t = {k: html.escape(v) for k, v in ctx.labels.items()}
+    lang = ctx.style.language
+    parts = []
+    settings = ctx.labels["legend_settings"].format(
+        alpha=ctx.style.alpha,
+        fdr=ctx.labels["fdr_on" if ctx.style.fdr else "fdr_off"],
+        trend_alpha=ctx.style.trend_alpha,
+    )
+    if drawn.get("heat"):
+        bar = (
+            f'<div><span class="hs-heat" style="background:{HEAT_GRADIENT}"></span>'
+            f'</div><div class="hs-note">{t["heat_low"]} → {t["heat_high"]}</div>'
+        )
+        parts.append(_section("heat", f"<h4>{t['layer_heat']}</h4>{bar}"))
+    if drawn.get("gi"):
+        body = "".join(
+            _sw(GI_COLORS[k], html.escape(_labels.GI_CLASSES[k][lang]))
+            for k in (3, 2, 1, -1, -2, -3)
+        )
+        parts.append(_section("gi", f"<h4>{t['layer_gi']}</h4>{body}"))
+    if drawn.get("emerging"):
+        body = "".join(
+            _sw(PATTERN_COLORS[p], html.escape(_labels.PATTERNS[p][lang]))
+            for p in patterns
+        )
+        parts.append(_section("emerging", f"<h4>{t['layer_emerging']}</h4>{body}"))
+    if drawn.get("gi") or drawn.get("emerging"):
+        parts.append(
+            _section(
+                "gi emerging", f'<div class="hs-note">{html.escape(settings)}</div>'
+            )
+        )
+    return parts
+
+
+def _overlay_legend(
+    ctx: MapContext,
+    drawn: Mapping[str, bool],
+    report_layers: list[str],
+    teams: list[str],
+) -> list[str]:
+    """Return the blind-spot, cluster, patrol, report and weekly-count sections."""
+    t = {k: html.escape(v) for k, v in ctx.labels.items()}
+    parts = []
+    if drawn.get("blind_spots"):
+        marker = html.escape(ctx.labels["blind_short"].format(rank=1))
+        body = (
+            f'<div><span class="hs-rank hs-leg-marker"><span>{marker}</span></span>'
+            f"{t['rank']} 1–{ctx.style.max_blind_spots}</div>"
+        )
+        parts.append(
+            _section("blind_spots", f"<h4>{t['layer_blind_spots']}</h4>{body}")
+        )
+    if drawn.get("clusters"):
+        parts.append(_section("clusters", _sw(CLUSTER_COLOR, t["layer_clusters"])))
+    if drawn.get("patrol"):
+        body = "".join(
+            f'<div><span class="hs-stop hs-leg-marker"><span style="background:'
+            f'{TEAM_COLORS[i % len(TEAM_COLORS)]}">{stop_label(team, 1)}</span></span>'
+            f"{t['team']} {team} · {t['stop'].replace('{order}', '1')}</div>"
+            for i, team in enumerate(teams)
+        )
+        parts.append(_section("patrol", f"<h4>{t['layer_patrol']}</h4>{body}"))
+    if drawn.get("reports"):
+        keys = " ".join(f"reports-{i}" for i in range(len(report_layers)))
+        parts.append(_section(keys, f"<h4>{t['layer_reports']}</h4>"))
+        parts += [
+            _section(
+                f"reports-{i}", _sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name)
+            )
+            for i, name in enumerate(report_layers)
+        ]
+    if drawn.get("weekly"):
+        body = "".join(
+            _sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
+        )
+        parts.append(_section("weekly", f"<h4>{t['count_scale']}</h4>{body}"))
+    return parts
+
+
 def legend_html(
     ctx: MapContext,
     *,
@@ -80,77 +178,8 @@ def legend_html(
     legend when none is on. On a small screen the legend opens folded.
     """
     t = {k: html.escape(v) for k, v in ctx.labels.items()}
-    lang = ctx.style.language
-
-    def sw(color: str, text: str, *, line: bool = False) -> str:
-        shape = "height:3px;border:none;" if line else ""
-        return (
-            f'<div><span class="hs-sw" style="background:{color};{shape}"></span>'
-            f"{text}</div>"
-        )
-
-    def section(keys: str, body: str) -> str:
-        return f'<div class="hs-leg" data-layer="{keys}">{body}</div>'
-
-    parts = []
-    settings = ctx.labels["legend_settings"].format(
-        alpha=ctx.style.alpha,
-        fdr=ctx.labels["fdr_on" if ctx.style.fdr else "fdr_off"],
-        trend_alpha=ctx.style.trend_alpha,
-    )
-    if drawn.get("heat"):
-        bar = (
-            f'<div><span class="hs-heat" style="background:{HEAT_GRADIENT}"></span>'
-            f'</div><div class="hs-note">{t["heat_low"]} → {t["heat_high"]}</div>'
-        )
-        parts.append(section("heat", f"<h4>{t['layer_heat']}</h4>{bar}"))
-    if drawn.get("gi"):
-        body = "".join(
-            sw(GI_COLORS[k], html.escape(_labels.GI_CLASSES[k][lang]))
-            for k in (3, 2, 1, -1, -2, -3)
-        )
-        parts.append(section("gi", f"<h4>{t['layer_gi']}</h4>{body}"))
-    if drawn.get("emerging"):
-        body = "".join(
-            sw(PATTERN_COLORS[p], html.escape(_labels.PATTERNS[p][lang]))
-            for p in patterns
-        )
-        parts.append(section("emerging", f"<h4>{t['layer_emerging']}</h4>{body}"))
-    if drawn.get("gi") or drawn.get("emerging"):
-        parts.append(
-            section(
-                "gi emerging", f'<div class="hs-note">{html.escape(settings)}</div>'
-            )
-        )
-    if drawn.get("blind_spots"):
-        marker = html.escape(ctx.labels["blind_short"].format(rank=1))
-        body = (
-            f'<div><span class="hs-rank hs-leg-marker"><span>{marker}</span></span>'
-            f"{t['rank']} 1–{ctx.style.max_blind_spots}</div>"
-        )
-        parts.append(section("blind_spots", f"<h4>{t['layer_blind_spots']}</h4>{body}"))
-    if drawn.get("clusters"):
-        parts.append(section("clusters", sw(CLUSTER_COLOR, t["layer_clusters"])))
-    if drawn.get("patrol"):
-        body = "".join(
-            f'<div><span class="hs-stop hs-leg-marker"><span style="background:'
-            f'{TEAM_COLORS[i % len(TEAM_COLORS)]}">{stop_label(team, 1)}</span></span>'
-            f"{t['team']} {team} · {t['stop'].replace('{order}', '1')}</div>"
-            for i, team in enumerate(teams)
-        )
-        parts.append(section("patrol", f"<h4>{t['layer_patrol']}</h4>{body}"))
-    if drawn.get("reports"):
-        keys = " ".join(f"reports-{i}" for i in range(len(report_layers)))
-        parts.append(section(keys, f"<h4>{t['layer_reports']}</h4>"))
-        parts += [
-            section(f"reports-{i}", sw(CATEGORY_COLORS[i % len(CATEGORY_COLORS)], name))
-            for i, name in enumerate(report_layers)
-        ]
-    if drawn.get("weekly"):
-        body = "".join(
-            sw(c, f"≥ {b}") for b, c in zip(COUNT_BREAKS, COUNT_COLORS, strict=True)
-        )
-        parts.append(section("weekly", f"<h4>{t['count_scale']}</h4>{body}"))
+    parts = _statistics_legend(ctx, drawn, patterns)
+    parts += _overlay_legend(ctx, drawn, report_layers, teams)
     if drawn.get("scorecard"):
         parts.append(_scorecard_legend(ctx))
     return (

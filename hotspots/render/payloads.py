@@ -376,48 +376,99 @@ class MapContext:
     week_index: int
 
 
+@dataclass(frozen=True)
+class UnitFrames:
+    """The frames :func:`units_payload` draws units from (None: not given)."""
+
+    gi: gpd.GeoDataFrame | None
+    emerging: gpd.GeoDataFrame | None
+    blind_spots: gpd.GeoDataFrame | None
+    grid: gpd.GeoDataFrame | None
+    streets: gpd.GeoDataFrame | None
+    reports: gpd.GeoDataFrame | None
+    cube: pd.DataFrame | None
+    profile: HourProfile | None
+
+
+@dataclass(frozen=True)
+class _Selected:
+    """The units to draw (one frame per layer), the layers with units, patterns."""
+
+    parts: list[gpd.GeoDataFrame]
+    has: dict[str, bool]
+    patterns: list[str]
+
+
+class _Lookup:
+    """Values of the frames' columns for the drawn ids (first row of each id)."""
+
+    def __init__(self, frames: UnitFrames, unit: str, ids: pd.Index) -> None:
+        given = [frames.gi, frames.emerging, frames.blind_spots]
+        given += [frames.grid, frames.streets]
+        self.frames = [f for f in given if f is not None and unit in f.columns]
+        self.positions = {id(f): _positions(f, unit, ids) for f in self.frames}
+
+    def col(self, frame: pd.DataFrame, col: str) -> pd.Series:
+        """Return ``frame[col]`` at the drawn ids (NA where a frame lacks one)."""
+        return _take(frame[col], self.positions[id(frame)])
+
+
 def units_payload(
-    ctx: MapContext,
-    *,
-    gi: gpd.GeoDataFrame | None,
-    emerging: gpd.GeoDataFrame | None,
-    blind_spots: gpd.GeoDataFrame | None,
-    grid: gpd.GeoDataFrame | None,
-    streets: gpd.GeoDataFrame | None,
-    reports: gpd.GeoDataFrame | None,
-    cube: pd.DataFrame | None,
-    categories: list[str],
-    profile: HourProfile | None = None,
+    ctx: MapContext, frames: UnitFrames, categories: list[str]
 ) -> tuple[str, dict[str, bool], list[str]]:
     """Units with something to show: geometry once, popup fields as columns."""
-    style, unit, lang = ctx.style, ctx.unit, ctx.style.language
+    selected = _select_units(ctx.style, frames)
+    if not selected.parts:
+        return "null", selected.has, selected.patterns
+    ids, out = _unit_geometries(ctx, selected.parts)
+    lookup = _Lookup(frames, ctx.unit, ids)
+    out["names"] = _unit_names_block(ctx, lookup)
+    layers = ctx.style.layers
+    if frames.gi is not None and "gi" in layers:
+        out.update(_gi_columns(ctx, frames.gi, lookup))
+    if frames.emerging is not None and "emerging" in layers:
+        out.update(_emerging_columns(frames.emerging, lookup, ctx))
+    blind = frames.blind_spots if "blind_spots" in layers else None
+    if blind is not None:
+        out.update(_blind_columns(ctx, blind, lookup, ids, frames.profile))
+    out.update(_category_columns(ctx, frames, lookup, ids, categories))
+    if frames.cube is not None:
+        out["s"] = _sparklines(frames.cube, ids)
+    return json_object(out), selected.has, selected.patterns
+
+
+def _select_units(style: MapStyle, frames: UnitFrames) -> _Selected:
+    """Select the significant Gi* units, units with a pattern, top blind spots."""
     parts: list[gpd.GeoDataFrame] = []
     has = {"gi": False, "emerging": False, "blind_spots": False}
     patterns_present: list[str] = []
-    use_gi = gi is not None and "gi" in style.layers
-    use_em = emerging is not None and "emerging" in style.layers
-    use_bs = blind_spots is not None and "blind_spots" in style.layers
-    if gi is not None and use_gi:
+    gi, emerging, blind_spots = frames.gi, frames.emerging, frames.blind_spots
+    if gi is not None and "gi" in style.layers:
         sig = gi[pd.to_numeric(gi[GI_CLASS], errors="coerce").fillna(0).to_numpy() != 0]
         parts.append(sig)
         has["gi"] = len(sig) > 0
-    if emerging is not None and use_em:
+    if emerging is not None and "emerging" in style.layers:
         pattern = emerging[PATTERN].astype(str)
         pat = emerging[pattern.isin(list(PATTERN_COLORS)).to_numpy()]
         parts.append(pat)
         has["emerging"] = len(pat) > 0
         present = set(pd.unique(pat[PATTERN].astype(str)))
         patterns_present = [p for p in PATTERN_COLORS if p in present]
-    if blind_spots is not None and use_bs:
+    if blind_spots is not None and "blind_spots" in style.layers:
         rank = pd.to_numeric(blind_spots[RANK], errors="coerce")
         score = pd.to_numeric(blind_spots[SCORE], errors="coerce")
         keep = (rank >= 1) & (rank <= style.max_blind_spots) & (score > 0)
         top = blind_spots[keep.to_numpy()]
         parts.append(top)
         has["blind_spots"] = len(top) > 0
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return "null", has, patterns_present
+    return _Selected([p for p in parts if len(p)], has, patterns_present)
+
+
+def _unit_geometries(
+    ctx: MapContext, parts: list[gpd.GeoDataFrame]
+) -> tuple[pd.Index, dict[str, str]]:
+    """Return the drawn ids and their block: geometry once, a label point each."""
+    unit = ctx.unit
     geo_frames = [
         gpd.GeoDataFrame(
             {unit: as_ids(p[unit])},
@@ -430,111 +481,151 @@ def units_payload(
     allg = allg[allg[unit].notna().to_numpy()]
     allg = allg[~as_ids(allg[unit]).duplicated(keep="first")]
     allg = gpd.GeoDataFrame(allg, geometry="geometry", crs=s.WGS84)
-    geoms = _wgs84_geoms(allg, style.tiles)
+    geoms = _wgs84_geoms(allg, ctx.style.tiles)
     ok = _drawable(geoms, "the units")
     allg, geoms = allg[ok], geoms[ok]
     ids = as_ids(allg[unit])
     rlat, rlon = _points_latlon(geoms)
-    out: dict[str, str] = {
+    return ids, {
         "geoms": _geoms_json(geoms),
         "id": to_json(_esc(pd.Series(ids, dtype=object))),
         "rlat": to_json(rlat),
         "rlon": to_json(rlon),
     }
-    frames = [f for f in (gi, emerging, blind_spots, grid, streets) if f is not None]
-    frames = [f for f in frames if unit in f.columns]
-    positions = {id(f): _positions(f, unit, ids) for f in frames}
 
-    def col_of(frame: pd.DataFrame, col: str) -> pd.Series:
-        return _take(frame[col], positions[id(frame)])
 
+def _unit_names_block(ctx: MapContext, lookup: _Lookup) -> str:
+    """Return the units' names (area, street, community...), first frame with each."""
     names: list[str] = []
     for col in NAME_COLUMNS:
-        for frame in frames:
-            if col in frame.columns and col != unit:
+        for frame in lookup.frames:
+            if col in frame.columns and col != ctx.unit:
                 label_key = "name" if col == s.AREA_NAME else col
-                encoded = _dict_encode(col_of(frame, col), mask=ctx.mask)
+                encoded = _dict_encode(lookup.col(frame, col), mask=ctx.mask)
                 names.append(
                     f"[{to_json(html.escape(ctx.labels[label_key]))},{encoded}]"
                 )
                 break
-    out["names"] = "[" + ",".join(names) + "]"
-    if gi is not None and use_gi:
-        out["g"] = to_json(_nums(col_of(gi, GI_CLASS), 0))
-        out["z"] = to_json(_format_numbers(col_of(gi, GI_Z), "number", ctx.labels))
-        out["pv"] = to_json(_format_numbers(col_of(gi, GI_P), "p", ctx.labels))
-    if emerging is not None and use_em:
-        keys = {k: i for i, k in enumerate(PATTERN_COLORS)}
-        out["p"] = to_json(_nums(col_of(emerging, PATTERN).map(keys), 0))
-        if MK_P in emerging.columns:
-            out["mk"] = to_json(
-                _format_numbers(col_of(emerging, MK_P), "p", ctx.labels)
-            )
-        if N_HOT in emerging.columns:
-            out["nh"] = to_json(_nums(col_of(emerging, N_HOT), 0))
-    if blind_spots is not None and use_bs:
-        rank = pd.to_numeric(col_of(blind_spots, RANK), errors="coerce")
-        rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
-        out["r"] = to_json(_nums(rank, 0))
-        out["sc"] = to_json(
-            _format_numbers(col_of(blind_spots, SCORE), "number", ctx.labels)
+    return "[" + ",".join(names) + "]"
+
+
+def _gi_columns(
+    ctx: MapContext, gi: gpd.GeoDataFrame, lookup: _Lookup
+) -> dict[str, str]:
+    """Return the Gi* class, z-score and p-value of each drawn unit."""
+    return {
+        "g": to_json(_nums(lookup.col(gi, GI_CLASS), 0)),
+        "z": to_json(_format_numbers(lookup.col(gi, GI_Z), "number", ctx.labels)),
+        "pv": to_json(_format_numbers(lookup.col(gi, GI_P), "p", ctx.labels)),
+    }
+
+
+def _emerging_columns(
+    emerging: gpd.GeoDataFrame, lookup: _Lookup, ctx: MapContext
+) -> dict[str, str]:
+    """Return each drawn unit's pattern, Mann-Kendall p-value and hot weeks."""
+    keys = {k: i for i, k in enumerate(PATTERN_COLORS)}
+    out = {"p": to_json(_nums(lookup.col(emerging, PATTERN).map(keys), 0))}
+    if MK_P in emerging.columns:
+        out["mk"] = to_json(
+            _format_numbers(lookup.col(emerging, MK_P), "p", ctx.labels)
         )
-        reason_col = REASON_ZH if lang == "zh" else REASON_EN
-        if reason_col in blind_spots.columns:
-            reason = col_of(blind_spots, reason_col).where(rank.notna(), None)
-        else:
-            reason = pd.Series([None] * len(ids), dtype=object)
-        # the ledger's own reason, whole: the popup and the sheet say the same
-        out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
-        skip = {unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
-        skip |= {PEAK_START_MIN, PEAK_END_MIN}
-        skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(style.private_columns)
-        evidence = []
-        for col in blind_spots.columns:
-            values = blind_spots[col]
-            if col in skip or not pd.api.types.is_numeric_dtype(values):
-                continue
-            if pd.api.types.is_bool_dtype(values):
-                continue
-            shown = col_of(blind_spots, col).where(rank.notna(), None)
-            evidence.append(
-                [
-                    html.escape(ctx.labels.get(col, col)),
-                    _format_numbers(shown, _kind_of(col), ctx.labels),
-                ]
-            )
-        out["ev"] = to_json(evidence)
-        if profile is not None:
-            out.update(_profile_payload(ctx, profile, blind_spots, ids, rank))
+    if N_HOT in emerging.columns:
+        out["nh"] = to_json(_nums(lookup.col(emerging, N_HOT), 0))
+    return out
+
+
+def _blind_columns(
+    ctx: MapContext,
+    blind_spots: gpd.GeoDataFrame,
+    lookup: _Lookup,
+    ids: pd.Index,
+    profile: HourProfile | None,
+) -> dict[str, str]:
+    """Return the drawn blind spots' rank, score, reason, evidence and profile."""
+    style = ctx.style
+    rank = pd.to_numeric(lookup.col(blind_spots, RANK), errors="coerce")
+    rank = rank.where((rank >= 1) & (rank <= style.max_blind_spots))
+    out = {
+        "r": to_json(_nums(rank, 0)),
+        "sc": to_json(
+            _format_numbers(lookup.col(blind_spots, SCORE), "number", ctx.labels)
+        ),
+    }
+    reason_col = REASON_ZH if style.language == "zh" else REASON_EN
+    if reason_col in blind_spots.columns:
+        reason = lookup.col(blind_spots, reason_col).where(rank.notna(), None)
+    else:
+        reason = pd.Series([None] * len(ids), dtype=object)
+    # the ledger's own reason, whole: the popup and the sheet say the same
+    out["why"] = _dict_encode(reason, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
+    out["ev"] = to_json(_evidence(ctx, blind_spots, lookup, rank))
+    if profile is not None:
+        out.update(_profile_payload(ctx, profile, blind_spots, ids, rank))
+    return out
+
+
+def _evidence(
+    ctx: MapContext, blind_spots: gpd.GeoDataFrame, lookup: _Lookup, rank: pd.Series
+) -> list[Any]:
+    """Return ``[label, values]`` of each numeric evidence column of the ledger."""
+    skip = {ctx.unit, SCORE, RANK, REASON_ZH, REASON_EN, blind_spots.geometry.name}
+    skip |= {PEAK_START_MIN, PEAK_END_MIN}
+    skip |= set(NAME_COLUMNS) | set(s.PRIVATE_COLUMNS) | set(ctx.style.private_columns)
+    evidence = []
+    for col in blind_spots.columns:
+        values = blind_spots[col]
+        if col in skip or not pd.api.types.is_numeric_dtype(values):
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        shown = lookup.col(blind_spots, col).where(rank.notna(), None)
+        evidence.append(
+            [
+                html.escape(ctx.labels.get(col, col)),
+                _format_numbers(shown, _kind_of(col), ctx.labels),
+            ]
+        )
+    return evidence
+
+
+def _category_columns(
+    ctx: MapContext,
+    frames: UnitFrames,
+    lookup: _Lookup,
+    ids: pd.Index,
+    categories: list[str],
+) -> dict[str, str]:
+    """Return each unit's main categories: the ledger's text, else counted here."""
+    blind_spots = frames.blind_spots
     if (
         blind_spots is not None
-        and use_bs
+        and "blind_spots" in ctx.style.layers
         and TOP_CATEGORIES in blind_spots.columns
         and not pd.api.types.is_numeric_dtype(blind_spots[TOP_CATEGORIES])
     ):
         # the ledger's main problem types (its window, its counts), not the week's
-        text = col_of(blind_spots, TOP_CATEGORIES).astype("string")
+        text = lookup.col(blind_spots, TOP_CATEGORIES).astype("string")
         text = text.where(text.str.len() > 0)
-        if lang == "en":
+        if ctx.style.language == "en":
             text = text.str.replace("、", ", ", regex=False)
-        out["top"] = _dict_encode(text, mask=ctx.mask, max_chars=MAX_REASON_CHARS)
+        return {"top": _dict_encode(text, mask=ctx.mask, max_chars=MAX_REASON_CHARS)}
+    top = _top_categories(frames.reports, frames.cube, ctx.unit, ids, categories)
+    if top is None:
+        return {}
+    return {"tc": to_json(top[0]), "tn": to_json(top[1])}
+
+
+def _sparklines(cube: pd.DataFrame, ids: pd.Index) -> str:
+    """Return each unit's weekly totals (None where the cube lacks the unit)."""
+    totals = cube_totals(cube)
+    pos = pd.Index(as_ids(totals.index)).get_indexer(ids)
+    arr = np.round(totals.to_numpy(dtype=float)[np.clip(pos, 0, None)], 2)
+    if np.all(arr % 1 == 0):
+        rows: list[Any] = arr.astype(np.int64).tolist()
     else:
-        top = _top_categories(reports, cube, unit, ids, categories)
-        if top is not None:
-            out["tc"] = to_json(top[0])
-            out["tn"] = to_json(top[1])
-    if cube is not None:
-        totals = cube_totals(cube)
-        pos = pd.Index(as_ids(totals.index)).get_indexer(ids)
-        arr = np.round(totals.to_numpy(dtype=float)[np.clip(pos, 0, None)], 2)
-        if np.all(arr % 1 == 0):
-            rows: list[Any] = arr.astype(np.int64).tolist()
-        else:
-            rows = arr.tolist()
-        out["s"] = to_json(
-            [r if p >= 0 else None for r, p in zip(rows, pos, strict=True)]
-        )
-    return json_object(out), has, patterns_present
+        rows = arr.tolist()
+    return to_json([r if p >= 0 else None for r, p in zip(rows, pos, strict=True)])
 
 
 def _profile_payload(

@@ -97,6 +97,7 @@ from .payloads import (
     SCORECARD_UNIT,
     TEAM,
     MapContext,
+    UnitFrames,
     as_ids,
     base_payload,
     clusters_payload,
@@ -299,6 +300,24 @@ def _check_scorecard(
                 f"{scorecard.index[np.flatnonzero(none)[0]]!r}). Drop them or fill "
                 "the id."
             )
+    _check_scorecard_ids(problems, scorecard, grid, streets)
+    if SCORECARD_UNIT in scorecard.columns and scorecard[SCORECARD_UNIT].isna().any():
+        problems.append(
+            f"scorecard unit_id must be given on every row, got "
+            f"{int(scorecard[SCORECARD_UNIT].isna().sum())} missing. Drop the places "
+            "nobody answers for (they have no rate)."
+        )
+    _check_scorecard_rates(problems, scorecard)
+    _check_scorecard_lists(problems, scorecard)
+
+
+def _check_scorecard_ids(
+    problems: list[str],
+    scorecard: pd.DataFrame,
+    grid: gpd.GeoDataFrame | None,
+    streets: gpd.GeoDataFrame | None,
+) -> None:
+    """Check the scorecard's cell and segment ids: one row each, known to the map."""
     for key, frame, arg in (
         (s.GRID_ID, grid, "grid"),
         (s.SEGMENT_ID, streets, "streets"),
@@ -330,12 +349,10 @@ def _check_scorecard(
                 f"unknown id(s), e.g. {sorted(map(str, unknown))[:3]!r}. Pass the "
                 f"{arg} the responsibility layer was built on, or drop those rows."
             )
-    if SCORECARD_UNIT in scorecard.columns and scorecard[SCORECARD_UNIT].isna().any():
-        problems.append(
-            f"scorecard unit_id must be given on every row, got "
-            f"{int(scorecard[SCORECARD_UNIT].isna().sum())} missing. Drop the places "
-            "nobody answers for (they have no rate)."
-        )
+
+
+def _check_scorecard_rates(problems: list[str], scorecard: pd.DataFrame) -> None:
+    """Check the scorecard's rates: shares in [0, 1], the rate inside its interval."""
     rate_cols = [c for c in SCORECARD_COLUMNS[1:4] if c in scorecard.columns]
     for col in rate_cols:
         values = pd.to_numeric(scorecard[col], errors="coerce")
@@ -360,6 +377,10 @@ def _check_scorecard(
                 f"on_time_rate_hi], got {int(wrong.sum())} row(s) outside. Pass the "
                 "interval the scorecard computed with the rate."
             )
+
+
+def _check_scorecard_lists(problems: list[str], scorecard: pd.DataFrame) -> None:
+    """Check the scorecard's lists: known values, one list per unit."""
     if "list" in scorecard.columns:
         values = scorecard["list"].astype("string")
         unknown_lists = sorted(set(values.dropna()) - set(SCORECARD_LISTS))
@@ -783,8 +804,7 @@ def _payloads(ctx: MapContext, args: _Inputs, checked: _Checked) -> _Page:
         payload["heatMax"] = to_json(float(max(1.0, np.quantile(weights, 0.99) * 3)))
         drawn["reports"] = "reports" in style.layers
         drawn["heat"] = "heat" in style.layers
-    units_block, has, patterns = units_payload(
-        ctx,
+    frames = UnitFrames(
         gi=args.gi,
         emerging=args.emerging,
         blind_spots=args.blind_spots,
@@ -792,9 +812,9 @@ def _payloads(ctx: MapContext, args: _Inputs, checked: _Checked) -> _Page:
         streets=args.streets,
         reports=reports,
         cube=args.cube,
-        categories=categories,
         profile=args.profile,
     )
+    units_block, has, patterns = units_payload(ctx, frames, categories)
     payload["units"] = units_block
     drawn.update(has)
     teams = _overlay_blocks(ctx, args, checked, payload, drawn)
