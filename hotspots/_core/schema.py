@@ -85,3 +85,31 @@ PLACE_NAME: Final = "name"
 DEFAULT_TZ: Final = "Asia/Shanghai"
 #: EPSG code of the exchange CRS (WGS-84 longitude/latitude).
 WGS84: Final = "EPSG:4326"
+
+# -- added by render ------------------------------------------------------------------
+# output columns of the stages the weekly map draws (the stage modules define the
+# same values: stats.local, stats.emerging, stats.profiles, stats.cluster,
+# ledger.blindspots, patrol.plan)
+GI_Z: Final = "gi_z"
+GI_P: Final = "gi_p"
+GI_CLASS: Final = "gi_class"
+PATTERN: Final = "pattern"
+MK_P: Final = "mk_p"
+N_HOT: Final = "n_hot"
+SCORE: Final = "score"
+RANK: Final = "rank"
+REASON_ZH: Final = "reason_zh"
+REASON_EN: Final = "reason_en"
+TOP_CATEGORIES: Final = "top_categories"
+PEAK_WINDOW_ZH: Final = "peak_window_zh"
+PEAK_WINDOW_EN: Final = "peak_window_en"
+PEAK_START_MIN: Final = "peak_start_min"
+PEAK_END_MIN: Final = "peak_end_min"
+CLUSTER_ID: Final = "cluster_id"
+TEAM: Final = "team"
+ORDER: Final = "order"
+TARGET_ID: Final = "target_id"
+ARRIVAL: Final = "arrival"
+DEPARTURE: Final = "departure"
+#: A patrol stop's visit window (plan.stops), shown only when a stop has one.
+WINDOW: Final = "window"

@@ -15,6 +15,10 @@ import pandas as pd
 
 from .._core import labels as _labels
 from .._core import schema as s
+from .._core.schema import (
+    REASON_EN,
+    REASON_ZH,
+)
 from .assets import (
     HEAT_JS,
     MARKERCLUSTER_CSS,
@@ -23,8 +27,6 @@ from .assets import (
 )
 from .elements import JsLayer, MapData
 from .payloads import (
-    REASON_EN,
-    REASON_ZH,
     SCORECARD_RATE,
     SCORECARD_UNIT,
     MapContext,

@@ -25,6 +25,30 @@ from .._core import labels as _labels
 from .._core import schema as s
 from .._core.crs import wgs84_to_gcj02
 from .._core.privacy import mask_personal
+from .._core.schema import (
+    ARRIVAL,
+    CLUSTER_ID,
+    DEPARTURE,
+    GI_CLASS,
+    GI_P,
+    GI_Z,
+    MK_P,
+    N_HOT,
+    ORDER,
+    PATTERN,
+    PEAK_END_MIN,
+    PEAK_START_MIN,
+    PEAK_WINDOW_EN,
+    PEAK_WINDOW_ZH,
+    RANK,
+    REASON_EN,
+    REASON_ZH,
+    SCORE,
+    TARGET_ID,
+    TEAM,
+    TOP_CATEGORIES,
+    WINDOW,
+)
 from ..errors import CRSError
 from ..stats.profiles import DAY_NAMES, HourProfile, peak_windows
 from .style import (
@@ -44,27 +68,9 @@ from .style import (
     Tiles,
 )
 
-# -- column names of the contracts of the other steps (see the brief) -------------
-GI_Z: Final = "gi_z"
-GI_P: Final = "gi_p"
-GI_CLASS: Final = "gi_class"
-PATTERN: Final = "pattern"
-MK_P: Final = "mk_p"
-N_HOT: Final = "n_hot"
-SCORE: Final = "score"
-RANK: Final = "rank"
-REASON_ZH: Final = "reason_zh"
-REASON_EN: Final = "reason_en"
-TOP_CATEGORIES: Final = "top_categories"
-PEAK_WINDOW_ZH: Final = "peak_window_zh"
-PEAK_WINDOW_EN: Final = "peak_window_en"
-PEAK_START_MIN: Final = "peak_start_min"
-PEAK_END_MIN: Final = "peak_end_min"
-#: The stop's visit window (plan.stops), shown only when a stop has one.
-WINDOW: Final = "window"
+# -- the popup columns of each layer (the other stages' output columns) -----------
 #: Generated reasons are shown whole (up to this many characters), as in the ledger.
 MAX_REASON_CHARS: Final = 400
-CLUSTER_ID: Final = "cluster_id"
 CLUSTER_COLUMNS: Final = (
     "n_reports",
     "category_mix",
@@ -72,20 +78,8 @@ CLUSTER_COLUMNS: Final = (
     "last_report",
     "n_weeks",
 )
-TEAM: Final = "team"
-ORDER: Final = "order"
-TARGET_ID: Final = "target_id"
-ARRIVAL: Final = "arrival"
-DEPARTURE: Final = "departure"
 ROUTE_COLUMNS: Final = ("n_stops", "duration_min", "distance_m")
-STOP_COLUMNS: Final = (
-    "target_id",
-    "arrival",
-    "departure",
-    "dwell_min",
-    "score",
-    "reason",
-)
+STOP_COLUMNS: Final = (TARGET_ID, ARRIVAL, DEPARTURE, "dwell_min", SCORE, s.REASON)
 NAME_COLUMNS: Final = (s.AREA_NAME, s.STREET_NAME, s.COMMUNITY_ID, s.SUBDISTRICT_ID)
 
 # -- the scorecard layer (hotspots.ledger.scorecard) ------------------------------

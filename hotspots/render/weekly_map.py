@@ -65,6 +65,17 @@ from branca.element import Figure
 from .._core import labels as _labels
 from .._core import schema as s
 from .._core.crs import wgs84_to_gcj02
+from .._core.schema import (
+    CLUSTER_ID,
+    GI_CLASS,
+    GI_P,
+    GI_Z,
+    ORDER,
+    PATTERN,
+    RANK,
+    SCORE,
+    TEAM,
+)
 from ..errors import collect_problems
 from ..stats.profiles import HourProfile
 from .assets import (
@@ -85,17 +96,8 @@ from .elements import (
 )
 from .layers import add_layers, legend_html, summary_html
 from .payloads import (
-    CLUSTER_ID,
-    GI_CLASS,
-    GI_P,
-    GI_Z,
-    ORDER,
-    PATTERN,
-    RANK,
-    SCORE,
     SCORECARD_COLUMNS,
     SCORECARD_UNIT,
-    TEAM,
     MapContext,
     UnitFrames,
     as_ids,
