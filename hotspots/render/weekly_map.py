@@ -54,7 +54,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -130,6 +130,13 @@ from .style import (
 )
 from .style import GI_COLORS as GI_COLORS
 from .style import OSM_URL as OSM_URL
+
+if TYPE_CHECKING:
+    # annotations only: importing them at run time would load scikit-learn and
+    # OR-Tools with every map (about 3 s); the checks below are by shape
+    from ..ledger.backtest import BacktestResult
+    from ..patrol.plan import PatrolPlan
+    from ..stats.cluster import ClusterResult
 
 __all__ = ["LAYERS", "MapStyle", "save_map", "weekly_map"]
 
@@ -415,15 +422,15 @@ def weekly_map(
     reports: gpd.GeoDataFrame | None = None,
     gi: gpd.GeoDataFrame | None = None,
     emerging: gpd.GeoDataFrame | None = None,
-    clusters: Any = None,
+    clusters: ClusterResult | gpd.GeoDataFrame | None = None,
     blind_spots: gpd.GeoDataFrame | None = None,
-    plan: Any = None,
+    plan: PatrolPlan | None = None,
     cube: pd.DataFrame | None = None,
     week: str | None = None,
     style: MapStyle = DEFAULT_STYLE,
     m: folium.Map | None = None,
     summary: Mapping[str, Any] | None = None,
-    backtest: Any = None,
+    backtest: BacktestResult | None = None,
     profile: HourProfile | None = None,
     scorecard: pd.DataFrame | None = None,
 ) -> folium.Map:
@@ -610,15 +617,15 @@ class _Inputs:
     reports: gpd.GeoDataFrame | None
     gi: gpd.GeoDataFrame | None
     emerging: gpd.GeoDataFrame | None
-    clusters: Any
+    clusters: ClusterResult | gpd.GeoDataFrame | None
     blind_spots: gpd.GeoDataFrame | None
-    plan: Any
+    plan: PatrolPlan | None
     cube: pd.DataFrame | None
     week: str | None
     style: MapStyle
     m: folium.Map | None
     summary: Mapping[str, Any] | None
-    backtest: Any
+    backtest: BacktestResult | None
     profile: HourProfile | None
     scorecard: pd.DataFrame | None
 
