@@ -86,11 +86,30 @@ DEFAULT_TZ: Final = "Asia/Shanghai"
 #: EPSG code of the exchange CRS (WGS-84 longitude/latitude).
 WGS84: Final = "EPSG:4326"
 
-# -- added by patrol ------------------------------------------------------------------
-# the patrol plan (hotspots.patrol.plan) and the roster (hotspots.patrol.shifts)
+# -- output columns of the stages -------------------------------------------------------
+# Columns one stage writes and later stages (the map, the sheets) read: statistics
+# (stats.local, stats.emerging, stats.profiles, stats.cluster), the blind-spot ledger
+# (ledger.blindspots), the patrol plan (patrol.plan) and the roster (patrol.shifts).
+GI_Z: Final = "gi_z"
+GI_P: Final = "gi_p"
+GI_CLASS: Final = "gi_class"
+PATTERN: Final = "pattern"
+MK_P: Final = "mk_p"
+N_HOT: Final = "n_hot"
+SCORE: Final = "score"
+RANK: Final = "rank"
+REASON_ZH: Final = "reason_zh"
+REASON_EN: Final = "reason_en"
+TOP_CATEGORIES: Final = "top_categories"
+PEAK_WINDOW_ZH: Final = "peak_window_zh"
+PEAK_WINDOW_EN: Final = "peak_window_en"
+PEAK_START_MIN: Final = "peak_start_min"
+PEAK_END_MIN: Final = "peak_end_min"
+CLUSTER_ID: Final = "cluster_id"
 TEAM: Final = "team"
 ORDER: Final = "order"
 TARGET_ID: Final = "target_id"
 ARRIVAL: Final = "arrival"
 DEPARTURE: Final = "departure"
+#: A patrol stop's visit window (plan.stops), shown only when a stop has one.
 WINDOW: Final = "window"
