@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -11,6 +12,7 @@ import shapely
 import shapely.ops
 
 from .._core import schema as s
+from .._core.types import FloatArray, IntArray
 from .geometry import Grid, Places, bilinear, cell_coords
 from .planting import PATTERN_THEME, Plan, pattern_profile
 from .words import (
@@ -92,6 +94,24 @@ def _within_cell(
     return sv, tv
 
 
+#: Reports per week of an ``outside_only`` blind spot, in units of the base rate.
+_OUTSIDE_RATE: Final = 3.0
+#: Mean days of one cycle of a ``comeback`` blind spot (open, then quiet).
+_CYCLE_DAYS: Final = 0.9 + 2.0
+
+
+@dataclass(frozen=True)
+class _Rates:
+    """The expected weekly reports of each cell, planted blocks applied."""
+
+    rel: FloatArray  # (cells, groups) relative rate of each category group
+    lam: FloatArray  # (cells,) relative rate of the cell, mean 1
+    week_factor: FloatArray  # (weeks,) district-wide weekly factor
+    keep: FloatArray  # (cells, weeks) multiplier of the background
+    block_of: npt.NDArray[np.object_]  # (cells,) planted_id of the block, or ""
+    base: float  # reports per cell and week at relative rate 1
+
+
 def raw_reports(
     rng: np.random.Generator,
     grid: Grid,
@@ -104,6 +124,44 @@ def raw_reports(
     strength: float,
 ) -> pd.DataFrame:
     """Draw the raw reports: cell, week, group, category, source, time, position."""
+    rates = _rates(
+        rng, grid, edges, places, plan, n_weeks, n_reports, near_repeat, strength
+    )
+    raw = pd.concat(
+        [
+            _background(rng, plan, rates, n_weeks),
+            _pattern_reports(rng, plan, rates, n_weeks, strength),
+        ],
+        ignore_index=True,
+    )
+    raw["cat"] = _categories(rng, raw["group"].to_numpy())
+    raw = pd.concat(
+        [
+            raw,
+            *_outside_reports(rng, plan, rates.base, n_weeks),
+            *_comeback_reports(rng, plan, n_weeks),
+        ],
+        ignore_index=True,
+    )
+    raw = _sources_and_times(rng, raw)
+    raw = _positions(rng, raw, grid, edges)
+    if near_repeat > 0:
+        raw = _near_repeats(rng, raw, grid, n_weeks, near_repeat)
+    return raw
+
+
+def _rates(
+    rng: np.random.Generator,
+    grid: Grid,
+    edges: npt.NDArray[np.int8],
+    places: Places,
+    plan: Plan,
+    n_weeks: int,
+    n_reports: int,
+    near_repeat: float,
+    strength: float,
+) -> _Rates:
+    """Return the rates, with the base rate that gives about ``n_reports``."""
     n_cells = len(grid.ij)
     rel = _group_rates(grid, edges, places)
     lam = rel.sum(axis=1)
@@ -117,20 +175,23 @@ def raw_reports(
         keep[blk] *= kp[None, :]
         excess[blk] += ex[None, :]
         block_of[blk] = pid
-    outside = plan.blind[plan.blind["kind"] == "outside_only"]
-    comeback = plan.blind[plan.blind["kind"] == "comeback"]
-    outside_rate = 3.0  # reports per week, in units of the base rate
-    cycle_days = 0.9 + 2.0
-    k_comeback = len(comeback) * n_weeks * 7.0 / cycle_days
+    n_outside = int((plan.blind["kind"] == "outside_only").sum())
+    n_comeback = int((plan.blind["kind"] == "comeback").sum())
+    k_comeback = n_comeback * n_weeks * 7.0 / _CYCLE_DAYS
     k_bg = float((lam[:, None] * week_factor[None, :] * keep).sum())
     k_units = (
-        k_bg + strength * float(excess.sum()) + outside_rate * len(outside) * n_weeks
+        k_bg + strength * float(excess.sum()) + _OUTSIDE_RATE * n_outside * n_weeks
     )
     base = max(n_reports * (1.0 - near_repeat) - k_comeback, 0.0) / k_units
+    return _Rates(rel, lam, week_factor, keep, block_of, base)
 
-    parts: list[pd.DataFrame] = []
-    # background
-    mu = base * lam[:, None] * week_factor[None, :] * keep
+
+def _background(
+    rng: np.random.Generator, plan: Plan, rates: _Rates, n_weeks: int
+) -> pd.DataFrame:
+    """Draw the background reports (cell, week, category group)."""
+    lam, keep, base = rates.lam, rates.keep, rates.base
+    mu = base * lam[:, None] * rates.week_factor[None, :] * keep
     counts = rng.poisson(mu)
     # in a planted block the weekly background total is set to its expected
     # value (spread over the block's cells at random), so that the core cell's
@@ -144,23 +205,26 @@ def raw_reports(
     cell, week = np.nonzero(counts)
     reps = counts[cell, week]
     cell, week = np.repeat(cell, reps), np.repeat(week, reps)
-    group = inverse_cdf(rng, rel, cell)
-    parts.append(
-        pd.DataFrame(
-            {
-                "cell": cell,
-                "week": week,
-                "group": group,
-                "origin": "background",
-                "planted_id": "",
-            }
-        )
+    group = inverse_cdf(rng, rates.rel, cell)
+    return pd.DataFrame(
+        {
+            "cell": cell,
+            "week": week,
+            "group": group,
+            "origin": "background",
+            "planted_id": "",
+        }
     )
-    # planted pattern blocks: extra reports, a fixed number per week
-    cell_parts: list[npt.NDArray[np.int64]] = []
-    week_parts: list[npt.NDArray[np.int64]] = []
+
+
+def _pattern_reports(
+    rng: np.random.Generator, plan: Plan, rates: _Rates, n_weeks: int, strength: float
+) -> pd.DataFrame:
+    """Draw the extra reports of the planted pattern blocks, a fixed number a week."""
+    cell_parts: list[IntArray] = []
+    week_parts: list[IntArray] = []
     for _pid, pattern, blk in plan.blocks:
-        ex = strength * base * pattern_profile(pattern, n_weeks)[0]
+        ex = strength * rates.base * pattern_profile(pattern, n_weeks)[0]
         need = np.round(len(blk) * ex).astype(np.int64)
         if pattern == "persistent_cold":
             # one report in the final week: the tied z series of an empty park
@@ -174,34 +238,39 @@ def raw_reports(
     cell = np.concatenate(cell_parts)
     week = np.concatenate(week_parts)
     themes = {pid: GROUP_NAMES.index(PATTERN_THEME[p]) for pid, p, _ in plan.blocks}
-    pids = block_of[cell]
+    pids = rates.block_of[cell]
     group = np.array([themes[p] for p in pids], dtype=np.int64)
-    parts.append(
-        pd.DataFrame(
-            {
-                "cell": cell,
-                "week": week,
-                "group": group,
-                "origin": "pattern",
-                "planted_id": pids,
-            }
-        )
+    return pd.DataFrame(
+        {
+            "cell": cell,
+            "week": week,
+            "group": group,
+            "origin": "pattern",
+            "planted_id": pids,
+        }
     )
-    raw = pd.concat(parts, ignore_index=True)
-    # categories within groups
+
+
+def _categories(rng: np.random.Generator, group: IntArray) -> IntArray:
+    """Draw the category of each report within its category group."""
     cat_p = np.zeros((len(GROUP_NAMES), len(CATEGORIES)))
     for c, g in enumerate(CAT_GROUP):
         cat_p[g, c] = dict(GROUPS[GROUP_NAMES[g]])[CATEGORIES[c]]
-    raw["cat"] = inverse_cdf(rng, cat_p, raw["group"].to_numpy())
-    # planted blind spots: fixed category, fixed place inside the cell
-    bl_parts: list[pd.DataFrame] = []
-    for row in outside.itertuples():
+    return inverse_cdf(rng, cat_p, group)
+
+
+def _outside_reports(
+    rng: np.random.Generator, plan: Plan, base: float, n_weeks: int
+) -> list[pd.DataFrame]:
+    """Draw the reports of the ``outside_only`` blind spots: a steady stream."""
+    parts: list[pd.DataFrame] = []
+    for row in plan.blind[plan.blind["kind"] == "outside_only"].itertuples():
         wk = np.repeat(
             np.arange(n_weeks),
-            np.floor(outside_rate * base + rng.random(n_weeks)).astype(int),
+            np.floor(_OUTSIDE_RATE * base + rng.random(n_weeks)).astype(int),
         )
         cat = CATEGORIES.index(str(row.category))
-        bl_parts.append(
+        parts.append(
             pd.DataFrame(
                 {
                     "cell": int(str(row.row)),
@@ -213,8 +282,15 @@ def raw_reports(
                 }
             )
         )
-    chain_parts: list[pd.DataFrame] = []
-    for row in comeback.itertuples():
+    return parts
+
+
+def _comeback_reports(
+    rng: np.random.Generator, plan: Plan, n_weeks: int
+) -> list[pd.DataFrame]:
+    """Draw the reports of the ``comeback`` blind spots: closed, then again."""
+    parts: list[pd.DataFrame] = []
+    for row in plan.blind[plan.blind["kind"] == "comeback"].itertuples():
         t0 = float(rng.uniform(0.0, 2.0))
         times: list[float] = []
         closes: list[float] = []
@@ -226,7 +302,7 @@ def raw_reports(
             t = closed + float(rng.uniform(0.5, 3.5))
         cat = CATEGORIES.index(str(row.category))
         tv = np.asarray(times)
-        chain_parts.append(
+        parts.append(
             pd.DataFrame(
                 {
                     "cell": int(str(row.row)),
@@ -240,9 +316,12 @@ def raw_reports(
                 }
             )
         )
-    raw = pd.concat([raw, *bl_parts, *chain_parts], ignore_index=True)
+    return parts
+
+
+def _sources_and_times(rng: np.random.Generator, raw: pd.DataFrame) -> pd.DataFrame:
+    """Draw each report's source, then its time by the source's rhythms."""
     n = len(raw)
-    # sources
     grp = raw["group"].to_numpy()
     src_p = np.asarray([SOURCE_MIX[g] for g in GROUP_NAMES])
     src = inverse_cdf(rng, src_p, grp)
@@ -262,7 +341,15 @@ def raw_reports(
     raw["t_days"] = t_days
     if "close_days" not in raw:
         raw["close_days"] = np.nan
-    # positions inside the cells
+    return raw
+
+
+def _positions(
+    rng: np.random.Generator, raw: pd.DataFrame, grid: Grid, edges: npt.NDArray[np.int8]
+) -> pd.DataFrame:
+    """Place each report in its cell: fly-posting on streets, litter in alleys."""
+    n = len(raw)
+    grp = raw["group"].to_numpy()
     cells = raw["cell"].to_numpy()
     best = edges[cells].argmax(axis=1)
     best_cls = edges[cells].max(axis=1)
@@ -280,8 +367,6 @@ def raw_reports(
     tv[spot] = np.clip(0.5 + rng.normal(0.0, 0.08, int(spot.sum())), 0.03, 0.97)
     x, y = bilinear(grid.quads[cells], sv, tv)
     raw["x"], raw["y"] = x, y
-    if near_repeat > 0:
-        raw = _near_repeats(rng, raw, grid, n_weeks, near_repeat)
     return raw
 
 
