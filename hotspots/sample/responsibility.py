@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -76,38 +77,79 @@ def responsibility_layer(
     """
     require_district(district)
     rng = np.random.default_rng([district.seed, 18])
-    areas = district.areas
-    subs = areas[areas[s.AREA_LEVEL] == "subdistrict"].reset_index(drop=True)
-    communities = areas[areas[s.AREA_LEVEL] == "community"]
-    sub_of_community = dict(
-        zip(communities[s.AREA_ID], communities["parent_id"], strict=True)
-    )
-    units: list[dict[str, object]] = []
-    duties: list[dict[str, object]] = []
-    dept = {}
-    for k, row in enumerate(subs.itertuples(), start=1):
-        uid = f"D{k:02d}"
-        dept[row.area_id] = uid
-        units.append(
-            {"unit_id": uid, "name": f"{row.name}城管执法中队", "kind": "department",
-             "parent_id": None, "subdistrict_id": row.area_id}
-        )  # fmt: skip
-    sub_metric = subs.to_crs(METRIC_CRS)
-
-    def subdistrict_at(point: shapely.Point) -> str:
-        inside = sub_metric.distance(point).to_numpy()
-        return str(subs[s.AREA_ID].iloc[int(np.argmin(inside))])
-
-    # key places: markets and stations adopted by their subdistrict's department
-    places = district.places.to_crs(METRIC_CRS)
-    for row in places[places["kind"].isin(("market", "station"))].itertuples():
-        duties.append(
-            {"unit_id": dept[subdistrict_at(row.geometry)], "duty": "place",
-             "target_id": row.place_id, "start_m": np.nan, "end_m": np.nan,
-             "geometry": None}
-        )  # fmt: skip
-    # 包街: main streets in sections
+    subs = _Subdistricts.of(district.areas)
+    units = subs.departments()
+    duties = _place_duties(district.places, subs)
     streets = district.streets.to_crs(METRIC_CRS)
+    for more_units, more_duties in (
+        _street_sections(rng, streets, subs),
+        _grid_keepers(rng, district.grid, district.areas, subs),
+        _frontages(rng, streets, subs),
+    ):
+        units += more_units
+        duties += more_duties
+    unit_frame = pd.DataFrame(units)
+    duty_frame = gpd.GeoDataFrame(duties, geometry="geometry", crs=METRIC_CRS)
+    duty_frame = duty_frame.to_crs(s.WGS84)
+    truth = pd.DataFrame(
+        {
+            "unit_id": unit_frame["unit_id"],
+            "p_on_time": rng.beta(8.0, 2.0, len(unit_frame)).round(3),
+        }
+    )
+    return unit_frame, duty_frame, truth
+
+
+#: Rows of the units or the duties table.
+_Rows = list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class _Subdistricts:
+    """The subdistricts, the department (城管执法中队) of each, and their shapes."""
+
+    frame: gpd.GeoDataFrame  # the subdistrict areas, WGS-84
+    metric: gpd.GeoDataFrame  # the same in the metric CRS
+    dept: dict[str, str]  # area_id -> unit_id of its department
+
+    @classmethod
+    def of(cls, areas: gpd.GeoDataFrame) -> _Subdistricts:
+        """Return the subdistricts of ``areas``, departments D01, D02... in order."""
+        subs = areas[areas[s.AREA_LEVEL] == "subdistrict"].reset_index(drop=True)
+        dept = {str(a): f"D{k:02d}" for k, a in enumerate(subs[s.AREA_ID], start=1)}
+        return cls(subs, subs.to_crs(METRIC_CRS), dept)
+
+    def departments(self) -> _Rows:
+        """Return the departments' unit rows."""
+        return [
+            {"unit_id": self.dept[row.area_id], "name": f"{row.name}城管执法中队",
+             "kind": "department", "parent_id": None, "subdistrict_id": row.area_id}
+            for row in self.frame.itertuples()
+        ]  # fmt: skip
+
+    def at(self, point: shapely.Geometry) -> str:
+        """Return the id of the subdistrict nearest to ``point`` (metric CRS)."""
+        inside = self.metric.distance(point).to_numpy()
+        return str(self.frame[s.AREA_ID].iloc[int(np.argmin(inside))])
+
+
+def _place_duties(places: gpd.GeoDataFrame, subs: _Subdistricts) -> _Rows:
+    """Return the markets and stations, adopted by their subdistrict's department."""
+    metric = places.to_crs(METRIC_CRS)
+    return [
+        {"unit_id": subs.dept[subs.at(row.geometry)], "duty": "place",
+         "target_id": row.place_id, "start_m": np.nan, "end_m": np.nan,
+         "geometry": None}
+        for row in metric[metric["kind"].isin(("market", "station"))].itertuples()
+    ]  # fmt: skip
+
+
+def _street_sections(
+    rng: np.random.Generator, streets: gpd.GeoDataFrame, subs: _Subdistricts
+) -> tuple[_Rows, _Rows]:
+    """Return the 包街 units and their duties: main streets in sections."""
+    units: _Rows = []
+    duties: _Rows = []
     main = streets[streets["street_class"].isin(("arterial", "secondary"))]
     adopters: dict[str, str] = {}
     overlap_done = False
@@ -125,32 +167,47 @@ def responsibility_layer(
                 start, overlap_done = start - 40.0, True  # one overlapping pair
             org = _ADOPTERS[int(rng.integers(len(_ADOPTERS)))]
             mid = row.geometry.interpolate((start + end) / 2)
-            sub = subdistrict_at(mid)
+            sub = subs.at(mid)
             key = f"{org}|{sub}"
             if key not in adopters:
                 adopters[key] = f"B{len(adopters) + 1:03d}"
                 units.append(
                     {"unit_id": adopters[key], "name": f"{org}（包街）",
-                     "kind": "street", "parent_id": dept[sub], "subdistrict_id": sub}
+                     "kind": "street", "parent_id": subs.dept[sub],
+                     "subdistrict_id": sub}
                 )  # fmt: skip
             duties.append(
                 {"unit_id": adopters[key], "duty": "street",
                  "target_id": row.street_id, "start_m": max(start, 0.0),
                  "end_m": end, "geometry": None}
             )  # fmt: skip
-    # grid keepers: one or two per community, a few cells without keeper
-    grid = district.grid
+    return units, duties
+
+
+def _grid_keepers(
+    rng: np.random.Generator,
+    grid: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    subs: _Subdistricts,
+) -> tuple[_Rows, _Rows]:
+    """Return the grid keepers: one or two per community, a few cells without."""
+    communities = areas[areas[s.AREA_LEVEL] == "community"]
+    sub_of_community = dict(
+        zip(communities[s.AREA_ID], communities["parent_id"], strict=True)
+    )
+    units: _Rows = []
+    duties: _Rows = []
     keeper = 0
     for community, cells in grid.groupby(s.COMMUNITY_ID, sort=True):
         ids = cells[s.GRID_ID].astype(str).to_numpy()
-        sub = str(sub_of_community.get(community, subs[s.AREA_ID].iloc[0]))
+        sub = str(sub_of_community.get(community, subs.frame[s.AREA_ID].iloc[0]))
         parts = np.array_split(ids, 2 if len(ids) > 24 else 1)
         for part in parts:
             keeper += 1
             uid = f"G{keeper:03d}"
             units.append(
                 {"unit_id": uid, "name": f"网格员{keeper:03d}", "kind": "grid_keeper",
-                 "parent_id": dept.get(sub), "subdistrict_id": sub}
+                 "parent_id": subs.dept.get(sub), "subdistrict_id": sub}
             )  # fmt: skip
             kept = part[rng.random(len(part)) >= _NO_KEEPER_SHARE]
             duties.extend(
@@ -158,33 +215,32 @@ def responsibility_layer(
                  "start_m": np.nan, "end_m": np.nan, "geometry": None}
                 for cell in kept
             )  # fmt: skip
-    # 门前三包: shop frontages on the arterials (30 m of street, 12 m deep)
+    return units, duties
+
+
+def _frontages(
+    rng: np.random.Generator, streets: gpd.GeoDataFrame, subs: _Subdistricts
+) -> tuple[_Rows, _Rows]:
+    """Return the 门前三包 shops: frontages on the arterials, 30 m by 12 m deep."""
+    units: _Rows = []
+    duties: _Rows = []
     arterial = streets[streets["street_class"] == "arterial"].reset_index(drop=True)
     for k, shop in enumerate(_SHOPS, start=1):
         line = arterial.geometry.iloc[int(rng.integers(len(arterial)))]
         at = float(rng.uniform(0.1, 0.9)) * line.length
         piece = shapely.ops.substring(line, at, at + 30.0)
         poly = piece.buffer(12.0, cap_style="flat")
-        sub = subdistrict_at(poly.centroid)
+        sub = subs.at(poly.centroid)
         uid = f"F{k:03d}"
         units.append(
             {"unit_id": uid, "name": shop, "kind": "frontage",
-             "parent_id": dept[sub], "subdistrict_id": sub}
+             "parent_id": subs.dept[sub], "subdistrict_id": sub}
         )  # fmt: skip
         duties.append(
             {"unit_id": uid, "duty": "frontage", "target_id": None,
              "start_m": np.nan, "end_m": np.nan, "geometry": poly}
         )  # fmt: skip
-    unit_frame = pd.DataFrame(units)
-    duty_frame = gpd.GeoDataFrame(duties, geometry="geometry", crs=METRIC_CRS)
-    duty_frame = duty_frame.to_crs(s.WGS84)
-    truth = pd.DataFrame(
-        {
-            "unit_id": unit_frame["unit_id"],
-            "p_on_time": rng.beta(8.0, 2.0, len(unit_frame)).round(3),
-        }
-    )
-    return unit_frame, duty_frame, truth
+    return units, duties
 
 
 def write_responsibility(district: District, root: str | Path) -> list[Path]:
