@@ -61,6 +61,7 @@ import shapely.ops
 
 from .._core import schema as s
 from .._core.outputs import write_text
+from .._core.validate import require_int, require_real, whole_number
 from ..errors import InputError, collect_problems
 from .exports import (
     EXPORTS_FOLDER,
@@ -130,19 +131,27 @@ def _week_label(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
+#: A correct value of each numeric argument of :func:`make_district`.
+_EXAMPLES: Final = {
+    "seed": "seed=20261122",
+    "weeks": "weeks=16",
+    "n_reports": "n_reports=30000",
+    "near_repeat": "near_repeat=0.3",
+    "broken_share": "broken_share=0.01",
+    "planted_per_pattern": "planted_per_pattern=2",
+    "pattern_strength": "pattern_strength=1.75",
+}
+#: The arguments of :func:`make_district` that are whole numbers.
+_INTS: Final = ("seed", "weeks", "n_reports", "planted_per_pattern")
+
+
 def _check_types(**values: object) -> None:
     """Raise TypeError for the first argument of the wrong type."""
     for name, value in values.items():
         if name == "end_week":
             continue
-        want_int = name in ("seed", "weeks", "n_reports", "planted_per_pattern")
-        kinds: tuple[type, ...] = (
-            (int, np.integer) if want_int else (int, float, np.integer, np.floating)
-        )
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            what = "an int" if want_int else "a number"
-            msg = f"{name} must be {what}, got {value!r}"
-            raise TypeError(msg)
+        check = require_int if name in _INTS else require_real
+        check(value, name, example=_EXAMPLES[name])
     if not isinstance(values["end_week"], str):
         msg = f"end_week must be a str such as '2026-W47', got {values['end_week']!r}"
         raise TypeError(msg)
@@ -160,9 +169,8 @@ def _validate(
     pattern_strength: float,
 ) -> dt.date:
     """Check the arguments of :func:`make_district`; return the last week's Monday."""
-    problems: list[str] = []
-    if seed < 0:
-        problems.append(f"seed must be >= 0, got {seed!r}. Pass e.g. seed=20261122.")
+    problems: list[str | None] = []
+    problems.append(whole_number(seed, "seed", example=_EXAMPLES["seed"], minimum=0))
     if not 8 <= weeks <= 104:
         problems.append(
             f"weeks must be between 8 and 104 (the planted patterns need at least 8), "
@@ -174,11 +182,11 @@ def _validate(
             f"end_week must be an ISO week label 'YYYY-Www', got {end_week!r}. "
             "Pass e.g. end_week='2026-W47'."
         )
-    if n_reports < 1000:
-        problems.append(
-            f"n_reports must be at least 1000, got {n_reports!r}. "
-            "Pass e.g. n_reports=30000."
+    problems.append(
+        whole_number(
+            n_reports, "n_reports", example=_EXAMPLES["n_reports"], minimum=1000
         )
+    )
     if not 0.0 <= near_repeat < 0.9:
         problems.append(
             f"near_repeat must be a branching ratio in [0, 0.9), got {near_repeat!r}. "
@@ -189,17 +197,20 @@ def _validate(
             f"broken_share must be between 0 and 0.2, got {broken_share!r}. "
             "Pass e.g. broken_share=0.01."
         )
-    if not 1 <= planted_per_pattern <= 3:
-        problems.append(
-            f"planted_per_pattern must be 1, 2 or 3, got {planted_per_pattern!r}. "
-            "Pass e.g. planted_per_pattern=2."
+    problems.append(
+        whole_number(
+            planted_per_pattern,
+            "planted_per_pattern",
+            example=_EXAMPLES["planted_per_pattern"],
+            maximum=3,
         )
+    )
     if not 0.0 < pattern_strength <= 10.0:
         problems.append(
             f"pattern_strength must be in (0, 10], got {pattern_strength!r}. "
             "Pass e.g. pattern_strength=1.75."
         )
-    collect_problems(problems, "make_district")
+    collect_problems([p for p in problems if p], "make_district")
     if last is None:  # pragma: no cover - reported above
         msg = f"end_week {end_week!r} is not an ISO week"
         raise InputError(msg)
@@ -419,11 +430,7 @@ def write_district(district: District, root: str | Path) -> list[Path]:
     TypeError
         When ``district`` is not a :class:`District`.
     """
-    if not isinstance(district, District):
-        msg = (
-            f"district must be a District from make_district(), got {type(district)!r}"
-        )
-        raise TypeError(msg)
+    require_district(district)
     root = Path(root)
     bdir = root / "boundaries"
     ddir = root / "sample_data"
