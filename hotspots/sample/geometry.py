@@ -17,6 +17,7 @@ import shapely.ops
 from pyproj import Transformer
 
 from .._core import schema as s
+from .._core.types import BoolArray, FloatArray, IntArray
 from .model import CENTER_LONLAT, DISTRICT_CODE, DISTRICT_NAME, EXTENT_M, METRIC_CRS
 from .words import (
     ALLEY_WORDS,
@@ -35,18 +36,16 @@ from .words import (
 class Lattice:
     """The deformed lattice the district is cut from (metres, metric CRS)."""
 
-    ub: npt.NDArray[np.float64]  # column breaks (u), length NI + 1
-    vb: npt.NDArray[np.float64]  # row breaks (v), length NJ + 1
-    nx: npt.NDArray[np.float64]  # node x (metres), (NI + 1, NJ + 1)
-    ny: npt.NDArray[np.float64]
-    active: npt.NDArray[np.bool_]  # (NI, NJ)
-    ustreets: npt.NDArray[np.int64]  # break indices of N-S streets
-    vstreets: npt.NDArray[np.int64]  # break indices of E-W streets
+    ub: FloatArray  # column breaks (u), length NI + 1
+    vb: FloatArray  # row breaks (v), length NJ + 1
+    nx: FloatArray  # node x (metres), (NI + 1, NJ + 1)
+    ny: FloatArray
+    active: BoolArray  # (NI, NJ)
+    ustreets: IntArray  # break indices of N-S streets
+    vstreets: IntArray  # break indices of E-W streets
 
 
-def _breaks(
-    rng: np.random.Generator, length: float
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+def _breaks(rng: np.random.Generator, length: float) -> tuple[FloatArray, IntArray]:
     """Return cell breaks along one axis and the indices of the street lines."""
     streets: list[float] = []
     x = float(rng.uniform(180.0, 320.0))
@@ -94,7 +93,7 @@ def make_lattice(rng: np.random.Generator) -> Lattice:
     return Lattice(ub, vb, nx, ny, active, ustreets, vstreets)
 
 
-def _cell_quads(lat: Lattice) -> npt.NDArray[np.float64]:
+def _cell_quads(lat: Lattice) -> FloatArray:
     """Return the corners of every lattice cell, shape (NI, NJ, 4, 2), CCW."""
     p00 = np.stack([lat.nx[:-1, :-1], lat.ny[:-1, :-1]], -1)
     p10 = np.stack([lat.nx[1:, :-1], lat.ny[1:, :-1]], -1)
@@ -104,10 +103,10 @@ def _cell_quads(lat: Lattice) -> npt.NDArray[np.float64]:
 
 
 def bilinear(
-    quads: npt.NDArray[np.float64],
-    sv: npt.NDArray[np.float64],
-    tv: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    quads: FloatArray,
+    sv: FloatArray,
+    tv: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Map (s, t) in the unit square into each quad (rows of ``quads``)."""
     w = np.stack([(1 - sv) * (1 - tv), sv * (1 - tv), sv * tv, (1 - sv) * tv], -1)
     xy = np.einsum("nk,nkd->nd", w, quads)
@@ -130,7 +129,7 @@ class Streets:
     main: gpd.GeoDataFrame  # frame without the dense back alleys
 
 
-def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+def _runs(mask: BoolArray) -> list[tuple[int, int]]:
     """Return [start, stop) index ranges of the True runs of a 1-d mask."""
     padded = np.concatenate([[False], mask, [False]])
     d = np.diff(padded.astype(np.int8))
@@ -167,8 +166,8 @@ class _StreetDrawer:
     hclass: npt.NDArray[np.int8]  # (NJ + 1, NI)
     vname: npt.NDArray[np.object_]  # street name on each edge
     hname: npt.NDArray[np.object_]
-    vedge_ok: npt.NDArray[np.bool_]  # edge usable: an active cell on a side
-    hedge_ok: npt.NDArray[np.bool_]
+    vedge_ok: BoolArray  # edge usable: an active cell on a side
+    hedge_ok: BoolArray
     rows: list[_StreetRow] = field(default_factory=list)
     vnet: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
     hnet: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, np.int8))
@@ -300,7 +299,7 @@ def _back_alleys(rng: np.random.Generator, lat: Lattice, draw: _StreetDrawer) ->
 
 def _street_frame(
     rows: list[_StreetRow],
-) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.bool_]]:
+) -> tuple[gpd.GeoDataFrame, BoolArray]:
     """Return the streets as a frame with ids, and which are not dense alleys."""
     order = {"arterial": 0, "secondary": 1, "alley": 2}
     rows = sorted(rows, key=lambda r: (order[r[0]], r[1], r[2], r[4][0]))
@@ -400,9 +399,9 @@ class Grid:
     """The unit grid cells, their lattice positions and the areas they nest in."""
 
     frame: gpd.GeoDataFrame  # metric CRS, sorted by grid_id
-    ij: npt.NDArray[np.int64]  # (n, 2) lattice index of each cell
-    quads: npt.NDArray[np.float64]  # (n, 4, 2)
-    index: npt.NDArray[np.int64]  # (NI, NJ) -> row in frame, -1 inactive
+    ij: IntArray  # (n, 2) lattice index of each cell
+    quads: FloatArray  # (n, 4, 2)
+    index: IntArray  # (NI, NJ) -> row in frame, -1 inactive
     areas: gpd.GeoDataFrame
 
 
@@ -501,9 +500,7 @@ _PLACE_COUNTS: Final = (
 )
 
 
-def edge_classes(
-    lat: Lattice, st: Streets, ij: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int8]:
+def edge_classes(lat: Lattice, st: Streets, ij: IntArray) -> npt.NDArray[np.int8]:
     """Street class of the left, right, bottom and top edge of each cell."""
     i, j = ij[:, 0], ij[:, 1]
     return np.stack(
@@ -512,7 +509,7 @@ def edge_classes(
     )
 
 
-def neighbourhood_ok(index: npt.NDArray[np.int64], i: int, j: int, r: int) -> bool:
+def neighbourhood_ok(index: IntArray, i: int, j: int, r: int) -> bool:
     """Return whether every cell within ``r`` of lattice cell (i, j) is active."""
     ni, nj = index.shape
     if i - r < 0 or j - r < 0 or i + r >= ni or j + r >= nj:
@@ -520,7 +517,7 @@ def neighbourhood_ok(index: npt.NDArray[np.int64], i: int, j: int, r: int) -> bo
     return bool((index[i - r : i + r + 1, j - r : j + r + 1] >= 0).all())
 
 
-def nearest_names(streets: gpd.GeoDataFrame, pts: npt.NDArray[np.float64]) -> list[str]:
+def nearest_names(streets: gpd.GeoDataFrame, pts: FloatArray) -> list[str]:
     """Return the name of the street nearest to each point."""
     tree = shapely.STRtree(streets.geometry.to_numpy())
     geoms = shapely.points(pts)
@@ -534,7 +531,7 @@ class Places:
     """The key places and the grid row of the cell each lies in."""
 
     frame: gpd.GeoDataFrame  # metric CRS
-    cells: npt.NDArray[np.int64]  # grid row of each place
+    cells: IntArray  # grid row of each place
 
 
 def make_places(
@@ -614,7 +611,7 @@ def make_places(
     return Places(frame, cells)
 
 
-def net_edges(st: Streets, ij: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+def net_edges(st: Streets, ij: IntArray) -> npt.NDArray[np.int8]:
     """Street class (dense alleys included) of the four edges of each cell."""
     i, j = ij[:, 0], ij[:, 1]
     return np.stack(
@@ -623,10 +620,10 @@ def net_edges(st: Streets, ij: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
 
 
 def cell_coords(
-    quads: npt.NDArray[np.float64],
-    x: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    quads: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Invert :func:`bilinear`: (s, t) of points in their quads (Newton steps)."""
     sv = np.full(len(x), 0.5)
     tv = np.full(len(x), 0.5)

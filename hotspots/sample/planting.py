@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from .._core import schema as s
+from .._core.types import FloatArray, IntArray
 from .geometry import Grid, Places, neighbourhood_ok
 from .model import PATTERN_KEYS
 
@@ -17,9 +17,7 @@ from .model import PATTERN_KEYS
 # -- planted truth ---------------------------------------------------------------------
 #: Weekly profiles of the planted patterns: (extra reports per cell and week in
 #: units of the pattern strength, multiplier of the background).
-def pattern_profile(
-    pattern: str, n: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def pattern_profile(pattern: str, n: int) -> tuple[FloatArray, FloatArray]:
     """Return the weekly (excess, keep) profile of a planted pattern, ``n`` weeks."""
     excess = np.zeros(n)
     keep = np.ones(n)
@@ -88,7 +86,7 @@ class Plan:
     """Where the planted patterns and blind spots lie."""
 
     patterns: pd.DataFrame  # grid_id, pattern, planted_id, core (row), block rows
-    blocks: list[tuple[str, str, npt.NDArray[np.int64]]]  # planted_id, pattern, rows
+    blocks: list[tuple[str, str, IntArray]]  # planted_id, pattern, rows
     blind: pd.DataFrame  # grid_id, kind, planted_id, category, row
 
 
@@ -135,7 +133,7 @@ def plan_truth(
         return -1
 
     rows_t: list[tuple[str, str, str]] = []
-    blocks: list[tuple[str, str, npt.NDArray[np.int64]]] = []
+    blocks: list[tuple[str, str, IntArray]] = []
     k = 0
     for rep in range(per_pattern):
         for pattern in PATTERN_KEYS:

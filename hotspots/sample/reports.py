@@ -32,21 +32,19 @@ _KERNEL_M: Final = 110.0
 
 def inverse_cdf(
     rng: np.random.Generator,
-    probs: npt.NDArray[np.float64],
-    rows: npt.NDArray[np.int64],
-) -> npt.NDArray[np.int64]:
+    probs: FloatArray,
+    rows: IntArray,
+) -> IntArray:
     """Draw one index per row from the discrete distribution ``probs[rows]``."""
     cum = np.cumsum(probs, axis=1)
     cum /= cum[:, -1:]
     u = rng.random(len(rows))
     out = (cum[rows] < u[:, None]).sum(axis=1)
-    result: npt.NDArray[np.int64] = np.minimum(out, probs.shape[1] - 1).astype(np.int64)
+    result: IntArray = np.minimum(out, probs.shape[1] - 1).astype(np.int64)
     return result
 
 
-def _group_rates(
-    grid: Grid, edges: npt.NDArray[np.int8], places: Places
-) -> npt.NDArray[np.float64]:
+def _group_rates(grid: Grid, edges: npt.NDArray[np.int8], places: Places) -> FloatArray:
     """Relative weekly rate of each category group in each cell."""
     cent = grid.quads.mean(axis=1)
     pxy = places.frame.geometry.get_coordinates().to_numpy()
@@ -56,7 +54,7 @@ def _group_rates(
     ker = np.exp(-d2 / (2 * _KERNEL_M**2))
     kinds = places.frame[s.PLACE_KIND].to_numpy()
 
-    def k(kind: str) -> npt.NDArray[np.float64]:
+    def k(kind: str) -> FloatArray:
         return np.asarray(ker[:, kinds == kind].sum(axis=1), dtype=np.float64)
 
     alley = (edges == 1).any(axis=1).astype(float)
@@ -81,8 +79,8 @@ def _group_rates(
 def _within_cell(
     rng: np.random.Generator,
     n: int,
-    edge: npt.NDArray[np.int64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    edge: IntArray,
+) -> tuple[FloatArray, FloatArray]:
     """Return (s, t) in the unit square, near the given edge (0-3) or anywhere (-1)."""
     # keep half a metre or more from the edges, so that rounding the exported
     # coordinates never moves a report into the next cell
@@ -375,7 +373,7 @@ def onto_streets(
     raw: pd.DataFrame,
     grid: Grid,
     net: npt.NDArray[np.int8],
-    patch_cells: npt.NDArray[np.int64],
+    patch_cells: IntArray,
 ) -> pd.DataFrame:
     """Move most reports beside a street, each inside the cell it was made in.
 

@@ -85,11 +85,11 @@ class _Tables:
 
 def _descriptions(
     rng: np.random.Generator,
-    grp: npt.NDArray[np.int64],
-    tpl_idx: npt.NDArray[np.int64],
+    grp: IntArray,
+    tpl_idx: IntArray,
     suffix: npt.NDArray[np.object_],
     cats: npt.NDArray[np.object_],
-    src: npt.NDArray[np.int64],
+    src: IntArray,
     street: npt.NDArray[np.object_],
 ) -> list[str]:
     """Word the 问题描述 of each report as its source would.
