@@ -643,12 +643,15 @@ def test_near_repeat_adds_structure(small: District) -> None:
         ({"weeks": 3}, "weeks must be between 8 and 104"),
         ({"end_week": "2026-47"}, "end_week must be an ISO week"),
         ({"end_week": "2026-W60"}, "end_week must be an ISO week"),
-        ({"n_reports": 10}, "n_reports must be at least 1000"),
+        ({"n_reports": 10}, "n_reports must be a whole number >= 1000"),
         ({"near_repeat": 1.5}, "near_repeat must be a branching ratio"),
         ({"broken_share": 0.5}, "broken_share must be between 0 and 0.2"),
-        ({"planted_per_pattern": 0}, "planted_per_pattern must be 1, 2 or 3"),
+        (
+            {"planted_per_pattern": 0},
+            "planted_per_pattern must be a whole number from 1 to 3",
+        ),
         ({"pattern_strength": -1.0}, "pattern_strength must be in"),
-        ({"seed": -1}, "seed must be >= 0"),
+        ({"seed": -1}, "seed must be a whole number >= 0"),
     ],
 )
 def test_invalid_arguments(kwargs: dict[str, object], match: str) -> None:
