@@ -506,8 +506,37 @@ def test_reports_without_crs(few: gpd.GeoDataFrame) -> None:
 def test_geographic_metric_crs_is_refused(few: gpd.GeoDataFrame) -> None:
     with pytest.raises(CRSError, match="projected CRS in metres"):
         cluster(few, metric_crs="EPSG:4326")
-    with pytest.raises(CRSError, match="projected CRS in metres"):
+    with pytest.raises(CRSError, match="metric_crs must be a CRS pyproj understands"):
         cluster(few, metric_crs="not a crs")
+
+
+def test_metric_crs_policy_is_the_utm_zone_whatever_the_input_crs() -> None:
+    """A projected input CRS is not used as is: the UTM zone of the data is.
+
+    A CRS in US feet (EPSG:2264, North Carolina) is converted, never used as
+    if in metres: the clusters are those of the same reports in WGS-84.
+    """
+    rng = np.random.default_rng(3)
+    xy = np.vstack(
+        [rng.normal(0, 8, (30, 2)), rng.normal(400, 8, (30, 2)), [[900.0, 900.0]]]
+    )
+    wgs = make_reports(xy, crs="EPSG:4326")
+    feet = wgs.to_crs("EPSG:2264")
+    web = wgs.to_crs("EPSG:3857")
+    base = cluster(wgs, eps_m=20, min_samples=5)
+    for other in (feet, web):
+        res = cluster(other, eps_m=20, min_samples=5)
+        assert res.metric_crs.to_epsg() == 32651
+        assert res.labels.tolist() == base.labels.tolist()
+        np.testing.assert_allclose(
+            res.clusters[AREA_M2], base.clusters[AREA_M2], rtol=1e-6
+        )
+        assert res.clusters.crs.equals(other.crs)
+    # the caller's metric CRS wins, but only one in metres
+    named = cluster(feet, eps_m=20, min_samples=5, metric_crs="EPSG:32651")
+    assert named.labels.tolist() == base.labels.tolist()
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        cluster(wgs, metric_crs="EPSG:2264")
 
 
 def test_explicit_metric_crs_is_used(few: gpd.GeoDataFrame) -> None:
@@ -625,8 +654,10 @@ def test_split_and_merge_follow_the_largest_overlap() -> None:
 
 
 def test_ties_go_to_the_smallest_track_id() -> None:
-    left, right = box(0, 0, 50, 100), box(50, 0, 100, 100)
-    frames = [weekly_frame(left, right), weekly_frame(box(0, 0, 100, 100))]
+    # In the UTM zone of the data, so the two halves overlap exactly equally.
+    left, right = box(X0, Y0, X0 + 50, Y0 + 100), box(X0 + 50, Y0, X0 + 100, Y0 + 100)
+    whole = box(X0, Y0, X0 + 100, Y0 + 100)
+    frames = [weekly_frame(left, right), weekly_frame(whole)]
     for overlap in ("iou", "share"):
         tracks = track_clusters(frames, overlap=overlap)  # type: ignore[arg-type]
         assert tracks[TRACK_ID].tolist() == [0, 1, 0]

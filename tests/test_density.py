@@ -163,6 +163,20 @@ def test_input_in_degrees_is_projected_to_utm() -> None:
     )
 
 
+def test_input_in_us_feet_is_measured_in_the_utm_zone() -> None:
+    """The one metric-CRS policy: a CRS in US feet is converted, not used as metres."""
+    xy = two_blobs()
+    wgs = kernel_density(
+        make_points(xy, crs="EPSG:4326"), bandwidth_m=60, cell_size_m=10
+    )
+    feet = kernel_density(
+        make_points(xy, crs="EPSG:2264"), bandwidth_m=60, cell_size_m=10
+    )
+    assert feet.crs.to_epsg() == 32651
+    assert feet.shape == wgs.shape
+    np.testing.assert_allclose(feet.density, wgs.density, atol=wgs.density.max() * 1e-6)
+
+
 # -- bandwidth rules ------------------------------------------------------------------
 
 
@@ -383,9 +397,11 @@ def test_rules_need_spread_and_no_reports_need_an_extent(
     empty = pts.iloc[0:0]
     with pytest.raises(InputError, match="no reports and no extent"):
         kernel_density(empty, bandwidth_m=50)
+    x0, y0 = OFFSET
     zero = kernel_density(
-        empty, bandwidth_m=50, cell_size_m=50, extent=(0, 0, 1000, 1000)
+        empty, bandwidth_m=50, cell_size_m=50, extent=(x0, y0, x0 + 1000, y0 + 1000)
     )
+    assert zero.crs.to_epsg() == 32651  # the UTM zone of the extent
     assert zero.shape == (20, 20)
     assert (zero.density == 0).all()
     assert len(zero.to_frame()) == 0

@@ -428,13 +428,13 @@ def test_errors():
         emerging_hotspots(cube, pd.DataFrame(units))
     with pytest.raises(TypeError, match="reports_or_cube"):
         emerging_hotspots(cube.to_numpy(), units)
-    with pytest.raises(InputError, match="periods must be None"):
+    with pytest.raises(InputError, match="periods must be a whole number >= 2"):
         emerging_hotspots(cube, units, periods=1)
-    with pytest.raises(InputError, match="time_lag must be an integer"):
+    with pytest.raises(InputError, match="time_lag must be a whole number >= 0"):
         emerging_hotspots(cube, units, time_lag=-1)
-    with pytest.raises(InputError, match="alpha must be a probability"):
+    with pytest.raises(InputError, match="alpha must be a number between 0 and 1"):
         emerging_hotspots(cube, units, alpha=5)
-    with pytest.raises(InputError, match="trend_alpha must be a probability"):
+    with pytest.raises(InputError, match="trend_alpha must be a number between 0 and"):
         emerging_hotspots(cube, units, trend_alpha=0.0)
     with pytest.raises(InputError, match="empty_units must be"):
         emerging_hotspots(cube, units, empty_units="drop")

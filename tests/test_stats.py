@@ -447,7 +447,7 @@ def test_type_errors(grid3x3):
         ({"permutations": True}, "permutations must be a whole number"),
         ({"seed": "x"}, "seed must be an integer"),
         ({"fdr": "yes"}, "fdr must be True or False"),
-        ({"alpha": 1.5}, "alpha must be a probability"),
+        ({"alpha": 1.5}, "alpha must be a number between 0 and 1"),
         ({"weights": "hexagon"}, "weights must be one of"),
     ],
 )

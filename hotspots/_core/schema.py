@@ -86,26 +86,64 @@ DEFAULT_TZ: Final = "Asia/Shanghai"
 #: EPSG code of the exchange CRS (WGS-84 longitude/latitude).
 WGS84: Final = "EPSG:4326"
 
-# -- output columns of the stages -------------------------------------------------------
-# Columns one stage writes and later stages (the map, the sheets) read: statistics
-# (stats.local, stats.emerging, stats.profiles, stats.cluster), the blind-spot ledger
-# (ledger.blindspots), the patrol plan (patrol.plan) and the roster (patrol.shifts).
+# -- output columns of the stages ---------------------------------------------------
+# Columns one stage writes and later stages (the map, the sheets) read. The modules
+# that compute them re-export them (``from hotspots.stats.local import GI_Z`` works).
+# Gi* and local Moran's I (stats.local)
 GI_Z: Final = "gi_z"
 GI_P: Final = "gi_p"
 GI_CLASS: Final = "gi_class"
+GI_LABEL_ZH: Final = "gi_label_zh"
+GI_LABEL_EN: Final = "gi_label_en"
+GI_SIGNIFICANT: Final = "gi_significant"
+MORAN_I: Final = "moran_i"
+MORAN_Z: Final = "moran_z"
+MORAN_P: Final = "moran_p"
+MORAN_QUADRANT: Final = "moran_quadrant"
+MORAN_LABEL_ZH: Final = "moran_label_zh"
+MORAN_LABEL_EN: Final = "moran_label_en"
+# emerging hot spots (stats.emerging)
 PATTERN: Final = "pattern"
-MK_P: Final = "mk_p"
+PATTERN_ZH: Final = "pattern_zh"
+PATTERN_EN: Final = "pattern_en"
 N_HOT: Final = "n_hot"
+N_COLD: Final = "n_cold"
+MK_TAU: Final = "mk_tau"
+MK_Z: Final = "mk_z"
+MK_P: Final = "mk_p"
+FINAL_Z: Final = "final_z"
+FINAL_P: Final = "final_p"
+Z_SERIES: Final = "z_series"
+# density clusters and their tracks (stats.cluster)
+CLUSTER_ID: Final = "cluster_id"
+N_REPORTS: Final = "n_reports"
+TOP_CATEGORY: Final = "top_category"
+CATEGORY_MIX: Final = "category_mix"
+FIRST_REPORT: Final = "first_report"
+LAST_REPORT: Final = "last_report"
+N_WEEKS: Final = "n_weeks"
+AREA_M2: Final = "area_m2"
+PERIOD: Final = "period"
+TRACK_ID: Final = "track_id"
+WEEKS_RUNNING: Final = "weeks_running"
+# kernel density cells (stats.density)
+DENSITY: Final = "density"
+CELL_ROW: Final = "cell_row"
+CELL_COL: Final = "cell_col"
+# peak windows of hour-of-week profiles (stats.profiles)
+PEAK_WINDOW_ZH: Final = "peak_window_zh"
+PEAK_WINDOW_EN: Final = "peak_window_en"
+PEAK_START_MIN: Final = "peak_start_min"
+PEAK_END_MIN: Final = "peak_end_min"
+PEAK_DAYS: Final = "peak_days"
+PEAK_SHARE: Final = "peak_share"
+# the blind-spot ledger (ledger.blindspots)
 SCORE: Final = "score"
 RANK: Final = "rank"
 REASON_ZH: Final = "reason_zh"
 REASON_EN: Final = "reason_en"
 TOP_CATEGORIES: Final = "top_categories"
-PEAK_WINDOW_ZH: Final = "peak_window_zh"
-PEAK_WINDOW_EN: Final = "peak_window_en"
-PEAK_START_MIN: Final = "peak_start_min"
-PEAK_END_MIN: Final = "peak_end_min"
-CLUSTER_ID: Final = "cluster_id"
+# the patrol plan (patrol.plan) and the roster (patrol.shifts)
 TEAM: Final = "team"
 ORDER: Final = "order"
 TARGET_ID: Final = "target_id"

@@ -6,10 +6,12 @@ cluster. :func:`track_clusters` links the clusters of consecutive weeks by the
 overlap of their polygons into stable track ids, so that "the same cluster for
 the sixth week running" is a fact later steps can use.
 
-Every distance is computed in metres in a local metric CRS (the UTM zone of
-the data, see :func:`hotspots._core.crs.local_metric_crs`, or the reports' own CRS
-when it is already projected in metres). Polygons are returned in the CRS of
-the input (EPSG:4326 for the canonical report frame, ready for maps).
+Every distance is computed in metres in the CRS of the package's one
+metric-CRS policy, :func:`hotspots._core.crs.metric_crs_for`: the caller's
+``metric_crs`` when given, else the UTM zone of the data, whatever its own CRS
+(a CRS in US feet is converted, never used as if in metres). Polygons are
+returned in the CRS of the input (EPSG:4326 for the canonical report frame,
+ready for maps).
 
 Choice of algorithms (measured with ``benchmarks/bench_cluster.py`` on a
 shared 2-core machine, 1,000,000 reports over a 30 km x 30 km synthetic city,
@@ -52,9 +54,32 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
-from .._core.crs import local_metric_crs
-from .._core.schema import CATEGORY, REPORTED_AT, WGS84
-from ..errors import CRSError, InputError, collect_problems
+from .._core.crs import metric_crs_for
+from .._core.schema import (
+    AREA_M2,
+    CATEGORY,
+    CATEGORY_MIX,
+    CLUSTER_ID,
+    FIRST_REPORT,
+    LAST_REPORT,
+    N_REPORTS,
+    N_WEEKS,
+    PERIOD,
+    REPORTED_AT,
+    TOP_CATEGORY,
+    TRACK_ID,
+    WEEKS_RUNNING,
+)
+from .._core.types import CRSLike, FloatArray, IntArray
+from .._core.validate import (
+    index_examples,
+    is_real,
+    positive_number,
+    require_int,
+    require_real,
+    whole_number,
+)
+from ..errors import CRSError, HotspotsWarning, InputError, collect_problems
 
 __all__ = [
     "AREA_M2",
@@ -78,21 +103,8 @@ __all__ = [
 Method = Literal["dbscan", "hdbscan", "st-dbscan"]
 HullKind = Literal["concave", "convex"]
 Overlap = Literal["iou", "share"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
-# -- column names ----------------------------------------------------------------
-CLUSTER_ID: Final = "cluster_id"
-N_REPORTS: Final = "n_reports"
-TOP_CATEGORY: Final = "top_category"
-CATEGORY_MIX: Final = "category_mix"
-FIRST_REPORT: Final = "first_report"
-LAST_REPORT: Final = "last_report"
-N_WEEKS: Final = "n_weeks"
-AREA_M2: Final = "area_m2"
-PERIOD: Final = "period"
-TRACK_ID: Final = "track_id"
-WEEKS_RUNNING: Final = "weeks_running"
+# -- column names: defined in hotspots._core.schema, re-exported here ----------------
 
 #: Label of reports that belong to no cluster.
 NOISE: Final = -1
@@ -107,7 +119,6 @@ _OVERLAPS: Final = ("iou", "share")
 #: fallback when ``fast_hdbscan`` is missing.
 _SKLEARN_HDBSCAN_MAX: Final = 20_000
 _ISO_WEEK: Final = re.compile(r"^(\d{4})-W(\d{2})$")
-_MAX_EXAMPLES: Final = 5
 _NS_PER_S: Final = 1_000_000_000
 _SECONDS_PER_DAY: Final = 86_400.0
 _DAYS_PER_WEEK: Final = 7
@@ -145,53 +156,44 @@ class ClusterResult:
 # -- validation helpers ---------------------------------------------------------
 
 
-def _is_real(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
+def reports_frame(reports: object, name: str = "reports") -> gpd.GeoDataFrame:
+    """Return ``reports``; raise TypeError unless it is a GeoDataFrame.
 
-
-def _reports_frame(reports: object) -> gpd.GeoDataFrame:
-    """Return ``reports``; raise TypeError unless it is a GeoDataFrame."""
+    The entry check of :func:`cluster` and
+    :func:`hotspots.stats.density.kernel_density`.
+    """
     if not isinstance(reports, gpd.GeoDataFrame):
         msg = (
-            f"reports must be a geopandas.GeoDataFrame of points, got "
+            f"{name} must be a geopandas.GeoDataFrame of points, got "
             f"{type(reports).__name__}. Read them with hotspots.read_reports."
         )
         raise TypeError(msg)
     return reports
 
 
-def _check_positive(
-    problems: list[str], name: str, value: object, example: str
-) -> None:
-    if not _is_real(value):
-        msg = (
-            f"{name} must be a number, got {value!r} of type "
-            f"{type(value).__name__}. Pass e.g. {name}={example}."
-        )
-        raise TypeError(msg)
-    if not (math.isfinite(float(value)) and float(value) > 0):  # type: ignore[arg-type]
-        problems.append(
-            f"{name} must be a positive number of metres, got {value!r}. "
-            f"Pass e.g. {name}={example}."
-        )
+def _metres(problems: list[str], name: str, value: object, example: str) -> None:
+    """Record the problem unless ``value`` is a positive number of metres.
+
+    Raises TypeError when ``value`` is not a number at all; ``example`` is a
+    correct call such as ``"eps_m=50"``.
+    """
+    require_real(value, name, example=example)
+    problem = positive_number(value, name, example=example, unit="metres")
+    if problem is not None:
+        problems.append(problem)
 
 
-def _check_count(
+def _count(
     problems: list[str], name: str, value: object, example: str, minimum: int = 1
 ) -> None:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool | np.bool_):
-        msg = (
-            f"{name} must be an int, got {value!r} of type "
-            f"{type(value).__name__}. Pass e.g. {name}={example}."
-        )
-        raise TypeError(msg)
-    if int(value) < minimum:
-        problems.append(
-            f"{name} must be a whole number >= {minimum}, got {value!r}. "
-            f"Pass e.g. {name}={example}."
-        )
+    """Record the problem unless ``value`` is an int >= ``minimum``.
+
+    Raises TypeError when ``value`` is not an int at all.
+    """
+    require_int(value, name, example=example)
+    problem = whole_number(value, name, example=example, minimum=minimum)
+    if problem is not None:
+        problems.append(problem)
 
 
 def _time_eps_seconds(problems: list[str], time_eps: object) -> float | None:
@@ -201,7 +203,7 @@ def _time_eps_seconds(problems: list[str], time_eps: object) -> float | None:
     elif isinstance(time_eps, pd.Timedelta | dt.timedelta | np.timedelta64):
         td = pd.Timedelta(time_eps)
         value = None if pd.isna(td) else td.total_seconds()
-    elif _is_real(time_eps):
+    elif is_real(time_eps):
         value = float(time_eps) * _SECONDS_PER_DAY  # type: ignore[arg-type]
     else:
         value = None
@@ -215,51 +217,12 @@ def _time_eps_seconds(problems: list[str], time_eps: object) -> float | None:
     return value
 
 
-def _check_metric_crs(crs: object, what: str) -> pyproj.CRS:
-    try:
-        out = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError as err:
-        msg = (
-            f"{what} must be a projected CRS in metres, got {crs!r}. "
-            "Pass e.g. 'EPSG:32651' or leave it None to use the local UTM zone."
-        )
-        raise CRSError(msg) from err
-    unit = out.axis_info[0].unit_name if out.axis_info else ""
-    if not out.is_projected or unit not in ("metre", "meter"):
-        msg = (
-            f"{what} must be a projected CRS in metres, got {out.to_string()!r} "
-            f"(units {unit!r}). Pass e.g. 'EPSG:32651' or leave it None to use "
-            "the local UTM zone."
-        )
-        raise CRSError(msg)
-    return out
+def _point_xy(frame: gpd.GeoDataFrame, what: str) -> FloatArray:
+    """Return the (n x 2) coordinates of the points of ``frame`` in its own CRS.
 
-
-def _is_metric(crs: pyproj.CRS) -> bool:
-    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
-    return bool(crs.is_projected) and unit in ("metre", "meter")
-
-
-def _examples(index: pd.Index, mask: npt.NDArray[np.bool_]) -> str:
-    labels = [repr(v) for v in index[mask][:_MAX_EXAMPLES]]
-    more = ", ..." if int(mask.sum()) > _MAX_EXAMPLES else ""
-    return ", ".join(labels) + more
-
-
-def _metric_points(
-    frame: gpd.GeoDataFrame, metric_crs: object, *, what: str = "reports"
-) -> tuple[FloatArray, pyproj.CRS]:
-    """Validate point geometries and return their metric coordinates (n x 2).
-
-    The metric CRS is ``metric_crs`` when given, the frame's own CRS when it is
-    projected in metres, else the local UTM zone of the points.
+    Raises one InputError listing rows without a geometry, non-point
+    geometries and non-finite coordinates (never dropped silently).
     """
-    if frame.crs is None:
-        msg = (
-            f"{what} has no CRS. Set it, e.g. {what}.set_crs('EPSG:4326') for "
-            "longitude/latitude, before clustering."
-        )
-        raise CRSError(msg)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     type_ids = shapely.get_type_id(geoms)
@@ -268,7 +231,7 @@ def _metric_points(
     if missing.any():
         problems.append(
             f"{what} has {int(missing.sum())} rows without a geometry (index "
-            f"{_examples(frame.index, missing)}). Quarantine them first (e.g. "
+            f"{index_examples(frame.index, missing)}). Quarantine them first (e.g. "
             "read_reports(..., errors='quarantine')) or drop them explicitly; "
             "they are never dropped silently."
         )
@@ -276,8 +239,8 @@ def _metric_points(
         problems.append(
             f"{what} must hold Point geometries, got "
             f"{int(not_point.sum())} other geometries (index "
-            f"{_examples(frame.index, not_point)}). Convert them to points, e.g. "
-            "with .representative_point()."
+            f"{index_examples(frame.index, not_point)}). Convert them to points, "
+            "e.g. with .representative_point()."
         )
     xy = np.full((len(geoms), 2), np.nan)
     ok = ~missing & ~not_point
@@ -287,22 +250,44 @@ def _metric_points(
         if bad.any():
             problems.append(
                 f"{what} has {int(bad.sum())} points with non-finite coordinates "
-                f"(index {_examples(frame.index, bad)}). Fix or quarantine them."
+                f"(index {index_examples(frame.index, bad)}). Fix or quarantine them."
             )
     collect_problems(problems, f"invalid {what}")
+    return xy
+
+
+def metric_points(
+    frame: gpd.GeoDataFrame, metric_crs: CRSLike | None, *, what: str = "reports"
+) -> tuple[FloatArray, pyproj.CRS]:
+    """Validate point geometries and return their metric coordinates (n x 2).
+
+    The metric CRS is the package's one policy,
+    :func:`hotspots._core.crs.metric_crs_for`: ``metric_crs`` when given
+    (projected, in metres), else the UTM zone of the points, whatever the
+    frame's own CRS (a CRS in feet is converted, never used as metres).
+    Shared by :func:`cluster` and :func:`hotspots.stats.density.kernel_density`.
+
+    Raises
+    ------
+    CRSError
+        ``frame`` has no CRS, or ``metric_crs`` is not projected in metres.
+    InputError
+        Rows without a geometry, non-point geometries or non-finite
+        coordinates.
+    """
+    if frame.crs is None:
+        msg = (
+            f"{what} has no CRS. Set it, e.g. {what}.set_crs('EPSG:4326') for "
+            "longitude/latitude, before clustering."
+        )
+        raise CRSError(msg)
+    xy = _point_xy(frame, what)
     source = pyproj.CRS.from_user_input(frame.crs)
-    if metric_crs is not None:
-        target = _check_metric_crs(metric_crs, "metric_crs")
-    elif _is_metric(source):
-        target = source
-    else:
-        if source.equals(pyproj.CRS.from_user_input(WGS84)):
-            lon, lat = xy[:, 0], xy[:, 1]
-        else:
-            to_wgs = pyproj.Transformer.from_crs(source, WGS84, always_xy=True)
-            lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    if metric_crs is None and not len(xy):
         # Without points there is nothing to measure: any metric CRS will do.
-        target = local_metric_crs(lon, lat) if len(xy) else pyproj.CRS("EPSG:3857")
+        target = pyproj.CRS("EPSG:3857")
+    else:
+        target = metric_crs_for(frame.geometry, metric_crs=metric_crs)
     if not target.equals(source) and len(xy):
         tr = pyproj.Transformer.from_crs(source, target, always_xy=True)
         x, y = tr.transform(xy[:, 0], xy[:, 1])
@@ -336,7 +321,7 @@ def _time_arrays(frame: pd.DataFrame, *, need_all: bool) -> tuple[FloatArray, In
     if need_all and nat.any():
         msg = (
             f"reports[{REPORTED_AT!r}] has {int(nat.sum())} missing times (index "
-            f"{_examples(frame.index, nat)}); st-dbscan needs a time for every "
+            f"{index_examples(frame.index, nat)}); st-dbscan needs a time for every "
             "report. Quarantine or drop those rows first."
         )
         raise InputError(msg)
@@ -422,8 +407,8 @@ def _hdbscan(
             "fast_hdbscan is not installed; using scikit-learn's HDBSCAN, which "
             "is slow beyond a few tens of thousands of reports. Install it with: "
             "pip install 'hotspots[cluster]'.",
-            UserWarning,
-            stacklevel=3,
+            HotspotsWarning,
+            stacklevel=4,  # _hdbscan <- _labels <- cluster <- the caller
         )
         from sklearn.cluster import HDBSCAN
 
@@ -586,6 +571,126 @@ def _summarise(
     return out
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The validated arguments of :func:`cluster`, in the types the steps use."""
+
+    method: Method
+    eps_m: float
+    min_samples: int
+    time_eps_s: float
+    min_cluster_size: int
+    hull: HullKind
+    concave_ratio: float
+    buffer_m: float
+
+
+def _cluster_settings(
+    *,
+    method: Method,
+    eps_m: object,
+    min_samples: object,
+    time_eps: object,
+    min_cluster_size: object,
+    hull: HullKind,
+    concave_ratio: object,
+    degenerate_buffer_m: object,
+) -> _Settings:
+    """Validate the arguments of :func:`cluster` (every problem, raised once)."""
+    problems: list[str] = []
+    if method not in _METHODS:
+        problems.append(
+            f"method must be one of {', '.join(map(repr, _METHODS))}, got "
+            f"{method!r}. Pass e.g. method='dbscan'."
+        )
+    _metres(problems, "eps_m", eps_m, "eps_m=50")
+    _count(problems, "min_samples", min_samples, "min_samples=10")
+    if min_cluster_size is not None:
+        _count(problems, "min_cluster_size", min_cluster_size, "min_cluster_size=10", 2)
+        if method != "hdbscan":
+            problems.append(
+                f"min_cluster_size only applies to method='hdbscan', got "
+                f"method={method!r}. Drop min_cluster_size or pass "
+                "method='hdbscan'."
+            )
+    time_eps_s: float | None = None
+    if method == "st-dbscan":
+        if time_eps is None:
+            problems.append(
+                "time_eps is required for method='st-dbscan', got None. Pass "
+                "the largest time between neighbouring reports, e.g. "
+                "time_eps=pd.Timedelta(days=7)."
+            )
+        else:
+            time_eps_s = _time_eps_seconds(problems, time_eps)
+    elif time_eps is not None:
+        problems.append(
+            f"time_eps only applies to method='st-dbscan', got time_eps="
+            f"{time_eps!r} with method={method!r}. Drop time_eps or pass "
+            "method='st-dbscan'."
+        )
+    if hull not in _HULLS:
+        problems.append(
+            f"hull must be 'concave' or 'convex', got {hull!r}. Pass e.g. "
+            "hull='concave'."
+        )
+    if not is_real(concave_ratio) or not 0.0 <= float(concave_ratio) <= 1.0:  # type: ignore[arg-type]
+        problems.append(
+            f"concave_ratio must be a number between 0 and 1, got "
+            f"{concave_ratio!r}. Pass e.g. concave_ratio=0.3 (1 = convex hull)."
+        )
+    _metres(
+        problems, "degenerate_buffer_m", degenerate_buffer_m, "degenerate_buffer_m=5"
+    )
+    collect_problems(problems, "invalid arguments to cluster")
+    if min_cluster_size is None:
+        mcs = max(int(min_samples), 2)  # type: ignore[call-overload]
+    else:
+        mcs = int(min_cluster_size)  # type: ignore[call-overload]
+    return _Settings(
+        method=method,
+        eps_m=float(eps_m),  # type: ignore[arg-type]
+        min_samples=int(min_samples),  # type: ignore[call-overload]
+        time_eps_s=float(time_eps_s or 0.0),
+        min_cluster_size=mcs,
+        hull=hull,
+        concave_ratio=float(concave_ratio),  # type: ignore[arg-type]
+        buffer_m=float(degenerate_buffer_m),  # type: ignore[arg-type]
+    )
+
+
+def _labels(
+    xy: FloatArray, t_s: FloatArray, settings: _Settings
+) -> tuple[IntArray, IntArray]:
+    """Run the algorithm; return the canonical labels and the processing order.
+
+    The reports are processed in a canonical order (x, then y, then time) so
+    that row order never changes the result.
+    """
+    n = len(xy)
+    order = np.lexsort((np.nan_to_num(t_s), xy[:, 1], xy[:, 0])) if n else np.arange(0)
+    raw_sorted: IntArray
+    if n == 0:
+        raw_sorted = np.zeros(0, dtype=np.int64)
+    elif settings.method == "dbscan":
+        raw_sorted = _dbscan(xy[order], settings.eps_m, settings.min_samples)
+    elif settings.method == "st-dbscan":
+        raw_sorted = _st_dbscan(
+            xy[order],
+            t_s[order],
+            settings.eps_m,
+            settings.time_eps_s,
+            settings.min_samples,
+        )
+    else:
+        raw_sorted = _hdbscan(
+            xy[order], settings.min_cluster_size, settings.min_samples, settings.eps_m
+        )
+    labels = np.empty(n, dtype=np.int64)
+    labels[order] = _canonical_labels(raw_sorted)
+    return labels, np.asarray(order, dtype=np.int64)
+
+
 # -- public API ---------------------------------------------------------------------
 
 
@@ -600,7 +705,7 @@ def cluster(
     hull: HullKind = "concave",
     concave_ratio: float = 0.3,
     degenerate_buffer_m: float = DEGENERATE_BUFFER_M,
-    metric_crs: Any = None,
+    metric_crs: CRSLike | None = None,
 ) -> ClusterResult:
     """Find density clusters of reports and draw one polygon per cluster.
 
@@ -646,9 +751,9 @@ def cluster(
         lie on one spot or one straight line, so that every cluster has a
         Polygon. Default :data:`DEGENERATE_BUFFER_M` (5 m).
     metric_crs
-        CRS in metres for distances and areas. Default: the reports' CRS if it
-        is projected in metres, else the local UTM zone of the reports
-        (:func:`hotspots._core.crs.local_metric_crs`).
+        Projected CRS in metres for distances and areas. Default: the UTM
+        zone of the reports, whatever their own CRS (the one policy,
+        :func:`hotspots._core.crs.metric_crs_for`).
 
     Returns
     -------
@@ -712,80 +817,20 @@ def cluster(
     >>> res.clusters[["cluster_id", "n_reports", "n_weeks"]].to_numpy().tolist()
     [[0, 3, 1], [1, 2, 1]]
     """
-    reports = _reports_frame(reports)
-    problems: list[str] = []
-    if method not in _METHODS:
-        problems.append(
-            f"method must be one of {', '.join(map(repr, _METHODS))}, got "
-            f"{method!r}. Pass e.g. method='dbscan'."
-        )
-    _check_positive(problems, "eps_m", eps_m, "50")
-    _check_count(problems, "min_samples", min_samples, "10")
-    if min_cluster_size is not None:
-        _check_count(problems, "min_cluster_size", min_cluster_size, "10", 2)
-        if method != "hdbscan":
-            problems.append(
-                f"min_cluster_size only applies to method='hdbscan', got "
-                f"method={method!r}. Drop min_cluster_size or pass "
-                "method='hdbscan'."
-            )
-    time_eps_s: float | None = None
-    if method == "st-dbscan":
-        if time_eps is None:
-            problems.append(
-                "time_eps is required for method='st-dbscan', got None. Pass "
-                "the largest time between neighbouring reports, e.g. "
-                "time_eps=pd.Timedelta(days=7)."
-            )
-        else:
-            time_eps_s = _time_eps_seconds(problems, time_eps)
-    elif time_eps is not None:
-        problems.append(
-            f"time_eps only applies to method='st-dbscan', got time_eps="
-            f"{time_eps!r} with method={method!r}. Drop time_eps or pass "
-            "method='st-dbscan'."
-        )
-    if hull not in _HULLS:
-        problems.append(
-            f"hull must be 'concave' or 'convex', got {hull!r}. Pass e.g. "
-            "hull='concave'."
-        )
-    if not _is_real(concave_ratio) or not 0.0 <= float(concave_ratio) <= 1.0:
-        problems.append(
-            f"concave_ratio must be a number between 0 and 1, got "
-            f"{concave_ratio!r}. Pass e.g. concave_ratio=0.3 (1 = convex hull)."
-        )
-    _check_positive(problems, "degenerate_buffer_m", degenerate_buffer_m, "5")
-    collect_problems(problems, "invalid arguments to cluster")
-
-    xy, crs = _metric_points(reports, metric_crs)
+    reports = reports_frame(reports)
+    settings = _cluster_settings(
+        method=method,
+        eps_m=eps_m,
+        min_samples=min_samples,
+        time_eps=time_eps,
+        min_cluster_size=min_cluster_size,
+        hull=hull,
+        concave_ratio=concave_ratio,
+        degenerate_buffer_m=degenerate_buffer_m,
+    )
+    xy, crs = metric_points(reports, metric_crs)
     t_s, weeks = _time_arrays(reports, need_all=method == "st-dbscan")
-    n = len(reports)
-    # Process in a canonical order so that row order never changes the result.
-    order = np.lexsort((np.nan_to_num(t_s), xy[:, 1], xy[:, 0])) if n else np.arange(0)
-    raw_sorted: IntArray
-    if n == 0:
-        raw_sorted = np.zeros(0, dtype=np.int64)
-    elif method == "dbscan":
-        raw_sorted = _dbscan(xy[order], float(eps_m), int(min_samples))
-    elif method == "st-dbscan":
-        raw_sorted = _st_dbscan(
-            xy[order],
-            t_s[order],
-            float(eps_m),
-            float(time_eps_s or 0.0),
-            int(min_samples),
-        )
-    else:
-        mcs = (
-            max(int(min_samples), 2)
-            if min_cluster_size is None
-            else int(min_cluster_size)
-        )
-        raw_sorted = _hdbscan(xy[order], mcs, int(min_samples), float(eps_m))
-    labels_sorted = _canonical_labels(raw_sorted)
-    labels = np.empty(n, dtype=np.int64)
-    labels[order] = labels_sorted
+    labels, order = _labels(xy, t_s, settings)
     clusters = _summarise(
         reports,
         labels,
@@ -793,9 +838,9 @@ def cluster(
         weeks,
         order,
         metric_crs=crs,
-        hull=hull,
-        concave_ratio=float(concave_ratio),
-        buffer_m=float(degenerate_buffer_m),
+        hull=settings.hull,
+        concave_ratio=settings.concave_ratio,
+        buffer_m=settings.buffer_m,
     )
     return ClusterResult(
         labels=pd.Series(labels, index=reports.index.copy(), name=CLUSTER_ID),
@@ -855,7 +900,7 @@ def _validate_weekly(
     overlap: object,
 ) -> None:
     problems: list[str] = []
-    if not _is_real(min_overlap) or not 0.0 < float(min_overlap) <= 1.0:  # type: ignore[arg-type]
+    if not is_real(min_overlap) or not 0.0 < float(min_overlap) <= 1.0:  # type: ignore[arg-type]
         problems.append(
             f"min_overlap must be a number in (0, 1], got {min_overlap!r}. Pass "
             "e.g. min_overlap=0.3."
@@ -989,8 +1034,8 @@ def track_clusters(
         ``track_id`` (int, 0, 1, ... in order of first appearance) and
         ``weeks_running`` (the number of consecutive weeks the track has
         existed up to and including this one). In the CRS of the input;
-        overlaps are computed in metres (local UTM zone when the input is in
-        degrees).
+        overlaps are computed in metres, in the UTM zone of the clusters
+        (:func:`hotspots._core.crs.metric_crs_for`).
 
     Raises
     ------
@@ -1027,13 +1072,8 @@ def track_clusters(
         empty[WEEKS_RUNNING] = pd.Series([], dtype=np.int64)
         return empty
     crs = pyproj.CRS.from_user_input(nonempty[0].crs)
-    if _is_metric(crs):
-        metric = crs
-    else:
-        allgeo = np.concatenate([np.asarray(f.geometry.values) for f in nonempty])
-        centres = shapely.get_coordinates(shapely.centroid(allgeo))
-        lonlat = gpd.GeoSeries(gpd.points_from_xy(*centres.T), crs=crs).to_crs(WGS84)
-        metric = local_metric_crs(lonlat.x.to_numpy(), lonlat.y.to_numpy())
+    allgeo = np.concatenate([np.asarray(f.geometry.values) for f in nonempty])
+    metric = metric_crs_for(allgeo, crs=crs)
 
     parts: list[gpd.GeoDataFrame] = []
     next_track = 0

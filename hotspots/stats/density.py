@@ -43,13 +43,12 @@ import pyproj
 import shapely
 from scipy.signal import fftconvolve
 
+from .._core.crs import metric_crs_for
+from .._core.schema import CELL_COL, CELL_ROW, DENSITY
+from .._core.types import CRSLike, FloatArray
+from .._core.validate import is_real, positive_number, require_real
 from ..errors import CRSError, InputError, collect_problems
-from .cluster import (
-    _check_positive,
-    _is_real,
-    _metric_points,
-    _reports_frame,
-)
+from .cluster import metric_points, reports_frame
 
 __all__ = [
     "CELL_COL",
@@ -64,11 +63,8 @@ __all__ = [
 
 Kernel = Literal["gaussian", "quartic"]
 Rule = Literal["scott", "silverman"]
-FloatArray = npt.NDArray[np.float64]
 
-DENSITY: Final = "density"
-CELL_ROW: Final = "cell_row"
-CELL_COL: Final = "cell_col"
+# DENSITY, CELL_ROW, CELL_COL: defined in hotspots._core.schema, re-exported here.
 #: Largest grid :func:`kernel_density` builds (cells), about 400 MB of floats.
 MAX_CELLS: Final = 25_000_000
 #: The Gaussian kernel is cut off at this many bandwidths (mass lost: e^-12.5).
@@ -169,7 +165,7 @@ class DensitySurface:
         return np.where(inside, value, np.nan)
 
     def to_frame(
-        self, *, min_density: float = 0.0, crs: Any = "source"
+        self, *, min_density: float = 0.0, crs: CRSLike = "source"
     ) -> gpd.GeoDataFrame:
         """Return the cells with density above ``min_density`` as square polygons.
 
@@ -313,6 +309,12 @@ def _kernel_values(d2: FloatArray, h: float, kernel: str) -> FloatArray:
     return np.where(u > 0, 3.0 / (math.pi * h * h) * u * u, 0.0)
 
 
+def _metres(value: object, name: str, example: str) -> list[str]:
+    """Return the problem (none or one) unless ``value`` is positive metres."""
+    problem = positive_number(value, name, example=example, unit="metres")
+    return [] if problem is None else [problem]
+
+
 def _validate(
     reports: object,
     bandwidth_m: object,
@@ -320,7 +322,7 @@ def _validate(
     kernel: object,
     weight: object,
 ) -> None:
-    frame = _reports_frame(reports)
+    frame = reports_frame(reports)
     problems: list[str] = []
     if isinstance(bandwidth_m, str):
         if bandwidth_m not in _RULES:
@@ -328,7 +330,7 @@ def _validate(
                 f"bandwidth_m must be a number of metres or 'scott' or "
                 f"'silverman', got {bandwidth_m!r}. Pass e.g. bandwidth_m=100."
             )
-    elif not _is_real(bandwidth_m):
+    elif not is_real(bandwidth_m):
         msg = (
             f"bandwidth_m must be a number of metres or a rule name, got "
             f"{bandwidth_m!r} of type {type(bandwidth_m).__name__}. Pass e.g. "
@@ -336,8 +338,9 @@ def _validate(
         )
         raise TypeError(msg)
     else:
-        _check_positive(problems, "bandwidth_m", bandwidth_m, "100 or 'scott'")
-    _check_positive(problems, "cell_size_m", cell_size_m, "50")
+        problems += _metres(bandwidth_m, "bandwidth_m", "bandwidth_m=100 or 'scott'")
+    require_real(cell_size_m, "cell_size_m", example="cell_size_m=50")
+    problems += _metres(cell_size_m, "cell_size_m", "cell_size_m=50")
     if kernel not in _KERNELS:
         problems.append(
             f"kernel must be 'gaussian' or 'quartic', got {kernel!r}. Pass e.g. "
@@ -362,6 +365,25 @@ def _validate(
     collect_problems(problems, "invalid arguments to kernel_density")
 
 
+def _extent_zone(extent: object, source: pyproj.CRS) -> pyproj.CRS | None:
+    """Return the UTM zone of ``extent`` (the one policy), or None if it has none.
+
+    Used when there are no reports to choose the zone from; an invalid
+    extent gives None and is reported by :func:`_extent_metric`.
+    """
+    if isinstance(extent, gpd.GeoDataFrame | gpd.GeoSeries):
+        if extent.crs is None or len(extent) == 0:
+            return None
+        return metric_crs_for(gpd.GeoSeries(extent.geometry))
+    values = list(extent) if isinstance(extent, tuple | list) else []
+    if len(values) != 4 or not all(is_real(v) for v in values):
+        return None
+    x0, y0, x1, y1 = (float(v) for v in values)
+    if not (x0 < x1 and y0 < y1) or not all(math.isfinite(v) for v in values):
+        return None
+    return metric_crs_for(np.array([shapely.box(x0, y0, x1, y1)]), crs=source)
+
+
 def _extent_metric(
     extent: object, source: pyproj.CRS, metric: pyproj.CRS
 ) -> tuple[float, float, float, float]:
@@ -378,7 +400,7 @@ def _extent_metric(
         x0, y0, x1, y1 = extent.to_crs(metric).total_bounds
         return float(x0), float(y0), float(x1), float(y1)
     values = list(extent) if isinstance(extent, tuple | list) else []
-    if len(values) != 4 or not all(_is_real(v) for v in values):
+    if len(values) != 4 or not all(is_real(v) for v in values):
         msg = (
             f"extent must be None, a GeoDataFrame/GeoSeries or a tuple "
             f"(xmin, ymin, xmax, ymax) in the reports' CRS, got {extent!r}."
@@ -406,7 +428,7 @@ def kernel_density(
     extent: Any = None,
     weight: str | None = None,
     kernel: Kernel = "gaussian",
-    metric_crs: Any = None,
+    metric_crs: CRSLike | None = None,
 ) -> DensitySurface:
     """Kernel density of reports on a regular grid, in reports per km².
 
@@ -436,8 +458,8 @@ def kernel_density(
         (biweight, ``3 / (π h²) (1 - d²/h²)²`` within ``h``, the kernel of
         ArcGIS Kernel Density).
     metric_crs
-        CRS in metres; default the reports' CRS if metric, else the local UTM
-        zone (:func:`hotspots._core.crs.local_metric_crs`).
+        Projected CRS in metres; default the UTM zone of the reports, whatever
+        their own CRS (the one policy, :func:`hotspots._core.crs.metric_crs_for`).
 
     Returns
     -------
@@ -474,7 +496,11 @@ def kernel_density(
     1.0
     """
     _validate(reports, bandwidth_m, cell_size_m, kernel, weight)
-    xy, metric = _metric_points(reports, metric_crs)
+    source = pyproj.CRS.from_user_input(reports.crs) if reports.crs else None
+    if metric_crs is None and len(reports) == 0 and source is not None:
+        # No reports to choose the zone from: the extent is the data.
+        metric_crs = _extent_zone(extent, source)
+    xy, metric = metric_points(reports, metric_crs)
     source = pyproj.CRS.from_user_input(reports.crs)
     w = (
         np.ones(len(xy))

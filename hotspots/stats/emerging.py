@@ -36,7 +36,8 @@ References
 from __future__ import annotations
 
 import warnings
-from typing import Any, Final, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -46,8 +47,24 @@ from scipy import sparse
 from scipy.special import ndtr
 
 from .._core import labels
-from .._core.schema import GRID_ID, REPORTED_AT
-from ..errors import InputError, collect_problems
+from .._core.schema import (
+    FINAL_P,
+    FINAL_Z,
+    GRID_ID,
+    MK_P,
+    MK_TAU,
+    MK_Z,
+    N_COLD,
+    N_HOT,
+    PATTERN,
+    PATTERN_EN,
+    PATTERN_ZH,
+    REPORTED_AT,
+    Z_SERIES,
+)
+from .._core.types import FloatArray, IntArray
+from .._core.validate import probability, whole_number
+from ..errors import HotspotsWarning, InputError, collect_problems
 from ..spatial.weights import SpatialWeights, spatial_weights
 from .local import CONFIDENCE_LEVELS, fdr_bh, fdr_classes
 from .trend import mann_kendall
@@ -72,26 +89,14 @@ __all__ = [
     "space_time_weights",
 ]
 
-PATTERN: Final = "pattern"
-PATTERN_ZH: Final = "pattern_zh"
-PATTERN_EN: Final = "pattern_en"
-N_HOT: Final = "n_hot"
-N_COLD: Final = "n_cold"
-MK_TAU: Final = "mk_tau"
-MK_Z: Final = "mk_z"
-MK_P: Final = "mk_p"
-FINAL_Z: Final = "final_z"
-FINAL_P: Final = "final_p"
-Z_SERIES: Final = "z_series"
+# The output columns (PATTERN, N_HOT, MK_Z, ...) are defined in
+# hotspots._core.schema and re-exported here.
 #: Every pattern key, in the order of :data:`hotspots._core.labels.PATTERNS`.
 PATTERN_KEYS: Final = tuple(labels.PATTERNS)
 
 EmergingWeights = Literal["queen", "rook", "network"]
 _WEIGHT_KINDS: Final = get_args(EmergingWeights)
 _NO_PATTERN: Final = "no_pattern"
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 # -- space-time Gi* ------------------------------------------------------------------
@@ -251,16 +256,9 @@ def space_time_gi_star(
             "infinite values. Fill empty bins with 0."
         )
         raise InputError(msg)
-    if (
-        isinstance(time_lag, bool)
-        or not isinstance(time_lag, int | np.integer)
-        or time_lag < 0
-    ):
-        msg = (
-            f"time_lag must be an integer >= 0 (previous periods in the "
-            f"neighbourhood), got {time_lag!r}. Pass e.g. time_lag=1."
-        )
-        raise InputError(msg)
+    problem = whole_number(time_lag, "time_lag", example="time_lag=1", minimum=0)
+    if problem is not None:
+        raise InputError(problem)
     n, t = x.shape
     w = _binary_spatial(spatial, n)
     n_bins = n * t
@@ -390,9 +388,9 @@ def classify_patterns(
             f"{z.shape[0]} and {p.shape[0]}."
         )
         raise InputError(msg)
-    if not 0.0 < trend_alpha < 1.0:
-        msg = f"trend_alpha must be in (0, 1), got {trend_alpha!r}. Pass e.g. 0.05."
-        raise InputError(msg)
+    problem = probability(trend_alpha, "trend_alpha", example="trend_alpha=0.05")
+    if problem is not None:
+        raise InputError(problem)
 
     need = _ninety_percent(n_periods)
     trend = np.where(p < trend_alpha, np.sign(z), 0.0)  # NaN p -> no trend
@@ -477,44 +475,232 @@ def _cube_values(
     return cube
 
 
-def _validate_scalars(
-    problems: list[str],
-    *,
-    periods: int | None,
-    time_lag: int,
-    alpha: float,
-    trend_alpha: float,
-    fdr: bool,
-) -> None:
-    if periods is not None and (
-        isinstance(periods, bool)
-        or not isinstance(periods, int | np.integer)
-        or periods < 2
-    ):
+@dataclass(frozen=True)
+class _Options:
+    """The scalar arguments of :func:`emerging_hotspots`."""
+
+    unit: str
+    freq: str
+    periods: int | None
+    time_lag: int
+    alpha: float
+    fdr: bool
+    trend_alpha: float
+    empty_units: str
+
+
+def _scalar_problems(opts: _Options) -> list[str]:
+    """Return the problems of the scalar arguments (periods, levels, flags)."""
+    problems: list[str] = []
+    if opts.periods is not None:
         problems.append(
-            f"periods must be None (every period) or an integer >= 2 (the last "
-            f"periods to analyse), got {periods!r}. Pass e.g. periods=16."
+            whole_number(opts.periods, "periods", example="periods=16", minimum=2) or ""
         )
-    if (
-        isinstance(time_lag, bool)
-        or not isinstance(time_lag, int | np.integer)
-        or time_lag < 0
-    ):
+    problems.append(
+        whole_number(opts.time_lag, "time_lag", example="time_lag=1", minimum=0) or ""
+    )
+    for name, value in (("alpha", opts.alpha), ("trend_alpha", opts.trend_alpha)):
+        problems.append(probability(value, name, example=f"{name}=0.05") or "")
+    if not isinstance(opts.fdr, bool | np.bool_):
+        problems.append(f"fdr must be True or False, got {opts.fdr!r}.")
+    if opts.empty_units not in ("include", "exclude"):
         problems.append(
-            f"time_lag must be an integer >= 0, got {time_lag!r}. Pass e.g. time_lag=1."
+            f"empty_units must be 'include' or 'exclude', got {opts.empty_units!r}. "
+            "Pass empty_units='exclude' to leave units without reports out, as "
+            "Esri does."
         )
-    for name, value in (("alpha", alpha), ("trend_alpha", trend_alpha)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not 0.0 < value < 1.0
-        ):
-            problems.append(
-                f"{name} must be a probability between 0 and 1, got {value!r}. "
-                f"Pass e.g. {name}=0.05."
-            )
-    if not isinstance(fdr, bool | np.bool_):
-        problems.append(f"fdr must be True or False, got {fdr!r}.")
+    return [p for p in problems if p]
+
+
+def _weights_problems(weights: object) -> list[str]:
+    """Return the problem of ``weights`` unless it is a known kind or SpatialWeights."""
+    if isinstance(weights, str) and weights not in _WEIGHT_KINDS:
+        return [
+            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
+            f"got {weights!r}. For a distance band pass "
+            "spatial_weights(units, 'distance', distance_m=..., unit=...)."
+        ]
+    if not isinstance(weights, str | SpatialWeights):
+        return [
+            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
+            f"got {type(weights).__name__}."
+        ]
+    return []
+
+
+def _validated_ids(
+    reports_or_cube: object, units: object, weights: object, opts: _Options
+) -> pd.Index:
+    """Validate the arguments (every problem, raised once); return the unit ids."""
+    if not isinstance(units, gpd.GeoDataFrame):
+        msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
+        raise TypeError(msg)
+    if not isinstance(reports_or_cube, pd.DataFrame):
+        msg = (
+            "reports_or_cube must be the reports GeoDataFrame or a space-time cube "
+            f"DataFrame, got {type(reports_or_cube).__name__}."
+        )
+        raise TypeError(msg)
+    problems = _scalar_problems(opts) + _weights_problems(weights)
+    unit = opts.unit
+    if unit not in units.columns:
+        problems.append(
+            f"unit must name the id column of units, got {unit!r}; columns are "
+            f"{list(units.columns)!r}. Pass e.g. unit='segment_id' for segments."
+        )
+        collect_problems(problems, "emerging_hotspots")
+    ids = pd.Index(units[unit])
+    if ids.hasnans or not ids.is_unique:
+        problems.append(
+            f"units[{unit!r}] must hold unique, non-missing ids, got "
+            f"{int(ids.isna().sum())} missing and "
+            f"{int(ids.duplicated().sum())} duplicated. Keep one row per unit."
+        )
+    if _is_reports(reports_or_cube) and unit not in reports_or_cube.columns:
+        problems.append(
+            f"reports must have the unit column {unit!r} (from hotspots.assign), "
+            f"got columns {list(reports_or_cube.columns)!r}. Join them first: "
+            "hotspots.assign(reports, grid=...)."
+        )
+    collect_problems(problems, "emerging_hotspots")
+    return cast("pd.Index", ids)
+
+
+def _analysed_cube(
+    reports_or_cube: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    ids: pd.Index,
+    opts: _Options,
+) -> pd.DataFrame:
+    """Return the cube of the analysed periods, one row per unit (missing: 0)."""
+    problems: list[str] = []
+    cube = _cube_values(
+        reports_or_cube, units, ids, unit=opts.unit, freq=opts.freq, problems=problems
+    )
+    collect_problems(problems, "emerging_hotspots")
+    cube = cube.reindex(ids, fill_value=0)
+    if opts.periods is not None:
+        cube = cube.iloc[:, -int(opts.periods) :]
+    values = cube.to_numpy(dtype=np.float64, na_value=np.nan)
+    if values.shape[1] < 2:
+        problems.append(
+            f"the cube must have at least 2 periods for a trend, got "
+            f"{values.shape[1]}. Pass a longer history of reports."
+        )
+    elif not np.isfinite(values).all():
+        problems.append(
+            "the cube's values must be finite numbers, got "
+            f"{int((~np.isfinite(values)).sum())} missing or infinite. Fill "
+            "empty bins with 0."
+        )
+    collect_problems(problems, "emerging_hotspots")
+    return cube
+
+
+@dataclass(frozen=True)
+class _UnitStats:
+    """The per-unit results of :func:`emerging_hotspots`, one entry per unit."""
+
+    pattern: npt.NDArray[np.object_]
+    n_hot: IntArray
+    n_cold: IntArray
+    mk_tau: FloatArray
+    mk_z: FloatArray
+    mk_p: FloatArray
+    final_z: FloatArray
+    final_p: FloatArray
+    z_series: list[list[float]]
+    n_analysed: int
+
+
+def _significant_classes(z: FloatArray, p: FloatArray, opts: _Options) -> IntArray:
+    """Gi* classes of the bins, set to 0 where not significant at ``alpha``."""
+    classes = fdr_classes(z, p, fdr=bool(opts.fdr))
+    alpha = opts.alpha
+    if any(np.isclose(alpha, a) for _, a in CONFIDENCE_LEVELS):
+        level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
+        significant = np.abs(classes) >= level
+    else:
+        significant = (fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p) <= alpha
+    out: IntArray = np.where(significant, classes, 0)
+    return out
+
+
+def _unit_stats(values: FloatArray, w: sparse.csr_matrix, opts: _Options) -> _UnitStats:
+    """Space-time Gi*, significance, trend and pattern of every unit."""
+    has_data = np.abs(values).sum(axis=1) > 0
+    if opts.empty_units == "exclude":  # Esri: only locations with at least one report
+        analysed = np.flatnonzero(has_data)
+    else:
+        analysed = np.arange(len(values)) if has_data.any() else np.arange(0)
+    if len(analysed) == len(values):
+        x, w_sub = values, w
+    else:
+        x, w_sub = values[analysed], w[analysed][:, analysed]
+    z, p = space_time_gi_star(x, w_sub, time_lag=int(opts.time_lag))
+    sig_classes = _significant_classes(z, p, opts)
+    mk = mann_kendall(z) if len(analysed) else None
+
+    n_units = values.shape[0]
+    pattern = np.full(n_units, _NO_PATTERN, dtype=object)
+    n_hot = np.zeros(n_units, dtype=np.int64)
+    n_cold = np.zeros(n_units, dtype=np.int64)
+    mk_tau, mk_z, mk_p, final_z, final_p = (np.full(n_units, np.nan) for _ in range(5))
+    z_series: list[list[float]]
+    if mk is not None:
+        pattern[analysed] = classify_patterns(
+            sig_classes, mk.z, mk.p, trend_alpha=opts.trend_alpha
+        )
+        n_hot[analysed] = (sig_classes > 0).sum(axis=1)
+        n_cold[analysed] = (sig_classes < 0).sum(axis=1)
+        mk_tau[analysed], mk_z[analysed], mk_p[analysed] = mk.tau, mk.z, mk.p
+        final_z[analysed], final_p[analysed] = z[:, -1], p[:, -1]
+    if len(analysed) == n_units:
+        z_series = z.tolist()
+    else:
+        z_series = [[] for _ in range(n_units)]
+        for pos, row in zip(analysed.tolist(), z.tolist(), strict=True):
+            z_series[pos] = row
+    return _UnitStats(
+        pattern=pattern,
+        n_hot=n_hot,
+        n_cold=n_cold,
+        mk_tau=mk_tau,
+        mk_z=mk_z,
+        mk_p=mk_p,
+        final_z=final_z,
+        final_p=final_p,
+        z_series=z_series,
+        n_analysed=len(analysed),
+    )
+
+
+def _result_frame(
+    units: gpd.GeoDataFrame, stats: _UnitStats, cube: pd.DataFrame, opts: _Options
+) -> gpd.GeoDataFrame:
+    """Return a copy of ``units`` with the pattern columns and the run's attrs."""
+    out = units.copy()
+    out[PATTERN] = stats.pattern
+    keys = pd.Series(stats.pattern, index=out.index, dtype=object)
+    out[PATTERN_ZH] = keys.map({k: v["zh"] for k, v in labels.PATTERNS.items()})
+    out[PATTERN_EN] = keys.map({k: v["en"] for k, v in labels.PATTERNS.items()})
+    out[N_HOT] = stats.n_hot
+    out[N_COLD] = stats.n_cold
+    out[MK_TAU] = stats.mk_tau
+    out[MK_Z] = stats.mk_z
+    out[MK_P] = stats.mk_p
+    out[FINAL_Z] = stats.final_z
+    out[FINAL_P] = stats.final_p
+    out[Z_SERIES] = pd.Series(stats.z_series, index=out.index, dtype=object)
+    out.attrs.update(
+        periods=[str(c) for c in cube.columns],
+        alpha=float(opts.alpha),
+        trend_alpha=float(opts.trend_alpha),
+        time_lag=int(opts.time_lag),
+        fdr=bool(opts.fdr),
+        empty_units=opts.empty_units,
+    )
+    return out
 
 
 def emerging_hotspots(
@@ -648,155 +834,30 @@ def emerging_hotspots(
     >>> int(result.loc[0, "n_hot"])
     3
     """
-    if not isinstance(units, gpd.GeoDataFrame):
-        msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
-        raise TypeError(msg)
-    if not isinstance(reports_or_cube, pd.DataFrame):
-        msg = (
-            "reports_or_cube must be the reports GeoDataFrame or a space-time cube "
-            f"DataFrame, got {type(reports_or_cube).__name__}."
-        )
-        raise TypeError(msg)
-    problems: list[str] = []
-    _validate_scalars(
-        problems,
+    opts = _Options(
+        unit=unit,
+        freq=freq,
         periods=periods,
         time_lag=time_lag,
         alpha=alpha,
-        trend_alpha=trend_alpha,
         fdr=fdr,
+        trend_alpha=trend_alpha,
+        empty_units=empty_units,
     )
-    if empty_units not in ("include", "exclude"):
-        problems.append(
-            f"empty_units must be 'include' or 'exclude', got {empty_units!r}. "
-            "Pass empty_units='exclude' to leave units without reports out, as "
-            "Esri does."
-        )
-    if isinstance(weights, str) and weights not in _WEIGHT_KINDS:
-        problems.append(
-            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
-            f"got {weights!r}. For a distance band pass "
-            "spatial_weights(units, 'distance', distance_m=..., unit=...)."
-        )
-    elif not isinstance(weights, str | SpatialWeights):
-        problems.append(
-            f"weights must be one of {list(_WEIGHT_KINDS)!r} or a SpatialWeights, "
-            f"got {type(weights).__name__}."
-        )
-    if unit not in units.columns:
-        problems.append(
-            f"unit must name the id column of units, got {unit!r}; columns are "
-            f"{list(units.columns)!r}. Pass e.g. unit='segment_id' for segments."
-        )
-        collect_problems(problems, "emerging_hotspots")
-    ids = pd.Index(units[unit])
-    if ids.hasnans or not ids.is_unique:
-        problems.append(
-            f"units[{unit!r}] must hold unique, non-missing ids, got "
-            f"{int(ids.isna().sum())} missing and "
-            f"{int(ids.duplicated().sum())} duplicated. Keep one row per unit."
-        )
-    if _is_reports(reports_or_cube) and unit not in reports_or_cube.columns:
-        problems.append(
-            f"reports must have the unit column {unit!r} (from hotspots.assign), "
-            f"got columns {list(reports_or_cube.columns)!r}. Join them first: "
-            "hotspots.assign(reports, grid=...)."
-        )
-    collect_problems(problems, "emerging_hotspots")
-
-    cube = _cube_values(
-        reports_or_cube, units, ids, unit=unit, freq=freq, problems=problems
-    )
-    collect_problems(problems, "emerging_hotspots")
-    cube = cube.reindex(ids, fill_value=0)
-    if periods is not None:
-        cube = cube.iloc[:, -int(periods) :]
+    ids = _validated_ids(reports_or_cube, units, weights, opts)
+    cube = _analysed_cube(reports_or_cube, units, ids, opts)
     values = cube.to_numpy(dtype=np.float64, na_value=np.nan)
-    if values.shape[1] < 2:
-        problems.append(
-            f"the cube must have at least 2 periods for a trend, got "
-            f"{values.shape[1]}. Pass a longer history of reports."
-        )
-    elif not np.isfinite(values).all():
-        problems.append(
-            "the cube's values must be finite numbers, got "
-            f"{int((~np.isfinite(values)).sum())} missing or infinite. Fill "
-            "empty bins with 0."
-        )
-    collect_problems(problems, "emerging_hotspots")
-
     if isinstance(weights, SpatialWeights):
         sw = weights.align(ids)
     else:
         sw = spatial_weights(units, weights, unit=unit)
-    w = _binary_spatial(sw, len(ids))
-
-    has_data = np.abs(values).sum(axis=1) > 0
-    if empty_units == "exclude":  # Esri: only locations with at least one report
-        analysed = np.flatnonzero(has_data)
-    else:
-        analysed = np.arange(len(values)) if has_data.any() else np.arange(0)
-    if len(analysed) == len(values):
-        x, w_sub = values, w
-    else:
-        x, w_sub = values[analysed], w[analysed][:, analysed]
-    z, p = space_time_gi_star(x, w_sub, time_lag=int(time_lag))
-    classes = fdr_classes(z, p, fdr=bool(fdr))
-    if any(np.isclose(alpha, a) for _, a in CONFIDENCE_LEVELS):
-        level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
-        significant = np.abs(classes) >= level
-    else:
-        significant = (fdr_bh(p.ravel()).reshape(p.shape) if fdr else p) <= alpha
-    sig_classes = np.where(significant, classes, 0)
-    mk = mann_kendall(z) if len(analysed) else None
-
-    n_units = values.shape[0]
-    pattern = np.full(n_units, _NO_PATTERN, dtype=object)
-    n_hot = np.zeros(n_units, dtype=np.int64)
-    n_cold = np.zeros(n_units, dtype=np.int64)
-    mk_tau, mk_z, mk_p, final_z, final_p = (np.full(n_units, np.nan) for _ in range(5))
-    z_series: list[list[float]]
-    if mk is not None:
-        pattern[analysed] = classify_patterns(
-            sig_classes, mk.z, mk.p, trend_alpha=trend_alpha
-        )
-        n_hot[analysed] = (sig_classes > 0).sum(axis=1)
-        n_cold[analysed] = (sig_classes < 0).sum(axis=1)
-        mk_tau[analysed], mk_z[analysed], mk_p[analysed] = mk.tau, mk.z, mk.p
-        final_z[analysed], final_p[analysed] = z[:, -1], p[:, -1]
-    if len(analysed) == n_units:
-        z_series = z.tolist()
-    else:
-        z_series = [[] for _ in range(n_units)]
-        for pos, row in zip(analysed.tolist(), z.tolist(), strict=True):
-            z_series[pos] = row
-
-    out = units.copy()
-    out[PATTERN] = pattern
-    keys = pd.Series(pattern, index=out.index, dtype=object)
-    out[PATTERN_ZH] = keys.map({k: v["zh"] for k, v in labels.PATTERNS.items()})
-    out[PATTERN_EN] = keys.map({k: v["en"] for k, v in labels.PATTERNS.items()})
-    out[N_HOT] = n_hot
-    out[N_COLD] = n_cold
-    out[MK_TAU] = mk_tau
-    out[MK_Z] = mk_z
-    out[MK_P] = mk_p
-    out[FINAL_Z] = final_z
-    out[FINAL_P] = final_p
-    out[Z_SERIES] = pd.Series(z_series, index=out.index, dtype=object)
-    out.attrs.update(
-        periods=[str(c) for c in cube.columns],
-        alpha=float(alpha),
-        trend_alpha=float(trend_alpha),
-        time_lag=int(time_lag),
-        fdr=bool(fdr),
-        empty_units=empty_units,
-    )
-    if len(analysed) == 0:
+    stats = _unit_stats(values, _binary_spatial(sw, len(ids)), opts)
+    out = _result_frame(units, stats, cube, opts)
+    if stats.n_analysed == 0:
         warnings.warn(
             "emerging_hotspots: no unit has a report in the analysed periods; every "
             "unit gets 'no_pattern'.",
-            UserWarning,
+            HotspotsWarning,
             stacklevel=2,
         )
     return out

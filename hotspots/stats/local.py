@@ -47,6 +47,22 @@ from scipy import sparse
 from scipy import stats as sps
 
 from .._core.labels import GI_CLASSES, QUADRANTS
+from .._core.schema import (
+    GI_CLASS,
+    GI_LABEL_EN,
+    GI_LABEL_ZH,
+    GI_P,
+    GI_SIGNIFICANT,
+    GI_Z,
+    MORAN_I,
+    MORAN_LABEL_EN,
+    MORAN_LABEL_ZH,
+    MORAN_P,
+    MORAN_QUADRANT,
+    MORAN_Z,
+)
+from .._core.types import FloatArray, IntArray
+from .._core.validate import probability, whole_number
 from ..errors import InputError, collect_problems
 from ..spatial.weights import (
     KINDS,
@@ -75,25 +91,13 @@ __all__ = [
     "local_moran",
 ]
 
-GI_Z: Final = "gi_z"
-GI_P: Final = "gi_p"
-GI_CLASS: Final = "gi_class"
-GI_LABEL_ZH: Final = "gi_label_zh"
-GI_LABEL_EN: Final = "gi_label_en"
-GI_SIGNIFICANT: Final = "gi_significant"
-MORAN_I: Final = "moran_i"
-MORAN_Z: Final = "moran_z"
-MORAN_P: Final = "moran_p"
-MORAN_QUADRANT: Final = "moran_quadrant"
-MORAN_LABEL_ZH: Final = "moran_label_zh"
-MORAN_LABEL_EN: Final = "moran_label_en"
+# The output columns (GI_Z, MORAN_I, ...) are defined in hotspots._core.schema
+# and re-exported here.
 
 _QUADS: Final = ("HH", "LH", "LL", "HL", "NS")
 #: (class, significance level) from the strictest: 99 %, 95 %, 90 % confidence.
 CONFIDENCE_LEVELS: Final = ((3, 0.01), (2, 0.05), (1, 0.10))
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 Weights = WeightsKind | SpatialWeights
 
 
@@ -275,11 +279,7 @@ def _resolve(
             f"transform must be 'B' (binary) or 'R' (row-standardised), got "
             f"{transform!r}. Use transform='B' for the textbook Gi*."
         )
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, int | np.integer)
-        or permutations < 0
-    ):
+    if whole_number(permutations, "permutations", example="999", minimum=0):
         problems.append(
             f"permutations must be a whole number >= 0, got {permutations!r}. "
             "Pass 0 for analytic p-values or e.g. 999."
@@ -292,22 +292,14 @@ def _resolve(
         )
     if not isinstance(fdr, bool | np.bool_):
         problems.append(f"fdr must be True or False, got {fdr!r}.")
-    if (
-        isinstance(alpha, bool)
-        or not isinstance(alpha, int | float)
-        or not 0.0 < float(alpha) < 1.0
-    ):
-        problems.append(
-            f"alpha must be a probability between 0 and 1, got {alpha!r}. "
-            "Pass e.g. alpha=0.05."
-        )
+    problems.append(probability(alpha, "alpha", example="alpha=0.05") or "")
     if isinstance(weights, str) and weights not in KINDS:
         problems.append(
             f"weights must be one of {list(KINDS)!r} or a SpatialWeights, got "
             f"{weights!r}. Use 'queen' for grid cells, or build distance or knn "
             "weights with spatial_weights(units, 'distance', distance_m=...)."
         )
-    collect_problems(problems, where)
+    collect_problems([p for p in problems if p], where)
 
     w = (
         spatial_weights(units, weights)  # type: ignore[arg-type]

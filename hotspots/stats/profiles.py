@@ -47,11 +47,20 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
 from .._core import schema
+from .._core.schema import (
+    PEAK_DAYS,
+    PEAK_END_MIN,
+    PEAK_SHARE,
+    PEAK_START_MIN,
+    PEAK_WINDOW_EN,
+    PEAK_WINDOW_ZH,
+)
+from .._core.types import FloatArray, IntArray, TimeLike
+from .._core.validate import non_negative_number, whole_number
 from ..errors import InputError, collect_problems
 
 __all__ = [
@@ -70,8 +79,6 @@ __all__ = [
     "window_words",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-
 #: Bins of a week: hour of week 0 is Monday 00:00-01:00, 167 Sunday 23:00.
 HOURS_PER_WEEK: Final = 168
 #: Day names, Monday first, as the ledger and the map write them.
@@ -83,13 +90,7 @@ _EVERY_DAY: Final = {"zh": "每天", "en": "Daily"}
 _RUN_SEP: Final = {"zh": "至", "en": "-"}
 _LIST_SEP: Final = {"zh": "、", "en": ", "}
 
-# -- columns of peak_windows (contract) ---------------------------------------
-PEAK_WINDOW_ZH: Final = "peak_window_zh"
-PEAK_WINDOW_EN: Final = "peak_window_en"
-PEAK_START_MIN: Final = "peak_start_min"
-PEAK_END_MIN: Final = "peak_end_min"
-PEAK_DAYS: Final = "peak_days"
-PEAK_SHARE: Final = "peak_share"
+# -- columns of peak_windows (contract): defined in hotspots._core.schema -----
 
 #: A day joins the peak window when its mass in the window is at least this
 #: share of the busiest day's.
@@ -174,20 +175,6 @@ def _kernel(bandwidth_h: float) -> FloatArray:
     return k
 
 
-def _check_number(
-    value: object, name: str, problems: list[str], example: str, *, zero_ok: bool
-) -> None:
-    ok = (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-        and (value >= 0 if zero_ok else value > 0)
-    )
-    if not ok:
-        what = "a finite number >= 0" if zero_ok else "a positive number"
-        problems.append(f"{name} must be {what}, got {value!r}. Pass e.g. {example}.")
-
-
 def _bound(
     value: object, tz: str, name: str, problems: list[str]
 ) -> pd.Timestamp | None:
@@ -214,8 +201,8 @@ def hour_of_week_profile(
     tz: str = schema.DEFAULT_TZ,
     bandwidth_h: float = 1.0,
     prior_strength: float = 10.0,
-    start: object = None,
-    end: object = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
     weight: str | None = None,
 ) -> HourProfile:
     """Share of each unit's reports in every weekday x hour bin, smoothed and pooled.
@@ -286,11 +273,68 @@ def hour_of_week_profile(
     if not isinstance(reports, pd.DataFrame):
         msg = f"reports must be a DataFrame, got {type(reports).__name__}."
         raise TypeError(msg)
-    problems: list[str] = []
-    _check_number(bandwidth_h, "bandwidth_h", problems, "bandwidth_h=1", zero_ok=True)
-    _check_number(
-        prior_strength, "prior_strength", problems, "prior_strength=10", zero_ok=True
+    args = _checked_arguments(
+        reports,
+        unit=unit,
+        tz=tz,
+        bandwidth_h=bandwidth_h,
+        prior_strength=prior_strength,
+        start=start,
+        end=end,
+        weight=weight,
     )
+    bins = _bins(reports, unit, args)
+    pooled = _pooled_shares(bins, float(bandwidth_h), float(prior_strength))
+    index = pd.Index(bins.unit_ids, name=unit)
+    cols = pd.RangeIndex(HOURS_PER_WEEK)
+    return HourProfile(
+        shares=pd.DataFrame(pooled.share, index=index, columns=cols),
+        n_reports=pd.Series(pooled.n, index=index, name="n_reports"),
+        category_shares=pd.DataFrame(
+            pooled.cat_share,
+            index=pd.Index(bins.category_ids, name=schema.CATEGORY),
+            columns=cols,
+        ),
+        unit=unit,
+        tz=str(args.tz),
+        bandwidth_h=float(bandwidth_h),
+        prior_strength=float(prior_strength),
+        n_weeks=bins.n_weeks,
+    )
+
+
+@dataclass(frozen=True)
+class _Arguments:
+    """The checked arguments of :func:`hour_of_week_profile`."""
+
+    tz: str
+    lo: pd.Timestamp | None
+    hi: pd.Timestamp | None
+    weights: FloatArray
+
+
+def _checked_arguments(
+    reports: pd.DataFrame,
+    *,
+    unit: str,
+    tz: str,
+    bandwidth_h: object,
+    prior_strength: object,
+    start: object,
+    end: object,
+    weight: str | None,
+) -> _Arguments:
+    """Validate the arguments (every problem, raised once); return what they give."""
+    problems = [
+        p
+        for p in (
+            non_negative_number(bandwidth_h, "bandwidth_h", example="bandwidth_h=1"),
+            non_negative_number(
+                prior_strength, "prior_strength", example="prior_strength=10"
+            ),
+        )
+        if p is not None
+    ]
     try:
         zoneinfo.ZoneInfo(str(tz))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -299,13 +343,23 @@ def hour_of_week_profile(
             "tz='Asia/Shanghai'."
         )
         tz = schema.DEFAULT_TZ
-    for col in (schema.REPORTED_AT, schema.CATEGORY, unit):
-        if col not in reports.columns:
-            problems.append(
-                f"reports must have the column {col!r}, got columns "
-                f"{list(reports.columns)!r}. Join the reports to their units with "
-                "hotspots.assign, or pass unit= an existing id column."
-            )
+    problems += _column_problems(reports, unit)
+    lo = _bound(start, tz, "start", problems) if start is not None else None
+    hi = _bound(end, tz, "end", problems) if end is not None else None
+    w_all = _report_weights(reports, weight, problems)
+    collect_problems(problems, "hour_of_week_profile")
+    return _Arguments(tz=tz, lo=lo, hi=hi, weights=w_all)
+
+
+def _column_problems(reports: pd.DataFrame, unit: str) -> list[str]:
+    """Return the problems of the columns: missing, or times without a zone."""
+    problems = [
+        f"reports must have the column {col!r}, got columns "
+        f"{list(reports.columns)!r}. Join the reports to their units with "
+        "hotspots.assign, or pass unit= an existing id column."
+        for col in (schema.REPORTED_AT, schema.CATEGORY, unit)
+        if col not in reports.columns
+    ]
     if schema.REPORTED_AT in reports.columns and not isinstance(
         reports[schema.REPORTED_AT].dtype, pd.DatetimeTZDtype
     ):
@@ -314,6 +368,16 @@ def hour_of_week_profile(
             f"{reports[schema.REPORTED_AT].dtype}. Read the reports with "
             "hotspots.read_reports, or use .dt.tz_localize('Asia/Shanghai')."
         )
+    return problems
+
+
+def _report_weights(
+    reports: pd.DataFrame, weight: str | None, problems: list[str]
+) -> FloatArray:
+    """Return each report's weight (1 without a weight column); record problems.
+
+    The column is ``weight`` when given, else ``"weight"`` when present.
+    """
     wcol = (
         weight
         if weight is not None
@@ -325,9 +389,7 @@ def hour_of_week_profile(
             f"{list(reports.columns)!r}. Pass weight=None to count every report 1."
         )
         wcol = None
-    lo = _bound(start, tz, "start", problems) if start is not None else None
-    hi = _bound(end, tz, "end", problems) if end is not None else None
-    w_all = np.ones(len(reports))
+    w_all: FloatArray = np.ones(len(reports))
     if wcol is not None:
         w_all = pd.to_numeric(reports[wcol], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -338,8 +400,25 @@ def hour_of_week_profile(
                 f"reports[{wcol!r}] must be finite numbers >= 0, got {int(bad.sum())} "
                 "others. Fill or fix the weights."
             )
-    collect_problems(problems, "hour_of_week_profile")
+    return w_all
 
+
+@dataclass(frozen=True)
+class _Bins:
+    """The kept reports as codes: hour of week, unit, category, weight."""
+
+    hour: IntArray
+    weight: FloatArray
+    unit_codes: IntArray
+    unit_ids: pd.Index
+    category_codes: IntArray
+    category_ids: pd.Index
+    n_weeks: float
+
+
+def _bins(reports: pd.DataFrame, unit: str, args: _Arguments) -> _Bins:
+    """Code the reports with a unit and a time in the window by hour of week."""
+    lo, hi, tz = args.lo, args.hi, args.tz
     times = reports[schema.REPORTED_AT]
     keep = times.notna().to_numpy() & reports[unit].notna().to_numpy()
     if lo is not None:
@@ -348,12 +427,10 @@ def hour_of_week_profile(
         keep &= (times < hi).fillna(False).to_numpy(dtype=bool)
     local = times[keep].dt.tz_convert(tz)
     how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy(dtype=np.int64)
-    w = w_all[keep]
     units = reports.loc[keep, unit]
     cats = reports.loc[keep, schema.CATEGORY].astype("string").fillna("")
     u_codes, u_ids = pd.factorize(units, sort=True)
     c_codes, c_ids = pd.factorize(cats, sort=True)
-    n_u, n_c = len(u_ids), len(c_ids)
     if lo is not None and hi is not None:
         span_days = (hi - lo) / pd.Timedelta(days=1)
     elif len(local):
@@ -361,9 +438,32 @@ def hour_of_week_profile(
         span_days = np.ceil(span_days + 1e-9)  # whole days covered
     else:
         span_days = 7.0
-    n_weeks = max(float(span_days) / 7.0, 1.0 / 7.0)
+    return _Bins(
+        hour=how,
+        weight=args.weights[keep],
+        unit_codes=np.asarray(u_codes, dtype=np.int64),
+        unit_ids=pd.Index(u_ids),
+        category_codes=np.asarray(c_codes, dtype=np.int64),
+        category_ids=pd.Index(c_ids),
+        n_weeks=max(float(span_days) / 7.0, 1.0 / 7.0),
+    )
 
-    kernel = _kernel(float(bandwidth_h))
+
+@dataclass(frozen=True)
+class _Pooled:
+    """Pooled unit shares, unit totals and category priors."""
+
+    share: FloatArray
+    n: FloatArray
+    cat_share: FloatArray
+
+
+def _pooled_shares(bins: _Bins, bandwidth_h: float, prior_strength: float) -> _Pooled:
+    """Smooth the counts on the circle and pool each unit towards its categories."""
+    n_u, n_c = len(bins.unit_ids), len(bins.category_ids)
+    w, how = bins.weight, bins.hour
+    u_codes, c_codes = bins.unit_codes, bins.category_codes
+    kernel = _kernel(bandwidth_h)
     counts = sp.csr_matrix((w, (u_codes, how)), shape=(n_u, HOURS_PER_WEEK))
     unit_cat = sp.csr_matrix((w, (u_codes, c_codes)), shape=(n_u, n_c))
     cat_counts = sp.csr_matrix((w, (c_codes, how)), shape=(n_c, HOURS_PER_WEEK))
@@ -384,7 +484,7 @@ def hour_of_week_profile(
         out=np.full_like(mix, 1.0 / HOURS_PER_WEEK),
         where=n[:, None] > 0,
     )
-    a = float(prior_strength)
+    a = prior_strength
     denom = n + a
     share = np.divide(
         smooth + a * prior,
@@ -392,20 +492,7 @@ def hour_of_week_profile(
         out=np.full_like(smooth, 1.0 / HOURS_PER_WEEK),
         where=denom[:, None] > 0,
     )
-    index = pd.Index(u_ids, name=unit)
-    cols = pd.RangeIndex(HOURS_PER_WEEK)
-    return HourProfile(
-        shares=pd.DataFrame(share, index=index, columns=cols),
-        n_reports=pd.Series(n, index=index, name="n_reports"),
-        category_shares=pd.DataFrame(
-            cat_share, index=pd.Index(c_ids, name=schema.CATEGORY), columns=cols
-        ),
-        unit=unit,
-        tz=str(tz),
-        bandwidth_h=float(bandwidth_h),
-        prior_strength=a,
-        n_weeks=n_weeks,
-    )
+    return _Pooled(share=share, n=n, cat_share=cat_share)
 
 
 # ------------------------------------------------------------------------------
@@ -512,16 +599,9 @@ def peak_windows(profile: HourProfile, *, hours: int = 3) -> pd.DataFrame:
     if not isinstance(profile, HourProfile):
         msg = f"profile must be an HourProfile, got {type(profile).__name__}."
         raise TypeError(msg)
-    if (
-        isinstance(hours, bool)
-        or not isinstance(hours, int | np.integer)
-        or not 1 <= hours <= 24
-    ):
-        msg = (
-            f"hours must be a whole number of hours from 1 to 24, got {hours!r}. "
-            "Pass e.g. hours=3."
-        )
-        raise InputError(msg)
+    problem = whole_number(hours, "hours", example="hours=3", minimum=1, maximum=24)
+    if problem is not None:
+        raise InputError(problem)
     h = int(hours)
     cube = profile.shares.to_numpy(dtype=np.float64).reshape(-1, 7, 24)
     # per day, the share in [s, s + h) for every start s (wrapping into next day)

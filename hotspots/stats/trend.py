@@ -25,11 +25,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
+from .._core.types import FloatArray
 from ..errors import InputError
 
 __all__ = ["MannKendallResult", "mann_kendall"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
