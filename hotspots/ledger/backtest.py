@@ -39,15 +39,15 @@ from .._core.schema import DEFAULT_TZ, GRID_ID
 from ..errors import InputError, collect_problems
 from ..spatial.cube import period_labels, period_range, period_start
 from .forecast import (
-    _NEEDS_XY,
+    NEEDS_XY,
     PARAMETERS,
     RISK_RANK,
+    ForecastParams,
     SeppFit,
-    _forecast_prepared,
-    _Params,
-    _prepare,
-    _timestamp,
-    _validate,
+    forecast_prepared,
+    local_timestamp,
+    prepare_reports,
+    validate_forecast,
 )
 
 __all__ = [
@@ -524,9 +524,11 @@ def backtest(
                     f"known are {list(PARAMETERS)!r}."
                 )
     collect_problems(problems, "backtest")
-    merged = {m: {**_Params().__dict__, **dict(params_in.get(m, {}))} for m in methods}
+    merged = {
+        m: {**ForecastParams().__dict__, **dict(params_in.get(m, {}))} for m in methods
+    }
     for m in methods:
-        _validate(
+        validate_forecast(
             reports,
             units,
             methods=(m,),
@@ -542,13 +544,13 @@ def backtest(
         msg = "units need a CRS to measure their area or length. Set it first."
         raise CRSError(msg)
     f = freq.upper()
-    prep = _prepare(
+    prep = prepare_reports(
         reports,
         units,
         unit=unit,
         freq=f,
         tz=tz,
-        spatial=any(m in _NEEDS_XY for m in methods),
+        spatial=any(m in NEEDS_XY for m in methods),
         needs_unit=True,
         by_category=by_category,
         stacklevel=2,
@@ -571,10 +573,10 @@ def backtest(
     for m in methods:  # a handful of methods x tens of periods, not per report
         tic = time.perf_counter()
         state: dict[Any, SeppFit] = {}
-        params = _Params(**merged[m])
+        params = ForecastParams(**merged[m])
         for label in targets:
             as_of = period_start([label], freq=f, tz=tz)[0]
-            result = _forecast_prepared(
+            result = forecast_prepared(
                 reports,
                 units,
                 prep,
@@ -643,7 +645,7 @@ def _targets(prep: Any, start: object, end: object, freq: str, tz: str) -> list[
             except InputError as err:
                 msg = f"{name} must be a period label or a timestamp, got {value!r}."
                 raise InputError(msg) from err
-        when = _timestamp(value, tz, name)
+        when = local_timestamp(value, tz, name)
         return str(period_labels([when], freq=freq, tz=tz)[0])
 
     end_label = last_data if end is None else label_of(end, "end")
