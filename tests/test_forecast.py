@@ -654,7 +654,10 @@ def test_error_as_of_unreadable(
         ({"freq": "fortnight"}, "freq must be"),
         ({"tz": "Mars/Olympus"}, "tz must be an IANA"),
         ({"by_category": "yes"}, "by_category must be True or False"),
-        ({"min_category_reports": 0}, "min_category_reports must be a whole number >= 1"),
+        (
+            {"min_category_reports": 0},
+            "min_category_reports must be a whole number >= 1",
+        ),
         ({"unit": "cell"}, "unit must be a column of units"),
     ],
 )
