@@ -658,6 +658,29 @@ def test_geographic_reports_measure_the_same_place_in_metres():
     assert wide.loc[0, "comebacks"] == 2
 
 
+def test_reports_in_feet_are_measured_in_metres():
+    # the one metric-CRS policy: a CRS in US feet is converted to the UTM zone,
+    # never read as metres (the 56 m pair would then be 184 "m" apart)
+    rows = [
+        {"day": -10, "close_after_days": 1, "xy": (120.38, 36.07)},
+        {"day": -5, "xy": (120.38, 36.0701)},  # ~11 m north
+        {"day": -4, "xy": (120.38, 36.0705)},  # ~56 m north
+    ]
+    wgs = make_reports(rows).set_crs("EPSG:4326", allow_override=True)
+    feet = wgs.to_crs("EPSG:2264")
+    units = gpd.GeoDataFrame(
+        {"grid_id": ["c0"]},
+        geometry=[box(120.37, 36.06, 120.39, 36.08)],
+        crs="EPSG:4326",
+    )
+    emerging = units.assign(pattern="no_pattern")
+    for distance, want in ((20, 1), (60, 2)):
+        got = blind_spots(
+            feet, units, comeback_distance_m=distance, emerging=emerging
+        ).loc[0, "comebacks"]
+        assert got == want
+
+
 def test_object_and_categorical_columns_give_the_same_ledger():
     rows = random_rows(120, seed=1)
     units = cells()
