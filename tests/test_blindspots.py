@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from hotspots.errors import InputError
+from hotspots.errors import HotspotsWarning, InputError, ReportsLeftOutWarning
 from hotspots.ledger import blindspots
 from hotspots.ledger.blindspots import (
     PATTERN_SEVERITY,
     BlindSpotWeights,
-    UnassignedReportsWarning,
+    StepRecomputedWarning,
     blind_spot_score,
     blind_spots,
 )
@@ -125,9 +126,21 @@ def test_pattern_taken_from_emerging_result():
     assert "持续热点" in res.loc["c0", "reason_zh"]
 
 
-def test_pattern_computed_when_emerging_is_none():
+def test_pattern_computed_when_emerging_is_none(monkeypatch):
+    monkeypatch.setattr(blindspots, "_RECOMPUTED", set())  # not warned yet
     rows = [{"week": w, "unit": "c0"} for w in range(-5, 1)]
-    res = run(rows, emerging=None)
+    with pytest.warns(StepRecomputedWarning, match="emerging= was not given"):
+        res = run(rows, emerging=None)
+    assert issubclass(StepRecomputedWarning, HotspotsWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per process: not again
+        again = run(rows, emerging=None)
+    pd.testing.assert_frame_equal(again, res)
+    # the pattern it computed is the one emerging_patterns gives the caller
+    reports = make_reports(rows)
+    given = blindspots.emerging_patterns(reports, cells(), unit="grid_id")
+    assert given["grid_id"].tolist() == cells()["grid_id"].tolist()
+    pd.testing.assert_frame_equal(run(rows, emerging=given), res)
     assert set(res["pattern"]) <= set(PATTERN_SEVERITY) | {
         "no_pattern",
         "new_cold",
@@ -323,7 +336,7 @@ def test_output_contract_and_input_untouched():
     reports.loc[2, "reported_at"] = pd.NaT
     reports_before, units_before = reports.copy(), units.copy()
     with pytest.warns(
-        UnassignedReportsWarning, match="2 of 3 reports.*1 with no unit.*1 with no time"
+        ReportsLeftOutWarning, match="2 of 3 reports.*1 with no unit.*1 with no time"
     ):
         res = blind_spots(reports, units, emerging=units.assign(pattern="no_pattern"))
     pd.testing.assert_frame_equal(reports, reports_before)
@@ -517,7 +530,7 @@ def test_errors():
         blind_spots([1, 2], units)
     with pytest.raises(TypeError, match="units must be a GeoDataFrame"):
         blind_spots(rep, pd.DataFrame(units))
-    with pytest.raises(InputError, match="periods must be a positive integer"):
+    with pytest.raises(InputError, match="periods must be a whole number >= 1"):
         blind_spots(rep, units, periods=0)
     with pytest.raises(InputError, match="comeback_days must be a positive number"):
         blind_spots(rep, units, comeback_days=-1)
@@ -557,7 +570,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_sample_district_planted_blind_spots_fill_the_top(sample_assigned):
     reports, grid = sample_assigned
-    ledger = blind_spots(reports, grid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepRecomputedWarning)  # computed here
+        ledger = blind_spots(reports, grid)
     truth = pd.read_csv(ROOT / "sample_data" / "truth" / "blind_spots.csv", dtype=str)
     top10 = ledger.nsmallest(10, "rank")["grid_id"]
     assert truth["grid_id"].isin(top10).mean() >= 0.8
@@ -641,6 +656,29 @@ def test_geographic_reports_measure_the_same_place_in_metres():
     assert blind_spots(reports, units, emerging=emerging).loc[0, "comebacks"] == 1
     wide = blind_spots(reports, units, comeback_distance_m=60, emerging=emerging)
     assert wide.loc[0, "comebacks"] == 2
+
+
+def test_reports_in_feet_are_measured_in_metres():
+    # the one metric-CRS policy: a CRS in US feet is converted to the UTM zone,
+    # never read as metres (the 56 m pair would then be 184 "m" apart)
+    rows = [
+        {"day": -10, "close_after_days": 1, "xy": (120.38, 36.07)},
+        {"day": -5, "xy": (120.38, 36.0701)},  # ~11 m north
+        {"day": -4, "xy": (120.38, 36.0705)},  # ~56 m north
+    ]
+    wgs = make_reports(rows).set_crs("EPSG:4326", allow_override=True)
+    feet = wgs.to_crs("EPSG:2264")
+    units = gpd.GeoDataFrame(
+        {"grid_id": ["c0"]},
+        geometry=[box(120.37, 36.06, 120.39, 36.08)],
+        crs="EPSG:4326",
+    )
+    emerging = units.assign(pattern="no_pattern")
+    for distance, want in ((20, 1), (60, 2)):
+        got = blind_spots(
+            feet, units, comeback_distance_m=distance, emerging=emerging
+        ).loc[0, "comebacks"]
+        assert got == want
 
 
 def test_object_and_categorical_columns_give_the_same_ledger():

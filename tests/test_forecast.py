@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import warnings
 from typing import Any, ClassVar
 
 import geopandas as gpd
@@ -12,13 +13,17 @@ import pytest
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
-from hotspots.errors import CRSError, InputError
+from hotspots.errors import (
+    CRSError,
+    HotspotsWarning,
+    InputError,
+    ReportsLeftOutWarning,
+)
 from hotspots.ledger.forecast import (
     METHODS,
     RISK,
     RISK_RANK,
     ForecastMethod,
-    LeftOutReportsWarning,
     SeppThinnedWarning,
     fit_sepp,
     forecast,
@@ -298,9 +303,11 @@ def test_blind_spots_and_emerging_give_scores(
     ref = emerging_hotspots(cube, cells)
     np.testing.assert_allclose(e[RISK], ref["final_z"], rtol=1e-12)
     # and the blind-spot score of blind_spots as of the instant before AS_OF
-    from hotspots.ledger.blindspots import blind_spots
+    from hotspots.ledger.blindspots import StepRecomputedWarning, blind_spots
 
-    led = blind_spots(rep, cells, periods=8, as_of=AS_OF - pd.Timedelta(1, "ns"))
+    with warnings.catch_warnings():  # the reference computes its own pattern
+        warnings.simplefilter("ignore", StepRecomputedWarning)
+        led = blind_spots(rep, cells, periods=8, as_of=AS_OF - pd.Timedelta(1, "ns"))
     np.testing.assert_allclose(b[RISK], led["score"].reindex(cells.index))
 
 
@@ -557,8 +564,10 @@ def test_sepp_beyond_max_pairs_samples_children_and_warns(
 
     monkeypatch.setattr(forecast_module, "_candidate_pairs", recording)
     cap = n_pairs // 4
-    with pytest.warns(SeppThinnedWarning, match=r"max_pairs=.*larger max_pairs"):
+    with pytest.warns(SeppThinnedWarning, match=r"max_pairs=.*larger max_pairs") as rec:
         fit = fit_sepp(*args, t_start_days=0.0, t_end_days=days, max_pairs=cap)
+    assert issubclass(SeppThinnedWarning, HotspotsWarning)
+    assert rec[0].filename == __file__  # points at the caller of fit_sepp
     assert kept[-1] <= cap
     assert 0.05 < fit.child_share < 0.5
     # an estimate of the same model: close to the exact fit and to the truth
@@ -585,9 +594,9 @@ def test_error_max_pairs(
     busy: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], bad: object
 ) -> None:
     cells, rep = busy
-    with pytest.raises(InputError, match="max_pairs must be a positive integer"):
+    with pytest.raises(InputError, match="max_pairs must be a whole number >= 1"):
         forecast(rep, cells, method="sepp", as_of=AS_OF, max_pairs=bad)  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="max_pairs must be a positive integer"):
+    with pytest.raises(InputError, match="max_pairs must be a whole number >= 1"):
         fit_sepp(
             [0.0], [0.0], [0.0], [0], [1.0], t_start_days=0, t_end_days=1, max_pairs=bad
         )  # type: ignore[arg-type]
@@ -608,7 +617,7 @@ def test_warns_about_reports_without_unit(
 ) -> None:
     rep = simple.copy()
     rep.loc[0, "grid_id"] = None
-    with pytest.warns(LeftOutReportsWarning, match="1 with no unit"):
+    with pytest.warns(ReportsLeftOutWarning, match="1 with no unit"):
         out = forecast(rep, cells, method="last", as_of=AS_OF)
     assert out[RISK].iloc[0] == 1
 
@@ -637,15 +646,18 @@ def test_error_as_of_unreadable(
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window_periods": 0}, "window_periods must be a positive integer"),
-        ({"window_periods": 2.5}, "window_periods must be a positive integer"),
+        ({"window_periods": 0}, "window_periods must be a whole number >= 1"),
+        ({"window_periods": 2.5}, "window_periods must be a whole number >= 1"),
         ({"bandwidth_m": -5}, "bandwidth_m must be a positive number"),
         ({"halflife_periods": float("nan")}, "halflife_periods must be a positive"),
-        ({"max_iter": True}, "max_iter must be a positive integer"),
+        ({"max_iter": True}, "max_iter must be a whole number >= 1"),
         ({"freq": "fortnight"}, "freq must be"),
         ({"tz": "Mars/Olympus"}, "tz must be an IANA"),
         ({"by_category": "yes"}, "by_category must be True or False"),
-        ({"min_category_reports": 0}, "min_category_reports must be a positive"),
+        (
+            {"min_category_reports": 0},
+            "min_category_reports must be a whole number >= 1",
+        ),
         ({"unit": "cell"}, "unit must be a column of units"),
     ],
 )
@@ -726,7 +738,7 @@ def test_error_no_times(cells: gpd.GeoDataFrame, simple: gpd.GeoDataFrame) -> No
         pd.NaT, index=rep.index, dtype="datetime64[ns, Asia/Shanghai]"
     )
     with (
-        pytest.warns(LeftOutReportsWarning),
+        pytest.warns(ReportsLeftOutWarning),
         pytest.raises(InputError, match="at least one report"),
     ):
         forecast(rep, cells, method="last")
@@ -737,7 +749,7 @@ def test_point_reports_without_geometry_in_history(
 ) -> None:
     rep = simple.copy()
     rep.loc[1, "geometry"] = None
-    with pytest.warns(LeftOutReportsWarning, match="no geometry"):
+    with pytest.warns(ReportsLeftOutWarning, match="no geometry"):
         out = forecast(rep, cells, method="kde", as_of=AS_OF, window_periods=1)
     only = forecast(
         simple.drop(index=1), cells, method="kde", as_of=AS_OF, window_periods=1

@@ -36,18 +36,20 @@ import pandas as pd
 
 from .._core import labels as _labels
 from .._core.schema import DEFAULT_TZ, GRID_ID
-from ..errors import InputError, collect_problems
+from .._core.types import FloatArray, TimeLike
+from ..errors import CRSError, InputError, collect_problems
 from ..spatial.cube import period_labels, period_range, period_start
 from .forecast import (
-    _NEEDS_XY,
+    NEEDS_XY,
     PARAMETERS,
     RISK_RANK,
+    ForecastParams,
+    PreparedReports,
     SeppFit,
-    _forecast_prepared,
-    _Params,
-    _prepare,
-    _timestamp,
-    _validate,
+    forecast_prepared,
+    local_timestamp,
+    prepare_reports,
+    validate_forecast,
 )
 
 __all__ = [
@@ -125,10 +127,6 @@ class NotEnoughHistoryError(InputError):
         self.first_report_period = first_report_period
         self.earliest_start = earliest_start
         self.max_periods = max_periods
-
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -401,8 +399,8 @@ def backtest(
     units: gpd.GeoDataFrame,
     *,
     methods: Sequence[str] = DEFAULT_METHODS,
-    start: object = None,
-    end: object = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
     freq: str = "W-MON",
     coverage: Sequence[float] = (0.01, 0.05, 0.10, 0.20),
     unit: str = GRID_ID,
@@ -489,10 +487,78 @@ def backtest(
        accuracy: an analysis and review. *International Journal of
        Forecasting* 16(4), 437-450 (rolling origin).
     """
-    from ..errors import CRSError
-
     methods = tuple(methods) if not isinstance(methods, str) else (methods,)
     params_in = dict(method_params or {})
+    cov = _check_options(methods, coverage, measure, params_in)
+    merged = {
+        m: {**ForecastParams().__dict__, **dict(params_in.get(m, {}))} for m in methods
+    }
+    for m in methods:
+        validate_forecast(
+            reports,
+            units,
+            methods=(m,),
+            unit=unit,
+            freq=freq,
+            tz=tz,
+            by_category=by_category,
+            min_category_reports=min_category_reports,
+            params=merged[m],
+            what="backtest",
+        )
+    if units.crs is None:
+        msg = "units need a CRS to measure their area or length. Set it first."
+        raise CRSError(msg)
+    f = freq.upper()
+    prep = prepare_reports(
+        reports,
+        units,
+        unit=unit,
+        freq=f,
+        tz=tz,
+        spatial=any(m in NEEDS_XY for m in methods),
+        needs_unit=True,
+        by_category=by_category,
+        stacklevel=2,
+    )
+    run = _Run(
+        reports=reports,
+        units=units,
+        prep=prep,
+        unit=unit,
+        size=_unit_sizes(prep, measure),
+        coverage=np.asarray(cov, dtype=np.float64),
+        targets=tuple(_targets(prep, start, end, f, tz)),
+        by_category=by_category,
+        min_category_reports=int(min_category_reports),
+    )
+    rows: list[pd.DataFrame] = []
+    seconds: dict[str, float] = {}
+    for m in methods:  # a handful of methods x tens of periods, not per report
+        tic = time.perf_counter()
+        rows += _score_method(run, m, ForecastParams(**merged[m]))
+        seconds[m] = time.perf_counter() - tic
+    periods = pd.concat(rows, ignore_index=True)[list(_PERIOD_COLUMNS)]
+    periods["method"] = periods["method"].astype(object)
+    periods["period"] = periods["period"].astype(object)
+    return BacktestResult(
+        periods=periods,
+        summary=_summary(periods, methods),
+        measure=measure,
+        seconds=seconds,
+    )
+
+
+def _check_options(
+    methods: tuple[str, ...],
+    coverage: object,
+    measure: object,
+    params_in: Mapping[str, object],
+) -> tuple[float, ...]:
+    """Check the methods, coverage, measure and method parameters; raise once.
+
+    Returns the coverage shares, sorted and distinct.
+    """
     problems: list[str] = []
     if not methods:
         problems.append(
@@ -524,35 +590,17 @@ def backtest(
                     f"known are {list(PARAMETERS)!r}."
                 )
     collect_problems(problems, "backtest")
-    merged = {m: {**_Params().__dict__, **dict(params_in.get(m, {}))} for m in methods}
-    for m in methods:
-        _validate(
-            reports,
-            units,
-            methods=(m,),
-            unit=unit,
-            freq=freq,
-            tz=tz,
-            by_category=by_category,
-            min_category_reports=min_category_reports,
-            params=merged[m],
-            what="backtest",
-        )
-    if units.crs is None:
-        msg = "units need a CRS to measure their area or length. Set it first."
-        raise CRSError(msg)
-    f = freq.upper()
-    prep = _prepare(
-        reports,
-        units,
-        unit=unit,
-        freq=f,
-        tz=tz,
-        spatial=any(m in _NEEDS_XY for m in methods),
-        needs_unit=True,
-        by_category=by_category,
-        stacklevel=2,
-    )
+    return cov
+
+
+def _unit_sizes(prep: PreparedReports, measure: str) -> FloatArray:
+    """Area of the polygons (``"area"``) or length of the lines of each unit.
+
+    Raises
+    ------
+    InputError
+        When no unit has that measure (lines for ``"area"`` and so on).
+    """
     size = np.where(prep.is_line, prep.measure, 0.0)
     if measure == "area":
         size = np.where(prep.is_line, 0.0, prep.measure)
@@ -564,51 +612,53 @@ def backtest(
             f"measure={other!r}."
         )
         raise InputError(msg)
-    targets = _targets(prep, start, end, f, tz)
+    return np.asarray(size, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every method's backtest reads: the prepared reports and targets."""
+
+    reports: pd.DataFrame
+    units: gpd.GeoDataFrame
+    prep: PreparedReports
+    unit: str
+    size: FloatArray  # area or length of each unit
+    coverage: FloatArray
+    targets: tuple[str, ...]  # the target periods' labels
+    by_category: bool
+    min_category_reports: int
+
+
+def _score_method(run: _Run, method: str, params: ForecastParams) -> list[pd.DataFrame]:
+    """Forecast every target period with ``method`` and score its ranking."""
+    prep = run.prep
     ids_ord = pd.Index(prep.labels)
-    rows: list[pd.DataFrame] = []
-    seconds: dict[str, float] = {}
-    for m in methods:  # a handful of methods x tens of periods, not per report
-        tic = time.perf_counter()
-        state: dict[Any, SeppFit] = {}
-        params = _Params(**merged[m])
-        for label in targets:
-            as_of = period_start([label], freq=f, tz=tz)[0]
-            result = _forecast_prepared(
-                reports,
-                units,
-                prep,
-                method=m,
-                as_of=as_of,
-                unit=unit,
-                params=params,
-                by_category=by_category,
-                min_category_reports=int(min_category_reports),
-                state=state,
-            )
-            code = int(ids_ord.get_indexer(pd.Index([label]))[0])
-            hit = (prep.p == code) & (prep.u >= 0) & (code >= 0)
-            counts = np.bincount(prep.u[hit], minlength=len(prep.ids))
-            ranks = result[RISK_RANK].to_numpy(dtype=np.int64)
-            table = _score_ranking(
-                ranks,
-                size,
-                counts.astype(np.float64),
-                np.asarray(cov, dtype=np.float64),
-            )
-            table.insert(0, "period", label)
-            table.insert(0, "method", m)
-            rows.append(table)
-        seconds[m] = time.perf_counter() - tic
-    periods = pd.concat(rows, ignore_index=True)[list(_PERIOD_COLUMNS)]
-    periods["method"] = periods["method"].astype(object)
-    periods["period"] = periods["period"].astype(object)
-    return BacktestResult(
-        periods=periods,
-        summary=_summary(periods, methods),
-        measure=measure,
-        seconds=seconds,
-    )
+    state: dict[Any, SeppFit] = {}
+    tables = []
+    for label in run.targets:
+        as_of = period_start([label], freq=prep.freq, tz=prep.tz)[0]
+        result = forecast_prepared(
+            run.reports,
+            run.units,
+            prep,
+            method=method,
+            as_of=as_of,
+            unit=run.unit,
+            params=params,
+            by_category=run.by_category,
+            min_category_reports=run.min_category_reports,
+            state=state,
+        )
+        code = int(ids_ord.get_indexer(pd.Index([label]))[0])
+        hit = (prep.p == code) & (prep.u >= 0) & (code >= 0)
+        counts = np.bincount(prep.u[hit], minlength=len(prep.ids))
+        ranks = result[RISK_RANK].to_numpy(dtype=np.int64)
+        table = _score_ranking(ranks, run.size, counts.astype(np.float64), run.coverage)
+        table.insert(0, "period", label)
+        table.insert(0, "method", method)
+        tables.append(table)
+    return tables
 
 
 def _summary(periods: pd.DataFrame, methods: Sequence[str]) -> pd.DataFrame:
@@ -627,7 +677,9 @@ def _summary(periods: pd.DataFrame, methods: Sequence[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _targets(prep: Any, start: object, end: object, freq: str, tz: str) -> list[str]:
+def _targets(
+    prep: PreparedReports, start: object, end: object, freq: str, tz: str
+) -> list[str]:
     labels: tuple[str, ...] = prep.labels
     have = prep.p[prep.has_t]
     if len(have) == 0:
@@ -643,7 +695,7 @@ def _targets(prep: Any, start: object, end: object, freq: str, tz: str) -> list[
             except InputError as err:
                 msg = f"{name} must be a period label or a timestamp, got {value!r}."
                 raise InputError(msg) from err
-        when = _timestamp(value, tz, name)
+        when = local_timestamp(value, tz, name)
         return str(period_labels([when], freq=freq, tz=tz)[0])
 
     end_label = last_data if end is None else label_of(end, "end")

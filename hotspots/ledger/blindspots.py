@@ -17,11 +17,10 @@ closures with numpy, and the reasons are formatted once per distinct line.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -29,18 +28,15 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyproj
 import shapely
 
 from .._core import labels
-from .._core.crs import geometry_xy, local_metric_crs, metric_xy
+from .._core.crs import geometry_xy, metric_crs_for, metric_xy
 from .._core.schema import (
     CATEGORY,
     CLOSED_AT,
     DEFAULT_TZ,
     GRID_ID,
-    NODE_FROM,
-    NODE_TO,
     OUTSIDE_SOURCES,
     OWN_SOURCES,
     REOPEN_COUNT,
@@ -49,8 +45,21 @@ from .._core.schema import (
     STATUS,
     WEIGHT,
 )
-from ..errors import InputError, collect_problems
+from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
+from .._core.validate import (
+    non_negative_number,
+    positive_number,
+    require_frame,
+    whole_number,
+)
+from ..errors import (
+    HotspotsWarning,
+    InputError,
+    ReportsLeftOutWarning,
+    collect_problems,
+)
 from ..spatial.cube import FREQS, period_labels, period_range, period_start
+from ..spatial.weights import default_weights
 from ..stats.profiles import (
     PEAK_DAYS,
     PEAK_END_MIN,
@@ -92,7 +101,7 @@ __all__ = [
     "TOP_CATEGORY_STREAK",
     "WEIGHTED_COUNT",
     "BlindSpotWeights",
-    "UnassignedReportsWarning",
+    "StepRecomputedWarning",
     "blind_spot_score",
     "blind_spots",
 ]
@@ -143,14 +152,18 @@ PATTERN_SEVERITY: Final[Mapping[str, float]] = {
     "historical_hot": 0.2,
 }
 
-FloatArray = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
 _PATTERN_ZH: Final = {k: v["zh"] for k, v in labels.PATTERNS.items()}
 _PATTERN_EN: Final = {k: v["en"].lower() for k, v in labels.PATTERNS.items()}
 
 
-class UnassignedReportsWarning(UserWarning):
-    """Some reports have no unit (or one not in ``units``) or no time: left out."""
+class StepRecomputedWarning(HotspotsWarning):
+    """A step computed another step's result itself because it was not given.
+
+    :func:`blind_spots` without ``emerging=`` runs
+    :func:`hotspots.emerging_hotspots` itself; it says so once per process.
+    Pass the result you already have to avoid the second computation.
+    """
 
 
 @dataclass(frozen=True)
@@ -198,12 +211,7 @@ class BlindSpotWeights:
         problems = []
         for f in fields(self):
             v = getattr(self, f.name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not math.isfinite(v)
-                or v < 0
-            ):
+            if non_negative_number(v, f.name, example="") is not None:
                 problems.append(
                     f"BlindSpotWeights.{f.name} must be a number >= 0, got {v!r}. "
                     f"Pass e.g. {f.name}=1.0 (0 switches the term off)."
@@ -338,67 +346,95 @@ def blind_spot_score(
 # -- validation ----------------------------------------------------------------------
 
 
-def _check_positive_int(value: object, name: str, example: str) -> str | None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or int(value) < 1
-    ):
-        return f"{name} must be a positive integer, got {value!r}. Pass e.g. {example}."
-    return None
+@dataclass(frozen=True)
+class _Options:
+    """:func:`blind_spots`' keyword arguments, as given (checked by _validate)."""
+
+    unit: str
+    periods: Any
+    as_of: Any
+    freq: str
+    comeback_days: Any
+    comeback_distance_m: Any
+    late_days: Any
+    weights: Any
+    category_weights: Any
+    emerging: Any
+    tz: str
+    hour_profile: Any
+    peak_hours: Any
 
 
-def _check_positive_number(value: object, name: str, example: str) -> str | None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.integer | np.floating)
-        or not math.isfinite(float(value))
-        or float(value) <= 0
-    ):
-        unit_word = "metres" if name.endswith("_m") else "days"
-        return (
-            f"{name} must be a positive number of {unit_word}, got {value!r}. "
-            f"Pass e.g. {example}."
-        )
-    return None
-
-
-def _validate(
-    reports: object,
-    units: object,
-    *,
-    unit: str,
-    periods: object,
-    comeback_days: object,
-    comeback_distance_m: object,
-    late_days: object,
-    weights: object,
-    category_weights: object,
-    emerging: object,
-    freq: str,
-    hour_profile: object = None,
-    peak_hours: object = 3,
-) -> None:
-    if not isinstance(reports, pd.DataFrame):
-        msg = f"reports must be a (Geo)DataFrame, got {type(reports).__name__}."
-        raise TypeError(msg)
+def _validate(reports: object, units: object, opts: _Options) -> None:
+    """Check :func:`blind_spots`' arguments; raise once listing every problem."""
+    frame = require_frame(reports, "reports")
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
         raise TypeError(msg)
-    problems = [
-        p
-        for p in (
-            _check_positive_int(periods, "periods", "periods=8"),
-            _check_positive_number(comeback_days, "comeback_days", "comeback_days=14"),
-            _check_positive_number(late_days, "late_days", "late_days=7"),
-            None
-            if comeback_distance_m is None
-            else _check_positive_number(
-                comeback_distance_m, "comeback_distance_m", "comeback_distance_m=30"
-            ),
+    if opts.hour_profile is not None and not isinstance(opts.hour_profile, HourProfile):
+        msg = (
+            "hour_profile must be an HourProfile (hotspots."
+            f"hour_of_week_profile) or None, got {type(opts.hour_profile).__name__}."
         )
-        if p
+        raise TypeError(msg)
+    problems = [
+        *_check_numbers(opts),
+        *_check_columns(frame, units, opts.unit),
+        *_check_weights(opts.weights, opts.category_weights),
+        *_check_emerging(opts.emerging, opts.unit),
+        *_check_calendar(opts),
     ]
+    collect_problems(problems, "blind_spots")
+
+
+def _check_numbers(opts: _Options) -> list[str]:
+    """Problems with the window and the day and distance thresholds."""
+    checks = (
+        whole_number(opts.periods, "periods", example="periods=8"),
+        positive_number(
+            opts.comeback_days, "comeback_days", example="comeback_days=14", unit="days"
+        ),
+        positive_number(
+            opts.late_days, "late_days", example="late_days=7", unit="days"
+        ),
+        None
+        if opts.comeback_distance_m is None
+        else positive_number(
+            opts.comeback_distance_m,
+            "comeback_distance_m",
+            example="comeback_distance_m=30",
+            unit="metres",
+        ),
+    )
+    return [p for p in checks if p]
+
+
+def _check_calendar(opts: _Options) -> list[str]:
+    """Problems with the period, the hour profile's units and the peak hours."""
+    problems: list[str] = []
+    if not isinstance(opts.freq, str) or opts.freq.upper() not in FREQS:
+        problems.append(
+            f"freq must be one of {list(FREQS)!r}, got {opts.freq!r}. Use 'W-MON' "
+            "for weeks starting on Monday."
+        )
+    profile, unit = opts.hour_profile, opts.unit
+    if profile is not None and profile.unit != unit:
+        problems.append(
+            f"hour_profile must be a profile of the units {unit!r}, got a "
+            f"profile of {profile.unit!r}. Pass hour_of_week_profile("
+            f"reports, unit={unit!r})."
+        )
+    peak = whole_number(
+        opts.peak_hours, "peak_hours", example="peak_hours=3", maximum=24
+    )
+    return [*problems, peak] if peak else problems
+
+
+def _check_columns(
+    reports: pd.DataFrame, units: gpd.GeoDataFrame, unit: str
+) -> list[str]:
+    """Problems with the units' ids and the reports' columns."""
+    problems: list[str] = []
     if unit not in units.columns:
         problems.append(
             f"unit must name the id column of units, got {unit!r}; units have "
@@ -431,72 +467,55 @@ def _validate(
                 f"{reports[col].dtype!s}. Parse it with pandas.to_datetime or read "
                 "the reports with hotspots.read_reports."
             )
+    return problems
+
+
+def _check_weights(weights: object, category_weights: object) -> list[str]:
+    """Problems with the score's weights and the category weights."""
+    problems: list[str] = []
     if weights is not None and not isinstance(weights, BlindSpotWeights):
         problems.append(
             f"weights must be a BlindSpotWeights or None, got "
             f"{type(weights).__name__}. Pass e.g. BlindSpotWeights(outside=2.0)."
         )
-    if category_weights is not None:
-        if not isinstance(category_weights, Mapping):
-            problems.append(
-                "category_weights must map category names to weights, got "
-                f"{type(category_weights).__name__}. Pass e.g. "
-                "{'占道经营': 2.0}."
-            )
-        else:
-            bad = {
-                k: v
-                for k, v in category_weights.items()
-                if isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not math.isfinite(v)
-                or v < 0
-            }
-            if bad:
-                problems.append(
-                    f"category_weights must be numbers >= 0, got {bad!r}. Pass "
-                    "e.g. {'占道经营': 2.0}."
-                )
-    if emerging is not None:
-        if not isinstance(emerging, pd.DataFrame):
-            problems.append(
-                "emerging must be the result of hotspots.emerging_hotspots or "
-                f"None, got {type(emerging).__name__}."
-            )
-        elif unit not in emerging.columns or PATTERN not in emerging.columns:
-            problems.append(
-                f"emerging must have the columns {unit!r} and 'pattern' (a result "
-                "of hotspots.emerging_hotspots on the same units), got "
-                f"{list(emerging.columns)!r}."
-            )
-    if not isinstance(freq, str) or freq.upper() not in FREQS:
+    if category_weights is None:
+        return problems
+    if not isinstance(category_weights, Mapping):
         problems.append(
-            f"freq must be one of {list(FREQS)!r}, got {freq!r}. Use 'W-MON' for "
-            "weeks starting on Monday."
+            "category_weights must map category names to weights, got "
+            f"{type(category_weights).__name__}. Pass e.g. "
+            "{'占道经营': 2.0}."
         )
-    if hour_profile is not None:
-        if not isinstance(hour_profile, HourProfile):
-            msg = (
-                "hour_profile must be an HourProfile (hotspots."
-                f"hour_of_week_profile) or None, got {type(hour_profile).__name__}."
-            )
-            raise TypeError(msg)
-        if hour_profile.unit != unit:
-            problems.append(
-                f"hour_profile must be a profile of the units {unit!r}, got a "
-                f"profile of {hour_profile.unit!r}. Pass hour_of_week_profile("
-                f"reports, unit={unit!r})."
-            )
-    if (
-        isinstance(peak_hours, bool)
-        or not isinstance(peak_hours, int | np.integer)
-        or not 1 <= int(peak_hours) <= 24
-    ):
+        return problems
+    bad = {
+        k: v
+        for k, v in category_weights.items()
+        if non_negative_number(v, "category_weights", example="") is not None
+    }
+    if bad:
         problems.append(
-            f"peak_hours must be a whole number of hours from 1 to 24, got "
-            f"{peak_hours!r}. Pass e.g. peak_hours=3."
+            f"category_weights must be numbers >= 0, got {bad!r}. Pass "
+            "e.g. {'占道经营': 2.0}."
         )
-    collect_problems(problems, "blind_spots")
+    return problems
+
+
+def _check_emerging(emerging: object, unit: str) -> list[str]:
+    """Problems with the emerging result passed in."""
+    if emerging is None:
+        return []
+    if not isinstance(emerging, pd.DataFrame):
+        return [
+            "emerging must be the result of hotspots.emerging_hotspots or "
+            f"None, got {type(emerging).__name__}."
+        ]
+    if unit not in emerging.columns or PATTERN not in emerging.columns:
+        return [
+            f"emerging must have the columns {unit!r} and 'pattern' (a result "
+            "of hotspots.emerging_hotspots on the same units), got "
+            f"{list(emerging.columns)!r}."
+        ]
+    return []
 
 
 # -- evidence --------------------------------------------------------------------------
@@ -587,34 +606,32 @@ def _window_periods(
     return code[inv.ravel()]
 
 
-def _metric_xy(
+def _located_xy(
     frame: pd.DataFrame, rows: npt.NDArray[np.intp], zone_rows: npt.NDArray[np.intp]
 ) -> FloatArray:
     """Point x/y in metres of ``frame``'s ``rows`` (positions); NaN if unknown.
 
-    Geographic coordinates go to the local UTM zone of the points at
-    ``zone_rows`` (a superset of ``rows``): the zone, and so each point's
-    x/y, do not depend on which rows are asked for, and only those are
-    projected.
+    Measured in the one metric CRS (:func:`hotspots._core.crs.metric_crs_for`)
+    of the points at ``zone_rows`` (a superset of ``rows``): the CRS, and so
+    each point's x/y, do not depend on which rows are asked for, and only
+    those are projected. A frame without a CRS is taken as already metric.
     """
     xy = np.full((len(rows), 2), np.nan)
     if not isinstance(frame, gpd.GeoDataFrame) or len(zone_rows) == 0:
         return xy
     geoms = frame.geometry.to_numpy()
-    metric = None
-    if frame.crs is not None and not pyproj.CRS.from_user_input(frame.crs).is_projected:
-        # zone_rows are distinct positions: as many as rows means all of them
-        zone = geoms if len(zone_rows) == len(geoms) else geoms[zone_rows]
-        lon, lat = geometry_xy(zone)
-        if not (np.isfinite(lon) & np.isfinite(lat)).any() and not bool(
-            (shapely.get_type_id(zone) >= 0).any()
-        ):
-            return xy  # no location at all: nothing to measure
-        metric = local_metric_crs(lon, lat)
     if frame.crs is None:
         xy[:, 0], xy[:, 1] = geometry_xy(geoms[rows])
-    else:
-        xy[:, 0], xy[:, 1], _ = metric_xy(geoms[rows], frame.crs, metric=metric)
+        return xy
+    # zone_rows are distinct positions: as many as rows means all of them
+    zone = geoms if len(zone_rows) == len(geoms) else geoms[zone_rows]
+    lon, lat = geometry_xy(zone)
+    if not (np.isfinite(lon) & np.isfinite(lat)).any() and not bool(
+        (shapely.get_type_id(zone) >= 0).any()
+    ):
+        return xy  # no location at all: nothing to measure
+    metric = metric_crs_for(zone, crs=frame.crs)
+    xy[:, 0], xy[:, 1], _ = metric_xy(geoms[rows], frame.crs, metric=metric)
     return xy
 
 
@@ -700,7 +717,7 @@ def _comebacks(
         right_near[ri[hit]] = True
     if not left_near.any():
         return out
-    xy = _metric_xy(
+    xy = _located_xy(
         reports,
         np.concatenate([left_rows[left_near], right_rows[right_near]]),
         zone_rows,
@@ -916,21 +933,7 @@ def _top_categories(
 
 
 def _reasons(
-    *,
-    top_code: npt.NDArray[np.int64],
-    names: ObjectArray,
-    top_seen: npt.NDArray[np.int64],
-    top_streak: npt.NDArray[np.int64],
-    comebacks: npt.NDArray[np.int64],
-    reopened: npt.NDArray[np.int64],
-    open_now: npt.NDArray[np.int64],
-    outside_share: FloatArray,
-    n_reports: npt.NDArray[np.int64],
-    has_hotline: npt.NDArray[np.bool_],
-    has_evaluation: npt.NDArray[np.bool_],
-    pattern: ObjectArray,
-    periods: int,
-    freq: str,
+    ev: _Evidence, *, names: ObjectArray, periods: int, freq: str
 ) -> tuple[Any, Any]:
     """One-line reasons in Chinese and English, built column-wise.
 
@@ -939,6 +942,14 @@ def _reasons(
     open cases, the emerging pattern. The English line starts with a capital
     letter.
     """
+    top_code, top_seen, top_streak = ev.vol.top_code, ev.vol.top_seen, ev.vol.top_streak
+    comebacks = ev.cb.comebacks.astype(np.int64)
+    reopened = ev.cb.reopened.astype(np.int64)
+    open_now = ev.res.open_now.astype(np.int64)
+    n_reports = ev.cb.n_reports.astype(np.int64)
+    outside_share = ev.src.outside_share
+    has_hotline, has_evaluation = ev.src.has_hotline, ev.src.has_evaluation
+    pattern = np.asarray(ev.pattern, dtype=object)
     word_zh, word_en, _ = _period_words(freq)
     line = _Lines(len(top_code), seps=("，", "; "), capital=(False, True))
     # the most reported category: its streak, else its periods in the window
@@ -1004,6 +1015,493 @@ def _reasons(
     return zh, en
 
 
+# -- the steps of blind_spots -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The ledger's window and the reports it reads (never copied).
+
+    Each quantity is one numpy array over the "history" (every report up to
+    ``as_of`` with a unit, for comebacks and open cases) at the positions
+    ``rows`` in the reports, or over its part in the window (``w*``).
+    """
+
+    end: pd.Timestamp  # as_of
+    labels: tuple[str, ...]  # the window's periods
+    end_ns: int
+    start_ns: int  # start of the window's first period (UTC ns)
+    n_units: int
+    times: pd.Series  # every report's time, aware in tz
+    rows: npt.NDArray[np.intp]  # history: positions in the reports
+    hu: IntArray  # unit code per history report
+    ht: IntArray  # UTC ns per history report
+    in_window: BoolArray  # per history report
+    p_code: IntArray  # window period per window report
+    wrows: npt.NDArray[np.intp]  # window reports: positions in the reports
+    wu: IntArray
+    wt: IntArray
+
+    def per_unit(self, mask: npt.ArrayLike | None = None, w: Any = None) -> FloatArray:
+        """Sum per unit of the window reports of ``mask`` (weights ``w``)."""
+        sel = np.ones(len(self.wu), dtype=bool) if mask is None else np.asarray(mask)
+        weights_ = None if w is None else np.asarray(w, dtype=np.float64)[sel]
+        return np.bincount(
+            self.wu[sel], weights=weights_, minlength=self.n_units
+        ).astype(np.float64)
+
+
+def _window_end(times: pd.Series, opts: _Options) -> pd.Timestamp:
+    """Return the ledger's moment: ``as_of``, else the latest report (else now)."""
+    if opts.as_of is not None:
+        return _aware(opts.as_of, opts.tz, "as_of")
+    return times.max() if times.notna().any() else pd.Timestamp.now(tz=opts.tz)
+
+
+def _window(reports: pd.DataFrame, ids: pd.Index, opts: _Options) -> _Window:
+    """Step 1: the window's periods and the reports up to ``as_of`` and in it.
+
+    Warns (:class:`~hotspots.errors.ReportsLeftOutWarning`) about reports
+    without a known unit or a time.
+    """
+    freq, tz = opts.freq, opts.tz
+    times = _as_aware(reports[REPORTED_AT], tz)
+    end = _window_end(times, opts)
+    # as_of exactly at a period's start (e.g. Monday 00:00, the end of the
+    # week before) closes the previous period: the window ends with that one
+    as_of_label = period_labels(pd.DatetimeIndex([end]), freq=freq, tz=tz)[0]
+    last = end
+    if period_start([str(as_of_label)], freq=freq, tz=tz)[0] == end:
+        last = end - pd.Timedelta(1, "ns")
+    window_labels = _window_labels(last, int(opts.periods), freq, tz)
+    window_start_ns = int(
+        _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
+    )
+    u_code = _unit_codes(reports[opts.unit], ids)
+    unassigned = u_code < 0
+    _warn_left_out(unassigned, times, unit=opts.unit)
+    t_all = _utc_ns(times)
+    rows = np.flatnonzero((times <= end).to_numpy(dtype=bool) & ~unassigned)
+    hu, ht = u_code[rows], t_all[rows]
+    # the window's periods, labelled only near the window (a period of a time
+    # 3 days before the window's first instant is always an earlier one)
+    near = np.flatnonzero(ht >= window_start_ns - 3 * _NS_PER_DAY)
+    p_near = _window_periods(times.take(rows[near]), window_labels, freq=freq, tz=tz)
+    in_window = np.zeros(len(rows), dtype=bool)
+    in_window[near[p_near >= 0]] = True
+    return _Window(
+        end=end,
+        labels=tuple(window_labels),
+        end_ns=int(_utc_ns(pd.Series([end]))[0]),
+        start_ns=window_start_ns,
+        n_units=len(ids),
+        times=times,
+        rows=rows,
+        hu=hu,
+        ht=ht,
+        in_window=in_window,
+        p_code=p_near[p_near >= 0],  # window reports keep the reports' order
+        wrows=rows[in_window],
+        wu=hu[in_window],
+        wt=ht[in_window],
+    )
+
+
+def _warn_left_out(unassigned: BoolArray, times: pd.Series, *, unit: str) -> None:
+    """Warn about reports with no (known) unit or no time, with the counts."""
+    no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
+    n_unassigned, n_no_time = int(unassigned.sum()), int(no_time.sum())
+    if n_unassigned or n_no_time:
+        warnings.warn(
+            f"{n_unassigned + n_no_time} of {len(times)} reports are left out of "
+            f"the blind-spot ledger: {n_unassigned} with no unit or a unit not in "
+            f"units[{unit!r}], {n_no_time} with no time.",
+            ReportsLeftOutWarning,
+            stacklevel=4,
+        )
+
+
+@dataclass(frozen=True)
+class _Closures:
+    """Closes of the history reports as known at ``as_of``."""
+
+    has_close: BoolArray  # a close time, even one after as_of
+    closed_ns: IntArray  # UTC ns of the close (0 without)
+    closed_later: BoolArray  # closed after as_of: still open then
+    closed: BoolArray  # closed by as_of
+    usable: BoolArray  # a closure a window report can come back after
+
+
+def _closures(reports: pd.DataFrame, win: _Window, opts: _Options) -> _Closures:
+    """Return the closes as known at as_of (a later close had not happened yet)."""
+    if CLOSED_AT in reports.columns:
+        closed = reports[CLOSED_AT].take(win.rows)
+        has_close = closed.notna().to_numpy(dtype=bool)
+        closed_ns = np.where(has_close, _utc_ns(_as_aware(closed, opts.tz)), 0)
+    else:
+        has_close = np.zeros(len(win.rows), dtype=bool)
+        closed_ns = np.zeros(len(win.rows), dtype=np.int64)
+    closed_later = has_close & (closed_ns > win.end_ns)
+    h_closed = has_close & ~closed_later
+    # the closures a window report can come back after
+    horizon = int(float(opts.comeback_days) * _NS_PER_DAY)
+    usable = h_closed & (closed_ns >= win.start_ns - horizon)
+    if CLOSED_AT not in reports.columns or not win.in_window.any():
+        usable[:] = False
+    return _Closures(has_close, closed_ns, closed_later, h_closed, usable)
+
+
+@dataclass(frozen=True)
+class _Categories:
+    """Categories, factorized once over the reports that need one."""
+
+    uniques: pd.Index  # the category of each code
+    names: ObjectArray  # the same, as text
+    key: IntArray  # unit and category (NA: 0) of each report that needs one
+    in_window: BoolArray  # of those reports, the window's
+    usable: BoolArray  # of those reports, the usable closures
+    wc: IntArray  # category code of each window report (-1: none)
+
+
+def _categories(reports: pd.DataFrame, win: _Window, close: _Closures) -> _Categories:
+    """Factorize the categories of the window reports and the usable closures."""
+    need = win.in_window | close.usable
+    cat_code, cat_uniques = pd.factorize(
+        reports[CATEGORY].take(win.rows[need]), use_na_sentinel=True
+    )
+    cat_code = np.asarray(cat_code, dtype=np.int64)
+    names = np.asarray(pd.Index(cat_uniques).astype(str), dtype=object)
+    n_cats = len(names) + 1
+    w_of_need = win.in_window[need]
+    return _Categories(
+        uniques=pd.Index(cat_uniques),
+        names=names,
+        key=win.hu[need] * n_cats + (cat_code + 1),
+        in_window=w_of_need,
+        usable=close.usable[need],
+        wc=cat_code[w_of_need],
+    )
+
+
+@dataclass(frozen=True)
+class _Recurrence:
+    """Step 2: periods of the window with a report, and the current streak."""
+
+    seen: IntArray
+    streak: IntArray
+
+
+def _recurrence(win: _Window) -> _Recurrence:
+    """Periods with a report per unit, and the run ending with the last one."""
+    present = np.zeros((win.n_units, len(win.labels)), dtype=bool)
+    present[win.wu, win.p_code] = True
+    return _Recurrence(present.sum(axis=1).astype(np.int64), _runs_from_end(present))
+
+
+@dataclass(frozen=True)
+class _Comeback:
+    """Step 3: reopened reports and closed problems that came back."""
+
+    reopened: FloatArray
+    comebacks: FloatArray
+    n_reports: FloatArray
+    comeback_share: FloatArray
+
+
+def _comeback(
+    reports: pd.DataFrame,
+    win: _Window,
+    close: _Closures,
+    cats: _Categories,
+    opts: _Options,
+) -> _Comeback:
+    """Reopened window reports and those that came back after a close."""
+    if STATUS in reports.columns:
+        reopen_flag = reports[STATUS].take(win.wrows).isin(["reopened"]).to_numpy(bool)
+    else:
+        reopen_flag = np.zeros(len(win.wrows), dtype=bool)
+    if REOPEN_COUNT in reports.columns:
+        rc = pd.to_numeric(reports[REOPEN_COUNT].take(win.wrows), errors="coerce")
+        reopen_flag = reopen_flag | (rc.fillna(0).to_numpy() > 0)
+    distance = opts.comeback_distance_m
+    came_back = _comebacks(
+        reports,
+        left_rows=win.wrows,
+        left_key=cats.key[cats.in_window],
+        left_t=win.wt,
+        right_rows=win.rows[close.usable],
+        right_key=cats.key[cats.usable],
+        right_closed=close.closed_ns[close.usable],
+        zone_rows=win.rows,
+        days=float(opts.comeback_days),
+        distance_m=None if distance is None else float(distance),
+    )
+    n_reports = win.per_unit()
+    comeback_share = np.divide(
+        win.per_unit(reopen_flag | came_back),
+        n_reports,
+        out=np.full(win.n_units, np.nan),
+        where=n_reports > 0,
+    )
+    return _Comeback(
+        reopened=win.per_unit(reopen_flag),
+        comebacks=win.per_unit(came_back),
+        n_reports=n_reports,
+        comeback_share=comeback_share,
+    )
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """Step 4: open cases, and how fast and how late the window's closed."""
+
+    open_now: FloatArray
+    median_close: FloatArray
+    share_late: FloatArray
+
+
+def _resolution(
+    reports: pd.DataFrame, win: _Window, close: _Closures, opts: _Options
+) -> _Resolution:
+    """Open cases up to as_of, median days to close, share closed late."""
+    if STATUS in reports.columns:
+        is_open = reports[STATUS].isin(_OPEN_STATUSES).to_numpy(dtype=bool)[win.rows]
+        is_open = is_open | close.closed_later
+    elif CLOSED_AT in reports.columns:
+        is_open = ~close.has_close | close.closed_later
+    else:
+        is_open = np.zeros(len(win.rows), dtype=bool)
+    n_units = win.n_units
+    open_now = np.bincount(win.hu[is_open], minlength=n_units).astype(np.float64)
+    median_close = np.full(n_units, np.nan)
+    share_late = np.full(n_units, np.nan)
+    has_close = close.closed[win.in_window]
+    if has_close.any():
+        dur = (close.closed_ns[win.in_window] - win.wt) / _NS_PER_DAY
+        frame = pd.DataFrame({"u": win.wu[has_close], "d": dur[has_close]})
+        med = frame.groupby("u")["d"].median()
+        median_close[med.index.to_numpy(dtype=np.int64)] = med.to_numpy()
+        n_closed = win.per_unit(has_close)
+        n_late = win.per_unit(has_close & (dur > float(opts.late_days)))
+        share_late = np.divide(
+            n_late, n_closed, out=np.full(n_units, np.nan), where=n_closed > 0
+        )
+    return _Resolution(open_now, median_close, share_late)
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Step 5: who finds the problems, per unit and in the whole window."""
+
+    outside_share: FloatArray
+    baseline: float  # the outside share of all the window's reports
+    has_hotline: BoolArray
+    has_evaluation: BoolArray
+
+
+def _sources(reports: pd.DataFrame, win: _Window) -> _Sources:
+    """Share of reports from the hotline and evaluation teams, and the baseline."""
+    n_units = win.n_units
+    outside_share = np.full(n_units, np.nan)
+    baseline = 0.0
+    has_hotline = np.zeros(n_units, dtype=bool)
+    has_evaluation = np.zeros(n_units, dtype=bool)
+    if SOURCE in reports.columns:
+        src = reports[SOURCE].take(win.wrows)
+        outside = src.isin(OUTSIDE_SOURCES).to_numpy(dtype=bool)
+        known = outside | src.isin(OWN_SOURCES).to_numpy(dtype=bool)
+        n_known = win.per_unit(known)
+        outside_share = np.divide(
+            win.per_unit(outside),
+            n_known,
+            out=np.full(n_units, np.nan),
+            where=n_known > 0,
+        )
+        if known.any():
+            baseline = float(outside.sum() / known.sum())
+        has_hotline[win.wu[src.isin(["hotline"]).to_numpy(dtype=bool)]] = True
+        has_evaluation[win.wu[src.isin(["evaluation"]).to_numpy(dtype=bool)]] = True
+    return _Sources(outside_share, baseline, has_hotline, has_evaluation)
+
+
+@dataclass(frozen=True)
+class _Volume:
+    """Step 6: weighted count and the category mix, with the top category's run."""
+
+    weighted: FloatArray
+    top_text: Any  # "占道经营(5)、乱停车(3)" per unit
+    top_text_en: Any
+    top_code: IntArray  # code of the most reported category (-2: none)
+    top_seen: IntArray  # periods with a report of it
+    top_streak: IntArray  # its run ending with the last period
+    top_name: ObjectArray  # its name ("" if none)
+
+
+def _volume(
+    reports: pd.DataFrame, win: _Window, cats: _Categories, opts: _Options
+) -> _Volume:
+    """Weighted report count, top categories, and the top one's periods/streak."""
+    wc = cats.wc
+    report_w: FloatArray = (
+        pd.to_numeric(reports[WEIGHT].take(win.wrows), errors="coerce")
+        .fillna(1.0)
+        .to_numpy(dtype=np.float64)
+        if WEIGHT in reports.columns
+        else np.ones(len(win.wrows))
+    )
+    if opts.category_weights:
+        per_code = (
+            pd.Series(np.asarray(cats.uniques, dtype=object), dtype=object)
+            .map(dict(opts.category_weights))
+            .astype(float)
+            .to_numpy(dtype=np.float64)
+        )
+        mapped = np.where(wc >= 0, np.append(per_code, np.nan)[wc], np.nan)
+        report_w = np.where(np.isnan(mapped), report_w, mapped)
+    top_text, top_text_en, top_code = _top_categories(
+        win.wu, wc, cats.names, win.n_units
+    )
+    # the most reported category: its own periods and streak (the reason's)
+    is_top = wc == top_code[win.wu]
+    top_present = np.zeros((win.n_units, len(win.labels)), dtype=bool)
+    top_present[win.wu[is_top], win.p_code[is_top]] = True
+    return _Volume(
+        weighted=win.per_unit(None, report_w),
+        top_text=top_text,
+        top_text_en=top_text_en,
+        top_code=top_code,
+        top_seen=top_present.sum(axis=1).astype(np.int64),
+        top_streak=_runs_from_end(top_present),
+        top_name=np.append(cats.names, "").astype(object)[
+            np.where(top_code >= 0, top_code, -1)
+        ],
+    )
+
+
+def _patterns(
+    reports: pd.DataFrame, units: gpd.GeoDataFrame, win: _Window, opts: _Options
+) -> ObjectArray:
+    """Each unit's emerging pattern: from ``emerging``, else computed (warned)."""
+    emerging, unit = opts.emerging, opts.unit
+    ids = pd.Index(units[unit])
+    if emerging is None:
+        _warn_recomputed()
+        return _emerging_patterns(
+            reports.iloc[win.rows],
+            win.times.take(win.rows),
+            units,
+            unit=unit,
+            freq=opts.freq,
+            tz=opts.tz,
+        )
+    em_ids = pd.Index(emerging[unit])
+    pat_values = emerging[PATTERN].to_numpy(dtype=object)
+    if not em_ids.equals(ids):
+        pat = pd.Series(pat_values, index=em_ids)
+        pat = pat[~pat.index.duplicated()]
+        pat_values = pat.reindex(ids).to_numpy(dtype=object)
+    patterns: ObjectArray = np.where(pd.isna(pat_values), _NO_PATTERN, pat_values)
+    return patterns
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Every step's result, for the score, the reasons and the columns."""
+
+    rec: _Recurrence
+    cb: _Comeback
+    res: _Resolution
+    src: _Sources
+    vol: _Volume
+    pattern: ObjectArray
+
+    def columns(self) -> dict[str, npt.NDArray[Any]]:
+        """Return the evidence columns of the ledger, in their order."""
+        return {
+            PERIODS_WITH_REPORTS: self.rec.seen,
+            CURRENT_STREAK: self.rec.streak,
+            PATTERN: self.pattern,
+            REOPENED: self.cb.reopened.astype(np.int64),
+            COMEBACKS: self.cb.comebacks.astype(np.int64),
+            COMEBACK_SHARE: self.cb.comeback_share,
+            OPEN_NOW: self.res.open_now.astype(np.int64),
+            MEDIAN_DAYS_TO_CLOSE: self.res.median_close,
+            SHARE_CLOSED_LATE: self.res.share_late,
+            OUTSIDE_SHARE: self.src.outside_share,
+            N_REPORTS: self.cb.n_reports.astype(np.int64),
+            WEIGHTED_COUNT: self.vol.weighted,
+            TOP_CATEGORIES: self.vol.top_text,
+            TOP_CATEGORIES_EN: self.vol.top_text_en,
+            TOP_CATEGORY: _text_column(
+                pa.array(self.vol.top_name.tolist(), type=pa.large_string())
+            ),
+            TOP_CATEGORY_PERIODS: self.vol.top_seen,
+            TOP_CATEGORY_STREAK: self.vol.top_streak,
+        }
+
+
+def _score(
+    ev: _Evidence, columns: Mapping[str, Any], units: gpd.GeoDataFrame, opts: _Options
+) -> FloatArray:
+    """Return the blind-spot score of each unit (0 for units without reports)."""
+    text_columns = (PATTERN, TOP_CATEGORIES, TOP_CATEGORIES_EN, TOP_CATEGORY)
+    frame = pd.DataFrame(
+        {k: v for k, v in columns.items() if k not in text_columns},
+        index=units.index,
+    )
+    frame[PATTERN] = pd.Series(ev.pattern, index=units.index, dtype=object)
+    score = blind_spot_score(
+        frame,
+        periods=int(opts.periods),
+        weights=opts.weights,
+        outside_baseline=ev.src.baseline,
+    ).to_numpy()
+    # units without any report up to as_of carry no evidence at all
+    any_report = (ev.cb.n_reports > 0) | (ev.res.open_now > 0)
+    return np.asarray(np.where(any_report, score, 0.0), dtype=np.float64)
+
+
+def _ledger(
+    units: gpd.GeoDataFrame,
+    ev: _Evidence,
+    win: _Window,
+    names: ObjectArray,
+    opts: _Options,
+) -> gpd.GeoDataFrame:
+    """Return the ranked ledger: the units, the evidence, score, rank, reasons."""
+    ids = pd.Index(units[opts.unit])
+    columns = ev.columns()
+    score = _score(ev, columns, units, opts)
+    order = np.lexsort((_text_rank(ids), -ev.cb.n_reports, -ev.vol.weighted, -score))
+    rank = np.empty(win.n_units, dtype=np.int64)
+    rank[order] = np.arange(1, win.n_units + 1)
+    reason_zh, reason_en = _reasons(
+        ev, names=names, periods=int(opts.periods), freq=opts.freq
+    )
+    out = units.copy()
+    for col, values in columns.items():
+        out[col] = values
+    out[SCORE] = score
+    out[RANK] = rank
+    out[REASON_ZH] = reason_zh
+    out[REASON_EN] = reason_en
+    if opts.hour_profile is not None:
+        peaks = peak_windows(opts.hour_profile, hours=int(opts.peak_hours))
+        _join_peaks(out, opts.unit, peaks)
+    # ranked: rank 1 first; the index (the units' own) stays the identity
+    out = out.iloc[order]
+    out.attrs.update(
+        as_of=win.end.isoformat(),
+        periods=list(win.labels),
+        comeback_days=float(opts.comeback_days),
+        comeback_distance_m=opts.comeback_distance_m,
+        late_days=float(opts.late_days),
+        freq=opts.freq,
+        outside_baseline=ev.src.baseline,
+    )
+    return out
+
+
 # -- the public entry ----------------------------------------------------------------
 
 
@@ -1013,7 +1511,7 @@ def blind_spots(
     *,
     unit: str = GRID_ID,
     periods: int = 8,
-    as_of: object = None,
+    as_of: TimeLike | None = None,
     freq: str = "W-MON",
     comeback_days: float = 14,
     comeback_distance_m: float | None = 20.0,
@@ -1035,7 +1533,7 @@ def blind_spots(
         ``closed_at``, ``source``, ``reopen_count`` and ``weight`` are used
         when present (a missing one contributes no evidence). Reports without
         a unit, with a unit not in ``units`` or without a time are left out
-        with an :class:`UnassignedReportsWarning`. Not modified.
+        with a :class:`~hotspots.errors.ReportsLeftOutWarning`. Not modified.
     units
         GeoDataFrame of the units with the id column ``unit``. Not modified;
         the result keeps its index, row order, columns and CRS.
@@ -1075,10 +1573,14 @@ def blind_spots(
         ``weight`` column (1 when absent).
     emerging
         A result of :func:`hotspots.emerging_hotspots` on the same units to
-        take the pattern from. None computes it from the reports (all their
-        periods up to ``as_of``) with queen contiguity, or network adjacency
-        when the units have end-node columns ``u`` and ``v`` (street
-        segments).
+        take the pattern from; pass the one you already computed (the weekly
+        job does). None makes this function run
+        :func:`hotspots.emerging_hotspots` itself on the reports (all their
+        periods up to ``as_of``) with the weights of
+        :func:`hotspots.spatial.weights.default_weights` (network adjacency
+        for street segments with end-node columns ``u`` and ``v``, else
+        queen contiguity), and say so once per process with a
+        :class:`StepRecomputedWarning`.
     tz
         The timezone of the calendar (the config's, default Asia/Shanghai).
     hour_profile
@@ -1156,9 +1658,12 @@ def blind_spots(
 
     Warns
     -----
-    UnassignedReportsWarning
+    hotspots.errors.ReportsLeftOutWarning
         When reports have no unit, a unit not in ``units`` or no time (with
         the counts).
+    StepRecomputedWarning
+        Once per process, when ``emerging`` is None and the pattern is
+        computed here.
 
     References
     ----------
@@ -1190,312 +1695,42 @@ def blind_spots(
     ...     geometry=[Point(50, 50)] * 6,
     ...     crs="EPSG:32651",
     ... )
-    >>> ledger = blind_spots(reports, cells, periods=6)
+    >>> from hotspots import emerging_hotspots
+    >>> emerging = emerging_hotspots(reports, cells, weights="queen")
+    >>> ledger = blind_spots(reports, cells, periods=6, emerging=emerging)
     >>> ledger.loc[0, ["rank", "current_streak", "comebacks"]].tolist()
     [1, 6, 5]
     >>> ledger.loc[0, "reason_zh"]  # the last one closes after as_of
     '连续6周出现占道经营，5起结案后复发，100%来自12345热线，1起未结案'
     """
-    _validate(
-        reports,
-        units,
+    opts = _Options(
         unit=unit,
         periods=periods,
+        as_of=as_of,
+        freq=freq,
         comeback_days=comeback_days,
         comeback_distance_m=comeback_distance_m,
         late_days=late_days,
         weights=weights,
         category_weights=category_weights,
         emerging=emerging,
-        freq=freq,
+        tz=tz,
         hour_profile=hour_profile,
         peak_hours=peak_hours,
     )
-    n_periods = int(periods)
-    ids = pd.Index(units[unit])
-    n_units = len(ids)
-
-    times = _as_aware(reports[REPORTED_AT], tz)
-    end = (
-        _aware(as_of, tz, "as_of")
-        if as_of is not None
-        else (times.max() if times.notna().any() else pd.Timestamp.now(tz=tz))
+    _validate(reports, units, opts)
+    win = _window(reports, pd.Index(units[unit]), opts)
+    close = _closures(reports, win, opts)
+    cats = _categories(reports, win, close)
+    ev = _Evidence(
+        rec=_recurrence(win),
+        cb=_comeback(reports, win, close, cats, opts),
+        res=_resolution(reports, win, close, opts),
+        src=_sources(reports, win),
+        vol=_volume(reports, win, cats, opts),
+        pattern=_patterns(reports, units, win, opts),
     )
-    # as_of exactly at a period's start (e.g. Monday 00:00, the end of the
-    # week before) closes the previous period: the window ends with that one
-    as_of_label = period_labels(pd.DatetimeIndex([end]), freq=freq, tz=tz)[0]
-    last = end
-    if period_start([str(as_of_label)], freq=freq, tz=tz)[0] == end:
-        last = end - pd.Timedelta(1, "ns")
-    window_labels = _window_labels(last, n_periods, freq, tz)
-    end_ns = int(_utc_ns(pd.Series([end]))[0])
-    window_start_ns = int(
-        _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
-    )
-
-    u_code = _unit_codes(reports[unit], ids)
-    unassigned = u_code < 0
-    no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
-    n_unassigned, n_no_time = int(unassigned.sum()), int(no_time.sum())
-    if n_unassigned or n_no_time:
-        warnings.warn(
-            f"{n_unassigned + n_no_time} of {len(reports)} reports are left out of "
-            f"the blind-spot ledger: {n_unassigned} with no unit or a unit not in "
-            f"units[{unit!r}], {n_no_time} with no time.",
-            UnassignedReportsWarning,
-            stacklevel=2,
-        )
-    # The reports are never copied: each quantity is one numpy array over the
-    # "history" (every report up to as_of, for comebacks and open cases) at
-    # the positions `rows`, or over its part in the window.
-    t_all = _utc_ns(times)
-    upto = (times <= end).to_numpy(dtype=bool) & ~unassigned
-    rows = np.flatnonzero(upto)
-    hu = u_code[rows]
-    ht = t_all[rows]
-    # the window's periods, labelled only near the window (a period of a time
-    # 3 days before the window's first instant is always an earlier one)
-    near = np.flatnonzero(ht >= window_start_ns - 3 * _NS_PER_DAY)
-    p_near = _window_periods(times.take(rows[near]), window_labels, freq=freq, tz=tz)
-    in_window = np.zeros(len(rows), dtype=bool)
-    in_window[near[p_near >= 0]] = True
-    p_code = p_near[p_near >= 0]  # window reports keep the reports' order
-    wrows = rows[in_window]
-    wu = hu[in_window]
-    wt = ht[in_window]
-
-    # closes as known at as_of: a close after as_of had not happened yet
-    if CLOSED_AT in reports.columns:
-        closed = reports[CLOSED_AT].take(rows)
-        h_has_close = closed.notna().to_numpy(dtype=bool)
-        h_closed_ns = np.where(h_has_close, _utc_ns(_as_aware(closed, tz)), 0)
-    else:
-        h_has_close = np.zeros(len(rows), dtype=bool)
-        h_closed_ns = np.zeros(len(rows), dtype=np.int64)
-    closed_later = h_has_close & (h_closed_ns > end_ns)
-    h_closed = h_has_close & ~closed_later
-    # the closures a window report can come back after
-    horizon = int(float(comeback_days) * _NS_PER_DAY)
-    usable = h_closed & (h_closed_ns >= window_start_ns - horizon)
-    if CLOSED_AT not in reports.columns or not in_window.any():
-        usable[:] = False
-
-    # categories, factorized once over the reports that need one
-    need = in_window | usable
-    cat_code, cat_uniques = pd.factorize(
-        reports[CATEGORY].take(rows[need]), use_na_sentinel=True
-    )
-    cat_code = np.asarray(cat_code, dtype=np.int64)
-    names = np.asarray(pd.Index(cat_uniques).astype(str), dtype=object)
-    n_cats = len(names) + 1
-    key = hu[need] * n_cats + (cat_code + 1)  # unit and category (NA: 0)
-    w_of_need = in_window[need]
-    u_of_need = usable[need]
-    wc = cat_code[w_of_need]
-
-    def per_unit(mask: npt.ArrayLike | None = None, w: Any = None) -> FloatArray:
-        sel = np.ones(len(wu), dtype=bool) if mask is None else np.asarray(mask)
-        weights_ = None if w is None else np.asarray(w, dtype=np.float64)[sel]
-        return np.bincount(wu[sel], weights=weights_, minlength=n_units).astype(
-            np.float64
-        )
-
-    # recurrence
-    present = np.zeros((n_units, n_periods), dtype=bool)
-    present[wu, p_code] = True
-    seen = present.sum(axis=1)
-    streak = _runs_from_end(present)
-
-    # comeback
-    if STATUS in reports.columns:
-        reopen_flag = reports[STATUS].take(wrows).isin(["reopened"]).to_numpy(bool)
-    else:
-        reopen_flag = np.zeros(len(wrows), dtype=bool)
-    if REOPEN_COUNT in reports.columns:
-        rc = pd.to_numeric(reports[REOPEN_COUNT].take(wrows), errors="coerce")
-        reopen_flag = reopen_flag | (rc.fillna(0).to_numpy() > 0)
-    reopened = per_unit(reopen_flag)
-    came_back = _comebacks(
-        reports,
-        left_rows=wrows,
-        left_key=key[w_of_need],
-        left_t=wt,
-        right_rows=rows[usable],
-        right_key=key[u_of_need],
-        right_closed=h_closed_ns[usable],
-        zone_rows=rows,
-        days=float(comeback_days),
-        distance_m=None if comeback_distance_m is None else float(comeback_distance_m),
-    )
-    comebacks = per_unit(came_back)
-    n_reports = per_unit()
-    comeback_share = np.divide(
-        per_unit(reopen_flag | came_back),
-        n_reports,
-        out=np.full(n_units, np.nan),
-        where=n_reports > 0,
-    )
-
-    # resolution
-    if STATUS in reports.columns:
-        is_open = reports[STATUS].isin(_OPEN_STATUSES).to_numpy(dtype=bool)[rows]
-        is_open = is_open | closed_later
-    elif CLOSED_AT in reports.columns:
-        is_open = ~h_has_close | closed_later
-    else:
-        is_open = np.zeros(len(rows), dtype=bool)
-    open_now = np.bincount(hu[is_open], minlength=n_units).astype(np.float64)
-    median_close = np.full(n_units, np.nan)
-    share_late = np.full(n_units, np.nan)
-    has_close = h_closed[in_window]
-    if has_close.any():
-        dur = (h_closed_ns[in_window] - wt) / _NS_PER_DAY
-        frame = pd.DataFrame({"u": wu[has_close], "d": dur[has_close]})
-        med = frame.groupby("u")["d"].median()
-        median_close[med.index.to_numpy(dtype=np.int64)] = med.to_numpy()
-        n_closed = per_unit(has_close)
-        n_late = per_unit(has_close & (dur > float(late_days)))
-        share_late = np.divide(
-            n_late, n_closed, out=np.full(n_units, np.nan), where=n_closed > 0
-        )
-
-    # who finds it (and how often outsiders find things in the whole window)
-    outside_share = np.full(n_units, np.nan)
-    baseline = 0.0
-    has_hotline = np.zeros(n_units, dtype=bool)
-    has_evaluation = np.zeros(n_units, dtype=bool)
-    if SOURCE in reports.columns:
-        src = reports[SOURCE].take(wrows)
-        outside = src.isin(OUTSIDE_SOURCES).to_numpy(dtype=bool)
-        known = outside | src.isin(OWN_SOURCES).to_numpy(dtype=bool)
-        n_known = per_unit(known)
-        outside_share = np.divide(
-            per_unit(outside),
-            n_known,
-            out=np.full(n_units, np.nan),
-            where=n_known > 0,
-        )
-        if known.any():
-            baseline = float(outside.sum() / known.sum())
-        has_hotline[wu[src.isin(["hotline"]).to_numpy(dtype=bool)]] = True
-        has_evaluation[wu[src.isin(["evaluation"]).to_numpy(dtype=bool)]] = True
-
-    # volume and category mix
-    report_w: FloatArray = (
-        pd.to_numeric(reports[WEIGHT].take(wrows), errors="coerce")
-        .fillna(1.0)
-        .to_numpy(dtype=np.float64)
-        if WEIGHT in reports.columns
-        else np.ones(len(wrows))
-    )
-    if category_weights:
-        per_code = (
-            pd.Series(np.asarray(cat_uniques, dtype=object), dtype=object)
-            .map(dict(category_weights))
-            .astype(float)
-            .to_numpy(dtype=np.float64)
-        )
-        mapped = np.where(wc >= 0, np.append(per_code, np.nan)[wc], np.nan)
-        report_w = np.where(np.isnan(mapped), report_w, mapped)
-    weighted = per_unit(None, report_w)
-    top_text, top_text_en, top_code = _top_categories(wu, wc, names, n_units)
-
-    # pattern
-    if emerging is None:
-        pattern = _emerging_patterns(
-            reports.iloc[rows], times.take(rows), units, unit=unit, freq=freq, tz=tz
-        )
-    else:
-        em_ids = pd.Index(emerging[unit])
-        pat_values = emerging[PATTERN].to_numpy(dtype=object)
-        if not em_ids.equals(ids):
-            pat = pd.Series(pat_values, index=em_ids)
-            pat = pat[~pat.index.duplicated()]
-            pat_values = pat.reindex(ids).to_numpy(dtype=object)
-        pattern = np.where(pd.isna(pat_values), _NO_PATTERN, pat_values)
-
-    # the most reported category: its own periods and streak (the reason's)
-    is_top = wc == top_code[wu]
-    top_present = np.zeros((n_units, n_periods), dtype=bool)
-    top_present[wu[is_top], p_code[is_top]] = True
-    top_seen = top_present.sum(axis=1).astype(np.int64)
-    top_streak = _runs_from_end(top_present)
-    top_name = np.append(names, "").astype(object)[
-        np.where(top_code >= 0, top_code, -1)
-    ]
-
-    evidence: dict[str, npt.NDArray[Any]] = {
-        PERIODS_WITH_REPORTS: seen.astype(np.int64),
-        CURRENT_STREAK: streak,
-        PATTERN: pattern,
-        REOPENED: reopened.astype(np.int64),
-        COMEBACKS: comebacks.astype(np.int64),
-        COMEBACK_SHARE: comeback_share,
-        OPEN_NOW: open_now.astype(np.int64),
-        MEDIAN_DAYS_TO_CLOSE: median_close,
-        SHARE_CLOSED_LATE: share_late,
-        OUTSIDE_SHARE: outside_share,
-        N_REPORTS: n_reports.astype(np.int64),
-        WEIGHTED_COUNT: weighted,
-        TOP_CATEGORIES: top_text,
-        TOP_CATEGORIES_EN: top_text_en,
-        TOP_CATEGORY: _text_column(pa.array(top_name.tolist(), type=pa.large_string())),
-        TOP_CATEGORY_PERIODS: top_seen,
-        TOP_CATEGORY_STREAK: top_streak,
-    }
-    text_columns = (PATTERN, TOP_CATEGORIES, TOP_CATEGORIES_EN, TOP_CATEGORY)
-    ev = pd.DataFrame(
-        {k: v for k, v in evidence.items() if k not in text_columns},
-        index=units.index,
-    )
-    ev[PATTERN] = pd.Series(pattern, index=units.index, dtype=object)
-    score = blind_spot_score(
-        ev, periods=n_periods, weights=weights, outside_baseline=baseline
-    ).to_numpy()
-    # units without any report up to as_of carry no evidence at all
-    any_report = (n_reports > 0) | (open_now > 0)
-    score = np.where(any_report, score, 0.0)
-    order = np.lexsort((_text_rank(ids), -n_reports, -weighted, -score))
-    rank = np.empty(n_units, dtype=np.int64)
-    rank[order] = np.arange(1, n_units + 1)
-    reason_zh, reason_en = _reasons(
-        top_code=top_code,
-        names=names,
-        top_seen=top_seen,
-        top_streak=top_streak,
-        comebacks=evidence[COMEBACKS],
-        reopened=evidence[REOPENED],
-        open_now=evidence[OPEN_NOW],
-        outside_share=outside_share,
-        n_reports=evidence[N_REPORTS],
-        has_hotline=has_hotline,
-        has_evaluation=has_evaluation,
-        pattern=np.asarray(pattern, dtype=object),
-        periods=n_periods,
-        freq=freq,
-    )
-
-    out = units.copy()
-    for col, values in evidence.items():
-        out[col] = values
-    out[SCORE] = score
-    out[RANK] = rank
-    out[REASON_ZH] = reason_zh
-    out[REASON_EN] = reason_en
-    if hour_profile is not None:
-        _join_peaks(out, unit, peak_windows(hour_profile, hours=int(peak_hours)))
-    # ranked: rank 1 first; the index (the units' own) stays the identity
-    out = out.iloc[order]
-    out.attrs.update(
-        as_of=end.isoformat(),
-        periods=list(window_labels),
-        comeback_days=float(comeback_days),
-        comeback_distance_m=comeback_distance_m,
-        late_days=float(late_days),
-        freq=freq,
-        outside_baseline=baseline,
-    )
-    return out
+    return _ledger(units, ev, win, cats.names, opts)
 
 
 def _join_peaks(out: gpd.GeoDataFrame, unit: str, peaks: pd.DataFrame) -> None:
@@ -1531,9 +1766,7 @@ def _emerging_patterns(
     n = len(units)
     if history.empty or len(set(period_labels(times, freq=freq, tz=tz))) < 2:
         return np.full(n, _NO_PATTERN, dtype=object)
-    kind: Literal["network", "queen"] = (
-        "network" if {NODE_FROM, NODE_TO} <= set(units.columns) else "queen"
-    )
+    kind = default_weights(units)
     cols = [c for c in history.columns if not c.startswith("_")]
     reports = history[cols]
     with warnings.catch_warnings():
@@ -1542,3 +1775,60 @@ def _emerging_patterns(
         res = emerging_hotspots(reports, units, unit=unit, freq=freq, weights=kind)
     patterns: npt.NDArray[np.object_] = res[PATTERN].to_numpy(dtype=object)
     return patterns
+
+
+def emerging_patterns(
+    history: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    unit: str,
+    freq: str = "W-MON",
+    tz: str = DEFAULT_TZ,
+) -> pd.DataFrame:
+    """Return what :func:`blind_spots` takes as ``emerging=`` (internal).
+
+    The pattern :func:`blind_spots` computes itself when not given one:
+    :func:`hotspots.emerging_hotspots` on every period of ``history`` with the
+    weights of :func:`hotspots.spatial.weights.default_weights` (``"no_pattern"``
+    everywhere with fewer than two periods). Shared with
+    :mod:`hotspots.ledger.forecast`, whose ``blind_spots`` method computes
+    it on purpose.
+
+    Parameters
+    ----------
+    history
+        The reports up to the ledger's ``as_of``, each with a unit of
+        ``units`` and a time.
+    units
+        The units, with the id column ``unit``.
+    unit, freq, tz
+        As :func:`blind_spots`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit`` and ``pattern``, one row per unit in the units' order.
+    """
+    times = _as_aware(history[REPORTED_AT], tz)
+    patterns = _emerging_patterns(history, times, units, unit=unit, freq=freq, tz=tz)
+    return pd.DataFrame({unit: units[unit].to_numpy(), PATTERN: patterns})
+
+
+#: The steps :func:`blind_spots` has already warned that it recomputed.
+_RECOMPUTED: set[str] = set()
+
+
+def _warn_recomputed() -> None:
+    """Warn, once per process, that blind_spots runs emerging_hotspots itself."""
+    if "emerging" in _RECOMPUTED:
+        return
+    _RECOMPUTED.add("emerging")
+    warnings.warn(
+        "blind_spots computed the emerging hot spot patterns itself because "
+        "emerging= was not given (hotspots.emerging_hotspots over every period "
+        "up to as_of). Pass emerging=hotspots.emerging_hotspots(reports, units, "
+        "unit=..., weights=...) when you have it, as the weekly job does, so it "
+        "is not computed twice. Shown once per process.",
+        StepRecomputedWarning,
+        stacklevel=4,
+    )

@@ -47,6 +47,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
@@ -59,10 +60,19 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from .._core.crs import local_metric_crs
-from .._core.schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT, WGS84
-from ..errors import CRSError, InputError, collect_problems
+from .._core.crs import metric_crs_for
+from .._core.schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT
+from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
+from .._core.validate import positive_number, require_frame, whole_number
+from ..errors import (
+    CRSError,
+    HotspotsWarning,
+    InputError,
+    ReportsLeftOutWarning,
+    collect_problems,
+)
 from ..spatial.cube import period_labels, period_range, period_start
+from ..spatial.weights import default_weights
 from ..stats.density import unit_anchors
 
 __all__ = [
@@ -71,7 +81,6 @@ __all__ = [
     "RISK",
     "RISK_RANK",
     "ForecastMethod",
-    "LeftOutReportsWarning",
     "SeppFit",
     "SeppThinnedWarning",
     "fit_sepp",
@@ -88,29 +97,29 @@ RISK: Final = "risk"
 #: Column of the rank of the risk (1 = highest; ties by the units' order).
 RISK_RANK: Final = "risk_rank"
 
-#: Methods that need the unit id column in the reports.
-_NEEDS_UNIT: Final = ("last", "moving", "ewma", "sepp", "blind_spots", "emerging")
-#: Methods that need report geometry (distances in metres).
-_NEEDS_XY: Final = ("kde", "prospective", "sepp")
+#: Methods that need the unit id column in the reports (an internal name shared
+#: with :mod:`hotspots.ledger.backtest`).
+NEEDS_UNIT: Final = ("last", "moving", "ewma", "sepp", "blind_spots", "emerging")
+#: Methods that need report geometry (distances in metres; internal, shared
+#: with :mod:`hotspots.ledger.backtest`).
+NEEDS_XY: Final = ("kde", "prospective", "sepp")
 _NS_PER_DAY: Final = 86_400 * 10**9
 _KDE_BANDWIDTH_M: Final = 100.0
 _PROSPECTIVE_BANDWIDTH_M: Final = 50.0
 _DAYS_PER_WEEK: Final = 7.0
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-class LeftOutReportsWarning(UserWarning):
-    """Some reports could not be used by the forecast (count and reasons given)."""
 
 
 # -- parameters ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Params:
+class ForecastParams:
+    """The method parameters of :func:`forecast`, checked (internal).
+
+    One field per name of :data:`PARAMETERS`, with :func:`forecast`'s
+    defaults; :func:`hotspots.ledger.backtest.backtest` builds one per method.
+    """
+
     window_periods: int = 8
     halflife_periods: float = 2.0
     bandwidth_m: float | None = None
@@ -147,30 +156,26 @@ PARAMETERS: Final[tuple[str, ...]] = tuple(_EXAMPLES)
 
 
 def _check_params(values: Mapping[str, object], problems: list[str]) -> None:
+    """Append a problem for each parameter that is not a positive number/int."""
     for name, value in values.items():
         if name == "bandwidth_m" and value is None:
             continue
-        is_int = name in _INT_PARAMS
-        ok_type = (
-            isinstance(value, int | np.integer)
-            if is_int
-            else isinstance(value, int | float | np.integer | np.floating)
-        ) and not isinstance(value, bool)
-        if not ok_type or not (
-            math.isfinite(float(value)) and float(value) > 0  # type: ignore[arg-type]
-        ):
-            kind = "a positive integer" if is_int else "a positive number"
-            problems.append(
-                f"{name} must be {kind}, got {value!r}. Pass e.g. {_EXAMPLES[name]}."
-            )
+        check = whole_number if name in _INT_PARAMS else positive_number
+        problem = check(value, name, example=_EXAMPLES[name])
+        if problem:
+            problems.append(problem)
 
 
 # -- prepared data (shared by forecast and backtest) --------------------------------
 
 
 @dataclass(frozen=True)
-class _Prepared:
-    """Reports and units reduced to arrays, computed once per backtest."""
+class PreparedReports:
+    """Reports and units reduced to arrays, computed once per backtest.
+
+    The result of :func:`prepare_reports` (internal, shared with
+    :mod:`hotspots.ledger.backtest`).
+    """
 
     ids: pd.Index
     u: IntArray  # unit position per report, -1 if none
@@ -201,7 +206,16 @@ def _utc_ns(times: pd.Series, tz: str) -> tuple[IntArray, BoolArray]:
     return ns, ok
 
 
-def _timestamp(value: object, tz: str, name: str) -> pd.Timestamp:
+def local_timestamp(value: object, tz: str, name: str) -> pd.Timestamp:
+    """Return ``value`` as a timestamp in ``tz`` (naive = ``tz``), or raise.
+
+    Internal, shared with :mod:`hotspots.ledger.backtest`.
+
+    Raises
+    ------
+    InputError
+        When ``value`` is not a timestamp (named ``name`` in the message).
+    """
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError) as err:
@@ -216,24 +230,105 @@ def _timestamp(value: object, tz: str, name: str) -> pd.Timestamp:
     return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
 
 
-def _metric_crs(units: gpd.GeoDataFrame) -> pyproj.CRS:
-    wgs = units.geometry.to_crs(WGS84)
-    pts = shapely.centroid(np.asarray(wgs.values, dtype=object))
-    return local_metric_crs(shapely.get_x(pts), shapely.get_y(pts))
+@dataclass(frozen=True)
+class _UnitGeometry:
+    """Each unit's metric anchor, measure and shape (NaN/0 without a CRS)."""
+
+    ax: FloatArray
+    ay: FloatArray
+    measure: FloatArray
+    is_line: BoolArray
 
 
-def _unit_geometry(
-    units: gpd.GeoDataFrame, crs: pyproj.CRS
-) -> tuple[FloatArray, FloatArray, FloatArray, BoolArray]:
+def _unit_geometry(units: gpd.GeoDataFrame, crs: pyproj.CRS | None) -> _UnitGeometry:
+    """Anchors (centroid / midpoint) and area or length of the units in ``crs``."""
+    nu = len(units)
+    if crs is None:
+        return _UnitGeometry(
+            np.full(nu, np.nan), np.full(nu, np.nan), np.zeros(nu), np.zeros(nu, bool)
+        )
     geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
     anchors, is_line = unit_anchors(geoms)
     measure = np.where(is_line, shapely.length(geoms), shapely.area(geoms))
     ax = np.asarray(shapely.get_x(anchors), dtype=np.float64)
     ay = np.asarray(shapely.get_y(anchors), dtype=np.float64)
-    return ax, ay, np.nan_to_num(measure.astype(np.float64)), is_line
+    return _UnitGeometry(ax, ay, np.nan_to_num(measure.astype(np.float64)), is_line)
 
 
-def _prepare(
+@dataclass(frozen=True)
+class _Periods:
+    """The calendar of the reports: labels, each report's period, starts."""
+
+    labels: tuple[str, ...]  # every period from the first report's on, plus one
+    p: IntArray  # period ordinal per report (into labels), -1 without time
+    starts_ns: IntArray  # start of each period in labels (UTC ns)
+
+
+def _report_periods(
+    times: pd.Series, has_t: BoolArray, *, freq: str, tz: str
+) -> _Periods:
+    """Label every period from the first report's to one after the last."""
+    p = np.full(len(times), -1, dtype=np.int64)
+    if not has_t.any():
+        return _Periods((), p, np.zeros(0, dtype=np.int64))
+    lab = period_labels(times[has_t], freq=freq, tz=tz)
+    uniq = np.unique(lab)
+    starts_u = period_start(uniq, freq=freq, tz=tz).asi8
+    first, last = uniq[np.argmin(starts_u)], uniq[np.argmax(starts_u)]
+    all_labels = period_range(str(first), str(last), freq=freq)
+    # one spare period after the last, for forecasts of the next period
+    nxt = period_range(str(last), _after(str(last), freq, tz), freq=freq)
+    all_labels = [*all_labels, *nxt[1:2]]
+    p[has_t] = pd.Index(all_labels).get_indexer(pd.Index(lab))
+    starts = np.asarray(
+        period_start(all_labels, freq=freq, tz=tz).tz_convert("UTC").asi8,
+        dtype=np.int64,
+    )
+    return _Periods(tuple(all_labels), p, starts)
+
+
+def _report_xy(
+    reports: pd.DataFrame, crs: pyproj.CRS | None
+) -> tuple[FloatArray, FloatArray]:
+    """Report points in the metric ``crs`` (NaN without a point, or no ``crs``)."""
+    x = np.full(len(reports), np.nan)
+    y = np.full(len(reports), np.nan)
+    if crs is None:
+        return x, y
+    arr = np.asarray(gpd.GeoSeries(reports.geometry).to_crs(crs).values, dtype=object)
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    x[ok] = shapely.get_x(arr[ok])
+    y[ok] = shapely.get_y(arr[ok])
+    return x, y
+
+
+def _warn_left_out(
+    prep: PreparedReports,
+    *,
+    unit: str,
+    needs_unit: bool,
+    spatial: bool,
+    stacklevel: int,
+) -> None:
+    """Warn (:class:`ReportsLeftOutWarning`) about reports some methods cannot use."""
+    reasons = {"no time": int((~prep.has_t).sum())}
+    if needs_unit:
+        reasons[f"no unit in units[{unit!r}]"] = int((prep.u < 0).sum())
+    if spatial:
+        reasons["no geometry"] = int((~np.isfinite(prep.x)).sum())
+    left = {k: v for k, v in reasons.items() if v}
+    if left:
+        text = ", ".join(f"{v} with {k}" for k, v in left.items())
+        warnings.warn(
+            f"some of the {len(prep.u)} reports cannot be used by every forecasting "
+            f"method: {text}. Count methods need a unit, spatial ones a point; join "
+            "the reports with hotspots.assign(...) and check their coordinates.",
+            ReportsLeftOutWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+def prepare_reports(
     reports: pd.DataFrame,
     units: gpd.GeoDataFrame,
     *,
@@ -244,91 +339,57 @@ def _prepare(
     needs_unit: bool,
     by_category: bool,
     stacklevel: int,
-) -> _Prepared:
+) -> PreparedReports:
+    """Reduce the reports and units to the arrays every forecast reads (internal).
+
+    Shared with :mod:`hotspots.ledger.backtest`, which prepares once and
+    forecasts many periods. Distances are measured in the one metric CRS of
+    the units (:func:`hotspots._core.crs.metric_crs_for`).
+
+    Warns
+    -----
+    ReportsLeftOutWarning
+        When reports have no time, no unit (``needs_unit``) or no point
+        (``spatial``), at ``stacklevel`` (that of the caller's caller).
+    """
     ids = pd.Index(units[unit])
-    n = len(reports)
     if unit in reports.columns:
         u = np.asarray(ids.get_indexer(pd.Index(reports[unit])), dtype=np.int64)
     else:
-        u = np.full(n, -1, dtype=np.int64)
+        u = np.full(len(reports), -1, dtype=np.int64)
     t_ns, has_t = _utc_ns(reports[REPORTED_AT], tz)
-    p = np.full(n, -1, dtype=np.int64)
-    if has_t.any():
-        lab = period_labels(reports[REPORTED_AT][has_t], freq=freq, tz=tz)
-        uniq = np.unique(lab)
-        starts_u = period_start(uniq, freq=freq, tz=tz).asi8
-        first, last = uniq[np.argmin(starts_u)], uniq[np.argmax(starts_u)]
-        all_labels = period_range(str(first), str(last), freq=freq)
-        # one spare period after the last, for forecasts of the next period
-        nxt = period_range(str(last), _after(str(last), freq, tz), freq=freq)
-        all_labels = [*all_labels, *nxt[1:2]]
-        p[has_t] = pd.Index(all_labels).get_indexer(pd.Index(lab))
-    else:
-        all_labels = []
-    starts = (
-        np.asarray(
-            period_start(all_labels, freq=freq, tz=tz).tz_convert("UTC").asi8,
-            dtype=np.int64,
-        )
-        if all_labels
-        else np.zeros(0, dtype=np.int64)
-    )
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    nu = len(units)
-    ax, ay, measure = np.full(nu, np.nan), np.full(nu, np.nan), np.zeros(nu)
-    is_line = np.zeros(nu, dtype=bool)
-    if spatial:
-        crs = _metric_crs(units)
-        ax, ay, measure, is_line = _unit_geometry(units, crs)
-        geoms = gpd.GeoSeries(reports.geometry).to_crs(crs).values
-        arr = np.asarray(geoms, dtype=object)
-        ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        x[ok] = shapely.get_x(arr[ok])
-        y[ok] = shapely.get_y(arr[ok])
-    else:
-        g = units.geometry
-        if g.crs is not None:
-            crs = _metric_crs(units)
-            ax, ay, measure, is_line = _unit_geometry(units, crs)
+    periods = _report_periods(reports[REPORTED_AT], has_t, freq=freq, tz=tz)
+    geometry = units.geometry
+    crs = metric_crs_for(geometry) if spatial or geometry.crs is not None else None
+    shape = _unit_geometry(units, crs)
+    x, y = _report_xy(reports, crs if spatial else None)
     category = (
         np.asarray(reports[CATEGORY].astype(object).to_numpy(), dtype=object)
         if by_category
         else None
     )
-    reasons = {"no time": int((~has_t).sum())}
-    if needs_unit:
-        reasons[f"no unit in units[{unit!r}]"] = int((u < 0).sum())
-    if spatial:
-        reasons["no geometry"] = int((~np.isfinite(x)).sum())
-    left = {k: v for k, v in reasons.items() if v}
-    if left:
-        text = ", ".join(f"{v} with {k}" for k, v in left.items())
-        warnings.warn(
-            f"some of the {n} reports cannot be used by every forecasting method: "
-            f"{text}. Count methods need a unit, spatial ones a point; join the "
-            "reports with hotspots.assign(...) and check their coordinates.",
-            LeftOutReportsWarning,
-            stacklevel=stacklevel,
-        )
-    return _Prepared(
+    prep = PreparedReports(
         ids=ids,
         u=u,
         t_ns=t_ns,
         has_t=has_t,
-        labels=tuple(all_labels),
-        p=p,
-        starts_ns=starts,
+        labels=periods.labels,
+        p=periods.p,
+        starts_ns=periods.starts_ns,
         x=x,
         y=y,
-        ax=ax,
-        ay=ay,
-        measure=measure,
-        is_line=is_line,
+        ax=shape.ax,
+        ay=shape.ay,
+        measure=shape.measure,
+        is_line=shape.is_line,
         category=category,
         freq=freq,
         tz=tz,
     )
+    _warn_left_out(
+        prep, unit=unit, needs_unit=needs_unit, spatial=spatial, stacklevel=stacklevel
+    )
+    return prep
 
 
 def _after(label: str, freq: str, tz: str) -> str:
@@ -356,7 +417,7 @@ class _Window:
     horizon_days: float  # length of the forecast period
 
 
-def _window(prep: _Prepared, as_of: pd.Timestamp) -> _Window:
+def _window(prep: PreparedReports, as_of: pd.Timestamp) -> _Window:
     as_of_ns = int(as_of.tz_convert("UTC").value)
     hist = prep.has_t & (prep.t_ns < as_of_ns)
     if not hist.any():
@@ -388,7 +449,7 @@ def _window(prep: _Prepared, as_of: pd.Timestamp) -> _Window:
 
 
 def _counts_by_age(
-    prep: _Prepared, w: _Window, sel: BoolArray, n_ages: int
+    prep: PreparedReports, w: _Window, sel: BoolArray, n_ages: int
 ) -> FloatArray:
     """Count reports per unit (rows) and age in periods (columns, 0 = last)."""
     m = sel & w.hist & (prep.u >= 0)
@@ -400,7 +461,7 @@ def _counts_by_age(
     return counts.reshape(n_units, n_ages)
 
 
-def _n_available(prep: _Prepared, w: _Window, sel: BoolArray) -> int:
+def _n_available(prep: PreparedReports, w: _Window, sel: BoolArray) -> int:
     m = sel & w.hist
     return int(w.last - prep.p[m].min() + 1) if m.any() else 1
 
@@ -410,7 +471,7 @@ def _ewma_weights(n_ages: int, halflife_periods: float) -> FloatArray:
 
 
 def _pairs_units_reports(
-    prep: _Prepared, m: BoolArray, radius_m: float
+    prep: PreparedReports, m: BoolArray, radius_m: float
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Find (unit position, report index, distance) pairs within ``radius_m``."""
     idx = np.flatnonzero(m & np.isfinite(prep.x))
@@ -428,7 +489,9 @@ def _pairs_units_reports(
     )
 
 
-def _risk_kde(prep: _Prepared, w: _Window, sel: BoolArray, p: _Params) -> FloatArray:
+def _risk_kde(
+    prep: PreparedReports, w: _Window, sel: BoolArray, p: ForecastParams
+) -> FloatArray:
     m = sel & w.hist & (w.last - prep.p < p.window_periods)
     h = _KDE_BANDWIDTH_M if p.bandwidth_m is None else p.bandwidth_m
     ui, _, d = _pairs_units_reports(prep, m, 4.0 * h)
@@ -438,7 +501,7 @@ def _risk_kde(prep: _Prepared, w: _Window, sel: BoolArray, p: _Params) -> FloatA
 
 
 def _risk_prospective(
-    prep: _Prepared, w: _Window, sel: BoolArray, p: _Params
+    prep: PreparedReports, w: _Window, sel: BoolArray, p: ForecastParams
 ) -> FloatArray:
     max_age_ns = p.max_age_weeks * _DAYS_PER_WEEK * _NS_PER_DAY
     m = sel & w.hist & ((w.as_of_ns - prep.t_ns) <= max_age_ns)
@@ -496,7 +559,7 @@ _PROBE_EVENTS: Final = 2_000
 _COUNT_BLOCK: Final = 65_536
 
 
-class SeppThinnedWarning(UserWarning):
+class SeppThinnedWarning(HotspotsWarning):
     """The SEPP fit met more candidate pairs than ``max_pairs`` and used a sample."""
 
 
@@ -735,6 +798,65 @@ def fit_sepp(
     >>> round(float(fit.mu[0]), 1), fit.theta < 0.2
     (2.0, True)
     """
+    ev = _sepp_events(
+        x,
+        y,
+        t_days,
+        unit_index,
+        unit_area_m2,
+        window=(t_start_days, t_end_days),
+        max_pairs=max_pairs,
+    )
+    blocks, kids, box_pairs = _candidate_pairs(
+        ev.x, ev.y, ev.t, trigger_distance_m, trigger_days, max_pairs=int(max_pairs)
+    )
+    em = _em_setup(ev, kids, t_end_days, (trigger_distance_m, trigger_days))
+    if em.thinned:
+        _warn_thinned(box_pairs, em, max_pairs=int(max_pairs))
+    cur = _sepp_start(init, em)
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
+        new = _em_step(cur, em, blocks)
+        change = _relative_change(cur, new)
+        cur = new
+        if change < tol:
+            converged = True
+            break
+    return SeppFit(
+        mu=np.asarray(cur.mu, dtype=np.float64),
+        theta=float(cur.theta),
+        omega=float(cur.omega),
+        sigma_m=float(cur.sigma),
+        n_iter=it,
+        converged=converged,
+        child_share=em.rate,
+    )
+
+
+@dataclass(frozen=True)
+class _SeppEvents:
+    """The events of a SEPP fit as float/int arrays, checked."""
+
+    x: FloatArray
+    y: FloatArray
+    t: FloatArray
+    u: IntArray
+    area: FloatArray
+    span: float  # length of the observation window, days
+
+
+def _sepp_events(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    t_days: npt.ArrayLike,
+    unit_index: npt.ArrayLike,
+    unit_area_m2: npt.ArrayLike,
+    *,
+    window: tuple[float, float],
+    max_pairs: object,
+) -> _SeppEvents:
+    """Check :func:`fit_sepp`'s arrays, ``max_pairs`` and window; return them."""
     xa = np.asarray(x, dtype=np.float64)
     ya = np.asarray(y, dtype=np.float64)
     ta = np.asarray(t_days, dtype=np.float64)
@@ -746,16 +868,10 @@ def fit_sepp(
             f"{[len(xa), len(ya), len(ta), len(ua)]!r}."
         )
         raise InputError(msg)
-    if (
-        not isinstance(max_pairs, int | np.integer)
-        or isinstance(max_pairs, bool)
-        or max_pairs < 1
-    ):
-        msg = (
-            f"max_pairs must be a positive integer, got {max_pairs!r}. Pass e.g. "
-            "max_pairs=20_000_000."
-        )
-        raise InputError(msg)
+    problem = whole_number(max_pairs, "max_pairs", example="max_pairs=20_000_000")
+    if problem:
+        raise InputError(problem)
+    t_start_days, t_end_days = window
     span = float(t_end_days - t_start_days)
     if not span > 0:
         msg = (
@@ -763,108 +879,151 @@ def fit_sepp(
             f"{t_end_days!r}. Pass the observation window of the events."
         )
         raise InputError(msg)
-    n_units = len(area)
-    counts = np.bincount(ua, minlength=n_units).astype(np.float64)
-    safe_area = np.where(area > 0, area, 1.0)
-    blocks, kids, box_pairs = _candidate_pairs(
-        xa, ya, ta, trigger_distance_m, trigger_days, max_pairs=int(max_pairs)
-    )
-    n = len(ta)
-    rate = len(kids) / n if n else 1.0
-    thinned = len(kids) < n
-    if thinned:
-        warnings.warn(
-            f"the self-exciting model (sepp) would hold up to about "
-            f"{box_pairs / rate:,.0f} candidate pairs of reports within "
-            f"{trigger_distance_m:g} m and {trigger_days:g} days, more than "
-            f"max_pairs={int(max_pairs):,}: it is fitted with {rate:.1%} of the "
-            f"{n:,} reports as children (all as parents), an estimate that keeps "
-            "memory bounded. Pass a larger max_pairs (about 28 bytes each) for "
-            "the exact fit.",
-            SeppThinnedWarning,
-            stacklevel=2,
-        )
+    return _SeppEvents(xa, ya, ta, ua, area, span)
+
+
+@dataclass(frozen=True)
+class _EmSetup:
+    """What every EM iteration reads: the events, the children, fixed sums."""
+
+    ev: _SeppEvents
+    n_units: int
+    counts: FloatArray  # events per unit
+    safe_area: FloatArray  # unit areas, 1 where not positive
+    remain: FloatArray  # days of each event's trigger window before the end
+    kids: IntArray  # the children the E-step fits on
+    is_kid: BoolArray
+    kid_counts: FloatArray  # children per unit
+    rate: float  # share of the events that are children
+    distance_m: float  # trigger window
+    days: float
+
+    @property
+    def thinned(self) -> bool:
+        """Whether the children are a sample of the events."""
+        return len(self.kids) < len(self.ev.t)
+
+
+def _em_setup(
+    ev: _SeppEvents, kids: IntArray, t_end_days: float, trigger: tuple[float, float]
+) -> _EmSetup:
+    """Return the EM's fixed quantities for the events and the chosen children."""
+    n_units = len(ev.area)
+    n = len(ev.t)
     is_kid = np.zeros(n, dtype=bool)
     is_kid[kids] = True
-    kid_counts = np.bincount(ua[kids], minlength=n_units).astype(np.float64)
-    # initial values: half the events background, a day-scale decay
-    if init is not None and len(init.mu) == n_units and init.theta > 0:
-        mu = np.maximum(init.mu, counts / span * 0.05)
-        theta, omega, sigma = init.theta, init.omega, init.sigma_m
-    else:
-        mu = counts / span * 0.5
-        theta, omega, sigma = 0.5, 4.0 / trigger_days, trigger_distance_m / 4.0
-    remain = np.minimum(t_end_days - ta, trigger_days)
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
-        bg = mu[ua] / safe_area[ua]
-        coef = theta * omega / (2.0 * math.pi * sigma * sigma)
-        trig = np.zeros(n)
-        for blk in blocks:  # streaming: one block's temporaries at a time
-            np.multiply(
-                coef,
-                np.exp(-omega * blk.dt - blk.d2 / (2.0 * sigma * sigma)),
-                out=blk.g,
-            )
-            trig += np.bincount(blk.i, weights=blk.g, minlength=n)
-        lam = bg + trig
-        lam = np.where(lam > 0, lam, 1e-300)
-        p_bg = bg / lam
-        s_tr = s_dt = s_d2 = 0.0
-        for blk in blocks:
-            p_tr = blk.g / lam[blk.i]
-            s_tr += float(p_tr.sum())
-            s_dt += float((p_tr * blk.dt).sum())
-            s_d2 += float((p_tr * blk.d2).sum())
-        if thinned:  # each unit's events x its sampled children's mean p_bg
-            kid_bg = np.bincount(ua[kids], weights=p_bg[kids], minlength=n_units)
-            mean_all = float(p_bg[is_kid].mean())
-            share = np.divide(
-                kid_bg,
-                kid_counts,
-                out=np.full(n_units, mean_all),
-                where=kid_counts > 0,
-            )
-            new_mu = counts * share / span
-        else:
-            new_mu = np.bincount(ua, weights=p_bg, minlength=n_units) / span
-        if s_tr > 1e-12:
-            new_omega = s_tr / max(s_dt, 1e-12)
-            new_sigma = math.sqrt(max(s_d2 / (2.0 * s_tr), 1e-6))
-            mass_t = 1.0 - np.exp(-new_omega * remain)
-            mass_s = 1.0 - math.exp(
-                -(trigger_distance_m**2) / (2.0 * new_sigma * new_sigma)
-            )
-            new_theta = (s_tr / rate) / max(float(mass_t.sum()) * mass_s, 1e-12)
-        else:
-            new_omega, new_sigma, new_theta = omega, sigma, 0.0
-        change = max(
-            abs(new_theta - theta) / max(theta, 1e-9),
-            abs(new_omega - omega) / omega,
-            abs(new_sigma - sigma) / sigma,
-            float(np.abs(new_mu - mu).sum()) / max(float(mu.sum()), 1e-12),
+    distance_m, days = trigger
+    return _EmSetup(
+        ev=ev,
+        n_units=n_units,
+        counts=np.bincount(ev.u, minlength=n_units).astype(np.float64),
+        safe_area=np.where(ev.area > 0, ev.area, 1.0),
+        remain=np.minimum(t_end_days - ev.t, days),
+        kids=kids,
+        is_kid=is_kid,
+        kid_counts=np.bincount(ev.u[kids], minlength=n_units).astype(np.float64),
+        rate=len(kids) / n if n else 1.0,
+        distance_m=distance_m,
+        days=days,
+    )
+
+
+def _warn_thinned(box_pairs: float, em: _EmSetup, *, max_pairs: int) -> None:
+    """Warn (:class:`SeppThinnedWarning`) that the fit samples its children."""
+    n, rate = len(em.ev.t), em.rate
+    warnings.warn(
+        f"the self-exciting model (sepp) would hold up to about "
+        f"{box_pairs / rate:,.0f} candidate pairs of reports within "
+        f"{em.distance_m:g} m and {em.days:g} days, more than "
+        f"max_pairs={max_pairs:,}: it is fitted with {rate:.1%} of the "
+        f"{n:,} reports as children (all as parents), an estimate that keeps "
+        "memory bounded. Pass a larger max_pairs (about 28 bytes each) for "
+        "the exact fit.",
+        SeppThinnedWarning,
+        stacklevel=3,
+    )
+
+
+@dataclass(frozen=True)
+class _SeppState:
+    """The parameters of one EM iteration."""
+
+    mu: FloatArray
+    theta: float
+    omega: float
+    sigma: float
+
+
+def _sepp_start(init: SeppFit | None, em: _EmSetup) -> _SeppState:
+    """Start from ``init``, else half the events background and day-scale decay."""
+    span = em.ev.span
+    if init is not None and len(init.mu) == em.n_units and init.theta > 0:
+        mu = np.maximum(init.mu, em.counts / span * 0.05)
+        return _SeppState(mu, init.theta, init.omega, init.sigma_m)
+    mu = em.counts / span * 0.5
+    return _SeppState(mu, 0.5, 4.0 / em.days, em.distance_m / 4.0)
+
+
+def _em_step(cur: _SeppState, em: _EmSetup, blocks: list[_PairBlock]) -> _SeppState:
+    """One expectation-maximisation iteration: the next parameters."""
+    ua, n = em.ev.u, len(em.ev.t)
+    mu, theta, omega, sigma = cur.mu, cur.theta, cur.omega, cur.sigma
+    bg = mu[ua] / em.safe_area[ua]
+    coef = theta * omega / (2.0 * math.pi * sigma * sigma)
+    trig = np.zeros(n)
+    for blk in blocks:  # streaming: one block's temporaries at a time
+        np.multiply(
+            coef,
+            np.exp(-omega * blk.dt - blk.d2 / (2.0 * sigma * sigma)),
+            out=blk.g,
         )
-        mu, theta, omega, sigma = new_mu, new_theta, new_omega, new_sigma
-        if change < tol:
-            converged = True
-            break
-    return SeppFit(
-        mu=np.asarray(mu, dtype=np.float64),
-        theta=float(theta),
-        omega=float(omega),
-        sigma_m=float(sigma),
-        n_iter=it,
-        converged=converged,
-        child_share=rate,
+        trig += np.bincount(blk.i, weights=blk.g, minlength=n)
+    lam = bg + trig
+    lam = np.where(lam > 0, lam, 1e-300)
+    p_bg = bg / lam
+    s_tr = s_dt = s_d2 = 0.0
+    for blk in blocks:
+        p_tr = blk.g / lam[blk.i]
+        s_tr += float(p_tr.sum())
+        s_dt += float((p_tr * blk.dt).sum())
+        s_d2 += float((p_tr * blk.d2).sum())
+    if em.thinned:  # each unit's events x its sampled children's mean p_bg
+        kid_bg = np.bincount(ua[em.kids], weights=p_bg[em.kids], minlength=em.n_units)
+        mean_all = float(p_bg[em.is_kid].mean())
+        share = np.divide(
+            kid_bg,
+            em.kid_counts,
+            out=np.full(em.n_units, mean_all),
+            where=em.kid_counts > 0,
+        )
+        new_mu = em.counts * share / em.ev.span
+    else:
+        new_mu = np.bincount(ua, weights=p_bg, minlength=em.n_units) / em.ev.span
+    if not s_tr > 1e-12:
+        return _SeppState(new_mu, 0.0, omega, sigma)
+    new_omega = s_tr / max(s_dt, 1e-12)
+    new_sigma = math.sqrt(max(s_d2 / (2.0 * s_tr), 1e-6))
+    mass_t = 1.0 - np.exp(-new_omega * em.remain)
+    mass_s = 1.0 - math.exp(-(em.distance_m**2) / (2.0 * new_sigma * new_sigma))
+    new_theta = (s_tr / em.rate) / max(float(mass_t.sum()) * mass_s, 1e-12)
+    return _SeppState(new_mu, new_theta, new_omega, new_sigma)
+
+
+def _relative_change(old: _SeppState, new: _SeppState) -> float:
+    """Return the largest relative change of a parameter (rates: summed)."""
+    return max(
+        abs(new.theta - old.theta) / max(old.theta, 1e-9),
+        abs(new.omega - old.omega) / old.omega,
+        abs(new.sigma - old.sigma) / old.sigma,
+        float(np.abs(new.mu - old.mu).sum()) / max(float(old.mu.sum()), 1e-12),
     )
 
 
 def _risk_sepp(
-    prep: _Prepared,
+    prep: PreparedReports,
     w: _Window,
     sel: BoolArray,
-    p: _Params,
+    p: ForecastParams,
     state: dict[Any, SeppFit] | None = None,
 ) -> FloatArray:
     n_units = len(prep.ids)
@@ -933,7 +1092,7 @@ def _risk_sepp(
 
 
 def _history_frame(
-    reports: pd.DataFrame, prep: _Prepared, w: _Window, sel: BoolArray
+    reports: pd.DataFrame, prep: PreparedReports, w: _Window, sel: BoolArray
 ) -> pd.DataFrame:
     m = sel & w.hist & (prep.u >= 0)
     return reports.iloc[np.flatnonzero(m)]
@@ -943,15 +1102,17 @@ def _risk_blind_spots(
     reports: pd.DataFrame,
     units: gpd.GeoDataFrame,
     unit: str,
-    prep: _Prepared,
+    prep: PreparedReports,
     w: _Window,
     sel: BoolArray,
-    p: _Params,
+    p: ForecastParams,
 ) -> FloatArray:
-    from .blindspots import blind_spots
+    from .blindspots import blind_spots, emerging_patterns
 
     hist = _history_frame(reports, prep, w, sel)
     as_of = pd.Timestamp(w.as_of_ns - 1, tz="UTC").tz_convert(prep.tz)
+    # the ledger's pattern, computed here on purpose (see forecast's Notes)
+    emerging = emerging_patterns(hist, units, unit=unit, freq=prep.freq, tz=prep.tz)
     ledger = blind_spots(
         hist,
         units,
@@ -960,6 +1121,7 @@ def _risk_blind_spots(
         as_of=as_of,
         freq=prep.freq,
         tz=prep.tz,
+        emerging=emerging,
     )
     # the ledger is in rank order: back to the units' order by their ids
     score = ledger.set_index(unit)["score"].reindex(pd.Index(units[unit]))
@@ -969,10 +1131,10 @@ def _risk_blind_spots(
 def _risk_emerging(
     units: gpd.GeoDataFrame,
     unit: str,
-    prep: _Prepared,
+    prep: PreparedReports,
     w: _Window,
     sel: BoolArray,
-    p: _Params,
+    p: ForecastParams,
 ) -> FloatArray:
     from ..stats.emerging import emerging_hotspots
 
@@ -983,12 +1145,7 @@ def _risk_emerging(
     cube = pd.DataFrame(
         counts, index=prep.ids, columns=[f"p{k:04d}" for k in range(n_ages)]
     )
-    weights: Any = (
-        "network"
-        if {"u", "v"} <= set(units.columns) and prep.is_line.all()
-        else "queen"
-    )
-    result = emerging_hotspots(cube, units, unit=unit, weights=weights)
+    result = emerging_hotspots(cube, units, unit=unit, weights=default_weights(units))
     z = np.asarray(result["final_z"].to_numpy(dtype=np.float64), dtype=np.float64)
     low = float(np.nanmin(z)) if np.isfinite(z).any() else 0.0
     return np.where(np.isfinite(z), z, low - 1.0)
@@ -1002,10 +1159,10 @@ def _risk(
     reports: pd.DataFrame,
     units: gpd.GeoDataFrame,
     unit: str,
-    prep: _Prepared,
+    prep: PreparedReports,
     w: _Window,
     sel: BoolArray,
-    p: _Params,
+    p: ForecastParams,
     state: dict[Any, SeppFit] | None,
 ) -> FloatArray:
     if method == "last":
@@ -1033,9 +1190,9 @@ def _risk_all(
     reports: pd.DataFrame,
     units: gpd.GeoDataFrame,
     unit: str,
-    prep: _Prepared,
+    prep: PreparedReports,
     w: _Window,
-    p: _Params,
+    p: ForecastParams,
     by_category: bool,
     min_category_reports: int,
     state: dict[Any, SeppFit] | None,
@@ -1070,7 +1227,7 @@ def _ranks(risk: FloatArray) -> IntArray:
 # -- validation ----------------------------------------------------------------------
 
 
-def _validate(
+def validate_forecast(
     reports: object,
     units: object,
     *,
@@ -1083,12 +1240,49 @@ def _validate(
     params: Mapping[str, object],
     what: str,
 ) -> None:
-    if not isinstance(reports, pd.DataFrame):
-        msg = f"reports must be a (Geo)DataFrame, got {type(reports).__name__}."
-        raise TypeError(msg)
+    """Check :func:`forecast`'s arguments for ``methods``; raise once (internal).
+
+    Shared with :mod:`hotspots.ledger.backtest` (``what`` names the caller in
+    the message).
+
+    Raises
+    ------
+    TypeError
+        When ``reports`` is not a DataFrame or ``units`` not a GeoDataFrame.
+    InputError
+        Listing every problem with the options and the columns.
+    CRSError
+        When a spatial method meets reports or units without a CRS.
+    """
+    frame = require_frame(reports, "reports")
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
         raise TypeError(msg)
+    problems = _check_options(
+        methods,
+        freq=freq,
+        tz=tz,
+        by_category=by_category,
+        min_category_reports=min_category_reports,
+        params=params,
+    )
+    problems += _check_columns(
+        frame, units, methods=methods, unit=unit, by_category=by_category
+    )
+    collect_problems(problems, what)
+    _check_crs(frame, units, methods)
+
+
+def _check_options(
+    methods: tuple[str, ...],
+    *,
+    freq: object,
+    tz: object,
+    by_category: object,
+    min_category_reports: object,
+    params: Mapping[str, object],
+) -> list[str]:
+    """Problems with the method, the calendar and the parameters."""
     problems: list[str] = []
     bad = [m for m in methods if m not in METHODS]
     if bad:
@@ -1106,8 +1300,6 @@ def _validate(
             "Pass freq='W-MON' for weeks starting on Monday."
         )
     try:
-        import zoneinfo
-
         zoneinfo.ZoneInfo(str(tz))
     except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
         problems.append(
@@ -1119,15 +1311,24 @@ def _validate(
             f"by_category must be True or False, got {by_category!r}. Pass "
             "by_category=True for one model per large category."
         )
-    if (
-        not isinstance(min_category_reports, int | np.integer)
-        or isinstance(min_category_reports, bool)
-        or min_category_reports < 1
-    ):
-        problems.append(
-            f"min_category_reports must be a positive integer, got "
-            f"{min_category_reports!r}. Pass e.g. min_category_reports=200."
-        )
+    problem = whole_number(
+        min_category_reports,
+        "min_category_reports",
+        example="min_category_reports=200",
+    )
+    return [*problems, problem] if problem else problems
+
+
+def _check_columns(
+    reports: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    methods: tuple[str, ...],
+    unit: str,
+    by_category: object,
+) -> list[str]:
+    """Problems with the unit ids and the reports' columns the methods need."""
+    problems: list[str] = []
     if unit not in units.columns:
         problems.append(
             f"unit must be a column of units, got {unit!r}; units have "
@@ -1140,7 +1341,7 @@ def _validate(
                 f"units[{unit!r}] must be unique and never missing. Keep one row "
                 "per unit with its id."
             )
-    needs_unit = [m for m in methods if m in _NEEDS_UNIT]
+    needs_unit = [m for m in methods if m in NEEDS_UNIT]
     if needs_unit and unit not in reports.columns:
         problems.append(
             f"reports must have the unit column {unit!r} for method "
@@ -1162,27 +1363,34 @@ def _validate(
             f"by_category=True needs the column {CATEGORY!r} in reports. Pass "
             "by_category=False or add the categories."
         )
-    needs_xy = [m for m in methods if m in _NEEDS_XY or m == "blind_spots"]
     if "blind_spots" in methods and CATEGORY not in reports.columns:
         problems.append(
             f"method 'blind_spots' needs the column {CATEGORY!r} in reports. Read "
             "the reports with hotspots.read_reports(...)."
         )
-    collect_problems(problems, what)
-    if needs_xy:
-        if not isinstance(reports, gpd.GeoDataFrame) or reports.crs is None:
-            msg = (
-                f"reports need point geometry with a CRS for method "
-                f"{needs_xy[0]!r}. Pass the GeoDataFrame from "
-                "hotspots.read_reports(...) (EPSG:4326)."
-            )
-            raise CRSError(msg)
-        if units.crs is None:
-            msg = (
-                f"units need a CRS for method {needs_xy[0]!r}. Set it, e.g. "
-                "units.set_crs('EPSG:4326')."
-            )
-            raise CRSError(msg)
+    return problems
+
+
+def _check_crs(
+    reports: pd.DataFrame, units: gpd.GeoDataFrame, methods: tuple[str, ...]
+) -> None:
+    """Raise :class:`CRSError` when a spatial method meets data without a CRS."""
+    needs_xy = [m for m in methods if m in NEEDS_XY or m == "blind_spots"]
+    if not needs_xy:
+        return
+    if not isinstance(reports, gpd.GeoDataFrame) or reports.crs is None:
+        msg = (
+            f"reports need point geometry with a CRS for method "
+            f"{needs_xy[0]!r}. Pass the GeoDataFrame from "
+            "hotspots.read_reports(...) (EPSG:4326)."
+        )
+        raise CRSError(msg)
+    if units.crs is None:
+        msg = (
+            f"units need a CRS for method {needs_xy[0]!r}. Set it, e.g. "
+            "units.set_crs('EPSG:4326')."
+        )
+        raise CRSError(msg)
 
 
 # -- the public function -------------------------------------------------------------
@@ -1193,7 +1401,7 @@ def forecast(
     units: gpd.GeoDataFrame,
     *,
     method: ForecastMethod = "ewma",
-    as_of: object = None,
+    as_of: TimeLike | None = None,
     unit: str = GRID_ID,
     freq: str = "W-MON",
     tz: str = DEFAULT_TZ,
@@ -1308,7 +1516,7 @@ def forecast(
 
     Warns
     -----
-    LeftOutReportsWarning
+    ReportsLeftOutWarning
         When some reports have no time, no unit or (spatial methods) no
         point.
 
@@ -1341,11 +1549,16 @@ def forecast(
       units near it in proportion to the Gaussian kernel at their centroid x
       their area (Mohler et al. 2011).
     - ``blind_spots``: the ``score`` of :func:`hotspots.blind_spots` over
-      the last ``W`` periods.
-    - ``emerging``: the ``final_z`` of :func:`hotspots.emerging_hotspots` on
-      the cube of the last ``W`` periods (queen contiguity, or network
-      adjacency for segments with ``u``/``v``); units without a statistic get
-      less than the lowest z.
+      the last ``W`` periods. This method runs both
+      :func:`hotspots.emerging_hotspots` (on every period of the history
+      before ``as_of``, for the ledger's pattern) and
+      :func:`hotspots.blind_spots` itself, as of ``as_of``: they cannot be
+      passed in, since a backtest needs them as of every target period.
+    - ``emerging``: the ``final_z`` of :func:`hotspots.emerging_hotspots`,
+      which this method runs itself on the cube of the last ``W`` periods
+      (weights by :func:`hotspots.spatial.weights.default_weights`: network
+      adjacency for street segments with ``u``/``v``, else queen
+      contiguity); units without a statistic get less than the lowest z.
 
     References
     ----------
@@ -1400,7 +1613,7 @@ def forecast(
         "line_buffer_m": line_buffer_m,
         "max_pairs": max_pairs,
     }
-    _validate(
+    validate_forecast(
         reports,
         units,
         methods=(str(method),),
@@ -1412,32 +1625,34 @@ def forecast(
         params=params,
         what="forecast",
     )
-    prep = _prepare(
+    prep = prepare_reports(
         reports,
         units,
         unit=unit,
         freq=freq.upper(),
         tz=tz,
-        spatial=method in _NEEDS_XY,
-        needs_unit=method in _NEEDS_UNIT,
+        spatial=method in NEEDS_XY,
+        needs_unit=method in NEEDS_UNIT,
         by_category=by_category,
         stacklevel=3,
     )
-    when = _default_as_of(prep) if as_of is None else _timestamp(as_of, tz, "as_of")
-    return _forecast_prepared(
+    when = (
+        _default_as_of(prep) if as_of is None else local_timestamp(as_of, tz, "as_of")
+    )
+    return forecast_prepared(
         reports,
         units,
         prep,
         method=str(method),
         as_of=when,
         unit=unit,
-        params=_Params(**params),  # type: ignore[arg-type]
+        params=ForecastParams(**params),  # type: ignore[arg-type]
         by_category=by_category,
         min_category_reports=int(min_category_reports),
     )
 
 
-def _default_as_of(prep: _Prepared) -> pd.Timestamp:
+def _default_as_of(prep: PreparedReports) -> pd.Timestamp:
     if not prep.has_t.any():
         msg = (
             "reports must have at least one report with a time to forecast from, "
@@ -1448,15 +1663,15 @@ def _default_as_of(prep: _Prepared) -> pd.Timestamp:
     return pd.Timestamp(int(prep.starts_ns[last + 1]), tz="UTC").tz_convert(prep.tz)
 
 
-def _forecast_prepared(
+def forecast_prepared(
     reports: pd.DataFrame,
     units: gpd.GeoDataFrame,
-    prep: _Prepared,
+    prep: PreparedReports,
     *,
     method: str,
     as_of: pd.Timestamp,
     unit: str,
-    params: _Params,
+    params: ForecastParams,
     by_category: bool,
     min_category_reports: int,
     state: dict[Any, SeppFit] | None = None,
