@@ -48,6 +48,7 @@ __all__ = [
     "require_geoframe",
     "require_int",
     "require_real",
+    "time_zone",
     "whole_number",
 ]
 
@@ -308,3 +309,28 @@ def parse_metric_crs(value: object, name: str = "metric_crs") -> pyproj.CRS:
         )
         raise CRSError(msg)
     return crs
+
+
+# -- added by readspatial -----------------------------------------------------------
+
+
+def time_zone(value: object, name: str = "tz") -> str | None:
+    """Return the problem unless ``value`` names an IANA time zone.
+
+    Examples
+    --------
+    >>> time_zone("Asia/Shanghai") is None
+    True
+    >>> time_zone("Mars/Olympus", "tz")[:40]
+    "tz must be an IANA timezone name, got 'M"
+    """
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return (
+            f"{name} must be an IANA timezone name, got {value!r}. Pass e.g. "
+            f"{name}='Asia/Shanghai'."
+        )
+    return None
