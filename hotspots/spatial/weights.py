@@ -429,7 +429,7 @@ def spatial_weights(
     distance_m
         Distance band in metres, for ``kind="distance"`` only. Centroids at
         exactly this distance are neighbours. Geographic units are projected
-        to their local UTM zone (:func:`hotspots._core.crs.local_metric_crs`).
+        to their local UTM zone (:func:`hotspots._core.crs.metric_crs_for`).
     k
         Number of nearest neighbours, for ``kind="knn"`` only. Ties at the
         ``k``-th distance are broken by the KD-tree; on regular lattices pick
