@@ -1413,8 +1413,9 @@ def square_grid(
 ) -> gpd.GeoDataFrame:
     """Generate a grid of square cells over an extent or a boundary.
 
-    The lattice is built in the metric CRS of the input (its own if it is
-    projected in metres, else the local UTM zone) with its origin snapped to
+    The lattice is built in the metric CRS of the one policy
+    (:func:`hotspots._core.crs.metric_crs_for`: the local UTM zone of the
+    input, whatever its own CRS) with its origin snapped to
     a multiple of ``cell_size_m``, so the same area always gets the same
     cells. With a boundary, only cells sharing area with it are kept.
 
@@ -1449,7 +1450,9 @@ def square_grid(
 
     Examples
     --------
-    >>> g = square_grid((0, 0, 250, 100), cell_size_m=100, crs="EPSG:32651")
+    >>> g = square_grid(
+    ...     (264000, 3994800, 264250, 3994900), cell_size_m=100, crs="EPSG:32651"
+    ... )
     >>> g["grid_id"].tolist()
     ['R0000C0000', 'R0000C0001', 'R0000C0002']
     """
