@@ -44,8 +44,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from hotspots.errors import ReportsLeftOutWarning
 from hotspots.read.boundaries import segment_streets, square_grid
-from hotspots.spatial.join import UnassignedWarning, assign, nearest_segments
+from hotspots.spatial.join import assign, nearest_segments
 
 CRS = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -119,7 +120,7 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
 
 def quiet_assign(r: gpd.GeoDataFrame, **kw: Any) -> gpd.GeoDataFrame:
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnassignedWarning)
+        warnings.simplefilter("ignore", ReportsLeftOutWarning)
         return assign(r, **kw)
 
 

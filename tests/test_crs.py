@@ -356,3 +356,76 @@ def test_utm_zone_is_the_one_pyproj_finds_first():
     for lon, lat in [(120.0, 84.5), (120.0, -80.5)]:
         with pytest.raises(CRSError, match="no UTM zone covers"):
             local_metric_crs([lon], [lat])
+
+
+# -- the one metric-CRS policy, for every distance-taking public function ------------
+
+
+@pytest.mark.filterwarnings("ignore::hotspots.errors.HotspotsWarning")
+def test_distance_functions_agree_with_the_policy_whatever_the_input_crs():
+    """WGS-84, US feet (EPSG:2264) and Web Mercator inputs give the same results.
+
+    Every distance is measured in the local UTM zone (metres): a CRS in feet
+    is converted, never taken as metres, and Web Mercator (1.24x too long at
+    36 degrees N) is never measured in.
+    """
+    from shapely.geometry import LineString
+
+    from hotspots.read.boundaries import segment_streets, square_grid
+    from hotspots.spatial.join import assign
+    from hotspots.spatial.weights import spatial_weights
+
+    utm = "EPSG:32651"
+    x0, y0 = 264_000.0, 3_994_800.0
+    streets = gpd.GeoDataFrame(
+        {"street_id": ["A", "B"], "name": ["a", "b"]},
+        geometry=[
+            LineString([(x0, y0 + 170), (x0 + 430, y0 + 170)]),
+            LineString([(x0 + 215, y0 - 40), (x0 + 215, y0 + 390)]),
+        ],
+        crs=utm,
+    ).to_crs(4326)
+    boundary = gpd.GeoSeries([Point(x0 + 233.7, y0 + 161.3).buffer(257.9)], crs=utm)
+    boundary = boundary.to_crs(4326)
+    rng = np.random.default_rng(16)
+    pts = gpd.GeoDataFrame(
+        {"report_id": [f"r{i}" for i in range(40)]},
+        geometry=gpd.points_from_xy(
+            x0 + rng.uniform(0, 430, 40), y0 + rng.uniform(-40, 390, 40)
+        ),
+        crs=utm,
+    ).to_crs(4326)
+    grid = square_grid(boundary, cell_size_m=100).to_crs(4326)
+    segments = segment_streets(streets, max_length_m=100)
+
+    results = []
+    for crs in ("EPSG:4326", "EPSG:2264", "EPSG:3857"):
+        seg = segment_streets(streets.to_crs(crs), max_length_m=100)
+        joined = assign(
+            pts.to_crs(crs), streets=segments.to_crs(crs), max_street_distance_m=60
+        )
+        w = spatial_weights(grid.to_crs(crs), "distance", distance_m=150)
+        cells = square_grid(boundary.to_crs(crs), cell_size_m=100)
+        results.append(
+            (
+                seg["segment_id"].tolist(),
+                seg["length_m"].to_numpy(),
+                joined["segment_id"].tolist(),
+                joined["street_distance_m"].to_numpy(),
+                w.sparse.toarray(),
+                cells["grid_id"].tolist(),
+                cells.crs.to_epsg(),
+            )
+        )
+    first = results[0]
+    assert first[6] == 32651
+    assert len(first[0]) == 12  # 430 m streets cut at the crossing, then <= 100 m
+    assert 0 < np.isfinite(first[3]).sum() < len(pts)
+    for other in results[1:]:
+        assert other[0] == first[0]
+        np.testing.assert_allclose(other[1], first[1], rtol=1e-6)
+        assert other[2] == first[2]
+        np.testing.assert_allclose(other[3], first[3], rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(other[4], first[4])
+        assert other[5] == first[5]
+        assert other[6] == first[6]

@@ -10,10 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotspots._core.schema import GRID_ID, REPORTED_AT, SEGMENT_ID
-from hotspots.errors import InputError
+from hotspots.errors import InputError, ReportsLeftOutWarning
 from hotspots.spatial.cube import (
     PERIOD,
-    UncountedReportsWarning,
     period_labels,
     period_range,
     period_start,
@@ -266,7 +265,7 @@ def test_missing_category_is_counted_not_dropped(units):
     reports = _reports(
         ["a", "b"], ["2026-11-16", "2026-11-17"], category=["乱停车", None]
     )
-    with pytest.warns(UncountedReportsWarning, match=r"no category: 1"):
+    with pytest.warns(ReportsLeftOutWarning, match=r"no category: 1"):
         cube = space_time_cube(reports, units, category="category")
     assert cube.columns.tolist() == [("乱停车", "2026-W47")]
     assert cube.to_numpy().ravel().tolist() == [0, 1, 0]
@@ -278,13 +277,13 @@ def test_start_end_bound_the_periods_and_warn_about_outside(units):
         ["a", "a", "b", "c"],
         ["2026-10-01", "2026-11-17", "2026-11-18", "2027-02-01"],
     )
-    with pytest.warns(UncountedReportsWarning, match=r"outside start/end: 2"):
+    with pytest.warns(ReportsLeftOutWarning, match=r"outside start/end: 2"):
         cube = space_time_cube(reports, units, start="2026-W46", end="2026-W49")
     assert cube.columns.tolist() == period_range("2026-W46", "2026-W49")
     assert int(cube.to_numpy().sum()) == 2
     assert cube.attrs["uncounted"]["outside start/end"] == 2
     # timestamps stand for their periods
-    with pytest.warns(UncountedReportsWarning):
+    with pytest.warns(ReportsLeftOutWarning):
         by_time = space_time_cube(
             reports,
             units,
@@ -308,7 +307,7 @@ def test_na_and_unknown_units_are_counted_in_a_warning(units):
         ["2026-11-16", "2026-11-16", "2026-11-17", "2026-11-17", "2026-11-18"],
     )
     with pytest.warns(
-        UncountedReportsWarning,
+        ReportsLeftOutWarning,
         match=r"3 of 5 reports were not counted.*no unit: 2, unit not in units: 1",
     ):
         cube = space_time_cube(reports, units)
@@ -319,7 +318,7 @@ def test_na_and_unknown_units_are_counted_in_a_warning(units):
 
 def test_missing_times_are_counted(units):
     reports = _reports(["a", "b"], ["2026-11-16", None])
-    with pytest.warns(UncountedReportsWarning, match="no time: 1"):
+    with pytest.warns(ReportsLeftOutWarning, match="no time: 1"):
         cube = space_time_cube(reports, units)
     assert cube.columns.tolist() == ["2026-W47"]
     assert cube.to_numpy().ravel().tolist() == [0, 1, 0]
@@ -397,7 +396,7 @@ def test_counts_are_conserved(unit_idx, hours, window):
     lo, hi = sorted(window)
     start, end = all_weeks[lo], all_weeks[hi]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UncountedReportsWarning)
+        warnings.simplefilter("ignore", ReportsLeftOutWarning)
         cube = space_time_cube(reports, units, start=start, end=end)
     week = period_labels(reports[REPORTED_AT], tz=TZ)
     assigned = reports[GRID_ID].isin(ids).to_numpy()

@@ -666,7 +666,7 @@ def test_type_and_crs_errors(small):
 def test_bad_streets(small):
     targets, streets = small
     args = {"teams": 1, "depots": node_xy(0, 5), "shift_minutes": 60}
-    with pytest.raises(InputError, match="missing \\['u'\\]"):
+    with pytest.raises(InputError, match="missing column\\(s\\) \\['u'\\]"):
         plan_patrols(targets, streets.drop(columns="u"), **args)
     multi = streets.copy()
     multi.loc[0, "geometry"] = shapely.MultiLineString([[(X0, Y0), (X0 + 1, Y0)]])

@@ -25,7 +25,7 @@ WEEK = "2026-W47"
 # the generated district has reports far from streets and one street island:
 # both notices reach the caller (tested below), the other tests let them pass
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.errors.ReportsLeftOutWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
 ]
 
@@ -596,7 +596,7 @@ def test_notices_from_the_loading_threads_reach_the_caller_every_time(
             _ = Weekly(config, week=WEEK).assigned
         kinds = [w.category.__name__ for w in caught]
         assert kinds.count("BoundaryRepairWarning") == 1, kinds
-        assert kinds.count("UnassignedWarning") == 1, kinds
+        assert kinds.count("ReportsLeftOutWarning") == 1, kinds
         repair = next(w for w in caught if w.category.__name__.startswith("Bound"))
         assert "invalid geometries repaired" in str(repair.message)
 

@@ -294,7 +294,7 @@ def test_type_error():
         ("distance", {"distance_m": -5}, "got -5"),
         ("distance", {"distance_m": True}, "distance_m must be a positive number"),
         ("queen", {"distance_m": 100}, "distance_m only applies"),
-        ("knn", {}, "k must be an integer from 1 to 8"),
+        ("knn", {}, "k must be a whole number from 1 to 8"),
         ("knn", {"k": 9}, "got 9"),
         ("knn", {"k": 2.5}, "got 2.5"),
         ("queen", {"k": 3}, "k only applies"),

@@ -42,7 +42,7 @@ import pandas as pd
 
 from .._core import schema as sc
 from .._core.types import FloatArray, IntArray
-from .._core.validate import iana_timezone, require_frame, whole_number
+from .._core.validate import require_frame, time_zone, whole_number
 from ..errors import InputError, collect_problems
 from ._cases import case_problems
 from .deadlines import DUE_AT, BeyondCalendar, TimeLimit, deadlines
@@ -171,7 +171,7 @@ def _check(cases: object, unit: object, min_cases: object, tz: object) -> list[s
         p
         for p in (
             whole_number(min_cases, "min_cases", example="min_cases=30"),
-            iana_timezone(tz),
+            time_zone(tz),
         )
         if p
     ]

@@ -68,7 +68,7 @@ from scipy.special import betaln
 from .._core import schema as sc
 from .._core.crs import metric_xy
 from .._core.types import FloatArray, IntArray, TimeLike
-from .._core.validate import iana_timezone, positive_number, whole_number
+from .._core.validate import positive_number, time_zone, whole_number
 from ..errors import InputError, collect_problems
 from ..ledger.blindspots import pair_slices
 from ._cases import case_problems
@@ -162,7 +162,7 @@ def _check_cases(cases: object, place: object, tz: object) -> list[str]:
             "cases have no CRS, so distances cannot be measured in metres. "
             "Set it, e.g. cases.set_crs('EPSG:4326')."
         )
-    tz_problem = iana_timezone(tz)
+    tz_problem = time_zone(tz)
     if tz_problem:
         problems.append(tz_problem)
     return problems

@@ -35,7 +35,7 @@ from scipy.stats import norm
 
 from .._core import schema as sc
 from .._core.types import BoolArray, FloatArray, TimeLike
-from .._core.validate import iana_timezone, probability, require_frame
+from .._core.validate import probability, require_frame, time_zone
 from ..errors import InputError, collect_problems
 from ..spatial.cube import period_labels
 from .deadlines import CLOSED_ON_TIME, IS_CLOSED, OVERDUE_NOW, REOPENED
@@ -311,7 +311,7 @@ def scorecard(
 {'unit_id': 'U2', 'cases': 1, 'on_time_rate': 0.0}]
     """
     problems = _validate(cases, by, window, freq, tz)
-    tz_problem = iana_timezone(tz)
+    tz_problem = time_zone(tz)
     if tz_problem:
         problems.append(tz_problem)
     collect_problems(problems, "scorecard")

@@ -45,7 +45,7 @@ import shapely
 from .._core import schema
 from .._core.crs import local_metric_crs
 from .._core.vocab import category_table
-from ..errors import InputError, collect_problems
+from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 from ..ledger.blindspots import blind_spots
 from ..read import reports as _io
 from ..spatial import cube as _cube
@@ -653,7 +653,16 @@ def _cube_part(
     tz: str,
     time: str,
 ) -> tuple[pd.DataFrame, dict[str, int], list[Any]]:
-    _cube._validate(part, units, unit, freq, tz, weight, category, time)
+    _cube.validate_cube_inputs(
+        part,
+        units,
+        unit=unit,
+        freq=freq,
+        tz=tz,
+        weight=weight,
+        category=category,
+        time=time,
+    )
     ids = pd.Index(units[unit])
     rep_units = part[unit]
     unit_na = np.asarray(rep_units.isna())
@@ -661,8 +670,8 @@ def _cube_part(
     ucode = ids.get_indexer(uniq)[codes] if len(uniq) else np.full(len(codes), -1)
     ucode = np.where(codes < 0, -1, ucode).astype(np.int64, copy=False)
     unknown = (ucode < 0) & ~unit_na
-    days, nat = _cube._wall_days(part[time], tz)
-    pcode = _cube._days_to_codes(days, freq)
+    days, nat = _cube.wall_days(part[time], tz)
+    pcode = _cube.days_to_codes(days, freq)
     cat_na = np.zeros(len(part), dtype=bool)
     labels: list[Any] = []
     ccode = np.zeros(len(part), dtype=np.int64)
@@ -737,7 +746,7 @@ def cube_partitioned(
 
     Warns
     -----
-    UncountedReportsWarning
+    ReportsLeftOutWarning
         As :func:`hotspots.space_time_cube`, with the totals.
     """
     dask: Any = importlib.import_module("dask")
@@ -749,7 +758,16 @@ def cube_partitioned(
             "Use hotspots.space_time_cube for in-memory frames."
         )
         raise TypeError(msg)
-    _cube._validate(reports._meta, units, unit, freq, tz, weight, category, time)
+    _cube.validate_cube_inputs(
+        reports._meta,
+        units,
+        unit=unit,
+        freq=freq,
+        tz=tz,
+        weight=weight,
+        category=category,
+        time=time,
+    )
     f = freq.upper()
     columns = [c for c in (unit, time, weight, category) if c is not None]
     parts = reports[list(dict.fromkeys(columns))].to_delayed()
@@ -784,8 +802,8 @@ def _combine(
             uncounted[k] += v
     n_reports += sum(uncounted.values())
     labels = sorted({x for r in results for x in r[2]})
-    lo = None if start is None else _cube._label_to_code(start, f, tz, "start")
-    hi = None if end is None else _cube._label_to_code(end, f, tz, "end")
+    lo = None if start is None else _cube.label_to_code(start, f, tz, "start")
+    hi = None if end is None else _cube.label_to_code(end, f, tz, "end")
     if lo is not None and hi is not None and hi < lo:
         msg = (
             f"end must not be before start, got start={start!r} and end={end!r}. "
@@ -815,7 +833,7 @@ def _combine(
             f"{n_out} of {n_reports} reports were not counted in the cube "
             f"({shown}). Reports without a unit lie outside every {unit!r} unit; "
             "widen start/end to count reports outside the periods.",
-            _cube.UncountedReportsWarning,
+            ReportsLeftOutWarning,
             stacklevel=3,
         )
     n_cat = max(len(labels), 1) if category is not None else 1
@@ -837,7 +855,7 @@ def _combine(
         w = sub["w"].to_numpy(dtype=np.float64) if len(sub) else np.zeros(0)
         values = np.bincount(flat, weights=w, minlength=size)
     matrix = values.reshape(len(ids), n_cat * n_per)
-    period_labels = _cube._codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
+    period_labels = _cube.codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
     period_index = pd.Index([str(s) for s in period_labels], name=_cube.PERIOD)
     cols: pd.Index
     if category is not None:

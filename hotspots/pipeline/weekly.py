@@ -61,11 +61,16 @@ from .._core.outputs import (
     write_workbook,
     write_xlsx,
 )
-from ..errors import CRSError, HotspotsError, InputError, collect_problems
+from ..errors import (
+    CRSError,
+    HotspotsError,
+    InputError,
+    ReportsLeftOutWarning,
+    collect_problems,
+)
 from ..ledger import IngestResult, Ledger
 from ..read import boundaries as _boundaries_module
 from ..read.boundaries import metric_crs_of
-from ..spatial.join import UnassignedWarning
 from .config import (
     WEEKDAYS,
     AccountabilityConfig,
@@ -536,11 +541,10 @@ def _warn_unassigned(
     n = len(frame)
     parts = [f"{v} of {n} reports have no {k}" for k, v in counts.items() if v]
     warnings.warn(
-        UnassignedWarning(
+        ReportsLeftOutWarning(
             "; ".join(parts) + ". They are kept with NA ids (reports outside "
             "every cell or area, or farther than max_street_distance_m="
-            f"{distance_m} m from every street).",
-            counts,
+            f"{distance_m} m from every street)."
         ),
         stacklevel=3,
     )
@@ -1224,7 +1228,7 @@ class Weekly:
             options["join"] = self._partitioned_join
         with self._ledger() as ledger, warnings.catch_warnings():
             # cached cases do not warn: the whole window is counted below
-            warnings.simplefilter("ignore", UnassignedWarning)
+            warnings.simplefilter("ignore", ReportsLeftOutWarning)
             self._after_week = len(ledger.reports(start=end))
             later = len(batches) and batches["exported_at"].max() > end
             if not later:  # every export is known by the week's end
@@ -1266,7 +1270,7 @@ class Weekly:
     @functools.cached_property
     def cube(self) -> pd.DataFrame:
         """Reports per grid cell and week, ``history_weeks`` weeks to the week."""
-        from ..spatial.cube import UncountedReportsWarning, space_time_cube
+        from ..spatial.cube import space_time_cube
 
         cfg = self.config
         h, grid = self.history, self.grid
@@ -1275,7 +1279,7 @@ class Weekly:
         with warnings.catch_warnings():
             # reports before the history window are left out on purpose, and
             # those outside every cell were announced by the join
-            warnings.simplefilter("ignore", UncountedReportsWarning)
+            warnings.simplefilter("ignore", ReportsLeftOutWarning)
             cube = self._partitioned_cube if self.uses_dask else space_time_cube
             return cube(
                 in_window,

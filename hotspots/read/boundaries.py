@@ -44,8 +44,10 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .._core import schema as sc
-from .._core.crs import local_metric_crs
-from ..errors import CRSError, InputError, collect_problems
+from .._core.crs import metric_crs_for
+from .._core.types import CRSLike, FloatArray, IntArray
+from .._core.validate import parse_crs, positive_number, require_geoframe
+from ..errors import CRSError, HotspotsWarning, InputError, collect_problems
 
 __all__ = [
     "DEFAULT_STREET_WIDTHS_M",
@@ -68,8 +70,6 @@ __all__ = [
 
 BoundaryKind = Literal["grid", "streets", "areas", "places"]
 NetworkType = Literal["driving", "walking", "all"]
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 #: Street classes of the streets contract.
 STREET_CLASSES: Final = ("arterial", "secondary", "alley")
@@ -117,7 +117,7 @@ _PLACE_KINDS: Final = ("market", "school", "station", "construction", "hospital"
 _PARQUET_SUFFIXES: Final = (".parquet", ".geoparquet", ".pq")
 
 
-class BoundaryRepairWarning(UserWarning):
+class BoundaryRepairWarning(HotspotsWarning):
     """A boundary layer was repaired or has findings (overlaps, gaps, ...)."""
 
 
@@ -200,8 +200,10 @@ def _ids_preview(ids: npt.ArrayLike, limit: int = 5) -> str:
 def metric_crs_of(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     """Return the metric CRS in which distances of ``frame`` are computed.
 
-    A projected CRS in metres is used as it is; otherwise the local UTM zone
-    of the layer's centre (:func:`hotspots._core.crs.local_metric_crs`).
+    A thin wrapper over the one metric-CRS policy,
+    :func:`hotspots._core.crs.metric_crs_for`: the WGS-84 UTM zone of the
+    layer, whatever its own CRS (a projected CRS in feet is converted, never
+    used as if in metres).
 
     Parameters
     ----------
@@ -218,27 +220,9 @@ def metric_crs_of(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     CRSError
         When the layer has no CRS or no finite coordinates.
     """
-    if frame.crs is None:
-        msg = (
-            "the layer has no CRS. Set it with .set_crs('EPSG:4326') (or the "
-            "CRS the coordinates are in) before passing it."
-        )
-        raise CRSError(msg)
-    crs = pyproj.CRS.from_user_input(frame.crs)
-    if crs.is_projected and all(
-        (a.unit_name or "").lower() in ("metre", "meter") for a in crs.axis_info
-    ):
-        return crs
-    bounds = np.asarray(frame.total_bounds, dtype=np.float64)
-    if not np.all(np.isfinite(bounds)):
-        msg = "cannot choose a metric CRS: the layer has no finite coordinates."
-        raise CRSError(msg)
-    cx = np.array([(bounds[0] + bounds[2]) / 2])
-    cy = np.array([(bounds[1] + bounds[3]) / 2])
-    if not crs.is_geographic or crs.to_epsg() != 4326:
-        t = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        cx, cy = t.transform(cx, cy)
-    return local_metric_crs(cx, cy)
+    return metric_crs_for(
+        frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
+    )
 
 
 def _read_source(source: Any, name: str) -> gpd.GeoDataFrame:
@@ -281,16 +265,7 @@ def _check_crs(
 ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
     problems: list[str] = []
     repairs: list[str] = []
-    expected = None
-    if crs is not None:
-        try:
-            expected = pyproj.CRS.from_user_input(crs)
-        except pyproj.exceptions.CRSError as err:
-            msg = (
-                f"crs must be a CRS pyproj understands, got {crs!r}. "
-                "Pass e.g. 'EPSG:4326'."
-            )
-            raise CRSError(msg) from err
+    expected = None if crs is None else parse_crs(crs)
     if frame.crs is None:
         if expected is None:
             problems.append(
@@ -504,7 +479,7 @@ def validate_boundaries(
     *,
     kind: BoundaryKind,
     id_column: str | None = None,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     repair: bool = True,
 ) -> ValidationReport:
     """Validate a boundary layer and return the full repair report.
@@ -557,34 +532,12 @@ def validate_boundaries(
     canonical = _ID_COLUMNS[kind]
     id_col = canonical if id_column is None else id_column
     frame, crs_problems, repairs = _check_crs(frame, crs, name)
-    errors: list[str] = []
-    findings: list[str] = []
-    if len(frame) == 0:
-        where = (
-            "the GeoDataFrame passed"
-            if isinstance(source, gpd.GeoDataFrame)
-            else f"{str(source)!r}"
-        )
-        errors.append(
-            f"the {name} has no features: {where} holds 0 rows. Point it at the "
-            f"file (or layer) that holds the {_FEATURES[kind]}."
-        )
+    early = _early_error(frame, source, kind, id_col)
+    if early is not None:
         return ValidationReport(
             kind=kind,
             frame=frame,
-            errors=tuple(errors),
-            repairs=tuple(repairs),
-            crs_errors=tuple(crs_problems),
-        )
-    if id_col not in frame.columns:
-        errors.append(
-            f"{name} has no id column {id_col!r} (columns: "
-            f"{', '.join(map(str, frame.columns))}). Pass id_column='<the id column>'."
-        )
-        return ValidationReport(
-            kind=kind,
-            frame=frame,
-            errors=tuple(errors),
+            errors=(early,),
             repairs=tuple(repairs),
             crs_errors=tuple(crs_problems),
         )
@@ -593,13 +546,83 @@ def validate_boundaries(
             frame = frame.drop(columns=canonical)
         frame = frame.rename(columns={id_col: canonical})
     frame[canonical] = frame[canonical].astype("str")
-    id_problems, duplicates, missing_rows = _validate_ids(frame, canonical, name)
-    errors.extend(id_problems)
-    ids = frame[canonical].astype("str").to_numpy()
+    errors, duplicates, missing_rows = _validate_ids(frame, canonical, name)
+    geo = _check_geometries(frame, kind, repair)
+    frame = geo.frame
+    errors.extend(geo.errors)
+    repairs.extend(geo.repairs)
+    frame, column_repairs, findings = _contract_columns(frame, kind)
+    repairs.extend(column_repairs)
+    if kind == "areas" and not duplicates and not missing_rows:
+        area_problems, area_findings = _validate_areas(frame, name)
+        errors.extend(area_problems)
+        findings.extend(area_findings)
+    overlaps = ValidationReport(kind=kind, frame=frame).overlaps
+    n_gaps, gap_area = 0, 0.0
+    if kind in ("grid", "areas") and not crs_problems and len(frame):
+        overlaps, n_gaps, gap_area = _layer_overlaps(frame, kind, findings)
+    return ValidationReport(
+        kind=kind,
+        frame=frame,
+        errors=tuple(errors),
+        repairs=tuple(repairs),
+        findings=tuple(findings),
+        crs_errors=tuple(crs_problems),
+        duplicate_ids=duplicates,
+        missing_id_rows=missing_rows,
+        repaired_ids=geo.repaired_ids,
+        wrong_type_ids=geo.wrong_ids,
+        empty_ids=geo.empty_ids,
+        overlaps=overlaps,
+        n_gaps=n_gaps,
+        gap_area_m2=gap_area,
+    )
 
+
+def _early_error(
+    frame: gpd.GeoDataFrame, source: object, kind: str, id_col: str
+) -> str | None:
+    """Return the error that stops validation (no rows, no id column), if any."""
+    name = f"{kind} layer"
+    if len(frame) == 0:
+        where = (
+            "the GeoDataFrame passed"
+            if isinstance(source, gpd.GeoDataFrame)
+            else f"{str(source)!r}"
+        )
+        return (
+            f"the {name} has no features: {where} holds 0 rows. Point it at the "
+            f"file (or layer) that holds the {_FEATURES[kind]}."
+        )
+    if id_col not in frame.columns:
+        return (
+            f"{name} has no id column {id_col!r} (columns: "
+            f"{', '.join(map(str, frame.columns))}). Pass id_column='<the id column>'."
+        )
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class _GeometryCheck:
+    """What :func:`_check_geometries` found and repaired, and the frame after."""
+
+    frame: gpd.GeoDataFrame
+    errors: list[str]
+    repairs: list[str]
+    empty_ids: tuple[str, ...]
+    wrong_ids: tuple[str, ...]
+    repaired_ids: tuple[str, ...]
+
+
+def _check_geometries(
+    frame: gpd.GeoDataFrame, kind: str, repair: bool
+) -> _GeometryCheck:
+    """Check geometries are present, of the kind's type and valid; repair if asked."""
+    name = f"{kind} layer"
+    errors: list[str] = []
+    ids = frame[_ID_COLUMNS[kind]].astype("str").to_numpy()
     geoms = frame.geometry.to_numpy()
-    missing = shapely.is_missing(geoms)
-    empty = missing | shapely.is_empty(geoms)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     empty_ids = tuple(str(v) for v in ids[empty])
     if empty_ids:
         errors.append(
@@ -608,9 +631,8 @@ def validate_boundaries(
             "from the source."
         )
     allowed = _GEOM_TYPES[kind]
-    types = np.asarray(shapely.get_type_id(geoms))
     allowed_ids = [int(shapely.GeometryType[t.upper()].value) for t in allowed]
-    wrong = ~empty & ~np.isin(types, allowed_ids)
+    wrong = ~empty & ~np.isin(np.asarray(shapely.get_type_id(geoms)), allowed_ids)
     wrong_ids = tuple(str(v) for v in ids[wrong])
     if wrong_ids:
         got = sorted(set(shapely.get_type_id(geoms[wrong]).tolist()))
@@ -621,45 +643,49 @@ def validate_boundaries(
             "or convert the geometries to the expected type."
         )
     invalid = ~empty & ~wrong & ~shapely.is_valid(geoms)
-    repaired_ids: tuple[str, ...] = ()
-    if invalid.any():
-        bad_ids = tuple(str(v) for v in ids[invalid])
-        reasons = shapely.is_valid_reason(geoms[invalid])
-        if repair:
-            if kind in ("grid", "areas"):
-                fixed = _polygonal(
-                    shapely.make_valid(
-                        geoms[invalid], method="structure", keep_collapsed=False
-                    )
-                )
-            else:
-                fixed = shapely.make_valid(geoms[invalid])
-            geoms = geoms.copy()
-            geoms[invalid] = fixed
-            frame = frame.set_geometry(
-                gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
-            )
-            repaired_ids = bad_ids
-            repairs.append(
-                f"{len(bad_ids)} invalid geometries repaired with shapely.make_valid "
-                f"({_ids_preview(bad_ids)}; e.g. {reasons[0]})"
-            )
-            still = shapely.is_empty(fixed) | ~np.isin(
-                shapely.get_type_id(fixed), allowed_ids
-            )
-            if still.any():
-                errors.append(
-                    f"{name}: {int(still.sum())} invalid geometries collapsed when "
-                    f"repaired ({_ids_preview(np.asarray(bad_ids)[still])}). Fix "
-                    "them in the source."
-                )
-        else:
-            errors.append(
-                f"{name}: {len(bad_ids)} geometries are invalid "
-                f"({_ids_preview(bad_ids)}; e.g. {reasons[0]}). Pass repair=True "
-                "to repair them with shapely.make_valid, or fix the source."
-            )
+    if not invalid.any():
+        return _GeometryCheck(frame, errors, [], empty_ids, wrong_ids, ())
+    bad_ids = tuple(str(v) for v in ids[invalid])
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    if not repair:
+        errors.append(
+            f"{name}: {len(bad_ids)} geometries are invalid "
+            f"({_ids_preview(bad_ids)}; e.g. {reasons[0]}). Pass repair=True "
+            "to repair them with shapely.make_valid, or fix the source."
+        )
+        return _GeometryCheck(frame, errors, [], empty_ids, wrong_ids, ())
+    if kind in ("grid", "areas"):
+        fixed = _polygonal(
+            shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        )
+    else:
+        fixed = shapely.make_valid(geoms[invalid])
+    geoms = geoms.copy()
+    geoms[invalid] = fixed
+    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    repairs = [
+        f"{len(bad_ids)} invalid geometries repaired with shapely.make_valid "
+        f"({_ids_preview(bad_ids)}; e.g. {reasons[0]})"
+    ]
+    still = shapely.is_empty(fixed) | ~np.isin(shapely.get_type_id(fixed), allowed_ids)
+    if still.any():
+        errors.append(
+            f"{name}: {int(still.sum())} invalid geometries collapsed when "
+            f"repaired ({_ids_preview(np.asarray(bad_ids)[still])}). Fix "
+            "them in the source."
+        )
+    return _GeometryCheck(frame, errors, repairs, empty_ids, wrong_ids, bad_ids)
 
+
+def _contract_columns(
+    frame: gpd.GeoDataFrame, kind: str
+) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    """Fill the optional contract columns of streets and places; list unknown classes.
+
+    Returns the frame, the repairs (columns added) and the findings.
+    """
+    repairs: list[str] = []
+    findings: list[str] = []
     if kind == "streets":
         for col, fill, what in (
             (sc.AREA_NAME, None, "no street names"),
@@ -692,55 +718,46 @@ def validate_boundaries(
                     f"{int(unknown.sum())} places have a kind outside "
                     f"{', '.join(_PLACE_KINDS)} ({_ids_preview(pk[unknown].unique())})"
                 )
-    if kind == "areas" and not duplicates and not missing_rows:
-        area_problems, area_findings = _validate_areas(frame, name)
-        errors.extend(area_problems)
-        findings.extend(area_findings)
+    return frame, repairs, findings
 
+
+def _layer_overlaps(
+    frame: gpd.GeoDataFrame, kind: str, findings: list[str]
+) -> tuple[pd.DataFrame, int, float]:
+    """Return the overlaps (and a grid's gaps) of a grid or areas layer.
+
+    The findings about them are appended to ``findings``.
+    """
+    canonical = _ID_COLUMNS[kind]
     overlaps = ValidationReport(kind=kind, frame=frame).overlaps
     n_gaps, gap_area = 0, 0.0
-    if kind in ("grid", "areas") and not crs_problems and len(frame):
-        if kind == "grid":
-            overlaps, n_gaps, gap_area = _overlaps_and_gaps(frame, canonical, True)
-            if n_gaps:
-                findings.append(
-                    f"{n_gaps} gaps enclosed by the grid that no cell covers "
-                    f"(total {gap_area:.1f} m²); reports there get no grid_id"
-                )
-        else:
-            parts = []
-            for lv in sc.AREA_LEVELS:
-                if sc.AREA_LEVEL in frame.columns:
-                    sub = frame[frame[sc.AREA_LEVEL].astype("str") == lv]
-                    if len(sub):
-                        parts.append(_overlaps_and_gaps(sub, canonical, False)[0])
-            if parts:
-                overlaps = pd.concat(parts, ignore_index=True)
-        if len(overlaps):
+    if kind == "grid":
+        overlaps, n_gaps, gap_area = _overlaps_and_gaps(frame, canonical, True)
+        if n_gaps:
             findings.append(
-                f"{len(overlaps)} pairs of {'cells' if kind == 'grid' else 'areas'} "
-                f"overlap (total {overlaps['area_m2'].sum():.1f} m², largest "
-                f"{overlaps['area_m2'].max():.1f} m² between "
-                f"{overlaps['id_a'].iloc[int(overlaps['area_m2'].argmax())]!r} and "
-                f"{overlaps['id_b'].iloc[int(overlaps['area_m2'].argmax())]!r}); "
-                "a report in an overlap gets the first of them in row order"
+                f"{n_gaps} gaps enclosed by the grid that no cell covers "
+                f"(total {gap_area:.1f} m²); reports there get no grid_id"
             )
-    return ValidationReport(
-        kind=kind,
-        frame=frame,
-        errors=tuple(errors),
-        repairs=tuple(repairs),
-        findings=tuple(findings),
-        crs_errors=tuple(crs_problems),
-        duplicate_ids=duplicates,
-        missing_id_rows=missing_rows,
-        repaired_ids=repaired_ids,
-        wrong_type_ids=wrong_ids,
-        empty_ids=empty_ids,
-        overlaps=overlaps,
-        n_gaps=n_gaps,
-        gap_area_m2=gap_area,
-    )
+    else:
+        parts = []
+        for lv in sc.AREA_LEVELS:
+            if sc.AREA_LEVEL in frame.columns:
+                sub = frame[frame[sc.AREA_LEVEL].astype("str") == lv]
+                if len(sub):
+                    parts.append(_overlaps_and_gaps(sub, canonical, False)[0])
+        if parts:
+            overlaps = pd.concat(parts, ignore_index=True)
+    if len(overlaps):
+        largest = int(overlaps["area_m2"].argmax())
+        findings.append(
+            f"{len(overlaps)} pairs of {'cells' if kind == 'grid' else 'areas'} "
+            f"overlap (total {overlaps['area_m2'].sum():.1f} m², largest "
+            f"{overlaps['area_m2'].max():.1f} m² between "
+            f"{overlaps['id_a'].iloc[largest]!r} and "
+            f"{overlaps['id_b'].iloc[largest]!r}); "
+            "a report in an overlap gets the first of them in row order"
+        )
+    return overlaps, n_gaps, gap_area
 
 
 def read_boundaries(
@@ -748,7 +765,7 @@ def read_boundaries(
     *,
     kind: BoundaryKind,
     id_column: str | None = None,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     repair: bool = True,
 ) -> gpd.GeoDataFrame:
     """Load and validate a boundary layer (grid, streets, areas or places).
@@ -819,25 +836,10 @@ def read_boundaries(
 # -- streets ------------------------------------------------------------------
 
 
-def _require_frame(obj: Any, name: str) -> gpd.GeoDataFrame:
-    if not isinstance(obj, gpd.GeoDataFrame):
-        msg = f"{name} must be a GeoDataFrame, got {type(obj).__name__}."
-        raise TypeError(msg)
-    if obj.crs is None:
-        msg = (
-            f"{name} has no CRS. Set it with .set_crs('EPSG:4326') (or the CRS "
-            "its coordinates are in)."
-        )
-        raise CRSError(msg)
-    return obj
-
-
-def _positive(value: Any, name: str, example: str) -> list[str]:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return [f"{name} must be a positive number of metres, got {value!r}. {example}"]
-    if not math.isfinite(value) or value <= 0:
-        return [f"{name} must be a positive number of metres, got {value!r}. {example}"]
-    return []
+def _length_problems(value: object, name: str, example: str) -> list[str]:
+    """Return the kit's problem of a length in metres, as a list."""
+    problem = positive_number(value, name, example=example, unit="metres")
+    return [] if problem is None else [problem]
 
 
 def count_ranges(counts: IntArray) -> IntArray:
@@ -907,8 +909,8 @@ def segment_streets(
     >>> segment_streets(s)["segment_id"].tolist()
     ['A-000', 'A-001', 'B-000', 'B-001']
     """
-    streets = _require_frame(streets, "streets")
-    problems = _positive(max_length_m, "max_length_m", "Pass e.g. max_length_m=200.")
+    streets = require_geoframe(streets, "streets")
+    problems = _length_problems(max_length_m, "max_length_m", "max_length_m=200")
     if id_column not in streets.columns:
         problems.append(
             f"streets has no id column {id_column!r}. Pass id_column='<the street "
@@ -944,10 +946,38 @@ def segment_streets(
     same_crs = pyproj.CRS.from_user_input(streets.crs).equals(metric)
     lines = geoms_in if same_crs else streets.geometry.to_crs(metric).to_numpy()
     parts, part_row = shapely.get_parts(lines, return_index=True)
-    part_row = part_row.astype(np.int64)
-    n_parts = len(parts)
     part_len = shapely.length(parts)
+    bp_part, bp_d, bp_xy = _breakpoints(parts, part_len)
+    pc = _split_intervals(parts, bp_part, bp_d, bp_xy, float(max_length_m))
+    pieces = _piece_lines(parts, part_len, pc)
+    geometry = gpd.GeoSeries(pieces, crs=metric)
+    if not same_crs:
+        geometry = geometry.to_crs(streets.crs)
+    row = part_row.astype(np.int64)[pc.part]
+    return _segment_frame(streets, id_column, row, pieces, pc, geometry)
 
+
+@dataclass(frozen=True, eq=False)
+class _Pieces:
+    """Pieces of street parts: part, start/end distance along it and end points."""
+
+    part: IntArray
+    lo: FloatArray
+    hi: FloatArray
+    lo_xy: FloatArray
+    hi_xy: FloatArray
+
+
+def _breakpoints(
+    parts: npt.NDArray[np.object_], part_len: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Return the breakpoints (part, distance along it, x/y) sorted along each part.
+
+    Each part's start and end, and every point where it crosses, touches or
+    shares a stretch with another part; breakpoints closer than the cut
+    tolerance are merged.
+    """
+    n_parts = len(parts)
     # cut points: where two parts cross, touch or share a stretch
     tree = shapely.STRtree(parts)
     a, b = tree.query(parts, predicate="intersects")
@@ -983,13 +1013,24 @@ def segment_streets(
     drop[prev_of_end[~(np.r_[True, bp_part[1:] != bp_part[:-1]])[prev_of_end]]] = True
     bp_part, bp_d, bp_xy = bp_part[~drop], bp_d[~drop], bp_xy[~drop]
 
+    return bp_part, bp_d, bp_xy
+
+
+def _split_intervals(
+    parts: npt.NDArray[np.object_],
+    bp_part: IntArray,
+    bp_d: FloatArray,
+    bp_xy: FloatArray,
+    max_length_m: float,
+) -> _Pieces:
+    """Split each interval between breakpoints into equal pieces <= max_length_m."""
     # intervals between consecutive breakpoints of the same part
     nxt = np.flatnonzero(bp_part[1:] == bp_part[:-1])
     iv_part = bp_part[nxt]
     iv_lo, iv_hi = bp_d[nxt], bp_d[nxt + 1]
     iv_lo_xy, iv_hi_xy = bp_xy[nxt], bp_xy[nxt + 1]
     n_sub = np.maximum(
-        1, np.ceil((iv_hi - iv_lo) / float(max_length_m) - 1e-9).astype(np.int64)
+        1, np.ceil((iv_hi - iv_lo) / max_length_m - 1e-9).astype(np.int64)
     )
     # pieces: split each interval in n_sub equal parts
     pc_iv = np.repeat(np.arange(len(iv_part)), n_sub)
@@ -1008,6 +1049,15 @@ def segment_streets(
         )
         hi_xy[np.flatnonzero(need_lo) - 1] = lo_xy[need_lo]
 
+    return _Pieces(part=pc_part, lo=pc_lo, hi=pc_hi, lo_xy=lo_xy, hi_xy=hi_xy)
+
+
+def _piece_lines(
+    parts: npt.NDArray[np.object_], part_len: FloatArray, pc: _Pieces
+) -> npt.NDArray[np.object_]:
+    """Return the line of each piece: its ends and the part's vertices between."""
+    n_parts = len(parts)
+    pc_part, pc_lo, pc_hi, lo_xy, hi_xy = pc.part, pc.lo, pc.hi, pc.lo_xy, pc.hi_xy
     # interior vertices of each piece, found on a global along-line key
     vxy, vidx = shapely.get_coordinates(parts, return_index=True)
     step = np.r_[0.0, np.hypot(*np.diff(vxy, axis=0).T)]
@@ -1031,6 +1081,19 @@ def segment_streets(
         coords, indices=np.repeat(np.arange(len(counts)), counts)
     )
 
+    return np.asarray(pieces, dtype=object)
+
+
+def _segment_frame(
+    streets: gpd.GeoDataFrame,
+    id_column: str,
+    row: IntArray,
+    pieces: npt.NDArray[np.object_],
+    pc: _Pieces,
+    geometry: gpd.GeoSeries,
+) -> gpd.GeoDataFrame:
+    """Return the segments frame: ids, street attributes, length and end nodes."""
+    lo_xy, hi_xy = pc.lo_xy, pc.hi_xy
     # nodes shared by touching segments
     ends = np.round(np.concatenate([lo_xy, hi_xy]), _NODE_DECIMALS)
     # unique (x, y) rows, numbered in (x, y) order: as complex numbers, which
@@ -1041,7 +1104,6 @@ def segment_streets(
     node = node.reshape(-1).astype(np.int64)
     n_pc = len(pieces)
 
-    row = part_row[pc_part]
     seq = count_ranges(np.bincount(row, minlength=len(streets)).astype(np.int64))
     sid = streets[id_column].astype("str").to_numpy()[row]
     segment_id = (
@@ -1053,9 +1115,6 @@ def segment_streets(
             return pd.Series([None] * n_pc, dtype=dtype)
         return pd.Series(streets[col].to_numpy()[row], dtype=dtype)
 
-    geometry = gpd.GeoSeries(pieces, crs=metric)
-    if not same_crs:
-        geometry = geometry.to_crs(streets.crs)
     oneway = (
         pd.Series(streets[sc.ONEWAY].fillna(False).astype(bool).to_numpy()[row])
         if sc.ONEWAY in streets.columns
@@ -1107,15 +1166,13 @@ def street_polygons(
         When a class has no width, a width is not positive, or
         ``street_class`` is missing.
     """
-    segments = _require_frame(segments, "segments")
+    segments = require_geoframe(segments, "segments")
     problems: list[str] = []
     if not isinstance(widths_m, Mapping):
         msg = f"widths_m must be a mapping street_class -> metres, got {widths_m!r}."
         raise TypeError(msg)
     for cls, w in widths_m.items():
-        problems.extend(
-            _positive(w, f"widths_m[{cls!r}]", "Pass e.g. {'arterial': 15}.")
-        )
+        problems.extend(_length_problems(w, f"widths_m[{cls!r}]", "{'arterial': 15}"))
     if sc.STREET_CLASS not in segments.columns:
         problems.append(
             "segments has no 'street_class' column. Pass the output of "
@@ -1351,13 +1408,14 @@ def square_grid(
     extent_or_boundary: Any,
     *,
     cell_size_m: float,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     id_prefix: str = "",
 ) -> gpd.GeoDataFrame:
     """Generate a grid of square cells over an extent or a boundary.
 
-    The lattice is built in the metric CRS of the input (its own if it is
-    projected in metres, else the local UTM zone) with its origin snapped to
+    The lattice is built in the metric CRS of the one policy
+    (:func:`hotspots._core.crs.metric_crs_for`: the local UTM zone of the
+    input, whatever its own CRS) with its origin snapped to
     a multiple of ``cell_size_m``, so the same area always gets the same
     cells. With a boundary, only cells sharing area with it are kept.
 
@@ -1392,12 +1450,14 @@ def square_grid(
 
     Examples
     --------
-    >>> g = square_grid((0, 0, 250, 100), cell_size_m=100, crs="EPSG:32651")
+    >>> g = square_grid(
+    ...     (264000, 3994800, 264250, 3994900), cell_size_m=100, crs="EPSG:32651"
+    ... )
     >>> g["grid_id"].tolist()
     ['R0000C0000', 'R0000C0001', 'R0000C0002']
     """
     collect_problems(
-        _positive(cell_size_m, "cell_size_m", "Pass e.g. cell_size_m=100."),
+        _length_problems(cell_size_m, "cell_size_m", "cell_size_m=100"),
         "square_grid",
     )
     bounds, metric, shape = _extent_in_metric(extent_or_boundary, crs, "square_grid")
@@ -1443,7 +1503,7 @@ def hex_grid(
     extent_or_boundary: Any,
     *,
     cell_size_m: float,
-    crs: Any = None,
+    crs: CRSLike | None = None,
     id_prefix: str = "",
 ) -> gpd.GeoDataFrame:
     """Generate a grid of flat-topped hexagons over an extent or a boundary.
@@ -1478,7 +1538,7 @@ def hex_grid(
         25 million cells.
     """
     collect_problems(
-        _positive(cell_size_m, "cell_size_m", "Pass e.g. cell_size_m=60."),
+        _length_problems(cell_size_m, "cell_size_m", "cell_size_m=60"),
         "hex_grid",
     )
     bounds, metric, shape = _extent_in_metric(extent_or_boundary, crs, "hex_grid")

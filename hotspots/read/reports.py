@@ -1616,6 +1616,7 @@ def build_result(
     first_rows: Mapping[str, int] | None = None,
     china_share: float | None = None,
 ) -> Canonical:
+    """Validate and canonicalise the rows of ``raw``: accepted frame and quarantine."""
     # first_rows and china_share come from a pass over the whole source when
     # it is read in partitions (hotspots.compute): the row number of the first
     # occurrence of every repeated id, and the share of points in China
@@ -1626,17 +1627,57 @@ def build_result(
     if numbers is None:
         numbers = np.arange(1, n + 1, dtype=np.int64)
 
-    def col(name: str) -> pd.Series | None:
-        return data[found[name]] if name in found else None
-
-    shown = _shown
-
     # report_id
     ids = clean_text(data[found[schema.REPORT_ID]])
     problems.add(~_present(ids), "missing report_id")
     _duplicates(ids, problems, numbers, first_rows)
     out[schema.REPORT_ID] = ids
 
+    _fill_times_and_status(data, found, tz, window, problems, out)
+    _fill_source(data, found, problems, out)
+    _categories(data, found, table, problems, out)
+    _fill_numbers_and_text(data, found, problems, out)
+
+    # coordinates
+    x, y = _coordinates(data, geometry, found, problems, source_crs, china_share)
+
+    # split
+    bad = problems.bad()
+    bad_rows = np.flatnonzero(bad)
+    if on_error == "raise" and len(bad_rows):
+        raise_row_problems(numbers[bad_rows], problems.reasons(bad_rows), n)
+    good_rows = np.flatnonzero(~bad)
+    quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
+    quarantined[schema.ROW_NUMBER] = numbers[bad_rows]
+    quarantined[schema.REASON] = pd.Series(
+        problems.reasons(bad_rows), index=quarantined.index, dtype="str"
+    )
+    gx, gy = convert(x[good_rows], y[good_rows], source=system, target="wgs84")
+    frame = _assemble(raw, out, found, good_rows, geometry)
+    return Canonical(
+        frame=frame,
+        lon=np.asarray(gx, dtype=np.float64),
+        lat=np.asarray(gy, dtype=np.float64),
+        quarantined=quarantined,
+        rows_read=n,
+    )
+
+
+def _fill_times_and_status(
+    data: pd.DataFrame,
+    found: dict[str, str],
+    tz: str,
+    window: _Window,
+    problems: _Problems,
+    out: dict[str, Any],
+) -> None:
+    """Parse reported_at, closed_at and status into ``out``; record their problems."""
+
+    def col(name: str) -> pd.Series | None:
+        return data[found[name]] if name in found else None
+
+    shown = _shown
+    n = len(data)
     # times
     rep_src = data[found[schema.REPORTED_AT]]
     rep = _times(rep_src, tz, window)
@@ -1695,6 +1736,16 @@ def build_result(
     if flags is not None:
         out[TIME_ADJUSTED] = flags
 
+
+def _fill_source(
+    data: pd.DataFrame, found: dict[str, str], problems: _Problems, out: dict[str, Any]
+) -> None:
+    """Map the source column to the known sources into ``out`` ("other" if none)."""
+
+    def col(name: str) -> pd.Series | None:
+        return data[found[name]] if name in found else None
+
+    n = len(data)
     # source
     source_src = col(schema.SOURCE)
     if source_src is not None:
@@ -1705,9 +1756,17 @@ def build_result(
     else:
         out[schema.SOURCE] = _constant(("other",), np.zeros(n, dtype=np.intp))
 
-    # categories
-    _categories(data, found, table, problems, out)
 
+def _fill_numbers_and_text(
+    data: pd.DataFrame, found: dict[str, str], problems: _Problems, out: dict[str, Any]
+) -> None:
+    """Parse weight and reopen_count and copy the text columns into ``out``."""
+
+    def col(name: str) -> pd.Series | None:
+        return data[found[name]] if name in found else None
+
+    shown = _shown
+    n = len(data)
     # weight and reopen_count
     default_w = out.pop("_category_weight")
     weight_src = col(schema.WEIGHT)
@@ -1736,30 +1795,6 @@ def build_result(
         if src is not None:
             is_text = isinstance(src.dtype, pd.StringDtype)
             out[name] = src if is_text else clean_text(src, nfkc=False)
-
-    # coordinates
-    x, y = _coordinates(data, geometry, found, problems, source_crs, china_share)
-
-    # split
-    bad = problems.bad()
-    bad_rows = np.flatnonzero(bad)
-    if on_error == "raise" and len(bad_rows):
-        raise_row_problems(numbers[bad_rows], problems.reasons(bad_rows), n)
-    good_rows = np.flatnonzero(~bad)
-    quarantined = pd.DataFrame(raw.iloc[bad_rows]).copy()
-    quarantined[schema.ROW_NUMBER] = numbers[bad_rows]
-    quarantined[schema.REASON] = pd.Series(
-        problems.reasons(bad_rows), index=quarantined.index, dtype="str"
-    )
-    gx, gy = convert(x[good_rows], y[good_rows], source=system, target="wgs84")
-    frame = _assemble(raw, out, found, good_rows, geometry)
-    return Canonical(
-        frame=frame,
-        lon=np.asarray(gx, dtype=np.float64),
-        lat=np.asarray(gy, dtype=np.float64),
-        quarantined=quarantined,
-        rows_read=n,
-    )
 
 
 def _time_problems(

@@ -29,9 +29,9 @@ No report disappears silently. A report is not counted when its unit is
 missing (NA, e.g. outside every grid cell), its unit is not one of
 ``units``, its time is missing, it falls outside ``[start, end]``, or (with
 ``category``) its category is missing. Those reports are counted by reason
-in one :class:`UncountedReportsWarning`, and the cube's ``attrs["uncounted"]``
-holds the same counts, so ``cube.to_numpy().sum() + sum(attrs["uncounted"]
-.values()) == len(reports)`` for counts.
+in one :class:`~hotspots.errors.ReportsLeftOutWarning`, and the cube's
+``attrs["uncounted"]`` holds the same counts, so ``cube.to_numpy().sum() +
+sum(attrs["uncounted"].values()) == len(reports)`` for counts.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-import zoneinfo
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -48,12 +48,18 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._core.schema import DEFAULT_TZ, GRID_ID, REPORTED_AT
-from ..errors import InputError, collect_problems
+from .._core.types import BoolArray, IntArray, TimeLike
+from .._core.validate import (
+    missing_columns,
+    one_of,
+    require_frame,
+    time_zone,
+)
+from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 
 __all__ = [
     "FREQS",
     "PERIOD",
-    "UncountedReportsWarning",
     "period_labels",
     "period_range",
     "period_start",
@@ -75,42 +81,23 @@ MAX_YEAR: Final = 2200
 # 1970-01-01 (day 0) was a Thursday: weekday index 3 with Monday = 0
 _EPOCH_WEEKDAY: Final = 3
 
-IntArray = npt.NDArray[np.int64]
 StrArray = npt.NDArray[np.str_]
-
-
-class UncountedReportsWarning(UserWarning):
-    """Some reports were not counted in the cube (count and reasons given)."""
 
 
 # -- period arithmetic (integer codes) -------------------------------------------------
 
 
-def _check_freq(freq: object) -> str | None:
-    if isinstance(freq, str) and freq.upper() in FREQS:
-        return None
-    return (
-        f"freq must be one of {list(FREQS)!r}, got {freq!r}. Use 'W-MON' for "
-        "weeks starting on Monday, 'D' for days or 'MS' for months."
-    )
-
-
-def _check_tz(tz: object) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(str(tz))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return (
-            f"tz must be an IANA timezone name, got {tz!r}. Pass e.g. "
-            "tz='Asia/Shanghai'."
-        )
-    return None
+def _calendar_problems(freq: object, tz: object = DEFAULT_TZ) -> list[str]:
+    """Return the problems of ``freq`` (any case) and ``tz``, from the kit's checks."""
+    f = freq.upper() if isinstance(freq, str) else freq
+    return [p for p in (one_of(f, "freq", FREQS), time_zone(tz)) if p]
 
 
 def _week_start(freq: str) -> int:
     return _WEEKDAYS.index(freq[2:])
 
 
-def _wall_days(times: Any, tz: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+def wall_days(times: Any, tz: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     """Local calendar day number (days since 1970-01-01) per time, and NaT mask."""
     idx = pd.DatetimeIndex(times)
     if idx.tz is not None:
@@ -122,7 +109,8 @@ def _wall_days(times: Any, tz: str) -> tuple[IntArray, npt.NDArray[np.bool_]]:
     return days.astype(np.int64, copy=False), nat
 
 
-def _days_to_codes(days: IntArray, freq: str) -> IntArray:
+def days_to_codes(days: IntArray, freq: str) -> IntArray:
+    """Return the period code (an int per period of ``freq``) of each day number."""
     if freq == "D":
         return days
     if freq == "MS":
@@ -139,7 +127,8 @@ def _codes_to_start_days(codes: IntArray, freq: str) -> IntArray:
     return codes * 7 - _EPOCH_WEEKDAY + _week_start(freq)
 
 
-def _codes_to_labels(codes: IntArray, freq: str) -> StrArray:
+def codes_to_labels(codes: IntArray, freq: str) -> StrArray:
+    """Return the label (``"2026-W47"``, ``"2026-11-16"``, ``"2026-11"``) per code."""
     if len(codes) == 0:
         return np.array([], dtype=str)
     if freq == "MS":
@@ -167,7 +156,7 @@ def _label_error(value: object, name: str, why: str) -> InputError:
     return InputError(msg)
 
 
-def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
+def label_to_code(value: object, freq: str, tz: str, name: str) -> int:
     """Period code of a label (``"2026-W47"``, ``"2026-11-16"``, ``"2026-11"``).
 
     Years outside :data:`MIN_YEAR` .. :data:`MAX_YEAR` are rejected: beyond
@@ -192,7 +181,7 @@ def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
                 why = "no such week: W01 to W52, W53 in long years"
                 raise _label_error(value, name, why) from err
             days = np.array([(day - dt.date(1970, 1, 1)).days], dtype=np.int64)
-            return int(_days_to_codes(days, freq)[0])
+            return int(days_to_codes(days, freq)[0])
         m2 = _YEAR_NUMBER.match(text)
         if m2 is not None:
             if not 1 <= int(m2[2]) <= 12:
@@ -206,8 +195,8 @@ def _label_to_code(value: object, freq: str, tz: str, name: str) -> int:
         raise _label_error(given, name, "missing")
     if not MIN_YEAR <= ts.year <= MAX_YEAR:
         raise _label_error(given, name, "year out of range")
-    days, _ = _wall_days([ts], tz)
-    return int(_days_to_codes(days, freq)[0])
+    days, _ = wall_days([ts], tz)
+    return int(days_to_codes(days, freq)[0])
 
 
 # -- public helpers --------------------------------------------------------------------
@@ -247,15 +236,14 @@ def period_labels(times: Any, *, freq: str = "W-MON", tz: str = DEFAULT_TZ) -> S
     >>> period_labels(pd.to_datetime(["2026-11-15 17:00"]).tz_localize("UTC")).tolist()
     ['2026-W47']
     """
-    problems = [p for p in (_check_freq(freq), _check_tz(tz)) if p]
-    collect_problems(problems, "period_labels")
+    collect_problems(_calendar_problems(freq, tz), "period_labels")
     f = freq.upper()
-    days, nat = _wall_days(times, tz)
-    codes = _days_to_codes(days, f)
+    days, nat = wall_days(times, tz)
+    codes = days_to_codes(days, f)
     out = np.full(len(codes), "", dtype=object)
     if (~nat).any():
         uniq, inv = np.unique(codes[~nat], return_inverse=True)
-        out[~nat] = _codes_to_labels(uniq, f)[inv]
+        out[~nat] = codes_to_labels(uniq, f)[inv]
     return out.astype(str)
 
 
@@ -290,13 +278,13 @@ def period_range(
     >>> period_range("2026-11", "2027-01", freq="MS")
     ['2026-11', '2026-12', '2027-01']
     """
-    collect_problems([p for p in (_check_freq(freq),) if p], "period_range")
+    collect_problems(_calendar_problems(freq), "period_range")
     f = freq.upper()
-    a = _label_to_code(start_label, f, "UTC", "start_label")
-    b = _label_to_code(end_label, f, "UTC", "end_label")
+    a = label_to_code(start_label, f, "UTC", "start_label")
+    b = label_to_code(end_label, f, "UTC", "end_label")
     if b < a:
         return []
-    return [str(s) for s in _codes_to_labels(np.arange(a, b + 1, dtype=np.int64), f)]
+    return [str(s) for s in codes_to_labels(np.arange(a, b + 1, dtype=np.int64), f)]
 
 
 def period_start(
@@ -330,12 +318,11 @@ def period_start(
     >>> period_start(["2026-W47"])[0]
     Timestamp('2026-11-16 00:00:00+0800', tz='Asia/Shanghai')
     """
-    problems = [p for p in (_check_freq(freq), _check_tz(tz)) if p]
-    collect_problems(problems, "period_start")
+    collect_problems(_calendar_problems(freq, tz), "period_start")
     f = freq.upper()
     items = [labels] if isinstance(labels, str) else list(np.asarray(labels).ravel())
     codes = np.array(
-        [_label_to_code(str(v), f, tz, "labels") for v in items], dtype=np.int64
+        [label_to_code(str(v), f, tz, "labels") for v in items], dtype=np.int64
     )
     days = _codes_to_start_days(codes, f).astype("datetime64[D]")
     naive = pd.DatetimeIndex(days.astype("datetime64[ns]"))
@@ -348,43 +335,71 @@ def period_start(
 # -- the cube --------------------------------------------------------------------------
 
 
-def _validate(
+def validate_cube_inputs(
     reports: object,
     units: object,
+    *,
     unit: str,
-    freq: object,
-    tz: object,
+    freq: str,
+    tz: str,
     weight: str | None,
     category: str | None,
     time: str,
 ) -> None:
-    if not isinstance(reports, pd.DataFrame):
-        msg = f"reports must be a (Geo)DataFrame, got {type(reports).__name__}."
-        raise TypeError(msg)
-    if not isinstance(units, pd.DataFrame):
-        msg = f"units must be a (Geo)DataFrame, got {type(units).__name__}."
-        raise TypeError(msg)
-    problems = [p for p in (_check_freq(freq), _check_tz(tz)) if p]
-    if unit not in units.columns:
+    """Raise once with every problem of :func:`space_time_cube`'s arguments.
+
+    The same checks for the partitioned cube (:mod:`hotspots.compute`).
+    """
+    options = _CubeOptions(
+        unit=unit, freq=freq, tz=tz, weight=weight, category=category, time=time
+    )
+    _validate(reports, units, options)
+
+
+def _validate(reports: object, units: object, options: _CubeOptions) -> None:
+    """Raise once with every problem of the cube's inputs and options."""
+    reports = require_frame(reports, "reports")
+    units = require_frame(units, "units")
+    problems = _calendar_problems(options.freq, options.tz)
+    problems += _unit_problems(units, options.unit)
+    problems += _report_column_problems(reports, options.unit, options.time)
+    problems += _weight_problems(reports, options.weight)
+    if options.category is not None and options.category not in reports.columns:
         problems.append(
+            f"category must be a column of reports, got {options.category!r}. Pass "
+            "category='category' or category=None."
+        )
+    collect_problems(problems, "space_time_cube")
+
+
+def _unit_problems(units: pd.DataFrame, unit: str) -> list[str]:
+    """Return the problems of the units' id column ``unit``."""
+    if unit not in units.columns:
+        return [
             f"unit must be a column of units, got {unit!r}; units have "
             f"{list(units.columns)!r}. Pass unit='grid_id' for grid cells or "
             "unit='segment_id' for street segments."
+        ]
+    problems: list[str] = []
+    ids = units[unit]
+    n_na = int(ids.isna().sum())
+    if n_na:
+        problems.append(
+            f"units[{unit!r}] must not be missing, got {n_na} missing ids. "
+            "Drop or fill those units."
         )
-    else:
-        ids = units[unit]
-        n_na = int(ids.isna().sum())
-        if n_na:
-            problems.append(
-                f"units[{unit!r}] must not be missing, got {n_na} missing ids. "
-                "Drop or fill those units."
-            )
-        if not pd.Index(ids).is_unique:
-            dup = ids[ids.duplicated()].unique()[:5].tolist()
-            problems.append(
-                f"units[{unit!r}] must be unique, got duplicates such as {dup!r}. "
-                "Keep one row per unit."
-            )
+    if not pd.Index(ids).is_unique:
+        dup = ids[ids.duplicated()].unique()[:5].tolist()
+        problems.append(
+            f"units[{unit!r}] must be unique, got duplicates such as {dup!r}. "
+            "Keep one row per unit."
+        )
+    return problems
+
+
+def _report_column_problems(reports: pd.DataFrame, unit: str, time: str) -> list[str]:
+    """Return the problems of the reports' unit and time columns."""
+    problems: list[str] = []
     for what, col in (("unit", unit), ("time", time)):
         if col not in reports.columns:
             fix = (
@@ -404,33 +419,148 @@ def _validate(
             f"{reports[time].dtype!s}. Parse it with pandas.to_datetime or read "
             "the reports with hotspots.read_reports."
         )
-    if weight is not None:
-        if weight not in reports.columns:
-            problems.append(
-                f"weight must be a column of reports, got {weight!r}. Pass "
-                "weight='weight' or weight=None to count reports."
-            )
-        elif not pd.api.types.is_numeric_dtype(reports[weight]) or (
-            pd.api.types.is_bool_dtype(reports[weight])
-        ):
-            problems.append(
-                f"reports[{weight!r}] must be numeric, got dtype "
-                f"{reports[weight].dtype!s}. Convert it with pandas.to_numeric."
-            )
-        else:
-            n_bad = int((~np.isfinite(reports[weight].to_numpy(float))).sum())
-            if n_bad:
-                problems.append(
-                    f"reports[{weight!r}] must be finite numbers, got {n_bad} "
-                    "missing or infinite weights. Fill them, e.g. "
-                    f"reports[{weight!r}].fillna(1.0)."
-                )
-    if category is not None and category not in reports.columns:
-        problems.append(
-            f"category must be a column of reports, got {category!r}. Pass "
-            "category='category' or category=None."
+    return problems
+
+
+def _weight_problems(reports: pd.DataFrame, weight: str | None) -> list[str]:
+    """Return the problems of the weight column (none when ``weight`` is None)."""
+    if weight is None:
+        return []
+    if missing_columns(reports, [weight], "reports", fix="") is not None:
+        return [
+            f"weight must be a column of reports, got {weight!r}. Pass "
+            "weight='weight' or weight=None to count reports."
+        ]
+    col = reports[weight]
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return [
+            f"reports[{weight!r}] must be numeric, got dtype "
+            f"{col.dtype!s}. Convert it with pandas.to_numeric."
+        ]
+    n_bad = int((~np.isfinite(col.to_numpy(float))).sum())
+    if n_bad:
+        return [
+            f"reports[{weight!r}] must be finite numbers, got {n_bad} "
+            "missing or infinite weights. Fill them, e.g. "
+            f"reports[{weight!r}].fillna(1.0)."
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class _CubeOptions:
+    """The column and calendar options of :func:`space_time_cube`."""
+
+    unit: str
+    freq: str
+    tz: str
+    weight: str | None
+    category: str | None
+    time: str
+
+
+@dataclass(frozen=True, eq=False)
+class _ReportCodes:
+    """Integer codes of each report: unit, period and category, with NA masks."""
+
+    unit: IntArray
+    unit_na: BoolArray
+    unknown: BoolArray
+    period: IntArray
+    nat: BoolArray
+    category: IntArray | None
+    category_na: BoolArray
+    category_labels: list[Any]
+
+
+def _report_codes(
+    reports: pd.DataFrame, ids: pd.Index, options: _CubeOptions
+) -> _ReportCodes:
+    """Return the unit, period and category code of every report."""
+    # unit code per report (factorize first: hashing 1e6 strings once is cheaper)
+    rep_units = reports[options.unit]
+    unit_na = np.asarray(rep_units.isna())
+    codes, uniq = pd.factorize(rep_units, use_na_sentinel=True)
+    ucode = ids.get_indexer(uniq)[codes] if len(uniq) else np.full(len(codes), -1)
+    ucode = np.where(codes < 0, -1, ucode).astype(np.int64, copy=False)
+    days, nat = wall_days(reports[options.time], options.tz)
+    cat_codes: IntArray | None = None
+    cat_labels: list[Any] = []
+    cat_na = np.zeros(len(reports), dtype=bool)
+    if options.category is not None:
+        cats = reports[options.category]
+        cat_na = np.asarray(cats.isna())
+        cat_labels = sorted(pd.unique(cats[~cat_na]).tolist())
+        cat_codes = pd.Index(cat_labels).get_indexer(cats).astype(np.int64)
+    return _ReportCodes(
+        unit=ucode,
+        unit_na=unit_na,
+        unknown=(ucode < 0) & ~unit_na,
+        period=days_to_codes(days, options.freq.upper()),
+        nat=nat,
+        category=cat_codes,
+        category_na=cat_na,
+        category_labels=cat_labels,
+    )
+
+
+def _period_span(
+    codes: _ReportCodes,
+    located: BoolArray,
+    start: object,
+    end: object,
+    options: _CubeOptions,
+) -> tuple[int, int]:
+    """Return the first period code and the number of periods of the cube."""
+    f, tz = options.freq.upper(), options.tz
+    lo = None if start is None else label_to_code(start, f, tz, "start")
+    hi = None if end is None else label_to_code(end, f, tz, "end")
+    if lo is not None and hi is not None and hi < lo:
+        msg = (
+            f"end must not be before start, got start={start!r} and end={end!r}. "
+            "Swap them."
         )
-    collect_problems(problems, "space_time_cube")
+        raise InputError(msg)
+    if located.any():
+        lo = int(codes.period[located].min()) if lo is None else lo
+        hi = int(codes.period[located].max()) if hi is None else hi
+    if lo is None:
+        lo = hi
+    if hi is None:
+        hi = lo
+    if lo is None or hi is None or hi < lo:  # no report and no period asked for
+        return 0, 0
+    return lo, hi - lo + 1
+
+
+def _uncounted(
+    codes: _ReportCodes, out_of_range: BoolArray, unit: str
+) -> dict[str, int]:
+    """Count the reports left out per reason (the first one) and warn once."""
+    reasons = {
+        "no unit": codes.unit_na,
+        "unit not in units": codes.unknown,
+        "no time": codes.nat,
+        "no category": codes.category_na,
+        "outside start/end": out_of_range,
+    }
+    uncounted: dict[str, int] = {}
+    left = np.ones(len(codes.unit), dtype=bool)
+    for reason, mask in reasons.items():
+        hit = mask & left
+        uncounted[reason] = int(hit.sum())
+        left &= ~mask
+    n_out = sum(uncounted.values())
+    if n_out:
+        parts = ", ".join(f"{k}: {v}" for k, v in uncounted.items() if v)
+        warnings.warn(
+            f"{n_out} of {len(codes.unit)} reports were not counted in the cube "
+            f"({parts}). Reports without a unit lie outside every {unit!r} unit; "
+            "widen start/end to count reports outside the periods.",
+            ReportsLeftOutWarning,
+            stacklevel=3,
+        )
+    return uncounted
 
 
 def space_time_cube(
@@ -439,8 +569,8 @@ def space_time_cube(
     *,
     unit: str = GRID_ID,
     freq: str = "W-MON",
-    start: object = None,
-    end: object = None,
+    start: TimeLike | None = None,
+    end: TimeLike | None = None,
     weight: str | None = None,
     category: str | None = None,
     tz: str = DEFAULT_TZ,
@@ -497,7 +627,7 @@ def space_time_cube(
 
     Warns
     -----
-    UncountedReportsWarning
+    ReportsLeftOutWarning
         When reports were left out (no unit, unit not among ``units``, no
         time, outside ``[start, end]``, no category), with the counts.
 
@@ -517,103 +647,57 @@ def space_time_cube(
     >>> cube.to_numpy().tolist()
     [[1, 1], [0, 0], [1, 0]]
     """
-    _validate(reports, units, unit, freq, tz, weight, category, time)
-    f = freq.upper()
+    options = _CubeOptions(
+        unit=unit, freq=freq, tz=tz, weight=weight, category=category, time=time
+    )
+    _validate(reports, units, options)
     ids = pd.Index(units[unit], name=unit)
-    n_units = len(ids)
-
-    # unit code per report (factorize first: hashing 1e6 strings once is cheaper)
-    rep_units = reports[unit]
-    unit_na = np.asarray(rep_units.isna())
-    codes, uniq = pd.factorize(rep_units, use_na_sentinel=True)
-    ucode = ids.get_indexer(uniq)[codes] if len(uniq) else np.full(len(codes), -1)
-    ucode = np.where(codes < 0, -1, ucode).astype(np.int64, copy=False)
-    unknown = (ucode < 0) & ~unit_na
-
-    days, nat = _wall_days(reports[time], tz)
-    pcode = _days_to_codes(days, f)
-
-    cat_codes: IntArray | None = None
-    cat_labels: list[Any] = []
-    cat_na = np.zeros(len(reports), dtype=bool)
-    if category is not None:
-        cats = reports[category]
-        cat_na = np.asarray(cats.isna())
-        cat_labels = sorted(pd.unique(cats[~cat_na]).tolist())
-        cat_codes = pd.Index(cat_labels).get_indexer(cats).astype(np.int64)
-
-    located = ~unit_na & ~unknown & ~nat & ~cat_na
-    lo = None if start is None else _label_to_code(start, f, tz, "start")
-    hi = None if end is None else _label_to_code(end, f, tz, "end")
-    if lo is not None and hi is not None and hi < lo:
-        msg = (
-            f"end must not be before start, got start={start!r} and end={end!r}. "
-            "Swap them."
-        )
-        raise InputError(msg)
-    if located.any():
-        lo = int(pcode[located].min()) if lo is None else lo
-        hi = int(pcode[located].max()) if hi is None else hi
-    if lo is None:
-        lo = hi
-    if hi is None:
-        hi = lo
-    if lo is None or hi is None or hi < lo:  # no report and no period asked for
-        lo, n_per = 0, 0
+    codes = _report_codes(reports, ids, options)
+    located = ~codes.unit_na & ~codes.unknown & ~codes.nat & ~codes.category_na
+    lo, n_per = _period_span(codes, located, start, end, options)
+    if n_per == 0:
         out_of_range = located.copy()
     else:
-        n_per = hi - lo + 1
-        out_of_range = located & ((pcode < lo) | (pcode > hi))
-    counted = located & ~out_of_range
+        out_of_range = located & ((codes.period < lo) | (codes.period >= lo + n_per))
+    uncounted = _uncounted(codes, out_of_range, unit)
+    cube = _cube_frame(reports, ids, codes, located & ~out_of_range, lo, n_per, options)
+    cube.attrs["uncounted"] = uncounted
+    return cube
 
-    # each uncounted report is counted once, under its first reason
-    reasons = {
-        "no unit": unit_na,
-        "unit not in units": unknown,
-        "no time": nat,
-        "no category": cat_na,
-        "outside start/end": out_of_range,
-    }
-    uncounted: dict[str, int] = {}
-    left = np.ones(len(reports), dtype=bool)
-    for reason, mask in reasons.items():
-        hit = mask & left
-        uncounted[reason] = int(hit.sum())
-        left &= ~mask
-    n_out = sum(uncounted.values())
-    if n_out:
-        parts = ", ".join(f"{k}: {v}" for k, v in uncounted.items() if v)
-        warnings.warn(
-            f"{n_out} of {len(reports)} reports were not counted in the cube "
-            f"({parts}). Reports without a unit lie outside every {unit!r} unit; "
-            "widen start/end to count reports outside the periods.",
-            UncountedReportsWarning,
-            stacklevel=2,
-        )
 
-    n_cat = max(len(cat_labels), 1) if category is not None else 1
-    flat = ucode[counted] * (n_cat * n_per) + (pcode[counted] - lo)
-    if cat_codes is not None:
-        flat = flat + cat_codes[counted] * n_per
+def _cube_frame(
+    reports: pd.DataFrame,
+    ids: pd.Index,
+    codes: _ReportCodes,
+    counted: BoolArray,
+    lo: int,
+    n_per: int,
+    options: _CubeOptions,
+) -> pd.DataFrame:
+    """Return the cube: counts (or weight sums) of the counted reports."""
+    category = options.category
+    n_units = len(ids)
+    n_cat = max(len(codes.category_labels), 1) if category is not None else 1
+    flat = codes.unit[counted] * (n_cat * n_per) + (codes.period[counted] - lo)
+    if codes.category is not None:
+        flat = flat + codes.category[counted] * n_per
     size = n_units * n_cat * n_per
-    if weight is None:
+    if options.weight is None:
         values: npt.NDArray[Any] = np.bincount(flat, minlength=size)
         values = values.astype(np.int64, copy=False)
     else:
-        w = reports[weight].to_numpy(dtype=np.float64)[counted]
+        w = reports[options.weight].to_numpy(dtype=np.float64)[counted]
         values = np.bincount(flat, weights=w, minlength=size)
     matrix = values.reshape(n_units, n_cat * n_per)
-
-    labels = _codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
+    f = options.freq.upper()
+    labels = codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
     period_index = pd.Index([str(s) for s in labels], name=PERIOD)
     columns: pd.Index
     if category is not None:
         columns = pd.MultiIndex.from_product(
-            [pd.Index(cat_labels), period_index],
+            [pd.Index(codes.category_labels), period_index],
             names=[category, PERIOD],
         )
     else:
         columns = period_index
-    cube = pd.DataFrame(matrix, index=ids, columns=columns, copy=False)
-    cube.attrs["uncounted"] = uncounted
-    return cube
+    return pd.DataFrame(matrix, index=ids, columns=columns, copy=False)

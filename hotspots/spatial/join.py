@@ -37,7 +37,8 @@ point on an edge shared by two cells goes to the west or south cell.
 
 Point-in-polygon tests run in the polygon layer's own CRS (reports are
 transformed to it, the polygons never are), so the answer is the one of the
-polygons as stored. Distances are computed in metres in the local metric CRS.
+polygons as stored. Distances are computed in metres in the CRS of the one
+metric-CRS policy (:func:`hotspots._core.crs.metric_crs_for`).
 
 References
 ----------
@@ -52,7 +53,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import geopandas as gpd
@@ -65,14 +66,14 @@ import shapely
 from scipy import ndimage
 
 from .._core import schema as sc
-from .._core.crs import local_metric_crs
-from ..errors import CRSError, collect_problems
+from .._core.crs import metric_crs_for
+from .._core.types import BoolArray, CRSLike, FloatArray, IntArray
+from .._core.validate import missing_columns, positive_number, require_geoframe
+from ..errors import ReportsLeftOutWarning, collect_problems
 from ..read.boundaries import REGULAR_GRID_ATTR, RegularGrid, count_ranges
 
-__all__ = ["UnassignedWarning", "assign", "locate_in_polygons", "nearest_segments"]
+__all__ = ["assign", "locate_in_polygons", "nearest_segments"]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 ObjArray = npt.NDArray[np.object_]
 
 #: Reports processed at once (bounds the memory of the candidate pairs).
@@ -91,21 +92,6 @@ _EPS: Final = np.finfo(np.float64).eps / 2.0
 #: Shewchuk's error bound factor for the floating-point orientation test.
 _CCW_ERRBOUND: Final = (3.0 + 16.0 * _EPS) * _EPS
 _LARGE: Final = np.iinfo(np.int64).max
-
-
-class UnassignedWarning(UserWarning):
-    """Reports got no grid cell, street segment or area (they keep NA ids).
-
-    Attributes
-    ----------
-    counts
-        Number of reports left without an id, per output column (and
-        ``"no_geometry"`` for reports without coordinates).
-    """
-
-    def __init__(self, message: str, counts: Mapping[str, int]) -> None:
-        super().__init__(message)
-        self.counts: dict[str, int] = dict(counts)
 
 
 # -- point in polygon ----------------------------------------------------------
@@ -741,27 +727,14 @@ def _check_layer(
     *,
     known_valid: bool = False,
 ) -> list[str]:
-    if not isinstance(layer, gpd.GeoDataFrame):
-        msg = f"{name} must be a GeoDataFrame, got {type(layer).__name__}."
-        raise TypeError(msg)
-    if layer.crs is None:
-        msg = (
-            f"{name} has no CRS. Set it with .set_crs('EPSG:4326') (or the CRS "
-            f"its coordinates are in), or load it with read_boundaries(..., crs=...)."
-        )
-        raise CRSError(msg)
-    problems = []
+    """Return the problems of a polygon or line layer given to :func:`assign`."""
+    layer = require_geoframe(layer, name)
     if len(layer) == 0:
         return [
             f"the {name} layer has no features: it has 0 rows. Pass the layer "
             f"with its features (or leave {name} out). {fix}"
         ]
-    missing = [c for c in columns if c not in layer.columns]
-    if missing:
-        problems.append(
-            f"{name} lacks columns {missing!r} "
-            f"(has {list(map(str, layer.columns))!r}). {fix}"
-        )
+    problems = [p for p in (missing_columns(layer, columns, name, fix=fix),) if p]
     geoms = layer.geometry.to_numpy()
     allowed = [int(shapely.GeometryType[t.upper()].value) for t in types]
     bad = (
@@ -834,34 +807,6 @@ def _polygon_positions(
     return locate_in_polygons(lx, ly, polys)
 
 
-def _metric(
-    metric_crs: Any, src: pyproj.CRS, x: FloatArray, y: FloatArray
-) -> pyproj.CRS:
-    if metric_crs is not None:
-        try:
-            crs = pyproj.CRS.from_user_input(metric_crs)
-        except pyproj.exceptions.CRSError as err:
-            msg = (
-                f"metric_crs must be a CRS pyproj understands, got {metric_crs!r}. "
-                "Pass e.g. 'EPSG:32651' or leave it None."
-            )
-            raise CRSError(msg) from err
-        if not crs.is_projected:
-            msg = (
-                f"metric_crs must be a projected CRS in metres, got "
-                f"{crs.to_string()!r}. Pass a UTM zone or leave it None."
-            )
-            raise CRSError(msg)
-        return crs
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    if len(ok) == 0:
-        msg = "cannot choose a metric CRS: no report has coordinates."
-        raise CRSError(msg)
-    step = max(1, len(ok) // 100_000)
-    sx, sy = _xy_in(x[ok[::step]], y[ok[::step]], src, "EPSG:4326")
-    return local_metric_crs(sx, sy)
-
-
 def _report_xy(
     reports: gpd.GeoDataFrame,
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -894,7 +839,7 @@ def assign(
     streets: gpd.GeoDataFrame | None = None,
     areas: gpd.GeoDataFrame | None = None,
     max_street_distance_m: float = 30.0,
-    metric_crs: Any = None,
+    metric_crs: CRSLike | None = None,
 ) -> gpd.GeoDataFrame:
     """Join every report to its grid cell, nearest street segment and admin areas.
 
@@ -918,8 +863,9 @@ def assign(
     max_street_distance_m
         Reports farther than this (metres) from every segment get no segment.
     metric_crs
-        CRS for distances; default the local UTM zone of the reports
-        (:func:`hotspots._core.crs.local_metric_crs`).
+        CRS for distances, projected in metres; default the one metric-CRS
+        policy (:func:`hotspots._core.crs.metric_crs_for`): the local UTM zone
+        of the reports, whatever their own CRS.
 
     Returns
     -------
@@ -942,7 +888,7 @@ def assign(
 
     Warns
     -----
-    UnassignedWarning
+    ReportsLeftOutWarning
         With the number of reports left without a cell, a segment or an
         area (they are kept, with NA ids).
 
@@ -969,127 +915,171 @@ def assign(
     >>> assign(pts, grid=cells)["grid_id"].tolist()
     ['a', 'a']
     """
-    if not isinstance(reports, gpd.GeoDataFrame):
-        msg = f"reports must be a GeoDataFrame, got {type(reports).__name__}."
-        raise TypeError(msg)
-    if reports.crs is None:
-        msg = (
-            "reports has no CRS. Read them with hotspots.read_reports(...) or set "
-            "it with .set_crs('EPSG:4326')."
-        )
-        raise CRSError(msg)
-    problems: list[str] = []
+    reports = require_geoframe(reports, "reports")
     d = max_street_distance_m
-    if (
-        isinstance(d, bool)
-        or not isinstance(d, int | float)
-        or not (math.isfinite(d) and d > 0)
-    ):
-        problems.append(
-            f"max_street_distance_m must be a positive number of metres, got {d!r}. "
-            "Pass e.g. max_street_distance_m=30."
-        )
     x, y, no_geom, not_point = _report_xy(reports)
-    if not_point.any():
-        problems.append(
-            f"reports: {int(not_point.sum())} geometries are not Points. Pass one "
-            "point per report (e.g. .geometry.representative_point())."
-        )
     regular = None
-    if grid is not None:
-        if isinstance(grid, gpd.GeoDataFrame) and grid.crs is not None:
-            regular = _regular_cells(grid)
-        problems += _check_layer(
-            grid,
-            "grid",
-            (sc.GRID_ID,),
-            ("Polygon", "MultiPolygon"),
-            "Load it with read_boundaries(..., kind='grid').",
-            known_valid=regular is not None,
-        )
-    if streets is not None:
-        problems += _check_layer(
-            streets,
-            "streets",
-            (sc.SEGMENT_ID,),
-            ("LineString",),
-            "Pass street segments: segment_streets(streets).",
-        )
-    if areas is not None:
-        problems += _check_layer(
-            areas,
-            "areas",
-            (sc.AREA_ID, sc.AREA_LEVEL, sc.AREA_PARENT),
-            ("Polygon", "MultiPolygon"),
-            "Load it with read_boundaries(..., kind='areas').",
-        )
-        if sc.AREA_LEVEL in areas.columns:
-            lv = areas[sc.AREA_LEVEL].astype("str")
-            if not lv.isin(sc.AREA_LEVELS).all():
-                n_null = int(lv.isna().sum())
-                got = sorted(set(lv.dropna()) - set(sc.AREA_LEVELS))
-                problems.append(
-                    f"areas.level must be one of {', '.join(sc.AREA_LEVELS)}, got "
-                    + (f"{got!r}" if got else "")
-                    + (" and " if got and n_null else "")
-                    + (f"{n_null} areas without a level" if n_null else "")
-                    + ". Give every area its level."
-                )
+    if isinstance(grid, gpd.GeoDataFrame) and grid.crs is not None:
+        regular = _regular_cells(grid)
+    problems = _assign_problems(
+        _Layers(grid=grid, streets=streets, areas=areas), d, not_point, regular
+    )
     collect_problems(problems, "assign")
 
     src = pyproj.CRS.from_user_input(reports.crs)
+    xy = _ReportXY(x=x, y=y, src=src, index=reports.index)
     out = reports.copy(deep=False)
     counts: dict[str, int] = {}
-    n = len(reports)
     if grid is not None:
         pos = _polygon_positions(x, y, src, grid, regular)
         values = grid[sc.GRID_ID].astype("str").to_numpy(dtype=object)
         out[sc.GRID_ID] = _ids(values, pos, reports.index)
         counts[sc.GRID_ID] = int(np.sum(pos < 0) - no_geom.sum())
     if streets is not None:
-        metric = _metric(metric_crs, src, x, y)
-        mx, my = _xy_in(x, y, src, metric)
-        seg = streets.geometry
-        seg_geoms = (
-            seg.to_numpy()
-            if pyproj.CRS.from_user_input(streets.crs).equals(metric)
-            else seg.to_crs(metric).to_numpy()
-        )
-        seg_ids = streets[sc.SEGMENT_ID].astype("str").to_numpy(dtype=object)
-        rank = np.empty(len(seg_ids), dtype=np.int64)
-        rank[np.argsort(seg_ids.astype(str), kind="stable")] = np.arange(len(seg_ids))
-        pos, dist = nearest_segments(
-            mx, my, seg_geoms, max_distance_m=float(d), rank=rank
-        )
-        # street names are optional (OSM and survey layers often have none)
-        names = (
-            streets[sc.STREET_NAME].astype("str").to_numpy(dtype=object)
-            if sc.STREET_NAME in streets.columns
-            else np.full(len(streets), None, dtype=object)
-        )
-        out[sc.SEGMENT_ID] = _ids(seg_ids, pos, reports.index)
-        out[sc.STREET_NAME] = _ids(names, pos, reports.index)
-        out[sc.STREET_DISTANCE_M] = pd.Series(dist, index=reports.index)
-        counts[sc.SEGMENT_ID] = int(np.sum(pos < 0) - no_geom.sum())
+        metric = metric_crs_for(reports.geometry, metric_crs=metric_crs)
+        for col, values in _join_streets(xy, streets, metric, float(d)).items():
+            out[col] = values
+        counts[sc.SEGMENT_ID] = int(out[sc.SEGMENT_ID].isna().sum() - no_geom.sum())
     if areas is not None:
         for col, pos in _assign_areas(x, y, src, areas).items():
             values = areas[sc.AREA_ID].astype("str").to_numpy(dtype=object)
             out[col] = _ids(values, pos, reports.index)
             counts[col] = int(np.sum(pos < 0) - no_geom.sum())
     if counts and (no_geom.any() or any(v > 0 for v in counts.values())):
-        counts = {"no_geometry": int(no_geom.sum()), **counts}
-        parts = [f"{v} of {n} reports have no {k}" for k, v in counts.items() if v]
-        parts = [p.replace("have no no_geometry", "have no coordinates") for p in parts]
-        warnings.warn(
-            UnassignedWarning(
-                "; ".join(parts) + ". They are kept with NA ids (reports outside "
-                "every cell or area, or farther than max_street_distance_m="
-                f"{d} m from every street).",
-                counts,
-            ),
-            stacklevel=2,
-        )
+        _warn_unassigned({"no_geometry": int(no_geom.sum()), **counts}, len(out), d)
     return out
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The layers :func:`assign` joins to (None: not joined)."""
+
+    grid: Any
+    streets: Any
+    areas: Any
+
+
+@dataclass(frozen=True, eq=False)
+class _ReportXY:
+    """Report coordinates (NaN without one) in ``src``, and the reports' index."""
+
+    x: FloatArray
+    y: FloatArray
+    src: pyproj.CRS
+    index: pd.Index
+
+
+def _assign_problems(
+    layers: _Layers,
+    d: object,
+    not_point: BoolArray,
+    regular: tuple[RegularGrid, IntArray] | None,
+) -> list[str]:
+    """Return every problem of :func:`assign`'s distance, reports and layers."""
+    problems = [
+        p
+        for p in (
+            positive_number(
+                d,
+                "max_street_distance_m",
+                example="max_street_distance_m=30",
+                unit="metres",
+            ),
+        )
+        if p
+    ]
+    if not_point.any():
+        problems.append(
+            f"reports: {int(not_point.sum())} geometries are not Points. Pass one "
+            "point per report (e.g. .geometry.representative_point())."
+        )
+    if layers.grid is not None:
+        problems += _check_layer(
+            layers.grid,
+            "grid",
+            (sc.GRID_ID,),
+            ("Polygon", "MultiPolygon"),
+            "Load it with read_boundaries(..., kind='grid').",
+            known_valid=regular is not None,
+        )
+    if layers.streets is not None:
+        problems += _check_layer(
+            layers.streets,
+            "streets",
+            (sc.SEGMENT_ID,),
+            ("LineString",),
+            "Pass street segments: segment_streets(streets).",
+        )
+    if layers.areas is not None:
+        problems += _check_layer(
+            layers.areas,
+            "areas",
+            (sc.AREA_ID, sc.AREA_LEVEL, sc.AREA_PARENT),
+            ("Polygon", "MultiPolygon"),
+            "Load it with read_boundaries(..., kind='areas').",
+        )
+        problems += _level_problems(layers.areas)
+    return problems
+
+
+def _level_problems(areas: gpd.GeoDataFrame) -> list[str]:
+    """Return the problem of area levels outside the three known ones, if any."""
+    if sc.AREA_LEVEL not in areas.columns:
+        return []
+    lv = areas[sc.AREA_LEVEL].astype("str")
+    if lv.isin(sc.AREA_LEVELS).all():
+        return []
+    n_null = int(lv.isna().sum())
+    got = sorted(set(lv.dropna()) - set(sc.AREA_LEVELS))
+    return [
+        f"areas.level must be one of {', '.join(sc.AREA_LEVELS)}, got "
+        + (f"{got!r}" if got else "")
+        + (" and " if got and n_null else "")
+        + (f"{n_null} areas without a level" if n_null else "")
+        + ". Give every area its level."
+    ]
+
+
+def _join_streets(
+    xy: _ReportXY, streets: gpd.GeoDataFrame, metric: pyproj.CRS, d: float
+) -> dict[str, pd.Series]:
+    """Return the nearest segment's id, street name and distance per report."""
+    mx, my = _xy_in(xy.x, xy.y, xy.src, metric)
+    seg = streets.geometry
+    seg_geoms = (
+        seg.to_numpy()
+        if pyproj.CRS.from_user_input(streets.crs).equals(metric)
+        else seg.to_crs(metric).to_numpy()
+    )
+    seg_ids = streets[sc.SEGMENT_ID].astype("str").to_numpy(dtype=object)
+    rank = np.empty(len(seg_ids), dtype=np.int64)
+    rank[np.argsort(seg_ids.astype(str), kind="stable")] = np.arange(len(seg_ids))
+    pos, dist = nearest_segments(mx, my, seg_geoms, max_distance_m=d, rank=rank)
+    # street names are optional (OSM and survey layers often have none)
+    names = (
+        streets[sc.STREET_NAME].astype("str").to_numpy(dtype=object)
+        if sc.STREET_NAME in streets.columns
+        else np.full(len(streets), None, dtype=object)
+    )
+    return {
+        sc.SEGMENT_ID: _ids(seg_ids, pos, xy.index),
+        sc.STREET_NAME: _ids(names, pos, xy.index),
+        sc.STREET_DISTANCE_M: pd.Series(dist, index=xy.index),
+    }
+
+
+def _warn_unassigned(counts: dict[str, int], n: int, d: object) -> None:
+    """Warn once with the number of reports left without each id."""
+    parts = [f"{v} of {n} reports have no {k}" for k, v in counts.items() if v]
+    parts = [p.replace("have no no_geometry", "have no coordinates") for p in parts]
+    warnings.warn(
+        ReportsLeftOutWarning(
+            "; ".join(parts) + ". They are kept with NA ids (reports outside "
+            "every cell or area, or farther than max_street_distance_m="
+            f"{d} m from every street)."
+        ),
+        stacklevel=3,
+    )
 
 
 _LEVEL_COLUMNS: Final = {

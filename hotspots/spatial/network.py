@@ -6,7 +6,7 @@ A :class:`StreetGraph` is built once from street segments (the output of
 ids ``u`` and ``v``; each segment is an edge ``u -> v`` (its geometry runs
 from ``u`` to ``v``) and, unless one-way restrictions apply to the travel
 mode, also ``v -> u``. Edge weights are lengths in metres measured in a local
-metric CRS (the UTM zone of the data when the input is geographic), so the
+metric CRS (the one policy, :func:`hotspots._core.crs.metric_crs_for`), so the
 ``length_m`` column is recomputed rather than trusted.
 
 Travel modes and one-way streets:
@@ -45,8 +45,10 @@ from shapely.geometry import LineString
 from shapely.ops import substring
 
 from .._core import schema
-from .._core.crs import local_metric_crs
-from ..errors import CRSError, InputError, collect_problems
+from .._core.crs import metric_crs_for
+from .._core.types import BoolArray, FloatArray, IntArray
+from .._core.validate import missing_columns, positive_number, require_geoframe
+from ..errors import HotspotsWarning, InputError, collect_problems
 
 __all__ = [
     "DEFAULT_SPEED_KMH",
@@ -55,7 +57,6 @@ __all__ = [
     "StreetGraph",
     "TravelTable",
     "leg_paths",
-    "metric_crs_for",
     "path_line",
     "snap",
     "street_graph",
@@ -64,8 +65,6 @@ __all__ = [
 ]
 
 Mode = Literal["walking", "ebike", "car"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Default city speeds per mode (km/h): walking patrols, e-bikes, patrol cars.
 DEFAULT_SPEED_KMH: Final[dict[str, float]] = {
@@ -76,32 +75,6 @@ DEFAULT_SPEED_KMH: Final[dict[str, float]] = {
 #: Modes that must follow one-way streets.
 _ONEWAY_MODES: Final = frozenset({"ebike", "car"})
 _MIN_EDGE_M: Final = 1e-6  # zero-length edges would vanish from a sparse graph
-
-
-def metric_crs_for(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
-    """Return the metric CRS to measure ``frame`` in.
-
-    A projected CRS in metres is used as it is; a geographic one (or a
-    projected one in other units) is replaced by the local UTM zone of the
-    data (:func:`hotspots._core.crs.local_metric_crs`).
-
-    Raises
-    ------
-    CRSError
-        When ``frame`` has no CRS.
-    """
-    crs = frame.crs
-    if crs is None:
-        msg = (
-            "the streets have no CRS, expected one (e.g. EPSG:4326). "
-            "Set it with streets.set_crs(...) before planning."
-        )
-        raise CRSError(msg)
-    if crs.is_projected and crs.axis_info[0].unit_name in {"metre", "meter"}:
-        return pyproj.CRS.from_user_input(crs)
-    lonlat = frame.to_crs(schema.WGS84) if not crs.is_geographic else frame
-    b = lonlat.total_bounds
-    return local_metric_crs([(b[0] + b[2]) / 2], [(b[1] + b[3]) / 2])
 
 
 @dataclass(frozen=True)
@@ -165,28 +138,29 @@ class StreetGraph:
 
 
 def _validate_segments(segments: object) -> list[str]:
+    """Return the problems of a street segment layer (raise: wrong type, no CRS)."""
     if not isinstance(segments, gpd.GeoDataFrame):
         msg = (
             "streets must be a GeoDataFrame of street segments "
             f"(hotspots.segment_streets), got {type(segments).__name__}."
         )
         raise TypeError(msg)
-    problems: list[str] = []
+    require_geoframe(segments, "streets")
     need = (schema.SEGMENT_ID, schema.NODE_FROM, schema.NODE_TO)
-    missing = [c for c in need if c not in segments.columns]
+    missing = missing_columns(
+        segments,
+        need,
+        "streets",
+        fix="Split the streets into segments with hotspots.segment_streets(streets).",
+    )
     if missing:
-        problems.append(
-            f"streets must have the columns {list(need)}, missing {missing}. "
-            "Split the streets into segments with "
-            "hotspots.segment_streets(streets)."
-        )
-        return problems
+        return [missing]
     if len(segments) == 0:
-        problems.append(
+        return [
             "streets has no segments, got an empty frame. Pass the street segments "
             "of the area to patrol."
-        )
-        return problems
+        ]
+    problems: list[str] = []
     geom = segments.geometry.to_numpy()
     kinds = shapely.get_type_id(geom)
     bad = (kinds != shapely.GeometryType.LINESTRING) | shapely.is_empty(geom)
@@ -268,49 +242,83 @@ def street_graph(
             f"mode must be one of {sorted(DEFAULT_SPEED_KMH)}, got {mode!r}. "
             "Pass mode='walking', 'ebike' or 'car'."
         )
-    if speed_kmh is not None and (
-        isinstance(speed_kmh, bool)
-        or not isinstance(speed_kmh, int | float)
-        or not np.isfinite(speed_kmh)
-        or speed_kmh <= 0
-    ):
-        problems.append(
-            f"speed_kmh must be a positive number of km/h, got {speed_kmh!r}. "
-            "Pass e.g. speed_kmh=4.5 for walking, or None for the mode's default."
-        )
+    if speed_kmh is not None:
+        bad_speed = positive_number(speed_kmh, "speed_kmh", example="speed_kmh=4.5")
+        if bad_speed:
+            problems.append(
+                f"speed_kmh must be a positive number of km/h, got {speed_kmh!r}. "
+                "Pass e.g. speed_kmh=4.5 for walking, or None for the mode's "
+                "default."
+            )
     collect_problems(problems, "street segments")
-    source_crs = segments.crs
-    crs = metric_crs_for(segments)
-    geo = segments.geometry if source_crs == crs else segments.geometry.to_crs(crs)
-    geom = geo.to_numpy()
+    crs = metric_crs_for(segments.geometry)
+    geo = segments.geometry
+    geom = (geo if geo.crs == crs else geo.to_crs(crs)).to_numpy()
     length = shapely.length(geom).astype(np.float64)
-
     u_raw = pd.to_numeric(segments[schema.NODE_FROM]).to_numpy(np.int64)
     v_raw = pd.to_numeric(segments[schema.NODE_TO]).to_numpy(np.int64)
     node_ids, inverse = np.unique(np.concatenate([u_raw, v_raw]), return_inverse=True)
     n_seg = len(segments)
-    seg_u = inverse[:n_seg].astype(np.int64)
-    seg_v = inverse[n_seg:].astype(np.int64)
+    forward_only = _oneway(segments) & (mode in _ONEWAY_MODES)
+    edges = _edges(inverse[:n_seg], inverse[n_seg:], length, forward_only)
+    n = node_ids.shape[0]
+    return StreetGraph(
+        crs=crs,
+        source_crs=pyproj.CRS.from_user_input(segments.crs),
+        mode=mode,
+        speed_kmh=float(
+            speed_kmh if speed_kmh is not None else DEFAULT_SPEED_KMH[mode]
+        ),
+        node_ids=node_ids.astype(np.int64),
+        segment_ids=segments[schema.SEGMENT_ID].astype(str).to_numpy(dtype=object),
+        seg_u=inverse[:n_seg].astype(np.int64),
+        seg_v=inverse[n_seg:].astype(np.int64),
+        seg_length_m=length,
+        seg_forward_only=forward_only,
+        geometry=geom,
+        matrix=csr_matrix((edges.weight, (edges.src, edges.dst)), shape=(n, n)),
+        edge_segment=csr_matrix(
+            ((edges.segment + 1).astype(np.float64), (edges.src, edges.dst)),
+            shape=(n, n),
+        ),
+    )
 
-    if schema.ONEWAY in segments.columns:
-        ow = segments[schema.ONEWAY].astype("boolean")
-        n_na = int(ow.isna().sum())
-        if n_na:
-            warnings.warn(
-                f"{n_na} street segments have no 'oneway' value; they are "
-                "treated as two-way.",
-                UserWarning,
-                stacklevel=2,
-            )
-        oneway = ow.fillna(False).to_numpy(dtype=bool)
-    else:
-        oneway = np.zeros(n_seg, dtype=bool)
-    forward_only = oneway & (mode in _ONEWAY_MODES)
 
+def _oneway(segments: gpd.GeoDataFrame) -> BoolArray:
+    """Return the one-way flag of each segment (NA: two-way, with a warning)."""
+    if schema.ONEWAY not in segments.columns:
+        return np.zeros(len(segments), dtype=bool)
+    ow = segments[schema.ONEWAY].astype("boolean")
+    n_na = int(ow.isna().sum())
+    if n_na:
+        warnings.warn(
+            f"{n_na} street segments have no 'oneway' value; they are "
+            "treated as two-way.",
+            HotspotsWarning,
+            stacklevel=3,
+        )
+    return np.asarray(ow.fillna(False).to_numpy(dtype=bool))
+
+
+@dataclass(frozen=True, eq=False)
+class _Edges:
+    """Directed edges of the street graph: the shortest segment per node pair."""
+
+    src: IntArray
+    dst: IntArray
+    weight: FloatArray
+    segment: IntArray
+
+
+def _edges(
+    seg_u: IntArray, seg_v: IntArray, length: FloatArray, forward_only: BoolArray
+) -> _Edges:
+    """Return the directed edges (both ways unless one-way), loops dropped."""
+    n_seg = len(seg_u)
     seg_idx = np.arange(n_seg, dtype=np.int64)
     back = ~forward_only
-    src = np.concatenate([seg_u, seg_v[back]])
-    dst = np.concatenate([seg_v, seg_u[back]])
+    src = np.concatenate([seg_u, seg_v[back]]).astype(np.int64)
+    dst = np.concatenate([seg_v, seg_u[back]]).astype(np.int64)
     wgt = np.maximum(np.concatenate([length, length[back]]), _MIN_EDGE_M)
     sid = np.concatenate([seg_idx, seg_idx[back]])
     keep = src != dst  # loops never shorten a path
@@ -319,28 +327,7 @@ def street_graph(
     src, dst, wgt, sid = src[order], dst[order], wgt[order], sid[order]
     first = np.ones(src.shape[0], dtype=bool)
     first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    src, dst, wgt, sid = src[first], dst[first], wgt[first], sid[first]
-    n = node_ids.shape[0]
-    matrix = csr_matrix((wgt, (src, dst)), shape=(n, n))
-    edge_segment = csr_matrix(((sid + 1).astype(np.float64), (src, dst)), shape=(n, n))
-
-    return StreetGraph(
-        crs=crs,
-        source_crs=pyproj.CRS.from_user_input(source_crs),
-        mode=mode,
-        speed_kmh=float(
-            speed_kmh if speed_kmh is not None else DEFAULT_SPEED_KMH[mode]
-        ),
-        node_ids=node_ids.astype(np.int64),
-        segment_ids=segments[schema.SEGMENT_ID].astype(str).to_numpy(dtype=object),
-        seg_u=seg_u,
-        seg_v=seg_v,
-        seg_length_m=length,
-        seg_forward_only=forward_only,
-        geometry=geom,
-        matrix=matrix,
-        edge_segment=edge_segment,
-    )
+    return _Edges(src=src[first], dst=dst[first], weight=wgt[first], segment=sid[first])
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ The result, :class:`SpatialWeights`, is always binary with a zero diagonal;
 :meth:`SpatialWeights.transform` gives the row-standardised matrix. Units
 without a neighbour (islands) are kept, listed in ``islands`` and counted in
 an :class:`IslandsWarning`; they never cause an error.
+
+Distances (``"distance"``, ``"knn"``) are measured between centroids in
+metres, in the CRS of the one metric-CRS policy
+(:func:`hotspots._core.crs.metric_crs_for`: the local UTM zone of the units).
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from .._core.crs import local_metric_crs
+from .._core.crs import metric_crs_for
 from .._core.schema import NODE_FROM, NODE_TO
-from ..errors import CRSError, InputError, collect_problems
+from .._core.types import FloatArray, IntArray
+from .._core.validate import positive_number, whole_number
+from ..errors import CRSError, HotspotsWarning, InputError, collect_problems
 
 if TYPE_CHECKING:
     from libpysal.graph import Graph
@@ -60,11 +66,8 @@ TRANSFORMS: Final = get_args(Transform)
 _POLYGONAL: Final = ("Polygon", "MultiPolygon")
 _LINEAR: Final = ("LineString", "MultiLineString", "LinearRing")
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
-
-class IslandsWarning(UserWarning):
+class IslandsWarning(HotspotsWarning):
     """Some units have no neighbour; they are kept and listed in ``islands``."""
 
 
@@ -317,14 +320,19 @@ def default_weights(units: gpd.GeoDataFrame) -> Literal["network", "queen"]:
 
 
 def _metric_centroids(units: gpd.GeoDataFrame) -> tuple[FloatArray, npt.NDArray[Any]]:
-    """Centroid x/y in metres (projected to the local UTM zone if geographic)."""
+    """Centroid x/y in metres, in the CRS of the one metric-CRS policy.
+
+    The geometries are converted to :func:`hotspots._core.crs.metric_crs_for`
+    of the units (their local UTM zone) before their centroids are taken; with
+    at most one located unit there is no distance to measure and the
+    coordinates are left as they are.
+    """
     geoms = np.asarray(units.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    crs = units.crs
-    if crs is not None and pyproj.CRS.from_user_input(crs).is_geographic:
-        c = shapely.centroid(geoms[ok])
-        target = local_metric_crs(shapely.get_x(c), shapely.get_y(c))
-        geoms = np.asarray(units.geometry.to_crs(target).array, dtype=object)
+    if int(ok.sum()) > 1:
+        target = metric_crs_for(units.geometry)
+        if not pyproj.CRS.from_user_input(units.crs).equals(target):
+            geoms = np.asarray(units.geometry.to_crs(target).array, dtype=object)
     xy = np.full((len(geoms), 2), np.nan)
     if ok.any():
         xy[ok] = shapely.get_coordinates(shapely.centroid(geoms[ok]))
@@ -421,7 +429,7 @@ def spatial_weights(
     distance_m
         Distance band in metres, for ``kind="distance"`` only. Centroids at
         exactly this distance are neighbours. Geographic units are projected
-        to their local UTM zone (:func:`hotspots._core.crs.local_metric_crs`).
+        to their local UTM zone (:func:`hotspots._core.crs.metric_crs_for`).
     k
         Number of nearest neighbours, for ``kind="knn"`` only. Ties at the
         ``k``-th distance are broken by the KD-tree; on regular lattices pick
@@ -486,41 +494,57 @@ def spatial_weights(
             "grid cells and 'network' for street segments."
         )
     ids = _unit_ids(units, unit, problems)
+    problems += _parameter_problems(units, kind, distance_m, k)
+    problems += _geometry_problems(units, kind, problems)
+    collect_problems(problems, "spatial_weights")
+    w = _weights_matrix(units, kind, distance_m, k)
+    islands = tuple(ids[np.diff(w.indptr) == 0].tolist())
+    if islands:
+        _warn_islands(islands, len(units), kind)
+    return SpatialWeights(
+        ids=pd.Index(ids, name=unit if unit is not None else ids.name),
+        sparse=w,
+        islands=islands,
+        kind=str(kind),
+        unit=unit,
+    )
+
+
+def _parameter_problems(
+    units: pd.DataFrame, kind: str, distance_m: float | None, k: int | None
+) -> list[str]:
+    """Return the problems of ``distance_m`` and ``k`` for ``kind``."""
+    problems: list[str] = []
     if kind == "distance":
-        if (
-            distance_m is None
-            or isinstance(distance_m, bool)
-            or not isinstance(distance_m, int | float)
-            or not np.isfinite(distance_m)
-            or distance_m <= 0
-        ):
-            problems.append(
-                "distance_m must be a positive number of metres for "
-                f"kind='distance', got {distance_m!r}. Pass e.g. distance_m=150."
-            )
+        bad = positive_number(
+            distance_m, "distance_m", example="distance_m=150", unit="metres"
+        )
+        if bad:
+            problems.append(bad)
     elif distance_m is not None:
         problems.append(
             f"distance_m only applies to kind='distance', got {distance_m!r} with "
             f"kind={kind!r}. Remove distance_m or pass kind='distance'."
         )
     if kind == "knn":
-        n_max = len(units) - 1
-        if (
-            k is None
-            or isinstance(k, bool)
-            or not isinstance(k, int | np.integer)
-            or k < 1
-            or k > n_max
-        ):
-            problems.append(
-                f"k must be an integer from 1 to {n_max} (units - 1) for "
-                f"kind='knn', got {k!r}. Pass e.g. k=8."
-            )
+        bad = whole_number(k, "k", example="k=8", minimum=1, maximum=len(units) - 1)
+        if bad:
+            problems.append(bad)
     elif k is not None:
         problems.append(
             f"k only applies to kind='knn', got {k!r} with kind={kind!r}. "
             "Remove k or pass kind='knn'."
         )
+    return problems
+
+
+def _geometry_problems(units: pd.DataFrame, kind: str, earlier: list[str]) -> list[str]:
+    """Return the problems of the units' columns or geometries for ``kind``.
+
+    Raises :class:`~hotspots.errors.CRSError` (after the ``earlier`` problems,
+    if any) when a distance-based kind is asked of units without a CRS.
+    """
+    problems: list[str] = []
     if kind == "network":
         missing = [c for c in (NODE_FROM, NODE_TO) if c not in units.columns]
         if missing:
@@ -529,36 +553,43 @@ def spatial_weights(
                 f"{missing!r}. Make segments with "
                 "hotspots.segment_streets(streets)."
             )
-    elif kind in KINDS:
-        if not isinstance(units, gpd.GeoDataFrame):
+        return problems
+    if kind not in KINDS:
+        return problems
+    if not isinstance(units, gpd.GeoDataFrame):
+        problems.append(
+            f"kind={kind!r} needs geometries: units must be a GeoDataFrame, got "
+            f"{type(units).__name__}. Pass the boundary layer read with "
+            "hotspots.read_boundaries."
+        )
+        return problems
+    geoms = np.asarray(units.geometry.array, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = shapely.get_type_id(geoms[present])
+    if kind in ("queen", "rook"):
+        # lines and polygons, as libpysal's vertex-set contiguity
+        bad = ~np.isin(types, (1, 2, 3, 5, 6))
+        if bad.any():
+            names = sorted(set(units.geom_type[present][bad]))
             problems.append(
-                f"kind={kind!r} needs geometries: units must be a GeoDataFrame, got "
-                f"{type(units).__name__}. Pass the boundary layer read with "
-                "hotspots.read_boundaries."
+                f"kind={kind!r} needs polygon (or line) geometries, got "
+                f"{int(bad.sum())} of type {names!r}. Use "
+                "kind='distance' or kind='knn' for points."
             )
-        else:
-            geoms = np.asarray(units.geometry.array, dtype=object)
-            present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-            types = shapely.get_type_id(geoms[present])
-            if kind in ("queen", "rook"):
-                # lines and polygons, as libpysal's vertex-set contiguity
-                bad = ~np.isin(types, (1, 2, 3, 5, 6))
-                if bad.any():
-                    names = sorted(set(units.geom_type[present][bad]))
-                    problems.append(
-                        f"kind={kind!r} needs polygon (or line) geometries, got "
-                        f"{int(bad.sum())} of type {names!r}. Use "
-                        "kind='distance' or kind='knn' for points."
-                    )
-            if kind in ("distance", "knn") and units.crs is None:
-                msg = (
-                    f"kind={kind!r} measures metres but units have no CRS. Set it, "
-                    "e.g. units.set_crs('EPSG:4326') for longitude/latitude."
-                )
-                collect_problems(problems, "spatial_weights")
-                raise CRSError(msg)
-    collect_problems(problems, "spatial_weights")
+    if kind in ("distance", "knn") and units.crs is None:
+        msg = (
+            f"kind={kind!r} measures metres but units have no CRS. Set it, "
+            "e.g. units.set_crs('EPSG:4326') for longitude/latitude."
+        )
+        collect_problems(earlier + problems, "spatial_weights")
+        raise CRSError(msg)
+    return problems
 
+
+def _weights_matrix(
+    units: pd.DataFrame, kind: str, distance_m: float | None, k: int | None
+) -> sparse.csr_matrix:
+    """Return the binary CSR weights of validated ``units`` for ``kind``."""
     n = len(units)
     if kind == "network":
         w = _network(units)
@@ -573,23 +604,17 @@ def spatial_weights(
             w = _distance(xy, ok, float(distance_m))  # type: ignore[arg-type]
         else:
             w = _knn(xy, ok, min(int(k), int(ok.sum()) - 1))  # type: ignore[arg-type]
-    w = sparse.csr_matrix(w, dtype=np.float64)
-    card = np.diff(w.indptr)
-    islands = tuple(ids[card == 0].tolist())
-    if islands:
-        first = ", ".join(repr(i) for i in islands[:5])
-        more = ", ..." if len(islands) > 5 else ""
-        warnings.warn(
-            f"{len(islands)} of {n} units have no neighbour under kind={kind!r} "
-            f"(islands: {first}{more}); they are kept and listed in "
-            "SpatialWeights.islands.",
-            IslandsWarning,
-            stacklevel=2,
-        )
-    return SpatialWeights(
-        ids=pd.Index(ids, name=unit if unit is not None else ids.name),
-        sparse=w,
-        islands=islands,
-        kind=str(kind),
-        unit=unit,
+    return sparse.csr_matrix(w, dtype=np.float64)
+
+
+def _warn_islands(islands: tuple[Hashable, ...], n: int, kind: str) -> None:
+    """Warn once with the number of units without a neighbour and the first ids."""
+    first = ", ".join(repr(i) for i in islands[:5])
+    more = ", ..." if len(islands) > 5 else ""
+    warnings.warn(
+        f"{len(islands)} of {n} units have no neighbour under kind={kind!r} "
+        f"(islands: {first}{more}); they are kept and listed in "
+        "SpatialWeights.islands.",
+        IslandsWarning,
+        stacklevel=3,
     )
