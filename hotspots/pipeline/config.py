@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from ..compute.engine import ComputeConfig
 from ..errors import InputError, collect_problems
 from ..ledger.blindspots import BlindSpotWeights
 
@@ -250,38 +251,6 @@ class PatrolConfig:
 
 #: Address schemes a Dask scheduler listens on (``[compute] scheduler``).
 SCHEDULER_SCHEMES: Final = ("tcp", "tls", "inproc", "ucx")
-
-
-@dataclass(frozen=True)
-class ComputeConfig:
-    """Where the steps that grow with the number of cases run (``[compute]``).
-
-    Attributes
-    ----------
-    engine
-        ``"local"`` (this process, no Dask) or ``"dask"``: the first (full)
-        assignment of the cases and the space-time cube run partitioned on a
-        Dask cluster, with the same results.
-    scheduler
-        Address of a running scheduler (``"tcp://host:8786"``); None with
-        ``"dask"`` starts a local cluster sized to the machine.
-    workers, threads_per_worker, memory_limit
-        Size of that local cluster (not with ``scheduler``); memory limit per
-        worker as Dask reads it (``"4GB"``).
-    partitions
-        Partitions of the cases (default two per worker).
-    connect_timeout_s
-        Seconds to wait for ``scheduler`` to answer before the job stops
-        with a one-line error.
-    """
-
-    engine: Literal["local", "dask"] = "local"
-    scheduler: str | None = None
-    workers: int | None = None
-    threads_per_worker: int | None = None
-    memory_limit: str | None = None
-    partitions: int | None = None
-    connect_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
