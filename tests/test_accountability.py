@@ -18,7 +18,7 @@ WEEK = "2026-W47"
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.errors.ReportsLeftOutWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
     pytest.mark.filterwarnings("ignore::hotspots.pipeline.weekly.WeeklyNotice"),
 ]

@@ -347,12 +347,12 @@ def seeded_city(tmp_path_factory, make_config):
         analysis={"backtest_weeks": 2, "backtest_methods": ["last"]},
         patrol={"time_limit_s": 1},
     )
-    from hotspots.spatial.join import UnassignedWarning
+    from hotspots.errors import ReportsLeftOutWarning
 
     # the tiny city lies outside the template's admin areas (a notice, not
     # what this test is about)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnassignedWarning)
+        warnings.simplefilter("ignore", ReportsLeftOutWarning)
         job = run_weekly(config, week="2026-W47")
     return root, job
 

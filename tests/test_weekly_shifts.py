@@ -22,7 +22,7 @@ WEEK = "2026-W47"
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::hotspots.spatial.join.UnassignedWarning"),
+    pytest.mark.filterwarnings("ignore::hotspots.errors.ReportsLeftOutWarning"),
     pytest.mark.filterwarnings("ignore:.*targets cannot be visited:UserWarning"),
     pytest.mark.filterwarnings("ignore::hotspots.pipeline.weekly.WeeklyNotice"),
 ]

@@ -45,7 +45,7 @@ import shapely
 from .._core import schema
 from .._core.crs import local_metric_crs
 from .._core.vocab import category_table
-from ..errors import InputError, collect_problems
+from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 from ..ledger.blindspots import blind_spots
 from ..read import reports as _io
 from ..spatial import cube as _cube
@@ -509,10 +509,13 @@ def _assign_part(
     metric_crs: Any,
 ) -> gpd.GeoDataFrame:
     # the unassigned reports are counted once for the whole frame by the
-    # cube's warning; warning filters are process-wide, so threads of one
-    # worker take turns (a worker process with one thread never waits)
+    # cube's warning, so the join's (matched by its message) is ignored; any
+    # other warning goes on. Warning filters are process-wide, so threads of
+    # one worker take turns (a worker process with one thread never waits)
     with _WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.filterwarnings(
+            "ignore", message=r"\d+ of \d+ reports have no ", category=UserWarning
+        )
         return assign(
             part,
             grid=grid,
@@ -737,7 +740,7 @@ def cube_partitioned(
 
     Warns
     -----
-    UncountedReportsWarning
+    hotspots.errors.ReportsLeftOutWarning
         As :func:`hotspots.space_time_cube`, with the totals.
     """
     dask: Any = importlib.import_module("dask")
@@ -815,7 +818,7 @@ def _combine(
             f"{n_out} of {n_reports} reports were not counted in the cube "
             f"({shown}). Reports without a unit lie outside every {unit!r} unit; "
             "widen start/end to count reports outside the periods.",
-            _cube.UncountedReportsWarning,
+            ReportsLeftOutWarning,
             stacklevel=3,
         )
     n_cat = max(len(labels), 1) if category is not None else 1
