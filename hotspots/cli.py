@@ -2,8 +2,9 @@
 
 Every subcommand reads the city's ``hotspots.toml``; output paths go to
 stdout (``check`` prints its summary there too), progress and notices to
-stderr. Warnings from the library and third parties never reach the user as
-Python prints them: each becomes one ``提示/notice:`` line. Tables written as
+stderr. Warnings of the library never reach the user as Python prints them:
+each becomes one ``提示/notice:`` line; other libraries' warnings are shown
+as Python shows them. Tables written as
 CSV or XLSX are for people (headers in ``--language``, rounded numbers, no
 geometry column); GeoJSON, GeoPackage and GeoParquet keep the package's column
 names for GIS work. Exit codes: 0 success, 1 a data or config problem (one line
@@ -26,7 +27,7 @@ import click
 import pandas as pd
 
 from . import __version__
-from .errors import HotspotsError, InputError
+from .errors import HotspotsError, HotspotsWarning, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,9 +61,10 @@ class _Progress:
 #: Notice prefix on stderr: the CLI's own words, never a Python warning line.
 NOTICE: Final = "提示/notice: "
 
-#: Warnings that say nothing to a user: pyogrio's complaint about the
-#: temporary name an output is written under before it is renamed into place.
-_NOISE: Final = (re.compile(r"filename extension should be '\w+' instead of"),)
+#: Warnings that say nothing to a user (``warnings.filterwarnings`` message
+#: patterns, ignored): pyogrio's complaint about the temporary name an output
+#: is written under before it is renamed into place.
+_NOISE: Final = (r".*filename extension should be '\w+' instead of",)
 
 
 def _one_line(text: str) -> str:
@@ -71,27 +73,42 @@ def _one_line(text: str) -> str:
 
 @contextlib.contextmanager
 def _notices(*, show: bool) -> Iterator[None]:
-    """Record every warning raised inside and print each as a one-line notice.
+    """Print each ``hotspots`` warning raised inside as a one-line notice.
 
-    Library and third-party warnings (``warnings.warn`` from any thread) are
-    captured instead of being printed by Python with their source path; each
-    distinct message is printed once, every run (``always``: no
-    once-per-location registry hides a notice on a second call), after the
-    command finished or failed.
+    The library's warnings (``warnings.warn`` from any thread) are captured
+    instead of being printed by Python with their source path; each distinct
+    message is printed once, every run (``always``: no once-per-location
+    registry hides a notice on a second call), after the command finished or
+    failed. Other libraries' warnings go through the filters in force and are
+    shown as Python shows them, afterwards (but for the :data:`_NOISE`, ignored).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            seen: set[str] = set()
-            for item in caught:
-                text = _one_line(str(item.message))
-                if not text or text in seen or any(n.search(text) for n in _NOISE):
-                    continue
-                seen.add(text)
-                if show:
-                    click.echo(_notice_line(_cli_words(text)), err=True)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always", HotspotsWarning)
+            for pattern in _NOISE:
+                warnings.filterwarnings("ignore", message=pattern)
+            try:
+                yield
+            finally:
+                caught.extend(log)
+    finally:
+        _show_warnings(caught, show=show)
+
+
+def _show_warnings(caught: list[warnings.WarningMessage], *, show: bool) -> None:
+    """Print the ``hotspots`` warnings as notices, re-emit the others (see _notices)."""
+    seen: set[str] = set()
+    for item in caught:
+        text = _one_line(str(item.message))
+        if not issubclass(item.category, HotspotsWarning):
+            warnings.warn_explicit(
+                item.message, item.category, item.filename, item.lineno
+            )
+        elif text and text not in seen:
+            seen.add(text)
+            if show:
+                click.echo(_notice_line(_cli_words(text)), err=True)
 
 
 def _notice_language() -> Language | None:
@@ -799,7 +816,7 @@ def check(
 
     def action() -> None:
         from ._core.outputs import write_csv
-        from .pipeline.weekly import _rejected_in_language, mask_rejected, read_exports
+        from .pipeline.weekly import mask_rejected, read_exports, rejected_in_language
 
         cfg = _config(config)
         read = read_exports(cfg, (export,) if export is not None else None)
@@ -813,7 +830,7 @@ def check(
             click.echo("隔离原因 reasons (count, first rows):")
             click.echo("\n".join(lines))
         lang = language if language is not None else cfg.map.language
-        rows = _rejected_in_language(_masked(mask_rejected(cfg, q)), lang)
+        rows = rejected_in_language(_masked(mask_rejected(cfg, q)), lang)
         path = write_csv(out, rows).resolve()
         click.echo(f"全部隔离行 every quarantined row: {path}")
 

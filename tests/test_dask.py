@@ -274,3 +274,20 @@ def test_remote_scheduler_and_worker_killed(remote, sample):
         procs[1].kill()
         got = future.result(timeout=60)
     pd.testing.assert_series_equal(got["grid_id"], assigned["grid_id"])
+
+
+def test_the_partitioned_metric_crs_is_the_one_policy_on_its_sample():
+    from shapely.geometry import Point
+
+    from hotspots._core.crs import metric_crs_for
+    from hotspots.compute.partitioned import _metric_crs
+
+    # points across two UTM zones (the median decides), one without
+    # coordinates, in a CRS in US feet (converted, never used as metres)
+    lon = np.r_[np.linspace(119.5, 121.5, 41), np.nan]
+    pts = gpd.GeoDataFrame(
+        geometry=[Point(x, 36.0) for x in lon], crs="EPSG:4326"
+    ).to_crs(2264)
+    chosen = _metric_crs(dask_geopandas.from_geopandas(pts, npartitions=3))
+    assert chosen == metric_crs_for(pts)
+    assert chosen.to_epsg() == 32651

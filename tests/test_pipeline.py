@@ -747,3 +747,57 @@ def test_chicago_sunday_weeks_agree_with_plain_datetime_everywhere(tmp_path):
         job_weeks[r] == w
         for r, w in zip(saturday["report_id"], saturday["_week"], strict=True)
     )
+
+
+# -- warnings: the job's own become notices, other libraries' reach the caller --------
+
+
+class _ThirdPartyWarning(UserWarning):
+    """A warning of another library (not a HotspotsWarning)."""
+
+
+def test_a_third_party_warning_reaches_the_caller_and_own_ones_become_notices(
+    district_root, make_config, monkeypatch
+):
+    import warnings
+
+    import hotspots.accountability.deadlines as deadlines_module
+    from hotspots.accountability.deadlines import NoLimitWarning
+    from hotspots.errors import HotspotsWarning
+
+    config = make_config(
+        district_root,
+        name="warned.toml",
+        responsibility={
+            "units": "boundaries/units.csv",
+            "duties": "boundaries/duties.geojson",
+        },
+    )
+    real = deadlines_module.deadlines
+
+    def speaking(*args, **kwargs):
+        warnings.warn("a library speaks", _ThirdPartyWarning, stacklevel=2)
+        warnings.warn(NoLimitWarning("3 cases have no time limit"), stacklevel=2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(deadlines_module, "deadlines", speaking)
+    weekly = Weekly(config, week=WEEK)
+    with warnings.catch_warnings():  # its notices are not what this test is about
+        warnings.simplefilter("ignore", WeeklyNotice)
+        _ = weekly.units
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _ = weekly.deadlines
+    third = [w for w in caught if w.category is _ThirdPartyWarning]
+    assert [str(w.message) for w in third] == ["a library speaks"]
+    assert "3 cases have no time limit" in weekly.notices
+    noticed = [w for w in caught if w.category is WeeklyNotice]
+    assert "3 cases have no time limit" in [str(w.message) for w in noticed]
+    assert issubclass(WeeklyNotice, HotspotsWarning)
+    assert not any(w.category is NoLimitWarning for w in caught)
+    # a caller's "error" filter stops the job at the third-party warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _ThirdPartyWarning)
+        warnings.simplefilter("ignore", WeeklyNotice)
+        with pytest.raises(_ThirdPartyWarning, match="a library speaks"):
+            _ = Weekly(config, week=WEEK).deadlines

@@ -17,8 +17,6 @@ import pkgutil
 import sys
 from pathlib import Path
 
-import pytest
-
 import hotspots
 
 HERE = Path(__file__).resolve().parent
@@ -105,7 +103,6 @@ def _modules() -> list[tuple[str, Path]]:
     return out
 
 
-@pytest.mark.xfail(reason="issue 16 in progress", strict=True)
 def test_imports_go_one_way_down_the_stages() -> None:
     wrong = []
     for module, path in _modules():
@@ -142,7 +139,6 @@ def _is_module(name: str) -> bool:
         return False
 
 
-@pytest.mark.xfail(reason="issue 16 in progress", strict=True)
 def test_no_module_imports_another_modules_private_name() -> None:
     wrong = []
     for module, path in _modules():

@@ -7,7 +7,7 @@ Several cities on one cluster: :func:`hotspots.pipeline.province.run_province`.
 
 from __future__ import annotations
 
-from .engine import Compute, engine, engine_from_config, partitions
+from .engine import Compute, ComputeConfig, engine, engine_from_config, partitions
 from .partitioned import (
     PartitionedRead,
     assign_partitioned,
@@ -18,6 +18,7 @@ from .partitioned import (
 
 __all__ = [
     "Compute",
+    "ComputeConfig",
     "PartitionedRead",
     "assign_partitioned",
     "blind_spots_partitioned",

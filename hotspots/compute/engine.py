@@ -11,17 +11,46 @@ from __future__ import annotations
 import importlib
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..pipeline.config import ComputeConfig
 
 Engine = Literal["local", "dask"]
 
 #: Seconds to wait for a scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    """Where the steps that grow with the number of cases run (``[compute]``).
+
+    Attributes
+    ----------
+    engine
+        ``"local"`` (this process, no Dask) or ``"dask"``: the first (full)
+        assignment of the cases and the space-time cube run partitioned on a
+        Dask cluster, with the same results.
+    scheduler
+        Address of a running scheduler (``"tcp://host:8786"``); None with
+        ``"dask"`` starts a local cluster sized to the machine.
+    workers, threads_per_worker, memory_limit
+        Size of that local cluster (not with ``scheduler``); memory limit per
+        worker as Dask reads it (``"4GB"``).
+    partitions
+        Partitions of the cases (default two per worker).
+    connect_timeout_s
+        Seconds to wait for ``scheduler`` to answer before the job stops
+        with a one-line error.
+    """
+
+    engine: Engine = "local"
+    scheduler: str | None = None
+    workers: int | None = None
+    threads_per_worker: int | None = None
+    memory_limit: str | None = None
+    partitions: int | None = None
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
 
 
 @dataclass
@@ -182,7 +211,7 @@ def engine_from_config(compute: ComputeConfig, *, processes: bool = True) -> Com
 
     Examples
     --------
-    >>> from hotspots.pipeline.config import ComputeConfig
+    >>> from hotspots.compute.engine import ComputeConfig
     >>> engine_from_config(ComputeConfig()).kind
     'local'
     """

@@ -43,7 +43,8 @@ import pyproj
 import shapely
 
 from .._core import schema
-from .._core.crs import local_metric_crs
+from .._core.crs import metric_crs_for
+from .._core.types import BoolArray, IntArray
 from .._core.vocab import category_table
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 from ..ledger.blindspots import blind_spots
@@ -355,6 +356,96 @@ def _validate_part(
     return result.reports, result.quarantined, counts
 
 
+def _read_rules(
+    meta: pd.DataFrame,
+    *,
+    mapping: Mapping[str, str] | None,
+    preset: _io.Preset,
+    coords: str,
+    tz: str,
+    on_error: _io.OnError,
+    categories: Iterable[Mapping[str, object]] | pd.DataFrame | None,
+    time_window: tuple[object, object] | None,
+) -> _Rules:
+    """Validate read_partitioned's arguments against the source's columns."""
+    geo = isinstance(meta, gpd.GeoDataFrame)
+    columns = [str(c) for c in meta.columns]
+    problems = _io.validate_read_args(mapping, preset, coords, tz, on_error, columns)
+    if not any(p.startswith("tz ") for p in problems):
+        problems += _io.check_time_window(time_window, str(tz))
+    collect_problems(problems, "read_partitioned")
+    window = _io.parse_time_window(time_window, str(tz))
+    system, source_crs = _io.source_system(coords)
+    found, used = _io.resolve_columns(columns, mapping, preset, geo)
+    missing = _io.missing_report_columns(found, geo)
+    if missing:
+        msg = (
+            f"read_partitioned: the source lacks required columns {missing!r} "
+            f"(preset {used!r}; headers found: {columns!r}). Name the source "
+            "columns with mapping=, e.g. mapping={'发生时间': 'reported_at'}."
+        )
+        raise InputError(msg)
+    return _Rules(
+        found=found,
+        system=system,
+        source_crs=source_crs,
+        geo=geo and _io.LON not in found,
+        tz=str(tz),
+        table=category_table(categories),
+        window=window,
+    )
+
+
+@dataclass(frozen=True)
+class _FirstPass:
+    """What every partition needs of the whole source before it is validated."""
+
+    #: Rows read in all.
+    rows_read: int
+    #: Row offset of each partition.
+    offsets: IntArray
+    #: Share of the numeric coordinates inside China (all partitions).
+    share: float
+    #: First row number of every case id seen more than once.
+    first_rows: dict[str, int]
+
+
+def _first_passes(parts: Sequence[Any], rules: _Rules) -> _FirstPass:
+    """Count the rows, the coordinates in China and the repeated ids of all parts."""
+    dask: Any = importlib.import_module("dask")
+    try:
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in parts])
+    except _CSV_ROW_ERRORS as err:
+        msg = (
+            f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
+            "A line "
+            "without the header's number of fields, or a quoted value holding a "
+            "line break, needs the whole file: read it with "
+            "hotspots.read_reports (which quarantines malformed lines)."
+        )
+        raise InputError(msg) from err
+    sizes = np.array([f[0] for f in first], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    numeric = sum(f[1] for f in first)
+    share = sum(f[2] for f in first) / numeric if numeric else 0.0
+    hashes = np.concatenate([f[3] for f in first]) if first else np.zeros(0)
+    uniq, n_of = np.unique(hashes, return_counts=True)
+    again = uniq[n_of > 1]
+    first_rows: dict[str, int] = {}
+    if len(again):
+        found_rows = dask.compute(
+            *[
+                dask.delayed(_repeated)(p, rules, again, int(o))
+                for p, o in zip(parts, offsets, strict=True)
+            ]
+        )
+        rep = pd.concat(found_rows, ignore_index=True)
+        first_at = rep.groupby("id", sort=False)["row"].agg(["min", "size"])
+        first_at = first_at[first_at["size"] > 1]
+        first_rows = {str(k): int(v) for k, v in first_at["min"].items()}
+    return _FirstPass(int(sizes.sum()), offsets, share, first_rows)
+
+
 def read_partitioned(
     source: Any,
     *,
@@ -422,63 +513,19 @@ def read_partitioned(
             blocksize=blocksize,
         )
     meta = ddf._meta
-    geo = isinstance(meta, gpd.GeoDataFrame)
-    columns = [str(c) for c in meta.columns]
-    problems = _io.validate_read_args(mapping, preset, coords, tz, on_error, columns)
-    if not any(p.startswith("tz ") for p in problems):
-        problems += _io.check_time_window(time_window, str(tz))
-    collect_problems(problems, "read_partitioned")
-    window = _io.parse_time_window(time_window, str(tz))
-    system, source_crs = _io.source_system(coords)
-    found, used = _io.resolve_columns(columns, mapping, preset, geo)
-    missing = _io.missing_report_columns(found, geo)
-    if missing:
-        msg = (
-            f"read_partitioned: the source lacks required columns {missing!r} "
-            f"(preset {used!r}; headers found: {columns!r}). Name the source "
-            "columns with mapping=, e.g. mapping={'发生时间': 'reported_at'}."
-        )
-        raise InputError(msg)
-    rules = _Rules(
-        found=found,
-        system=system,
-        source_crs=source_crs,
-        geo=geo and _io.LON not in found,
-        tz=str(tz),
-        table=category_table(categories),
-        window=window,
+    rules = _read_rules(
+        meta,
+        mapping=mapping,
+        preset=preset,
+        coords=coords,
+        tz=tz,
+        on_error=on_error,
+        categories=categories,
+        time_window=time_window,
     )
     parts = ddf.to_delayed()
-    try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in parts])
-    except _CSV_ROW_ERRORS as err:
-        msg = (
-            f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
-            "A line "
-            "without the header's number of fields, or a quoted value holding a "
-            "line break, needs the whole file: read it with "
-            "hotspots.read_reports (which quarantines malformed lines)."
-        )
-        raise InputError(msg) from err
-    sizes = np.array([f[0] for f in first], dtype=np.int64)
-    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    numeric = sum(f[1] for f in first)
-    share = sum(f[2] for f in first) / numeric if numeric else 0.0
-    hashes = np.concatenate([f[3] for f in first]) if first else np.zeros(0)
-    uniq, n_of = np.unique(hashes, return_counts=True)
-    again = uniq[n_of > 1]
-    first_rows: dict[str, int] = {}
-    if len(again):
-        found_rows = dask.compute(
-            *[
-                dask.delayed(_repeated)(p, rules, again, int(o))
-                for p, o in zip(parts, offsets, strict=True)
-            ]
-        )
-        rep = pd.concat(found_rows, ignore_index=True)
-        first_at = rep.groupby("id", sort=False)["row"].agg(["min", "size"])
-        first_at = first_at[first_at["size"] > 1]
-        first_rows = {str(k): int(v) for k, v in first_at["min"].items()}
+    passed = _first_passes(parts, rules)
+    offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
     validated = [
         dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
         for p, o in zip(parts, offsets, strict=True)
@@ -490,7 +537,7 @@ def read_partitioned(
     reports = dd.from_delayed([v[0] for v in validated], meta=meta_reports)
     quarantined = dd.from_delayed([v[1] for v in validated], meta=meta_quarantined)
     counts = dd.from_delayed([v[2] for v in validated], meta=meta_counts)
-    out = PartitionedRead(reports, quarantined, counts, int(sizes.sum()))
+    out = PartitionedRead(reports, quarantined, counts, passed.rows_read)
     if on_error == "raise":
         bad = quarantined.compute()
         if len(bad):
@@ -509,10 +556,13 @@ def _assign_part(
     metric_crs: Any,
 ) -> gpd.GeoDataFrame:
     # the unassigned reports are counted once for the whole frame by the
-    # cube's warning; warning filters are process-wide, so threads of one
-    # worker take turns (a worker process with one thread never waits)
+    # cube's warning, so the join's (matched by its message) is ignored; any
+    # other warning goes on. Warning filters are process-wide, so threads of
+    # one worker take turns (a worker process with one thread never waits)
     with _WARNINGS_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.filterwarnings(
+            "ignore", message=r"\d+ of \d+ reports have no ", category=UserWarning
+        )
         return assign(
             part,
             grid=grid,
@@ -541,7 +591,12 @@ def _ok_sample(part: gpd.GeoDataFrame, offset: int, step: int) -> Any:
 
 
 def _metric_crs(reports: Any) -> pyproj.CRS:
-    """Choose the metric CRS from the same sample :func:`hotspots.assign` takes."""
+    """Choose the metric CRS of a Dask frame: the one policy on a sample of it.
+
+    :func:`hotspots._core.crs.metric_crs_for` on at most about
+    :data:`_CRS_SAMPLE` reports with coordinates, taken evenly across the
+    partitions (the whole frame is never gathered).
+    """
     dask: Any = importlib.import_module("dask")
 
     parts = reports.to_delayed()
@@ -559,10 +614,7 @@ def _metric_crs(reports: Any) -> pyproj.CRS:
         ]
     )
     xy = np.concatenate(samples)
-    src = pyproj.CRS.from_user_input(reports.crs)
-    t = pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
-    lon, lat = t.transform(xy[:, 0], xy[:, 1])
-    return local_metric_crs(np.asarray(lon), np.asarray(lat))
+    return metric_crs_for(shapely.points(xy), crs=reports.crs)
 
 
 def _broadcast(client: Any, value: Any) -> Any:
@@ -746,7 +798,7 @@ def cube_partitioned(
 
     Warns
     -----
-    ReportsLeftOutWarning
+    hotspots.errors.ReportsLeftOutWarning
         As :func:`hotspots.space_time_cube`, with the totals.
     """
     dask: Any = importlib.import_module("dask")
@@ -791,6 +843,7 @@ def _combine(
     category: str | None,
     tz: str,
 ) -> pd.DataFrame:
+    """Add the partitions' partial counts up into the cube (as space_time_cube)."""
     ids = pd.Index(units[unit], name=unit)
     aggs = [r[0] for r in results]
     agg = pd.concat(aggs, ignore_index=True) if aggs else pd.DataFrame()
@@ -802,30 +855,10 @@ def _combine(
             uncounted[k] += v
     n_reports += sum(uncounted.values())
     labels = sorted({x for r in results for x in r[2]})
-    lo = None if start is None else _cube.label_to_code(start, f, tz, "start")
-    hi = None if end is None else _cube.label_to_code(end, f, tz, "end")
-    if lo is not None and hi is not None and hi < lo:
-        msg = (
-            f"end must not be before start, got start={start!r} and end={end!r}. "
-            "Swap them."
-        )
-        raise InputError(msg)
     pcode = agg["p"].to_numpy(dtype=np.int64) if len(agg) else np.zeros(0, np.int64)
-    if len(pcode):
-        lo = int(pcode.min()) if lo is None else lo
-        hi = int(pcode.max()) if hi is None else hi
-    if lo is None:
-        lo = hi
-    if hi is None:
-        hi = lo
+    span = _period_span(pcode, start=start, end=end, f=f, tz=tz)
     counts = agg["n"].to_numpy(dtype=np.int64) if len(agg) else pcode
-    if lo is None or hi is None or hi < lo:
-        lo, n_per = 0, 0
-        inside = np.zeros(len(pcode), dtype=bool)
-    else:
-        n_per = hi - lo + 1
-        inside = (pcode >= lo) & (pcode <= hi)
-    uncounted["outside start/end"] = int(counts[~inside].sum())
+    uncounted["outside start/end"] = int(counts[~span.inside].sum())
     n_out = sum(uncounted.values())
     if n_out:
         shown = ", ".join(f"{k}: {v}" for k, v in uncounted.items() if v)
@@ -836,26 +869,20 @@ def _combine(
             ReportsLeftOutWarning,
             stacklevel=3,
         )
+    sub = agg[span.inside] if len(agg) else agg
     n_cat = max(len(labels), 1) if category is not None else 1
-    sub = agg[inside] if len(agg) else agg
-    flat = np.zeros(0, dtype=np.int64)
-    if len(sub):
-        flat = sub["u"].to_numpy(dtype=np.int64) * (n_cat * n_per) + (
-            sub["p"].to_numpy(dtype=np.int64) - lo
-        )
-        if category is not None:
-            cc = pd.Index(labels).get_indexer(sub["c"]).astype(np.int64)
-            flat = flat + cc * n_per
-    size = len(ids) * n_cat * n_per
-    if weight is None:
-        values: Any = np.zeros(size, dtype=np.int64)
-        if len(sub):
-            np.add.at(values, flat, sub["n"].to_numpy(dtype=np.int64))
-    else:
-        w = sub["w"].to_numpy(dtype=np.float64) if len(sub) else np.zeros(0)
-        values = np.bincount(flat, weights=w, minlength=size)
-    matrix = values.reshape(len(ids), n_cat * n_per)
-    period_labels = _cube.codes_to_labels(np.arange(lo, lo + n_per, dtype=np.int64), f)
+    values = _cube_values(
+        sub,
+        labels,
+        span,
+        size=len(ids) * n_cat * span.n_per,
+        n_cat=n_cat,
+        category=category,
+        weight=weight,
+    )
+    matrix = values.reshape(len(ids), n_cat * span.n_per)
+    codes = np.arange(span.lo, span.lo + span.n_per, dtype=np.int64)
+    period_labels = _cube.codes_to_labels(codes, f)
     period_index = pd.Index([str(s) for s in period_labels], name=_cube.PERIOD)
     cols: pd.Index
     if category is not None:
@@ -867,6 +894,68 @@ def _combine(
     cube = pd.DataFrame(matrix, index=ids, columns=cols, copy=False)
     cube.attrs["uncounted"] = uncounted
     return cube
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The cube's periods: first code, how many, which partial counts lie inside."""
+
+    lo: int
+    n_per: int
+    inside: BoolArray
+
+
+def _period_span(
+    pcode: IntArray, *, start: object, end: object, f: str, tz: str
+) -> _Span:
+    """Return the periods of the cube: start/end, else those of the reports."""
+    lo = None if start is None else _cube.label_to_code(start, f, tz, "start")
+    hi = None if end is None else _cube.label_to_code(end, f, tz, "end")
+    if lo is not None and hi is not None and hi < lo:
+        msg = (
+            f"end must not be before start, got start={start!r} and end={end!r}. "
+            "Swap them."
+        )
+        raise InputError(msg)
+    if len(pcode):
+        lo = int(pcode.min()) if lo is None else lo
+        hi = int(pcode.max()) if hi is None else hi
+    if lo is None:
+        lo = hi
+    if hi is None:
+        hi = lo
+    if lo is None or hi is None or hi < lo:
+        return _Span(0, 0, np.zeros(len(pcode), dtype=bool))
+    return _Span(lo, hi - lo + 1, (pcode >= lo) & (pcode <= hi))
+
+
+def _cube_values(
+    sub: pd.DataFrame,
+    labels: list[Any],
+    span: _Span,
+    *,
+    size: int,
+    n_cat: int,
+    category: str | None,
+    weight: str | None,
+) -> Any:
+    """Return the cube's cells, flat: counts, or weight sums with ``weight``."""
+    n_per = span.n_per
+    flat = np.zeros(0, dtype=np.int64)
+    if len(sub):
+        flat = sub["u"].to_numpy(dtype=np.int64) * (n_cat * n_per) + (
+            sub["p"].to_numpy(dtype=np.int64) - span.lo
+        )
+        if category is not None:
+            cc = pd.Index(labels).get_indexer(sub["c"]).astype(np.int64)
+            flat = flat + cc * n_per
+    if weight is None:
+        values: Any = np.zeros(size, dtype=np.int64)
+        if len(sub):
+            np.add.at(values, flat, sub["n"].to_numpy(dtype=np.int64))
+        return values
+    w = sub["w"].to_numpy(dtype=np.float64) if len(sub) else np.zeros(0)
+    return np.bincount(flat, weights=w, minlength=size)
 
 
 def blind_spots_partitioned(

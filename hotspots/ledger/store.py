@@ -277,6 +277,40 @@ class IngestResult:
         return self.rows_read == total
 
 
+@dataclass(frozen=True)
+class _BatchSql:
+    """SQL fragments that write the staged rows of a batch into the cases."""
+
+    #: The extra columns as one JSON object (``NULL`` without extras).
+    extra_sql: str
+    #: The stage's data columns (``s.report_id, ...``).
+    data: str
+    #: The columns of a case state (snapshots and cases).
+    columns: str
+    #: The point column (PostgreSQL) and its expression, or empty strings.
+    point: str
+    point_sql: str
+    #: Columns and values of a new case (with the point column, if any).
+    new_columns: str
+    new_data: str
+
+
+def _batch_sql(backend: Backend, extras: Sequence[str]) -> _BatchSql:
+    """Return the SQL fragments of a batch with these extra columns."""
+    extra_sql = (
+        backend.json_object([(e, f"s.x{i}") for i, e in enumerate(extras)])
+        if extras
+        else "NULL"
+    )
+    data = ", ".join(f"s.{c}" for c in _DATA)
+    columns = f"batch_id, exported_at, row_number, {', '.join(_DATA)}, extra"
+    # the point column (PostgreSQL) follows lon/lat
+    point, point_sql = backend.point_column or ("", "")
+    new_columns = f"{columns}, {point}" if point else columns
+    new_data = f"{data}, {extra_sql}" + (f", {point_sql}" if point else "")
+    return _BatchSql(extra_sql, data, columns, point, point_sql, new_columns, new_data)
+
+
 class Ledger:
     """The case ledger: every report ingested, its history and current state.
 
@@ -501,6 +535,24 @@ class Ledger:
     def _write_batch(
         self, batch: int, when: pd.Timestamp, extras: Sequence[str], accepted: int
     ) -> tuple[int, int, int]:
+        """Write the staged rows into the cases; return (inserted, updated, same)."""
+        backend = self._backend
+        known = self._known_in_stage()
+        sql = _batch_sql(backend, extras)
+        if not known:  # all new (an empty ledger, or new cases only): no upsert
+            backend.execute(
+                f"INSERT INTO cases ({sql.new_columns}) SELECT ?, ?, s.row_number, "
+                f"{sql.new_data} FROM stage s",
+                [batch, when],
+            )
+            return accepted, 0, 0
+        # report_id is unique in the stage (read_reports quarantines repeats)
+        inserted = accepted - known
+        updated = self._upsert_stage(batch, when, sql)
+        return inserted, updated, accepted - inserted - updated
+
+    def _known_in_stage(self) -> int:
+        """Count the staged cases already in the ledger; raise if any moved."""
         backend = self._backend
         # one join finds the cases already in the ledger and the moved ones
         known, moved = backend.query(
@@ -524,26 +576,16 @@ class Ledger:
                 "earlier batches, or correct the export; nothing was ingested."
             )
             raise InputError(msg)
-        extra_sql = (
-            backend.json_object([(e, f"s.x{i}") for i, e in enumerate(extras)])
-            if extras
-            else "NULL"
-        )
-        data = ", ".join(f"s.{c}" for c in _DATA)
-        columns = f"batch_id, exported_at, row_number, {', '.join(_DATA)}, extra"
-        # the point column (PostgreSQL) follows lon/lat
-        point, point_sql = backend.point_column or ("", "")
-        new_columns = f"{columns}, {point}" if point else columns
-        new_data = f"{data}, {extra_sql}" + (f", {point_sql}" if point else "")
-        if not known:  # all new (an empty ledger, or new cases only): no upsert
-            backend.execute(
-                f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
-                f"{new_data} FROM stage s",
-                [batch, when],
-            )
-            return accepted, 0, 0
-        # report_id is unique in the stage (read_reports quarantines repeats)
-        inserted = accepted - int(known)
+        return int(known)
+
+    def _upsert_stage(self, batch: int, when: pd.Timestamp, sql: _BatchSql) -> int:
+        """Supersede the known cases with the staged rows; return how many changed.
+
+        The superseded states (and this batch's rows of cases known from a
+        newer export) go to the snapshots; the new cases are inserted.
+        """
+        backend = self._backend
+        columns, data, extra_sql = sql.columns, sql.data, sql.extra_sql
         differs = " OR ".join(
             f"s.{c} IS DISTINCT FROM c.{c}" for c in _VALUES if c not in ("lon", "lat")
         )
@@ -573,8 +615,8 @@ class Ledger:
             [batch, when, when],
         )
         sets = ", ".join(f"{c} = s.{c}" for c in ("row_number", *_VALUES))
-        if point:
-            sets += f", {point} = {point_sql}"
+        if sql.point:
+            sets += f", {sql.point} = {sql.point_sql}"
         backend.execute(
             f"UPDATE cases SET batch_id = ?, exported_at = ?, {sets}, extra = "
             f"{extra_sql} FROM stage s WHERE cases.report_id = s.report_id AND "
@@ -582,12 +624,12 @@ class Ledger:
             [batch, when, when],
         )
         backend.execute(
-            f"INSERT INTO cases ({new_columns}) SELECT ?, ?, s.row_number, "
-            f"{new_data} FROM stage s WHERE NOT EXISTS "
+            f"INSERT INTO cases ({sql.new_columns}) SELECT ?, ?, s.row_number, "
+            f"{sql.new_data} FROM stage s WHERE NOT EXISTS "
             "(SELECT 1 FROM cases c WHERE c.report_id = s.report_id)",
             [batch, when],
         )
-        return inserted, updated, accepted - inserted - updated
+        return updated
 
     def _batch_by_hash(self, key: str) -> IngestResult | None:
         rows = self._backend.query(

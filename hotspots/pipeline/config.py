@@ -29,6 +29,14 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from .._core.validate import (
+    is_real,
+    non_negative_number,
+    positive_number,
+    probability,
+    whole_number,
+)
+from ..compute.engine import ComputeConfig
 from ..errors import InputError, collect_problems
 from ..ledger.blindspots import BlindSpotWeights
 
@@ -253,38 +261,6 @@ SCHEDULER_SCHEMES: Final = ("tcp", "tls", "inproc", "ucx")
 
 
 @dataclass(frozen=True)
-class ComputeConfig:
-    """Where the steps that grow with the number of cases run (``[compute]``).
-
-    Attributes
-    ----------
-    engine
-        ``"local"`` (this process, no Dask) or ``"dask"``: the first (full)
-        assignment of the cases and the space-time cube run partitioned on a
-        Dask cluster, with the same results.
-    scheduler
-        Address of a running scheduler (``"tcp://host:8786"``); None with
-        ``"dask"`` starts a local cluster sized to the machine.
-    workers, threads_per_worker, memory_limit
-        Size of that local cluster (not with ``scheduler``); memory limit per
-        worker as Dask reads it (``"4GB"``).
-    partitions
-        Partitions of the cases (default two per worker).
-    connect_timeout_s
-        Seconds to wait for ``scheduler`` to answer before the job stops
-        with a one-line error.
-    """
-
-    engine: Literal["local", "dask"] = "local"
-    scheduler: str | None = None
-    workers: int | None = None
-    threads_per_worker: int | None = None
-    memory_limit: str | None = None
-    partitions: int | None = None
-    connect_timeout_s: float = 10.0
-
-
-@dataclass(frozen=True)
 class Config:
     """A validated city configuration. Build it with :func:`load_config`."""
 
@@ -329,33 +305,32 @@ class Config:
 _Checker = Callable[[Any], str | None]
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+def _fragment(
+    check: Callable[..., str | None], expected: str, **bounds: int
+) -> _Checker:
+    """Adapt a check of the validation kit to the config's checkers.
+
+    The kit's checks (:mod:`hotspots._core.validate`) return a whole message;
+    a config checker returns only what was expected (``"a positive number"``),
+    which the caller words with the TOML key and the value.
+    """
+
+    def checker(v: Any) -> str | None:
+        return None if check(v, "value", example="", **bounds) is None else expected
+
+    return checker
 
 
-def _positive(v: Any) -> str | None:
-    return None if _is_number(v) and v > 0 else "a positive number"
-
-
-def _non_negative(v: Any) -> str | None:
-    return None if _is_number(v) and v >= 0 else "a number >= 0"
-
-
-def _probability(v: Any) -> str | None:
-    return None if _is_number(v) and 0 < v < 1 else "a number between 0 and 1"
-
-
-def _positive_int(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 1
-    return None if ok else "a whole number >= 1"
+_positive = _fragment(positive_number, "a positive number")
+_non_negative = _fragment(non_negative_number, "a number >= 0")
+_probability = _fragment(probability, "a number between 0 and 1")
+_positive_int = _fragment(whole_number, "a whole number >= 1", minimum=1)
+_non_negative_int = _fragment(whole_number, "a whole number >= 0", minimum=0)
 
 
 def _int_between(low: int, high: int, what: str) -> _Checker:
-    def check(v: Any) -> str | None:
-        ok = isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
-        return None if ok else f"a whole number from {low} to {high} ({what})"
-
-    return check
+    expected = f"a whole number from {low} to {high} ({what})"
+    return _fragment(whole_number, expected, minimum=low, maximum=high)
 
 
 def _encoding(v: Any) -> str | None:
@@ -506,7 +481,7 @@ def _mapping(v: Any) -> str | None:
 
 
 def _on_half_hours(v: Any) -> bool:
-    return _is_number(v) and float(v * 2).is_integer()
+    return is_real(v) and float(v * 2).is_integer()
 
 
 def _shifts(v: Any) -> str | None:
@@ -533,11 +508,6 @@ def _allowed_hours(v: Any) -> str | None:
         else "[first, last] clock hours with 0 <= first < last <= 24 on whole or "
         "half hours, e.g. [6, 23]"
     )
-
-
-def _non_negative_int(v: Any) -> str | None:
-    ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    return None if ok else "a whole number >= 0"
 
 
 def _clock(v: Any) -> str | None:
@@ -581,7 +551,7 @@ def _patrol_problems(pt: Mapping[str, Any]) -> list[str]:
 
 def _depots(v: Any) -> str | None:
     ok = isinstance(v, list) and all(
-        isinstance(p, list) and len(p) == 2 and all(map(_is_number, p)) for p in v
+        isinstance(p, list) and len(p) == 2 and all(map(is_real, p)) for p in v
     )
     return None if ok else "a list of [longitude, latitude] pairs (WGS-84)"
 
@@ -1336,9 +1306,9 @@ def _validate_accountability(raw: Mapping[str, Any]) -> list[str]:
             if parse_limit(v) is None
         )
     rc = raw.get("recheck")
-    if isinstance(rc, dict) and _is_number(rc.get("within_days")):
+    if isinstance(rc, dict) and is_real(rc.get("within_days")):
         history = rc.get("history_days", RecheckConfig.history_days)
-        if _is_number(history) and history <= rc["within_days"]:
+        if is_real(history) and history <= rc["within_days"]:
             problems.append(
                 f"recheck.history_days must be longer than recheck.within_days "
                 f"({rc['within_days']!r}), got {history!r}."

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._core.outputs import write_text
-from ..errors import InputError
+from ..errors import HotspotsWarning, InputError
 
 if TYPE_CHECKING:
     from .config import Config
@@ -116,7 +116,7 @@ class ProvinceRun:
 
 
 class _Silence:
-    """Warnings silenced while any city job of this process runs (see _quiet)."""
+    """The job's own warnings silenced while any city job runs (see _quiet)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -129,21 +129,23 @@ _SILENCE = _Silence()
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence warnings while any city job of this process runs.
+    """Silence the ``hotspots`` warnings while any city job of this process runs.
 
     Warning filters are process-wide (before Python 3.14): jobs in threads of
     one worker each entering and leaving ``catch_warnings`` would restore
     each other's filters, and a job could see its notices turned into errors
-    by the caller's filters. The first job in silences warnings, the last
-    one out restores the filters. Nothing is lost: every notice of a job is
-    in its summary (``notices``) and its counts.
+    by the caller's filters. The first job in silences every
+    :class:`~hotspots.errors.HotspotsWarning`, the last one out restores the
+    filters. Nothing is lost: every notice of a job is in its summary
+    (``notices``) and its counts. Other libraries' warnings go on to the
+    caller's filters.
     """
     s = _SILENCE
     with s.lock:
         if s.depth == 0:
             saved = warnings.catch_warnings()
             saved.__enter__()
-            warnings.simplefilter("ignore")
+            warnings.filterwarnings("ignore", category=HotspotsWarning)
             s.saved = saved
         s.depth += 1
     try:
@@ -453,9 +455,10 @@ def run_province(
 
     Notes
     -----
-    Warnings of the city jobs are silenced while they run in a process
-    (filters are process-wide, and jobs in threads would swap them): each
-    city's notices are in its summary (``summary["notices"]``).
+    The ``hotspots`` warnings of the city jobs are silenced while they run in
+    a process (filters are process-wide, and jobs in threads would swap
+    them): each city's notices are in its summary (``summary["notices"]``).
+    Other libraries' warnings reach the caller.
 
     Examples
     --------

@@ -64,6 +64,7 @@ from .._core.outputs import (
 from ..errors import (
     CRSError,
     HotspotsError,
+    HotspotsWarning,
     InputError,
     ReportsLeftOutWarning,
     collect_problems,
@@ -143,13 +144,36 @@ _SHIFT_KEYS: Final = {
 }
 
 
-class WeeklyNotice(UserWarning):
+class WeeklyNotice(HotspotsWarning):
     """A notice of the weekly job: the week it chose, a step it skipped, a fix.
 
     The job goes on; the notice says what it did and how to change it. The
     command line prints each as one line; :attr:`Weekly.notices` keeps them
     and the summary lists them.
     """
+
+
+#: Start of the message of the join's warning about reports left without an
+#: id (:func:`hotspots.assign`); the job counts them once itself.
+_NO_ID_MESSAGE: Final = r"\d+ of \d+ reports have no "
+#: Start of the message of the cube's warning about reports not counted.
+_NOT_COUNTED_MESSAGE: Final = r"\d+ of \d+ reports were not counted in the cube"
+
+
+@contextmanager
+def _left_out_ignored(message: str) -> Iterator[None]:
+    """Ignore a stage's warning about reports left out on purpose, by its message.
+
+    The stage's warning (a :class:`~hotspots.errors.ReportsLeftOutWarning`)
+    is matched by the start of its message, so only the one the job accounts
+    for itself is ignored: every other warning, of ``hotspots`` or of another
+    library, goes on to the caller's filters.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=message, category=ReportsLeftOutWarning
+        )
+        yield
 
 
 def _report_times(reports: Any) -> pd.DatetimeIndex:
@@ -548,6 +572,59 @@ def _warn_unassigned(
         ),
         stacklevel=3,
     )
+
+
+def _count_scopes() -> dict[str, list[str]]:
+    """Return the summary's ``count_scopes``: which counts cover what."""
+    return {
+        "week": [
+            "reports_in_week",
+            "unassigned_grid_in_week",
+            "unassigned_street_in_week",
+            "clusters_in_week",
+        ],
+        "all_history": [
+            "rows_read",
+            "accepted",
+            "quarantined",
+            "cases",
+            "re_exported",
+            "reports_before_window",
+            "reports_after_week",
+        ],
+        "window": [
+            "reports_before_week",
+            "unassigned_grid",
+            "unassigned_street",
+        ],
+    }
+
+
+def _top_blind_spots(top: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the summary's ``top_blind_spots``: rank, cell, score, reasons."""
+    return [
+        {
+            "rank": int(r["rank"]),
+            schema.GRID_ID: str(r[schema.GRID_ID]),
+            "score": round(float(r["score"]), 3),
+            "reason_zh": str(r["reason_zh"]),
+            "reason_en": str(r["reason_en"]),
+        }
+        for _, r in top.iterrows()
+    ]
+
+
+def _patrol_summary(plan: Any) -> dict[str, Any]:
+    """Return the summary's ``patrol``: teams, stops, score, what was left out."""
+    return {
+        "teams": int(plan.routes.shape[0]),
+        "stops": int(plan.stops.shape[0]),
+        "total_score": round(float(plan.stops["score"].sum()), 3),
+        "left_out": int(plan.left_out.shape[0]),
+        "left_out_reasons": {
+            str(k): int(v) for k, v in plan.left_out["reason"].value_counts().items()
+        },
+    }
 
 
 def read_exports(config: Config, paths: tuple[Path, ...] | None = None) -> ReadSummary:
@@ -1226,9 +1303,8 @@ class Weekly:
         }
         if self.uses_dask:  # the uncached cases are joined on the cluster
             options["join"] = self._partitioned_join
-        with self._ledger() as ledger, warnings.catch_warnings():
-            # cached cases do not warn: the whole window is counted below
-            warnings.simplefilter("ignore", ReportsLeftOutWarning)
+        # cached cases do not warn: the whole window is counted below
+        with self._ledger() as ledger, _left_out_ignored(_NO_ID_MESSAGE):
             self._after_week = len(ledger.reports(start=end))
             later = len(batches) and batches["exported_at"].max() > end
             if not later:  # every export is known by the week's end
@@ -1276,10 +1352,9 @@ class Weekly:
         h, grid = self.history, self.grid
         in_window = h[h[schema.GRID_ID].notna()]
         self.progress("cube")
-        with warnings.catch_warnings():
-            # reports before the history window are left out on purpose, and
-            # those outside every cell were announced by the join
-            warnings.simplefilter("ignore", ReportsLeftOutWarning)
+        # reports before the history window are left out on purpose, and
+        # those outside every cell were announced by the join
+        with _left_out_ignored(_NOT_COUNTED_MESSAGE):
             cube = self._partitioned_cube if self.uses_dask else space_time_cube
             return cube(
                 in_window,
@@ -1736,9 +1811,7 @@ class Weekly:
     @functools.cached_property
     def summary(self) -> dict[str, Any]:
         """Counts, top patterns, top blind spots and the settings used."""
-        cfg, an = self.config, self.config.analysis
-        read, a = self.read, self.assigned
-        after = self._after_week
+        cfg, read = self.config, self.read
         reasons = (
             read.quarantined[schema.REASON].str.split("; ").explode().value_counts()
             if len(read.quarantined)
@@ -1749,6 +1822,34 @@ class Weekly:
         bs = self.blind_spots
         bs = bs[bs["score"] > 0].sort_values("rank").head(10)  # as in the ledger
         plan, backtest = self.plan, self.backtest
+        return {
+            "city": cfg.city,
+            "week": self.week,
+            "week_start": self.week_start.date().isoformat(),
+            "history": f"{self.first_week}..{self.week}",
+            "window_start": self.window_start.date().isoformat(),
+            "counts": self._summary_counts(),
+            # which counts cover the analysed week and which every export
+            "count_scopes": _count_scopes(),
+            "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
+            "gi_classes": {str(int(k)): int(v) for k, v in gi_classes.items()},
+            "patterns": {
+                str(k): int(v) for k, v in patterns.items() if k != "no_pattern"
+            },
+            "top_blind_spots": _top_blind_spots(bs),
+            "patrol": None if plan is None else _patrol_summary(plan),
+            "backtest": None
+            if backtest is None
+            else backtest.summary_table("en", coverage=0.05).to_dict(orient="records"),
+            "settings": self._settings_summary(),
+            **self._accountability_summary(),
+            "notices": list(self.notices),
+        }
+
+    def _summary_counts(self) -> dict[str, int | None]:
+        """Return the summary's ``counts``: rows, cases, the week's and the window's."""
+        read, a = self.read, self.assigned
+        after = self._after_week
         before = int((a[schema.REPORTED_AT] < self.week_start).sum())
         week = self.this_week
 
@@ -1758,98 +1859,40 @@ class Weekly:
             return int(frame[schema.SEGMENT_ID].isna().sum())
 
         return {
-            "city": cfg.city,
-            "week": self.week,
-            "week_start": self.week_start.date().isoformat(),
-            "history": f"{self.first_week}..{self.week}",
-            "window_start": self.window_start.date().isoformat(),
-            "counts": {
-                "rows_read": read.rows_read,
-                "accepted": read.accepted,
-                "quarantined": len(read.quarantined),
-                "cases": read.cases,
-                "re_exported": read.re_exported,
-                "reports_in_week": len(week),
-                "unassigned_grid_in_week": int(week[schema.GRID_ID].isna().sum()),
-                "unassigned_street_in_week": no_street(week),
-                "clusters_in_week": len(self.clusters.clusters),
-                "reports_before_window": read.cases - len(self.history) - after,
-                "reports_before_week": before,
-                "reports_after_week": after,
-                "unassigned_grid": int(a[schema.GRID_ID].isna().sum()),
-                "unassigned_street": no_street(a),
-            },
-            # which counts cover the analysed week and which every export
-            "count_scopes": {
-                "week": [
-                    "reports_in_week",
-                    "unassigned_grid_in_week",
-                    "unassigned_street_in_week",
-                    "clusters_in_week",
-                ],
-                "all_history": [
-                    "rows_read",
-                    "accepted",
-                    "quarantined",
-                    "cases",
-                    "re_exported",
-                    "reports_before_window",
-                    "reports_after_week",
-                ],
-                "window": [
-                    "reports_before_week",
-                    "unassigned_grid",
-                    "unassigned_street",
-                ],
-            },
-            "quarantine_reasons": {str(k): int(v) for k, v in reasons.items()},
-            "gi_classes": {str(int(k)): int(v) for k, v in gi_classes.items()},
-            "patterns": {
-                str(k): int(v) for k, v in patterns.items() if k != "no_pattern"
-            },
-            "top_blind_spots": [
-                {
-                    "rank": int(r["rank"]),
-                    schema.GRID_ID: str(r[schema.GRID_ID]),
-                    "score": round(float(r["score"]), 3),
-                    "reason_zh": str(r["reason_zh"]),
-                    "reason_en": str(r["reason_en"]),
-                }
-                for _, r in bs.iterrows()
-            ],
-            "patrol": None
-            if plan is None
-            else {
-                "teams": int(plan.routes.shape[0]),
-                "stops": int(plan.stops.shape[0]),
-                "total_score": round(float(plan.stops["score"].sum()), 3),
-                "left_out": int(plan.left_out.shape[0]),
-                "left_out_reasons": {
-                    str(k): int(v)
-                    for k, v in plan.left_out["reason"].value_counts().items()
-                },
-            },
-            "backtest": None
-            if backtest is None
-            else backtest.summary_table("en", coverage=0.05).to_dict(orient="records"),
-            "settings": {
-                "timezone": cfg.timezone,
-                "week_start": cfg.week_start,
-                "coords": cfg.input.coords,
-                "history_weeks": an.history_weeks,
-                "periods": an.periods,
-                "alpha": an.alpha,
-                "fdr": an.fdr,
-                "time_lag": an.time_lag,
-                "trend_alpha": an.trend_alpha,
-                "weights": an.weights,
-                "street_distance_m": an.street_distance_m,
-                "comeback_days": an.comeback_days,
-                "cluster": f"{an.cluster_method} eps={an.cluster_eps_m} m "
-                f"min_samples={an.cluster_min_samples}",
-            },
-            **self._accountability_summary(),
-            "notices": list(self.notices),
+            "rows_read": read.rows_read,
+            "accepted": read.accepted,
+            "quarantined": len(read.quarantined),
+            "cases": read.cases,
+            "re_exported": read.re_exported,
+            "reports_in_week": len(week),
+            "unassigned_grid_in_week": int(week[schema.GRID_ID].isna().sum()),
+            "unassigned_street_in_week": no_street(week),
+            "clusters_in_week": len(self.clusters.clusters),
+            "reports_before_window": read.cases - len(self.history) - after,
+            "reports_before_week": before,
+            "reports_after_week": after,
+            "unassigned_grid": int(a[schema.GRID_ID].isna().sum()),
+            "unassigned_street": no_street(a),
+        }
+
+    def _settings_summary(self) -> dict[str, Any]:
+        """Return the summary's ``settings``: the config values the results use."""
+        cfg, an = self.config, self.config.analysis
+        return {
+            "timezone": cfg.timezone,
+            "week_start": cfg.week_start,
+            "coords": cfg.input.coords,
+            "history_weeks": an.history_weeks,
+            "periods": an.periods,
+            "alpha": an.alpha,
+            "fdr": an.fdr,
+            "time_lag": an.time_lag,
+            "trend_alpha": an.trend_alpha,
+            "weights": an.weights,
+            "street_distance_m": an.street_distance_m,
+            "comeback_days": an.comeback_days,
+            "cluster": f"{an.cluster_method} eps={an.cluster_eps_m} m "
+            f"min_samples={an.cluster_min_samples}",
         }
 
     def summary_text(self, *, language: _labels.Language | None = None) -> str:
@@ -2086,7 +2129,7 @@ class Weekly:
         """
         lang = language if language is not None else self.config.map.language
         masked = mask_rejected(self.config, self.read.quarantined)
-        return _rejected_in_language(masked, lang)
+        return rejected_in_language(masked, lang)
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -2115,19 +2158,26 @@ class Weekly:
         return acc
 
     def _warned(self, step: Callable[[], Any]) -> Any:
-        """Run a step, turning its data warnings into the job's notices."""
+        """Run a step, turning the data warnings it reports itself into notices.
+
+        The accountability warnings about a case without a unit, a category
+        without a time limit and a date beyond the working-day calendar
+        (``hotspots`` warnings) become the job's notices. Every other warning,
+        of ``hotspots`` or of another library, reaches the caller as raised,
+        through the caller's filters.
+        """
         from ..accountability.deadlines import CalendarCoverageWarning, NoLimitWarning
         from ..accountability.responsibility import UnownedWarning
 
+        noticed = (UnownedWarning, NoLimitWarning, CalendarCoverageWarning)
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            for category in noticed:
+                warnings.simplefilter("always", category)
             out = step()
         for w in caught:
-            if issubclass(
-                w.category, UnownedWarning | NoLimitWarning | CalendarCoverageWarning
-            ):
+            if issubclass(w.category, noticed):
                 self._notice(str(w.message))
-            else:
+            else:  # shown by the caller's filters: recorded above, shown here
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return out
 
@@ -2969,13 +3019,30 @@ def _pattern_label(pattern: str, language: _labels.Language) -> str:
     return names[language] if names is not None else pattern
 
 
-def _rejected_in_language(
+def rejected_in_language(
     frame: pd.DataFrame, language: _labels.Language
 ) -> pd.DataFrame:
     """Return quarantined rows with canonical headers and reasons in ``language``.
 
-    A canonical column is renamed only when its header is not already a
-    column of the export (which keeps its own name and values).
+    What ``rejected.csv`` holds (and ``hotspots check --rejected``): the
+    canonical columns (``row_number``, ``reason``, ...) get the headers of
+    :data:`hotspots._core.labels.REJECTED_HEADERS`, the reasons the words of
+    :func:`hotspots._core.labels.quarantine_reason`. A canonical column is
+    renamed only when its header is not already a column of the export (which
+    keeps its own name and values). An internal helper of the job and the
+    command line, not in ``__all__``.
+
+    Parameters
+    ----------
+    frame
+        Quarantined rows (e.g. :func:`mask_rejected`'s result); not changed.
+    language
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A renamed copy.
     """
     out = frame.copy()
     if schema.REASON in out.columns:

@@ -229,7 +229,10 @@ def street_graph(
     >>> from shapely.geometry import LineString
     >>> seg = gpd.GeoDataFrame(
     ...     {"segment_id": ["a", "b"], "u": [0, 1], "v": [1, 2]},
-    ...     geometry=[LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 9)])],
+    ...     geometry=[
+    ...         LineString([(500000, 4e6), (500100, 4e6)]),
+    ...         LineString([(500100, 4e6), (500100, 4e6 + 9)]),
+    ...     ],
     ...     crs="EPSG:32651",
     ... ).assign(oneway=[False, True])
     >>> g = street_graph(seg, mode="car")
