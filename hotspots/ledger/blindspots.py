@@ -37,12 +37,20 @@ from .._core.schema import (
     CLOSED_AT,
     DEFAULT_TZ,
     GRID_ID,
+    N_REPORTS,
     OUTSIDE_SOURCES,
     OWN_SOURCES,
+    PATTERN,
+    RANK,
+    REASON_EN,
+    REASON_ZH,
     REOPEN_COUNT,
     REPORTED_AT,
+    SCORE,
     SOURCE,
     STATUS,
+    TOP_CATEGORIES,
+    TOP_CATEGORY,
     WEIGHT,
 )
 from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
@@ -109,7 +117,6 @@ __all__ = [
 # -- output columns -----------------------------------------------------------------
 PERIODS_WITH_REPORTS: Final = "periods_with_reports"
 CURRENT_STREAK: Final = "current_streak"
-PATTERN: Final = "pattern"
 REOPENED: Final = "reopened"
 COMEBACKS: Final = "comebacks"
 COMEBACK_SHARE: Final = "comeback_share"
@@ -117,17 +124,10 @@ OPEN_NOW: Final = "open_now"
 MEDIAN_DAYS_TO_CLOSE: Final = "median_days_to_close"
 SHARE_CLOSED_LATE: Final = "share_closed_late"
 OUTSIDE_SHARE: Final = "outside_share"
-N_REPORTS: Final = "n_reports"
 WEIGHTED_COUNT: Final = "weighted_count"
-TOP_CATEGORIES: Final = "top_categories"
 TOP_CATEGORIES_EN: Final = "top_categories_en"
-TOP_CATEGORY: Final = "top_category"
 TOP_CATEGORY_PERIODS: Final = "top_category_periods"
 TOP_CATEGORY_STREAK: Final = "top_category_streak"
-SCORE: Final = "score"
-RANK: Final = "rank"
-REASON_ZH: Final = "reason_zh"
-REASON_EN: Final = "reason_en"
 
 #: Statuses of a report that is still being worked on.
 _OPEN_STATUSES: Final = ("open", "dispatched", "reopened")
