@@ -67,7 +67,7 @@ from ..errors import (
     collect_problems,
 )
 from ..spatial.cube import FREQS, period_labels, period_range, period_start
-from ..spatial.weights import default_weights
+from ..spatial.weights import IslandsWarning, default_weights
 from ..stats.profiles import (
     PEAK_DAYS,
     PEAK_END_MIN,
@@ -1771,7 +1771,7 @@ def _emerging_patterns(
     reports = history[cols]
     with warnings.catch_warnings():
         # weights islands are no news to the ledger
-        warnings.filterwarnings("ignore", message=".*no neighbour.*")
+        warnings.simplefilter("ignore", IslandsWarning)
         res = emerging_hotspots(reports, units, unit=unit, freq=freq, weights=kind)
     patterns: npt.NDArray[np.object_] = res[PATTERN].to_numpy(dtype=object)
     return patterns
