@@ -1060,7 +1060,7 @@ def test_coords_as_an_epsg_code_are_transformed_to_wgs84():
     assert point.x == pytest.approx(120.36, abs=1e-9)
     assert point.y == pytest.approx(36.07, abs=1e-9)
     assert result.quarantined["reason"].str.startswith("coordinates out of range").all()
-    with pytest.raises(InputError, match="unknown CRS 'EPSG:999999'"):
+    with pytest.raises(InputError, match="coords must be a CRS pyproj understands"):
         read_reports(frame, coords="EPSG:999999")
 
 

@@ -44,6 +44,7 @@ import numpy.typing as npt
 import pyproj
 
 from ..errors import CRSError, InputError
+from .types import FloatArray
 
 __all__ = [
     "CHINA_BBOX",
@@ -63,7 +64,6 @@ __all__ = [
 ]
 
 CoordSystem = Literal["wgs84", "gcj02", "bd09"]
-FloatArray = npt.NDArray[np.float64]
 
 #: (min lon, min lat, max lon, max lat) of the "inside China" test.
 CHINA_BBOX: Final = (72.004, 0.8293, 137.8347, 55.8271)

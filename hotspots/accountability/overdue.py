@@ -41,7 +41,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .._core import schema as sc
-from .._core.types import FloatArray, IntArray
+from .._core.types import FloatArray, IntArray, TimeLike
 from .._core.validate import require_frame, time_zone, whole_number
 from ..errors import InputError, collect_problems
 from ._cases import case_problems
@@ -334,7 +334,7 @@ def _forecast(prep: _Prepared, now: int, min_cases: int) -> _Forecast:
 def overdue_risk(
     cases: pd.DataFrame,
     *,
-    as_of: Any,
+    as_of: TimeLike,
     limits: Mapping[str, TimeLimit | tuple[float, str]],
     unit: str | None = None,
     min_cases: int = 30,

@@ -27,6 +27,7 @@ import shapely
 
 from .._core import schema as sc
 from .._core.crs import metric_crs_for
+from .._core.schema import PATTERN, TOP_CATEGORIES
 from .._core.types import CRSLike, IntArray, TimeLike
 from .._core.validate import (
     non_negative_number,
@@ -57,8 +58,6 @@ TREND: Final = "trend"
 TREND_Z: Final = "trend_z"
 TREND_P: Final = "trend_p"
 TREND_TAU: Final = "trend_tau"
-PATTERN: Final = "pattern"
-TOP_CATEGORIES: Final = "top_categories"
 PLACE_CASE_IDS: Final = "case_ids"
 WEEK_CASE_IDS: Final = "week_case_ids"
 #: Trend values.

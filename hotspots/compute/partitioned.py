@@ -561,7 +561,9 @@ def _assign_part(
     # one worker take turns (a worker process with one thread never waits)
     with _WARNINGS_LOCK, warnings.catch_warnings():
         warnings.filterwarnings(
-            "ignore", message=r"\d+ of \d+ reports have no ", category=UserWarning
+            "ignore",
+            message=r"\d+ of \d+ reports have no ",
+            category=ReportsLeftOutWarning,
         )
         return assign(
             part,

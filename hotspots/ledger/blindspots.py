@@ -37,12 +37,20 @@ from .._core.schema import (
     CLOSED_AT,
     DEFAULT_TZ,
     GRID_ID,
+    N_REPORTS,
     OUTSIDE_SOURCES,
     OWN_SOURCES,
+    PATTERN,
+    RANK,
+    REASON_EN,
+    REASON_ZH,
     REOPEN_COUNT,
     REPORTED_AT,
+    SCORE,
     SOURCE,
     STATUS,
+    TOP_CATEGORIES,
+    TOP_CATEGORY,
     WEIGHT,
 )
 from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
@@ -59,7 +67,7 @@ from ..errors import (
     collect_problems,
 )
 from ..spatial.cube import FREQS, period_labels, period_range, period_start
-from ..spatial.weights import default_weights
+from ..spatial.weights import IslandsWarning, default_weights
 from ..stats.profiles import (
     PEAK_DAYS,
     PEAK_END_MIN,
@@ -109,7 +117,6 @@ __all__ = [
 # -- output columns -----------------------------------------------------------------
 PERIODS_WITH_REPORTS: Final = "periods_with_reports"
 CURRENT_STREAK: Final = "current_streak"
-PATTERN: Final = "pattern"
 REOPENED: Final = "reopened"
 COMEBACKS: Final = "comebacks"
 COMEBACK_SHARE: Final = "comeback_share"
@@ -117,17 +124,10 @@ OPEN_NOW: Final = "open_now"
 MEDIAN_DAYS_TO_CLOSE: Final = "median_days_to_close"
 SHARE_CLOSED_LATE: Final = "share_closed_late"
 OUTSIDE_SHARE: Final = "outside_share"
-N_REPORTS: Final = "n_reports"
 WEIGHTED_COUNT: Final = "weighted_count"
-TOP_CATEGORIES: Final = "top_categories"
 TOP_CATEGORIES_EN: Final = "top_categories_en"
-TOP_CATEGORY: Final = "top_category"
 TOP_CATEGORY_PERIODS: Final = "top_category_periods"
 TOP_CATEGORY_STREAK: Final = "top_category_streak"
-SCORE: Final = "score"
-RANK: Final = "rank"
-REASON_ZH: Final = "reason_zh"
-REASON_EN: Final = "reason_en"
 
 #: Statuses of a report that is still being worked on.
 _OPEN_STATUSES: Final = ("open", "dispatched", "reopened")
@@ -1771,7 +1771,7 @@ def _emerging_patterns(
     reports = history[cols]
     with warnings.catch_warnings():
         # weights islands are no news to the ledger
-        warnings.filterwarnings("ignore", message=".*no neighbour.*")
+        warnings.simplefilter("ignore", IslandsWarning)
         res = emerging_hotspots(reports, units, unit=unit, freq=freq, weights=kind)
     patterns: npt.NDArray[np.object_] = res[PATTERN].to_numpy(dtype=object)
     return patterns

@@ -89,6 +89,7 @@ from .._core import labels as _labels
 from .._core import schema
 from .._core.outputs import atomic_write, write_csv, write_workbook
 from .._core.privacy import mask_data, mask_text
+from .._core.schema import REASON_EN, REASON_ZH, SCORE
 from .._core.types import FloatArray, IntArray
 from .._core.validate import (
     is_real,
@@ -168,10 +169,7 @@ DEPARTURE: Final = schema.DEPARTURE
 ARRIVAL_CLOCK: Final = "arrival_clock"
 DEPARTURE_CLOCK: Final = "departure_clock"
 DWELL_MIN: Final = "dwell_min"
-SCORE: Final = "score"
 REASON: Final = schema.REASON
-REASON_ZH: Final = "reason_zh"
-REASON_EN: Final = "reason_en"
 N_STOPS: Final = "n_stops"
 TOTAL_SCORE: Final = "total_score"
 DURATION_MIN: Final = "duration_min"

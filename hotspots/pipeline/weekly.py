@@ -61,6 +61,7 @@ from .._core.outputs import (
     write_workbook,
     write_xlsx,
 )
+from .._core.schema import TARGET_ID
 from ..errors import (
     CRSError,
     HotspotsError,
@@ -3069,7 +3070,6 @@ PLACE_RADIUS_M: Final = 50.0
 GRID_KEEPER_ID: Final = "grid_keeper_id"
 #: Patrol target columns with ``[responsibility]``: the target's id and whether
 #: it is a re-check stop (回头看).
-TARGET_ID: Final = "target_id"
 RECHECK_STOP: Final = "recheck_stop"
 #: Target ids of re-check stops: this prefix and the closed case's report id.
 RECHECK_PREFIX: Final = "回头看 "

@@ -45,7 +45,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .._core import schema as sc
 from .._core.crs import metric_crs_for
-from .._core.types import CRSLike, FloatArray, IntArray
+from .._core.types import CRSLike, ExtentLike, FloatArray, IntArray
 from .._core.validate import parse_crs, positive_number, require_geoframe
 from ..errors import CRSError, HotspotsWarning, InputError, collect_problems
 
@@ -1405,7 +1405,7 @@ def _keep_cells(
 
 
 def square_grid(
-    extent_or_boundary: Any,
+    extent_or_boundary: ExtentLike,
     *,
     cell_size_m: float,
     crs: CRSLike | None = None,
@@ -1500,7 +1500,7 @@ def square_grid(
 
 
 def hex_grid(
-    extent_or_boundary: Any,
+    extent_or_boundary: ExtentLike,
     *,
     cell_size_m: float,
     crs: CRSLike | None = None,

@@ -135,6 +135,8 @@ import shapely
 
 from .._core import schema
 from .._core.crs import CHINA_BBOX, convert, coord_system
+from .._core.types import BoolArray, FloatArray, TimeLike
+from .._core.validate import parse_crs
 from .._core.vocab import (
     SOURCE_WORDS,
     STATUS_WORDS,
@@ -238,9 +240,6 @@ _TIME_FORMATS: Final = (
 _MAX_LISTED: Final = 50
 _ARROW_ARRAYS: Final = (pd.arrays.ArrowExtensionArray, pd.arrays.ArrowStringArray)
 _SNIFF_BYTES: Final = 65536
-
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -1375,7 +1374,7 @@ def read_reports(
     sheet_name: str | int | None = None,
     layer: str | None = None,
     header_row: int | None = None,
-    time_window: tuple[object, object] | None = None,
+    time_window: tuple[TimeLike | None, TimeLike | None] | None = None,
 ) -> ReadResult:
     """Read issue reports into the canonical report frame, validating every row.
 
@@ -1500,7 +1499,7 @@ def read_canonical(
     sheet_name: str | int | None = None,
     layer: str | None = None,
     header_row: int | None = None,
-    time_window: tuple[object, object] | None = None,
+    time_window: tuple[TimeLike | None, TimeLike | None] | None = None,
 ) -> Canonical:
     """Read and validate reports, with WGS-84 lon/lat arrays instead of points.
 
@@ -1590,14 +1589,7 @@ def source_system(coords: object) -> tuple[str, pyproj.CRS | None]:
     """
     text = str(coords).strip()
     if text.upper().startswith("EPSG:"):
-        try:
-            crs = pyproj.CRS.from_user_input(text)
-        except pyproj.exceptions.CRSError as err:
-            msg = (
-                f"unknown CRS {text!r}: {err}. Pass an EPSG code pyproj knows, "
-                "e.g. 'EPSG:4490' (CGCS2000) or 'EPSG:4547'."
-            )
-            raise InputError(msg) from err
+        crs = parse_crs(text, "coords", example="'EPSG:4490' (CGCS2000) or 'EPSG:4547'")
         return "wgs84", crs
     return coord_system(text), None
 

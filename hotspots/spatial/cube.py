@@ -47,8 +47,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .._core.schema import DEFAULT_TZ, GRID_ID, REPORTED_AT
-from .._core.types import BoolArray, IntArray, TimeLike
+from .._core.schema import DEFAULT_TZ, GRID_ID, PERIOD, REPORTED_AT
+from .._core.types import BoolArray, IntArray, TimeLike, TimesLike
 from .._core.validate import (
     missing_columns,
     one_of,
@@ -67,7 +67,6 @@ __all__ = [
 ]
 
 #: Name of the cube's column axis.
-PERIOD: Final = "period"
 _WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 #: Supported period frequencies.
 FREQS: Final = ("D", "MS", *(f"W-{d}" for d in _WEEKDAYS))
@@ -202,7 +201,9 @@ def label_to_code(value: object, freq: str, tz: str, name: str) -> int:
 # -- public helpers --------------------------------------------------------------------
 
 
-def period_labels(times: Any, *, freq: str = "W-MON", tz: str = DEFAULT_TZ) -> StrArray:
+def period_labels(
+    times: TimesLike, *, freq: str = "W-MON", tz: str = DEFAULT_TZ
+) -> StrArray:
     """Label the period of each timestamp.
 
     Parameters

@@ -45,7 +45,7 @@ from scipy.signal import fftconvolve
 
 from .._core.crs import metric_crs_for
 from .._core.schema import CELL_COL, CELL_ROW, DENSITY
-from .._core.types import CRSLike, FloatArray
+from .._core.types import CRSLike, ExtentLike, FloatArray
 from .._core.validate import is_real, positive_number, require_real
 from ..errors import CRSError, InputError, collect_problems
 from .cluster import metric_points, reports_frame
@@ -425,7 +425,7 @@ def kernel_density(
     *,
     bandwidth_m: float | Rule = "scott",
     cell_size_m: float = 50.0,
-    extent: Any = None,
+    extent: ExtentLike | None = None,
     weight: str | None = None,
     kernel: Kernel = "gaussian",
     metric_crs: CRSLike | None = None,
