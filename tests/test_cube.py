@@ -421,7 +421,7 @@ def test_type_errors(units):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"unit": "segment_id"}, "unit must be a column of units"),
+        ({"unit": "segment_id"}, "unit must name the id column of units"),
         ({"freq": "W"}, "freq must be one of"),
         ({"tz": "Asia/Nowhere"}, "IANA timezone"),
         ({"weight": "w"}, "weight must be a column"),
@@ -452,10 +452,10 @@ def test_unit_missing_from_reports_and_bad_units(units):
         space_time_cube(reports, units)
     good = _reports(["a"], ["2026-11-16"])
     dup = pd.DataFrame({GRID_ID: ["a", "a", "b"]})
-    with pytest.raises(InputError, match="must be unique"):
+    with pytest.raises(InputError, match="must hold unique, non-missing ids"):
         space_time_cube(good, dup)
     na = pd.DataFrame({GRID_ID: ["a", None]})
-    with pytest.raises(InputError, match="1 missing ids"):
+    with pytest.raises(InputError, match="got 1 missing and 0 duplicated"):
         space_time_cube(good, na)
     # several problems are reported at once
     with pytest.raises(InputError, match="2 problems") as info:

@@ -658,7 +658,7 @@ def test_error_as_of_unreadable(
             {"min_category_reports": 0},
             "min_category_reports must be a whole number >= 1",
         ),
-        ({"unit": "cell"}, "unit must be a column of units"),
+        ({"unit": "cell"}, "unit must name the id column of units"),
     ],
 )
 def test_error_arguments(

@@ -298,7 +298,7 @@ def test_type_error():
         ("knn", {"k": 9}, "got 9"),
         ("knn", {"k": 2.5}, "got 2.5"),
         ("queen", {"k": 3}, "k only applies"),
-        ("queen", {"unit": "cell"}, "unit must name a column"),
+        ("queen", {"unit": "cell"}, "unit must name the id column of units"),
         ("network", {}, "needs end-node columns 'u' and 'v'"),
     ],
 )
@@ -310,11 +310,11 @@ def test_input_errors(grid3x3, kind, kwargs, match):
 def test_id_and_geometry_errors(grid3x3):
     dup = grid3x3.copy()
     dup.loc[1, GRID_ID] = "c0_0"
-    with pytest.raises(InputError, match="must be unique"):
+    with pytest.raises(InputError, match="must hold unique, non-missing ids"):
         spatial_weights(dup, "queen", unit=GRID_ID)
     na = grid3x3.copy()
     na.loc[0, GRID_ID] = None
-    with pytest.raises(InputError, match="1 missing 'grid_id' values"):
+    with pytest.raises(InputError, match="got 1 missing and 0 duplicated"):
         spatial_weights(na, "queen", unit=GRID_ID)
     pts = grid3x3.copy()
     pts["geometry"] = pts.centroid

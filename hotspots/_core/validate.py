@@ -49,6 +49,8 @@ __all__ = [
     "require_int",
     "require_real",
     "time_zone",
+    "unique_ids",
+    "unit_column",
     "whole_number",
 ]
 
@@ -246,6 +248,43 @@ def missing_columns(
     if not missing:
         return None
     return f"{name} is missing column(s) {missing!r}. {fix}"
+
+
+def unit_column(units: pd.DataFrame, unit: str) -> str | None:
+    """Return the problem unless ``unit`` names a column of ``units``.
+
+    The one message for a unit id column that is not there.
+    """
+    if unit in units.columns:
+        return None
+    return (
+        f"unit must name the id column of units, got {unit!r}; units have "
+        f"{list(units.columns)!r}. Pass unit='grid_id' for grid cells or "
+        "unit='segment_id' for street segments."
+    )
+
+
+def unique_ids(ids: pd.Index | pd.Series, what: str) -> str | None:
+    """Return the problem unless ``ids`` are unique and never missing.
+
+    Parameters
+    ----------
+    ids
+        The ids (a unit column, or an index).
+    what
+        How the message names them, e.g. ``"units['grid_id']"``.
+    """
+    index = pd.Index(ids)
+    n_na = int(index.isna().sum())
+    duplicated = index[index.duplicated() & ~index.isna()]
+    if not n_na and not len(duplicated):
+        return None
+    dup = duplicated.unique()[:MAX_EXAMPLES].tolist()
+    such = f" such as {dup!r}" if dup else ""
+    return (
+        f"{what} must hold unique, non-missing ids, got {n_na} missing and "
+        f"{len(duplicated)} duplicated{such}. Keep one row per unit with its id."
+    )
 
 
 def index_examples(index: pd.Index, mask: npt.NDArray[np.bool_]) -> str:

@@ -58,6 +58,8 @@ from .._core.validate import (
     non_negative_number,
     positive_number,
     require_frame,
+    unique_ids,
+    unit_column,
     whole_number,
 )
 from ..errors import (
@@ -435,19 +437,10 @@ def _check_columns(
 ) -> list[str]:
     """Problems with the units' ids and the reports' columns."""
     problems: list[str] = []
-    if unit not in units.columns:
-        problems.append(
-            f"unit must name the id column of units, got {unit!r}; units have "
-            f"{list(units.columns)!r}. Pass e.g. unit='segment_id' for segments."
-        )
-    else:
-        ids = units[unit]
-        if ids.isna().any() or ids.duplicated().any():
-            problems.append(
-                f"units[{unit!r}] must hold unique, non-missing ids, got "
-                f"{int(ids.isna().sum())} missing and {int(ids.duplicated().sum())} "
-                "duplicated. Keep one row per unit."
-            )
+    missing = unit_column(units, unit)
+    problem = missing or unique_ids(units[unit], f"units[{unit!r}]")
+    if problem:
+        problems.append(problem)
     for col, fix in (
         (unit, "Join the reports to their units first with hotspots.assign(...)."),
         (REPORTED_AT, "Read the reports with hotspots.read_reports(...)."),

@@ -63,7 +63,13 @@ from scipy.spatial import cKDTree
 from .._core.crs import metric_crs_for
 from .._core.schema import CATEGORY, DEFAULT_TZ, GRID_ID, REPORTED_AT
 from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
-from .._core.validate import positive_number, require_frame, whole_number
+from .._core.validate import (
+    positive_number,
+    require_frame,
+    unique_ids,
+    unit_column,
+    whole_number,
+)
 from ..errors import (
     CRSError,
     HotspotsWarning,
@@ -1329,18 +1335,10 @@ def _check_columns(
 ) -> list[str]:
     """Problems with the unit ids and the reports' columns the methods need."""
     problems: list[str] = []
-    if unit not in units.columns:
-        problems.append(
-            f"unit must be a column of units, got {unit!r}; units have "
-            f"{list(units.columns)!r}. Pass unit='grid_id' or unit='segment_id'."
-        )
-    else:
-        ids = units[unit]
-        if ids.isna().any() or not pd.Index(ids).is_unique:
-            problems.append(
-                f"units[{unit!r}] must be unique and never missing. Keep one row "
-                "per unit with its id."
-            )
+    missing = unit_column(units, unit)
+    problem = missing or unique_ids(units[unit], f"units[{unit!r}]")
+    if problem:
+        problems.append(problem)
     needs_unit = [m for m in methods if m in NEEDS_UNIT]
     if needs_unit and unit not in reports.columns:
         problems.append(

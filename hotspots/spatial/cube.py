@@ -54,6 +54,8 @@ from .._core.validate import (
     one_of,
     require_frame,
     time_zone,
+    unique_ids,
+    unit_column,
 )
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 
@@ -375,27 +377,11 @@ def _validate(reports: object, units: object, options: _CubeOptions) -> None:
 
 def _unit_problems(units: pd.DataFrame, unit: str) -> list[str]:
     """Return the problems of the units' id column ``unit``."""
-    if unit not in units.columns:
-        return [
-            f"unit must be a column of units, got {unit!r}; units have "
-            f"{list(units.columns)!r}. Pass unit='grid_id' for grid cells or "
-            "unit='segment_id' for street segments."
-        ]
-    problems: list[str] = []
-    ids = units[unit]
-    n_na = int(ids.isna().sum())
-    if n_na:
-        problems.append(
-            f"units[{unit!r}] must not be missing, got {n_na} missing ids. "
-            "Drop or fill those units."
-        )
-    if not pd.Index(ids).is_unique:
-        dup = ids[ids.duplicated()].unique()[:5].tolist()
-        problems.append(
-            f"units[{unit!r}] must be unique, got duplicates such as {dup!r}. "
-            "Keep one row per unit."
-        )
-    return problems
+    missing = unit_column(units, unit)
+    if missing:
+        return [missing]
+    problem = unique_ids(units[unit], f"units[{unit!r}]")
+    return [problem] if problem else []
 
 
 def _report_column_problems(reports: pd.DataFrame, unit: str, time: str) -> list[str]:

@@ -44,7 +44,7 @@ from scipy.spatial import cKDTree
 from .._core.crs import metric_crs_for
 from .._core.schema import NODE_FROM, NODE_TO
 from .._core.types import FloatArray, IntArray
-from .._core.validate import positive_number, whole_number
+from .._core.validate import positive_number, unique_ids, unit_column, whole_number
 from ..errors import CRSError, HotspotsWarning, InputError, collect_problems
 
 if TYPE_CHECKING:
@@ -380,28 +380,13 @@ def _network(units: pd.DataFrame) -> Any:
 def _unit_ids(units: pd.DataFrame, unit: str | None, problems: list[str]) -> pd.Index:
     if unit is None:
         ids = units.index
-    elif unit not in units.columns:
-        problems.append(
-            f"unit must name a column of units, got {unit!r}; columns are "
-            f"{list(units.columns)!r}. Pass e.g. unit='grid_id', or unit=None to "
-            "use the index."
-        )
+    elif (missing := unit_column(units, unit)) is not None:
+        problems.append(f"{missing} Or pass unit=None to use the index.")
         return units.index
     else:
         ids = pd.Index(units[unit], name=unit)
-    n_na = int(pd.isna(ids).sum())
-    if n_na:
-        problems.append(
-            f"unit ids must not be missing, got {n_na} missing "
-            f"{'index values' if unit is None else repr(unit) + ' values'}. "
-            "Drop or fill those units first."
-        )
-    if not ids.is_unique:
-        dup = ids[ids.duplicated()].unique()[:5].tolist()
-        problems.append(
-            f"unit ids must be unique, got duplicates such as {dup!r}. "
-            "Keep one row per unit (units.drop_duplicates(...))."
-        )
+    what = "the index of units" if unit is None else f"units[{unit!r}]"
+    problems += [p for p in [unique_ids(ids, what)] if p]
     return ids
 
 

@@ -63,7 +63,7 @@ from .._core.schema import (
     Z_SERIES,
 )
 from .._core.types import FloatArray, IntArray
-from .._core.validate import probability, whole_number
+from .._core.validate import probability, unique_ids, unit_column, whole_number
 from ..errors import HotspotsWarning, InputError, collect_problems
 from ..spatial.weights import SpatialWeights, spatial_weights
 from .local import CONFIDENCE_LEVELS, fdr_bh, fdr_classes
@@ -543,19 +543,11 @@ def _validated_ids(
         raise TypeError(msg)
     problems = _scalar_problems(opts) + _weights_problems(weights)
     unit = opts.unit
-    if unit not in units.columns:
-        problems.append(
-            f"unit must name the id column of units, got {unit!r}; columns are "
-            f"{list(units.columns)!r}. Pass e.g. unit='segment_id' for segments."
-        )
-        collect_problems(problems, "emerging_hotspots")
+    missing = unit_column(units, unit)
+    if missing:
+        collect_problems([*problems, missing], "emerging_hotspots")
     ids = pd.Index(units[unit])
-    if ids.hasnans or not ids.is_unique:
-        problems.append(
-            f"units[{unit!r}] must hold unique, non-missing ids, got "
-            f"{int(ids.isna().sum())} missing and "
-            f"{int(ids.duplicated().sum())} duplicated. Keep one row per unit."
-        )
+    problems += [p for p in [unique_ids(ids, f"units[{unit!r}]")] if p]
     if _is_reports(reports_or_cube) and unit not in reports_or_cube.columns:
         problems.append(
             f"reports must have the unit column {unit!r} (from hotspots.assign), "
