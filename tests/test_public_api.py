@@ -13,8 +13,10 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import io
 import pkgutil
 import sys
+import tokenize
 from pathlib import Path
 
 import hotspots
@@ -152,6 +154,54 @@ def test_no_module_imports_another_modules_private_name() -> None:
             elif any(_private(p) for p in target.split(".")[2:]) and not same_package:
                 wrong.append(f"{module} imports {target}")
     assert not wrong, "\n".join(wrong)
+
+
+#: The longest a function may be, in code lines (docstrings, comments and blank
+#: lines do not count): a longer one is split into named steps.
+MAX_CODE_LINES = 80
+
+
+def _code_lines(source: str) -> set[int]:
+    """Line numbers holding code (not a docstring, comment or blank line)."""
+    tree = ast.parse(source)
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            docs.update(range(body[0].lineno, (body[0].end_lineno or 0) + 1))
+    lines: set[int] = set()
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT}
+    skip |= {tokenize.DEDENT, tokenize.ENDMARKER}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type not in skip:
+            lines.update(range(tok.start[0], tok.end[0] + 1))
+    return lines - docs
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    long = []
+    for module, path in _modules():
+        source = path.read_text(encoding="utf-8")
+        code = _code_lines(source)
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                span = set(range(node.lineno, (node.end_lineno or 0) + 1))
+                n = len(span & code)
+                if n > MAX_CODE_LINES:
+                    long.append(f"{module}.{node.name}: {n} code lines")
+    assert not long, "\n".join(long)
+
+
+def test_the_length_rule_counts_code_not_docstrings() -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(3))
+    source = f'def f():\n    """Doc.\n\n    More.\n    """\n    # note\n\n{body}\n'
+    assert len(_code_lines(source)) == 4  # the def line and three statements
 
 
 if __name__ == "__main__":
