@@ -190,7 +190,7 @@ def test_grid_and_daily_profile():
         ({}, {"tz": "Mars/Olympus"}, "tz must be an IANA"),
         ({}, {"unit": "segment_id"}, "must have the column 'segment_id'"),
         ({}, {"weight": "nope"}, "weight column 'nope'"),
-        ({}, {"start": "not a date"}, "start must be a date"),
+        ({}, {"start": "not a date"}, "start must be a timestamp"),
         ({"naive": True}, {}, "must be tz-aware"),
         ({"bad_weight": True}, {}, "must be finite numbers >= 0"),
     ],

@@ -30,13 +30,15 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 
-from ..errors import CRSError, collect_problems
+from ..errors import CRSError, InputError, collect_problems
+from .schema import DEFAULT_TZ
 
 __all__ = [
     "collect_problems",
     "index_examples",
     "is_metric",
     "is_real",
+    "local_time",
     "missing_columns",
     "non_negative_number",
     "one_of",
@@ -47,6 +49,7 @@ __all__ = [
     "require_frame",
     "require_geoframe",
     "require_int",
+    "require_local_time",
     "require_real",
     "time_zone",
     "unique_ids",
@@ -373,3 +376,67 @@ def time_zone(value: object, name: str = "tz") -> str | None:
             f"{name}='Asia/Shanghai'."
         )
     return None
+
+
+# -- times --------------------------------------------------------------------------
+
+
+def local_time(
+    value: object, name: str, *, tz: object, example: str = "'2026-11-23'"
+) -> tuple[pd.Timestamp | None, str | None]:
+    """Return ``value`` as a timezone-aware timestamp, or the problem.
+
+    A naive value is local time in ``tz``; an aware one keeps its own zone
+    (convert it with ``.tz_convert`` where the caller wants ``tz``). An
+    unknown ``tz`` is the timezone check's problem, not this one's: the value
+    is then read in Asia/Shanghai so that the other checks can go on.
+
+    Parameters
+    ----------
+    value
+        Anything :class:`pandas.Timestamp` accepts.
+    name
+        The argument's name.
+    tz
+        The zone of a naive value (a name or a tzinfo).
+    example
+        A value to suggest, e.g. ``"'2026-11-23 09:00+08:00'"``.
+
+    Returns
+    -------
+    tuple
+        The timestamp and ``None``, or ``None`` and the problem.
+
+    Examples
+    --------
+    >>> local_time("2026-11-23", "as_of", tz="Asia/Shanghai")[0]
+    Timestamp('2026-11-23 00:00:00+0800', tz='Asia/Shanghai')
+    >>> local_time("soon", "as_of", tz="Asia/Shanghai")[1]
+    "as_of must be a timestamp, got 'soon'. Pass e.g. as_of='2026-11-23'."
+    """
+    stamp: Any
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if value is None or pd.isna(stamp):
+        return (
+            None,
+            f"{name} must be a timestamp, got {value!r}. Pass e.g. {name}={example}.",
+        )
+    if stamp.tzinfo is not None:
+        return stamp, None
+    try:
+        return stamp.tz_localize(tz), None  # type: ignore[call-overload]
+    except Exception:  # an unknown zone: reported by the caller's tz check
+        return stamp.tz_localize(DEFAULT_TZ), None
+
+
+def require_local_time(
+    value: object, name: str, *, tz: object, example: str = "'2026-11-23'"
+) -> pd.Timestamp:
+    """Return :func:`local_time`'s timestamp, or raise its problem as InputError."""
+    stamp, problem = local_time(value, name, tz=tz, example=example)
+    if problem is not None or stamp is None:
+        raise InputError(problem or f"{name} must be a timestamp.")
+    return stamp

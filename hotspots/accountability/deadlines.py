@@ -40,7 +40,7 @@ import pandas as pd
 
 from .._core import schema as sc
 from .._core.types import TimeLike
-from .._core.validate import require_frame
+from .._core.validate import local_time, require_frame
 from ..errors import HotspotsWarning, InputError, collect_problems
 
 __all__ = [
@@ -329,19 +329,12 @@ def _validate(
     if now is None:
         stamp = pd.Timestamp.now(tz=zone)
     else:
-        try:
-            stamp = pd.Timestamp(now)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            problems.append(
-                f"now must be a timestamp, got {now!r}. "
-                "Pass e.g. now='2026-10-09 18:00+08:00'."
-            )
-            stamp = pd.Timestamp.now(tz=zone)
-        else:
-            if pd.isna(stamp):
-                problems.append("now must be a timestamp, got NaT.")
-            elif stamp.tzinfo is None:
-                stamp = stamp.tz_localize(zone)
+        given, problem = local_time(
+            now, "now", tz=zone, example="'2026-10-09 18:00+08:00'"
+        )
+        if problem:
+            problems.append(problem)
+        stamp = pd.Timestamp.now(tz=zone) if given is None else given
     collect_problems(problems, "deadlines")
     return table, stamp
 

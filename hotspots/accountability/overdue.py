@@ -42,7 +42,7 @@ import pandas as pd
 
 from .._core import schema as sc
 from .._core.types import FloatArray, IntArray, TimeLike
-from .._core.validate import require_frame, time_zone, whole_number
+from .._core.validate import local_time, require_frame, time_zone, whole_number
 from ..errors import InputError, collect_problems
 from ._cases import case_problems
 from .deadlines import DUE_AT, BeyondCalendar, TimeLimit, deadlines
@@ -179,23 +179,12 @@ def _check(cases: object, unit: object, min_cases: object, tz: object) -> list[s
 
 
 def _as_of(value: object, tz: object, problems: list[str]) -> Any:
-    stamp: Any
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if value is None or pd.isna(stamp):
-        problems.append(
-            f"as_of must be a timestamp, got {value!r}. "
-            "Pass e.g. as_of='2026-11-23 09:00+08:00'."
-        )
-        return None
-    if stamp.tzinfo is not None:
-        return stamp
-    try:
-        return stamp.tz_localize(tz)
-    except Exception:  # a bad tz is reported by _check
-        return stamp.tz_localize(sc.DEFAULT_TZ)
+    stamp, problem = local_time(
+        value, "as_of", tz=tz, example="'2026-11-23 09:00+08:00'"
+    )
+    if problem:
+        problems.append(problem)
+    return stamp
 
 
 # -- the model -------------------------------------------------------------------------

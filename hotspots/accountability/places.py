@@ -33,6 +33,7 @@ from .._core.validate import (
     non_negative_number,
     one_of,
     probability,
+    require_local_time,
     whole_number,
 )
 from ..errors import InputError, collect_problems
@@ -374,12 +375,7 @@ class _AtPlaces:
 def _end_time(times: pd.Series, as_of: TimeLike | None, tz: str) -> pd.Timestamp:
     """Return ``as_of`` in ``tz``; default the latest report (or now)."""
     if as_of is not None:
-        try:
-            end = pd.Timestamp(as_of)
-        except (TypeError, ValueError) as err:
-            msg = f"as_of must be a timestamp, got {as_of!r}. Pass e.g. '2026-11-23'."
-            raise InputError(msg) from err
-        return end.tz_localize(tz) if end.tzinfo is None else end.tz_convert(tz)
+        return require_local_time(as_of, "as_of", tz=tz).tz_convert(tz)
     if times.notna().any():
         return pd.Timestamp(times.max())
     return pd.Timestamp.now(tz=tz)

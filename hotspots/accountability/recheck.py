@@ -68,7 +68,7 @@ from scipy.special import betaln
 from .._core import schema as sc
 from .._core.crs import metric_xy
 from .._core.types import FloatArray, IntArray, TimeLike
-from .._core.validate import positive_number, time_zone, whole_number
+from .._core.validate import local_time, positive_number, time_zone, whole_number
 from ..errors import InputError, collect_problems
 from ..ledger.blindspots import pair_slices
 from ._cases import case_problems
@@ -118,23 +118,10 @@ _STRENGTHS: Final = np.logspace(-1.0, 4.0, 101)
 
 
 def _timestamp(value: object, name: str, tz: str, problems: list[str]) -> Any:
-    stamp: Any
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if value is None or pd.isna(stamp):
-        problems.append(
-            f"{name} must be a timestamp, got {value!r}. "
-            f"Pass e.g. {name}='2026-11-23 00:00+08:00'."
-        )
-        return None
-    if stamp.tzinfo is not None:
-        return stamp
-    try:
-        return stamp.tz_localize(tz)
-    except Exception:  # a bad tz is reported by _check_cases
-        return stamp.tz_localize(sc.DEFAULT_TZ)
+    stamp, problem = local_time(value, name, tz=tz, example="'2026-11-23 00:00+08:00'")
+    if problem:
+        problems.append(problem)
+    return stamp
 
 
 def _check_cases(cases: object, place: object, tz: object) -> list[str]:

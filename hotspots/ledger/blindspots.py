@@ -58,6 +58,7 @@ from .._core.validate import (
     non_negative_number,
     positive_number,
     require_frame,
+    require_local_time,
     unique_ids,
     unit_column,
     whole_number,
@@ -741,19 +742,7 @@ def _utc_ns(times: pd.Series) -> npt.NDArray[np.int64]:
 
 
 def _aware(value: object, tz: str, name: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        msg = (
-            f"{name} must be a timestamp, got {value!r}. Pass e.g. {name}='2026-11-22'."
-        )
-        raise InputError(msg) from err
-    if pd.isna(ts):
-        msg = (
-            f"{name} must be a timestamp, got {value!r}. Pass e.g. {name}='2026-11-22'."
-        )
-        raise InputError(msg)
-    return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
+    return require_local_time(value, name, tz=tz, example="'2026-11-22'").tz_convert(tz)
 
 
 def _as_aware(times: pd.Series, tz: str) -> pd.Series:

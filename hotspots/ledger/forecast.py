@@ -66,6 +66,7 @@ from .._core.types import BoolArray, FloatArray, IntArray, TimeLike
 from .._core.validate import (
     positive_number,
     require_frame,
+    require_local_time,
     unique_ids,
     unit_column,
     whole_number,
@@ -222,18 +223,7 @@ def local_timestamp(value: object, tz: str, name: str) -> pd.Timestamp:
     InputError
         When ``value`` is not a timestamp (named ``name`` in the message).
     """
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (ValueError, TypeError) as err:
-        msg = (
-            f"{name} must be a timestamp, got {value!r}. Pass e.g. "
-            f"{name}='2026-11-23' (local time in {tz})."
-        )
-        raise InputError(msg) from err
-    if pd.isna(ts):
-        msg = f"{name} must be a timestamp, got {value!r}. Pass e.g. '2026-11-23'."
-        raise InputError(msg)
-    return ts.tz_localize(tz) if ts.tzinfo is None else ts.tz_convert(tz)
+    return require_local_time(value, name, tz=tz).tz_convert(tz)
 
 
 @dataclass(frozen=True)

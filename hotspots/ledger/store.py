@@ -73,6 +73,7 @@ import shapely
 from .._core import schema
 from .._core.outputs import atomic_write
 from .._core.privacy import mask_personal
+from .._core.validate import require_local_time
 from ..errors import InputError, LedgerError
 from ..read.reports import (
     CANONICAL_NAMES,
@@ -1120,18 +1121,7 @@ def export_time_from_name(
 
 
 def _timestamp(value: object, tz: str, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        msg = (
-            f"{name} must be a date or time, got {value!r}; pass e.g. "
-            f"{name}='2026-11-23' or a datetime."
-        )
-        raise InputError(msg) from err
-    if pd.isna(stamp):
-        msg = f"{name} must be a date or time, got {value!r}; pass e.g. '2026-11-23'."
-        raise InputError(msg)
-    return stamp.tz_localize(tz) if stamp.tzinfo is None else stamp
+    return require_local_time(value, name, tz=tz)
 
 
 def _export_time(value: object, name: str, tz: str) -> pd.Timestamp:

@@ -60,7 +60,7 @@ from .._core.schema import (
     PEAK_WINDOW_ZH,
 )
 from .._core.types import FloatArray, IntArray, TimeLike
-from .._core.validate import non_negative_number, whole_number
+from .._core.validate import local_time, non_negative_number, whole_number
 from ..errors import InputError, collect_problems
 
 __all__ = [
@@ -178,20 +178,10 @@ def _kernel(bandwidth_h: float) -> FloatArray:
 def _bound(
     value: object, tz: str, name: str, problems: list[str]
 ) -> pd.Timestamp | None:
-    try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        problems.append(
-            f"{name} must be a date or timestamp, got {value!r}. Pass e.g. "
-            f"{name}='2024-05-01'."
-        )
-        return None
-    if pd.isna(ts):
-        problems.append(
-            f"{name} must be a date, got {value!r}. Pass e.g. '2024-05-01'."
-        )
-        return None
-    return ts.tz_localize(tz) if ts.tzinfo is None else ts
+    stamp, problem = local_time(value, name, tz=tz, example="'2024-05-01'")
+    if problem:
+        problems.append(problem)
+    return stamp
 
 
 def hour_of_week_profile(
