@@ -884,7 +884,7 @@ def test_straight_plan_gpx_and_geojson_text(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"language": "fr"}, "language must be one of 'zh', 'en'"),
+        ({"language": "fr"}, "language must be 'zh' or 'en'"),
         ({"shift_start": "8h"}, "shift_start must be a clock time"),
         ({"shift_start": "25:00"}, "shift_start must be a clock time"),
     ],

@@ -12,6 +12,25 @@ from typing import Final, Literal
 Language = Literal["zh", "en"]
 LANGUAGES: Final = ("zh", "en")
 
+
+def language_problem(value: object, name: str = "language") -> str | None:
+    """Return the problem unless ``value`` is a language of the outputs.
+
+    The one message for a language every output-writing function checks.
+
+    Examples
+    --------
+    >>> language_problem("fr")
+    "language must be 'zh' or 'en', got 'fr'. Pass language='en' for English."
+    """
+    if isinstance(value, str) and value in LANGUAGES:
+        return None
+    return (
+        f"{name} must be 'zh' or 'en', got {value!r}. "
+        f"Pass {name.rsplit('.', 1)[-1]}='en' for English."
+    )
+
+
 #: Gi* confidence classes: +-3/2/1 = hot/cold at 99/95/90 %, 0 = not significant.
 GI_CLASSES: Final[dict[int, dict[str, str]]] = {
     3: {"zh": "热点（99%置信）", "en": "Hot spot, 99% confidence"},

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._core import labels as _labels
 from .._core import schema as sc
 from .._core.outputs import write_text, write_workbook
 from .._core.privacy import mask_text
@@ -326,8 +327,8 @@ def _validate(
         )
         if p
     ]
-    if language not in _WORDS:
-        problems.append(f"language must be 'zh' or 'en', got {language!r}.")
+    if (problem := _labels.language_problem(language)) is not None:
+        problems.append(problem)
     if len(blind_spots) and blind_spots.crs is None:
         problems.append("blind_spots must have a CRS; set it with .set_crs(...).")
     if not isinstance(folder, str | os.PathLike):

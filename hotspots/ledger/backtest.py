@@ -185,9 +185,8 @@ class BacktestResult:
         InputError
             When ``language`` is unknown or ``coverage`` was not backtested.
         """
-        if language not in ("zh", "en"):
-            msg = f"language must be 'zh' or 'en', got {language!r}."
-            raise InputError(msg)
+        if (problem := _labels.language_problem(language)) is not None:
+            raise InputError(problem)
         table = self.summary.copy()
         if coverage is not None:
             keep = np.isclose(table["coverage"].to_numpy(dtype=float), coverage)

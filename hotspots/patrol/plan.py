@@ -632,12 +632,9 @@ class PatrolPlan:
 # ------------------------------------------------------------------------------
 def _check_language(language: object) -> _labels.Language:
     """Return ``language`` as a :data:`hotspots._core.labels.Language`, or raise."""
-    problem = one_of(language, "language", _labels.LANGUAGES)
+    problem = _labels.language_problem(language)
     if problem is not None:
-        msg = (
-            f"{problem} Pass language='en' for English headers and labels "
-            "([map] language in the TOML)."
-        )
+        msg = f"{problem} ([map] language in the TOML.)"
         raise InputError(msg)
     return "en" if language == "en" else "zh"
 

@@ -178,11 +178,8 @@ def _check_style(problems: list[str], style: MapStyle) -> None:
             f"style.tiles must be 'osm', 'amap' or 'none', got {style.tiles!r}. "
             "Use 'none' for a map that works without internet."
         )
-    if style.language not in _labels.LANGUAGES:
-        problems.append(
-            f"style.language must be 'zh' or 'en', got {style.language!r}. "
-            "Pass language='en' for English labels."
-        )
+    if problem := _labels.language_problem(style.language, "style.language"):
+        problems.append(problem)
     for field in ("layers", "show"):
         unknown = [k for k in getattr(style, field) if k not in LAYERS]
         if unknown:
