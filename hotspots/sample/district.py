@@ -17,6 +17,10 @@ district (市南区, code 370202):
   with weekday and hour rhythms, statuses, close times, rework cycles and a
   mix of sources, exported as a platform would (GBK CSV, Chinese headers,
   GCJ-02 coordinates, about 1 % broken rows);
+* a responsibility layer (包街 sections, 门前三包 frontages, 网格员 cells) whose
+  units' planted on-time probability the closing times follow (each closed
+  case's unit and due time as the product computes them;
+  :mod:`hotspots.sample.quality`);
 * planted truth: blocks of cells with each emerging hot spot pattern of
   DESIGN.md section 6, cold spots, and blind spots (places only the hotline
   and the evaluation teams report, places whose problems come back).
