@@ -302,3 +302,50 @@ def test_planted_quality_is_recovered_over_200_cities() -> None:
     assert wrong_black <= 0.05
     bad = ~fine
     assert ((listed["list"] == "black") & bad).sum() / bad.sum() > 0.3  # has power
+
+
+def test_the_committed_sample_recovers_its_planted_unit_quality(tmp_path) -> None:
+    """The weekly job's scorecard on the sample follows truth/units.csv.
+
+    The sample's closing times are drawn from each unit's planted
+    ``p_on_time`` (hotspots.sample.quality): over the weekly job's window the
+    on-time rate of the units with >= 30 closed cases ranks them as the truth
+    does (Spearman >= 0.9), and no unit whose true rate meets the target is
+    on the black list.
+    """
+    import tomllib
+    import warnings
+    from pathlib import Path
+
+    from scipy.stats import spearmanr
+
+    from hotspots import run_weekly
+    from hotspots.errors import HotspotsWarning
+
+    root = Path(__file__).resolve().parents[1]
+    config = root / "sample_data" / "hotspots.toml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HotspotsWarning)  # the sample's notices
+        job = run_weekly(
+            config, week="2026-W47", write=False, ledger=tmp_path / "ledger.duckdb"
+        )
+        card = job.scorecard["unit_id"]["window"]
+        listed = job.red_black
+    truth = pd.read_csv(root / "sample_data" / "truth" / "units.csv")
+    target = tomllib.loads(config.read_text(encoding="utf-8"))["scorecard"]["target"]
+    m = card[card["unit_id"].notna()].merge(truth, on="unit_id", validate="1:1")
+    big = m[m["cases"] >= 30]
+    rho = spearmanr(big["on_time_rate"], big["p_on_time"]).statistic
+    print(f"sample: {len(big)} units with >= 30 cases, Spearman {rho:.3f}")
+    assert len(big) >= 100
+    assert rho >= 0.9
+    judged = listed.merge(truth, on="unit_id", validate="1:1")
+    fine = judged["p_on_time"] >= target
+    black = judged["list"] == "black"
+    print(
+        f"sample: {int(black.sum())} units on the black list, "
+        f"{int((black & fine).sum())} of them with p_on_time >= {target}; "
+        f"{int((black & ~fine).sum())} of {int((~fine).sum())} below it listed"
+    )
+    assert not (black & fine).any()
+    assert (black & ~fine).sum() > 0  # the list has power on the sample

@@ -17,6 +17,10 @@ district (市南区, code 370202):
   with weekday and hour rhythms, statuses, close times, rework cycles and a
   mix of sources, exported as a platform would (GBK CSV, Chinese headers,
   GCJ-02 coordinates, about 1 % broken rows);
+* a responsibility layer (包街 sections, 门前三包 frontages, 网格员 cells) whose
+  units' planted on-time probability the closing times follow (each closed
+  case's unit and due time as the product computes them;
+  :mod:`hotspots.sample.quality`);
 * planted truth: blocks of cells with each emerging hot spot pattern of
   DESIGN.md section 6, cold spots, and blind spots (places only the hotline
   and the evaluation teams report, places whose problems come back).
@@ -48,6 +52,7 @@ References
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib.resources
 from pathlib import Path
@@ -74,6 +79,9 @@ from .exports import (
     write_plain_csv,
 )
 from .geometry import (
+    Grid,
+    Places,
+    Streets,
     edge_classes,
     make_grid,
     make_lattice,
@@ -88,10 +96,15 @@ from .model import (
     District,
     require_district,
 )
-from .planting import plan_truth
+from .planting import Plan, plan_truth
+from .quality import planted_closures
 from .reports import onto_streets, raw_reports
-from .responsibility import RESPONSIBILITY_FILES, write_responsibility
-from .tables import export_tables
+from .responsibility import (
+    RESPONSIBILITY_FILES,
+    responsibility_layer,
+    write_responsibility,
+)
+from .tables import Tables, export_tables
 from .words import CATEGORIES
 
 if TYPE_CHECKING:
@@ -324,9 +337,32 @@ def make_district(
     raw = onto_streets(
         rng_place, raw, grid, net_edges(st, grid.ij), np.concatenate(hot_blocks)
     )
+    # the tables are drawn twice from the same streams: the second time with
+    # the closing times that follow the planted unit quality, which need the
+    # cases' units and due times from the first
+    again = (copy.deepcopy(rng), copy.deepcopy(rng_text))
     tables = export_tables(
         rng, raw, grid, st, week0, weeks, float(broken_share), rng_text
     )
+    first = _district(tables, st, grid, places, plan, labels, int(seed))
+    planted = planted_closures(first, responsibility_layer(first)[2])
+    tables = export_tables(
+        again[0], raw, grid, st, week0, weeks, float(broken_share), again[1],
+        planted_close=planted,
+    )  # fmt: skip
+    return _district(tables, st, grid, places, plan, labels, int(seed))
+
+
+def _district(
+    tables: Tables,
+    st: Streets,
+    grid: Grid,
+    places: Places,
+    plan: Plan,
+    labels: tuple[str, ...],
+    seed: int,
+) -> District:
+    """Return the district of the drawn tables and boundaries."""
     blind = plan.blind.drop(columns="row").reset_index(drop=True)
     return District(
         streets=st.frame.to_crs(s.WGS84),
@@ -341,7 +377,7 @@ def make_district(
         truth_untidy_rows=tables.untidy,
         report_cells=tables.cells,
         weeks=labels,
-        seed=int(seed),
+        seed=seed,
     )
 
 

@@ -301,5 +301,17 @@ about 5 km x 5 km at real coordinates in Qingdao's Shinan district (市南区,
   by inspectors or cameras. `comeback`: one category at one spot, closed
   within hours to a day and reported again one to four days later, over and
   over, about half of the reports with 返工次数 >= 1.
+- `truth/units.csv`: the planted quality of the responsible units of
+  `../boundaries/units.csv` and `duties.geojson`: `unit_id`, `p_on_time`, the
+  unit's true probability of closing a case by its due time (drawn from
+  Beta(8, 2)). The exported 结案时间 follow it: every closed case with a unit
+  (as `hotspots.assign_units` gives it, after the weekly job's joins) closed on
+  time with its unit's `p_on_time`, against its due time from the `[deadlines]`
+  limits of `hotspots.toml` on the Chinese working-day calendar; on time
+  between 5 % and 95 % of the time allowed (a third of it on average), late
+  1 hour to 3 days after the due time. Cases without a unit and the
+  `comeback` chains keep closing times drawn without the layer; a case due
+  within minutes of the last week's end cannot close late. The scorecard's
+  on-time rates (按期结案率) recover the units' order.
 
 {_README_METHOD}"""

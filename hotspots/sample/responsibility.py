@@ -71,9 +71,10 @@ def responsibility_layer(
         ``target_id``, ``start_m``, ``end_m``, geometry: a Polygon for
         frontages, else empty; EPSG:4326) and the planted truth (``unit_id``,
         ``p_on_time``: the unit's true probability of closing a case on time,
-        drawn from Beta(8, 2)). The committed sample exports predate the
-        layer: their closing times were not drawn from ``p_on_time``, so the
-        truth describes the layer, not the exported cases.
+        drawn from Beta(8, 2)). The district's closing times follow it: each
+        closed case with a unit closed by its due time with its unit's
+        ``p_on_time`` (:func:`hotspots.sample.quality.planted_closures`), so
+        the truth describes the exported cases.
     """
     require_district(district)
     rng = np.random.default_rng([district.seed, 18])

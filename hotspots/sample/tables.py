@@ -75,7 +75,9 @@ def _fullwidth(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Tables:
+class Tables:
+    """The export, the canonical frame and the truth tables of the reports."""
+
     export: pd.DataFrame
     reports: gpd.GeoDataFrame
     broken: pd.DataFrame
@@ -211,12 +213,21 @@ def export_tables(
     n_weeks: int,
     broken_share: float,
     rng_text: np.random.Generator,
-) -> _Tables:
-    """Turn the raw reports into the export, its truth and the canonical frame."""
+    planted_close: pd.Series | None = None,
+) -> Tables:
+    """Turn the raw reports into the export, its truth and the canonical frame.
+
+    ``planted_close`` (days since ``week0``, by ``report_id``) replaces the
+    drawn closing time of those closed cases, the comeback chains excepted
+    (:func:`hotspots.sample.quality.planted_closures`); every random draw
+    stays the same.
+    """
     raw = raw.sort_values(["t_days", "cell"], kind="stable").reset_index(drop=True)
     # whole seconds (days and weeks as drawn), then the platform keeps minutes
     t = np.floor(np.round(raw["t_days"].to_numpy() * 86400.0) / 60.0) / 1440.0
     closing = _closing(rng, raw, t, n_weeks * 7.0)
+    if planted_close is not None:
+        closing = _planted(closing, raw, _case_ids(t, week0), planted_close)
     stamps = _stamps(t, closing, week0)
     kinds = _kinds(rng, raw)
     coords = _coords(raw)
@@ -239,7 +250,7 @@ def export_tables(
             "planted_id": raw["planted_id"].to_numpy()[valid],
         }
     )
-    return _Tables(full, reports, broken_df, untidy_df, cells_df)
+    return Tables(full, reports, broken_df, untidy_df, cells_df)
 
 
 def _closing(
@@ -269,20 +280,41 @@ def _closing(
     return _Closing(close, rework, status, is_open)
 
 
-def _stamps(t: FloatArray, closing: _Closing, week0: dt.date) -> _Stamps:
-    """Return the time stamps, their text, and ids ``SN<date><5-digit number>``."""
-    n = len(t)
+def _planted(
+    closing: _Closing,
+    raw: pd.DataFrame,
+    ids: npt.NDArray[np.str_],
+    planted_close: pd.Series,
+) -> _Closing:
+    """Return ``closing`` with the planted closing times of the closed cases."""
+    new = pd.Series(ids).map(planted_close).to_numpy(dtype=np.float64)
+    chain = raw["close_days"].notna().to_numpy()
+    use = ~np.isnan(new) & ~closing.is_open & ~chain
+    close = closing.close.copy()
+    close[use] = new[use]
+    return _Closing(close, closing.rework, closing.status, closing.is_open)
+
+
+def _case_ids(t: FloatArray, week0: dt.date) -> npt.NDArray[np.str_]:
+    """Return the case ids ``SN<date><5-digit number>`` of the sorted reports."""
     base = np.datetime64(week0.isoformat(), "s")
     stamp = base + np.round(t * 86400.0).astype("timedelta64[s]")
-    cstamp = base + np.round(closing.close * 86400.0).astype("timedelta64[s]")
     day = np.floor(t).astype(np.int64)
     first = np.searchsorted(day, day, side="left")
-    seq = np.arange(n) - first + 1
+    seq = np.arange(len(t)) - first + 1
     dates = np.datetime_as_string(stamp, unit="D")
-    ids = np.char.add(
+    return np.char.add(
         np.char.add("SN", np.char.replace(dates, "-", "")),
         np.char.zfill(seq.astype(str), 5),
     )
+
+
+def _stamps(t: FloatArray, closing: _Closing, week0: dt.date) -> _Stamps:
+    """Return the time stamps, their text, and ids ``SN<date><5-digit number>``."""
+    base = np.datetime64(week0.isoformat(), "s")
+    stamp = base + np.round(t * 86400.0).astype("timedelta64[s]")
+    cstamp = base + np.round(closing.close * 86400.0).astype("timedelta64[s]")
+    ids = _case_ids(t, week0)
     t_str = np.char.replace(np.datetime_as_string(stamp, unit="m"), "T", " ")
     c_str = np.char.replace(np.datetime_as_string(cstamp, unit="m"), "T", " ")
     c_str = np.where(closing.is_open, "", c_str)
