@@ -192,3 +192,10 @@ def test_default_weights_is_network_only_for_street_segments() -> None:
     cells = seg.set_geometry([box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=32651)
     assert default_weights(cells) == "queen"  # u/v columns, but not lines
     assert default_weights(seg.iloc[:0]) == "queen"
+
+
+def test_metric_xy_refuses_a_metric_crs_in_feet() -> None:
+    from hotspots._core.crs import metric_xy
+
+    with pytest.raises(CRSError, match="metric must be a projected CRS in metres"):
+        metric_xy([Point(120.38, 36.07)], "EPSG:4326", metric="EPSG:2264")
