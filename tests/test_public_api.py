@@ -102,6 +102,7 @@ def _modules() -> list[tuple[str, Path]]:
         assert spec is not None
         assert spec.origin is not None
         out.append((info.name, Path(spec.origin)))
+    assert len(out) > 50, "the package's modules were not found"
     return out
 
 

@@ -173,3 +173,28 @@ def test_read_from_csv_and_geojson(tmp_path, layer) -> None:
         read_responsibility(tmp_path / "none.csv", duties)
     with pytest.raises(InputError, match="'kind'"):
         read_responsibility(units.drop(columns="kind"), duties)
+
+
+def test_nearest_place_ids_within_the_radius_inside_wins_and_none_is_dropped():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from hotspots.accountability.responsibility import nearest_place_ids
+
+    places = gpd.GeoDataFrame(
+        {"place_id": ["market", "school"]},
+        geometry=[box(0, 0, 10, 10), box(100, 0, 110, 10)],
+        crs=32651,
+    )
+    cases = gpd.GeoDataFrame(
+        geometry=[Point(5, 5), Point(45, 5), Point(80, 5), Point(500, 500)],
+        index=[7, 8, 9, 10],
+        crs=32651,
+    )
+    ids = nearest_place_ids(cases, places.to_crs(4326), metric_crs=32651, radius_m=30)
+    assert ids.index.tolist() == [7, 8, 9, 10]
+    assert ids[7] == "market"  # inside: distance 0
+    assert pd.isna(ids[8])  # 35 m from the market, 55 m from the school
+    assert ids[9] == "school"  # 20 m
+    assert pd.isna(ids[10])
+    assert str(ids.dtype) == "string"

@@ -45,6 +45,7 @@ import pyproj
 
 from ..errors import CRSError, InputError
 from .types import FloatArray
+from .validate import parse_crs, parse_metric_crs
 
 __all__ = [
     "CHINA_BBOX",
@@ -571,7 +572,7 @@ def metric_xy(
     src = pyproj.CRS.from_user_input(crs)
     x, y = geometry_xy(geometries)
     if metric is not None:
-        target = pyproj.CRS.from_user_input(metric)
+        target = parse_metric_crs(metric, "metric")
     else:
         target = metric_crs_for(np.asarray(geometries, dtype=object), crs=src)
     if target.equals(src):
@@ -634,8 +635,6 @@ def metric_crs_for(
     >>> metric_crs_for(pts, metric_crs="EPSG:4547").to_epsg()
     4547
     """
-    from .validate import parse_crs, parse_metric_crs
-
     if metric_crs is not None:
         return parse_metric_crs(metric_crs)
     own = getattr(data, "crs", None) if crs is None else crs

@@ -437,6 +437,6 @@ def require_local_time(
 ) -> pd.Timestamp:
     """Return :func:`local_time`'s timestamp, or raise its problem as InputError."""
     stamp, problem = local_time(value, name, tz=tz, example=example)
-    if problem is not None or stamp is None:
-        raise InputError(problem or f"{name} must be a timestamp.")
+    if stamp is None:
+        raise InputError(str(problem))
     return stamp

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -55,6 +55,7 @@ __all__ = [
     "NoLimitWarning",
     "TimeLimit",
     "deadlines",
+    "limit_table",
     "working_days",
 ]
 
@@ -337,6 +338,42 @@ def _validate(
         stamp = pd.Timestamp.now(tz=zone) if given is None else given
     collect_problems(problems, "deadlines")
     return table, stamp
+
+
+def limit_table(
+    limits: Mapping[str, tuple[float, str]],
+    default: tuple[float, str] | None,
+    categories: Iterable[object],
+) -> dict[str, TimeLimit]:
+    """Return the time limit of every category: the table, ``default`` for the rest.
+
+    Parameters
+    ----------
+    limits
+        Category -> ``(amount, unit)`` (``unit`` ``"hours"`` or
+        ``"working_days"``), as ``[deadlines.limits]`` gives them.
+    default
+        The limit of every category in ``categories`` that ``limits`` lacks,
+        or ``None`` (those categories then have no deadline).
+    categories
+        The categories of the cases (missing ones are skipped).
+
+    Returns
+    -------
+    dict
+        Category -> :class:`TimeLimit`.
+
+    Examples
+    --------
+    >>> t = limit_table({"占道经营": (24, "hours")}, (3, "working_days"), ["暴露垃圾"])
+    >>> t["暴露垃圾"].amount, t["暴露垃圾"].unit
+    (3, 'working_days')
+    """
+    table = {str(k): TimeLimit(a, u) for k, (a, u) in limits.items()}  # type: ignore[arg-type]
+    if default is not None:
+        for category in pd.unique(pd.Series(list(categories), dtype=object).dropna()):
+            table.setdefault(str(category), TimeLimit(default[0], default[1]))  # type: ignore[arg-type]
+    return table
 
 
 def deadlines(

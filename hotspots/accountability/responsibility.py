@@ -60,6 +60,7 @@ __all__ = [
     "ResponsibilityReport",
     "UnownedWarning",
     "assign_units",
+    "nearest_place_ids",
     "read_responsibility",
     "validate_responsibility",
 ]
@@ -443,6 +444,46 @@ def _case_measure(
     known = street_of.notna().to_numpy() & street_of.isin(st.index).to_numpy()
     lines = st.geometry.loc[street_of[known].astype(str)].to_numpy()
     out[known] = shapely.line_locate_point(lines, pts[known])
+    return out
+
+
+def nearest_place_ids(
+    cases: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    *,
+    metric_crs: CRSLike,
+    radius_m: float,
+) -> pd.Series:
+    """Return the ``place_id`` of the key place nearest each case, within ``radius_m``.
+
+    A case inside a place polygon is at distance 0; a case farther than
+    ``radius_m`` metres from every place gets NA. Equidistant places: the
+    first in ``places`` wins.
+
+    Parameters
+    ----------
+    cases
+        Point cases (with a CRS).
+    places
+        Key places with ``place_id`` (with a CRS).
+    metric_crs
+        The projected CRS in metres the distances are measured in.
+    radius_m
+        The largest distance, in metres.
+
+    Returns
+    -------
+    pandas.Series
+        Place ids (``string`` dtype, NA for none), on ``cases``' index.
+    """
+    pts = gpd.GeoDataFrame(geometry=cases.geometry.to_crs(metric_crs))
+    near = gpd.sjoin_nearest(
+        pts,
+        places.to_crs(metric_crs)[[sc.PLACE_ID, "geometry"]],
+        max_distance=radius_m,
+    )
+    near = near[~near.index.duplicated()]
+    out: pd.Series = near[sc.PLACE_ID].reindex(cases.index).astype("string")
     return out
 
 

@@ -2191,23 +2191,17 @@ class Weekly:
         standard) is used, with a notice. ``default`` fills every category of
         the window's cases that the table lacks.
         """
-        from ..accountability.deadlines import EXAMPLE_LIMITS, TimeLimit
+        from ..accountability.deadlines import EXAMPLE_LIMITS, limit_table
 
         dl = self._acc.deadlines
-        table: dict[str, Any]
-        if dl.limits is None:
+        limits = dl.limits
+        if limits is None:
             self._notice(
                 "no [deadlines] limits: the example time limits (not an official "
                 "standard) are used; set your city's under [deadlines.limits]."
             )
-            table = dict(EXAMPLE_LIMITS)
-        else:
-            table = {k: TimeLimit(a, u) for k, (a, u) in dl.limits.items()}  # type: ignore[arg-type]
-        if dl.default is not None:
-            amount, unit = dl.default
-            for category in self.history[schema.CATEGORY].dropna().unique():
-                table.setdefault(str(category), TimeLimit(amount, unit))  # type: ignore[arg-type]
-        return table
+            limits = {k: (v.amount, v.unit) for k, v in EXAMPLE_LIMITS.items()}
+        return limit_table(limits, dl.default, self.history[schema.CATEGORY])
 
     @functools.cached_property
     def units(self) -> gpd.GeoDataFrame:
@@ -2224,6 +2218,7 @@ class Weekly:
             TARGET_ID,
             UNIT_ID,
             assign_units,
+            nearest_place_ids,
             read_responsibility,
         )
 
@@ -2234,14 +2229,12 @@ class Weekly:
         metric = metric_crs_of(self.grid)
         places_path = self.config.boundaries.places
         if places_path is not None and schema.PLACE_ID not in cases.columns:
-            places = self._boundary("places").to_crs(metric)
-            pts = gpd.GeoDataFrame(geometry=cases.geometry.to_crs(metric))
-            near = gpd.sjoin_nearest(
-                pts, places[[schema.PLACE_ID, "geometry"]], max_distance=PLACE_RADIUS_M
+            cases[schema.PLACE_ID] = nearest_place_ids(
+                cases,
+                self._boundary("places"),
+                metric_crs=metric,
+                radius_m=PLACE_RADIUS_M,
             )
-            near = near[~near.index.duplicated()]
-            cases[schema.PLACE_ID] = near[schema.PLACE_ID].reindex(cases.index)
-            cases[schema.PLACE_ID] = cases[schema.PLACE_ID].astype("string")
         keepers = duties[duties[DUTY] == "grid"].drop_duplicates(TARGET_ID)
         cases[GRID_KEEPER_ID] = (
             cases[schema.GRID_ID]

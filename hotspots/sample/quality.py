@@ -37,14 +37,17 @@ import tomllib
 import warnings
 from typing import Final
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from .._core import schema as s
 from .._core.types import FloatArray
-from ..accountability.deadlines import DUE_AT, TimeLimit, deadlines
-from ..accountability.responsibility import UNIT_ID, assign_units
+from ..accountability.deadlines import DUE_AT, TimeLimit, deadlines, limit_table
+from ..accountability.responsibility import (
+    UNIT_ID,
+    assign_units,
+    nearest_place_ids,
+)
 from ..errors import HotspotsWarning
 from ..pipeline.config import parse_limit
 from ..pipeline.weekly import PLACE_RADIUS_M, SEGMENT_LENGTH_M
@@ -138,7 +141,9 @@ def _owned_cases(district: District) -> pd.DataFrame:
             streets=segments,
             max_street_distance_m=float(config["analysis"]["street_distance_m"]),
         )
-        cases[s.PLACE_ID] = _nearest_place(cases, district.places, metric)
+        cases[s.PLACE_ID] = nearest_place_ids(
+            cases, district.places, metric_crs=metric, radius_m=PLACE_RADIUS_M
+        )
         cases = assign_units(
             cases, units, duties, segments=segments, streets=streets, metric_crs=metric
         )
@@ -151,34 +156,12 @@ def _owned_cases(district: District) -> pd.DataFrame:
     return out
 
 
-def _nearest_place(
-    cases: gpd.GeoDataFrame, places: gpd.GeoDataFrame, metric: object
-) -> pd.Series:
-    """Return the id of the key place within the weekly job's radius (or NA)."""
-    pts = gpd.GeoDataFrame(geometry=cases.geometry.to_crs(metric))
-    near = gpd.sjoin_nearest(
-        pts,
-        places.to_crs(metric)[[s.PLACE_ID, "geometry"]],
-        max_distance=PLACE_RADIUS_M,
-    )
-    near = near[~near.index.duplicated()]
-    out: pd.Series = near[s.PLACE_ID].reindex(cases.index).astype("string")
-    return out
-
-
 def _limits(config: dict[str, object], categories: pd.Series) -> dict[str, TimeLimit]:
     """Return the sample config's time limits, the default for other categories."""
     section = config["deadlines"]
     if not isinstance(section, dict):  # pragma: no cover - the template has it
         msg = "the sample config has no [deadlines] table"
         raise TypeError(msg)
-    table: dict[str, TimeLimit] = {}
-    for category, text in dict(section.get("limits", {})).items():
-        parsed = parse_limit(text)
-        if parsed is not None:
-            table[str(category)] = TimeLimit(parsed[0], parsed[1])  # type: ignore[arg-type]
-    default = parse_limit(section.get("default"))
-    if default is not None:
-        for category in categories.dropna().unique():
-            table.setdefault(str(category), TimeLimit(default[0], default[1]))  # type: ignore[arg-type]
-    return table
+    parsed = {str(k): parse_limit(v) for k, v in section.get("limits", {}).items()}
+    limits = {k: v for k, v in parsed.items() if v is not None}
+    return limit_table(limits, parse_limit(section.get("default")), categories)
