@@ -970,7 +970,8 @@ class Ledger:
         columns = _assigned_columns(grid, streets, areas)
         backend = self._backend
         reports = self._frame(start, end, as_of, boundary_key=key)
-        got = {c: reports.pop(f"a_{c}").to_numpy() for c in _ASSIGNED}
+        # the cached ids stay Arrow strings: only the new cases' rows are patched
+        got = {c: reports.pop(f"a_{c}") for c in _ASSIGNED}
         todo = reports.pop("a_cached").to_numpy() == 0
         if todo.any():
             # imported here: ingest-only processes skip scipy and the join code
@@ -1014,15 +1015,11 @@ class Ledger:
             )
             for column in columns:
                 got[column] = got[column].copy()
-                got[column][at] = new[column].to_numpy()[rows]
+                got[column].iloc[at] = new[column].to_numpy()[rows]
         out = reports.copy()
         for column in columns:
-            values = got[column]
-            out[column] = (
-                pd.Series(values, index=out.index, dtype="float64")
-                if column == schema.STREET_DISTANCE_M
-                else pd.Series(values, index=out.index, dtype="str")
-            )
+            kind = "float64" if column == schema.STREET_DISTANCE_M else "str"
+            out[column] = got[column].astype(kind)
         return out
 
 
