@@ -517,3 +517,51 @@ def test_sample_district_planted_hot_spots_are_found():
     false_hot = float((background > 0).mean())
     assert false_hot < 0.05  # measured: 1.8 % of 622 background cells
     assert (background < 0).mean() < 0.05
+
+
+# -- Benjamini-Hochberg decisions without adjusting every p-value -----------------
+def _bh_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    mixed = np.concatenate(
+        [rng.uniform(0, 1, 4000), rng.uniform(0, 1e-4, 100), rng.uniform(0, 0.02, 400)]
+    )
+    ties = np.round(rng.uniform(0, 0.2, 5000), 3)  # many exact ties near the cut
+    with_nan = mixed.copy()
+    with_nan[rng.choice(len(with_nan), 500, replace=False)] = np.nan
+    edges = np.array([0.0, 0.0, 1.0, 0.01, 0.05, 0.1, 0.1, np.nan, 1e-300])
+    grid = rng.uniform(0, 0.3, (400, 52))  # units x periods, one family
+    return [mixed, ties, with_nan, edges, grid, np.array([]), np.full(5, np.nan)]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_bh_rejected_equals_scipy_adjusted_p_values(case: int) -> None:
+    from hotspots.stats.local import bh_rejected, fdr_bh
+
+    p = _bh_cases()[case]
+    levels = [0.01, 0.05, 0.1, 0.2, 0.0]
+    got = bh_rejected(p, levels)
+    ok = np.isfinite(p)
+    q = np.full(p.shape, np.nan)
+    if ok.any():  # SciPy's adjusted p-values, the definition
+        q[ok] = sps.false_discovery_control(np.clip(p[ok], 0, 1), method="bh")
+    np.testing.assert_array_equal(fdr_bh(p.ravel()).reshape(p.shape), q)
+    for level, mask in zip(levels, got, strict=True):
+        assert mask.shape == p.shape
+        np.testing.assert_array_equal(mask, ok & (q <= level))
+    if case == 0:  # a real mix: some, not all, rejected at each level
+        assert 0 < got[0].sum() < got[1].sum() < got[2].sum() < len(p)
+
+
+def test_fdr_classes_match_the_adjusted_p_value_rule() -> None:
+    from hotspots.stats.local import fdr_bh, fdr_classes
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(0, 3, (300, 20))
+    p = 2 * sps.norm.sf(np.abs(z))
+    p[0, :5] = np.nan
+    q = fdr_bh(p.ravel()).reshape(p.shape)
+    level = np.select([q <= 0.01, q <= 0.05, q <= 0.1], [3, 2, 1], default=0) * np.sign(
+        np.nan_to_num(z)
+    ).astype(int)
+    np.testing.assert_array_equal(fdr_classes(z, p), level)
+    assert (fdr_classes(z, p)[0, :5] == 0).all()

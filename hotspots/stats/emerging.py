@@ -66,7 +66,7 @@ from .._core.types import FloatArray, IntArray
 from .._core.validate import probability, unique_ids, unit_column, whole_number
 from ..errors import HotspotsWarning, InputError, collect_problems
 from ..spatial.weights import SpatialWeights, spatial_weights
-from .local import CONFIDENCE_LEVELS, fdr_bh, fdr_classes
+from .local import CONFIDENCE_LEVELS, bh_rejected, fdr_classes
 from .trend import mann_kendall
 
 __all__ = [
@@ -613,7 +613,7 @@ def _significant_classes(z: FloatArray, p: FloatArray, opts: _Options) -> IntArr
         level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
         significant = np.abs(classes) >= level
     else:
-        significant = (fdr_bh(p.ravel()).reshape(p.shape) if opts.fdr else p) <= alpha
+        significant = bh_rejected(p, [alpha])[0] if opts.fdr else p <= alpha
     out: IntArray = np.where(significant, classes, 0)
     return out
 

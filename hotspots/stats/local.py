@@ -38,6 +38,7 @@ order of the sorted unit ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final, get_args
 
 import numpy as np
@@ -61,7 +62,7 @@ from .._core.schema import (
     MORAN_QUADRANT,
     MORAN_Z,
 )
-from .._core.types import FloatArray, IntArray
+from .._core.types import BoolArray, FloatArray, IntArray
 from .._core.validate import probability, whole_number
 from ..errors import InputError, collect_problems
 from ..spatial.weights import (
@@ -111,6 +112,46 @@ def fdr_bh(p: FloatArray) -> FloatArray:
     if ok.any():
         q[ok] = sps.false_discovery_control(np.clip(p[ok], 0.0, 1.0), method="bh")
     return q
+
+
+def bh_rejected(p: FloatArray, levels: Sequence[float]) -> list[BoolArray]:
+    """Where ``fdr_bh(p) <= level``, for each level, without adjusting every p-value.
+
+    The same decisions as comparing :func:`fdr_bh`'s adjusted p-values (SciPy's
+    ``false_discovery_control``) with each level, bit for bit: a test is
+    rejected at level ``L`` when its p-value is at most the largest sorted
+    p-value ``p_(k)`` with ``p_(k) * (m / k) <= L`` (the step-up rule, with the
+    product rounded as SciPy rounds it). Only p-values up to the largest
+    level can be rejected, so only those are sorted: on the 5 million tests of
+    an emerging hot spot run about a tenth of them, not all.
+
+    Parameters
+    ----------
+    p
+        p-values, any shape; NaN is not a test (never rejected, not counted).
+    levels
+        FDR levels in ``[0, 1]``.
+
+    Returns
+    -------
+    list of numpy.ndarray of bool
+        One mask per level, shaped like ``p``.
+    """
+    pp = np.asarray(p, dtype=np.float64)
+    ok = np.isfinite(pp)
+    m = int(ok.sum())
+    clipped = np.clip(np.where(ok, pp, np.inf), 0.0, None)
+    top = max(levels, default=0.0)
+    small = np.sort(clipped[clipped <= top])
+    adjusted = small * (m / np.arange(1, len(small) + 1, dtype=np.float64))
+    out: list[BoolArray] = []
+    for level in levels:
+        passed = np.flatnonzero(adjusted <= level)
+        if not len(passed):
+            out.append(np.zeros(pp.shape, dtype=bool))
+            continue
+        out.append(ok & (clipped <= small[passed[-1]]))
+    return out
 
 
 def fdr_classes(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> IntArray:
@@ -163,15 +204,18 @@ def fdr_classes(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> IntA
             "Pass one p-value per z-score."
         )
         raise InputError(msg)
-    q = fdr_bh(pp.ravel()).reshape(pp.shape) if fdr else pp
-    return _classes(zz, q)
+    if fdr:
+        passed = bh_rejected(pp, [lvl for _, lvl in CONFIDENCE_LEVELS])
+    else:
+        passed = [np.isfinite(pp) & (pp <= lvl) for _, lvl in CONFIDENCE_LEVELS]
+    return _classes(zz, passed)
 
 
-def _classes(zz: FloatArray, q: FloatArray) -> IntArray:
-    """Confidence class from z and the (adjusted) p-values ``q``."""
-    level = np.zeros(q.shape, dtype=np.int64)
-    for cls, lvl in CONFIDENCE_LEVELS[::-1]:
-        level[np.isfinite(q) & (q <= lvl)] = cls
+def _classes(zz: FloatArray, passed: list[BoolArray]) -> IntArray:
+    """Confidence class from z and the tests passed at each confidence level."""
+    level = np.zeros(zz.shape, dtype=np.int64)
+    for (cls, _), mask in list(zip(CONFIDENCE_LEVELS, passed, strict=True))[::-1]:
+        level[mask] = cls
     sign = np.sign(np.nan_to_num(zz)).astype(np.int64)
     out: IntArray = level * sign
     return out
@@ -553,7 +597,8 @@ def gi_star(
             z = ((nb_sum + x) / (card + 1.0) - xbar) / s
     z, p = _z_and_p(z, x, w, keys, degenerate, permutations, seed)
     sig_p = fdr_bh(p) if fdr else p
-    classes = _classes(z, sig_p)
+    passed = [np.isfinite(sig_p) & (sig_p <= lvl) for _, lvl in CONFIDENCE_LEVELS]
+    classes = _classes(z, passed)
     out = units.copy()
     out[GI_Z] = z
     out[GI_P] = p
