@@ -1418,3 +1418,32 @@ def test_every_scorecard_label_has_both_languages():
         assert set(names) == {"zh", "en"}, key
         assert all(v.strip() for v in names.values()), key
     assert set(MapStyle().layers) >= {"scorecard"}
+
+
+def test_a_team_without_stops_is_not_drawn_and_a_lost_route_warns(district):
+    from hotspots.errors import HotspotsWarning
+    from hotspots.render.payloads import NotDrawnWarning
+
+    plan = district["plan"]
+    idle = plan.routes.iloc[[0]].assign(team="C", n_stops=0, geometry=[None])
+    with_idle = type(plan)(
+        routes=pd.concat([plan.routes, idle], ignore_index=True),
+        stops=plan.stops,
+        left_out=plan.left_out,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a team that stays at its depot is no loss
+        d = payload(weekly_map(plan=with_idle))
+    assert (
+        d["patrol"]["routes"]["team"]
+        == payload(weekly_map(plan=plan))["patrol"]["routes"]["team"]
+    )
+    lost = type(plan)(
+        routes=plan.routes.assign(geometry=[None, plan.routes.geometry.iloc[1]]),
+        stops=plan.stops,
+        left_out=plan.left_out,
+    )
+    with pytest.warns(NotDrawnWarning, match=r"1 row\(s\) of patrol routes"):
+        d = payload(weekly_map(plan=lost))
+    assert issubclass(NotDrawnWarning, HotspotsWarning)
+    assert len(d["patrol"]["routes"]["team"]) == 1

@@ -49,7 +49,7 @@ from .._core.schema import (
     TOP_CATEGORIES,
     WINDOW,
 )
-from ..errors import CRSError
+from ..errors import CRSError, HotspotsWarning
 from ..stats.profiles import DAY_NAMES, HourProfile, peak_windows
 from .style import (
     COORD_DECIMALS,
@@ -233,13 +233,18 @@ def _wgs84_geoms(frame: gpd.GeoDataFrame, tiles: Tiles) -> npt.NDArray[Any]:
     return geoms
 
 
+class NotDrawnWarning(HotspotsWarning):
+    """Rows of a layer without a geometry, left off the map (and counted)."""
+
+
 def _drawable(geoms: npt.NDArray[Any], what: str) -> npt.NDArray[np.bool_]:
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     n_bad = int((~ok).sum())
     if n_bad:
         warnings.warn(
-            f"{n_bad} row(s) of {what} have no geometry and are not drawn.",
-            UserWarning,
+            NotDrawnWarning(
+                f"{n_bad} row(s) of {what} have no geometry and are not drawn."
+            ),
             stacklevel=4,
         )
     return np.asarray(ok, dtype=bool)
@@ -819,6 +824,8 @@ def patrol_payload(ctx: MapContext, plan: Any) -> str:
     stops: gpd.GeoDataFrame = plan.stops
     teams = pd.unique(pd.concat([routes[TEAM].astype(str), stops[TEAM].astype(str)]))
     team_color = {t: TEAM_COLORS[i % len(TEAM_COLORS)] for i, t in enumerate(teams)}
+    if "n_stops" in routes:  # a team with no stop stays at its depot: no line
+        routes = routes[pd.to_numeric(routes["n_stops"]).fillna(0).to_numpy() > 0]
     rgeoms = _wgs84_geoms(routes, ctx.style.tiles)
     rok = _drawable(rgeoms, "patrol routes")
     routes, rgeoms = routes[rok], rgeoms[rok]
