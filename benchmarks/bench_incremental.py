@@ -72,7 +72,20 @@ WEEK_START = pd.Timestamp("2026-11-16")
 YEAR_DAYS = 364  # 52 weeks: a year earlier on the same weekday
 
 _JOB = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
+PAGE = os.sysconf("SC_PAGE_SIZE")
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE / 2**20
+# each step's peak resident memory, sampled every 10 ms by a thread
+peaks = {}
+current = ["import hotspots.pipeline.weekly"]
+def sample():
+    while True:
+        step = current[0]
+        peaks[step] = max(peaks.get(step, 0.0), rss_mb())
+        time.sleep(0.01)
+threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter()
 from hotspots.pipeline.weekly import Weekly
 imported = time.perf_counter() - t0
@@ -82,6 +95,7 @@ def progress(step):
     now = time.perf_counter()
     steps[last[1]] = steps.get(last[1], 0.0) + now - last[0]
     last[:] = [now, step]
+    current[0] = step
 job = Weekly(sys.argv[1], week=sys.argv[2], progress=progress)
 job.write()
 progress("done")
@@ -90,6 +104,7 @@ total = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 ingested = [(p.name, r.inserted, r.updated) for p, r in job.read.ingested]
 print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
+                  "step_peak_mb": {k: peaks.get(k) for k in steps},
                   "ingested": ingested, "counts": job.summary["counts"]}))
 """
 
@@ -163,8 +178,11 @@ def show(result: dict, yardstick: float | None) -> None:  # type: ignore[type-ar
     peak, size = result["peak_mb"], result["ledger_mb"]
     print(f"  peak memory {peak:.0f} MB; ledger {size:.0f} MB")
     print(f"  ingested: {result['ingested']}")
+    step_peaks = result.get("step_peak_mb", {})
     for step, seconds in result["steps"].items():
-        print(f"    {step:<26} {seconds:7.2f} s")
+        peak_mb = step_peaks.get(step)  # None: too short to be sampled
+        memory = "" if peak_mb is None else f"   peak RSS {peak_mb:6.0f} MB"
+        print(f"    {step:<26} {seconds:7.2f} s{memory}")
 
 
 def main() -> None:
