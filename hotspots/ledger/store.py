@@ -1016,7 +1016,7 @@ class Ledger:
             for column in columns:
                 got[column] = got[column].copy()
                 got[column].iloc[at] = new[column].to_numpy()[rows]
-        out = reports.copy()
+        out = reports  # our own frame: no copy of a million rows
         for column in columns:
             kind = "float64" if column == schema.STREET_DISTANCE_M else "str"
             out[column] = got[column].astype(kind)
