@@ -304,7 +304,9 @@ def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
         crs,
     )
     ids = _ids(raw, rules)
-    hashes = pd.util.hash_array(ids[ids.notna()].to_numpy(dtype=object))
+    hashes = pd.util.hash_array(
+        ids[ids.notna()].to_numpy(dtype=object), categorize=False
+    )
     return len(raw), numeric, in_box, hashes
 
 
@@ -313,7 +315,8 @@ def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> An
     present = ids.notna().to_numpy()
     hit = np.zeros(len(ids), dtype=bool)
     hit[present] = np.isin(
-        pd.util.hash_array(ids[present].to_numpy(dtype=object)), hashes
+        pd.util.hash_array(ids[present].to_numpy(dtype=object), categorize=False),
+        hashes,
     )
     rows = np.flatnonzero(hit)
     return pd.DataFrame({"id": ids.iloc[rows].to_numpy(), "row": rows + offset + 1})
@@ -410,11 +413,28 @@ class _FirstPass:
     first_rows: dict[str, int]
 
 
-def _first_passes(parts: Sequence[Any], rules: _Rules) -> _FirstPass:
-    """Count the rows, the coordinates in China and the repeated ids of all parts."""
+def _first_pass_columns(ddf: Any, rules: _Rules) -> list[str]:
+    """Return the source columns the first pass reads: the id and the coordinates."""
+    columns = [rules.found[schema.REPORT_ID]]
+    if rules.geo and isinstance(ddf._meta, gpd.GeoDataFrame):
+        columns.append(ddf._meta.geometry.name)
+    else:
+        columns += [rules.found[_io.LON], rules.found[_io.LAT]]
+    return list(dict.fromkeys(columns))
+
+
+def _first_passes(ddf: Any, rules: _Rules) -> _FirstPass:
+    """Count the rows, the coordinates in China and the repeated ids of ``ddf``.
+
+    Both passes (the second, over the rows of repeated ids, only when some
+    id hashes repeat) read only the id and coordinate columns: the Parquet
+    reader skips the others.
+    """
     dask: Any = importlib.import_module("dask")
+    slim = ddf[_first_pass_columns(ddf, rules)].to_delayed()
+    rules_d = dask.delayed(rules, pure=True)
     try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in parts])
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules_d) for p in slim])
     except _CSV_ROW_ERRORS as err:
         msg = (
             f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
@@ -433,10 +453,11 @@ def _first_passes(parts: Sequence[Any], rules: _Rules) -> _FirstPass:
     again = uniq[n_of > 1]
     first_rows: dict[str, int] = {}
     if len(again):
+        again_d = dask.delayed(again, pure=True)
         found_rows = dask.compute(
             *[
-                dask.delayed(_repeated)(p, rules, again, int(o))
-                for p, o in zip(parts, offsets, strict=True)
+                dask.delayed(_repeated)(p, rules_d, again_d, int(o))
+                for p, o in zip(slim, offsets, strict=True)
             ]
         )
         rep = pd.concat(found_rows, ignore_index=True)
@@ -524,10 +545,13 @@ def read_partitioned(
         time_window=time_window,
     )
     parts = ddf.to_delayed()
-    passed = _first_passes(parts, rules)
+    passed = _first_passes(ddf, rules)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
+    # the rules and the repeated ids go into the graph once, not once a task
+    rules_d = dask.delayed(rules, pure=True)
+    first_rows_d = dask.delayed(first_rows, pure=True)
     validated = [
-        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
+        dask.delayed(_validate_part, nout=3)(p, rules_d, int(o), first_rows_d, share)
         for p, o in zip(parts, offsets, strict=True)
     ]
     empty = meta.iloc[:0]
@@ -746,16 +770,44 @@ def _cube_part(
     for reason, mask in reasons.items():
         uncounted[reason] = int((mask & left).sum())
         left &= ~mask
-    keys = pd.DataFrame({"u": ucode[located], "p": pcode[located], "c": ccode[located]})
-    key_codes, groups = pd.MultiIndex.from_frame(keys).factorize()
-    agg = groups.to_frame(index=False, name=["u", "p", "c"])  # type: ignore[arg-type,union-attr]
-    agg["n"] = np.bincount(key_codes, minlength=len(groups)).astype(np.int64)
-    if weight is not None:
-        w = part[weight].to_numpy(dtype=np.float64)[located]
-        agg["w"] = np.bincount(key_codes, weights=w, minlength=len(groups))
+    weights = None if weight is None else part[weight].to_numpy(dtype=np.float64)
+    agg = _partial_counts(
+        ucode[located],
+        pcode[located],
+        ccode[located],
+        None if weights is None else weights[located],
+        n_cat=max(len(labels), 1),
+    )
     if category is not None:
         agg["c"] = pd.Series(labels, dtype=object).reindex(agg["c"]).to_numpy()
     return agg, uncounted, labels
+
+
+def _partial_counts(
+    u: IntArray, p: IntArray, c: IntArray, w: Any, *, n_cat: int
+) -> pd.DataFrame:
+    """Return the (unit, period, category code) counts (and weight sums) of a part.
+
+    The three codes are packed into one int64 key (periods relative to the
+    part's first), sorted once by :func:`numpy.unique`; weight sums add the
+    rows in their order, as :func:`hotspots.space_time_cube` does.
+    """
+    if not len(u):
+        agg = pd.DataFrame({k: np.zeros(0, np.int64) for k in ("u", "p", "c", "n")})
+        if w is not None:
+            agg["w"] = np.zeros(0, np.float64)
+        return agg
+    p0 = int(p.min())
+    n_per = int(p.max()) - p0 + 1
+    key = (u * n_per + (p - p0)) * n_cat + c
+    uniq, inverse = np.unique(key, return_inverse=True)
+    rest, cc = np.divmod(uniq, n_cat)
+    uu, pp = np.divmod(rest, n_per)
+    agg = pd.DataFrame({"u": uu, "p": pp + p0, "c": cc})
+    agg["n"] = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
+    if w is not None:
+        agg["w"] = np.bincount(inverse, weights=w, minlength=len(uniq))
+    return agg
 
 
 def cube_partitioned(
@@ -825,9 +877,11 @@ def cube_partitioned(
     f = freq.upper()
     columns = [c for c in (unit, time, weight, category) if c is not None]
     parts = reports[list(dict.fromkeys(columns))].to_delayed()
+    # the partitions need the unit ids only (not the boundaries), sent once
+    ids = dask.delayed(pd.DataFrame(units[[unit]]).reset_index(drop=True), pure=True)
     results = dask.compute(
         *[
-            dask.delayed(_cube_part)(p, units, unit, f, weight, category, tz, time)
+            dask.delayed(_cube_part)(p, ids, unit, f, weight, category, tz, time)
             for p in parts
         ]
     )
