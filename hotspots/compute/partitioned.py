@@ -432,9 +432,8 @@ def _first_passes(ddf: Any, rules: _Rules) -> _FirstPass:
     """
     dask: Any = importlib.import_module("dask")
     slim = ddf[_first_pass_columns(ddf, rules)].to_delayed()
-    rules_d = dask.delayed(rules, pure=True)
     try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules_d) for p in slim])
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in slim])
     except _CSV_ROW_ERRORS as err:
         msg = (
             f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
@@ -453,10 +452,9 @@ def _first_passes(ddf: Any, rules: _Rules) -> _FirstPass:
     again = uniq[n_of > 1]
     first_rows: dict[str, int] = {}
     if len(again):
-        again_d = dask.delayed(again, pure=True)
         found_rows = dask.compute(
             *[
-                dask.delayed(_repeated)(p, rules_d, again_d, int(o))
+                dask.delayed(_repeated)(p, rules, again, int(o))
                 for p, o in zip(slim, offsets, strict=True)
             ]
         )
@@ -547,11 +545,10 @@ def read_partitioned(
     parts = ddf.to_delayed()
     passed = _first_passes(ddf, rules)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
-    # the rules and the repeated ids go into the graph once, not once a task
-    rules_d = dask.delayed(rules, pure=True)
-    first_rows_d = dask.delayed(first_rows, pure=True)
+    # rules and first_rows are literals of each task: a shared input task
+    # would change Dask's order (every partition read first, then spilled)
     validated = [
-        dask.delayed(_validate_part, nout=3)(p, rules_d, int(o), first_rows_d, share)
+        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
         for p, o in zip(parts, offsets, strict=True)
     ]
     empty = meta.iloc[:0]
@@ -877,8 +874,8 @@ def cube_partitioned(
     f = freq.upper()
     columns = [c for c in (unit, time, weight, category) if c is not None]
     parts = reports[list(dict.fromkeys(columns))].to_delayed()
-    # the partitions need the unit ids only (not the boundaries), sent once
-    ids = dask.delayed(pd.DataFrame(units[[unit]]).reset_index(drop=True), pure=True)
+    # the partitions need the unit ids only, not the boundaries
+    ids = pd.DataFrame(units[[unit]]).reset_index(drop=True)
     results = dask.compute(
         *[
             dask.delayed(_cube_part)(p, ids, unit, f, weight, category, tz, time)
