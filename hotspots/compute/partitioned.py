@@ -107,7 +107,6 @@ def _as_dask(
 ) -> Any:
     """Return ``source`` as a Dask frame (GeoParquet or CSV files partitioned)."""
     dd: Any = importlib.import_module("dask.dataframe")
-    dask_geopandas: Any = importlib.import_module("dask_geopandas")
 
     if isinstance(source, dd.DataFrame):
         return source
@@ -131,10 +130,36 @@ def _as_dask(
             "hotspots.read_reports."
         )
         raise InputError(msg)
+    return _read_parquet(parquet)
+
+
+def _read_parquet(files: list[str], columns: list[str] | None = None) -> Any:
+    """Read GeoParquet files (or plain Parquet with lon/lat columns) lazily."""
+    dd: Any = importlib.import_module("dask.dataframe")
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
+
     try:
-        return dask_geopandas.read_parquet(parquet)
+        return dask_geopandas.read_parquet(files, columns=columns)
     except ValueError:  # plain Parquet with lon/lat columns
-        return dd.read_parquet(parquet)
+        return dd.read_parquet(files, columns=columns)
+
+
+def _slim(source: object, ddf: Any, columns: list[str]) -> Any:
+    """Return ``ddf[columns]``, read from the files alone when they are Parquet.
+
+    dask-geopandas' reader does not push a column selection down into the
+    files, so the selection is read anew with ``columns=``; the partitions
+    are the same (one a file).
+    """
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(source, dd.DataFrame):
+        paths = _paths(source)
+        if paths and all(_is_parquet(p) for p in paths):
+            slim = _read_parquet([str(p) for p in paths], columns)
+            if slim.npartitions == ddf.npartitions:
+                return slim
+    return ddf[columns]
 
 
 def _paths(source: object) -> list[Path]:
@@ -423,15 +448,15 @@ def _first_pass_columns(ddf: Any, rules: _Rules) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def _first_passes(ddf: Any, rules: _Rules) -> _FirstPass:
-    """Count the rows, the coordinates in China and the repeated ids of ``ddf``.
+def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
+    """Count the rows, the coordinates in China and the repeated ids.
 
-    Both passes (the second, over the rows of repeated ids, only when some
-    id hashes repeat) read only the id and coordinate columns: the Parquet
-    reader skips the others.
+    ``slim_ddf`` holds the id and coordinate columns only
+    (:func:`_first_pass_columns`); the second pass, over the rows of
+    repeated ids, runs only when some id hashes repeat.
     """
     dask: Any = importlib.import_module("dask")
-    slim = ddf[_first_pass_columns(ddf, rules)].to_delayed()
+    slim = slim_ddf.to_delayed()
     try:
         first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in slim])
     except _CSV_ROW_ERRORS as err:
@@ -543,7 +568,9 @@ def read_partitioned(
         time_window=time_window,
     )
     parts = ddf.to_delayed()
-    passed = _first_passes(ddf, rules)
+    with dask.config.set({"dataframe.convert-string": False}):
+        slim = _slim(source, ddf, _first_pass_columns(ddf, rules))
+    passed = _first_passes(slim, rules)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
     # rules and first_rows are literals of each task: a shared input task
     # would change Dask's order (every partition read first, then spilled)
