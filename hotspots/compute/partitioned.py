@@ -12,6 +12,9 @@ same result as its in-memory counterpart on the whole frame:
   partitioning the reports would move every report once more).
 - :func:`cube_partitioned` sums per-partition (unit, period, category)
   counts into the :func:`hotspots.space_time_cube` cube.
+- :func:`scorecard_partitioned` sums each partition's cases per unit (and
+  keeps them slim for the case ids and the median) and combines the partial
+  aggregates into the :func:`hotspots.accountability.scorecard.scorecard`.
 - :func:`blind_spots_partitioned` gathers the assigned frame and ranks in
   memory (the ranking compares reports across units and periods).
 
@@ -34,7 +37,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -44,8 +47,10 @@ import shapely
 
 from .._core import schema
 from .._core.crs import metric_crs_for
-from .._core.types import BoolArray, IntArray
+from .._core.types import BoolArray, IntArray, TimeLike
+from .._core.validate import probability
 from .._core.vocab import category_table
+from ..accountability.scorecard import scorecard_combine, scorecard_partial
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 from ..ledger.blindspots import blind_spots
 from ..read import reports as _io
@@ -1076,3 +1081,62 @@ def blind_spots_partitioned(
         )
         raise TypeError(msg)
     return blind_spots(reports.compute(), units, **options)
+
+
+def scorecard_partitioned(
+    cases: Any,
+    *,
+    by: str | Sequence[str] = "unit_id",
+    window: tuple[TimeLike, TimeLike] | None = None,
+    freq: Literal["W-MON", "D", "MS"] | None = None,
+    confidence: float = 0.95,
+    tz: str = schema.DEFAULT_TZ,
+) -> pd.DataFrame:
+    """Score each unit's cases from a Dask frame, partition by partition.
+
+    Each partition is aggregated per group apart
+    (:func:`hotspots.accountability.scorecard.scorecard_partial`: the counts
+    summed, the cases of the window kept slim); the partial aggregates are
+    combined and the rates computed once, on the small table per group
+    (:func:`~hotspots.accountability.scorecard.scorecard_combine`).
+
+    Parameters
+    ----------
+    cases
+        Dask frame of cases (the columns :func:`hotspots.scorecard` needs),
+        its partitions in the cases' order.
+    by, window, freq, confidence, tz
+        As in :func:`hotspots.accountability.scorecard.scorecard`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scorecard, identical to
+        :func:`~hotspots.accountability.scorecard.scorecard` on the computed
+        frame.
+
+    Raises
+    ------
+    TypeError
+        When ``cases`` is not a Dask frame.
+    InputError
+        As :func:`~hotspots.accountability.scorecard.scorecard` (checked once,
+        on the frame's columns, before any partition runs).
+    """
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(cases, dd.DataFrame):
+        msg = (
+            f"cases must be a Dask DataFrame, got {type(cases).__name__}. "
+            "Use hotspots.accountability.scorecard.scorecard for in-memory frames."
+        )
+        raise TypeError(msg)
+    options: dict[str, Any] = {"by": by, "window": window, "freq": freq, "tz": tz}
+    scorecard_partial(cases._meta, **options)  # raises on bad arguments
+    problem = probability(confidence, "confidence", example="confidence=0.95")
+    collect_problems([problem] if problem else [], "scorecard_partitioned")
+    parts = dask.compute(
+        *[dask.delayed(scorecard_partial)(p, **options) for p in cases.to_delayed()]
+    )
+    return scorecard_combine(list(parts), confidence=confidence)

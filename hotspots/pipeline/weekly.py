@@ -928,6 +928,21 @@ class Weekly:
             )
             return cube_partitioned(parts, units, **options)
 
+    def _partitioned_scorecard(
+        self, cases: pd.DataFrame, **options: Any
+    ) -> pd.DataFrame:
+        """:func:`~hotspots.accountability.scorecard.scorecard`, by partition."""
+        import importlib
+
+        from ..compute import partitions, scorecard_partitioned
+
+        dd: Any = importlib.import_module("dask.dataframe")
+
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dd.from_pandas(cases, npartitions=n, sort=False)
+            return scorecard_partitioned(parts, **options)
+
     @functools.cached_property
     def _state(self) -> _LedgerState:
         """Ingest the configured exports; the ledger's batches and quarantine."""
@@ -2312,16 +2327,17 @@ class Weekly:
         """
         from ..accountability.scorecard import scorecard
 
+        card = self._partitioned_scorecard if self.uses_dask else scorecard
         cases = self.deadlines
         tz = self.config.timezone
         self.progress("scorecard")
         out: dict[str, dict[str, pd.DataFrame]] = {}
         for level in self._levels():
             out[level] = {
-                "week": scorecard(
+                "week": card(
                     cases, by=level, window=(self.week_start, self.week_end), tz=tz
                 ),
-                "window": scorecard(
+                "window": card(
                     cases, by=level, window=(self.window_start, self.week_end), tz=tz
                 ),
             }
@@ -2347,7 +2363,8 @@ class Weekly:
         if not levels:
             return pd.DataFrame()
         level = levels[0]
-        previous = scorecard(
+        score = self._partitioned_scorecard if self.uses_dask else scorecard
+        previous = score(
             self._lifecycle(self.week_start),
             by=level,
             window=(self.window_start, self.week_start),
