@@ -5,7 +5,9 @@ A synthetic city of N reports (canonical columns ``report_id``,
 point ``geometry`` in EPSG:4326) inside a regular grid of 100 m cells (built
 as polygons by :func:`hotspots.read.boundaries.square_grid`, about 90,000 cells)
 is written once as partitioned GeoParquet (500,000 rows a file) under
-``<tmp>/hotspots-bench-dask/n<N>/``; reruns reuse it.
+``<tmp>/hotspots-bench-dask/v2-n<N>/`` (outside the repository); reruns reuse
+it. Its 52 weeks end on 2026-01-05, so no report is quarantined as lying in
+the future whatever the day of the run.
 
 Timed, each in a fresh process:
 
@@ -17,15 +19,34 @@ Timed, each in a fresh process:
   :func:`~hotspots.compute.assign_partitioned` ->
   :func:`~hotspots.compute.cube_partitioned`.
 
-It prints the Dask time at N against N/1M times the single-process time at
-1M (goal: <= 1.2x), the peak resident memory of each worker (sampled every
-0.2 s with psutil on the worker pids; goal: <= 4 GB) and the single
+The workers import the package before the clock starts (as the single
+process has). The single process at 1M and Dask at N run ``--repeat`` times
+(default 3; medians). It prints the Dask time at N against N/1M times the
+single-process time at 1M (goal: <= 1.2x), the seconds of the first pass and
+of the rest, the task seconds per step (Dask's task stream), the peak
+resident memory of each worker (sampled every 0.2 s with psutil on the
+worker pids; goal: <= 4 GB) and the single
 process's peak (measured at 1M; at N only with ``--single-at-n``, otherwise
 extrapolated linearly and labelled so). At 1M the two cubes are checked to
 be identical.
 
 Run: ``nice .venv/bin/python benchmarks/bench_dask.py [--n 10000000]
-[--single-at-n] [--memory-limit 6GB]``.
+[--single-at-n] [--memory-limit 6GB] [--repeat 3]``.
+
+Measured 2026-12-03 (2 shared cores, other jobs running; medians of 3,
+under the benchmark lock), 10M on 2 workers x 1 thread:
+
+- before (partitioned cube through a MultiIndex, 1.1 s a partition; the
+  first pass reading every column): 49.3 s against 10 x 2.8 s = 1.76x;
+  worker peaks 1.37 and 1.23 GB.
+- after: 32.8 s against 10 x 2.4 s = 1.40x (worker peaks 0.94 and 0.93 GB);
+  a second run with more contention 41.3 s against 10 x 2.5 s = 1.67x
+  (0.97 and 1.02 GB). Time now: the first pass (ids and coordinates, which
+  must be known whole before any partition is validated) 11-15 s, then
+  validate-assign-cube 22-27 s; task seconds: reading Parquet 26-33 s (the
+  geometry decoded from WKB twice, once a pass: the main remaining cost),
+  validation 16-19 s (as in memory), assign 4-5 s, cube 4 s, first pass
+  3-4 s. Goal 1.2x not reached.
 """
 
 from __future__ import annotations
