@@ -164,6 +164,44 @@ def test_weekly_on_an_injected_cluster_is_identical(
     assert cluster.client.status == "running"  # a given engine is left open
 
 
+def test_scorecards_on_the_sample_are_identical_on_a_cluster(
+    cluster, district_root, make_config
+):
+    path = make_config(
+        district_root,
+        "w20_scorecard.toml",
+        **QUIET,
+        patrol={"enabled": False},
+        responsibility={
+            "units": "boundaries/units.csv",
+            "duties": "boundaries/duties.geojson",
+        },
+        scorecard={"levels": ["unit_id", "subdistrict_id"], "target": 0.8},
+        output={"folder": str(district_root / "maps_w20_scorecard")},
+    )
+    with warnings.catch_warnings(), distributed.get_task_stream(cluster.client) as ts:
+        warnings.simplefilter("ignore")
+        local, other = Weekly(path), Weekly(path, compute=cluster)
+        assert other.uses_dask
+        assert not local.uses_dask
+        assert (
+            list(other.scorecard)
+            == list(local.scorecard)
+            == [
+                "unit_id",
+                "subdistrict_id",
+            ]
+        )
+        for level, cards in local.scorecard.items():
+            for span in ("week", "window"):
+                assert cards[span]["cases"].sum() > 0
+                pd.testing.assert_frame_equal(other.scorecard[level][span], cards[span])
+        pd.testing.assert_frame_equal(other.red_black, local.red_black)
+    # the per-unit aggregation ran by partition on both workers
+    workers = {t["worker"] for t in ts.data if "scorecard_partial" in str(t["key"])}
+    assert len(workers) == 2
+
+
 def test_weekly_with_engine_dask_in_the_config_is_identical(
     local_job, district_root, make_config, monkeypatch
 ):

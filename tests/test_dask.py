@@ -19,12 +19,19 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 dask_geopandas = pytest.importorskip("dask_geopandas")
 
+from hotspots.accountability.deadlines import TimeLimit, deadlines  # noqa: E402
+from hotspots.accountability.scorecard import (  # noqa: E402
+    scorecard,
+    scorecard_combine,
+    scorecard_partial,
+)
 from hotspots.compute import (  # noqa: E402
     assign_partitioned,
     blind_spots_partitioned,
     cube_partitioned,
     engine,
     read_partitioned,
+    scorecard_partitioned,
 )
 from hotspots.errors import InputError  # noqa: E402
 from hotspots.ledger.blindspots import blind_spots  # noqa: E402
@@ -155,6 +162,70 @@ def test_synthetic_city_parquet_identical(cluster, tmp_path):
     pd.testing.assert_frame_equal(
         cube_partitioned(ad, grid), space_time_cube(want, grid)
     )
+
+
+def _cases(reports, grid, seed=3):
+    """Cases of the synthetic city: assigned to cells, with closures and flags."""
+    rng = np.random.default_rng(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = pd.DataFrame(assign(reports, grid=grid)).drop(columns="geometry")
+    n = len(frame)
+    closed = frame["status"].eq("closed").to_numpy()
+    hours = pd.to_timedelta(rng.integers(1, 200, n), unit="h")
+    frame["closed_at"] = frame["reported_at"].where(~closed) + hours
+    frame.loc[~closed, "closed_at"] = pd.NaT
+    frame["source"] = rng.choice(["inspector", "hotline", "camera", None], n)
+    frame["comeback"] = rng.random(n) < 0.1
+    frame.loc[frame.index[:40], "grid_id"] = None  # cases nobody owns: NA group
+    limits = {c: TimeLimit(2, "working_days") for c in frame["category"].unique()}
+    return deadlines(frame, limits, now="2026-11-20 12:00")
+
+
+def test_scorecard_identical_on_a_city_with_duplicates_and_quarantine(
+    cluster, tmp_path
+):
+    from hotspots.read.boundaries import square_grid
+
+    city = _city(4000)
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(city)), 3)):
+        city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
+    read = read_partitioned(folder, on_error="quarantine")
+    got = read.compute()
+    assert len(got.quarantined) >= 5  # duplicates, missing, swapped, bad time
+    grid = square_grid(got.reports.to_crs("EPSG:32651"), cell_size_m=2000)
+    cases = _cases(got.reports, grid)
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = dd.from_pandas(cases, npartitions=4, sort=False)
+    options = [
+        {"by": "grid_id"},
+        {"by": "grid_id", "freq": "W-MON", "confidence": 0.9},
+        {"by": ["category", "grid_id"], "window": ("2026-09-20", "2026-10-20")},
+        # a window the last partitions have no case in
+        {"by": "grid_id", "window": ("2026-09-01", "2026-09-03")},
+    ]
+    with distributed.get_task_stream(cluster.client) as ts:
+        for kw in options:
+            want = scorecard(cases, **kw)
+            pd.testing.assert_frame_equal(scorecard_partitioned(parts, **kw), want)
+            assert want["cases"].sum() > 0
+    assert {t["worker"] for t in ts.data if "scorecard_partial" in str(t["key"])}
+    # the counts per group add up over any cut of the cases
+    cuts = np.array_split(np.arange(len(cases)), 7)
+    combined = scorecard_combine(
+        [scorecard_partial(cases.iloc[c], by="grid_id") for c in cuts]
+    )
+    pd.testing.assert_frame_equal(combined, scorecard(cases, by="grid_id"))
+    assert combined["cases"].sum() == len(cases)
+    assert combined["grid_id"].isna().sum() == 1
+    with pytest.raises(InputError, match="cases must have the column 'unit_id'"):
+        scorecard_partitioned(parts)
+    with pytest.raises(TypeError, match="Dask DataFrame"):
+        scorecard_partitioned(cases, by="grid_id")
+    with pytest.raises(InputError, match="parts must be a non-empty list"):
+        scorecard_combine([])
 
 
 def test_raise_lists_rows_of_whole_source(cluster):

@@ -46,9 +46,12 @@ __all__ = [
     "LIST",
     "METRICS",
     "WEEK",
+    "ScorecardPartial",
     "planted_city",
     "red_black_list",
     "scorecard",
+    "scorecard_combine",
+    "scorecard_partial",
     "wilson_interval",
 ]
 
@@ -310,6 +313,86 @@ def scorecard(
     [{'unit_id': 'U1', 'cases': 2, 'on_time_rate': 0.5}, \
 {'unit_id': 'U2', 'cases': 1, 'on_time_rate': 0.0}]
     """
+    part = scorecard_partial(cases, by=by, window=window, freq=freq, tz=tz)
+    return scorecard_combine([part], confidence=confidence)
+
+
+@dataclass(frozen=True)
+class ScorecardPartial:
+    """One part's share of a scorecard: its sums per group and its cases.
+
+    Made by :func:`scorecard_partial` on each part of the cases (in their
+    order); :func:`scorecard_combine` adds the sums up and lays the cases
+    out in filing order for the median, the case ids and the rates.
+
+    Attributes
+    ----------
+    sums
+        One row per group of the part: the group columns and the counts of
+        the scorecard (``cases``, ``closed``, ...), ordered by group.
+    cases
+        One row per case of the part filed in the window, in filing order:
+        the group columns, ``filed_ns`` (UTC nanoseconds), ``report_id``,
+        ``late`` and ``median_hours_to_close`` (the case's hours, NaN when
+        open).
+    keys
+        The group columns (``by``, then ``week`` with ``freq``).
+    by
+        The ``by`` columns.
+    has_comeback
+        Whether the cases have a ``comeback`` column.
+    """
+
+    sums: pd.DataFrame
+    cases: pd.DataFrame
+    keys: tuple[str, ...]
+    by: tuple[str, ...]
+    has_comeback: bool
+
+
+def scorecard_partial(
+    cases: pd.DataFrame,
+    *,
+    by: str | Sequence[str] = "unit_id",
+    window: tuple[TimeLike, TimeLike] | None = None,
+    freq: Literal["W-MON", "D", "MS"] | None = None,
+    tz: str = sc.DEFAULT_TZ,
+) -> ScorecardPartial:
+    """Return one part's sums per group and its cases, for :func:`scorecard_combine`.
+
+    The per-unit aggregation of :func:`scorecard`, cut so that parts of the
+    cases (partitions of a Dask frame, in their order) can be aggregated
+    apart and combined: ``scorecard(cases)`` is
+    ``scorecard_combine([scorecard_partial(cases)])``.
+
+    Parameters
+    ----------
+    cases, by, window, freq, tz
+        As in :func:`scorecard`; ``cases`` may be one part of them.
+
+    Returns
+    -------
+    ScorecardPartial
+        The part's sums per group and its cases in the window.
+
+    Raises
+    ------
+    TypeError, InputError
+        As :func:`scorecard`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cases = pd.DataFrame({
+    ...     "report_id": ["a", "b"], "unit_id": ["U1", "U1"],
+    ...     "reported_at": pd.to_datetime(["2026-11-16"] * 2).tz_localize(
+    ...         "Asia/Shanghai"),
+    ...     "is_closed": [True, False], "closed_on_time": [True, None],
+    ...     "overdue_now": [False, False], "reopened": [False] * 2})
+    >>> part = scorecard_partial(cases)
+    >>> part.sums[["unit_id", "cases", "closed"]].to_dict("records")
+    [{'unit_id': 'U1', 'cases': 2, 'closed': 1}]
+    """
     problems = _validate(cases, by, window, freq, tz)
     tz_problem = time_zone(tz)
     if tz_problem:
@@ -319,21 +402,89 @@ def scorecard(
     frame = _filed_in_window(cases, window, tz)
     table = _case_table(frame, keys, freq=freq, tz=tz)
     group_keys = [*keys, WEEK] if freq is not None else keys
-    grouped = table.work.groupby(group_keys, dropna=False, sort=True)
-    out = grouped[list(_COUNTS)].sum()
-    out[MEDIAN_HOURS_TO_CLOSE] = grouped[MEDIAN_HOURS_TO_CLOSE].median()
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    out[CASE_IDS] = _tuples(table.ids, codes, len(out))
-    out[LATE_CASE_IDS] = _tuples(table.ids[table.late], codes[table.late], len(out))
-    out = _add_rates(
-        out.reset_index(), has_comeback=table.has_comeback, confidence=confidence
+    sums = table.work.groupby(group_keys, dropna=False, sort=True)[list(_COUNTS)]
+    filed = frame[sc.REPORTED_AT].dt.tz_convert("UTC").dt.tz_localize(None)
+    slim = table.work[[*group_keys, MEDIAN_HOURS_TO_CLOSE]].reset_index(drop=True)
+    slim[_FILED_NS] = filed.to_numpy().astype(np.int64)
+    slim[sc.REPORT_ID] = table.ids
+    slim[_LATE] = table.late
+    return ScorecardPartial(
+        sums=sums.sum().reset_index(),
+        cases=slim,
+        keys=tuple(group_keys),
+        by=tuple(keys),
+        has_comeback=table.has_comeback,
     )
-    if not table.has_comeback:
+
+
+def scorecard_combine(
+    parts: Sequence[ScorecardPartial], *, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Combine the parts' partial aggregates into the scorecard.
+
+    The sums per group are added; the cases of all parts are put in filing
+    order (ties in the parts' order, as in one frame) for the median hours to
+    close and the case ids; the rates and their Wilson intervals are computed
+    once, on the small table per group.
+
+    Parameters
+    ----------
+    parts
+        :func:`scorecard_partial` of each part of the cases, in their order,
+        all with the same ``by``, ``window``, ``freq`` and ``tz``.
+    confidence
+        Level of the Wilson intervals (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        What :func:`scorecard` returns for the whole of the cases.
+
+    Raises
+    ------
+    InputError
+        When ``parts`` is empty or its parts differ in their groups, or
+        ``confidence`` is not in (0, 1).
+    """
+    problems = [
+        p
+        for p in (probability(confidence, "confidence", example="confidence=0.95"),)
+        if p
+    ]
+    if not parts or len({(p.keys, p.has_comeback) for p in parts}) != 1:
+        problems.append(
+            "parts must be a non-empty list of scorecard_partial results with "
+            "the same by, freq and columns. Make them all with the same arguments."
+        )
+    collect_problems(problems, "scorecard_combine")
+    first = parts[0]
+    keys = list(first.keys)
+    # parts without cases are left out (an empty frame would set the dtypes)
+    full = [p for p in parts if len(p.cases)] or [first]
+    sums = pd.concat([p.sums for p in full], ignore_index=True)
+    out = sums.groupby(keys, dropna=False, sort=True)[list(_COUNTS)].sum()
+    table = pd.concat([p.cases for p in full], ignore_index=True)
+    table = table.iloc[np.argsort(table[_FILED_NS].to_numpy(), kind="stable")]
+    grouped = table.groupby(keys, dropna=False, sort=True)
+    out[MEDIAN_HOURS_TO_CLOSE] = grouped[MEDIAN_HOURS_TO_CLOSE].median().to_numpy()
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    ids = table[sc.REPORT_ID].to_numpy()
+    late = table[_LATE].to_numpy(dtype=bool)
+    out[CASE_IDS] = _tuples(ids, codes, len(out))
+    out[LATE_CASE_IDS] = _tuples(ids[late], codes[late], len(out))
+    out = _add_rates(
+        out.reset_index(), has_comeback=first.has_comeback, confidence=confidence
+    )
+    if not first.has_comeback:
         out = out.drop(columns="comebacks")
     out.attrs["confidence"] = float(confidence)
-    out.attrs["by"] = tuple(keys)
+    out.attrs["by"] = first.by
     return out
 
+
+#: Columns of a partial's cases: filing time (UTC ns) and closed late or overdue.
+_FILED_NS: Final = "filed_ns"
+_LATE: Final = "late"
 
 #: The counts summed per group, in the order of the scorecard's columns.
 _COUNTS: Final = (

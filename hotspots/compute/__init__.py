@@ -14,6 +14,7 @@ from .partitioned import (
     blind_spots_partitioned,
     cube_partitioned,
     read_partitioned,
+    scorecard_partitioned,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "engine_from_config",
     "partitions",
     "read_partitioned",
+    "scorecard_partitioned",
 ]

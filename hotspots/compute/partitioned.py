@@ -12,6 +12,9 @@ same result as its in-memory counterpart on the whole frame:
   partitioning the reports would move every report once more).
 - :func:`cube_partitioned` sums per-partition (unit, period, category)
   counts into the :func:`hotspots.space_time_cube` cube.
+- :func:`scorecard_partitioned` sums each partition's cases per unit (and
+  keeps them slim for the case ids and the median) and combines the partial
+  aggregates into the :func:`hotspots.accountability.scorecard.scorecard`.
 - :func:`blind_spots_partitioned` gathers the assigned frame and ranks in
   memory (the ranking compares reports across units and periods).
 
@@ -34,7 +37,7 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -44,8 +47,10 @@ import shapely
 
 from .._core import schema
 from .._core.crs import metric_crs_for
-from .._core.types import BoolArray, IntArray
+from .._core.types import BoolArray, IntArray, TimeLike
+from .._core.validate import probability
 from .._core.vocab import category_table
+from ..accountability.scorecard import scorecard_combine, scorecard_partial
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
 from ..ledger.blindspots import blind_spots
 from ..read import reports as _io
@@ -107,7 +112,6 @@ def _as_dask(
 ) -> Any:
     """Return ``source`` as a Dask frame (GeoParquet or CSV files partitioned)."""
     dd: Any = importlib.import_module("dask.dataframe")
-    dask_geopandas: Any = importlib.import_module("dask_geopandas")
 
     if isinstance(source, dd.DataFrame):
         return source
@@ -131,10 +135,36 @@ def _as_dask(
             "hotspots.read_reports."
         )
         raise InputError(msg)
+    return _read_parquet(parquet)
+
+
+def _read_parquet(files: list[str], columns: list[str] | None = None) -> Any:
+    """Read GeoParquet files (or plain Parquet with lon/lat columns) lazily."""
+    dd: Any = importlib.import_module("dask.dataframe")
+    dask_geopandas: Any = importlib.import_module("dask_geopandas")
+
     try:
-        return dask_geopandas.read_parquet(parquet)
+        return dask_geopandas.read_parquet(files, columns=columns)
     except ValueError:  # plain Parquet with lon/lat columns
-        return dd.read_parquet(parquet)
+        return dd.read_parquet(files, columns=columns)
+
+
+def _slim(source: object, ddf: Any, columns: list[str]) -> Any:
+    """Return ``ddf[columns]``, read from the files alone when they are Parquet.
+
+    dask-geopandas' reader does not push a column selection down into the
+    files, so the selection is read anew with ``columns=``; the partitions
+    are the same (one a file).
+    """
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(source, dd.DataFrame):
+        paths = _paths(source)
+        if paths and all(_is_parquet(p) for p in paths):
+            slim = _read_parquet([str(p) for p in paths], columns)
+            if slim.npartitions == ddf.npartitions:
+                return slim
+    return ddf[columns]
 
 
 def _paths(source: object) -> list[Path]:
@@ -304,7 +334,9 @@ def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
         crs,
     )
     ids = _ids(raw, rules)
-    hashes = pd.util.hash_array(ids[ids.notna()].to_numpy(dtype=object))
+    hashes = pd.util.hash_array(
+        ids[ids.notna()].to_numpy(dtype=object), categorize=False
+    )
     return len(raw), numeric, in_box, hashes
 
 
@@ -313,7 +345,8 @@ def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> An
     present = ids.notna().to_numpy()
     hit = np.zeros(len(ids), dtype=bool)
     hit[present] = np.isin(
-        pd.util.hash_array(ids[present].to_numpy(dtype=object)), hashes
+        pd.util.hash_array(ids[present].to_numpy(dtype=object), categorize=False),
+        hashes,
     )
     rows = np.flatnonzero(hit)
     return pd.DataFrame({"id": ids.iloc[rows].to_numpy(), "row": rows + offset + 1})
@@ -410,11 +443,27 @@ class _FirstPass:
     first_rows: dict[str, int]
 
 
-def _first_passes(parts: Sequence[Any], rules: _Rules) -> _FirstPass:
-    """Count the rows, the coordinates in China and the repeated ids of all parts."""
+def _first_pass_columns(ddf: Any, rules: _Rules) -> list[str]:
+    """Return the source columns the first pass reads: the id and the coordinates."""
+    columns = [rules.found[schema.REPORT_ID]]
+    if rules.geo and isinstance(ddf._meta, gpd.GeoDataFrame):
+        columns.append(ddf._meta.geometry.name)
+    else:
+        columns += [rules.found[_io.LON], rules.found[_io.LAT]]
+    return list(dict.fromkeys(columns))
+
+
+def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
+    """Count the rows, the coordinates in China and the repeated ids.
+
+    ``slim_ddf`` holds the id and coordinate columns only
+    (:func:`_first_pass_columns`); the second pass, over the rows of
+    repeated ids, runs only when some id hashes repeat.
+    """
     dask: Any = importlib.import_module("dask")
+    slim = slim_ddf.to_delayed()
     try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in parts])
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in slim])
     except _CSV_ROW_ERRORS as err:
         msg = (
             f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
@@ -436,7 +485,7 @@ def _first_passes(parts: Sequence[Any], rules: _Rules) -> _FirstPass:
         found_rows = dask.compute(
             *[
                 dask.delayed(_repeated)(p, rules, again, int(o))
-                for p, o in zip(parts, offsets, strict=True)
+                for p, o in zip(slim, offsets, strict=True)
             ]
         )
         rep = pd.concat(found_rows, ignore_index=True)
@@ -524,8 +573,12 @@ def read_partitioned(
         time_window=time_window,
     )
     parts = ddf.to_delayed()
-    passed = _first_passes(parts, rules)
+    with dask.config.set({"dataframe.convert-string": False}):
+        slim = _slim(source, ddf, _first_pass_columns(ddf, rules))
+    passed = _first_passes(slim, rules)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
+    # rules and first_rows are literals of each task: a shared input task
+    # would change Dask's order (every partition read first, then spilled)
     validated = [
         dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
         for p, o in zip(parts, offsets, strict=True)
@@ -746,16 +799,44 @@ def _cube_part(
     for reason, mask in reasons.items():
         uncounted[reason] = int((mask & left).sum())
         left &= ~mask
-    keys = pd.DataFrame({"u": ucode[located], "p": pcode[located], "c": ccode[located]})
-    key_codes, groups = pd.MultiIndex.from_frame(keys).factorize()
-    agg = groups.to_frame(index=False, name=["u", "p", "c"])  # type: ignore[arg-type,union-attr]
-    agg["n"] = np.bincount(key_codes, minlength=len(groups)).astype(np.int64)
-    if weight is not None:
-        w = part[weight].to_numpy(dtype=np.float64)[located]
-        agg["w"] = np.bincount(key_codes, weights=w, minlength=len(groups))
+    weights = None if weight is None else part[weight].to_numpy(dtype=np.float64)
+    agg = _partial_counts(
+        ucode[located],
+        pcode[located],
+        ccode[located],
+        None if weights is None else weights[located],
+        n_cat=max(len(labels), 1),
+    )
     if category is not None:
         agg["c"] = pd.Series(labels, dtype=object).reindex(agg["c"]).to_numpy()
     return agg, uncounted, labels
+
+
+def _partial_counts(
+    u: IntArray, p: IntArray, c: IntArray, w: Any, *, n_cat: int
+) -> pd.DataFrame:
+    """Return the (unit, period, category code) counts (and weight sums) of a part.
+
+    The three codes are packed into one int64 key (periods relative to the
+    part's first), sorted once by :func:`numpy.unique`; weight sums add the
+    rows in their order, as :func:`hotspots.space_time_cube` does.
+    """
+    if not len(u):
+        agg = pd.DataFrame({k: np.zeros(0, np.int64) for k in ("u", "p", "c", "n")})
+        if w is not None:
+            agg["w"] = np.zeros(0, np.float64)
+        return agg
+    p0 = int(p.min())
+    n_per = int(p.max()) - p0 + 1
+    key = (u * n_per + (p - p0)) * n_cat + c
+    uniq, inverse = np.unique(key, return_inverse=True)
+    rest, cc = np.divmod(uniq, n_cat)
+    uu, pp = np.divmod(rest, n_per)
+    agg = pd.DataFrame({"u": uu, "p": pp + p0, "c": cc})
+    agg["n"] = np.bincount(inverse, minlength=len(uniq)).astype(np.int64)
+    if w is not None:
+        agg["w"] = np.bincount(inverse, weights=w, minlength=len(uniq))
+    return agg
 
 
 def cube_partitioned(
@@ -825,9 +906,11 @@ def cube_partitioned(
     f = freq.upper()
     columns = [c for c in (unit, time, weight, category) if c is not None]
     parts = reports[list(dict.fromkeys(columns))].to_delayed()
+    # the partitions need the unit ids only, not the boundaries
+    ids = pd.DataFrame(units[[unit]]).reset_index(drop=True)
     results = dask.compute(
         *[
-            dask.delayed(_cube_part)(p, units, unit, f, weight, category, tz, time)
+            dask.delayed(_cube_part)(p, ids, unit, f, weight, category, tz, time)
             for p in parts
         ]
     )
@@ -998,3 +1081,62 @@ def blind_spots_partitioned(
         )
         raise TypeError(msg)
     return blind_spots(reports.compute(), units, **options)
+
+
+def scorecard_partitioned(
+    cases: Any,
+    *,
+    by: str | Sequence[str] = "unit_id",
+    window: tuple[TimeLike, TimeLike] | None = None,
+    freq: Literal["W-MON", "D", "MS"] | None = None,
+    confidence: float = 0.95,
+    tz: str = schema.DEFAULT_TZ,
+) -> pd.DataFrame:
+    """Score each unit's cases from a Dask frame, partition by partition.
+
+    Each partition is aggregated per group apart
+    (:func:`hotspots.accountability.scorecard.scorecard_partial`: the counts
+    summed, the cases of the window kept slim); the partial aggregates are
+    combined and the rates computed once, on the small table per group
+    (:func:`~hotspots.accountability.scorecard.scorecard_combine`).
+
+    Parameters
+    ----------
+    cases
+        Dask frame of cases (the columns :func:`hotspots.scorecard` needs),
+        its partitions in the cases' order.
+    by, window, freq, confidence, tz
+        As in :func:`hotspots.accountability.scorecard.scorecard`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The scorecard, identical to
+        :func:`~hotspots.accountability.scorecard.scorecard` on the computed
+        frame.
+
+    Raises
+    ------
+    TypeError
+        When ``cases`` is not a Dask frame.
+    InputError
+        As :func:`~hotspots.accountability.scorecard.scorecard` (checked once,
+        on the frame's columns, before any partition runs).
+    """
+    dask: Any = importlib.import_module("dask")
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    if not isinstance(cases, dd.DataFrame):
+        msg = (
+            f"cases must be a Dask DataFrame, got {type(cases).__name__}. "
+            "Use hotspots.accountability.scorecard.scorecard for in-memory frames."
+        )
+        raise TypeError(msg)
+    options: dict[str, Any] = {"by": by, "window": window, "freq": freq, "tz": tz}
+    scorecard_partial(cases._meta, **options)  # raises on bad arguments
+    problem = probability(confidence, "confidence", example="confidence=0.95")
+    collect_problems([problem] if problem else [], "scorecard_partitioned")
+    parts = dask.compute(
+        *[dask.delayed(scorecard_partial)(p, **options) for p in cases.to_delayed()]
+    )
+    return scorecard_combine(list(parts), confidence=confidence)

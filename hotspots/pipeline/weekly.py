@@ -855,9 +855,10 @@ class Weekly:
         With an engine given (``compute=``) its kind decides, else the
         config's ``[compute] engine``. On Dask, the join of the cases the
         ledger has not assigned yet (all of the window on a first run, the new
-        cases after) and the space-time cube run partition by partition
-        (:func:`hotspots.compute.assign_partitioned`,
-        :func:`hotspots.compute.cube_partitioned`), with the same results;
+        cases after), the space-time cube and the scorecards' per-unit sums run
+        partition by partition (:func:`hotspots.compute.assign_partitioned`,
+        :func:`hotspots.compute.cube_partitioned`,
+        :func:`hotspots.compute.scorecard_partitioned`), with the same results;
         the ledger read, the statistics and the ranking stay in memory.
         """
         given = self._compute_given
@@ -927,6 +928,21 @@ class Weekly:
                 pd.DataFrame(reports[columns]), npartitions=n, sort=False
             )
             return cube_partitioned(parts, units, **options)
+
+    def _partitioned_scorecard(
+        self, cases: pd.DataFrame, **options: Any
+    ) -> pd.DataFrame:
+        """:func:`~hotspots.accountability.scorecard.scorecard`, by partition."""
+        import importlib
+
+        from ..compute import partitions, scorecard_partitioned
+
+        dd: Any = importlib.import_module("dask.dataframe")
+
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dd.from_pandas(cases, npartitions=n, sort=False)
+            return scorecard_partitioned(parts, **options)
 
     @functools.cached_property
     def _state(self) -> _LedgerState:
@@ -2312,16 +2328,17 @@ class Weekly:
         """
         from ..accountability.scorecard import scorecard
 
+        card = self._partitioned_scorecard if self.uses_dask else scorecard
         cases = self.deadlines
         tz = self.config.timezone
         self.progress("scorecard")
         out: dict[str, dict[str, pd.DataFrame]] = {}
         for level in self._levels():
             out[level] = {
-                "week": scorecard(
+                "week": card(
                     cases, by=level, window=(self.week_start, self.week_end), tz=tz
                 ),
-                "window": scorecard(
+                "window": card(
                     cases, by=level, window=(self.window_start, self.week_end), tz=tz
                 ),
             }
@@ -2347,7 +2364,8 @@ class Weekly:
         if not levels:
             return pd.DataFrame()
         level = levels[0]
-        previous = scorecard(
+        score = self._partitioned_scorecard if self.uses_dask else scorecard
+        previous = score(
             self._lifecycle(self.week_start),
             by=level,
             window=(self.window_start, self.week_start),
