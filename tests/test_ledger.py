@@ -455,3 +455,66 @@ def test_quarantine_json_is_built_per_column(monkeypatch: pytest.MonkeyPatch) ->
     assert table["row_number"].to_pylist() == list(range(1, n + 1))
     empty = _quarantine_table(quarantined.iloc[:0])
     assert empty.num_rows == 0
+
+
+def _state_then(history: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each case's latest snapshot exported up to ``as_of`` (ties: later batch)."""
+    known = history[history["exported_at"] <= as_of]
+    known = known.sort_values(["report_id", "exported_at", "batch_id"])
+    return known.groupby("report_id").tail(1).set_index("report_id")
+
+
+def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
+    rng = np.random.default_rng(11)
+    ids = [f"C{i:03d}" for i in range(1, 41)]
+    statuses = np.array(["待受理", "已派遣", "已结案"])
+    # overlapping exports, with tied export times and older ones ingested late
+    times = ["2026-11-10", "2026-11-14", "2026-11-14", "2026-11-21", "2026-11-12"]
+    times += ["2026-11-25", "2026-11-18"]
+    with Ledger.open(ledger_url) as ledger:
+        for k, when in enumerate(times):
+            chosen = sorted(rng.choice(ids, size=18, replace=False).tolist())
+            frame = export_frame(chosen)
+            status = statuses[rng.integers(0, 3, len(chosen))]
+            frame["案件状态"] = status
+            frame["结案时间"] = np.where(
+                status == "已结案", f"2026-11-2{k % 3} 09:00", ""
+            )
+            ledger.ingest(frame, exported_at=when)
+        history = ledger.history()
+        current = _state_then(history, pd.Timestamp.max.tz_localize("UTC"))
+        tz = history["exported_at"].dt.tz
+        for as_of in [
+            "2026-11-09",
+            "2026-11-12",
+            "2026-11-14",
+            "2026-11-20",
+            "2026-11-30",
+        ]:
+            when = pd.Timestamp(as_of).tz_localize(ledger.tz).tz_convert(tz)
+            then = _state_then(history, when)
+            for start, end in [(None, None), ("2026-11-05", "2026-11-15")]:
+                got = ledger.reports(as_of=as_of, start=start, end=end)
+                late = ledger.reports(
+                    as_of=as_of, start=start, end=end, late_cases=True
+                )
+                window = ledger.reports(start=start, end=end)  # current states
+                inside = set(window["report_id"])  # reported_at never changes here
+                ref = then.loc[[i for i in then.index if i in inside]]
+                assert got["report_id"].tolist() == ref.index.tolist()
+                assert got["status"].tolist() == ref["status"].tolist()
+                assert (
+                    got["closed_at"].isna().tolist() == ref["closed_at"].isna().tolist()
+                )
+                # late cases: the rest of the window, in their current state
+                rest = sorted(inside - set(ref.index))
+                expected = pd.concat([ref["status"], current.loc[rest, "status"]])
+                expected = expected.sort_index()
+                assert late["report_id"].tolist() == expected.index.tolist()
+                assert late["status"].tolist() == expected.tolist()
+                if as_of == "2026-11-30":  # everything known: the current state
+                    _frame_equal(late, window)
+                    _frame_equal(got, window)
+                if as_of == "2026-11-09":  # nothing known yet
+                    assert got.empty
+                    _frame_equal(late, window)

@@ -139,11 +139,14 @@ _ASSIGNED: Final[dict[str, pa.DataType]] = {
     schema.SUBDISTRICT_ID: pa.string(),
     schema.COMMUNITY_ID: pa.string(),
 }
+#: The columns of a snapshot (the same in ``snapshots`` and ``cases``).
+_SNAPSHOT_COLUMNS: Final = (
+    f"batch_id, row_number, exported_at, {', '.join(_DATA)}, extra"
+)
 #: Every snapshot: the superseded and older ones, and the current states.
 _ALL_SNAPSHOTS: Final = (
-    "(SELECT {0} FROM snapshots UNION ALL SELECT {0} FROM cases)".format(
-        f"batch_id, row_number, exported_at, {', '.join(_DATA)}, extra"
-    )
+    f"(SELECT {_SNAPSHOT_COLUMNS} FROM snapshots "
+    f"UNION ALL SELECT {_SNAPSHOT_COLUMNS} FROM cases)"
 )
 _PRIVATE_HEADERS: Final = frozenset(
     h.casefold()
@@ -671,6 +674,7 @@ class Ledger:
         start: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         end: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         as_of: dt.datetime | dt.date | str | pd.Timestamp | None = None,
+        late_cases: bool = False,
     ) -> gpd.GeoDataFrame:
         """Return the canonical report frame: one row per case, its current state.
 
@@ -681,6 +685,11 @@ class Ledger:
             (naive times in the ledger's zone).
         as_of
             The state as known then: only snapshots exported up to ``as_of``.
+        late_cases
+            With ``as_of``: also the cases of the window that no snapshot
+            exported up to ``as_of`` shows (first exported later), in their
+            current state. A week's report run after the week: every case
+            filed in it, each as known at the week's end where it was known.
 
         Returns
         -------
@@ -690,7 +699,7 @@ class Ledger:
             as text), EPSG:4326 points, ordered by ``report_id``, a fresh
             ``RangeIndex``.
         """
-        return self._frame(start, end, as_of)
+        return self._frame(start, end, as_of, late_cases=late_cases)
 
     def _frame(
         self,
@@ -699,6 +708,7 @@ class Ledger:
         as_of: object,
         *,
         boundary_key: str | None = None,
+        late_cases: bool = False,
     ) -> gpd.GeoDataFrame:
         """Return :meth:`reports`; with ``boundary_key``, its cached assignment too.
 
@@ -711,13 +721,9 @@ class Ledger:
         if as_of is None:
             table = "cases"
         else:
-            table = (
-                "(SELECT *, row_number() OVER (PARTITION BY report_id ORDER BY "
-                f"exported_at DESC, batch_id DESC) AS latest FROM {_ALL_SNAPSHOTS} "
-                "AS a WHERE exported_at <= ?) AS s"
-            )
-            params = [_timestamp(as_of, tz, "as_of"), *params]
-            where = ["latest = 1", *where]
+            when = _timestamp(as_of, tz, "as_of")
+            table, params = _known_at(when, where, params, late_cases=late_cases)
+            where = []
         present, extras = self._columns()
         fields = [(c, _COLUMNS[c]) for c in (*present, "lon", "lat")]
         fields += [(f"x{i}", pa.string()) for i in range(len(extras))]
@@ -938,6 +944,7 @@ class Ledger:
         end: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         as_of: dt.datetime | dt.date | str | pd.Timestamp | None = None,
         join: Callable[..., gpd.GeoDataFrame] | None = None,
+        late_cases: bool = False,
     ) -> gpd.GeoDataFrame:
         """Return the current reports joined to grid, streets and areas (cached).
 
@@ -951,7 +958,7 @@ class Ledger:
         ----------
         grid, streets, areas, max_street_distance_m, metric_crs
             As for :func:`hotspots.spatial.join.assign`.
-        start, end, as_of
+        start, end, as_of, late_cases
             As for :meth:`reports`.
         join
             The join of the cases not cached yet, called as
@@ -969,7 +976,9 @@ class Ledger:
         )
         columns = _assigned_columns(grid, streets, areas)
         backend = self._backend
-        reports = self._frame(start, end, as_of, boundary_key=key)
+        reports = self._frame(
+            start, end, as_of, boundary_key=key, late_cases=late_cases
+        )
         # the cached ids stay Arrow strings: only the new cases' rows are patched
         got = {c: reports.pop(f"a_{c}") for c in _ASSIGNED}
         todo = reports.pop("a_cached").to_numpy() == 0
@@ -1024,6 +1033,46 @@ class Ledger:
 
 
 # -- helpers ----------------------------------------------------------------------
+def _known_at(
+    as_of: dt.datetime,
+    where: Sequence[str],
+    params: Sequence[Any],
+    *,
+    late_cases: bool = False,
+) -> tuple[str, list[Any]]:
+    """Return the SQL table of each case as known at ``as_of``, filed in the window.
+
+    A case's state then is its latest snapshot exported up to ``as_of``
+    (ties: the later batch). A case whose current state was exported by
+    ``as_of`` is that state (it is the newest of its snapshots), so only the
+    cases exported again after ``as_of`` (a week's few, not the ledger's
+    millions) look through their superseded snapshots. ``where`` is the time
+    filter (on the state as known then) and ``params`` its values. With
+    ``late_cases``, the cases of the window not known then (in it) follow in
+    their current state.
+    """
+    cols = _SNAPSHOT_COLUMNS
+    time = " AND ".join(where) or "TRUE"
+    old = (
+        f"SELECT {cols} FROM (SELECT {cols}, row_number() OVER (PARTITION BY "
+        "report_id ORDER BY exported_at DESC, batch_id DESC) AS latest FROM "
+        "snapshots WHERE exported_at <= ? AND report_id IN (SELECT report_id "
+        f"FROM cases WHERE exported_at > ?)) AS o WHERE latest = 1 AND {time}"
+    )
+    parts = [
+        f"SELECT {cols} FROM cases WHERE exported_at <= ? AND {time}",
+        f"SELECT {cols} FROM old",
+    ]
+    values = [as_of, as_of, *params, as_of, *params]
+    if late_cases:
+        parts.append(
+            f"SELECT {cols} FROM cases c WHERE c.exported_at > ? AND {time} AND NOT "
+            "EXISTS (SELECT 1 FROM old WHERE old.report_id = c.report_id)"
+        )
+        values += [as_of, *params]
+    return f"(WITH old AS ({old}) {' UNION ALL '.join(parts)}) AS s", values
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 

@@ -719,19 +719,6 @@ def mask_rejected(config: Config, quarantined: pd.DataFrame) -> pd.DataFrame:
     return mask_frame(quarantined, private=sorted(private))
 
 
-def _known(values: pd.Series, among: pd.Series) -> Any:
-    """``values.isin(among)`` for text ids, through Arrow (pandas' is slow)."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    found = pc.is_in(
-        pa.array(values, pa.string(), from_pandas=True),
-        value_set=pa.array(among, pa.string(), from_pandas=True),
-    )
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _frame_hash(frame: gpd.GeoDataFrame, settings: str) -> str:
     """SHA-256 of a layer's CRS, attributes, geometries and the given settings."""
     import hashlib
@@ -1326,16 +1313,8 @@ class Weekly:
             later = len(batches) and batches["exported_at"].max() > end
             if not later:  # every export is known by the week's end
                 out = ledger.assigned(**options)
-            else:
-                known = ledger.assigned(**options, as_of=end)
-                now = ledger.assigned(**options)
-                # cases first exported after the week: their current state
-                late = now[~_known(now[schema.REPORT_ID], known[schema.REPORT_ID])]
-                both = pd.concat([known, late], ignore_index=True)
-                order = both[schema.REPORT_ID].argsort(kind="stable")
-                out = gpd.GeoDataFrame(
-                    both.iloc[order].reset_index(drop=True), crs=schema.WGS84
-                )
+            else:  # as known at the week's end; cases first exported later too
+                out = ledger.assigned(**options, as_of=end, late_cases=True)
         _warn_unassigned(out, self.config.analysis.street_distance_m, areas)
         return out
 
