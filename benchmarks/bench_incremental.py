@@ -61,15 +61,18 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_weekly import END_WEEK, make_city
+from bench_weekly import END_WEEK, SAMPLE_DENSITY, SIDE, make_city
 
 #: The week before the analysed one, and the analysed week's first day.
 PREVIOUS_WEEK = "2026-W46"
 WEEK_START = pd.Timestamp("2026-11-16")
 YEAR_DAYS = 364  # 52 weeks: a year earlier on the same weekday
+#: The new week's export, dated the Monday after the week (after its end).
+NEW_EXPORT = "reports_20261124.csv"
 
 _JOB = """
 import json, os, resource, sys, threading, time
@@ -109,9 +112,11 @@ print(json.dumps({"total_s": total, "peak_mb": peak, "steps": steps,
 """
 
 
-def build(root: Path, per_year: int, years: int, *, seed: int = 0) -> Path:
+def build(
+    root: Path, per_year: int, years: int, *, seed: int = 0, side: float = SIDE
+) -> Path:
     """Write the city, its exports (history and the new week) and its config."""
-    config = make_city(root, per_year, seed=seed)
+    config = make_city(root, per_year, seed=seed, side=side)
     year = pd.read_csv(root / "reports.csv", encoding="gbk", dtype=str).fillna("")
     (root / "reports.csv").rename(root / "year.csv")
     when = pd.to_datetime(year["上报时间"])
@@ -132,7 +137,9 @@ def build(root: Path, per_year: int, years: int, *, seed: int = 0) -> Path:
     history = pd.concat(frames, ignore_index=True)
     history.to_csv(exports / "history_20261116.csv", index=False, encoding="gbk")
     week = year[new]
-    week.to_csv(exports / "reports_2026W47.csv", index=False, encoding="gbk")
+    # exported the Monday after the week, as an office does: the job reads each
+    # case as known at the week's end, and the cases first exported later
+    week.to_csv(exports / NEW_EXPORT, index=False, encoding="gbk")
     text = config.read_text(encoding="utf-8")
     text = text.replace('reports = "reports.csv"', 'reports = "exports/*.csv"')
     config.write_text(text + '[ledger]\nurl = "ledger.duckdb"\n', encoding="utf-8")
@@ -149,13 +156,13 @@ def run_job(config: Path, week: str) -> dict:  # type: ignore[type-arg]
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def ledger_run(root: Path, per_year: int, years: int) -> dict:  # type: ignore[type-arg]
+def ledger_run(root: Path, per_year: int, years: int, side: float = SIDE) -> dict:  # type: ignore[type-arg]
     """Build a ledger of ``years`` years, warm it, then time the new week."""
     t = time.perf_counter()
-    config = build(root, per_year, years)
+    config = build(root, per_year, years, side=side)
     print(f"  city and exports written in {time.perf_counter() - t:.1f} s")
-    new_week = root / "exports" / "reports_2026W47.csv"
-    parked = root / "reports_2026W47.csv"
+    new_week = root / "exports" / NEW_EXPORT
+    parked = root / NEW_EXPORT
     new_week.rename(parked)  # the ledger as it stood before the week's export
     t = time.perf_counter()
     warm = run_job(config, PREVIOUS_WEEK)
@@ -190,13 +197,25 @@ def main() -> None:
     parser.add_argument("--per-year", type=int, default=1_000_000)
     parser.add_argument("--years10-per-year", type=int, default=100_000)
     parser.add_argument("--skip-ten-years", action="store_true")
+    parser.add_argument(
+        "--sample-density",
+        action="store_true",
+        help="a square city as dense as the sample district (about 20,000 cells "
+        "at 1M reports a year) instead of the 31.6 km city of 100,000 cells",
+    )
     args = parser.parse_args()
+    side = SIDE
+    if args.sample_density:  # reports per km² per week as in the sample
+        side = float(np.sqrt(args.per_year / 52.0 / SAMPLE_DENSITY) * 1000.0)
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "year"
         root.mkdir()
-        print(f"one year of {args.per_year:,} reports:")
-        result = ledger_run(root, args.per_year, 1)
+        print(
+            f"one year of {args.per_year:,} reports, a city of {side / 1000:.1f} km x "
+            f"{side / 1000:.1f} km ({round(side / 100) ** 2:,} cells of 100 m):"
+        )
+        result = ledger_run(root, args.per_year, 1, side)
         reads = []
         for _ in range(3):
             t = time.perf_counter()
