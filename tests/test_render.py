@@ -903,6 +903,21 @@ def test_inline_display_is_self_contained(district):
     assert m.get_root() is not None
 
 
+def test_inline_display_without_local_assets_warns_and_links(district, monkeypatch):
+    from hotspots.errors import HotspotsWarning, InputError
+    from hotspots.render import elements
+
+    def missing(page: str) -> str:
+        raise InputError("no local copy of leaflet.js: reinstall hotspots.")
+
+    monkeypatch.setattr(elements, "inline_assets", missing)
+    m = weekly_map(**district)
+    with pytest.warns(HotspotsWarning, match="links to the internet: no local copy"):
+        shown = m._repr_html_()
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1))
+    assert REMOTE_ASSET.search(page)  # folium's own display, with its CDN links
+
+
 def test_default_tiles_match_the_config_default(district):
     from hotspots.pipeline.config import MapConfig
 

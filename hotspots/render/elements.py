@@ -20,7 +20,7 @@ from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 
-from ..errors import InputError
+from ..errors import HotspotsWarning, InputError
 from .assets import (
     asset_text,
     inline_assets,
@@ -69,7 +69,7 @@ class OfflineMap(folium.Map):  # type: ignore[misc]
             except InputError as err:
                 warnings.warn(
                     f"The map is shown with links to the internet: {err}",
-                    UserWarning,
+                    HotspotsWarning,
                     stacklevel=2,
                 )
                 return str(super()._repr_html_(**kwargs))
