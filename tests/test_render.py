@@ -908,7 +908,8 @@ def test_inline_display_without_local_assets_warns_and_links(district, monkeypat
     from hotspots.render import elements
 
     def missing(page: str) -> str:
-        raise InputError("no local copy of leaflet.js: reinstall hotspots.")
+        msg = "no local copy of leaflet.js: reinstall hotspots."
+        raise InputError(msg)
 
     monkeypatch.setattr(elements, "inline_assets", missing)
     m = weekly_map(**district)
