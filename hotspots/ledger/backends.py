@@ -406,10 +406,15 @@ class PostgresBackend(Backend):
             msg = f"cannot bulk-load columns {unknown!r} of {table}: unknown types"
             raise LedgerError(msg)
         columns = ", ".join(f'"{c}"' for c in names)
+        from psycopg.copy import QueuedLibpqWriter
+
+        # a worker thread sends each block while this one builds the next, so
+        # the server parses rows while Arrow formats them
         with (
             self._con.cursor() as cur,
             cur.copy(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)"
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)",
+                writer=QueuedLibpqWriter(cur),
             ) as copy,
         ):
             copy.write(_COPY_HEADER)
