@@ -77,6 +77,30 @@ def _fresh_url(backend: str, path: Path, pg_url: str | None) -> str:
     return f"{pg_url}{sep}options={quote(f'-c search_path={name},public')}"
 
 
+#: Server settings that decide what a commit costs, printed with the figures.
+PG_SETTINGS = (
+    "fsync",
+    "synchronous_commit",
+    "full_page_writes",
+    "wal_level",
+    "shared_buffers",
+    "max_wal_size",
+)
+
+
+def _pg_settings(pg_url: str) -> str:
+    """The PostgreSQL server's version and durability settings, one line."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        version = con.execute("SHOW server_version").fetchone()
+        values = [
+            f"{name}={con.execute(f'SHOW {name}').fetchone()[0]}"  # type: ignore[index]
+            for name in PG_SETTINGS
+        ]
+    return f"PostgreSQL {version[0] if version else '?'}: " + ", ".join(values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -92,6 +116,8 @@ def main() -> None:
         timed("pandas.read_csv", lambda: pd.read_csv(export, dtype=str), r)
         read_reports(export, on_error="quarantine")  # warm-up: first-call costs
         backends = ["duckdb"] + (["postgresql"] if args.pg_url else [])
+        if args.pg_url:
+            print(_pg_settings(args.pg_url))
         # each backend's rounds together, so that one server's background work
         # (PostgreSQL's checkpoint and autovacuum) does not slow the other's
         for backend in backends:
