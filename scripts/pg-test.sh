@@ -9,6 +9,11 @@
 # localhost only, and creates the database "hotspots" with the postgis
 # extension. As root, the server runs as the postgres user (initdb refuses
 # root). Needs Debian's postgresql and postgresql-15-postgis-3 packages.
+#
+# The tests' server runs with fsync=off and full_page_writes=off (fast, not
+# crash-safe: a throw-away cluster). HOTSPOTS_PG_DURABLE=1 starts it with
+# PostgreSQL's default durability settings instead, as a real ledger server
+# runs: use it for benchmarks (benchmarks/bench_ledger.py prints the settings).
 set -euo pipefail
 
 PORT="${HOTSPOTS_PG_PORT:-55432}"
@@ -40,10 +45,13 @@ case "${1:-}" in
         exit 1
       }
     fi
+    OPTS="-h 127.0.0.1 -p $PORT -k $DIR"
+    if [ "${HOTSPOTS_PG_DURABLE:-0}" != 1 ]; then
+      OPTS="$OPTS -c fsync=off -c full_page_writes=off"
+    fi
     if ! as_owner "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
       as_owner "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 \
-        -o "-h 127.0.0.1 -p $PORT -k $DIR -c fsync=off -c full_page_writes=off" \
-        start >/dev/null
+        -o "$OPTS" start >/dev/null
     fi
     if ! as_owner "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from ledger_support import export_frame, ledger_url, write_export
+from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_export
 from shapely.geometry import box
 
 import hotspots
 from hotspots._core import schema
 from hotspots._core.privacy import mask_personal
 from hotspots.errors import InputError, LedgerError
-from hotspots.ledger import Ledger, export_time_from_name
+from hotspots.ledger import Ledger, backends, export_time_from_name
 from hotspots.ledger.backends import connect
 from hotspots.ledger.store import SCHEMA_VERSION, _quarantine_table, migrate
 from hotspots.read.reports import read_reports
@@ -107,6 +107,70 @@ def test_ingest_builds_no_point_per_row(
         got = ledger.reports()
     assert got.geometry.x.tolist() == expected.geometry.x.tolist()
     assert got.geometry.y.tolist() == expected.geometry.y.tolist()
+
+
+def test_texts_with_line_breaks_survive_a_load_in_many_blocks(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading parses the rows while they arrive, a few hundred bytes a block."""
+    ids = [f"C{i:03d}" for i in range(1, 121)]
+    texts = [f'第{i}行\n"引号", 逗号\r\n' + "x" * (i % 7) for i in range(120)]
+    frame = export_frame(ids, extra={"备注": texts})
+    path = write_export(frame, tmp_path / "reports_20261109.csv")
+    monkeypatch.setattr(backends, "_CSV_BLOCK", 200)
+    with Ledger.open(ledger_url) as ledger:
+        assert ledger.ingest(path).inserted == len(ids)
+        got = ledger.reports()
+        empty = ledger.reports(end="2000-01-01")
+    assert dict(zip(got[schema.REPORT_ID], got["备注"], strict=True)) == dict(
+        zip(ids, texts, strict=True)
+    )
+    assert len(empty) == 0
+    assert list(empty.columns) == list(got.columns)
+
+
+#: A bad value in a streamed read, thirty times, the readers collected in between.
+STREAMED_ERROR = """
+import gc, sys
+import pyarrow as pa
+from hotspots.ledger import backends
+backends._CSV_BLOCK = 64
+backend = backends.connect(sys.argv[1])
+bad = ("SELECT CASE WHEN i = 500 THEN 'x' ELSE i::text END FROM "
+       "generate_series(1, 2000) AS i")
+numbers = pa.schema([("n", pa.int64())])
+for _ in range(30):
+    try:
+        backend.query_arrow(bad, [], numbers)
+    except pa.ArrowInvalid as err:
+        assert "'x'" in str(err), err
+    else:
+        raise AssertionError("no error")
+    gc.collect()
+good = backend.query_arrow(
+    "SELECT i FROM generate_series(1, 2000) AS i ORDER BY i", [], numbers
+)
+assert good["n"].to_pylist() == list(range(1, 2001))
+print("ok")
+"""
+
+
+@pytest.mark.postgis
+def test_bad_value_in_a_streamed_read_raises_and_does_not_hang() -> None:
+    """A parse error reaches the caller; Arrow's read-ahead is never left waiting.
+
+    Left waiting, it would block the reader's destructor (which holds the GIL)
+    forever: run in a child process with a time limit.
+    """
+    child = subprocess.run(
+        [sys.executable, "-c", STREAMED_ERROR, pg_url_or_skip()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == "ok"
 
 
 def test_latest_export_wins_and_as_of_sees_no_future(

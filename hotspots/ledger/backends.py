@@ -20,10 +20,12 @@ differ between the engines.
 from __future__ import annotations
 
 import io
+import queue
 import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -363,32 +365,40 @@ class PostgresBackend(Backend):
     def query_arrow(
         self, sql: str, params: Sequence[Any], schema: pa.Schema
     ) -> pa.Table:
-        """Run one query through ``COPY ... TO STDOUT`` and parse it with Arrow."""
-        buffer = io.BytesIO()
-        with (
-            self._con.cursor() as cur,
-            cur.copy(
-                f"COPY ({_pg(sql)}) TO STDOUT WITH (FORMAT csv, HEADER false)",
-                list(params) or None,
-            ) as copy,
-        ):
-            for chunk in copy:
-                buffer.write(chunk)
-        if buffer.tell() == 0:
-            return schema.empty_table()
-        buffer.seek(0)
-        parsed = pacsv.read_csv(
-            buffer,
-            read_options=pacsv.ReadOptions(
-                column_names=schema.names, block_size=1 << 24
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_csv_types(schema),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        return parsed.cast(schema)
+        """Run one query through ``COPY ... TO STDOUT`` and parse it with Arrow.
+
+        The CSV is parsed while it arrives: this thread gathers the server's
+        rows into blocks of whole rows and a worker thread parses each block
+        with Arrow's streaming reader (which releases the GIL).
+        """
+        blocks = _RowBlocks()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            parsing: Future[pa.Table] | None = None
+            try:
+                with (
+                    self._con.cursor() as cur,
+                    cur.copy(
+                        f"COPY ({_pg(sql)}) TO STDOUT WITH (FORMAT csv, HEADER false)",
+                        list(params) or None,
+                    ) as copy,
+                ):
+                    block = bytearray()
+                    for row in copy:
+                        block += row
+                        if len(block) >= _CSV_BLOCK:
+                            if parsing is None:
+                                parsing = pool.submit(_parse_csv, blocks, schema)
+                            blocks.put(bytes(block))
+                            block.clear()
+                    if block:
+                        if parsing is None:
+                            parsing = pool.submit(_parse_csv, blocks, schema)
+                        blocks.put(bytes(block))
+            finally:
+                blocks.put(b"")  # the end of the data, even after an error
+            if parsing is None:
+                return schema.empty_table()
+            return parsing.result()
 
     def load(self, table: str, data: pa.Table) -> None:
         """Append ``data`` to ``table`` with ``COPY ... FROM STDIN`` (binary)."""
@@ -406,10 +416,15 @@ class PostgresBackend(Backend):
             msg = f"cannot bulk-load columns {unknown!r} of {table}: unknown types"
             raise LedgerError(msg)
         columns = ", ".join(f'"{c}"' for c in names)
+        from psycopg.copy import QueuedLibpqWriter
+
+        # a worker thread sends each block while this one builds the next, so
+        # the server parses rows while Arrow formats them
         with (
             self._con.cursor() as cur,
             cur.copy(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)"
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)",
+                writer=QueuedLibpqWriter(cur),
             ) as copy,
         ):
             copy.write(_COPY_HEADER)
@@ -540,6 +555,81 @@ def _literal(text: str) -> str:
 def _pg(sql: str) -> str:
     """Turn ``?`` placeholders into psycopg's ``%s`` (the SQL holds no ``%``)."""
     return sql.replace("?", "%s")
+
+
+#: Bytes of whole CSV rows handed to the parser at a time.
+_CSV_BLOCK: Final = 1 << 20
+
+
+class _RowBlocks(io.RawIOBase):
+    """A read-only stream of the blocks of whole rows put into it.
+
+    Each read returns (at most) one block, so Arrow's CSV reader parses the
+    blocks as they are, ending at the end of a row: split inside a quoted
+    value, a CR LF line break loses its LF in Arrow's chunker. An empty block
+    ends the stream. The queue holds a few blocks, so the thread putting them
+    waits for the parser.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=8)
+        self._block = memoryview(b"")
+        self._ended = False
+
+    def put(self, block: bytes) -> None:
+        """Queue ``block`` (``b""``: the end of the data)."""
+        self._queue.put(block)
+
+    def readable(self) -> bool:
+        """Whether the stream can be read (it can)."""
+        return True
+
+    def _next(self) -> bytes:
+        block = self._queue.get()
+        if not block:
+            # the end stays in the queue for any other reader: Arrow may read
+            # ahead in its own thread while the parser drains after an error
+            self._ended = True
+            self._queue.put(block)
+        return block
+
+    def readinto(self, buffer: Any) -> int:
+        """Copy (the rest of) the next block into ``buffer``."""
+        if not self._block and not self._ended:
+            self._block = memoryview(self._next())
+        n = min(len(buffer), len(self._block))
+        buffer[:n] = self._block[:n]
+        self._block = self._block[n:]
+        return n
+
+    def drain(self) -> None:
+        """Take every block until the end, so that no writer stays blocked."""
+        while not self._ended:
+            self._next()
+
+
+def _parse_csv(blocks: _RowBlocks, schema: pa.Schema) -> pa.Table:
+    """Parse the CSV rows arriving in ``blocks`` as ``schema``."""
+    try:
+        reader = pacsv.open_csv(
+            blocks,
+            read_options=pacsv.ReadOptions(
+                # above the size of a block, which is then read whole
+                column_names=schema.names,
+                block_size=4 * _CSV_BLOCK,
+            ),
+            # report texts may hold line breaks (quoted by COPY)
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=_csv_types(schema),
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return reader.read_all().cast(schema)
+    finally:
+        blocks.drain()
 
 
 def _csv_types(schema: pa.Schema) -> dict[str, pa.DataType]:

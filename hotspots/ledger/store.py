@@ -57,6 +57,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -490,7 +491,6 @@ class Ledger:
         result = read_canonical(source, on_error="quarantine", **read_options)
         mapping = _mapping_signature(result.frame, result.quarantined)
         stage, extras = _stage_table(result)
-        quarantine = _quarantine_table(result.quarantined)
         backend = self._backend
         with backend.transaction():
             backend.lock_for_write()
@@ -503,20 +503,12 @@ class Ledger:
                     0
                 ]
             )
-            stage_cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _COLUMNS.items())
-            extra_cols = "".join(f", x{i} TEXT" for i in range(len(extras)))
-            if backend.stage_copies and not backend.query(
-                "SELECT 1 FROM cases LIMIT 1"
-            ):  # an empty ledger: load the cases directly
-                point = backend.point_column[0] if backend.point_column else None
-                table = _case_table(stage, extras, batch, when, point)
-                backend.load_empty("cases", table)
-                counts = (len(stage), 0, 0)
-            else:
-                with backend.staged(
-                    "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
-                ):
-                    counts = self._write_batch(batch, when, extras, len(stage))
+            # the database writes the cases while this thread masks the
+            # quarantined rows (the connection is used by one thread at a time)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                writing = pool.submit(self._write_cases, stage, extras, batch, when)
+                quarantine = _quarantine_table(result.quarantined)
+                counts = writing.result()
             backend.load("quarantine", _with_batch(quarantine, batch))
             row = (
                 batch,
@@ -535,6 +527,23 @@ class Ledger:
             if not backend.query("SELECT 1 FROM ledger_meta WHERE key = 'tz'"):
                 backend.execute("INSERT INTO ledger_meta VALUES ('tz', ?)", [tz])
         return IngestResult(result.rows_read, *counts, len(quarantine), batch)
+
+    def _write_cases(
+        self, stage: pa.Table, extras: Sequence[str], batch: int, when: pd.Timestamp
+    ) -> tuple[int, int, int]:
+        """Write the accepted rows of a batch; return (inserted, updated, same)."""
+        backend = self._backend
+        if backend.stage_copies and not backend.query("SELECT 1 FROM cases LIMIT 1"):
+            # an empty ledger: load the cases directly
+            point = backend.point_column[0] if backend.point_column else None
+            backend.load_empty("cases", _case_table(stage, extras, batch, when, point))
+            return len(stage), 0, 0
+        stage_cols = ", ".join(f"{c} {_SQL_TYPES[t]}" for c, t in _COLUMNS.items())
+        extra_cols = "".join(f", x{i} TEXT" for i in range(len(extras)))
+        with backend.staged(
+            "stage", stage, f"row_number BIGINT, {stage_cols}{extra_cols}"
+        ):
+            return self._write_batch(batch, when, extras, len(stage))
 
     def _write_batch(
         self, batch: int, when: pd.Timestamp, extras: Sequence[str], accepted: int
