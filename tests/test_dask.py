@@ -39,6 +39,7 @@ from hotspots.read.boundaries import read_boundaries, segment_streets  # noqa: E
 from hotspots.read.reports import _load, read_reports  # noqa: E402
 from hotspots.spatial.cube import space_time_cube  # noqa: E402
 from hotspots.spatial.join import assign  # noqa: E402
+from hotspots.stats.emerging import emerging_hotspots  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,8 +102,9 @@ def test_sample_district_identical(cluster, sample):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        want = blind_spots(assigned, grid)
-        got_bs = blind_spots_partitioned(ad, grid)
+        emerging = emerging_hotspots(assigned, grid)
+        want = blind_spots(assigned, grid, emerging=emerging)
+        got_bs = blind_spots_partitioned(ad, grid, emerging=emerging)
     pd.testing.assert_frame_equal(got_bs, want)
 
 

@@ -15,8 +15,10 @@ same result as its in-memory counterpart on the whole frame:
 - :func:`scorecard_partitioned` sums each partition's cases per unit (and
   keeps them slim for the case ids and the median) and combines the partial
   aggregates into the :func:`hotspots.accountability.scorecard.scorecard`.
-- :func:`blind_spots_partitioned` gathers the assigned frame and ranks in
-  memory (the ranking compares reports across units and periods).
+- :func:`blind_spots_partitioned` counts per unit (and per unit, category
+  and period) in each partition, carries the window's reports slim (the
+  comeback pairs and medians need all of a unit's cases) and ranks the
+  combined per-unit table in memory, as :func:`hotspots.blind_spots` does.
 
 Results are identical to the in-memory steps: same ids per report, same
 cube, same quarantine with the same reasons and row numbers. Weight sums in
@@ -52,7 +54,11 @@ from .._core.validate import probability
 from .._core.vocab import category_table
 from ..accountability.scorecard import scorecard_combine, scorecard_partial
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
-from ..ledger.blindspots import blind_spots
+from ..ledger.blindspots import (
+    blind_spots_combine,
+    blind_spots_extent,
+    blind_spots_partial,
+)
 from ..read import reports as _io
 from ..spatial import cube as _cube
 from ..spatial.join import assign
@@ -1043,35 +1049,60 @@ def _cube_values(
     return np.bincount(flat, weights=w, minlength=size)
 
 
+#: Keyword arguments of :func:`hotspots.blind_spots` the ranking takes (the
+#: others go to every partition).
+_RANKING_OPTIONS = ("emerging", "weights", "hour_profile", "peak_hours")
+#: Columns of the reports :func:`hotspots.blind_spots` reads (when present).
+_LEDGER_COLUMNS = (
+    schema.REPORTED_AT,
+    schema.CATEGORY,
+    schema.CLOSED_AT,
+    schema.STATUS,
+    schema.REOPEN_COUNT,
+    schema.SOURCE,
+    schema.WEIGHT,
+)
+
+
 def blind_spots_partitioned(
     reports: Any, units: gpd.GeoDataFrame, **options: Any
 ) -> gpd.GeoDataFrame:
-    """Rank blind spots from a Dask frame of assigned reports.
+    """Rank blind spots from a Dask frame of assigned reports, by partition.
 
-    The ranking compares every unit's reports across periods (comebacks by
-    distance, sources, recurrence) inside :func:`hotspots.blind_spots`, so the
-    assigned frame is computed (its columns only, partitioned) and ranked in
-    memory: the result is the in-memory one.
+    A first pass finds the latest report and each partition's number of
+    history reports (:func:`~hotspots.ledger.blindspots.blind_spots_extent`);
+    each partition is then reduced to its counts per unit and per unit,
+    category and period and a slim table of its window reports and usable
+    closures (:func:`~hotspots.ledger.blindspots.blind_spots_partial`); the
+    parts are combined and ranked in memory on the small per-unit table
+    (:func:`~hotspots.ledger.blindspots.blind_spots_combine`), the one code
+    path :func:`hotspots.blind_spots` runs, so the result is identical.
 
     Parameters
     ----------
     reports
-        Dask frame of assigned reports (:func:`assign_partitioned`).
+        Dask frame of assigned reports (:func:`assign_partitioned`), its
+        partitions in the reports' order.
     units
         As in :func:`hotspots.blind_spots`.
     **options
-        Keyword arguments of :func:`hotspots.blind_spots`.
+        Keyword arguments of :func:`hotspots.blind_spots`; ``emerging`` is
+        required (the patterns are not computed here).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        What :func:`hotspots.blind_spots` returns.
+        What :func:`hotspots.blind_spots` returns on the computed frame.
 
     Raises
     ------
     TypeError
         When ``reports`` is not a Dask frame.
+    InputError
+        Without ``emerging``, and as :func:`hotspots.blind_spots` (checked
+        once, on the frame's columns, before any partition runs).
     """
+    dask: Any = importlib.import_module("dask")
     dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(reports, dd.DataFrame):
@@ -1080,7 +1111,48 @@ def blind_spots_partitioned(
             "Use hotspots.blind_spots for in-memory frames."
         )
         raise TypeError(msg)
-    return blind_spots(reports.compute(), units, **options)
+    if options.get("emerging") is None:
+        msg = (
+            "blind_spots_partitioned needs emerging= (the patterns are not "
+            "computed from a Dask frame). Pass emerging=hotspots.emerging_hotspots("
+            "cube_partitioned(reports, units, ...), units, ...)."
+        )
+        raise InputError(msg)
+    ranking = {k: v for k, v in options.items() if k in _RANKING_OPTIONS}
+    per_part = {k: v for k, v in options.items() if k not in _RANKING_OPTIONS}
+    unit = str(per_part.get("unit", schema.GRID_ID))
+    # check every argument once, on the empty frame, before any partition runs
+    meta = reports._meta
+    blind_spots_combine(
+        [blind_spots_partial(meta, units, **per_part)], units, **ranking
+    )
+    ids = gpd.GeoDataFrame(pd.DataFrame({unit: units[unit].to_numpy()}))
+    columns = [unit, *(c for c in _LEDGER_COLUMNS if c in meta.columns)]
+    if isinstance(meta, gpd.GeoDataFrame):
+        columns.append(meta.geometry.name)
+    parts = reports[list(dict.fromkeys(columns))].to_delayed()
+    extent = {k: per_part[k] for k in ("as_of", "tz") if k in per_part}
+    extents = dask.compute(
+        *[dask.delayed(blind_spots_extent)(p, ids, unit=unit, **extent) for p in parts]
+    )
+    as_of = per_part.get("as_of")
+    if as_of is None:
+        latest = [e[0] for e in extents if e[0] is not None]
+        tz = str(per_part.get("tz", schema.DEFAULT_TZ))
+        as_of = max(latest) if latest else pd.Timestamp.now(tz=tz)
+    sizes = np.array([e[1] for e in extents], dtype=np.int64)
+    total = int(sizes.sum())
+    firsts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    options_ = {**per_part, "as_of": as_of}
+    partials = dask.compute(
+        *[
+            dask.delayed(blind_spots_partial)(
+                p, ids, **options_, history=(int(f), total)
+            )
+            for p, f in zip(parts, firsts, strict=True)
+        ]
+    )
+    return blind_spots_combine(list(partials), units, **ranking)
 
 
 def scorecard_partitioned(

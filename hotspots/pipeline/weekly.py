@@ -944,6 +944,19 @@ class Weekly:
             parts = dd.from_pandas(cases, npartitions=n, sort=False)
             return scorecard_partitioned(parts, **options)
 
+    def _partitioned_blind_spots(
+        self, reports: gpd.GeoDataFrame, units: gpd.GeoDataFrame, **options: Any
+    ) -> gpd.GeoDataFrame:
+        """:func:`~hotspots.ledger.blindspots.blind_spots`, by partition."""
+        import dask_geopandas
+
+        from ..compute import blind_spots_partitioned, partitions
+
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dask_geopandas.from_geopandas(reports, npartitions=n, sort=False)
+            return blind_spots_partitioned(parts, units, **options)
+
     @functools.cached_property
     def _state(self) -> _LedgerState:
         """Ingest the configured exports; the ledger's batches and quarantine."""
@@ -1445,7 +1458,8 @@ class Weekly:
         an = cfg.analysis
         history, emerging = self.history, self.emerging
         self.progress("blind spots")
-        return blind_spots(
+        rank = self._partitioned_blind_spots if self.uses_dask else blind_spots
+        return rank(
             history,
             self.grid,
             unit=schema.GRID_ID,
