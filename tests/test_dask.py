@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
@@ -441,7 +442,7 @@ def test_blind_spots_identical_on_a_city_with_comebacks_across_partitions(
         # a window none of the reports is in
         {"as_of": "2026-08-01", "periods": 2},
     ]
-    with distributed.get_task_stream(cluster.client) as ts:
+    with cluster.client.as_current(), distributed.get_task_stream(cluster.client) as ts:
         for kw in options:
             want, want_warned = _left_out_messages(
                 lambda kw=kw: blind_spots(assigned, grid, emerging=emerging, **kw)
@@ -540,3 +541,100 @@ def test_blind_spots_partitioned_bad_inputs(tmp_path):
         blind_spots_partial(city, cells, history=(-1, 5))
     ledger = blind_spots_combine([one], cells, emerging=emerging)
     assert ledger["n_reports"].tolist() == [60]
+
+
+# -- the first pass reads 2-D points straight from their WKB --------------------------
+
+
+def _wkb_values():
+    from shapely.geometry import LineString, Point
+
+    geoms = [
+        Point(120.3, 36.1),
+        Point(),  # empty: NaN coordinates in WKB
+        None,
+        Point(1.5, 2.5, 3.5),  # 3-D
+        LineString([(0, 0), (1, 1)]),
+        Point(-0.0, 1e300),
+        Point(np.inf, 1.0),
+    ]
+    wkb = list(shapely.to_wkb(np.array(geoms, dtype=object)))
+    wkb.append(shapely.to_wkb(Point(7.25, -3.5), byte_order=0))  # big endian
+    wkb.append(shapely.to_wkb(Point(np.nan, 2.0)))
+    wkb.append(shapely.to_wkb(Point(8.0, 9.0), flavor="iso"))
+    return wkb
+
+
+@pytest.mark.parametrize("kind", ["binary", "large_binary"])
+@pytest.mark.parametrize("uniform", [True, False])
+def test_point_wkb_read_with_numpy_is_what_shapely_reads(kind, uniform):
+    import pyarrow as pa
+
+    from hotspots.compute.partitioned import _point_xy
+
+    rng = np.random.default_rng(4)
+    points = shapely.points(rng.random((300, 2)) * 180 - 90)
+    wkb = list(shapely.to_wkb(points))
+    if not uniform:  # every kind of value, nulls, other sizes, at random places
+        mixed = _wkb_values()
+        for k, v in enumerate(mixed):
+            wkb.insert(k * 37, v)
+    values = pa.array(wkb, type=getattr(pa, kind)()).slice(3)  # an offset too
+    x, y, decoded = _point_xy(values)
+    geoms = shapely.from_wkb(values.to_numpy(zero_copy_only=False))
+    point = ~shapely.is_missing(geoms) & (shapely.get_type_id(geoms) == 0)
+    point &= ~shapely.is_empty(geoms) & (shapely.get_coordinate_dimension(geoms) == 2)
+    want_x, want_y = np.full(len(geoms), np.nan), np.full(len(geoms), np.nan)
+    want_x[point], want_y[point] = (
+        shapely.get_x(geoms[point]),
+        shapely.get_y(geoms[point]),
+    )
+    finite = np.isfinite(want_x) & np.isfinite(want_y)
+    little = np.array([v is not None and v[0] == 1 for v in values.to_pylist()])
+    # the rest (big endian too) goes to shapely
+    np.testing.assert_array_equal(decoded, finite & little)
+    assert (finite & ~little).sum() == (0 if uniform else 1)
+    np.testing.assert_array_equal(x[decoded], want_x[decoded])
+    np.testing.assert_array_equal(y[decoded], want_y[decoded])
+    assert np.isnan(x[~decoded]).all()
+    if not uniform:
+        assert (~decoded).sum() == 7  # all but the finite 2-D points
+        assert decoded.sum() == len(values) - 7
+    empty = pa.array([], type=pa.binary())
+    assert [len(a) for a in _point_xy(empty)] == [0, 0, 0]
+    nulls = pa.array([None, None], type=pa.binary())
+    assert not _point_xy(nulls)[2].any()
+
+
+def test_read_parquet_with_every_kind_of_geometry_is_read_reports(tmp_path):
+    from shapely.geometry import LineString, Point
+
+    city = _city(900)
+    geoms = city.geometry.to_numpy().copy()
+    geoms[[11, 500]] = None
+    geoms[[12, 620]] = Point()
+    geoms[13] = Point(120.35, 36.05, 4.0)
+    geoms[[14, 888]] = LineString([(120.3, 36.0), (120.31, 36.01)])
+    geoms[15] = Point(np.nan, 36.0)
+    city = city.set_geometry(gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    folder = tmp_path / "kinds"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(city)), 3)):
+        city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
+    city.to_parquet(tmp_path / "whole.parquet")
+    mem = read_reports(tmp_path / "whole.parquet", on_error="quarantine")
+    got = read_partitioned(folder, on_error="quarantine").compute()
+    pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
+    assert len(mem.quarantined) >= 10
+    # in another CRS every value is decoded with shapely, as read_reports does
+    utm = city.to_crs("EPSG:32651")
+    other = tmp_path / "utm"
+    other.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(utm)), 3)):
+        utm.iloc[part].to_parquet(other / f"part.{k}.parquet")
+    utm.to_parquet(tmp_path / "utm.parquet")
+    mem = read_reports(tmp_path / "utm.parquet", on_error="quarantine")
+    got = read_partitioned(other, on_error="quarantine").compute()
+    pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))

@@ -44,11 +44,12 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
 from .._core import schema
-from .._core.crs import metric_crs_for
+from .._core.crs import in_china, metric_crs_for
 from .._core.types import BoolArray, IntArray, TimeLike
 from .._core.validate import probability
 from .._core.vocab import category_table
@@ -155,22 +156,111 @@ def _read_parquet(files: list[str], columns: list[str] | None = None) -> Any:
         return dd.read_parquet(files, columns=columns)
 
 
-def _slim(source: object, ddf: Any, columns: list[str]) -> Any:
+@dataclass(frozen=True)
+class _Wkb:
+    """The first pass reads the geometry as its WKB bytes (see :func:`_slim`)."""
+
+    #: The geometry column.
+    column: str
+    #: Its CRS (from the GeoParquet metadata).
+    crs: Any
+    #: The other columns' dtypes as the GeoParquet reader gives them.
+    dtypes: dict[str, Any]
+
+
+def _slim(source: object, ddf: Any, columns: list[str]) -> tuple[Any, _Wkb | None]:
     """Return ``ddf[columns]``, read from the files alone when they are Parquet.
 
     dask-geopandas' reader does not push a column selection down into the
     files, so the selection is read anew with ``columns=``; the partitions
-    are the same (one a file).
+    are the same (one a file). A GeoParquet geometry is read as its WKB
+    bytes (Arrow binary, no geometry built; :func:`_first_pass` reads the
+    points' coordinates straight from them), with the :class:`_Wkb` to
+    read it by.
     """
     dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(source, dd.DataFrame):
         paths = _paths(source)
         if paths and all(_is_parquet(p) for p in paths):
-            slim = _read_parquet([str(p) for p in paths], columns)
+            files = [str(p) for p in paths]
+            meta = ddf._meta
+            if isinstance(meta, gpd.GeoDataFrame) and meta.geometry.name in columns:
+                raw = dd.read_parquet(files, columns=columns, dtype_backend="pyarrow")
+                if raw.npartitions == ddf.npartitions:
+                    name = meta.geometry.name
+                    dtypes = {c: meta[c].dtype for c in columns if c != name}
+                    return raw, _Wkb(name, meta.crs, dtypes)
+            slim = _read_parquet(files, columns)
             if slim.npartitions == ddf.npartitions:
-                return slim
-    return ddf[columns]
+                return slim, None
+    return ddf[columns], None
+
+
+#: Bytes of a little-endian 2-D POINT in WKB: byte order, type, x, y.
+_POINT_WKB_SIZE = 21
+#: Rows gathered at once when the WKB values are not laid end to end.
+_GATHER_ROWS = 1 << 16
+
+
+def _point_xy(values: Any) -> tuple[Any, Any, Any]:
+    """Read x/y of the 2-D points of an Arrow binary array of WKB, with numpy.
+
+    A value of 21 bytes, byte order 1 (little endian), geometry type 1 (a
+    2-D point) and finite coordinates is read as two float64 views on the
+    bytes (no geometry built); its x/y are exactly those
+    :func:`shapely.from_wkb` gives. Every other value (null, big endian,
+    3-D, empty, NaN or infinite coordinates, any other type) is left to the
+    caller (``decoded`` False), to decode with shapely.
+
+    Returns
+    -------
+    tuple
+        x, y (NaN where not decoded) and ``decoded``.
+    """
+    n = len(values)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    decoded = np.zeros(n, dtype=bool)
+    buffers = values.buffers()
+    if n == 0 or buffers[2] is None:
+        return x, y, decoded
+    wide = pa.types.is_large_binary(values.type)
+    offsets: Any = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[values.offset : values.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    size = np.diff(offsets)
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    if (size == _POINT_WKB_SIZE).all():  # end to end: strided views
+        base = int(offsets[0])
+
+        def field(dtype: str, at: int) -> Any:
+            return np.ndarray(
+                (n,),
+                dtype=dtype,
+                buffer=data,
+                offset=base + at,
+                strides=(_POINT_WKB_SIZE,),
+            )
+
+        order, kind, px, py = (
+            field("u1", 0),
+            field("<u4", 1),
+            field("<f8", 5),
+            field("<f8", 13),
+        )
+        ok = valid & (order == 1) & (kind == 1) & np.isfinite(px) & np.isfinite(py)
+        x[ok], y[ok], decoded[ok] = px[ok], py[ok], True
+        return x, y, decoded
+    rows = np.flatnonzero(valid & (size == _POINT_WKB_SIZE))
+    for at in range(0, len(rows), _GATHER_ROWS):
+        chunk = rows[at : at + _GATHER_ROWS]
+        raw = data[offsets[chunk][:, None] + np.arange(_POINT_WKB_SIZE)]
+        kind = raw[:, 1:5].copy().view("<u4").ravel()
+        xy = raw[:, 5:21].copy().view("<f8")
+        ok = (raw[:, 0] == 1) & (kind == 1) & np.isfinite(xy).all(axis=1)
+        x[chunk[ok]], y[chunk[ok]] = xy[ok, 0], xy[ok, 1]
+        decoded[chunk[ok]] = True
+    return x, y, decoded
 
 
 def _paths(source: object) -> list[Path]:
@@ -331,14 +421,19 @@ def _ids(raw: pd.DataFrame, rules: _Rules) -> pd.Series:
     return _io.clean_text(raw[rules.found[schema.REPORT_ID]].reset_index(drop=True))
 
 
-def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
-    raw, geometry, crs = _prepared(part, rules)
-    numeric, in_box = _io.china_counts(
-        raw.reset_index(drop=True),
-        None if geometry is None else geometry.reset_index(drop=True),
-        rules.found,
-        crs,
-    )
+def _first_pass(
+    part: pd.DataFrame, rules: _Rules, wkb: _Wkb | None = None
+) -> tuple[int, int, int, Any]:
+    if wkb is not None:
+        raw, numeric, in_box = _wkb_china_counts(part, rules, wkb)
+    else:
+        raw, geometry, crs = _prepared(part, rules)
+        numeric, in_box = _io.china_counts(
+            raw.reset_index(drop=True),
+            None if geometry is None else geometry.reset_index(drop=True),
+            rules.found,
+            crs,
+        )
     ids = _ids(raw, rules)
     hashes = pd.util.hash_array(
         ids[ids.notna()].to_numpy(dtype=object), categorize=False
@@ -346,7 +441,41 @@ def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
     return len(raw), numeric, in_box, hashes
 
 
-def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> Any:
+def _wkb_china_counts(
+    part: pd.DataFrame, rules: _Rules, wkb: _Wkb
+) -> tuple[pd.DataFrame, int, int]:
+    """Count the numeric and the in-China points of a part holding WKB.
+
+    The 2-D points are read straight from the bytes (:func:`_point_xy`);
+    the other values, and every value of a geometry in another CRS than
+    WGS-84, are decoded with shapely and counted as
+    :func:`hotspots.read.reports.china_counts` counts them.
+    """
+    raw = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes).reset_index(drop=True)
+    values = pa.array(part[wkb.column].array)
+    wgs84 = wkb.crs is None or wkb.crs.to_epsg() == 4326
+    x, y, fast = _point_xy(values)
+    if not wgs84:
+        fast[:] = False
+    numeric, in_box = int(fast.sum()), int(in_china(x[fast], y[fast]).sum())
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        geoms = shapely.from_wkb(
+            values.take(pa.array(rest)).to_numpy(zero_copy_only=False)
+        )
+        geometry = _io.geometry_to_degrees(
+            gpd.GeoSeries(geoms, crs=wkb.crs), rules.system
+        )
+        more, more_in = _io.china_counts(raw.iloc[rest], geometry, rules.found, None)
+        numeric, in_box = numeric + more, in_box + more_in
+    return raw, numeric, in_box
+
+
+def _repeated(
+    part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int, wkb: _Wkb | None
+) -> Any:
+    if wkb is not None:
+        part = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes)
     ids = _ids(pd.DataFrame(part), rules)
     present = ids.notna().to_numpy()
     hit = np.zeros(len(ids), dtype=bool)
@@ -459,7 +588,7 @@ def _first_pass_columns(ddf: Any, rules: _Rules) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
+def _first_passes(slim_ddf: Any, rules: _Rules, wkb: _Wkb | None) -> _FirstPass:
     """Count the rows, the coordinates in China and the repeated ids.
 
     ``slim_ddf`` holds the id and coordinate columns only
@@ -469,7 +598,7 @@ def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
     dask: Any = importlib.import_module("dask")
     slim = slim_ddf.to_delayed()
     try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in slim])
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules, wkb) for p in slim])
     except _CSV_ROW_ERRORS as err:
         msg = (
             f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
@@ -490,7 +619,7 @@ def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
     if len(again):
         found_rows = dask.compute(
             *[
-                dask.delayed(_repeated)(p, rules, again, int(o))
+                dask.delayed(_repeated)(p, rules, again, int(o), wkb)
                 for p, o in zip(slim, offsets, strict=True)
             ]
         )
@@ -580,8 +709,8 @@ def read_partitioned(
     )
     parts = ddf.to_delayed()
     with dask.config.set({"dataframe.convert-string": False}):
-        slim = _slim(source, ddf, _first_pass_columns(ddf, rules))
-    passed = _first_passes(slim, rules)
+        slim, wkb = _slim(source, ddf, _first_pass_columns(ddf, rules))
+    passed = _first_passes(slim, rules, wkb)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
     # rules and first_rows are literals of each task: a shared input task
     # would change Dask's order (every partition read first, then spilled)
