@@ -13,6 +13,16 @@ Everything is computed for all units at once with numpy on slim arrays
 never copied), never with a loop per unit or per report: the "came back
 after closing" test expands each report's (unit, category) block of earlier
 closures with numpy, and the reasons are formatted once per distinct line.
+
+The work is cut into a reduction per part of the reports and a combination
+(:func:`blind_spots_partial`, :func:`blind_spots_combine`): counts per unit
+and per unit, category and period are partial sums, the window's reports
+and the closures they can come back after travel slim (the comeback pairs,
+the medians and the weight sums need them all), and the ranking runs once on
+the per-unit table. :func:`blind_spots` is the combination of one part (the
+whole frame); :func:`hotspots.compute.blind_spots_partitioned` combines the
+partitions of a Dask frame through the same code, so both give the same
+ledger.
 """
 
 from __future__ import annotations
