@@ -638,3 +638,30 @@ def test_read_parquet_with_every_kind_of_geometry_is_read_reports(tmp_path):
     got = read_partitioned(other, on_error="quarantine").compute()
     pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
     pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
+
+
+def test_points_validated_from_their_wkb_are_read_reports(tmp_path, monkeypatch):
+    from hotspots.compute import partitioned
+
+    city = _city(1200)
+    # no odd geometry: every partition validated from the WKB (x[7], y[7]
+    # swapped, a duplicate id, a bad time: quarantined with their geometry)
+    city = city.drop(index=[5]).reset_index(drop=True)
+    folder = tmp_path / "points"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(city)), 3)):
+        city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
+    city.to_parquet(tmp_path / "whole.parquet")
+    decoded = []
+    geo_part = partitioned._geo_part
+    monkeypatch.setattr(
+        partitioned, "_geo_part", lambda *a: decoded.append(1) or geo_part(*a)
+    )
+    with dask.config.set(scheduler="sync"):
+        got = read_partitioned(folder, on_error="quarantine").compute()
+    mem = read_reports(tmp_path / "whole.parquet", on_error="quarantine")
+    assert not decoded  # no partition built a geometry per row
+    pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
+    assert len(mem.quarantined) >= 4
+    assert isinstance(got.quarantined["geometry"].dtype, gpd.array.GeometryDtype)

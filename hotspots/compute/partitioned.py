@@ -166,6 +166,8 @@ class _Wkb:
     crs: Any
     #: The other columns' dtypes as the GeoParquet reader gives them.
     dtypes: dict[str, Any]
+    #: Position of the geometry among the reader's columns.
+    at: int = 0
 
 
 def _slim(source: object, ddf: Any, columns: list[str]) -> tuple[Any, _Wkb | None]:
@@ -195,6 +197,28 @@ def _slim(source: object, ddf: Any, columns: list[str]) -> tuple[Any, _Wkb | Non
             if slim.npartitions == ddf.npartitions:
                 return slim, None
     return ddf[columns], None
+
+
+def _whole(source: object, ddf: Any) -> tuple[list[Any], _Wkb | None]:
+    """Return the partitions to validate: GeoParquet read with its WKB bytes.
+
+    Every column is read as the GeoParquet reader reads it but the geometry,
+    kept as WKB: :func:`_validate_part` reads 2-D points' x/y from the bytes
+    instead of building a geometry per row (the reports' points are built
+    anew from the validated coordinates anyway). Falls back to ``ddf``'s
+    partitions when the files do not read into the same partitions.
+    """
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    meta = ddf._meta
+    files = [str(p) for p in _paths(source)]
+    raw = dd.read_parquet(files, dtype_backend="pyarrow")
+    columns = [str(c) for c in meta.columns]
+    if raw.npartitions != ddf.npartitions or [str(c) for c in raw.columns] != columns:
+        return ddf.to_delayed(), None
+    name = meta.geometry.name
+    dtypes = {c: meta[c].dtype for c in columns if c != name}
+    return raw.to_delayed(), _Wkb(name, meta.crs, dtypes, columns.index(name))
 
 
 #: Bytes of a little-endian 2-D POINT in WKB: byte order, type, x, y.
@@ -487,19 +511,98 @@ def _repeated(
     return pd.DataFrame({"id": ids.iloc[rows].to_numpy(), "row": rows + offset + 1})
 
 
+#: Names of the coordinate columns a part read as WKB is validated with.
+_WKB_LON, _WKB_LAT = "__hotspots_wkb_lon__", "__hotspots_wkb_lat__"
+
+
+def _wkb_part(part: pd.DataFrame, wkb: _Wkb) -> tuple[pd.DataFrame, Any]:
+    """Return the part's other columns, typed as the reader types them, and its WKB."""
+    raw = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes)
+    return raw, pa.array(part[wkb.column].array)
+
+
+def _geo_part(raw: pd.DataFrame, values: Any, wkb: _Wkb) -> gpd.GeoDataFrame:
+    """Return the part as the GeoParquet reader gives it (geometry decoded)."""
+    geoms = gpd.array.from_wkb(values.to_numpy(zero_copy_only=False), crs=wkb.crs)
+    frame = raw.copy()
+    frame.insert(wkb.at, wkb.column, gpd.GeoSeries(geoms, index=raw.index))
+    return gpd.GeoDataFrame(frame, geometry=wkb.column, crs=wkb.crs)
+
+
+def _validate_points(
+    raw: pd.DataFrame,
+    values: Any,
+    rules: _Rules,
+    wkb: _Wkb,
+    numbers: IntArray,
+    first_rows: Mapping[str, int],
+    china_share: float,
+) -> _io.ReadResult | None:
+    """Validate a part whose every geometry is a 2-D point, without building it.
+
+    The points' x/y are read from the WKB (:func:`_point_xy`) and validated
+    as longitude/latitude columns, which give the same checks, values and
+    reasons as the points do; the reports' points are built from them as
+    always, and the quarantined rows get their geometry decoded back. None
+    when some value is not such a point (or the CRS is not WGS-84): the
+    caller decodes the part.
+    """
+    if wkb.crs is not None and wkb.crs.to_epsg() != 4326:
+        return None
+    x, y, decoded = _point_xy(values)
+    if not decoded.all():
+        return None
+    frame = raw.assign(**{_WKB_LON: x, _WKB_LAT: y})
+    found = {**rules.found, _io.LON: _WKB_LON, _io.LAT: _WKB_LAT}
+    result = _io.build_result(
+        frame,
+        None,
+        found,
+        rules.system,
+        rules.tz,
+        "quarantine",
+        rules.table,
+        rules.window,
+        None,
+        numbers,
+        first_rows,
+        china_share,
+    ).to_result()
+    bad = result.quarantined.drop(columns=[_WKB_LON, _WKB_LAT])
+    rows = raw.index.get_indexer(bad.index)
+    geoms = gpd.array.from_wkb(
+        values.take(pa.array(rows, type=pa.int64())).to_numpy(zero_copy_only=False),
+        crs=wkb.crs,
+    )
+    bad.insert(wkb.at, wkb.column, gpd.GeoSeries(geoms, index=bad.index))
+    return _io.ReadResult(
+        reports=result.reports, quarantined=bad, rows_read=result.rows_read
+    )
+
+
 def _validate_part(
     part: pd.DataFrame,
     rules: _Rules,
     offset: int,
     first_rows: Mapping[str, int],
     china_share: float,
+    wkb: _Wkb | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    numbers = np.arange(offset + 1, offset + len(part) + 1, dtype=np.int64)
+    if wkb is not None:
+        raw_, values = _wkb_part(part, wkb)
+        raw_ = raw_.set_axis(pd.RangeIndex(offset, offset + len(raw_)))
+        fast = _validate_points(
+            raw_, values, rules, wkb, numbers, first_rows, china_share
+        )
+        if fast is not None:
+            return fast.reports, fast.quarantined, _counts(fast)
+        part = _geo_part(raw_, values, wkb)
     raw, geometry, crs = _prepared(part, rules)
     index = pd.RangeIndex(offset, offset + len(raw))
     raw = raw.set_axis(index)
     if geometry is not None:
         geometry = geometry.set_axis(index)
-    numbers = np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64)
     result = _io.build_result(
         raw,
         geometry,
@@ -514,14 +617,17 @@ def _validate_part(
         first_rows,
         china_share,
     ).to_result()
-    counts = pd.DataFrame(
+    return result.reports, result.quarantined, _counts(result)
+
+
+def _counts(result: _io.ReadResult) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "rows_read": [len(raw)],
+            "rows_read": [result.rows_read],
             "accepted": [len(result.reports)],
             "quarantined": [len(result.quarantined)],
         }
     )
-    return result.reports, result.quarantined, counts
 
 
 def _read_rules(
@@ -707,15 +813,15 @@ def read_partitioned(
         categories=categories,
         time_window=time_window,
     )
-    parts = ddf.to_delayed()
     with dask.config.set({"dataframe.convert-string": False}):
         slim, wkb = _slim(source, ddf, _first_pass_columns(ddf, rules))
     passed = _first_passes(slim, rules, wkb)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
+    parts, whole = _whole(source, ddf) if wkb is not None else (ddf.to_delayed(), None)
     # rules and first_rows are literals of each task: a shared input task
     # would change Dask's order (every partition read first, then spilled)
     validated = [
-        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
+        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share, whole)
         for p, o in zip(parts, offsets, strict=True)
     ]
     empty = meta.iloc[:0]
