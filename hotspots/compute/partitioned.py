@@ -517,7 +517,10 @@ _WKB_LON, _WKB_LAT = "__hotspots_wkb_lon__", "__hotspots_wkb_lat__"
 
 def _wkb_part(part: pd.DataFrame, wkb: _Wkb) -> tuple[pd.DataFrame, Any]:
     """Return the part's other columns, typed as the reader types them, and its WKB."""
-    raw = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes)
+    # through Arrow's own conversion (a cast of Arrow timestamps by pandas
+    # goes through Python objects)
+    table = pa.table({c: pa.array(part[c].array) for c in wkb.dtypes})
+    raw = table.to_pandas().astype(wkb.dtypes)
     return raw, pa.array(part[wkb.column].array)
 
 
