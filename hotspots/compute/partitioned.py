@@ -6,7 +6,10 @@ same result as its in-memory counterpart on the whole frame:
 - :func:`read_partitioned` validates like :func:`hotspots.read_reports`; a
   first pass over the ids and coordinates finds the ids repeated anywhere
   in the source (with their first row) and the share of points in China, so
-  each partition flags exactly the rows the whole file would.
+  each partition flags exactly the rows the whole file would. GeoParquet
+  geometries are read as their WKB bytes: a 2-D point's x/y are read from
+  them with numpy (both passes), and only other values (or every value of a
+  partition holding one, or of another CRS) are decoded with shapely.
 - :func:`assign_partitioned` joins each partition to boundaries broadcast
   to every worker (they are small next to the reports; spatially
   partitioning the reports would move every report once more).
