@@ -855,9 +855,11 @@ class Weekly:
         With an engine given (``compute=``) its kind decides, else the
         config's ``[compute] engine``. On Dask, the join of the cases the
         ledger has not assigned yet (all of the window on a first run, the new
-        cases after), the space-time cube and the scorecards' per-unit sums run
-        partition by partition (:func:`hotspots.compute.assign_partitioned`,
+        cases after), the space-time cube and the blind spots' and the
+        scorecards' per-unit sums run partition by partition
+        (:func:`hotspots.compute.assign_partitioned`,
         :func:`hotspots.compute.cube_partitioned`,
+        :func:`hotspots.compute.blind_spots_partitioned`,
         :func:`hotspots.compute.scorecard_partitioned`), with the same results;
         the ledger read, the statistics and the ranking stay in memory.
         """
