@@ -47,6 +47,28 @@ under the benchmark lock), 10M on 2 workers x 1 thread:
   geometry decoded from WKB twice, once a pass: the main remaining cost),
   validation 16-19 s (as in memory), assign 4-5 s, cube 4 s, first pass
   3-4 s. Goal 1.2x not reached.
+
+Measured 2026-12-03 again (same machine and lock; main and this branch run
+back to back, medians of 3):
+
+- main (the figures above): 30.2 s (28.4, 30.2, 31.8) against 10 x 1.9 s =
+  1.58x; worker peaks 1.03 and 1.23 GB; first pass 9.7 s; task seconds:
+  read_parquet 23.8 s, validate 16.6 s.
+- the first pass reads the GeoParquet geometry as its WKB bytes and the 2-D
+  points' x/y straight from them with numpy (no geometry built; any other
+  value decoded with shapely): 28.9 s (26.7, 28.9, 32.4) against 10 x 2.1 s =
+  1.36x; first pass 4.3 s; worker peaks 0.97 and 0.96 GB.
+- and the validation reads the same x/y from the WKB of a partition whose
+  values are all 2-D WGS-84 points (its other columns through Arrow's
+  conversion), so no partition builds a geometry per row before the
+  reports' points (built from the validated coordinates, as in memory):
+  21.1 s (20.6, 21.1, 24.6) against 10 x 2.4 s = 0.87x (against main's
+  1.9 s: 1.10x); worker peaks 0.99 and 0.89 GB; first pass 4.0 s; task
+  seconds: validate 17.7 s, assign 3.8 s, first pass 3.1 s, read_parquet
+  2.8 s, cube 2.7 s. A second run under more contention: 28.0 s (20.8,
+  28.0, 35.1) against 10 x 2.9 s = 0.96x; worker peaks 0.90 and 0.90 GB.
+  Goal 1.2x reached in both; the spread on the shared cores is wide (the
+  single process at 1M took 1.9 to 2.9 s the same hour).
 """
 
 from __future__ import annotations

@@ -1057,3 +1057,51 @@ def test_hour_profile_errors():
         blind_spots(reports, cells(), emerging=emerging, hour_profile=seg)
     with pytest.raises(InputError, match="peak_hours must be a whole number"):
         blind_spots(reports, cells(), emerging=emerging, peak_hours=0)
+
+
+# -- by parts: blind_spots is blind_spots_combine of blind_spots_partial ------------
+
+
+def test_combine_of_parts_gives_the_known_answer_of_the_whole():
+    from hotspots.ledger.blindspots import (
+        blind_spots_combine,
+        blind_spots_extent,
+        blind_spots_partial,
+    )
+
+    # the docstring's unit: 6 weekly reports at one place, each closed after
+    # 20 hours; the problem comes back 5 times, across every cut
+    t = pd.date_range("2026-10-05 09:00", periods=6, freq="7D", tz=TZ)
+    reports = gpd.GeoDataFrame(
+        {
+            "reported_at": t,
+            "category": "占道经营",
+            "status": "closed",
+            "closed_at": t + pd.Timedelta(hours=20),
+            "source": ["hotline", "inspector"] * 3,
+            "grid_id": ["c0"] * 6,
+        },
+        geometry=[Point(50, 50)] * 6,
+        crs=UTM51N,
+    )
+    units = cells(2)
+    emerging = pd.DataFrame({"grid_id": ["c0", "c1"], "pattern": "new_hot"})
+    whole = blind_spots(reports, units, periods=6, emerging=emerging)
+    for cut in ([3], [1, 2, 5]):
+        pieces = np.split(np.arange(6), cut)
+        extents = [blind_spots_extent(reports.iloc[p], units) for p in pieces]
+        as_of = max(e[0] for e in extents)
+        total = sum(e[1] for e in extents)
+        firsts = np.r_[0, np.cumsum([e[1] for e in extents])[:-1]]
+        parts = [
+            blind_spots_partial(
+                reports.iloc[p], units, periods=6, as_of=as_of, history=(int(f), total)
+            )
+            for p, f in zip(pieces, firsts, strict=True)
+        ]
+        got = blind_spots_combine(parts, units, emerging=emerging)
+        pd.testing.assert_frame_equal(got, whole)
+    row = whole.set_index("grid_id").loc["c0"]
+    assert (row["comebacks"], row["n_reports"], row["current_streak"]) == (5, 6, 6)
+    assert row["outside_share"] == 0.5
+    assert row["reason_zh"].startswith("连续6周出现占道经营，5起结案后复发")

@@ -139,11 +139,9 @@ def _same_job(local, other) -> None:
     pd.testing.assert_frame_equal(other.cube, local.cube)
     pd.testing.assert_frame_equal(other.assigned, local.assigned)
     pd.testing.assert_frame_equal(other.read.quarantined, local.read.quarantined)
-    cols = ["grid_id", "rank", "score"]
-    pd.testing.assert_frame_equal(
-        other.blind_spots[cols].reset_index(drop=True),
-        local.blind_spots[cols].reset_index(drop=True),
-    )
+    # the blind-spot ledger: every column, the ranks, the order and the attrs
+    pd.testing.assert_frame_equal(other.blind_spots, local.blind_spots)
+    assert other.blind_spots.attrs == local.blind_spots.attrs
     assert other.summary == local.summary
     assert _files(other) == _files(local)
 
@@ -160,6 +158,7 @@ def test_weekly_on_an_injected_cluster_is_identical(
     tasks = " ".join(str(t["key"]) for t in ts.data)
     assert "_assign_part" in tasks
     assert "_cube_part" in tasks
+    assert "blind_spots_partial" in tasks
     assert len({t["worker"] for t in ts.data}) == 2
     assert cluster.client.status == "running"  # a given engine is left open
 

@@ -6,7 +6,10 @@ same result as its in-memory counterpart on the whole frame:
 - :func:`read_partitioned` validates like :func:`hotspots.read_reports`; a
   first pass over the ids and coordinates finds the ids repeated anywhere
   in the source (with their first row) and the share of points in China, so
-  each partition flags exactly the rows the whole file would.
+  each partition flags exactly the rows the whole file would. GeoParquet
+  geometries are read as their WKB bytes: a 2-D point's x/y are read from
+  them with numpy (both passes), and only other values (or every value of a
+  partition holding one, or of another CRS) are decoded with shapely.
 - :func:`assign_partitioned` joins each partition to boundaries broadcast
   to every worker (they are small next to the reports; spatially
   partitioning the reports would move every report once more).
@@ -15,8 +18,10 @@ same result as its in-memory counterpart on the whole frame:
 - :func:`scorecard_partitioned` sums each partition's cases per unit (and
   keeps them slim for the case ids and the median) and combines the partial
   aggregates into the :func:`hotspots.accountability.scorecard.scorecard`.
-- :func:`blind_spots_partitioned` gathers the assigned frame and ranks in
-  memory (the ranking compares reports across units and periods).
+- :func:`blind_spots_partitioned` counts per unit (and per unit, category
+  and period) in each partition, carries the window's reports slim (the
+  comeback pairs and medians need all of a unit's cases) and ranks the
+  combined per-unit table in memory, as :func:`hotspots.blind_spots` does.
 
 Results are identical to the in-memory steps: same ids per report, same
 cube, same quarantine with the same reasons and row numbers. Weight sums in
@@ -42,17 +47,22 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
 from .._core import schema
-from .._core.crs import metric_crs_for
+from .._core.crs import in_china, metric_crs_for
 from .._core.types import BoolArray, IntArray, TimeLike
 from .._core.validate import probability
 from .._core.vocab import category_table
 from ..accountability.scorecard import scorecard_combine, scorecard_partial
 from ..errors import InputError, ReportsLeftOutWarning, collect_problems
-from ..ledger.blindspots import blind_spots
+from ..ledger.blindspots import (
+    blind_spots_combine,
+    blind_spots_extent,
+    blind_spots_partial,
+)
 from ..read import reports as _io
 from ..spatial import cube as _cube
 from ..spatial.join import assign
@@ -149,22 +159,135 @@ def _read_parquet(files: list[str], columns: list[str] | None = None) -> Any:
         return dd.read_parquet(files, columns=columns)
 
 
-def _slim(source: object, ddf: Any, columns: list[str]) -> Any:
+@dataclass(frozen=True)
+class _Wkb:
+    """The first pass reads the geometry as its WKB bytes (see :func:`_slim`)."""
+
+    #: The geometry column.
+    column: str
+    #: Its CRS (from the GeoParquet metadata).
+    crs: Any
+    #: The other columns' dtypes as the GeoParquet reader gives them.
+    dtypes: dict[str, Any]
+    #: Position of the geometry among the reader's columns.
+    at: int = 0
+
+
+def _slim(source: object, ddf: Any, columns: list[str]) -> tuple[Any, _Wkb | None]:
     """Return ``ddf[columns]``, read from the files alone when they are Parquet.
 
     dask-geopandas' reader does not push a column selection down into the
     files, so the selection is read anew with ``columns=``; the partitions
-    are the same (one a file).
+    are the same (one a file). A GeoParquet geometry is read as its WKB
+    bytes (Arrow binary, no geometry built; :func:`_first_pass` reads the
+    points' coordinates straight from them), with the :class:`_Wkb` to
+    read it by.
     """
     dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(source, dd.DataFrame):
         paths = _paths(source)
         if paths and all(_is_parquet(p) for p in paths):
-            slim = _read_parquet([str(p) for p in paths], columns)
+            files = [str(p) for p in paths]
+            meta = ddf._meta
+            if isinstance(meta, gpd.GeoDataFrame) and meta.geometry.name in columns:
+                raw = dd.read_parquet(files, columns=columns, dtype_backend="pyarrow")
+                if raw.npartitions == ddf.npartitions:
+                    name = meta.geometry.name
+                    dtypes = {c: meta[c].dtype for c in columns if c != name}
+                    return raw, _Wkb(name, meta.crs, dtypes)
+            slim = _read_parquet(files, columns)
             if slim.npartitions == ddf.npartitions:
-                return slim
-    return ddf[columns]
+                return slim, None
+    return ddf[columns], None
+
+
+def _whole(source: object, ddf: Any) -> tuple[list[Any], _Wkb | None]:
+    """Return the partitions to validate: GeoParquet read with its WKB bytes.
+
+    Every column is read as the GeoParquet reader reads it but the geometry,
+    kept as WKB: :func:`_validate_part` reads 2-D points' x/y from the bytes
+    instead of building a geometry per row (the reports' points are built
+    anew from the validated coordinates anyway). Falls back to ``ddf``'s
+    partitions when the files do not read into the same partitions.
+    """
+    dd: Any = importlib.import_module("dask.dataframe")
+
+    meta = ddf._meta
+    files = [str(p) for p in _paths(source)]
+    raw = dd.read_parquet(files, dtype_backend="pyarrow")
+    columns = [str(c) for c in meta.columns]
+    if raw.npartitions != ddf.npartitions or [str(c) for c in raw.columns] != columns:
+        return ddf.to_delayed(), None
+    name = meta.geometry.name
+    dtypes = {c: meta[c].dtype for c in columns if c != name}
+    return raw.to_delayed(), _Wkb(name, meta.crs, dtypes, columns.index(name))
+
+
+#: Bytes of a little-endian 2-D POINT in WKB: byte order, type, x, y.
+_POINT_WKB_SIZE = 21
+#: Rows gathered at once when the WKB values are not laid end to end.
+_GATHER_ROWS = 1 << 16
+
+
+def _point_xy(values: Any) -> tuple[Any, Any, Any]:
+    """Read x/y of the 2-D points of an Arrow binary array of WKB, with numpy.
+
+    A value of 21 bytes, byte order 1 (little endian), geometry type 1 (a
+    2-D point) and finite coordinates is read as two float64 views on the
+    bytes (no geometry built); its x/y are exactly those
+    :func:`shapely.from_wkb` gives. Every other value (null, big endian,
+    3-D, empty, NaN or infinite coordinates, any other type) is left to the
+    caller (``decoded`` False), to decode with shapely.
+
+    Returns
+    -------
+    tuple
+        x, y (NaN where not decoded) and ``decoded``.
+    """
+    n = len(values)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    decoded = np.zeros(n, dtype=bool)
+    buffers = values.buffers()
+    if n == 0 or buffers[2] is None:
+        return x, y, decoded
+    wide = pa.types.is_large_binary(values.type)
+    offsets: Any = np.frombuffer(buffers[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[values.offset : values.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    size = np.diff(offsets)
+    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    if (size == _POINT_WKB_SIZE).all():  # end to end: strided views
+        base = int(offsets[0])
+
+        def field(dtype: str, at: int) -> Any:
+            return np.ndarray(
+                (n,),
+                dtype=dtype,
+                buffer=data,
+                offset=base + at,
+                strides=(_POINT_WKB_SIZE,),
+            )
+
+        order, kind, px, py = (
+            field("u1", 0),
+            field("<u4", 1),
+            field("<f8", 5),
+            field("<f8", 13),
+        )
+        ok = valid & (order == 1) & (kind == 1) & np.isfinite(px) & np.isfinite(py)
+        x[ok], y[ok], decoded[ok] = px[ok], py[ok], True
+        return x, y, decoded
+    rows = np.flatnonzero(valid & (size == _POINT_WKB_SIZE))
+    for at in range(0, len(rows), _GATHER_ROWS):
+        chunk = rows[at : at + _GATHER_ROWS]
+        raw = data[offsets[chunk][:, None] + np.arange(_POINT_WKB_SIZE)]
+        kind = raw[:, 1:5].copy().view("<u4").ravel()
+        xy = raw[:, 5:21].copy().view("<f8")
+        ok = (raw[:, 0] == 1) & (kind == 1) & np.isfinite(xy).all(axis=1)
+        x[chunk[ok]], y[chunk[ok]] = xy[ok, 0], xy[ok, 1]
+        decoded[chunk[ok]] = True
+    return x, y, decoded
 
 
 def _paths(source: object) -> list[Path]:
@@ -325,14 +448,19 @@ def _ids(raw: pd.DataFrame, rules: _Rules) -> pd.Series:
     return _io.clean_text(raw[rules.found[schema.REPORT_ID]].reset_index(drop=True))
 
 
-def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
-    raw, geometry, crs = _prepared(part, rules)
-    numeric, in_box = _io.china_counts(
-        raw.reset_index(drop=True),
-        None if geometry is None else geometry.reset_index(drop=True),
-        rules.found,
-        crs,
-    )
+def _first_pass(
+    part: pd.DataFrame, rules: _Rules, wkb: _Wkb | None = None
+) -> tuple[int, int, int, Any]:
+    if wkb is not None:
+        raw, numeric, in_box = _wkb_china_counts(part, rules, wkb)
+    else:
+        raw, geometry, crs = _prepared(part, rules)
+        numeric, in_box = _io.china_counts(
+            raw.reset_index(drop=True),
+            None if geometry is None else geometry.reset_index(drop=True),
+            rules.found,
+            crs,
+        )
     ids = _ids(raw, rules)
     hashes = pd.util.hash_array(
         ids[ids.notna()].to_numpy(dtype=object), categorize=False
@@ -340,7 +468,41 @@ def _first_pass(part: pd.DataFrame, rules: _Rules) -> tuple[int, int, int, Any]:
     return len(raw), numeric, in_box, hashes
 
 
-def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> Any:
+def _wkb_china_counts(
+    part: pd.DataFrame, rules: _Rules, wkb: _Wkb
+) -> tuple[pd.DataFrame, int, int]:
+    """Count the numeric and the in-China points of a part holding WKB.
+
+    The 2-D points are read straight from the bytes (:func:`_point_xy`);
+    the other values, and every value of a geometry in another CRS than
+    WGS-84, are decoded with shapely and counted as
+    :func:`hotspots.read.reports.china_counts` counts them.
+    """
+    raw = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes).reset_index(drop=True)
+    values = pa.array(part[wkb.column].array)
+    wgs84 = wkb.crs is None or wkb.crs.to_epsg() == 4326
+    x, y, fast = _point_xy(values)
+    if not wgs84:
+        fast[:] = False
+    numeric, in_box = int(fast.sum()), int(in_china(x[fast], y[fast]).sum())
+    rest = np.flatnonzero(~fast)
+    if len(rest):
+        geoms = shapely.from_wkb(
+            values.take(pa.array(rest)).to_numpy(zero_copy_only=False)
+        )
+        geometry = _io.geometry_to_degrees(
+            gpd.GeoSeries(geoms, crs=wkb.crs), rules.system
+        )
+        more, more_in = _io.china_counts(raw.iloc[rest], geometry, rules.found, None)
+        numeric, in_box = numeric + more, in_box + more_in
+    return raw, numeric, in_box
+
+
+def _repeated(
+    part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int, wkb: _Wkb | None
+) -> Any:
+    if wkb is not None:
+        part = pd.DataFrame(part[list(wkb.dtypes)]).astype(wkb.dtypes)
     ids = _ids(pd.DataFrame(part), rules)
     present = ids.notna().to_numpy()
     hit = np.zeros(len(ids), dtype=bool)
@@ -352,19 +514,101 @@ def _repeated(part: pd.DataFrame, rules: _Rules, hashes: Any, offset: int) -> An
     return pd.DataFrame({"id": ids.iloc[rows].to_numpy(), "row": rows + offset + 1})
 
 
+#: Names of the coordinate columns a part read as WKB is validated with.
+_WKB_LON, _WKB_LAT = "__hotspots_wkb_lon__", "__hotspots_wkb_lat__"
+
+
+def _wkb_part(part: pd.DataFrame, wkb: _Wkb) -> tuple[pd.DataFrame, Any]:
+    """Return the part's other columns, typed as the reader types them, and its WKB."""
+    # through Arrow's own conversion (a cast of Arrow timestamps by pandas
+    # goes through Python objects)
+    table = pa.table({c: pa.array(part[c].array) for c in wkb.dtypes})
+    raw = table.to_pandas().astype(wkb.dtypes)
+    return raw, pa.array(part[wkb.column].array)
+
+
+def _geo_part(raw: pd.DataFrame, values: Any, wkb: _Wkb) -> gpd.GeoDataFrame:
+    """Return the part as the GeoParquet reader gives it (geometry decoded)."""
+    geoms = gpd.array.from_wkb(values.to_numpy(zero_copy_only=False), crs=wkb.crs)
+    frame = raw.copy()
+    frame.insert(wkb.at, wkb.column, gpd.GeoSeries(geoms, index=raw.index))
+    return gpd.GeoDataFrame(frame, geometry=wkb.column, crs=wkb.crs)
+
+
+def _validate_points(
+    raw: pd.DataFrame,
+    values: Any,
+    rules: _Rules,
+    wkb: _Wkb,
+    numbers: IntArray,
+    first_rows: Mapping[str, int],
+    china_share: float,
+) -> _io.ReadResult | None:
+    """Validate a part whose every geometry is a 2-D point, without building it.
+
+    The points' x/y are read from the WKB (:func:`_point_xy`) and validated
+    as longitude/latitude columns, which give the same checks, values and
+    reasons as the points do; the reports' points are built from them as
+    always, and the quarantined rows get their geometry decoded back. None
+    when some value is not such a point (or the CRS is not WGS-84): the
+    caller decodes the part.
+    """
+    if wkb.crs is not None and wkb.crs.to_epsg() != 4326:
+        return None
+    x, y, decoded = _point_xy(values)
+    if not decoded.all():
+        return None
+    frame = raw.assign(**{_WKB_LON: x, _WKB_LAT: y})
+    found = {**rules.found, _io.LON: _WKB_LON, _io.LAT: _WKB_LAT}
+    result = _io.build_result(
+        frame,
+        None,
+        found,
+        rules.system,
+        rules.tz,
+        "quarantine",
+        rules.table,
+        rules.window,
+        None,
+        numbers,
+        first_rows,
+        china_share,
+    ).to_result()
+    bad = result.quarantined.drop(columns=[_WKB_LON, _WKB_LAT])
+    rows = raw.index.get_indexer(bad.index)
+    geoms = gpd.array.from_wkb(
+        values.take(pa.array(rows, type=pa.int64())).to_numpy(zero_copy_only=False),
+        crs=wkb.crs,
+    )
+    bad.insert(wkb.at, wkb.column, gpd.GeoSeries(geoms, index=bad.index))
+    return _io.ReadResult(
+        reports=result.reports, quarantined=bad, rows_read=result.rows_read
+    )
+
+
 def _validate_part(
     part: pd.DataFrame,
     rules: _Rules,
     offset: int,
     first_rows: Mapping[str, int],
     china_share: float,
+    wkb: _Wkb | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    numbers = np.arange(offset + 1, offset + len(part) + 1, dtype=np.int64)
+    if wkb is not None:
+        raw_, values = _wkb_part(part, wkb)
+        raw_ = raw_.set_axis(pd.RangeIndex(offset, offset + len(raw_)))
+        fast = _validate_points(
+            raw_, values, rules, wkb, numbers, first_rows, china_share
+        )
+        if fast is not None:
+            return fast.reports, fast.quarantined, _counts(fast)
+        part = _geo_part(raw_, values, wkb)
     raw, geometry, crs = _prepared(part, rules)
     index = pd.RangeIndex(offset, offset + len(raw))
     raw = raw.set_axis(index)
     if geometry is not None:
         geometry = geometry.set_axis(index)
-    numbers = np.arange(offset + 1, offset + len(raw) + 1, dtype=np.int64)
     result = _io.build_result(
         raw,
         geometry,
@@ -379,14 +623,17 @@ def _validate_part(
         first_rows,
         china_share,
     ).to_result()
-    counts = pd.DataFrame(
+    return result.reports, result.quarantined, _counts(result)
+
+
+def _counts(result: _io.ReadResult) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "rows_read": [len(raw)],
+            "rows_read": [result.rows_read],
             "accepted": [len(result.reports)],
             "quarantined": [len(result.quarantined)],
         }
     )
-    return result.reports, result.quarantined, counts
 
 
 def _read_rules(
@@ -453,7 +700,7 @@ def _first_pass_columns(ddf: Any, rules: _Rules) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
+def _first_passes(slim_ddf: Any, rules: _Rules, wkb: _Wkb | None) -> _FirstPass:
     """Count the rows, the coordinates in China and the repeated ids.
 
     ``slim_ddf`` holds the id and coordinate columns only
@@ -463,7 +710,7 @@ def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
     dask: Any = importlib.import_module("dask")
     slim = slim_ddf.to_delayed()
     try:
-        first = dask.compute(*[dask.delayed(_first_pass)(p, rules) for p in slim])
+        first = dask.compute(*[dask.delayed(_first_pass)(p, rules, wkb) for p in slim])
     except _CSV_ROW_ERRORS as err:
         msg = (
             f"could not split the CSV source into rows in blocks: {str(err).strip()}. "
@@ -484,7 +731,7 @@ def _first_passes(slim_ddf: Any, rules: _Rules) -> _FirstPass:
     if len(again):
         found_rows = dask.compute(
             *[
-                dask.delayed(_repeated)(p, rules, again, int(o))
+                dask.delayed(_repeated)(p, rules, again, int(o), wkb)
                 for p, o in zip(slim, offsets, strict=True)
             ]
         )
@@ -572,15 +819,15 @@ def read_partitioned(
         categories=categories,
         time_window=time_window,
     )
-    parts = ddf.to_delayed()
     with dask.config.set({"dataframe.convert-string": False}):
-        slim = _slim(source, ddf, _first_pass_columns(ddf, rules))
-    passed = _first_passes(slim, rules)
+        slim, wkb = _slim(source, ddf, _first_pass_columns(ddf, rules))
+    passed = _first_passes(slim, rules, wkb)
     offsets, first_rows, share = passed.offsets, passed.first_rows, passed.share
+    parts, whole = _whole(source, ddf) if wkb is not None else (ddf.to_delayed(), None)
     # rules and first_rows are literals of each task: a shared input task
     # would change Dask's order (every partition read first, then spilled)
     validated = [
-        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share)
+        dask.delayed(_validate_part, nout=3)(p, rules, int(o), first_rows, share, whole)
         for p, o in zip(parts, offsets, strict=True)
     ]
     empty = meta.iloc[:0]
@@ -1043,35 +1290,60 @@ def _cube_values(
     return np.bincount(flat, weights=w, minlength=size)
 
 
+#: Keyword arguments of :func:`hotspots.blind_spots` the ranking takes (the
+#: others go to every partition).
+_RANKING_OPTIONS = ("emerging", "weights", "hour_profile", "peak_hours")
+#: Columns of the reports :func:`hotspots.blind_spots` reads (when present).
+_LEDGER_COLUMNS = (
+    schema.REPORTED_AT,
+    schema.CATEGORY,
+    schema.CLOSED_AT,
+    schema.STATUS,
+    schema.REOPEN_COUNT,
+    schema.SOURCE,
+    schema.WEIGHT,
+)
+
+
 def blind_spots_partitioned(
     reports: Any, units: gpd.GeoDataFrame, **options: Any
 ) -> gpd.GeoDataFrame:
-    """Rank blind spots from a Dask frame of assigned reports.
+    """Rank blind spots from a Dask frame of assigned reports, by partition.
 
-    The ranking compares every unit's reports across periods (comebacks by
-    distance, sources, recurrence) inside :func:`hotspots.blind_spots`, so the
-    assigned frame is computed (its columns only, partitioned) and ranked in
-    memory: the result is the in-memory one.
+    A first pass finds the latest report and each partition's number of
+    history reports (:func:`~hotspots.ledger.blindspots.blind_spots_extent`);
+    each partition is then reduced to its counts per unit and per unit,
+    category and period and a slim table of its window reports and usable
+    closures (:func:`~hotspots.ledger.blindspots.blind_spots_partial`); the
+    parts are combined and ranked in memory on the small per-unit table
+    (:func:`~hotspots.ledger.blindspots.blind_spots_combine`), the one code
+    path :func:`hotspots.blind_spots` runs, so the result is identical.
 
     Parameters
     ----------
     reports
-        Dask frame of assigned reports (:func:`assign_partitioned`).
+        Dask frame of assigned reports (:func:`assign_partitioned`), its
+        partitions in the reports' order.
     units
         As in :func:`hotspots.blind_spots`.
     **options
-        Keyword arguments of :func:`hotspots.blind_spots`.
+        Keyword arguments of :func:`hotspots.blind_spots`; ``emerging`` is
+        required (the patterns are not computed here).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        What :func:`hotspots.blind_spots` returns.
+        What :func:`hotspots.blind_spots` returns on the computed frame.
 
     Raises
     ------
     TypeError
         When ``reports`` is not a Dask frame.
+    InputError
+        Without ``emerging``, and as :func:`hotspots.blind_spots` (checked
+        once, on the frame's columns, before any partition runs).
     """
+    dask: Any = importlib.import_module("dask")
     dd: Any = importlib.import_module("dask.dataframe")
 
     if not isinstance(reports, dd.DataFrame):
@@ -1080,7 +1352,48 @@ def blind_spots_partitioned(
             "Use hotspots.blind_spots for in-memory frames."
         )
         raise TypeError(msg)
-    return blind_spots(reports.compute(), units, **options)
+    if options.get("emerging") is None:
+        msg = (
+            "blind_spots_partitioned needs emerging= (the patterns are not "
+            "computed from a Dask frame). Pass emerging=hotspots.emerging_hotspots("
+            "cube_partitioned(reports, units, ...), units, ...)."
+        )
+        raise InputError(msg)
+    ranking = {k: v for k, v in options.items() if k in _RANKING_OPTIONS}
+    per_part = {k: v for k, v in options.items() if k not in _RANKING_OPTIONS}
+    unit = str(per_part.get("unit", schema.GRID_ID))
+    # check every argument once, on the empty frame, before any partition runs
+    meta = reports._meta
+    blind_spots_combine(
+        [blind_spots_partial(meta, units, **per_part)], units, **ranking
+    )
+    ids = gpd.GeoDataFrame(pd.DataFrame({unit: units[unit].to_numpy()}))
+    columns = [unit, *(c for c in _LEDGER_COLUMNS if c in meta.columns)]
+    if isinstance(meta, gpd.GeoDataFrame):
+        columns.append(meta.geometry.name)
+    parts = reports[list(dict.fromkeys(columns))].to_delayed()
+    extent = {k: per_part[k] for k in ("as_of", "tz") if k in per_part}
+    extents = dask.compute(
+        *[dask.delayed(blind_spots_extent)(p, ids, unit=unit, **extent) for p in parts]
+    )
+    as_of = per_part.get("as_of")
+    if as_of is None:
+        latest = [e[0] for e in extents if e[0] is not None]
+        tz = str(per_part.get("tz", schema.DEFAULT_TZ))
+        as_of = max(latest) if latest else pd.Timestamp.now(tz=tz)
+    sizes = np.array([e[1] for e in extents], dtype=np.int64)
+    total = int(sizes.sum())
+    firsts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    options_ = {**per_part, "as_of": as_of}
+    partials = dask.compute(
+        *[
+            dask.delayed(blind_spots_partial)(
+                p, ids, **options_, history=(int(f), total)
+            )
+            for p, f in zip(parts, firsts, strict=True)
+        ]
+    )
+    return blind_spots_combine(list(partials), units, **ranking)
 
 
 def scorecard_partitioned(

@@ -13,12 +13,23 @@ Everything is computed for all units at once with numpy on slim arrays
 never copied), never with a loop per unit or per report: the "came back
 after closing" test expands each report's (unit, category) block of earlier
 closures with numpy, and the reasons are formatted once per distinct line.
+
+The work is cut into a reduction per part of the reports and a combination
+(:func:`blind_spots_partial`, :func:`blind_spots_combine`): counts per unit
+and per unit, category and period are partial sums, the window's reports
+and the closures they can come back after travel slim (the comeback pairs,
+the medians and the weight sums need them all), and the ranking runs once on
+the per-unit table. :func:`blind_spots` is the combination of one part (the
+whole frame); :func:`hotspots.compute.blind_spots_partitioned` combines the
+partitions of a Dask frame through the same code, so both give the same
+ledger.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
@@ -31,7 +42,7 @@ import pyarrow.compute as pc
 import shapely
 
 from .._core import labels
-from .._core.crs import geometry_xy, metric_crs_for, metric_xy
+from .._core.crs import ZONE_SAMPLE, geometry_xy, metric_crs_for, metric_xy
 from .._core.schema import (
     CATEGORY,
     CLOSED_AT,
@@ -112,9 +123,13 @@ __all__ = [
     "TOP_CATEGORY_STREAK",
     "WEIGHTED_COUNT",
     "BlindSpotWeights",
+    "BlindSpotsPartial",
     "StepRecomputedWarning",
     "blind_spot_score",
     "blind_spots",
+    "blind_spots_combine",
+    "blind_spots_extent",
+    "blind_spots_partial",
 ]
 
 # -- output columns -----------------------------------------------------------------
@@ -371,6 +386,19 @@ class _Options:
 def _validate(reports: object, units: object, opts: _Options) -> None:
     """Check :func:`blind_spots`' arguments; raise once listing every problem."""
     frame = require_frame(reports, "reports")
+    _check_types(units, opts)
+    problems = [
+        *_check_numbers(opts),
+        *_check_columns(frame, units, opts.unit),
+        *_check_weights(opts.weights, opts.category_weights),
+        *_check_emerging(opts.emerging, opts.unit),
+        *_check_calendar(opts),
+    ]
+    collect_problems(problems, "blind_spots")
+
+
+def _check_types(units: object, opts: _Options) -> None:
+    """Raise TypeError when ``units`` or ``hour_profile`` is of the wrong type."""
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame, got {type(units).__name__}."
         raise TypeError(msg)
@@ -380,14 +408,6 @@ def _validate(reports: object, units: object, opts: _Options) -> None:
             f"hour_of_week_profile) or None, got {type(opts.hour_profile).__name__}."
         )
         raise TypeError(msg)
-    problems = [
-        *_check_numbers(opts),
-        *_check_columns(frame, units, opts.unit),
-        *_check_weights(opts.weights, opts.category_weights),
-        *_check_emerging(opts.emerging, opts.unit),
-        *_check_calendar(opts),
-    ]
-    collect_problems(problems, "blind_spots")
 
 
 def _check_numbers(opts: _Options) -> list[str]:
@@ -433,15 +453,18 @@ def _check_calendar(opts: _Options) -> list[str]:
     return [*problems, peak] if peak else problems
 
 
+def _check_units(units: gpd.GeoDataFrame, unit: str) -> list[str]:
+    """Problems with the units' id column (missing, repeated ids)."""
+    missing = unit_column(units, unit)
+    problem = missing or unique_ids(units[unit], f"units[{unit!r}]")
+    return [problem] if problem else []
+
+
 def _check_columns(
     reports: pd.DataFrame, units: gpd.GeoDataFrame, unit: str
 ) -> list[str]:
     """Problems with the units' ids and the reports' columns."""
-    problems: list[str] = []
-    missing = unit_column(units, unit)
-    problem = missing or unique_ids(units[unit], f"units[{unit!r}]")
-    if problem:
-        problems.append(problem)
+    problems = _check_units(units, unit)
     for col, fix in (
         (unit, "Join the reports to their units first with hotspots.assign(...)."),
         (REPORTED_AT, "Read the reports with hotspots.read_reports(...)."),
@@ -600,35 +623,6 @@ def _window_periods(
     return code[inv.ravel()]
 
 
-def _located_xy(
-    frame: pd.DataFrame, rows: npt.NDArray[np.intp], zone_rows: npt.NDArray[np.intp]
-) -> FloatArray:
-    """Point x/y in metres of ``frame``'s ``rows`` (positions); NaN if unknown.
-
-    Measured in the one metric CRS (:func:`hotspots._core.crs.metric_crs_for`)
-    of the points at ``zone_rows`` (a superset of ``rows``): the CRS, and so
-    each point's x/y, do not depend on which rows are asked for, and only
-    those are projected. A frame without a CRS is taken as already metric.
-    """
-    xy = np.full((len(rows), 2), np.nan)
-    if not isinstance(frame, gpd.GeoDataFrame) or len(zone_rows) == 0:
-        return xy
-    geoms = frame.geometry.to_numpy()
-    if frame.crs is None:
-        xy[:, 0], xy[:, 1] = geometry_xy(geoms[rows])
-        return xy
-    # zone_rows are distinct positions: as many as rows means all of them
-    zone = geoms if len(zone_rows) == len(geoms) else geoms[zone_rows]
-    lon, lat = geometry_xy(zone)
-    if not (np.isfinite(lon) & np.isfinite(lat)).any() and not bool(
-        (shapely.get_type_id(zone) >= 0).any()
-    ):
-        return xy  # no location at all: nothing to measure
-    metric = metric_crs_for(zone, crs=frame.crs)
-    xy[:, 0], xy[:, 1], _ = metric_xy(geoms[rows], frame.crs, metric=metric)
-    return xy
-
-
 def pair_slices(
     lo: npt.NDArray[np.int64], count: npt.NDArray[np.int64], order: npt.NDArray[np.intp]
 ) -> Iterator[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
@@ -655,15 +649,12 @@ def pair_slices(
 
 
 def _comebacks(
-    reports: pd.DataFrame,
     *,
-    left_rows: npt.NDArray[np.intp],
     left_key: npt.NDArray[np.int64],
     left_t: npt.NDArray[np.int64],
-    right_rows: npt.NDArray[np.intp],
     right_key: npt.NDArray[np.int64],
     right_closed: npt.NDArray[np.int64],
-    zone_rows: npt.NDArray[np.intp],
+    locate: Callable[[npt.NDArray[np.intp], npt.NDArray[np.intp]], FloatArray],
     days: float,
     distance_m: float | None,
 ) -> npt.NDArray[np.bool_]:
@@ -672,12 +663,12 @@ def _comebacks(
     Report ``j`` comes back when an earlier report ``i`` of the same category
     at the same unit (same key) was closed strictly before ``j`` was reported
     and at most ``days`` days before, and (unless ``distance_m`` is None) lies
-    within ``distance_m`` metres of it. ``*_rows`` are the reports' positions
-    in ``reports``. Each report's candidates are its key's block of closures,
-    expanded with numpy in slices of at most ``_PAIR_CHUNK`` pairs (bounded
-    memory); no loop per report. With a distance, a first pass over the
-    pairs keeps those close in time, and only their reports are located (in
-    the UTM zone of the ``zone_rows``).
+    within ``distance_m`` metres of it. Each report's candidates are its key's
+    block of closures, expanded with numpy in slices of at most
+    ``_PAIR_CHUNK`` pairs (bounded memory); no loop per report. With a
+    distance, a first pass over the pairs keeps those close in time, and
+    only their reports are located: ``locate(left, right)`` returns the x/y
+    in metres of those lefts, then those rights (positions in the arrays).
     """
     out = np.zeros(len(left_key), dtype=bool)
     if len(left_key) == 0 or len(right_key) == 0:
@@ -711,11 +702,7 @@ def _comebacks(
         right_near[ri[hit]] = True
     if not left_near.any():
         return out
-    xy = _located_xy(
-        reports,
-        np.concatenate([left_rows[left_near], right_rows[right_near]]),
-        zone_rows,
-    )
+    xy = locate(np.flatnonzero(left_near), np.flatnonzero(right_near))
     left_xy = np.full((len(left_key), 2), np.nan)
     right_xy = np.full((len(right_key), 2), np.nan)
     n_left = int(left_near.sum())
@@ -865,6 +852,7 @@ def _text_column(text: pa.Array) -> Any:
 def _top_categories(
     wu: npt.NDArray[np.int64],
     wc: npt.NDArray[np.int64],
+    wn: npt.NDArray[np.int64],
     names: ObjectArray,
     n_units: int,
     top: int = 3,
@@ -873,9 +861,10 @@ def _top_categories(
 
     ``"占道经营(5)、乱停车(3)"`` and ``"占道经营 (5), 乱停车 (3)"`` per unit
     (the names as written, the punctuation in the language), and its most
-    reported category. ``wu``/``wc`` are the unit and category code of each
-    window report (code -1: no category, not counted), ``names`` the category
-    of each code. Ties in count go to the first name in code point order.
+    reported category. ``wu``/``wc``/``wn`` are units, category codes
+    (code -1: no category, not counted) and numbers of window reports (a
+    pair may repeat: its numbers are added), ``names`` the category of each
+    code. Ties in count go to the first name in code point order.
     The third result is the code of the unit's first category (-2 when it
     has none).
     """
@@ -886,7 +875,8 @@ def _top_categories(
         zh, en = line.done("", "")
         return zh, en, first
     n_cats = len(names)
-    pair, n = np.unique(wu[known] * n_cats + wc[known], return_counts=True)
+    pair, inv = np.unique(wu[known] * n_cats + wc[known], return_inverse=True)
+    n = np.bincount(inv.ravel(), weights=wn[known]).astype(np.int64)
     u, c = pair // n_cats, pair % n_cats
     name_rank = np.empty(n_cats, dtype=np.int64)
     name_rank[np.argsort(names, kind="stable")] = np.arange(n_cats)
@@ -997,12 +987,109 @@ def _reasons(
     return zh, en
 
 
-# -- the steps of blind_spots -------------------------------------------------------
+# -- the steps of blind_spots: per part, then combined ------------------------------
+#
+# blind_spots(reports) is _combine([_part(reports)]): a part (the whole frame,
+# or one partition of a Dask frame, in their order) is reduced to its partial
+# aggregates and a slim table of its cases; _combine adds the parts up and
+# ranks on the small per-unit table. One code path for both engines.
+
+#: Columns of a part's slim cases (:attr:`BlindSpotsPartial.cases`).
+_U: Final = "u"
+_T_NS: Final = "t_ns"
+_CLOSED_NS: Final = "closed_ns"
+_IN_WINDOW: Final = "in_window"
+_USABLE: Final = "usable"
+_CLOSED: Final = "closed"
+_REOPEN: Final = "reopen"
+_W: Final = "weight"
+_X: Final = "x"
+_Y: Final = "y"
+_P: Final = "p"
+_N: Final = "n"
+#: Counts per unit of a part's sums (:attr:`BlindSpotsPartial.sums`).
+_SUMS: Final = (
+    "open_now",
+    "n_reports",
+    "reopened",
+    "outside",
+    "known",
+    "n_closed",
+    "n_late",
+    "hotline",
+    "evaluation",
+)
+
+
+@dataclass(frozen=True)
+class BlindSpotsPartial:
+    """One part's share of the blind-spot ledger (:func:`blind_spots_partial`).
+
+    Counts are true partial aggregates (added up by
+    :func:`blind_spots_combine`); what needs all of a unit's cases at once
+    (the comeback pairs, which may cross parts and unit borders, the median
+    days to close, the weight sums added in the reports' order) is carried as
+    a slim table of the part's window reports and usable closures.
+
+    Attributes
+    ----------
+    sums
+        Counts per unit (``u``: the unit's position in ``units``; only units
+        with a count): open cases up to ``as_of``, and of the window's
+        reports those reported, reopened, from an outside / a known source,
+        closed, closed late, from the hotline / the evaluation teams.
+    counts
+        Window reports (``n``) per unit ``u``, ``category`` (NA kept) and
+        window period ``p`` (position among ``labels``).
+    cases
+        One row per window report or usable closure, in the reports' order:
+        ``u``, ``category``, ``t_ns`` and ``closed_ns`` (UTC ns, 0 without
+        a close), ``in_window``, ``usable`` (a closure a report can come back
+        after), ``closed`` (by ``as_of``), ``reopen``, ``weight`` and, when
+        comebacks are measured, ``x``/``y`` (the point in the reports' CRS).
+    zone
+        x/y (the reports' CRS) of the history reports at the positions the
+        metric CRS of the comebacks is chosen from (every ``step``-th of all
+        the history, :data:`hotspots._core.crs.ZONE_SAMPLE` at most).
+    located
+        Whether any history report has finite coordinates, and whether any
+        has a geometry.
+    left_out
+        Reports with no (known) unit, with no time, and all the part's rows.
+    n_history
+        The part's reports up to ``as_of`` with a known unit.
+    crs
+        The reports' CRS (None without one).
+    geo
+        Whether the reports are a GeoDataFrame.
+    end
+        The ledger's moment (``as_of``), aware.
+    labels
+        The window's periods.
+    n_units
+        The number of units.
+    options
+        The keyword arguments the part was made with.
+    """
+
+    sums: pd.DataFrame
+    counts: pd.DataFrame
+    cases: pd.DataFrame
+    zone: FloatArray
+    located: tuple[bool, bool]
+    left_out: tuple[int, int, int]
+    n_history: int
+    crs: Any
+    geo: bool
+    end: pd.Timestamp
+    labels: tuple[str, ...]
+    n_units: int
+    options: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class _Window:
-    """The ledger's window and the reports it reads (never copied).
+    """The ledger's window and the reports of one part it reads (never copied).
 
     Each quantity is one numpy array over the "history" (every report up to
     ``as_of`` with a unit, for comebacks and open cases) at the positions
@@ -1023,14 +1110,12 @@ class _Window:
     wrows: npt.NDArray[np.intp]  # window reports: positions in the reports
     wu: IntArray
     wt: IntArray
+    left_out: tuple[int, int, int]  # no unit, no time, rows
 
-    def per_unit(self, mask: npt.ArrayLike | None = None, w: Any = None) -> FloatArray:
-        """Sum per unit of the window reports of ``mask`` (weights ``w``)."""
+    def per_unit(self, mask: npt.ArrayLike | None = None) -> IntArray:
+        """Count per unit of the window reports of ``mask``."""
         sel = np.ones(len(self.wu), dtype=bool) if mask is None else np.asarray(mask)
-        weights_ = None if w is None else np.asarray(w, dtype=np.float64)[sel]
-        return np.bincount(
-            self.wu[sel], weights=weights_, minlength=self.n_units
-        ).astype(np.float64)
+        return np.bincount(self.wu[sel], minlength=self.n_units).astype(np.int64)
 
 
 def _window_end(times: pd.Series, opts: _Options) -> pd.Timestamp:
@@ -1043,8 +1128,8 @@ def _window_end(times: pd.Series, opts: _Options) -> pd.Timestamp:
 def _window(reports: pd.DataFrame, ids: pd.Index, opts: _Options) -> _Window:
     """Step 1: the window's periods and the reports up to ``as_of`` and in it.
 
-    Warns (:class:`~hotspots.errors.ReportsLeftOutWarning`) about reports
-    without a known unit or a time.
+    Counts the reports without a known unit or a time (warned about once,
+    with the totals, by :func:`_combine`).
     """
     freq, tz = opts.freq, opts.tz
     times = _as_aware(reports[REPORTED_AT], tz)
@@ -1061,7 +1146,7 @@ def _window(reports: pd.DataFrame, ids: pd.Index, opts: _Options) -> _Window:
     )
     u_code = _unit_codes(reports[opts.unit], ids)
     unassigned = u_code < 0
-    _warn_left_out(unassigned, times, unit=opts.unit)
+    no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
     t_all = _utc_ns(times)
     rows = np.flatnonzero((times <= end).to_numpy(dtype=bool) & ~unassigned)
     hu, ht = u_code[rows], t_all[rows]
@@ -1086,16 +1171,16 @@ def _window(reports: pd.DataFrame, ids: pd.Index, opts: _Options) -> _Window:
         wrows=rows[in_window],
         wu=hu[in_window],
         wt=ht[in_window],
+        left_out=(int(unassigned.sum()), int(no_time.sum()), len(times)),
     )
 
 
-def _warn_left_out(unassigned: BoolArray, times: pd.Series, *, unit: str) -> None:
+def _warn_left_out(left_out: tuple[int, int, int], *, unit: str) -> None:
     """Warn about reports with no (known) unit or no time, with the counts."""
-    no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
-    n_unassigned, n_no_time = int(unassigned.sum()), int(no_time.sum())
+    n_unassigned, n_no_time, n = left_out
     if n_unassigned or n_no_time:
         warnings.warn(
-            f"{n_unassigned + n_no_time} of {len(times)} reports are left out of "
+            f"{n_unassigned + n_no_time} of {n} reports are left out of "
             f"the blind-spot ledger: {n_unassigned} with no unit or a unit not in "
             f"units[{unit!r}], {n_no_time} with no time.",
             ReportsLeftOutWarning,
@@ -1115,7 +1200,11 @@ class _Closures:
 
 
 def _closures(reports: pd.DataFrame, win: _Window, opts: _Options) -> _Closures:
-    """Return the closes as known at as_of (a later close had not happened yet)."""
+    """Return the closes as known at as_of (a later close had not happened yet).
+
+    Whether any window report exists at all (else no closure is usable) is
+    decided for all the parts by :func:`_combine`.
+    """
     if CLOSED_AT in reports.columns:
         closed = reports[CLOSED_AT].take(win.rows)
         has_close = closed.notna().to_numpy(dtype=bool)
@@ -1128,40 +1217,259 @@ def _closures(reports: pd.DataFrame, win: _Window, opts: _Options) -> _Closures:
     # the closures a window report can come back after
     horizon = int(float(opts.comeback_days) * _NS_PER_DAY)
     usable = h_closed & (closed_ns >= win.start_ns - horizon)
-    if CLOSED_AT not in reports.columns or not win.in_window.any():
+    if CLOSED_AT not in reports.columns:
         usable[:] = False
     return _Closures(has_close, closed_ns, closed_later, h_closed, usable)
 
 
-@dataclass(frozen=True)
-class _Categories:
-    """Categories, factorized once over the reports that need one."""
+def _case_flags(
+    reports: pd.DataFrame, rows: npt.NDArray[np.intp], opts: _Options
+) -> tuple[BoolArray, FloatArray]:
+    """Reopened flag and weight of the reports at ``rows``.
 
+    The weight is the category's in ``category_weights``, else the report's
+    ``weight`` (1 when absent or not a number).
+    """
+    if STATUS in reports.columns:
+        reopen = reports[STATUS].take(rows).isin(["reopened"]).to_numpy(bool)
+    else:
+        reopen = np.zeros(len(rows), dtype=bool)
+    if REOPEN_COUNT in reports.columns:
+        rc = pd.to_numeric(reports[REOPEN_COUNT].take(rows), errors="coerce")
+        reopen = reopen | (rc.fillna(0).to_numpy() > 0)
+    weight: FloatArray = (
+        pd.to_numeric(reports[WEIGHT].take(rows), errors="coerce")
+        .fillna(1.0)
+        .to_numpy(dtype=np.float64)
+        if WEIGHT in reports.columns
+        else np.ones(len(rows))
+    )
+    if opts.category_weights:
+        cats = reports[CATEGORY].take(rows)
+        mapped = (
+            pd.Series(np.asarray(cats, dtype=object), dtype=object)
+            .map(dict(opts.category_weights))
+            .astype(float)
+            .to_numpy(dtype=np.float64)
+        )
+        listed = ~np.isnan(mapped) & cats.notna().to_numpy(dtype=bool)
+        weight = np.where(listed, mapped, weight)
+    return reopen, weight
+
+
+def _slim_cases(
+    reports: pd.DataFrame, win: _Window, close: _Closures, opts: _Options
+) -> pd.DataFrame:
+    """Return the part's window reports and usable closures, slim, in order."""
+    need = win.in_window | close.usable
+    rows = win.rows[need]
+    reopen, weight = _case_flags(reports, rows, opts)
+    cases = pd.DataFrame(
+        {
+            _U: win.hu[need],
+            CATEGORY: reports[CATEGORY].take(rows).reset_index(drop=True),
+            _T_NS: win.ht[need],
+            _CLOSED_NS: close.closed_ns[need],
+            _IN_WINDOW: win.in_window[need],
+            _USABLE: close.usable[need],
+            _CLOSED: close.closed[need],
+            _REOPEN: reopen,
+            _W: weight,
+        }
+    )
+    if opts.comeback_distance_m is not None and isinstance(reports, gpd.GeoDataFrame):
+        cases[_X], cases[_Y] = geometry_xy(reports.geometry.to_numpy()[rows])
+    return cases
+
+
+def _window_counts(reports: pd.DataFrame, win: _Window) -> pd.DataFrame:
+    """Window reports per unit, category (NA kept) and period of the part."""
+    cats = reports[CATEGORY].take(win.wrows).reset_index(drop=True)
+    code, uniques = pd.factorize(cats, use_na_sentinel=True)
+    n_cat, n_per = len(uniques) + 1, max(len(win.labels), 1)
+    key = (win.wu * n_cat + (np.asarray(code, dtype=np.int64) + 1)) * n_per
+    uniq, first, n = np.unique(key + win.p_code, return_index=True, return_counts=True)
+    counts = pd.DataFrame({_U: uniq // (n_cat * n_per)})
+    counts[CATEGORY] = cats.take(first).reset_index(drop=True)
+    counts[_P] = uniq % n_per
+    counts[_N] = n.astype(np.int64)
+    return counts
+
+
+def _unit_sums(
+    reports: pd.DataFrame, win: _Window, close: _Closures, opts: _Options
+) -> pd.DataFrame:
+    """Return the part's counts per unit (:data:`_SUMS`), units with one only."""
+    if STATUS in reports.columns:
+        is_open = reports[STATUS].isin(_OPEN_STATUSES).to_numpy(dtype=bool)[win.rows]
+        is_open = is_open | close.closed_later
+    elif CLOSED_AT in reports.columns:
+        is_open = ~close.has_close | close.closed_later
+    else:
+        is_open = np.zeros(len(win.rows), dtype=bool)
+    reopen, _ = _case_flags(reports, win.wrows, opts)
+    closed = close.closed[win.in_window]
+    dur = (close.closed_ns[win.in_window] - win.wt) / _NS_PER_DAY
+    outside = known = hotline = evaluation = np.zeros(len(win.wrows), dtype=bool)
+    if SOURCE in reports.columns:
+        src = reports[SOURCE].take(win.wrows)
+        outside = src.isin(OUTSIDE_SOURCES).to_numpy(dtype=bool)
+        known = outside | src.isin(OWN_SOURCES).to_numpy(dtype=bool)
+        hotline = src.isin(["hotline"]).to_numpy(dtype=bool)
+        evaluation = src.isin(["evaluation"]).to_numpy(dtype=bool)
+    columns = {
+        "open_now": np.bincount(win.hu[is_open], minlength=win.n_units),
+        "n_reports": win.per_unit(),
+        "reopened": win.per_unit(reopen),
+        "outside": win.per_unit(outside),
+        "known": win.per_unit(known),
+        "n_closed": win.per_unit(closed),
+        "n_late": win.per_unit(closed & (dur > float(opts.late_days))),
+        "hotline": win.per_unit(hotline),
+        "evaluation": win.per_unit(evaluation),
+    }
+    some = np.zeros(win.n_units, dtype=bool)
+    for values in columns.values():
+        some |= values > 0
+    where = np.flatnonzero(some)
+    return pd.DataFrame(
+        {_U: where, **{k: v[where].astype(np.int64) for k, v in columns.items()}}
+    )
+
+
+def _zone(
+    reports: pd.DataFrame,
+    win: _Window,
+    opts: _Options,
+    history: tuple[int, int] | None,
+) -> tuple[FloatArray, tuple[bool, bool]]:
+    """Return the points the metric CRS is chosen from, and what is located.
+
+    ``history`` is (position of the part's first history report among all
+    of them, their number); None when the part is the whole.
+    """
+    none = np.zeros((0, 2))
+    if (
+        opts.comeback_distance_m is None
+        or not isinstance(reports, gpd.GeoDataFrame)
+        or reports.crs is None
+    ):
+        return none, (False, False)
+    geoms = reports.geometry.to_numpy()[win.rows]
+    x, y = geometry_xy(geoms)
+    located = (
+        bool((np.isfinite(x) & np.isfinite(y)).any()),
+        bool((shapely.get_type_id(geoms) >= 0).any()),
+    )
+    offset, total = (0, len(win.rows)) if history is None else history
+    step = -(-total // ZONE_SAMPLE) if total > ZONE_SAMPLE else 1
+    first = (-offset) % step
+    return np.column_stack((x[first::step], y[first::step])), located
+
+
+def _part(
+    reports: pd.DataFrame,
+    ids: pd.Index,
+    opts: _Options,
+    history: tuple[int, int] | None,
+) -> tuple[BlindSpotsPartial, _Window]:
+    """Reduce one part of the reports (``opts.as_of`` None: the part is whole)."""
+    win = _window(reports, ids, opts)
+    close = _closures(reports, win, opts)
+    zone, located = _zone(reports, win, opts, history)
+    part = BlindSpotsPartial(
+        sums=_unit_sums(reports, win, close, opts),
+        counts=_window_counts(reports, win),
+        cases=_slim_cases(reports, win, close, opts),
+        zone=zone,
+        located=located,
+        left_out=win.left_out,
+        n_history=len(win.rows),
+        crs=getattr(reports, "crs", None),
+        geo=isinstance(reports, gpd.GeoDataFrame),
+        end=win.end,
+        labels=win.labels,
+        n_units=len(ids),
+        options=_part_options(opts, win.end),
+    )
+    return part, win
+
+
+def _part_options(opts: _Options, end: pd.Timestamp) -> dict[str, Any]:
+    """Return the options a part is made with (``as_of`` resolved)."""
+    return {
+        "unit": opts.unit,
+        "periods": opts.periods,
+        "as_of": end,
+        "freq": opts.freq,
+        "comeback_days": opts.comeback_days,
+        "comeback_distance_m": opts.comeback_distance_m,
+        "late_days": opts.late_days,
+        "category_weights": opts.category_weights,
+        "tz": opts.tz,
+    }
+
+
+@dataclass(frozen=True)
+class _Combined:
+    """All the parts' cases and per-unit counts, laid out for the steps."""
+
+    n_units: int
+    labels: tuple[str, ...]
+    sums: dict[str, IntArray]
+    counts: pd.DataFrame  # u, c (global category code, -1 NA), p, n
+    cases: pd.DataFrame
     uniques: pd.Index  # the category of each code
     names: ObjectArray  # the same, as text
-    key: IntArray  # unit and category (NA: 0) of each report that needs one
-    in_window: BoolArray  # of those reports, the window's
-    usable: BoolArray  # of those reports, the usable closures
-    wc: IntArray  # category code of each window report (-1: none)
+    key: IntArray  # unit and category (NA: 0) of each case
+    window: BoolArray  # per case
+    wu: IntArray  # unit of each window case
+    parts: tuple[BlindSpotsPartial, ...]
 
 
-def _categories(reports: pd.DataFrame, win: _Window, close: _Closures) -> _Categories:
-    """Factorize the categories of the window reports and the usable closures."""
-    need = win.in_window | close.usable
-    cat_code, cat_uniques = pd.factorize(
-        reports[CATEGORY].take(win.rows[need]), use_na_sentinel=True
+def _combined(parts: Sequence[BlindSpotsPartial]) -> _Combined:
+    """Add the parts' counts up and lay their cases out in the reports' order."""
+    first = parts[0]
+    n_units = first.n_units
+    # parts without cases are left out (an empty frame would set the dtypes)
+    cases = pd.concat(
+        [p.cases for p in parts if len(p.cases)] or [first.cases], ignore_index=True
     )
-    cat_code = np.asarray(cat_code, dtype=np.int64)
-    names = np.asarray(pd.Index(cat_uniques).astype(str), dtype=object)
-    n_cats = len(names) + 1
-    w_of_need = win.in_window[need]
-    return _Categories(
-        uniques=pd.Index(cat_uniques),
+    window = cases[_IN_WINDOW].to_numpy(dtype=bool)
+    if not window.any():  # no report to come back: no closure is usable
+        cases = cases.iloc[:0]
+        window = window[:0]
+    code, uniques = pd.factorize(cases[CATEGORY], use_na_sentinel=True)
+    code = np.asarray(code, dtype=np.int64)
+    names = np.asarray(pd.Index(uniques).astype(str), dtype=object)
+    u = cases[_U].to_numpy(dtype=np.int64)
+    sums = {k: np.zeros(n_units, dtype=np.int64) for k in _SUMS}
+    for p in parts:
+        at = p.sums[_U].to_numpy(dtype=np.int64)
+        for k in _SUMS:
+            sums[k][at] += p.sums[k].to_numpy(dtype=np.int64)
+    counts = pd.concat([p.counts for p in parts], ignore_index=True)
+    c = pd.Index(uniques).get_indexer(counts[CATEGORY]).astype(np.int64)
+    c[counts[CATEGORY].isna().to_numpy(dtype=bool)] = -1
+    return _Combined(
+        n_units=n_units,
+        labels=first.labels,
+        sums=sums,
+        counts=pd.DataFrame(
+            {
+                _U: counts[_U].to_numpy(dtype=np.int64),
+                "c": c,
+                _P: counts[_P].to_numpy(dtype=np.int64),
+                _N: counts[_N].to_numpy(dtype=np.int64),
+            }
+        ),
+        cases=cases,
+        uniques=pd.Index(uniques),
         names=names,
-        key=win.hu[need] * n_cats + (cat_code + 1),
-        in_window=w_of_need,
-        usable=close.usable[need],
-        wc=cat_code[w_of_need],
+        key=u * (len(names) + 1) + (code + 1),
+        window=window,
+        wu=u[window],
+        parts=tuple(parts),
     )
 
 
@@ -1173,10 +1481,10 @@ class _Recurrence:
     streak: IntArray
 
 
-def _recurrence(win: _Window) -> _Recurrence:
+def _recurrence(comb: _Combined) -> _Recurrence:
     """Periods with a report per unit, and the run ending with the last one."""
-    present = np.zeros((win.n_units, len(win.labels)), dtype=bool)
-    present[win.wu, win.p_code] = True
+    present = np.zeros((comb.n_units, len(comb.labels)), dtype=bool)
+    present[comb.counts[_U].to_numpy(), comb.counts[_P].to_numpy()] = True
     return _Recurrence(present.sum(axis=1).astype(np.int64), _runs_from_end(present))
 
 
@@ -1190,44 +1498,63 @@ class _Comeback:
     comeback_share: FloatArray
 
 
-def _comeback(
-    reports: pd.DataFrame,
-    win: _Window,
-    close: _Closures,
-    cats: _Categories,
-    opts: _Options,
-) -> _Comeback:
+def _case_xy(comb: _Combined, positions: npt.NDArray[np.intp]) -> FloatArray:
+    """x/y in metres of the cases at ``positions``; NaN if unknown.
+
+    Measured in the one metric CRS (:func:`hotspots._core.crs.metric_crs_for`)
+    of all the history reports (the parts' ``zone`` sample, taken as that
+    function takes it from the whole): the CRS, and so each point's x/y, do
+    not depend on which cases are asked for. Reports without a CRS are taken
+    as already metric.
+    """
+    first = comb.parts[0]
+    xy = np.full((len(positions), 2), np.nan)
+    if not first.geo or not any(p.n_history for p in comb.parts):
+        return xy
+    x = comb.cases[_X].to_numpy(dtype=np.float64)[positions]
+    y = comb.cases[_Y].to_numpy(dtype=np.float64)[positions]
+    if first.crs is None:
+        xy[:, 0], xy[:, 1] = x, y
+        return xy
+    if not any(any(p.located) for p in comb.parts):
+        return xy  # no location at all: nothing to measure
+    zone = np.concatenate([p.zone for p in comb.parts])
+    metric = metric_crs_for(shapely.points(zone), crs=first.crs)
+    xy[:, 0], xy[:, 1], _ = metric_xy(shapely.points(x, y), first.crs, metric=metric)
+    return xy
+
+
+def _comeback(comb: _Combined, opts: _Options) -> _Comeback:
     """Reopened window reports and those that came back after a close."""
-    if STATUS in reports.columns:
-        reopen_flag = reports[STATUS].take(win.wrows).isin(["reopened"]).to_numpy(bool)
-    else:
-        reopen_flag = np.zeros(len(win.wrows), dtype=bool)
-    if REOPEN_COUNT in reports.columns:
-        rc = pd.to_numeric(reports[REOPEN_COUNT].take(win.wrows), errors="coerce")
-        reopen_flag = reopen_flag | (rc.fillna(0).to_numpy() > 0)
+    cases, window = comb.cases, comb.window
+    usable = cases[_USABLE].to_numpy(dtype=bool)
+    left_pos, right_pos = np.flatnonzero(window), np.flatnonzero(usable)
     distance = opts.comeback_distance_m
     came_back = _comebacks(
-        reports,
-        left_rows=win.wrows,
-        left_key=cats.key[cats.in_window],
-        left_t=win.wt,
-        right_rows=win.rows[close.usable],
-        right_key=cats.key[cats.usable],
-        right_closed=close.closed_ns[close.usable],
-        zone_rows=win.rows,
+        left_key=comb.key[window],
+        left_t=cases[_T_NS].to_numpy(dtype=np.int64)[window],
+        right_key=comb.key[usable],
+        right_closed=cases[_CLOSED_NS].to_numpy(dtype=np.int64)[usable],
+        locate=lambda li, ri: _case_xy(
+            comb, np.concatenate([left_pos[li], right_pos[ri]])
+        ),
         days=float(opts.comeback_days),
         distance_m=None if distance is None else float(distance),
     )
-    n_reports = win.per_unit()
+    reopen = cases[_REOPEN].to_numpy(dtype=bool)[window]
+    n_reports = comb.sums["n_reports"].astype(np.float64)
+    back = np.bincount(comb.wu[reopen | came_back], minlength=comb.n_units)
     comeback_share = np.divide(
-        win.per_unit(reopen_flag | came_back),
+        back.astype(np.float64),
         n_reports,
-        out=np.full(win.n_units, np.nan),
+        out=np.full(comb.n_units, np.nan),
         where=n_reports > 0,
     )
     return _Comeback(
-        reopened=win.per_unit(reopen_flag),
-        comebacks=win.per_unit(came_back),
+        reopened=comb.sums["reopened"].astype(np.float64),
+        comebacks=np.bincount(comb.wu[came_back], minlength=comb.n_units).astype(
+            np.float64
+        ),
         n_reports=n_reports,
         comeback_share=comeback_share,
     )
@@ -1242,33 +1569,30 @@ class _Resolution:
     share_late: FloatArray
 
 
-def _resolution(
-    reports: pd.DataFrame, win: _Window, close: _Closures, opts: _Options
-) -> _Resolution:
+def _resolution(comb: _Combined) -> _Resolution:
     """Open cases up to as_of, median days to close, share closed late."""
-    if STATUS in reports.columns:
-        is_open = reports[STATUS].isin(_OPEN_STATUSES).to_numpy(dtype=bool)[win.rows]
-        is_open = is_open | close.closed_later
-    elif CLOSED_AT in reports.columns:
-        is_open = ~close.has_close | close.closed_later
-    else:
-        is_open = np.zeros(len(win.rows), dtype=bool)
-    n_units = win.n_units
-    open_now = np.bincount(win.hu[is_open], minlength=n_units).astype(np.float64)
+    n_units = comb.n_units
     median_close = np.full(n_units, np.nan)
-    share_late = np.full(n_units, np.nan)
-    has_close = close.closed[win.in_window]
+    cases = comb.cases[comb.window]
+    has_close = cases[_CLOSED].to_numpy(dtype=bool)
     if has_close.any():
-        dur = (close.closed_ns[win.in_window] - win.wt) / _NS_PER_DAY
-        frame = pd.DataFrame({"u": win.wu[has_close], "d": dur[has_close]})
+        dur = (
+            cases[_CLOSED_NS].to_numpy(dtype=np.int64)
+            - cases[_T_NS].to_numpy(dtype=np.int64)
+        ) / _NS_PER_DAY
+        frame = pd.DataFrame({"u": comb.wu[has_close], "d": dur[has_close]})
         med = frame.groupby("u")["d"].median()
         median_close[med.index.to_numpy(dtype=np.int64)] = med.to_numpy()
-        n_closed = win.per_unit(has_close)
-        n_late = win.per_unit(has_close & (dur > float(opts.late_days)))
-        share_late = np.divide(
-            n_late, n_closed, out=np.full(n_units, np.nan), where=n_closed > 0
-        )
-    return _Resolution(open_now, median_close, share_late)
+    n_closed = comb.sums["n_closed"].astype(np.float64)
+    share_late = np.divide(
+        comb.sums["n_late"].astype(np.float64),
+        n_closed,
+        out=np.full(n_units, np.nan),
+        where=n_closed > 0,
+    )
+    return _Resolution(
+        comb.sums["open_now"].astype(np.float64), median_close, share_late
+    )
 
 
 @dataclass(frozen=True)
@@ -1281,29 +1605,21 @@ class _Sources:
     has_evaluation: BoolArray
 
 
-def _sources(reports: pd.DataFrame, win: _Window) -> _Sources:
+def _sources(comb: _Combined) -> _Sources:
     """Share of reports from the hotline and evaluation teams, and the baseline."""
-    n_units = win.n_units
-    outside_share = np.full(n_units, np.nan)
-    baseline = 0.0
-    has_hotline = np.zeros(n_units, dtype=bool)
-    has_evaluation = np.zeros(n_units, dtype=bool)
-    if SOURCE in reports.columns:
-        src = reports[SOURCE].take(win.wrows)
-        outside = src.isin(OUTSIDE_SOURCES).to_numpy(dtype=bool)
-        known = outside | src.isin(OWN_SOURCES).to_numpy(dtype=bool)
-        n_known = win.per_unit(known)
-        outside_share = np.divide(
-            win.per_unit(outside),
-            n_known,
-            out=np.full(n_units, np.nan),
-            where=n_known > 0,
-        )
-        if known.any():
-            baseline = float(outside.sum() / known.sum())
-        has_hotline[win.wu[src.isin(["hotline"]).to_numpy(dtype=bool)]] = True
-        has_evaluation[win.wu[src.isin(["evaluation"]).to_numpy(dtype=bool)]] = True
-    return _Sources(outside_share, baseline, has_hotline, has_evaluation)
+    outside = comb.sums["outside"].astype(np.float64)
+    n_known = comb.sums["known"].astype(np.float64)
+    outside_share = np.divide(
+        outside, n_known, out=np.full(comb.n_units, np.nan), where=n_known > 0
+    )
+    total = int(comb.sums["known"].sum())
+    baseline = float(int(comb.sums["outside"].sum()) / total) if total else 0.0
+    return _Sources(
+        outside_share,
+        baseline,
+        comb.sums["hotline"] > 0,
+        comb.sums["evaluation"] > 0,
+    )
 
 
 @dataclass(frozen=True)
@@ -1319,42 +1635,32 @@ class _Volume:
     top_name: ObjectArray  # its name ("" if none)
 
 
-def _volume(
-    reports: pd.DataFrame, win: _Window, cats: _Categories, opts: _Options
-) -> _Volume:
-    """Weighted report count, top categories, and the top one's periods/streak."""
-    wc = cats.wc
-    report_w: FloatArray = (
-        pd.to_numeric(reports[WEIGHT].take(win.wrows), errors="coerce")
-        .fillna(1.0)
-        .to_numpy(dtype=np.float64)
-        if WEIGHT in reports.columns
-        else np.ones(len(win.wrows))
-    )
-    if opts.category_weights:
-        per_code = (
-            pd.Series(np.asarray(cats.uniques, dtype=object), dtype=object)
-            .map(dict(opts.category_weights))
-            .astype(float)
-            .to_numpy(dtype=np.float64)
-        )
-        mapped = np.where(wc >= 0, np.append(per_code, np.nan)[wc], np.nan)
-        report_w = np.where(np.isnan(mapped), report_w, mapped)
+def _volume(comb: _Combined) -> _Volume:
+    """Weighted report count, top categories, and the top one's periods/streak.
+
+    The weights are added in the reports' order (the parts' cases laid end
+    to end), so the sums are those of the whole frame.
+    """
+    weight = comb.cases[_W].to_numpy(dtype=np.float64)[comb.window]
+    counts = comb.counts
+    cu, cc = counts[_U].to_numpy(), counts["c"].to_numpy()
     top_text, top_text_en, top_code = _top_categories(
-        win.wu, wc, cats.names, win.n_units
+        cu, cc, counts[_N].to_numpy(), comb.names, comb.n_units
     )
     # the most reported category: its own periods and streak (the reason's)
-    is_top = wc == top_code[win.wu]
-    top_present = np.zeros((win.n_units, len(win.labels)), dtype=bool)
-    top_present[win.wu[is_top], win.p_code[is_top]] = True
+    is_top = cc == top_code[cu]
+    top_present = np.zeros((comb.n_units, len(comb.labels)), dtype=bool)
+    top_present[cu[is_top], counts[_P].to_numpy()[is_top]] = True
     return _Volume(
-        weighted=win.per_unit(None, report_w),
+        weighted=np.bincount(comb.wu, weights=weight, minlength=comb.n_units).astype(
+            np.float64
+        ),
         top_text=top_text,
         top_text_en=top_text_en,
         top_code=top_code,
         top_seen=top_present.sum(axis=1).astype(np.int64),
         top_streak=_runs_from_end(top_present),
-        top_name=np.append(cats.names, "").astype(object)[
+        top_name=np.append(comb.names, "").astype(object)[
             np.where(top_code >= 0, top_code, -1)
         ],
     )
@@ -1364,18 +1670,23 @@ def _patterns(
     reports: pd.DataFrame, units: gpd.GeoDataFrame, win: _Window, opts: _Options
 ) -> ObjectArray:
     """Each unit's emerging pattern: from ``emerging``, else computed (warned)."""
-    emerging, unit = opts.emerging, opts.unit
-    ids = pd.Index(units[unit])
-    if emerging is None:
+    if opts.emerging is None:
         _warn_recomputed()
         return _emerging_patterns(
             reports.iloc[win.rows],
             win.times.take(win.rows),
             units,
-            unit=unit,
+            unit=opts.unit,
             freq=opts.freq,
             tz=opts.tz,
         )
+    return _given_patterns(units, opts)
+
+
+def _given_patterns(units: gpd.GeoDataFrame, opts: _Options) -> ObjectArray:
+    """Each unit's pattern from ``emerging`` (``"no_pattern"`` where it has none)."""
+    emerging, unit = opts.emerging, opts.unit
+    ids = pd.Index(units[unit])
     em_ids = pd.Index(emerging[unit])
     pat_values = emerging[PATTERN].to_numpy(dtype=object)
     if not em_ids.equals(ids):
@@ -1384,6 +1695,27 @@ def _patterns(
         pat_values = pat.reindex(ids).to_numpy(dtype=object)
     patterns: ObjectArray = np.where(pd.isna(pat_values), _NO_PATTERN, pat_values)
     return patterns
+
+
+def _combine(
+    parts: Sequence[BlindSpotsPartial],
+    units: gpd.GeoDataFrame,
+    opts: _Options,
+    patterns: Callable[[], ObjectArray],
+) -> gpd.GeoDataFrame:
+    """Add the parts up and rank (warns once about the reports left out)."""
+    left_out = tuple(sum(p.left_out[k] for p in parts) for k in range(3))
+    _warn_left_out((left_out[0], left_out[1], left_out[2]), unit=opts.unit)
+    comb = _combined(parts)
+    ev = _Evidence(
+        rec=_recurrence(comb),
+        cb=_comeback(comb, opts),
+        res=_resolution(comb),
+        src=_sources(comb),
+        vol=_volume(comb),
+        pattern=patterns(),
+    )
+    return _ledger(units, ev, parts[0], comb.names, opts)
 
 
 @dataclass(frozen=True)
@@ -1446,7 +1778,7 @@ def _score(
 def _ledger(
     units: gpd.GeoDataFrame,
     ev: _Evidence,
-    win: _Window,
+    win: BlindSpotsPartial,
     names: ObjectArray,
     opts: _Options,
 ) -> gpd.GeoDataFrame:
@@ -1701,18 +2033,283 @@ def blind_spots(
         peak_hours=peak_hours,
     )
     _validate(reports, units, opts)
-    win = _window(reports, pd.Index(units[unit]), opts)
-    close = _closures(reports, win, opts)
-    cats = _categories(reports, win, close)
-    ev = _Evidence(
-        rec=_recurrence(win),
-        cb=_comeback(reports, win, close, cats, opts),
-        res=_resolution(reports, win, close, opts),
-        src=_sources(reports, win),
-        vol=_volume(reports, win, cats, opts),
-        pattern=_patterns(reports, units, win, opts),
+    part, win = _part(reports, pd.Index(units[unit]), opts, None)
+    patterns = functools.partial(_patterns, reports, units, win, opts)
+    return _combine([part], units, opts, patterns)
+
+
+def blind_spots_extent(
+    reports: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    unit: str = GRID_ID,
+    as_of: TimeLike | None = None,
+    tz: str = DEFAULT_TZ,
+) -> tuple[pd.Timestamp | None, int]:
+    """Return a part's latest report time and its number of history reports.
+
+    What the parts of a partitioned ledger need to know of all the reports
+    before :func:`blind_spots_partial` runs on each: the ledger's moment
+    (``as_of``, else the latest report of all the parts) and where each
+    part's history reports (those up to ``as_of`` with a unit of ``units``)
+    start among all of them.
+
+    Parameters
+    ----------
+    reports
+        One part of the reports (or all of them), as :func:`blind_spots`
+        takes them.
+    units, unit, tz
+        As in :func:`blind_spots`.
+    as_of
+        The ledger's moment; None counts every report with a time.
+
+    Returns
+    -------
+    tuple
+        The latest report time (aware in ``tz``; None without any time) and
+        the number of history reports.
+
+    Raises
+    ------
+    TypeError, InputError
+        As :func:`blind_spots`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import pandas as pd
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"grid_id": ["a"]}, geometry=[box(0, 0, 1, 1)])
+    >>> reports = pd.DataFrame({
+    ...     "grid_id": ["a", "a", None], "category": "乱停车",
+    ...     "reported_at": pd.to_datetime(["2026-11-02", "2026-11-09", "2026-11-10"])})
+    >>> blind_spots_extent(reports, cells)
+    (Timestamp('2026-11-10 00:00:00+0800', tz='Asia/Shanghai'), 2)
+    """
+    opts = _part_opts(unit=unit, as_of=as_of, tz=tz)
+    _validate(reports, units, opts)
+    times = _as_aware(reports[REPORTED_AT], tz)
+    known = _unit_codes(reports[unit], pd.Index(units[unit])) >= 0
+    up_to = times.notna() if as_of is None else times <= _window_end(times, opts)
+    latest = times.max() if times.notna().any() else None
+    return latest, int((up_to.to_numpy(dtype=bool) & known).sum())
+
+
+def _part_opts(
+    *,
+    unit: str = GRID_ID,
+    periods: int = 8,
+    as_of: TimeLike | None = None,
+    freq: str = "W-MON",
+    comeback_days: float = 14,
+    comeback_distance_m: float | None = 20.0,
+    late_days: float = 7.0,
+    category_weights: Mapping[str, float] | None = None,
+    tz: str = DEFAULT_TZ,
+) -> _Options:
+    """:func:`blind_spots_partial`'s options (the ranking's at their defaults)."""
+    return _Options(
+        unit=unit,
+        periods=periods,
+        as_of=as_of,
+        freq=freq,
+        comeback_days=comeback_days,
+        comeback_distance_m=comeback_distance_m,
+        late_days=late_days,
+        weights=None,
+        category_weights=category_weights,
+        emerging=None,
+        tz=tz,
+        hour_profile=None,
+        peak_hours=3,
     )
-    return _ledger(units, ev, win, cats.names, opts)
+
+
+def blind_spots_partial(
+    reports: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    unit: str = GRID_ID,
+    periods: int = 8,
+    as_of: TimeLike | None = None,
+    freq: str = "W-MON",
+    comeback_days: float = 14,
+    comeback_distance_m: float | None = 20.0,
+    late_days: float = 7.0,
+    category_weights: Mapping[str, float] | None = None,
+    tz: str = DEFAULT_TZ,
+    history: tuple[int, int] | None = None,
+) -> BlindSpotsPartial:
+    """Return one part's partial aggregates, for :func:`blind_spots_combine`.
+
+    The per-unit aggregation of :func:`blind_spots`, cut so that parts of the
+    reports (partitions of a Dask frame, in their order) are reduced apart
+    and combined: ``blind_spots(reports, units, emerging=e)`` is
+    ``blind_spots_combine([blind_spots_partial(reports, units)], units,
+    emerging=e)``. Counts per unit and per unit, category and period are
+    partial sums; the window's reports and the closures they can come back
+    after travel as a slim table (:class:`BlindSpotsPartial`), since the
+    comeback pairs (which cross parts and unit borders), the medians and the
+    weight sums need all of them.
+
+    Parameters
+    ----------
+    reports
+        One part of the reports, as :func:`blind_spots` takes them.
+    units, unit, periods, freq, comeback_days, comeback_distance_m, late_days
+        As in :func:`blind_spots`.
+    category_weights, tz
+        As in :func:`blind_spots`.
+    as_of
+        The ledger's moment, the same for every part (None: the latest
+        report of ``reports``, right only when the part is the whole; see
+        :func:`blind_spots_extent`).
+    history
+        The position of the part's first history report among those of all
+        the parts, and their number (:func:`blind_spots_extent` of each
+        part); the metric CRS of the comebacks is chosen from a sample of all
+        of them. None: the part is the whole.
+
+    Returns
+    -------
+    BlindSpotsPartial
+        The part's counts and slim cases.
+
+    Raises
+    ------
+    TypeError, InputError
+        As :func:`blind_spots`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import pandas as pd
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"grid_id": ["a"]}, geometry=[box(0, 0, 1, 1)])
+    >>> reports = pd.DataFrame({
+    ...     "grid_id": ["a", "a"], "category": "乱停车",
+    ...     "reported_at": pd.to_datetime(["2026-11-03 09:00", "2026-11-10 09:00"])})
+    >>> part = blind_spots_partial(reports, cells, periods=2)
+    >>> part.sums[["u", "n_reports"]].to_dict("records")
+    [{'u': 0, 'n_reports': 2}]
+    """
+    opts = _part_opts(
+        unit=unit,
+        periods=periods,
+        as_of=as_of,
+        freq=freq,
+        comeback_days=comeback_days,
+        comeback_distance_m=comeback_distance_m,
+        late_days=late_days,
+        category_weights=category_weights,
+        tz=tz,
+    )
+    _validate(reports, units, opts)
+    problems = []
+    if history is not None and not (
+        isinstance(history, tuple)
+        and len(history) == 2
+        and all(isinstance(v, int | np.integer) and v >= 0 for v in history)
+    ):
+        problems.append(
+            "history must be None or (first, total), two whole numbers >= 0, got "
+            f"{history!r}. Pass the positions blind_spots_extent gives, or None "
+            "for the whole of the reports."
+        )
+    collect_problems(problems, "blind_spots_partial")
+    return _part(reports, pd.Index(units[unit]), opts, history)[0]
+
+
+def blind_spots_combine(
+    parts: Sequence[BlindSpotsPartial],
+    units: gpd.GeoDataFrame,
+    *,
+    emerging: pd.DataFrame,
+    weights: BlindSpotWeights | None = None,
+    hour_profile: HourProfile | None = None,
+    peak_hours: int = 3,
+) -> gpd.GeoDataFrame:
+    """Combine the parts' partial aggregates into the ranked ledger.
+
+    The counts are added, the parts' cases laid end to end in the reports'
+    order (the comebacks, the medians and the weight sums are computed on
+    them), then the evidence is scored and ranked once, on the small table
+    per unit, exactly as :func:`blind_spots` does.
+
+    Parameters
+    ----------
+    parts
+        :func:`blind_spots_partial` of each part of the reports, in their
+        order, all made with the same arguments and units.
+    units
+        The units the parts were made with.
+    emerging
+        The emerging hot spot patterns of the units (as in
+        :func:`blind_spots`; here it is not computed).
+    weights, hour_profile, peak_hours
+        As in :func:`blind_spots`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        What :func:`blind_spots` returns for the whole of the reports.
+
+    Raises
+    ------
+    TypeError
+        When ``units`` is not a GeoDataFrame or ``hour_profile`` not an
+        HourProfile.
+    InputError
+        When ``parts`` is empty or its parts were made differently or with
+        other units, or an argument is out of range.
+
+    Warns
+    -----
+    hotspots.errors.ReportsLeftOutWarning
+        As :func:`blind_spots`, with the totals of all the parts.
+    """
+    good = (
+        isinstance(parts, Sequence)
+        and len(parts) > 0
+        and all(isinstance(p, BlindSpotsPartial) for p in parts)
+    )
+    if not good or len({(repr(p.options), p.n_units, p.geo) for p in parts}) != 1:
+        msg = (
+            "parts must be a non-empty list of blind_spots_partial results made "
+            "with the same arguments and units. Make them all with the same "
+            "arguments."
+        )
+        raise InputError(msg)
+    given = dict(parts[0].options)
+    opts = _Options(
+        **given,
+        weights=weights,
+        emerging=emerging,
+        hour_profile=hour_profile,
+        peak_hours=peak_hours,
+    )
+    _check_types(units, opts)
+    problems = [
+        *_check_units(units, opts.unit),
+        *_check_weights(weights, None),
+        *_check_emerging(emerging, opts.unit),
+        *_check_calendar(opts),
+    ]
+    if emerging is None:
+        problems.append(
+            "emerging must be the result of hotspots.emerging_hotspots on the "
+            "units, got None. Pass emerging=hotspots.emerging_hotspots(cube, "
+            "units, unit=...)."
+        )
+    if len(units) != parts[0].n_units:
+        problems.append(
+            f"units must be the {parts[0].n_units} units the parts were made "
+            f"with, got {len(units)}. Pass the same units."
+        )
+    collect_problems(problems, "blind_spots_combine")
+    patterns = functools.partial(_given_patterns, units, opts)
+    return _combine(parts, units, opts, patterns)
 
 
 def _join_peaks(out: gpd.GeoDataFrame, unit: str, peaks: pd.DataFrame) -> None:
@@ -1812,5 +2409,5 @@ def _warn_recomputed() -> None:
         "unit=..., weights=...) when you have it, as the weekly job does, so it "
         "is not computed twice. Shown once per process.",
         StepRecomputedWarning,
-        stacklevel=4,
+        stacklevel=5,
     )

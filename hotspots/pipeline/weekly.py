@@ -842,9 +842,11 @@ class Weekly:
         With an engine given (``compute=``) its kind decides, else the
         config's ``[compute] engine``. On Dask, the join of the cases the
         ledger has not assigned yet (all of the window on a first run, the new
-        cases after), the space-time cube and the scorecards' per-unit sums run
-        partition by partition (:func:`hotspots.compute.assign_partitioned`,
+        cases after), the space-time cube and the blind spots' and the
+        scorecards' per-unit sums run partition by partition
+        (:func:`hotspots.compute.assign_partitioned`,
         :func:`hotspots.compute.cube_partitioned`,
+        :func:`hotspots.compute.blind_spots_partitioned`,
         :func:`hotspots.compute.scorecard_partitioned`), with the same results;
         the ledger read, the statistics and the ranking stay in memory.
         """
@@ -930,6 +932,19 @@ class Weekly:
             n = partitions(compute, self.config.compute.partitions)
             parts = dd.from_pandas(cases, npartitions=n, sort=False)
             return scorecard_partitioned(parts, **options)
+
+    def _partitioned_blind_spots(
+        self, reports: gpd.GeoDataFrame, units: gpd.GeoDataFrame, **options: Any
+    ) -> gpd.GeoDataFrame:
+        """:func:`~hotspots.ledger.blindspots.blind_spots`, by partition."""
+        import dask_geopandas
+
+        from ..compute import blind_spots_partitioned, partitions
+
+        with self._on_cluster() as compute:
+            n = partitions(compute, self.config.compute.partitions)
+            parts = dask_geopandas.from_geopandas(reports, npartitions=n, sort=False)
+            return blind_spots_partitioned(parts, units, **options)
 
     @functools.cached_property
     def _state(self) -> _LedgerState:
@@ -1424,7 +1439,8 @@ class Weekly:
         an = cfg.analysis
         history, emerging = self.history, self.emerging
         self.progress("blind spots")
-        return blind_spots(
+        rank = self._partitioned_blind_spots if self.uses_dask else blind_spots
+        return rank(
             history,
             self.grid,
             unit=schema.GRID_ID,
