@@ -665,3 +665,40 @@ def test_points_validated_from_their_wkb_are_read_reports(tmp_path, monkeypatch)
     pd.testing.assert_frame_equal(pd.DataFrame(got.reports), pd.DataFrame(mem.reports))
     assert len(mem.quarantined) >= 4
     assert isinstance(got.quarantined["geometry"].dtype, gpd.array.GeometryDtype)
+
+
+@pytest.mark.slow
+def test_a_million_report_city_is_identical_on_the_cluster(cluster, tmp_path):
+    """Issue 20: quarantine, assignments, cube and blind-spot ranks at 1M reports."""
+    from hotspots.read.boundaries import square_grid
+
+    city = _city(1_000_000, seed=5)
+    folder = tmp_path / "million"
+    folder.mkdir()
+    for k, part in enumerate(np.array_split(np.arange(len(city)), 4)):
+        city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
+    whole = tmp_path / "million.parquet"
+    city.to_parquet(whole)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mem = read_reports(whole, on_error="quarantine")
+        read = read_partitioned(folder, on_error="quarantine")
+        got = read.compute()
+        pd.testing.assert_frame_equal(got.quarantined, mem.quarantined)
+        assert len(mem.quarantined) == 5  # missing, swapped, bad time, 2 duplicates
+        grid = square_grid(mem.reports.to_crs("EPSG:32651"), cell_size_m=250)
+        want = assign(mem.reports, grid=grid)
+        parts = assign_partitioned(read.reports, grid=grid, client=cluster.client)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(parts.compute()).reset_index(drop=True),
+            pd.DataFrame(want).reset_index(drop=True),
+        )
+        cube = space_time_cube(want, grid)
+        pd.testing.assert_frame_equal(cube_partitioned(parts, grid), cube)
+        emerging = emerging_hotspots(cube, grid)
+        ranked = blind_spots(want, grid, emerging=emerging)
+        with cluster.client.as_current():
+            ranked_dask = blind_spots_partitioned(parts, grid, emerging=emerging)
+    assert len(grid) > 1500
+    assert (ranked["score"] > 0).sum() > 1000
+    pd.testing.assert_frame_equal(ranked_dask, ranked)

@@ -1132,14 +1132,7 @@ def cube_partitioned(
         As :func:`hotspots.space_time_cube`, with the totals.
     """
     dask: Any = importlib.import_module("dask")
-    dd: Any = importlib.import_module("dask.dataframe")
-
-    if not isinstance(reports, dd.DataFrame):
-        msg = (
-            f"reports must be a Dask DataFrame, got {type(reports).__name__}. "
-            "Use hotspots.space_time_cube for in-memory frames."
-        )
-        raise TypeError(msg)
+    _require_dask_frame(reports, "reports", "hotspots.space_time_cube")
     _cube.validate_cube_inputs(
         reports._meta,
         units,
@@ -1344,14 +1337,7 @@ def blind_spots_partitioned(
         once, on the frame's columns, before any partition runs).
     """
     dask: Any = importlib.import_module("dask")
-    dd: Any = importlib.import_module("dask.dataframe")
-
-    if not isinstance(reports, dd.DataFrame):
-        msg = (
-            f"reports must be a Dask DataFrame, got {type(reports).__name__}. "
-            "Use hotspots.blind_spots for in-memory frames."
-        )
-        raise TypeError(msg)
+    _require_dask_frame(reports, "reports", "hotspots.blind_spots")
     if options.get("emerging") is None:
         msg = (
             "blind_spots_partitioned needs emerging= (the patterns are not "
@@ -1437,14 +1423,7 @@ def scorecard_partitioned(
         on the frame's columns, before any partition runs).
     """
     dask: Any = importlib.import_module("dask")
-    dd: Any = importlib.import_module("dask.dataframe")
-
-    if not isinstance(cases, dd.DataFrame):
-        msg = (
-            f"cases must be a Dask DataFrame, got {type(cases).__name__}. "
-            "Use hotspots.accountability.scorecard.scorecard for in-memory frames."
-        )
-        raise TypeError(msg)
+    _require_dask_frame(cases, "cases", "hotspots.accountability.scorecard.scorecard")
     options: dict[str, Any] = {"by": by, "window": window, "freq": freq, "tz": tz}
     scorecard_partial(cases._meta, **options)  # raises on bad arguments
     problem = probability(confidence, "confidence", example="confidence=0.95")
@@ -1453,3 +1432,14 @@ def scorecard_partitioned(
         *[dask.delayed(scorecard_partial)(p, **options) for p in cases.to_delayed()]
     )
     return scorecard_combine(list(parts), confidence=confidence)
+
+
+def _require_dask_frame(frame: Any, name: str, in_memory: str) -> None:
+    """Raise a TypeError naming ``in_memory`` unless ``frame`` is a Dask frame."""
+    dd: Any = importlib.import_module("dask.dataframe")
+    if not isinstance(frame, dd.DataFrame):
+        msg = (
+            f"{name} must be a Dask DataFrame, got {type(frame).__name__}. "
+            f"Use {in_memory} for in-memory frames."
+        )
+        raise TypeError(msg)
