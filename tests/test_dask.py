@@ -679,7 +679,8 @@ def test_a_million_report_city_is_identical_on_the_cluster(cluster, tmp_path):
         city.iloc[part].to_parquet(folder / f"part.{k}.parquet")
     whole = tmp_path / "million.parquet"
     city.to_parquet(whole)
-    with warnings.catch_warnings():
+    # the cluster's client, whatever client an earlier test left as the default
+    with warnings.catch_warnings(), cluster.client.as_current():
         warnings.simplefilter("ignore")
         mem = read_reports(whole, on_error="quarantine")
         read = read_partitioned(folder, on_error="quarantine")
@@ -697,8 +698,7 @@ def test_a_million_report_city_is_identical_on_the_cluster(cluster, tmp_path):
         pd.testing.assert_frame_equal(cube_partitioned(parts, grid), cube)
         emerging = emerging_hotspots(cube, grid)
         ranked = blind_spots(want, grid, emerging=emerging)
-        with cluster.client.as_current():
-            ranked_dask = blind_spots_partitioned(parts, grid, emerging=emerging)
+        ranked_dask = blind_spots_partitioned(parts, grid, emerging=emerging)
     assert len(grid) > 1500
     assert (ranked["score"] > 0).sum() > 1000
     pd.testing.assert_frame_equal(ranked_dask, ranked)
