@@ -582,3 +582,5 @@ def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
                 if as_of == "2026-11-09":  # nothing known yet
                     assert got.empty
                     _frame_equal(late, window)
+        with pytest.raises(InputError, match="late_cases=True needs as_of"):
+            ledger.reports(late_cases=True)

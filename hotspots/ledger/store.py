@@ -699,6 +699,7 @@ class Ledger:
             exported up to ``as_of`` shows (first exported later), in their
             current state. A week's report run after the week: every case
             filed in it, each as known at the week's end where it was known.
+            Without ``as_of``: an ``InputError``.
 
         Returns
         -------
@@ -726,6 +727,13 @@ class Ledger:
         cached assignment under ``boundary_key``, else 0).
         """
         tz = self.tz
+        if late_cases and as_of is None:
+            msg = (
+                "late_cases=True needs as_of: it adds, to the state as known at "
+                "as_of, the cases first exported later. Pass as_of=<time>, or "
+                "leave late_cases out for the current state of every case."
+            )
+            raise InputError(msg)
         where, params = self._time_filter(start, end, tz)
         if as_of is None:
             table = "cases"
