@@ -211,3 +211,113 @@ def test_a_ledger_of_5000_rows_is_written_fast(tmp_path):
     write_xlsx(tmp_path / "l.xlsx", frame, number_formats={"盲区得分": "0.00"})
     write_csv(tmp_path / "l.csv", frame)
     assert time.perf_counter() - start < 3.0
+
+
+# ------------------------------------- vectorised writers (issue 17, speed): parity
+#: Cells a spreadsheet might run, or nearly: what the OWASP rule must catch.
+FORMULA_CELLS = [
+    "=1+1",
+    "=",
+    "+",
+    "-",
+    "+-",
+    "-1.5",
+    "+12",
+    "+12.5\n",
+    "-12.5\nx",
+    "-1e-05",
+    "-.5",
+    "+１２",
+    "-2+3",
+    "+86 138",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    "\nx",
+    " =1",
+    "a=b",
+    "正常",
+    "",
+    None,
+]
+
+
+def _old_defuse(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-cell ``str.contains`` the vectorised check must equal."""
+    from hotspots._core.outputs import _FORMULA_START
+
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+            continue
+        text = s.astype("string")
+        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out[col] = s.astype(object).where(~risky.to_numpy(), "'" + text)
+    return out
+
+
+@pytest.mark.parametrize(
+    "dtype", ["str", "string[pyarrow]", "string[python]", "object", "arrow"]
+)
+def test_formula_cells_are_found_as_the_per_cell_pattern_finds_them(tmp_path, dtype):
+    import pyarrow as pa
+
+    from hotspots._core.outputs import _defuse_formulas
+
+    if dtype == "arrow":
+        column = pd.Series(FORMULA_CELLS, dtype=pd.ArrowDtype(pa.string()))
+    else:
+        column = pd.Series(FORMULA_CELLS, dtype=dtype)
+    frame = pd.DataFrame({"描述": column, "数": range(len(FORMULA_CELLS))})
+    got, want = _defuse_formulas(frame), _old_defuse(frame)
+    pd.testing.assert_frame_equal(got, want)
+    assert got["描述"].tolist()[:6] == ["'=1+1", "'=", "'+", "'-", "'+-", "-1.5"]
+    written = write_csv(tmp_path / "a.csv", frame).read_bytes()
+    expected = want.to_csv(index=False).encode("utf-8-sig")
+    assert written == expected
+
+
+def _old_cells(table: pd.DataFrame) -> list[tuple[object, ...]]:
+    """The rows as the frame-wide conversion built them for xlsxwriter."""
+    from hotspots._core.outputs import _cell_value
+
+    cells = table.astype(object).where(table.notna(), None)
+    for col in table.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(table[col])
+            or pd.api.types.is_datetime64_any_dtype(table[col])
+        ):
+            values = [_cell_value(v) for v in cells[col]]
+            cells[col] = pd.Series(values, index=cells.index, dtype=object)
+    return list(cells.itertuples(index=False, name=None))
+
+
+def test_xlsx_cells_are_built_column_by_column_as_row_by_row():
+    import decimal
+
+    from hotspots._core.outputs import _cells
+
+    n = 6
+    frame = pd.DataFrame(
+        {
+            "i": np.arange(n),
+            "f": [1.5, np.nan, 3.0, -0.0, np.inf, 2.25],
+            "I": pd.array([1, None, 3, 4, None, 6], dtype="Int64"),
+            "F": pd.array([1.5, None, 3.0, 4.0, None, 6.0], dtype="Float64"),
+            "b": [True, False, True, False, True, False],
+            "t": pd.to_datetime(["2026-11-16 08:00", None] * 3),
+            "s": pd.Series(["a", None, "=x", "", "中文", "b"], dtype="str"),
+            "o": [decimal.Decimal("1.5"), {"a": 1}, np.int64(7), None, [1], "x"],
+            "p": pd.period_range("2026-11-16", periods=n, freq="W-SUN"),
+            "c": pd.Categorical(["x", None, "y", "x", "y", None]),
+        }
+    )
+    columns = [_cells(frame.iloc[:, i]) for i in range(len(frame.columns))]
+    got = list(zip(*columns, strict=True))
+    want = _old_cells(frame)
+    assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in want]
+    assert repr(got) == repr(want)

@@ -11,13 +11,17 @@ import decimal
 import json
 import numbers
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from . import privacy
@@ -163,9 +167,9 @@ def write_csv(
         More columns to blank whole (e.g. the config's private columns).
     """
     out = _defuse_formulas(_plain(frame, headers, mask, private_columns))
-    return atomic_write(
-        path, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig")
-    )
+    # one encoding of the whole text, not one per row through a text file
+    text = out.to_csv(index=False)
+    return atomic_write(path, lambda p: p.write_bytes(text.encode("utf-8-sig")))
 
 
 def write_xlsx(
@@ -311,19 +315,32 @@ def _write_sheet(sheet: Any, table: pd.DataFrame, formats: Mapping[int, Any]) ->
     for i, width in enumerate(_column_widths(table)):
         sheet.set_column(i, i, width, formats.get(i))
     sheet.write_row(0, 0, [str(c) for c in table.columns])
-    cells = table.astype(object).where(table.notna(), None)
-    for col in table.columns:
-        if not (
-            pd.api.types.is_numeric_dtype(table[col])
-            or pd.api.types.is_datetime64_any_dtype(table[col])
-        ):
-            values = [_cell_value(v) for v in cells[col]]
-            cells[col] = pd.Series(values, index=cells.index, dtype=object)
-    for i, row in enumerate(cells.itertuples(index=False, name=None), 1):
-        sheet.write_row(i, 0, row)
+    columns = [_cells(table.iloc[:, i]) for i in range(len(table.columns))]
+    write_row = sheet.write_row
+    for i, row in enumerate(zip(*columns, strict=True), 1):
+        write_row(i, 0, row)
     sheet.freeze_panes(1, 0)
     if len(table.columns):
         sheet.autofilter(0, 0, len(table), len(table.columns) - 1)
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """Return what the cells of one column hold, top to bottom (None: empty).
+
+    Numbers and times as they are (Python numbers, timestamps), anything else
+    through :func:`_cell_value`.
+    """
+    values = column.astype(object).to_numpy()
+    missing = column.isna().to_numpy(dtype=bool)
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    cells: list[Any] = values.tolist()
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(
+        column
+    ):
+        return cells
+    return [_cell_value(v) for v in cells]
 
 
 #: Values a spreadsheet cell holds as they are; anything else is written as text.
@@ -349,6 +366,10 @@ def _cell_value(value: object) -> object:
 _FORMULA_START: Final = r"^(?:[=@\t\r]|[+-](?![0-9]+(?:\.[0-9]+)?$))"
 
 
+#: The characters a formula-like text starts with (see :data:`_FORMULA_START`).
+_FORMULA_FIRST: Final = ("=", "@", "\t", "\r", "+", "-")
+
+
 def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells a spreadsheet would run as a formula."""
     out = frame
@@ -356,13 +377,35 @@ def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         s = frame[col]
         if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
             continue
-        text = s.astype("string")
-        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+        risky = _formula_like(s)
         if risky.any():
             if out is frame:
                 out = frame.copy()
-            out[col] = s.astype(object).where(~risky.to_numpy(), "'" + text)
+            text = s.astype("string")
+            out[col] = s.astype(object).where(~risky, "'" + text)
     return out
+
+
+def _formula_like(s: pd.Series) -> npt.NDArray[np.bool_]:
+    """Return which cells of a text column match :data:`_FORMULA_START`.
+
+    The pattern is anchored on a first character of :data:`_FORMULA_FIRST`: of
+    a pyarrow-backed column only the few texts starting with one of them are
+    tested in Python.
+    """
+    arrow = privacy.arrow_strings(s)
+    if arrow is None:
+        text = s.astype("string")
+        found = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+        return np.asarray(found.to_numpy(dtype=bool), dtype=bool)
+    first = pc.utf8_slice_codeunits(arrow, 0, 1)
+    maybe = pc.is_in(first, value_set=pa.array(_FORMULA_FIRST, type=first.type))
+    pos = np.flatnonzero(maybe.fill_null(False).to_numpy(zero_copy_only=False))
+    risky = np.zeros(len(s), dtype=bool)
+    texts = arrow.take(pa.array(pos, type=pa.int64())).to_pylist()
+    pattern = re.compile(_FORMULA_START)
+    risky[pos] = np.array([pattern.search(t) is not None for t in texts], dtype=bool)
+    return risky
 
 
 def _plain(

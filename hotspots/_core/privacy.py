@@ -39,13 +39,17 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema
 
 __all__ = [
     "PERSONAL_DATA_PATTERN",
     "PRIVATE_HEADER_PATTERN",
+    "arrow_strings",
     "mask_frame",
     "mask_personal",
     "mask_text",
@@ -127,6 +131,41 @@ PERSONAL_DATA_PATTERN: Final = re.compile(
     f"(?:(?:{_ID18}|{_ID15}|{_MOBILE}){_AFTER}|(?:{_SERVICE}|{_LANDLINE}){_AFTER_ALNUM})",
 )
 
+#: Python's ``\s`` (every character ``str.isspace`` accepts), for RE2.
+_SPACE_RE2: Final = (
+    r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]"
+)
+#: What may stand between two digits of a number the pattern masks.
+_GAP_RE2: Final = r"[\x{200b}-\x{200d}\x{2060}\x{feff} \x{3000}\-－‐.．,，/、()（）]"
+#: A superset of :data:`PERSONAL_DATA_PATTERN` without look-arounds, in RE2
+#: syntax (Arrow's regular expressions): a label word and its colon, a
+#: character on each side of an ``@``, or seven digits with only separators
+#: between them (the shortest number masked is a 7-digit local one). A text
+#: it does not match holds nothing the pattern masks, so only the rare texts
+#: it matches go through Python's ``re``.
+_CANDIDATE_RE2: Final = (
+    rf"(?:{_LABEL_WORDS}){_SPACE_RE2}*(?:是|为)?{_SPACE_RE2}*[:：]"
+    r"|[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]"
+    rf"|[0-9０-９](?:{_GAP_RE2}*[0-9０-９]){{6}}"
+)
+
+
+def _candidates(texts: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """Return which texts may hold personal data (False: they surely do not)."""
+    hit = pc.match_substring_regex(texts, _CANDIDATE_RE2).fill_null(False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _sub_all(texts: list[str], sub: Callable[[str], str]) -> list[str]:
+    """Return ``sub`` of every text, calling it only on the candidates."""
+    maybe = _candidates(pa.array(texts, type=pa.large_string()))
+    out = list(texts)
+    for i in np.flatnonzero(maybe).tolist():
+        out[i] = sub(texts[i])
+    return out
+
+
 #: Column headers that hold personal data (canonical names and usual platform
 #: headers: 反映人, 联系方式, 身份证号, 手机 ...); such columns are blanked whole.
 PRIVATE_HEADER_PATTERN: Final = re.compile(
@@ -183,7 +222,8 @@ def mask_personal(text: pd.Series, *, mask: str = MASK) -> pd.Series:
     present = ~pd.isna(values)
     # texts repeat (category names, template descriptions): mask each once
     codes, uniques = pd.factorize(values[present])
-    masked = np.array([sub(str(u)) for u in uniques], dtype=object)
+    masked = np.empty(len(uniques), dtype=object)
+    masked[:] = _sub_all([str(u) for u in uniques], sub)
     values = np.full(len(values), None, dtype=object)
     values[present] = masked[codes]
     return pd.Series(values, index=text.index, dtype="string", name=text.name)
@@ -308,16 +348,63 @@ def mask_frame(
                 values[codes < 0] = None
                 out.isetitem(i, values)
             continue
+        scrubbed = _scrubbed(s, mask)
+        if scrubbed is not None:
+            out.isetitem(i, scrubbed)
+    return out
+
+
+def _scrubbed(s: pd.Series, mask: str) -> Any:
+    """Return the text column ``s`` scrubbed, or None when no value changes.
+
+    Only its text values are scrubbed (other values are kept as they are),
+    and of a pyarrow-backed column only the values that may hold personal
+    data (:data:`_CANDIDATE_RE2`), without converting the others.
+    """
+    arrow = arrow_strings(s)
+    if arrow is not None:
+        pos = np.flatnonzero(_candidates(arrow))
+        texts = np.empty(len(pos), dtype=object)
+        texts[:] = arrow.take(pa.array(pos, type=pa.int64())).to_pylist()
+    else:
         values = s.to_numpy(dtype=object)
         pos = np.flatnonzero([isinstance(v, str) for v in values])
-        if not len(pos):
-            continue
-        text = pd.Series(values[pos], dtype=object)
-        masked = mask_personal(text, mask=mask).to_numpy(dtype=object)
-        changed = masked != values[pos]
-        if changed.any():
-            values = values.copy()
-            values[pos[changed]] = masked[changed]
-            keep = s.dtype == object
-            out.isetitem(i, values if keep else pd.Series(values).astype(s.dtype).array)
-    return out
+        texts = values[pos]
+    if not len(pos):
+        return None
+    masked = mask_personal(pd.Series(texts, dtype=object), mask=mask)
+    changed = masked.to_numpy(dtype=object) != texts
+    if not changed.any():
+        return None
+    values = s.to_numpy(dtype=object).copy()
+    values[pos[changed]] = masked.to_numpy(dtype=object)[changed]
+    if s.dtype == object:
+        return values
+    return pd.Series(values).astype(s.dtype).array
+
+
+def arrow_strings(s: pd.Series) -> pa.ChunkedArray | None:
+    """Return the Arrow strings behind a pyarrow-backed text column, else None.
+
+    Such a column (pandas' ``str`` dtype with pyarrow, ``string[pyarrow]``,
+    ``ArrowDtype(pa.string())``) can be searched with Arrow's kernels
+    without converting its values to Python objects.
+
+    Examples
+    --------
+    >>> arrow_strings(pd.Series(["a", None], dtype="string[pyarrow]")).to_pylist()
+    ['a', None]
+    >>> arrow_strings(pd.Series(["a", None], dtype=object)) is None
+    True
+    """
+    dtype = s.dtype
+    is_arrow = isinstance(dtype, pd.ArrowDtype) and (
+        pa.types.is_string(dtype.pyarrow_dtype)
+        or pa.types.is_large_string(dtype.pyarrow_dtype)
+    )
+    if is_arrow or (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        arrow = pa.array(s.array)
+        return (
+            arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+        )
+    return None
