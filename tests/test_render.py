@@ -1463,3 +1463,41 @@ def test_a_team_without_stops_is_not_drawn_and_a_lost_route_warns(district):
         d = payload(weekly_map(plan=lost))
     assert issubclass(NotDrawnWarning, HotspotsWarning)
     assert len(d["patrol"]["routes"]["team"]) == 1
+
+
+# ------------------------------- the payloads' lookups (issue 17, speed): parity
+def _old_positions(frame: pd.DataFrame, unit: str, ids: pd.Index) -> np.ndarray:
+    """The pandas hash lookup the Arrow one must equal."""
+    from hotspots.render.payloads import as_ids
+
+    keys = as_ids(frame[unit])
+    first = ~keys.duplicated(keep="first")
+    lookup = pd.Index(keys[first])
+    rows = np.flatnonzero(first)
+    pos = lookup.get_indexer(ids)
+    return np.where(pos >= 0, rows[np.clip(pos, 0, None)], -1)
+
+
+@pytest.mark.parametrize(
+    "dtype", ["str", "string[pyarrow]", "string[python]", "object", "arrow", "int"]
+)
+def test_unit_positions_are_the_first_row_of_each_id_whatever_the_dtype(dtype):
+    import pyarrow as pa
+
+    from hotspots.render.payloads import _id_strings, _positions, as_ids
+
+    raw = ["c", "a", None, "b", "a", "中", None, "c", "10"]
+    if dtype == "int":
+        column = pd.Series([3, 1, None, 2, 1, 7, None, 3, 10], dtype="Int64")
+    elif dtype == "arrow":
+        column = pd.Series(raw, dtype=pd.ArrowDtype(pa.string()))
+    else:
+        column = pd.Series(raw, dtype=dtype)
+    frame = pd.DataFrame({"unit": column, "v": range(len(raw))})
+    ids = as_ids(pd.Series(["a", "zz", "c", None, "中", "b", "10", "1", "3"]))
+    want = _old_positions(frame, "unit", ids)
+    assert _positions(frame, "unit", ids).tolist() == want.tolist()
+    assert _positions(frame, "unit", _id_strings(ids)).tolist() == want.tolist()
+    if dtype == "str":
+        assert want.tolist() == [1, -1, 0, 2, 5, 3, 8, -1, -1]
+    assert _positions(frame.iloc[:0], "unit", ids).tolist() == [-1] * len(ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from .._core import labels as _labels
 from .._core import schema as s
 from .._core.crs import wgs84_to_gcj02
-from .._core.privacy import mask_personal
+from .._core.privacy import arrow_strings, mask_personal
 from .._core.schema import (
     ARRIVAL,
     CLUSTER_ID,
@@ -113,7 +116,9 @@ _JSON_ESCAPES: Final = {
 def to_json(value: object) -> str:
     """Compact JSON, safe inside a ``<script>`` element."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    if any(chr(c) in text for c in _JSON_ESCAPES):  # numbers alone need no copy
+        return text.translate(_JSON_ESCAPES)
+    return text
 
 
 def escape_text(text: object) -> str:
@@ -182,7 +187,7 @@ def _format_numbers(
     arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
     out: list[str | None] = []
     for v in arr.astype("float64").tolist():
-        if not np.isfinite(v):
+        if not math.isfinite(v):
             out.append(None)
             continue
         if kind == "share":
@@ -286,14 +291,29 @@ def as_ids(values: pd.Series | pd.Index | npt.ArrayLike) -> pd.Index:
     return pd.Index(strs, dtype=object)  # type: ignore[no-any-return]
 
 
-def _positions(frame: pd.DataFrame, unit: str, ids: pd.Index) -> npt.NDArray[np.intp]:
-    """Row position in ``frame`` of each id (first occurrence), -1 where absent."""
-    keys = as_ids(frame[unit])
-    first = ~keys.duplicated(keep="first")
-    lookup = pd.Index(keys[first])
-    rows = np.flatnonzero(first)
-    pos = lookup.get_indexer(ids)
-    return np.where(pos >= 0, rows[np.clip(pos, 0, None)], -1)
+def _positions(
+    frame: pd.DataFrame, unit: str, ids: pd.Index | pa.Array
+) -> npt.NDArray[np.intp]:
+    """Row position in ``frame`` of each id (first occurrence), -1 where absent.
+
+    ``ids`` as :func:`as_ids` returns them, or already as Arrow strings
+    (:func:`_id_strings`, to convert them once for several frames). The ids
+    are looked up in a hash table of the frame's ids built by Arrow, from its
+    strings as they are when the column is pyarrow-backed.
+    """
+    keys = _id_strings(frame[unit])
+    wanted = ids if isinstance(ids, pa.Array) else _id_strings(ids)
+    pos = pc.index_in(wanted, value_set=keys).fill_null(-1)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
+def _id_strings(values: pd.Series | pd.Index) -> pa.Array:
+    """Return ids as Arrow large strings, as :func:`as_ids` spells them (NA: null)."""
+    arrow = arrow_strings(values) if isinstance(values, pd.Series) else None
+    if arrow is None:
+        ids = as_ids(values).to_numpy(dtype=object)
+        return pa.array(ids, type=pa.large_string())
+    return arrow.cast(pa.large_string()).combine_chunks()
 
 
 def _take(values: pd.Series, pos: npt.NDArray[np.intp]) -> pd.Series:
@@ -405,7 +425,8 @@ class _Lookup:
         given = [frames.gi, frames.emerging, frames.blind_spots]
         given += [frames.grid, frames.streets]
         self.frames = [f for f in given if f is not None and unit in f.columns]
-        self.positions = {id(f): _positions(f, unit, ids) for f in self.frames}
+        wanted = _id_strings(ids)  # converted once for every frame
+        self.positions = {id(f): _positions(f, unit, wanted) for f in self.frames}
 
     def col(self, frame: pd.DataFrame, col: str) -> pd.Series:
         """Return ``frame[col]`` at the drawn ids (NA where a frame lacks one)."""
@@ -619,7 +640,8 @@ def _sparklines(cube: pd.DataFrame, ids: pd.Index) -> str:
     """Return each unit's weekly totals (None where the cube lacks the unit)."""
     totals = cube_totals(cube)
     pos = pd.Index(as_ids(totals.index)).get_indexer(ids)
-    arr = np.round(totals.to_numpy(dtype=float)[np.clip(pos, 0, None)], 2)
+    # the drawn units' rows only, then as floats (not the whole cube)
+    arr = np.round(totals.iloc[np.clip(pos, 0, None)].to_numpy(dtype=float), 2)
     if np.all(arr % 1 == 0):
         rows: list[Any] = arr.astype(np.int64).tolist()
     else:
@@ -934,7 +956,7 @@ def weekly_payload(
     end = ctx.week_index + 1
     n_weeks = ctx.style.time_weeks or end
     first = max(0, end - n_weeks)
-    values = totals.to_numpy(dtype=float)[:, first:end]
+    values = totals.iloc[:, first:end].to_numpy(dtype=float)
     periods = [str(p) for p in totals.columns[first:end]]
     active = np.flatnonzero((values > 0).any(axis=1))
     if not len(active) or not periods:
