@@ -1501,3 +1501,35 @@ def test_unit_positions_are_the_first_row_of_each_id_whatever_the_dtype(dtype):
     if dtype == "str":
         assert want.tolist() == [1, -1, 0, 2, 5, 3, 8, -1, -1]
     assert _positions(frame.iloc[:0], "unit", ids).tolist() == [-1] * len(ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("", ["ab"]),
+        ("abcabc", ["abc", "bca"]),  # overlapping: the leftmost wins
+        ("xaab", ["ab", "aa"]),
+        ("abcd", ["abc", "ab"]),  # two keys at one place: the earlier key
+        ("abcd", ["ab", "abc"]),
+        ("aaaaa", ["aa"]),  # a key overlapping itself
+        ("aaaaa", ["aaa", "a"]),
+        ("map_0f1e 0f1e0f1e", ["0f1e", "1e0f"]),
+        ("中文_abcd1234；abcd1234", ["abcd1234", "zz"]),
+    ],
+)
+def test_stable_ids_replace_as_one_alternation_would(text, keys):
+    from hotspots.render.elements import _replace_all
+
+    new = {k: f"<{i}>" for i, k in enumerate(keys)}
+    pattern = re.compile("|".join(re.escape(k) for k in new))
+    assert _replace_all(text, new) == pattern.sub(lambda mt: new[mt.group(0)], text)
+
+
+def test_folium_defaults_are_dropped_unless_the_page_uses_them():
+    jquery = "https://code.jquery.com/jquery-3.7.1.min.js"
+    shipped = next(iter(ASSET_URLS))
+    page = f'<script src="{jquery}"></script><script src="{shipped}"></script>'
+    assert jquery not in inline_assets(page + "<script>var a = 1;</script>")
+    with pytest.raises(InputError, match="jquery"):
+        inline_assets(page + "<script>$('#a').hide();</script>")
+    assert inline_assets("<p>no link</p>") == "<p>no link</p>"

@@ -140,16 +140,20 @@ def inline_assets(html: str) -> str:
         When the page links a file that is not shipped with ``hotspots``, or
         uses jQuery, Bootstrap or awesome-markers icons.
     """
-    body_scripts = _SCRIPT_LINK.sub("", _CSS_LINK.sub("", html))
-    uses_droppable = bool(_USES_DROPPABLE.search(body_scripts))
     unknown: list[str] = []
     seen: set[str] = set()
+
+    @functools.cache
+    def uses_droppable() -> bool:
+        # searched only if the page links a droppable file (a weekly map does not)
+        body_scripts = _SCRIPT_LINK.sub("", _CSS_LINK.sub("", html))
+        return bool(_USES_DROPPABLE.search(body_scripts))
 
     def _replace(match: re.Match[str], tag: str) -> str:
         url = match.group(1)
         name = ASSET_URLS.get(url)
         if name is None:
-            if _droppable(url) and not uses_droppable:
+            if _droppable(url) and not uses_droppable():
                 return ""
             unknown.append(url)
             return match.group(0)
