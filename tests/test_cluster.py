@@ -203,6 +203,51 @@ def test_parity_with_sklearn_dbscan(eps: float, min_samples: int) -> None:
     assert np.array_equal(ours < 0, model.labels_ < 0)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_dbscan_labels_equal_sklearn_label_for_label(seed: int) -> None:
+    """Same numbers for every point, border points between clusters included."""
+    from hotspots.stats.cluster import _dbscan, _dbscan_labels, _st_pairs
+
+    rng = np.random.default_rng(seed)
+    # blobs that touch: many border points next to two clusters
+    centres = rng.uniform(0, 300, (12, 2))
+    xy = np.vstack(
+        [
+            centres[rng.integers(0, 12, 900)] + rng.normal(0, 15, (900, 2)),
+            rng.uniform(0, 300, (300, 2)),
+            np.repeat(rng.uniform(0, 300, (5, 2)), 4, axis=0),  # exact duplicates
+        ]
+    )
+    eps, min_samples = [(8.0, 5), (12.0, 9), (5.0, 2), (20.0, 40), (3.0, 1), (1e-9, 4)][
+        seed
+    ]
+    ref = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(xy)
+    ours = _dbscan(xy, eps, min_samples)
+    np.testing.assert_array_equal(ours, ref)
+    if seed == 0:  # the case is a real one: clusters, noise, shared borders
+        assert len(np.unique(ref)) > 5
+        assert (ref == -1).any()
+    # the space-time pairs give scikit-learn's labels on the precomputed graph
+    t = rng.uniform(0, 20 * 86400, len(xy))
+    i, j = _st_pairs(xy, t, eps, 3 * 86400.0)
+    graph = sparse.csr_matrix(
+        (np.ones(2 * len(i)), (np.r_[i, j], np.r_[j, i])), shape=(len(xy),) * 2
+    )
+    pre = DBSCAN(eps=1.0, min_samples=min_samples, metric="precomputed")
+    np.testing.assert_array_equal(
+        _dbscan_labels(len(xy), i, j, min_samples), pre.fit_predict(graph)
+    )
+
+
+def test_dbscan_labels_without_pairs_or_core_points() -> None:
+    from hotspots.stats.cluster import _dbscan_labels
+
+    none = np.zeros(0, dtype=np.int64)
+    assert _dbscan_labels(3, none, none, 2).tolist() == [-1, -1, -1]
+    assert _dbscan_labels(3, none, none, 1).tolist() == [0, 1, 2]  # each its own core
+    assert _dbscan_labels(0, none, none, 1).tolist() == []
+
+
 # -- ST-DBSCAN ---------------------------------------------------------------------
 
 

@@ -530,10 +530,11 @@ def _bh_cases() -> list[np.ndarray]:
     with_nan[rng.choice(len(with_nan), 500, replace=False)] = np.nan
     edges = np.array([0.0, 0.0, 1.0, 0.01, 0.05, 0.1, 0.1, np.nan, 1e-300])
     grid = rng.uniform(0, 0.3, (400, 52))  # units x periods, one family
-    return [mixed, ties, with_nan, edges, grid, np.array([]), np.full(5, np.nan)]
+    one = np.array([0.3])
+    return [mixed, ties, with_nan, edges, grid, np.array([]), np.full(5, np.nan), one]
 
 
-@pytest.mark.parametrize("case", range(7))
+@pytest.mark.parametrize("case", range(8))
 def test_bh_rejected_equals_scipy_adjusted_p_values(case: int) -> None:
     from hotspots.stats.local import bh_rejected, fdr_bh
 
@@ -565,3 +566,10 @@ def test_fdr_classes_match_the_adjusted_p_value_rule() -> None:
     ).astype(int)
     np.testing.assert_array_equal(fdr_classes(z, p), level)
     assert (fdr_classes(z, p)[0, :5] == 0).all()
+
+
+def test_two_sided_normal_p_values_equal_scipy_norm_sf() -> None:
+    from hotspots.stats.local import _two_sided_normal
+
+    z = np.r_[np.linspace(-40, 40, 2001), 0.0, -0.0, np.inf, -np.inf, np.nan]
+    np.testing.assert_array_equal(_two_sided_normal(z), 2.0 * sps.norm.sf(np.abs(z)))

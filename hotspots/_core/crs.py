@@ -60,6 +60,7 @@ __all__ = [
     "local_metric_crs",
     "metric_crs_for",
     "metric_xy",
+    "project_xy",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -575,10 +576,31 @@ def metric_xy(
         target = parse_metric_crs(metric, "metric")
     else:
         target = metric_crs_for(np.asarray(geometries, dtype=object), crs=src)
-    if target.equals(src):
-        return x, y, target
-    tx, ty = pyproj.Transformer.from_crs(src, target, always_xy=True).transform(x, y)
-    return np.asarray(tx, dtype=np.float64), np.asarray(ty, dtype=np.float64), target
+    tx, ty = project_xy(x, y, src, target)
+    return tx, ty, target
+
+
+def project_xy(
+    x: FloatArray, y: FloatArray, crs: object, target: object
+) -> tuple[FloatArray, FloatArray]:
+    """Return coordinates ``x``/``y`` in ``crs`` transformed to ``target``.
+
+    :func:`metric_xy` for coordinates at hand: no geometry is built. When the
+    two CRSs are equal the arrays come back as they are.
+
+    Examples
+    --------
+    >>> lon, lat = np.array([120.38]), np.array([36.07])
+    >>> x, y = project_xy(lon, lat, "EPSG:4326", "EPSG:32651")
+    >>> round(float(x[0])), round(float(y[0]))
+    (264049, 3994890)
+    """
+    src = pyproj.CRS.from_user_input(crs)
+    dst = pyproj.CRS.from_user_input(target)
+    if dst.equals(src):
+        return x, y
+    tx, ty = pyproj.Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
+    return np.asarray(tx, dtype=np.float64), np.asarray(ty, dtype=np.float64)
 
 
 #: At most this many points (taken evenly) choose the UTM zone of a large layer.

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 import shapely
 
 from .._core import labels
-from .._core.crs import ZONE_SAMPLE, geometry_xy, metric_crs_for, metric_xy
+from .._core.crs import ZONE_SAMPLE, geometry_xy, metric_crs_for, project_xy
 from .._core.schema import (
     CATEGORY,
     CLOSED_AT,
@@ -1520,7 +1520,7 @@ def _case_xy(comb: _Combined, positions: npt.NDArray[np.intp]) -> FloatArray:
         return xy  # no location at all: nothing to measure
     zone = np.concatenate([p.zone for p in comb.parts])
     metric = metric_crs_for(shapely.points(zone), crs=first.crs)
-    xy[:, 0], xy[:, 1], _ = metric_xy(shapely.points(x, y), first.crs, metric=metric)
+    xy[:, 0], xy[:, 1] = project_xy(x, y, first.crs, metric)
     return xy
 
 

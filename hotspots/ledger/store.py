@@ -72,6 +72,7 @@ import pyarrow.compute as pc
 import shapely
 
 from .._core import schema
+from .._core.objects import points
 from .._core.outputs import atomic_write
 from .._core.privacy import mask_personal
 from .._core.validate import require_local_time
@@ -1386,7 +1387,7 @@ def _to_frame(
     if schema.REOPEN_COUNT in present and not frame[schema.REOPEN_COUNT].isna().any():
         frame[schema.REOPEN_COUNT] = frame[schema.REOPEN_COUNT].astype("int64")
     return gpd.GeoDataFrame(
-        frame, geometry=gpd.points_from_xy(lon, lat, crs=schema.WGS84), crs=schema.WGS84
+        frame, geometry=points(lon, lat, crs=schema.WGS84), crs=schema.WGS84
     )
 
 

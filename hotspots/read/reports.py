@@ -135,6 +135,7 @@ import shapely
 
 from .._core import schema
 from .._core.crs import CHINA_BBOX, convert, coord_system
+from .._core.objects import points
 from .._core.types import BoolArray, FloatArray, TimeLike
 from .._core.validate import parse_crs
 from .._core.vocab import (
@@ -298,8 +299,8 @@ class Canonical:
 
     def to_result(self) -> ReadResult:
         """Return the :class:`ReadResult`: ``frame`` with EPSG:4326 points."""
-        points = gpd.points_from_xy(self.lon, self.lat, crs=schema.WGS84)
-        reports = gpd.GeoDataFrame(self.frame, geometry=points, crs=schema.WGS84)
+        geometry = points(self.lon, self.lat, crs=schema.WGS84)
+        reports = gpd.GeoDataFrame(self.frame, geometry=geometry, crs=schema.WGS84)
         return ReadResult(
             reports=reports, quarantined=self.quarantined, rows_read=self.rows_read
         )

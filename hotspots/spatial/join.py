@@ -287,14 +287,21 @@ class _PolygonIndex:
             uncertain[num[flag]] = True
         unc = np.flatnonzero(uncertain)
         if len(unc):
-            g = self.polys[jj[unc]]
-            shapely.prepare(g)
-            ux, uy = x[ii[unc]], y[ii[unc]]
-            covers = shapely.intersects_xy(g, ux, uy)
-            inner = np.zeros(len(unc), dtype=bool)
-            inner[covers] = shapely.contains_xy(g[covers], ux[covers], uy[covers])
-            st[unc] = np.where(inner, 2, np.where(covers, 1, 0)).astype(np.int8)
+            st[unc] = _geos_status(self.polys, ii[unc], jj[unc], x, y)
         return st
+
+
+def _geos_status(
+    polys: ObjArray, ii: IntArray, jj: IntArray, x: FloatArray, y: FloatArray
+) -> npt.NDArray[np.int8]:
+    """:meth:`_PolygonIndex.status` of (point, polygon) pairs, all by GEOS."""
+    g = polys[jj]
+    shapely.prepare(g)
+    ux, uy = x[ii], y[ii]
+    covers = shapely.intersects_xy(g, ux, uy)
+    inner = np.zeros(len(ii), dtype=bool)
+    inner[covers] = shapely.contains_xy(g[covers], ux[covers], uy[covers])
+    return np.where(inner, 2, np.where(covers, 1, 0)).astype(np.int8)
 
 
 def _pick(
@@ -342,15 +349,11 @@ def locate_in_polygons(
     if len(polys) == 0 or len(xs) == 0:
         return out
     if len(xs) * _FEW_POINTS < len(polys):
-        # few points (a week's new cases in a city's grid): index only the
-        # polygons whose closed bounding box holds a point; the subset keeps
-        # the polygons' order, so the tie rule (lowest position) is unchanged
-        near = np.unique(shapely.STRtree(polys).query(shapely.points(xs, ys))[1])
-        if len(near) == 0:
-            return out
-        if len(near) * 2 < len(polys):
-            found = locate_in_polygons(xs, ys, polys[near])
-            return np.where(found >= 0, near[np.maximum(found, 0)], -1)
+        # few points (a week's new cases in a city's grid): the polygons whose
+        # closed bounding box holds a point, each pair decided by GEOS (the
+        # exact test the index falls back on), then the same tie rule
+        ii, jj = shapely.STRtree(polys).query(shapely.points(xs, ys))
+        return _pick(len(xs), ii, jj, _geos_status(polys, ii, jj, xs, ys), len(polys))
     index = _PolygonIndex(polys)
     if index.nbx == 0:
         return out

@@ -41,7 +41,6 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
-from scipy.signal import fftconvolve
 
 from .._core.crs import metric_crs_for
 from .._core.schema import CELL_COL, CELL_ROW, DENSITY
@@ -549,6 +548,8 @@ def kernel_density(
     kern = _kernel_values(ox * ox + oy * oy, h, kernel)
     # Normalise the sampled kernel so every report adds exactly its weight.
     kern *= 1.0 / (float(kern.sum()) * cell * cell)
+    from scipy.signal import fftconvolve  # imports scipy.stats: 0.5 s
+
     full = fftconvolve(binned, kern, mode="same")
     # FFT round-off leaves tiny negative values and noise far from any report.
     full[full < full.max() * 1e-12] = 0.0

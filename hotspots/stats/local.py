@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
-from scipy import stats as sps
+from scipy.special import ndtr
 
 from .._core.labels import GI_CLASSES, QUADRANTS
 from .._core.schema import (
@@ -106,12 +106,33 @@ Weights = WeightsKind | SpatialWeights
 
 
 def fdr_bh(p: FloatArray) -> FloatArray:
-    """Benjamini-Hochberg adjusted p-values; NaN stays NaN and is not a test."""
+    """Benjamini-Hochberg adjusted p-values; NaN stays NaN and is not a test.
+
+    Bit for bit :func:`scipy.stats.false_discovery_control` (``method="bh"``),
+    the same steps in the same order (the tests compare the two): importing
+    ``scipy.stats`` for it took 0.5 s of a fresh weekly run, a tenth of the
+    whole incremental run.
+    """
     q = np.full(p.shape, np.nan)
     ok = np.isfinite(p)
     if ok.any():
-        q[ok] = sps.false_discovery_control(np.clip(p[ok], 0.0, 1.0), method="bh")
+        q[ok] = _bh_adjusted(np.clip(p[ok], 0.0, 1.0))
     return q
+
+
+def _bh_adjusted(p: FloatArray) -> FloatArray:
+    """Return the adjusted p-values of a 1-D array of p-values in [0, 1] (no NaN)."""
+    m = p.shape[0]
+    if m <= 1:
+        return p
+    order = np.argsort(p)
+    adjusted = p[order] * (m / np.arange(1, m + 1, dtype=np.float64))
+    # from the largest p down, each value is at most the one after it
+    np.minimum.accumulate(adjusted[::-1], out=adjusted[::-1])
+    out = np.empty_like(adjusted)
+    out[order] = adjusted
+    clipped: FloatArray = np.clip(out, 0.0, 1.0)
+    return clipped
 
 
 def bh_rejected(p: FloatArray, levels: Sequence[float]) -> list[BoolArray]:
@@ -222,7 +243,7 @@ def _classes(zz: FloatArray, passed: list[BoolArray]) -> IntArray:
 
 
 def _two_sided_normal(z: FloatArray) -> FloatArray:
-    p: FloatArray = 2.0 * sps.norm.sf(np.abs(z))
+    p: FloatArray = 2.0 * ndtr(-np.abs(z))  # scipy.stats.norm.sf, without its import
     return p
 
 
