@@ -27,6 +27,7 @@ import shapely
 from .._core import labels as _labels
 from .._core import schema as s
 from .._core.crs import wgs84_to_gcj02
+from .._core.objects import collector_paused
 from .._core.privacy import arrow_strings, mask_personal
 from .._core.schema import (
     ARRIVAL,
@@ -212,7 +213,8 @@ def _geoms_json(geoms: npt.NDArray[Any]) -> str:
     """Serialise geometries as GeoJSON with coordinates rounded to 6 decimals."""
     if len(geoms) == 0:
         return "[]"
-    rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    with collector_paused():  # one new geometry per row
+        rounded = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
     return "[" + ",".join(shapely.to_geojson(rounded).tolist()) + "]"
 
 
@@ -226,7 +228,8 @@ def _wgs84_geoms(frame: gpd.GeoDataFrame, tiles: Tiles) -> npt.NDArray[Any]:
         raise CRSError(msg)
     geo = frame.geometry
     if not frame.crs.equals("EPSG:4326"):
-        geo = geo.to_crs(s.WGS84)
+        with collector_paused():  # one new geometry per row
+            geo = geo.to_crs(s.WGS84)
     geoms = np.asarray(geo.values, dtype=object)
     if tiles == "amap":
 
@@ -234,7 +237,8 @@ def _wgs84_geoms(frame: gpd.GeoDataFrame, tiles: Tiles) -> npt.NDArray[Any]:
             lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
             return np.column_stack([lon, lat])
 
-        geoms = shapely.transform(geoms, _to_gcj)
+        with collector_paused():
+            geoms = shapely.transform(geoms, _to_gcj)
     return geoms
 
 
@@ -256,7 +260,8 @@ def _drawable(geoms: npt.NDArray[Any], what: str) -> npt.NDArray[np.bool_]:
 
 
 def _points_latlon(geoms: npt.NDArray[Any]) -> tuple[list[Any], list[Any]]:
-    pts = shapely.point_on_surface(geoms)
+    with collector_paused():  # one new point per geometry
+        pts = shapely.point_on_surface(geoms)
     xy = shapely.get_coordinates(pts)
     return (
         np.round(xy[:, 1], COORD_DECIMALS).tolist(),
@@ -716,7 +721,8 @@ def reports_payload(
     geoms = _wgs84_geoms(reports, style.tiles)
     ok = _drawable(geoms, "reports")
     reps, geoms = reports[ok], geoms[ok]
-    pts = shapely.get_coordinates(shapely.centroid(geoms))
+    with collector_paused():  # one new point per report
+        pts = shapely.get_coordinates(shapely.centroid(geoms))
     category = reps[s.CATEGORY].astype("string").fillna("?")
     counts = category.value_counts(sort=True)
     keep = list(counts.index[: style.max_categories])
@@ -934,7 +940,8 @@ def _unit_points(
         geoms = _wgs84_geoms(sub, tiles)
         ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         xy = np.full((len(geoms), 2), np.nan)
-        xy[ok] = shapely.get_coordinates(shapely.centroid(geoms[ok]))
+        with collector_paused():  # one new point per cell (~100,000)
+            xy[ok] = shapely.get_coordinates(shapely.centroid(geoms[ok]))
         where = np.flatnonzero(use)
         lat[where], lon[where] = xy[:, 1], xy[:, 0]
         todo[where[ok]] = False
