@@ -321,3 +321,60 @@ def test_xlsx_cells_are_built_column_by_column_as_row_by_row():
     want = _old_cells(frame)
     assert [tuple(map(type, r)) for r in got] == [tuple(map(type, r)) for r in want]
     assert repr(got) == repr(want)
+
+
+def _old_column_widths(table: pd.DataFrame) -> list[int]:
+    """Every cell's display width through the CJK-aware text width."""
+    from hotspots._core.outputs import (
+        MAX_COLUMN_WIDTH,
+        MIN_COLUMN_WIDTH,
+        display_width,
+    )
+
+    widths = []
+    for i, col in enumerate(table.columns):
+        s = table.iloc[:, i]
+        head = int(display_width(pd.Series([str(col)])).iloc[0]) + 2
+        if pd.api.types.is_datetime64_any_dtype(s):
+            body = 19
+        elif pd.api.types.is_bool_dtype(s):
+            body = 5
+        else:
+            shown = s.dropna()
+            if pd.api.types.is_float_dtype(shown):
+                shown = shown.round(6)
+            body = int(display_width(shown.astype(str)).max()) if len(shown) else 0
+        widths.append(min(max(head, body + 1, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH))
+    return widths
+
+
+def test_column_widths_are_the_widest_cell_as_measured_cell_by_cell():
+    from hotspots._core.outputs import _column_widths
+
+    frame = pd.DataFrame(
+        {
+            "排名": [1, -123456, 99],
+            "big": np.array([2**62, -(2**63), 0], dtype=np.int64),
+            "u": np.array([1, 2**64 - 1, 3], dtype=np.uint64),
+            "可空": pd.array([None, -7, 12345], dtype="Int64"),
+            "f": [1.23456789, -0.0, 1e-07],
+            "inf": [np.inf, -np.inf, np.nan],
+            "空": [np.nan, np.nan, np.nan],
+            "原因（中文）": pd.Series(
+                ["连续6周出现占道经营", "ａｂ", None], dtype="str"
+            ),
+            "o": [decimal_value(), {"a": 1}, None],
+            "c": pd.Categorical(["乱停车", "x", None]),
+            "td": pd.to_timedelta(["1 day", None, "3 hours"]),
+            "b": [True, False, True],
+            "t": pd.to_datetime(["2026-11-16", None, "2026-11-18"]),
+        }
+    )
+    assert _column_widths(frame) == _old_column_widths(frame)
+    assert _column_widths(frame.iloc[:0]) == _old_column_widths(frame.iloc[:0])
+
+
+def decimal_value():
+    import decimal
+
+    return decimal.Decimal("-12.3400")

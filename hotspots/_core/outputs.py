@@ -291,20 +291,35 @@ def display_width(text: pd.Series) -> pd.Series:
 def _column_widths(table: pd.DataFrame) -> list[int]:
     """Return each column's width: its longest cell or header, within the limits."""
     widths = []
+    wide = re.compile(_WIDE_CHARS)
     for i, col in enumerate(table.columns):
         s = table.iloc[:, i]
-        head = int(display_width(pd.Series([str(col)])).iloc[0]) + 2  # filter button
+        name = str(col)
+        head = len(name) + len(wide.findall(name)) + 2  # filter button
         if pd.api.types.is_datetime64_any_dtype(s):
             body = 19
         elif pd.api.types.is_bool_dtype(s):
             body = 5
         else:
-            shown = s.dropna()
-            if pd.api.types.is_float_dtype(shown):
-                shown = shown.round(6)
-            body = int(display_width(shown.astype(str)).max()) if len(shown) else 0
+            body = _body_width(s.dropna())
         widths.append(min(max(head, body + 1, MIN_COLUMN_WIDTH), MAX_COLUMN_WIDTH))
     return widths
+
+
+def _body_width(shown: pd.Series) -> int:
+    """Return the width of the widest of these (non-missing) cells.
+
+    Numbers are written in ASCII (one column a character): an integer
+    column's widest is its minimum or its maximum, a float column's the
+    longest text of its values rounded to 6 decimals.
+    """
+    if not len(shown):
+        return 0
+    if pd.api.types.is_integer_dtype(shown):
+        return max(len(str(shown.min())), len(str(shown.max())))
+    if pd.api.types.is_float_dtype(shown):
+        return int(shown.round(6).astype(str).str.len().max())
+    return int(display_width(shown.astype(str)).max())
 
 
 def _write_sheet(sheet: Any, table: pd.DataFrame, formats: Mapping[int, Any]) -> None:
