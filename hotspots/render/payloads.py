@@ -924,6 +924,7 @@ def _unit_points(
     lat = np.full(len(ids), np.nan)
     lon = np.full(len(ids), np.nan)
     todo = np.ones(len(ids), dtype=bool)
+    wanted = _id_strings(ids)  # converted once for every frame
     for frame in frames:
         if (
             frame is None
@@ -932,7 +933,7 @@ def _unit_points(
             or not todo.any()
         ):
             continue
-        pos = _positions(frame, unit, ids)
+        pos = _positions(frame, unit, wanted)
         use = todo & (pos >= 0)
         if not use.any():
             continue
