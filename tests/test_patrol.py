@@ -22,7 +22,7 @@ from hotspots.patrol.plan import (
     PatrolPlan,
     plan_patrols,
 )
-from hotspots.spatial.network import snap, street_graph, travel_table
+from hotspots.spatial.network import depot_legs, snap, street_graph, travel_table
 
 UTM51N = "EPSG:32651"
 X0, Y0 = 500_000.0, 3_990_000.0
@@ -165,6 +165,58 @@ def test_travel_table_matches_networkx_on_nodes():
         for j, b in enumerate(nodes):
             want = nx.shortest_path_length(dg, a, b, weight="weight")
             assert got[i, j] == pytest.approx(want)
+
+
+@pytest.mark.parametrize("mode", ["walking", "car"])
+def test_depot_legs_are_the_depots_rows_and_columns_of_the_travel_table(mode):
+    seg = lattice(7, 6, oneway=["h1_1", "v0_2", "h2_3", "v3_4", "h4_5", "h0_0"])
+    g = street_graph(seg, mode=mode)
+    rng = np.random.default_rng(3)
+    pts = [Point(X0 + x, Y0 + y) for x, y in rng.uniform(0, 600, (30, 2))]
+    pts[5] = pts[0]  # a second depot at the first one
+    s = snap(g, pts, max_distance_m=100)
+    full = travel_table(g, s).metres
+    out, back = depot_legs(g, s, 6)
+    np.testing.assert_array_equal(out, full[:6])  # the same sums
+    np.testing.assert_allclose(back, full[:, :6], rtol=1e-12, atol=1e-9)
+    assert np.array_equal(np.isinf(back), np.isinf(full[:, :6]))
+    if mode == "car":
+        assert (out != back.T).any()  # one-way streets: out and back differ
+
+
+def test_targets_no_team_can_reach_in_a_shift_skip_the_table(grid_streets, monkeypatch):
+    """Far targets are left out with the reason they always had, without the table."""
+    import hotspots.patrol.plan as plan_module
+
+    streets = lattice(30, 4)  # 2.9 km of streets: a walking shift reaches a part
+    targets = random_targets(streets, 24, 8)
+    depots = [node_xy(0, 30), node_xy(1, 30)]
+    sizes: list[int] = []
+    real = plan_module.travel_table
+
+    def counting(graph, points):
+        sizes.append(len(points.segment))
+        return real(graph, points)
+
+    def no_pruning(graph, points, depots):  # every round trip looks short
+        n = len(points.segment)
+        return np.zeros((depots, n)), np.zeros((n, depots))
+
+    monkeypatch.setattr(plan_module, "travel_table", counting)
+    kwargs = {"teams": 2, "depots": depots, "shift_minutes": 30, "dwell_minutes": 5}
+    pruned = plan_patrols(targets, streets, **kwargs)
+    monkeypatch.setattr(plan_module, "depot_legs", no_pruning)
+    whole = plan_patrols(targets, streets, **kwargs)
+    assert sizes[0] < sizes[1] == 26  # the pruned table left out far targets
+    assert 0 < len(pruned.stops) < 24
+    assert "no time" in set(pruned.left_out["reason"])
+    pd.testing.assert_frame_equal(pruned.stops, whole.stops)
+    pd.testing.assert_frame_equal(pruned.left_out, whole.left_out)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(pruned.routes.drop(columns="geometry")),
+        pd.DataFrame(whole.routes.drop(columns="geometry")),
+    )
+    assert pruned.routes.geometry.geom_equals_exact(whole.routes.geometry, 1e-9).all()
 
 
 def test_travel_partial_segments_by_hand():

@@ -1038,7 +1038,7 @@ class Ledger:
             new = table.drop(["boundary_key"]).to_pandas()
             at = np.flatnonzero(todo)
             rows = pd.Index(new[schema.REPORT_ID]).get_indexer(
-                reports[schema.REPORT_ID].to_numpy()[at]
+                reports[schema.REPORT_ID].iloc[at]  # not a million ids as objects
             )
             for column in columns:
                 got[column] = got[column].copy()

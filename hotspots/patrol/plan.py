@@ -111,6 +111,7 @@ from ..spatial.network import (
     Snapped,
     StreetGraph,
     TravelTable,
+    depot_legs,
     leg_paths,
     path_line,
     snap,
@@ -1829,7 +1830,7 @@ def _build(located: _Located, targets: _Targets, settings: _Settings) -> _Built:
         distance_m=np.concatenate([depots.distance_m, tsnap.distance_m[snapped_pos]]),
         point=np.concatenate([depots.point, tsnap.point[snapped_pos]]),
     )
-    table = travel_table(located.graph, points)
+    table = _travel(located.graph, points, n_v, settings)
     travel_min = table.metres / located.graph.metres_per_minute
     unsnapped = [
         (k, 1, str(located.reasons[k])) for k in np.flatnonzero(~tsnap.ok).tolist()
@@ -1854,6 +1855,52 @@ def _build(located: _Located, targets: _Targets, settings: _Settings) -> _Built:
         problem=problem,
         left=left,
         returns=visits.returns,
+    )
+
+
+def _travel(
+    graph: StreetGraph, points: Snapped, n_v: int, settings: _Settings
+) -> TravelTable:
+    """:func:`travel_table` between the depots and the targets a team can visit.
+
+    A target whose shortest round trip from every depot, with its visit,
+    takes longer than the shift is never visited, so it needs no distances
+    to the other targets: only the depots' (from :func:`depot_legs`, two
+    searches per depot), which is what tells that it does not fit. The full
+    table (one search per point) is computed among the rest only. A walking
+    team's shift covers a small part of a large city, where this leaves out
+    most targets before the costly table. Distances of a left-out target to
+    other targets are ``inf`` (choice -1); they are never used.
+    """
+    n = len(points.segment)
+    out, back = depot_legs(graph, points, n_v)
+    round_min = (out.T + back).min(axis=1) / graph.metres_per_minute
+    # a margin far above rounding: the way back is summed from the other end
+    far = np.isfinite(round_min) & (
+        round_min + settings.dwell > settings.shift * (1.0 + 1e-9) + 1e-6
+    )
+    far[:n_v] = False
+    if not far.any():
+        return travel_table(graph, points)
+    keep = np.flatnonzero(~far)
+    part = travel_table(graph, _subset(points, keep))
+    metres = np.full((n, n), np.inf)
+    metres[np.ix_(keep, keep)] = part.metres
+    metres[:n_v, far] = out[:, far]
+    metres[np.ix_(far, np.arange(n_v))] = back[far]
+    np.fill_diagonal(metres, 0.0)
+    choice = np.full((n, n), -1, dtype=np.int64)
+    choice[np.ix_(keep, keep)] = part.choice
+    np.fill_diagonal(choice, 4)
+    return TravelTable(metres, choice)
+
+
+def _subset(points: Snapped, keep: IntArray) -> Snapped:
+    return Snapped(
+        segment=points.segment[keep],
+        offset_m=points.offset_m[keep],
+        distance_m=points.distance_m[keep],
+        point=points.point[keep],
     )
 
 

@@ -51,6 +51,7 @@ import pandas as pd
 
 from .._core import labels as _labels
 from .._core import schema
+from .._core.objects import collector_paused
 from .._core.outputs import (
     atomic_write,
     temp_dir,
@@ -1077,9 +1078,9 @@ class Weekly:
             try:
                 # the streets' own CRS object (GeoParquet gives it back as
                 # PROJJSON, which names it differently)
-                return gpd.read_parquet(cached).set_crs(
-                    streets.crs, allow_override=True
-                )
+                with collector_paused():  # 100,000 lines from WKB
+                    read = gpd.read_parquet(cached)
+                return read.set_crs(streets.crs, allow_override=True)
             except Exception:  # any unreadable cache file is recomputed
                 pass
         segments = segment_streets(streets, max_length_m=SEGMENT_LENGTH_M)
@@ -1246,7 +1247,7 @@ class Weekly:
         cached = None if columns else self._validation_file(kind, path, id_column)
         if cached is not None and cached.is_file():
             try:
-                with cached.open("rb") as handle:
+                with cached.open("rb") as handle, collector_paused():
                     report = pickle.load(handle)  # our own cache file
                 if isinstance(report, ValidationReport) and report.kind == kind:
                     self._validations[kind] = report

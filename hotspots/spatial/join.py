@@ -67,6 +67,7 @@ from scipy import ndimage
 
 from .._core import schema as sc
 from .._core.crs import metric_crs_for
+from .._core.objects import collector_paused
 from .._core.types import BoolArray, CRSLike, FloatArray, IntArray
 from .._core.validate import missing_columns, positive_number, require_geoframe
 from ..errors import ReportsLeftOutWarning, collect_problems
@@ -1049,11 +1050,11 @@ def _join_streets(
     """Return the nearest segment's id, street name and distance per report."""
     mx, my = _xy_in(xy.x, xy.y, xy.src, metric)
     seg = streets.geometry
-    seg_geoms = (
-        seg.to_numpy()
-        if pyproj.CRS.from_user_input(streets.crs).equals(metric)
-        else seg.to_crs(metric).to_numpy()
-    )
+    if pyproj.CRS.from_user_input(streets.crs).equals(metric):
+        seg_geoms = seg.to_numpy()
+    else:
+        with collector_paused():  # a city's 100,000 segments, rebuilt
+            seg_geoms = seg.to_crs(metric).to_numpy()
     seg_ids = streets[sc.SEGMENT_ID].astype("str").to_numpy(dtype=object)
     rank = np.empty(len(seg_ids), dtype=np.int64)
     rank[np.argsort(seg_ids.astype(str), kind="stable")] = np.arange(len(seg_ids))
