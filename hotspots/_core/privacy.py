@@ -402,7 +402,9 @@ def arrow_strings(s: pd.Series) -> pa.ChunkedArray | None:
         pa.types.is_string(dtype.pyarrow_dtype)
         or pa.types.is_large_string(dtype.pyarrow_dtype)
     )
-    if is_arrow or (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+    # pandas 2's ``str`` dtype is stored as "pyarrow_numpy", pandas 3's as "pyarrow"
+    stored = getattr(dtype, "storage", None) in ("pyarrow", "pyarrow_numpy")
+    if is_arrow or (isinstance(dtype, pd.StringDtype) and stored):
         arrow = pa.array(s.array)
         return (
             arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
