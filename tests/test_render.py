@@ -1533,3 +1533,42 @@ def test_folium_defaults_are_dropped_unless_the_page_uses_them():
     with pytest.raises(InputError, match="jquery"):
         inline_assets(page + "<script>$('#a').hide();</script>")
     assert inline_assets("<p>no link</p>") == "<p>no link</p>"
+
+
+def _old_format_numbers(values, kind, words, digits=2):
+    """The per-value loop the column formatter must equal."""
+    arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
+    out = []
+    for v in arr.astype("float64").tolist():
+        if not np.isfinite(v):
+            out.append(None)
+            continue
+        if kind == "share":
+            text = f"{100.0 * v:.1f}%"
+        elif kind == "p":
+            text = "< 0.001" if v < 0.001 else f"{v:.3f}"
+        elif kind == "days":
+            text = words["unit_days"].format(n=f"{v:.1f}")
+        elif kind == "minutes":
+            text = words["unit_minutes"].format(n=f"{v:,.0f}")
+        elif kind == "metres":
+            text = words["unit_metres"].format(n=f"{v:,.0f}")
+        elif float(v).is_integer():
+            text = f"{int(v):,}"
+        else:
+            text = f"{v:,.{digits}f}"
+        out.append(html.escape(text))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["share", "p", "days", "minutes", "metres", "number"])
+def test_popup_numbers_are_formatted_as_value_by_value(kind):
+    from hotspots.render.payloads import _format_numbers
+
+    words = labels.map_labels("zh")
+    values = [np.nan, None, pd.NA, np.inf, -np.inf, -0.0, 0.0, 0.0005, 0.25, 1.5]
+    values += [1e20, -1234567.891, 3, "7", "x", 12.3456]
+    series = [pd.Series(values, dtype=object), pd.Series([1.5, np.nan, 2.0])]
+    for column in (*series, pd.Series([], dtype=float)):
+        got = _format_numbers(column, kind, words, digits=3)
+        assert got == _old_format_numbers(column, kind, words, digits=3)

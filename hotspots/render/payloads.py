@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -186,27 +185,29 @@ def _format_numbers(
     thousands separators, other numbers with ``digits`` decimals.
     """
     arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce")
-    out: list[str | None] = []
-    for v in arr.astype("float64").tolist():
-        if not math.isfinite(v):
-            out.append(None)
-            continue
-        if kind == "share":
-            text = f"{100.0 * v:.1f}%"
-        elif kind == "p":
-            text = "< 0.001" if v < 0.001 else f"{v:.3f}"
-        elif kind == "days":
-            text = words["unit_days"].format(n=f"{v:.1f}")
-        elif kind == "minutes":
-            text = words["unit_minutes"].format(n=f"{v:,.0f}")
-        elif kind == "metres":
-            text = words["unit_metres"].format(n=f"{v:,.0f}")
-        elif float(v).is_integer():
-            text = f"{int(v):,}"
-        else:
-            text = f"{v:,.{digits}f}"
-        out.append(html.escape(text))
+    floats = arr.astype("float64").to_numpy()
+    listed = floats.tolist()
+    out: list[str | None] = [None] * len(listed)
+    for i in np.flatnonzero(np.isfinite(floats)).tolist():  # NaN/NA stay None
+        out[i] = html.escape(_number_text(listed[i], kind, words, digits))
     return out
+
+
+def _number_text(v: float, kind: str, words: Mapping[str, str], digits: int) -> str:
+    """Return one finite number as :func:`_format_numbers` shows it (unescaped)."""
+    if kind == "share":
+        return f"{100.0 * v:.1f}%"
+    if kind == "p":
+        return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    if kind == "days":
+        return words["unit_days"].format(n=f"{v:.1f}")
+    if kind == "minutes":
+        return words["unit_minutes"].format(n=f"{v:,.0f}")
+    if kind == "metres":
+        return words["unit_metres"].format(n=f"{v:,.0f}")
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.{digits}f}"
 
 
 def _geoms_json(geoms: npt.NDArray[Any]) -> str:
