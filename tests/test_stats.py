@@ -568,6 +568,16 @@ def test_fdr_classes_match_the_adjusted_p_value_rule() -> None:
     assert (fdr_classes(z, p)[0, :5] == 0).all()
 
 
+def test_fdr_classes_take_the_sign_of_z_and_nothing_for_zero_or_nan() -> None:
+    from hotspots.stats.local import fdr_classes
+
+    z = [0.0, -0.0, np.nan, -np.inf, np.inf, -1.0, 2.0, 5.0]
+    p = [0.001, 0.001, 0.001, 0.001, 0.001, 0.04, 0.08, 0.5]
+    got = fdr_classes(z, p, fdr=False)
+    assert got.dtype == np.int64
+    assert got.tolist() == [0, 0, 0, -3, 3, -2, 1, 0]
+
+
 def test_two_sided_normal_p_values_equal_scipy_norm_sf() -> None:
     from hotspots.stats.local import _two_sided_normal
 

@@ -274,13 +274,15 @@ def space_time_gi_star(
         return z, p
 
     # local sums: (I + W) X, then a moving sum over the last time_lag + 1 periods
-    spatial_sum = np.asarray(w @ x)
-    spatial_sum += x
-    csum = np.cumsum(spatial_sum, axis=1)
+    # (each fresh array of a city's cube is 40 MB: the steps reuse them)
+    csum = np.asarray(w @ x)
+    csum += x
+    np.cumsum(csum, axis=1, out=csum)
     window = min(int(time_lag), t - 1) + 1
-    z = csum.copy()
-    z[:, window:] -= csum[:, :-window]
-    del spatial_sum, csum
+    z = np.empty_like(csum)
+    z[:, :window] = csum[:, :window]
+    np.subtract(csum[:, window:], csum[:, :-window], out=z[:, window:])
+    del csum
     # bins in each neighbourhood: W_i = (1 + degree) x periods in the window,
     # an outer product, so the moments are applied by broadcasting, one block
     # of columns per window length (at most time_lag + 1 blocks)

@@ -161,7 +161,8 @@ def bh_rejected(p: FloatArray, levels: Sequence[float]) -> list[BoolArray]:
     pp = np.asarray(p, dtype=np.float64)
     ok = np.isfinite(pp)
     m = int(ok.sum())
-    clipped = np.clip(np.where(ok, pp, np.inf), 0.0, None)
+    clipped = np.where(ok, pp, np.inf)
+    np.clip(clipped, 0.0, None, out=clipped)
     top = max(levels, default=0.0)
     small = np.sort(clipped[clipped <= top])
     adjusted = small * (m / np.arange(1, len(small) + 1, dtype=np.float64))
@@ -234,11 +235,14 @@ def fdr_classes(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> IntA
 
 def _classes(zz: FloatArray, passed: list[BoolArray]) -> IntArray:
     """Confidence class from z and the tests passed at each confidence level."""
-    level = np.zeros(zz.shape, dtype=np.int64)
+    # small integers until the end: 5 million tests are 40 MB an int64 array
+    level = np.zeros(zz.shape, dtype=np.int8)
     for (cls, _), mask in list(zip(CONFIDENCE_LEVELS, passed, strict=True))[::-1]:
         level[mask] = cls
-    sign = np.sign(np.nan_to_num(zz)).astype(np.int64)
-    out: IntArray = level * sign
+    # the sign of z, 0 for NaN
+    np.negative(level, out=level, where=zz < 0)
+    level[~(np.abs(zz) > 0)] = 0  # zero and NaN
+    out: IntArray = level.astype(np.int64)
     return out
 
 

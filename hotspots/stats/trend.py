@@ -139,7 +139,8 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
         raise InputError(msg)
 
     has_nan = np.asarray(np.isnan(x).any(axis=1), dtype=bool)
-    x = np.where(has_nan[:, np.newaxis], 0.0, x)
+    if has_nan.any():
+        x = np.where(has_nan[:, np.newaxis], 0.0, x)
 
     # Dense ranks (ties share a rank) in a small integer type: the signs of the
     # pairwise differences of the ranks are those of the values, and small
@@ -149,15 +150,18 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
     starts_mask = np.ones((n_series, n), dtype=bool)
     starts_mask[:, 1:] = xs[:, 1:] != xs[:, :-1]
     rank_type = np.int8 if n <= 127 else np.int16 if n <= 32_767 else np.int32
-    dense = (np.cumsum(starts_mask, axis=1) - 1).astype(rank_type)
+    dense = np.cumsum(starts_mask, axis=1, dtype=rank_type)  # ranks fit the type
+    dense -= 1
     ranks = np.empty_like(dense)
     np.put_along_axis(ranks, order, dense, axis=1)
     rt = np.ascontiguousarray(ranks.T)
 
     # S: one vectorised pass per time lag k over all pairs (t, t + k).
     s_int = np.zeros(n_series, dtype=np.int64)
+    buffer = np.empty((n - 1) * n_series, dtype=rank_type)  # one for every lag
     for k in range(1, n):
-        diff = rt[k:] - rt[:-k]
+        diff = buffer[: (n - k) * n_series].reshape(n - k, n_series)
+        np.subtract(rt[k:], rt[:-k], out=diff)
         np.sign(diff, out=diff)
         # each lag sums at most n - 1 signs: int32 is exact and faster
         s_int += diff.sum(axis=0, dtype=np.int32)
