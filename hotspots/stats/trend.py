@@ -151,7 +151,7 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
     starts_mask[:, 1:] = xs[:, 1:] != xs[:, :-1]
     rank_type = np.int8 if n <= 127 else np.int16 if n <= 32_767 else np.int32
     dense = np.cumsum(starts_mask, axis=1, dtype=rank_type)  # ranks fit the type
-    dense -= 1
+    np.subtract(dense, 1, out=dense)
     ranks = np.empty_like(dense)
     np.put_along_axis(ranks, order, dense, axis=1)
     rt = np.ascontiguousarray(ranks.T)
