@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import shapely
 from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_export
@@ -584,3 +585,94 @@ def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
                     _frame_equal(late, window)
         with pytest.raises(InputError, match="late_cases=True needs as_of"):
             ledger.reports(late_cases=True)
+
+
+@pytest.mark.postgis
+def test_streamed_read_errors_leave_the_connection_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The COPY read raises the server's error, before or amid the rows."""
+    import psycopg
+
+    monkeypatch.setattr(backends, "_CSV_BLOCK", 64)
+    numbers = pa.schema([("n", pa.int64())])
+    backend = connect(pg_url_or_skip())
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            backend.query_arrow("SELECT n FROM no_such_table", [], numbers)
+        assert backend.query("SELECT 1") == [(1,)]
+        midway = (
+            "SELECT CASE WHEN i = 1500 THEN 1 / (i - 1500) ELSE i END FROM "
+            "generate_series(1, 2000) AS i"
+        )
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            backend.query_arrow(midway, [], numbers)
+        assert backend.query("SELECT 2") == [(2,)]
+        backend.begin()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            backend.query_arrow(midway, [], numbers)
+        backend.rollback()
+        # parameters are bound client-side, quotes and percent signs included
+        text = pa.schema([("t", pa.string()), ("n", pa.int64())])
+        got = backend.query_arrow("SELECT ?::text, ?::bigint", ["it's 5%", 7], text)
+        assert got.to_pylist() == [{"t": "it's 5%", "n": 7}]
+    finally:
+        backend.close()
+
+
+@pytest.mark.postgis
+def test_a_read_stopped_early_is_cancelled() -> None:
+    """A consumer leaving the COPY early leaves an idle, usable connection."""
+    import psycopg
+
+    with psycopg.connect(pg_url_or_skip(), autocommit=True) as con:
+        rows = backends._copy_out(
+            con,
+            "COPY (SELECT repeat('x', 1000) FROM generate_series(1, 200000)) TO STDOUT",
+        )
+        first = next(rows)
+        assert len(first) >= backends._CSV_BLOCK
+        assert first.endswith(b"x\n")
+        rows.close()
+        assert con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert con.execute("SELECT 3").fetchone() == (3,)
+        whole = b"".join(
+            backends._copy_out(
+                con, "COPY (SELECT i FROM generate_series(1, 5) AS i) TO STDOUT"
+            )
+        )
+        assert whole == b"1\n2\n3\n4\n5\n"
+
+
+def test_failed_first_ingest_leaves_an_empty_indexed_ledger(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch's direct load (emptied, frozen rows) rolls back whole."""
+    path = write_export(export_frame(IDS), tmp_path / "reports_20261109.csv")
+    write_cases = Ledger._write_cases
+
+    def fail_after(self: Ledger, *args: object) -> object:
+        write_cases(self, *args)  # type: ignore[arg-type]
+        msg = "killed after the cases were written"
+        raise RuntimeError(msg)
+
+    with Ledger.open(ledger_url) as ledger:
+        with monkeypatch.context() as patch:
+            patch.setattr(Ledger, "_write_cases", fail_after)
+            with pytest.raises(RuntimeError, match="killed after"):
+                ledger.ingest(path)
+        assert ledger.reports().empty
+        assert ledger.batches().empty
+        assert ledger.ingest(path).inserted == len(IDS)
+        assert ledger.reports()[schema.REPORT_ID].tolist() == IDS
+    if ledger_url.startswith("postgresql"):
+        backend = connect(ledger_url)
+        try:
+            names = backend.query(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'cases' "
+                "AND schemaname = current_schema() ORDER BY indexname"
+            )
+        finally:
+            backend.close()
+        assert names == [("cases_geom_idx",), ("cases_pkey",)]
+    _assert_points_follow_lon_lat(ledger_url)
