@@ -3,8 +3,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_export
 from shapely.geometry import box
 
@@ -676,3 +682,150 @@ def test_failed_first_ingest_leaves_an_empty_indexed_ledger(
             backend.close()
         assert names == [("cases_geom_idx",), ("cases_pkey",)]
     _assert_points_follow_lon_lat(ledger_url)
+
+
+def _split_every_read(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Split every ordered PostgreSQL read in two halves; return the log of splits."""
+    monkeypatch.setattr(backends, "_SPLIT_MIN_ROWS", 0)
+    monkeypatch.setattr(backends, "_SPLIT_SAMPLE_PCT", 100.0)
+    splits: list[object] = []
+    read_halves = backends.PostgresBackend._read_halves
+
+    def logged(self: backends.PostgresBackend, *args: object) -> pa.Table:
+        splits.append(args[-1])  # the boundary
+        return read_halves(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backends.PostgresBackend, "_read_halves", logged)
+    return splits
+
+
+@pytest.fixture
+def pg_ledger_url() -> Iterator[str]:
+    """A fresh, empty ledger on the PostgreSQL server (a schema of its own)."""
+    import psycopg
+
+    base = pg_url_or_skip()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options={quote(f'-c search_path={name},public')}"
+    with psycopg.connect(base, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def _two_batches(ledger: Ledger, tmp_path: Path) -> list[str]:
+    """Ingest 300 cases, then 300 (200 of them again, closed); return the ids."""
+    ids = [f"C{i:04d}" for i in range(1, 401)]
+    notes = [f'备注{i}\n第二行, "引号"' for i in range(400)]
+    first = export_frame(ids[:300], extra={"备注": notes[:300]})
+    later = export_frame(ids[100:], status="已结案", extra={"备注": notes[100:]})
+    later["结案时间"] = "2026-11-21 09:00:00"
+    ledger.ingest(write_export(first, tmp_path / "reports_20261109.csv"))
+    ledger.ingest(write_export(later, tmp_path / "reports_20261123.csv"))
+    return ids
+
+
+@pytest.mark.postgis
+def test_a_read_in_two_halves_equals_the_single_read(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both halves, concatenated, are the single read: rows, order, values."""
+    queries: list[dict[str, Any]] = [
+        {},
+        {"start": "2026-11-05", "end": "2026-11-15"},
+        {"as_of": "2026-11-10"},
+        {"as_of": "2026-11-10", "late_cases": True},
+    ]
+    with Ledger.open(pg_ledger_url) as ledger:
+        ids = _two_batches(ledger, tmp_path)
+        single = [ledger.reports(**q) for q in queries]
+        with monkeypatch.context() as patch:
+            splits = _split_every_read(patch)
+            halves = [ledger.reports(**q) for q in queries]
+    assert len(splits) == len(queries)
+    assert all(ids[0] < str(b) <= ids[-1] for b in splits)
+    assert single[0][schema.REPORT_ID].tolist() == ids
+    for one, two in zip(single, halves, strict=True):
+        assert len(one) > 0
+        assert_geodataframe_equal(one, two)
+
+
+@pytest.mark.postgis
+def test_both_halves_read_one_snapshot(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest committed while the halves start is seen by neither of them."""
+    with Ledger.open(pg_ledger_url) as ledger:
+        ids = _two_batches(ledger, tmp_path)
+        before = ledger.reports()
+    newer = export_frame([*ids[::2], "C0999"], status="已受理")
+    path = write_export(newer, tmp_path / "reports_20261130.csv")
+    copy_out = backends._copy_out
+    lock = threading.Lock()
+    done: list[object] = []
+
+    def ingest_first(con: object, statement: str) -> Iterator[bytes]:
+        # every half waits for the concurrent ingest to commit, then reads
+        with lock:
+            if not done:
+                with Ledger.open(pg_ledger_url) as other:
+                    done.append(other.ingest(path))
+        return copy_out(con, statement)
+
+    with Ledger.open(pg_ledger_url) as ledger, monkeypatch.context() as patch:
+        splits = _split_every_read(patch)
+        patch.setattr(backends, "_copy_out", ingest_first)
+        during = ledger.reports()
+        patch.undo()
+        after = ledger.reports()
+    assert len(splits) == 1
+    assert len(done) == 1
+    assert_geodataframe_equal(during, before)
+    assert len(after) == len(before) + 1
+    status = read_reports(path, on_error="quarantine").reports.set_index(
+        schema.REPORT_ID
+    )[schema.STATUS]
+    got = after.set_index(schema.REPORT_ID)[schema.STATUS]
+    assert got.loc[status.index].tolist() == status.tolist()
+    assert (
+        got.loc[ids[::2]].tolist()
+        != before.set_index(schema.REPORT_ID).loc[ids[::2], schema.STATUS].tolist()
+    )
+
+
+@pytest.mark.postgis
+def test_a_failed_half_ends_both_transactions(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in either half reaches the caller; both connections end idle."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    with Ledger.open(pg_ledger_url) as ledger:
+        _two_batches(ledger, tmp_path)
+    splits = _split_every_read(monkeypatch)
+    numbers = pa.schema([("report_id", pa.string()), ("n", pa.int64())])
+    backend = connect(pg_ledger_url)
+    assert isinstance(backend, backends.PostgresBackend)
+    key = ("cases", "report_id")
+    try:
+        for bad in ("report_id >= 'C0390'", "report_id <= 'C0010'"):  # upper, lower
+            sql = (
+                f"SELECT report_id, CASE WHEN {bad} THEN 1 / 0 ELSE 1 END FROM "
+                "cases ORDER BY report_id"
+            )
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                backend.query_arrow(sql, [], numbers, order_key=key)
+            for con in (backend._con, backend._reader._con):  # type: ignore[union-attr]
+                assert con.info.transaction_status == TransactionStatus.IDLE
+        good = "SELECT report_id, 1 FROM cases ORDER BY report_id"
+        assert backend.query_arrow(good, [], numbers, order_key=key).num_rows == 400
+        assert len(splits) == 3
+        # inside a transaction the read is not split (its writes are its own)
+        backend.begin()
+        assert backend.query_arrow(good, [], numbers, order_key=key).num_rows == 400
+        backend.rollback()
+        assert len(splits) == 3
+    finally:
+        backend.close()

@@ -26,7 +26,7 @@ import select
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -104,9 +104,19 @@ class Backend(ABC):
 
     @abstractmethod
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
-        """Run one query and return it as an Arrow table of ``schema``."""
+        """Run one query and return it as an Arrow table of ``schema``.
+
+        ``order_key``: ``(table, column)`` when the query's rows are ordered
+        by ``column`` (ascending), whose values are unique and held by
+        ``table``: a backend may then read the rows in parts split on it.
+        """
 
     @abstractmethod
     def load(self, table: str, data: pa.Table) -> None:
@@ -234,7 +244,12 @@ class DuckDBBackend(Backend):
         return self._con.execute(sql, list(params)).fetchall()
 
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
         """Run one query and return it as an Arrow table of ``schema``."""
         relation = self._con.sql(sql, params=list(params))
@@ -329,6 +344,10 @@ class PostgresBackend(Backend):
         import psycopg
 
         self.location = redact(url)
+        self._url = url
+        self._connect_timeout_s = connect_timeout_s
+        # the second connection of a read in two halves (opened when needed)
+        self._reader: PostgresBackend | None = None
         try:
             self._con = psycopg.connect(
                 url, connect_timeout=max(1, round(connect_timeout_s)), autocommit=True
@@ -364,9 +383,93 @@ class PostgresBackend(Backend):
         return self._con.execute(_pg(sql), list(params) or None).fetchall()
 
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
         """Run one query through ``COPY ... TO STDOUT`` and parse it with Arrow.
+
+        With ``order_key`` on a large table, outside a transaction, the rows
+        are read in two halves at once (:meth:`_read_halves`): the server's
+        work on the rows is most of a read's time.
+        """
+        if order_key is not None:
+            from psycopg.pq import TransactionStatus
+
+            idle = self._con.info.transaction_status == TransactionStatus.IDLE
+            boundary = self._split_point(*order_key) if idle else None
+            if boundary is not None:
+                return self._read_halves(sql, params, schema, order_key[1], boundary)
+        return self._read(sql, params, schema)
+
+    def _split_point(self, table: str, column: str) -> Any:
+        """Return a median of ``table.column`` from a sample of its pages, or ``None``.
+
+        ``None`` when the table has too few rows for a split to pay. The
+        sample only balances the halves: any value splits them correctly.
+        """
+        count, middle = self.query(
+            f"SELECT count(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY "
+            f"{column}) FROM {table} TABLESAMPLE SYSTEM ({_SPLIT_SAMPLE_PCT:g}) "
+            "REPEATABLE (0)"
+        )[0]
+        if middle is None or count * 100 / _SPLIT_SAMPLE_PCT < _SPLIT_MIN_ROWS:
+            return None
+        return middle
+
+    def _read_halves(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        column: str,
+        boundary: Any,
+    ) -> pa.Table:
+        """Read the rows below ``boundary`` here and the rest on a second connection.
+
+        Both halves read one snapshot: this connection's REPEATABLE READ
+        transaction exports it and the second one imports it, so the rows are
+        those of the single query at one moment, in its order.
+        """
+        from psycopg import sql as pgsql
+
+        if self._reader is None:
+            self._reader = PostgresBackend(
+                self._url, connect_timeout_s=self._connect_timeout_s
+            )
+        reader = self._reader
+        part = f"SELECT * FROM ({sql}) AS h WHERE h.{column} {{}} ? ORDER BY h.{column}"
+        bound = [*params, boundary]
+        self._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            row = self._con.execute("SELECT pg_export_snapshot()").fetchone()
+            reader._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                reader._con.execute(
+                    pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                        pgsql.Literal(row[0] if row else "")
+                    )
+                )
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    upper = pool.submit(reader._read, part.format(">="), bound, schema)
+                    try:
+                        lower = self._read(part.format("<"), bound, schema)
+                    except BaseException:
+                        reader._con.cancel_safe()
+                        raise
+                    finally:
+                        wait([upper])
+                    return pa.concat_tables([lower, upper.result()])
+            finally:
+                reader._con.execute("ROLLBACK")  # read only: nothing to keep
+        finally:
+            self._con.execute("ROLLBACK")
+
+    def _read(self, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+        """Read one query's rows through ``COPY ... TO STDOUT`` (CSV), parsed by Arrow.
 
         The CSV is parsed while it arrives: this thread gathers the server's
         rows into blocks of whole rows (:func:`_copy_out`) and a worker thread
@@ -513,7 +616,9 @@ class PostgresBackend(Backend):
         self._con.execute("ROLLBACK")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the second one of the split reads)."""
+        if self._reader is not None:
+            self._reader.close()
         self._con.close()
 
 
@@ -560,6 +665,10 @@ def _pg(sql: str) -> str:
 
 #: Bytes of whole CSV rows handed to the parser at a time.
 _CSV_BLOCK: Final = 1 << 20
+#: Rows from which a read ordered on a key is split in two halves, and the
+#: percentage of the table's pages sampled to find the middle key.
+_SPLIT_MIN_ROWS: Final = 100_000
+_SPLIT_SAMPLE_PCT: Final = 1.0
 
 
 def _copy_out(con: Any, statement: str) -> Iterator[bytes]:

@@ -766,7 +766,10 @@ class Ledger:
                 "AS c ON c.report_id = r.report_id ORDER BY r.report_id"
             )
             params = [*params, boundary_key]
-        arrow = self._backend.query_arrow(sql, params, pa.schema(fields))
+        # ordered by report_id, unique in the result: a server may split the read
+        arrow = self._backend.query_arrow(
+            sql, params, pa.schema(fields), order_key=("cases", "report_id")
+        )
         with _gc_paused():
             return _to_frame(arrow, present, extras, tz)
 
