@@ -740,12 +740,26 @@ def test_a_read_in_two_halves_equals_the_single_read(
     with Ledger.open(pg_ledger_url) as ledger:
         ids = _two_batches(ledger, tmp_path)
         single = [ledger.reports(**q) for q in queries]
+        # with the cached assignments of a boundary set (every third case)
+        backend = connect(pg_ledger_url)
+        try:
+            backend.execute(
+                "INSERT INTO assignments (boundary_key, report_id, grid_id, "
+                "street_distance_m) SELECT 'b', report_id, 'g' || report_id, "
+                "length(report_id) FROM cases WHERE right(report_id, 1) IN "
+                "('0', '3', '6', '9')"
+            )
+        finally:
+            backend.close()
+        single.append(ledger._frame(None, None, None, boundary_key="b"))
         with monkeypatch.context() as patch:
             splits = _split_every_read(patch)
             halves = [ledger.reports(**q) for q in queries]
-    assert len(splits) == len(queries)
+            halves.append(ledger._frame(None, None, None, boundary_key="b"))
+    assert len(splits) == len(queries) + 1
     assert all(ids[0] < str(b) <= ids[-1] for b in splits)
     assert single[0][schema.REPORT_ID].tolist() == ids
+    assert single[-1]["a_cached"].sum() == 160
     for one, two in zip(single, halves, strict=True):
         assert len(one) > 0
         assert_geodataframe_equal(one, two)
