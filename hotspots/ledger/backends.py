@@ -12,9 +12,11 @@ differ between the engines.
 * :class:`PostgresBackend`: PostgreSQL with PostGIS through psycopg 3; the
   current cases also carry a ``geometry(Point, 4326)`` column with a GiST
   index. Bulk loads use ``COPY ... FROM STDIN`` in the binary format, bulk
-  reads ``COPY ... TO STDOUT``; ingests serialise on a transaction-level
-  advisory lock, so two processes ingesting at once give the result of
-  ingesting one after the other.
+  reads ``COPY ... TO STDOUT`` (a large read ordered on a unique key, such as
+  the reports frame, in two halves at once on a second connection that
+  imports the first one's snapshot: a ledger then holds two connections);
+  ingests serialise on a transaction-level advisory lock, so two processes
+  ingesting at once give the result of ingesting one after the other.
 """
 
 from __future__ import annotations
@@ -251,7 +253,10 @@ class DuckDBBackend(Backend):
         *,
         order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
-        """Run one query and return it as an Arrow table of ``schema``."""
+        """Run one query and return it as an Arrow table of ``schema``.
+
+        ``order_key`` is not needed: DuckDB scans in parallel by itself.
+        """
         relation = self._con.sql(sql, params=list(params))
         table: pa.Table = relation.to_arrow_table()
         return table.cast(schema)
