@@ -42,7 +42,7 @@ process and of the server's backends (``/proc``), medians of 5 loads of the
 same 1M-case ledger, two alternations of old and new code under the lock:
 
 - load: wall 1.91, 1.45 s -> 1.11, 1.26 s; client CPU 1.51, 1.49 s -> 1.02,
-  0.94 s; server CPU 0.72-0.75 s -> 0.86-0.89 s (two backends, and the sample
+  0.94 s; server CPU 0.72, 0.75 s -> 0.89, 0.89 s (two backends, and the sample
   that finds the split). Of the client's 0.5 s: the shapely points of the
   frame built with the garbage collector paused, 0.37-0.53 s -> 0.09-0.15 s
   (``store._gc_paused`` around ``_to_frame``); the COPY rows taken from libpq
