@@ -3,14 +3,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import shapely
+from geopandas.testing import assert_geodataframe_equal
 from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_export
 from shapely.geometry import box
 
@@ -584,3 +591,255 @@ def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
                     _frame_equal(late, window)
         with pytest.raises(InputError, match="late_cases=True needs as_of"):
             ledger.reports(late_cases=True)
+
+
+@pytest.mark.postgis
+def test_streamed_read_errors_leave_the_connection_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The COPY read raises the server's error, before or amid the rows."""
+    import psycopg
+
+    monkeypatch.setattr(backends, "_CSV_BLOCK", 64)
+    numbers = pa.schema([("n", pa.int64())])
+    backend = connect(pg_url_or_skip())
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            backend.query_arrow("SELECT n FROM no_such_table", [], numbers)
+        assert backend.query("SELECT 1") == [(1,)]
+        midway = (
+            "SELECT CASE WHEN i = 1500 THEN 1 / (i - 1500) ELSE i END FROM "
+            "generate_series(1, 2000) AS i"
+        )
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            backend.query_arrow(midway, [], numbers)
+        assert backend.query("SELECT 2") == [(2,)]
+        backend.begin()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            backend.query_arrow(midway, [], numbers)
+        backend.rollback()
+        # parameters are bound client-side, quotes and percent signs included
+        text = pa.schema([("t", pa.string()), ("n", pa.int64())])
+        got = backend.query_arrow("SELECT ?::text, ?::bigint", ["it's 5%", 7], text)
+        assert got.to_pylist() == [{"t": "it's 5%", "n": 7}]
+    finally:
+        backend.close()
+
+
+@pytest.mark.postgis
+def test_a_read_stopped_early_is_cancelled() -> None:
+    """A consumer leaving the COPY early leaves an idle, usable connection."""
+    import psycopg
+
+    with psycopg.connect(pg_url_or_skip(), autocommit=True) as con:
+        rows = backends._copy_out(
+            con,
+            "COPY (SELECT repeat('x', 1000) FROM generate_series(1, 200000)) TO STDOUT",
+        )
+        first = next(rows)
+        assert len(first) >= backends._CSV_BLOCK
+        assert first.endswith(b"x\n")
+        rows.close()
+        assert con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert con.execute("SELECT 3").fetchone() == (3,)
+        whole = b"".join(
+            backends._copy_out(
+                con, "COPY (SELECT i FROM generate_series(1, 5) AS i) TO STDOUT"
+            )
+        )
+        assert whole == b"1\n2\n3\n4\n5\n"
+
+
+def test_failed_first_ingest_leaves_an_empty_indexed_ledger(
+    ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first batch's direct load (emptied, frozen rows) rolls back whole."""
+    path = write_export(export_frame(IDS), tmp_path / "reports_20261109.csv")
+    write_cases = Ledger._write_cases
+
+    def fail_after(self: Ledger, *args: object) -> object:
+        write_cases(self, *args)  # type: ignore[arg-type]
+        msg = "killed after the cases were written"
+        raise RuntimeError(msg)
+
+    with Ledger.open(ledger_url) as ledger:
+        with monkeypatch.context() as patch:
+            patch.setattr(Ledger, "_write_cases", fail_after)
+            with pytest.raises(RuntimeError, match="killed after"):
+                ledger.ingest(path)
+        assert ledger.reports().empty
+        assert ledger.batches().empty
+        assert ledger.ingest(path).inserted == len(IDS)
+        assert ledger.reports()[schema.REPORT_ID].tolist() == IDS
+    if ledger_url.startswith("postgresql"):
+        backend = connect(ledger_url)
+        try:
+            names = backend.query(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'cases' "
+                "AND schemaname = current_schema() ORDER BY indexname"
+            )
+        finally:
+            backend.close()
+        assert names == [("cases_geom_idx",), ("cases_pkey",)]
+    _assert_points_follow_lon_lat(ledger_url)
+
+
+def _split_every_read(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Split every ordered PostgreSQL read in two halves; return the log of splits."""
+    monkeypatch.setattr(backends, "_SPLIT_MIN_ROWS", 0)
+    monkeypatch.setattr(backends, "_SPLIT_SAMPLE_PCT", 100.0)
+    splits: list[object] = []
+    read_halves = backends.PostgresBackend._read_halves
+
+    def logged(self: backends.PostgresBackend, *args: object) -> pa.Table:
+        splits.append(args[-1])  # the boundary
+        return read_halves(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backends.PostgresBackend, "_read_halves", logged)
+    return splits
+
+
+@pytest.fixture
+def pg_ledger_url() -> Iterator[str]:
+    """A fresh, empty ledger on the PostgreSQL server (a schema of its own)."""
+    import psycopg
+
+    base = pg_url_or_skip()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {name}")
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options={quote(f'-c search_path={name},public')}"
+    with psycopg.connect(base, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def _two_batches(ledger: Ledger, tmp_path: Path) -> list[str]:
+    """Ingest 300 cases, then 300 (200 of them again, closed); return the ids."""
+    ids = [f"C{i:04d}" for i in range(1, 401)]
+    notes = [f'备注{i}\n第二行, "引号"' for i in range(400)]
+    first = export_frame(ids[:300], extra={"备注": notes[:300]})
+    later = export_frame(ids[100:], status="已结案", extra={"备注": notes[100:]})
+    later["结案时间"] = "2026-11-21 09:00:00"
+    ledger.ingest(write_export(first, tmp_path / "reports_20261109.csv"))
+    ledger.ingest(write_export(later, tmp_path / "reports_20261123.csv"))
+    return ids
+
+
+@pytest.mark.postgis
+def test_a_read_in_two_halves_equals_the_single_read(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both halves, concatenated, are the single read: rows, order, values."""
+    queries: list[dict[str, Any]] = [
+        {},
+        {"start": "2026-11-05", "end": "2026-11-15"},
+        {"as_of": "2026-11-10"},
+        {"as_of": "2026-11-10", "late_cases": True},
+    ]
+    with Ledger.open(pg_ledger_url) as ledger:
+        ids = _two_batches(ledger, tmp_path)
+        single = [ledger.reports(**q) for q in queries]
+        # with the cached assignments of a boundary set (every third case)
+        backend = connect(pg_ledger_url)
+        try:
+            backend.execute(
+                "INSERT INTO assignments (boundary_key, report_id, grid_id, "
+                "street_distance_m) SELECT 'b', report_id, 'g' || report_id, "
+                "length(report_id) FROM cases WHERE right(report_id, 1) IN "
+                "('0', '3', '6', '9')"
+            )
+        finally:
+            backend.close()
+        single.append(ledger._frame(None, None, None, boundary_key="b"))
+        with monkeypatch.context() as patch:
+            splits = _split_every_read(patch)
+            halves = [ledger.reports(**q) for q in queries]
+            halves.append(ledger._frame(None, None, None, boundary_key="b"))
+    assert len(splits) == len(queries) + 1
+    assert all(ids[0] < str(b) <= ids[-1] for b in splits)
+    assert single[0][schema.REPORT_ID].tolist() == ids
+    assert single[-1]["a_cached"].sum() == 160
+    for one, two in zip(single, halves, strict=True):
+        assert len(one) > 0
+        assert_geodataframe_equal(one, two)
+
+
+@pytest.mark.postgis
+def test_both_halves_read_one_snapshot(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest committed while the halves start is seen by neither of them."""
+    with Ledger.open(pg_ledger_url) as ledger:
+        ids = _two_batches(ledger, tmp_path)
+        before = ledger.reports()
+    newer = export_frame([*ids[::2], "C0999"], status="已受理")
+    path = write_export(newer, tmp_path / "reports_20261130.csv")
+    copy_out = backends._copy_out
+    lock = threading.Lock()
+    done: list[object] = []
+
+    def ingest_first(con: object, statement: str) -> Iterator[bytes]:
+        # every half waits for the concurrent ingest to commit, then reads
+        with lock:
+            if not done:
+                with Ledger.open(pg_ledger_url) as other:
+                    done.append(other.ingest(path))
+        return copy_out(con, statement)
+
+    with Ledger.open(pg_ledger_url) as ledger, monkeypatch.context() as patch:
+        splits = _split_every_read(patch)
+        patch.setattr(backends, "_copy_out", ingest_first)
+        during = ledger.reports()
+        patch.undo()
+        after = ledger.reports()
+    assert len(splits) == 1
+    assert len(done) == 1
+    assert_geodataframe_equal(during, before)
+    assert len(after) == len(before) + 1
+    status = read_reports(path, on_error="quarantine").reports.set_index(
+        schema.REPORT_ID
+    )[schema.STATUS]
+    got = after.set_index(schema.REPORT_ID)[schema.STATUS]
+    assert got.loc[status.index].tolist() == status.tolist()
+    assert (
+        got.loc[ids[::2]].tolist()
+        != before.set_index(schema.REPORT_ID).loc[ids[::2], schema.STATUS].tolist()
+    )
+
+
+@pytest.mark.postgis
+def test_a_failed_half_ends_both_transactions(
+    pg_ledger_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in either half reaches the caller; both connections end idle."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    with Ledger.open(pg_ledger_url) as ledger:
+        _two_batches(ledger, tmp_path)
+    splits = _split_every_read(monkeypatch)
+    numbers = pa.schema([("report_id", pa.string()), ("n", pa.int64())])
+    backend = connect(pg_ledger_url)
+    assert isinstance(backend, backends.PostgresBackend)
+    key = ("cases", "report_id")
+    try:
+        for bad in ("report_id >= 'C0390'", "report_id <= 'C0010'"):  # upper, lower
+            sql = (
+                f"SELECT report_id, CASE WHEN {bad} THEN 1 / 0 ELSE 1 END FROM "
+                "cases ORDER BY report_id"
+            )
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                backend.query_arrow(sql, [], numbers, order_key=key)
+            for con in (backend._con, backend._reader._con):  # type: ignore[union-attr]
+                assert con.info.transaction_status == TransactionStatus.IDLE
+        good = "SELECT report_id, 1 FROM cases ORDER BY report_id"
+        assert backend.query_arrow(good, [], numbers, order_key=key).num_rows == 400
+        assert len(splits) == 3
+        # inside a transaction the read is not split (its writes are its own)
+        backend.begin()
+        assert backend.query_arrow(good, [], numbers, order_key=key).num_rows == 400
+        backend.rollback()
+        assert len(splits) == 3
+    finally:
+        backend.close()

@@ -12,9 +12,11 @@ differ between the engines.
 * :class:`PostgresBackend`: PostgreSQL with PostGIS through psycopg 3; the
   current cases also carry a ``geometry(Point, 4326)`` column with a GiST
   index. Bulk loads use ``COPY ... FROM STDIN`` in the binary format, bulk
-  reads ``COPY ... TO STDOUT``; ingests serialise on a transaction-level
-  advisory lock, so two processes ingesting at once give the result of
-  ingesting one after the other.
+  reads ``COPY ... TO STDOUT`` (a large read ordered on a unique key, such as
+  the reports frame, in two halves at once on a second connection that
+  imports the first one's snapshot: a ledger then holds two connections);
+  ingests serialise on a transaction-level advisory lock, so two processes
+  ingesting at once give the result of ingesting one after the other.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from __future__ import annotations
 import io
 import queue
 import re
+import select
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -103,9 +106,19 @@ class Backend(ABC):
 
     @abstractmethod
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
-        """Run one query and return it as an Arrow table of ``schema``."""
+        """Run one query and return it as an Arrow table of ``schema``.
+
+        ``order_key``: ``(table, column)`` when the query's rows are ordered
+        by ``column`` (ascending), whose values are unique and held by
+        ``table``: a backend may then read the rows in parts split on it.
+        """
 
     @abstractmethod
     def load(self, table: str, data: pa.Table) -> None:
@@ -233,9 +246,17 @@ class DuckDBBackend(Backend):
         return self._con.execute(sql, list(params)).fetchall()
 
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
-        """Run one query and return it as an Arrow table of ``schema``."""
+        """Run one query and return it as an Arrow table of ``schema``.
+
+        ``order_key`` is not needed: DuckDB scans in parallel by itself.
+        """
         relation = self._con.sql(sql, params=list(params))
         table: pa.Table = relation.to_arrow_table()
         return table.cast(schema)
@@ -328,6 +349,10 @@ class PostgresBackend(Backend):
         import psycopg
 
         self.location = redact(url)
+        self._url = url
+        self._connect_timeout_s = connect_timeout_s
+        # the second connection of a read in two halves (opened when needed)
+        self._reader: PostgresBackend | None = None
         try:
             self._con = psycopg.connect(
                 url, connect_timeout=max(1, round(connect_timeout_s)), autocommit=True
@@ -363,45 +388,125 @@ class PostgresBackend(Backend):
         return self._con.execute(_pg(sql), list(params) or None).fetchall()
 
     def query_arrow(
-        self, sql: str, params: Sequence[Any], schema: pa.Schema
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        *,
+        order_key: tuple[str, str] | None = None,
     ) -> pa.Table:
         """Run one query through ``COPY ... TO STDOUT`` and parse it with Arrow.
 
-        The CSV is parsed while it arrives: this thread gathers the server's
-        rows into blocks of whole rows and a worker thread parses each block
-        with Arrow's streaming reader (which releases the GIL).
+        With ``order_key`` on a large table, outside a transaction, the rows
+        are read in two halves at once (:meth:`_read_halves`): the server's
+        work on the rows is most of a read's time.
         """
+        if order_key is not None:
+            from psycopg.pq import TransactionStatus
+
+            idle = self._con.info.transaction_status == TransactionStatus.IDLE
+            boundary = self._split_point(*order_key) if idle else None
+            if boundary is not None:
+                return self._read_halves(sql, params, schema, order_key[1], boundary)
+        return self._read(sql, params, schema)
+
+    def _split_point(self, table: str, column: str) -> Any:
+        """Return a median of ``table.column`` from a sample of its pages, or ``None``.
+
+        ``None`` when the table has too few rows for a split to pay. The
+        sample only balances the halves: any value splits them correctly.
+        """
+        count, middle = self.query(
+            f"SELECT count(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY "
+            f"{column}) FROM {table} TABLESAMPLE SYSTEM ({_SPLIT_SAMPLE_PCT:g}) "
+            "REPEATABLE (0)"
+        )[0]
+        if middle is None or count * 100 / _SPLIT_SAMPLE_PCT < _SPLIT_MIN_ROWS:
+            return None
+        return middle
+
+    def _read_halves(
+        self,
+        sql: str,
+        params: Sequence[Any],
+        schema: pa.Schema,
+        column: str,
+        boundary: Any,
+    ) -> pa.Table:
+        """Read the rows below ``boundary`` here and the rest on a second connection.
+
+        Both halves read one snapshot: this connection's REPEATABLE READ
+        transaction exports it and the second one imports it, so the rows are
+        those of the single query at one moment, in its order.
+        """
+        from psycopg import sql as pgsql
+
+        if self._reader is None:
+            self._reader = PostgresBackend(
+                self._url, connect_timeout_s=self._connect_timeout_s
+            )
+        reader = self._reader
+        part = f"SELECT * FROM ({sql}) AS h WHERE h.{column} {{}} ? ORDER BY h.{column}"
+        bound = [*params, boundary]
+        self._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            row = self._con.execute("SELECT pg_export_snapshot()").fetchone()
+            reader._con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                reader._con.execute(
+                    pgsql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                        pgsql.Literal(row[0] if row else "")
+                    )
+                )
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    upper = pool.submit(reader._read, part.format(">="), bound, schema)
+                    try:
+                        lower = self._read(part.format("<"), bound, schema)
+                    except BaseException:
+                        reader._con.cancel_safe()
+                        raise
+                    finally:
+                        wait([upper])
+                    return pa.concat_tables([lower, upper.result()])
+            finally:
+                reader._con.execute("ROLLBACK")  # read only: nothing to keep
+        finally:
+            self._con.execute("ROLLBACK")
+
+    def _read(self, sql: str, params: Sequence[Any], schema: pa.Schema) -> pa.Table:
+        """Read one query's rows through ``COPY ... TO STDOUT`` (CSV), parsed by Arrow.
+
+        The CSV is parsed while it arrives: this thread gathers the server's
+        rows into blocks of whole rows (:func:`_copy_out`) and a worker thread
+        parses each block with Arrow's streaming reader (which releases the
+        GIL). The parameters are bound client-side, as psycopg does for COPY.
+        """
+        import psycopg
+
+        statement = psycopg.ClientCursor(self._con).mogrify(
+            f"COPY ({_pg(sql)}) TO STDOUT WITH (FORMAT csv, HEADER false)",
+            list(params) or None,
+        )
         blocks = _RowBlocks()
         with ThreadPoolExecutor(max_workers=1) as pool:
             parsing: Future[pa.Table] | None = None
             try:
-                with (
-                    self._con.cursor() as cur,
-                    cur.copy(
-                        f"COPY ({_pg(sql)}) TO STDOUT WITH (FORMAT csv, HEADER false)",
-                        list(params) or None,
-                    ) as copy,
-                ):
-                    block = bytearray()
-                    for row in copy:
-                        block += row
-                        if len(block) >= _CSV_BLOCK:
-                            if parsing is None:
-                                parsing = pool.submit(_parse_csv, blocks, schema)
-                            blocks.put(bytes(block))
-                            block.clear()
-                    if block:
-                        if parsing is None:
-                            parsing = pool.submit(_parse_csv, blocks, schema)
-                        blocks.put(bytes(block))
+                for block in _copy_out(self._con, statement):
+                    if parsing is None:
+                        parsing = pool.submit(_parse_csv, blocks, schema)
+                    blocks.put(block)
             finally:
                 blocks.put(b"")  # the end of the data, even after an error
             if parsing is None:
                 return schema.empty_table()
             return parsing.result()
 
-    def load(self, table: str, data: pa.Table) -> None:
-        """Append ``data`` to ``table`` with ``COPY ... FROM STDIN`` (binary)."""
+    def load(self, table: str, data: pa.Table, *, freeze: bool = False) -> None:
+        """Append ``data`` to ``table`` with ``COPY ... FROM STDIN`` (binary).
+
+        ``freeze``: write the rows frozen (``COPY ... FREEZE``), for a table
+        emptied by ``TRUNCATE`` in the current transaction.
+        """
         names = data.schema.names
         found = dict(
             self.query(
@@ -423,7 +528,8 @@ class PostgresBackend(Backend):
         with (
             self._con.cursor() as cur,
             cur.copy(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)",
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary"
+                f"{', FREEZE' if freeze else ''})",
                 writer=QueuedLibpqWriter(cur),
             ) as copy,
         ):
@@ -456,7 +562,10 @@ class PostgresBackend(Backend):
             self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             self.execute(f'DROP INDEX "{name}"')
-        self.load(table, data)
+        # emptied in this transaction, the table takes frozen rows: no reader
+        # has to set their hint bits later, and vacuum need not freeze them
+        self.execute(f"TRUNCATE {table}")
+        self.load(table, data, freeze=True)
         for _, definition in indexes:
             self.execute(definition)
         for name, definition in keys:
@@ -512,7 +621,9 @@ class PostgresBackend(Backend):
         self._con.execute("ROLLBACK")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and the second one of the split reads)."""
+        if self._reader is not None:
+            self._reader.close()
         self._con.close()
 
 
@@ -559,6 +670,88 @@ def _pg(sql: str) -> str:
 
 #: Bytes of whole CSV rows handed to the parser at a time.
 _CSV_BLOCK: Final = 1 << 20
+#: Rows from which a read ordered on a key is split in two halves, and the
+#: percentage of the table's pages sampled to find the middle key.
+_SPLIT_MIN_ROWS: Final = 100_000
+_SPLIT_SAMPLE_PCT: Final = 1.0
+
+
+def _copy_out(con: Any, statement: str) -> Iterator[bytes]:
+    """Run ``statement`` (a ``COPY ... TO STDOUT``) and yield its rows in blocks.
+
+    Each block holds whole rows, about ``_CSV_BLOCK`` bytes. The rows are
+    taken from libpq directly (psycopg's ``Copy`` object goes through its
+    wait machinery once per row: 0.3 s of CPU per million rows); the socket
+    is waited on with ``select``, which releases the GIL. An error from the
+    server is raised as psycopg's exception for it; when the consumer stops
+    early (or an exception interrupts the read), the query is cancelled and
+    the connection drained, ready for the next statement.
+    """
+    from psycopg import pq
+
+    pgconn = con.pgconn
+    encoding = con.info.encoding
+    pgconn.send_query(statement.encode(encoding))
+    while pgconn.flush():  # a non-blocking connection may hold the query
+        select.select([], [pgconn.socket], [])
+    first = _result(pgconn)
+    if first is None or first.status != pq.ExecStatus.COPY_OUT:
+        _drain(pgconn)
+        raise _copy_error(pgconn, first, encoding)
+    finished = False
+    try:
+        block = bytearray()
+        get = pgconn.get_copy_data
+        while True:
+            nbytes, data = get(1)
+            if nbytes > 0:
+                block += data
+                if len(block) >= _CSV_BLOCK:
+                    yield bytes(block)
+                    block.clear()
+            elif nbytes == 0:  # would block: wait for the socket
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            else:
+                break
+        finished = True
+        if block:
+            yield bytes(block)
+    finally:
+        if not finished:
+            con.cancel_safe()
+            while pgconn.get_copy_data(0)[0] >= 0:
+                pass
+        last = _result(pgconn)
+        _drain(pgconn)
+    if last is None or last.status != pq.ExecStatus.COMMAND_OK:
+        raise _copy_error(pgconn, last, encoding)
+
+
+def _copy_error(pgconn: Any, result: Any, encoding: str) -> Exception:
+    """Return psycopg's exception for a failed ``result`` (or a lost connection)."""
+    import psycopg
+    from psycopg import errors
+
+    if result is None:
+        text = pgconn.error_message.decode(encoding, "replace").strip()
+        return psycopg.OperationalError(text or "the server closed the connection")
+    return errors.error_from_result(result, encoding=encoding)
+
+
+def _result(pgconn: Any) -> Any:
+    """Wait for the next result of the query running on ``pgconn``."""
+    while True:
+        pgconn.consume_input()
+        if not pgconn.is_busy():
+            return pgconn.get_result()
+        select.select([pgconn.socket], [], [])
+
+
+def _drain(pgconn: Any) -> None:
+    """Take the query's remaining results, so that the connection is idle."""
+    while _result(pgconn) is not None:
+        pass
 
 
 class _RowBlocks(io.RawIOBase):

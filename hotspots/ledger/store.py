@@ -52,12 +52,14 @@ Storage
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -765,8 +767,12 @@ class Ledger:
                 "AS c ON c.report_id = r.report_id ORDER BY r.report_id"
             )
             params = [*params, boundary_key]
-        arrow = self._backend.query_arrow(sql, params, pa.schema(fields))
-        return _to_frame(arrow, present, extras, tz)
+        # ordered by report_id, unique in the result: a server may split the read
+        arrow = self._backend.query_arrow(
+            sql, params, pa.schema(fields), order_key=("cases", "report_id")
+        )
+        with _gc_paused():
+            return _to_frame(arrow, present, extras, tz)
 
     def _columns(self) -> tuple[list[str], list[str]]:
         present: set[str] = set(_ALWAYS)
@@ -1375,6 +1381,24 @@ def _times_to(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
                 frame[column].dt.tz_convert(tz).astype(f"datetime64[ns, {tz}]")
             )
     return frame
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the block creates many objects.
+
+    Creating a million shapely points runs a collection every 700 new
+    objects, each scanning the young objects: 0.3-0.4 s for points that take
+    0.1 s without it, and none of them is in a cycle. The collector is
+    restored (if it was on) whatever happens.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _to_frame(
