@@ -210,6 +210,8 @@ class DuckDBBackend(Backend):
         while True:
             try:
                 self._con = duckdb.connect(str(path))
+                # texts to Arrow as large_string, as pandas holds them
+                self._con.execute("SET arrow_large_buffer_size = true")
                 break
             except duckdb.IOException as err:
                 text = str(err).lower()

@@ -52,14 +52,12 @@ Storage
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -74,7 +72,7 @@ import pyarrow.compute as pc
 import shapely
 
 from .._core import schema
-from .._core.objects import points
+from .._core.objects import collector_paused, points
 from .._core.outputs import atomic_write
 from .._core.privacy import mask_personal
 from .._core.validate import require_local_time
@@ -745,8 +743,8 @@ class Ledger:
             table, params = _known_at(when, where, params, late_cases=late_cases)
             where = []
         present, extras = self._columns()
-        fields = [(c, _COLUMNS[c]) for c in (*present, "lon", "lat")]
-        fields += [(f"x{i}", pa.string()) for i in range(len(extras))]
+        fields = [(c, _wide(_COLUMNS[c])) for c in (*present, "lon", "lat")]
+        fields += [(f"x{i}", pa.large_string()) for i in range(len(extras))]
         exprs = [*present, "lon", "lat"]
         exprs += [f"extra->>'{e.replace(chr(39), chr(39) * 2)}'" for e in extras]
         select = ", ".join(
@@ -757,7 +755,7 @@ class Ledger:
         if boundary_key is None:
             sql += " ORDER BY report_id"
         else:
-            fields += [(f"a_{c}", kind) for c, kind in _ASSIGNED.items()]
+            fields += [(f"a_{c}", _wide(kind)) for c, kind in _ASSIGNED.items()]
             fields += [("a_cached", pa.int64())]
             sql = (
                 f"SELECT r.*, {', '.join(f'c.{c} AS a_{c}' for c in _ASSIGNED)}, "
@@ -771,7 +769,7 @@ class Ledger:
         arrow = self._backend.query_arrow(
             sql, params, pa.schema(fields), order_key=("cases", "report_id")
         )
-        with _gc_paused():
+        with collector_paused():
             return _to_frame(arrow, present, extras, tz)
 
     def _columns(self) -> tuple[list[str], list[str]]:
@@ -1383,24 +1381,6 @@ def _times_to(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
     return frame
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the block creates many objects.
-
-    Creating a million shapely points runs a collection every 700 new
-    objects, each scanning the young objects: 0.3-0.4 s for points that take
-    0.1 s without it, and none of them is in a cycle. The collector is
-    restored (if it was on) whatever happens.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _to_frame(
     arrow: pa.Table, present: Sequence[str], extras: Sequence[str], tz: str
 ) -> gpd.GeoDataFrame:
@@ -1413,6 +1393,16 @@ def _to_frame(
     return gpd.GeoDataFrame(
         frame, geometry=points(lon, lat, crs=schema.WGS84), crs=schema.WGS84
     )
+
+
+def _wide(kind: pa.DataType) -> pa.DataType:
+    """Texts as ``large_string``: what pandas' ``str`` columns hold.
+
+    A frame read in ``string`` (32-bit offsets) had every text column copied
+    into ``large_string`` on its way to pandas: 0.3-0.6 s for a year of a
+    city's cases, most of it the first touch of the new memory.
+    """
+    return pa.large_string() if pa.types.is_string(kind) else kind
 
 
 def _layer_hash(layer: gpd.GeoDataFrame | None) -> str:
