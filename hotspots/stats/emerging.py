@@ -614,16 +614,19 @@ def _significant_classes(z: FloatArray, p: FloatArray, opts: _Options) -> IntArr
     alpha = opts.alpha
     if any(np.isclose(alpha, a) for _, a in CONFIDENCE_LEVELS):
         level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
-        significant = np.abs(classes) >= level
+        significant = (classes >= level) | (classes <= -level)
     else:
         significant = bh_rejected(p, [alpha])[0] if opts.fdr else p <= alpha
-    out: IntArray = np.where(significant, classes, 0)
-    return out
+    classes[~significant] = 0  # our own array: no copy
+    return classes
 
 
 def _unit_stats(values: FloatArray, w: sparse.csr_matrix, opts: _Options) -> _UnitStats:
     """Space-time Gi*, significance, trend and pattern of every unit."""
-    has_data = np.abs(values).sum(axis=1) > 0
+    # |values| summed > 0, without a 40 MB |values| (NaN: no data, as there)
+    has_data = (values.max(axis=1, initial=-np.inf) > 0) | (
+        values.min(axis=1, initial=np.inf) < 0
+    )
     if opts.empty_units == "exclude":  # Esri: only locations with at least one report
         analysed = np.flatnonzero(has_data)
     else:
