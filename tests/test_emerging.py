@@ -282,7 +282,7 @@ def test_planted_patterns_are_found():
     assert len(row["z_series"]) == 12
     assert row["final_z"] == pytest.approx(row["z_series"][-1])
     assert row["final_p"] < 0.001
-    # one Arrow buffer for every unit, read back as a list of floats per unit
+    # a list of floats per unit
     assert isinstance(row["z_series"], list)
     assert all(type(v) is float for v in row["z_series"])
     series = np.array(res["z_series"].tolist())
