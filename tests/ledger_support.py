@@ -54,6 +54,11 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "duckdb":
         yield str(tmp_path / "ledger.duckdb")
         return
+    yield from pg_schema_url()
+
+
+def pg_schema_url() -> Iterator[str]:
+    """Yield the server's URL on a fresh schema of its own, dropped after."""
     base = pg_url_or_skip()
     import psycopg
 

@@ -5,11 +5,9 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +16,13 @@ import pyarrow as pa
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
-from ledger_support import export_frame, ledger_url, pg_url_or_skip, write_export
+from ledger_support import (
+    export_frame,
+    ledger_url,
+    pg_schema_url,
+    pg_url_or_skip,
+    write_export,
+)
 from shapely.geometry import box
 
 import hotspots
@@ -702,16 +706,7 @@ def _split_every_read(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 @pytest.fixture
 def pg_ledger_url() -> Iterator[str]:
     """A fresh, empty ledger on the PostgreSQL server (a schema of its own)."""
-    import psycopg
-
-    base = pg_url_or_skip()
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as con:
-        con.execute(f"CREATE SCHEMA {name}")
-    sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options={quote(f'-c search_path={name},public')}"
-    with psycopg.connect(base, autocommit=True) as con:
-        con.execute(f"DROP SCHEMA {name} CASCADE")
+    yield from pg_schema_url()
 
 
 def _two_batches(ledger: Ledger, tmp_path: Path) -> list[str]:
