@@ -80,6 +80,40 @@ at the week's end plus the cases first exported later):
 * In this city the patrol plan is empty (walking teams from one depot of a
   31.6 km city reach no target): the patrol step measures the street graph
   and travel table only.
+
+2026-12-03, session 6 (``--repeat 3``: three fresh processes on copies of
+one warmed ledger, the median reported; same machine, quiet apart from this
+bench):
+
+* the standard city (99,856 cells): 6.87 s (6.74, 6.87, 7.27) against 0.68 s
+  = 10.0x; a later run 7.14 s (6.74, 7.14, 8.85) against 0.64 s = 11.1x
+  (target 8x not met). Steps of that run: import 0.60 s, boundaries 0.45 s,
+  ingest + window read + assignment 1.86 s (the peak, 1,654 MB), cube
+  0.09 s, Gi* 0.08 s, emerging 1.36 s, clusters 0.04 s, blind spots 0.83 s,
+  patrol 0.24 s, map and files 1.20 s.
+* a city as dense as the sample (``--sample-density``, 20,449 cells): 5.14 s
+  (4.80, 5.14, 5.28) against 0.67 s = 7.66x, a later run 5.82 s (5.60, 5.82,
+  6.03) against 0.66 s = 8.78x: at the target.
+* ten years vs one at 100,000 a year: 4.82 s vs 4.15 s = 1.16x (target
+  1.2x).
+* What went, from 10.68 s at the start of the session (standard city, one
+  run): the patrol's travel table for targets no team can reach in a shift
+  (0.97 -> 0.24 s: the depots' own searches rule them out first); the map
+  and files (2.10 -> 1.20 s: masking, formula checks and lookups in Arrow,
+  the CSV encoded once); importing ``scipy.stats`` and ``sklearn.cluster``
+  (0.55 s + 0.3 s: DBSCAN labels and Benjamini-Hochberg adjusted p-values
+  written here, parity-tested label for label and bit for bit); the garbage
+  collector's passes while a million points, the segments in metres and the
+  z-score lists are built (about 0.5 s); the week's new cases located by
+  GEOS on the tree's candidate pairs instead of a polygon index (0.3 s);
+  emerging hot spots' 40 MB temporaries (Mann-Kendall and Gi* in place).
+* What bounds it now: memory touched for the first time. This virtual
+  machine takes 2-8 us for each new 4 KB page (a run has about 460,000
+  page faults and 1.2-2.3 s of system time); the window read alone (DuckDB's
+  sort and join of a million cases, then the frame) touches about 1.2 GB.
+  The same code runs a step twice as fast in a process of its own as in the
+  job (emerging 0.55 s alone, 0.95-1.37 s in the job), and three runs of one
+  invocation differ by up to 2 s.
 """
 
 from __future__ import annotations
