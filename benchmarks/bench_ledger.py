@@ -46,8 +46,8 @@ same 1M-case ledger, two alternations of old and new code under the lock:
   that finds the split). Of the client's 0.5 s: the shapely points of the
   frame built with the garbage collector paused, 0.37-0.53 s -> 0.09-0.15 s
   (``hotspots._core.objects.collector_paused`` around ``_to_frame``); the
-  COPY rows taken from libpq directly instead of psycopg's ``Copy`` iterator, 0.77 s -> 0.47 s of CPU a
-  million rows (``backends._copy_out``). The read in two halves on two
+  COPY rows taken from libpq directly instead of psycopg's ``Copy``
+  iterator, 0.77 s -> 0.47 s of CPU a million rows (``backends._copy_out``). The read in two halves on two
   connections sharing one exported snapshot (REPEATABLE READ): 1.47 -> 1.37 s
   and 1.80 -> 1.51 s (medians of 5 and 8 alternations, in one process).
 - ingest: the first batch's cases are ``COPY ... FREEZE``d into the table
