@@ -42,14 +42,15 @@ process and of the server's backends (``/proc``), medians of 5 loads of the
 same 1M-case ledger, two alternations of old and new code under the lock:
 
 - load: wall 1.91, 1.45 s -> 1.11, 1.26 s; client CPU 1.51, 1.49 s -> 1.02,
-  0.94 s; server CPU 0.72, 0.75 s -> 0.89, 0.89 s (two backends, and the sample
-  that finds the split). Of the client's 0.5 s: the shapely points of the
-  frame built with the garbage collector paused, 0.37-0.53 s -> 0.09-0.15 s
-  (``hotspots._core.objects.collector_paused`` around ``_to_frame``); the
-  COPY rows taken from libpq directly instead of psycopg's ``Copy``
-  iterator, 0.77 s -> 0.47 s of CPU a million rows (``backends._copy_out``).
-  The read in two halves on two connections sharing one exported snapshot
-  (REPEATABLE READ): 1.47 -> 1.37 s and 1.80 -> 1.51 s (medians of 5 and 8 alternations, in one process).
+  0.94 s; server CPU 0.72, 0.75 s -> 0.89, 0.89 s (two backends, and the
+  sample that finds the split). Of the client's 0.5 s: the shapely points of
+  the frame built with the garbage collector paused, 0.37-0.53 s -> 0.09-0.15
+  s (``hotspots._core.objects.collector_paused`` around ``_to_frame``); the
+  COPY rows taken from libpq directly instead of psycopg's ``Copy`` iterator,
+  0.77 s -> 0.47 s of CPU a million rows (``backends._copy_out``). The read in
+  two halves on two connections sharing one exported snapshot (REPEATABLE
+  READ): 1.47 -> 1.37 s and 1.80 -> 1.51 s (medians of 5 and 8 alternations,
+  in one process).
 - ingest: the first batch's cases are ``COPY ... FREEZE``d into the table
   truncated in the batch's transaction (it is empty: the load that drops and
   rebuilds the indexes): server CPU 2.99 -> 2.86 s, wall 4.32 -> 4.19 s
