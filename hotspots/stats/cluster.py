@@ -20,8 +20,10 @@ shared 2-core machine, 1,000,000 reports over a 30 km x 30 km synthetic city,
 * ``"dbscan"`` (default) is exact DBSCAN over a KD-tree's neighbour pairs,
   labelled as scikit-learn's :class:`~sklearn.cluster.DBSCAN` labels them
   (same labels, border points included; the tests compare the two): no
-  optional dependency, and no 0.55 s import of ``sklearn.cluster``. The
-  figures below were measured with scikit-learn's DBSCAN. End to end (projection,
+  optional dependency, and no 0.55 s import of ``sklearn.cluster``. On the
+  1,000,000 reports below (``eps_m=50``, ``min_samples=10``, quiet machine):
+  11.2-11.7 s against scikit-learn's 10.6-11.1 s, the labels identical.
+  Measured with scikit-learn's DBSCAN inside: end to end (projection,
   clustering, concave hulls, summaries) 21-26 s at load ~3.5 (scikit-learn's
   DBSCAN alone 11-16 s, the concave hulls ~4.6 s), 70-85 s when the machine
   was loaded 8-14 deep; peak memory 1.5 GB. The ball tree was 25 % slower.
