@@ -26,6 +26,7 @@ from hotspots._core.crs import (
     in_china,
     local_metric_crs,
     metric_xy,
+    project_xy,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -322,6 +323,20 @@ def test_metric_xy_equals_geopandas_to_crs_and_keeps_missing_as_nan():
     np.testing.assert_array_equal(x2, ref.x.to_numpy())
     _, _, utm50 = metric_xy(pts, "EPSG:4326", metric="EPSG:32650")
     assert utm50.to_epsg() == 32650
+
+
+def test_project_xy_equals_metric_xy_of_the_points_and_keeps_equal_crs_as_is():
+    rng = np.random.default_rng(4)
+    lon, lat = rng.uniform(120.3, 120.5, 40), rng.uniform(36, 36.2, 40)
+    lon[3], lat[3] = np.nan, np.nan
+    x, y, metric = metric_xy(list(gpd.points_from_xy(lon, lat)), "EPSG:4326")
+    px, py = project_xy(lon, lat, "EPSG:4326", metric)
+    np.testing.assert_array_equal(px, x)  # the same transform, bit for bit
+    np.testing.assert_array_equal(py, y)
+    assert np.isnan(px[3])
+    same_x, same_y = project_xy(x, y, metric, metric.to_epsg())
+    assert same_x is x
+    assert same_y is y
 
 
 def test_metric_xy_needs_a_crs_and_a_located_point():

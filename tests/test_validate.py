@@ -199,3 +199,22 @@ def test_metric_xy_refuses_a_metric_crs_in_feet() -> None:
 
     with pytest.raises(CRSError, match="metric must be a projected CRS in metres"):
         metric_xy([Point(120.38, 36.07)], "EPSG:4326", metric="EPSG:2264")
+
+
+def test_collector_paused_restores_the_collector_after_an_error() -> None:
+    import gc
+
+    from hotspots._core.objects import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError("boom")
+    assert gc.isenabled()
+    gc.disable()  # a caller that had paused it keeps it paused
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
