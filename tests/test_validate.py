@@ -206,10 +206,18 @@ def test_collector_paused_restores_the_collector_after_an_error() -> None:
 
     from hotspots._core.objects import collector_paused
 
+    seen = []
+
+    def fails() -> None:
+        with collector_paused():
+            seen.append(gc.isenabled())
+            msg = "boom"
+            raise ValueError(msg)
+
     assert gc.isenabled()
-    with pytest.raises(ValueError, match="boom"), collector_paused():
-        assert not gc.isenabled()
-        raise ValueError("boom")
+    with pytest.raises(ValueError, match="boom"):
+        fails()
+    assert seen == [False]
     assert gc.isenabled()
     gc.disable()  # a caller that had paused it keeps it paused
     try:
