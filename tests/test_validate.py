@@ -7,6 +7,7 @@ import datetime as dt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 from shapely.geometry import LineString, Point, box
 
@@ -226,3 +227,35 @@ def test_collector_paused_restores_the_collector_after_an_error() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("crs", "lon", "lat"),
+    [
+        (4326, (119.95, 120.05), (36.0, 36.2)),  # straddles the zone line at 120
+        (4326, (116.3, 116.5), (39.8, 40.0)),
+        ("EPSG:2264", (119.95, 120.05), (36.0, 36.2)),  # US feet: converted
+        ("EPSG:3857", (126.5, 126.7), (45.7, 45.8)),
+    ],
+)
+@pytest.mark.parametrize("n", [5, ZONE_SAMPLE * 2 + 3])
+def test_metric_crs_for_xy_equals_metric_crs_for_the_points(
+    crs: object, lon: tuple[float, float], lat: tuple[float, float], n: int
+) -> None:
+    import shapely
+
+    from hotspots._core.crs import metric_crs_for_xy
+
+    rng = np.random.default_rng(n)
+    x, y = rng.uniform(*lon, n), rng.uniform(*lat, n)
+    x[::3] = np.nan  # missing points are left out by both
+    y[1::7] = np.inf
+    x[:2] = lon[0] - 5.0  # outliers the median ignores
+    if crs != 4326:
+        x, y = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(x, y)
+    pts = gpd.GeoSeries(shapely.points(x, y), crs=crs)
+    assert metric_crs_for_xy(x, y, crs=crs) == metric_crs_for(pts)
+    with pytest.raises(CRSError, match="has no CRS"):
+        metric_crs_for_xy(x, y, crs=None)
+    with pytest.raises(CRSError, match="no point has finite coordinates"):
+        metric_crs_for_xy([np.nan], [36.0], crs=crs)

@@ -42,7 +42,12 @@ import pyarrow.compute as pc
 import shapely
 
 from .._core import labels
-from .._core.crs import ZONE_SAMPLE, geometry_xy, metric_crs_for, project_xy
+from .._core.crs import (
+    ZONE_SAMPLE,
+    geometry_xy,
+    metric_crs_for_xy,
+    project_xy,
+)
 from .._core.schema import (
     CATEGORY,
     CLOSED_AT,
@@ -1519,7 +1524,7 @@ def _case_xy(comb: _Combined, positions: npt.NDArray[np.intp]) -> FloatArray:
     if not any(any(p.located) for p in comb.parts):
         return xy  # no location at all: nothing to measure
     zone = np.concatenate([p.zone for p in comb.parts])
-    metric = metric_crs_for(shapely.points(zone), crs=first.crs)
+    metric = metric_crs_for_xy(zone[:, 0], zone[:, 1], crs=first.crs)
     xy[:, 0], xy[:, 1] = project_xy(x, y, first.crs, metric)
     return xy
 

@@ -1419,8 +1419,9 @@ def _layer_hash(layer: gpd.GeoDataFrame | None) -> str:
     if len(attrs.columns):
         hashed = pd.util.hash_pandas_object(attrs.astype("str"), index=False)
         digest.update(np.asarray(hashed).tobytes())
-    for wkb in shapely.to_wkb(layer.geometry.values):
-        digest.update(b"" if wkb is None else wkb)
+    # one update of the joined bytes: the digest of the updates one by one
+    wkbs = shapely.to_wkb(layer.geometry.values)
+    digest.update(b"".join(b"" if wkb is None else wkb for wkb in wkbs))
     return digest.hexdigest()
 
 

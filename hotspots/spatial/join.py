@@ -353,7 +353,9 @@ def locate_in_polygons(
         # few points (a week's new cases in a city's grid): the polygons whose
         # closed bounding box holds a point, each pair decided by GEOS (the
         # exact test the index falls back on), then the same tie rule
-        ii, jj = shapely.STRtree(polys).query(shapely.points(xs, ys))
+        with collector_paused():
+            located = shapely.points(xs, ys)
+        ii, jj = shapely.STRtree(polys).query(located)
         return _pick(len(xs), ii, jj, _geos_status(polys, ii, jj, xs, ys), len(polys))
     index = _PolygonIndex(polys)
     if index.nbx == 0:
