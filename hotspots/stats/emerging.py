@@ -67,7 +67,7 @@ from .._core.types import FloatArray, IntArray
 from .._core.validate import probability, unique_ids, unit_column, whole_number
 from ..errors import HotspotsWarning, InputError, collect_problems
 from ..spatial.weights import SpatialWeights, spatial_weights
-from .local import CONFIDENCE_LEVELS, bh_rejected, fdr_classes
+from .local import CONFIDENCE_LEVELS, bh_rejected, fdr_levels
 from .trend import mann_kendall
 
 __all__ = [
@@ -98,6 +98,8 @@ PATTERN_KEYS: Final = tuple(labels.PATTERNS)
 EmergingWeights = Literal["queen", "rook", "network"]
 _WEIGHT_KINDS: Final = get_args(EmergingWeights)
 _NO_PATTERN: Final = "no_pattern"
+#: Rows of the cube handled at once where a step needs a temporary copy.
+_BLOCK_ROWS: Final = 4_096
 
 
 # -- space-time Gi* ------------------------------------------------------------------
@@ -263,34 +265,31 @@ def space_time_gi_star(
     n, t = x.shape
     w = _binary_spatial(spatial, n)
     n_bins = n * t
-    z = np.zeros((n, t))
-    p = np.ones((n, t))
     if n_bins < 2:
-        return z, p
+        return np.zeros((n, t)), np.ones((n, t))
     flat = x.ravel()
     mean = float(flat.sum()) / n_bins
     std = float(np.sqrt(max(float(flat @ flat) / n_bins - mean * mean, 0.0)))
     if std <= 1e-12 * max(1.0, abs(mean)):
-        return z, p
+        return np.zeros((n, t)), np.ones((n, t))
 
-    # local sums: (I + W) X, then a moving sum over the last time_lag + 1 periods
-    # (each fresh array of a city's cube is 40 MB: the steps reuse them)
-    csum = np.asarray(w @ x)
-    csum += x
-    np.cumsum(csum, axis=1, out=csum)
+    # local sums: (I + W) X, then a moving sum over the last time_lag + 1 periods,
+    # all in one array (each fresh array of a city's cube is 40 MB); numpy
+    # subtracts the overlapping columns as if from a copy, made here a block of
+    # rows at a time
+    z = np.asarray(w @ x)
+    z += x
+    np.cumsum(z, axis=1, out=z)
     window = min(int(time_lag), t - 1) + 1
-    z = np.empty_like(csum)
-    z[:, :window] = csum[:, :window]
-    np.subtract(csum[:, window:], csum[:, :-window], out=z[:, window:])
-    del csum
-    # bins in each neighbourhood: W_i = (1 + degree) x periods in the window,
-    # an outer product, so the moments are applied by broadcasting, one block
-    # of columns per window length (at most time_lag + 1 blocks)
+    for lo in range(0, n, _BLOCK_ROWS):
+        block = z[lo : lo + _BLOCK_ROWS]
+        block[:, window:] -= block[:, :-window]
+    # bins in each neighbourhood: W_i = (1 + degree) x k periods, k the periods
+    # in the window (1 .. time_lag + 1): one block of columns per k
     units_in = 1.0 + np.diff(w.indptr).astype(np.float64)
-    periods_in = np.minimum(np.arange(t) + 1, window).astype(np.float64)
-    z -= (mean * units_in)[:, np.newaxis] * periods_in[np.newaxis, :]
     for k in range(1, window + 1):
         cols = slice(k - 1, k) if k < window else slice(window - 1, None)
+        z[:, cols] -= ((mean * units_in) * float(k))[:, np.newaxis]
         w_sum = units_in * float(k)
         den = std * np.sqrt((n_bins * w_sum - w_sum * w_sum) / (n_bins - 1))
         inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0)
@@ -566,14 +565,18 @@ def _analysed_cube(
     units: gpd.GeoDataFrame,
     ids: pd.Index,
     opts: _Options,
-) -> pd.DataFrame:
-    """Return the cube of the analysed periods, one row per unit (missing: 0)."""
+) -> tuple[pd.DataFrame, FloatArray]:
+    """Return the cube of the analysed periods, one row per unit (missing: 0).
+
+    And its values as floats, the array the statistics read.
+    """
     problems: list[str] = []
     cube = _cube_values(
         reports_or_cube, units, ids, unit=opts.unit, freq=opts.freq, problems=problems
     )
     collect_problems(problems, "emerging_hotspots")
-    cube = cube.reindex(ids, fill_value=0)
+    if not cube.index.equals(ids):  # the cube of these units is already aligned
+        cube = cube.reindex(ids, fill_value=0)
     if opts.periods is not None:
         cube = cube.iloc[:, -int(opts.periods) :]
     values = cube.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -589,7 +592,7 @@ def _analysed_cube(
             "empty bins with 0."
         )
     collect_problems(problems, "emerging_hotspots")
-    return cube
+    return cube, values
 
 
 @dataclass(frozen=True)
@@ -608,9 +611,11 @@ class _UnitStats:
     n_analysed: int
 
 
-def _significant_classes(z: FloatArray, p: FloatArray, opts: _Options) -> IntArray:
-    """Gi* classes of the bins, set to 0 where not significant at ``alpha``."""
-    classes = fdr_classes(z, p, fdr=bool(opts.fdr))
+def _significant_classes(
+    z: FloatArray, p: FloatArray, opts: _Options
+) -> npt.NDArray[np.int8]:
+    """Gi* classes of the bins (``int8``), 0 where not significant at ``alpha``."""
+    classes = fdr_levels(z, p, fdr=bool(opts.fdr))
     alpha = opts.alpha
     if any(np.isclose(alpha, a) for _, a in CONFIDENCE_LEVELS):
         level = next(lv for lv, a in CONFIDENCE_LEVELS if np.isclose(alpha, a))
@@ -854,8 +859,7 @@ def emerging_hotspots(
         empty_units=empty_units,
     )
     ids = _validated_ids(reports_or_cube, units, weights, opts)
-    cube = _analysed_cube(reports_or_cube, units, ids, opts)
-    values = cube.to_numpy(dtype=np.float64, na_value=np.nan)
+    cube, values = _analysed_cube(reports_or_cube, units, ids, opts)
     if isinstance(weights, SpatialWeights):
         sw = weights.align(ids)
     else:

@@ -3,7 +3,8 @@
 Emerging hot spot analysis tests every location's series of Gi* z-scores for
 a monotonic trend. With 100,000 locations a loop per location is out of the
 question; :func:`mann_kendall` works on a 2-D array (series x periods) and
-loops only over the time lags, with numpy operations over every series.
+loops only over the time lags (and blocks of a few thousand series), with
+numpy operations over every series of a block.
 
 References
 ----------
@@ -20,6 +21,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +31,9 @@ from .._core.types import FloatArray
 from ..errors import InputError
 
 __all__ = ["MannKendallResult", "mann_kendall"]
+
+#: Series scored at once (with 52 periods, 2 MB a float array).
+_BLOCK_ROWS: Final = 4_096
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
     itself has no ties), the tau of ``scipy.stats.kendalltau`` [2]_.
 
     The work is ``O(n^2)`` per series but vectorised: one numpy operation per
-    time lag over every series at once.
+    time lag over blocks of a few thousand series at once.
 
     References
     ----------
@@ -139,9 +144,36 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
         raise InputError(msg)
 
     has_nan = np.asarray(np.isnan(x).any(axis=1), dtype=bool)
-    if has_nan.any():
-        x = np.where(has_nan[:, np.newaxis], 0.0, x)
+    s = np.empty(n_series, dtype=np.float64)
+    tie_var = np.zeros(n_series, dtype=np.float64)
+    tied_pairs = np.zeros(n_series, dtype=np.float64)
+    # blocks of rows: every temporary is a few MB that the allocator reuses,
+    # not a fresh 40 MB array of a city's 100,000 series x 52 periods
+    for lo in range(0, n_series, _BLOCK_ROWS):
+        rows = slice(lo, lo + _BLOCK_ROWS)
+        block = x[rows]
+        if has_nan[rows].any():
+            block = np.where(has_nan[rows, np.newaxis], 0.0, block)
+        s[rows], tie_var[rows], tied_pairs[rows] = _scores(block)
 
+    n0 = n * (n - 1) / 2.0
+    var_s = (n * (n - 1) * (2 * n + 5) - tie_var) / 18.0
+    constant = var_s <= 0
+    safe_var = np.where(constant, 1.0, var_s)
+    z = np.where(constant, 0.0, (s - np.sign(s)) / np.sqrt(safe_var))
+    p = np.where(constant, 1.0, 2.0 * ndtr(-np.abs(z)))
+    tau_den = np.sqrt(n0 * (n0 - tied_pairs))
+    tau = np.where(constant, np.nan, s / np.where(constant, 1.0, tau_den))
+
+    outputs = [s, var_s, tau, z, p]
+    for arr in outputs:
+        arr[has_nan] = np.nan
+    return MannKendallResult(s=s, var_s=var_s, tau=tau, z=z, p=p)
+
+
+def _scores(x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """S, the ties' variance term and the tied pairs of each row (finite values)."""
+    n_series, n = x.shape
     # Dense ranks (ties share a rank) in a small integer type: the signs of the
     # pairwise differences of the ranks are those of the values, and small
     # integers make the O(n^2) pass several times faster than floats.
@@ -165,7 +197,6 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
         np.sign(diff, out=diff)
         # each lag sums at most n - 1 signs: int32 is exact and faster
         s_int += diff.sum(axis=0, dtype=np.int32)
-    s = s_int.astype(np.float64)
 
     # Ties: the sizes of the runs of equal values in each sorted row (only the
     # rows that have a tie need the work).
@@ -185,17 +216,4 @@ def mann_kendall(values: npt.ArrayLike) -> MannKendallResult:
         tied_pairs[tied_rows] = np.bincount(
             row_of, weights=lengths * (lengths - 1) / 2, minlength=tied_rows.size
         )
-
-    n0 = n * (n - 1) / 2.0
-    var_s = (n * (n - 1) * (2 * n + 5) - tie_var) / 18.0
-    constant = var_s <= 0
-    safe_var = np.where(constant, 1.0, var_s)
-    z = np.where(constant, 0.0, (s - np.sign(s)) / np.sqrt(safe_var))
-    p = np.where(constant, 1.0, 2.0 * ndtr(-np.abs(z)))
-    tau_den = np.sqrt(n0 * (n0 - tied_pairs))
-    tau = np.where(constant, np.nan, s / np.where(constant, 1.0, tau_den))
-
-    outputs = [s, var_s, tau, z, p]
-    for arr in outputs:
-        arr[has_nan] = np.nan
-    return MannKendallResult(s=s, var_s=var_s, tau=tau, z=z, p=p)
+    return s_int.astype(np.float64), tie_var, tied_pairs
