@@ -587,6 +587,12 @@ def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
                 expected = expected.sort_index()
                 assert late["report_id"].tolist() == expected.index.tolist()
                 assert late["status"].tolist() == expected.tolist()
+                # count: the same selections, counted in the database
+                assert ledger.count(as_of=as_of, start=start, end=end) == len(ref)
+                assert ledger.count(
+                    as_of=as_of, start=start, end=end, late_cases=True
+                ) == len(expected)
+                assert ledger.count(start=start, end=end) == len(window)
                 if as_of == "2026-11-30":  # everything known: the current state
                     _frame_equal(late, window)
                     _frame_equal(got, window)
@@ -595,6 +601,10 @@ def test_as_of_and_late_cases_equal_the_snapshot_rule(ledger_url: str) -> None:
                     _frame_equal(late, window)
         with pytest.raises(InputError, match="late_cases=True needs as_of"):
             ledger.reports(late_cases=True)
+        with pytest.raises(InputError, match="late_cases=True needs as_of"):
+            ledger.count(late_cases=True)
+        assert ledger.count() == len(ledger.reports())
+        assert ledger.count(start="2030-01-01") == 0
 
 
 @pytest.mark.postgis

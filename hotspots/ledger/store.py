@@ -712,6 +712,51 @@ class Ledger:
         """
         return self._frame(start, end, as_of, late_cases=late_cases)
 
+    def count(
+        self,
+        *,
+        start: dt.datetime | dt.date | str | pd.Timestamp | None = None,
+        end: dt.datetime | dt.date | str | pd.Timestamp | None = None,
+        as_of: dt.datetime | dt.date | str | pd.Timestamp | None = None,
+        late_cases: bool = False,
+    ) -> int:
+        """Return how many cases :meth:`reports` would return, without reading them.
+
+        One ``count(*)`` in the database: the weekly job counts the cases
+        filed after its week this way, not by reading them.
+
+        Parameters
+        ----------
+        start, end, as_of, late_cases
+            As for :meth:`reports`.
+
+        Returns
+        -------
+        int
+            ``len(ledger.reports(start=..., end=..., as_of=..., late_cases=...))``.
+        """
+        table, params = self._selection(start, end, as_of, late_cases=late_cases)
+        return int(self._backend.query(f"SELECT count(*) FROM {table}", params)[0][0])
+
+    def _selection(
+        self, start: object, end: object, as_of: object, *, late_cases: bool
+    ) -> tuple[str, list[Any]]:
+        """Return the ``FROM`` text selecting :meth:`reports`' cases, and its values."""
+        tz = self.tz
+        if late_cases and as_of is None:
+            msg = (
+                "late_cases=True needs as_of: it adds, to the state as known at "
+                "as_of, the cases first exported later. Pass as_of=<time>, or "
+                "leave late_cases out for the current state of every case."
+            )
+            raise InputError(msg)
+        where, params = self._time_filter(start, end, tz)
+        if as_of is not None:
+            when = _timestamp(as_of, tz, "as_of")
+            return _known_at(when, where, params, late_cases=late_cases)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return f"cases{clause}", params
+
     def _frame(
         self,
         start: object,
@@ -727,21 +772,7 @@ class Ledger:
         for each of ``_ASSIGNED`` and ``a_cached`` (1 where the case has a
         cached assignment under ``boundary_key``, else 0).
         """
-        tz = self.tz
-        if late_cases and as_of is None:
-            msg = (
-                "late_cases=True needs as_of: it adds, to the state as known at "
-                "as_of, the cases first exported later. Pass as_of=<time>, or "
-                "leave late_cases out for the current state of every case."
-            )
-            raise InputError(msg)
-        where, params = self._time_filter(start, end, tz)
-        if as_of is None:
-            table = "cases"
-        else:
-            when = _timestamp(as_of, tz, "as_of")
-            table, params = _known_at(when, where, params, late_cases=late_cases)
-            where = []
+        source, params = self._selection(start, end, as_of, late_cases=late_cases)
         present, extras = self._columns()
         fields = [(c, _wide(_COLUMNS[c])) for c in (*present, "lon", "lat")]
         fields += [(f"x{i}", pa.large_string()) for i in range(len(extras))]
@@ -750,8 +781,7 @@ class Ledger:
         select = ", ".join(
             f"{e} AS {n}" for e, (n, _) in zip(exprs, fields, strict=True)
         )
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {select} FROM {table}{clause}"
+        sql = f"SELECT {select} FROM {source}"
         if boundary_key is None:
             sql += " ORDER BY report_id"
         else:
@@ -770,7 +800,7 @@ class Ledger:
             sql, params, pa.schema(fields), order_key=("cases", "report_id")
         )
         with collector_paused():
-            return _to_frame(arrow, present, extras, tz)
+            return _to_frame(arrow, present, extras, self.tz)
 
     def _columns(self) -> tuple[list[str], list[str]]:
         present: set[str] = set(_ALWAYS)

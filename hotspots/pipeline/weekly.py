@@ -1325,7 +1325,7 @@ class Weekly:
             options["join"] = self._partitioned_join
         # cached cases do not warn: the whole window is counted below
         with self._ledger() as ledger, _left_out_ignored(_NO_ID_MESSAGE):
-            self._after_week = len(ledger.reports(start=end))
+            self._after_week = ledger.count(start=end)
             later = len(batches) and batches["exported_at"].max() > end
             if not later:  # every export is known by the week's end
                 out = ledger.assigned(**options)
