@@ -259,3 +259,43 @@ def test_metric_crs_for_xy_equals_metric_crs_for_the_points(
         metric_crs_for_xy(x, y, crs=None)
     with pytest.raises(CRSError, match="no point has finite coordinates"):
         metric_crs_for_xy([np.nan], [36.0], crs=crs)
+
+
+def _positions_reference(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Each value's position in ids, one lookup per value (-1: NA or unknown)."""
+    where = {v: i for i, v in enumerate(ids.tolist())}
+    return np.array(
+        [-1 if pd.isna(v) else where.get(v, -1) for v in values.tolist()],
+        dtype=np.int64,
+    )
+
+
+@pytest.mark.parametrize("storage", ["str", "object", "large", "chunked"])
+def test_positions_equal_a_lookup_per_value(storage: str) -> None:
+    import pyarrow as pa
+
+    from hotspots._core.lookup import positions
+
+    ids = pd.Index(["G1", "网格2", "", "g1", "G10", "A&B<c>"], dtype="str")
+    raw = ["网格2", None, "", "G1 ", "G10", "nope", "A&B<c>", "g1", "G1", None]
+    if storage == "str":
+        values = pd.Series(raw, dtype="str")
+    elif storage == "object":
+        values = pd.Series(raw, dtype=object)
+    elif storage == "large":
+        arr = pa.array(raw, pa.large_string())
+        values = pd.Series(pd.arrays.ArrowStringArray(arr))
+    else:  # several Arrow chunks, as a ledger read gives
+        chunks = pa.chunked_array([raw[:3], raw[3:7], raw[7:]], pa.string())
+        values = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    got = positions(values, ids)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, _positions_reference(values, ids))
+    np.testing.assert_array_equal(
+        positions(values, pd.Index(ids.tolist(), dtype=object)),
+        _positions_reference(values, ids),
+    )
+    assert positions(values.iloc[:0], ids).tolist() == []
+    np.testing.assert_array_equal(
+        positions(pd.Series([5, 1, 7, 1]), pd.Index([1, 5])), [1, 0, -1, 0]
+    )

@@ -48,6 +48,7 @@ from .._core.crs import (
     metric_crs_for_xy,
     project_xy,
 )
+from .._core.lookup import arrow_text, positions
 from .._core.schema import (
     CATEGORY,
     CLOSED_AT,
@@ -569,42 +570,18 @@ def _runs_from_end(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     return np.asarray(run, dtype=np.int64)
 
 
-def _unit_codes(values: pd.Series, ids: pd.Index) -> npt.NDArray[np.int64]:
-    """Position in ``ids`` of each value (-1 for NA or an unknown id).
-
-    The values are factorized first, so the (slow) lookup of string ids runs
-    once per distinct id rather than once per report; Arrow-backed strings
-    are looked up with Arrow's hash join.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if _is_arrow_str(uniques.dtype) and _is_arrow_str(ids.dtype):
-        found = pc.index_in(
-            pa.array(uniques).cast(pa.large_string()),
-            value_set=pa.array(ids).cast(pa.large_string()),
-        )
-        lookup = found.fill_null(-1).to_numpy(zero_copy_only=False)
-    else:
-        lookup = ids.get_indexer(uniques)
-    # code -1 (NA) picks the appended -1
-    return np.append(lookup, -1).astype(np.int64)[codes]
-
-
 def _text_rank(ids: pd.Index) -> npt.NDArray[np.int64]:
     """Rank of each id's text in code point order (ties in position order)."""
-    if _is_arrow_str(ids.dtype):
+    text = arrow_text(ids)
+    if text is not None:
         # UTF-8 byte order is code point order; Arrow's sort is stable
-        order = pc.sort_indices(pa.array(ids.array)).to_numpy()
+        order = pc.sort_indices(text).to_numpy()
     else:
-        text = np.asarray(ids.astype(str), dtype=object).astype(str)
-        order = np.argsort(text, kind="stable")
+        plain = np.asarray(ids.astype(str), dtype=object).astype(str)
+        order = np.argsort(plain, kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
     return rank
-
-
-def _is_arrow_str(dtype: object) -> bool:
-    """Whether ``dtype`` is pandas' string dtype stored in Arrow."""
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def _window_periods(
@@ -1149,7 +1126,7 @@ def _window(reports: pd.DataFrame, ids: pd.Index, opts: _Options) -> _Window:
     window_start_ns = int(
         _utc_ns(pd.Series(period_start(window_labels[:1], freq=freq, tz=tz)))[0]
     )
-    u_code = _unit_codes(reports[opts.unit], ids)
+    u_code = positions(reports[opts.unit], ids)
     unassigned = u_code < 0
     no_time = times.isna().to_numpy(dtype=bool) & ~unassigned
     t_all = _utc_ns(times)
@@ -2095,7 +2072,7 @@ def blind_spots_extent(
     opts = _part_opts(unit=unit, as_of=as_of, tz=tz)
     _validate(reports, units, opts)
     times = _as_aware(reports[REPORTED_AT], tz)
-    known = _unit_codes(reports[unit], pd.Index(units[unit])) >= 0
+    known = positions(reports[unit], pd.Index(units[unit])) >= 0
     up_to = times.notna() if as_of is None else times <= _window_end(times, opts)
     latest = times.max() if times.notna().any() else None
     return latest, int((up_to.to_numpy(dtype=bool) & known).sum())
