@@ -289,6 +289,11 @@ def test_planted_patterns_are_found():
     assert series.shape == (len(units), 12)
     np.testing.assert_array_equal(series[:, -1], res["final_z"].to_numpy())
     assert res.attrs["periods"][-1] == "2026-W12"
+    # without the lists: every other column and the attrs are the same
+    lean = emerging_hotspots(cube_frame(units, x), units, z_series=False)
+    assert "z_series" not in lean.columns
+    pd.testing.assert_frame_equal(lean, res.drop(columns="z_series"))
+    assert lean.attrs == res.attrs
 
 
 def test_output_contract_and_input_untouched():
@@ -446,6 +451,8 @@ def test_errors():
         emerging_hotspots(cube, units, empty_units="drop")
     with pytest.raises(InputError, match="fdr must be True or False"):
         emerging_hotspots(cube, units, fdr="yes")
+    with pytest.raises(InputError, match="z_series must be True or False"):
+        emerging_hotspots(cube, units, z_series="no")
     with pytest.raises(InputError, match="weights must be one of"):
         emerging_hotspots(cube, units, weights="distance")
     with pytest.raises(InputError, match="weights must be one of"):

@@ -223,6 +223,20 @@ def test_a_crash_leaves_the_previous_week_intact(job, district_root, monkeypatch
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]
 
 
+def test_the_outputs_skip_the_z_series_which_job_emerging_has(job):
+    job = Weekly(job.config, week=WEEK)
+    assert job.map is not None
+    assert job.summary["patterns"]
+    # the map and the summary's patterns came without the z-score lists
+    assert "emerging" not in vars(job)
+    lean = job._patterns
+    assert "z_series" not in lean.columns
+    full = job.emerging
+    assert len(full["z_series"].iloc[0]) == len(full.attrs["periods"])
+    pd.testing.assert_frame_equal(full.drop(columns="z_series"), lean)
+    assert job._patterns is lean  # cached: computed once
+
+
 def test_steps_are_inspectable_and_repr_html_shows_summary_and_map(job):
     assert {"grid_id", "segment_id", "street_distance_m"} <= set(job.assigned.columns)
     assert job.emerging["pattern"].notna().all()

@@ -1397,7 +1397,22 @@ class Weekly:
 
     @functools.cached_property
     def emerging(self) -> gpd.GeoDataFrame:
-        """The emerging hot spot pattern of every grid cell over the history."""
+        """The emerging hot spot pattern of every grid cell over the history.
+
+        With the ``z_series`` column (each cell's z-scores), which the
+        outputs do not use: they read :attr:`_patterns`, the same frame
+        without it.
+        """
+        return self._emerging(z_series=True)
+
+    @functools.cached_property
+    def _patterns(self) -> gpd.GeoDataFrame:
+        """:attr:`emerging` without ``z_series`` (or it, once computed)."""
+        if "emerging" in self.__dict__:
+            return self.emerging
+        return self._emerging(z_series=False)
+
+    def _emerging(self, *, z_series: bool) -> gpd.GeoDataFrame:
         from ..stats.emerging import emerging_hotspots
 
         an = self.config.analysis
@@ -1413,6 +1428,7 @@ class Weekly:
             alpha=an.alpha,
             fdr=an.fdr,
             trend_alpha=an.trend_alpha,
+            z_series=z_series,
         )
 
     @functools.cached_property
@@ -1438,7 +1454,7 @@ class Weekly:
 
         cfg = self.config
         an = cfg.analysis
-        history, emerging = self.history, self.emerging
+        history, emerging = self.history, self._patterns
         self.progress("blind spots")
         rank = self._partitioned_blind_spots if self.uses_dask else blind_spots
         return rank(
@@ -1783,7 +1799,7 @@ class Weekly:
         layers = set(cfg.map.layers)
         parts = {
             "gi": self.gi if "gi" in layers else None,
-            "emerging": self.emerging if "emerging" in layers else None,
+            "emerging": self._patterns if "emerging" in layers else None,
             "clusters": self.clusters if "clusters" in layers else None,
             "blind_spots": self.blind_spots if "blind_spots" in layers else None,
             "plan": self.plan if "patrol" in layers else None,
@@ -1830,7 +1846,7 @@ class Weekly:
             if len(read.quarantined)
             else pd.Series(dtype=int)
         )
-        patterns = self.emerging["pattern"].value_counts()
+        patterns = self._patterns["pattern"].value_counts()
         gi_classes = self.gi["gi_class"].value_counts().sort_index(ascending=False)
         bs = self.blind_spots
         bs = bs[bs["score"] > 0].sort_values("rank").head(10)  # as in the ledger
@@ -2663,7 +2679,7 @@ class Weekly:
             periods=self.config.analysis.periods,
             as_of=self.week_end - pd.Timedelta(seconds=1),
             freq=self.config.freq,
-            emerging=self.emerging,
+            emerging=self._patterns,
             units=units,
             duties=duties,
             tz=self.config.timezone,
