@@ -378,3 +378,114 @@ def decimal_value():
     import decimal
 
     return decimal.Decimal("-12.3400")
+
+
+# ---------------------------------------- CSV text built by Arrow: parity with pandas
+#: Texts the csv module quotes, doubles or leaves alone, and some it might not.
+CSV_TEXTS = [
+    *[c for c in FORMULA_CELLS if c is not None],
+    'say "hi"',
+    '"',
+    "a,b",
+    "line\nbreak",
+    "carriage\rreturn",
+    "both\r\n",
+    " lead",
+    "trail ",
+    "tab\tin",
+    "<b>&amp;</b>",
+    "'quoted'",
+    "占道经营，乱堆杂物、暴露垃圾",
+    "emoji 🚲 and 𠀀",
+    "\u2028\u2029",
+    "\x00nul",
+    "\\back\\",
+]
+
+
+def _csv_frame(n_rows: int, text_dtype: str) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    texts = [CSV_TEXTS[i % len(CSV_TEXTS)] for i in range(n_rows)]
+    floats = rng.choice(
+        [0.0, -0.0, 1.0, 23.0, 0.1, 1 / 3, 1e16, 1e-5, 123456.789, np.inf, -np.inf],
+        n_rows,
+    )
+    floats[::5] = np.nan
+    with_none: list[object] = list(texts)
+    with_none[::4] = [None] * len(with_none[::4])
+    if text_dtype == "arrow":
+        import pyarrow as pa
+
+        column = pd.Series(with_none, dtype=pd.ArrowDtype(pa.string()))
+    else:
+        column = pd.Series(with_none, dtype=text_dtype)
+    return pd.DataFrame(
+        {
+            "排名": np.arange(-3, n_rows - 3),
+            "a,b": column,
+            'say "x"': floats,
+            "f32": floats.astype(np.float32),
+            "u8": (np.arange(n_rows) % 256).astype(np.uint8),
+            "原因": pd.Series(texts, dtype="str").str.slice(0, 5),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "text_dtype", ["str", "string[pyarrow]", "string[python]", "object", "arrow"]
+)
+def test_csv_bytes_equal_pandas_to_csv_on_tricky_cells(tmp_path, text_dtype):
+    from hotspots._core.outputs import _csv_bytes
+
+    frame = _csv_frame(101, text_dtype)
+    got = _csv_bytes(frame)
+    assert got is not None
+    assert got == frame.to_csv(index=False).encode("utf-8-sig")
+    # a slice (Arrow arrays with an offset) and the whole writer, defusing included
+    part = frame.iloc[17:60]
+    assert _csv_bytes(part) == part.to_csv(index=False).encode("utf-8-sig")
+    written = write_csv(tmp_path / "t.csv", frame, mask=False).read_bytes()
+    assert written == _old_defuse(frame).to_csv(index=False).encode("utf-8-sig")
+    assert b'"say ""hi"""' in written
+    assert b"-0.0," in written
+
+
+def test_csv_bytes_leave_to_pandas_what_they_do_not_spell(tmp_path):
+    from hotspots._core.outputs import _csv_bytes
+
+    base = pd.DataFrame({"n": [1, 2, 3], "t": ["a", "b", "c"]})
+    others = {
+        "bool": [True, False, True],
+        "mixed": ["a", 1.5, None],
+        "time": pd.to_datetime(["2026-11-16 00:00", None, "2026-11-17 08:00"]),
+        "category": pd.Categorical(["x", "y", None]),
+        "nullable": pd.array([1, None, 3], dtype="Int64"),
+        "dicts": [{"a": 1}, None, {"b": 2}],
+        "bytes": [b"a", b"b", None],
+    }
+    for name, values in others.items():
+        frame = base.assign(**{name: values})
+        assert _csv_bytes(frame) is None, name
+        written = write_csv(tmp_path / f"{name}.csv", frame, mask=False).read_bytes()
+        assert written == frame.to_csv(index=False).encode("utf-8-sig"), name
+    missing = base.assign(m=pd.Series([None, np.nan, pd.NA], dtype=object))
+    assert _csv_bytes(missing) == missing.to_csv(index=False).encode("utf-8-sig")
+    assert _csv_bytes(base[["t"]]) is None  # one column: an empty field is ""
+    assert _csv_bytes(base.head(0)) is None
+    single = pd.DataFrame({"t": ["", "a"]})
+    written = write_csv(tmp_path / "one.csv", single, mask=False).read_bytes()
+    assert written == '\ufefft\n""\na\n'.encode()
+
+
+def test_csv_quoted_chars_are_those_the_csv_module_quotes():
+    import csv
+    import io
+
+    from hotspots._core.outputs import _csv_quoted_chars
+
+    chars = _csv_quoted_chars()
+    assert {",", '"', "\n"} <= set(chars)
+    for char in ["é", "中", "\u2028", "🚲"]:  # only ASCII is ever special
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([f"a{char}b", "x"])
+        assert not buf.getvalue().startswith('"')

@@ -1572,3 +1572,53 @@ def test_popup_numbers_are_formatted_as_value_by_value(kind):
     for column in (*series, pd.Series([], dtype=float)):
         got = _format_numbers(column, kind, words, digits=3)
         assert got == _old_format_numbers(column, kind, words, digits=3)
+
+
+# ------------------------------- integer columns spelled by Arrow: parity with json
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.intp])
+def test_json_ints_spell_what_to_json_of_the_list_spells(dtype):
+    from hotspots.render.payloads import _json_ints, to_json
+
+    info = np.iinfo(dtype)
+    values = np.array([0, 1, -1 if info.min < 0 else 2, info.max, info.min, 7, 42])
+    values = values.astype(dtype)
+    assert _json_ints(values) == to_json(values.tolist())
+    assert _json_ints(values[:0]) == to_json([]) == "[]"
+    missing = np.array([True, False, False, True, False, False, True])
+    listed = [None if m else v for v, m in zip(values.tolist(), missing, strict=True)]
+    assert _json_ints(values, missing=missing) == to_json(listed)
+    assert _json_ints(values, missing=np.ones(7, bool)) == to_json([None] * 7)
+    with pytest.raises(TypeError, match="integers"):
+        _json_ints(values.astype(float))
+
+
+def test_json_int_rows_spell_what_to_json_of_the_rows_spells():
+    from hotspots.render.payloads import _json_int_rows, to_json
+
+    rng = np.random.default_rng(3)
+    rows = rng.integers(-50, 10**6, size=(9, 5))
+    present = np.array([True, False, True, True, False, True, True, True, False])
+    want = [r if p else None for r, p in zip(rows.tolist(), present, strict=True)]
+    assert _json_int_rows(rows, present) == to_json(want)
+    assert _json_int_rows(rows[:, :0], present) == to_json(
+        [[] if p else None for p in present]
+    )
+    assert _json_int_rows(rows[:0], present[:0]) == "[]"
+    assert _json_int_rows(rows[:, ::2], np.ones(9, bool)) == to_json(
+        rows[:, ::2].tolist()
+    )
+
+
+def test_as_ids_keeps_text_and_spells_other_ids_as_before():
+    from hotspots.render.payloads import as_ids
+
+    cases = {
+        "text": (["R01", "中", "<&>"], ["R01", "中", "<&>"]),
+        "missing": (["R01", None, np.nan], ["R01", None, None]),
+        "numbers": ([1, "R2", 3.5], ["1", "R2", "3.5"]),
+        "empty": ([], []),
+    }
+    for name, (given, want) in cases.items():
+        got = as_ids(pd.Series(given, dtype=object))
+        assert list(got) == want, name
+        assert got.dtype == object, name

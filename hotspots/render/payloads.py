@@ -121,6 +121,45 @@ def to_json(value: object) -> str:
     return text
 
 
+def _json_ints(
+    values: npt.ArrayLike, *, missing: npt.ArrayLike | None = None
+) -> str:
+    """Return ``to_json(list of ints)`` of an integer array, spelled by Arrow.
+
+    The same text as :func:`to_json` of ``values.tolist()`` (with ``None``
+    where ``missing`` is true), without a Python int per value: the weekly
+    layer, the sparklines and the report columns hold about a million of
+    them at 1M reports (json: 0.12 s per million, Arrow: 0.03 s).
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iu":
+        msg = f"values must be integers, got dtype {arr.dtype}."
+        raise TypeError(msg)
+    mask = None if missing is None else np.asarray(missing, dtype=bool)
+    text = pc.fill_null(pa.array(arr, mask=mask).cast(pa.string()), "null")
+    return "[" + _joined(text, ",") + "]"
+
+
+def _json_int_rows(rows: npt.NDArray[np.integer[Any]], present: npt.ArrayLike) -> str:
+    """Return ``to_json`` of a matrix's rows as lists of ints, ``null`` where absent."""
+    n, k = rows.shape
+    cells = pa.array(np.ascontiguousarray(rows).ravel()).cast(pa.string())
+    offsets = pa.array(np.arange(n + 1, dtype=np.int64) * k)
+    lists = pa.LargeListArray.from_arrays(offsets, cells)
+    joined = pc.binary_join(lists, ",")
+    bracketed = pc.binary_join_element_wise("[", joined, "]", "")
+    shown = pc.if_else(pa.array(np.asarray(present, dtype=bool)), bracketed, "null")
+    return "[" + _joined(shown, ",") + "]"
+
+
+def _joined(texts: pa.Array, sep: str) -> str:
+    """Join an Arrow array of strings (no null) into one Python string."""
+    if len(texts) == 0:
+        return ""
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)]), texts)
+    return str(pc.binary_join(whole, sep)[0].as_py())
+
+
 def escape_text(text: object) -> str:
     """HTML-escape one string from the data (braces too: no Jinja can see them)."""
     escaped = html.escape(str(text), quote=True)
@@ -285,7 +324,8 @@ def as_ids(values: pd.Series | pd.Index | npt.ArrayLike) -> pd.Index:
     ser = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(ser.dtype, pd.StringDtype) or ser.dtype == np.dtype(object):
         arr = ser.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-        if ser.dtype == np.dtype(object):
+        all_text = pd.api.types.infer_dtype(arr, skipna=False) == "string"
+        if ser.dtype == np.dtype(object) and not all_text:  # C loop when all str
             bad = np.fromiter(
                 (v is not None and not isinstance(v, str) for v in arr), bool, len(arr)
             )
@@ -336,7 +376,7 @@ def _dict_encode(
     """Escaped text as ``{"k": distinct values, "v": codes}`` (-1 = missing)."""
     codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
     keys = _esc(pd.Series(uniques, dtype="string"), mask=mask, max_chars=max_chars)
-    return json_object({"k": to_json(keys), "v": to_json(codes.astype(int).tolist())})
+    return json_object({"k": to_json(keys), "v": _json_ints(codes.astype(int))})
 
 
 def _top_categories(
@@ -649,9 +689,8 @@ def _sparklines(cube: pd.DataFrame, ids: pd.Index) -> str:
     # the drawn units' rows only, then as floats (not the whole cube)
     arr = np.round(totals.iloc[np.clip(pos, 0, None)].to_numpy(dtype=float), 2)
     if np.all(arr % 1 == 0):
-        rows: list[Any] = arr.astype(np.int64).tolist()
-    else:
-        rows = arr.tolist()
+        return _json_int_rows(arr.astype(np.int64), pos >= 0)
+    rows = arr.tolist()
     return to_json([r if p >= 0 else None for r, p in zip(rows, pos, strict=True)])
 
 
@@ -742,8 +781,8 @@ def reports_payload(
     parts: dict[str, str] = {
         "lat": to_json(np.round(pts[:, 1], COORD_DECIMALS).tolist()),
         "lon": to_json(np.round(pts[:, 0], COORD_DECIMALS).tolist()),
-        "c": to_json(code.tolist()),
-        "cat": to_json(cat_index.tolist()),
+        "c": _json_ints(code.to_numpy()),
+        "cat": _json_ints(cat_index.to_numpy()),
         "id": to_json(
             _esc(reps[s.REPORT_ID]) if s.REPORT_ID in reps else [None] * len(reps)
         ),
@@ -980,18 +1019,20 @@ def weekly_payload(
     idx_per_week, n_per_week = [], []
     for k in range(values.shape[1]):  # one vectorised step per week, not per cell
         nz = np.flatnonzero(values[:, k] > 0)
-        idx_per_week.append(np.diff(nz, prepend=0).tolist())
+        idx_per_week.append(_json_ints(np.diff(nz, prepend=0)))
         col = values[nz, k]
         n_per_week.append(
-            col.astype(np.int64).tolist() if np.all(col % 1 == 0) else col.tolist()
+            _json_ints(col.astype(np.int64))
+            if np.all(col % 1 == 0)
+            else to_json(col.tolist())
         )
     return json_object(
         {
-            "dlat": to_json(np.diff(ilat, prepend=0).tolist()),
-            "dlon": to_json(np.diff(ilon, prepend=0).tolist()),
+            "dlat": _json_ints(np.diff(ilat, prepend=0)),
+            "dlon": _json_ints(np.diff(ilon, prepend=0)),
             "scale": to_json(scale),
-            "idx": to_json(idx_per_week),
-            "n": to_json(n_per_week),
+            "idx": "[" + ",".join(idx_per_week) + "]",
+            "n": "[" + ",".join(n_per_week) + "]",
             "total": to_json(_nums(values.sum(axis=0), 2)),
             "periods": to_json([escape_text(p) for p in periods]),
             "start": to_json(len(periods) - 1),
