@@ -1420,20 +1420,26 @@ def _to_frame(
     frame = frame.rename(columns={f"x{i}": e for i, e in enumerate(extras)})
     if schema.REOPEN_COUNT in present and not frame[schema.REOPEN_COUNT].isna().any():
         frame[schema.REOPEN_COUNT] = frame[schema.REOPEN_COUNT].astype("int64")
+    # the frame is ours: no copy of a million rows (pandas copies on write)
     return gpd.GeoDataFrame(
-        frame, geometry=points(lon, lat, crs=schema.WGS84), crs=schema.WGS84
+        frame, geometry=points(lon, lat, crs=schema.WGS84), crs=schema.WGS84, copy=False
     )
 
 
 def _wide(kind: pa.DataType) -> pa.DataType:
-    """Texts as ``large_string``: what pandas' ``str`` columns hold.
+    """Texts as ``large_string`` and times in nanoseconds: what pandas holds.
 
     A frame read in ``string`` (32-bit offsets) had every text column copied
     into ``large_string`` on its way to pandas: in a py-spy profile of the
     weekly run on a year of a million cases, that cast was the largest part
-    of building the frame.
+    of building the frame. Times read in microseconds were converted by
+    pandas (a copy per column); Arrow casts them in the read's own pass.
     """
-    return pa.large_string() if pa.types.is_string(kind) else kind
+    if pa.types.is_string(kind):
+        return pa.large_string()
+    if pa.types.is_timestamp(kind):
+        return pa.timestamp("ns", tz=kind.tz)
+    return kind
 
 
 def _layer_hash(layer: gpd.GeoDataFrame | None) -> str:

@@ -300,7 +300,9 @@ class Canonical:
     def to_result(self) -> ReadResult:
         """Return the :class:`ReadResult`: ``frame`` with EPSG:4326 points."""
         geometry = points(self.lon, self.lat, crs=schema.WGS84)
-        reports = gpd.GeoDataFrame(self.frame, geometry=geometry, crs=schema.WGS84)
+        reports = gpd.GeoDataFrame(
+            self.frame, geometry=geometry, crs=schema.WGS84, copy=False
+        )  # shares the frame's columns until either is written (copy on write)
         return ReadResult(
             reports=reports, quarantined=self.quarantined, rows_read=self.rows_read
         )

@@ -121,9 +121,7 @@ def to_json(value: object) -> str:
     return text
 
 
-def _json_ints(
-    values: npt.ArrayLike, *, missing: npt.ArrayLike | None = None
-) -> str:
+def _json_ints(values: npt.ArrayLike, *, missing: npt.ArrayLike | None = None) -> str:
     """Return ``to_json(list of ints)`` of an integer array, spelled by Arrow.
 
     The same text as :func:`to_json` of ``values.tolist()`` (with ``None``
