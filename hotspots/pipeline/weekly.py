@@ -1386,14 +1386,26 @@ class Weekly:
 
         an = self.config.analysis
         counts = self.cube[self.week].to_numpy(dtype=float)
+        weights = self._grid_weights
         self.progress("gi*")
         return gi_star(
             self.grid,
             counts,
-            weights=an.weights,
+            weights=weights,
             fdr=an.fdr,
             alpha=an.alpha,
         )
+
+    @functools.cached_property
+    def _grid_weights(self) -> Any:
+        """The grid's ``[analysis] weights`` (``SpatialWeights``): Gi* and emerging.
+
+        Built once: the contiguity of a city's 100,000 cells is about 0.1 s.
+        """
+        from ..spatial.weights import spatial_weights
+
+        kind = self.config.analysis.weights
+        return spatial_weights(self.grid, kind, unit=schema.GRID_ID)
 
     @functools.cached_property
     def emerging(self) -> gpd.GeoDataFrame:
@@ -1416,14 +1428,14 @@ class Weekly:
         from ..stats.emerging import emerging_hotspots
 
         an = self.config.analysis
-        cube = self.cube
+        cube, weights = self.cube, self._grid_weights
         self.progress("emerging")
         return emerging_hotspots(
             cube,
             self.grid,
             unit=schema.GRID_ID,
             freq=self.config.freq,
-            weights=an.weights,
+            weights=weights,
             time_lag=an.time_lag,
             alpha=an.alpha,
             fdr=an.fdr,
