@@ -114,6 +114,37 @@ bench):
   The same code runs a step twice as fast in a process of its own as in the
   job (emerging 0.55 s alone, 0.95-1.37 s in the job), and three runs of one
   invocation differ by up to 2 s.
+
+2026-12-03, session 7 (``--repeat 5``, the median of five fresh processes):
+
+* the standard city (99,856 cells), quiet machine: 6.50 s (5.90, 6.42, 6.50,
+  6.65, 6.87) against 0.68 s = 9.59x; a busier hour 7.30 s (6.02 ... 8.58)
+  against 0.72 s = 10.08x (target 8x not met). Steps of the quiet run:
+  import 0.66 s, boundaries 0.52 s, ingest + window read + assignment 1.88 s
+  (the peak, 1,689 MB), cube 0.17 s, Gi* 0.13 s, emerging 0.93 s, clusters
+  0.05 s, blind spots 0.57 s, patrol 0.25 s, map and files 1.13 s.
+* a city as dense as the sample (``--sample-density``, 20,449 cells): 5.60 s
+  (5.08 ... 6.24) against 0.78 s = 7.18x: the target met.
+* ten years vs one at 100,000 a year: 5.02 s vs 5.71 s = 0.88x (target
+  1.2x).
+* What went (alternating runs against the session's start: 7.75-8.43 s ->
+  6.58-6.92 s): emerging hot spots touch 40 MB less per step (the moving sum
+  and the mean in place, Mann-Kendall in blocks of 4,096 series, no clipped
+  copy of the p-values, classes in ``int8``: 1.3-1.5 s -> 0.64-0.72 s in the
+  job, bit-identical); the job's outputs read the patterns without the
+  ``z_series`` lists (5.2 million Python floats, 0.3-0.7 s; ``Weekly.emerging``
+  keeps them); the CSV files and the map's integer lists spelled by Arrow
+  (map and files 2.07 -> 1.25 s, median of 6 pairs); the grid's weights built
+  once for Gi* and emerging; the report ids matched to cells in one Arrow
+  hash pass; the comebacks' metric CRS chosen from x/y (no 100,000 points
+  for the garbage collector to walk); times cast to nanoseconds by Arrow and
+  the frame not copied into its GeoDataFrame.
+* What bounds it still: first-touch memory (the run's 420,000-450,000 page
+  faults cost 1.2-2.8 s of system time, which is most of the difference
+  between a quiet and a busy hour); the window read (DuckDB's join and sort
+  of a million cases 0.5-0.6 s, its 210,000 page faults; a million shapely
+  points 0.2-0.6 s); the 100,000-cell steps (emerging 0.64 s of CPU, the
+  map's payloads 0.35 s, ``blind_spots.xlsx`` through xlsxwriter 0.44 s).
 """
 
 from __future__ import annotations
