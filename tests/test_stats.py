@@ -531,15 +531,18 @@ def _bh_cases() -> list[np.ndarray]:
     edges = np.array([0.0, 0.0, 1.0, 0.01, 0.05, 0.1, 0.1, np.nan, 1e-300])
     grid = rng.uniform(0, 0.3, (400, 52))  # units x periods, one family
     one = np.array([0.3])
-    return [mixed, ties, with_nan, edges, grid, np.array([]), np.full(5, np.nan), one]
+    # below 0 counts as 0 (SciPy clips); infinities are not tests
+    odd = np.array([-0.01, -np.inf, np.inf, 0.004, -0.0, 0.02, 2.0, np.nan, 0.0])
+    cases = [mixed, ties, with_nan, edges, grid, np.array([]), np.full(5, np.nan), one]
+    return [*cases, odd]
 
 
-@pytest.mark.parametrize("case", range(8))
+@pytest.mark.parametrize("case", range(9))
 def test_bh_rejected_equals_scipy_adjusted_p_values(case: int) -> None:
     from hotspots.stats.local import bh_rejected, fdr_bh
 
     p = _bh_cases()[case]
-    levels = [0.01, 0.05, 0.1, 0.2, 0.0]
+    levels = [0.01, 0.05, 0.1, 0.2, 0.0, -0.1]
     got = bh_rejected(p, levels)
     ok = np.isfinite(p)
     q = np.full(p.shape, np.nan)
