@@ -171,3 +171,21 @@ def test_errors():
         mann_kendall(np.zeros((2, 3, 4)))
     with pytest.raises(InputError, match=r"values must be numbers.*pd\.to_numeric"):
         mann_kendall([["a", "b", "c"]])
+
+
+def test_rows_in_blocks_equal_rows_alone():
+    # more rows than one block of the vectorised pass (4,096): each row's
+    # statistics are those of the row alone, whatever block it falls in
+    rng = np.random.default_rng(5)
+    x = rng.poisson(0.8, (9_001, 20)).astype(float)
+    x[4_095:4_098, :] = 1.0  # constant rows on a block boundary
+    x[[3, 5_000, 9_000], 7] = np.nan  # NaN rows in the first, second, last block
+    res = mann_kendall(x)
+    for i in [0, 3, 4_095, 4_096, 4_097, 5_000, 8_191, 8_192, 9_000]:
+        alone = mann_kendall(x[i])
+        for name in ("s", "var_s", "tau", "z", "p"):
+            np.testing.assert_array_equal(
+                getattr(res, name)[i : i + 1], getattr(alone, name)
+            )
+    assert np.isnan(res.s[[3, 5_000, 9_000]]).all()
+    assert (res.z[4_095:4_098] == 0).all()
