@@ -98,6 +98,25 @@ def test_space_time_gi_star_equals_esda_on_explicit_weights(time_lag):
     np.testing.assert_allclose(p.T.ravel(), 2 * g.p_norm, atol=1e-12, rtol=0)
 
 
+@pytest.mark.parametrize("time_lag", [1, 4])
+def test_space_time_gi_star_equals_esda_past_one_block_of_rows(time_lag):
+    # more units than one block of rows (4,096) of the in-place moving sum
+    from esda import G_Local
+    from libpysal.graph import Graph
+
+    nx, ny, t = 70, 60, 4
+    w = rook_matrix(nx, ny)
+    x = np.random.default_rng(time_lag).poisson(0.5, size=(nx * ny, t)).astype(float)
+    x[4_090:4_100, -1] += 6  # a hot patch across the blocks' boundary
+    z, p = space_time_gi_star(x, w, time_lag=time_lag)
+    st = space_time_weights(w, t, time_lag=time_lag)
+    g = G_Local(
+        x.T.ravel(), Graph.from_sparse(st), transform="B", star=True, permutations=0
+    )
+    np.testing.assert_allclose(z.T.ravel(), g.Zs, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(p.T.ravel(), 2 * g.p_norm, atol=1e-12, rtol=0)
+
+
 def test_single_period_equals_spatial_gi_star():
     from esda import G_Local
     from libpysal.graph import Graph
