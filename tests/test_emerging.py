@@ -79,42 +79,36 @@ def test_space_time_weights_structure():
     )
 
 
-@pytest.mark.parametrize("time_lag", [0, 1, 2, 5])
-def test_space_time_gi_star_equals_esda_on_explicit_weights(time_lag):
+def _assert_gi_star_equals_esda(x, w, time_lag):
+    """space_time_gi_star of x equals esda's G_Local on the explicit weights."""
     from esda import G_Local
     from libpysal.graph import Graph
 
-    nx, ny, t = 5, 4, 6
-    w = rook_matrix(nx, ny)
-    rng = np.random.default_rng(time_lag)
-    x = rng.poisson(2.0, size=(nx * ny, t)).astype(float)
-    x[3, 4:] += 9
     z, p = space_time_gi_star(x, w, time_lag=time_lag)
-    st = space_time_weights(w, t, time_lag=time_lag)
+    st = space_time_weights(w, x.shape[1], time_lag=time_lag)
     g = G_Local(
         x.T.ravel(), Graph.from_sparse(st), transform="B", star=True, permutations=0
     )
     np.testing.assert_allclose(z.T.ravel(), g.Zs, atol=1e-9, rtol=0)
     np.testing.assert_allclose(p.T.ravel(), 2 * g.p_norm, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("time_lag", [0, 1, 2, 5])
+def test_space_time_gi_star_equals_esda_on_explicit_weights(time_lag):
+    nx, ny, t = 5, 4, 6
+    rng = np.random.default_rng(time_lag)
+    x = rng.poisson(2.0, size=(nx * ny, t)).astype(float)
+    x[3, 4:] += 9
+    _assert_gi_star_equals_esda(x, rook_matrix(nx, ny), time_lag)
 
 
 @pytest.mark.parametrize("time_lag", [1, 4])
 def test_space_time_gi_star_equals_esda_past_one_block_of_rows(time_lag):
     # more units than one block of rows (4,096) of the in-place moving sum
-    from esda import G_Local
-    from libpysal.graph import Graph
-
     nx, ny, t = 70, 60, 4
-    w = rook_matrix(nx, ny)
     x = np.random.default_rng(time_lag).poisson(0.5, size=(nx * ny, t)).astype(float)
     x[4_090:4_100, -1] += 6  # a hot patch across the blocks' boundary
-    z, p = space_time_gi_star(x, w, time_lag=time_lag)
-    st = space_time_weights(w, t, time_lag=time_lag)
-    g = G_Local(
-        x.T.ravel(), Graph.from_sparse(st), transform="B", star=True, permutations=0
-    )
-    np.testing.assert_allclose(z.T.ravel(), g.Zs, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(p.T.ravel(), 2 * g.p_norm, atol=1e-12, rtol=0)
+    _assert_gi_star_equals_esda(x, rook_matrix(nx, ny), time_lag)
 
 
 def test_single_period_equals_spatial_gi_star():
