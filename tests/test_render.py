@@ -1584,10 +1584,6 @@ def test_json_ints_spell_what_to_json_of_the_list_spells(dtype):
     values = values.astype(dtype)
     assert _json_ints(values) == to_json(values.tolist())
     assert _json_ints(values[:0]) == to_json([]) == "[]"
-    missing = np.array([True, False, False, True, False, False, True])
-    listed = [None if m else v for v, m in zip(values.tolist(), missing, strict=True)]
-    assert _json_ints(values, missing=missing) == to_json(listed)
-    assert _json_ints(values, missing=np.ones(7, bool)) == to_json([None] * 7)
     with pytest.raises(TypeError, match="integers"):
         _json_ints(values.astype(float))
 
