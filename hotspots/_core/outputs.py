@@ -412,11 +412,10 @@ def display_width(text: pd.Series) -> pd.Series:
 def _column_widths(table: pd.DataFrame) -> list[int]:
     """Return each column's width: its longest cell or header, within the limits."""
     widths = []
-    wide = re.compile(_WIDE_CHARS)
-    for i, col in enumerate(table.columns):
+    # the headers measured at once, + 2 for the filter button
+    heads = (display_width(pd.Series([str(c) for c in table.columns])) + 2).tolist()
+    for i, head in enumerate(heads):
         s = table.iloc[:, i]
-        name = str(col)
-        head = len(name) + len(wide.findall(name)) + 2  # filter button
         if pd.api.types.is_datetime64_any_dtype(s):
             body = 19
         elif pd.api.types.is_bool_dtype(s):
