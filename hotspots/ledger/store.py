@@ -735,14 +735,18 @@ class Ledger:
         int
             ``len(ledger.reports(start=..., end=..., as_of=..., late_cases=...))``.
         """
-        table, params = self._selection(start, end, as_of, late_cases=late_cases)
+        table, params = self._selection(
+            start, end, as_of, self.tz, late_cases=late_cases
+        )
         return int(self._backend.query(f"SELECT count(*) FROM {table}", params)[0][0])
 
     def _selection(
-        self, start: object, end: object, as_of: object, *, late_cases: bool
+        self, start: object, end: object, as_of: object, tz: str, *, late_cases: bool
     ) -> tuple[str, list[Any]]:
-        """Return the ``FROM`` text selecting :meth:`reports`' cases, and its values."""
-        tz = self.tz
+        """Return the ``FROM`` text selecting :meth:`reports`' cases, and its values.
+
+        ``tz`` is the ledger's zone (:attr:`tz`), for naive times.
+        """
         if late_cases and as_of is None:
             msg = (
                 "late_cases=True needs as_of: it adds, to the state as known at "
@@ -772,7 +776,8 @@ class Ledger:
         for each of ``_ASSIGNED`` and ``a_cached`` (1 where the case has a
         cached assignment under ``boundary_key``, else 0).
         """
-        source, params = self._selection(start, end, as_of, late_cases=late_cases)
+        tz = self.tz  # one query, for the filter and the frame
+        source, params = self._selection(start, end, as_of, tz, late_cases=late_cases)
         present, extras = self._columns()
         fields = [(c, _wide(_COLUMNS[c])) for c in (*present, "lon", "lat")]
         fields += [(f"x{i}", pa.large_string()) for i in range(len(extras))]
@@ -800,7 +805,7 @@ class Ledger:
             sql, params, pa.schema(fields), order_key=("cases", "report_id")
         )
         with collector_paused():
-            return _to_frame(arrow, present, extras, self.tz)
+            return _to_frame(arrow, present, extras, tz)
 
     def _columns(self) -> tuple[list[str], list[str]]:
         present: set[str] = set(_ALWAYS)
